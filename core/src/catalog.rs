@@ -1,0 +1,183 @@
+//! The KPI catalogue, embedded from `spec/kpis/*.json`, and parameter resolution against it.
+
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::input::wrong_type;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The raw text of every KPI definition, in catalogue order.
+const DEFINITIONS: [(&str, &str); 8] = [
+    ("conversion.rate", include_str!("../../spec/kpis/conversion.rate.json")),
+    ("conversion.funnel", include_str!("../../spec/kpis/conversion.funnel.json")),
+    ("conversion.windowed", include_str!("../../spec/kpis/conversion.windowed.json")),
+    ("conversion.cross_channel", include_str!("../../spec/kpis/conversion.cross_channel.json")),
+    ("basket.average", include_str!("../../spec/kpis/basket.average.json")),
+    ("basket.multichannel_uplift", include_str!("../../spec/kpis/basket.multichannel_uplift.json")),
+    ("pickup.attach_rate", include_str!("../../spec/kpis/pickup.attach_rate.json")),
+    ("money.allocate", include_str!("../../spec/kpis/money.allocate.json")),
+];
+
+/// One KPI definition from `spec/kpis/<id>.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    /// The stable id, e.g. `conversion.rate`.
+    pub id: &'static str,
+    /// The semver version of the definition.
+    pub version: String,
+    /// The whole definition as written in the spec.
+    pub document: Value,
+}
+
+fn definitions() -> &'static [Definition] {
+    static PARSED: OnceLock<Vec<Definition>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        DEFINITIONS
+            .iter()
+            .filter_map(|(id, text)| {
+                let document: Value = serde_json::from_str(text).ok()?;
+                let version = document.get("version")?.as_str()?.to_owned();
+                Some(Definition {
+                    id,
+                    version,
+                    document,
+                })
+            })
+            .collect()
+    })
+}
+
+/// Every KPI definition, in catalogue order.
+///
+/// # Example
+/// ```
+/// let ids: Vec<&str> = omnikpi::catalog().iter().map(|d| d.id).collect();
+/// assert!(ids.contains(&"conversion.rate"));
+/// assert!(ids.contains(&"money.allocate"));
+/// ```
+pub fn catalog() -> &'static [Definition] {
+    definitions()
+}
+
+/// The definition of `id`.
+///
+/// # Errors
+/// `unknown_kpi`.
+pub fn definition(id: &str) -> Result<&'static Definition> {
+    definitions().iter().find(|d| d.id == id).ok_or_else(|| {
+        KpiError::new(
+            ErrorCode::UnknownKpi,
+            Some("kpi".to_owned()),
+            format!("unknown kpi `{id}` (see catalog() for the known ids)"),
+        )
+    })
+}
+
+/// Parameters resolved against a definition: every declared parameter has its given value,
+/// or its default from the spec.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Params {
+    values: BTreeMap<String, Value>,
+}
+
+impl Params {
+    /// Checks `given` (a JSON object, or null for none) against the definition's
+    /// `parameters` and fills in defaults.
+    ///
+    /// # Errors
+    /// `wrong_type`, `unknown_parameter`, `invalid_parameter`.
+    pub fn resolve(definition: &Definition, given: &Value) -> Result<Self> {
+        let empty = Map::new();
+        let given = match given {
+            Value::Null => &empty,
+            Value::Object(map) => map,
+            other => return Err(wrong_type("params", "an object", other)),
+        };
+        let declared: Vec<&Value> = definition
+            .document
+            .get("parameters")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let name_of = |p: &Value| p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if let Some(key) = given
+            .keys()
+            .find(|k| !declared.iter().any(|p| name_of(p) == **k))
+        {
+            let names: Vec<String> = declared.iter().map(|p| name_of(p)).collect();
+            return Err(KpiError::at(
+                ErrorCode::UnknownParameter,
+                &format!("params.{key}"),
+                format!(
+                    "is not a parameter of `{}` (known: {})",
+                    definition.id,
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                ),
+            ));
+        }
+        let mut values = BTreeMap::new();
+        for spec in declared {
+            let name = name_of(spec);
+            let path = format!("params.{name}");
+            let value = match given.get(&name) {
+                Some(v) if !v.is_null() => {
+                    check_parameter(spec, v, &path)?;
+                    v.clone()
+                }
+                _ => spec.get("default").cloned().unwrap_or(Value::Null),
+            };
+            values.insert(name, value);
+        }
+        Ok(Self { values })
+    }
+
+    /// A string parameter (declared with a default).
+    pub fn text(&self, name: &str) -> &str {
+        self.values.get(name).and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// An integer parameter, `None` when absent and without default.
+    pub fn integer(&self, name: &str) -> Option<i64> {
+        self.values.get(name).and_then(Value::as_i64)
+    }
+}
+
+fn check_parameter(spec: &Value, value: &Value, path: &str) -> Result<()> {
+    let kind = spec.get("type").and_then(Value::as_str).unwrap_or("string");
+    match kind {
+        "integer" => {
+            let n = value
+                .as_i64()
+                .ok_or_else(|| wrong_type(path, "an integer", value))?;
+            let below = spec.get("minimum").and_then(Value::as_i64).is_some_and(|m| n < m);
+            let above = spec.get("maximum").and_then(Value::as_i64).is_some_and(|m| n > m);
+            if below || above {
+                return Err(KpiError::at(
+                    ErrorCode::InvalidParameter,
+                    path,
+                    format!(
+                        "must be between {} and {}, got {n}",
+                        spec.get("minimum").map_or("-inf".into(), Value::to_string),
+                        spec.get("maximum").map_or("+inf".into(), Value::to_string)
+                    ),
+                ));
+            }
+        }
+        _ => {
+            let s = value
+                .as_str()
+                .ok_or_else(|| wrong_type(path, "a string", value))?;
+            if let Some(choices) = spec.get("enum").and_then(Value::as_array) {
+                if !choices.iter().any(|c| c.as_str() == Some(s)) {
+                    let list: Vec<&str> = choices.iter().filter_map(Value::as_str).collect();
+                    return Err(KpiError::at(
+                        ErrorCode::InvalidParameter,
+                        path,
+                        format!("must be one of {}, got `{s}`", list.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! The channel taxonomy: which channels exist, whether each is online or offline, and which
+//! are "direct" (used by last-non-direct attribution).
+
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::input::Record;
+
+/// Online (web, app, email, social, paid search) or offline (store, call centre).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelGroup {
+    /// Digital channels.
+    Online,
+    /// Physical or voice channels.
+    Offline,
+}
+
+impl ChannelGroup {
+    /// `online` or `offline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelGroup::Online => "online",
+            ChannelGroup::Offline => "offline",
+        }
+    }
+}
+
+/// One declared channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// Channel name, unique in the taxonomy.
+    pub name: String,
+    /// Online or offline.
+    pub group: ChannelGroup,
+    /// A direct channel (typed-in URL, direct store visit).
+    pub direct: bool,
+}
+
+/// The declared channels, in order.
+///
+/// # Example
+/// ```
+/// use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
+/// let tax = Taxonomy::new(vec![
+///     Channel { name: "web".into(), group: ChannelGroup::Online, direct: false },
+/// ]).unwrap();
+/// assert_eq!(tax.group("web", "x").unwrap(), ChannelGroup::Online);
+/// assert_eq!(tax.group("fax", "x").unwrap_err().code(), omnikpi::ErrorCode::UnknownChannel);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taxonomy {
+    channels: Vec<Channel>,
+}
+
+impl Taxonomy {
+    /// A taxonomy from declared channels.
+    ///
+    /// # Errors
+    /// `empty_input`, `duplicate_key` (a channel declared twice).
+    pub fn new(channels: Vec<Channel>) -> Result<Self> {
+        Self::checked(channels, "input.channels")
+    }
+
+    fn checked(channels: Vec<Channel>, path: &str) -> Result<Self> {
+        if channels.is_empty() {
+            return Err(KpiError::at(ErrorCode::EmptyInput, path, "must not be empty"));
+        }
+        for (i, c) in channels.iter().enumerate() {
+            if channels.iter().take(i).any(|p| p.name == c.name) {
+                return Err(KpiError::at(
+                    ErrorCode::DuplicateKey,
+                    &format!("{path}[{i}].channel"),
+                    format!("declares channel `{}` twice", c.name),
+                ));
+            }
+        }
+        Ok(Self { channels })
+    }
+
+    pub(crate) fn read(record: &Record, key: &str) -> Result<Self> {
+        let channels = record
+            .list(key)?
+            .into_iter()
+            .map(|(path, v)| {
+                let r = Record::new(v, &path, &["channel", "group", "direct"])?;
+                let group = match r.text("group")?.as_str() {
+                    "online" => ChannelGroup::Online,
+                    "offline" => ChannelGroup::Offline,
+                    other => {
+                        return Err(KpiError::at(
+                            ErrorCode::WrongType,
+                            &r.field_path("group"),
+                            format!("must be `online` or `offline`, got `{other}`"),
+                        ))
+                    }
+                };
+                Ok(Channel {
+                    name: r.text("channel")?,
+                    group,
+                    direct: r.opt_bool("direct")?.unwrap_or(false),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::checked(channels, &record.field_path(key))
+    }
+
+    /// The channels in declared order.
+    pub fn channels(&self) -> &[Channel] {
+        &self.channels
+    }
+
+    /// Number of channels.
+    pub fn len(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Whether there is no channel (never true for a built taxonomy).
+    pub fn is_empty(&self) -> bool {
+        self.channels.is_empty()
+    }
+
+    /// The position of `name`, if declared.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.channels.iter().position(|c| c.name == name)
+    }
+
+    /// The group of `name`.
+    ///
+    /// # Errors
+    /// `unknown_channel`, located at `path`.
+    pub fn group(&self, name: &str, path: &str) -> Result<ChannelGroup> {
+        self.channels
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.group)
+            .ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::UnknownChannel,
+                    path,
+                    format!("names channel `{name}`, which the taxonomy does not declare"),
+                )
+            })
+    }
+}

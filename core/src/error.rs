@@ -1,0 +1,225 @@
+//! The closed set of errors every KPI can raise, each with a stable code.
+//!
+//! Codes are the contract (they are listed in `spec/errors.json` and asserted by the
+//! conformance vectors); messages may improve without breaking anyone.
+
+/// A stable, snake_case error code, identical in every language.
+///
+/// # Example
+/// ```
+/// use omnikpi::ErrorCode;
+/// assert_eq!(ErrorCode::UnknownKpi.as_str(), "unknown_kpi");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The KPI id is not in the catalogue.
+    UnknownKpi,
+    /// The text is not valid JSON.
+    InvalidJson,
+    /// A required field is absent.
+    MissingField,
+    /// A field has the wrong JSON type (a float where a decimal string is expected, a bool where a count is).
+    WrongType,
+    /// A field is not part of the input shape (inputs are strict).
+    UnknownField,
+    /// A parameter is not declared by the KPI definition.
+    UnknownParameter,
+    /// A parameter value is outside what the definition allows.
+    InvalidParameter,
+    /// A count is negative.
+    NegativeCount,
+    /// A money amount is negative where the KPI forbids it.
+    NegativeAmount,
+    /// A decimal string is malformed, not finite, or beyond 28 significant digits.
+    InvalidDecimal,
+    /// A money amount has more decimal places than its currency's minor units.
+    InvalidMoneyScale,
+    /// The currency is not an ISO 4217 code in the embedded table.
+    UnknownCurrency,
+    /// Amounts in different currencies were mixed.
+    CurrencyMismatch,
+    /// More conversions than opportunities, where the KPI forbids it.
+    ConversionsExceedOpportunities,
+    /// A list that must hold at least one element is empty.
+    EmptyInput,
+    /// A channel is not declared in the channel taxonomy.
+    UnknownChannel,
+    /// A key that must be unique appears twice.
+    DuplicateKey,
+    /// Allocation weights are negative or all zero.
+    InvalidWeights,
+    /// A timestamp is neither Unix seconds nor an RFC 3339 string.
+    InvalidTimestamp,
+    /// A number is outside the range every language represents exactly.
+    ValueOutOfRange,
+    /// An intermediate result does not fit the exact arithmetic types.
+    ArithmeticOverflow,
+    /// A dataset table (CSV) is malformed.
+    InvalidDataset,
+}
+
+impl ErrorCode {
+    /// Every code, in the order of `spec/errors.json`.
+    pub const ALL: [ErrorCode; 22] = [
+        ErrorCode::UnknownKpi,
+        ErrorCode::InvalidJson,
+        ErrorCode::MissingField,
+        ErrorCode::WrongType,
+        ErrorCode::UnknownField,
+        ErrorCode::UnknownParameter,
+        ErrorCode::InvalidParameter,
+        ErrorCode::NegativeCount,
+        ErrorCode::NegativeAmount,
+        ErrorCode::InvalidDecimal,
+        ErrorCode::InvalidMoneyScale,
+        ErrorCode::UnknownCurrency,
+        ErrorCode::CurrencyMismatch,
+        ErrorCode::ConversionsExceedOpportunities,
+        ErrorCode::EmptyInput,
+        ErrorCode::UnknownChannel,
+        ErrorCode::DuplicateKey,
+        ErrorCode::InvalidWeights,
+        ErrorCode::InvalidTimestamp,
+        ErrorCode::ValueOutOfRange,
+        ErrorCode::ArithmeticOverflow,
+        ErrorCode::InvalidDataset,
+    ];
+
+    /// The code as written in `spec/errors.json` and in every binding.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownKpi => "unknown_kpi",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::MissingField => "missing_field",
+            ErrorCode::WrongType => "wrong_type",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::UnknownParameter => "unknown_parameter",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::NegativeCount => "negative_count",
+            ErrorCode::NegativeAmount => "negative_amount",
+            ErrorCode::InvalidDecimal => "invalid_decimal",
+            ErrorCode::InvalidMoneyScale => "invalid_money_scale",
+            ErrorCode::UnknownCurrency => "unknown_currency",
+            ErrorCode::CurrencyMismatch => "currency_mismatch",
+            ErrorCode::ConversionsExceedOpportunities => "conversions_exceed_opportunities",
+            ErrorCode::EmptyInput => "empty_input",
+            ErrorCode::UnknownChannel => "unknown_channel",
+            ErrorCode::DuplicateKey => "duplicate_key",
+            ErrorCode::InvalidWeights => "invalid_weights",
+            ErrorCode::InvalidTimestamp => "invalid_timestamp",
+            ErrorCode::ValueOutOfRange => "value_out_of_range",
+            ErrorCode::ArithmeticOverflow => "arithmetic_overflow",
+            ErrorCode::InvalidDataset => "invalid_dataset",
+        }
+    }
+
+    /// The error family, used by bindings to pick an exception class.
+    ///
+    /// Families: `catalog` (unknown KPI or parameter), `input` (shape and type of the data),
+    /// `value` (a well-formed value the KPI refuses), `money` (currency and scale),
+    /// `arithmetic` (exact arithmetic limits), `dataset` (CSV tables).
+    pub fn family(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownKpi | ErrorCode::UnknownParameter | ErrorCode::InvalidParameter => {
+                "catalog"
+            }
+            ErrorCode::InvalidJson
+            | ErrorCode::MissingField
+            | ErrorCode::WrongType
+            | ErrorCode::UnknownField
+            | ErrorCode::InvalidDecimal
+            | ErrorCode::InvalidTimestamp
+            | ErrorCode::EmptyInput
+            | ErrorCode::DuplicateKey => "input",
+            ErrorCode::NegativeCount
+            | ErrorCode::NegativeAmount
+            | ErrorCode::ConversionsExceedOpportunities
+            | ErrorCode::UnknownChannel
+            | ErrorCode::InvalidWeights
+            | ErrorCode::ValueOutOfRange => "value",
+            ErrorCode::InvalidMoneyScale
+            | ErrorCode::UnknownCurrency
+            | ErrorCode::CurrencyMismatch => "money",
+            ErrorCode::ArithmeticOverflow => "arithmetic",
+            ErrorCode::InvalidDataset => "dataset",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from a KPI calculation: a stable code, the offending field or row, and a message.
+///
+/// `path` names where the problem is, in the notation of the input
+/// (`input.rows[2].conversions`, `params.window_seconds`, `orders.csv:row 12:amount`).
+///
+/// # Example
+/// ```
+/// use omnikpi::{evaluate_json, ErrorCode};
+/// let err = evaluate_json("conversion.rate", r#"{"rows": []}"#, "{}").unwrap_err();
+/// assert_eq!(err.code(), ErrorCode::EmptyInput);
+/// assert_eq!(err.path(), Some("input.rows"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct KpiError {
+    code: ErrorCode,
+    path: Option<String>,
+    message: String,
+}
+
+impl KpiError {
+    /// A new error; `message` is lowercase, without a final period.
+    pub fn new(code: ErrorCode, path: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            path,
+            message: message.into(),
+        }
+    }
+
+    /// An error located at `path`; the message is prefixed with the path.
+    pub fn at(code: ErrorCode, path: &str, detail: impl std::fmt::Display) -> Self {
+        Self::new(code, Some(path.to_owned()), format!("`{path}` {detail}"))
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// Where the problem is, when it is in the input.
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error as the JSON object every binding exposes: `{"code", "message", "path"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code.as_str(),
+            "message": self.message,
+            "path": self.path,
+        })
+    }
+
+    pub(crate) fn overflow(operation: &str) -> Self {
+        Self::new(
+            ErrorCode::ArithmeticOverflow,
+            None,
+            format!("arithmetic overflow in {operation}"),
+        )
+    }
+}
+
+/// The result type of every fallible omnikpi function.
+pub type Result<T> = std::result::Result<T, KpiError>;

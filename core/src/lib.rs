@@ -1,0 +1,116 @@
+//! # omnikpi
+//!
+//! One canonical set of omnichannel KPI definitions and calculations. Every KPI is defined in
+//! `spec/kpis/<id>.json`, embedded here, and computed exactly: money is `rust_decimal::Decimal`
+//! with ISO 4217 minor units, rates are rounded half to even at their declared scale, and splits
+//! sum exactly to the whole. The same core is exposed to Python, JavaScript (WASM) and a CLI.
+//!
+//! ```
+//! let out = omnikpi::evaluate_json(
+//!     "conversion.rate",
+//!     r#"{"rows": [{"channel": "web", "opportunities": 200, "conversions": 25}]}"#,
+//!     r#"{"denominator": "sessions"}"#,
+//! ).unwrap();
+//! assert!(out.contains(r#""rate":"0.125000""#));
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod basket;
+pub mod catalog;
+pub mod channel;
+pub mod conversion;
+
+pub mod decimal;
+pub mod error;
+mod input;
+pub mod money;
+pub mod output;
+
+pub use catalog::{catalog, definition, Definition, Params};
+pub use error::{ErrorCode, KpiError, Result};
+pub use output::{Output, RowCounts};
+
+use serde_json::Value;
+
+/// Largest JSON text the string entry points accept (64 MiB).
+pub const MAX_JSON_BYTES: usize = 64 * 1024 * 1024;
+
+/// Computes KPI `kpi_id` on `input` with `params` (a JSON object, or null for defaults),
+/// in the shapes of the conformance vectors.
+///
+/// # Example
+/// ```
+/// use serde_json::json;
+/// let out = omnikpi::evaluate(
+///     "money.allocate",
+///     &json!({"amount": "100.00", "currency": "EUR",
+///             "parties": [{"party": "web", "weight": "1"}, {"party": "store", "weight": "2"}]}),
+///     &json!(null),
+/// ).unwrap();
+/// assert_eq!(out.to_json()["parts"][1]["amount"], "66.67");
+/// ```
+///
+/// # Errors
+/// `unknown_kpi`, `unknown_parameter`, `invalid_parameter`, and every code the KPI's
+/// definition lists.
+pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
+    let definition = definition(kpi_id)?;
+    let params = Params::resolve(definition, params)?;
+    match kpi_id {
+        "conversion.rate" => conversion::evaluate_rate(input, &params),
+        "conversion.funnel" => conversion::evaluate_funnel(input, &params),
+        "conversion.windowed" => conversion::evaluate_windowed(input, &params),
+        "conversion.cross_channel" => conversion::evaluate_cross_channel(input, &params),
+        "basket.average" => basket::evaluate_average(input, &params),
+        "basket.multichannel_uplift" => basket::evaluate_uplift(input, &params),
+        "pickup.attach_rate" => basket::evaluate_attach(input, &params),
+        "money.allocate" => money::evaluate_allocate(input, &params),
+        other => Err(KpiError::new(
+            ErrorCode::UnknownKpi,
+            Some("kpi".to_owned()),
+            format!("kpi `{other}` is defined but not implemented"),
+        )),
+    }
+}
+
+/// [`evaluate`] on JSON text, returning JSON text (decimals as canonical strings).
+///
+/// # Errors
+/// `invalid_json` (with line and column), `value_out_of_range` for texts over
+/// [`MAX_JSON_BYTES`], and everything [`evaluate`] returns.
+pub fn evaluate_json(kpi_id: &str, input: &str, params: &str) -> Result<String> {
+    let input = parse_json(input, "input")?;
+    let params = parse_json(params, "params")?;
+    Ok(evaluate(kpi_id, &input, &params)?.to_json().to_string())
+}
+
+/// Parses JSON text, naming `what` in the error.
+///
+/// # Errors
+/// `invalid_json`, `value_out_of_range` (text too large).
+pub fn parse_json(text: &str, what: &str) -> Result<Value> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(KpiError::at(
+            ErrorCode::ValueOutOfRange,
+            what,
+            format!("is larger than {MAX_JSON_BYTES} bytes"),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(text).map_err(|e| {
+        KpiError::at(ErrorCode::InvalidJson, what, format!("is not valid JSON: {e}"))
+    })
+}
+
+/// The catalogue as a JSON array of definitions, as every binding returns it.
+///
+/// # Example
+/// ```
+/// assert!(omnikpi::catalog_json().as_array().unwrap().len() >= 8);
+/// ```
+pub fn catalog_json() -> Value {
+    Value::Array(catalog().iter().map(|d| d.document.clone()).collect())
+}

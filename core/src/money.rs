@@ -1,0 +1,368 @@
+//! Money: ISO 4217 minor units and exact largest-remainder allocation.
+
+use crate::decimal::pow10;
+use crate::error::{ErrorCode, KpiError, Result};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+const CURRENCY_TABLE: &str = include_str!("../../spec/currencies.json");
+
+/// A currency with the number of decimal places its amounts may carry.
+///
+/// # Example
+/// ```
+/// use omnikpi::money::Currency;
+/// let jpy = Currency::lookup("JPY", None, "currency").unwrap();
+/// assert_eq!(jpy.minor_units(), 0);
+/// let eur = Currency::lookup("EUR", None, "currency").unwrap();
+/// assert_eq!(eur.minor_units(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency {
+    code: String,
+    minor_units: u32,
+}
+
+fn table() -> &'static BTreeMap<String, u32> {
+    static TABLE: OnceLock<BTreeMap<String, u32>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        serde_json::from_str::<serde_json::Value>(CURRENCY_TABLE)
+            .ok()
+            .and_then(|doc| {
+                doc.get("minor_units")?.as_object().map(|units| {
+                    units
+                        .iter()
+                        .filter_map(|(code, n)| {
+                            Some((code.clone(), u32::try_from(n.as_u64()?).ok()?))
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    })
+}
+
+impl Currency {
+    /// Looks a code up in the embedded ISO 4217 table (`spec/currencies.json`);
+    /// `minor_units` overrides the table (for internal units such as loyalty points).
+    ///
+    /// # Errors
+    /// `unknown_currency` when the code is not in the table and no override is given.
+    pub fn lookup(code: &str, minor_units: Option<u32>, path: &str) -> Result<Self> {
+        let units = match minor_units {
+            Some(units) => units,
+            None => *table().get(code).ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::UnknownCurrency,
+                    path,
+                    format!("is not an ISO 4217 currency: `{code}`"),
+                )
+            })?,
+        };
+        Ok(Self {
+            code: code.to_owned(),
+            minor_units: units,
+        })
+    }
+
+    /// The ISO code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// Decimal places of the minor unit (2 for EUR, 0 for JPY, 3 for KWD).
+    pub fn minor_units(&self) -> u32 {
+        self.minor_units
+    }
+
+    /// Checks that `amount` has no more decimal places than the minor unit allows
+    /// (`12.300` EUR is fine, `12.345` EUR is not) and returns it at exactly the minor-unit scale.
+    ///
+    /// # Errors
+    /// `invalid_money_scale`.
+    pub fn amount(&self, amount: Decimal, path: &str) -> Result<Decimal> {
+        if amount.normalize().scale() > self.minor_units {
+            return Err(KpiError::at(
+                ErrorCode::InvalidMoneyScale,
+                path,
+                format!(
+                    "has more decimal places than {} allows ({}): `{amount}`",
+                    self.code, self.minor_units
+                ),
+            ));
+        }
+        let mut exact = amount;
+        exact.rescale(self.minor_units);
+        Ok(exact)
+    }
+}
+
+/// One party's part of an allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The amount at the currency's minor-unit scale.
+    pub amount: Decimal,
+    /// Whether this part received one of the leftover minor units.
+    pub extra_unit: bool,
+}
+
+/// Splits `amount` by `weights` into minor units so the parts sum exactly to the amount.
+///
+/// The method is largest remainder (Hamilton): each party gets the floor of its exact quota
+/// in minor units; the units left over go one each to the largest remainders, ties to the
+/// larger weight, then to the earlier party. A negative amount is allocated as its absolute
+/// value and the sign applied after, so a refund mirrors its sale cent for cent.
+///
+/// # Example
+/// ```
+/// use omnikpi::money::allocate;
+/// use rust_decimal::Decimal;
+/// // 1.00 by 2:3:1 -> 0.33 / 0.50 / 0.17
+/// let w = [Decimal::from(2), Decimal::from(3), Decimal::from(1)];
+/// let parts = allocate(Decimal::new(100, 2), 2, &w, "weights").unwrap();
+/// let amounts: Vec<String> = parts.iter().map(|p| p.amount.to_string()).collect();
+/// assert_eq!(amounts, ["0.33", "0.50", "0.17"]);
+/// ```
+///
+/// # Errors
+/// `empty_input` (no weights), `invalid_weights` (a negative weight, or all zero),
+/// `arithmetic_overflow` when the amount and weights do not fit 128-bit integers.
+pub fn allocate(
+    amount: Decimal,
+    minor_units: u32,
+    weights: &[Decimal],
+    path: &str,
+) -> Result<Vec<Part>> {
+    if weights.is_empty() {
+        return Err(KpiError::at(ErrorCode::EmptyInput, path, "must not be empty"));
+    }
+    if let Some(i) = weights.iter().position(Decimal::is_sign_negative) {
+        return Err(KpiError::at(
+            ErrorCode::InvalidWeights,
+            &format!("{path}[{i}]"),
+            "must not be negative",
+        ));
+    }
+    let overflow = || KpiError::overflow("an allocation");
+    // Weights as integers at a common scale.
+    let scale = weights.iter().map(Decimal::scale).max().unwrap_or(0);
+    let ints = weights
+        .iter()
+        .map(|w| {
+            pow10(scale - w.scale())
+                .and_then(|f| w.mantissa().checked_mul(f))
+                .ok_or_else(overflow)
+        })
+        .collect::<Result<Vec<i128>>>()?;
+    let total = ints
+        .iter()
+        .try_fold(0i128, |acc, w| acc.checked_add(*w))
+        .ok_or_else(overflow)?;
+    if total == 0 {
+        return Err(KpiError::at(
+            ErrorCode::InvalidWeights,
+            path,
+            "must not all be zero",
+        ));
+    }
+    let mut units_dec = amount.abs();
+    units_dec.rescale(minor_units);
+    let units = units_dec.mantissa();
+    let mut floors = Vec::with_capacity(ints.len());
+    let mut remainders = Vec::with_capacity(ints.len());
+    for w in &ints {
+        let claim = units.checked_mul(*w).ok_or_else(overflow)?;
+        floors.push(claim / total);
+        remainders.push(claim % total);
+    }
+    let given = floors
+        .iter()
+        .try_fold(0i128, |acc, f| acc.checked_add(*f))
+        .ok_or_else(overflow)?;
+    let leftover = usize::try_from(units - given).map_err(|_| overflow())?;
+    let mut order: Vec<usize> = (0..ints.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| (remainders.get(i).copied(), ints.get(i).copied());
+        key(b).cmp(&key(a)).then(a.cmp(&b))
+    });
+    let mut extra = vec![false; ints.len()];
+    for &i in order.iter().take(leftover) {
+        if let Some(slot) = extra.get_mut(i) {
+            *slot = true;
+        }
+    }
+    let negative = amount.is_sign_negative();
+    floors
+        .iter()
+        .zip(extra)
+        .map(|(&floor, extra_unit)| {
+            let magnitude = floor + i128::from(extra_unit);
+            let signed = if negative { -magnitude } else { magnitude };
+            let mut value =
+                Decimal::try_from_i128_with_scale(signed, minor_units).map_err(|_| overflow())?;
+            value.rescale(minor_units);
+            Ok(Part {
+                amount: value,
+                extra_unit,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(amount: i64, weights: &[i64]) -> Vec<i64> {
+        let w: Vec<Decimal> = weights.iter().map(|&x| Decimal::from(x)).collect();
+        allocate(Decimal::from(amount), 0, &w, "w")
+            .unwrap()
+            .iter()
+            .map(|p| i64::try_from(p.amount.mantissa()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn reproduces_the_reference_hamilton_table() {
+        // spec-and-money.md section 3.2, column "Hamilton".
+        assert_eq!(split(100, &[2, 3, 1]), [33, 50, 17]);
+        assert_eq!(split(1003, &[49, 51]), [491, 512]);
+        assert_eq!(split(9999, &[75, 25]), [7499, 2500]);
+        assert_eq!(split(5, &[100, 101, 100, 100]), [1, 2, 1, 1]);
+        assert_eq!(split(1, &[33, 66]), [0, 1]);
+        assert_eq!(split(3, &[75, 25]), [2, 1]);
+        assert_eq!(split(102_759, &[20, 70, 5, 5]), [20552, 71931, 5138, 5138]);
+    }
+
+    #[test]
+    fn ties_go_to_the_larger_weight_then_the_earlier_party() {
+        // 5 over 30/70: quotas 1.5 and 3.5, equal remainders: the larger weight wins.
+        assert_eq!(split(5, &[30, 70]), [1, 4]);
+        // 100 over 1:1:1: equal weights, the earliest party gets the leftover unit.
+        assert_eq!(split(100, &[1, 1, 1]), [34, 33, 33]);
+    }
+
+    #[test]
+    fn refunds_mirror_sales() {
+        assert_eq!(split(-100, &[1, 1, 1]), [-34, -33, -33]);
+        assert_eq!(split(-5, &[30, 70]), [-1, -4]);
+    }
+
+    #[test]
+    fn scale_checks_use_the_minor_unit() {
+        let eur = Currency::lookup("EUR", None, "c").unwrap();
+        assert_eq!(eur.amount(Decimal::new(12300, 3), "a").unwrap().to_string(), "12.30");
+        let err = eur.amount(Decimal::new(12345, 3), "a").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidMoneyScale);
+        assert_eq!(
+            Currency::lookup("XXZ", None, "c").unwrap_err().code(),
+            ErrorCode::UnknownCurrency
+        );
+    }
+}
+
+// ---------------------------------------------------------------- JSON reading of money
+
+/// Reads the input's `currency` (with the optional `minor_units` parameter override).
+pub(crate) fn read_currency(
+    record: &crate::input::Record,
+    params: &crate::catalog::Params,
+) -> Result<Currency> {
+    let code = record.text("currency")?;
+    let minor = params
+        .integer("minor_units")
+        .and_then(|m| u32::try_from(m).ok());
+    Currency::lookup(&code, minor, &record.field_path("currency"))
+}
+
+/// Reads `key` of `record` as an amount in `currency`: a decimal string at most at the
+/// minor-unit scale, in the same currency when the row names one, non-negative unless allowed.
+pub(crate) fn read_amount(
+    record: &crate::input::Record,
+    key: &str,
+    currency: &Currency,
+    allow_negative: bool,
+) -> Result<Decimal> {
+    let path = record.field_path(key);
+    if let Some(code) = record.opt_text("currency")? {
+        if code != currency.code() {
+            return Err(KpiError::at(
+                ErrorCode::CurrencyMismatch,
+                &record.field_path("currency"),
+                format!("is `{code}`, but the input is in `{}`", currency.code()),
+            ));
+        }
+    }
+    let amount = record.decimal(key)?;
+    if amount.is_sign_negative() && !amount.is_zero() && !allow_negative {
+        return Err(KpiError::at(
+            ErrorCode::NegativeAmount,
+            &path,
+            format!("must not be negative, got {amount}"),
+        ));
+    }
+    currency.amount(amount, &path)
+}
+
+/// Adds two amounts, reporting overflow.
+pub(crate) fn add_amount(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b)
+        .ok_or_else(|| KpiError::overflow("a money total"))
+}
+
+pub(crate) fn evaluate_allocate(
+    input: &serde_json::Value,
+    params: &crate::catalog::Params,
+) -> Result<crate::Output> {
+    use crate::input::Record;
+    use crate::Output;
+    let record = Record::new(input, "input", &["amount", "currency", "parties"])?;
+    let currency = read_currency(&record, params)?;
+    let amount = read_amount(&record, "amount", &currency, true)?;
+    let parties_path = record.field_path("parties");
+    let mut names: Vec<String> = Vec::new();
+    let mut weights = Vec::new();
+    for (path, v) in record.non_empty_list("parties")? {
+        let r = Record::new(v, &path, &["party", "weight"])?;
+        let name = r.text("party")?;
+        if names.contains(&name) {
+            return Err(KpiError::at(
+                ErrorCode::DuplicateKey,
+                &r.field_path("party"),
+                format!("repeats party `{name}`"),
+            ));
+        }
+        let weight = r.decimal("weight")?;
+        if weight.is_sign_negative() && !weight.is_zero() {
+            return Err(KpiError::at(
+                ErrorCode::InvalidWeights,
+                &r.field_path("weight"),
+                format!("must not be negative, got {weight}"),
+            ));
+        }
+        names.push(name);
+        weights.push(weight);
+    }
+    let parts = allocate(amount, currency.minor_units(), &weights, &parties_path)?;
+    let parts = names
+        .iter()
+        .zip(&weights)
+        .zip(&parts)
+        .map(|((name, weight), part)| {
+            Output::record([
+                ("party", name.as_str().into()),
+                ("weight", (*weight).into()),
+                ("amount", part.amount.into()),
+                ("extra_unit", part.extra_unit.into()),
+            ])
+        })
+        .collect();
+    Ok(Output::record([
+        ("currency", currency.code().into()),
+        ("amount", amount.into()),
+        ("method", "largest_remainder".into()),
+        ("parts", Output::List(parts)),
+        ("rows", crate::output::RowCounts::all_used(names.len()).into()),
+    ]))
+}

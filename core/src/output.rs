@@ -1,0 +1,159 @@
+//! The result tree every KPI returns: JSON-shaped, but decimals stay typed so each binding
+//! can hand them over natively (`decimal.Decimal` in Python, canonical strings in JSON and JS).
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// A KPI result: records, lists, counts, exact decimals, text.
+///
+/// # Example
+/// ```
+/// use omnikpi::Output;
+/// use rust_decimal::Decimal;
+/// let out = Output::record([("rate", Output::from(Decimal::new(1250, 4))), ("n", 8u64.into())]);
+/// assert_eq!(out.to_json().to_string(), r#"{"n":8,"rate":"0.1250"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Absent value (a rate with a zero denominator).
+    Null,
+    /// A flag.
+    Bool(bool),
+    /// A non-negative count.
+    Count(u64),
+    /// A signed integer (timestamps, unit differences).
+    Integer(i64),
+    /// An exact decimal already at its declared scale.
+    Decimal(Decimal),
+    /// Text (names, ids, reasons).
+    Text(String),
+    /// An ordered list.
+    List(Vec<Output>),
+    /// Named fields, in declared order.
+    Record(Vec<(String, Output)>),
+}
+
+impl Output {
+    /// A record from `(name, value)` pairs.
+    pub fn record<'a>(fields: impl IntoIterator<Item = (&'a str, Output)>) -> Self {
+        Output::Record(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    }
+
+    /// The field `name` of a record.
+    pub fn get(&self, name: &str) -> Option<&Output> {
+        match self {
+            Output::Record(fields) => fields.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The JSON form: decimals become their canonical strings.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Output::Null => Value::Null,
+            Output::Bool(b) => Value::Bool(*b),
+            Output::Count(n) => Value::from(*n),
+            Output::Integer(n) => Value::from(*n),
+            Output::Decimal(d) => Value::String(d.to_string()),
+            Output::Text(s) => Value::String(s.clone()),
+            Output::List(items) => Value::Array(items.iter().map(Output::to_json).collect()),
+            Output::Record(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl From<u64> for Output {
+    fn from(n: u64) -> Self {
+        Output::Count(n)
+    }
+}
+impl From<i64> for Output {
+    fn from(n: i64) -> Self {
+        Output::Integer(n)
+    }
+}
+impl From<bool> for Output {
+    fn from(b: bool) -> Self {
+        Output::Bool(b)
+    }
+}
+impl From<Decimal> for Output {
+    fn from(d: Decimal) -> Self {
+        Output::Decimal(d)
+    }
+}
+impl From<&str> for Output {
+    fn from(s: &str) -> Self {
+        Output::Text(s.to_owned())
+    }
+}
+impl From<String> for Output {
+    fn from(s: String) -> Self {
+        Output::Text(s)
+    }
+}
+impl<T: Into<Output>> From<Option<T>> for Output {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Output::Null, Into::into)
+    }
+}
+impl<T: Into<Output>> From<Vec<T>> for Output {
+    fn from(items: Vec<T>) -> Self {
+        Output::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+/// How many input rows were read, used, and rejected (read but not counted, per the KPI's rules).
+///
+/// `read == used + rejected` always holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    /// Rows present in the input.
+    pub read: u64,
+    /// Rows that contributed to the result.
+    pub used: u64,
+    /// Rows read but excluded by a rule of the KPI's definition.
+    pub rejected: u64,
+}
+
+impl RowCounts {
+    /// All `read` rows used.
+    pub fn all_used(read: usize) -> Self {
+        let read = read as u64;
+        Self {
+            read,
+            used: read,
+            rejected: 0,
+        }
+    }
+
+    /// `read` rows, of which `rejected` were excluded.
+    pub fn with_rejected(read: usize, rejected: usize) -> Self {
+        let (read, rejected) = (read as u64, rejected as u64);
+        Self {
+            read,
+            used: read.saturating_sub(rejected),
+            rejected,
+        }
+    }
+}
+
+impl From<RowCounts> for Output {
+    fn from(rows: RowCounts) -> Self {
+        Output::record([
+            ("read", rows.read.into()),
+            ("used", rows.used.into()),
+            ("rejected", rows.rejected.into()),
+        ])
+    }
+}
