@@ -20,7 +20,7 @@ pub mod basket;
 pub mod catalog;
 pub mod channel;
 pub mod conversion;
-
+pub mod dataset;
 pub mod decimal;
 pub mod error;
 mod input;

@@ -11,7 +11,7 @@ use serde_json::Value;
 /// use omnikpi::Output;
 /// use rust_decimal::Decimal;
 /// let out = Output::record([("rate", Output::from(Decimal::new(1250, 4))), ("n", 8u64.into())]);
-/// assert_eq!(out.to_json().to_string(), r#"{"n":8,"rate":"0.1250"}"#);
+/// assert_eq!(out.to_json().to_string(), r#"{"rate":"0.1250","n":8}"#); // declared order
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {

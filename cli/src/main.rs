@@ -1,0 +1,141 @@
+//! `omnikpi`: the command line for analysts and finance teams.
+//!
+//! ```text
+//! omnikpi catalog [--json]
+//! omnikpi eval <kpi> --input FILE|- [--params FILE|JSON]
+//! omnikpi report <dir> [--json]
+//! ```
+//! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 1.
+
+mod table;
+
+use clap::{Parser, Subcommand};
+use omnikpi::{ErrorCode, KpiError};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// One canonical set of omnichannel KPIs.
+#[derive(Parser)]
+#[command(name = "omnikpi", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every KPI definition (id, version, title).
+    Catalog {
+        /// Print the full definitions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compute one KPI on a JSON input (the shape of its conformance vectors).
+    Eval {
+        /// KPI id, e.g. conversion.rate.
+        kpi: String,
+        /// JSON input file, or - for standard input.
+        #[arg(long)]
+        input: PathBuf,
+        /// Parameters: a JSON file, or inline JSON text.
+        #[arg(long)]
+        params: Option<String>,
+    },
+    /// Compute every KPI on a dataset folder and print a readable report.
+    Report {
+        /// Folder with dataset.json and the CSV tables (see examples/retail).
+        dir: PathBuf,
+        /// Print the report as JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn io_error(what: &Path, e: &std::io::Error) -> KpiError {
+    KpiError::new(
+        ErrorCode::InvalidDataset,
+        Some(what.display().to_string()),
+        format!("cannot read `{}`: {e}", what.display()),
+    )
+}
+
+fn read_text(path: &Path) -> Result<String, KpiError> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| io_error(path, &e))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| io_error(path, &e))
+}
+
+/// Reads the dataset files of `dir` (every name in [`omnikpi::dataset::FILES`]).
+fn read_dataset(dir: &Path) -> Result<BTreeMap<String, String>, KpiError> {
+    omnikpi::dataset::FILES
+        .iter()
+        .filter(|name| dir.join(name).exists())
+        .map(|name| Ok(((*name).to_owned(), read_text(&dir.join(name))?)))
+        .collect()
+}
+
+fn run(cli: Cli) -> Result<String, KpiError> {
+    match cli.command {
+        Command::Catalog { json } => {
+            if json {
+                return Ok(pretty(&omnikpi::catalog_json()));
+            }
+            let rows = omnikpi::catalog()
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.id.to_owned(),
+                        d.version.clone(),
+                        d.document["title"]["en"].as_str().unwrap_or_default().to_owned(),
+                    ]
+                })
+                .collect();
+            Ok(table::render(&["kpi".into(), "version".into(), "title".into()], rows))
+        }
+        Command::Eval { kpi, input, params } => {
+            let input = omnikpi::parse_json(&read_text(&input)?, "input")?;
+            let params = match params {
+                None => Value::Null,
+                Some(p) if Path::new(&p).is_file() => omnikpi::parse_json(&read_text(Path::new(&p))?, "params")?,
+                Some(p) => omnikpi::parse_json(&p, "params")?,
+            };
+            Ok(pretty(&omnikpi::evaluate(&kpi, &input, &params)?.to_json()))
+        }
+        Command::Report { dir, json } => {
+            let report = omnikpi::dataset::report(&read_dataset(&dir)?)?.to_json();
+            if json {
+                Ok(pretty(&report))
+            } else {
+                Ok(table::render_report(&report))
+            }
+        }
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            match e.path() {
+                Some(path) => eprintln!("omnikpi: error [{}] at {path}: {}", e.code(), e.message()),
+                None => eprintln!("omnikpi: error [{}]: {}", e.code(), e.message()),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! A dataset folder (CSV tables plus a `dataset.json` manifest) turned into the inputs of every
+//! KPI, and the report that computes them all. Parsing only: the caller reads the files, so the
+//! CLI, Python and JavaScript compute the report from the same bytes with the same code.
+//!
+//! Tables (first line is the header; extra columns are ignored):
+//! - `channels.csv`: `channel,group,direct`
+//! - `touches.csv`: `journey_id,customer_id,timestamp,channel`
+//! - `orders.csv`: `order_id,customer_id,journey_id,timestamp,origin_channel,fulfilment_channel,amount`
+//!   (`journey_id` may be empty for an order without a tracked journey)
+//! - `pickups.csv`: `pickup_id,store,timestamp,extra_amount`
+//! - `web_events.csv`: `session_id,timestamp,event`
+//!
+//! `dataset.json`: `{"name", "currency", "funnel_steps": [...], "conversion_window_seconds",
+//! "lookback_seconds", "store_pool": {"amount", "description"}}`.
+
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::output::Output;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The files a dataset folder must hold.
+pub const FILES: [&str; 6] = [
+    "dataset.json",
+    "channels.csv",
+    "touches.csv",
+    "orders.csv",
+    "pickups.csv",
+    "web_events.csv",
+];
+
+/// One CSV table with named columns.
+struct Table {
+    name: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn parse(name: &str, text: &str) -> Result<Self> {
+        let bad = |detail: String| KpiError::new(ErrorCode::InvalidDataset, Some(name.to_owned()), format!("`{name}` {detail}"));
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| bad(format!("has no readable header: {e}")))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| {
+                r.map(|rec| rec.iter().map(str::to_owned).collect())
+                    .map_err(|e| bad(format!("is malformed: {e}")))
+            })
+            .collect::<Result<Vec<Vec<String>>>>()?;
+        Ok(Self {
+            name: name.to_owned(),
+            header,
+            rows,
+        })
+    }
+
+    /// The position of each named column.
+    fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N]> {
+        let mut out = [0usize; N];
+        for (slot, name) in out.iter_mut().zip(names) {
+            *slot = self.header.iter().position(|h| h == name).ok_or_else(|| {
+                KpiError::new(
+                    ErrorCode::InvalidDataset,
+                    Some(format!("{}:header", self.name)),
+                    format!("`{}` has no column `{name}`", self.name),
+                )
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Each row as the values of the given columns, with its 1-based line number (header = 1).
+    fn select<const N: usize>(&self, names: [&str; N]) -> Result<Vec<(usize, [&str; N])>> {
+        let cols = self.columns(names)?;
+        Ok(self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let mut values = [""; N];
+                for (v, c) in values.iter_mut().zip(cols) {
+                    *v = row.get(c).map_or("", String::as_str);
+                }
+                (i + 2, values)
+            })
+            .collect())
+    }
+}
+
+/// A parsed dataset: each KPI's input and parameters, ready for [`crate::evaluate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// The dataset's name from the manifest.
+    pub name: String,
+    /// `(kpi id, title, input, params)` in report order.
+    pub sections: Vec<(String, String, Value, Value)>,
+}
+
+fn get<'a>(tables: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
+    tables.get(name).map(String::as_str).ok_or_else(|| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(name.to_owned()),
+            format!("the dataset has no `{name}`"),
+        )
+    })
+}
+
+fn manifest_field<'a>(manifest: &'a Value, key: &str) -> Result<&'a Value> {
+    manifest.get(key).ok_or_else(|| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(format!("dataset.json:{key}")),
+            format!("`dataset.json` has no `{key}`"),
+        )
+    })
+}
+
+impl Dataset {
+    /// Builds every KPI input from the dataset's files, given as `file name -> text`.
+    ///
+    /// # Errors
+    /// `invalid_dataset` naming the file, and the row or column.
+    pub fn from_files(tables: &BTreeMap<String, String>) -> Result<Self> {
+        let manifest: Value = serde_json::from_str(get(tables, "dataset.json")?).map_err(|e| {
+            KpiError::new(
+                ErrorCode::InvalidDataset,
+                Some("dataset.json".to_owned()),
+                format!("`dataset.json` is not valid JSON: {e}"),
+            )
+        })?;
+        let table = |name: &str| Table::parse(name, get(tables, name)?);
+        let (channels, touches, orders) = (table("channels.csv")?, table("touches.csv")?, table("orders.csv")?);
+        let (pickups, web_events) = (table("pickups.csv")?, table("web_events.csv")?);
+        let currency = manifest_field(&manifest, "currency")?.clone();
+        let name = manifest_field(&manifest, "name")?.as_str().unwrap_or_default().to_owned();
+
+        let taxonomy: Vec<Value> = channels
+            .select(["channel", "group", "direct"])?
+            .into_iter()
+            .map(|(_, [c, g, d])| json!({"channel": c, "group": g, "direct": d == "true"}))
+            .collect();
+
+        // conversion.rate: one row per journey, credited to its first touch's channel.
+        let mut first_touch: BTreeMap<&str, (i64, &str)> = BTreeMap::new();
+        let mut journey_order: Vec<&str> = Vec::new();
+        let touch_rows = touches.select(["journey_id", "customer_id", "timestamp", "channel"])?;
+        for (line, [journey, _, ts, channel]) in &touch_rows {
+            let at = crate::input::parse_timestamp(ts, &format!("touches.csv:row {line}:timestamp"))?;
+            match first_touch.get(journey) {
+                Some((t0, _)) if *t0 <= at => {}
+                existing => {
+                    if existing.is_none() {
+                        journey_order.push(journey);
+                    }
+                    first_touch.insert(journey, (at, channel));
+                }
+            }
+        }
+        let order_rows = orders.select([
+            "order_id", "customer_id", "journey_id", "timestamp", "origin_channel", "fulfilment_channel", "amount",
+        ])?;
+        let converted: BTreeSet<&str> = order_rows.iter().map(|(_, r)| r[2]).filter(|j| !j.is_empty()).collect();
+        let rate_rows: Vec<Value> = journey_order
+            .iter()
+            .map(|j| {
+                let channel = first_touch.get(j).map_or("", |(_, c)| c);
+                json!({"channel": channel, "opportunities": 1, "conversions": u64::from(converted.contains(j))})
+            })
+            .collect();
+
+        let funnel_events: Vec<Value> = web_events
+            .select(["session_id", "timestamp", "event"])?
+            .into_iter()
+            .map(|(_, [s, t, e])| json!({"entity": s, "event": e, "timestamp": t}))
+            .collect();
+        let online: BTreeSet<String> = taxonomy
+            .iter()
+            .filter(|c| c["group"] == "online")
+            .filter_map(|c| c["channel"].as_str().map(str::to_owned))
+            .collect();
+        let base_events: Vec<Value> = touch_rows
+            .iter()
+            .filter(|(_, r)| online.contains(r[3]))
+            .map(|(_, [_, c, t, ch])| json!({"entity": c, "timestamp": t, "group": ch}))
+            .collect();
+        let conversion_events: Vec<Value> = order_rows
+            .iter()
+            .map(|(_, r)| json!({"entity": r[1], "timestamp": r[3]}))
+            .collect();
+        let cross_touches: Vec<Value> = touch_rows
+            .iter()
+            .map(|(_, [_, c, t, ch])| json!({"customer": c, "channel": ch, "timestamp": t}))
+            .collect();
+        let cross_conversions: Vec<Value> = order_rows
+            .iter()
+            .map(|(_, r)| json!({"customer": r[1], "channel": r[4], "timestamp": r[3]}))
+            .collect();
+        let basket_orders: Vec<Value> = order_rows
+            .iter()
+            .map(|(_, r)| json!({"channel": r[4], "amount": r[6]}))
+            .collect();
+        let uplift_orders: Vec<Value> = order_rows
+            .iter()
+            .map(|(_, r)| json!({"customer": r[1], "channel": r[4], "amount": r[6]}))
+            .collect();
+        let pickup_rows = pickups.select(["pickup_id", "store", "timestamp", "extra_amount"])?;
+        let pickup_list: Vec<Value> = pickup_rows
+            .iter()
+            .map(|(_, [id, s, _, a])| json!({"pickup_id": id, "store": s, "extra_amount": a}))
+            .collect();
+        // The store pool is split by the number of pickups each store handled.
+        let mut per_store: Vec<(&str, u64)> = Vec::new();
+        for (_, [_, store, _, _]) in &pickup_rows {
+            match per_store.iter_mut().find(|(s, _)| s == store) {
+                Some(entry) => entry.1 += 1,
+                None => per_store.push((store, 1)),
+            }
+        }
+        let pool = manifest_field(&manifest, "store_pool")?;
+        let parties: Vec<Value> = per_store
+            .iter()
+            .map(|(s, n)| json!({"party": s, "weight": n.to_string()}))
+            .collect();
+        let window = manifest_field(&manifest, "conversion_window_seconds")?.clone();
+        let lookback = manifest_field(&manifest, "lookback_seconds")?.clone();
+        let steps = manifest_field(&manifest, "funnel_steps")?.clone();
+        let pool_title = pool.get("description").and_then(Value::as_str).unwrap_or("Store pool").to_owned();
+        let sections = vec![
+            ("conversion.rate", "Journey conversion by first-touch channel".to_owned(),
+             json!({"rows": rate_rows}), json!({"denominator": "journeys"})),
+            ("conversion.funnel", "Web checkout funnel (sessions)".to_owned(),
+             json!({"steps": steps, "events": funnel_events}), json!({"window_seconds": 3600})),
+            ("conversion.windowed", "Orders within the window after an online touch, by touch channel".to_owned(),
+             json!({"base_events": base_events, "conversion_events": conversion_events}),
+             json!({"window_seconds": window})),
+            ("conversion.cross_channel", "Cross-channel conversion (ROPO and reverse)".to_owned(),
+             json!({"channels": taxonomy, "touches": cross_touches, "conversions": cross_conversions}),
+             json!({"lookback_seconds": lookback})),
+            ("basket.average", "Average basket by order channel".to_owned(),
+             json!({"currency": currency, "orders": basket_orders}), Value::Null),
+            ("basket.multichannel_uplift", "Multichannel basket uplift".to_owned(),
+             json!({"currency": currency, "channels": taxonomy, "orders": uplift_orders}), Value::Null),
+            ("pickup.attach_rate", "Click-and-collect attach rate by store".to_owned(),
+             json!({"currency": currency, "pickups": pickup_list}), Value::Null),
+            ("money.allocate", pool_title,
+             json!({"amount": pool.get("amount").cloned().unwrap_or(Value::Null), "currency": currency, "parties": parties}),
+             Value::Null),
+        ];
+        Ok(Self {
+            name,
+            sections: sections
+                .into_iter()
+                .map(|(k, t, i, p)| (k.to_owned(), t, i, p))
+                .collect(),
+        })
+    }
+
+    /// Computes every section: `{"dataset", "sections": [{"kpi", "version", "title", "result"}]}`.
+    ///
+    /// # Errors
+    /// The first KPI error, with its section named in the message.
+    pub fn report(&self) -> Result<Output> {
+        let sections = self
+            .sections
+            .iter()
+            .map(|(kpi, title, input, params)| {
+                let result = crate::evaluate(kpi, input, params).map_err(|e| {
+                    KpiError::new(e.code(), e.path().map(str::to_owned), format!("{kpi}: {}", e.message()))
+                })?;
+                let version = crate::definition(kpi)?.version.clone();
+                Ok(Output::record([
+                    ("kpi", kpi.as_str().into()),
+                    ("version", version.into()),
+                    ("title", title.as_str().into()),
+                    ("result", result),
+                ]))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Output::record([
+            ("dataset", self.name.as_str().into()),
+            ("sections", Output::List(sections)),
+        ]))
+    }
+}
+
+/// Parses a dataset's files and computes its report in one call.
+///
+/// # Errors
+/// As [`Dataset::from_files`] and [`Dataset::report`].
+pub fn report(files: &BTreeMap<String, String>) -> Result<Output> {
+    Dataset::from_files(files)?.report()
+}
