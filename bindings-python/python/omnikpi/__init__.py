@@ -1,0 +1,265 @@
+"""omnikpi: one canonical set of omnichannel KPIs, computed exactly, identical in every language.
+
+Every KPI is defined in the project's ``spec/`` and computed by the Rust core; this package
+converts arguments and results only. Money and rates are :class:`decimal.Decimal`; floats are
+refused (they silently lose cents). Errors are :class:`OmniKpiError` with a stable ``.code``.
+
+>>> import omnikpi
+>>> from decimal import Decimal
+>>> r = omnikpi.conversion_rate([{"channel": "web", "opportunities": 200, "conversions": 25}])
+>>> r["overall"]["rate"]
+Decimal('0.125000')
+>>> [p["amount"] for p in omnikpi.money_allocate(Decimal("100.00"), {"web": 1, "store": 2}, currency="EUR")["parts"]]
+[Decimal('33.33'), Decimal('66.67')]
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from . import _omnikpi
+from .errors import (
+    CatalogError,
+    DatasetError,
+    ExactArithmeticError,
+    InputError,
+    InvalidValueError,
+    MoneyError,
+    OmniKpiError,
+)
+from .kpi_types import (
+    AllocationResult,
+    AttachRateResult,
+    BaseEvent,
+    BasketAverageResult,
+    Channel,
+    ChannelCount,
+    ChannelEvent,
+    ConversionEvent,
+    ConversionRateResult,
+    CrossChannelResult,
+    CustomerOrder,
+    DecimalLike,
+    FunnelEvent,
+    FunnelResult,
+    Order,
+    Party,
+    Pickup,
+    UpliftResult,
+    WindowedResult,
+)
+
+__version__: str = _omnikpi.__version__
+
+__all__ = [
+    "CatalogError",
+    "DatasetError",
+    "ExactArithmeticError",
+    "InputError",
+    "InvalidValueError",
+    "MoneyError",
+    "OmniKpiError",
+    "basket_average",
+    "basket_multichannel_uplift",
+    "catalog",
+    "conversion_cross_channel",
+    "conversion_funnel",
+    "conversion_rate",
+    "conversion_windowed",
+    "evaluate",
+    "money_allocate",
+    "pickup_attach_rate",
+    "report",
+]
+
+
+def evaluate(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None) -> Any:
+    """Compute KPI ``kpi_id`` on ``input`` (the shape of its conformance vectors).
+
+    ``params`` holds the KPI's parameters; omitted ones take the defaults of the definition.
+
+    >>> evaluate("money.allocate", {"amount": "0.05", "currency": "EUR",
+    ...          "parties": [{"party": "web", "weight": 30}, {"party": "store", "weight": 70}]})["parts"][1]["amount"]
+    Decimal('0.04')
+    """
+    return _omnikpi.evaluate(kpi_id, input, params)
+
+
+def catalog() -> list[dict[str, Any]]:
+    """Every KPI definition (id, version, title, formula, inputs, parameters, outputs, edge cases).
+
+    >>> "conversion.rate" in [d["id"] for d in catalog()]
+    True
+    """
+    return _omnikpi.catalog()
+
+
+def report(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
+    """Compute every KPI on a dataset folder (``dataset.json`` plus CSV tables, see examples/retail).
+
+    Returns ``{"dataset": name, "sections": [{"kpi", "version", "title", "result"}]}``, the same
+    numbers as ``omnikpi report <dir>`` on the command line.
+    """
+    files = {}
+    for name in _omnikpi.dataset_files():
+        full = os.path.join(path, name)
+        if os.path.exists(full):
+            with open(full, encoding="utf-8") as fh:
+                files[name] = fh.read()
+    return _omnikpi.report_files(files)
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def conversion_rate(rows: Sequence[ChannelCount], *, denominator: Optional[str] = None) -> ConversionRateResult:
+    """Conversions / opportunities, overall and per channel (KPI ``conversion.rate``).
+
+    ``denominator`` names what the opportunities count: journeys (default), sessions, visitors, leads.
+
+    >>> conversion_rate([{"channel": "store", "opportunities": 0, "conversions": 0}])["overall"]
+    {'conversions': 0, 'opportunities': 0, 'rate': None, 'reason': 'zero_denominator'}
+    """
+    return evaluate("conversion.rate", {"rows": rows}, _params(denominator=denominator))  # type: ignore[no-any-return]
+
+
+def conversion_funnel(
+    steps: Sequence[str], events: Sequence[FunnelEvent], *, window_seconds: Optional[int] = None
+) -> FunnelResult:
+    """Entities reaching each step of an ordered funnel (KPI ``conversion.funnel``).
+
+    >>> f = conversion_funnel(["visit", "buy"], [{"entity": "a", "event": "visit", "timestamp": 0},
+    ...                                          {"entity": "a", "event": "buy", "timestamp": 60}])
+    >>> f["steps"][1]["from_previous"]
+    Decimal('1.000000')
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "conversion.funnel", {"steps": steps, "events": events}, _params(window_seconds=window_seconds)
+    )
+
+
+def conversion_windowed(
+    base_events: Sequence[BaseEvent],
+    conversion_events: Sequence[ConversionEvent],
+    *,
+    window_seconds: Optional[int] = None,
+    grain: Optional[str] = None,
+) -> WindowedResult:
+    """Conversions linked to the closest earlier base event within a window, as dbt MetricFlow
+    computes conversion metrics (KPI ``conversion.windowed``).
+
+    >>> w = conversion_windowed([{"entity": "bob", "timestamp": 0, "group": "web"}],
+    ...                         [{"entity": "bob", "timestamp": 30}], window_seconds=60)
+    >>> w["overall"]["rate"]
+    Decimal('1.000000')
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "conversion.windowed",
+        {"base_events": base_events, "conversion_events": conversion_events},
+        _params(window_seconds=window_seconds, grain=grain),
+    )
+
+
+def conversion_cross_channel(
+    channels: Sequence[Channel],
+    touches: Sequence[ChannelEvent],
+    conversions: Sequence[ChannelEvent],
+    *,
+    lookback_seconds: Optional[int] = None,
+) -> CrossChannelResult:
+    """Offline conversions preceded by an online touch within the lookback (ROPO), and the reverse
+    (KPI ``conversion.cross_channel``; default lookback 7 days).
+
+    >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
+    >>> r = conversion_cross_channel(tax, [{"customer": "a", "channel": "web", "timestamp": 0}],
+    ...                              [{"customer": "a", "channel": "store", "timestamp": 3600}])
+    >>> r["online_to_offline"]["rate"]
+    Decimal('1.000000')
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "conversion.cross_channel",
+        {"channels": channels, "touches": touches, "conversions": conversions},
+        _params(lookback_seconds=lookback_seconds),
+    )
+
+
+def basket_average(
+    orders: Sequence[Order], *, currency: str, minor_units: Optional[int] = None
+) -> BasketAverageResult:
+    """Average order value, overall and per channel, exact to the minor unit (KPI ``basket.average``).
+
+    >>> from decimal import Decimal
+    >>> basket_average([{"channel": "web", "amount": Decimal("10.00")},
+    ...                 {"channel": "web", "amount": "20.01"}], currency="EUR")["overall"]["average"]
+    Decimal('15.00')
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "basket.average", {"currency": currency, "orders": orders}, _params(minor_units=minor_units)
+    )
+
+
+def basket_multichannel_uplift(
+    orders: Sequence[CustomerOrder],
+    *,
+    currency: str,
+    channels: Sequence[Channel],
+    reference: Optional[str] = None,
+    minor_units: Optional[int] = None,
+) -> UpliftResult:
+    """How much larger the average basket of customers buying online and offline is than the
+    reference segment's (KPI ``basket.multichannel_uplift``; reference ``offline_only`` by default).
+
+    >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
+    >>> orders = [{"customer": "a", "channel": "web", "amount": "60"}, {"customer": "a", "channel": "store", "amount": "60"},
+    ...           {"customer": "b", "channel": "store", "amount": "50"}]
+    >>> basket_multichannel_uplift(orders, currency="EUR", channels=tax)["uplift"]
+    Decimal('0.200000')
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "basket.multichannel_uplift",
+        {"currency": currency, "channels": channels, "orders": orders},
+        _params(reference=reference, minor_units=minor_units),
+    )
+
+
+def pickup_attach_rate(
+    pickups: Sequence[Pickup], *, currency: str, minor_units: Optional[int] = None
+) -> AttachRateResult:
+    """Share of click-and-collect pickups with an extra purchase in store (KPI ``pickup.attach_rate``).
+
+    >>> pickup_attach_rate([{"pickup_id": "1", "store": "lyon", "extra_amount": "12.50"},
+    ...                     {"pickup_id": "2", "store": "lyon", "extra_amount": "0"}], currency="EUR")["overall"]["rate"]
+    Decimal('0.500000')
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "pickup.attach_rate", {"currency": currency, "pickups": pickups}, _params(minor_units=minor_units)
+    )
+
+
+def money_allocate(
+    amount: DecimalLike,
+    parties: Union[Mapping[str, DecimalLike], Sequence[Party]],
+    *,
+    currency: str,
+    minor_units: Optional[int] = None,
+) -> AllocationResult:
+    """Split ``amount`` between parties by weight, in minor units, summing exactly to the amount
+    (largest remainder; ties to the larger weight, then the earlier party; refunds mirror sales).
+
+    ``parties`` is ``{party: weight}`` (in order) or a list of ``{"party", "weight"}``.
+
+    >>> from decimal import Decimal
+    >>> [p["amount"] for p in money_allocate(Decimal("-1.00"), {"a": 2, "b": 3, "c": 1}, currency="USD")["parts"]]
+    [Decimal('-0.33'), Decimal('-0.50'), Decimal('-0.17')]
+    """
+    if isinstance(parties, Mapping):
+        party_list: Any = [{"party": k, "weight": v} for k, v in parties.items()]
+    else:
+        party_list = parties
+    return evaluate(  # type: ignore[no-any-return]
+        "money.allocate",
+        {"amount": amount, "currency": currency, "parties": party_list},
+        _params(minor_units=minor_units),
+    )

@@ -1,0 +1,189 @@
+//! The native module `omnikpi._omnikpi`: converts Python values to the core's JSON input
+//! (refusing floats and bools where they would lose meaning), calls the core, and converts
+//! results back with decimals as `decimal.Decimal`. Errors become `omnikpi.OmniKpiError`
+//! subclasses carrying `.code` and `.path`.
+
+use omnikpi::{KpiError, Output};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Raises the `omnikpi.errors` class of the error's family, with `code`, `path` and message.
+fn to_py_err(py: Python<'_>, error: &KpiError) -> PyErr {
+    let raise = || -> PyResult<PyErr> {
+        let errors = py.import("omnikpi.errors")?;
+        let class = errors.getattr("class_for")?.call1((error.code().family(),))?;
+        let instance = class.call1((error.message(), error.code().as_str(), error.path()))?;
+        Ok(PyErr::from_value(instance))
+    };
+    raise().unwrap_or_else(|e| e)
+}
+
+fn wrong_type(py: Python<'_>, path: &str, detail: &str) -> PyErr {
+    to_py_err(
+        py,
+        &KpiError::at(omnikpi::ErrorCode::WrongType, path, detail),
+    )
+}
+
+/// Converts a Python value into the core's JSON input, tracking the path for errors.
+fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = obj.py();
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(obj.extract::<bool>()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(n) = obj.extract::<i64>() {
+            return Ok(Value::from(n));
+        }
+        if let Ok(n) = obj.extract::<u64>() {
+            return Ok(Value::from(n));
+        }
+        // Beyond 64 bits: only a decimal field can hold it exactly, so pass it as text.
+        return Ok(Value::String(obj.str()?.extract::<String>()?));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(wrong_type(
+            py,
+            path,
+            "must not be a float (floats lose precision): use decimal.Decimal or a string such as \"12.30\"",
+        ));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::String(obj.extract::<String>()?));
+    }
+    if obj.is_instance(decimal)? {
+        // Fixed-point text, never an exponent: Decimal("1E+3") -> "1000".
+        let text = py
+            .import("builtins")?
+            .getattr("format")?
+            .call1((obj, "f"))?
+            .extract::<String>()?;
+        return Ok(Value::String(text));
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (key, value) in dict.iter() {
+            let key: String = key
+                .extract()
+                .map_err(|_| wrong_type(py, path, "must have string keys"))?;
+            let child = format!("{path}.{key}");
+            map.insert(key, to_value(&value, &child, decimal)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            items.push(to_value(&item?, &format!("{path}[{i}]"), decimal)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    let type_name = obj.get_type().name()?.extract::<String>()?;
+    Err(wrong_type(
+        py,
+        path,
+        &format!("has an unsupported type `{type_name}` (use dict, list, str, int or decimal.Decimal)"),
+    ))
+}
+
+/// Converts a core result into Python objects; decimals become `decimal.Decimal`.
+fn to_python<'py>(py: Python<'py>, out: &Output, decimal: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match out {
+        Output::Null => py.None().into_bound(py),
+        Output::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Output::Count(n) => n.into_pyobject(py)?.into_any(),
+        Output::Integer(n) => n.into_pyobject(py)?.into_any(),
+        Output::Decimal(d) => decimal.call1((d.to_string(),))?,
+        Output::Text(s) => PyString::new(py, s).into_any(),
+        Output::List(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_python(py, item, decimal)?)?;
+            }
+            list.into_any()
+        }
+        Output::Record(fields) => {
+            let dict = PyDict::new(py);
+            for (k, v) in fields {
+                dict.set_item(k, to_python(py, v, decimal)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+fn json_to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.getattr("loads")?.call1((value.to_string(),))
+}
+
+/// Computes KPI `kpi_id` on `input` with `params` (a dict, or None for the spec defaults).
+#[pyfunction]
+#[pyo3(signature = (kpi_id, input, params=None))]
+fn evaluate<'py>(
+    py: Python<'py>,
+    kpi_id: &Bound<'py, PyAny>,
+    input: &Bound<'py, PyAny>,
+    params: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kpi_id: String = kpi_id
+        .extract()
+        .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let input = to_value(input, "input", &decimal)?;
+    let params = match params {
+        Some(p) => to_value(p, "params", &decimal)?,
+        None => Value::Null,
+    };
+    let out = py
+        .detach(|| omnikpi::evaluate(&kpi_id, &input, &params))
+        .map_err(|e| to_py_err(py, &e))?;
+    to_python(py, &out, &decimal)
+}
+
+/// Every KPI definition, as written in `spec/kpis`.
+#[pyfunction]
+fn catalog(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    json_to_python(py, &omnikpi::catalog_json())
+}
+
+/// The report of a dataset, from its files given as `{file name: text}`.
+#[pyfunction]
+fn report_files<'py>(py: Python<'py>, files: BTreeMap<String, String>) -> PyResult<Bound<'py, PyAny>> {
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let out = py
+        .detach(|| omnikpi::dataset::report(&files))
+        .map_err(|e| to_py_err(py, &e))?;
+    to_python(py, &out, &decimal)
+}
+
+/// The names of the files a dataset folder holds.
+#[pyfunction]
+fn dataset_files() -> Vec<&'static str> {
+    omnikpi::dataset::FILES.to_vec()
+}
+
+/// Every error code with its family, in the order of `spec/errors.json`.
+#[pyfunction]
+fn error_codes() -> Vec<(&'static str, &'static str)> {
+    omnikpi::ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.family()))
+        .collect()
+}
+
+/// The native part of the `omnikpi` package.
+#[pymodule]
+fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(catalog, m)?)?;
+    m.add_function(wrap_pyfunction!(report_files, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset_files, m)?)?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+"""Bad input from Python: floats, bools, odd types, and the exception hierarchy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import omnikpi
+from omnikpi import _omnikpi
+
+
+def test_every_code_has_a_family_class() -> None:
+    from omnikpi.errors import class_for
+
+    for code, family in _omnikpi.error_codes():
+        cls = class_for(family)
+        assert cls is not omnikpi.OmniKpiError, f"{code} has no family class"
+        assert issubclass(cls, omnikpi.OmniKpiError) and issubclass(cls, ValueError)
+
+
+@pytest.mark.parametrize("amount", [12.5, float("nan"), float("inf"), 0.1])
+def test_float_money_is_refused_with_the_field(amount: float) -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.basket_average([{"channel": "web", "amount": amount}], currency="EUR")  # type: ignore[typeddict-item]
+    assert info.value.code == "wrong_type"
+    assert info.value.path == "input.orders[0].amount"
+
+
+def test_bool_is_not_a_count() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.conversion_rate([{"channel": "web", "opportunities": True, "conversions": 0}])  # type: ignore[typeddict-item]
+    assert (info.value.code, info.value.path) == ("wrong_type", "input.rows[0].opportunities")
+
+
+def test_bool_is_not_money() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.money_allocate(True, {"a": 1}, currency="EUR")
+    assert (info.value.code, info.value.path) == ("wrong_type", "input.amount")
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [(Decimal("1E+3"), "1000.00"), (Decimal("12.300"), "12.30"), (Decimal("-0"), "0.00"), (7, "7.00"), ("0.5", "0.50")],
+)
+def test_decimal_inputs_are_exact(value: Any, expected: str) -> None:
+    out = omnikpi.money_allocate(value, {"a": 1}, currency="EUR")
+    assert format(out["amount"], "f") == expected
+    assert isinstance(out["amount"], Decimal)
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("1E-30")])
+def test_non_finite_or_too_fine_decimals_are_invalid(value: Decimal) -> None:
+    with pytest.raises(omnikpi.OmniKpiError) as info:
+        omnikpi.money_allocate(value, {"a": 1}, currency="EUR")
+    assert info.value.code in {"invalid_decimal", "invalid_money_scale"}
+    assert info.value.path == "input.amount"
+
+
+def test_decimal_beyond_28_digits_is_refused_not_rounded() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.money_allocate(Decimal("0.1234567890123456789012345678901"), {"a": 1}, currency="EUR", minor_units=6)
+    assert info.value.code == "invalid_decimal"
+
+
+def test_unsupported_types_are_named() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.evaluate("conversion.rate", {"rows": {1, 2}})
+    assert info.value.code == "wrong_type" and "set" in str(info.value)
+
+
+def test_kpi_id_must_be_text() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.evaluate(42, {})  # type: ignore[arg-type]
+    assert (info.value.code, info.value.path) == ("wrong_type", "kpi")
+
+
+def test_unknown_kpi_is_a_catalog_error() -> None:
+    with pytest.raises(omnikpi.CatalogError) as info:
+        omnikpi.evaluate("conversion.rates", {})
+    assert info.value.code == "unknown_kpi"
+
+
+def test_unknown_parameter_through_typed_api() -> None:
+    with pytest.raises(omnikpi.CatalogError) as info:
+        omnikpi.evaluate("conversion.rate", {"rows": [{"channel": "w", "opportunities": 1, "conversions": 1}]}, {"x": 1})
+    assert (info.value.code, info.value.path) == ("unknown_parameter", "params.x")
+
+
+def test_money_error_family() -> None:
+    with pytest.raises(omnikpi.MoneyError):
+        omnikpi.basket_average([{"channel": "web", "amount": "1.005"}], currency="EUR")
+
+
+def test_non_string_keys_are_refused() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.evaluate("conversion.rate", {1: []})
+    assert info.value.code == "wrong_type"
+
+
+def test_catalog_lists_every_definition() -> None:
+    ids = [d["id"] for d in omnikpi.catalog()]
+    assert ids == sorted(ids, key=ids.index) and len(ids) == len(set(ids)) >= 8
+    for d in omnikpi.catalog():
+        assert d["version"].count(".") == 2 and d["title"]["en"]
