@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the npm package into bindings-wasm/pkg: the wasm module with its JS glue for Node
+# (wasm-bindgen --target nodejs) and for browsers (--target web), plus the hand-written API layer.
+# Uses rustup's wasm32 target when installed; otherwise Debian's rustc-web with -Zbuild-std
+# (see shared/notes/toolchains.md). Requires wasm-bindgen-cli of the pinned version on PATH.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+target=wasm32-unknown-unknown
+if rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+  cargo build --release -p omnikpi-wasm --target "$target"
+else
+  RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo build --release -p omnikpi-wasm \
+    --target "$target" -Zbuild-std=std,panic_abort \
+    --config "target.$target.linker=\"/usr/lib/llvm-19/bin/wasm-ld\""
+fi
+wasm="$root/target/$target/release/omnikpi_wasm.wasm"
+pkg="$here/pkg"
+rm -rf "$pkg"
+mkdir -p "$pkg"
+wasm-bindgen --target nodejs --out-dir "$pkg/node" "$wasm"
+wasm-bindgen --target web --out-dir "$pkg/web" "$wasm"
+# The nodejs glue is CommonJS: mark its folder so Node does not read it as ESM.
+echo '{"type": "commonjs"}' > "$pkg/node/package.json"
+cp "$here"/js/*.mjs "$here"/js/*.d.ts "$here/package.json" "$pkg/"
+echo "built $pkg ($(du -k "$pkg/node/omnikpi_wasm_bg.wasm" | cut -f1) KiB wasm)"

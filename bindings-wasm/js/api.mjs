@@ -1,0 +1,82 @@
+// The JavaScript API of omnikpi, shared by the Node and browser entry points.
+// Inputs are plain objects with snake_case keys (the shapes of spec/vectors); money and
+// decimals are strings. Results are plain objects with decimals as canonical strings.
+
+/** An omnikpi error: `code` is stable (spec/errors.json), `path` names the field or row. */
+export class OmniKpiError extends Error {
+  constructor(message, code, path) {
+    super(message);
+    this.name = "OmniKpiError";
+    this.code = code;
+    this.path = path ?? null;
+  }
+}
+
+/** Converts a JS value to JSON-safe data, refusing what would silently change meaning. */
+function toData(value, path) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new OmniKpiError(`\`${path}\` must be a finite number, got ${value}`, "wrong_type", path);
+    }
+    return value;
+  }
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v, i) => toData(v, `${path}[${i}]`));
+  if (typeof value === "object" && !(value instanceof Map) && !(value instanceof Set)) {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) out[k] = toData(v, `${path}.${k}`);
+    }
+    return out;
+  }
+  const kind = value instanceof Map ? "Map" : value instanceof Set ? "Set" : typeof value;
+  throw new OmniKpiError(`\`${path}\` has an unsupported type \`${kind}\``, "wrong_type", path);
+}
+
+function unwrap(text) {
+  const envelope = JSON.parse(text);
+  if (envelope.error) {
+    const { message, code, path } = envelope.error;
+    throw new OmniKpiError(message, code, path);
+  }
+  return envelope.ok;
+}
+
+/** KPI ids and the camelCase name of their typed function. */
+export const KPI_FUNCTIONS = {
+  "conversion.rate": "conversionRate",
+  "conversion.funnel": "conversionFunnel",
+  "conversion.windowed": "conversionWindowed",
+  "conversion.cross_channel": "conversionCrossChannel",
+  "basket.average": "basketAverage",
+  "basket.multichannel_uplift": "basketMultichannelUplift",
+  "pickup.attach_rate": "pickupAttachRate",
+  "money.allocate": "moneyAllocate",
+};
+
+/** Builds the API over a loaded wasm module (`raw`). */
+export function createApi(raw) {
+  function evaluate(kpiId, input, params) {
+    if (typeof kpiId !== "string") {
+      throw new OmniKpiError("`kpi` must be a string such as \"conversion.rate\"", "wrong_type", "kpi");
+    }
+    const inputJson = JSON.stringify(toData(input ?? null, "input"));
+    const paramsJson = params == null ? "" : JSON.stringify(toData(params, "params"));
+    return unwrap(raw.evaluate(kpiId, inputJson, paramsJson));
+  }
+  const api = {
+    OmniKpiError,
+    evaluate,
+    catalog: () => JSON.parse(raw.catalog()),
+    errorCodes: () => JSON.parse(raw.errorCodes()),
+    datasetFiles: () => JSON.parse(raw.datasetFiles()),
+    /** The report of a dataset given as `{fileName: text}` (see examples/retail). */
+    reportFiles: (files) => unwrap(raw.report(JSON.stringify(toData(files, "files")))),
+  };
+  for (const [id, name] of Object.entries(KPI_FUNCTIONS)) {
+    api[name] = (input, params) => evaluate(id, input, params);
+  }
+  return api;
+}

@@ -1,0 +1,110 @@
+// TypeScript declarations of the omnikpi npm package (hand-written; keys are snake_case like the
+// spec's vectors, decimals are strings, counts are numbers).
+
+/** A decimal as a fixed-point string, e.g. "12.30". Never a JS number for money. */
+export type DecimalString = string;
+/** Unix seconds, or an RFC 3339 string such as "2026-03-01T10:15:00Z". */
+export type Timestamp = number | string;
+export type Reason = "zero_denominator" | null;
+
+export declare class OmniKpiError extends Error {
+  readonly name: "OmniKpiError";
+  /** Stable code from spec/errors.json, e.g. "wrong_type". */
+  readonly code: string;
+  /** The offending field or row, e.g. "input.orders[3].amount"; null when not tied to one. */
+  readonly path: string | null;
+}
+
+export interface Rows { read: number; used: number; rejected: number }
+
+export interface ChannelCount { channel: string; opportunities: number; conversions: number }
+export interface ConversionLine { conversions: number; opportunities: number; rate: DecimalString | null; reason: Reason }
+export interface ConversionRateInput { rows: ChannelCount[] }
+export interface ConversionRateParams { denominator?: "journeys" | "sessions" | "visitors" | "leads" }
+export interface ConversionRateResult {
+  denominator: string; overall: ConversionLine; by_channel: (ConversionLine & { channel: string })[]; rows: Rows;
+}
+
+export interface FunnelEvent { entity: string; event: string; timestamp: Timestamp }
+export interface FunnelInput { steps: string[]; events: FunnelEvent[] }
+export interface FunnelParams { window_seconds?: number }
+export interface FunnelStep {
+  step: string; entities: number; from_previous: DecimalString | null; from_first: DecimalString | null;
+  drop_off: number; reason: Reason;
+}
+export interface FunnelResult { steps: FunnelStep[]; rows: Rows }
+
+export interface BaseEvent { entity: string; timestamp: Timestamp; group?: string }
+export interface ConversionEvent { entity: string; timestamp: Timestamp }
+export interface WindowedInput { base_events: BaseEvent[]; conversion_events: ConversionEvent[] }
+export interface WindowedParams { window_seconds?: number; grain?: "second" | "day" }
+export interface WindowedLine { conversions: number; base_events: number; rate: DecimalString | null; reason: Reason }
+export interface WindowedResult {
+  overall: WindowedLine & { unmatched_conversions: number }; by_group: (WindowedLine & { group: string })[]; rows: Rows;
+}
+
+export interface Channel { channel: string; group: "online" | "offline"; direct?: boolean }
+export interface ChannelEvent { customer: string; channel: string; timestamp: Timestamp }
+export interface CrossChannelInput { channels: Channel[]; touches: ChannelEvent[]; conversions: ChannelEvent[] }
+export interface CrossChannelParams { lookback_seconds?: number }
+export interface CrossChannelDirection {
+  assisted: number; conversions: number; rate: DecimalString | null; reason: Reason;
+  by_channel: { channel: string; assisted: number }[];
+}
+export interface CrossChannelResult { online_to_offline: CrossChannelDirection; offline_to_online: CrossChannelDirection; rows: Rows }
+
+export interface MoneyParams { minor_units?: number }
+export interface Order { channel: string; amount: DecimalString; currency?: string }
+export interface BasketAverageInput { currency: string; orders: Order[] }
+export interface Basket { orders: number; revenue: DecimalString; average: DecimalString | null; reason: Reason }
+export interface BasketAverageResult { currency: string; overall: Basket; by_channel: (Basket & { channel: string })[]; rows: Rows }
+
+export interface UpliftInput { currency: string; channels: Channel[]; orders: (Order & { customer: string })[] }
+export interface UpliftParams extends MoneyParams { reference?: "offline_only" | "online_only" | "single_channel" }
+export interface UpliftResult {
+  currency: string;
+  segments: (Basket & { segment: "multichannel" | "offline_only" | "online_only"; customers: number })[];
+  reference: string; uplift: DecimalString | null; reason: "empty_segment" | "zero_denominator" | null; rows: Rows;
+}
+
+export interface Pickup { pickup_id: string; store: string; extra_amount: DecimalString; currency?: string }
+export interface AttachRateInput { currency: string; pickups: Pickup[] }
+export interface Attach {
+  with_extra: number; pickups: number; rate: DecimalString | null; reason: Reason;
+  extra_revenue: DecimalString; average_extra: DecimalString | null;
+}
+export interface AttachRateResult { currency: string; overall: Attach; by_store: (Attach & { store: string })[]; rows: Rows }
+
+export interface AllocateInput { amount: DecimalString; currency: string; parties: { party: string; weight: DecimalString }[] }
+export interface AllocationResult {
+  currency: string; amount: DecimalString; method: "largest_remainder";
+  parts: { party: string; weight: DecimalString; amount: DecimalString; extra_unit: boolean }[]; rows: Rows;
+}
+
+/** A KPI definition from spec/kpis (see the handbook for every field). */
+export interface Definition {
+  id: string; version: string; family: string;
+  title: Record<string, string>; summary: Record<string, string>; formula: Record<string, string>;
+  parameters: { name: string; type: string; default?: unknown; enum?: string[]; description: Record<string, string> }[];
+  [field: string]: unknown;
+}
+export interface Report {
+  dataset: string;
+  sections: { kpi: string; version: string; title: string; result: Record<string, unknown> }[];
+}
+
+export declare function evaluate(kpiId: string, input: unknown, params?: Record<string, unknown> | null): Record<string, unknown>;
+export declare function catalog(): Definition[];
+export declare function reportFiles(files: Record<string, string>): Report;
+export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
+export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
+export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;
+export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): CrossChannelResult;
+export declare function basketAverage(input: BasketAverageInput, params?: MoneyParams): BasketAverageResult;
+export declare function basketMultichannelUplift(input: UpliftInput, params?: UpliftParams): UpliftResult;
+export declare function pickupAttachRate(input: AttachRateInput, params?: MoneyParams): AttachRateResult;
+export declare function moneyAllocate(input: AllocateInput, params?: MoneyParams): AllocationResult;
+/** Node only: computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
+export declare function report(dir: string): Report;
+/** Browser only: loads the wasm module; call once before anything else. */
+export declare function init(source?: string | URL | Response | BufferSource): Promise<unknown>;

@@ -1,0 +1,32 @@
+// Browser entry point of omnikpi: call `await init()` once (it fetches the .wasm), then use the API.
+import wasmInit, * as raw from "./web/omnikpi_wasm.js";
+import { createApi, OmniKpiError } from "./api.mjs";
+
+let api = null;
+
+/** Loads the wasm module; `source` may be a URL, Response or bytes (defaults to the bundled file). */
+export async function init(source) {
+  if (!api) {
+    await wasmInit(source === undefined ? undefined : { module_or_path: source });
+    api = createApi(raw);
+  }
+  return api;
+}
+
+function ready() {
+  if (!api) throw new Error("omnikpi: call `await init()` before using the API");
+  return api;
+}
+
+export { OmniKpiError };
+export const evaluate = (...a) => ready().evaluate(...a);
+export const catalog = () => ready().catalog();
+export const reportFiles = (files) => ready().reportFiles(files);
+export const conversionRate = (...a) => ready().conversionRate(...a);
+export const conversionFunnel = (...a) => ready().conversionFunnel(...a);
+export const conversionWindowed = (...a) => ready().conversionWindowed(...a);
+export const conversionCrossChannel = (...a) => ready().conversionCrossChannel(...a);
+export const basketAverage = (...a) => ready().basketAverage(...a);
+export const basketMultichannelUplift = (...a) => ready().basketMultichannelUplift(...a);
+export const pickupAttachRate = (...a) => ready().pickupAttachRate(...a);
+export const moneyAllocate = (...a) => ready().moneyAllocate(...a);

@@ -1,0 +1,65 @@
+// The JS API beyond the vectors: error objects, hostile values, the browser build, the report.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as omnikpi from "../pkg/node.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+
+test("errors are Error instances with name, code and path", () => {
+  assert.throws(
+    () => omnikpi.moneyAllocate({ amount: 10.5, currency: "EUR", parties: [{ party: "a", weight: "1" }] }),
+    (e) => e instanceof Error && e.name === "OmniKpiError" && e.code === "wrong_type" && e.path === "input.amount",
+  );
+});
+
+for (const [label, value] of [["NaN", NaN], ["Infinity", Infinity]]) {
+  test(`${label} is refused with its path`, () => {
+    assert.throws(
+      () => omnikpi.conversionRate({ rows: [{ channel: "web", opportunities: value, conversions: 0 }] }),
+      (e) => e.code === "wrong_type" && e.path === "input.rows[0].opportunities",
+    );
+  });
+}
+
+test("Map, Set and functions are refused, not serialized to {}", () => {
+  for (const bad of [new Map(), new Set(), () => 1]) {
+    assert.throws(() => omnikpi.evaluate("conversion.rate", { rows: bad }), (e) => e.code === "wrong_type" && e.path === "input.rows");
+  }
+});
+
+test("a non-string kpi id is an OmniKpiError", () => {
+  assert.throws(() => omnikpi.evaluate(42, {}), (e) => e.code === "wrong_type" && e.path === "kpi");
+});
+
+test("BigInt and Date inputs convert exactly", () => {
+  const out = omnikpi.moneyAllocate({ amount: 12n, currency: "EUR", parties: [{ party: "a", weight: 1n }] });
+  assert.equal(out.parts[0].amount, "12.00");
+  const f = omnikpi.conversionFunnel({ steps: ["visit"], events: [{ entity: "a", event: "visit", timestamp: new Date(0) }] });
+  assert.equal(f.steps[0].entities, 1);
+});
+
+test("catalog lists every definition with a version", () => {
+  const ids = omnikpi.catalog().map((d) => d.id);
+  assert.ok(ids.includes("conversion.rate") && ids.includes("money.allocate"));
+  assert.equal(new Set(ids).size, ids.length);
+});
+
+test("the browser build computes the same numbers", async () => {
+  const web = await import("../pkg/web.mjs");
+  assert.throws(() => web.catalog(), /init/);
+  await web.init(readFileSync(join(here, "..", "pkg", "web", "omnikpi_wasm_bg.wasm")));
+  const input = { rows: [{ channel: "web", opportunities: 3, conversions: 1 }] };
+  assert.deepStrictEqual(web.conversionRate(input), omnikpi.conversionRate(input));
+  assert.throws(() => web.evaluate("nope", {}), (e) => e instanceof web.OmniKpiError && e.code === "unknown_kpi");
+});
+
+test("the report on examples/retail equals the CLI's", () => {
+  const cli = join(root, "target", "release", "omnikpi");
+  const fromCli = JSON.parse(execFileSync(cli, ["report", join(root, "examples", "retail"), "--json"], { encoding: "utf8" }));
+  assert.deepStrictEqual(omnikpi.report(join(root, "examples", "retail")), fromCli);
+});

@@ -1,0 +1,21 @@
+"""Paths shared by the cross-language conformance tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "target" / "conformance"
+CLI = ROOT / "target" / "release" / "omnikpi"
+
+
+def vector_cases() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(id, kpi, case) for every vector, ids as every runner writes them."""
+    vectors = ROOT / "spec" / "vectors"
+    for kpi_dir in sorted(vectors.iterdir()):
+        for file in sorted(kpi_dir.glob("*.json")):
+            doc = json.loads(file.read_text(encoding="utf-8"))
+            for case in doc["cases"]:
+                yield f"{kpi_dir.name}/{file.stem}::{case['name']}", case.get("kpi", doc["kpi"]), case
