@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 fn to_py_err(py: Python<'_>, error: &KpiError) -> PyErr {
     let raise = || -> PyResult<PyErr> {
         let errors = py.import("omnikpi.errors")?;
-        let class = errors.getattr("class_for")?.call1((error.code().family(),))?;
+        let class = errors
+            .getattr("class_for")?
+            .call1((error.code().family(),))?;
         let instance = class.call1((error.message(), error.code().as_str(), error.path()))?;
         Ok(PyErr::from_value(instance))
     };
@@ -87,12 +89,18 @@ fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> P
     Err(wrong_type(
         py,
         path,
-        &format!("has an unsupported type `{type_name}` (use dict, list, str, int or decimal.Decimal)"),
+        &format!(
+            "has an unsupported type `{type_name}` (use dict, list, str, int or decimal.Decimal)"
+        ),
     ))
 }
 
 /// Converts a core result into Python objects; decimals become `decimal.Decimal`.
-fn to_python<'py>(py: Python<'py>, out: &Output, decimal: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+fn to_python<'py>(
+    py: Python<'py>,
+    out: &Output,
+    decimal: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(match out {
         Output::Null => py.None().into_bound(py),
         Output::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -118,7 +126,9 @@ fn to_python<'py>(py: Python<'py>, out: &Output, decimal: &Bound<'py, PyAny>) ->
 }
 
 fn json_to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.getattr("loads")?.call1((value.to_string(),))
+    py.import("json")?
+        .getattr("loads")?
+        .call1((value.to_string(),))
 }
 
 /// Computes KPI `kpi_id` on `input` with `params` (a dict, or None for the spec defaults).
@@ -153,7 +163,10 @@ fn catalog(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 
 /// The report of a dataset, from its files given as `{file name: text}`.
 #[pyfunction]
-fn report_files<'py>(py: Python<'py>, files: BTreeMap<String, String>) -> PyResult<Bound<'py, PyAny>> {
+fn report_files<'py>(
+    py: Python<'py>,
+    files: BTreeMap<String, String>,
+) -> PyResult<Bound<'py, PyAny>> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     let out = py
         .detach(|| omnikpi::dataset::report(&files))

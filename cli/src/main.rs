@@ -94,17 +94,26 @@ fn run(cli: Cli) -> Result<String, KpiError> {
                     vec![
                         d.id.to_owned(),
                         d.version.clone(),
-                        d.document["title"]["en"].as_str().unwrap_or_default().to_owned(),
+                        d.document
+                            .pointer("/title/en")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
                     ]
                 })
                 .collect();
-            Ok(table::render(&["kpi".into(), "version".into(), "title".into()], rows))
+            Ok(table::render(
+                &["kpi".into(), "version".into(), "title".into()],
+                rows,
+            ))
         }
         Command::Eval { kpi, input, params } => {
             let input = omnikpi::parse_json(&read_text(&input)?, "input")?;
             let params = match params {
                 None => Value::Null,
-                Some(p) if Path::new(&p).is_file() => omnikpi::parse_json(&read_text(Path::new(&p))?, "params")?,
+                Some(p) if Path::new(&p).is_file() => {
+                    omnikpi::parse_json(&read_text(Path::new(&p))?, "params")?
+                }
                 Some(p) => omnikpi::parse_json(&p, "params")?,
             };
             Ok(pretty(&omnikpi::evaluate(&kpi, &input, &params)?.to_json()))

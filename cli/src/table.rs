@@ -10,21 +10,43 @@ pub fn render(headers: &[String], rows: Vec<Vec<String>>) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let numeric = |s: &str| !s.is_empty() && s.trim_start_matches('-').chars().all(|c| c.is_ascii_digit() || c == '.');
+    let numeric = |s: &str| {
+        !s.is_empty()
+            && s.trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.')
+    };
     let line = |cells: &[String]| {
         cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| if numeric(c) { format!("{c:>w$}") } else { format!("{c:<w$}") })
+            .map(|(c, w)| {
+                if numeric(c) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
             .to_owned()
     };
     let mut out = vec![line(headers)];
-    out.push(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+    out.push(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
     out.extend(rows.iter().map(|r| line(r)));
     out.join("\n")
+}
+
+/// The field `key` of an object, or null (serde_json's lookup, without the indexing operator).
+fn field<'a>(value: &'a Value, key: &str) -> &'a Value {
+    value.get(key).unwrap_or(&Value::Null)
 }
 
 fn cell(value: &Value) -> String {
@@ -44,7 +66,12 @@ fn columns(items: &[Value]) -> Vec<String> {
     items
         .first()
         .and_then(Value::as_object)
-        .map(|o| o.iter().filter(|(_, v)| is_scalar(v)).map(|(k, _)| k.clone()).collect())
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| is_scalar(v))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -52,7 +79,7 @@ fn records_table(items: &[Value], total: Option<&Map<String, Value>>) -> String 
     let cols = columns(items);
     let mut rows: Vec<Vec<String>> = items
         .iter()
-        .map(|item| cols.iter().map(|c| cell(&item[c.as_str()])).collect())
+        .map(|item| cols.iter().map(|c| cell(field(item, c))).collect())
         .collect();
     if let Some(total) = total {
         rows.push(
@@ -84,17 +111,32 @@ pub fn render_result(result: &Value, indent: usize) -> String {
     let mut out = Vec::new();
     for (key, value) in fields {
         match value {
-            Value::Object(o) if key == "rows" => out.push(format!(
+            Value::Object(_) if key == "rows" => out.push(format!(
                 "{pad}rows: read {}, used {}, rejected {}",
-                cell(&o["read"]), cell(&o["used"]), cell(&o["rejected"])
+                cell(field(value, "read")),
+                cell(field(value, "used")),
+                cell(field(value, "rejected"))
             )),
             Value::Object(_) if key == "overall" && by_key.is_some() => {}
             Value::Array(items) => {
-                let total = if Some(key) == by_key.as_ref() { overall } else { None };
+                let total = if Some(key) == by_key.as_ref() {
+                    overall
+                } else {
+                    None
+                };
                 out.push(format!("{pad}{key}:"));
-                out.extend(records_table(items, total).lines().map(|l| format!("{pad}  {l}")));
-                if let (Some(total), Some(first)) = (total, items.first().and_then(Value::as_object)) {
-                    for (k, v) in total.iter().filter(|(k, v)| is_scalar(v) && !first.contains_key(*k)) {
+                out.extend(
+                    records_table(items, total)
+                        .lines()
+                        .map(|l| format!("{pad}  {l}")),
+                );
+                if let (Some(total), Some(first)) =
+                    (total, items.first().and_then(Value::as_object))
+                {
+                    for (k, v) in total
+                        .iter()
+                        .filter(|(k, v)| is_scalar(v) && !first.contains_key(*k))
+                    {
                         out.push(format!("{pad}  {k}: {}", cell(v)));
                     }
                 }
@@ -111,16 +153,19 @@ pub fn render_result(result: &Value, indent: usize) -> String {
 
 /// Renders a whole `omnikpi report` document.
 pub fn render_report(report: &Value) -> String {
-    let mut out = vec![format!("omnikpi report: {}", cell(&report["dataset"]))];
-    for section in report["sections"].as_array().into_iter().flatten() {
+    let mut out = vec![format!(
+        "omnikpi report: {}",
+        cell(field(report, "dataset"))
+    )];
+    for section in field(report, "sections").as_array().into_iter().flatten() {
         out.push(String::new());
         out.push(format!(
             "== {} ({} v{}) ==",
-            cell(&section["title"]),
-            cell(&section["kpi"]),
-            cell(&section["version"])
+            cell(field(section, "title")),
+            cell(field(section, "kpi")),
+            cell(field(section, "version"))
         ));
-        out.push(render_result(&section["result"], 0));
+        out.push(render_result(field(section, "result"), 0));
     }
     out.join("\n")
 }

@@ -39,7 +39,8 @@ impl Basket {
             ("average".to_owned(), self.average.into()),
             (
                 "reason".to_owned(),
-                self.average.map_or(Output::from(ZERO_DENOMINATOR), |_| Output::Null),
+                self.average
+                    .map_or(Output::from(ZERO_DENOMINATOR), |_| Output::Null),
             ),
         ]
     }
@@ -57,7 +58,10 @@ impl Totals {
         if !self.sums.contains_key(key) {
             self.order.push(key.to_owned());
         }
-        let entry = self.sums.entry(key.to_owned()).or_insert((0, Decimal::ZERO));
+        let entry = self
+            .sums
+            .entry(key.to_owned())
+            .or_insert((0, Decimal::ZERO));
         entry.0 += 1;
         entry.1 = add_amount(entry.1, amount)?;
         Ok(())
@@ -95,9 +99,16 @@ pub struct Order {
 ///
 /// # Errors
 /// `empty_input`, `arithmetic_overflow`.
-pub fn basket_average(orders: &[Order], currency: &Currency) -> Result<(Basket, Vec<(String, Basket)>)> {
+pub fn basket_average(
+    orders: &[Order],
+    currency: &Currency,
+) -> Result<(Basket, Vec<(String, Basket)>)> {
     if orders.is_empty() {
-        return Err(KpiError::at(ErrorCode::EmptyInput, "input.orders", "must not be empty"));
+        return Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            "input.orders",
+            "must not be empty",
+        ));
     }
     let mut totals = Totals::default();
     let mut revenue = zero(currency);
@@ -113,7 +124,10 @@ pub fn basket_average(orders: &[Order], currency: &Currency) -> Result<(Basket, 
             Ok((c.clone(), Basket::new(n, r, currency)?))
         })
         .collect::<Result<_>>()?;
-    Ok((Basket::new(orders.len() as u64, revenue, currency)?, by_channel))
+    Ok((
+        Basket::new(orders.len() as u64, revenue, currency)?,
+        by_channel,
+    ))
 }
 
 fn zero(currency: &Currency) -> Decimal {
@@ -122,11 +136,7 @@ fn zero(currency: &Currency) -> Decimal {
     z
 }
 
-fn read_orders(
-    record: &Record,
-    currency: &Currency,
-    with_customer: bool,
-) -> Result<Vec<Order>> {
+fn read_orders(record: &Record, currency: &Currency, with_customer: bool) -> Result<Vec<Order>> {
     let allowed: &[&str] = if with_customer {
         &["customer", "channel", "amount", "currency"]
     } else {
@@ -138,7 +148,11 @@ fn read_orders(
         .map(|(path, v)| {
             let r = Record::new(v, &path, allowed)?;
             Ok(Order {
-                customer: if with_customer { r.text("customer")? } else { String::new() },
+                customer: if with_customer {
+                    r.text("customer")?
+                } else {
+                    String::new()
+                },
                 channel: r.text("channel")?,
                 amount: read_amount(&r, "amount", currency, false)?,
             })
@@ -214,7 +228,11 @@ pub fn multichannel_uplift(
     reference: &str,
 ) -> Result<Uplift> {
     if orders.is_empty() {
-        return Err(KpiError::at(ErrorCode::EmptyInput, "input.orders", "must not be empty"));
+        return Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            "input.orders",
+            "must not be empty",
+        ));
     }
     let mut groups: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
     for (i, o) in orders.iter().enumerate() {
@@ -260,8 +278,12 @@ pub fn multichannel_uplift(
         (None, Some(ZERO_DENOMINATOR))
     } else {
         // (r_m / n_m) / (r_r / n_r) - 1 = (r_m * n_r - n_m * r_r) / (n_m * r_r), exactly.
-        let a = r_multi.checked_mul(Decimal::from(n_ref)).ok_or_else(overflow)?;
-        let b = r_ref.checked_mul(Decimal::from(n_multi)).ok_or_else(overflow)?;
+        let a = r_multi
+            .checked_mul(Decimal::from(n_ref))
+            .ok_or_else(overflow)?;
+        let b = r_ref
+            .checked_mul(Decimal::from(n_multi))
+            .ok_or_else(overflow)?;
         let diff = a.checked_sub(b).ok_or_else(overflow)?;
         (divide(diff, b, RATE_SCALE)?, None)
     };
@@ -359,9 +381,16 @@ impl Attach {
 ///
 /// # Errors
 /// `empty_input`, `duplicate_key` (a pickup id twice), `arithmetic_overflow`.
-pub fn attach_rate(pickups: &[Pickup], currency: &Currency) -> Result<(Attach, Vec<(String, Attach)>)> {
+pub fn attach_rate(
+    pickups: &[Pickup],
+    currency: &Currency,
+) -> Result<(Attach, Vec<(String, Attach)>)> {
     if pickups.is_empty() {
-        return Err(KpiError::at(ErrorCode::EmptyInput, "input.pickups", "must not be empty"));
+        return Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            "input.pickups",
+            "must not be empty",
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     let mut stores: Vec<String> = Vec::new();
@@ -403,7 +432,11 @@ pub(crate) fn evaluate_attach(input: &Value, params: &Params) -> Result<Output> 
         .list("pickups")?
         .into_iter()
         .map(|(path, v)| {
-            let r = Record::new(v, &path, &["pickup_id", "store", "extra_amount", "currency"])?;
+            let r = Record::new(
+                v,
+                &path,
+                &["pickup_id", "store", "extra_amount", "currency"],
+            )?;
             Ok(Pickup {
                 pickup_id: r.text("pickup_id")?,
                 store: r.text("store")?,

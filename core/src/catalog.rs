@@ -8,14 +8,38 @@ use std::sync::OnceLock;
 
 /// The raw text of every KPI definition, in catalogue order.
 const DEFINITIONS: [(&str, &str); 8] = [
-    ("conversion.rate", include_str!("../../spec/kpis/conversion.rate.json")),
-    ("conversion.funnel", include_str!("../../spec/kpis/conversion.funnel.json")),
-    ("conversion.windowed", include_str!("../../spec/kpis/conversion.windowed.json")),
-    ("conversion.cross_channel", include_str!("../../spec/kpis/conversion.cross_channel.json")),
-    ("basket.average", include_str!("../../spec/kpis/basket.average.json")),
-    ("basket.multichannel_uplift", include_str!("../../spec/kpis/basket.multichannel_uplift.json")),
-    ("pickup.attach_rate", include_str!("../../spec/kpis/pickup.attach_rate.json")),
-    ("money.allocate", include_str!("../../spec/kpis/money.allocate.json")),
+    (
+        "conversion.rate",
+        include_str!("../../spec/kpis/conversion.rate.json"),
+    ),
+    (
+        "conversion.funnel",
+        include_str!("../../spec/kpis/conversion.funnel.json"),
+    ),
+    (
+        "conversion.windowed",
+        include_str!("../../spec/kpis/conversion.windowed.json"),
+    ),
+    (
+        "conversion.cross_channel",
+        include_str!("../../spec/kpis/conversion.cross_channel.json"),
+    ),
+    (
+        "basket.average",
+        include_str!("../../spec/kpis/basket.average.json"),
+    ),
+    (
+        "basket.multichannel_uplift",
+        include_str!("../../spec/kpis/basket.multichannel_uplift.json"),
+    ),
+    (
+        "pickup.attach_rate",
+        include_str!("../../spec/kpis/pickup.attach_rate.json"),
+    ),
+    (
+        "money.allocate",
+        include_str!("../../spec/kpis/money.allocate.json"),
+    ),
 ];
 
 /// One KPI definition from `spec/kpis/<id>.json`.
@@ -99,7 +123,12 @@ impl Params {
             .and_then(Value::as_array)
             .map(|a| a.iter().collect())
             .unwrap_or_default();
-        let name_of = |p: &Value| p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name_of = |p: &Value| {
+            p.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         if let Some(key) = given
             .keys()
             .find(|k| !declared.iter().any(|p| name_of(p) == **k))
@@ -111,7 +140,11 @@ impl Params {
                 format!(
                     "is not a parameter of `{}` (known: {})",
                     definition.id,
-                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
                 ),
             ));
         }
@@ -133,7 +166,10 @@ impl Params {
 
     /// A string parameter (declared with a default).
     pub fn text(&self, name: &str) -> &str {
-        self.values.get(name).and_then(Value::as_str).unwrap_or_default()
+        self.values
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// An integer parameter, `None` when absent and without default.
@@ -149,8 +185,14 @@ fn check_parameter(spec: &Value, value: &Value, path: &str) -> Result<()> {
             let n = value
                 .as_i64()
                 .ok_or_else(|| wrong_type(path, "an integer", value))?;
-            let below = spec.get("minimum").and_then(Value::as_i64).is_some_and(|m| n < m);
-            let above = spec.get("maximum").and_then(Value::as_i64).is_some_and(|m| n > m);
+            let below = spec
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .is_some_and(|m| n < m);
+            let above = spec
+                .get("maximum")
+                .and_then(Value::as_i64)
+                .is_some_and(|m| n > m);
             if below || above {
                 return Err(KpiError::at(
                     ErrorCode::InvalidParameter,

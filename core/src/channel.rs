@@ -61,7 +61,11 @@ impl Taxonomy {
 
     fn checked(channels: Vec<Channel>, path: &str) -> Result<Self> {
         if channels.is_empty() {
-            return Err(KpiError::at(ErrorCode::EmptyInput, path, "must not be empty"));
+            return Err(KpiError::at(
+                ErrorCode::EmptyInput,
+                path,
+                "must not be empty",
+            ));
         }
         for (i, c) in channels.iter().enumerate() {
             if channels.iter().take(i).any(|p| p.name == c.name) {

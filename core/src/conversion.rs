@@ -49,14 +49,19 @@ impl Ratio {
         })
     }
 
-    pub(crate) fn fields(&self, numerator: &'static str, denominator: &'static str) -> Vec<(String, Output)> {
+    pub(crate) fn fields(
+        &self,
+        numerator: &'static str,
+        denominator: &'static str,
+    ) -> Vec<(String, Output)> {
         vec![
             (numerator.to_owned(), self.numerator.into()),
             (denominator.to_owned(), self.denominator.into()),
             ("rate".to_owned(), self.rate.into()),
             (
                 "reason".to_owned(),
-                self.rate.map_or(Output::from(ZERO_DENOMINATOR), |_| Output::Null),
+                self.rate
+                    .map_or(Output::from(ZERO_DENOMINATOR), |_| Output::Null),
             ),
         ]
     }
@@ -112,7 +117,11 @@ pub struct ConversionRate {
 /// `empty_input`, `conversions_exceed_opportunities` (with the row), `value_out_of_range`.
 pub fn conversion_rate(rows: &[ChannelCount], denominator: &str) -> Result<ConversionRate> {
     if rows.is_empty() {
-        return Err(KpiError::at(ErrorCode::EmptyInput, "input.rows", "must not be empty"));
+        return Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            "input.rows",
+            "must not be empty",
+        ));
     }
     let mut order: Vec<String> = Vec::new();
     let mut sums: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
@@ -170,7 +179,10 @@ pub(crate) fn evaluate_rate(input: &Value, params: &Params) -> Result<Output> {
     let names = ("conversions", "opportunities");
     Ok(Output::record([
         ("denominator", result.denominator.as_str().into()),
-        ("overall", Output::Record(result.overall.fields(names.0, names.1))),
+        (
+            "overall",
+            Output::Record(result.overall.fields(names.0, names.1)),
+        ),
         (
             "by_channel",
             Output::List(
@@ -239,7 +251,11 @@ pub struct Funnel {
 /// `empty_input` (no steps), `duplicate_key` (a step named twice).
 pub fn funnel(steps: &[String], events: &[Event], window_seconds: Option<i64>) -> Result<Funnel> {
     if steps.is_empty() {
-        return Err(KpiError::at(ErrorCode::EmptyInput, "input.steps", "must not be empty"));
+        return Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            "input.steps",
+            "must not be empty",
+        ));
     }
     for (i, s) in steps.iter().enumerate() {
         if steps.iter().take(i).any(|p| p == s) {
@@ -254,7 +270,10 @@ pub fn funnel(steps: &[String], events: &[Event], window_seconds: Option<i64>) -
     let mut rejected = 0usize;
     for e in events {
         match steps.iter().position(|s| *s == e.name) {
-            Some(step) => by_entity.entry(&e.entity).or_default().push((e.timestamp, step)),
+            Some(step) => by_entity
+                .entry(&e.entity)
+                .or_default()
+                .push((e.timestamp, step)),
             None => rejected += 1,
         }
     }
@@ -300,7 +319,10 @@ pub fn funnel(steps: &[String], events: &[Event], window_seconds: Option<i64>) -
 }
 
 fn read_events(record: &Record, key: &str, name_field: Option<&str>) -> Result<Vec<Event>> {
-    let allowed: Vec<&str> = ["entity", "timestamp"].into_iter().chain(name_field).collect();
+    let allowed: Vec<&str> = ["entity", "timestamp"]
+        .into_iter()
+        .chain(name_field)
+        .collect();
     record
         .list(key)?
         .into_iter()
@@ -339,11 +361,16 @@ pub(crate) fn evaluate_funnel(input: &Value, params: &Params) -> Result<Output> 
                 ("from_first", s.from_first.rate.into()),
                 (
                     "drop_off",
-                    s.from_previous.denominator.saturating_sub(s.entities).into(),
+                    s.from_previous
+                        .denominator
+                        .saturating_sub(s.entities)
+                        .into(),
                 ),
                 (
                     "reason",
-                    s.from_previous.rate.map_or(Output::from(ZERO_DENOMINATOR), |_| Output::Null),
+                    s.from_previous
+                        .rate
+                        .map_or(Output::from(ZERO_DENOMINATOR), |_| Output::Null),
                 ),
             ])
         })
@@ -401,7 +428,13 @@ pub fn windowed(
             "must not be empty",
         ));
     }
-    let at_grain = |t: i64| if grain == "day" { t.div_euclid(86_400) * 86_400 } else { t };
+    let at_grain = |t: i64| {
+        if grain == "day" {
+            t.div_euclid(86_400) * 86_400
+        } else {
+            t
+        }
+    };
     let mut groups: Vec<String> = Vec::new();
     let mut group_of: Vec<usize> = Vec::with_capacity(base.len());
     let mut by_entity: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
@@ -411,7 +444,10 @@ pub fn windowed(
             groups.len() - 1
         });
         group_of.push(g);
-        by_entity.entry(&b.entity).or_default().push((at_grain(b.timestamp), i));
+        by_entity
+            .entry(&b.entity)
+            .or_default()
+            .push((at_grain(b.timestamp), i));
     }
     let mut base_counts = vec![0u64; groups.len()];
     for &g in &group_of {
@@ -538,10 +574,18 @@ pub fn cross_channel(
     for (i, t) in touches.iter().enumerate() {
         let group = taxonomy.group(&t.channel, &format!("input.touches[{i}].channel"))?;
         let channel = taxonomy.index(&t.channel).unwrap_or(0);
-        by_customer.entry(&t.customer).or_default().push((t.timestamp, channel, group));
+        by_customer
+            .entry(&t.customer)
+            .or_default()
+            .push((t.timestamp, channel, group));
     }
     let mut directions = [
-        (ChannelGroup::Offline, 0u64, 0u64, vec![0u64; taxonomy.len()]),
+        (
+            ChannelGroup::Offline,
+            0u64,
+            0u64,
+            vec![0u64; taxonomy.len()],
+        ),
         (ChannelGroup::Online, 0u64, 0u64, vec![0u64; taxonomy.len()]),
     ];
     for (i, c) in conversions.iter().enumerate() {
@@ -553,7 +597,9 @@ pub fn cross_channel(
         let assist = by_customer.get(c.customer.as_str()).and_then(|list| {
             list.iter()
                 .filter(|(t, _, g)| {
-                    *g != group && *t <= c.timestamp && *t > c.timestamp.saturating_sub(lookback_seconds)
+                    *g != group
+                        && *t <= c.timestamp
+                        && *t > c.timestamp.saturating_sub(lookback_seconds)
                 })
                 // the latest touch; among equal timestamps, the earliest in input order
                 .enumerate()
@@ -624,6 +670,9 @@ pub(crate) fn evaluate_cross_channel(input: &Value, params: &Params) -> Result<O
     Ok(Output::record([
         ("online_to_offline", direction(&ropo)),
         ("offline_to_online", direction(&reverse)),
-        ("rows", RowCounts::all_used(touches.len() + conversions.len()).into()),
+        (
+            "rows",
+            RowCounts::all_used(touches.len() + conversions.len()).into(),
+        ),
     ]))
 }

@@ -37,7 +37,13 @@ struct Table {
 
 impl Table {
     fn parse(name: &str, text: &str) -> Result<Self> {
-        let bad = |detail: String| KpiError::new(ErrorCode::InvalidDataset, Some(name.to_owned()), format!("`{name}` {detail}"));
+        let bad = |detail: String| {
+            KpiError::new(
+                ErrorCode::InvalidDataset,
+                Some(name.to_owned()),
+                format!("`{name}` {detail}"),
+            )
+        };
         let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
         let header = reader
             .headers()
@@ -135,10 +141,17 @@ impl Dataset {
             )
         })?;
         let table = |name: &str| Table::parse(name, get(tables, name)?);
-        let (channels, touches, orders) = (table("channels.csv")?, table("touches.csv")?, table("orders.csv")?);
+        let (channels, touches, orders) = (
+            table("channels.csv")?,
+            table("touches.csv")?,
+            table("orders.csv")?,
+        );
         let (pickups, web_events) = (table("pickups.csv")?, table("web_events.csv")?);
         let currency = manifest_field(&manifest, "currency")?.clone();
-        let name = manifest_field(&manifest, "name")?.as_str().unwrap_or_default().to_owned();
+        let name = manifest_field(&manifest, "name")?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
 
         let taxonomy: Vec<Value> = channels
             .select(["channel", "group", "direct"])?
@@ -151,7 +164,8 @@ impl Dataset {
         let mut journey_order: Vec<&str> = Vec::new();
         let touch_rows = touches.select(["journey_id", "customer_id", "timestamp", "channel"])?;
         for (line, [journey, _, ts, channel]) in &touch_rows {
-            let at = crate::input::parse_timestamp(ts, &format!("touches.csv:row {line}:timestamp"))?;
+            let at =
+                crate::input::parse_timestamp(ts, &format!("touches.csv:row {line}:timestamp"))?;
             match first_touch.get(journey) {
                 Some((t0, _)) if *t0 <= at => {}
                 existing => {
@@ -163,9 +177,19 @@ impl Dataset {
             }
         }
         let order_rows = orders.select([
-            "order_id", "customer_id", "journey_id", "timestamp", "origin_channel", "fulfilment_channel", "amount",
+            "order_id",
+            "customer_id",
+            "journey_id",
+            "timestamp",
+            "origin_channel",
+            "fulfilment_channel",
+            "amount",
         ])?;
-        let converted: BTreeSet<&str> = order_rows.iter().map(|(_, r)| r[2]).filter(|j| !j.is_empty()).collect();
+        let converted: BTreeSet<&str> = order_rows
+            .iter()
+            .map(|(_, r)| r[2])
+            .filter(|j| !j.is_empty())
+            .collect();
         let rate_rows: Vec<Value> = journey_order
             .iter()
             .map(|j| {
@@ -230,27 +254,60 @@ impl Dataset {
         let window = manifest_field(&manifest, "conversion_window_seconds")?.clone();
         let lookback = manifest_field(&manifest, "lookback_seconds")?.clone();
         let steps = manifest_field(&manifest, "funnel_steps")?.clone();
-        let pool_title = pool.get("description").and_then(Value::as_str).unwrap_or("Store pool").to_owned();
+        let pool_title = pool
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("Store pool")
+            .to_owned();
         let sections = vec![
-            ("conversion.rate", "Journey conversion by first-touch channel".to_owned(),
-             json!({"rows": rate_rows}), json!({"denominator": "journeys"})),
-            ("conversion.funnel", "Web checkout funnel (sessions)".to_owned(),
-             json!({"steps": steps, "events": funnel_events}), json!({"window_seconds": 3600})),
-            ("conversion.windowed", "Orders within the window after an online touch, by touch channel".to_owned(),
-             json!({"base_events": base_events, "conversion_events": conversion_events}),
-             json!({"window_seconds": window})),
-            ("conversion.cross_channel", "Cross-channel conversion (ROPO and reverse)".to_owned(),
-             json!({"channels": taxonomy, "touches": cross_touches, "conversions": cross_conversions}),
-             json!({"lookback_seconds": lookback})),
-            ("basket.average", "Average basket by order channel".to_owned(),
-             json!({"currency": currency, "orders": basket_orders}), Value::Null),
-            ("basket.multichannel_uplift", "Multichannel basket uplift".to_owned(),
-             json!({"currency": currency, "channels": taxonomy, "orders": uplift_orders}), Value::Null),
-            ("pickup.attach_rate", "Click-and-collect attach rate by store".to_owned(),
-             json!({"currency": currency, "pickups": pickup_list}), Value::Null),
-            ("money.allocate", pool_title,
-             json!({"amount": pool.get("amount").cloned().unwrap_or(Value::Null), "currency": currency, "parties": parties}),
-             Value::Null),
+            (
+                "conversion.rate",
+                "Journey conversion by first-touch channel".to_owned(),
+                json!({"rows": rate_rows}),
+                json!({"denominator": "journeys"}),
+            ),
+            (
+                "conversion.funnel",
+                "Web checkout funnel (sessions)".to_owned(),
+                json!({"steps": steps, "events": funnel_events}),
+                json!({"window_seconds": 3600}),
+            ),
+            (
+                "conversion.windowed",
+                "Orders within the window after an online touch, by touch channel".to_owned(),
+                json!({"base_events": base_events, "conversion_events": conversion_events}),
+                json!({"window_seconds": window}),
+            ),
+            (
+                "conversion.cross_channel",
+                "Cross-channel conversion (ROPO and reverse)".to_owned(),
+                json!({"channels": taxonomy, "touches": cross_touches, "conversions": cross_conversions}),
+                json!({"lookback_seconds": lookback}),
+            ),
+            (
+                "basket.average",
+                "Average basket by order channel".to_owned(),
+                json!({"currency": currency, "orders": basket_orders}),
+                Value::Null,
+            ),
+            (
+                "basket.multichannel_uplift",
+                "Multichannel basket uplift".to_owned(),
+                json!({"currency": currency, "channels": taxonomy, "orders": uplift_orders}),
+                Value::Null,
+            ),
+            (
+                "pickup.attach_rate",
+                "Click-and-collect attach rate by store".to_owned(),
+                json!({"currency": currency, "pickups": pickup_list}),
+                Value::Null,
+            ),
+            (
+                "money.allocate",
+                pool_title,
+                json!({"amount": pool.get("amount").cloned().unwrap_or(Value::Null), "currency": currency, "parties": parties}),
+                Value::Null,
+            ),
         ];
         Ok(Self {
             name,
@@ -271,7 +328,11 @@ impl Dataset {
             .iter()
             .map(|(kpi, title, input, params)| {
                 let result = crate::evaluate(kpi, input, params).map_err(|e| {
-                    KpiError::new(e.code(), e.path().map(str::to_owned), format!("{kpi}: {}", e.message()))
+                    KpiError::new(
+                        e.code(),
+                        e.path().map(str::to_owned),
+                        format!("{kpi}: {}", e.message()),
+                    )
                 })?;
                 let version = crate::definition(kpi)?.version.clone();
                 Ok(Output::record([

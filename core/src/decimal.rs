@@ -154,7 +154,18 @@ mod tests {
     #[test]
     fn parse_rejects_what_would_lose_digits() {
         for bad in [
-            "", "-", ".5", "5.", "1e3", "NaN", "inf", " 1", "1 ", "+1", "1.2.3", "0x10",
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1e3",
+            "NaN",
+            "inf",
+            " 1",
+            "1 ",
+            "+1",
+            "1.2.3",
+            "0x10",
             "0.12345678901234567890123456789",
             "79228162514264337593543950336",
         ] {
@@ -171,13 +182,34 @@ mod tests {
     #[test]
     fn division_rounds_the_exact_quotient_half_even() {
         let d = |n: i64, s: u32| Decimal::new(n, s);
-        assert_eq!(divide(d(1, 0), d(3, 0), 6).unwrap().unwrap().to_string(), "0.333333");
-        assert_eq!(divide(d(2, 0), d(3, 0), 6).unwrap().unwrap().to_string(), "0.666667");
-        assert_eq!(divide(d(-5, 0), d(2, 0), 0).unwrap().unwrap().to_string(), "-2");
-        assert_eq!(divide(d(-7, 0), d(2, 0), 0).unwrap().unwrap().to_string(), "-4");
-        assert_eq!(divide(d(1005, 2), d(1, 0), 1).unwrap().unwrap().to_string(), "10.0");
-        assert_eq!(divide(d(10, 0), d(4, 0), 2).unwrap().unwrap().to_string(), "2.50");
-        assert_eq!(divide(d(1, 0), d(-8, 0), 2).unwrap().unwrap().to_string(), "-0.12");
+        assert_eq!(
+            divide(d(1, 0), d(3, 0), 6).unwrap().unwrap().to_string(),
+            "0.333333"
+        );
+        assert_eq!(
+            divide(d(2, 0), d(3, 0), 6).unwrap().unwrap().to_string(),
+            "0.666667"
+        );
+        assert_eq!(
+            divide(d(-5, 0), d(2, 0), 0).unwrap().unwrap().to_string(),
+            "-2"
+        );
+        assert_eq!(
+            divide(d(-7, 0), d(2, 0), 0).unwrap().unwrap().to_string(),
+            "-4"
+        );
+        assert_eq!(
+            divide(d(1005, 2), d(1, 0), 1).unwrap().unwrap().to_string(),
+            "10.0"
+        );
+        assert_eq!(
+            divide(d(10, 0), d(4, 0), 2).unwrap().unwrap().to_string(),
+            "2.50"
+        );
+        assert_eq!(
+            divide(d(1, 0), d(-8, 0), 2).unwrap().unwrap().to_string(),
+            "-0.12"
+        );
         assert!(divide(Decimal::MAX, d(1, 28), 6).is_err());
     }
 }

@@ -21,7 +21,10 @@ impl<'a> Record<'a> {
             return Err(KpiError::at(
                 ErrorCode::UnknownField,
                 &format!("{path}.{key}"),
-                format!("is not a field here (expected one of: {})", allowed.join(", ")),
+                format!(
+                    "is not a field here (expected one of: {})",
+                    allowed.join(", ")
+                ),
             ));
         }
         Ok(Self {
@@ -84,10 +87,9 @@ impl<'a> Record<'a> {
     /// A required array; each element comes with its path.
     pub(crate) fn list(&self, key: &str) -> Result<Vec<(String, &'a Value)>> {
         let path = self.field_path(key);
-        let items = self
-            .required(key)?
-            .as_array()
-            .ok_or_else(|| wrong_type(&path, "an array", self.map.get(key).unwrap_or(&Value::Null)))?;
+        let items = self.required(key)?.as_array().ok_or_else(|| {
+            wrong_type(&path, "an array", self.map.get(key).unwrap_or(&Value::Null))
+        })?;
         Ok(items
             .iter()
             .enumerate()
@@ -132,7 +134,11 @@ pub(crate) fn wrong_type(path: &str, expected: &str, found: &Value) -> KpiError 
 pub(crate) fn read_text(value: &Value, path: &str) -> Result<String> {
     match value.as_str() {
         Some(s) if !s.is_empty() => Ok(s.to_owned()),
-        Some(_) => Err(KpiError::at(ErrorCode::EmptyInput, path, "must not be empty")),
+        Some(_) => Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            path,
+            "must not be empty",
+        )),
         None => Err(wrong_type(path, "a string", value)),
     }
 }
@@ -205,11 +211,15 @@ pub(crate) fn parse_timestamp(text: &str, path: &str) -> Result<i64> {
 
 /// An optional string parameter-like field that must be one of `choices`.
 pub(crate) fn choice<'c>(value: &str, choices: &[&'c str], path: &str) -> Result<&'c str> {
-    choices.iter().copied().find(|c| *c == value).ok_or_else(|| {
-        KpiError::at(
-            ErrorCode::InvalidParameter,
-            path,
-            format!("must be one of {}, got `{value}`", choices.join(", ")),
-        )
-    })
+    choices
+        .iter()
+        .copied()
+        .find(|c| *c == value)
+        .ok_or_else(|| {
+            KpiError::at(
+                ErrorCode::InvalidParameter,
+                path,
+                format!("must be one of {}, got `{value}`", choices.join(", ")),
+            )
+        })
 }

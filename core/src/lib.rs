@@ -101,7 +101,11 @@ pub fn parse_json(text: &str, what: &str) -> Result<Value> {
         return Ok(Value::Null);
     }
     serde_json::from_str(text).map_err(|e| {
-        KpiError::at(ErrorCode::InvalidJson, what, format!("is not valid JSON: {e}"))
+        KpiError::at(
+            ErrorCode::InvalidJson,
+            what,
+            format!("is not valid JSON: {e}"),
+        )
     })
 }
 

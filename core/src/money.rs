@@ -135,7 +135,11 @@ pub fn allocate(
     path: &str,
 ) -> Result<Vec<Part>> {
     if weights.is_empty() {
-        return Err(KpiError::at(ErrorCode::EmptyInput, path, "must not be empty"));
+        return Err(KpiError::at(
+            ErrorCode::EmptyInput,
+            path,
+            "must not be empty",
+        ));
     }
     if let Some(i) = weights.iter().position(Decimal::is_sign_negative) {
         return Err(KpiError::at(
@@ -208,58 +212,6 @@ pub fn allocate(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn split(amount: i64, weights: &[i64]) -> Vec<i64> {
-        let w: Vec<Decimal> = weights.iter().map(|&x| Decimal::from(x)).collect();
-        allocate(Decimal::from(amount), 0, &w, "w")
-            .unwrap()
-            .iter()
-            .map(|p| i64::try_from(p.amount.mantissa()).unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn reproduces_the_reference_hamilton_table() {
-        // spec-and-money.md section 3.2, column "Hamilton".
-        assert_eq!(split(100, &[2, 3, 1]), [33, 50, 17]);
-        assert_eq!(split(1003, &[49, 51]), [491, 512]);
-        assert_eq!(split(9999, &[75, 25]), [7499, 2500]);
-        assert_eq!(split(5, &[100, 101, 100, 100]), [1, 2, 1, 1]);
-        assert_eq!(split(1, &[33, 66]), [0, 1]);
-        assert_eq!(split(3, &[75, 25]), [2, 1]);
-        assert_eq!(split(102_759, &[20, 70, 5, 5]), [20552, 71931, 5138, 5138]);
-    }
-
-    #[test]
-    fn ties_go_to_the_larger_weight_then_the_earlier_party() {
-        // 5 over 30/70: quotas 1.5 and 3.5, equal remainders: the larger weight wins.
-        assert_eq!(split(5, &[30, 70]), [1, 4]);
-        // 100 over 1:1:1: equal weights, the earliest party gets the leftover unit.
-        assert_eq!(split(100, &[1, 1, 1]), [34, 33, 33]);
-    }
-
-    #[test]
-    fn refunds_mirror_sales() {
-        assert_eq!(split(-100, &[1, 1, 1]), [-34, -33, -33]);
-        assert_eq!(split(-5, &[30, 70]), [-1, -4]);
-    }
-
-    #[test]
-    fn scale_checks_use_the_minor_unit() {
-        let eur = Currency::lookup("EUR", None, "c").unwrap();
-        assert_eq!(eur.amount(Decimal::new(12300, 3), "a").unwrap().to_string(), "12.30");
-        let err = eur.amount(Decimal::new(12345, 3), "a").unwrap_err();
-        assert_eq!(err.code(), ErrorCode::InvalidMoneyScale);
-        assert_eq!(
-            Currency::lookup("XXZ", None, "c").unwrap_err().code(),
-            ErrorCode::UnknownCurrency
-        );
-    }
 }
 
 // ---------------------------------------------------------------- JSON reading of money
@@ -363,6 +315,64 @@ pub(crate) fn evaluate_allocate(
         ("amount", amount.into()),
         ("method", "largest_remainder".into()),
         ("parts", Output::List(parts)),
-        ("rows", crate::output::RowCounts::all_used(names.len()).into()),
+        (
+            "rows",
+            crate::output::RowCounts::all_used(names.len()).into(),
+        ),
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(amount: i64, weights: &[i64]) -> Vec<i64> {
+        let w: Vec<Decimal> = weights.iter().map(|&x| Decimal::from(x)).collect();
+        allocate(Decimal::from(amount), 0, &w, "w")
+            .unwrap()
+            .iter()
+            .map(|p| i64::try_from(p.amount.mantissa()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn reproduces_the_reference_hamilton_table() {
+        // spec-and-money.md section 3.2, column "Hamilton".
+        assert_eq!(split(100, &[2, 3, 1]), [33, 50, 17]);
+        assert_eq!(split(1003, &[49, 51]), [491, 512]);
+        assert_eq!(split(9999, &[75, 25]), [7499, 2500]);
+        assert_eq!(split(5, &[100, 101, 100, 100]), [1, 2, 1, 1]);
+        assert_eq!(split(1, &[33, 66]), [0, 1]);
+        assert_eq!(split(3, &[75, 25]), [2, 1]);
+        assert_eq!(split(102_759, &[20, 70, 5, 5]), [20552, 71931, 5138, 5138]);
+    }
+
+    #[test]
+    fn ties_go_to_the_larger_weight_then_the_earlier_party() {
+        // 5 over 30/70: quotas 1.5 and 3.5, equal remainders: the larger weight wins.
+        assert_eq!(split(5, &[30, 70]), [1, 4]);
+        // 100 over 1:1:1: equal weights, the earliest party gets the leftover unit.
+        assert_eq!(split(100, &[1, 1, 1]), [34, 33, 33]);
+    }
+
+    #[test]
+    fn refunds_mirror_sales() {
+        assert_eq!(split(-100, &[1, 1, 1]), [-34, -33, -33]);
+        assert_eq!(split(-5, &[30, 70]), [-1, -4]);
+    }
+
+    #[test]
+    fn scale_checks_use_the_minor_unit() {
+        let eur = Currency::lookup("EUR", None, "c").unwrap();
+        assert_eq!(
+            eur.amount(Decimal::new(12300, 3), "a").unwrap().to_string(),
+            "12.30"
+        );
+        let err = eur.amount(Decimal::new(12345, 3), "a").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidMoneyScale);
+        assert_eq!(
+            Currency::lookup("XXZ", None, "c").unwrap_err().code(),
+            ErrorCode::UnknownCurrency
+        );
+    }
 }

@@ -36,12 +36,7 @@ pub enum Output {
 impl Output {
     /// A record from `(name, value)` pairs.
     pub fn record<'a>(fields: impl IntoIterator<Item = (&'a str, Output)>) -> Self {
-        Output::Record(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        Output::Record(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 
     /// The field `name` of a record.

@@ -1,6 +1,12 @@
 //! Runs every conformance vector in `spec/vectors` through `omnikpi::evaluate`, checks the spec's
 //! internal references, and writes the canonical results to `target/conformance/rust.json`
 //! for the cross-language comparison.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test harness: a missing or malformed spec file must stop the run loudly"
+)]
 
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -51,12 +57,20 @@ fn matches(case: &Value, result: &Value) -> Result<(), String> {
         }
     } else {
         let want = &case["error"];
-        let got = result.get("error").ok_or_else(|| format!("expected error {want}, got {}", result["output"]))?;
+        let got = result
+            .get("error")
+            .ok_or_else(|| format!("expected error {want}, got {}", result["output"]))?;
         if got["code"] != want["code"] {
-            return Err(format!("expected error code {}, got {}", want["code"], got["code"]));
+            return Err(format!(
+                "expected error code {}, got {}",
+                want["code"], got["code"]
+            ));
         }
         if want.get("path").is_some() && got["path"] != want["path"] {
-            return Err(format!("expected error path {}, got {}", want["path"], got["path"]));
+            return Err(format!(
+                "expected error path {}, got {}",
+                want["path"], got["path"]
+            ));
         }
         Ok(())
     }
@@ -68,7 +82,11 @@ fn every_vector_passes_and_results_are_recorded() {
     let mut results = Map::new();
     let mut count = 0;
     for (kpi, stem, doc) in vector_files() {
-        assert_eq!(doc["kpi"], kpi.as_str(), "{kpi}/{stem}: `kpi` must name its folder");
+        assert_eq!(
+            doc["kpi"],
+            kpi.as_str(),
+            "{kpi}/{stem}: `kpi` must name its folder"
+        );
         for case in doc["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let id = format!("{kpi}/{stem}::{name}");
@@ -80,21 +98,38 @@ fn every_vector_passes_and_results_are_recorded() {
             if let Err(why) = matches(case, &result) {
                 failures.push(format!("{id}\n      {why}"));
             }
-            assert!(results.insert(id.clone(), result).is_none(), "{id}: duplicate case name");
+            assert!(
+                results.insert(id.clone(), result).is_none(),
+                "{id}: duplicate case name"
+            );
             count += 1;
         }
     }
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/conformance");
     std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("rust.json"), serde_json::to_string_pretty(&Value::Object(results)).unwrap()).unwrap();
+    std::fs::write(
+        out.join("rust.json"),
+        serde_json::to_string_pretty(&Value::Object(results)).unwrap(),
+    )
+    .unwrap();
     assert!(count > 100, "only {count} vectors found");
-    assert!(failures.is_empty(), "{} of {count} vectors failed:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} vectors failed:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 #[test]
 fn error_list_matches_the_core_enum() {
     let doc = read_json(&spec_dir().join("errors.json"));
-    let listed: Vec<&str> = doc["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    let listed: Vec<&str> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
     let core: Vec<&str> = omnikpi::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, core);
 }
@@ -105,21 +140,45 @@ fn every_definition_is_embedded_consistent_and_cites_real_vectors() {
     let files = vector_files();
     let mut on_disk: Vec<String> = std::fs::read_dir(spec_dir().join("kpis"))
         .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     on_disk.sort();
     let mut embedded: Vec<String> = omnikpi::catalog().iter().map(|d| d.id.to_owned()).collect();
     embedded.sort();
-    assert_eq!(on_disk, embedded, "spec/kpis and the embedded catalogue differ");
+    assert_eq!(
+        on_disk, embedded,
+        "spec/kpis and the embedded catalogue differ"
+    );
     for def in omnikpi::catalog() {
         let doc = &def.document;
         assert_eq!(doc["id"], def.id);
         let version = doc["version"].as_str().unwrap();
-        assert_eq!(version.split('.').count(), 3, "{}: version must be semver", def.id);
+        assert_eq!(
+            version.split('.').count(),
+            3,
+            "{}: version must be semver",
+            def.id
+        );
         let history = doc["history"].as_array().unwrap();
-        assert_eq!(history.last().unwrap()["version"], version, "{}: history must end at the version", def.id);
+        assert_eq!(
+            history.last().unwrap()["version"],
+            version,
+            "{}: history must end at the version",
+            def.id
+        );
         for code in doc["errors"].as_array().unwrap() {
-            assert!(codes.contains(&code.as_str().unwrap()), "{}: unknown error code {code}", def.id);
+            assert!(
+                codes.contains(&code.as_str().unwrap()),
+                "{}: unknown error code {code}",
+                def.id
+            );
         }
         let kpi_files: Vec<_> = files.iter().filter(|f| f.0 == def.id).collect();
         assert!(!kpi_files.is_empty(), "{} has no vectors", def.id);
@@ -127,7 +186,12 @@ fn every_definition_is_embedded_consistent_and_cites_real_vectors() {
             let cite = rule["vector"].as_str().unwrap();
             let (stem, name) = cite.split_once("::").unwrap();
             let found = kpi_files.iter().any(|(_, s, d)| {
-                s == stem && d["cases"].as_array().unwrap().iter().any(|c| c["name"] == name)
+                s == stem
+                    && d["cases"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|c| c["name"] == name)
             });
             assert!(found, "{}: edge case cites missing vector `{cite}`", def.id);
         }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what is missing and builds everything (idempotent; quick when already done):
+# - the Python virtualenv .venv with maturin, pytest, jsonschema, mypy, and the omnikpi package;
+# - the wasm toolchain: rustup's wasm32 target when present, otherwise Debian's rustc-web with
+#   the std sources (shared/notes/toolchains.md), plus wasm-bindgen-cli at the pinned version;
+# - the CLI (release), the Python extension, and the npm package in bindings-wasm/pkg.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup first" >&2; exit 1; }
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' bindings-wasm/Cargo.toml)
+
+# Python environment
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import maturin, pytest, jsonschema, mypy" 2>/dev/null; then
+  say "installing Python build and test tools"
+  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy
+fi
+
+# WebAssembly toolchain
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  if ! rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+    if [ ! -x /usr/lib/llvm-19/bin/wasm-ld ] || ! dpkg -s rust-web-src >/dev/null 2>&1; then
+      say "installing Debian's rustc-web, rust-web-src and lld-19 (wasm32 std from source)"
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      $SUDO apt-get update -qq
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src lld-19 >/dev/null
+    fi
+  fi
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+say "building the CLI"
+cargo build -q --release -p omnikpi-cli
+say "building the Python package"
+(cd bindings-python && ../.venv/bin/maturin develop --release -q 2>&1 | grep -v "^Ignoring\|^📦\|^✏️\|^🛠" || true)
+.venv/bin/python -c "import omnikpi" || { echo "the omnikpi Python package did not install" >&2; exit 1; }
+say "building the npm package"
+bash bindings-wasm/build.sh >/dev/null 2>&1 || bash bindings-wasm/build.sh
+say "ready"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs every test: Rust (unit, doc, conformance), formatting and lints,
+# Python (pytest, doctests, mypy), Node (node --test), the CLI vectors and the cross-language
+# comparison, and the README quickstarts. Fails if any suite runs no test.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+
+log="$(mktemp -d)"
+passed=0
+suite() { printf '\n\033[1m== %s ==\033[0m\n' "$1"; }
+# count NAME N: a suite that ran no test fails the whole run.
+count() {
+  if [ "${2:-0}" -le 0 ]; then echo "suite '$1' ran no test" >&2; exit 1; fi
+  passed=$((passed + $2))
+  echo "-- $1: $2 passed"
+}
+
+suite "format and lints"
+cargo fmt --all -- --check
+cargo clippy -q --workspace --all-targets -- -D warnings
+
+suite "rust: unit, doc and conformance tests"
+# The pyo3 crate is a cdylib for Python; it is exercised by pytest instead of linked into a test binary.
+cargo test --workspace --exclude omnikpi-python 2>&1 | tee "$log/rust.txt"
+count rust "$(grep -o '^test result: ok\. [0-9]* passed' "$log/rust.txt" | awk '{s += $4} END {print s+0}')"
+
+suite "python: pytest, doctests, typing"
+(cd bindings-python && ../.venv/bin/python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$log/py.txt"
+count python "$(grep -o '[0-9]* passed' "$log/py.txt" | tail -1 | awk '{print $1}')"
+.venv/bin/python -m mypy --strict --no-incremental bindings-python/python/omnikpi
+
+suite "node: node --test"
+node --test bindings-wasm/tests/ 2>&1 | tee "$log/node.txt" | grep -E '^# (tests|pass|fail)'
+grep -q '^# fail 0$' "$log/node.txt" || { grep -B2 -A20 'not ok' "$log/node.txt" | head -60; exit 1; }
+count node "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/node.txt")"
+
+suite "conformance: CLI vectors, schemas, byte comparison of Rust, Python, Node and CLI"
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/conformance 2>&1 | tee "$log/conf.txt"
+count conformance "$(grep -o '[0-9]* passed' "$log/conf.txt" | tail -1 | awk '{print $1}')"
+
+echo
+echo "all suites: $passed passed, 0 failed"
