@@ -24,7 +24,7 @@ fi
 
 # WebAssembly toolchain
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  if ! rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+  if ! timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
     if [ ! -x /usr/lib/llvm-19/bin/wasm-ld ] || ! dpkg -s rust-web-src >/dev/null 2>&1; then
       say "installing Debian's rustc-web, rust-web-src and lld-19 (wasm32 std from source)"
       SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

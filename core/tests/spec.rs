@@ -207,6 +207,22 @@ fn every_definition_is_embedded_consistent_and_cites_real_vectors() {
 }
 
 #[test]
+fn parameters_with_defaults_always_resolve() {
+    for def in omnikpi::catalog() {
+        let params = omnikpi::Params::resolve(def, &Value::Null).unwrap();
+        for spec in def.document["parameters"].as_array().unwrap() {
+            let name = spec["name"].as_str().unwrap();
+            match &spec["default"] {
+                Value::Null => assert!(params.integer(name).is_none() && params.text(name).is_empty()),
+                Value::String(s) => assert_eq!(params.text(name), s, "{}.{name}", def.id),
+                Value::Number(n) => assert_eq!(params.integer(name), n.as_i64(), "{}.{name}", def.id),
+                other => panic!("{}.{name}: unexpected default {other}", def.id),
+            }
+        }
+    }
+}
+
+#[test]
 fn decimals_serialize_as_canonical_strings() {
     // Guards against a serde feature flip turning decimals into floats.
     let out = omnikpi::Output::from(rust_decimal::Decimal::new(150, 2));
