@@ -41,6 +41,8 @@ print()
 if len(set(canon.values())) == 1:
     print(f"All agree: the CLI, Python and Node computed the same {n} values for "
           f"{len(docs['cli']['sections'])} KPIs, byte for byte.")
+    print("KPI handbook (every definition, English and French): docs/handbook/index.html "
+          "(regenerate: target/release/omnikpi handbook --out docs/handbook)")
 else:
     for name in ("python", "node"):
         if canon[name] != canon["cli"]:

@@ -3,6 +3,7 @@
 # - the Python virtualenv .venv with maturin, pytest, jsonschema, mypy, and the omnikpi package;
 # - the wasm toolchain: rustup's wasm32 target when present, otherwise Debian's rustc-web with
 #   the std sources (shared/notes/toolchains.md), plus wasm-bindgen-cli at the pinned version;
+# - Debian's chromium and playwright-core for the browser tests;
 # - the CLI (release), the Python extension, and the npm package in bindings-wasm/pkg.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,6 +37,18 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# Headless Chromium and playwright-core for the browser tests (Debian's chromium; no browser download)
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium (browser tests)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/handbook/node_modules/playwright-core ]; then
+  say "installing playwright-core (npm)"
+  (cd tests/handbook && npm ci --no-audit --no-fund --silent)
 fi
 
 say "building the CLI"

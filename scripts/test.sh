@@ -36,7 +36,12 @@ node --test bindings-wasm/tests/ 2>&1 | tee "$log/node.txt" | grep -E '^# (tests
 grep -q '^# fail 0$' "$log/node.txt" || { grep -B2 -A20 'not ok' "$log/node.txt" | head -60; exit 1; }
 count node "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/node.txt")"
 
-suite "conformance: CLI vectors, schemas, byte comparison of Rust, Python, Node and CLI"
+suite "handbook: headless Chromium"
+node --test tests/handbook/ 2>&1 | tee "$log/browser.txt" | grep -E '^# (tests|pass|fail)'
+grep -q '^# fail 0$' "$log/browser.txt" || { grep -A20 'not ok' "$log/browser.txt" | head -60; exit 1; }
+count browser "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/browser.txt")"
+
+suite "conformance: CLI vectors, schemas, handbook, byte comparison of Rust, Python, Node and CLI"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests/conformance 2>&1 | tee "$log/conf.txt"
 count conformance "$(grep -o '[0-9]* passed' "$log/conf.txt" | tail -1 | awk '{print $1}')"
 

@@ -155,10 +155,18 @@ fn evaluate<'py>(
     to_python(py, &out, &decimal)
 }
 
-/// Every KPI definition, as written in `spec/kpis`.
+/// Every KPI definition, as written in `spec/kpis`; with `lang`, every text in that language.
 #[pyfunction]
-fn catalog(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    json_to_python(py, &omnikpi::catalog_json())
+#[pyo3(signature = (lang=None))]
+fn catalog<'py>(py: Python<'py>, lang: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    let Some(lang) = lang else {
+        return json_to_python(py, &omnikpi::catalog_json());
+    };
+    let lang: String = lang
+        .extract()
+        .map_err(|_| wrong_type(py, "lang", "must be a language tag such as \"fr\""))?;
+    let localized = omnikpi::catalog::localized_catalog(&lang).map_err(|e| to_py_err(py, &e))?;
+    json_to_python(py, &localized)
 }
 
 /// The report of a dataset, from its files given as `{file name: text}`.

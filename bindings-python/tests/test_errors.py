@@ -104,3 +104,22 @@ def test_catalog_lists_every_definition() -> None:
     assert ids == sorted(ids, key=ids.index) and len(ids) == len(set(ids)) >= 8
     for d in omnikpi.catalog():
         assert d["version"].count(".") == 2 and d["title"]["en"]
+
+
+def test_catalog_in_french_and_canadian_french() -> None:
+    fr = {d["id"]: d for d in omnikpi.catalog(lang="fr")}
+    ca = {d["id"]: d for d in omnikpi.catalog(lang="fr-CA")}
+    assert fr["conversion.rate"]["title"] == "Taux de conversion"
+    assert ca["conversion.rate"]["title"] == fr["conversion.rate"]["title"]
+    assert ca["conversion.rate"]["lang"] == "fr-CA"
+    assert fr["money.allocate"]["parameters"][0]["description"].startswith("Remplace")
+    en = {d["id"]: d for d in omnikpi.catalog(lang="de")}  # no German yet: English
+    assert en["conversion.rate"]["title"] == "Conversion rate"
+
+
+def test_catalog_language_must_be_a_tag() -> None:
+    with pytest.raises(omnikpi.CatalogError) as info:
+        omnikpi.catalog(lang="french")
+    assert (info.value.code, info.value.path) == ("invalid_parameter", "lang")
+    with pytest.raises(omnikpi.InputError):
+        omnikpi.catalog(lang=3)  # type: ignore[arg-type]

@@ -69,7 +69,13 @@ export function createApi(raw) {
   const api = {
     OmniKpiError,
     evaluate,
-    catalog: () => JSON.parse(raw.catalog()),
+    /** Every KPI definition; with `{ lang: "fr" }`, every text in that language. */
+    catalog: (options) => {
+      const lang = options?.lang;
+      if (lang === undefined) return JSON.parse(raw.catalog());
+      if (typeof lang !== "string") throw new OmniKpiError("`lang` must be a language tag such as \"fr\"", "wrong_type", "lang");
+      return unwrap(raw.catalogLocalized(lang));
+    },
     errorCodes: () => JSON.parse(raw.errorCodes()),
     datasetFiles: () => JSON.parse(raw.datasetFiles()),
     /** The report of a dataset given as `{fileName: text}` (see examples/retail). */

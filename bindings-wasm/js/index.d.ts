@@ -94,7 +94,14 @@ export interface Report {
 }
 
 export declare function evaluate(kpiId: string, input: unknown, params?: Record<string, unknown> | null): Record<string, unknown>;
+/** Localized definition: every text is a string in the requested language. */
+export interface LocalizedDefinition {
+  id: string; version: string; family: string; lang: string;
+  title: string; summary: string; formula: string; example: string;
+  [field: string]: unknown;
+}
 export declare function catalog(): Definition[];
+export declare function catalog(options: { lang: string }): LocalizedDefinition[];
 export declare function reportFiles(files: Record<string, string>): Report;
 export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
 export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;

@@ -20,7 +20,7 @@ function ready() {
 
 export { OmniKpiError };
 export const evaluate = (...a) => ready().evaluate(...a);
-export const catalog = () => ready().catalog();
+export const catalog = (options) => ready().catalog(options);
 export const reportFiles = (files) => ready().reportFiles(files);
 export const conversionRate = (...a) => ready().conversionRate(...a);
 export const conversionFunnel = (...a) => ready().conversionFunnel(...a);

@@ -31,6 +31,13 @@ pub fn catalog() -> String {
     omnikpi::catalog_json().to_string()
 }
 
+/// Every KPI definition with its texts in `lang` (fallback: base language, then English);
+/// returns the envelope.
+#[wasm_bindgen(js_name = catalogLocalized)]
+pub fn catalog_localized(lang: &str) -> String {
+    envelope(omnikpi::catalog::localized_catalog(lang))
+}
+
 /// The report of a dataset given as a JSON object `{file name: text}`; returns the envelope.
 #[wasm_bindgen]
 pub fn report(files_json: &str) -> String {

@@ -63,3 +63,14 @@ test("the report on examples/retail equals the CLI's", () => {
   const fromCli = JSON.parse(execFileSync(cli, ["report", join(root, "examples", "retail"), "--json"], { encoding: "utf8" }));
   assert.deepStrictEqual(omnikpi.report(join(root, "examples", "retail")), fromCli);
 });
+
+test("catalog({lang}) returns localized labels with fallback", () => {
+  const fr = omnikpi.catalog({ lang: "fr" });
+  const ca = omnikpi.catalog({ lang: "fr-CA" });
+  assert.equal(fr[0].title, "Taux de conversion");
+  assert.equal(ca[0].title, fr[0].title);
+  assert.equal(ca[0].lang, "fr-CA");
+  assert.equal(omnikpi.catalog({ lang: "de" })[0].title, "Conversion rate");
+  assert.equal(typeof omnikpi.catalog()[0].title, "object");
+  assert.throws(() => omnikpi.catalog({ lang: "french" }), (e) => e.code === "invalid_parameter" && e.path === "lang");
+});

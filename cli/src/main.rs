@@ -4,9 +4,11 @@
 //! omnikpi catalog [--json]
 //! omnikpi eval <kpi> --input FILE|- [--params FILE|JSON]
 //! omnikpi report <dir> [--json]
+//! omnikpi handbook --out DIR [--lang en|fr]
 //! ```
 //! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 1.
 
+mod handbook;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +45,15 @@ enum Command {
         /// Parameters: a JSON file, or inline JSON text.
         #[arg(long)]
         params: Option<String>,
+    },
+    /// Generate the KPI handbook (HTML and Markdown) from the spec.
+    Handbook {
+        /// Output folder; each language goes to DIR/<lang>/.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this language (default: every language of the spec).
+        #[arg(long, value_parser = ["en", "fr"])]
+        lang: Option<String>,
     },
     /// Compute every KPI on a dataset folder and print a readable report.
     Report {
@@ -118,6 +129,30 @@ fn run(cli: Cli) -> Result<String, KpiError> {
             };
             Ok(pretty(&omnikpi::evaluate(&kpi, &input, &params)?.to_json()))
         }
+        Command::Handbook { out, lang } => {
+            let langs: Vec<&str> = match &lang {
+                Some(l) => vec![l.as_str()],
+                None => handbook::LANGUAGES.to_vec(),
+            };
+            let mut written = 0;
+            for l in &langs {
+                let other = langs.iter().copied().find(|o| o != l);
+                for (name, content) in handbook::pages(l, other)? {
+                    write_file(&out.join(l).join(name), &content)?;
+                    written += 1;
+                }
+            }
+            let (html, md) = handbook::root_index(&langs);
+            write_file(&out.join("index.html"), &html)?;
+            write_file(&out.join("index.md"), &md)?;
+            Ok(format!(
+                "wrote {} files ({}) to {}; open {}",
+                written + 2,
+                langs.join(", "),
+                out.display(),
+                out.join("index.html").display()
+            ))
+        }
         Command::Report { dir, json } => {
             let report = omnikpi::dataset::report(&read_dataset(&dir)?)?.to_json();
             if json {
@@ -127,6 +162,20 @@ fn run(cli: Cli) -> Result<String, KpiError> {
             }
         }
     }
+}
+
+fn write_file(path: &Path, content: &str) -> Result<(), KpiError> {
+    let fail = |e: std::io::Error| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(path.display().to_string()),
+            format!("cannot write `{}`: {e}", path.display()),
+        )
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    std::fs::write(path, content).map_err(fail)
 }
 
 fn pretty(value: &Value) -> String {

@@ -223,3 +223,101 @@ fn check_parameter(spec: &Value, value: &Value, path: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Whether `key` is a language tag as the spec uses them (`en`, `fr`, `fr-CA`).
+fn is_language_tag(key: &str) -> bool {
+    let mut parts = key.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|l| l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()));
+    let region_ok = parts
+        .next()
+        .is_none_or(|r| r.len() == 2 && r.bytes().all(|b| b.is_ascii_uppercase()));
+    lang_ok && region_ok && parts.next().is_none()
+}
+
+/// Replaces every language-keyed text (`{"en": ..., "fr": ...}`) by the text in `lang`,
+/// falling back from a regional tag to its language (`fr-CA` to `fr`), then to English.
+fn localize(value: &Value, lang: &str) -> Value {
+    match value {
+        Value::Object(map)
+            if map.contains_key("en")
+                && map.keys().all(|k| is_language_tag(k))
+                && map.values().all(Value::is_string) =>
+        {
+            let base = lang.split('-').next().unwrap_or(lang);
+            [lang, base, "en"]
+                .iter()
+                .find_map(|l| map.get(*l))
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), localize(v, lang)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| localize(v, lang)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The catalogue with every text in `lang` (fallback: the base language, then English),
+/// so a dashboard in Lyon and one in Montréal show the same KPI with their own labels.
+/// Each definition gets a `lang` field naming the requested language.
+///
+/// # Example
+/// ```
+/// let fr = omnikpi::catalog::localized_catalog("fr-CA").unwrap();
+/// assert_eq!(fr[0]["title"], "Taux de conversion");
+/// let en = omnikpi::catalog::localized_catalog("de").unwrap(); // no German yet: English
+/// assert_eq!(en[0]["title"], "Conversion rate");
+/// ```
+///
+/// # Errors
+/// `invalid_parameter` when `lang` is not a tag like `en`, `fr` or `fr-CA`.
+pub fn localized_catalog(lang: &str) -> Result<Value> {
+    check_language(lang)?;
+    Ok(Value::Array(
+        definitions()
+            .iter()
+            .map(|d| {
+                let mut doc = localize(&d.document, lang);
+                if let Value::Object(map) = &mut doc {
+                    map.insert("lang".to_owned(), Value::String(lang.to_owned()));
+                }
+                doc
+            })
+            .collect(),
+    ))
+}
+
+/// The closed list of error codes with their families and descriptions (`spec/errors.json`),
+/// with descriptions in `lang` (same fallback as [`localized_catalog`]).
+///
+/// # Example
+/// ```
+/// let errors = omnikpi::catalog::error_list("fr").unwrap();
+/// assert_eq!(errors["errors"][0]["code"], "unknown_kpi");
+/// assert_eq!(errors["errors"][0]["description"], "L'identifiant de KPI n'est pas au catalogue.");
+/// ```
+///
+/// # Errors
+/// `invalid_parameter` for a malformed language tag.
+pub fn error_list(lang: &str) -> Result<Value> {
+    check_language(lang)?;
+    let raw = serde_json::from_str(include_str!("../../spec/errors.json")).unwrap_or(Value::Null);
+    Ok(localize(&raw, lang))
+}
+
+fn check_language(lang: &str) -> Result<()> {
+    if is_language_tag(lang) {
+        Ok(())
+    } else {
+        Err(KpiError::at(
+            ErrorCode::InvalidParameter,
+            "lang",
+            format!("must be a language tag such as `en`, `fr` or `fr-CA`, got `{lang}`"),
+        ))
+    }
+}

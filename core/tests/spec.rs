@@ -206,6 +206,40 @@ fn every_definition_is_embedded_consistent_and_cites_real_vectors() {
     }
 }
 
+/// Every language-keyed text of `value`, with its JSON path.
+fn texts<'a>(value: &'a Value, path: String, out: &mut Vec<(String, &'a Map<String, Value>)>) {
+    match value {
+        Value::Object(map) if map.contains_key("en") && map.values().all(Value::is_string) => {
+            out.push((path, map))
+        }
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| texts(v, format!("{path}.{k}"), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| texts(v, format!("{path}[{i}]"), out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_text_is_written_in_english_and_french() {
+    let errors = read_json(&spec_dir().join("errors.json"));
+    let mut found = Vec::new();
+    texts(&errors, "errors.json".into(), &mut found);
+    for def in omnikpi::catalog() {
+        texts(&def.document, def.id.to_owned(), &mut found);
+    }
+    assert!(found.len() >= 190, "only {} texts", found.len());
+    for (path, text) in found {
+        for lang in ["en", "fr"] {
+            let t = text.get(lang).and_then(Value::as_str).unwrap_or_default();
+            assert!(!t.trim().is_empty(), "{path} has no `{lang}` text");
+        }
+    }
+}
+
 #[test]
 fn parameters_with_defaults_always_resolve() {
     for def in omnikpi::catalog() {
@@ -213,9 +247,13 @@ fn parameters_with_defaults_always_resolve() {
         for spec in def.document["parameters"].as_array().unwrap() {
             let name = spec["name"].as_str().unwrap();
             match &spec["default"] {
-                Value::Null => assert!(params.integer(name).is_none() && params.text(name).is_empty()),
+                Value::Null => {
+                    assert!(params.integer(name).is_none() && params.text(name).is_empty())
+                }
                 Value::String(s) => assert_eq!(params.text(name), s, "{}.{name}", def.id),
-                Value::Number(n) => assert_eq!(params.integer(name), n.as_i64(), "{}.{name}", def.id),
+                Value::Number(n) => {
+                    assert_eq!(params.integer(name), n.as_i64(), "{}.{name}", def.id)
+                }
                 other => panic!("{}.{name}: unexpected default {other}", def.id),
             }
         }

@@ -43,6 +43,6 @@ def test_cli_errors_exit_1_with_code_and_path() -> None:
 def test_report_prints_aligned_tables_with_totals() -> None:
     out = subprocess.run([str(CLI), "report", str(ROOT / "examples" / "retail")],
                          capture_output=True, text=True, check=True, timeout=60).stdout
-    assert "== Journey conversion by first-touch channel (conversion.rate v1.0.0) ==" in out
+    assert "== Journey conversion by first-touch channel (conversion.rate v" in out
     assert "\n  total " in out
     assert out.count("rows: read") == 8

@@ -86,13 +86,19 @@ def evaluate(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None
     return _omnikpi.evaluate(kpi_id, input, params)
 
 
-def catalog() -> list[dict[str, Any]]:
+def catalog(lang: Optional[str] = None) -> list[dict[str, Any]]:
     """Every KPI definition (id, version, title, formula, inputs, parameters, outputs, edge cases).
+
+    Without ``lang`` the texts are dicts keyed by language, as in the spec; with ``lang``
+    (``"en"``, ``"fr"``, ``"fr-CA"``...) every text is a string in that language, falling back
+    to the base language, then to English.
 
     >>> "conversion.rate" in [d["id"] for d in catalog()]
     True
+    >>> catalog(lang="fr")[0]["title"]
+    'Taux de conversion'
     """
-    return _omnikpi.catalog()
+    return _omnikpi.catalog(lang)
 
 
 def report(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:

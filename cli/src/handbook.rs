@@ -1,0 +1,564 @@
+//! The KPI handbook, generated from the spec alone: a static HTML site (searchable from its
+//! index without a server) and the same pages in Markdown, in every language of the spec.
+//! Each page's worked example is computed now by the library from the vector the definition
+//! cites, and generation fails if the result differs from that vector's expectation.
+
+use omnikpi::{ErrorCode, KpiError};
+use serde_json::Value;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
+}
+
+/// Languages the handbook is written in (every definition carries both).
+pub const LANGUAGES: [&str; 2] = ["en", "fr"];
+
+/// Words of the handbook's own frame (headings, column names); the KPI text comes from the spec.
+struct Words {
+    handbook: &'static str,
+    search: &'static str,
+    formula: &'static str,
+    inputs: &'static str,
+    parameters: &'static str,
+    outputs: &'static str,
+    edge_cases: &'static str,
+    errors: &'static str,
+    history: &'static str,
+    example: &'static str,
+    example_note: &'static str,
+    input: &'static str,
+    output: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    default: &'static str,
+    allowed: &'static str,
+    description: &'static str,
+    scale: &'static str,
+    rounding: &'static str,
+    vector: &'static str,
+    code: &'static str,
+    version: &'static str,
+    change: &'static str,
+    none: &'static str,
+    back: &'static str,
+    family: &'static str,
+    other_language: &'static str,
+}
+
+fn words(lang: &str) -> Words {
+    match lang {
+        "fr" => Words {
+            handbook: "Manuel des KPI omnikpi",
+            search: "Rechercher un KPI",
+            formula: "Formule",
+            inputs: "Entrées",
+            parameters: "Paramètres",
+            outputs: "Sorties",
+            edge_cases: "Cas limites",
+            errors: "Codes d'erreur",
+            history: "Historique des versions",
+            example: "Exemple commenté",
+            example_note: "Résultat calculé par omnikpi lors de la génération, à partir du vecteur",
+            input: "Entrée",
+            output: "Résultat",
+            name: "Nom",
+            kind: "Type",
+            default: "Défaut",
+            allowed: "Valeurs admises",
+            description: "Description",
+            scale: "Décimales",
+            rounding: "Arrondi",
+            vector: "Vecteur de test",
+            code: "Code",
+            version: "Version",
+            change: "Changement",
+            none: "aucun",
+            back: "Retour à l'index",
+            family: "Famille",
+            other_language: "English",
+        },
+        _ => Words {
+            handbook: "omnikpi KPI handbook",
+            search: "Search a KPI",
+            formula: "Formula",
+            inputs: "Inputs",
+            parameters: "Parameters",
+            outputs: "Outputs",
+            edge_cases: "Edge cases",
+            errors: "Error codes",
+            history: "Version history",
+            example: "Worked example",
+            example_note: "Output computed by omnikpi when this page was generated, from vector",
+            input: "Input",
+            output: "Output",
+            name: "Name",
+            kind: "Type",
+            default: "Default",
+            allowed: "Allowed values",
+            description: "Description",
+            scale: "Scale",
+            rounding: "Rounding",
+            vector: "Test vector",
+            code: "Code",
+            version: "Version",
+            change: "Change",
+            none: "none",
+            back: "Back to the index",
+            family: "Family",
+            other_language: "Français",
+        },
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn get<'a>(value: &'a Value, key: &str) -> &'a Value {
+    value.get(key).unwrap_or(&Value::Null)
+}
+
+fn list(value: &Value, key: &str) -> Vec<Value> {
+    get(value, key).as_array().cloned().unwrap_or_default()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Turns `code spans` into `<code>` after escaping.
+fn html_inline(s: &str) -> String {
+    let escaped = html_escape(s);
+    let mut out = String::new();
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A table in both formats.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn html(&self) -> String {
+        let head: String = self
+            .headers
+            .iter()
+            .map(|h| format!("<th>{}</th>", html_escape(h)))
+            .collect();
+        let body: String = self
+            .rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "<tr>{}</tr>",
+                    r.iter()
+                        .map(|c| format!("<td>{}</td>", html_inline(c)))
+                        .collect::<String>()
+                )
+            })
+            .collect();
+        format!("<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n")
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = format!(
+            "| {} |\n",
+            self.headers
+                .iter()
+                .map(|h| md_cell(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        out.push_str(&format!("|{}\n", " --- |".repeat(self.headers.len())));
+        for r in &self.rows {
+            out.push_str(&format!(
+                "| {} |\n",
+                r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        out
+    }
+}
+
+/// One section of a page: a heading and either paragraphs, a table or code blocks.
+enum Block {
+    Para(String),
+    Table(Table),
+    /// A labelled JSON block, shown under a sub-heading.
+    Code(String, String),
+}
+
+fn field_rows(fields: &[Value], prefix: &str, rows: &mut Vec<Vec<String>>, with_scale: bool) {
+    for f in fields {
+        let name = format!("{prefix}{}", text(get(f, "name")));
+        let mut row = vec![format!("`{name}`"), text(get(f, "type"))];
+        if with_scale {
+            row.push(text(get(f, "scale")));
+            row.push(text(get(f, "rounding")));
+        }
+        row.push(text(get(f, "description")));
+        rows.push(row);
+        let nested = list(f, "fields");
+        if !nested.is_empty() {
+            field_rows(&nested, &format!("{name}[]."), rows, with_scale);
+        }
+    }
+}
+
+/// The vector case a definition cites as `file::case name`, with its computed output.
+fn worked_example(kpi: &str, cite: &str) -> Result<(Value, Value, Value), KpiError> {
+    let missing = || {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(format!("spec/kpis/{kpi}.json:example")),
+            format!("`{kpi}` cites example `{cite}`, which no vector file holds"),
+        )
+    };
+    let (stem, name) = cite.split_once("::").ok_or_else(missing)?;
+    let text = embedded::VECTORS
+        .iter()
+        .find(|(k, s, _)| *k == kpi && *s == stem)
+        .map(|(_, _, t)| *t)
+        .ok_or_else(missing)?;
+    let doc: Value = serde_json::from_str(text).map_err(|_| missing())?;
+    let case = list(&doc, "cases")
+        .into_iter()
+        .find(|c| get(c, "name").as_str() == Some(name))
+        .ok_or_else(missing)?;
+    let input = get(&case, "input").clone();
+    let params = get(&case, "params").clone();
+    let output = omnikpi::evaluate(kpi, &input, &params)?.to_json();
+    if get(&case, "expected") != &output {
+        return Err(KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(format!("spec/vectors/{kpi}/{stem}.json")),
+            format!(
+                "the worked example `{cite}` of `{kpi}` no longer matches what omnikpi computes"
+            ),
+        ));
+    }
+    Ok((input, params, output))
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The sections of one KPI page.
+fn kpi_blocks(def: &Value, w: &Words, errors: &Value) -> Result<Vec<(String, Block)>, KpiError> {
+    let id = text(get(def, "id"));
+    let mut sections = vec![
+        (String::new(), Block::Para(text(get(def, "summary")))),
+        (w.formula.to_owned(), Block::Para(text(get(def, "formula")))),
+    ];
+    let mut rows = Vec::new();
+    field_rows(&list(def, "inputs"), "", &mut rows, false);
+    sections.push((
+        w.inputs.to_owned(),
+        Block::Table(Table {
+            headers: vec![w.name.into(), w.kind.into(), w.description.into()],
+            rows,
+        }),
+    ));
+    let params = list(def, "parameters");
+    let param_rows: Vec<Vec<String>> = params
+        .iter()
+        .map(|p| {
+            let allowed = match (
+                get(p, "enum").as_array(),
+                get(p, "minimum"),
+                get(p, "maximum"),
+            ) {
+                (Some(choices), _, _) => choices
+                    .iter()
+                    .map(|c| format!("`{}`", text(c)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (None, Value::Null, Value::Null) => String::new(),
+                (None, min, max) => format!(
+                    "{} … {}",
+                    text(min),
+                    if max.is_null() {
+                        "∞".into()
+                    } else {
+                        text(max)
+                    }
+                ),
+            };
+            let default = match get(p, "default") {
+                Value::Null => w.none.to_owned(),
+                d => format!("`{}`", text(d)),
+            };
+            vec![
+                format!("`{}`", text(get(p, "name"))),
+                text(get(p, "type")),
+                default,
+                allowed,
+                text(get(p, "description")),
+            ]
+        })
+        .collect();
+    sections.push((
+        w.parameters.to_owned(),
+        if param_rows.is_empty() {
+            Block::Para(w.none.to_owned())
+        } else {
+            Block::Table(Table {
+                headers: vec![
+                    w.name.into(),
+                    w.kind.into(),
+                    w.default.into(),
+                    w.allowed.into(),
+                    w.description.into(),
+                ],
+                rows: param_rows,
+            })
+        },
+    ));
+    let mut rows = Vec::new();
+    field_rows(&list(def, "outputs"), "", &mut rows, true);
+    sections.push((
+        w.outputs.to_owned(),
+        Block::Table(Table {
+            headers: vec![
+                w.name.into(),
+                w.kind.into(),
+                w.scale.into(),
+                w.rounding.into(),
+                w.description.into(),
+            ],
+            rows,
+        }),
+    ));
+    let rows = list(def, "edge_cases")
+        .iter()
+        .map(|e| {
+            vec![
+                text(get(e, "rule")),
+                format!("`{}`", text(get(e, "vector"))),
+            ]
+        })
+        .collect();
+    sections.push((
+        w.edge_cases.to_owned(),
+        Block::Table(Table {
+            headers: vec![w.description.into(), w.vector.into()],
+            rows,
+        }),
+    ));
+    let all_errors = list(errors, "errors");
+    let rows = list(def, "errors")
+        .iter()
+        .map(|code| {
+            let description = all_errors
+                .iter()
+                .find(|e| get(e, "code") == code)
+                .map(|e| text(get(e, "description")))
+                .unwrap_or_default();
+            vec![format!("`{}`", text(code)), description]
+        })
+        .collect();
+    sections.push((
+        w.errors.to_owned(),
+        Block::Table(Table {
+            headers: vec![w.code.into(), w.description.into()],
+            rows,
+        }),
+    ));
+    let rows = list(def, "history")
+        .iter()
+        .map(|h| vec![text(get(h, "version")), text(get(h, "change"))])
+        .collect();
+    sections.push((
+        w.history.to_owned(),
+        Block::Table(Table {
+            headers: vec![w.version.into(), w.change.into()],
+            rows,
+        }),
+    ));
+    let cite = text(get(def, "example"));
+    let (input, params, output) = worked_example(&id, &cite)?;
+    sections.push((
+        w.example.to_owned(),
+        Block::Para(format!("{} `{id}/{cite}`.", w.example_note)),
+    ));
+    sections.push((
+        String::new(),
+        Block::Code(w.input.to_owned(), pretty(&input)),
+    ));
+    if !params.is_null() {
+        sections.push((
+            String::new(),
+            Block::Code(w.parameters.to_owned(), pretty(&params)),
+        ));
+    }
+    sections.push((
+        String::new(),
+        Block::Code(w.output.to_owned(), pretty(&output)),
+    ));
+    Ok(sections)
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#1b1f24;line-height:1.5}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #d0d7de;padding:.35rem .6rem;text-align:left;vertical-align:top}\
+th{background:#f6f8fa}code{background:#f0f3f6;padding:0 .25rem;border-radius:3px}pre{background:#f6f8fa;padding:1rem;overflow:auto;border-radius:6px}pre code{background:none;padding:0}\
+.meta{color:#57606a}nav a{margin-right:1rem}#q{width:100%;padding:.5rem;font-size:1rem;margin:1rem 0}li{margin:.4rem 0}li.hidden{display:none}";
+
+/// A whole HTML page; `other` links the same page in the other language, when generated.
+fn html_page(lang: &str, title: &str, body: &str, w: &Words, other: Option<String>) -> String {
+    let other = other
+        .map(|href| format!("<a href=\"{href}\">{}</a>", html_escape(w.other_language)))
+        .unwrap_or_default();
+    format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>{t}</title><style>{STYLE}</style></head><body>\n<nav><a href=\"index.html\">{back}</a>{other}</nav>\n{body}</body></html>\n",
+        t = html_escape(title),
+        back = html_escape(w.back),
+    )
+}
+
+/// Every file of the handbook in `lang`, as `(relative path, content)`; pages link their
+/// translation in `other` when it is generated too.
+///
+/// # Errors
+/// A worked example that no longer matches its vector, or an unknown language.
+pub fn pages(lang: &str, other: Option<&str>) -> Result<Vec<(String, String)>, KpiError> {
+    let w = words(lang);
+    let catalog = omnikpi::catalog::localized_catalog(lang)?;
+    let definitions = catalog.as_array().cloned().unwrap_or_default();
+    let errors = omnikpi::catalog::error_list(lang)?;
+    let mut files = Vec::new();
+    let mut index_items = String::new();
+    let mut index_md = format!("# {}\n\n", w.handbook);
+    let mut families: Vec<String> = Vec::new();
+    for def in &definitions {
+        let family = text(get(def, "family"));
+        if !families.contains(&family) {
+            families.push(family);
+        }
+    }
+    for family in &families {
+        index_items.push_str(&format!(
+            "<h2>{}: {}</h2>\n<ul>\n",
+            html_escape(w.family),
+            html_escape(family)
+        ));
+        index_md.push_str(&format!("## {}: {family}\n\n", w.family));
+        for def in definitions
+            .iter()
+            .filter(|d| text(get(d, "family")) == *family)
+        {
+            let (id, title, summary) = (
+                text(get(def, "id")),
+                text(get(def, "title")),
+                text(get(def, "summary")),
+            );
+            let search = format!("{id} {title} {summary}").to_lowercase();
+            index_items.push_str(&format!(
+                "<li data-search=\"{}\"><a href=\"{id}.html\">{}</a> <code>{id}</code><br><span class=\"meta\">{}</span></li>\n",
+                html_escape(&search),
+                html_escape(&title),
+                html_inline(&summary)
+            ));
+            index_md.push_str(&format!("- [{title}]({id}.md) `{id}`: {summary}\n"));
+
+            let version = text(get(def, "version"));
+            let mut html = format!(
+                "<h1>{}</h1>\n<p class=\"meta\"><code>{id}</code> · v{version}</p>\n",
+                html_escape(&title)
+            );
+            let mut md = format!("# {title}\n\n`{id}` · v{version}\n\n");
+            for (title, block) in kpi_blocks(def, &w, &errors)? {
+                if !title.is_empty() {
+                    html.push_str(&format!("<h2>{}</h2>\n", html_escape(&title)));
+                    md.push_str(&format!("## {title}\n\n"));
+                }
+                match block {
+                    Block::Para(p) => {
+                        html.push_str(&format!("<p>{}</p>\n", html_inline(&p)));
+                        md.push_str(&format!("{p}\n\n"));
+                    }
+                    Block::Table(t) => {
+                        html.push_str(&t.html());
+                        md.push_str(&t.markdown());
+                        md.push('\n');
+                    }
+                    Block::Code(label, c) => {
+                        html.push_str(&format!(
+                            "<h3>{}</h3>\n<pre><code>{}</code></pre>\n",
+                            html_escape(&label),
+                            html_escape(&c)
+                        ));
+                        md.push_str(&format!("### {label}\n\n```json\n{c}\n```\n\n"));
+                    }
+                }
+            }
+            let translation = other.map(|o| format!("../{o}/{id}.html"));
+            files.push((
+                format!("{id}.html"),
+                html_page(lang, &title, &html, &w, translation),
+            ));
+            files.push((format!("{id}.md"), md));
+        }
+        index_items.push_str("</ul>\n");
+        index_md.push('\n');
+    }
+    let script = "<script>const q=document.getElementById('q');q.addEventListener('input',()=>{const t=q.value.toLowerCase();\
+for(const li of document.querySelectorAll('li[data-search]')){li.classList.toggle('hidden',!li.dataset.search.includes(t));}});</script>";
+    let body = format!(
+        "<h1>{}</h1>\n<input id=\"q\" type=\"search\" placeholder=\"{}\" aria-label=\"{}\">\n{index_items}{script}\n",
+        html_escape(w.handbook),
+        html_escape(w.search),
+        html_escape(w.search)
+    );
+    let translation = other.map(|o| format!("../{o}/index.html"));
+    files.push((
+        "index.html".to_owned(),
+        html_page(lang, w.handbook, &body, &w, translation),
+    ));
+    files.push(("index.md".to_owned(), index_md));
+    Ok(files)
+}
+
+/// The language chooser at the handbook's root.
+pub fn root_index(langs: &[&str]) -> (String, String) {
+    let links: String = langs
+        .iter()
+        .map(|l| {
+            format!(
+                "<li><a href=\"{l}/index.html\">{}</a></li>",
+                html_escape(words(l).handbook)
+            )
+        })
+        .collect();
+    let html = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>omnikpi</title><style>{STYLE}</style></head>\
+<body><h1>omnikpi</h1><ul>{links}</ul></body></html>\n"
+    );
+    let md = langs
+        .iter()
+        .map(|l| format!("- [{}]({l}/index.md)\n", words(l).handbook))
+        .collect::<String>();
+    (html, format!("# omnikpi\n\n{md}"))
+}
