@@ -54,6 +54,17 @@ export const KPI_FUNCTIONS = {
   "basket.multichannel_uplift": "basketMultichannelUplift",
   "pickup.attach_rate": "pickupAttachRate",
   "money.allocate": "moneyAllocate",
+  "attribution.first_touch": "attributionFirstTouch",
+  "attribution.last_touch": "attributionLastTouch",
+  "attribution.last_non_direct": "attributionLastNonDirect",
+  "attribution.linear": "attributionLinear",
+  "attribution.time_decay": "attributionTimeDecay",
+  "attribution.position_based": "attributionPositionBased",
+  "attribution.w_shaped": "attributionWShaped",
+  "attribution.markov": "attributionMarkov",
+  "attribution.shapley": "attributionShapley",
+  "attribution.shapley.ordered": "attributionShapleyOrdered",
+  "attribution.shapley.rate": "attributionShapleyRate",
 };
 
 /** Builds the API over a loaded wasm module (`raw`). */
@@ -84,5 +95,8 @@ export function createApi(raw) {
   for (const [id, name] of Object.entries(KPI_FUNCTIONS)) {
     api[name] = (input, params) => evaluate(id, input, params);
   }
+  /** Attribution under `model` ("linear", "markov", ... or the full KPI id). */
+  api.attribute = (model, input, params) =>
+    evaluate(String(model).startsWith("attribution.") ? model : `attribution.${model}`, input, params);
   return api;
 }

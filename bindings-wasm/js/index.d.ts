@@ -115,3 +115,50 @@ export declare function moneyAllocate(input: AllocateInput, params?: MoneyParams
 export declare function report(dir: string): Report;
 /** Browser only: loads the wasm module; call once before anything else. */
 export declare function init(source?: string | URL | Response | BufferSource): Promise<unknown>;
+
+/** Journeys for attribution; decimals are strings, timestamps Unix seconds or RFC 3339. */
+export interface AttributionInput {
+  channels: Channel[];
+  currency: string;
+  journeys: {
+    journey_id?: string;
+    touches: { channel: string; timestamp: Timestamp; lead?: boolean }[];
+    conversions: number;
+    value?: DecimalString;
+    currency?: string;
+    conversion_timestamp?: Timestamp;
+  }[];
+}
+export interface AttributionParams {
+  lookback_seconds?: number; minor_units?: number; half_life_seconds?: number;
+  first_weight?: DecimalString; lead_weight?: DecimalString; last_weight?: DecimalString;
+  order?: number; collapse_repeats?: boolean; max_states?: number; max_channels?: number;
+}
+export interface AttributionResult {
+  model: string; currency: string;
+  channels: { channel: string; conversions: DecimalString; value: DecimalString; share: DecimalString | null }[];
+  totals: { conversions: DecimalString; value: DecimalString };
+  journeys: { read: number; converting: number; unattributed: number };
+  /** Markov only. */
+  order?: number; conversion_probability?: DecimalString;
+  removal_effects?: { channel: string; removal_effect: DecimalString }[];
+  transition_matrix?: { from: string; to: string; count: number; probability: DecimalString }[];
+  /** Ordered Shapley only. */
+  by_position?: { channel: string; position: number; conversions: DecimalString }[];
+  rows: Rows;
+}
+export type AttributionModel =
+  | "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based"
+  | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
+export declare function attribute(model: AttributionModel, input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;

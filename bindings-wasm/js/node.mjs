@@ -11,6 +11,9 @@ export const {
   OmniKpiError, evaluate, catalog, errorCodes, datasetFiles, reportFiles,
   conversionRate, conversionFunnel, conversionWindowed, conversionCrossChannel,
   basketAverage, basketMultichannelUplift, pickupAttachRate, moneyAllocate,
+  attribute, attributionFirstTouch, attributionLastTouch, attributionLastNonDirect, attributionLinear,
+  attributionTimeDecay, attributionPositionBased, attributionWShaped, attributionMarkov,
+  attributionShapley, attributionShapleyOrdered, attributionShapleyRate,
 } = api;
 
 /** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */

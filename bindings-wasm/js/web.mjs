@@ -30,3 +30,4 @@ export const basketAverage = (...a) => ready().basketAverage(...a);
 export const basketMultichannelUplift = (...a) => ready().basketMultichannelUplift(...a);
 export const pickupAttachRate = (...a) => ready().pickupAttachRate(...a);
 export const moneyAllocate = (...a) => ready().moneyAllocate(...a);
+export const attribute = (...a) => ready().attribute(...a);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The raw text of every KPI definition, in catalogue order.
-const DEFINITIONS: [(&str, &str); 8] = [
+const DEFINITIONS: [(&str, &str); 19] = [
     (
         "conversion.rate",
         include_str!("../../spec/kpis/conversion.rate.json"),
@@ -39,6 +39,50 @@ const DEFINITIONS: [(&str, &str); 8] = [
     (
         "money.allocate",
         include_str!("../../spec/kpis/money.allocate.json"),
+    ),
+    (
+        "attribution.first_touch",
+        include_str!("../../spec/kpis/attribution.first_touch.json"),
+    ),
+    (
+        "attribution.last_touch",
+        include_str!("../../spec/kpis/attribution.last_touch.json"),
+    ),
+    (
+        "attribution.last_non_direct",
+        include_str!("../../spec/kpis/attribution.last_non_direct.json"),
+    ),
+    (
+        "attribution.linear",
+        include_str!("../../spec/kpis/attribution.linear.json"),
+    ),
+    (
+        "attribution.time_decay",
+        include_str!("../../spec/kpis/attribution.time_decay.json"),
+    ),
+    (
+        "attribution.position_based",
+        include_str!("../../spec/kpis/attribution.position_based.json"),
+    ),
+    (
+        "attribution.w_shaped",
+        include_str!("../../spec/kpis/attribution.w_shaped.json"),
+    ),
+    (
+        "attribution.markov",
+        include_str!("../../spec/kpis/attribution.markov.json"),
+    ),
+    (
+        "attribution.shapley",
+        include_str!("../../spec/kpis/attribution.shapley.json"),
+    ),
+    (
+        "attribution.shapley.ordered",
+        include_str!("../../spec/kpis/attribution.shapley.ordered.json"),
+    ),
+    (
+        "attribution.shapley.rate",
+        include_str!("../../spec/kpis/attribution.shapley.rate.json"),
     ),
 ];
 
@@ -155,7 +199,11 @@ impl Params {
             let value = match given.get(&name) {
                 Some(v) if !v.is_null() => {
                     check_parameter(spec, v, &path)?;
-                    v.clone()
+                    // Decimals are kept in their canonical text form.
+                    match (spec.get("type").and_then(Value::as_str), v) {
+                        (Some("decimal"), Value::Number(n)) => Value::String(n.to_string()),
+                        _ => v.clone(),
+                    }
                 }
                 _ => spec.get("default").cloned().unwrap_or(Value::Null),
             };
@@ -175,6 +223,19 @@ impl Params {
     /// An integer parameter, `None` when absent and without default.
     pub fn integer(&self, name: &str) -> Option<i64> {
         self.values.get(name).and_then(Value::as_i64)
+    }
+
+    /// A boolean parameter, `None` when absent and without default.
+    pub fn boolean(&self, name: &str) -> Option<bool> {
+        self.values.get(name).and_then(Value::as_bool)
+    }
+
+    /// A decimal parameter (written as a decimal string), `None` when absent and without default.
+    pub fn decimal(&self, name: &str) -> Option<rust_decimal::Decimal> {
+        self.values
+            .get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| crate::decimal::parse_decimal(s, name).ok())
     }
 }
 
@@ -201,6 +262,30 @@ fn check_parameter(spec: &Value, value: &Value, path: &str) -> Result<()> {
                         "must be between {} and {}, got {n}",
                         spec.get("minimum").map_or("-inf".into(), Value::to_string),
                         spec.get("maximum").map_or("+inf".into(), Value::to_string)
+                    ),
+                ));
+            }
+        }
+        "boolean" => {
+            value
+                .as_bool()
+                .ok_or_else(|| wrong_type(path, "a boolean", value))?;
+        }
+        "decimal" => {
+            let d = crate::input::read_decimal(value, path)?;
+            let bound = |key: &str| {
+                spec.get(key)
+                    .and_then(Value::as_str)
+                    .and_then(|b| crate::decimal::parse_decimal(b, key).ok())
+            };
+            if bound("minimum").is_some_and(|m| d < m) || bound("maximum").is_some_and(|m| d > m) {
+                return Err(KpiError::at(
+                    ErrorCode::InvalidParameter,
+                    path,
+                    format!(
+                        "must be between {} and {}, got {d}",
+                        bound("minimum").map_or("-inf".into(), |m| m.to_string()),
+                        bound("maximum").map_or("+inf".into(), |m| m.to_string())
                     ),
                 ));
             }

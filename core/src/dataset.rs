@@ -105,6 +105,8 @@ pub struct Dataset {
     pub name: String,
     /// `(kpi id, title, input, params)` in report order.
     pub sections: Vec<(String, String, Value, Value)>,
+    /// The attribution input (journeys from touches.csv and orders.csv), for the model comparison.
+    pub journeys: Value,
 }
 
 fn get<'a>(tables: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
@@ -309,8 +311,64 @@ impl Dataset {
                 Value::Null,
             ),
         ];
+        // Journeys for attribution: touches by journey (sorted by time, stable), with the
+        // journey's orders as its conversions, their amounts as its value.
+        let mut by_journey: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
+        let mut order_of: Vec<&str> = Vec::new();
+        for (i, (line, [journey, _, ts, _])) in touch_rows.iter().enumerate() {
+            let at =
+                crate::input::parse_timestamp(ts, &format!("touches.csv:row {line}:timestamp"))?;
+            by_journey
+                .entry(journey)
+                .or_insert_with(|| {
+                    order_of.push(journey);
+                    Vec::new()
+                })
+                .push((at, i));
+        }
+        let mut outcomes: BTreeMap<&str, (u64, rust_decimal::Decimal, i64)> = BTreeMap::new();
+        for (line, r) in &order_rows {
+            if r[2].is_empty() {
+                continue;
+            }
+            let amount =
+                crate::decimal::parse_decimal(r[6], &format!("orders.csv:row {line}:amount"))?;
+            let at =
+                crate::input::parse_timestamp(r[3], &format!("orders.csv:row {line}:timestamp"))?;
+            let e = outcomes
+                .entry(r[2])
+                .or_insert((0, rust_decimal::Decimal::ZERO, i64::MIN));
+            e.0 += 1;
+            e.1 += amount;
+            e.2 = e.2.max(at);
+        }
+        let journey_list: Vec<Value> = order_of
+            .iter()
+            .map(|j| {
+                let mut touches = by_journey.get(j).cloned().unwrap_or_default();
+                touches.sort_by_key(|(t, _)| *t);
+                let touches: Vec<Value> = touches
+                    .iter()
+                    .filter_map(|(t, i)| {
+                        touch_rows
+                            .get(*i)
+                            .map(|(_, r)| json!({"channel": r[3], "timestamp": t}))
+                    })
+                    .collect();
+                match outcomes.get(j) {
+                    Some((n, value, at)) => {
+                        json!({"journey_id": j, "touches": touches, "conversions": n,
+                        "value": value.to_string(), "conversion_timestamp": at})
+                    }
+                    None => json!({"journey_id": j, "touches": touches, "conversions": 0}),
+                }
+            })
+            .collect();
+        let journeys =
+            json!({"channels": taxonomy, "currency": currency, "journeys": journey_list});
         Ok(Self {
             name,
+            journeys,
             sections: sections
                 .into_iter()
                 .map(|(k, t, i, p)| (k.to_owned(), t, i, p))
@@ -343,9 +401,123 @@ impl Dataset {
                 ]))
             })
             .collect::<Result<Vec<_>>>()?;
+        let mut sections = sections;
+        sections.push(self.attribution_comparison()?);
         Ok(Output::record([
             ("dataset", self.name.as_str().into()),
             ("sections", Output::List(sections)),
+        ]))
+    }
+
+    /// Every attribution model (default parameters) on the dataset's journeys, in one pass:
+    /// attributed conversions and value per channel, one column per model.
+    ///
+    /// # Errors
+    /// Any attribution error, with the section named.
+    pub fn attribution_comparison(&self) -> Result<Output> {
+        use crate::attribution::{Accumulator, JourneyBatch, Model, MODEL_IDS};
+        let named = |e: KpiError| {
+            KpiError::new(
+                e.code(),
+                e.path().map(str::to_owned),
+                format!("attribution: {}", e.message()),
+            )
+        };
+        let (taxonomy, currency, batch) =
+            JourneyBatch::read(&self.journeys, None).map_err(named)?;
+        let models = MODEL_IDS
+            .iter()
+            .map(|id| {
+                Model::from_params(
+                    id,
+                    &crate::Params::resolve(crate::definition(id)?, &Value::Null)?,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut acc = Accumulator::new(&taxonomy, &currency, models, None);
+        acc.update(&batch).map_err(named)?;
+        let results: Vec<Value> = acc
+            .finish()
+            .map_err(named)?
+            .iter()
+            .map(Output::to_json)
+            .collect();
+        let column = |field: &str| -> Output {
+            let channels = results
+                .first()
+                .and_then(|r| r.get("channels"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            Output::List(
+                channels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let mut row = vec![(
+                            "channel".to_owned(),
+                            Output::from(
+                                c.get("channel").and_then(Value::as_str).unwrap_or_default(),
+                            ),
+                        )];
+                        for (id, r) in MODEL_IDS.iter().zip(&results) {
+                            let cell = r
+                                .pointer(&format!("/channels/{i}/{field}"))
+                                .and_then(Value::as_str)
+                                .unwrap_or_default();
+                            row.push((
+                                id.trim_start_matches("attribution.").to_owned(),
+                                Output::from(cell),
+                            ));
+                        }
+                        Output::Record(row)
+                    })
+                    .collect(),
+            )
+        };
+        let version = crate::definition("attribution.linear")?.version.clone();
+        let totals = results
+            .first()
+            .and_then(|r| r.get("totals"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(Output::record([
+            ("kpi", "attribution".into()),
+            ("version", version.into()),
+            (
+                "title",
+                "Attribution: every model side by side (one pass over the journeys)".into(),
+            ),
+            (
+                "result",
+                Output::record([
+                    ("currency", currency.code().into()),
+                    ("conversions_by_model", column("conversions")),
+                    ("value_by_model", column("value")),
+                    (
+                        "total_conversions",
+                        Output::from(
+                            totals
+                                .get("conversions")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default(),
+                        ),
+                    ),
+                    (
+                        "total_value",
+                        Output::from(
+                            totals
+                                .get("value")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default(),
+                        ),
+                    ),
+                    (
+                        "rows",
+                        crate::output::RowCounts::all_used(batch.len()).into(),
+                    ),
+                ]),
+            ),
         ]))
     }
 }

@@ -57,11 +57,21 @@ pub enum ErrorCode {
     ArithmeticOverflow,
     /// A dataset table (CSV) is malformed.
     InvalidDataset,
+    /// Touch timestamps of a journey are not in chronological order.
+    UnsortedTimestamps,
+    /// A touch is later than its journey's conversion.
+    TouchAfterConversion,
+    /// A journey has no touch.
+    EmptyJourney,
+    /// A declared resource limit (channels, states, path length) is exceeded.
+    LimitExceeded,
+    /// A journey without conversion carries a conversion value.
+    ValueWithoutConversion,
 }
 
 impl ErrorCode {
     /// Every code, in the order of `spec/errors.json`.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::UnknownKpi,
         ErrorCode::InvalidJson,
         ErrorCode::MissingField,
@@ -84,6 +94,11 @@ impl ErrorCode {
         ErrorCode::ValueOutOfRange,
         ErrorCode::ArithmeticOverflow,
         ErrorCode::InvalidDataset,
+        ErrorCode::UnsortedTimestamps,
+        ErrorCode::TouchAfterConversion,
+        ErrorCode::EmptyJourney,
+        ErrorCode::LimitExceeded,
+        ErrorCode::ValueWithoutConversion,
     ];
 
     /// The code as written in `spec/errors.json` and in every binding.
@@ -111,6 +126,11 @@ impl ErrorCode {
             ErrorCode::ValueOutOfRange => "value_out_of_range",
             ErrorCode::ArithmeticOverflow => "arithmetic_overflow",
             ErrorCode::InvalidDataset => "invalid_dataset",
+            ErrorCode::UnsortedTimestamps => "unsorted_timestamps",
+            ErrorCode::TouchAfterConversion => "touch_after_conversion",
+            ErrorCode::EmptyJourney => "empty_journey",
+            ErrorCode::LimitExceeded => "limit_exceeded",
+            ErrorCode::ValueWithoutConversion => "value_without_conversion",
         }
     }
 
@@ -131,7 +151,11 @@ impl ErrorCode {
             | ErrorCode::InvalidDecimal
             | ErrorCode::InvalidTimestamp
             | ErrorCode::EmptyInput
-            | ErrorCode::DuplicateKey => "input",
+            | ErrorCode::DuplicateKey
+            | ErrorCode::UnsortedTimestamps
+            | ErrorCode::TouchAfterConversion
+            | ErrorCode::EmptyJourney
+            | ErrorCode::ValueWithoutConversion => "input",
             ErrorCode::NegativeCount
             | ErrorCode::NegativeAmount
             | ErrorCode::ConversionsExceedOpportunities
@@ -141,7 +165,7 @@ impl ErrorCode {
             ErrorCode::InvalidMoneyScale
             | ErrorCode::UnknownCurrency
             | ErrorCode::CurrencyMismatch => "money",
-            ErrorCode::ArithmeticOverflow => "arithmetic",
+            ErrorCode::ArithmeticOverflow | ErrorCode::LimitExceeded => "arithmetic",
             ErrorCode::InvalidDataset => "dataset",
         }
     }

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attribution;
 pub mod basket;
 pub mod catalog;
 pub mod channel;
@@ -66,6 +67,7 @@ pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
         "basket.multichannel_uplift" => basket::evaluate_uplift(input, &params),
         "pickup.attach_rate" => basket::evaluate_attach(input, &params),
         "money.allocate" => money::evaluate_allocate(input, &params),
+        id if id.starts_with("attribution.") => attribution::evaluate(id, input, &params),
         other => Err(KpiError::new(
             ErrorCode::UnknownKpi,
             Some("kpi".to_owned()),

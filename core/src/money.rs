@@ -149,16 +149,7 @@ pub fn allocate(
         ));
     }
     let overflow = || KpiError::overflow("an allocation");
-    // Weights as integers at a common scale.
-    let scale = weights.iter().map(Decimal::scale).max().unwrap_or(0);
-    let ints = weights
-        .iter()
-        .map(|w| {
-            pow10(scale - w.scale())
-                .and_then(|f| w.mantissa().checked_mul(f))
-                .ok_or_else(overflow)
-        })
-        .collect::<Result<Vec<i128>>>()?;
+    let ints = integer_weights(weights).ok_or_else(overflow)?;
     let total = ints
         .iter()
         .try_fold(0i128, |acc, w| acc.checked_add(*w))
@@ -172,36 +163,11 @@ pub fn allocate(
     }
     let mut units_dec = amount.abs();
     units_dec.rescale(minor_units);
-    let units = units_dec.mantissa();
-    let mut floors = Vec::with_capacity(ints.len());
-    let mut remainders = Vec::with_capacity(ints.len());
-    for w in &ints {
-        let claim = units.checked_mul(*w).ok_or_else(overflow)?;
-        floors.push(claim / total);
-        remainders.push(claim % total);
-    }
-    let given = floors
-        .iter()
-        .try_fold(0i128, |acc, f| acc.checked_add(*f))
-        .ok_or_else(overflow)?;
-    let leftover = usize::try_from(units - given).map_err(|_| overflow())?;
-    let mut order: Vec<usize> = (0..ints.len()).collect();
-    order.sort_by(|&a, &b| {
-        let key = |i: usize| (remainders.get(i).copied(), ints.get(i).copied());
-        key(b).cmp(&key(a)).then(a.cmp(&b))
-    });
-    let mut extra = vec![false; ints.len()];
-    for &i in order.iter().take(leftover) {
-        if let Some(slot) = extra.get_mut(i) {
-            *slot = true;
-        }
-    }
+    let shares = split_units(units_dec.mantissa(), &ints).ok_or_else(overflow)?;
     let negative = amount.is_sign_negative();
-    floors
+    shares
         .iter()
-        .zip(extra)
-        .map(|(&floor, extra_unit)| {
-            let magnitude = floor + i128::from(extra_unit);
+        .map(|&(magnitude, extra_unit)| {
             let signed = if negative { -magnitude } else { magnitude };
             let mut value =
                 Decimal::try_from_i128_with_scale(signed, minor_units).map_err(|_| overflow())?;
@@ -212,6 +178,67 @@ pub fn allocate(
             })
         })
         .collect()
+}
+
+/// Decimal weights as integers at their common scale (`0.4, 0.25` -> `40, 25`); `None` on overflow.
+pub(crate) fn integer_weights(weights: &[Decimal]) -> Option<Vec<i128>> {
+    let scale = weights.iter().map(Decimal::scale).max().unwrap_or(0);
+    weights
+        .iter()
+        .map(|w| pow10(scale - w.scale()).and_then(|f| w.mantissa().checked_mul(f)))
+        .collect()
+}
+
+/// Splits `units` (non-negative) by non-negative integer `weights` with not all zero, by the
+/// largest-remainder method: floors of the exact quotas, then one unit each to the largest
+/// remainders, ties to the larger weight, then to the earlier index. Returns each part and
+/// whether it received a leftover unit; the parts sum exactly to `units`. `None` on overflow
+/// or when every weight is zero.
+///
+/// # Example
+/// ```
+/// use omnikpi::money::split_units;
+/// let parts = split_units(100, &[2, 3, 1]).unwrap();
+/// assert_eq!(parts, vec![(33, false), (50, false), (17, true)]);
+/// ```
+pub fn split_units(units: i128, weights: &[i128]) -> Option<Vec<(i128, bool)>> {
+    let total = weights
+        .iter()
+        .try_fold(0i128, |acc, w| acc.checked_add(*w))?;
+    if total <= 0 || units < 0 || weights.iter().any(|w| *w < 0) {
+        return None;
+    }
+    let mut floors = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    for w in weights {
+        let claim = units.checked_mul(*w)?;
+        floors.push(claim / total);
+        remainders.push(claim % total);
+    }
+    let given = floors
+        .iter()
+        .try_fold(0i128, |acc, f| acc.checked_add(*f))?;
+    let leftover = usize::try_from(units - given).ok()?;
+    let mut extra = vec![false; weights.len()];
+    if leftover > 0 {
+        let mut order: Vec<usize> = (0..weights.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| (remainders.get(i).copied(), weights.get(i).copied());
+            key(b).cmp(&key(a)).then(a.cmp(&b))
+        });
+        for &i in order.iter().take(leftover) {
+            if let Some(slot) = extra.get_mut(i) {
+                *slot = true;
+            }
+        }
+    }
+    Some(
+        floors
+            .into_iter()
+            .zip(extra)
+            .map(|(f, e)| (f + i128::from(e), e))
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------- JSON reading of money

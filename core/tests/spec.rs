@@ -254,6 +254,7 @@ fn parameters_with_defaults_always_resolve() {
                 Value::Number(n) => {
                     assert_eq!(params.integer(name), n.as_i64(), "{}.{name}", def.id)
                 }
+                Value::Bool(b) => assert_eq!(params.boolean(name), Some(*b), "{}.{name}", def.id),
                 other => panic!("{}.{name}: unexpected default {other}", def.id),
             }
         }

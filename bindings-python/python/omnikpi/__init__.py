@@ -68,6 +68,7 @@ __all__ = [
     "conversion_rate",
     "conversion_windowed",
     "evaluate",
+    "attribute",
     "money_allocate",
     "pickup_attach_rate",
     "report",
@@ -268,4 +269,38 @@ def money_allocate(
         "money.allocate",
         {"amount": amount, "currency": currency, "parties": party_list},
         _params(minor_units=minor_units),
+    )
+
+
+ATTRIBUTION_MODELS = (
+    "first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based",
+    "w_shaped", "markov", "shapley", "shapley.ordered", "shapley.rate",
+)
+"""Short names of the attribution models (KPI ids without the ``attribution.`` prefix)."""
+
+
+def attribute(
+    model: str,
+    journeys: Sequence[Mapping[str, Any]],
+    *,
+    channels: Sequence[Channel],
+    currency: str,
+    **params: Any,
+) -> dict[str, Any]:
+    """Multi-touch attribution of ``journeys`` under ``model`` (KPI ``attribution.<model>``).
+
+    Each journey is ``{"touches": [{"channel", "timestamp"}...], "conversions", "value"?,
+    "conversion_timestamp"?}``; ``params`` are the model's parameters (``lookback_seconds``,
+    ``half_life_seconds``, ``order``...). Attributed conversions (6 places) and values (minor
+    unit) sum exactly to the totals.
+
+    >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
+    >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
+    ...       "conversions": 1, "value": "90.00"}]
+    >>> [c["value"] for c in attribute("linear", j, channels=tax, currency="EUR")["channels"]]
+    [Decimal('45.00'), Decimal('45.00')]
+    """
+    kpi = model if model.startswith("attribution.") else f"attribution.{model}"
+    return evaluate(  # type: ignore[no-any-return]
+        kpi, {"channels": channels, "currency": currency, "journeys": journeys}, params or None
     )

@@ -1,0 +1,356 @@
+//! Markov-chain removal effects, solved exactly: transition counts between order-k states
+//! (windows of k consecutive channels), the absorbing chain START -> states -> CONVERSION | NULL,
+//! and for each channel the conversion probability with every state containing it redirected
+//! to NULL, by Gaussian elimination on (I - Q) x = r (no simulation, no seed).
+
+use crate::channel::Taxonomy;
+use crate::decimal::divide;
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::output::Output;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A state: the channel ids of its window; START is the empty window.
+type State = Vec<u16>;
+
+/// Transition counts, weighted as ChannelAttribution does: a journey with c conversions adds
+/// c to each of its transitions and to last -> CONVERSION; a journey without conversion adds 1
+/// to each transition and to last -> NULL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct Counts {
+    transitions: HashMap<(State, State), u64>,
+    to_conversion: HashMap<State, u64>,
+    to_null: HashMap<State, u64>,
+}
+
+/// The solved chain.
+pub(super) struct Solved {
+    pub conversion_probability: f64,
+    /// Per taxonomy channel, in [0, 1].
+    pub removal_effects: Vec<f64>,
+}
+
+impl Counts {
+    pub fn add(
+        &mut self,
+        channels: &[u16],
+        conversions: u64,
+        order: usize,
+        collapse_repeats: bool,
+    ) {
+        let mut path: Vec<u16> = channels.to_vec();
+        if collapse_repeats {
+            path.dedup();
+        }
+        let order = order.max(1);
+        let states: Vec<State> = if path.len() <= order {
+            vec![path]
+        } else {
+            path.windows(order).map(<[u16]>::to_vec).collect()
+        };
+        let weight = conversions.max(1);
+        let mut previous: State = Vec::new();
+        for state in states {
+            *self
+                .transitions
+                .entry((previous, state.clone()))
+                .or_insert(0) += weight;
+            previous = state;
+        }
+        if conversions > 0 {
+            *self.to_conversion.entry(previous).or_insert(0) += conversions;
+        } else {
+            *self.to_null.entry(previous).or_insert(0) += 1;
+        }
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        for (k, n) in &other.transitions {
+            *self.transitions.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &other.to_conversion {
+            *self.to_conversion.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &other.to_null {
+            *self.to_null.entry(k.clone()).or_insert(0) += n;
+        }
+    }
+
+    /// Every transient state, START first, then in id order (deterministic).
+    fn states(&self) -> Vec<State> {
+        let mut set: BTreeSet<State> = BTreeSet::new();
+        for (from, to) in self.transitions.keys() {
+            set.insert(from.clone());
+            set.insert(to.clone());
+        }
+        set.extend(self.to_conversion.keys().cloned());
+        set.extend(self.to_null.keys().cloned());
+        set.insert(Vec::new());
+        set.into_iter().collect()
+    }
+
+    fn out_total(&self, state: &State) -> u64 {
+        let moves: u64 = self
+            .transitions
+            .iter()
+            .filter(|((from, _), _)| from == state)
+            .map(|(_, n)| n)
+            .sum();
+        moves
+            + self.to_conversion.get(state).copied().unwrap_or(0)
+            + self.to_null.get(state).copied().unwrap_or(0)
+    }
+
+    pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
+        let states = self.states();
+        if states.len() > max_states {
+            return Err(KpiError::at(
+                ErrorCode::LimitExceeded,
+                "params.max_states",
+                format!(
+                    "allows {max_states} Markov states, the data has {}: lower the order or raise max_states",
+                    states.len()
+                ),
+            ));
+        }
+        let index: HashMap<&State, usize> =
+            states.iter().enumerate().map(|(i, s)| (s, i)).collect();
+        let n = states.len();
+        let totals: Vec<f64> = {
+            let mut t = vec![0u64; n];
+            for ((from, _), c) in &self.transitions {
+                if let Some(slot) = index.get(from).and_then(|i| t.get_mut(*i)) {
+                    *slot += c;
+                }
+            }
+            for (s, c) in self.to_conversion.iter().chain(&self.to_null) {
+                if let Some(slot) = index.get(s).and_then(|i| t.get_mut(*i)) {
+                    *slot += c;
+                }
+            }
+            t.into_iter().map(|x| x as f64).collect()
+        };
+        // Sorted edges so elimination sees the same numbers in the same order everywhere.
+        let mut edges: Vec<(usize, usize, f64)> = self
+            .transitions
+            .iter()
+            .filter_map(|((f, t), c)| Some((*index.get(f)?, *index.get(t)?, *c as f64)))
+            .collect();
+        edges.sort_by_key(|e| (e.0, e.1));
+        let exits: Vec<f64> = states
+            .iter()
+            .zip(&totals)
+            .map(|(s, t)| {
+                let c = self.to_conversion.get(s).copied().unwrap_or(0) as f64;
+                if *t > 0.0 {
+                    c / t
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let probability = |removed: &dyn Fn(&State) -> bool| -> f64 {
+            let kept: Vec<usize> = (0..n)
+                .filter(|i| states.get(*i).is_some_and(|s| s.is_empty() || !removed(s)))
+                .collect();
+            let position: HashMap<usize, usize> =
+                kept.iter().enumerate().map(|(k, i)| (*i, k)).collect();
+            let m = kept.len();
+            let mut a = vec![0.0f64; m * m];
+            let mut b = vec![0.0f64; m];
+            for (k, i) in kept.iter().enumerate() {
+                if let Some(cell) = a.get_mut(k * m + k) {
+                    *cell = 1.0;
+                }
+                if let (Some(slot), Some(e)) = (b.get_mut(k), exits.get(*i)) {
+                    *slot = *e;
+                }
+            }
+            for (f, t, c) in &edges {
+                if let (Some(r), Some(col), Some(total)) =
+                    (position.get(f), position.get(t), totals.get(*f))
+                {
+                    if let Some(cell) = a.get_mut(r * m + col) {
+                        *cell -= c / total;
+                    }
+                }
+            }
+            gauss(&mut a, &mut b, m);
+            position
+                .get(&0)
+                .and_then(|k| b.get(*k))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let full = probability(&|_| false);
+        let removal_effects = (0..taxonomy.len())
+            .map(|c| {
+                let c = u16::try_from(c).unwrap_or(u16::MAX);
+                let appears = states.iter().any(|s| s.contains(&c));
+                if !appears || full <= 0.0 {
+                    return 0.0;
+                }
+                let without = probability(&|s: &State| s.contains(&c));
+                let re = 1.0 - without / full;
+                // Rounding noise of the solve must not turn an exact 0 or 1 into -1e-17 or 1+1e-16.
+                re.clamp(0.0, 1.0)
+            })
+            .collect();
+        Ok(Solved {
+            conversion_probability: full,
+            removal_effects,
+        })
+    }
+
+    fn label(state: &State, taxonomy: &Taxonomy) -> String {
+        if state.is_empty() {
+            return "(start)".to_owned();
+        }
+        state
+            .iter()
+            .map(|c| {
+                taxonomy
+                    .channels()
+                    .get(usize::from(*c))
+                    .map_or("?", |ch| ch.name.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(">")
+    }
+
+    /// Every observed transition with its probability (exact count ratio at 6 places).
+    pub fn matrix_output(&self, taxonomy: &Taxonomy) -> Result<Output> {
+        let mut rows = Vec::new();
+        for from in self.states() {
+            let total = self.out_total(&from);
+            let mut targets: BTreeMap<State, u64> = BTreeMap::new();
+            for ((f, t), c) in &self.transitions {
+                if *f == from {
+                    targets.insert(t.clone(), *c);
+                }
+            }
+            let mut push = |to: String, count: u64| -> Result<()> {
+                if count > 0 {
+                    let p = divide(Decimal::from(count), Decimal::from(total), 6)?;
+                    rows.push(Output::record([
+                        ("from", Self::label(&from, taxonomy).into()),
+                        ("to", to.into()),
+                        ("count", count.into()),
+                        ("probability", p.into()),
+                    ]));
+                }
+                Ok(())
+            };
+            for (to, c) in targets {
+                push(Self::label(&to, taxonomy), c)?;
+            }
+            push(
+                "(conversion)".to_owned(),
+                self.to_conversion.get(&from).copied().unwrap_or(0),
+            )?;
+            push(
+                "(null)".to_owned(),
+                self.to_null.get(&from).copied().unwrap_or(0),
+            )?;
+        }
+        Ok(Output::List(rows))
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut transitions: Vec<(&State, &State, &u64)> = self
+            .transitions
+            .iter()
+            .map(|((f, t), n)| (f, t, n))
+            .collect();
+        transitions.sort();
+        let sorted = |m: &HashMap<State, u64>| {
+            let mut v: Vec<(&State, &u64)> = m.iter().collect();
+            v.sort();
+            v.into_iter()
+                .map(|(s, n)| json!([s, n]))
+                .collect::<Vec<_>>()
+        };
+        json!({
+            "transitions": transitions.into_iter().map(|(f, t, n)| json!([f, t, n])).collect::<Vec<_>>(),
+            "to_conversion": sorted(&self.to_conversion),
+            "to_null": sorted(&self.to_null),
+        })
+    }
+
+    pub fn from_json(value: &Value) -> Option<Self> {
+        let state = |v: &Value| -> Option<State> {
+            v.as_array()?
+                .iter()
+                .map(|x| x.as_u64().and_then(|x| u16::try_from(x).ok()))
+                .collect()
+        };
+        let mut counts = Counts::default();
+        for row in value.get("transitions")?.as_array()? {
+            counts.transitions.insert(
+                (state(row.get(0)?)?, state(row.get(1)?)?),
+                row.get(2)?.as_u64()?,
+            );
+        }
+        for (key, map) in [
+            ("to_conversion", &mut counts.to_conversion),
+            ("to_null", &mut counts.to_null),
+        ] {
+            for row in value.get(key)?.as_array()? {
+                map.insert(state(row.get(0)?)?, row.get(1)?.as_u64()?);
+            }
+        }
+        Some(counts)
+    }
+}
+
+/// Solves `a x = b` in place (`a` is m x m, row-major) by Gaussian elimination with partial
+/// pivoting; the solution is left in `b`. (I - Q) of an absorbing chain built from finite
+/// observed paths is non-singular; a zero pivot leaves that unknown at 0.
+fn gauss(a: &mut [f64], b: &mut [f64], m: usize) {
+    for col in 0..m {
+        let pivot = (col..m)
+            .max_by(|&x, &y| {
+                let vx = a.get(x * m + col).map_or(0.0, |v| v.abs());
+                let vy = a.get(y * m + col).map_or(0.0, |v| v.abs());
+                vx.total_cmp(&vy).then(y.cmp(&x))
+            })
+            .unwrap_or(col);
+        if pivot != col {
+            for k in 0..m {
+                a.swap(col * m + k, pivot * m + k);
+            }
+            b.swap(col, pivot);
+        }
+        let p = a.get(col * m + col).copied().unwrap_or(0.0);
+        if p == 0.0 {
+            continue;
+        }
+        for row in (col + 1)..m {
+            let factor = a.get(row * m + col).copied().unwrap_or(0.0) / p;
+            if factor == 0.0 {
+                continue;
+            }
+            for k in col..m {
+                let v = a.get(col * m + k).copied().unwrap_or(0.0);
+                if let Some(cell) = a.get_mut(row * m + k) {
+                    *cell -= factor * v;
+                }
+            }
+            let bc = b.get(col).copied().unwrap_or(0.0);
+            if let Some(cell) = b.get_mut(row) {
+                *cell -= factor * bc;
+            }
+        }
+    }
+    for row in (0..m).rev() {
+        let mut sum = b.get(row).copied().unwrap_or(0.0);
+        for k in (row + 1)..m {
+            sum -= a.get(row * m + k).copied().unwrap_or(0.0) * b.get(k).copied().unwrap_or(0.0);
+        }
+        let p = a.get(row * m + row).copied().unwrap_or(0.0);
+        if let Some(cell) = b.get_mut(row) {
+            *cell = if p == 0.0 { 0.0 } else { sum / p };
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The attribution models and their per-journey weights.
+
+use crate::catalog::Params;
+use crate::channel::Taxonomy;
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::money::integer_weights;
+use rust_decimal::Decimal;
+
+/// An attribution model with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Model {
+    /// 100% to the first touch.
+    FirstTouch,
+    /// 100% to the last touch.
+    LastTouch,
+    /// 100% to the last touch of a non-direct channel; an all-direct journey credits its last touch.
+    LastNonDirect,
+    /// Equal credit to every touch.
+    Linear,
+    /// Weight `2^(-Δt / half-life)`, Δt from the touch to the conversion.
+    TimeDecay {
+        /// Half-life in seconds.
+        half_life_seconds: i64,
+    },
+    /// First and last touches get fixed weights, the middle touches share the rest.
+    PositionBased {
+        /// Weight of the first touch (0.4 by default).
+        first: Decimal,
+        /// Weight of the last touch (0.4 by default).
+        last: Decimal,
+    },
+    /// First, lead-creation and last touches get fixed weights, the others share the rest.
+    WShaped {
+        /// Weight of the first touch.
+        first: Decimal,
+        /// Weight of the lead-creation touch.
+        lead: Decimal,
+        /// Weight of the last touch.
+        last: Decimal,
+    },
+    /// Removal effects of an absorbing Markov chain of order `order`, solved exactly.
+    Markov {
+        /// Order k >= 1: states are windows of k consecutive channels.
+        order: usize,
+        /// Collapse consecutive repeats of a channel before building states.
+        collapse_repeats: bool,
+        /// Largest number of transient states the exact solve accepts.
+        max_states: usize,
+    },
+    /// Zhao et al.'s Shapley value of v(S) = conversions of journeys whose channel set is in S:
+    /// each journey's conversions split equally over its distinct channels.
+    Shapley,
+    /// Zhao's ordered Shapley: each channel's share split over the positions where it occurs.
+    ShapleyOrdered,
+    /// Shapley value, per converting channel set, of v(S) = conversion rate of journeys whose
+    /// channel set is exactly S (exact enumeration).
+    ShapleyRate {
+        /// Largest channel set the enumeration accepts.
+        max_channels: usize,
+    },
+}
+
+/// Every attribution KPI id, in catalogue order.
+pub const MODEL_IDS: [&str; 11] = [
+    "attribution.first_touch",
+    "attribution.last_touch",
+    "attribution.last_non_direct",
+    "attribution.linear",
+    "attribution.time_decay",
+    "attribution.position_based",
+    "attribution.w_shaped",
+    "attribution.markov",
+    "attribution.shapley",
+    "attribution.shapley.ordered",
+    "attribution.shapley.rate",
+];
+
+fn weight_param(params: &Params, name: &str, default: Decimal) -> Decimal {
+    params.decimal(name).unwrap_or(default)
+}
+
+fn remainder(parts: &[Decimal], path: &str) -> Result<Decimal> {
+    let rest = parts.iter().fold(Decimal::ONE, |acc, p| acc - p);
+    if rest.is_sign_negative() && !rest.is_zero() {
+        return Err(KpiError::at(
+            ErrorCode::InvalidParameter,
+            path,
+            "weights must not add up to more than 1",
+        ));
+    }
+    Ok(rest)
+}
+
+impl Model {
+    /// The model of KPI `id`, with its parameters resolved from the definition.
+    ///
+    /// # Errors
+    /// `unknown_kpi`, `invalid_parameter`.
+    pub fn from_params(id: &str, params: &Params) -> Result<Self> {
+        let limit = |name: &str, default: i64| -> usize {
+            usize::try_from(params.integer(name).unwrap_or(default)).unwrap_or(0)
+        };
+        Ok(match id {
+            "attribution.first_touch" => Model::FirstTouch,
+            "attribution.last_touch" => Model::LastTouch,
+            "attribution.last_non_direct" => Model::LastNonDirect,
+            "attribution.linear" => Model::Linear,
+            "attribution.time_decay" => Model::TimeDecay {
+                half_life_seconds: params.integer("half_life_seconds").unwrap_or(604_800),
+            },
+            "attribution.position_based" => {
+                let first = weight_param(params, "first_weight", Decimal::new(4, 1));
+                let last = weight_param(params, "last_weight", Decimal::new(4, 1));
+                remainder(&[first, last], "params.last_weight")?;
+                Model::PositionBased { first, last }
+            }
+            "attribution.w_shaped" => {
+                let first = weight_param(params, "first_weight", Decimal::new(3, 1));
+                let lead = weight_param(params, "lead_weight", Decimal::new(3, 1));
+                let last = weight_param(params, "last_weight", Decimal::new(3, 1));
+                remainder(&[first, lead, last], "params.last_weight")?;
+                Model::WShaped { first, lead, last }
+            }
+            "attribution.markov" => Model::Markov {
+                order: limit("order", 1),
+                collapse_repeats: params.boolean("collapse_repeats").unwrap_or(true),
+                max_states: limit("max_states", 2000),
+            },
+            "attribution.shapley" => Model::Shapley,
+            "attribution.shapley.ordered" => Model::ShapleyOrdered,
+            "attribution.shapley.rate" => Model::ShapleyRate {
+                max_channels: limit("max_channels", 12),
+            },
+            other => {
+                return Err(KpiError::new(
+                    ErrorCode::UnknownKpi,
+                    Some("kpi".to_owned()),
+                    format!("`{other}` is not an attribution model"),
+                ))
+            }
+        })
+    }
+
+    /// The KPI id of the model.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Model::FirstTouch => "attribution.first_touch",
+            Model::LastTouch => "attribution.last_touch",
+            Model::LastNonDirect => "attribution.last_non_direct",
+            Model::Linear => "attribution.linear",
+            Model::TimeDecay { .. } => "attribution.time_decay",
+            Model::PositionBased { .. } => "attribution.position_based",
+            Model::WShaped { .. } => "attribution.w_shaped",
+            Model::Markov { .. } => "attribution.markov",
+            Model::Shapley => "attribution.shapley",
+            Model::ShapleyOrdered => "attribution.shapley.ordered",
+            Model::ShapleyRate { .. } => "attribution.shapley.rate",
+        }
+    }
+
+    /// Integer weights of the touches of one journey for the rule-based models (Markov and
+    /// Shapley variants are handled elsewhere). `channels`, `times` and `leads` describe the
+    /// touches in order; `conversion_time` is the journey's conversion time.
+    pub(crate) fn touch_weights(
+        &self,
+        taxonomy: &Taxonomy,
+        channels: &[u16],
+        times: &[i64],
+        leads: &[bool],
+        conversion_time: i64,
+    ) -> Vec<i128> {
+        let n = channels.len();
+        let mut w = vec![0i128; n];
+        let last = n.saturating_sub(1);
+        let set = |w: &mut Vec<i128>, i: usize, v: i128| {
+            if let Some(slot) = w.get_mut(i) {
+                *slot += v;
+            }
+        };
+        match self {
+            Model::FirstTouch => set(&mut w, 0, 1),
+            Model::LastTouch => set(&mut w, last, 1),
+            Model::LastNonDirect => {
+                let direct = |c: &u16| {
+                    taxonomy
+                        .channels()
+                        .get(usize::from(*c))
+                        .is_some_and(|ch| ch.direct)
+                };
+                let pick = channels.iter().rposition(|c| !direct(c)).unwrap_or(last);
+                set(&mut w, pick, 1);
+            }
+            Model::Linear => w.iter_mut().for_each(|x| *x = 1),
+            Model::TimeDecay { half_life_seconds } => {
+                // Relative to the most recent touch, so the newest weighs exactly 1 and nothing
+                // underflows to an all-zero journey. libm keeps native and wasm32 bit-identical.
+                let newest = times.iter().copied().max().unwrap_or(conversion_time);
+                let half_life = *half_life_seconds as f64;
+                for (slot, t) in w.iter_mut().zip(times) {
+                    let age = newest.saturating_sub(*t) as f64;
+                    let r = libm::exp2(-age / half_life);
+                    *slot = (r * 4_503_599_627_370_496.0).round() as i128; // 2^52
+                }
+            }
+            Model::PositionBased {
+                first,
+                last: last_w,
+            } => {
+                let weights: Vec<Decimal> = match n {
+                    1 => vec![Decimal::ONE],
+                    2 => vec![*first, *last_w],
+                    _ => {
+                        let middles = Decimal::from(n - 2);
+                        let middle = Decimal::ONE - first - last_w;
+                        (0..n)
+                            .map(|i| match i {
+                                0 => first * middles,
+                                i if i == last => last_w * middles,
+                                _ => middle,
+                            })
+                            .collect()
+                    }
+                };
+                w = integer_weights(&weights).unwrap_or_else(|| vec![1; n]);
+            }
+            Model::WShaped {
+                first,
+                lead,
+                last: last_w,
+            } => {
+                let lead_at = leads.iter().position(|l| *l);
+                let milestones = [Some(0), lead_at, Some(last)];
+                let others = (0..n).filter(|i| !milestones.contains(&Some(*i))).count();
+                let scale = Decimal::from(others.max(1));
+                let rest = Decimal::ONE - first - lead - last_w;
+                let mut weights = vec![Decimal::ZERO; n];
+                for (i, slot) in weights.iter_mut().enumerate() {
+                    if !milestones.contains(&Some(i)) {
+                        *slot = rest;
+                    }
+                }
+                for (at, weight) in milestones.iter().zip([first, lead, last_w]) {
+                    if let Some(slot) = at.and_then(|i| weights.get_mut(i)) {
+                        *slot += weight * scale;
+                    }
+                }
+                w = integer_weights(&weights).unwrap_or_else(|| vec![1; n]);
+            }
+            Model::Markov { .. }
+            | Model::Shapley
+            | Model::ShapleyOrdered
+            | Model::ShapleyRate { .. } => {}
+        }
+        if w.iter().all(|x| *x == 0) {
+            // Degenerate parameters (all weights zero): equal split rather than nothing.
+            w.iter_mut().for_each(|x| *x = 1);
+        }
+        w
+    }
+}
