@@ -5,6 +5,7 @@
 //! omnikpi eval <kpi> --input FILE|- [--params FILE|JSON]
 //! omnikpi report <dir> [--json]
 //! omnikpi handbook --out DIR [--lang en|fr]
+//! omnikpi attribute --model linear,markov --channels channels.csv --currency EUR journeys.csv
 //! ```
 //! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 1.
 
@@ -15,7 +16,7 @@ use clap::{Parser, Subcommand};
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -45,6 +46,29 @@ enum Command {
         /// Parameters: a JSON file, or inline JSON text.
         #[arg(long)]
         params: Option<String>,
+    },
+    /// Multi-touch attribution of journeys in long format (one row per touch), several models in one pass.
+    Attribute {
+        /// Journeys CSV: journey_id,timestamp,channel and optionally conversions,value,conversion_timestamp.
+        journeys: PathBuf,
+        /// Models, comma-separated short names (linear,markov,...) or `all`.
+        #[arg(long, default_value = "all")]
+        model: String,
+        /// Channel taxonomy CSV: channel,group,direct.
+        #[arg(long)]
+        channels: PathBuf,
+        /// ISO 4217 currency of the values.
+        #[arg(long)]
+        currency: String,
+        /// Drop touches at or before conversion - lookback.
+        #[arg(long)]
+        lookback_seconds: Option<i64>,
+        /// Per-model parameters as JSON: {"markov": {"order": 2}, "time_decay": {"half_life_seconds": 86400}}.
+        #[arg(long)]
+        params: Option<String>,
+        /// Print every model's full result as JSON instead of the side-by-side tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Generate the KPI handbook (HTML and Markdown) from the spec.
     Handbook {
@@ -129,6 +153,69 @@ fn run(cli: Cli) -> Result<String, KpiError> {
             };
             Ok(pretty(&omnikpi::evaluate(&kpi, &input, &params)?.to_json()))
         }
+        Command::Attribute {
+            journeys,
+            model,
+            channels,
+            currency,
+            lookback_seconds,
+            params,
+            json,
+        } => {
+            let name = |p: &Path| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            };
+            let input = serde_json::json!({
+                "channels": omnikpi::dataset::channels_from_csv(&read_text(&channels)?, &name(&channels))?,
+                "currency": currency,
+                "journeys": omnikpi::dataset::journeys_from_csv(&read_text(&journeys)?, &name(&journeys))?,
+            });
+            let params = match params {
+                Some(p) => omnikpi::parse_json(&p, "params")?,
+                None => Value::Null,
+            };
+            let ids: Vec<String> = if model == "all" {
+                omnikpi::attribution::MODEL_IDS
+                    .iter()
+                    .map(|m| (*m).to_owned())
+                    .collect()
+            } else {
+                model
+                    .split(',')
+                    .map(|m| {
+                        format!(
+                            "attribution.{}",
+                            m.trim().trim_start_matches("attribution.")
+                        )
+                    })
+                    .collect()
+            };
+            let specs: Vec<(String, Value)> = ids
+                .iter()
+                .map(|id| {
+                    let short = id.trim_start_matches("attribution.");
+                    (
+                        id.clone(),
+                        params.get(short).cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            let comparison = omnikpi::attribution::compare(&input, &specs, lookback_seconds)?;
+            if json {
+                Ok(pretty(&Value::Array(
+                    comparison
+                        .results
+                        .iter()
+                        .map(omnikpi::Output::to_json)
+                        .collect(),
+                )))
+            } else {
+                Ok(table::render_result(&comparison.table.to_json(), 0))
+            }
+        }
         Command::Handbook { out, lang } => {
             let langs: Vec<&str> = match &lang {
                 Some(l) => vec![l.as_str()],
@@ -185,8 +272,15 @@ fn pretty(value: &Value) -> String {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
+            // A closed pipe (`omnikpi report ... | head`) ends the output quietly, without a panic.
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{text}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("omnikpi: cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
+            }
         }
         Err(e) => {
             match e.path() {

@@ -143,11 +143,7 @@ impl Dataset {
             )
         })?;
         let table = |name: &str| Table::parse(name, get(tables, name)?);
-        let (channels, touches, orders) = (
-            table("channels.csv")?,
-            table("touches.csv")?,
-            table("orders.csv")?,
-        );
+        let (touches, orders) = (table("touches.csv")?, table("orders.csv")?);
         let (pickups, web_events) = (table("pickups.csv")?, table("web_events.csv")?);
         let currency = manifest_field(&manifest, "currency")?.clone();
         let name = manifest_field(&manifest, "name")?
@@ -155,11 +151,7 @@ impl Dataset {
             .unwrap_or_default()
             .to_owned();
 
-        let taxonomy: Vec<Value> = channels
-            .select(["channel", "group", "direct"])?
-            .into_iter()
-            .map(|(_, [c, g, d])| json!({"channel": c, "group": g, "direct": d == "true"}))
-            .collect();
+        let taxonomy = channels_from_csv(get(tables, "channels.csv")?, "channels.csv")?;
 
         // conversion.rate: one row per journey, credited to its first touch's channel.
         let mut first_touch: BTreeMap<&str, (i64, &str)> = BTreeMap::new();
@@ -415,7 +407,6 @@ impl Dataset {
     /// # Errors
     /// Any attribution error, with the section named.
     pub fn attribution_comparison(&self) -> Result<Output> {
-        use crate::attribution::{Accumulator, JourneyBatch, Model, MODEL_IDS};
         let named = |e: KpiError| {
             KpiError::new(
                 e.code(),
@@ -423,64 +414,13 @@ impl Dataset {
                 format!("attribution: {}", e.message()),
             )
         };
-        let (taxonomy, currency, batch) =
-            JourneyBatch::read(&self.journeys, None).map_err(named)?;
-        let models = MODEL_IDS
+        let specs: Vec<(String, Value)> = crate::attribution::MODEL_IDS
             .iter()
-            .map(|id| {
-                Model::from_params(
-                    id,
-                    &crate::Params::resolve(crate::definition(id)?, &Value::Null)?,
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut acc = Accumulator::new(&taxonomy, &currency, models, None);
-        acc.update(&batch).map_err(named)?;
-        let results: Vec<Value> = acc
-            .finish()
-            .map_err(named)?
-            .iter()
-            .map(Output::to_json)
+            .map(|id| ((*id).to_owned(), Value::Null))
             .collect();
-        let column = |field: &str| -> Output {
-            let channels = results
-                .first()
-                .and_then(|r| r.get("channels"))
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            Output::List(
-                channels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let mut row = vec![(
-                            "channel".to_owned(),
-                            Output::from(
-                                c.get("channel").and_then(Value::as_str).unwrap_or_default(),
-                            ),
-                        )];
-                        for (id, r) in MODEL_IDS.iter().zip(&results) {
-                            let cell = r
-                                .pointer(&format!("/channels/{i}/{field}"))
-                                .and_then(Value::as_str)
-                                .unwrap_or_default();
-                            row.push((
-                                id.trim_start_matches("attribution.").to_owned(),
-                                Output::from(cell),
-                            ));
-                        }
-                        Output::Record(row)
-                    })
-                    .collect(),
-            )
-        };
+        let comparison =
+            crate::attribution::compare(&self.journeys, &specs, None).map_err(named)?;
         let version = crate::definition("attribution.linear")?.version.clone();
-        let totals = results
-            .first()
-            .and_then(|r| r.get("totals"))
-            .cloned()
-            .unwrap_or(Value::Null);
         Ok(Output::record([
             ("kpi", "attribution".into()),
             ("version", version.into()),
@@ -488,38 +428,134 @@ impl Dataset {
                 "title",
                 "Attribution: every model side by side (one pass over the journeys)".into(),
             ),
-            (
-                "result",
-                Output::record([
-                    ("currency", currency.code().into()),
-                    ("conversions_by_model", column("conversions")),
-                    ("value_by_model", column("value")),
-                    (
-                        "total_conversions",
-                        Output::from(
-                            totals
-                                .get("conversions")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default(),
-                        ),
-                    ),
-                    (
-                        "total_value",
-                        Output::from(
-                            totals
-                                .get("value")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default(),
-                        ),
-                    ),
-                    (
-                        "rows",
-                        crate::output::RowCounts::all_used(batch.len()).into(),
-                    ),
-                ]),
-            ),
+            ("result", comparison.table),
         ]))
     }
+}
+
+/// Journeys in long format (one row per touch: `journey_id,timestamp,channel`, and optionally
+/// `conversions,value,conversion_timestamp`, repeated on the journey's rows) as the `journeys`
+/// list of the attribution input. Rows are grouped by journey in order of first appearance and
+/// sorted by timestamp within a journey (stable), as a query result may list them in any order.
+///
+/// # Example
+/// ```
+/// let csv = "journey_id,timestamp,channel,conversions,value\nj1,20,store,1,90.00\nj1,10,web,1,90.00\n";
+/// let journeys = omnikpi::dataset::journeys_from_csv(csv, "journeys.csv").unwrap();
+/// assert_eq!(journeys[0]["touches"][0]["channel"], "web");
+/// ```
+///
+/// # Errors
+/// `invalid_dataset` naming the file, row and column: missing columns, bad numbers, or
+/// conversion columns that disagree between the rows of one journey.
+pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
+    let table = Table::parse(name, text)?;
+    let rows = table.select(["journey_id", "timestamp", "channel"])?;
+    let optional = |column: &str| table.header.iter().position(|h| h == column);
+    let (conv_col, value_col, at_col) = (
+        optional("conversions"),
+        optional("value"),
+        optional("conversion_timestamp"),
+    );
+    let bad = |line: usize, column: &str, detail: &str| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(format!("{name}:row {line}:{column}")),
+            format!("`{name}` row {line}, column `{column}`: {detail}"),
+        )
+    };
+    let mut order: Vec<&str> = Vec::new();
+    /// One journey's rows: its touches, its outcome columns, and its first row's line.
+    #[derive(Clone, Default)]
+    struct Rows<'a> {
+        touches: Vec<(i64, &'a str)>,
+        outcome: Option<(&'a str, &'a str, &'a str)>,
+        line: usize,
+    }
+    let mut journeys: BTreeMap<&str, Rows> = BTreeMap::new();
+    for (i, (line, [journey, ts, channel])) in rows.iter().enumerate() {
+        let at = crate::input::parse_timestamp(ts, &format!("{name}:row {line}:timestamp"))?;
+        let cell = |col: Option<usize>| {
+            col.and_then(|c| table.rows.get(i).and_then(|r| r.get(c)))
+                .map_or("", String::as_str)
+        };
+        let outcome = (cell(conv_col), cell(value_col), cell(at_col));
+        let entry = journeys.entry(journey).or_insert_with(|| {
+            order.push(journey);
+            Rows {
+                line: *line,
+                ..Rows::default()
+            }
+        });
+        match entry.outcome {
+            Some(seen) if seen != outcome => {
+                return Err(bad(
+                    *line,
+                    "conversions",
+                    "conversion columns differ from an earlier row of the same journey",
+                ))
+            }
+            _ => entry.outcome = Some(outcome),
+        }
+        entry.touches.push((at, channel));
+    }
+    order
+        .iter()
+        .map(|j| {
+            let Rows {
+                mut touches,
+                outcome,
+                line,
+            } = journeys.get(j).cloned().unwrap_or_default();
+            touches.sort_by_key(|(t, _)| *t);
+            let (conv, value, at) = outcome.unwrap_or(("", "", ""));
+            let conversions: u64 = if conv.is_empty() {
+                0
+            } else {
+                conv.parse()
+                    .map_err(|_| bad(line, "conversions", &format!("`{conv}` is not a count")))?
+            };
+            let mut journey = serde_json::Map::new();
+            journey.insert("journey_id".into(), json!(j));
+            journey.insert(
+                "touches".into(),
+                Value::Array(
+                    touches
+                        .iter()
+                        .map(|(t, c)| json!({"channel": c, "timestamp": t}))
+                        .collect(),
+                ),
+            );
+            journey.insert("conversions".into(), json!(conversions));
+            if !value.is_empty() {
+                journey.insert("value".into(), json!(value));
+            }
+            if !at.is_empty() {
+                journey.insert("conversion_timestamp".into(), json!(at));
+            }
+            Ok(Value::Object(journey))
+        })
+        .collect()
+}
+
+/// The channel taxonomy from a `channel,group,direct` CSV, as the attribution input's `channels`.
+///
+/// # Errors
+/// `invalid_dataset` for a missing column.
+pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
+    let table = Table::parse(name, text)?;
+    let direct = table.header.iter().position(|h| h == "direct");
+    Ok(table
+        .select(["channel", "group"])?
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, [c, g]))| {
+            let is_direct = direct
+                .and_then(|d| table.rows.get(i).and_then(|r| r.get(d)))
+                .is_some_and(|v| v == "true");
+            json!({"channel": c, "group": g, "direct": is_direct})
+        })
+        .collect())
 }
 
 /// Parses a dataset's files and computes its report in one call.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -122,7 +123,21 @@ def generate() -> dict[str, list[list[str]]]:
                 web_events.append([session, iso(t + timedelta(seconds=40)), "search"])
             t += timedelta(seconds=rng.randint(20, 900))
 
+    # The same journeys in long format (one row per touch, the journey's outcome repeated on each
+    # row), the shape `omnikpi attribute` and DataFrame users start from.
+    outcome: dict[str, list] = {}
+    for order in orders:
+        entry = outcome.setdefault(order[2], [0, Decimal("0"), ""])
+        entry[0] += 1
+        entry[1] += Decimal(order[8])
+        entry[2] = max(entry[2], order[3])
+    long_rows = []
+    for journey, customer, timestamp, channel in touches:
+        conv, value, at = outcome.get(journey, [0, None, ""])
+        long_rows.append([journey, timestamp, channel, conv, "" if value is None else f"{value:.2f}", at])
+
     return {
+        "journeys.csv": [["journey_id", "timestamp", "channel", "conversions", "value", "conversion_timestamp"]] + long_rows,
         "channels.csv": [["channel", "group", "direct"]] + [[c, g, "true" if d else "false"] for c, g, d in CHANNELS],
         "touches.csv": [["journey_id", "customer_id", "timestamp", "channel"]] + touches,
         "orders.csv": [["order_id", "customer_id", "journey_id", "timestamp", "period", "origin_channel",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
+from pathlib import Path
 
 from conftest import CLI, ROOT
 
@@ -47,3 +49,34 @@ def test_report_prints_aligned_tables_with_totals() -> None:
     assert "\n  total " in out
     assert out.count("rows: read") == 9
     assert "conversions_by_model:" in out and "shapley.rate" in out
+
+
+def test_cli_attribute_long_format_matches_the_report() -> None:
+    """journeys.csv (long format) and touches.csv + orders.csv describe the same journeys:
+    `omnikpi attribute` and the report's model comparison must agree to the digit."""
+    retail = ROOT / "examples" / "retail"
+    report = json.loads(subprocess.run([str(CLI), "report", str(retail), "--json"], capture_output=True, text=True,
+                                       check=True, timeout=120).stdout)
+    comparison = next(s for s in report["sections"] if s["kpi"] == "attribution")["result"]
+    results = json.loads(subprocess.run(
+        [str(CLI), "attribute", str(retail / "journeys.csv"), "--channels", str(retail / "channels.csv"), "--currency", "EUR", "--json"],
+        capture_output=True, text=True, check=True, timeout=120).stdout)
+    assert len(results) == 11
+    for result in results:
+        short = result["model"].removeprefix("attribution.")
+        assert [c["conversions"] for c in result["channels"]] == [row[short] for row in comparison["conversions_by_model"]]
+        assert [c["value"] for c in result["channels"]] == [row[short] for row in comparison["value_by_model"]]
+
+
+def test_cli_attribute_errors_name_the_row(tmp_path: Path) -> None:
+    bad = tmp_path / "journeys.csv"
+    bad.write_text("journey_id,timestamp,channel,conversions\nj1,10,web,1\nj1,20,store,2\n", encoding="utf-8")
+    proc = subprocess.run([str(CLI), "attribute", str(bad), "--channels", str(ROOT / "examples" / "retail" / "channels.csv"),
+                           "--currency", "EUR"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "[invalid_dataset] at journeys.csv:row 3:conversions" in proc.stderr
+
+
+def test_closed_pipe_is_not_a_panic() -> None:
+    proc = subprocess.run(f"{CLI} report {ROOT / 'examples' / 'retail'} | head -1", shell=True, capture_output=True, text=True, timeout=60)
+    assert "panicked" not in proc.stderr and proc.stdout.startswith("omnikpi report")

@@ -155,7 +155,7 @@ impl JourneyBatch {
         Ok(())
     }
 
-    /// Reads the JSON input of the attribution KPIs:
+    /// Reads the JSON input of the attribution KPIs (the taxonomy, the currency and the batch):
     /// `{"channels": [...], "currency": "EUR", "journeys": [{"journey_id", "touches":
     /// [{"channel", "timestamp", "lead"?}], "conversions", "value"?, "conversion_timestamp"?}]}`.
     pub(crate) fn read(

@@ -781,6 +781,103 @@ pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<O
         .ok_or_else(|| KpiError::overflow("attribution result"))
 }
 
+/// Several models run in one pass: each model's full result, and a side-by-side table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// One result per model, as the model's KPI returns it.
+    pub results: Vec<Output>,
+    /// `{currency, conversions_by_model, value_by_model, total_conversions, total_value, rows}`:
+    /// one row per channel, one column per model (its short name).
+    pub table: Output,
+}
+
+/// Runs the models `specs` (`(kpi id, params)`, params null for the defaults) in one pass over
+/// the journeys of `input` (the attribution KPIs' input shape), with an optional lookback window.
+///
+/// # Example
+/// ```
+/// use serde_json::{json, Value};
+/// let input = json!({"channels": [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}],
+///     "currency": "EUR", "journeys": [{"touches": [{"channel": "web", "timestamp": 0},
+///     {"channel": "store", "timestamp": 5}], "conversions": 1, "value": "10.00"}]});
+/// let specs = vec![("attribution.first_touch".to_owned(), Value::Null), ("attribution.linear".to_owned(), Value::Null)];
+/// let c = omnikpi::attribution::compare(&input, &specs, None).unwrap();
+/// let table = c.table.to_json();
+/// assert_eq!(table["value_by_model"][0]["first_touch"], "10.00");
+/// assert_eq!(table["value_by_model"][0]["linear"], "5.00");
+/// ```
+///
+/// # Errors
+/// Input errors of the journeys, parameter errors of each model (named by `params.<model>`),
+/// and errors of the models themselves.
+pub fn compare(
+    input: &Value,
+    specs: &[(String, Value)],
+    lookback_seconds: Option<i64>,
+) -> Result<Comparison> {
+    let (taxonomy, currency, batch) = JourneyBatch::read(input, None)?;
+    let models = specs
+        .iter()
+        .map(|(id, params)| {
+            let definition = crate::definition(id)?;
+            Model::from_params(id, &Params::resolve(definition, params)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ids: Vec<&'static str> = models.iter().map(Model::id).collect();
+    let mut acc = Accumulator::new(&taxonomy, &currency, models, lookback_seconds);
+    acc.update(&batch)?;
+    let results = acc.finish()?;
+    let json: Vec<Value> = results.iter().map(Output::to_json).collect();
+    let column = |field: &str| -> Output {
+        let channels = json
+            .first()
+            .and_then(|r| r.get("channels"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Output::List(
+            channels
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut row = vec![(
+                        "channel".to_owned(),
+                        Output::from(c.get("channel").and_then(Value::as_str).unwrap_or_default()),
+                    )];
+                    for (id, r) in ids.iter().zip(&json) {
+                        let cell = r
+                            .pointer(&format!("/channels/{i}/{field}"))
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        row.push((
+                            id.trim_start_matches("attribution.").to_owned(),
+                            Output::from(cell),
+                        ));
+                    }
+                    Output::Record(row)
+                })
+                .collect(),
+        )
+    };
+    let total = |field: &str| -> Output {
+        Output::from(
+            json.first()
+                .and_then(|r| r.pointer(&format!("/totals/{field}")))
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
+    };
+    let table = Output::record([
+        ("currency", currency.code().into()),
+        ("conversions_by_model", column("conversions")),
+        ("value_by_model", column("value")),
+        ("total_conversions", total("conversions")),
+        ("total_value", total("value")),
+        ("rows", RowCounts::all_used(batch.len()).into()),
+    ]);
+    Ok(Comparison { results, table })
+}
+
 /// Runs several models in one pass over `batch` (the Rust face of "compare models").
 ///
 /// # Errors
