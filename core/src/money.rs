@@ -180,6 +180,22 @@ pub fn allocate(
         .collect()
 }
 
+/// `(claim / total, claim % total)` for non-negative `claim` and positive `total`, exactly, without
+/// a 128-bit division: a floating-point estimate of the quotient corrected by exact products.
+fn floor_div(claim: i128, total: i128) -> Option<(i128, i128)> {
+    let mut q = (claim as f64 / total as f64) as i128;
+    loop {
+        let r = claim.checked_sub(q.checked_mul(total)?)?;
+        if r < 0 {
+            q -= 1 + (-r) / total.max(1) / 2;
+        } else if r >= total {
+            q += 1 + r / total / 2;
+        } else {
+            return Some((q, r));
+        }
+    }
+}
+
 /// Decimal weights as integers at their common scale (`0.4, 0.25` -> `40, 25`); `None` on overflow.
 pub(crate) fn integer_weights(weights: &[Decimal]) -> Option<Vec<i128>> {
     let scale = weights.iter().map(Decimal::scale).max().unwrap_or(0);
@@ -202,43 +218,89 @@ pub(crate) fn integer_weights(weights: &[Decimal]) -> Option<Vec<i128>> {
 /// assert_eq!(parts, vec![(33, false), (50, false), (17, true)]);
 /// ```
 pub fn split_units(units: i128, weights: &[i128]) -> Option<Vec<(i128, bool)>> {
-    let total = weights
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut scratch = Vec::new();
+    split_into(units, weights, &mut parts, &mut scratch)?;
+    let total: i128 = weights.iter().sum();
+    // A part received a leftover unit when it exceeds the floor of its exact quota.
+    parts
         .iter()
-        .try_fold(0i128, |acc, w| acc.checked_add(*w))?;
-    if total <= 0 || units < 0 || weights.iter().any(|w| *w < 0) {
+        .zip(weights)
+        .map(|(p, w)| Some((*p, *p > units.checked_mul(*w)? / total)))
+        .collect()
+}
+
+/// [`split_units`] into a reused buffer, without allocating on the hot path: `parts` receives
+/// the parts, `scratch` is working space. Same rule, same results, with exact fast paths for a
+/// single non-zero weight, equal weights, and quotas that fit 64-bit arithmetic.
+pub(crate) fn split_into(
+    units: i128,
+    weights: &[i128],
+    parts: &mut Vec<i128>,
+    scratch: &mut Vec<(i128, i128, usize)>,
+) -> Option<()> {
+    parts.clear();
+    let mut total: i128 = 0;
+    let mut nonzero = 0usize;
+    let mut last_nonzero = 0usize;
+    for (i, w) in weights.iter().enumerate() {
+        if *w < 0 {
+            return None;
+        }
+        if *w > 0 {
+            nonzero += 1;
+            last_nonzero = i;
+        }
+        total = total.checked_add(*w)?;
+    }
+    if total <= 0 || units < 0 {
         return None;
     }
-    let mut floors = Vec::with_capacity(weights.len());
-    let mut remainders = Vec::with_capacity(weights.len());
-    for w in weights {
-        let claim = units.checked_mul(*w)?;
-        floors.push(claim / total);
-        remainders.push(claim % total);
+    if nonzero == 1 {
+        parts.extend((0..weights.len()).map(|i| if i == last_nonzero { units } else { 0 }));
+        return Some(());
     }
-    let given = floors
-        .iter()
-        .try_fold(0i128, |acc, f| acc.checked_add(*f))?;
+    let first = weights.first().copied().unwrap_or(0);
+    if weights.iter().all(|w| *w == first) {
+        // Equal quotas and remainders: the leftover units go to the earliest parties.
+        let n = i128::try_from(weights.len()).ok()?;
+        let (each, leftover) = (units / n, units % n);
+        parts.extend((0..n).map(|i| each + i128::from(i < leftover)));
+        return Some(());
+    }
+    scratch.clear();
+    let mut given: i128 = 0;
+    let small = u64::try_from(units)
+        .ok()
+        .zip(u64::try_from(total).ok())
+        .filter(|(u, t)| u.checked_mul(*t).is_some());
+    for (i, w) in weights.iter().enumerate() {
+        let (floor, rem) = match small {
+            // units * w <= units * total fits u64: 64-bit division, much faster than 128-bit.
+            Some((u, t)) => {
+                let claim = u * u64::try_from(*w).ok()?;
+                (i128::from(claim / t), i128::from(claim % t))
+            }
+            None => {
+                let claim = units.checked_mul(*w)?;
+                floor_div(claim, total)?
+            }
+        };
+        parts.push(floor);
+        given += floor;
+        scratch.push((rem, *w, i));
+    }
     let leftover = usize::try_from(units - given).ok()?;
-    let mut extra = vec![false; weights.len()];
     if leftover > 0 {
-        let mut order: Vec<usize> = (0..weights.len()).collect();
-        order.sort_by(|&a, &b| {
-            let key = |i: usize| (remainders.get(i).copied(), weights.get(i).copied());
-            key(b).cmp(&key(a)).then(a.cmp(&b))
-        });
-        for &i in order.iter().take(leftover) {
-            if let Some(slot) = extra.get_mut(i) {
-                *slot = true;
+        // Largest remainder first, then larger weight, then earlier party.
+        scratch.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        for &(_, _, i) in scratch.iter().take(leftover) {
+            if let Some(p) = parts.get_mut(i) {
+                *p += 1;
             }
         }
     }
-    Some(
-        floors
-            .into_iter()
-            .zip(extra)
-            .map(|(f, e)| (f + i128::from(e), e))
-            .collect(),
-    )
+    Some(())
 }
 
 // ---------------------------------------------------------------- JSON reading of money
@@ -380,6 +442,27 @@ mod tests {
         assert_eq!(split(5, &[30, 70]), [1, 4]);
         // 100 over 1:1:1: equal weights, the earliest party gets the leftover unit.
         assert_eq!(split(100, &[1, 1, 1]), [34, 33, 33]);
+    }
+
+    #[test]
+    fn floor_div_equals_division() {
+        let mut x: u64 = 88172645463325252;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let claim = i128::from(x >> (x % 60)) * i128::from(x % 1_000_000_007);
+            let total = 1 + i128::from((x >> 17) % (1 << ((x >> 3) % 62)));
+            assert_eq!(
+                super::floor_div(claim, total),
+                Some((claim / total, claim % total)),
+                "{claim} / {total}"
+            );
+        }
+        assert_eq!(
+            super::floor_div(4_503_599_627_370_496 * 1_000_000_000_000, 3),
+            Some((1_501_199_875_790_165_333_333_333_333, 1))
+        );
     }
 
     #[test]

@@ -253,3 +253,22 @@ fn a_state_from_other_channels_is_refused() {
         omnikpi::ErrorCode::InvalidParameter
     );
 }
+
+#[test]
+fn parallel_update_equals_sequential_update() {
+    let tax = taxonomy();
+    let eur = Currency::lookup("EUR", None, "currency").unwrap();
+    let rows = journeys(1500);
+    let b = batch(&tax, &rows);
+    let mut sequential = Accumulator::new(&tax, &eur, models(), None);
+    sequential.update(&b).unwrap();
+    for threads in [1, 2, 3, 8] {
+        let mut parallel = Accumulator::new(&tax, &eur, models(), None);
+        parallel.update_parallel(&b, threads).unwrap();
+        assert_eq!(
+            results(&parallel),
+            results(&sequential),
+            "{threads} threads"
+        );
+    }
+}

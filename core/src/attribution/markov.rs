@@ -14,14 +14,34 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// A state: the channel ids of its window; START is the empty window.
 type State = Vec<u16>;
 
+/// A state packed into an integer while counting (no allocation per transition): the window's
+/// length in the low 8 bits, then one 16-bit lane per channel id. Orders are at most 4.
+type Key = u128;
+
+fn pack(window: &[u16]) -> Key {
+    window
+        .iter()
+        .enumerate()
+        .fold(window.len() as Key, |key, (i, c)| {
+            key | (Key::from(*c) << (8 + 16 * i))
+        })
+}
+
+fn unpack(key: Key) -> State {
+    let len = (key & 0xFF) as usize;
+    (0..len)
+        .map(|i| ((key >> (8 + 16 * i)) & 0xFFFF) as u16)
+        .collect()
+}
+
 /// Transition counts, weighted as ChannelAttribution does: a journey with c conversions adds
 /// c to each of its transitions and to last -> CONVERSION; a journey without conversion adds 1
 /// to each transition and to last -> NULL.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(super) struct Counts {
-    transitions: HashMap<(State, State), u64>,
-    to_conversion: HashMap<State, u64>,
-    to_null: HashMap<State, u64>,
+    transitions: HashMap<(Key, Key), u64>,
+    to_conversion: HashMap<Key, u64>,
+    to_null: HashMap<Key, u64>,
 }
 
 /// The solved chain.
@@ -39,23 +59,41 @@ impl Counts {
         order: usize,
         collapse_repeats: bool,
     ) {
-        let mut path: Vec<u16> = channels.to_vec();
-        if collapse_repeats {
-            path.dedup();
-        }
-        let order = order.max(1);
-        let states: Vec<State> = if path.len() <= order {
-            vec![path]
-        } else {
-            path.windows(order).map(<[u16]>::to_vec).collect()
-        };
+        let order = order.clamp(1, 4);
         let weight = conversions.max(1);
-        let mut previous: State = Vec::new();
-        for state in states {
-            *self
-                .transitions
-                .entry((previous, state.clone()))
-                .or_insert(0) += weight;
+        let mut previous: Key = 0;
+        let mut window: [u16; 4] = [0; 4];
+        let mut filled = 0usize;
+        let mut last_channel: Option<u16> = None;
+        let mut emitted = false;
+        for &c in channels {
+            if collapse_repeats && last_channel == Some(c) {
+                continue;
+            }
+            last_channel = Some(c);
+            if filled < order {
+                if let Some(slot) = window.get_mut(filled) {
+                    *slot = c;
+                }
+                filled += 1;
+                if filled < order {
+                    continue;
+                }
+            } else {
+                window.copy_within(1..order, 0);
+                if let Some(slot) = window.get_mut(order - 1) {
+                    *slot = c;
+                }
+            }
+            let state = pack(window.get(..order).unwrap_or_default());
+            *self.transitions.entry((previous, state)).or_insert(0) += weight;
+            previous = state;
+            emitted = true;
+        }
+        if !emitted {
+            // A path shorter than the order is one state of its own length.
+            let state = pack(window.get(..filled).unwrap_or_default());
+            *self.transitions.entry((previous, state)).or_insert(0) += weight;
             previous = state;
         }
         if conversions > 0 {
@@ -67,13 +105,13 @@ impl Counts {
 
     pub fn merge(&mut self, other: &Counts) {
         for (k, n) in &other.transitions {
-            *self.transitions.entry(k.clone()).or_insert(0) += n;
+            *self.transitions.entry(*k).or_insert(0) += n;
         }
         for (k, n) in &other.to_conversion {
-            *self.to_conversion.entry(k.clone()).or_insert(0) += n;
+            *self.to_conversion.entry(*k).or_insert(0) += n;
         }
         for (k, n) in &other.to_null {
-            *self.to_null.entry(k.clone()).or_insert(0) += n;
+            *self.to_null.entry(*k).or_insert(0) += n;
         }
     }
 
@@ -81,25 +119,26 @@ impl Counts {
     fn states(&self) -> Vec<State> {
         let mut set: BTreeSet<State> = BTreeSet::new();
         for (from, to) in self.transitions.keys() {
-            set.insert(from.clone());
-            set.insert(to.clone());
+            set.insert(unpack(*from));
+            set.insert(unpack(*to));
         }
-        set.extend(self.to_conversion.keys().cloned());
-        set.extend(self.to_null.keys().cloned());
+        set.extend(self.to_conversion.keys().map(|k| unpack(*k)));
+        set.extend(self.to_null.keys().map(|k| unpack(*k)));
         set.insert(Vec::new());
         set.into_iter().collect()
     }
 
     fn out_total(&self, state: &State) -> u64 {
+        let key = pack(state);
         let moves: u64 = self
             .transitions
             .iter()
-            .filter(|((from, _), _)| from == state)
+            .filter(|((from, _), _)| *from == key)
             .map(|(_, n)| n)
             .sum();
         moves
-            + self.to_conversion.get(state).copied().unwrap_or(0)
-            + self.to_null.get(state).copied().unwrap_or(0)
+            + self.to_conversion.get(&key).copied().unwrap_or(0)
+            + self.to_null.get(&key).copied().unwrap_or(0)
     }
 
     pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
@@ -114,8 +153,11 @@ impl Counts {
                 ),
             ));
         }
-        let index: HashMap<&State, usize> =
-            states.iter().enumerate().map(|(i, s)| (s, i)).collect();
+        let index: HashMap<Key, usize> = states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (pack(s), i))
+            .collect();
         let n = states.len();
         let totals: Vec<f64> = {
             let mut t = vec![0u64; n];
@@ -142,7 +184,7 @@ impl Counts {
             .iter()
             .zip(&totals)
             .map(|(s, t)| {
-                let c = self.to_conversion.get(s).copied().unwrap_or(0) as f64;
+                let c = self.to_conversion.get(&pack(s)).copied().unwrap_or(0) as f64;
                 if *t > 0.0 {
                     c / t
                 } else {
@@ -224,10 +266,11 @@ impl Counts {
         let mut rows = Vec::new();
         for from in self.states() {
             let total = self.out_total(&from);
+            let key = pack(&from);
             let mut targets: BTreeMap<State, u64> = BTreeMap::new();
             for ((f, t), c) in &self.transitions {
-                if *f == from {
-                    targets.insert(t.clone(), *c);
+                if *f == key {
+                    targets.insert(unpack(*t), *c);
                 }
             }
             let mut push = |to: String, count: u64| -> Result<()> {
@@ -247,25 +290,25 @@ impl Counts {
             }
             push(
                 "(conversion)".to_owned(),
-                self.to_conversion.get(&from).copied().unwrap_or(0),
+                self.to_conversion.get(&key).copied().unwrap_or(0),
             )?;
             push(
                 "(null)".to_owned(),
-                self.to_null.get(&from).copied().unwrap_or(0),
+                self.to_null.get(&key).copied().unwrap_or(0),
             )?;
         }
         Ok(Output::List(rows))
     }
 
     pub fn to_json(&self) -> Value {
-        let mut transitions: Vec<(&State, &State, &u64)> = self
+        let mut transitions: Vec<(State, State, u64)> = self
             .transitions
             .iter()
-            .map(|((f, t), n)| (f, t, n))
+            .map(|((f, t), n)| (unpack(*f), unpack(*t), *n))
             .collect();
         transitions.sort();
-        let sorted = |m: &HashMap<State, u64>| {
-            let mut v: Vec<(&State, &u64)> = m.iter().collect();
+        let sorted = |m: &HashMap<Key, u64>| {
+            let mut v: Vec<(State, u64)> = m.iter().map(|(k, n)| (unpack(*k), *n)).collect();
             v.sort();
             v.into_iter()
                 .map(|(s, n)| json!([s, n]))
@@ -279,11 +322,13 @@ impl Counts {
     }
 
     pub fn from_json(value: &Value) -> Option<Self> {
-        let state = |v: &Value| -> Option<State> {
-            v.as_array()?
+        let state = |v: &Value| -> Option<Key> {
+            let ids: Vec<u16> = v
+                .as_array()?
                 .iter()
                 .map(|x| x.as_u64().and_then(|x| u16::try_from(x).ok()))
-                .collect()
+                .collect::<Option<_>>()?;
+            (ids.len() <= 4).then(|| pack(&ids))
         };
         let mut counts = Counts::default();
         for row in value.get("transitions")?.as_array()? {

@@ -19,7 +19,7 @@ use crate::catalog::Params;
 use crate::channel::Taxonomy;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
-use crate::money::{split_units, Currency};
+use crate::money::{split_into, split_units, Currency};
 use crate::output::{Output, RowCounts};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -56,9 +56,27 @@ impl Credit {
         conversions: u64,
         value: i128,
     ) -> Result<()> {
-        let shares = split_units(SHARE_UNITS, weights)
-            .ok_or_else(|| KpiError::overflow("a journey's weights"))?;
-        for (slot, (share, _)) in slots.iter().zip(shares) {
+        self.add_with(slots, weights, conversions, value, &mut Scratch::default())
+    }
+
+    /// [`Credit::add`] with reused buffers (the per-journey hot path).
+    fn add_with(
+        &mut self,
+        slots: &[usize],
+        weights: &[i128],
+        conversions: u64,
+        value: i128,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        split_into(
+            SHARE_UNITS,
+            weights,
+            &mut scratch.shares,
+            &mut scratch.order,
+        )
+        .ok_or_else(|| KpiError::overflow("a journey's weights"))?;
+        for (slot, share) in slots.iter().zip(&scratch.shares) {
+            let share = *share;
             let conv = share.checked_mul(i128::from(conversions));
             let val = share.checked_mul(value);
             match (
@@ -94,6 +112,17 @@ impl Credit {
         }
         Ok(())
     }
+}
+
+/// Buffers reused from journey to journey, so the hot loop does not allocate.
+#[derive(Debug, Default)]
+struct Scratch {
+    slots: Vec<usize>,
+    distinct: Vec<usize>,
+    ones: Vec<i128>,
+    weights: Vec<i128>,
+    shares: Vec<i128>,
+    order: Vec<(i128, i128, usize)>,
 }
 
 /// The accumulated state of one model.
@@ -187,8 +216,59 @@ impl Accumulator {
     /// # Errors
     /// `arithmetic_overflow` when totals no longer fit.
     pub fn update(&mut self, batch: &JourneyBatch) -> Result<()> {
+        self.update_range(batch, 0..batch.len())
+    }
+
+    /// [`Accumulator::update`] on `threads` threads: the batch is cut into contiguous ranges of
+    /// journeys, each accumulated separately and merged in order. Because merging is exact, the
+    /// result is the same as a single-threaded update, whatever the thread count.
+    ///
+    /// # Errors
+    /// As [`Accumulator::update`].
+    pub fn update_parallel(&mut self, batch: &JourneyBatch, threads: usize) -> Result<()> {
+        let threads = threads.clamp(1, batch.len().max(1));
+        if threads == 1 {
+            return self.update(batch);
+        }
+        let chunk = batch.len().div_ceil(threads);
+        let empty = Accumulator::new(
+            &self.taxonomy,
+            &self.currency,
+            self.models.clone(),
+            self.lookback_seconds,
+        );
+        let partials: Vec<Result<Accumulator>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mut part = empty.clone();
+                    let range = (t * chunk)..((t + 1) * chunk).min(batch.len());
+                    scope.spawn(move || part.update_range(batch, range).map(|()| part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(KpiError::overflow("a worker thread")))
+                })
+                .collect()
+        });
+        for part in partials {
+            self.merge(&part?)?;
+        }
+        Ok(())
+    }
+
+    fn update_range(
+        &mut self,
+        batch: &JourneyBatch,
+        journeys: std::ops::Range<usize>,
+    ) -> Result<()> {
         let overflow = |what: &str| KpiError::overflow(what);
-        for j in 0..batch.len() {
+        let prepared: Vec<[i128; 4]> = self.models.iter().map(Model::prepared).collect();
+        let direct: Vec<bool> = self.taxonomy.channels().iter().map(|c| c.direct).collect();
+        let mut scratch = Scratch::default();
+        for j in journeys {
             let range = batch.touches(j);
             let conversions = batch.conversions.get(j).copied().unwrap_or(0);
             let value = batch.value_minor.get(j).copied().unwrap_or(0);
@@ -233,23 +313,48 @@ impl Accumulator {
             if channels.is_empty() {
                 continue;
             }
-            for (model, state) in self.models.iter().zip(self.states.iter_mut()) {
+            scratch.slots.clear();
+            scratch
+                .slots
+                .extend(channels.iter().map(|c| usize::from(*c)));
+            for ((model, state), prepared) in self
+                .models
+                .iter()
+                .zip(self.states.iter_mut())
+                .zip(&prepared)
+            {
                 match state {
                     ModelState::Credit(credit) if conversions > 0 => {
                         if *model == Model::Shapley {
-                            let mut distinct: Vec<usize> = Vec::new();
+                            scratch.distinct.clear();
                             for c in channels {
-                                if !distinct.contains(&usize::from(*c)) {
-                                    distinct.push(usize::from(*c));
+                                if !scratch.distinct.contains(&usize::from(*c)) {
+                                    scratch.distinct.push(usize::from(*c));
                                 }
                             }
-                            credit.add(&distinct, &vec![1; distinct.len()], conversions, value)?;
+                            scratch.ones.clear();
+                            scratch.ones.resize(scratch.distinct.len(), 1);
+                            let (slots, ones) = (
+                                std::mem::take(&mut scratch.distinct),
+                                std::mem::take(&mut scratch.ones),
+                            );
+                            credit.add_with(&slots, &ones, conversions, value, &mut scratch)?;
+                            scratch.distinct = slots;
+                            scratch.ones = ones;
                         } else {
-                            let weights =
-                                model.touch_weights(&self.taxonomy, channels, times, leads, at);
-                            let slots: Vec<usize> =
-                                channels.iter().map(|c| usize::from(*c)).collect();
-                            credit.add(&slots, &weights, conversions, value)?;
+                            let mut weights = std::mem::take(&mut scratch.weights);
+                            model.fill_weights(
+                                prepared,
+                                &direct,
+                                channels,
+                                times,
+                                leads,
+                                &mut weights,
+                            );
+                            let slots = std::mem::take(&mut scratch.slots);
+                            credit.add_with(&slots, &weights, conversions, value, &mut scratch)?;
+                            scratch.slots = slots;
+                            scratch.weights = weights;
                         }
                     }
                     ModelState::Positions(cells) if conversions > 0 => {

@@ -1,7 +1,6 @@
 //! The attribution models and their per-journey weights.
 
 use crate::catalog::Params;
-use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::integer_weights;
 use rust_decimal::Decimal;
@@ -158,103 +157,123 @@ impl Model {
         }
     }
 
-    /// Integer weights of the touches of one journey for the rule-based models (Markov and
-    /// Shapley variants are handled elsewhere). `channels`, `times` and `leads` describe the
-    /// touches in order; `conversion_time` is the journey's conversion time.
-    pub(crate) fn touch_weights(
+    /// Integer constants of the weighted models, computed once per run instead of per journey:
+    /// position-based `[first, last, middle, 0]`, W-shaped `[first, lead, last, other]`.
+    pub(crate) fn prepared(&self) -> [i128; 4] {
+        let ints = |ws: &[Decimal]| integer_weights(ws).unwrap_or_default();
+        match self {
+            Model::PositionBased { first, last } => {
+                let w = ints(&[*first, *last, Decimal::ONE - first - last]);
+                [
+                    w.first().copied().unwrap_or(1),
+                    w.get(1).copied().unwrap_or(1),
+                    w.get(2).copied().unwrap_or(0),
+                    0,
+                ]
+            }
+            Model::WShaped { first, lead, last } => {
+                let w = ints(&[*first, *lead, *last, Decimal::ONE - first - lead - last]);
+                [
+                    w.first().copied().unwrap_or(1),
+                    w.get(1).copied().unwrap_or(1),
+                    w.get(2).copied().unwrap_or(1),
+                    w.get(3).copied().unwrap_or(0),
+                ]
+            }
+            _ => [0; 4],
+        }
+    }
+
+    /// Integer weights of the touches of one journey for the rule-based models, written into
+    /// `out` (Markov and the Shapley variants are handled elsewhere). `direct` flags direct
+    /// channels by id; `prepared` comes from [`Model::prepared`].
+    pub(crate) fn fill_weights(
         &self,
-        taxonomy: &Taxonomy,
+        prepared: &[i128; 4],
+        direct: &[bool],
         channels: &[u16],
         times: &[i64],
         leads: &[bool],
-        conversion_time: i64,
-    ) -> Vec<i128> {
+        out: &mut Vec<i128>,
+    ) {
         let n = channels.len();
-        let mut w = vec![0i128; n];
+        out.clear();
+        out.resize(n, 0);
         let last = n.saturating_sub(1);
-        let set = |w: &mut Vec<i128>, i: usize, v: i128| {
-            if let Some(slot) = w.get_mut(i) {
+        fn set(out: &mut [i128], i: usize, v: i128) {
+            if let Some(slot) = out.get_mut(i) {
                 *slot += v;
             }
-        };
+        }
         match self {
-            Model::FirstTouch => set(&mut w, 0, 1),
-            Model::LastTouch => set(&mut w, last, 1),
+            Model::FirstTouch => set(out, 0, 1),
+            Model::LastTouch => set(out, last, 1),
             Model::LastNonDirect => {
-                let direct = |c: &u16| {
-                    taxonomy
-                        .channels()
-                        .get(usize::from(*c))
-                        .is_some_and(|ch| ch.direct)
-                };
-                let pick = channels.iter().rposition(|c| !direct(c)).unwrap_or(last);
-                set(&mut w, pick, 1);
+                let is_direct = |c: &u16| direct.get(usize::from(*c)).copied().unwrap_or(false);
+                set(
+                    out,
+                    channels.iter().rposition(|c| !is_direct(c)).unwrap_or(last),
+                    1,
+                );
             }
-            Model::Linear => w.iter_mut().for_each(|x| *x = 1),
+            Model::Linear => out.iter_mut().for_each(|x| *x = 1),
             Model::TimeDecay { half_life_seconds } => {
                 // Relative to the most recent touch, so the newest weighs exactly 1 and nothing
                 // underflows to an all-zero journey. libm keeps native and wasm32 bit-identical.
-                let newest = times.iter().copied().max().unwrap_or(conversion_time);
+                let newest = times.iter().copied().max().unwrap_or(0);
                 let half_life = *half_life_seconds as f64;
-                for (slot, t) in w.iter_mut().zip(times) {
+                for (slot, t) in out.iter_mut().zip(times) {
                     let age = newest.saturating_sub(*t) as f64;
-                    let r = libm::exp2(-age / half_life);
-                    *slot = (r * 4_503_599_627_370_496.0).round() as i128; // 2^52
+                    *slot =
+                        (libm::exp2(-age / half_life) * 4_503_599_627_370_496.0).round() as i128;
+                    // 2^52
                 }
             }
-            Model::PositionBased {
-                first,
-                last: last_w,
-            } => {
-                let weights: Vec<Decimal> = match n {
-                    1 => vec![Decimal::ONE],
-                    2 => vec![*first, *last_w],
+            Model::PositionBased { .. } => {
+                let [first, last_w, middle, _] = *prepared;
+                match n {
+                    1 => set(out, 0, 1),
+                    2 => {
+                        set(out, 0, first);
+                        set(out, 1, last_w);
+                    }
                     _ => {
-                        let middles = Decimal::from(n - 2);
-                        let middle = Decimal::ONE - first - last_w;
-                        (0..n)
-                            .map(|i| match i {
+                        let middles = (n - 2) as i128;
+                        for (i, slot) in out.iter_mut().enumerate() {
+                            *slot = match i {
                                 0 => first * middles,
                                 i if i == last => last_w * middles,
                                 _ => middle,
-                            })
-                            .collect()
+                            };
+                        }
                     }
-                };
-                w = integer_weights(&weights).unwrap_or_else(|| vec![1; n]);
+                }
             }
-            Model::WShaped {
-                first,
-                lead,
-                last: last_w,
-            } => {
+            Model::WShaped { .. } => {
+                let [first, lead, last_w, other] = *prepared;
                 let lead_at = leads.iter().position(|l| *l);
                 let milestones = [Some(0), lead_at, Some(last)];
                 let others = (0..n).filter(|i| !milestones.contains(&Some(*i))).count();
-                let scale = Decimal::from(others.max(1));
-                let rest = Decimal::ONE - first - lead - last_w;
-                let mut weights = vec![Decimal::ZERO; n];
-                for (i, slot) in weights.iter_mut().enumerate() {
+                let scale = others.max(1) as i128;
+                for (i, slot) in out.iter_mut().enumerate() {
                     if !milestones.contains(&Some(i)) {
-                        *slot = rest;
+                        *slot = other;
                     }
                 }
                 for (at, weight) in milestones.iter().zip([first, lead, last_w]) {
-                    if let Some(slot) = at.and_then(|i| weights.get_mut(i)) {
-                        *slot += weight * scale;
+                    if let Some(i) = at {
+                        set(out, *i, weight * scale);
                     }
                 }
-                w = integer_weights(&weights).unwrap_or_else(|| vec![1; n]);
             }
             Model::Markov { .. }
             | Model::Shapley
             | Model::ShapleyOrdered
             | Model::ShapleyRate { .. } => {}
         }
-        if w.iter().all(|x| *x == 0) {
+        if out.iter().all(|x| *x == 0) {
             // Degenerate parameters (all weights zero): equal split rather than nothing.
-            w.iter_mut().for_each(|x| *x = 1);
+            out.iter_mut().for_each(|x| *x = 1);
         }
-        w
     }
 }

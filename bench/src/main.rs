@@ -1,0 +1,211 @@
+//! Attribution benchmark: a deterministic synthetic journey set (xorshift; 10 channels, paths of
+//! 1 to 20 touches, about 1 in 4 journeys converting) built directly as a columnar batch, then
+//! timed per model and for all rule-based models in one pass. Prints one JSON object.
+//!
+//! ```text
+//! attribution-bench --journeys 5000000 [--model linear] [--paths out.csv]
+//! ```
+//! `--paths` writes the unique paths with conversion, value and null counts (the aggregated input
+//! ChannelAttribution takes) for the side-by-side run in bench/compare.py.
+
+use omnikpi::attribution::{Accumulator, JourneyBatch, Model, MODEL_IDS};
+use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
+use omnikpi::money::Currency;
+use omnikpi::{definition, KpiError, Params};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Instant;
+
+const CHANNELS: [&str; 10] = [
+    "paid_search",
+    "social",
+    "email",
+    "display",
+    "affiliate",
+    "direct",
+    "web",
+    "app",
+    "store",
+    "call_centre",
+];
+
+/// Deterministic synthetic journeys, generated straight into columns.
+fn generate(journeys: usize) -> JourneyBatch {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut batch = JourneyBatch {
+        offsets: Vec::with_capacity(journeys + 1),
+        ..JourneyBatch::default()
+    };
+    batch.offsets.push(0);
+    for _ in 0..journeys {
+        // Short paths are more frequent: length 1..=20 skewed toward 1..5.
+        let len = 1 + ((next() % 20) * (next() % 20) / 19) as usize;
+        let mut t = 1_700_000_000 + (next() % 5_000_000) as i64;
+        let mut last = 0u16;
+        for i in 0..len {
+            // Channels have different popularity; offline channels close journeys more often.
+            let c = if i + 1 == len && next() % 3 == 0 {
+                8 + (next() % 2) as u16
+            } else {
+                ((next() % 100) * (next() % 100) / 1250) as u16 % 10
+            };
+            last = c;
+            batch.channel.push(c);
+            batch.timestamp.push(t);
+            batch.lead.push(i == 1);
+            t += (next() % 200_000) as i64;
+        }
+        let converts = next() % 4 == 0 || (last >= 8 && next() % 2 == 0);
+        let conversions = u64::from(converts);
+        batch.conversions.push(conversions);
+        batch.value_minor.push(if converts {
+            1_000 + (next() % 50_000) as i128
+        } else {
+            0
+        });
+        batch.conversion_time.push(t);
+        batch.offsets.push(batch.channel.len());
+    }
+    batch
+}
+
+fn taxonomy() -> Result<Taxonomy, KpiError> {
+    Taxonomy::new(
+        CHANNELS
+            .iter()
+            .map(|n| Channel {
+                name: (*n).to_owned(),
+                group: if *n == "store" || *n == "call_centre" {
+                    ChannelGroup::Offline
+                } else {
+                    ChannelGroup::Online
+                },
+                direct: *n == "direct",
+            })
+            .collect(),
+    )
+}
+
+fn model(id: &str) -> Result<Model, KpiError> {
+    Model::from_params(id, &Params::resolve(definition(id)?, &Value::Null)?)
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux: VmHWM).
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn time_models(
+    tax: &Taxonomy,
+    eur: &Currency,
+    batch: &JourneyBatch,
+    models: Vec<Model>,
+) -> Result<(f64, Vec<Value>), KpiError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let start = Instant::now();
+    let mut acc = Accumulator::new(tax, eur, models, None);
+    acc.update_parallel(batch, threads)?;
+    let results = acc.finish()?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok((
+        seconds,
+        results.iter().map(omnikpi::Output::to_json).collect(),
+    ))
+}
+
+fn write_paths(batch: &JourneyBatch, path: &str) -> std::io::Result<()> {
+    let mut paths: HashMap<Vec<u16>, (u64, i128, u64)> = HashMap::new();
+    for j in 0..batch.len() {
+        let key = batch
+            .channel
+            .get(batch.touches(j))
+            .unwrap_or_default()
+            .to_vec();
+        let e = paths.entry(key).or_insert((0, 0, 0));
+        let c = batch.conversions.get(j).copied().unwrap_or(0);
+        e.0 += c;
+        e.1 += batch.value_minor.get(j).copied().unwrap_or(0);
+        e.2 += u64::from(c == 0);
+    }
+    let mut rows: Vec<_> = paths.into_iter().collect();
+    rows.sort();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "path,conversions,value,nulls")?;
+    for (p, (c, v, n)) in rows {
+        let names: Vec<&str> = p
+            .iter()
+            .filter_map(|c| CHANNELS.get(usize::from(*c)).copied())
+            .collect();
+        writeln!(
+            out,
+            "{},{c},{}.{:02},{n}",
+            names.join(" > "),
+            v / 100,
+            v % 100
+        )?;
+    }
+    out.flush()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let journeys: usize = arg("--journeys").map_or(Ok(1_000_000), |s| s.parse())?;
+    let tax = taxonomy()?;
+    let eur = Currency::lookup("EUR", None, "currency")?;
+    let start = Instant::now();
+    let batch = generate(journeys);
+    let generate_seconds = start.elapsed().as_secs_f64();
+    if let Some(path) = arg("--paths") {
+        write_paths(&batch, &path)?;
+    }
+    let mut report = json!({
+        "journeys": journeys,
+        "touches": batch.channel.len(),
+        "generate_seconds": generate_seconds,
+        "batch_mib": (batch.channel.len() * (2 + 8 + 1) + journeys * (8 + 8 + 16 + 8 + 8)) as f64 / 1_048_576.0,
+    });
+    match arg("--model") {
+        Some(id) if id == "heuristics" => {
+            let ids = &MODEL_IDS[..7];
+            let models = ids
+                .iter()
+                .map(|id| model(id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (seconds, _) = time_models(&tax, &eur, &batch, models)?;
+            report["models"] = json!(ids);
+            report["seconds"] = json!(seconds);
+        }
+        Some(id) => {
+            let full = if id.starts_with("attribution.") {
+                id
+            } else {
+                format!("attribution.{id}")
+            };
+            let (seconds, results) = time_models(&tax, &eur, &batch, vec![model(&full)?])?;
+            report["model"] = json!(full);
+            report["seconds"] = json!(seconds);
+            report["result"] = results.into_iter().next().unwrap_or(Value::Null);
+        }
+        None => {}
+    }
+    report["threads"] = json!(std::thread::available_parallelism().map_or(1, usize::from));
+    report["peak_mib"] = json!(peak_mib());
+    println!("{report}");
+    Ok(())
+}
