@@ -174,22 +174,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = arg("--paths") {
         write_paths(&batch, &path)?;
     }
-    let mut report = json!({
-        "journeys": journeys,
-        "touches": batch.channel.len(),
-        "generate_seconds": generate_seconds,
-        "batch_mib": (batch.channel.len() * (2 + 8 + 1) + journeys * (8 + 8 + 16 + 8 + 8)) as f64 / 1_048_576.0,
-    });
+    let mut report = serde_json::Map::new();
+    report.insert("journeys".into(), json!(journeys));
+    report.insert("touches".into(), json!(batch.channel.len()));
+    report.insert("generate_seconds".into(), json!(generate_seconds));
+    // Peak memory before any model runs: the synthetic batch itself. A model's own memory is
+    // peak_mib - baseline_mib.
+    report.insert("baseline_mib".into(), json!(peak_mib()));
     match arg("--model") {
         Some(id) if id == "heuristics" => {
-            let ids = &MODEL_IDS[..7];
+            let ids = MODEL_IDS.get(..7).unwrap_or_default();
             let models = ids
                 .iter()
                 .map(|id| model(id))
                 .collect::<Result<Vec<_>, _>>()?;
             let (seconds, _) = time_models(&tax, &eur, &batch, models)?;
-            report["models"] = json!(ids);
-            report["seconds"] = json!(seconds);
+            report.insert("models".into(), json!(ids));
+            report.insert("seconds".into(), json!(seconds));
         }
         Some(id) => {
             let full = if id.starts_with("attribution.") {
@@ -198,14 +199,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 format!("attribution.{id}")
             };
             let (seconds, results) = time_models(&tax, &eur, &batch, vec![model(&full)?])?;
-            report["model"] = json!(full);
-            report["seconds"] = json!(seconds);
-            report["result"] = results.into_iter().next().unwrap_or(Value::Null);
+            report.insert("model".into(), json!(full));
+            report.insert("seconds".into(), json!(seconds));
+            report.insert(
+                "result".into(),
+                results.into_iter().next().unwrap_or(Value::Null),
+            );
         }
         None => {}
     }
-    report["threads"] = json!(std::thread::available_parallelism().map_or(1, usize::from));
-    report["peak_mib"] = json!(peak_mib());
+    report.insert(
+        "threads".into(),
+        json!(std::thread::available_parallelism().map_or(1, usize::from)),
+    );
+    report.insert("peak_mib".into(), json!(peak_mib()));
+    let report = Value::Object(report);
     println!("{report}");
     Ok(())
 }
