@@ -3,6 +3,9 @@
 //! results back with decimals as `decimal.Decimal`. Errors become `omnikpi.OmniKpiError`
 //! subclasses carrying `.code` and `.path`.
 
+mod table;
+
+use omnikpi::attribution::{Accumulator, LongBuilder, Model};
 use omnikpi::{KpiError, Output};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -197,6 +200,101 @@ fn error_codes() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Attribution of the journeys in an Arrow-speaking table (long format: one row per touch), for
+/// several models in one pass. `columns` names (journey_id, timestamp, channel, conversions,
+/// value, conversion_timestamp); `params` maps a model's short name to its parameters.
+#[pyfunction]
+#[pyo3(signature = (models, table, channels, currency, columns, params=None, lookback_seconds=None))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "mirrors the keyword arguments of the Python function"
+)]
+fn attribute_table<'py>(
+    py: Python<'py>,
+    models: Vec<String>,
+    table: &Bound<'py, PyAny>,
+    channels: &Bound<'py, PyAny>,
+    currency: &str,
+    columns: (String, String, String, String, String, String),
+    params: Option<&Bound<'py, PyAny>>,
+    lookback_seconds: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    if !table.hasattr("__arrow_c_stream__")? {
+        return Err(wrong_type(
+            py,
+            "table",
+            "must be an Arrow-speaking table (pyarrow, pandas >= 2.2, polars, DuckDB) with __arrow_c_stream__",
+        ));
+    }
+    let reader = table
+        .extract::<pyo3_arrow::PyRecordBatchReader>()?
+        .into_reader()?;
+    let taxonomy =
+        omnikpi::channel::Taxonomy::from_json(&to_value(channels, "channels", &decimal)?)
+            .map_err(|e| to_py_err(py, &e))?;
+    let currency = omnikpi::money::Currency::lookup(currency, None, "currency")
+        .map_err(|e| to_py_err(py, &e))?;
+    let params = match params {
+        Some(p) => to_value(p, "params", &decimal)?,
+        None => Value::Null,
+    };
+    let models = models
+        .iter()
+        .map(|m| {
+            let id = if m.starts_with("attribution.") {
+                m.clone()
+            } else {
+                format!("attribution.{m}")
+            };
+            let short = id.trim_start_matches("attribution.");
+            let definition = omnikpi::definition(&id)?;
+            Model::from_params(
+                &id,
+                &omnikpi::Params::resolve(definition, params.get(short).unwrap_or(&Value::Null))?,
+            )
+        })
+        .collect::<Result<Vec<_>, KpiError>>()
+        .map_err(|e| to_py_err(py, &e))?;
+    let names = table::Columns {
+        journey_id: columns.0,
+        timestamp: columns.1,
+        channel: columns.2,
+        conversions: columns.3,
+        value: columns.4,
+        conversion_timestamp: columns.5,
+    };
+    let results = py
+        .detach(|| -> Result<Vec<Output>, KpiError> {
+            let mut builder = LongBuilder::new(&taxonomy);
+            let mut rows = 0usize;
+            for batch in reader {
+                let batch = batch.map_err(|e| {
+                    KpiError::new(
+                        omnikpi::ErrorCode::InvalidDataset,
+                        Some("table".into()),
+                        format!("the table cannot be read: {e}"),
+                    )
+                })?;
+                table::add_batch(&mut builder, &batch, &names, &currency, rows)?;
+                rows += batch.num_rows();
+            }
+            let batch = builder.finish()?;
+            let mut acc = Accumulator::new(&taxonomy, &currency, models, lookback_seconds);
+            acc.update_parallel(
+                &batch,
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )?;
+            acc.finish()
+        })
+        .map_err(|e| to_py_err(py, &e))?;
+    let list = PyList::empty(py);
+    for r in &results {
+        list.append(to_python(py, r, &decimal)?)?;
+    }
+    Ok(list.into_any())
+}
+
 /// The native part of the `omnikpi` package.
 #[pymodule]
 fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -205,6 +303,7 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(report_files, m)?)?;
     m.add_function(wrap_pyfunction!(dataset_files, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(attribute_table, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -79,6 +79,17 @@ impl Taxonomy {
         Ok(Self { channels })
     }
 
+    /// A taxonomy from its JSON form: `[{"channel", "group", "direct"?}, ...]`.
+    ///
+    /// # Errors
+    /// As the attribution inputs' `channels`: `wrong_type`, `missing_field`, `duplicate_key`,
+    /// `empty_input`, located under `channels`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let wrapped = serde_json::json!({ "channels": value });
+        let record = Record::new(&wrapped, "input", &["channels"])?;
+        Self::read(&record, "channels")
+    }
+
     pub(crate) fn read(record: &Record, key: &str) -> Result<Self> {
         let channels = record
             .list(key)?

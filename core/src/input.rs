@@ -194,7 +194,10 @@ pub(crate) fn read_timestamp(value: &Value, path: &str) -> Result<i64> {
 }
 
 /// Parses `2026-03-01T10:15:00Z` (any offset) or integer seconds into Unix seconds.
-pub(crate) fn parse_timestamp(text: &str, path: &str) -> Result<i64> {
+///
+/// # Errors
+/// `invalid_timestamp`, located at `path`.
+pub fn parse_timestamp(text: &str, path: &str) -> Result<i64> {
     if let Ok(seconds) = text.parse::<i64>() {
         return Ok(seconds);
     }

@@ -25,6 +25,7 @@ pub mod dataset;
 pub mod decimal;
 pub mod error;
 mod input;
+pub use input::parse_timestamp;
 pub mod money;
 pub mod output;
 

@@ -279,20 +279,39 @@ ATTRIBUTION_MODELS = (
 """Short names of the attribution models (KPI ids without the ``attribution.`` prefix)."""
 
 
+DEFAULT_COLUMNS = {
+    "journey_id": "journey_id",
+    "timestamp": "timestamp",
+    "channel": "channel",
+    "conversions": "conversions",
+    "value": "value",
+    "conversion_timestamp": "conversion_timestamp",
+}
+"""Column names read from a table by :func:`attribute`; override any of them with ``columns=``."""
+
+
 def attribute(
-    model: str,
-    journeys: Sequence[Mapping[str, Any]],
+    model: Union[str, Sequence[str]],
+    journeys: Any,
     *,
     channels: Sequence[Channel],
     currency: str,
+    columns: Optional[Mapping[str, str]] = None,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     **params: Any,
-) -> dict[str, Any]:
-    """Multi-touch attribution of ``journeys`` under ``model`` (KPI ``attribution.<model>``).
+) -> Any:
+    """Multi-touch attribution (KPIs ``attribution.<model>``).
 
-    Each journey is ``{"touches": [{"channel", "timestamp"}...], "conversions", "value"?,
-    "conversion_timestamp"?}``; ``params`` are the model's parameters (``lookback_seconds``,
-    ``half_life_seconds``, ``order``...). Attributed conversions (6 places) and values (minor
-    unit) sum exactly to the totals.
+    ``journeys`` is either a list of ``{"touches": [{"channel", "timestamp"}...], "conversions",
+    "value"?, "conversion_timestamp"?}`` or any Arrow-speaking table — pyarrow, pandas (>= 2.2),
+    polars, DuckDB results — in long format, one row per touch, read in Rust through the Arrow
+    PyCapsule interface (no Python loop over rows). Table columns default to
+    :data:`DEFAULT_COLUMNS`; ``value`` must be decimal or text (a float column is refused).
+
+    ``model`` is one short name (``"markov"``) or several (``["linear", "markov"]``, computed in
+    one pass and returned as ``{name: result}``). ``params`` go to a single model;
+    ``model_params`` maps model names to parameters when there are several.
+    Attributed conversions (6 places) and values (minor unit) sum exactly to the totals.
 
     >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
     >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
@@ -300,7 +319,30 @@ def attribute(
     >>> [c["value"] for c in attribute("linear", j, channels=tax, currency="EUR")["channels"]]
     [Decimal('45.00'), Decimal('45.00')]
     """
-    kpi = model if model.startswith("attribution.") else f"attribution.{model}"
-    return evaluate(  # type: ignore[no-any-return]
-        kpi, {"channels": channels, "currency": currency, "journeys": journeys}, params or None
-    )
+    names = [model] if isinstance(model, str) else list(model)
+    short = [n.removeprefix("attribution.") for n in names]
+    per_model: dict[str, Any] = {m: dict(p) for m, p in (model_params or {}).items()}
+    # Keyword parameters go to the single model; with several models only the lookback window,
+    # common to all, may be given that way.
+    lookback = params.get("lookback_seconds")
+    for m in short if not isinstance(model, str) else short[:1]:
+        extra = params if isinstance(model, str) else {"lookback_seconds": lookback} if lookback else {}
+        per_model[m] = {**per_model.get(m, {}), **extra}
+    if not isinstance(model, str) and set(params) - {"lookback_seconds"}:
+        raise TypeError("with several models, give their parameters as model_params={name: {...}}")
+    if hasattr(journeys, "__arrow_c_stream__"):
+        cols = {**DEFAULT_COLUMNS, **(columns or {})}
+        model_only = {m: {k: v for k, v in p.items() if k != "lookback_seconds"} for m, p in per_model.items()}
+        results = _omnikpi.attribute_table(
+            short, journeys, channels, currency,
+            (cols["journey_id"], cols["timestamp"], cols["channel"], cols["conversions"], cols["value"],
+             cols["conversion_timestamp"]),
+            model_only, lookback,
+        )
+    else:
+        results = [
+            evaluate(f"attribution.{m}", {"channels": channels, "currency": currency, "journeys": journeys},
+                     per_model.get(m) or None)
+            for m in short
+        ]
+    return results[0] if isinstance(model, str) else dict(zip(short, results))

@@ -218,3 +218,283 @@ impl JourneyBatch {
         Ok((taxonomy, currency, batch))
     }
 }
+
+/// A journey key in long-format data: integer or text ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JourneyKey {
+    /// An integer id.
+    Int(i64),
+    /// A text id.
+    Text(String),
+}
+
+/// One journey's outcome columns, repeated on each of its rows in long format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Conversions of the journey.
+    pub conversions: u64,
+    /// Value in minor units of the batch currency.
+    pub value_minor: i128,
+    /// Conversion time, when given.
+    pub conversion_time: Option<i64>,
+}
+
+/// Builds a [`JourneyBatch`] from long-format rows (one row per touch, the journey's outcome
+/// repeated on each row), as DataFrames and SQL results hold them. Journeys keep the order of
+/// their first row; touches are ordered by timestamp, ties by row order.
+///
+/// # Example
+/// ```
+/// use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
+/// use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
+/// let tax = Taxonomy::new(vec![
+///     Channel { name: "web".into(), group: ChannelGroup::Online, direct: false },
+///     Channel { name: "store".into(), group: ChannelGroup::Offline, direct: false },
+/// ]).unwrap();
+/// let mut b = LongBuilder::new(&tax);
+/// let sale = Outcome { conversions: 1, value_minor: 9_000, conversion_time: None };
+/// b.push(JourneyKey::Int(7), 20, "store", sale, "row 0").unwrap();
+/// b.push(JourneyKey::Int(7), 10, "web", sale, "row 1").unwrap();
+/// let batch = b.finish().unwrap();
+/// assert_eq!(batch.channel, vec![0, 1]); // web first: sorted by time
+/// ```
+#[derive(Debug, Clone)]
+pub struct LongBuilder {
+    taxonomy: Taxonomy,
+    index: std::collections::HashMap<JourneyKey, u32>,
+    outcomes: Vec<(Outcome, String)>,
+    rows: Vec<(u32, i64, u32, u16)>,
+}
+
+impl LongBuilder {
+    /// An empty builder for journeys over `taxonomy`.
+    pub fn new(taxonomy: &Taxonomy) -> Self {
+        Self {
+            taxonomy: taxonomy.clone(),
+            index: std::collections::HashMap::new(),
+            outcomes: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds one touch row; `at` names the row in errors (`row 12`).
+    ///
+    /// # Errors
+    /// `unknown_channel`; `invalid_dataset` when the outcome differs from the journey's earlier
+    /// rows; `limit_exceeded` beyond 2^32 journeys or rows.
+    pub fn push(
+        &mut self,
+        journey: JourneyKey,
+        timestamp: i64,
+        channel: &str,
+        outcome: Outcome,
+        at: &str,
+    ) -> Result<()> {
+        let id = self
+            .taxonomy
+            .index(channel)
+            .and_then(|i| u16::try_from(i).ok())
+            .ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::UnknownChannel,
+                    &format!("{at}.channel"),
+                    format!("names channel `{channel}`, which the taxonomy does not declare"),
+                )
+            })?;
+        let next = u32::try_from(self.outcomes.len())
+            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 journeys"))?;
+        let j = *self.index.entry(journey).or_insert(next);
+        if j == next {
+            self.outcomes.push((outcome, at.to_owned()));
+        } else if let Some((seen, first)) = self.outcomes.get(j as usize) {
+            if *seen != outcome {
+                return Err(KpiError::at(
+                    ErrorCode::InvalidDataset,
+                    at,
+                    format!("has conversion columns that differ from the same journey's {first}"),
+                ));
+            }
+        }
+        let row = u32::try_from(self.rows.len())
+            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 rows"))?;
+        self.rows.push((j, timestamp, row, id));
+        Ok(())
+    }
+
+    /// The batch, validated like every other.
+    ///
+    /// # Errors
+    /// As [`JourneyBatch::from_columns`].
+    pub fn finish(mut self) -> Result<JourneyBatch> {
+        // Rows usually arrive grouped and sorted: skip the sort then.
+        if !self
+            .rows
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if (a.0, a.1, a.2) <= (b.0, b.1, b.2)))
+        {
+            self.rows.sort_unstable_by_key(|r| (r.0, r.1, r.2));
+        }
+        let mut offsets = Vec::with_capacity(self.outcomes.len() + 1);
+        offsets.push(0);
+        let mut current = 0u32;
+        for (i, r) in self.rows.iter().enumerate() {
+            while r.0 > current {
+                offsets.push(i);
+                current += 1;
+            }
+        }
+        offsets.push(self.rows.len());
+        let channel = self.rows.iter().map(|r| r.3).collect();
+        let timestamp = self.rows.iter().map(|r| r.1).collect();
+        let conversions = self.outcomes.iter().map(|(o, _)| o.conversions).collect();
+        let value_minor = self.outcomes.iter().map(|(o, _)| o.value_minor).collect();
+        let conversion_time = self
+            .outcomes
+            .iter()
+            .map(|(o, _)| o.conversion_time)
+            .collect::<Vec<_>>();
+        JourneyBatch::from_columns(
+            &self.taxonomy,
+            offsets,
+            channel,
+            timestamp,
+            None,
+            conversions,
+            value_minor,
+            &conversion_time,
+        )
+    }
+}
+
+impl JourneyBatch {
+    /// A batch from its columns, validated: offsets start at 0, never decrease and end at the
+    /// touch count; every journey has a touch; channel ids index the taxonomy; timestamps are
+    /// chronological within a journey and no later than its conversion; values are non-negative
+    /// and only on converting journeys. A missing conversion time is the last touch's time.
+    ///
+    /// # Errors
+    /// `wrong_type` (inconsistent column lengths or offsets), `empty_journey`, `unknown_channel`,
+    /// `unsorted_timestamps`, `touch_after_conversion`, `negative_amount`,
+    /// `value_without_conversion`; paths name the journey and touch (`journeys[3].touches[1]`).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per column of the batch"
+    )]
+    pub fn from_columns(
+        taxonomy: &Taxonomy,
+        offsets: Vec<usize>,
+        channel: Vec<u16>,
+        timestamp: Vec<i64>,
+        lead: Option<Vec<bool>>,
+        conversions: Vec<u64>,
+        value_minor: Vec<i128>,
+        conversion_time: &[Option<i64>],
+    ) -> Result<Self> {
+        let journeys = offsets.len().saturating_sub(1);
+        let shape = |what: &str| {
+            KpiError::at(
+                ErrorCode::WrongType,
+                what,
+                "does not match the other columns",
+            )
+        };
+        if offsets.first() != Some(&0) || offsets.last() != Some(&channel.len()) {
+            return Err(shape("offsets"));
+        }
+        if timestamp.len() != channel.len()
+            || lead.as_ref().is_some_and(|l| l.len() != channel.len())
+        {
+            return Err(shape("timestamp"));
+        }
+        if conversions.len() != journeys
+            || value_minor.len() != journeys
+            || conversion_time.len() != journeys
+        {
+            return Err(shape("conversions"));
+        }
+        let mut end_times = Vec::with_capacity(journeys);
+        for j in 0..journeys {
+            let path = format!("journeys[{j}]");
+            let (start, end) = (
+                offsets.get(j).copied().unwrap_or(0),
+                offsets.get(j + 1).copied().unwrap_or(0),
+            );
+            if end < start {
+                return Err(shape("offsets"));
+            }
+            if end == start {
+                return Err(KpiError::at(
+                    ErrorCode::EmptyJourney,
+                    &format!("{path}.touches"),
+                    "must hold at least one touch",
+                ));
+            }
+            let touches = timestamp.get(start..end).unwrap_or_default();
+            for (i, c) in channel
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                if usize::from(*c) >= taxonomy.len() {
+                    return Err(KpiError::at(
+                        ErrorCode::UnknownChannel,
+                        &format!("{path}.touches[{i}].channel"),
+                        format!(
+                            "is channel id {c}, beyond the {} declared channels",
+                            taxonomy.len()
+                        ),
+                    ));
+                }
+            }
+            if let Some(i) = touches
+                .windows(2)
+                .position(|w| matches!(w, [a, b] if b < a))
+            {
+                return Err(KpiError::at(
+                    ErrorCode::UnsortedTimestamps,
+                    &format!("{path}.touches[{}].timestamp", i + 1),
+                    "is earlier than the touch before it",
+                ));
+            }
+            let last = touches.last().copied().unwrap_or(0);
+            let at = conversion_time.get(j).copied().flatten();
+            if at.is_some_and(|c| c < last) {
+                return Err(KpiError::at(
+                    ErrorCode::TouchAfterConversion,
+                    &format!("{path}.touches[{}].timestamp", touches.len() - 1),
+                    "is later than the conversion",
+                ));
+            }
+            let (c, v) = (
+                conversions.get(j).copied().unwrap_or(0),
+                value_minor.get(j).copied().unwrap_or(0),
+            );
+            if v < 0 {
+                return Err(KpiError::at(
+                    ErrorCode::NegativeAmount,
+                    &format!("{path}.value"),
+                    "must not be negative",
+                ));
+            }
+            if c == 0 && v != 0 {
+                return Err(KpiError::at(
+                    ErrorCode::ValueWithoutConversion,
+                    &format!("{path}.value"),
+                    "must be 0 for a journey without conversion",
+                ));
+            }
+            end_times.push(at.unwrap_or(last));
+        }
+        let lead = lead.unwrap_or_else(|| vec![false; channel.len()]);
+        Ok(Self {
+            offsets,
+            channel,
+            timestamp,
+            lead,
+            conversions,
+            value_minor,
+            conversion_time: end_times,
+        })
+    }
+}

@@ -12,7 +12,7 @@ mod markov;
 mod model;
 mod shapley;
 
-pub use journey::{JourneyBatch, Touch};
+pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, Touch};
 pub use model::{Model, MODEL_IDS};
 
 use crate::catalog::Params;

@@ -1,0 +1,278 @@
+//! Attribution on any Arrow-speaking table (pyarrow, pandas, polars, DuckDB results) through the
+//! Arrow PyCapsule interface: columns are read in Rust, with no Python loop over rows, into the
+//! core's long-format builder. Converting Arrow types is this binding's job; grouping rows into
+//! journeys and validating them is the core's.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int64Type, TimestampSecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
+use omnikpi::{ErrorCode, KpiError};
+use rust_decimal::Decimal;
+
+/// Names of the columns to read.
+pub(crate) struct Columns {
+    pub journey_id: String,
+    pub timestamp: String,
+    pub channel: String,
+    pub conversions: String,
+    pub value: String,
+    pub conversion_timestamp: String,
+}
+
+fn error(code: ErrorCode, path: &str, detail: impl std::fmt::Display) -> KpiError {
+    KpiError::at(code, path, detail)
+}
+
+fn column(batch: &RecordBatch, name: &str, required: bool) -> Result<Option<ArrayRef>, KpiError> {
+    match batch.column_by_name(name) {
+        Some(c) => Ok(Some(c.clone())),
+        None if required => Err(error(
+            ErrorCode::MissingField,
+            &format!("table.{name}"),
+            format!("is not a column of the table (columns: {})", {
+                let names: Vec<&str> = batch
+                    .schema_ref()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect();
+                names.join(", ")
+            }),
+        )),
+        None => Ok(None),
+    }
+}
+
+fn cast(array: &ArrayRef, to: &DataType, path: &str) -> Result<ArrayRef, KpiError> {
+    arrow_cast::cast(array, to).map_err(|e| {
+        error(
+            ErrorCode::WrongType,
+            path,
+            format!("cannot be read as {to}: {e}"),
+        )
+    })
+}
+
+fn is_text(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+    )
+}
+
+fn is_integer(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+/// Text columns (any string or dictionary type) as Utf8.
+fn text(array: &ArrayRef, path: &str) -> Result<ArrayRef, KpiError> {
+    if !is_text(array.data_type()) {
+        return Err(error(
+            ErrorCode::WrongType,
+            path,
+            format!("must be a text column, got {}", array.data_type()),
+        ));
+    }
+    cast(array, &DataType::Utf8, path)
+}
+
+/// Timestamps as Unix seconds: timestamp columns (any unit, floored to the second), integers
+/// (already seconds), dates, or RFC 3339 text.
+fn seconds(array: &ArrayRef, path: &str) -> Result<Vec<Option<i64>>, KpiError> {
+    let t = array.data_type().clone();
+    match t {
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
+            let s = cast(array, &DataType::Timestamp(TimeUnit::Second, None), path)?;
+            Ok(s.as_primitive::<TimestampSecondType>().iter().collect())
+        }
+        ref i if is_integer(i) => {
+            let s = cast(array, &DataType::Int64, path)?;
+            Ok(s.as_primitive::<Int64Type>().iter().collect())
+        }
+        ref s if is_text(s) => {
+            let s = text(array, path)?;
+            s.as_string::<i32>()
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    // An empty cell (CSV) is no value, like a null.
+                    v.filter(|v| !v.is_empty())
+                        .map(|v| omnikpi::parse_timestamp(v, &format!("{path}[{row}]")))
+                        .transpose()
+                })
+                .collect()
+        }
+        other => Err(error(
+            ErrorCode::WrongType,
+            path,
+            format!("must be timestamps, integer seconds or RFC 3339 text, got {other}"),
+        )),
+    }
+}
+
+/// Counts: integer columns only (a float or bool count is refused).
+fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
+    if !is_integer(array.data_type()) {
+        return Err(error(
+            ErrorCode::WrongType,
+            path,
+            format!("must be an integer column, got {}", array.data_type()),
+        ));
+    }
+    let s = cast(array, &DataType::Int64, path)?;
+    s.as_primitive::<Int64Type>()
+        .iter()
+        .enumerate()
+        .map(|(row, v)| match v {
+            Some(n) if n < 0 => Err(error(
+                ErrorCode::NegativeCount,
+                &format!("{path}[{row}]"),
+                "must not be negative",
+            )),
+            Some(n) => Ok(Some(n as u64)),
+            None => Ok(None),
+        })
+        .collect()
+}
+
+/// Money: decimal128 or text columns (or integers); a float column is refused.
+fn decimals(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
+    match array.data_type() {
+        DataType::Decimal128(_, scale) => {
+            let scale = u32::try_from(*scale)
+                .map_err(|_| error(ErrorCode::WrongType, path, "has a negative decimal scale"))?;
+            array
+                .as_primitive::<arrow_array::types::Decimal128Type>()
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    v.map(|m| {
+                        Decimal::try_from_i128_with_scale(m, scale).map_err(|_| {
+                            error(
+                                ErrorCode::InvalidDecimal,
+                                &format!("{path}[{row}]"),
+                                "is beyond 28 digits",
+                            )
+                        })
+                    })
+                    .transpose()
+                })
+                .collect()
+        }
+        t if is_text(t) => {
+            let s = text(array, path)?;
+            s.as_string::<i32>()
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    // An empty cell (CSV) is no value, like a null.
+                    v.filter(|v| !v.is_empty())
+                        .map(|v| omnikpi::decimal::parse_decimal(v, &format!("{path}[{row}]")))
+                        .transpose()
+                })
+                .collect()
+        }
+        t if is_integer(t) => {
+            let s = cast(array, &DataType::Int64, path)?;
+            Ok(s.as_primitive::<Int64Type>()
+                .iter()
+                .map(|v| v.map(Decimal::from))
+                .collect())
+        }
+        other => Err(error(
+            ErrorCode::WrongType,
+            path,
+            format!("must be decimal128, text or integer (a {other} column loses cents)"),
+        )),
+    }
+}
+
+/// Journey ids: integers or text.
+fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiError> {
+    if is_integer(array.data_type()) {
+        let s = cast(array, &DataType::Int64, path)?;
+        return Ok(s
+            .as_primitive::<Int64Type>()
+            .iter()
+            .map(|v| v.map(JourneyKey::Int))
+            .collect());
+    }
+    let s = text(array, path)?;
+    Ok(s.as_string::<i32>()
+        .iter()
+        .map(|v| v.map(|v| JourneyKey::Text(v.to_owned())))
+        .collect())
+}
+
+/// Adds one record batch to the builder. `first_row` numbers rows across batches.
+pub(crate) fn add_batch(
+    builder: &mut LongBuilder,
+    batch: &RecordBatch,
+    names: &Columns,
+    currency: &omnikpi::money::Currency,
+    first_row: usize,
+) -> Result<(), KpiError> {
+    let path = |name: &str| format!("table.{name}");
+    let required = |name: &str| {
+        column(batch, name, true)
+            .map(|c| c.unwrap_or_else(|| arrow_array::new_null_array(&DataType::Null, 0)))
+    };
+    let journeys = keys(&required(&names.journey_id)?, &path(&names.journey_id))?;
+    let times = seconds(&required(&names.timestamp)?, &path(&names.timestamp))?;
+    let channels_array = text(&required(&names.channel)?, &path(&names.channel))?;
+    let channels = channels_array.as_string::<i32>();
+    let conversions = counts(&required(&names.conversions)?, &path(&names.conversions))?;
+    let values = match column(batch, &names.value, false)? {
+        Some(c) => decimals(&c, &path(&names.value))?,
+        None => vec![None; batch.num_rows()],
+    };
+    let conversion_times = match column(batch, &names.conversion_timestamp, false)? {
+        Some(c) => seconds(&c, &path(&names.conversion_timestamp))?,
+        None => vec![None; batch.num_rows()],
+    };
+    for row in 0..batch.num_rows() {
+        let at = |name: &str| format!("table.{name}[{}]", first_row + row);
+        let missing = |name: &str| error(ErrorCode::MissingField, &at(name), "is null");
+        let journey = journeys
+            .get(row)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| missing(&names.journey_id))?;
+        let timestamp = times
+            .get(row)
+            .copied()
+            .flatten()
+            .ok_or_else(|| missing(&names.timestamp))?;
+        let channel = channels
+            .is_valid(row)
+            .then(|| channels.value(row))
+            .ok_or_else(|| missing(&names.channel))?;
+        let conversions = conversions.get(row).copied().flatten().unwrap_or(0);
+        let value = match values.get(row).copied().flatten() {
+            Some(v) if v.is_sign_negative() && !v.is_zero() => {
+                return Err(error(
+                    ErrorCode::NegativeAmount,
+                    &at(&names.value),
+                    "must not be negative",
+                ))
+            }
+            Some(v) => currency.amount(v, &at(&names.value))?.mantissa(),
+            None => 0,
+        };
+        let outcome = Outcome {
+            conversions,
+            value_minor: value,
+            conversion_time: conversion_times.get(row).copied().flatten(),
+        };
+        builder.push(
+            journey,
+            timestamp,
+            channel,
+            outcome,
+            &format!("table[{}]", first_row + row),
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+"""Attribution on Arrow-speaking tables: pyarrow, pandas and polars give the numbers the CLI gives
+on the same long-format file, decimals stay exact, and bad columns get clear errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pytest
+
+import omnikpi
+from conftest import ROOT, canonical
+
+RETAIL = ROOT / "examples" / "retail"
+CHANNELS: list[Any] = [
+    {"channel": r["channel"], "group": r["group"], "direct": r["direct"] == "true"}
+    for r in csv.DictReader(open(RETAIL / "channels.csv", encoding="utf-8"))
+]
+MODELS = list(omnikpi.ATTRIBUTION_MODELS)
+
+
+def arrow_table() -> pa.Table:
+    # value as text: exact; an empty cell is a journey without value
+    return pacsv.read_csv(RETAIL / "journeys.csv", convert_options=pacsv.ConvertOptions(column_types={"value": pa.string()}))
+
+
+def cli_results() -> dict[str, Any]:
+    out = subprocess.run([str(ROOT / "target" / "release" / "omnikpi"), "attribute", str(RETAIL / "journeys.csv"),
+                          "--channels", str(RETAIL / "channels.csv"), "--currency", "EUR", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    return {r["model"].removeprefix("attribution."): r for r in json.loads(out)}
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, Any]:
+    return cli_results()
+
+
+def test_pyarrow_table_equals_the_cli(expected: dict[str, Any]) -> None:
+    got = omnikpi.attribute(MODELS, arrow_table(), channels=CHANNELS, currency="EUR")
+    assert canonical(got) == expected
+    assert isinstance(got["linear"]["channels"][0]["value"], Decimal)
+
+
+def test_decimal128_values_equal_text_values(expected: dict[str, Any]) -> None:
+    t = arrow_table()
+    values = pc.cast(pc.if_else(pc.equal(t["value"], ""), None, t["value"]), pa.decimal128(12, 2))
+    t = t.set_column(t.schema.get_field_index("value"), "value", values)
+    assert canonical(omnikpi.attribute(MODELS, t, channels=CHANNELS, currency="EUR")) == expected
+
+
+def test_pandas_dataframe_equals_the_cli(expected: dict[str, Any]) -> None:
+    frame = arrow_table().to_pandas()
+    assert hasattr(frame, "__arrow_c_stream__")
+    assert canonical(omnikpi.attribute(MODELS, frame, channels=CHANNELS, currency="EUR")) == expected
+
+
+def test_polars_dataframe_equals_the_cli(expected: dict[str, Any]) -> None:
+    import polars as pl
+
+    frame = pl.from_arrow(arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    assert canonical(omnikpi.attribute(MODELS, frame, channels=CHANNELS, currency="EUR")) == expected
+
+
+def test_shuffled_rows_give_the_same_result(expected: dict[str, Any]) -> None:
+    t = arrow_table()
+    order = list(range(t.num_rows))[::-1]
+    assert canonical(omnikpi.attribute("markov", t.take(order), channels=CHANNELS, currency="EUR")) == expected["markov"]
+
+
+def small(**columns: Any) -> pa.Table:
+    base: dict[str, Any] = {
+        "journey_id": [1, 1, 2],
+        "timestamp": [0, 60, 10],
+        "channel": ["web", "store", "web"],
+        "conversions": [1, 1, 0],
+        "value": ["90.00", "90.00", None],
+    }
+    base.update(columns)
+    return pa.table(base)
+
+
+def test_integer_ids_and_seconds_and_model_params() -> None:
+    got = omnikpi.attribute(["linear", "time_decay"], small(), channels=CHANNELS, currency="EUR",
+                            model_params={"time_decay": {"half_life_seconds": 60}})
+    by_channel = {c["channel"]: c["value"] for c in got["time_decay"]["channels"]}
+    # weights 2^-1 (web, 60 s before the last touch) and 1 (store): 30.00 and 60.00
+    assert (by_channel["web"], by_channel["store"]) == (Decimal("30.00"), Decimal("60.00"))
+    assert got["linear"]["journeys"] == {"read": 2, "converting": 1, "unattributed": 0}
+
+
+def test_float_value_column_is_refused() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.attribute("linear", small(value=[90.0, 90.0, None]), channels=CHANNELS, currency="EUR")
+    assert (info.value.code, info.value.path) == ("wrong_type", "table.value")
+
+
+def test_missing_column_is_named() -> None:
+    t = small().drop_columns(["channel"])
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.attribute("linear", t, channels=CHANNELS, currency="EUR")
+    assert (info.value.code, info.value.path) == ("missing_field", "table.channel")
+
+
+def test_renamed_columns() -> None:
+    t = small().rename_columns(["jid", "ts", "ch", "conversions", "value"])
+    got = omnikpi.attribute("last_touch", t, channels=CHANNELS, currency="EUR",
+                            columns={"journey_id": "jid", "timestamp": "ts", "channel": "ch"})
+    assert {c["channel"]: c["conversions"] for c in got["channels"]}["store"] == Decimal("1.000000")
+
+
+def test_unknown_channel_names_the_row() -> None:
+    with pytest.raises(omnikpi.InvalidValueError) as info:
+        omnikpi.attribute("linear", small(channel=["web", "tv", "web"]), channels=CHANNELS, currency="EUR")
+    assert (info.value.code, info.value.path) == ("unknown_channel", "table[1].channel")
+
+
+def test_null_channel_is_missing() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.attribute("linear", small(channel=["web", None, "web"]), channels=CHANNELS, currency="EUR")
+    assert (info.value.code, info.value.path) == ("missing_field", "table.channel[1]")
+
+
+def test_disagreeing_outcome_rows_are_refused() -> None:
+    with pytest.raises(omnikpi.DatasetError) as info:
+        omnikpi.attribute("linear", small(conversions=[1, 2, 0]), channels=CHANNELS, currency="EUR")
+    assert info.value.code == "invalid_dataset" and info.value.path == "table[1]"
+
+
+def test_float_conversions_are_refused() -> None:
+    with pytest.raises(omnikpi.InputError) as info:
+        omnikpi.attribute("linear", small(conversions=[1.0, 1.0, 0.0]), channels=CHANNELS, currency="EUR")
+    assert (info.value.code, info.value.path) == ("wrong_type", "table.conversions")
+
+
+def test_several_models_take_parameters_by_name() -> None:
+    with pytest.raises(TypeError):
+        omnikpi.attribute(["linear", "markov"], small(), channels=CHANNELS, currency="EUR", order=2)
