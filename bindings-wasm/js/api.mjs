@@ -95,6 +95,47 @@ export function createApi(raw) {
   for (const [id, name] of Object.entries(KPI_FUNCTIONS)) {
     api[name] = (input, params) => evaluate(id, input, params);
   }
+  /**
+   * Attribution on typed-array columns, for large data without building an object per journey.
+   * `columns`: { channels, currency, offsets (Uint32Array, journeys + 1), channel (Uint16Array
+   * ids into channels), timestamp (Float64Array or BigInt64Array seconds), conversions
+   * (Uint32Array), valueMinor (Float64Array or BigInt64Array minor units), conversionTime?
+   * (Float64Array seconds, NaN for none), lookbackSeconds? }. `models`: a name or a list;
+   * `params`: parameters of a single model, or { model: params } for several.
+   */
+  api.attributeColumns = (models, columns, params) => {
+    const list = Array.isArray(models) ? models : [models];
+    const ids = list.map((m) => (String(m).startsWith("attribution.") ? m : `attribution.${m}`));
+    const specs = ids.map((id, i) => {
+      const own = Array.isArray(models) ? params?.[list[i]] : params;
+      return [id, own ?? null];
+    });
+    const f64 = (a, name) => {
+      if (a instanceof Float64Array) return a;
+      if (a instanceof BigInt64Array) return Float64Array.from(a, Number);
+      throw new OmniKpiError(`\`${name}\` must be a Float64Array or BigInt64Array`, "wrong_type", name);
+    };
+    const typed = (a, Type, name) => {
+      if (a instanceof Type) return a;
+      throw new OmniKpiError(`\`${name}\` must be a ${Type.name}`, "wrong_type", name);
+    };
+    const journeys = Math.max(0, (columns.offsets?.length ?? 1) - 1);
+    const results = unwrap(raw.attributeColumns(
+      JSON.stringify(specs),
+      JSON.stringify(toData(columns.channels, "channels")),
+      String(columns.currency),
+      columns.lookbackSeconds ?? undefined,
+      typed(columns.offsets, Uint32Array, "offsets"),
+      typed(columns.channel, Uint16Array, "channel"),
+      f64(columns.timestamp, "timestamp"),
+      typed(columns.conversions, Uint32Array, "conversions"),
+      f64(columns.valueMinor, "valueMinor"),
+      columns.conversionTime ? f64(columns.conversionTime, "conversionTime") : new Float64Array(journeys).fill(NaN),
+    ));
+    if (!Array.isArray(models)) return results[0];
+    return Object.fromEntries(list.map((m, i) => [String(m).replace(/^attribution\./, ""), results[i]]));
+  };
+
   /** Attribution under `model` ("linear", "markov", ... or the full KPI id). */
   api.attribute = (model, input, params) =>
     evaluate(String(model).startsWith("attribution.") ? model : `attribution.${model}`, input, params);

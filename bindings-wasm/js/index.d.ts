@@ -162,3 +162,26 @@ export declare function attributionMarkov(input: AttributionInput, params?: Attr
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
 export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
 export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;
+
+/** Columns for attributeColumns: one entry per touch, or per journey, in typed arrays. */
+export interface AttributionColumns {
+  channels: Channel[];
+  currency: string;
+  /** Touch ranges: journey j has touches offsets[j]..offsets[j+1]; length journeys + 1, starts at 0. */
+  offsets: Uint32Array;
+  /** Channel id of each touch: its index in `channels`. */
+  channel: Uint16Array;
+  /** Unix seconds of each touch, chronological within a journey. */
+  timestamp: Float64Array | BigInt64Array;
+  /** Conversions of each journey. */
+  conversions: Uint32Array;
+  /** Conversion value of each journey in minor units (whole numbers). */
+  valueMinor: Float64Array | BigInt64Array;
+  /** Conversion time of each journey in Unix seconds, NaN for none (default: the last touch). */
+  conversionTime?: Float64Array;
+  lookbackSeconds?: number;
+}
+export declare function attributeColumns(model: AttributionModel, columns: AttributionColumns, params?: AttributionParams): AttributionResult;
+export declare function attributeColumns(
+  models: AttributionModel[], columns: AttributionColumns, params?: Partial<Record<AttributionModel, AttributionParams>>,
+): Record<string, AttributionResult>;

@@ -11,7 +11,7 @@ export const {
   OmniKpiError, evaluate, catalog, errorCodes, datasetFiles, reportFiles,
   conversionRate, conversionFunnel, conversionWindowed, conversionCrossChannel,
   basketAverage, basketMultichannelUplift, pickupAttachRate, moneyAllocate,
-  attribute, attributionFirstTouch, attributionLastTouch, attributionLastNonDirect, attributionLinear,
+  attribute, attributeColumns, attributionFirstTouch, attributionLastTouch, attributionLastNonDirect, attributionLinear,
   attributionTimeDecay, attributionPositionBased, attributionWShaped, attributionMarkov,
   attributionShapley, attributionShapleyOrdered, attributionShapleyRate,
 } = api;

@@ -31,3 +31,4 @@ export const basketMultichannelUplift = (...a) => ready().basketMultichannelUpli
 export const pickupAttachRate = (...a) => ready().pickupAttachRate(...a);
 export const moneyAllocate = (...a) => ready().moneyAllocate(...a);
 export const attribute = (...a) => ready().attribute(...a);
+export const attributeColumns = (...a) => ready().attributeColumns(...a);

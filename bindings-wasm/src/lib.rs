@@ -53,6 +53,94 @@ pub fn report(files_json: &str) -> String {
     })())
 }
 
+/// Whole numbers carried in a Float64Array (seconds, minor units): refused when not integral or
+/// beyond 2^53, where a double stops being exact.
+fn integers(values: &[f64], what: &str) -> omnikpi::Result<Vec<i64>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 {
+                Ok(*v as i64)
+            } else {
+                Err(omnikpi::KpiError::at(
+                    omnikpi::ErrorCode::WrongType,
+                    &format!("{what}[{i}]"),
+                    format!("must be a whole number up to 2^53, got {v}"),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Attribution on columnar typed arrays (journey offsets, channel ids, timestamps, per-journey
+/// conversions, value in minor units, conversion time with NaN for none), several models in one
+/// pass. `specs_json` is `[[kpi id, params], ...]`; returns the envelope with a list of results.
+#[wasm_bindgen(js_name = attributeColumns)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per typed-array column"
+)]
+pub fn attribute_columns(
+    specs_json: &str,
+    channels_json: &str,
+    currency: &str,
+    lookback_seconds: Option<f64>,
+    offsets: Vec<u32>,
+    channel: Vec<u16>,
+    timestamp: Vec<f64>,
+    conversions: Vec<u32>,
+    value_minor: Vec<f64>,
+    conversion_time: Vec<f64>,
+) -> String {
+    envelope((|| {
+        let specs: Vec<(String, Value)> = serde_json::from_str(specs_json).map_err(|e| {
+            omnikpi::KpiError::at(
+                omnikpi::ErrorCode::InvalidJson,
+                "models",
+                format!("is not a list of [id, params]: {e}"),
+            )
+        })?;
+        let taxonomy = omnikpi::channel::Taxonomy::from_json(&omnikpi::parse_json(
+            channels_json,
+            "channels",
+        )?)?;
+        let currency = omnikpi::money::Currency::lookup(currency, None, "currency")?;
+        let times = integers(&timestamp, "timestamp")?;
+        let values = integers(&value_minor, "value_minor")?;
+        let conversion_time: Vec<Option<i64>> = conversion_time
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if v.is_nan() {
+                    Ok(None)
+                } else {
+                    integers(&[*v], &format!("conversion_time[{i}]")).map(|x| x.first().copied())
+                }
+            })
+            .collect::<omnikpi::Result<_>>()?;
+        let lookback = lookback_seconds
+            .map(|l| integers(&[l], "lookback_seconds"))
+            .transpose()?
+            .and_then(|v| v.first().copied());
+        let batch = omnikpi::attribution::JourneyBatch::from_columns(
+            &taxonomy,
+            offsets.iter().map(|o| *o as usize).collect(),
+            channel,
+            times,
+            None,
+            conversions.iter().map(|c| u64::from(*c)).collect(),
+            values.iter().map(|v| i128::from(*v)).collect(),
+            &conversion_time,
+        )?;
+        let results =
+            omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback)?;
+        Ok(Value::Array(
+            results.iter().map(omnikpi::Output::to_json).collect(),
+        ))
+    })())
+}
+
 /// The file names a dataset folder holds, as a JSON array.
 #[wasm_bindgen(js_name = datasetFiles)]
 pub fn dataset_files() -> String {

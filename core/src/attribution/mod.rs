@@ -921,17 +921,8 @@ pub fn compare(
     lookback_seconds: Option<i64>,
 ) -> Result<Comparison> {
     let (taxonomy, currency, batch) = JourneyBatch::read(input, None)?;
-    let models = specs
-        .iter()
-        .map(|(id, params)| {
-            let definition = crate::definition(id)?;
-            Model::from_params(id, &Params::resolve(definition, params)?)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let ids: Vec<&'static str> = models.iter().map(Model::id).collect();
-    let mut acc = Accumulator::new(&taxonomy, &currency, models, lookback_seconds);
-    acc.update(&batch)?;
-    let results = acc.finish()?;
+    let results = run_models(&taxonomy, &currency, &batch, specs, lookback_seconds)?;
+    let ids: Vec<&str> = specs.iter().map(|(id, _)| id.as_str()).collect();
     let json: Vec<Value> = results.iter().map(Output::to_json).collect();
     let column = |field: &str| -> Output {
         let channels = json
@@ -981,6 +972,30 @@ pub fn compare(
         ("rows", RowCounts::all_used(batch.len()).into()),
     ]);
     Ok(Comparison { results, table })
+}
+
+/// Runs the models `specs` (`(kpi id, params)`) in one pass over a validated `batch`, on every
+/// available core (the result does not depend on it).
+///
+/// # Errors
+/// `unknown_kpi`, parameter errors, and the models' own errors.
+pub fn run_models(
+    taxonomy: &Taxonomy,
+    currency: &Currency,
+    batch: &JourneyBatch,
+    specs: &[(String, Value)],
+    lookback_seconds: Option<i64>,
+) -> Result<Vec<Output>> {
+    let models = specs
+        .iter()
+        .map(|(id, params)| {
+            Model::from_params(id, &Params::resolve(crate::definition(id)?, params)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut acc = Accumulator::new(taxonomy, currency, models, lookback_seconds);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    acc.update_parallel(batch, threads)?;
+    acc.finish()
 }
 
 /// Runs several models in one pass over `batch` (the Rust face of "compare models").

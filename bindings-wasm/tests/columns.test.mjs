@@ -1,0 +1,79 @@
+// Attribution on typed arrays: the retail journeys as columns give exactly the CLI's numbers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as omnikpi from "../pkg/node.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const retail = join(root, "examples", "retail");
+
+function csv(name) {
+  const [header, ...lines] = readFileSync(join(retail, name), "utf8").trim().split("\n");
+  const keys = header.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [keys[i], v])));
+}
+
+/** The long-format journeys.csv as typed-array columns (rows are grouped and sorted already). */
+function columns() {
+  const channels = csv("channels.csv").map((c) => ({ channel: c.channel, group: c.group, direct: c.direct === "true" }));
+  const ids = new Map(channels.map((c, i) => [c.channel, i]));
+  const rows = csv("journeys.csv");
+  const offsets = [0];
+  const channel = [], timestamp = [], conversions = [], valueMinor = [], conversionTime = [];
+  rows.forEach((r, i) => {
+    channel.push(ids.get(r.channel));
+    timestamp.push(Date.parse(r.timestamp) / 1000);
+    if (i + 1 === rows.length || rows[i + 1].journey_id !== r.journey_id) {
+      offsets.push(channel.length);
+      conversions.push(Number(r.conversions));
+      valueMinor.push(r.value ? Number(r.value.replace(".", "")) : 0);
+      conversionTime.push(r.conversion_timestamp ? Date.parse(r.conversion_timestamp) / 1000 : NaN);
+    }
+  });
+  return {
+    channels, currency: "EUR",
+    offsets: Uint32Array.from(offsets), channel: Uint16Array.from(channel), timestamp: Float64Array.from(timestamp),
+    conversions: Uint32Array.from(conversions), valueMinor: Float64Array.from(valueMinor), conversionTime: Float64Array.from(conversionTime),
+  };
+}
+
+const models = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "w_shaped",
+  "markov", "shapley", "shapley.ordered", "shapley.rate"];
+
+test("typed arrays give the CLI's numbers for every model", () => {
+  const cli = JSON.parse(execFileSync(join(root, "target", "release", "omnikpi"),
+    ["attribute", join(retail, "journeys.csv"), "--channels", join(retail, "channels.csv"), "--currency", "EUR", "--json"],
+    { encoding: "utf8", maxBuffer: 1 << 26 }));
+  const got = omnikpi.attributeColumns(models, columns());
+  for (const expected of cli) {
+    assert.deepStrictEqual(got[expected.model.replace("attribution.", "")], expected);
+  }
+});
+
+test("BigInt64Array timestamps and values work like Float64Array", () => {
+  const c = columns();
+  const big = { ...c, timestamp: BigInt64Array.from(c.timestamp, (x) => BigInt(x)), valueMinor: BigInt64Array.from(c.valueMinor, (x) => BigInt(x)) };
+  assert.deepStrictEqual(omnikpi.attributeColumns("linear", big), omnikpi.attributeColumns("linear", c));
+});
+
+test("single model with parameters", () => {
+  const r = omnikpi.attributeColumns("markov", columns(), { order: 2 });
+  assert.equal(r.model, "attribution.markov");
+  assert.equal(r.order, 2);
+});
+
+test("bad columns are OmniKpiErrors naming the place", () => {
+  const c = columns();
+  const badChannel = { ...c, channel: Uint16Array.from(c.channel, (x, i) => (i === 4 ? 99 : x)) };
+  assert.throws(() => omnikpi.attributeColumns("linear", badChannel), (e) => e.code === "unknown_channel" && /^journeys\[\d+\]\.touches\[\d+\]\.channel$/.test(e.path));
+  const fractional = { ...c, timestamp: Float64Array.from(c.timestamp, (x, i) => (i === 2 ? x + 0.5 : x)) };
+  assert.throws(() => omnikpi.attributeColumns("linear", fractional), (e) => e.code === "wrong_type" && e.path === "timestamp[2]");
+  assert.throws(() => omnikpi.attributeColumns("linear", { ...c, channel: Array.from(c.channel) }), (e) => e.code === "wrong_type" && e.path === "channel");
+  const short = { ...c, conversions: c.conversions.subarray(1) };
+  assert.throws(() => omnikpi.attributeColumns("linear", short), (e) => e.code === "wrong_type" && e.path === "conversions");
+  const unsorted = { ...c, timestamp: Float64Array.from(c.timestamp, (x, i) => (i === 1 ? 0 : x)) };
+  assert.throws(() => omnikpi.attributeColumns("linear", unsorted), (e) => e.code === "unsorted_timestamps");
+});
