@@ -3,9 +3,8 @@
 //! results back with decimals as `decimal.Decimal`. Errors become `omnikpi.OmniKpiError`
 //! subclasses carrying `.code` and `.path`.
 
-mod table;
-
-use omnikpi::attribution::{Accumulator, LongBuilder, Model};
+use omnikpi::attribution::table::{add_batch, Columns};
+use omnikpi::attribution::LongBuilder;
 use omnikpi::{KpiError, Output};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -239,24 +238,17 @@ fn attribute_table<'py>(
         Some(p) => to_value(p, "params", &decimal)?,
         None => Value::Null,
     };
-    let models = models
+    let specs: Vec<(String, Value)> = models
         .iter()
         .map(|m| {
-            let id = if m.starts_with("attribution.") {
-                m.clone()
-            } else {
-                format!("attribution.{m}")
-            };
-            let short = id.trim_start_matches("attribution.");
-            let definition = omnikpi::definition(&id)?;
-            Model::from_params(
-                &id,
-                &omnikpi::Params::resolve(definition, params.get(short).unwrap_or(&Value::Null))?,
+            let short = m.trim_start_matches("attribution.");
+            (
+                format!("attribution.{short}"),
+                params.get(short).cloned().unwrap_or(Value::Null),
             )
         })
-        .collect::<Result<Vec<_>, KpiError>>()
-        .map_err(|e| to_py_err(py, &e))?;
-    let names = table::Columns {
+        .collect();
+    let names = Columns {
         journey_id: columns.0,
         timestamp: columns.1,
         channel: columns.2,
@@ -276,16 +268,11 @@ fn attribute_table<'py>(
                         format!("the table cannot be read: {e}"),
                     )
                 })?;
-                table::add_batch(&mut builder, &batch, &names, &currency, rows)?;
+                add_batch(&mut builder, &batch, &names, &currency, rows)?;
                 rows += batch.num_rows();
             }
             let batch = builder.finish()?;
-            let mut acc = Accumulator::new(&taxonomy, &currency, models, lookback_seconds);
-            acc.update_parallel(
-                &batch,
-                std::thread::available_parallelism().map_or(1, usize::from),
-            )?;
-            acc.finish()
+            omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback_seconds)
         })
         .map_err(|e| to_py_err(py, &e))?;
     let list = PyList::empty(py);

@@ -49,7 +49,8 @@ enum Command {
     },
     /// Multi-touch attribution of journeys in long format (one row per touch), several models in one pass.
     Attribute {
-        /// Journeys CSV: journey_id,timestamp,channel and optionally conversions,value,conversion_timestamp.
+        /// Journeys in long format, CSV or Parquet (by extension): journey_id, timestamp, channel,
+        /// conversions, and optionally value, conversion_timestamp.
         journeys: PathBuf,
         /// Models, comma-separated short names (linear,markov,...) or `all`.
         #[arg(long, default_value = "all")]
@@ -168,11 +169,8 @@ fn run(cli: Cli) -> Result<String, KpiError> {
                     |n| n.to_string_lossy().into_owned(),
                 )
             };
-            let input = serde_json::json!({
-                "channels": omnikpi::dataset::channels_from_csv(&read_text(&channels)?, &name(&channels))?,
-                "currency": currency,
-                "journeys": omnikpi::dataset::journeys_from_csv(&read_text(&journeys)?, &name(&journeys))?,
-            });
+            let taxonomy_json =
+                omnikpi::dataset::channels_from_csv(&read_text(&channels)?, &name(&channels))?;
             let params = match params {
                 Some(p) => omnikpi::parse_json(&p, "params")?,
                 None => Value::Null,
@@ -203,7 +201,31 @@ fn run(cli: Cli) -> Result<String, KpiError> {
                     )
                 })
                 .collect();
-            let comparison = omnikpi::attribution::compare(&input, &specs, lookback_seconds)?;
+            let comparison = if journeys.extension().is_some_and(|e| e == "parquet") {
+                let taxonomy = omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy_json))?;
+                let currency = omnikpi::money::Currency::lookup(&currency, None, "currency")?;
+                let batch = parquet_journeys(&journeys, &taxonomy, &currency)?;
+                let results = omnikpi::attribution::run_models(
+                    &taxonomy,
+                    &currency,
+                    &batch,
+                    &specs,
+                    lookback_seconds,
+                )?;
+                omnikpi::attribution::Comparison::from_results(
+                    &specs,
+                    results,
+                    currency.code(),
+                    batch.len(),
+                )
+            } else {
+                let input = serde_json::json!({
+                    "channels": taxonomy_json,
+                    "currency": currency,
+                    "journeys": omnikpi::dataset::journeys_from_csv(&read_text(&journeys)?, &name(&journeys))?,
+                });
+                omnikpi::attribution::compare(&input, &specs, lookback_seconds)?
+            };
             if json {
                 Ok(pretty(&Value::Array(
                     comparison
@@ -249,6 +271,34 @@ fn run(cli: Cli) -> Result<String, KpiError> {
             }
         }
     }
+}
+
+/// Journeys in long format from a Parquet file, read batch by batch into the core's builder.
+fn parquet_journeys(
+    path: &Path,
+    taxonomy: &omnikpi::channel::Taxonomy,
+    currency: &omnikpi::money::Currency,
+) -> Result<omnikpi::attribution::JourneyBatch, KpiError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(path.display().to_string()),
+            format!("cannot read `{}` as Parquet: {e}", path.display()),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| bad(&e))?;
+    let mut builder = omnikpi::attribution::LongBuilder::new(taxonomy);
+    let columns = omnikpi::attribution::table::Columns::default();
+    let mut rows = 0;
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(&e))?;
+        omnikpi::attribution::table::add_batch(&mut builder, &batch, &columns, currency, rows)?;
+        rows += batch.num_rows();
+    }
+    builder.finish()
 }
 
 fn write_file(path: &Path, content: &str) -> Result<(), KpiError> {

@@ -80,3 +80,25 @@ def test_cli_attribute_errors_name_the_row(tmp_path: Path) -> None:
 def test_closed_pipe_is_not_a_panic() -> None:
     proc = subprocess.run(f"{CLI} report {ROOT / 'examples' / 'retail'} | head -1", shell=True, capture_output=True, text=True, timeout=60)
     assert "panicked" not in proc.stderr and proc.stdout.startswith("omnikpi report")
+
+
+def test_cli_attribute_parquet_matches_csv(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    retail = ROOT / "examples" / "retail"
+    t = pacsv.read_csv(retail / "journeys.csv", convert_options=pacsv.ConvertOptions(column_types={"value": pa.string()}))
+    value = pc.cast(pc.if_else(pc.equal(t["value"], ""), None, t["value"]), pa.decimal128(12, 2))
+    t = t.set_column(t.schema.get_field_index("value"), "value", value)
+    pq.write_table(t, tmp_path / "journeys.parquet", row_group_size=5000)
+    run = lambda source: json.loads(subprocess.run(
+        [str(CLI), "attribute", str(source), "--channels", str(retail / "channels.csv"), "--currency", "EUR", "--json"],
+        capture_output=True, text=True, check=True, timeout=120).stdout)
+    assert run(tmp_path / "journeys.parquet") == run(retail / "journeys.csv")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    proc = subprocess.run([str(CLI), "attribute", str(bad), "--channels", str(retail / "channels.csv"), "--currency", "EUR"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "[invalid_dataset]" in proc.stderr and "Parquet" in proc.stderr

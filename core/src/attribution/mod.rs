@@ -11,6 +11,8 @@ mod journey;
 mod markov;
 mod model;
 mod shapley;
+#[cfg(feature = "arrow")]
+pub mod table;
 
 pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, Touch};
 pub use model::{Model, MODEL_IDS};
@@ -922,56 +924,75 @@ pub fn compare(
 ) -> Result<Comparison> {
     let (taxonomy, currency, batch) = JourneyBatch::read(input, None)?;
     let results = run_models(&taxonomy, &currency, &batch, specs, lookback_seconds)?;
-    let ids: Vec<&str> = specs.iter().map(|(id, _)| id.as_str()).collect();
-    let json: Vec<Value> = results.iter().map(Output::to_json).collect();
-    let column = |field: &str| -> Output {
-        let channels = json
-            .first()
-            .and_then(|r| r.get("channels"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        Output::List(
-            channels
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let mut row = vec![(
-                        "channel".to_owned(),
-                        Output::from(c.get("channel").and_then(Value::as_str).unwrap_or_default()),
-                    )];
-                    for (id, r) in ids.iter().zip(&json) {
-                        let cell = r
-                            .pointer(&format!("/channels/{i}/{field}"))
-                            .and_then(Value::as_str)
-                            .unwrap_or_default();
-                        row.push((
-                            id.trim_start_matches("attribution.").to_owned(),
-                            Output::from(cell),
-                        ));
-                    }
-                    Output::Record(row)
-                })
-                .collect(),
-        )
-    };
-    let total = |field: &str| -> Output {
-        Output::from(
-            json.first()
-                .and_then(|r| r.pointer(&format!("/totals/{field}")))
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        )
-    };
-    let table = Output::record([
-        ("currency", currency.code().into()),
-        ("conversions_by_model", column("conversions")),
-        ("value_by_model", column("value")),
-        ("total_conversions", total("conversions")),
-        ("total_value", total("value")),
-        ("rows", RowCounts::all_used(batch.len()).into()),
-    ]);
-    Ok(Comparison { results, table })
+    Ok(Comparison::from_results(
+        specs,
+        results,
+        currency.code(),
+        batch.len(),
+    ))
+}
+
+impl Comparison {
+    /// The side-by-side table of `results` (one per spec, in order) over `journeys` journeys.
+    pub fn from_results(
+        specs: &[(String, Value)],
+        results: Vec<Output>,
+        currency: &str,
+        journeys: usize,
+    ) -> Self {
+        let ids: Vec<&str> = specs.iter().map(|(id, _)| id.as_str()).collect();
+        let json: Vec<Value> = results.iter().map(Output::to_json).collect();
+        let column = |field: &str| -> Output {
+            let channels = json
+                .first()
+                .and_then(|r| r.get("channels"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            Output::List(
+                channels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let mut row = vec![(
+                            "channel".to_owned(),
+                            Output::from(
+                                c.get("channel").and_then(Value::as_str).unwrap_or_default(),
+                            ),
+                        )];
+                        for (id, r) in ids.iter().zip(&json) {
+                            let cell = r
+                                .pointer(&format!("/channels/{i}/{field}"))
+                                .and_then(Value::as_str)
+                                .unwrap_or_default();
+                            row.push((
+                                id.trim_start_matches("attribution.").to_owned(),
+                                Output::from(cell),
+                            ));
+                        }
+                        Output::Record(row)
+                    })
+                    .collect(),
+            )
+        };
+        let total = |field: &str| -> Output {
+            Output::from(
+                json.first()
+                    .and_then(|r| r.pointer(&format!("/totals/{field}")))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            )
+        };
+        let table = Output::record([
+            ("currency", currency.into()),
+            ("conversions_by_model", column("conversions")),
+            ("value_by_model", column("value")),
+            ("total_conversions", total("conversions")),
+            ("total_value", total("value")),
+            ("rows", RowCounts::all_used(journeys).into()),
+        ]);
+        Comparison { results, table }
+    }
 }
 
 /// Runs the models `specs` (`(kpi id, params)`) in one pass over a validated `batch`, on every

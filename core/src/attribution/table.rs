@@ -1,24 +1,44 @@
-//! Attribution on any Arrow-speaking table (pyarrow, pandas, polars, DuckDB results) through the
-//! Arrow PyCapsule interface: columns are read in Rust, with no Python loop over rows, into the
-//! core's long-format builder. Converting Arrow types is this binding's job; grouping rows into
-//! journeys and validating them is the core's.
+//! Journeys from Arrow record batches in long format (one row per touch), for every source that
+//! speaks Arrow: Python tables through the PyCapsule interface, Parquet files in the CLI.
+//! Columns are read by type (text, integers, timestamps, decimal128) into [`LongBuilder`]; a float
+//! money column is refused.
 
+use super::{JourneyKey, LongBuilder, Outcome};
+use crate::error::{ErrorCode, KpiError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampSecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
-use omnikpi::{ErrorCode, KpiError};
 use rust_decimal::Decimal;
 
 /// Names of the columns to read.
-pub(crate) struct Columns {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    /// Journey id column (integers or text).
     pub journey_id: String,
+    /// Touch time column (timestamps, integer seconds, dates or RFC 3339 text).
     pub timestamp: String,
+    /// Channel name column.
     pub channel: String,
+    /// Conversions of the journey (integers), repeated on its rows.
     pub conversions: String,
+    /// Optional value column (decimal128, text or integers), repeated on the journey's rows.
     pub value: String,
+    /// Optional conversion time column.
     pub conversion_timestamp: String,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Self {
+            journey_id: "journey_id".into(),
+            timestamp: "timestamp".into(),
+            channel: "channel".into(),
+            conversions: "conversions".into(),
+            value: "value".into(),
+            conversion_timestamp: "conversion_timestamp".into(),
+        }
+    }
 }
 
 fn error(code: ErrorCode, path: &str, detail: impl std::fmt::Display) -> KpiError {
@@ -99,7 +119,7 @@ fn seconds(array: &ArrayRef, path: &str) -> Result<Vec<Option<i64>>, KpiError> {
                 .map(|(row, v)| {
                     // An empty cell (CSV) is no value, like a null.
                     v.filter(|v| !v.is_empty())
-                        .map(|v| omnikpi::parse_timestamp(v, &format!("{path}[{row}]")))
+                        .map(|v| crate::parse_timestamp(v, &format!("{path}[{row}]")))
                         .transpose()
                 })
                 .collect()
@@ -169,7 +189,7 @@ fn decimals(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiErr
                 .map(|(row, v)| {
                     // An empty cell (CSV) is no value, like a null.
                     v.filter(|v| !v.is_empty())
-                        .map(|v| omnikpi::decimal::parse_decimal(v, &format!("{path}[{row}]")))
+                        .map(|v| crate::decimal::parse_decimal(v, &format!("{path}[{row}]")))
                         .transpose()
                 })
                 .collect()
@@ -206,12 +226,18 @@ fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiErro
         .collect())
 }
 
-/// Adds one record batch to the builder. `first_row` numbers rows across batches.
-pub(crate) fn add_batch(
+/// Adds one record batch to the builder. `first_row` numbers rows across batches, so errors
+/// name the row of the whole table (`table[12].channel`).
+///
+/// # Errors
+/// `missing_field` (a column or a null cell), `wrong_type` (a column of the wrong type, such as
+/// float money), `negative_count`, `negative_amount`, `invalid_decimal`, `invalid_money_scale`,
+/// `invalid_timestamp`, and the builder's errors.
+pub fn add_batch(
     builder: &mut LongBuilder,
     batch: &RecordBatch,
     names: &Columns,
-    currency: &omnikpi::money::Currency,
+    currency: &crate::money::Currency,
     first_row: usize,
 ) -> Result<(), KpiError> {
     let path = |name: &str| format!("table.{name}");
