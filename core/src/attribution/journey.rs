@@ -82,69 +82,39 @@ impl JourneyBatch {
         conversion_time: Option<i64>,
         path: &str,
     ) -> Result<()> {
-        if touches.is_empty() {
-            return Err(KpiError::at(
-                ErrorCode::EmptyJourney,
-                &format!("{path}.touches"),
-                "must hold at least one touch",
-            ));
-        }
-        if conversions == 0 && value_minor != 0 {
-            return Err(KpiError::at(
-                ErrorCode::ValueWithoutConversion,
-                &format!("{path}.value"),
-                "must be 0 for a journey without conversion",
-            ));
-        }
-        if value_minor < 0 {
-            return Err(KpiError::at(
-                ErrorCode::NegativeAmount,
-                &format!("{path}.value"),
-                "must not be negative",
-            ));
-        }
-        let mut previous = i64::MIN;
-        for (i, t) in touches.iter().enumerate() {
-            let at = format!("{path}.touches[{i}]");
-            let id = taxonomy.index(&t.channel).ok_or_else(|| {
-                KpiError::at(
-                    ErrorCode::UnknownChannel,
-                    &format!("{at}.channel"),
-                    format!(
-                        "names channel `{}`, which the taxonomy does not declare",
-                        t.channel
-                    ),
-                )
-            })?;
-            let id = u16::try_from(id).map_err(|_| {
-                KpiError::at(ErrorCode::LimitExceeded, &at, "more than 65535 channels")
-            })?;
-            if t.timestamp < previous {
-                return Err(KpiError::at(
-                    ErrorCode::UnsortedTimestamps,
-                    &format!("{at}.timestamp"),
-                    format!(
-                        "({}) is earlier than the touch before it ({previous})",
-                        t.timestamp
-                    ),
-                ));
-            }
-            previous = t.timestamp;
-            self.channel.push(id);
-            self.timestamp.push(t.timestamp);
-            self.lead.push(t.lead);
-        }
-        let end = match conversion_time {
-            Some(c) if c < previous => {
-                return Err(KpiError::at(
-                    ErrorCode::TouchAfterConversion,
-                    &format!("{path}.touches[{}].timestamp", touches.len() - 1),
-                    format!("({previous}) is later than the conversion ({c})"),
-                ))
-            }
-            Some(c) => c,
-            None => previous,
-        };
+        let ids = touches
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let at = format!("{path}.touches[{i}]");
+                let id = taxonomy.index(&t.channel).ok_or_else(|| {
+                    KpiError::at(
+                        ErrorCode::UnknownChannel,
+                        &format!("{at}.channel"),
+                        format!(
+                            "names channel `{}`, which the taxonomy does not declare",
+                            t.channel
+                        ),
+                    )
+                })?;
+                u16::try_from(id).map_err(|_| {
+                    KpiError::at(ErrorCode::LimitExceeded, &at, "more than 65535 channels")
+                })
+            })
+            .collect::<Result<Vec<u16>>>()?;
+        let times: Vec<i64> = touches.iter().map(|t| t.timestamp).collect();
+        let end = check_journey(
+            path,
+            &ids,
+            &times,
+            taxonomy.len(),
+            conversions,
+            value_minor,
+            conversion_time,
+        )?;
+        self.channel.extend(ids);
+        self.timestamp.extend(times);
+        self.lead.extend(touches.iter().map(|t| t.lead));
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
@@ -422,69 +392,15 @@ impl JourneyBatch {
             if end < start {
                 return Err(shape("offsets"));
             }
-            if end == start {
-                return Err(KpiError::at(
-                    ErrorCode::EmptyJourney,
-                    &format!("{path}.touches"),
-                    "must hold at least one touch",
-                ));
-            }
-            let touches = timestamp.get(start..end).unwrap_or_default();
-            for (i, c) in channel
-                .get(start..end)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                if usize::from(*c) >= taxonomy.len() {
-                    return Err(KpiError::at(
-                        ErrorCode::UnknownChannel,
-                        &format!("{path}.touches[{i}].channel"),
-                        format!(
-                            "is channel id {c}, beyond the {} declared channels",
-                            taxonomy.len()
-                        ),
-                    ));
-                }
-            }
-            if let Some(i) = touches
-                .windows(2)
-                .position(|w| matches!(w, [a, b] if b < a))
-            {
-                return Err(KpiError::at(
-                    ErrorCode::UnsortedTimestamps,
-                    &format!("{path}.touches[{}].timestamp", i + 1),
-                    "is earlier than the touch before it",
-                ));
-            }
-            let last = touches.last().copied().unwrap_or(0);
-            let at = conversion_time.get(j).copied().flatten();
-            if at.is_some_and(|c| c < last) {
-                return Err(KpiError::at(
-                    ErrorCode::TouchAfterConversion,
-                    &format!("{path}.touches[{}].timestamp", touches.len() - 1),
-                    "is later than the conversion",
-                ));
-            }
-            let (c, v) = (
+            end_times.push(check_journey(
+                &path,
+                channel.get(start..end).unwrap_or_default(),
+                timestamp.get(start..end).unwrap_or_default(),
+                taxonomy.len(),
                 conversions.get(j).copied().unwrap_or(0),
                 value_minor.get(j).copied().unwrap_or(0),
-            );
-            if v < 0 {
-                return Err(KpiError::at(
-                    ErrorCode::NegativeAmount,
-                    &format!("{path}.value"),
-                    "must not be negative",
-                ));
-            }
-            if c == 0 && v != 0 {
-                return Err(KpiError::at(
-                    ErrorCode::ValueWithoutConversion,
-                    &format!("{path}.value"),
-                    "must be 0 for a journey without conversion",
-                ));
-            }
-            end_times.push(at.unwrap_or(last));
+                conversion_time.get(j).copied().flatten(),
+            )?);
         }
         let lead = lead.unwrap_or_else(|| vec![false; channel.len()]);
         Ok(Self {
@@ -497,4 +413,70 @@ impl JourneyBatch {
             conversion_time: end_times,
         })
     }
+}
+
+/// The checks every journey passes, however it was built (row by row or from columns), in one
+/// order: a touch at least, known channel ids, chronological touches, no touch after the
+/// conversion, a non-negative value, and a value only with a conversion. Returns the
+/// conversion time (the last touch's when not given). `path` names the journey in errors.
+fn check_journey(
+    path: &str,
+    channels: &[u16],
+    times: &[i64],
+    channel_count: usize,
+    conversions: u64,
+    value_minor: i128,
+    conversion_time: Option<i64>,
+) -> Result<i64> {
+    let Some(&last) = times.last() else {
+        return Err(KpiError::at(
+            ErrorCode::EmptyJourney,
+            &format!("{path}.touches"),
+            "must hold at least one touch",
+        ));
+    };
+    if let Some((i, c)) = channels
+        .iter()
+        .enumerate()
+        .find(|(_, c)| usize::from(**c) >= channel_count)
+    {
+        return Err(KpiError::at(
+            ErrorCode::UnknownChannel,
+            &format!("{path}.touches[{i}].channel"),
+            format!("is channel id {c}, beyond the {channel_count} declared channels"),
+        ));
+    }
+    if let Some(i) = times.windows(2).position(|w| matches!(w, [a, b] if b < a)) {
+        let (before, at) = (
+            times.get(i).copied().unwrap_or(0),
+            times.get(i + 1).copied().unwrap_or(0),
+        );
+        return Err(KpiError::at(
+            ErrorCode::UnsortedTimestamps,
+            &format!("{path}.touches[{}].timestamp", i + 1),
+            format!("({at}) is earlier than the touch before it ({before})"),
+        ));
+    }
+    if let Some(c) = conversion_time.filter(|c| *c < last) {
+        return Err(KpiError::at(
+            ErrorCode::TouchAfterConversion,
+            &format!("{path}.touches[{}].timestamp", times.len() - 1),
+            format!("({last}) is later than the conversion ({c})"),
+        ));
+    }
+    if value_minor < 0 {
+        return Err(KpiError::at(
+            ErrorCode::NegativeAmount,
+            &format!("{path}.value"),
+            "must not be negative",
+        ));
+    }
+    if conversions == 0 && value_minor != 0 {
+        return Err(KpiError::at(
+            ErrorCode::ValueWithoutConversion,
+            &format!("{path}.value"),
+            "must be 0 for a journey without conversion",
+        ));
+    }
+    Ok(conversion_time.unwrap_or(last))
 }

@@ -98,6 +98,25 @@ fn text(array: &ArrayRef, path: &str) -> Result<ArrayRef, KpiError> {
     cast(array, &DataType::Utf8, path)
 }
 
+/// The cells of a text column parsed by `parse` (called with the cell and its path); an empty
+/// cell (as CSV writes a missing value) is no value, like a null.
+fn parsed_text<T>(
+    array: &ArrayRef,
+    path: &str,
+    parse: impl Fn(&str, &str) -> Result<T, KpiError>,
+) -> Result<Vec<Option<T>>, KpiError> {
+    let s = text(array, path)?;
+    s.as_string::<i32>()
+        .iter()
+        .enumerate()
+        .map(|(row, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| parse(v, &format!("{path}[{row}]")))
+                .transpose()
+        })
+        .collect()
+}
+
 /// Timestamps as Unix seconds: timestamp columns (any unit, floored to the second), integers
 /// (already seconds), dates, or RFC 3339 text.
 fn seconds(array: &ArrayRef, path: &str) -> Result<Vec<Option<i64>>, KpiError> {
@@ -111,19 +130,7 @@ fn seconds(array: &ArrayRef, path: &str) -> Result<Vec<Option<i64>>, KpiError> {
             let s = cast(array, &DataType::Int64, path)?;
             Ok(s.as_primitive::<Int64Type>().iter().collect())
         }
-        ref s if is_text(s) => {
-            let s = text(array, path)?;
-            s.as_string::<i32>()
-                .iter()
-                .enumerate()
-                .map(|(row, v)| {
-                    // An empty cell (CSV) is no value, like a null.
-                    v.filter(|v| !v.is_empty())
-                        .map(|v| crate::parse_timestamp(v, &format!("{path}[{row}]")))
-                        .transpose()
-                })
-                .collect()
-        }
+        ref s if is_text(s) => parsed_text(array, path, crate::parse_timestamp),
         other => Err(error(
             ErrorCode::WrongType,
             path,
@@ -181,19 +188,7 @@ fn decimals(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiErr
                 })
                 .collect()
         }
-        t if is_text(t) => {
-            let s = text(array, path)?;
-            s.as_string::<i32>()
-                .iter()
-                .enumerate()
-                .map(|(row, v)| {
-                    // An empty cell (CSV) is no value, like a null.
-                    v.filter(|v| !v.is_empty())
-                        .map(|v| crate::decimal::parse_decimal(v, &format!("{path}[{row}]")))
-                        .transpose()
-                })
-                .collect()
-        }
+        t if is_text(t) => parsed_text(array, path, crate::decimal::parse_decimal),
         t if is_integer(t) => {
             let s = cast(array, &DataType::Int64, path)?;
             Ok(s.as_primitive::<Int64Type>()
