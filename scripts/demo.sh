@@ -39,8 +39,8 @@ def values(v):
 n = values(docs["cli"])
 print()
 if len(set(canon.values())) == 1:
-    print(f"All agree: the CLI, Python and Node computed the same {n} values for "
-          f"{len(docs['cli']['sections'])} KPIs, byte for byte.")
+    print(f"All agree: the CLI, Python and Node computed the same {n} values in "
+          f"{len(docs['cli']['sections'])} report sections, byte for byte.")
     print("KPI handbook (every definition, English and French): docs/handbook/index.html "
           "(regenerate: target/release/omnikpi handbook --out docs/handbook)")
 else:
