@@ -84,6 +84,12 @@ def _typed(kpi: str, i: dict[str, Any], p: dict[str, Any]) -> Any:
         return omnikpi.pickup_attach_rate(i["pickups"], currency=i["currency"], **p)
     if kpi == "money.allocate":
         return omnikpi.money_allocate(i["amount"], i["parties"], currency=i["currency"], **p)
+    if kpi == "contribution.share":
+        return omnikpi.contribution_share(i["journeys"], channels=i["channels"], currency=i["currency"], **p)
+    if kpi == "contribution.roas":
+        return omnikpi.contribution_roas(i["journeys"], i["costs"], channels=i["channels"], currency=i["currency"], **p)
+    if kpi == "contribution.growth":
+        return omnikpi.contribution_growth(i["channels"], currency=i["currency"], **p)
     if kpi.startswith("attribution."):
         return omnikpi.attribute(kpi.removeprefix("attribution."), i["journeys"], channels=i["channels"], currency=i["currency"], **p)
     raise AssertionError(f"no typed function for {kpi}")
@@ -97,6 +103,9 @@ def _fits_typed(kpi: str, case: dict[str, Any]) -> bool:
         "conversion.cross_channel": {"channels", "touches", "conversions"},
         "basket.average": {"currency", "orders"}, "basket.multichannel_uplift": {"currency", "channels", "orders"},
         "pickup.attach_rate": {"currency", "pickups"}, "money.allocate": {"amount", "currency", "parties"},
+        "contribution.share": {"channels", "currency", "journeys"},
+        "contribution.roas": {"channels", "currency", "journeys", "costs"},
+        "contribution.growth": {"currency", "channels"},
     }.get(kpi, {"channels", "currency", "journeys"} if kpi.startswith("attribution.") else None)
     i, p = case["input"], case.get("params") or {}
     return expected_keys is not None and isinstance(i, dict) and set(i) == expected_keys and "window" not in p

@@ -65,6 +65,9 @@ export const KPI_FUNCTIONS = {
   "attribution.shapley": "attributionShapley",
   "attribution.shapley.ordered": "attributionShapleyOrdered",
   "attribution.shapley.rate": "attributionShapleyRate",
+  "contribution.share": "contributionShare",
+  "contribution.roas": "contributionRoas",
+  "contribution.growth": "contributionGrowth",
 };
 
 /** Builds the API over a loaded wasm module (`raw`). */

@@ -185,3 +185,28 @@ export declare function attributeColumns(model: AttributionModel, columns: Attri
 export declare function attributeColumns(
   models: AttributionModel[], columns: AttributionColumns, params?: Partial<Record<AttributionModel, AttributionParams>>,
 ): Record<string, AttributionResult>;
+
+export interface ContributionParams { model?: AttributionModel; lookback_seconds?: number }
+export interface ContributionShareResult {
+  model: string; currency: string; total_value: DecimalString;
+  channels: { channel: string; value: DecimalString; share: DecimalString | null; reason: Reason }[]; rows: Rows;
+}
+export interface RoasLine {
+  cost: DecimalString; value: DecimalString; conversions: DecimalString;
+  roas: DecimalString | null; roas_reason: "zero_cost" | null; cpa: DecimalString | null; cpa_reason: "zero_conversions" | null;
+}
+export interface RoasResult { model: string; currency: string; channels: (RoasLine & { channel: string })[]; overall: RoasLine; rows: Rows }
+export interface GrowthInput { currency: string; channels: { channel: string; previous: DecimalString; current: DecimalString }[] }
+export interface GrowthResult {
+  currency: string;
+  total: { previous: DecimalString; current: DecimalString; change: DecimalString; growth: DecimalString | null; growth_reason: Reason };
+  channels: {
+    channel: string; previous: DecimalString; current: DecimalString; change: DecimalString;
+    status: "continuing" | "new" | "vanished"; growth: DecimalString | null; growth_reason: "zero_denominator" | "new_channel" | null;
+    contribution: DecimalString | null; share_of_change: DecimalString | null; share_reason: Reason;
+  }[];
+  rows: Rows;
+}
+export declare function contributionShare(input: AttributionInput, params?: ContributionParams): ContributionShareResult;
+export declare function contributionRoas(input: AttributionInput & { costs: { channel: string; cost: DecimalString }[] }, params?: ContributionParams): RoasResult;
+export declare function contributionGrowth(input: GrowthInput, params?: MoneyParams): GrowthResult;

@@ -14,6 +14,7 @@ export const {
   attribute, attributeColumns, attributionFirstTouch, attributionLastTouch, attributionLastNonDirect, attributionLinear,
   attributionTimeDecay, attributionPositionBased, attributionWShaped, attributionMarkov,
   attributionShapley, attributionShapleyOrdered, attributionShapleyRate,
+  contributionShare, contributionRoas, contributionGrowth,
 } = api;
 
 /** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */

@@ -32,3 +32,6 @@ export const pickupAttachRate = (...a) => ready().pickupAttachRate(...a);
 export const moneyAllocate = (...a) => ready().moneyAllocate(...a);
 export const attribute = (...a) => ready().attribute(...a);
 export const attributeColumns = (...a) => ready().attributeColumns(...a);
+export const contributionShare = (...a) => ready().contributionShare(...a);
+export const contributionRoas = (...a) => ready().contributionRoas(...a);
+export const contributionGrowth = (...a) => ready().contributionGrowth(...a);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The raw text of every KPI definition, in catalogue order.
-const DEFINITIONS: [(&str, &str); 19] = [
+const DEFINITIONS: [(&str, &str); 22] = [
     (
         "conversion.rate",
         include_str!("../../spec/kpis/conversion.rate.json"),
@@ -83,6 +83,18 @@ const DEFINITIONS: [(&str, &str); 19] = [
     (
         "attribution.shapley.rate",
         include_str!("../../spec/kpis/attribution.shapley.rate.json"),
+    ),
+    (
+        "contribution.share",
+        include_str!("../../spec/kpis/contribution.share.json"),
+    ),
+    (
+        "contribution.roas",
+        include_str!("../../spec/kpis/contribution.roas.json"),
+    ),
+    (
+        "contribution.growth",
+        include_str!("../../spec/kpis/contribution.growth.json"),
     ),
 ];
 

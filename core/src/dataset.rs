@@ -10,8 +10,10 @@
 //! - `pickups.csv`: `pickup_id,store,timestamp,extra_amount`
 //! - `web_events.csv`: `session_id,timestamp,event`
 //!
-//! `dataset.json`: `{"name", "currency", "funnel_steps": [...], "conversion_window_seconds",
-//! "lookback_seconds", "store_pool": {"amount", "description"}}`.
+//! - `costs.csv`: `channel,period,cost` (marketing costs, for ROAS and CPA)
+//!
+//! `dataset.json`: `{"name", "currency", "periods": [previous, current], "funnel_steps": [...],
+//! "conversion_window_seconds", "lookback_seconds", "store_pool": {"amount", "description"}}`.
 
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
@@ -19,8 +21,9 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The files a dataset folder must hold.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 7] = [
     "dataset.json",
+    "costs.csv",
     "channels.csv",
     "touches.csv",
     "orders.csv",
@@ -178,6 +181,7 @@ impl Dataset {
             "origin_channel",
             "fulfilment_channel",
             "amount",
+            "period",
         ])?;
         let converted: BTreeSet<&str> = order_rows
             .iter()
@@ -358,13 +362,88 @@ impl Dataset {
             .collect();
         let journeys =
             json!({"channels": taxonomy, "currency": currency, "journeys": journey_list});
+
+        // Contribution: value share (linear), ROAS and CPA from costs.csv, and the growth of
+        // order revenue by origin channel between the manifest's two periods.
+        let periods = manifest_field(&manifest, "periods")?;
+        let period = |i: usize| periods.get(i).and_then(Value::as_str).unwrap_or_default();
+        let (previous, current) = (period(0), period(1));
+        let mut costs: Vec<(String, rust_decimal::Decimal)> = Vec::new();
+        for (line, [channel, p, cost]) in
+            table("costs.csv")?.select(["channel", "period", "cost"])?
+        {
+            if p != previous && p != current {
+                continue;
+            }
+            let cost = crate::decimal::parse_decimal(cost, &format!("costs.csv:row {line}:cost"))?;
+            match costs.iter_mut().find(|(c, _)| c == channel) {
+                Some(entry) => entry.1 += cost,
+                None => costs.push((channel.to_owned(), cost)),
+            }
+        }
+        let mut growth: Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> = Vec::new();
+        for (line, r) in &order_rows {
+            let amount =
+                crate::decimal::parse_decimal(r[6], &format!("orders.csv:row {line}:amount"))?;
+            let index = match growth.iter().position(|(c, _, _)| c == r[4]) {
+                Some(i) => i,
+                None => {
+                    growth.push((
+                        r[4].to_owned(),
+                        rust_decimal::Decimal::ZERO,
+                        rust_decimal::Decimal::ZERO,
+                    ));
+                    growth.len() - 1
+                }
+            };
+            if let Some(entry) = growth.get_mut(index) {
+                if r[7] == previous {
+                    entry.1 += amount;
+                } else if r[7] == current {
+                    entry.2 += amount;
+                }
+            }
+        }
+        let mut with_costs = journeys.clone();
+        if let Value::Object(map) = &mut with_costs {
+            map.insert(
+                "costs".into(),
+                Value::Array(
+                    costs
+                        .iter()
+                        .map(|(c, v)| json!({"channel": c, "cost": v.to_string()}))
+                        .collect(),
+                ),
+            );
+        }
+        let mut sections: Vec<(String, String, Value, Value)> = sections
+            .into_iter()
+            .map(|(k, t, i, p)| (k.to_owned(), t, i, p))
+            .collect();
+        sections.push((
+            "contribution.share".into(),
+            "Channel contribution: share of attributed value (linear)".into(),
+            journeys.clone(),
+            Value::Null,
+        ));
+        sections.push((
+            "contribution.roas".into(),
+            format!(
+                "Return on ad spend and cost per acquisition, {previous} to {current} (linear)"
+            ),
+            with_costs,
+            Value::Null,
+        ));
+        sections.push((
+            "contribution.growth".into(),
+            format!("Revenue growth by order channel, {previous} to {current}"),
+            json!({"currency": currency, "channels": growth.iter().map(|(c, p, n)| json!({"channel": c, "previous": p.to_string(), "current": n.to_string()})).collect::<Vec<_>>()}),
+            Value::Null,
+        ));
         Ok(Self {
             name,
             journeys,
-            sections: sections
-                .into_iter()
-                .map(|(k, t, i, p)| (k.to_owned(), t, i, p))
-                .collect(),
+            sections,
         })
     }
 

@@ -20,6 +20,7 @@ pub mod attribution;
 pub mod basket;
 pub mod catalog;
 pub mod channel;
+pub mod contribution;
 pub mod conversion;
 pub mod dataset;
 pub mod decimal;
@@ -69,6 +70,9 @@ pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
         "pickup.attach_rate" => basket::evaluate_attach(input, &params),
         "money.allocate" => money::evaluate_allocate(input, &params),
         id if id.starts_with("attribution.") => attribution::evaluate(id, input, &params),
+        "contribution.share" => contribution::evaluate_share(input, &params),
+        "contribution.roas" => contribution::evaluate_roas(input, &params),
+        "contribution.growth" => contribution::evaluate_growth(input, &params),
         other => Err(KpiError::new(
             ErrorCode::UnknownKpi,
             Some("kpi".to_owned()),

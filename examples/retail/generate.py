@@ -136,7 +136,11 @@ def generate() -> dict[str, list[list[str]]]:
         conv, value, at = outcome.get(journey, [0, None, ""])
         long_rows.append([journey, timestamp, channel, conv, "" if value is None else f"{value:.2f}", at])
 
+    # Monthly marketing costs of the paid channels (fixed figures, for ROAS and CPA).
+    costs = [[channel, period, cost] for channel, by_period in COSTS.items() for period, cost in by_period.items()]
+
     return {
+        "costs.csv": [["channel", "period", "cost"]] + costs,
         "journeys.csv": [["journey_id", "timestamp", "channel", "conversions", "value", "conversion_timestamp"]] + long_rows,
         "channels.csv": [["channel", "group", "direct"]] + [[c, g, "true" if d else "false"] for c, g, d in CHANNELS],
         "touches.csv": [["journey_id", "customer_id", "timestamp", "channel"]] + touches,
@@ -147,9 +151,17 @@ def generate() -> dict[str, list[list[str]]]:
     }
 
 
+COSTS = {
+    "paid_search": {"2026-09": "4200.00", "2026-10": "4650.00"},
+    "social": {"2026-09": "1800.00", "2026-10": "2100.00"},
+    "email": {"2026-09": "350.00", "2026-10": "350.00"},
+    "app": {"2026-09": "900.00", "2026-10": "900.00"},
+}
+
 MANIFEST = {
     "name": "Maison Lumen (sample omnichannel retailer), September-October 2026",
     "currency": "EUR",
+    "periods": ["2026-09", "2026-10"],
     "funnel_steps": ["visit", "product_view", "add_to_cart", "checkout", "purchase"],
     "conversion_window_seconds": 604800,
     "lookback_seconds": 604800,

@@ -47,7 +47,7 @@ def test_report_prints_aligned_tables_with_totals() -> None:
                          capture_output=True, text=True, check=True, timeout=60).stdout
     assert "== Journey conversion by first-touch channel (conversion.rate v" in out
     assert "\n  total " in out
-    assert out.count("rows: read") == 9
+    assert out.count("rows: read") == 12
     assert "conversions_by_model:" in out and "shapley.rate" in out
 
 

@@ -69,6 +69,9 @@ __all__ = [
     "conversion_windowed",
     "evaluate",
     "attribute",
+    "contribution_growth",
+    "contribution_roas",
+    "contribution_share",
     "money_allocate",
     "pickup_attach_rate",
     "report",
@@ -277,6 +280,53 @@ ATTRIBUTION_MODELS = (
     "w_shaped", "markov", "shapley", "shapley.ordered", "shapley.rate",
 )
 """Short names of the attribution models (KPI ids without the ``attribution.`` prefix)."""
+
+
+def contribution_share(
+    journeys: Sequence[Mapping[str, Any]], *, channels: Sequence[Channel], currency: str,
+    model: Optional[str] = None, lookback_seconds: Optional[int] = None,
+) -> dict[str, Any]:
+    """Each channel's share of the attributed value under ``model`` (KPI ``contribution.share``;
+    linear by default). Shares sum exactly to 1.
+
+    >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
+    >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
+    ...       "conversions": 1, "value": "90.00"}]
+    >>> [c["share"] for c in contribution_share(j, channels=tax, currency="EUR", model="last_touch")["channels"]]
+    [Decimal('0.000000'), Decimal('1.000000')]
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "contribution.share", {"channels": channels, "currency": currency, "journeys": journeys},
+        _params(model=model, lookback_seconds=lookback_seconds),
+    )
+
+
+def contribution_roas(
+    journeys: Sequence[Mapping[str, Any]], costs: Sequence[Mapping[str, Any]], *, channels: Sequence[Channel],
+    currency: str, model: Optional[str] = None, lookback_seconds: Optional[int] = None,
+) -> dict[str, Any]:
+    """ROAS (attributed value / cost) and CPA (cost / attributed conversions) per channel and overall
+    (KPI ``contribution.roas``); ``costs`` is ``[{"channel", "cost"}]``."""
+    return evaluate(  # type: ignore[no-any-return]
+        "contribution.roas", {"channels": channels, "currency": currency, "journeys": journeys, "costs": costs},
+        _params(model=model, lookback_seconds=lookback_seconds),
+    )
+
+
+def contribution_growth(
+    channels: Sequence[Mapping[str, Any]], *, currency: str, minor_units: Optional[int] = None
+) -> dict[str, Any]:
+    """Each channel's part in the change of the total between two periods (KPI
+    ``contribution.growth``); ``channels`` is ``[{"channel", "previous", "current"}]``.
+
+    >>> g = contribution_growth([{"channel": "store", "previous": "1000", "current": "990"},
+    ...                          {"channel": "web", "previous": "200", "current": "220"}], currency="EUR")
+    >>> g["total"]["growth"], [c["contribution"] for c in g["channels"]]
+    (Decimal('0.008333'), [Decimal('-0.008333'), Decimal('0.016667')])
+    """
+    return evaluate(  # type: ignore[no-any-return]
+        "contribution.growth", {"currency": currency, "channels": channels}, _params(minor_units=minor_units)
+    )
 
 
 DEFAULT_COLUMNS = {
