@@ -40,30 +40,27 @@ fn attribute(
         .into_iter()
         .next()
         .ok_or_else(|| KpiError::overflow("an attribution result"))?;
-    let json = result.to_json();
-    let decimal = |v: Option<&Value>| {
-        v.and_then(Value::as_str)
-            .and_then(|s| s.parse::<Decimal>().ok())
-            .unwrap_or_default()
+    let decimal = |record: &Output, key: &str| match record.get(key) {
+        Some(Output::Decimal(d)) => *d,
+        _ => Decimal::ZERO,
     };
-    let lines = json
-        .get("channels")
-        .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .map(|r| Attributed {
-                    channel: r
-                        .get("channel")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    value: decimal(r.get("value")),
-                    conversions: decimal(r.get("conversions")),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let total = decimal(json.pointer("/totals/value"));
+    let lines = match result.get("channels") {
+        Some(Output::List(rows)) => rows
+            .iter()
+            .map(|r| Attributed {
+                channel: match r.get("channel") {
+                    Some(Output::Text(name)) => name.clone(),
+                    _ => String::new(),
+                },
+                value: decimal(r, "value"),
+                conversions: decimal(r, "conversions"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let total = result
+        .get("totals")
+        .map_or(Decimal::ZERO, |t| decimal(t, "value"));
     let rows = result.get("rows").cloned().unwrap_or(Output::Null);
     Ok((currency, lines, total, rows))
 }
