@@ -74,3 +74,12 @@ test("catalog({lang}) returns localized labels with fallback", () => {
   assert.equal(typeof omnikpi.catalog()[0].title, "object");
   assert.throws(() => omnikpi.catalog({ lang: "french" }), (e) => e.code === "invalid_parameter" && e.path === "lang");
 });
+
+test("the Node and browser entries export a function for every KPI", async () => {
+  const { KPI_FUNCTIONS } = await import("../pkg/api.mjs");
+  const web = await import("../pkg/web.mjs");
+  for (const name of [...Object.values(KPI_FUNCTIONS), "evaluate", "catalog", "attribute", "attributeColumns"]) {
+    assert.equal(typeof omnikpi[name], "function", `node.mjs lacks ${name}`);
+    assert.equal(typeof web[name], "function", `web.mjs lacks ${name}`);
+  }
+});
