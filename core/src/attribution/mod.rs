@@ -941,34 +941,28 @@ impl Comparison {
         journeys: usize,
     ) -> Self {
         let ids: Vec<&str> = specs.iter().map(|(id, _)| id.as_str()).collect();
-        let json: Vec<Value> = results.iter().map(Output::to_json).collect();
+        // The channel lines of one result (same channels, same order in every result).
+        let lines = |r: &Output| match r.get("channels") {
+            Some(Output::List(rows)) => rows.clone(),
+            _ => Vec::new(),
+        };
+        let first = results.first().map(lines).unwrap_or_default();
         let column = |field: &str| -> Output {
-            let channels = json
-                .first()
-                .and_then(|r| r.get("channels"))
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
             Output::List(
-                channels
+                first
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| {
+                    .map(|(i, line)| {
                         let mut row = vec![(
                             "channel".to_owned(),
-                            Output::from(
-                                c.get("channel").and_then(Value::as_str).unwrap_or_default(),
-                            ),
+                            line.get("channel").cloned().unwrap_or(Output::Null),
                         )];
-                        for (id, r) in ids.iter().zip(&json) {
-                            let cell = r
-                                .pointer(&format!("/channels/{i}/{field}"))
-                                .and_then(Value::as_str)
-                                .unwrap_or_default();
-                            row.push((
-                                id.trim_start_matches("attribution.").to_owned(),
-                                Output::from(cell),
-                            ));
+                        for (id, r) in ids.iter().zip(&results) {
+                            let cell = lines(r)
+                                .get(i)
+                                .and_then(|l| l.get(field).cloned())
+                                .unwrap_or(Output::Null);
+                            row.push((id.trim_start_matches("attribution.").to_owned(), cell));
                         }
                         Output::Record(row)
                     })
@@ -976,12 +970,12 @@ impl Comparison {
             )
         };
         let total = |field: &str| -> Output {
-            Output::from(
-                json.first()
-                    .and_then(|r| r.pointer(&format!("/totals/{field}")))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-            )
+            results
+                .first()
+                .and_then(|r| r.get("totals"))
+                .and_then(|t| t.get(field))
+                .cloned()
+                .unwrap_or(Output::Null)
         };
         let table = Output::record([
             ("currency", currency.into()),
