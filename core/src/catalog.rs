@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The raw text of every KPI definition, in catalogue order.
-const DEFINITIONS: [(&str, &str); 22] = [
+const DEFINITIONS: [(&str, &str); 24] = [
     (
         "conversion.rate",
         include_str!("../../spec/kpis/conversion.rate.json"),
@@ -95,6 +95,14 @@ const DEFINITIONS: [(&str, &str); 22] = [
     (
         "contribution.growth",
         include_str!("../../spec/kpis/contribution.growth.json"),
+    ),
+    (
+        "incentives.split",
+        include_str!("../../spec/kpis/incentives.split.json"),
+    ),
+    (
+        "incentives.check",
+        include_str!("../../spec/kpis/incentives.check.json"),
     ),
 ];
 

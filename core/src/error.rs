@@ -67,11 +67,23 @@ pub enum ErrorCode {
     LimitExceeded,
     /// A journey without conversion carries a conversion value.
     ValueWithoutConversion,
+    /// An incentive policy names a party it does not declare (or a sale resolves to one).
+    UnknownParty,
+    /// The shares of an incentive rule exceed 100% or do not add up to the declared total.
+    InvalidShares,
+    /// Two incentive rules of one group can match the same sale and no priority decides.
+    OverlappingRules,
+    /// An incentive policy is inconsistent (format, tiers, bonuses, limits, attribution shares).
+    InvalidPolicy,
+    /// A refund names a sale that is not in the input.
+    UnknownSale,
+    /// Refunds of a sale add up to more than the sale.
+    RefundExceedsSale,
 }
 
 impl ErrorCode {
     /// Every code, in the order of `spec/errors.json`.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::UnknownKpi,
         ErrorCode::InvalidJson,
         ErrorCode::MissingField,
@@ -99,6 +111,12 @@ impl ErrorCode {
         ErrorCode::EmptyJourney,
         ErrorCode::LimitExceeded,
         ErrorCode::ValueWithoutConversion,
+        ErrorCode::UnknownParty,
+        ErrorCode::InvalidShares,
+        ErrorCode::OverlappingRules,
+        ErrorCode::InvalidPolicy,
+        ErrorCode::UnknownSale,
+        ErrorCode::RefundExceedsSale,
     ];
 
     /// The code as written in `spec/errors.json` and in every binding.
@@ -131,6 +149,12 @@ impl ErrorCode {
             ErrorCode::EmptyJourney => "empty_journey",
             ErrorCode::LimitExceeded => "limit_exceeded",
             ErrorCode::ValueWithoutConversion => "value_without_conversion",
+            ErrorCode::UnknownParty => "unknown_party",
+            ErrorCode::InvalidShares => "invalid_shares",
+            ErrorCode::OverlappingRules => "overlapping_rules",
+            ErrorCode::InvalidPolicy => "invalid_policy",
+            ErrorCode::UnknownSale => "unknown_sale",
+            ErrorCode::RefundExceedsSale => "refund_exceeds_sale",
         }
     }
 
@@ -138,7 +162,8 @@ impl ErrorCode {
     ///
     /// Families: `catalog` (unknown KPI or parameter), `input` (shape and type of the data),
     /// `value` (a well-formed value the KPI refuses), `money` (currency and scale),
-    /// `arithmetic` (exact arithmetic limits), `dataset` (CSV tables).
+    /// `arithmetic` (exact arithmetic limits), `dataset` (CSV tables), `policy` (incentive
+    /// policies that cannot be applied).
     pub fn family(self) -> &'static str {
         match self {
             ErrorCode::UnknownKpi | ErrorCode::UnknownParameter | ErrorCode::InvalidParameter => {
@@ -161,12 +186,18 @@ impl ErrorCode {
             | ErrorCode::ConversionsExceedOpportunities
             | ErrorCode::UnknownChannel
             | ErrorCode::InvalidWeights
-            | ErrorCode::ValueOutOfRange => "value",
+            | ErrorCode::ValueOutOfRange
+            | ErrorCode::UnknownSale
+            | ErrorCode::RefundExceedsSale => "value",
             ErrorCode::InvalidMoneyScale
             | ErrorCode::UnknownCurrency
             | ErrorCode::CurrencyMismatch => "money",
             ErrorCode::ArithmeticOverflow | ErrorCode::LimitExceeded => "arithmetic",
             ErrorCode::InvalidDataset => "dataset",
+            ErrorCode::UnknownParty
+            | ErrorCode::InvalidShares
+            | ErrorCode::OverlappingRules
+            | ErrorCode::InvalidPolicy => "policy",
         }
     }
 }

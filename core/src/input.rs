@@ -37,6 +37,19 @@ impl<'a> Record<'a> {
         format!("{}.{key}", self.path)
     }
 
+    /// Whether `key` is present and not null.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.optional(key).is_some()
+    }
+
+    /// The raw value of `key` (null when absent) with its path.
+    pub(crate) fn field(&self, key: &str) -> (String, &'a Value) {
+        (
+            self.field_path(key),
+            self.map.get(key).unwrap_or(&Value::Null),
+        )
+    }
+
     fn optional(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }

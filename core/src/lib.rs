@@ -25,6 +25,7 @@ pub mod conversion;
 pub mod dataset;
 pub mod decimal;
 pub mod error;
+pub mod incentive;
 mod input;
 pub use input::parse_timestamp;
 pub mod money;
@@ -73,6 +74,8 @@ pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
         "contribution.share" => contribution::evaluate_share(input, &params),
         "contribution.roas" => contribution::evaluate_roas(input, &params),
         "contribution.growth" => contribution::evaluate_growth(input, &params),
+        "incentives.split" => incentive::evaluate_split(input),
+        "incentives.check" => incentive::evaluate_check(input),
         other => Err(KpiError::new(
             ErrorCode::UnknownKpi,
             Some("kpi".to_owned()),

@@ -22,6 +22,7 @@ from . import _omnikpi
 from .errors import (
     CatalogError,
     DatasetError,
+    PolicyError,
     ExactArithmeticError,
     InputError,
     InvalidValueError,
@@ -55,6 +56,7 @@ __version__: str = _omnikpi.__version__
 __all__ = [
     "CatalogError",
     "DatasetError",
+    "PolicyError",
     "ExactArithmeticError",
     "InputError",
     "InvalidValueError",

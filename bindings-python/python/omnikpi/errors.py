@@ -56,6 +56,10 @@ class DatasetError(OmniKpiError):
     """A dataset folder or CSV table that cannot be read."""
 
 
+class PolicyError(OmniKpiError):
+    """An incentive policy that cannot be applied: unknown parties, shares over 100%, overlapping rules."""
+
+
 _FAMILIES = {
     "catalog": CatalogError,
     "input": InputError,
@@ -63,6 +67,7 @@ _FAMILIES = {
     "money": MoneyError,
     "arithmetic": ExactArithmeticError,
     "dataset": DatasetError,
+    "policy": PolicyError,
 }
 
 
