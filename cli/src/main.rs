@@ -6,8 +6,11 @@
 //! omnikpi report <dir> [--json]
 //! omnikpi handbook --out DIR [--lang en|fr]
 //! omnikpi attribute --model linear,markov --channels channels.csv --currency EUR journeys.csv
+//! omnikpi incentives split --policy policy.json --sales sales.csv [--touches touches.csv] [--csv F] [--json F]
+//! omnikpi incentives check --policy policy.json --sales sales.csv --payouts claimed.csv
 //! ```
-//! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 1.
+//! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 2;
+//! `incentives check` exits 1 when it finds differences (like `diff`).
 
 mod handbook;
 mod table;
@@ -80,11 +83,60 @@ enum Command {
         #[arg(long, value_parser = ["en", "fr"])]
         lang: Option<String>,
     },
+    /// Incentive splits: compute the canonical payouts, or check payouts computed elsewhere.
+    Incentives {
+        #[command(subcommand)]
+        action: Incentives,
+    },
     /// Compute every KPI on a dataset folder and print a readable report.
     Report {
         /// Folder with dataset.json and the CSV tables (see examples/retail).
         dir: PathBuf,
         /// Print the report as JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The files every incentive command reads.
+#[derive(clap::Args)]
+struct IncentiveFiles {
+    /// The incentive policy (JSON, format omnikpi.incentive_policy/1).
+    #[arg(long)]
+    policy: PathBuf,
+    /// Sales and refunds: CSV (one column per field) or a JSON array.
+    #[arg(long)]
+    sales: PathBuf,
+    /// Customer touches for touch conditions and attribution shares: CSV or JSON
+    /// (customer_id, timestamp, channel; other columns are ignored).
+    #[arg(long)]
+    touches: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Incentives {
+    /// Compute the canonical payouts: per sale and party, then per period.
+    Split {
+        #[command(flatten)]
+        files: IncentiveFiles,
+        /// Write every payout line as CSV (sale_id,period,party,rule,kind,amount,explanation).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Write the whole result as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// What to print: a readable summary (table), the lines as CSV, or the result as JSON.
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        format: String,
+    },
+    /// Compare payouts computed elsewhere with the canonical ones; exit 1 on any difference.
+    Check {
+        #[command(flatten)]
+        files: IncentiveFiles,
+        /// The claimed payouts: CSV or JSON with sale_id, period, party, rule, amount.
+        #[arg(long)]
+        payouts: PathBuf,
+        /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -118,8 +170,142 @@ fn read_dataset(dir: &Path) -> Result<BTreeMap<String, String>, KpiError> {
         .collect()
 }
 
-fn run(cli: Cli) -> Result<String, KpiError> {
-    match cli.command {
+/// Records of a CSV or JSON file (by extension) for an incentive input; CSV errors name the row.
+fn records(path: &Path, keep: Option<&[&str]>) -> Result<Value, KpiError> {
+    let text = read_text(path)?;
+    let name = path.display().to_string();
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return omnikpi::parse_json(&text, &name);
+    }
+    Ok(Value::Array(omnikpi::incentive::records_from_csv(
+        &text, &name, keep,
+    )?))
+}
+
+/// `input.sales[3].amount` -> `sales.csv:row 5:amount` when the list came from a CSV file.
+fn csv_path(e: KpiError, lists: &[(&str, &Path)]) -> KpiError {
+    let Some(path) = e.path().map(str::to_owned) else {
+        return e;
+    };
+    for (list, file) in lists {
+        let is_csv = !file
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+        let Some(rest) = path.strip_prefix(&format!("input.{list}[")) else {
+            continue;
+        };
+        let Some((index, field)) = rest.split_once(']') else {
+            continue;
+        };
+        let Ok(i) = index.parse::<usize>() else {
+            continue;
+        };
+        if !is_csv {
+            break;
+        }
+        let place = format!(
+            "{}:row {}{}",
+            file.display(),
+            i + 2,
+            field.replacen('.', ":", 1)
+        );
+        let message = e.message().replace(&path, &place);
+        return KpiError::new(e.code(), Some(place), message);
+    }
+    e
+}
+
+fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Value, KpiError> {
+    let policy = omnikpi::parse_json(&read_text(&files.policy)?, "policy")?;
+    let mut input = serde_json::Map::new();
+    input.insert("policy".into(), policy);
+    input.insert("sales".into(), records(&files.sales, None)?);
+    if let Some(touches) = &files.touches {
+        input.insert(
+            "touches".into(),
+            records(touches, Some(&["customer_id", "timestamp", "channel"]))?,
+        );
+    }
+    if let Some(payouts) = payouts {
+        input.insert("payouts".into(), records(payouts, None)?);
+    }
+    Ok(Value::Object(input))
+}
+
+fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
+    match action {
+        Incentives::Split {
+            files,
+            csv,
+            json,
+            format,
+        } => {
+            let lists = [("sales", files.sales.as_path())];
+            let input = incentive_input(&files, None)?;
+            let split = omnikpi::incentive::split_input(&input).map_err(|e| csv_path(e, &lists))?;
+            let lines_csv = omnikpi::incentive::lines_to_csv(&split.lines)?;
+            if let Some(path) = &csv {
+                write_file(path, &lines_csv)?;
+            }
+            if let Some(path) = &json {
+                write_file(path, &pretty(&split.to_output().to_json()))?;
+            }
+            let text = match format.as_str() {
+                "csv" => lines_csv.trim_end().to_owned(),
+                "json" => pretty(&split.to_output().to_json()),
+                _ => table::render_result(&split.summary().to_json(), 0),
+            };
+            Ok((text, false))
+        }
+        Incentives::Check {
+            files,
+            payouts,
+            json,
+        } => {
+            let lists = [
+                ("sales", files.sales.as_path()),
+                ("payouts", payouts.as_path()),
+            ];
+            let input = incentive_input(&files, Some(&payouts))?;
+            let result = omnikpi::incentive::check_input(&input)
+                .map_err(|e| csv_path(e, &lists))?
+                .to_output()
+                .to_json();
+            let differences = result
+                .get("differences")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let text = if json {
+                pretty(&result)
+            } else {
+                let mut out = table::render_result(&result, 0);
+                out.push_str(&format!(
+                    "\n{}",
+                    if differences == 0 {
+                        "no difference: the payouts match the canonical split".to_owned()
+                    } else {
+                        format!("{differences} difference(s): the payouts do not match the canonical split")
+                    }
+                ));
+                out
+            };
+            Ok((text, differences > 0))
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(String, bool), KpiError> {
+    if let Command::Incentives { action } = cli.command {
+        return incentives(action);
+    }
+    run_command(cli.command).map(|text| (text, false))
+}
+
+fn run_command(command: Command) -> Result<String, KpiError> {
+    match command {
         Command::Catalog { json } => {
             if json {
                 return Ok(pretty(&omnikpi::catalog_json()));
@@ -270,6 +456,8 @@ fn run(cli: Cli) -> Result<String, KpiError> {
                 Ok(table::render_report(&report))
             }
         }
+        // `run` takes this one first, to keep the check's "differences found" flag.
+        Command::Incentives { action } => incentives(action).map(|(text, _)| text),
     }
 }
 
@@ -321,7 +509,7 @@ fn pretty(value: &Value) -> String {
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(text) => {
+        Ok((text, differences)) => {
             // A closed pipe (`omnikpi report ... | head`) ends the output quietly, without a panic.
             let mut out = std::io::stdout().lock();
             match writeln!(out, "{text}").and_then(|()| out.flush()) {
@@ -329,6 +517,7 @@ fn main() -> ExitCode {
                     eprintln!("omnikpi: cannot write the output: {e}");
                     ExitCode::FAILURE
                 }
+                _ if differences => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
             }
         }
@@ -337,7 +526,7 @@ fn main() -> ExitCode {
                 Some(path) => eprintln!("omnikpi: error [{}] at {path}: {}", e.code(), e.message()),
                 None => eprintln!("omnikpi: error [{}]: {}", e.code(), e.message()),
             }
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }

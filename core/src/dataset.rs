@@ -11,6 +11,8 @@
 //! - `web_events.csv`: `session_id,timestamp,event`
 //!
 //! - `costs.csv`: `channel,period,cost` (marketing costs, for ROAS and CPA)
+//! - `sales.csv` and `incentive_policy.json` (optional, together): the sales ledger and the
+//!   incentive policy; the report then shows the payouts (see [`crate::incentive`]).
 //!
 //! `dataset.json`: `{"name", "currency", "periods": [previous, current], "funnel_steps": [...],
 //! "conversion_window_seconds", "lookback_seconds", "store_pool": {"amount", "description"}}`.
@@ -21,8 +23,10 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The files a dataset folder must hold.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 9] = [
     "dataset.json",
+    "incentive_policy.json",
+    "sales.csv",
     "costs.csv",
     "channels.csv",
     "touches.csv",
@@ -110,6 +114,8 @@ pub struct Dataset {
     pub sections: Vec<(String, String, Value, Value)>,
     /// The attribution input (journeys from touches.csv and orders.csv), for the model comparison.
     pub journeys: Value,
+    /// The `incentives.split` input (policy, sales, touches), when the dataset has a policy.
+    pub incentives: Option<Value>,
 }
 
 fn get<'a>(tables: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
@@ -440,10 +446,30 @@ impl Dataset {
             json!({"currency": currency, "channels": growth.iter().map(|(c, p, n)| json!({"channel": c, "previous": p.to_string(), "current": n.to_string()})).collect::<Vec<_>>()}),
             Value::Null,
         ));
+        let incentives = match (tables.get("incentive_policy.json"), tables.get("sales.csv")) {
+            (Some(policy), Some(sales)) => {
+                let policy: Value = serde_json::from_str(policy).map_err(|e| {
+                    KpiError::new(
+                        ErrorCode::InvalidDataset,
+                        Some("incentive_policy.json".to_owned()),
+                        format!("`incentive_policy.json` is not valid JSON: {e}"),
+                    )
+                })?;
+                let sales = crate::incentive::records_from_csv(sales, "sales.csv", None)?;
+                let touches = crate::incentive::records_from_csv(
+                    get(tables, "touches.csv")?,
+                    "touches.csv",
+                    Some(&["customer_id", "timestamp", "channel"]),
+                )?;
+                Some(json!({"policy": policy, "sales": sales, "touches": touches}))
+            }
+            _ => None,
+        };
         Ok(Self {
             name,
             journeys,
             sections,
+            incentives,
         })
     }
 
@@ -474,10 +500,51 @@ impl Dataset {
             .collect::<Result<Vec<_>>>()?;
         let mut sections = sections;
         sections.push(self.attribution_comparison()?);
+        if let Some(section) = self.incentive_payouts()? {
+            sections.push(section);
+        }
         Ok(Output::record([
             ("dataset", self.name.as_str().into()),
             ("sections", Output::List(sections)),
         ]))
+    }
+
+    /// The incentive payouts of the sales ledger under the dataset's policy, summarized for
+    /// reading: payable per party and period (earned, accelerator, limit, bonus), totals per
+    /// party, the amount paid per rule, and the unpaid sales with their reason. The full
+    /// per-line split is `omnikpi incentives split`.
+    ///
+    /// # Errors
+    /// Any incentive error, with the section named; `None` without a policy.
+    pub fn incentive_payouts(&self) -> Result<Option<Output>> {
+        let Some(input) = &self.incentives else {
+            return Ok(None);
+        };
+        let named = |e: KpiError| {
+            KpiError::new(
+                e.code(),
+                e.path().map(str::to_owned),
+                format!("incentives.split: {}", e.message()),
+            )
+        };
+        let record = crate::input::Record::new(input, "input", &["policy", "sales", "touches"])
+            .map_err(named)?;
+        let (policy, sales, touches) = crate::incentive::read_input(&record).map_err(named)?;
+        let split = crate::incentive::split(&policy, &sales, &touches).map_err(named)?;
+        let version = crate::definition("incentives.split")?.version.clone();
+        Ok(Some(Output::record([
+            ("kpi", "incentives.split".into()),
+            ("version", version.into()),
+            (
+                "title",
+                format!(
+                    "Incentive payouts under policy {} v{} (per line: omnikpi incentives split)",
+                    policy.id, policy.version
+                )
+                .into(),
+            ),
+            ("result", split.summary()),
+        ])))
     }
 
     /// Every attribution model (default parameters) on the dataset's journeys, in one pass:

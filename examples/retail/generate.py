@@ -8,7 +8,10 @@ centre, over two months (September and October 2026):
   (home delivery, or a store for click-and-collect and store sales);
 - research online, purchase offline (ROPO) journeys: online touches, then a store purchase;
 - click-and-collect pickups, where about 60% of customers buy something extra;
-- web sessions for the checkout funnel.
+- web sessions for the checkout funnel;
+- the sales ledger finance pays incentives from (`sales.csv`: the orders with their product
+  category, delivery zone and extra purchase at pickup, plus refunds) and the incentive policy
+  (`incentive_policy.json`).
 
 Run: python3 examples/retail/generate.py   (rewrites the CSV files next to this script)
 """
@@ -139,7 +142,10 @@ def generate() -> dict[str, list[list[str]]]:
     # Monthly marketing costs of the paid channels (fixed figures, for ROAS and CPA).
     costs = [[channel, period, cost] for channel, by_period in COSTS.items() for period, cost in by_period.items()]
 
+    sales = sales_ledger(orders, pickups)
+
     return {
+        "sales.csv": sales,
         "costs.csv": [["channel", "period", "cost"]] + costs,
         "journeys.csv": [["journey_id", "timestamp", "channel", "conversions", "value", "conversion_timestamp"]] + long_rows,
         "channels.csv": [["channel", "group", "direct"]] + [[c, g, "true" if d else "false"] for c, g, d in CHANNELS],
@@ -149,6 +155,34 @@ def generate() -> dict[str, list[list[str]]]:
         "pickups.csv": [["pickup_id", "store", "timestamp", "extra_amount"]] + pickups,
         "web_events.csv": [["session_id", "timestamp", "event"]] + web_events,
     }
+
+
+CATEGORIES = ["furniture", "lighting", "textiles", "tableware"]
+# Delivery zones (French departments); the franchisees own four of them.
+ZONES = ["59", "62", "33", "40", "75", "69", "13"]
+
+
+def sales_ledger(orders: list[list[str]], pickups: list[list[str]]) -> list[list[str]]:
+    """The orders as finance's sales ledger, plus refunds. A separate random stream, so the
+    other files stay byte-identical whether or not this one is generated."""
+    rng = random.Random(SEED + 1)
+    extra = {p[0]: p[3] for p in pickups}
+    rows = [["sale_id", "customer_id", "timestamp", "period", "origin_channel", "fulfilment_channel",
+             "click_and_collect", "category", "zone", "amount", "extra_amount", "refund_of"]]
+    refunds = []
+    for order_id, customer, _journey, ts, period, origin, fulfilment, cc, value, _cur in orders:
+        zone = rng.choice(ZONES) if fulfilment == "delivery" else ""
+        rows.append([order_id, customer, ts, period, origin, fulfilment, cc, rng.choice(CATEGORIES), zone,
+                     value, extra.get(order_id, "0.00"), ""])
+        if rng.random() < 0.04:
+            when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) + timedelta(days=rng.randint(2, 20))
+            if when.month > 10:
+                continue
+            # half full refunds, half partial (a returned item)
+            part = value if rng.random() < 0.5 else f"{(Decimal(value) * Decimal(rng.randint(20, 70)) / 100).quantize(Decimal('0.01'))}"
+            refunds.append([f"R{len(refunds) + 1:04d}", customer, iso(when), "2026-09" if when.month == 9 else "2026-10",
+                            "", "", "", "", "", part, "", order_id])
+    return rows + refunds
 
 
 COSTS = {
@@ -172,11 +206,76 @@ MANIFEST = {
 }
 
 
+ONLINE = ["web", "app", "email", "social", "paid_search"]
+POLICY = {
+    "format": "omnikpi.incentive_policy/1",
+    "id": "maison-lumen-omnichannel",
+    "version": "2026.09",
+    "description": "Omnichannel incentives: stores are paid on what they sell, fulfil and help sell online, "
+                   "the web shop on the store sales it prepares, franchisees on deliveries in their zone, "
+                   "and the store teams share a bonus on the growth of total sales, not of one channel.",
+    "currency": "EUR",
+    "rounding": "half_even",
+    "parties": (
+        [{"id": c, "kind": "channel"} for c in ["web", "app", "call_centre", "email", "social", "paid_search"]]
+        + [{"id": s, "kind": "store"} for s in STORES]
+        + [{"id": "franchise_nord", "kind": "franchisee", "name": "Lumen Nord SARL", "zones": ["59", "62"]},
+           {"id": "franchise_sud_ouest", "kind": "franchisee", "name": "Lumen Sud-Ouest SAS", "zones": ["33", "40"]}]
+    ),
+    "rules": [
+        {"id": "store_sale", "group": "order", "priority": 1,
+         "description": "store sale: the store earns 3%",
+         "when": {"origin_channel": ["store"], "fulfilment_kind": ["store"]},
+         "shares": [{"party_from": "fulfilment_channel", "percent": "3"}]},
+        {"id": "ropo", "group": "order", "priority": 2,
+         "description": "store sale after an online touch within 7 days: the web shop is credited 0.5% of the store's 3%",
+         "when": {"origin_channel": ["store"], "fulfilment_kind": ["store"],
+                  "online_touch": {"within_days": 7, "channels": ONLINE}},
+         "shares": [{"party_from": "fulfilment_channel", "percent": "2.5"}, {"party": "web", "percent": "0.5"}]},
+        {"id": "click_and_collect", "group": "order", "priority": 3,
+         "description": "online order picked up in store: the ordering site earns 2%, the store 1.5% for the pickup",
+         "when": {"click_and_collect": True},
+         "shares": [{"party_from": "origin_channel", "percent": "2"}, {"party_from": "fulfilment_channel", "percent": "1.5"}]},
+        {"id": "home_delivery", "group": "order", "priority": 0,
+         "description": "delivered order: 4% to the ordering channel, 1% to marketing by linear attribution over 30 days",
+         "when": {"fulfilment_channel": ["delivery"], "click_and_collect": False},
+         "shares": [{"party_from": "origin_channel", "percent": "4"},
+                    {"attribution": {"model": "linear", "lookback_days": 30,
+                                     "channels": ["email", "social", "paid_search"], "fallback": "web"},
+                     "percent": "1"}]},
+        {"id": "pickup_extra", "group": "pickup", "base": "extra_amount",
+         "description": "extra purchase at a click-and-collect pickup: 5% to the store",
+         "when": {"click_and_collect": True},
+         "shares": [{"party_from": "fulfilment_channel", "percent": "5"}]},
+        {"id": "franchise_zone", "group": "franchise",
+         "description": "online order delivered in a franchise zone: 3% to the franchisee",
+         "when": {"fulfilment_channel": ["delivery"], "zone": ["59", "62", "33", "40"]},
+         "shares": [{"party_from": "zone", "percent": "3"}]},
+    ],
+    "tiers": [
+        {"id": "store_accelerator", "description": "store earnings above 150.00 a month count 1.25 times",
+         "parties": STORES, "mode": "step",
+         "bands": [{"from": "0", "multiplier": "1"}, {"from": "150.00", "multiplier": "1.25"}]},
+    ],
+    "limits": [
+        {"party": "web", "cap": "400.00"},
+        {"party": "call_centre", "floor": "150.00"},
+    ],
+    "bonuses": [
+        {"id": "omnichannel_growth", "basis": "total_growth", "percent": "2",
+         "description": "2% of the growth of total net sales, shared equally by the store teams",
+         "parties": STORES},
+    ],
+    "clawback": {"window_days": 60},
+}
+
+
 def main() -> None:
     for name, rows in generate().items():
         with open(HERE / name, "w", newline="", encoding="utf-8") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
     (HERE / "dataset.json").write_text(json.dumps(MANIFEST, indent=2) + "\n", encoding="utf-8")
+    (HERE / "incentive_policy.json").write_text(json.dumps(POLICY, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -263,9 +263,17 @@ impl Check {
     }
 }
 
-pub(crate) fn evaluate_check(input: &Value) -> Result<Output> {
+/// The check of an `incentives.check` input (`{"policy", "sales", "touches", "payouts"}`).
+///
+/// # Errors
+/// As [`crate::evaluate`] on `incentives.check`.
+pub fn check_input(input: &Value) -> Result<Check> {
     let record = Record::new(input, "input", &["policy", "sales", "touches", "payouts"])?;
     let (policy, sales, touches) = read_input(&record)?;
     let claimed = read_claimed(&record, &policy.currency)?;
-    Ok(check(split(&policy, &sales, &touches)?, &claimed)?.to_output())
+    check(split(&policy, &sales, &touches)?, &claimed)
+}
+
+pub(crate) fn evaluate_check(input: &Value) -> Result<Output> {
+    Ok(check_input(input)?.to_output())
 }

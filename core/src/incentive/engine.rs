@@ -329,6 +329,7 @@ impl<'a> Engine<'a> {
             && w.click_and_collect
                 .is_none_or(|flag| flag == sale.click_and_collect)
             && in_list(&w.category, &sale.category)
+            && in_list(&w.zone, &sale.zone)
             && w.amount_min.is_none_or(|min| sale.amount >= min)
             && w.amount_max.is_none_or(|max| sale.amount < max)
             && w.online_touch.as_ref().is_none_or(|t| {
@@ -434,7 +435,8 @@ impl<'a> Engine<'a> {
         let pool_percent: Decimal = percents.iter().map(|(_, p)| *p).sum();
         let mut parts: BTreeMap<usize, (Decimal, String)> = BTreeMap::new();
         if !percents.is_empty() {
-            let exact = percent_of(base, pool_percent)?;
+            let exact = percent_of(base, pool_percent)?.normalize();
+            let pool_percent = pool_percent.normalize();
             let pool = self.round(exact);
             let weights: Vec<Decimal> = percents.iter().map(|(_, p)| *p).collect();
             let split = allocate(pool, self.minor, &weights, "shares")?;
@@ -1168,6 +1170,100 @@ impl Split {
     }
 }
 
+impl Split {
+    /// A summary for reports: `payouts` per period and party (earned, accelerator, limit,
+    /// bonus, payable), `by_party` (payable over all periods, with the total), `by_rule` (lines
+    /// and amount per rule and kind), `unpaid` and `rows`.
+    pub fn summary(&self) -> Output {
+        let money = |d: Decimal| Output::Decimal(self.money(d));
+        let payouts = self
+            .periods
+            .iter()
+            .flat_map(|p| {
+                p.parties.iter().map(move |q| {
+                    Output::record([
+                        ("period", p.period.as_str().into()),
+                        ("party", q.party.as_str().into()),
+                        ("earned", money(q.earned)),
+                        ("accelerator", money(q.accelerator)),
+                        ("limit", money(q.limit)),
+                        ("bonus", money(q.bonus)),
+                        ("payable", money(q.payable)),
+                    ])
+                })
+            })
+            .collect();
+        let mut by_party: Vec<(String, Decimal)> = Vec::new();
+        for q in self.periods.iter().flat_map(|p| &p.parties) {
+            match by_party.iter_mut().find(|(party, _)| *party == q.party) {
+                Some(slot) => slot.1 += q.payable,
+                None => by_party.push((q.party.clone(), q.payable)),
+            }
+        }
+        let mut by_rule: Vec<(String, LineKind, u64, Decimal)> = Vec::new();
+        for l in &self.lines {
+            match by_rule
+                .iter_mut()
+                .find(|(r, k, _, _)| *r == l.rule && *k == l.kind)
+            {
+                Some(slot) => {
+                    slot.2 += 1;
+                    slot.3 += l.amount;
+                }
+                None => by_rule.push((l.rule.clone(), l.kind, 1, l.amount)),
+            }
+        }
+        let total: Decimal = by_party.iter().map(|(_, p)| *p).sum();
+        Output::record([
+            ("currency", self.currency.as_str().into()),
+            ("payouts", Output::List(payouts)),
+            (
+                "by_party",
+                Output::List(
+                    by_party
+                        .into_iter()
+                        .map(|(party, payable)| {
+                            Output::record([("party", party.into()), ("payable", money(payable))])
+                        })
+                        .collect(),
+                ),
+            ),
+            ("overall", Output::record([("payable", money(total))])),
+            (
+                "by_rule",
+                Output::List(
+                    by_rule
+                        .into_iter()
+                        .map(|(rule, kind, n, amount)| {
+                            Output::record([
+                                ("rule", rule.into()),
+                                ("kind", kind.name().into()),
+                                ("lines", n.into()),
+                                ("amount", money(amount)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+            (
+                "unpaid",
+                Output::List(
+                    self.unpaid
+                        .iter()
+                        .map(|(id, why)| {
+                            Output::record([
+                                ("sale_id", id.as_str().into()),
+                                ("reason", (*why).into()),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+            ("rows", self.rows.into()),
+        ])
+    }
+}
+
 /// Reads a policy, sales and touches from a KPI input record.
 pub(crate) fn read_input(record: &Record) -> Result<(Policy, Vec<Sale>, Vec<CustomerTouch>)> {
     let (ppath, pv) = record.field("policy");
@@ -1180,8 +1276,17 @@ pub(crate) fn read_input(record: &Record) -> Result<(Policy, Vec<Sale>, Vec<Cust
     Ok((policy, sales, touches))
 }
 
-pub(crate) fn evaluate_split(input: &Value) -> Result<Output> {
+/// The split of an `incentives.split` input (`{"policy", "sales", "touches"}`), typed, for
+/// callers that want the lines and totals rather than the JSON-shaped result.
+///
+/// # Errors
+/// As [`crate::evaluate`] on `incentives.split`.
+pub fn split_input(input: &Value) -> Result<Split> {
     let record = Record::new(input, "input", &["policy", "sales", "touches"])?;
     let (policy, sales, touches) = read_input(&record)?;
-    Ok(split(&policy, &sales, &touches)?.to_output())
+    split(&policy, &sales, &touches)
+}
+
+pub(crate) fn evaluate_split(input: &Value) -> Result<Output> {
+    Ok(split_input(input)?.to_output())
 }

@@ -20,9 +20,11 @@ mod engine;
 mod policy;
 
 pub(crate) use check::evaluate_check;
-pub use check::{check, Check, Claimed, Difference};
-pub(crate) use engine::evaluate_split;
-pub use engine::{split, CustomerTouch, Line, LineKind, PartyPeriod, PeriodTotals, Sale, Split};
+pub use check::{check, check_input, Check, Claimed, Difference};
+pub(crate) use engine::{evaluate_split, read_input};
+pub use engine::{
+    split, split_input, CustomerTouch, Line, LineKind, PartyPeriod, PeriodTotals, Sale, Split,
+};
 pub use policy::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
     Rounding, Rule, SaleField, Share, ShareAmount, Tier, TierMode, FORMAT, SHARE_MODELS,

@@ -188,6 +188,8 @@ pub struct Conditions {
     pub online_touch: Option<OnlineTouch>,
     /// Product category in this list.
     pub category: Option<Vec<String>>,
+    /// Delivery zone in this list.
+    pub zone: Option<Vec<String>>,
     /// Amount at least this (inclusive).
     pub amount_min: Option<Decimal>,
     /// Amount below this (exclusive).
@@ -521,6 +523,7 @@ fn read_conditions(v: &Value, path: &str, currency: &Currency) -> Result<Conditi
             "click_and_collect",
             "online_touch",
             "category",
+            "zone",
             "amount",
         ],
     )?;
@@ -573,6 +576,7 @@ fn read_conditions(v: &Value, path: &str, currency: &Currency) -> Result<Conditi
         click_and_collect: r.opt_bool("click_and_collect")?,
         online_touch,
         category: text_list(&r, "category")?,
+        zone: text_list(&r, "zone")?,
         amount_min,
         amount_max,
     })
@@ -873,6 +877,7 @@ fn may_overlap(a: &Conditions, b: &Conditions, parties: &[Party]) -> bool {
     sets_meet(&origin(a), &origin(b))
         && sets_meet(&fulfil(a), &fulfil(b))
         && sets_meet(&list(&a.category), &list(&b.category))
+        && sets_meet(&list(&a.zone), &list(&b.zone))
         && flags_meet
         && amounts_meet
 }
