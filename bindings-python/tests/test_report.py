@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import subprocess
 
 import omnikpi
@@ -19,9 +20,14 @@ def test_report_matches_the_cli() -> None:
                          check=True, capture_output=True, text=True).stdout
     assert py == json.loads(out)
     kpis = [s["kpi"] for s in py["sections"]]
-    # every KPI but the attribution models, then one section comparing all models
-    expected = [d["id"] for d in omnikpi.catalog() if not d["id"].startswith("attribution.")]
-    assert kpis == expected + ["attribution"]
+    # every KPI but the attribution models and the incentive KPIs, then one section comparing
+    # all models, then the payouts under the example policy (nothing is claimed, so no check)
+    expected = [d["id"] for d in omnikpi.catalog() if not d["id"].startswith(("attribution.", "incentives."))]
+    assert kpis == expected + ["attribution", "incentives.split"]
+    payouts = py["sections"][-1]["result"]
+    # the report's totals are the split's: every period's payable adds up to the overall total
+    assert sum(Decimal(p["payable"]) for p in payouts["payouts"]) == Decimal(payouts["overall"]["payable"])
+    assert payouts["rows"]["read"] == payouts["rows"]["used"] + payouts["rows"]["rejected"]
 
 
 def test_report_on_a_missing_folder_is_a_dataset_error(tmp_path: object) -> None:

@@ -90,6 +90,10 @@ def _typed(kpi: str, i: dict[str, Any], p: dict[str, Any]) -> Any:
         return omnikpi.contribution_roas(i["journeys"], i["costs"], channels=i["channels"], currency=i["currency"], **p)
     if kpi == "contribution.growth":
         return omnikpi.contribution_growth(i["channels"], currency=i["currency"], **p)
+    if kpi == "incentives.split":
+        return omnikpi.split_incentives(i["policy"], i["sales"], **({"touches": i["touches"]} if "touches" in i else {}))
+    if kpi == "incentives.check":
+        return omnikpi.check_payouts(i["policy"], i["sales"], i["payouts"], **({"touches": i["touches"]} if "touches" in i else {}))
     if kpi.startswith("attribution."):
         return omnikpi.attribute(kpi.removeprefix("attribution."), i["journeys"], channels=i["channels"], currency=i["currency"], **p)
     raise AssertionError(f"no typed function for {kpi}")
@@ -106,9 +110,12 @@ def _fits_typed(kpi: str, case: dict[str, Any]) -> bool:
         "contribution.share": {"channels", "currency", "journeys"},
         "contribution.roas": {"channels", "currency", "journeys", "costs"},
         "contribution.growth": {"currency", "channels"},
+        "incentives.split": {"policy", "sales"},
+        "incentives.check": {"policy", "sales", "payouts"},
     }.get(kpi, {"channels", "currency", "journeys"} if kpi.startswith("attribution.") else None)
     i, p = case["input"], case.get("params") or {}
-    return expected_keys is not None and isinstance(i, dict) and set(i) == expected_keys and "window" not in p
+    optional = {"touches"} if kpi.startswith("incentives.") else set()
+    return expected_keys is not None and isinstance(i, dict) and set(i) - optional == expected_keys and "window" not in p
 
 
 TYPED = [c for c in CASES if _fits_typed(c[1], c[2])]

@@ -72,6 +72,8 @@ __all__ = [
     "evaluate",
     "attribute",
     "contribution_growth",
+    "split_incentives",
+    "check_payouts",
     "contribution_roas",
     "contribution_share",
     "money_allocate",
@@ -329,6 +331,88 @@ def contribution_growth(
     return evaluate(  # type: ignore[no-any-return]
         "contribution.growth", {"currency": currency, "channels": channels}, _params(minor_units=minor_units)
     )
+
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _policy(policy: Union[Mapping[str, Any], PathLike]) -> Any:
+    """A policy given as a dict, or as the path of its JSON file."""
+    if isinstance(policy, (str, os.PathLike)):
+        import json
+
+        with open(policy, encoding="utf-8") as fh:
+            return json.load(fh)
+    return policy
+
+
+def _records(rows: Any, name: str) -> Any:
+    """A list of dicts, or the rows of an Arrow-speaking table (pandas, polars, pyarrow, DuckDB)
+    read in Rust without a Python loop; decimal128 columns stay exact."""
+    if hasattr(rows, "__arrow_c_stream__"):
+        return _omnikpi.records_from_table(rows, name)
+    return rows
+
+
+def _incentive_input(policy: Any, sales: Any, touches: Any) -> dict[str, Any]:
+    data = {"policy": _policy(policy), "sales": _records(sales, "sales")}
+    if touches is not None:
+        data["touches"] = _records(touches, "touches")
+    return data
+
+
+def split_incentives(
+    policy: Union[Mapping[str, Any], PathLike],
+    sales: Any,
+    *,
+    touches: Any = None,
+) -> dict[str, Any]:
+    """The canonical incentive payouts of ``sales`` under ``policy`` (KPI ``incentives.split``).
+
+    ``policy`` is a dict or the path of a policy JSON file (format ``omnikpi.incentive_policy/1``);
+    ``sales`` and ``touches`` are lists of dicts or DataFrames (pandas, polars, pyarrow, DuckDB).
+    Returns ``lines`` (per sale and party: amount, rule, explanation), ``periods`` (earned,
+    accelerator, limit, bonus, payable per party), ``parties``, ``total``, ``unpaid``, ``rows``.
+
+    >>> policy = {"format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
+    ...           "parties": [{"id": "web", "kind": "channel"}, {"id": "lille", "kind": "store"}],
+    ...           "rules": [{"id": "cc", "when": {"click_and_collect": True},
+    ...                      "shares": [{"party": "web", "percent": "5"},
+    ...                                 {"party_from": "fulfilment_channel", "percent": "3"}]}]}
+    >>> sales = [{"sale_id": "o1", "timestamp": 0, "period": "2026-10", "origin_channel": "web",
+    ...           "fulfilment_channel": "lille", "click_and_collect": True, "amount": "89.19"}]
+    >>> [(l["party"], l["amount"]) for l in split_incentives(policy, sales)["lines"]]
+    [('web', Decimal('4.46')), ('lille', Decimal('2.68'))]
+    """
+    return evaluate("incentives.split", _incentive_input(policy, sales, touches))  # type: ignore[no-any-return]
+
+
+def check_payouts(
+    policy: Union[Mapping[str, Any], PathLike],
+    sales: Any,
+    payouts: Any,
+    *,
+    touches: Any = None,
+) -> dict[str, Any]:
+    """Compare ``payouts`` computed elsewhere with the canonical split (KPI ``incentives.check``).
+
+    ``payouts`` rows name ``sale_id`` (or ``period`` and ``rule`` for a period adjustment),
+    ``party`` and ``amount``; a split's own ``lines`` read back match exactly. Returns
+    ``differences`` (sale_id, period, party, rule, claimed, canonical, difference), ``compared``,
+    ``matching`` and both totals.
+
+    >>> policy = {"format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
+    ...           "parties": [{"id": "web", "kind": "channel"}],
+    ...           "rules": [{"id": "web_sales", "shares": [{"party": "web", "percent": "5"}]}]}
+    >>> sales = [{"sale_id": "o1", "timestamp": 0, "period": "2026-10", "origin_channel": "web",
+    ...           "fulfilment_channel": "delivery", "amount": "10.00"}]
+    >>> check = check_payouts(policy, sales, [{"sale_id": "o1", "party": "web", "amount": "0.60"}])
+    >>> [(d["claimed"], d["canonical"]) for d in check["differences"]]
+    [(Decimal('0.60'), Decimal('0.50'))]
+    """
+    data = _incentive_input(policy, sales, touches)
+    data["payouts"] = _records(payouts, "payouts")
+    return evaluate("incentives.check", data)  # type: ignore[no-any-return]
 
 
 DEFAULT_COLUMNS = {

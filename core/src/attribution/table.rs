@@ -297,3 +297,68 @@ pub fn add_batch(
     }
     Ok(())
 }
+
+/// The rows of a record batch as JSON records (the list inputs of the incentive KPIs and any
+/// other record-shaped input): text as strings (an empty string is no value), booleans,
+/// integers, decimal128 as exact decimal strings, timestamps and dates as Unix seconds; a null
+/// leaves the field out. Floating-point columns are refused (money must stay exact). Errors
+/// name the column as `{path}.column`.
+///
+/// # Errors
+/// `wrong_type` for a float or an unsupported column type, naming the column.
+pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>, KpiError> {
+    use serde_json::{Map, Value};
+    let mut rows: Vec<Map<String, Value>> = vec![Map::new(); batch.num_rows()];
+    for (field, array) in batch.schema_ref().fields().iter().zip(batch.columns()) {
+        let name = field.name();
+        let column_path = format!("{path}.{name}");
+        let t = array.data_type().clone();
+        let values: Vec<Option<Value>> = match t {
+            DataType::Boolean => array
+                .as_boolean()
+                .iter()
+                .map(|v| v.map(Value::Bool))
+                .collect(),
+            ref i if is_integer(i) => {
+                let s = cast(array, &DataType::Int64, &column_path)?;
+                s.as_primitive::<Int64Type>()
+                    .iter()
+                    .map(|v| v.map(Value::from))
+                    .collect()
+            }
+            DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
+                seconds(array, &column_path)?
+                    .into_iter()
+                    .map(|v| v.map(Value::from))
+                    .collect()
+            }
+            DataType::Decimal128(_, _) => decimals(array, &column_path)?
+                .into_iter()
+                .map(|v| v.map(|d| Value::String(d.to_string())))
+                .collect(),
+            ref s if is_text(s) => text(array, &column_path)?
+                .as_string::<i32>()
+                .iter()
+                .map(|v| {
+                    v.filter(|v| !v.is_empty())
+                        .map(|v| Value::String(v.to_owned()))
+                })
+                .collect(),
+            DataType::Null => vec![None; batch.num_rows()],
+            other => return Err(error(
+                ErrorCode::WrongType,
+                &format!("{path}.{name}"),
+                format!(
+                    "is a {other} column; use text, integers, booleans, timestamps or decimal128 \
+                         (floats lose money's exactness)"
+                ),
+            )),
+        };
+        for (row, value) in rows.iter_mut().zip(values) {
+            if let Some(v) = value {
+                row.insert(name.clone(), v);
+            }
+        }
+    }
+    Ok(rows.into_iter().map(Value::Object).collect())
+}
