@@ -9,18 +9,18 @@ root="$(cd "$here/.." && pwd)"
 cd "$root"
 target=wasm32-unknown-unknown
 if rustup target list --installed 2>/dev/null | grep -qx "$target"; then
-  cargo build --release -p omnikpi-wasm --target "$target"
+  cargo build --release -p omnikpi-wasm --target "$target" --config "profile.release.opt-level=\"s\""
 else
   RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo build --release -p omnikpi-wasm \
-    --target "$target" -Zbuild-std=std,panic_abort \
+    --target "$target" -Zbuild-std=std,panic_abort --config "profile.release.opt-level=\"s\"" \
     --config "target.$target.linker=\"/usr/lib/llvm-19/bin/wasm-ld\""
 fi
 wasm="$root/target/$target/release/omnikpi_wasm.wasm"
 pkg="$here/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg"
-wasm-bindgen --target nodejs --out-dir "$pkg/node" "$wasm"
-wasm-bindgen --target web --out-dir "$pkg/web" "$wasm"
+wasm-bindgen --remove-name-section --remove-producers-section --target nodejs --out-dir "$pkg/node" "$wasm"
+wasm-bindgen --remove-name-section --remove-producers-section --target web --out-dir "$pkg/web" "$wasm"
 # The nodejs glue is CommonJS: mark its folder so Node does not read it as ESM.
 echo '{"type": "commonjs"}' > "$pkg/node/package.json"
 cp "$here"/js/*.mjs "$here"/js/*.d.ts "$here/package.json" "$pkg/"

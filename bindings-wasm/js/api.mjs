@@ -68,6 +68,8 @@ export const KPI_FUNCTIONS = {
   "contribution.share": "contributionShare",
   "contribution.roas": "contributionRoas",
   "contribution.growth": "contributionGrowth",
+  "incentives.split": "splitIncentives",
+  "incentives.check": "checkPayouts",
 };
 
 /** Builds the API over a loaded wasm module (`raw`). */

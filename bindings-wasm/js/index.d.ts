@@ -210,3 +210,84 @@ export interface GrowthResult {
 export declare function contributionShare(input: AttributionInput, params?: ContributionParams): ContributionShareResult;
 export declare function contributionRoas(input: AttributionInput & { costs: { channel: string; cost: DecimalString }[] }, params?: ContributionParams): RoasResult;
 export declare function contributionGrowth(input: GrowthInput, params?: MoneyParams): GrowthResult;
+
+// ----------------------------------------------------------------------------- incentives
+
+/** An incentive policy, format "omnikpi.incentive_policy/1" (spec/schema/incentive_policy.schema.json). */
+export interface IncentivePolicy {
+  format: "omnikpi.incentive_policy/1";
+  id: string;
+  version: string;
+  description?: string;
+  currency: string;
+  rounding?: "half_even" | "half_away_from_zero" | "toward_zero";
+  parties: { id: string; kind: "channel" | "store" | "franchisee" | "staff" | "team"; name?: string; zones?: string[] }[];
+  rules: IncentiveRule[];
+  tiers?: { id: string; description?: string; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] }[];
+  bonuses?: { id: string; description?: string; basis: "total_growth"; percent: DecimalString; parties: string[]; weights?: DecimalString[] }[];
+  limits?: { party: string; cap?: DecimalString; floor?: DecimalString }[];
+  clawback?: { window_days?: number };
+}
+export interface IncentiveRule {
+  id: string;
+  description?: string;
+  group?: string;
+  priority?: number;
+  base?: "amount" | "extra_amount";
+  total_percent?: DecimalString;
+  when?: {
+    origin_channel?: string[]; origin_kind?: string[]; fulfilment_channel?: string[]; fulfilment_kind?: string[];
+    click_and_collect?: boolean; category?: string[]; zone?: string[];
+    online_touch?: { within_days: number; channels: string[] };
+    amount?: { min?: DecimalString; max?: DecimalString };
+  };
+  shares: IncentiveShare[];
+}
+export type IncentiveShare = (
+  | { party: string }
+  | { party_from: "origin_channel" | "fulfilment_channel" | "zone" | "staff" }
+  | { attribution: { model: "first_touch" | "last_touch" | "linear" | "time_decay" | "position_based"; params?: AttributionParams; lookback_days: number; channels?: string[]; fallback: string } }
+) & ({ percent: DecimalString } | { fixed: DecimalString });
+export interface Sale {
+  sale_id: string; timestamp: Timestamp; period: string; customer_id?: string;
+  origin_channel?: string; fulfilment_channel?: string; click_and_collect?: boolean;
+  category?: string; zone?: string; staff?: string; amount: DecimalString; extra_amount?: DecimalString;
+  currency?: string; refund_of?: string;
+}
+export interface CustomerTouch { customer_id: string; timestamp: Timestamp; channel: string }
+export interface IncentiveInput { policy: IncentivePolicy; sales: Sale[]; touches?: CustomerTouch[] }
+export type LineKind = "sale" | "clawback" | "accelerator" | "cap" | "floor" | "bonus";
+export interface PayoutLine {
+  sale_id: string | null; period: string; party: string; rule: string; kind: LineKind; amount: DecimalString; explanation: string;
+}
+export interface PartyPeriod {
+  party: string; earned: DecimalString; accelerator: DecimalString; limit: DecimalString; bonus: DecimalString; payable: DecimalString;
+}
+export interface IncentiveSplit {
+  policy: { id: string; version: string };
+  currency: string;
+  lines: PayoutLine[];
+  unpaid: { sale_id: string; reason: "no_rule" | "original_unpaid" | "outside_clawback_window" | "nothing_refunded" }[];
+  periods: { period: string; net_sales: DecimalString; growth: DecimalString | null; parties: PartyPeriod[]; total: DecimalString }[];
+  parties: { party: string; payable: DecimalString }[];
+  total: DecimalString;
+  rows: Rows;
+}
+export interface ClaimedPayout { sale_id?: string; period?: string; party: string; rule?: string; kind?: LineKind; amount: DecimalString; currency?: string; explanation?: string }
+export interface PayoutCheck {
+  policy: { id: string; version: string };
+  currency: string;
+  compared: number;
+  matching: number;
+  differences: {
+    sale_id: string | null; period: string | null; party: string; rule: string | null;
+    claimed: DecimalString | null; canonical: DecimalString | null; difference: DecimalString;
+  }[];
+  claimed_total: DecimalString;
+  canonical_total: DecimalString;
+  rows: Rows;
+}
+/** The canonical payouts of `sales` under `policy`: per sale and party, then per period. */
+export declare function splitIncentives(input: IncentiveInput): IncentiveSplit;
+/** Payouts computed elsewhere against the canonical split: every difference, listed. */
+export declare function checkPayouts(input: IncentiveInput & { payouts: ClaimedPayout[] }): PayoutCheck;

@@ -15,6 +15,7 @@ export const {
   attributionTimeDecay, attributionPositionBased, attributionWShaped, attributionMarkov,
   attributionShapley, attributionShapleyOrdered, attributionShapleyRate,
   contributionShare, contributionRoas, contributionGrowth,
+  splitIncentives, checkPayouts,
 } = api;
 
 /** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */

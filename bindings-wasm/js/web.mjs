@@ -35,6 +35,8 @@ export const attributeColumns = (...a) => ready().attributeColumns(...a);
 export const contributionShare = (...a) => ready().contributionShare(...a);
 export const contributionRoas = (...a) => ready().contributionRoas(...a);
 export const contributionGrowth = (...a) => ready().contributionGrowth(...a);
+export const splitIncentives = (...a) => ready().splitIncentives(...a);
+export const checkPayouts = (...a) => ready().checkPayouts(...a);
 export const attributionFirstTouch = (...a) => ready().attributionFirstTouch(...a);
 export const attributionLastTouch = (...a) => ready().attributionLastTouch(...a);
 export const attributionLastNonDirect = (...a) => ready().attributionLastNonDirect(...a);

@@ -24,7 +24,7 @@ def run_cli(kpi: str, case: dict[str, Any]) -> dict[str, Any]:
     proc = subprocess.run(args, input=json.dumps(case["input"]), capture_output=True, text=True, timeout=60)
     if proc.returncode == 0:
         return {"output": json.loads(proc.stdout)}
-    assert proc.returncode == 1, f"exit {proc.returncode}: {proc.stderr}"
+    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
     match = ERROR_LINE.match(proc.stderr)
     assert match, f"unexpected stderr: {proc.stderr!r}"
     return {"error": {"code": match.group(1), "path": match.group(2)}}

@@ -29,17 +29,17 @@ def test_readme_cli_quickstart_runs() -> None:
         assert proc.stdout.strip(), line
 
 
-def test_cli_errors_exit_1_with_code_and_path() -> None:
+def test_cli_errors_exit_2_with_code_and_path() -> None:
     proc = subprocess.run([str(CLI), "eval", "money.allocate", "--input", "-"], input='{"amount": 1.5}',
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.startswith("omnikpi: error [missing_field] at input.currency: ")
     bad = subprocess.run([str(CLI), "eval", "money.allocate", "--input", "/nonexistent.json"],
                          capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 1 and "cannot read" in bad.stderr
+    assert bad.returncode == 2 and "cannot read" in bad.stderr
     junk = subprocess.run([str(CLI), "eval", "conversion.rate", "--input", "-"], input="{not json",
                           capture_output=True, text=True, timeout=60)
-    assert junk.returncode == 1 and "[invalid_json] at input" in junk.stderr
+    assert junk.returncode == 2 and "[invalid_json] at input" in junk.stderr
 
 
 def test_report_prints_aligned_tables_with_totals() -> None:
@@ -47,7 +47,7 @@ def test_report_prints_aligned_tables_with_totals() -> None:
                          capture_output=True, text=True, check=True, timeout=60).stdout
     assert "== Journey conversion by first-touch channel (conversion.rate v" in out
     assert "\n  total " in out
-    assert out.count("rows: read") == 12
+    assert out.count("rows: read") == 13  # 12 KPI sections and the payouts
     assert "conversions_by_model:" in out and "shapley.rate" in out
 
 
@@ -73,7 +73,7 @@ def test_cli_attribute_errors_name_the_row(tmp_path: Path) -> None:
     bad.write_text("journey_id,timestamp,channel,conversions\nj1,10,web,1\nj1,20,store,2\n", encoding="utf-8")
     proc = subprocess.run([str(CLI), "attribute", str(bad), "--channels", str(ROOT / "examples" / "retail" / "channels.csv"),
                            "--currency", "EUR"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "[invalid_dataset] at journeys.csv:row 3:conversions" in proc.stderr
 
 
@@ -101,4 +101,55 @@ def test_cli_attribute_parquet_matches_csv(tmp_path: Path) -> None:
     bad.write_bytes(b"not parquet")
     proc = subprocess.run([str(CLI), "attribute", str(bad), "--channels", str(retail / "channels.csv"), "--currency", "EUR"],
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and "[invalid_dataset]" in proc.stderr and "Parquet" in proc.stderr
+    assert proc.returncode == 2 and "[invalid_dataset]" in proc.stderr and "Parquet" in proc.stderr
+
+
+def incentives(*args: str) -> subprocess.CompletedProcess[str]:
+    retail = ROOT / "examples" / "retail"
+    return subprocess.run([str(CLI), "incentives", *args, "--policy", str(retail / "incentive_policy.json"),
+                           "--sales", str(retail / "sales.csv"), "--touches", str(retail / "touches.csv")],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_incentives_split_writes_csv_and_json_that_agree(tmp_path: Path) -> None:
+    proc = incentives("split", "--csv", str(tmp_path / "payouts.csv"), "--json", str(tmp_path / "payouts.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert "payouts:" in proc.stdout and "by_party:" in proc.stdout
+    result = json.loads((tmp_path / "payouts.json").read_text(encoding="utf-8"))
+    import csv
+    from decimal import Decimal
+    rows = list(csv.DictReader((tmp_path / "payouts.csv").open(encoding="utf-8")))
+    assert len(rows) == len(result["lines"]) > 1000
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal(result["total"])
+    assert all(r["explanation"] and r["rule"] for r in rows)
+
+
+def test_incentives_check_lists_every_difference_and_exits_1(tmp_path: Path) -> None:
+    claimed = tmp_path / "claimed.csv"
+    assert incentives("split", "--csv", str(claimed)).returncode == 0
+    same = incentives("check", "--payouts", str(claimed))
+    assert same.returncode == 0, same.stderr
+    assert "no difference" in same.stdout
+    lines = claimed.read_text(encoding="utf-8").splitlines()
+    # drop one canonical line, change another by a cent, claim a sale that does not exist
+    first = lines[1].split(",")
+    first[5] = f"{float(first[5]) + 0.01:.2f}"
+    lines = [lines[0], ",".join(first[:6]) + ",\"edited\""] + lines[3:] + ["O99999,2026-10,web,x,sale,1.00,"]
+    claimed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    diff = incentives("check", "--payouts", str(claimed), "--json")
+    assert diff.returncode == 1, diff.stderr
+    found = json.loads(diff.stdout)["differences"]
+    assert len(found) == 3
+    assert {d["difference"] for d in found} >= {"0.01", "1.00"}
+
+
+def test_incentives_errors_name_the_csv_row(tmp_path: Path) -> None:
+    retail = ROOT / "examples" / "retail"
+    sales = tmp_path / "sales.csv"
+    text = (retail / "sales.csv").read_text(encoding="utf-8").splitlines()
+    text[4] = text[4].replace(",lille,", ",nantes,")
+    sales.write_text("\n".join(text) + "\n", encoding="utf-8")
+    proc = subprocess.run([str(CLI), "incentives", "split", "--policy", str(retail / "incentive_policy.json"),
+                           "--sales", str(sales)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert f"[unknown_party] at {sales}:row 5:fulfilment_channel" in proc.stderr, proc.stderr

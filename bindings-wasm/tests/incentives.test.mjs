@@ -1,0 +1,56 @@
+// Incentive splits from Node: the example policy and sales give the CLI's payouts, cent for cent.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { splitIncentives, checkPayouts, OmniKpiError } from "../pkg/node.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const retail = join(root, "examples", "retail");
+const cli = join(root, "target", "release", "omnikpi");
+
+/** A small CSV reader for the example files (no quoted commas in them). */
+function rows(file, keep) {
+  const [header, ...lines] = readFileSync(join(retail, file), "utf8").trim().split("\n");
+  const names = header.split(",");
+  return lines.map((line) => {
+    const out = {};
+    line.split(",").forEach((cell, i) => {
+      const name = names[i];
+      if (cell === "" || (keep && !keep.includes(name))) return;
+      out[name] = name === "click_and_collect" ? cell === "true" : cell;
+    });
+    return out;
+  });
+}
+
+const input = {
+  policy: JSON.parse(readFileSync(join(retail, "incentive_policy.json"), "utf8")),
+  sales: rows("sales.csv"),
+  touches: rows("touches.csv", ["customer_id", "timestamp", "channel"]),
+};
+
+test("the example split equals the CLI's, byte for byte", () => {
+  const fromCli = execFileSync(cli, ["incentives", "split", "--policy", join(retail, "incentive_policy.json"),
+    "--sales", join(retail, "sales.csv"), "--touches", join(retail, "touches.csv"), "--format", "json"], { encoding: "utf8" });
+  assert.deepEqual(splitIncentives(input), JSON.parse(fromCli));
+});
+
+test("checkPayouts finds the one cent that was changed", () => {
+  const lines = splitIncentives(input).lines.map(({ sale_id, period, party, rule, amount }) =>
+    Object.fromEntries(Object.entries({ sale_id, period, party, rule, amount }).filter(([, v]) => v !== null)));
+  assert.equal(checkPayouts({ ...input, payouts: lines }).differences.length, 0);
+  const cents = Math.round(Number(lines[3].amount) * 100) + 1;
+  lines[3].amount = (cents / 100).toFixed(2);
+  const { differences } = checkPayouts({ ...input, payouts: lines });
+  assert.deepEqual(differences.map((d) => [d.sale_id, d.party, d.difference]), [[lines[3].sale_id, lines[3].party, "0.01"]]);
+});
+
+test("a policy whose shares exceed 100% is an OmniKpiError naming the field", () => {
+  const policy = structuredClone(input.policy);
+  policy.rules[0].shares.push({ party: "web", percent: "98" });
+  assert.throws(() => splitIncentives({ ...input, policy }), (e) =>
+    e instanceof OmniKpiError && e instanceof Error && e.code === "invalid_shares" && e.path === "input.policy.rules[0].shares");
+});
