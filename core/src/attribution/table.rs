@@ -345,14 +345,16 @@ pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>
                 })
                 .collect(),
             DataType::Null => vec![None; batch.num_rows()],
-            other => return Err(error(
-                ErrorCode::WrongType,
-                &format!("{path}.{name}"),
-                format!(
+            other => {
+                return Err(error(
+                    ErrorCode::WrongType,
+                    &format!("{path}.{name}"),
+                    format!(
                     "is a {other} column; use text, integers, booleans, timestamps or decimal128 \
                          (floats lose money's exactness)"
                 ),
-            )),
+                ))
+            }
         };
         for (row, value) in rows.iter_mut().zip(values) {
             if let Some(v) = value {
