@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -16,6 +18,7 @@ def test_readme_has_a_python_quickstart() -> None:
     assert python_blocks()
 
 
-def test_readme_python_quickstart_runs() -> None:
+def test_readme_python_quickstart_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the README's paths are relative to the repository, as a reader runs them
     for block in python_blocks():
         exec(compile(block, "README.md", "exec"), {})
