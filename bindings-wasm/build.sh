@@ -23,5 +23,14 @@ wasm-bindgen --remove-name-section --remove-producers-section --target nodejs --
 wasm-bindgen --remove-name-section --remove-producers-section --target web --out-dir "$pkg/web" "$wasm"
 # The nodejs glue is CommonJS: mark its folder so Node does not read it as ESM.
 echo '{"type": "commonjs"}' > "$pkg/node/package.json"
-cp "$here"/js/*.mjs "$here"/js/*.d.ts "$here/package.json" "$pkg/"
+cp "$here"/js/*.mjs "$here"/js/*.cjs "$here"/js/*.d.ts "$here/package.json" "$here/README.md" "$pkg/"
+# CommonJS twins, generated so there is one source: the API layer without its `export`
+# keywords plus a module.exports line, and the same declarations for `require` resolution.
+{
+  echo "// Generated from api.mjs by build.sh: do not edit."
+  echo '"use strict";'
+  sed -e 's/^export //' "$here/js/api.mjs"
+  echo "module.exports = { OmniKpiError, KPI_FUNCTIONS, createApi };"
+} > "$pkg/api.cjs"
+cp "$here/js/index.d.ts" "$pkg/index.d.cts"
 echo "built $pkg ($(du -k "$pkg/node/omnikpi_wasm_bg.wasm" | cut -f1) KiB wasm)"

@@ -46,9 +46,9 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -d tests/handbook/node_modules/playwright-core ]; then
-  say "installing playwright-core (npm)"
-  (cd tests/handbook && npm ci --no-audit --no-fund --silent)
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -x tests/browser/node_modules/.bin/tsc ]; then
+  say "installing playwright-core and typescript (npm)"
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi
 
 say "building the CLI"

@@ -37,7 +37,7 @@ grep -q '^# fail 0$' "$log/node.txt" || { grep -B2 -A20 'not ok' "$log/node.txt"
 count node "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/node.txt")"
 
 suite "handbook: headless Chromium"
-node --test tests/handbook/ 2>&1 | tee "$log/browser.txt" | grep -E '^# (tests|pass|fail)'
+node --test tests/browser/ 2>&1 | tee "$log/browser.txt" | grep -E '^# (tests|pass|fail)'
 grep -q '^# fail 0$' "$log/browser.txt" || { grep -A20 'not ok' "$log/browser.txt" | head -60; exit 1; }
 count browser "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/browser.txt")"
 

@@ -103,6 +103,10 @@ export interface LocalizedDefinition {
 export declare function catalog(): Definition[];
 export declare function catalog(options: { lang: string }): LocalizedDefinition[];
 export declare function reportFiles(files: Record<string, string>): Report;
+/** The file names a dataset folder may hold (`reportFiles` reads the ones present). */
+export declare function datasetFiles(): string[];
+/** Every error code with its family: `[code, family]`. */
+export declare function errorCodes(): [string, string][];
 export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
 export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
 export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;

@@ -22,6 +22,7 @@ export { OmniKpiError };
 export const evaluate = (...a) => ready().evaluate(...a);
 export const catalog = (options) => ready().catalog(options);
 export const reportFiles = (files) => ready().reportFiles(files);
+export const datasetFiles = () => ready().datasetFiles();
 export const conversionRate = (...a) => ready().conversionRate(...a);
 export const conversionFunnel = (...a) => ready().conversionFunnel(...a);
 export const conversionWindowed = (...a) => ready().conversionWindowed(...a);

@@ -1,0 +1,41 @@
+// Usage of the omnikpi package from TypeScript (ESM). Type-checked with `tsc --noEmit --strict`
+// against the packed package by tests/browser/package.test.mjs, then run by Node.
+import {
+  attributeColumns, checkPayouts, conversionRate, moneyAllocate, OmniKpiError, splitIncentives,
+  type IncentivePolicy, type PayoutLine, type Sale,
+} from "omnikpi";
+
+const rate = conversionRate({ rows: [{ channel: "web", opportunities: 200, conversions: 25 }] }, { denominator: "sessions" });
+const exact: string | null = rate.overall.rate; // decimals are strings, or null with a reason
+if (exact !== "0.125000") throw new Error(`rate ${exact}`);
+
+const split = moneyAllocate({ amount: "0.05", currency: "EUR", parties: [{ party: "web", weight: "30" }, { party: "store", weight: "70" }] });
+if (split.parts.map((p) => p.amount).join() !== "0.01,0.04") throw new Error("split");
+
+const policy: IncentivePolicy = {
+  format: "omnikpi.incentive_policy/1", id: "cc", version: "1", currency: "EUR",
+  parties: [{ id: "web", kind: "channel" }, { id: "lille", kind: "store" }],
+  rules: [{ id: "click_and_collect", when: { click_and_collect: true },
+    shares: [{ party: "web", percent: "5" }, { party_from: "fulfilment_channel", percent: "3" }] }],
+};
+const sales: Sale[] = [{ sale_id: "O1", timestamp: "2026-10-01T10:00:00Z", period: "2026-10", origin_channel: "web",
+  fulfilment_channel: "lille", click_and_collect: true, amount: "89.19" }];
+const lines: PayoutLine[] = splitIncentives({ policy, sales }).lines;
+const check = checkPayouts({ policy, sales, payouts: lines.map(({ sale_id, party, amount }) => ({ sale_id: sale_id ?? undefined, party, amount })) });
+if (check.differences.length !== 0) throw new Error("check");
+
+const result = attributeColumns("linear", {
+  channels: [{ channel: "web", group: "online" }, { channel: "store", group: "offline" }], currency: "EUR",
+  offsets: Uint32Array.of(0, 2), channel: Uint16Array.of(0, 1), timestamp: BigInt64Array.of(0n, 3600n),
+  conversions: Uint32Array.of(1), valueMinor: BigInt64Array.of(9000n),
+});
+if (result.channels.map((c) => c.value).join() !== "45.00,45.00") throw new Error("attribution");
+
+try {
+  moneyAllocate({ amount: "1.00", currency: "XXX", parties: [{ party: "web", weight: "1" }] });
+} catch (e) {
+  if (!(e instanceof OmniKpiError)) throw e;
+  const code: string = e.code; // narrowed: OmniKpiError carries code and path
+  if (code !== "unknown_currency" || e.path !== "input.currency") throw new Error(code);
+}
+console.log("usage.mts ok");

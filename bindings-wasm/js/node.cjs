@@ -1,0 +1,20 @@
+// CommonJS entry point of omnikpi for Node (`require("omnikpi")`): the same API as node.mjs.
+// api.cjs is generated from api.mjs at build time (bindings-wasm/build.sh), never edited.
+"use strict";
+const { readFileSync, existsSync } = require("node:fs");
+const { join } = require("node:path");
+const { createApi } = require("./api.cjs");
+
+const api = createApi(require("./node/omnikpi_wasm.js"));
+
+/** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
+function report(dir) {
+  const files = {};
+  for (const name of api.datasetFiles()) {
+    const path = join(dir, name);
+    if (existsSync(path)) files[name] = readFileSync(path, "utf8");
+  }
+  return api.reportFiles(files);
+}
+
+module.exports = { ...api, report };

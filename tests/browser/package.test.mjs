@@ -1,0 +1,84 @@
+// The npm package as users get it: `npm pack` of bindings-wasm/pkg, installed from the tarball
+// into an empty project; the README's JavaScript example runs from it (ESM), `require` works
+// (CommonJS), and the TypeScript usage examples type-check with `tsc --noEmit --strict` and run.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const pkg = join(root, "bindings-wasm", "pkg");
+const tsc = join(here, "node_modules", "typescript", "bin", "tsc");
+const node = (args, cwd) => execFileSync(process.execPath, args, { cwd, encoding: "utf8", stdio: "pipe" });
+
+let project = null;
+/** An empty project with the packed tarball installed (once for the file). */
+function installed() {
+  if (project) return project;
+  const dir = mkdtempSync(join(tmpdir(), "omnikpi-pack-"));
+  const tarball = execFileSync("npm", ["pack", pkg, "--pack-destination", dir, "--silent"], { cwd: dir, encoding: "utf8" }).trim().split("\n").pop();
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, tarball)], { cwd: dir, stdio: "pipe" });
+  project = { dir, tarball };
+  return project;
+}
+
+test("the tarball holds the entry points and not the build leftovers", () => {
+  const { dir, tarball } = installed();
+  const files = execFileSync("tar", ["-tzf", join(dir, tarball)], { encoding: "utf8" }).split("\n").map((f) => f.replace(/^package\//, ""));
+  for (const f of ["package.json", "node.mjs", "node.cjs", "web.mjs", "api.mjs", "api.cjs", "index.d.ts", "index.d.cts",
+    "node/omnikpi_wasm_bg.wasm", "web/omnikpi_wasm_bg.wasm", "README.md"]) {
+    assert.ok(files.includes(f), `missing ${f}`);
+  }
+  assert.ok(!files.some((f) => f.endsWith(".map") || f.includes("target/")), files.join(" "));
+});
+
+test("the README example runs from the installed tarball", () => {
+  const { dir } = installed();
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const [code] = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const strict = 'console.assert = (ok, ...m) => { if (!ok) throw new Error("assertion failed " + m.join(" ")); };\n';
+  writeFileSync(join(dir, "readme.mjs"), strict + code);
+  node(["readme.mjs"], dir);
+});
+
+test("require() gets the CommonJS entry with the same numbers", () => {
+  const { dir } = installed();
+  const out = node(["-e", `
+    const o = require("omnikpi");
+    const r = o.conversionRate({ rows: [{ channel: "web", opportunities: 8, conversions: 1 }] });
+    let code = null;
+    try { o.moneyAllocate({ amount: 1.5, currency: "EUR", parties: [] }); } catch (e) { code = e instanceof Error && e.name + ":" + e.code; }
+    console.log(r.overall.rate, code, typeof o.splitIncentives);`], dir);
+  assert.equal(out.trim(), "0.125000 OmniKpiError:wrong_type function");
+});
+
+test("the TypeScript usage examples type-check strictly and run", () => {
+  const { dir } = installed();
+  cpSync(join(root, "bindings-wasm", "examples", "typescript"), join(dir, "ts"), { recursive: true });
+  assert.ok(existsSync(tsc), "typescript is installed by scripts/setup.sh");
+  try {
+    node([tsc, "-p", join(dir, "ts", "tsconfig.json")], dir);
+  } catch (e) {
+    assert.fail(`tsc --noEmit --strict failed:\n${e.stdout}${e.stderr}`);
+  }
+  // and a deliberate type error is caught, so the check is not vacuous
+  writeFileSync(join(dir, "ts", "wrong.mts"), 'import { conversionRate } from "omnikpi";\nconst n: number = conversionRate({ rows: [] }).overall.rate;\n');
+  assert.throws(() => node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", join(dir, "ts", "wrong.mts")], dir),
+    (e) => /TS2322/.test(e.stdout));
+  // run them: strip the types with tsc's transpiler, then execute
+  const ts = (file) => {
+    const out = node(["-e", `const ts = require(${JSON.stringify(join(here, "node_modules", "typescript"))});
+      const src = require("fs").readFileSync(${JSON.stringify(join(dir, "ts", file))}, "utf8");
+      process.stdout.write(ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.${file.endsWith(".cts") ? "CommonJS" : "ESNext"}, target: ts.ScriptTarget.ES2022 } }).outputText);`], dir);
+    const target = join(dir, file.replace(/\.(m|c)ts$/, ".$1js"));
+    writeFileSync(target, out);
+    return node([target], dir).trim();
+  };
+  assert.equal(ts("usage.mts"), "usage.mts ok");
+  assert.equal(ts("usage.cts"), "usage.cts ok");
+});
