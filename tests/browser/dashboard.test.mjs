@@ -1,0 +1,101 @@
+// The dashboard example in real headless Chromium: served by its static server, it computes the
+// retail sample in the browser; every number it renders must equal the CLI's on the same data.
+// Then a journeys CSV is dropped on it and attributed under every model, again against the CLI.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const retail = join(root, "examples", "retail");
+const cli = (...args) => JSON.parse(execFileSync(join(root, "target", "release", "omnikpi"), args, { encoding: "utf8", maxBuffer: 1 << 26 }));
+const MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "w_shaped",
+  "markov", "shapley", "shapley.ordered", "shapley.rate"];
+
+let server, url, browser, page;
+
+before(async () => {
+  server = spawn(process.execPath, [join(root, "bindings-wasm", "examples", "dashboard", "serve.mjs"), "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  url = await new Promise((resolve, reject) => {
+    server.stdout.once("data", (d) => resolve(String(d).trim()));
+    server.once("exit", (code) => reject(new Error(`serve.mjs exited with ${code}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector("#status[data-state=done], #status[data-state=error]", { timeout: 60000 });
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "done", `${await page.locator("#status").textContent()} ${errors}`);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+const cell = (id) => page.locator(`[data-testid="${id}"]`).textContent();
+
+test("conversion, contribution and payouts equal the CLI's report", async () => {
+  const report = cli("report", retail, "--json");
+  const section = (kpi) => report.sections.find((s) => s.kpi === kpi).result;
+  const rate = section("conversion.rate");
+  assert.equal(await cell("conversion.rate:overall"), rate.overall.rate);
+  for (const row of rate.by_channel) {
+    assert.equal(await cell(`conversion.rate:${row.channel}:rate`), row.rate ?? "–", row.channel);
+    assert.equal(await cell(`conversion.rate:${row.channel}:conversions`), String(row.conversions));
+  }
+  assert.equal(await cell("ropo:rate"), section("conversion.cross_channel").online_to_offline.rate);
+  assert.equal(await cell("basket:overall"), section("basket.average").overall.average);
+  const share = section("contribution.share");
+  for (const row of share.channels) assert.equal(await cell(`contribution.share:${row.channel}:share`), row.share);
+  assert.equal(await cell("contribution.share:total:value"), share.total_value);
+  const payouts = section("incentives.split");
+  for (const row of payouts.by_party) assert.equal(await cell(`payouts:${row.party}:payable`), row.payable, row.party);
+  assert.equal(await cell("payouts:total:payable"), payouts.overall.payable);
+  const shots = join(root, "target", "dashboard");
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+  assert.ok(statSync(join(shots, "dashboard.png")).size > 50000, "screenshot is suspiciously small");
+});
+
+test("attribution under every model equals the CLI's model comparison", async () => {
+  const comparison = cli("report", retail, "--json").sections.find((s) => s.kpi === "attribution").result;
+  for (const model of MODELS) {
+    await page.selectOption("#model", model);
+    for (const [i, row] of comparison.value_by_model.entries()) {
+      assert.equal(await cell(`attribution:${model}:${row.channel}:value`), row[model], `${model} ${row.channel}`);
+      assert.equal(await cell(`attribution:${model}:${row.channel}:conversions`), comparison.conversions_by_model[i][model]);
+    }
+    assert.equal(await cell(`attribution:${model}:total:value`), comparison.total_value);
+  }
+});
+
+test("a dropped journeys CSV is attributed in the browser exactly as the CLI does", async () => {
+  const lines = readFileSync(join(retail, "journeys.csv"), "utf8").trim().split("\n");
+  const dir = mkdtempSync(join(tmpdir(), "omnikpi-dash-"));
+  const file = join(dir, "october.csv");
+  writeFileSync(file, [lines[0], ...lines.slice(1).filter((l) => l.includes(",2026-10-"))].join("\n") + "\n");
+  await page.setInputFiles("#journeys-file", file);
+  await page.waitForFunction(() => document.querySelector("#source").textContent.includes("october.csv"), null, { timeout: 30000 });
+  const results = cli("attribute", file, "--channels", join(retail, "channels.csv"), "--currency", "EUR", "--json");
+  for (const result of results) {
+    const model = result.model.replace("attribution.", "");
+    await page.selectOption("#model", model);
+    for (const c of result.channels) {
+      assert.equal(await cell(`attribution:${model}:${c.channel}:value`), c.value, `${model} ${c.channel}`);
+    }
+  }
+  const bad = join(dir, "bad.csv");
+  writeFileSync(bad, "journey_id,timestamp,channel,conversions\nj1,0,fax,1\n");
+  await page.setInputFiles("#journeys-file", bad);
+  await page.waitForSelector("#status[data-state=error]");
+  assert.match(await page.locator("#status").textContent(), /fax/);
+});
