@@ -3,10 +3,13 @@
 //! timed per model and for all rule-based models in one pass. Prints one JSON object.
 //!
 //! ```text
-//! attribution-bench --journeys 5000000 [--model linear] [--paths out.csv]
+//! attribution-bench --journeys 5000000 [--model linear|heuristics] [--threads N] [--paths out.csv] [--columns DIR]
 //! ```
 //! `--paths` writes the unique paths with conversion, value and null counts (the aggregated input
-//! ChannelAttribution takes) for the side-by-side run in bench/compare.py.
+//! ChannelAttribution takes) for the side-by-side run in bench/compare.py. `--columns` writes the
+//! batch as little-endian binary columns (offsets u32, channel u16, timestamp f64, conversions
+//! u32, value_minor f64, lead u8) for the Node run in bench/node.mjs. `--threads` bounds the threads
+//! (default: every core).
 
 use omnikpi::attribution::{Accumulator, JourneyBatch, Model, MODEL_IDS};
 use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
@@ -110,8 +113,8 @@ fn time_models(
     eur: &Currency,
     batch: &JourneyBatch,
     models: Vec<Model>,
+    threads: usize,
 ) -> Result<(f64, Vec<Value>), KpiError> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let start = Instant::now();
     let mut acc = Accumulator::new(tax, eur, models, None);
     acc.update_parallel(batch, threads)?;
@@ -157,6 +160,53 @@ fn write_paths(batch: &JourneyBatch, path: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// The batch as binary columns, the typed arrays `attributeColumns` takes in JavaScript.
+fn write_columns(batch: &JourneyBatch, dir: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let write = |name: &str, bytes: Vec<u8>| std::fs::write(format!("{dir}/{name}"), bytes);
+    let convert =
+        |what: &str| std::io::Error::other(format!("{what} does not fit the column type"));
+    let mut offsets = Vec::with_capacity(batch.offsets.len() * 4);
+    for o in &batch.offsets {
+        offsets.extend(
+            u32::try_from(*o)
+                .map_err(|_| convert("an offset"))?
+                .to_le_bytes(),
+        );
+    }
+    write("offsets.u32", offsets)?;
+    write(
+        "channel.u16",
+        batch.channel.iter().flat_map(|c| c.to_le_bytes()).collect(),
+    )?;
+    write(
+        "timestamp.f64",
+        batch
+            .timestamp
+            .iter()
+            .flat_map(|t| (*t as f64).to_le_bytes())
+            .collect(),
+    )?;
+    let mut conversions = Vec::with_capacity(batch.conversions.len() * 4);
+    for c in &batch.conversions {
+        conversions.extend(
+            u32::try_from(*c)
+                .map_err(|_| convert("a conversion count"))?
+                .to_le_bytes(),
+        );
+    }
+    write("conversions.u32", conversions)?;
+    write("lead.u8", batch.lead.iter().map(|l| u8::from(*l)).collect())?;
+    write(
+        "value_minor.f64",
+        batch
+            .value_minor
+            .iter()
+            .flat_map(|v| (*v as f64).to_le_bytes())
+            .collect(),
+    )
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -174,6 +224,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = arg("--paths") {
         write_paths(&batch, &path)?;
     }
+    if let Some(dir) = arg("--columns") {
+        write_columns(&batch, &dir)?;
+    }
+    let threads: usize = match arg("--threads") {
+        Some(n) => n.parse()?,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
     let mut report = serde_json::Map::new();
     report.insert("journeys".into(), json!(journeys));
     report.insert("touches".into(), json!(batch.channel.len()));
@@ -188,9 +245,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .map(|id| model(id))
                 .collect::<Result<Vec<_>, _>>()?;
-            let (seconds, _) = time_models(&tax, &eur, &batch, models)?;
+            let (seconds, results) = time_models(&tax, &eur, &batch, models, threads)?;
             report.insert("models".into(), json!(ids));
             report.insert("seconds".into(), json!(seconds));
+            report.insert("results".into(), json!(results));
         }
         Some(id) => {
             let full = if id.starts_with("attribution.") {
@@ -198,7 +256,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 format!("attribution.{id}")
             };
-            let (seconds, results) = time_models(&tax, &eur, &batch, vec![model(&full)?])?;
+            let (seconds, results) = time_models(&tax, &eur, &batch, vec![model(&full)?], threads)?;
             report.insert("model".into(), json!(full));
             report.insert("seconds".into(), json!(seconds));
             report.insert(
@@ -208,10 +266,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => {}
     }
-    report.insert(
-        "threads".into(),
-        json!(std::thread::available_parallelism().map_or(1, usize::from)),
-    );
+    report.insert("threads".into(), json!(threads));
     report.insert("peak_mib".into(), json!(peak_mib()));
     let report = Value::Object(report);
     println!("{report}");

@@ -105,7 +105,8 @@ export function createApi(raw) {
    * `columns`: { channels, currency, offsets (Uint32Array, journeys + 1), channel (Uint16Array
    * ids into channels), timestamp (Float64Array or BigInt64Array seconds), conversions
    * (Uint32Array), valueMinor (Float64Array or BigInt64Array minor units), conversionTime?
-   * (Float64Array seconds, NaN for none), lookbackSeconds? }. `models`: a name or a list;
+   * (Float64Array seconds, NaN for none), lead? (Uint8Array, 1 on the touch that created the
+   * lead, for W-shaped), lookbackSeconds? }. `models`: a name or a list;
    * `params`: parameters of a single model, or { model: params } for several.
    */
   api.attributeColumns = (models, columns, params) => {
@@ -136,6 +137,7 @@ export function createApi(raw) {
       typed(columns.conversions, Uint32Array, "conversions"),
       f64(columns.valueMinor, "valueMinor"),
       columns.conversionTime ? f64(columns.conversionTime, "conversionTime") : new Float64Array(journeys).fill(NaN),
+      columns.lead ? typed(columns.lead, Uint8Array, "lead") : undefined,
     ));
     if (!Array.isArray(models)) return results[0];
     return Object.fromEntries(list.map((m, i) => [String(m).replace(/^attribution\./, ""), results[i]]));

@@ -183,6 +183,8 @@ export interface AttributionColumns {
   valueMinor: Float64Array | BigInt64Array;
   /** Conversion time of each journey in Unix seconds, NaN for none (default: the last touch). */
   conversionTime?: Float64Array;
+  /** 1 on the touch that created the lead (W-shaped's middle milestone), 0 elsewhere. */
+  lead?: Uint8Array;
   lookbackSeconds?: number;
 }
 export declare function attributeColumns(model: AttributionModel, columns: AttributionColumns, params?: AttributionParams): AttributionResult;

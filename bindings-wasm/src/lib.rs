@@ -74,8 +74,8 @@ fn integers(values: &[f64], what: &str) -> omnikpi::Result<Vec<i64>> {
 }
 
 /// Attribution on columnar typed arrays (journey offsets, channel ids, timestamps, per-journey
-/// conversions, value in minor units, conversion time with NaN for none), several models in one
-/// pass. `specs_json` is `[[kpi id, params], ...]`; returns the envelope with a list of results.
+/// conversions, value in minor units, conversion time with NaN for none, and optionally the
+/// lead-creation flag of each touch for W-shaped), several models in one pass. `specs_json` is `[[kpi id, params], ...]`; returns the envelope with a list of results.
 #[wasm_bindgen(js_name = attributeColumns)]
 #[allow(
     clippy::too_many_arguments,
@@ -92,6 +92,7 @@ pub fn attribute_columns(
     conversions: Vec<u32>,
     value_minor: Vec<f64>,
     conversion_time: Vec<f64>,
+    lead: Option<Vec<u8>>,
 ) -> String {
     envelope((|| {
         let specs: Vec<(String, Value)> = serde_json::from_str(specs_json).map_err(|e| {
@@ -128,7 +129,7 @@ pub fn attribute_columns(
             offsets.iter().map(|o| *o as usize).collect(),
             channel,
             times,
-            None,
+            lead.map(|l| l.iter().map(|x| *x != 0).collect()),
             conversions.iter().map(|c| u64::from(*c)).collect(),
             values.iter().map(|v| i128::from(*v)).collect(),
             &conversion_time,

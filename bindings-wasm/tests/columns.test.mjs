@@ -77,3 +77,18 @@ test("bad columns are OmniKpiErrors naming the place", () => {
   const unsorted = { ...c, timestamp: Float64Array.from(c.timestamp, (x, i) => (i === 1 ? 0 : x)) };
   assert.throws(() => omnikpi.attributeColumns("linear", unsorted), (e) => e.code === "unsorted_timestamps");
 });
+
+test("the lead column feeds W-shaped exactly as `lead` on touch objects does", () => {
+  const channels = [{ channel: "a", group: "online" }, { channel: "b", group: "online" }, { channel: "c", group: "online" }];
+  const ids = [0, 1, 2, 1, 0];
+  const touches = ids.map((c, i) => ({ channel: channels[c].channel, timestamp: i * 60, lead: i === 2 }));
+  const objects = omnikpi.attributionWShaped({ channels, currency: "EUR", journeys: [{ touches, conversions: 1, value: "100.00" }] });
+  const columns = {
+    channels, currency: "EUR", offsets: Uint32Array.of(0, 5), channel: Uint16Array.from(ids),
+    timestamp: Float64Array.from(ids.map((_, i) => i * 60)), conversions: Uint32Array.of(1), valueMinor: Float64Array.of(10000),
+  };
+  const withLead = omnikpi.attributeColumns("w_shaped", { ...columns, lead: Uint8Array.of(0, 0, 1, 0, 0) });
+  assert.deepStrictEqual(withLead.channels, objects.channels);
+  const withoutLead = omnikpi.attributeColumns("w_shaped", columns);
+  assert.notDeepStrictEqual(withoutLead.channels, objects.channels, "the lead flag must matter");
+});

@@ -180,6 +180,16 @@ pub fn allocate(
         .collect()
 }
 
+/// `a * b`, checked; when both fit 64 bits the product cannot overflow 128 bits, so the plain
+/// product is exact and skips the overflow-checked 128-bit multiplication, which WebAssembly
+/// runs as a slow library call (the attribution hot path multiplies per touch).
+pub(crate) fn widening_mul(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(x), Ok(y)) => Some(i128::from(x) * i128::from(y)),
+        _ => a.checked_mul(b),
+    }
+}
+
 /// `(claim / total, claim % total)` for non-negative `claim` and positive `total`, exactly, without
 /// a 128-bit division: a floating-point estimate of the quotient corrected by exact products.
 fn floor_div(claim: i128, total: i128) -> Option<(i128, i128)> {
@@ -264,7 +274,11 @@ pub(crate) fn split_into(
     if weights.iter().all(|w| *w == first) {
         // Equal quotas and remainders: the leftover units go to the earliest parties.
         let n = i128::try_from(weights.len()).ok()?;
-        let (each, leftover) = (units / n, units % n);
+        let (each, leftover) = match (u64::try_from(units), u64::try_from(n)) {
+            // 64-bit division where it fits: 128-bit division is a slow library call in wasm.
+            (Ok(u), Ok(k)) => (i128::from(u / k), i128::from(u % k)),
+            _ => (units / n, units % n),
+        };
         parts.extend((0..n).map(|i| each + i128::from(i < leftover)));
         return Some(());
     }

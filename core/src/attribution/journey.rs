@@ -104,7 +104,7 @@ impl JourneyBatch {
             .collect::<Result<Vec<u16>>>()?;
         let times: Vec<i64> = touches.iter().map(|t| t.timestamp).collect();
         let end = check_journey(
-            path,
+            &|| path.to_owned(),
             &ids,
             &times,
             taxonomy.len(),
@@ -384,7 +384,7 @@ impl JourneyBatch {
         }
         let mut end_times = Vec::with_capacity(journeys);
         for j in 0..journeys {
-            let path = format!("journeys[{j}]");
+            let path = || format!("journeys[{j}]");
             let (start, end) = (
                 offsets.get(j).copied().unwrap_or(0),
                 offsets.get(j + 1).copied().unwrap_or(0),
@@ -418,9 +418,10 @@ impl JourneyBatch {
 /// The checks every journey passes, however it was built (row by row or from columns), in one
 /// order: a touch at least, known channel ids, chronological touches, no touch after the
 /// conversion, a non-negative value, and a value only with a conversion. Returns the
-/// conversion time (the last touch's when not given). `path` names the journey in errors.
+/// conversion time (the last touch's when not given). `path` names the journey in errors (built
+/// only when there is one: this runs once per journey of millions).
 fn check_journey(
-    path: &str,
+    path: &dyn Fn() -> String,
     channels: &[u16],
     times: &[i64],
     channel_count: usize,
@@ -431,7 +432,7 @@ fn check_journey(
     let Some(&last) = times.last() else {
         return Err(KpiError::at(
             ErrorCode::EmptyJourney,
-            &format!("{path}.touches"),
+            &format!("{}.touches", path()),
             "must hold at least one touch",
         ));
     };
@@ -442,7 +443,7 @@ fn check_journey(
     {
         return Err(KpiError::at(
             ErrorCode::UnknownChannel,
-            &format!("{path}.touches[{i}].channel"),
+            &format!("{}.touches[{i}].channel", path()),
             format!("is channel id {c}, beyond the {channel_count} declared channels"),
         ));
     }
@@ -453,28 +454,28 @@ fn check_journey(
         );
         return Err(KpiError::at(
             ErrorCode::UnsortedTimestamps,
-            &format!("{path}.touches[{}].timestamp", i + 1),
+            &format!("{}.touches[{}].timestamp", path(), i + 1),
             format!("({at}) is earlier than the touch before it ({before})"),
         ));
     }
     if let Some(c) = conversion_time.filter(|c| *c < last) {
         return Err(KpiError::at(
             ErrorCode::TouchAfterConversion,
-            &format!("{path}.touches[{}].timestamp", times.len() - 1),
+            &format!("{}.touches[{}].timestamp", path(), times.len() - 1),
             format!("({last}) is later than the conversion ({c})"),
         ));
     }
     if value_minor < 0 {
         return Err(KpiError::at(
             ErrorCode::NegativeAmount,
-            &format!("{path}.value"),
+            &format!("{}.value", path()),
             "must not be negative",
         ));
     }
     if conversions == 0 && value_minor != 0 {
         return Err(KpiError::at(
             ErrorCode::ValueWithoutConversion,
-            &format!("{path}.value"),
+            &format!("{}.value", path()),
             "must be 0 for a journey without conversion",
         ));
     }

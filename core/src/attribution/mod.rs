@@ -21,7 +21,7 @@ use crate::catalog::Params;
 use crate::channel::Taxonomy;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
-use crate::money::{split_into, split_units, Currency};
+use crate::money::{split_into, split_units, widening_mul, Currency};
 use crate::output::{Output, RowCounts};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -79,8 +79,11 @@ impl Credit {
         .ok_or_else(|| KpiError::overflow("a journey's weights"))?;
         for (slot, share) in slots.iter().zip(&scratch.shares) {
             let share = *share;
-            let conv = share.checked_mul(i128::from(conversions));
-            let val = share.checked_mul(value);
+            if share == 0 {
+                continue;
+            }
+            let conv = widening_mul(share, i128::from(conversions));
+            let val = widening_mul(share, value);
             match (
                 conv,
                 val,

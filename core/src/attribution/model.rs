@@ -2,7 +2,7 @@
 
 use crate::catalog::Params;
 use crate::error::{ErrorCode, KpiError, Result};
-use crate::money::integer_weights;
+use crate::money::{integer_weights, widening_mul};
 use rust_decimal::Decimal;
 
 /// An attribution model with its parameters.
@@ -224,8 +224,10 @@ impl Model {
                 let half_life = *half_life_seconds as f64;
                 for (slot, t) in out.iter_mut().zip(times) {
                     let age = newest.saturating_sub(*t) as f64;
-                    *slot =
-                        (libm::exp2(-age / half_life) * 4_503_599_627_370_496.0).round() as i128;
+                    // At most 2^52: through i64, as a float-to-i128 cast is a library call in wasm.
+                    *slot = i128::from(
+                        (libm::exp2(-age / half_life) * 4_503_599_627_370_496.0).round() as i64,
+                    );
                     // 2^52
                 }
             }
@@ -239,10 +241,13 @@ impl Model {
                     }
                     _ => {
                         let middles = (n - 2) as i128;
+                        // Weights are spec decimals at most 1 scaled to integers: no overflow.
+                        let mul = |a: i128, b: i128| widening_mul(a, b).unwrap_or(i128::MAX);
+                        let (first, last_w) = (mul(first, middles), mul(last_w, middles));
                         for (i, slot) in out.iter_mut().enumerate() {
                             *slot = match i {
-                                0 => first * middles,
-                                i if i == last => last_w * middles,
+                                0 => first,
+                                i if i == last => last_w,
                                 _ => middle,
                             };
                         }
@@ -262,7 +267,7 @@ impl Model {
                 }
                 for (at, weight) in milestones.iter().zip([first, lead, last_w]) {
                     if let Some(i) = at {
-                        set(out, *i, weight * scale);
+                        set(out, *i, widening_mul(weight, scale).unwrap_or(i128::MAX));
                     }
                 }
             }
