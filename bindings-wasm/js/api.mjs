@@ -103,7 +103,7 @@ export function createApi(raw) {
   /**
    * Attribution on typed-array columns, for large data without building an object per journey.
    * `columns`: { channels, currency, offsets (Uint32Array, journeys + 1), channel (Uint16Array
-   * ids into channels), timestamp (Float64Array or BigInt64Array seconds), conversions
+   * ids into channels, or Int32Array), timestamp (Float64Array or BigInt64Array seconds), conversions
    * (Uint32Array), valueMinor (Float64Array or BigInt64Array minor units), conversionTime?
    * (Float64Array seconds, NaN for none), lead? (Uint8Array, 1 on the touch that created the
    * lead, for W-shaped), lookbackSeconds? }. `models`: a name or a list;
@@ -125,6 +125,18 @@ export function createApi(raw) {
       if (a instanceof Type) return a;
       throw new OmniKpiError(`\`${name}\` must be a ${Type.name}`, "wrong_type", name);
     };
+    // Channel ids: Uint16Array as is; Int32Array (what Arrow dictionaries and many JS tools
+    // produce) checked into 0..65535 rather than wrapped.
+    const channelIds = (a) => {
+      if (a instanceof Uint16Array) return a;
+      if (!(a instanceof Int32Array)) throw new OmniKpiError("`channel` must be a Uint16Array or Int32Array", "wrong_type", "channel");
+      const out = new Uint16Array(a.length);
+      for (let i = 0; i < a.length; i++) {
+        if (a[i] < 0 || a[i] > 65535) throw new OmniKpiError(`\`channel[${i}]\` must be a channel id from 0 to 65535, got ${a[i]}`, "value_out_of_range", `channel[${i}]`);
+        out[i] = a[i];
+      }
+      return out;
+    };
     const journeys = Math.max(0, (columns.offsets?.length ?? 1) - 1);
     const results = unwrap(raw.attributeColumns(
       JSON.stringify(specs),
@@ -132,7 +144,7 @@ export function createApi(raw) {
       String(columns.currency),
       columns.lookbackSeconds ?? undefined,
       typed(columns.offsets, Uint32Array, "offsets"),
-      typed(columns.channel, Uint16Array, "channel"),
+      channelIds(columns.channel),
       f64(columns.timestamp, "timestamp"),
       typed(columns.conversions, Uint32Array, "conversions"),
       f64(columns.valueMinor, "valueMinor"),

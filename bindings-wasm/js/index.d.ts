@@ -173,8 +173,8 @@ export interface AttributionColumns {
   currency: string;
   /** Touch ranges: journey j has touches offsets[j]..offsets[j+1]; length journeys + 1, starts at 0. */
   offsets: Uint32Array;
-  /** Channel id of each touch: its index in `channels`. */
-  channel: Uint16Array;
+  /** Channel id of each touch: its index in `channels` (Int32Array ids must be 0 to 65535). */
+  channel: Uint16Array | Int32Array;
   /** Unix seconds of each touch, chronological within a journey. */
   timestamp: Float64Array | BigInt64Array;
   /** Conversions of each journey. */

@@ -92,3 +92,14 @@ test("the lead column feeds W-shaped exactly as `lead` on touch objects does", (
   const withoutLead = omnikpi.attributeColumns("w_shaped", columns);
   assert.notDeepStrictEqual(withoutLead.channels, objects.channels, "the lead flag must matter");
 });
+
+test("Int32Array channel ids give the same result, and an id out of range names its row", () => {
+  const channels = [{ channel: "a", group: "online" }, { channel: "b", group: "offline" }];
+  const base = { channels, currency: "EUR", offsets: Uint32Array.of(0, 2, 3), timestamp: Float64Array.of(0, 10, 5),
+    conversions: Uint32Array.of(1, 0), valueMinor: Float64Array.of(1234, 0) };
+  const u16 = omnikpi.attributeColumns("linear", { ...base, channel: Uint16Array.of(0, 1, 1) });
+  const i32 = omnikpi.attributeColumns("linear", { ...base, channel: Int32Array.of(0, 1, 1) });
+  assert.deepStrictEqual(i32, u16);
+  assert.throws(() => omnikpi.attributeColumns("linear", { ...base, channel: Int32Array.of(0, -1, 1) }),
+    (e) => e instanceof omnikpi.OmniKpiError && e.code === "value_out_of_range" && e.path === "channel[1]");
+});
