@@ -31,9 +31,44 @@ fn wrong_type(py: Python<'_>, path: &str, detail: &str) -> PyErr {
     )
 }
 
+/// How deep inputs may nest: the KPI shapes need a handful of levels; a limit (as serde_json's
+/// parser has) turns a self-referencing or absurdly deep structure into an error, not a stack
+/// overflow.
+const MAX_DEPTH: usize = 128;
+
 /// Converts a Python value into the core's JSON input, tracking the path for errors.
 fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> PyResult<Value> {
+    nested_value(obj, path, decimal, 0)
+}
+
+/// Python text as a Rust string; a lone surrogate (not valid Unicode) is a `wrong_type` error.
+fn text_of(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
+    obj.extract::<String>().map_err(|_| {
+        wrong_type(
+            obj.py(),
+            path,
+            "is not valid Unicode text (a lone surrogate?)",
+        )
+    })
+}
+
+fn nested_value(
+    obj: &Bound<'_, PyAny>,
+    path: &str,
+    decimal: &Bound<'_, PyAny>,
+    depth: usize,
+) -> PyResult<Value> {
     let py = obj.py();
+    if depth > MAX_DEPTH {
+        return Err(to_py_err(
+            py,
+            &KpiError::at(
+                omnikpi::ErrorCode::ValueOutOfRange,
+                path,
+                format!("nests deeper than {MAX_DEPTH} levels"),
+            ),
+        ));
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -48,7 +83,7 @@ fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> P
             return Ok(Value::from(n));
         }
         // Beyond 64 bits: only a decimal field can hold it exactly, so pass it as text.
-        return Ok(Value::String(obj.str()?.extract::<String>()?));
+        return Ok(Value::String(text_of(obj.str()?.as_any(), path)?));
     }
     if obj.is_instance_of::<PyFloat>() {
         return Err(wrong_type(
@@ -58,7 +93,7 @@ fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> P
         ));
     }
     if obj.is_instance_of::<PyString>() {
-        return Ok(Value::String(obj.extract::<String>()?));
+        return Ok(Value::String(text_of(obj, path)?));
     }
     if obj.is_instance(decimal)? {
         // Fixed-point text, never an exponent: Decimal("1E+3") -> "1000".
@@ -72,18 +107,24 @@ fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> P
     if let Ok(dict) = obj.cast::<PyDict>() {
         let mut map = Map::new();
         for (key, value) in dict.iter() {
-            let key: String = key
-                .extract()
-                .map_err(|_| wrong_type(py, path, "must have string keys"))?;
+            if !key.is_instance_of::<PyString>() {
+                return Err(wrong_type(py, path, "must have string keys"));
+            }
+            let key = text_of(&key, path)?;
             let child = format!("{path}.{key}");
-            map.insert(key, to_value(&value, &child, decimal)?);
+            map.insert(key, nested_value(&value, &child, decimal, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
         for (i, item) in obj.try_iter()?.enumerate() {
-            items.push(to_value(&item?, &format!("{path}[{i}]"), decimal)?);
+            items.push(nested_value(
+                &item?,
+                &format!("{path}[{i}]"),
+                decimal,
+                depth + 1,
+            )?);
         }
         return Ok(Value::Array(items));
     }

@@ -12,8 +12,14 @@ export class OmniKpiError extends Error {
   }
 }
 
+/** How deep inputs may nest (the KPI shapes need a handful of levels; cycles hit it too). */
+const MAX_DEPTH = 128;
+
 /** Converts a JS value to JSON-safe data, refusing what would silently change meaning. */
-function toData(value, path) {
+function toData(value, path, depth = 0) {
+  if (depth > MAX_DEPTH) {
+    throw new OmniKpiError(`\`${path}\` nests deeper than ${MAX_DEPTH} levels`, "value_out_of_range", path);
+  }
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) {
@@ -22,12 +28,15 @@ function toData(value, path) {
     return value;
   }
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v, i) => toData(v, `${path}[${i}]`));
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new OmniKpiError(`\`${path}\` is an invalid Date`, "invalid_timestamp", path);
+    return value.toISOString();
+  }
+  if (Array.isArray(value)) return value.map((v, i) => toData(v, `${path}[${i}]`, depth + 1));
   if (typeof value === "object" && !(value instanceof Map) && !(value instanceof Set)) {
     const out = {};
     for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) out[k] = toData(v, `${path}.${k}`);
+      if (v !== undefined) out[k] = toData(v, `${path}.${k}`, depth + 1);
     }
     return out;
   }
@@ -110,7 +119,16 @@ export function createApi(raw) {
    * `params`: parameters of a single model, or { model: params } for several.
    */
   api.attributeColumns = (models, columns, params) => {
+    if (columns === null || typeof columns !== "object") {
+      throw new OmniKpiError("`columns` must be an object of typed arrays", "wrong_type", "columns");
+    }
+    if (!(typeof models === "string" || (Array.isArray(models) && models.length > 0))) {
+      throw new OmniKpiError("`models` must be a model name or a non-empty list of them", "wrong_type", "models");
+    }
     const list = Array.isArray(models) ? models : [models];
+    if (!list.every((m) => typeof m === "string")) {
+      throw new OmniKpiError("`models` must be model names such as \"linear\"", "wrong_type", "models");
+    }
     const ids = list.map((m) => (String(m).startsWith("attribution.") ? m : `attribution.${m}`));
     const specs = ids.map((id, i) => {
       const own = Array.isArray(models) ? params?.[list[i]] : params;
@@ -156,7 +174,11 @@ export function createApi(raw) {
   };
 
   /** Attribution under `model` ("linear", "markov", ... or the full KPI id). */
-  api.attribute = (model, input, params) =>
-    evaluate(String(model).startsWith("attribution.") ? model : `attribution.${model}`, input, params);
+  api.attribute = (model, input, params) => {
+    if (typeof model !== "string") {
+      throw new OmniKpiError("`model` must be a model name such as \"linear\"", "wrong_type", "model");
+    }
+    return evaluate(model.startsWith("attribution.") ? model : `attribution.${model}`, input, params);
+  };
   return api;
 }

@@ -79,11 +79,13 @@ pub enum ErrorCode {
     UnknownSale,
     /// Refunds of a sale add up to more than the sale.
     RefundExceedsSale,
+    /// A state the code rules out was reached (a bug to report, never a panic).
+    InternalError,
 }
 
 impl ErrorCode {
     /// Every code, in the order of `spec/errors.json`.
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::UnknownKpi,
         ErrorCode::InvalidJson,
         ErrorCode::MissingField,
@@ -117,6 +119,7 @@ impl ErrorCode {
         ErrorCode::InvalidPolicy,
         ErrorCode::UnknownSale,
         ErrorCode::RefundExceedsSale,
+        ErrorCode::InternalError,
     ];
 
     /// The code as written in `spec/errors.json` and in every binding.
@@ -155,6 +158,7 @@ impl ErrorCode {
             ErrorCode::InvalidPolicy => "invalid_policy",
             ErrorCode::UnknownSale => "unknown_sale",
             ErrorCode::RefundExceedsSale => "refund_exceeds_sale",
+            ErrorCode::InternalError => "internal_error",
         }
     }
 
@@ -192,7 +196,9 @@ impl ErrorCode {
             ErrorCode::InvalidMoneyScale
             | ErrorCode::UnknownCurrency
             | ErrorCode::CurrencyMismatch => "money",
-            ErrorCode::ArithmeticOverflow | ErrorCode::LimitExceeded => "arithmetic",
+            ErrorCode::ArithmeticOverflow | ErrorCode::LimitExceeded | ErrorCode::InternalError => {
+                "arithmetic"
+            }
             ErrorCode::InvalidDataset => "dataset",
             ErrorCode::UnknownParty
             | ErrorCode::InvalidShares
@@ -265,6 +271,16 @@ impl KpiError {
             "message": self.message,
             "path": self.path,
         })
+    }
+
+    /// A state the code rules out (a worker thread that died, a model paired with another
+    /// model's state): reported as `internal_error`, never a panic.
+    pub(crate) fn internal(what: &str) -> Self {
+        Self::new(
+            ErrorCode::InternalError,
+            None,
+            format!("internal error ({what}); please report it with the input that caused it"),
+        )
     }
 
     pub(crate) fn overflow(operation: &str) -> Self {

@@ -341,8 +341,15 @@ def _policy(policy: Union[Mapping[str, Any], PathLike]) -> Any:
     if isinstance(policy, (str, os.PathLike)):
         import json
 
-        with open(policy, encoding="utf-8") as fh:
-            return json.load(fh)
+        try:
+            with open(policy, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, ValueError) as e:  # missing file, bad name, bad encoding
+            raise DatasetError(f"cannot read the policy file `{policy!s:.200}`: {e}", "invalid_dataset", "policy") from e
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise InputError(f"`policy` is not valid JSON: {e}", "invalid_json", "policy") from e
     return policy
 
 
@@ -455,7 +462,12 @@ def attribute(
     >>> [c["value"] for c in attribute("linear", j, channels=tax, currency="EUR")["channels"]]
     [Decimal('45.00'), Decimal('45.00')]
     """
-    names = [model] if isinstance(model, str) else list(model)
+    if isinstance(model, str):
+        names = [model]
+    elif isinstance(model, (list, tuple)) and model and all(isinstance(m, str) for m in model):
+        names = list(model)
+    else:
+        raise InputError("`model` must be a model name such as \"linear\" or a non-empty list of them", "wrong_type", "model")
     short = [n.removeprefix("attribution.") for n in names]
     per_model: dict[str, Any] = {m: dict(p) for m, p in (model_params or {}).items()}
     # Keyword parameters go to the single model; with several models only the lookback window,

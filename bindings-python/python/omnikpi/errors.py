@@ -49,7 +49,8 @@ class MoneyError(OmniKpiError):
 
 
 class ExactArithmeticError(OmniKpiError):
-    """A result beyond what exact decimal arithmetic can hold (28 significant digits)."""
+    """A result beyond what exact decimal arithmetic can hold (28 significant digits), a declared
+    resource limit, or an internal error (a state the code rules out, reported instead of a crash)."""
 
 
 class DatasetError(OmniKpiError):

@@ -254,7 +254,7 @@ impl Accumulator {
                 .into_iter()
                 .map(|h| {
                     h.join()
-                        .unwrap_or_else(|_| Err(KpiError::overflow("a worker thread")))
+                        .unwrap_or_else(|_| Err(KpiError::internal("a worker thread stopped")))
                 })
                 .collect()
         });
@@ -523,7 +523,9 @@ impl Accumulator {
                     order, max_states, ..
                 } = model
                 else {
-                    return Err(KpiError::overflow("model state"));
+                    return Err(KpiError::internal(
+                        "a model paired with another model's state",
+                    ));
                 };
                 let solved = counts.solve(&self.taxonomy, *max_states)?;
                 let weights: Vec<i128> = solved
@@ -560,7 +562,9 @@ impl Accumulator {
             }
             ModelState::Sets(sets) => {
                 let Model::ShapleyRate { max_channels } = model else {
-                    return Err(KpiError::overflow("model state"));
+                    return Err(KpiError::internal(
+                        "a model paired with another model's state",
+                    ));
                 };
                 shapley::rate_credit(sets, self.taxonomy.len() + 1, *max_channels)?
             }
