@@ -115,7 +115,10 @@ def _fits_typed(kpi: str, case: dict[str, Any]) -> bool:
     }.get(kpi, {"channels", "currency", "journeys"} if kpi.startswith("attribution.") else None)
     i, p = case["input"], case.get("params") or {}
     optional = {"touches"} if kpi.startswith("incentives.") else set()
-    return expected_keys is not None and isinstance(i, dict) and set(i) - optional == expected_keys and "window" not in p
+    # an undeclared parameter is a keyword the typed function does not take (evaluate() reports it)
+    declared = {q["name"] for d in omnikpi.catalog() if d["id"] == kpi for q in d["parameters"]}
+    return (expected_keys is not None and isinstance(i, dict) and set(i) - optional == expected_keys
+            and "window" not in p and set(p) <= declared)
 
 
 TYPED = [c for c in CASES if _fits_typed(c[1], c[2])]
