@@ -51,6 +51,11 @@ if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -x tests/browser/n
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi
 
+if ! command -v cargo-fuzz >/dev/null; then
+  say "installing cargo-fuzz (for scripts/fuzz.sh)"
+  cargo install -q cargo-fuzz --locked
+fi
+
 say "building the CLI"
 cargo build -q --release -p omnikpi-cli
 say "building the Python package"

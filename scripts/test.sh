@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: Rust (unit, doc, conformance), formatting and lints,
-# Python (pytest, doctests, mypy), Node (node --test), the CLI vectors and the cross-language
-# comparison, and the README quickstarts. Fails if any suite runs no test.
+# Python (pytest, doctests, mypy), Node (node --test), the browser and npm-package tests, the CLI
+# vectors and the cross-language comparison, the README quickstarts, and a bounded fuzzing run
+# (FUZZ_SECONDS per target, default 20). Fails if any suite runs no test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -36,7 +37,7 @@ node --test bindings-wasm/tests/ 2>&1 | tee "$log/node.txt" | grep -E '^# (tests
 grep -q '^# fail 0$' "$log/node.txt" || { grep -B2 -A20 'not ok' "$log/node.txt" | head -60; exit 1; }
 count node "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/node.txt")"
 
-suite "handbook: headless Chromium"
+suite "browser and package: handbook and dashboard in headless Chromium, npm pack, tsc"
 node --test tests/browser/ 2>&1 | tee "$log/browser.txt" | grep -E '^# (tests|pass|fail)'
 grep -q '^# fail 0$' "$log/browser.txt" || { grep -A20 'not ok' "$log/browser.txt" | head -60; exit 1; }
 count browser "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/browser.txt")"
@@ -44,6 +45,10 @@ count browser "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/browser.txt")"
 suite "conformance: CLI vectors, schemas, handbook, byte comparison of Rust, Python, Node and CLI"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests/conformance 2>&1 | tee "$log/conf.txt"
 count conformance "$(grep -o '[0-9]* passed' "$log/conf.txt" | tail -1 | awk '{print $1}')"
+
+suite "fuzz: every target for ${FUZZ_SECONDS:-20}s after replaying its regressions (scripts/fuzz.sh)"
+bash scripts/fuzz.sh 2>&1 | tee "$log/fuzz.txt"
+count fuzz "$(grep -c '^fuzz .*: clean' "$log/fuzz.txt")"
 
 echo
 echo "all suites: $passed passed, 0 failed"
