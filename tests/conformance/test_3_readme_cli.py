@@ -153,3 +153,19 @@ def test_incentives_errors_name_the_csv_row(tmp_path: Path) -> None:
                            "--sales", str(sales)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert f"[unknown_party] at {sales}:row 5:fulfilment_channel" in proc.stderr, proc.stderr
+
+
+def test_invalid_utf8_and_deep_json_are_errors_not_crashes(tmp_path: Path) -> None:
+    latin1 = tmp_path / "input.json"
+    latin1.write_bytes(b'{"rows": [{"channel": "caf\xe9", "opportunities": 1, "conversions": 0}]}')
+    proc = subprocess.run([str(CLI), "eval", "conversion.rate", "--input", str(latin1)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "[invalid_dataset]" in proc.stderr, proc.stderr
+    sales = tmp_path / "sales.csv"
+    sales.write_bytes(b"sale_id,timestamp,period,origin_channel,fulfilment_channel,amount\no1,0,p,w\xff,lille,1.00\n")
+    retail = ROOT / "examples" / "retail"
+    proc = subprocess.run([str(CLI), "incentives", "split", "--policy", str(retail / "incentive_policy.json"), "--sales", str(sales)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "[invalid_dataset]" in proc.stderr, proc.stderr
+    deep = "[" * 100_000 + "]" * 100_000
+    proc = subprocess.run([str(CLI), "eval", "conversion.rate", "--input", "-"], input=deep, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "[invalid_json]" in proc.stderr and "panicked" not in proc.stderr, proc.stderr
