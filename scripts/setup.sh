@@ -18,9 +18,9 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import maturin, pytest, jsonschema, mypy, pyarrow, pandas, polars" 2>/dev/null; then
+if ! .venv/bin/python -c "import maturin, pytest, jsonschema, mypy, pyarrow, pandas, polars, hypothesis" 2>/dev/null; then
   say "installing Python build and test tools"
-  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars
+  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars hypothesis
 fi
 
 # WebAssembly toolchain
