@@ -137,6 +137,8 @@ export interface AttributionParams {
   lookback_seconds?: number; minor_units?: number; half_life_seconds?: number;
   first_weight?: DecimalString; lead_weight?: DecimalString; last_weight?: DecimalString;
   order?: number; collapse_repeats?: boolean; max_states?: number; max_channels?: number;
+  /** Most touches a journey may have (default 10,000); longer ones are refused with limit_exceeded. */
+  max_touches?: number;
 }
 export interface AttributionResult {
   model: string; currency: string;

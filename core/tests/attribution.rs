@@ -272,3 +272,32 @@ fn parallel_update_equals_sequential_update() {
         );
     }
 }
+
+#[test]
+fn max_touches_refuses_long_journeys_in_every_update_path() {
+    let tax = taxonomy();
+    let eur = Currency::lookup("EUR", None, "currency").unwrap();
+    // the generated journeys have at most 6 touches; this one has 7
+    let long: Vec<Touch> = (0..7)
+        .map(|i| Touch {
+            channel: "web".into(),
+            timestamp: i,
+            lead: false,
+        })
+        .collect();
+    let mut rows = journeys(50);
+    rows.push((long, 1, 100, 10));
+    let b = batch(&tax, &rows);
+    for threads in [1, 2, 3] {
+        let mut acc = Accumulator::new(&tax, &eur, models(), None).with_max_touches(6);
+        let err = acc.update_parallel(&b, threads).unwrap_err();
+        assert_eq!(
+            err.code(),
+            omnikpi::ErrorCode::LimitExceeded,
+            "{threads} threads"
+        );
+        assert_eq!(err.path(), Some("input.journeys[50].touches"));
+    }
+    let mut acc = Accumulator::new(&tax, &eur, models(), None).with_max_touches(7);
+    acc.update_parallel(&b, 2).unwrap();
+}

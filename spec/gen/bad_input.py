@@ -83,6 +83,8 @@ ROWS = [
     ("more channels than shapley.rate enumerates", "attribution.shapley.rate",
      {"channels": [{"channel": f"c{i}", "group": "online"} for i in range(3)], "currency": "EUR",
       "journeys": [j([("c0", 0), ("c1", 1), ("c2", 2)])]}, {"max_channels": 2}, "limit_exceeded", None),
+    ("a journey longer than max_touches (a path-length limit, default 10,000)", "attribution.markov",
+     journeys(j([("web", 0), ("store", 1), ("web", 2)])), {"max_touches": 2}, "limit_exceeded", "input.journeys[0].touches"),
     ("an unknown KPI id", "conversion.rates", {"rows": []}, None, "unknown_kpi", "kpi"),
 ]
 

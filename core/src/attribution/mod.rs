@@ -31,6 +31,10 @@ use std::collections::BTreeMap;
 const SHARE_UNITS: i128 = 1_000_000_000_000;
 /// Scale of attributed conversions.
 pub const CONVERSION_SCALE: u32 = 6;
+/// Touches a journey may have unless the `max_touches` parameter says otherwise: longer ones are
+/// refused with `limit_exceeded` (real journeys have tens of touches; millions are a data bug,
+/// and `shapley.ordered` reports one cell per position).
+pub const DEFAULT_MAX_TOUCHES: usize = 10_000;
 /// Label of the line that receives conversions with no touch left in the lookback window.
 pub const NONE_CHANNEL: &str = "(none)";
 
@@ -170,6 +174,7 @@ pub struct Accumulator {
     currency: Currency,
     models: Vec<Model>,
     lookback_seconds: Option<i64>,
+    max_touches: usize,
     journeys: u64,
     converting: u64,
     unattributed: u64,
@@ -205,6 +210,7 @@ impl Accumulator {
             currency: currency.clone(),
             models,
             lookback_seconds,
+            max_touches: DEFAULT_MAX_TOUCHES,
             journeys: 0,
             converting: 0,
             unattributed: 0,
@@ -214,6 +220,13 @@ impl Accumulator {
             none_value: 0,
             states,
         }
+    }
+
+    /// Refuses journeys with more than `max_touches` touches (default [`DEFAULT_MAX_TOUCHES`]).
+    #[must_use]
+    pub fn with_max_touches(mut self, max_touches: usize) -> Self {
+        self.max_touches = max_touches;
+        self
     }
 
     /// Adds a batch (its channel ids must index this accumulator's taxonomy).
@@ -241,7 +254,8 @@ impl Accumulator {
             &self.currency,
             self.models.clone(),
             self.lookback_seconds,
-        );
+        )
+        .with_max_touches(self.max_touches);
         let partials: Vec<Result<Accumulator>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
@@ -275,6 +289,17 @@ impl Accumulator {
         let mut scratch = Scratch::default();
         for j in journeys {
             let range = batch.touches(j);
+            if range.len() > self.max_touches {
+                return Err(KpiError::at(
+                    ErrorCode::LimitExceeded,
+                    &format!("input.journeys[{j}].touches"),
+                    format!(
+                        "has {} touches, more than max_touches ({})",
+                        range.len(),
+                        self.max_touches
+                    ),
+                ));
+            }
             let conversions = batch.conversions.get(j).copied().unwrap_or(0);
             let value = batch.value_minor.get(j).copied().unwrap_or(0);
             let at = batch.conversion_time.get(j).copied().unwrap_or(0);
@@ -875,6 +900,14 @@ fn float_output(x: f64) -> Output {
     }
 }
 
+/// The `max_touches` parameter (its spec default when absent).
+fn max_touches(params: &Params) -> usize {
+    params
+        .integer("max_touches")
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(DEFAULT_MAX_TOUCHES)
+}
+
 /// Evaluates one attribution KPI on the JSON input.
 pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<Output> {
     let minor = params
@@ -887,7 +920,8 @@ pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<O
         &currency,
         vec![model],
         params.integer("lookback_seconds"),
-    );
+    )
+    .with_max_touches(max_touches(params));
     acc.update(&batch)?;
     acc.finish()?
         .into_iter()
@@ -1008,13 +1042,15 @@ pub fn run_models(
     specs: &[(String, Value)],
     lookback_seconds: Option<i64>,
 ) -> Result<Vec<Output>> {
-    let models = specs
-        .iter()
-        .map(|(id, params)| {
-            Model::from_params(id, &Params::resolve(crate::definition(id)?, params)?)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut acc = Accumulator::new(taxonomy, currency, models, lookback_seconds);
+    let mut models = Vec::with_capacity(specs.len());
+    let mut limit = usize::MAX;
+    for (id, params) in specs {
+        let params = Params::resolve(crate::definition(id)?, params)?;
+        limit = limit.min(max_touches(&params));
+        models.push(Model::from_params(id, &params)?);
+    }
+    let mut acc =
+        Accumulator::new(taxonomy, currency, models, lookback_seconds).with_max_touches(limit);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     acc.update_parallel(batch, threads)?;
     acc.finish()
