@@ -1066,6 +1066,29 @@ fn tiered(bands: &[(Decimal, Decimal)], mode: TierMode, earned: Decimal) -> Resu
 // ----------------------------------------------------------------------------- output
 
 impl Split {
+    /// Payable per party over every period, in declared order.
+    pub fn payable_by_party(&self) -> Vec<(String, Decimal)> {
+        let mut totals: Vec<(String, Decimal)> = Vec::new();
+        for p in self.periods.iter().flat_map(|p| &p.parties) {
+            match totals.iter_mut().find(|(party, _)| *party == p.party) {
+                Some(slot) => slot.1 += p.payable,
+                None => totals.push((p.party.clone(), p.payable)),
+            }
+        }
+        totals
+    }
+
+    fn unpaid_output(&self) -> Output {
+        Output::List(
+            self.unpaid
+                .iter()
+                .map(|(id, why)| {
+                    Output::record([("sale_id", id.as_str().into()), ("reason", (*why).into())])
+                })
+                .collect(),
+        )
+    }
+
     /// `d` at exactly the currency's minor-unit scale (amounts are already exact there).
     pub fn money(&self, d: Decimal) -> Decimal {
         let mut d = d;
@@ -1087,13 +1110,7 @@ impl Split {
                 ("explanation", l.explanation.as_str().into()),
             ])
         };
-        let mut totals: Vec<(String, Decimal)> = Vec::new();
-        for p in self.periods.iter().flat_map(|p| &p.parties) {
-            match totals.iter_mut().find(|(party, _)| *party == p.party) {
-                Some(slot) => slot.1 += p.payable,
-                None => totals.push((p.party.clone(), p.payable)),
-            }
-        }
+        let totals = self.payable_by_party();
         let total: Decimal = self.periods.iter().map(|p| p.total).sum();
         Output::record([
             (
@@ -1105,20 +1122,7 @@ impl Split {
             ),
             ("currency", self.currency.as_str().into()),
             ("lines", Output::List(self.lines.iter().map(line).collect())),
-            (
-                "unpaid",
-                Output::List(
-                    self.unpaid
-                        .iter()
-                        .map(|(id, why)| {
-                            Output::record([
-                                ("sale_id", id.as_str().into()),
-                                ("reason", (*why).into()),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
+            ("unpaid", self.unpaid_output()),
             (
                 "periods",
                 Output::List(
@@ -1193,13 +1197,7 @@ impl Split {
                 })
             })
             .collect();
-        let mut by_party: Vec<(String, Decimal)> = Vec::new();
-        for q in self.periods.iter().flat_map(|p| &p.parties) {
-            match by_party.iter_mut().find(|(party, _)| *party == q.party) {
-                Some(slot) => slot.1 += q.payable,
-                None => by_party.push((q.party.clone(), q.payable)),
-            }
-        }
+        let by_party = self.payable_by_party();
         let mut by_rule: Vec<(String, LineKind, u64, Decimal)> = Vec::new();
         for l in &self.lines {
             match by_rule
@@ -1245,20 +1243,7 @@ impl Split {
                         .collect(),
                 ),
             ),
-            (
-                "unpaid",
-                Output::List(
-                    self.unpaid
-                        .iter()
-                        .map(|(id, why)| {
-                            Output::record([
-                                ("sale_id", id.as_str().into()),
-                                ("reason", (*why).into()),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
+            ("unpaid", self.unpaid_output()),
             ("rows", self.rows.into()),
         ])
     }
