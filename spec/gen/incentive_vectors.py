@@ -5,7 +5,7 @@ figures noted beside the case (the `hand` dict: line amounts per (sale, party) a
 totals) agree with it. Run from the repository root after `cargo build --release`:
     python3 spec/gen/incentive_vectors.py
 """
-import copy, json, pathlib, subprocess, sys
+import copy, json, pathlib, subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CLI = ROOT / "target" / "release" / "omnikpi"
@@ -33,26 +33,11 @@ def refund(sid, day, amount, of, period="2026-10", **extra):
     return s
 
 
-def run(kpi, inp):
-    r = subprocess.run([str(CLI), "eval", kpi, "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
-    if r.returncode == 0:
-        return {"expected": json.loads(r.stdout)}
-    err = r.stderr
-    return {"error": err}
-
-
 def eval_json(kpi, inp):
-    import ctypes  # noqa: F401  (no binding needed: the CLI prints JSON)
     r = subprocess.run([str(CLI), "eval", kpi, "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"{kpi}: {r.stderr}")
     return json.loads(r.stdout)
-
-
-def error_of(kpi, inp):
-    r = subprocess.run([str(CLI), "eval", kpi, "--input", "-", "--error-json"], input=json.dumps(inp), capture_output=True, text=True)
-    assert r.returncode != 0, f"expected an error, got {r.stdout}"
-    return json.loads(r.stdout or r.stderr)
 
 
 def amounts(out):
