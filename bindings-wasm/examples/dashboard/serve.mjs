@@ -15,8 +15,13 @@ const types = {
 };
 
 const server = createServer(async (req, res) => {
-  const url = new URL(req.url ?? "/", "http://localhost");
-  const path = normalize(join(root, decodeURIComponent(url.pathname)));
+  let path;
+  try {
+    path = normalize(join(root, decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname)));
+  } catch {
+    res.writeHead(400).end("bad request");
+    return;
+  }
   if (!path.startsWith(root) || path.split(sep).includes("node_modules")) {
     res.writeHead(403).end("forbidden");
     return;
