@@ -1,6 +1,16 @@
 from typing import Any, Mapping, Optional
 
 __version__: str
+__all__ = [
+    "evaluate",
+    "catalog",
+    "report_files",
+    "dataset_files",
+    "error_codes",
+    "attribute_table",
+    "records_from_table",
+    "__version__",
+]
 
 def evaluate(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None) -> Any: ...
 def catalog(lang: Optional[str] = None) -> list[dict[str, Any]]: ...
