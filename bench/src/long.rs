@@ -1,0 +1,61 @@
+//! The native side of the Python-overhead benchmark: journeys in long format (one row per touch)
+//! from a Parquet file, read into memory first (untimed), then timed exactly as the Python
+//! package runs them: Arrow batches into the long-format builder, then every model in one pass.
+//!
+//! ```text
+//! long-bench --parquet journeys.parquet --models first_touch,last_touch,linear
+//! ```
+//! Prints `{"rows", "seconds", "results"}` as JSON.
+
+use omnikpi::attribution::table::{add_batch, Columns};
+use omnikpi::attribution::{run_models, LongBuilder};
+use omnikpi::channel::Taxonomy;
+use omnikpi::money::Currency;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let path = arg("--parquet").ok_or("--parquet FILE is required")?;
+    let models = arg("--models").unwrap_or_else(|| "linear".to_owned());
+    let channels = arg("--channels").ok_or("--channels a,b,... is required")?;
+    let taxonomy = Taxonomy::from_json(&Value::Array(
+        channels
+            .split(',')
+            .map(|c| json!({"channel": c, "group": if c == "store" || c == "call_centre" { "offline" } else { "online" }, "direct": c == "direct"}))
+            .collect(),
+    ))?;
+    let currency = Currency::lookup("EUR", None, "currency")?;
+    let batches = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path)?)?
+        .with_batch_size(65_536)
+        .build()?
+        .collect::<Result<Vec<_>, _>>()?;
+    let specs: Vec<(String, Value)> = models
+        .split(',')
+        .map(|m| (format!("attribution.{m}"), Value::Null))
+        .collect();
+    let names = Columns::default();
+    let start = Instant::now();
+    let mut builder = LongBuilder::new(&taxonomy);
+    let mut rows = 0;
+    for batch in &batches {
+        add_batch(&mut builder, batch, &names, &currency, rows)?;
+        rows += batch.num_rows();
+    }
+    let batch = builder.finish()?;
+    let results = run_models(&taxonomy, &currency, &batch, &specs, None)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let results: Vec<Value> = results.iter().map(omnikpi::Output::to_json).collect();
+    println!(
+        "{}",
+        json!({"rows": rows, "seconds": seconds, "results": results})
+    );
+    Ok(())
+}
