@@ -227,13 +227,7 @@ impl Check {
     pub fn to_output(&self) -> Output {
         let money = |d: Decimal| Output::Decimal(self.split.money(d));
         Output::record([
-            (
-                "policy",
-                Output::record([
-                    ("id", self.split.policy.0.as_str().into()),
-                    ("version", self.split.policy.1.as_str().into()),
-                ]),
-            ),
+            ("policy", self.split.policy_output()),
             ("currency", self.split.currency.as_str().into()),
             ("compared", self.compared.into()),
             ("matching", self.matching.into()),

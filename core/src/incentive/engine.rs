@@ -1078,6 +1078,45 @@ impl Split {
         totals
     }
 
+    /// `{id, version}` of the policy, as every incentive result starts.
+    pub(crate) fn policy_output(&self) -> Output {
+        Output::record([
+            ("id", self.policy.0.as_str().into()),
+            ("version", self.policy.1.as_str().into()),
+        ])
+    }
+
+    /// `[{party, payable}]` over every period, in declared order.
+    fn by_party_output(&self) -> Output {
+        Output::List(
+            self.payable_by_party()
+                .into_iter()
+                .map(|(party, payable)| {
+                    Output::record([
+                        ("party", party.into()),
+                        ("payable", Output::Decimal(self.money(payable))),
+                    ])
+                })
+                .collect(),
+        )
+    }
+
+    /// One party's pay in a period; `period` leads the record when given (the flat summary).
+    fn party_period_output(&self, period: Option<&str>, q: &PartyPeriod) -> Output {
+        let money = |d: Decimal| Output::Decimal(self.money(d));
+        let mut fields: Vec<(&str, Output)> =
+            period.map(|p| ("period", p.into())).into_iter().collect();
+        fields.extend([
+            ("party", q.party.as_str().into()),
+            ("earned", money(q.earned)),
+            ("accelerator", money(q.accelerator)),
+            ("limit", money(q.limit)),
+            ("bonus", money(q.bonus)),
+            ("payable", money(q.payable)),
+        ]);
+        Output::record(fields)
+    }
+
     fn unpaid_output(&self) -> Output {
         Output::List(
             self.unpaid
@@ -1110,16 +1149,9 @@ impl Split {
                 ("explanation", l.explanation.as_str().into()),
             ])
         };
-        let totals = self.payable_by_party();
         let total: Decimal = self.periods.iter().map(|p| p.total).sum();
         Output::record([
-            (
-                "policy",
-                Output::record([
-                    ("id", self.policy.0.as_str().into()),
-                    ("version", self.policy.1.as_str().into()),
-                ]),
-            ),
+            ("policy", self.policy_output()),
             ("currency", self.currency.as_str().into()),
             ("lines", Output::List(self.lines.iter().map(line).collect())),
             ("unpaid", self.unpaid_output()),
@@ -1138,16 +1170,7 @@ impl Split {
                                     Output::List(
                                         p.parties
                                             .iter()
-                                            .map(|q| {
-                                                Output::record([
-                                                    ("party", q.party.as_str().into()),
-                                                    ("earned", money(q.earned)),
-                                                    ("accelerator", money(q.accelerator)),
-                                                    ("limit", money(q.limit)),
-                                                    ("bonus", money(q.bonus)),
-                                                    ("payable", money(q.payable)),
-                                                ])
-                                            })
+                                            .map(|q| self.party_period_output(None, q))
                                             .collect(),
                                     ),
                                 ),
@@ -1157,17 +1180,7 @@ impl Split {
                         .collect(),
                 ),
             ),
-            (
-                "parties",
-                Output::List(
-                    totals
-                        .into_iter()
-                        .map(|(party, payable)| {
-                            Output::record([("party", party.into()), ("payable", money(payable))])
-                        })
-                        .collect(),
-                ),
-            ),
+            ("parties", self.by_party_output()),
             ("total", money(total)),
             ("rows", self.rows.into()),
         ])
@@ -1184,20 +1197,12 @@ impl Split {
             .periods
             .iter()
             .flat_map(|p| {
-                p.parties.iter().map(move |q| {
-                    Output::record([
-                        ("period", p.period.as_str().into()),
-                        ("party", q.party.as_str().into()),
-                        ("earned", money(q.earned)),
-                        ("accelerator", money(q.accelerator)),
-                        ("limit", money(q.limit)),
-                        ("bonus", money(q.bonus)),
-                        ("payable", money(q.payable)),
-                    ])
-                })
+                p.parties
+                    .iter()
+                    .map(move |q| self.party_period_output(Some(&p.period), q))
             })
             .collect();
-        let by_party = self.payable_by_party();
+        let total: Decimal = self.payable_by_party().iter().map(|(_, p)| *p).sum();
         let mut by_rule: Vec<(String, LineKind, u64, Decimal)> = Vec::new();
         for l in &self.lines {
             match by_rule
@@ -1211,21 +1216,10 @@ impl Split {
                 None => by_rule.push((l.rule.clone(), l.kind, 1, l.amount)),
             }
         }
-        let total: Decimal = by_party.iter().map(|(_, p)| *p).sum();
         Output::record([
             ("currency", self.currency.as_str().into()),
             ("payouts", Output::List(payouts)),
-            (
-                "by_party",
-                Output::List(
-                    by_party
-                        .into_iter()
-                        .map(|(party, payable)| {
-                            Output::record([("party", party.into()), ("payable", money(payable))])
-                        })
-                        .collect(),
-                ),
-            ),
+            ("by_party", self.by_party_output()),
             ("overall", Output::record([("payable", money(total))])),
             (
                 "by_rule",
