@@ -30,9 +30,9 @@ count rust "$(grep -o '^test result: ok\. [0-9]* passed' "$log/rust.txt" | awk '
 suite "python: pytest, doctests, typing"
 (cd bindings-python && ../.venv/bin/python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$log/py.txt"
 count python "$(grep -o '[0-9]* passed' "$log/py.txt" | tail -1 | awk '{print $1}')"
-.venv/bin/python -m mypy --strict --no-incremental bindings-python/python/omnikpi
+.venv/bin/python -m mypy --strict --no-incremental --config-file bindings-python/pyproject.toml bindings-python/python/omnikpi
 # the stubs against the compiled module itself (names, signatures, __all__)
-.venv/bin/python -m mypy.stubtest omnikpi
+.venv/bin/python -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml --allowlist bindings-python/stubtest-allowlist.txt omnikpi
 
 suite "node: node --test"
 node --test bindings-wasm/tests/ 2>&1 | tee "$log/node.txt" | grep -E '^# (tests|pass|fail)'

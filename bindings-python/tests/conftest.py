@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "spec" / "vectors"
@@ -24,8 +24,8 @@ def canonical(value: Any) -> Any:
     """A result with every Decimal as its fixed-point string (the vectors' notation)."""
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # dicts and the frozen result objects
         return {k: canonical(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return value

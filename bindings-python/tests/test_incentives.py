@@ -66,7 +66,7 @@ def test_every_sale_is_paid_exactly_and_refunds_mirror(split: dict[str, Any]) ->
 def test_the_split_checks_clean_and_a_changed_cent_is_found(split: dict[str, Any]) -> None:
     lines = [{k: v for k, v in line.items() if v is not None} for line in split["lines"]]
     clean = omnikpi.check_payouts(POLICY, RETAIL_SALES(), lines, touches=RETAIL_TOUCHES())
-    assert clean["differences"] == [] and clean["matching"] == clean["compared"]
+    assert clean["differences"] == () and clean["matching"] == clean["compared"]
     lines[0]["amount"] += Decimal("0.01")
     changed = omnikpi.check_payouts(POLICY, RETAIL_SALES(), lines, touches=RETAIL_TOUCHES())
     assert [(d["sale_id"], d["party"], d["difference"]) for d in changed["differences"]] == [

@@ -122,11 +122,26 @@ def _fits_typed(kpi: str, case: dict[str, Any]) -> bool:
 
 
 TYPED = [c for c in CASES if _fits_typed(c[1], c[2])]
+VERSIONS = {d["id"]: d["version"] for d in omnikpi.catalog()}
 
 
 @pytest.mark.parametrize("case_id,kpi,case", TYPED, ids=[c[0] for c in TYPED])
 def test_vector_through_typed_function(case_id: str, kpi: str, case: dict[str, Any]) -> None:
-    check(case, run(lambda: _typed(kpi, case["input"], case.get("params") or {})))
+    got: list[Any] = []
+
+    def call() -> Any:
+        got.append(_typed(kpi, case["input"], case.get("params") or {}))
+        return got[0]
+
+    check(case, run(call))
+    if got:  # the typed result is the KPI's frozen result object, plain data underneath
+        result = got[0]
+        assert isinstance(result, omnikpi.Result) and result.kpi == kpi, type(result)
+        assert result.version == VERSIONS[kpi]
+        assert type(result) is not omnikpi.Result, f"{kpi} has no result class of its own"
+        assert canonical(result.to_dict()) == case["expected"]
+        with pytest.raises(AttributeError, match="frozen"):
+            result.rows = None  # type: ignore[misc]
 
 
 def test_typed_functions_cover_most_vectors() -> None:

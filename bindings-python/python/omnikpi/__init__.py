@@ -3,22 +3,46 @@
 Every KPI is defined in the project's ``spec/`` and computed by the Rust core; this package
 converts arguments and results only. Money and rates are :class:`decimal.Decimal`; floats are
 refused (they silently lose cents). Errors are :class:`OmniKpiError` with a stable ``.code``.
+Results are frozen objects (:mod:`omnikpi.results`) with ``to_arrow()``, ``to_polars()``,
+``to_pandas()``, an HTML view in notebooks and ``plot()``; :func:`evaluate` returns plain data.
 
 >>> import omnikpi
 >>> from decimal import Decimal
 >>> r = omnikpi.conversion_rate([{"channel": "web", "opportunities": 200, "conversions": 25}])
->>> r["overall"]["rate"]
+>>> r.overall.rate
 Decimal('0.125000')
->>> [p["amount"] for p in omnikpi.money_allocate(Decimal("100.00"), {"web": 1, "store": 2}, currency="EUR")["parts"]]
+>>> [p.amount for p in omnikpi.money_allocate(Decimal("100.00"), {"web": 1, "store": 2}, currency="EUR")["parts"]]
 [Decimal('33.33'), Decimal('66.67')]
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
+from .progress import Progress, tracked
+from .results import (
+    Allocation,
+    AttachRate,
+    Attribution,
+    BasketAverage,
+    ContributionGrowth,
+    ContributionRoas,
+    ContributionShare,
+    ConversionRate,
+    CrossChannel,
+    Funnel,
+    IncentiveSplit,
+    ModelComparison,
+    MultichannelUplift,
+    PayoutCheck,
+    Record,
+    Report,
+    Result,
+    Windowed,
+    result_for,
+)
 from .errors import (
     CatalogError,
     DatasetError,
@@ -54,6 +78,24 @@ from .kpi_types import (
 __version__: str = _omnikpi.__version__
 
 __all__ = [
+    "Allocation",
+    "AttachRate",
+    "Attribution",
+    "BasketAverage",
+    "ContributionGrowth",
+    "ContributionRoas",
+    "ContributionShare",
+    "ConversionRate",
+    "CrossChannel",
+    "Funnel",
+    "IncentiveSplit",
+    "ModelComparison",
+    "MultichannelUplift",
+    "PayoutCheck",
+    "Record",
+    "Report",
+    "Result",
+    "Windowed",
     "CatalogError",
     "DatasetError",
     "PolicyError",
@@ -109,11 +151,12 @@ def catalog(lang: Optional[str] = None) -> list[dict[str, Any]]:
     return _omnikpi.catalog(lang)
 
 
-def report(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
+def report(path: Union[str, "os.PathLike[str]"]) -> Report:
     """Compute every KPI on a dataset folder (``dataset.json`` plus CSV tables, see examples/retail).
 
-    Returns ``{"dataset": name, "sections": [{"kpi", "version", "title", "result"}]}``, the same
-    numbers as ``omnikpi report <dir>`` on the command line.
+    Returns a :class:`Report`: ``dataset`` and ``sections`` (``kpi``, ``version``, ``title``,
+    ``result``), the same numbers as ``omnikpi report <dir>`` on the command line; in a notebook
+    it shows every section as tables.
     """
     files = {}
     for name in _omnikpi.dataset_files():
@@ -121,27 +164,41 @@ def report(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
         if os.path.exists(full):
             with open(full, encoding="utf-8") as fh:
                 files[name] = fh.read()
-    return _omnikpi.report_files(files)
+    return Report(_omnikpi.report_files(files))
 
 
 def _params(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def conversion_rate(rows: Sequence[ChannelCount], *, denominator: Optional[str] = None) -> ConversionRateResult:
+_VERSIONS: dict[str, str] = {}
+
+
+def _version(kpi_id: str) -> str:
+    if not _VERSIONS:
+        _VERSIONS.update((d["id"], d["version"]) for d in _omnikpi.catalog(None))
+    return _VERSIONS[kpi_id]
+
+
+def _result(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None) -> Any:
+    """``evaluate`` wrapped in the result class of the KPI."""
+    return result_for(kpi_id, _version(kpi_id), _omnikpi.evaluate(kpi_id, input, params))
+
+
+def conversion_rate(rows: Sequence[ChannelCount], *, denominator: Optional[str] = None) -> ConversionRate:
     """Conversions / opportunities, overall and per channel (KPI ``conversion.rate``).
 
     ``denominator`` names what the opportunities count: journeys (default), sessions, visitors, leads.
 
-    >>> conversion_rate([{"channel": "store", "opportunities": 0, "conversions": 0}])["overall"]
-    {'conversions': 0, 'opportunities': 0, 'rate': None, 'reason': 'zero_denominator'}
+    >>> conversion_rate([{"channel": "store", "opportunities": 0, "conversions": 0}]).overall
+    Record(conversions=0, opportunities=0, rate=None, reason='zero_denominator')
     """
-    return evaluate("conversion.rate", {"rows": rows}, _params(denominator=denominator))  # type: ignore[no-any-return]
+    return _result("conversion.rate", {"rows": rows}, _params(denominator=denominator))  # type: ignore[no-any-return]
 
 
 def conversion_funnel(
     steps: Sequence[str], events: Sequence[FunnelEvent], *, window_seconds: Optional[int] = None
-) -> FunnelResult:
+) -> Funnel:
     """Entities reaching each step of an ordered funnel (KPI ``conversion.funnel``).
 
     >>> f = conversion_funnel(["visit", "buy"], [{"entity": "a", "event": "visit", "timestamp": 0},
@@ -149,7 +206,7 @@ def conversion_funnel(
     >>> f["steps"][1]["from_previous"]
     Decimal('1.000000')
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "conversion.funnel", {"steps": steps, "events": events}, _params(window_seconds=window_seconds)
     )
 
@@ -160,7 +217,7 @@ def conversion_windowed(
     *,
     window_seconds: Optional[int] = None,
     grain: Optional[str] = None,
-) -> WindowedResult:
+) -> Windowed:
     """Conversions linked to the closest earlier base event within a window, as dbt MetricFlow
     computes conversion metrics (KPI ``conversion.windowed``).
 
@@ -169,7 +226,7 @@ def conversion_windowed(
     >>> w["overall"]["rate"]
     Decimal('1.000000')
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "conversion.windowed",
         {"base_events": base_events, "conversion_events": conversion_events},
         _params(window_seconds=window_seconds, grain=grain),
@@ -182,7 +239,7 @@ def conversion_cross_channel(
     conversions: Sequence[ChannelEvent],
     *,
     lookback_seconds: Optional[int] = None,
-) -> CrossChannelResult:
+) -> CrossChannel:
     """Offline conversions preceded by an online touch within the lookback (ROPO), and the reverse
     (KPI ``conversion.cross_channel``; default lookback 7 days).
 
@@ -192,7 +249,7 @@ def conversion_cross_channel(
     >>> r["online_to_offline"]["rate"]
     Decimal('1.000000')
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "conversion.cross_channel",
         {"channels": channels, "touches": touches, "conversions": conversions},
         _params(lookback_seconds=lookback_seconds),
@@ -201,7 +258,7 @@ def conversion_cross_channel(
 
 def basket_average(
     orders: Sequence[Order], *, currency: str, minor_units: Optional[int] = None
-) -> BasketAverageResult:
+) -> BasketAverage:
     """Average order value, overall and per channel, exact to the minor unit (KPI ``basket.average``).
 
     >>> from decimal import Decimal
@@ -209,7 +266,7 @@ def basket_average(
     ...                 {"channel": "web", "amount": "20.01"}], currency="EUR")["overall"]["average"]
     Decimal('15.00')
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "basket.average", {"currency": currency, "orders": orders}, _params(minor_units=minor_units)
     )
 
@@ -221,7 +278,7 @@ def basket_multichannel_uplift(
     channels: Sequence[Channel],
     reference: Optional[str] = None,
     minor_units: Optional[int] = None,
-) -> UpliftResult:
+) -> MultichannelUplift:
     """How much larger the average basket of customers buying online and offline is than the
     reference segment's (KPI ``basket.multichannel_uplift``; reference ``offline_only`` by default).
 
@@ -231,7 +288,7 @@ def basket_multichannel_uplift(
     >>> basket_multichannel_uplift(orders, currency="EUR", channels=tax)["uplift"]
     Decimal('0.200000')
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "basket.multichannel_uplift",
         {"currency": currency, "channels": channels, "orders": orders},
         _params(reference=reference, minor_units=minor_units),
@@ -240,14 +297,14 @@ def basket_multichannel_uplift(
 
 def pickup_attach_rate(
     pickups: Sequence[Pickup], *, currency: str, minor_units: Optional[int] = None
-) -> AttachRateResult:
+) -> AttachRate:
     """Share of click-and-collect pickups with an extra purchase in store (KPI ``pickup.attach_rate``).
 
     >>> pickup_attach_rate([{"pickup_id": "1", "store": "lyon", "extra_amount": "12.50"},
     ...                     {"pickup_id": "2", "store": "lyon", "extra_amount": "0"}], currency="EUR")["overall"]["rate"]
     Decimal('0.500000')
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "pickup.attach_rate", {"currency": currency, "pickups": pickups}, _params(minor_units=minor_units)
     )
 
@@ -258,7 +315,7 @@ def money_allocate(
     *,
     currency: str,
     minor_units: Optional[int] = None,
-) -> AllocationResult:
+) -> Allocation:
     """Split ``amount`` between parties by weight, in minor units, summing exactly to the amount
     (largest remainder; ties to the larger weight, then the earlier party; refunds mirror sales).
 
@@ -272,7 +329,7 @@ def money_allocate(
         party_list: Any = [{"party": k, "weight": v} for k, v in parties.items()]
     else:
         party_list = parties
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "money.allocate",
         {"amount": amount, "currency": currency, "parties": party_list},
         _params(minor_units=minor_units),
@@ -289,7 +346,7 @@ ATTRIBUTION_MODELS = (
 def contribution_share(
     journeys: Sequence[Mapping[str, Any]], *, channels: Sequence[Channel], currency: str,
     model: Optional[str] = None, lookback_seconds: Optional[int] = None,
-) -> dict[str, Any]:
+) -> ContributionShare:
     """Each channel's share of the attributed value under ``model`` (KPI ``contribution.share``;
     linear by default). Shares sum exactly to 1.
 
@@ -299,7 +356,7 @@ def contribution_share(
     >>> [c["share"] for c in contribution_share(j, channels=tax, currency="EUR", model="last_touch")["channels"]]
     [Decimal('0.000000'), Decimal('1.000000')]
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "contribution.share", {"channels": channels, "currency": currency, "journeys": journeys},
         _params(model=model, lookback_seconds=lookback_seconds),
     )
@@ -308,10 +365,10 @@ def contribution_share(
 def contribution_roas(
     journeys: Sequence[Mapping[str, Any]], costs: Sequence[Mapping[str, Any]], *, channels: Sequence[Channel],
     currency: str, model: Optional[str] = None, lookback_seconds: Optional[int] = None,
-) -> dict[str, Any]:
+) -> ContributionRoas:
     """ROAS (attributed value / cost) and CPA (cost / attributed conversions) per channel and overall
     (KPI ``contribution.roas``); ``costs`` is ``[{"channel", "cost"}]``."""
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "contribution.roas", {"channels": channels, "currency": currency, "journeys": journeys, "costs": costs},
         _params(model=model, lookback_seconds=lookback_seconds),
     )
@@ -319,7 +376,7 @@ def contribution_roas(
 
 def contribution_growth(
     channels: Sequence[Mapping[str, Any]], *, currency: str, minor_units: Optional[int] = None
-) -> dict[str, Any]:
+) -> ContributionGrowth:
     """Each channel's part in the change of the total between two periods (KPI
     ``contribution.growth``); ``channels`` is ``[{"channel", "previous", "current"}]``.
 
@@ -328,7 +385,7 @@ def contribution_growth(
     >>> g["total"]["growth"], [c["contribution"] for c in g["channels"]]
     (Decimal('0.008333'), [Decimal('-0.008333'), Decimal('0.016667')])
     """
-    return evaluate(  # type: ignore[no-any-return]
+    return _result(  # type: ignore[no-any-return]
         "contribution.growth", {"currency": currency, "channels": channels}, _params(minor_units=minor_units)
     )
 
@@ -373,7 +430,7 @@ def split_incentives(
     sales: Any,
     *,
     touches: Any = None,
-) -> dict[str, Any]:
+) -> IncentiveSplit:
     """The canonical incentive payouts of ``sales`` under ``policy`` (KPI ``incentives.split``).
 
     ``policy`` is a dict or the path of a policy JSON file (format ``omnikpi.incentive_policy/1``);
@@ -391,7 +448,7 @@ def split_incentives(
     >>> [(l["party"], l["amount"]) for l in split_incentives(policy, sales)["lines"]]
     [('web', Decimal('4.46')), ('lille', Decimal('2.68'))]
     """
-    return evaluate("incentives.split", _incentive_input(policy, sales, touches))  # type: ignore[no-any-return]
+    return _result("incentives.split", _incentive_input(policy, sales, touches))  # type: ignore[no-any-return]
 
 
 def check_payouts(
@@ -400,7 +457,7 @@ def check_payouts(
     payouts: Any,
     *,
     touches: Any = None,
-) -> dict[str, Any]:
+) -> PayoutCheck:
     """Compare ``payouts`` computed elsewhere with the canonical split (KPI ``incentives.check``).
 
     ``payouts`` rows name ``sale_id`` (or ``period`` and ``rule`` for a period adjustment),
@@ -419,7 +476,7 @@ def check_payouts(
     """
     data = _incentive_input(policy, sales, touches)
     data["payouts"] = _records(payouts, "payouts")
-    return evaluate("incentives.check", data)  # type: ignore[no-any-return]
+    return _result("incentives.check", data)  # type: ignore[no-any-return]
 
 
 DEFAULT_COLUMNS = {
@@ -433,16 +490,29 @@ DEFAULT_COLUMNS = {
 """Column names read from a table by :func:`attribute`; override any of them with ``columns=``."""
 
 
+@overload
 def attribute(
-    model: Union[str, Sequence[str]],
+    model: str, journeys: Any, *, channels: Sequence[Channel], currency: str,
+    columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    progress: Progress = None, **params: Any,
+) -> Attribution: ...
+@overload
+def attribute(
+    model: Union[list[str], tuple[str, ...]], journeys: Any, *, channels: Sequence[Channel], currency: str,
+    columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    progress: Progress = None, **params: Any,
+) -> ModelComparison: ...
+def attribute(
+    model: Union[str, list[str], tuple[str, ...]],
     journeys: Any,
     *,
     channels: Sequence[Channel],
     currency: str,
     columns: Optional[Mapping[str, str]] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    progress: Progress = None,
     **params: Any,
-) -> Any:
+) -> Union[Attribution, ModelComparison]:
     """Multi-touch attribution (KPIs ``attribution.<model>``).
 
     ``journeys`` is either a list of ``{"touches": [{"channel", "timestamp"}...], "conversions",
@@ -451,17 +521,46 @@ def attribute(
     PyCapsule interface (no Python loop over rows). Table columns default to
     :data:`DEFAULT_COLUMNS`; ``value`` must be decimal or text (a float column is refused).
 
-    ``model`` is one short name (``"markov"``) or several (``["linear", "markov"]``, computed in
-    one pass and returned as ``{name: result}``). ``params`` go to a single model;
-    ``model_params`` maps model names to parameters when there are several.
-    Attributed conversions (6 places) and values (minor unit) sum exactly to the totals.
+    ``model`` is one short name (``"markov"``, giving an :class:`Attribution`) or a list of them
+    (``["linear", "markov"]``, computed in one pass, giving a :class:`ModelComparison`).
+    ``params`` go to a single model; ``model_params`` maps model names to parameters when there
+    are several. Attributed conversions (6 places) and values (minor unit) sum exactly to the
+    totals. ``progress`` (tables only): ``True`` for a tqdm bar, or a callable
+    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`.
 
     >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
     >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
     ...       "conversions": 1, "value": "90.00"}]
-    >>> [c["value"] for c in attribute("linear", j, channels=tax, currency="EUR")["channels"]]
+    >>> [c.value for c in attribute("linear", j, channels=tax, currency="EUR").channels]
     [Decimal('45.00'), Decimal('45.00')]
+    >>> attribute(["first_touch", "last_touch"], j, channels=tax, currency="EUR").to_arrow().column("value").to_pylist()
+    [Decimal('90.00'), Decimal('0.00'), Decimal('0.00'), Decimal('90.00')]
     """
+    short, per_model, lookback = model_specs(model, model_params, params)
+    if hasattr(journeys, "__arrow_c_stream__"):
+        results = _omnikpi.attribute_table(
+            short, tracked(journeys, progress), channels, currency, column_names(columns),
+            without_lookback(per_model), lookback,
+        )
+    else:
+        if progress not in (None, False):
+            raise TypeError("`progress` follows Arrow tables; a list of journeys is read at once")
+        results = [
+            _omnikpi.evaluate(f"attribution.{m}", {"channels": channels, "currency": currency, "journeys": journeys},
+                              per_model.get(m) or None)
+            for m in short
+        ]
+    typed = [result_for(f"attribution.{m}", _version(f"attribution.{m}"), r) for m, r in zip(short, results)]
+    if isinstance(model, str):
+        return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
+    return ModelComparison(dict(zip(short, typed)))  # type: ignore[arg-type]
+
+
+def model_specs(
+    model: Any, model_params: Optional[Mapping[str, Mapping[str, Any]]], params: Mapping[str, Any]
+) -> tuple[list[str], dict[str, dict[str, Any]], Optional[int]]:
+    """The short model names, each model's parameters and the common lookback window of an
+    :func:`attribute` call (shared with :mod:`omnikpi.spark`)."""
     if isinstance(model, str):
         names = [model]
     elif isinstance(model, (list, tuple)) and model and all(isinstance(m, str) for m in model):
@@ -469,7 +568,7 @@ def attribute(
     else:
         raise InputError("`model` must be a model name such as \"linear\" or a non-empty list of them", "wrong_type", "model")
     short = [n.removeprefix("attribution.") for n in names]
-    per_model: dict[str, Any] = {m: dict(p) for m, p in (model_params or {}).items()}
+    per_model: dict[str, dict[str, Any]] = {m: dict(p) for m, p in (model_params or {}).items()}
     # Keyword parameters go to the single model; with several models only the lookback window,
     # common to all, may be given that way.
     lookback = params.get("lookback_seconds")
@@ -478,19 +577,22 @@ def attribute(
         per_model[m] = {**per_model.get(m, {}), **extra}
     if not isinstance(model, str) and set(params) - {"lookback_seconds"}:
         raise TypeError("with several models, give their parameters as model_params={name: {...}}")
-    if hasattr(journeys, "__arrow_c_stream__"):
-        cols = {**DEFAULT_COLUMNS, **(columns or {})}
-        model_only = {m: {k: v for k, v in p.items() if k != "lookback_seconds"} for m, p in per_model.items()}
-        results = _omnikpi.attribute_table(
-            short, journeys, channels, currency,
-            (cols["journey_id"], cols["timestamp"], cols["channel"], cols["conversions"], cols["value"],
-             cols["conversion_timestamp"]),
-            model_only, lookback,
+    return short, per_model, lookback
+
+
+def without_lookback(per_model: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Model parameters without ``lookback_seconds``, which the table path takes once for all."""
+    return {m: {k: v for k, v in p.items() if k != "lookback_seconds"} for m, p in per_model.items()}
+
+
+def column_names(columns: Optional[Mapping[str, str]]) -> tuple[str, str, str, str, str, str]:
+    """The table column names, :data:`DEFAULT_COLUMNS` overridden by ``columns``."""
+    unknown = set(columns or {}) - set(DEFAULT_COLUMNS)
+    if unknown:
+        raise InputError(
+            f"`columns` names unknown roles {sorted(unknown)}; the roles are {', '.join(DEFAULT_COLUMNS)}",
+            "unknown_field", "columns",
         )
-    else:
-        results = [
-            evaluate(f"attribution.{m}", {"channels": channels, "currency": currency, "journeys": journeys},
-                     per_model.get(m) or None)
-            for m in short
-        ]
-    return results[0] if isinstance(model, str) else dict(zip(short, results))
+    cols = {**DEFAULT_COLUMNS, **(columns or {})}
+    return (cols["journey_id"], cols["timestamp"], cols["channel"], cols["conversions"], cols["value"],
+            cols["conversion_timestamp"])

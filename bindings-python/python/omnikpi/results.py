@@ -1,0 +1,603 @@
+"""KPI results as frozen, typed objects that turn into tables.
+
+Every typed function of :mod:`omnikpi` returns one of the classes below. A result is read-only:
+its fields are attributes (``r.overall.rate``) and, for code written against plain dicts, keys
+(``r["overall"]["rate"]``); nested records are :class:`Record` and lists are tuples.
+``to_dict()`` gives the plain JSON-shaped data :func:`omnikpi.evaluate` returns.
+
+Each result has a main table (``by_channel`` for ``conversion.rate``, ``lines`` for
+``incentives.split``...) and sometimes others (``tables()`` lists them), convertible to
+pyarrow, polars and pandas. Decimals stay exact: money and rates become ``decimal128`` columns
+in Arrow and polars, ``Decimal`` objects in pandas; no float is involved.
+
+>>> import omnikpi
+>>> r = omnikpi.conversion_rate([{"channel": "web", "opportunities": 200, "conversions": 25},
+...                              {"channel": "store", "opportunities": 80, "conversions": 20}])
+>>> r
+ConversionRate(kpi='conversion.rate', denominator='journeys', overall=Record(conversions=45, opportunities=280, rate=Decimal('0.160714'), reason=None), by_channel=<2 rows>, rows=Record(read=2, used=2, rejected=0))
+>>> r.by_channel[0].rate, r["overall"]["conversions"]
+(Decimal('0.125000'), 45)
+>>> r.to_arrow().schema.field("rate").type
+Decimal128Type(decimal128(38, 6))
+>>> r.overall = None
+Traceback (most recent call last):
+...
+AttributeError: ConversionRate is frozen: build a new result instead of changing this one
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterator, Mapping, Optional, TypeVar, overload
+
+if TYPE_CHECKING:  # optional dependencies, imported when a conversion is asked for
+    import pandas
+    import polars
+    import pyarrow
+    from matplotlib.axes import Axes
+
+T = TypeVar("T")
+
+_FROZEN = "{} is frozen: build a new result instead of changing this one"
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value
+    if isinstance(value, Mapping):
+        return Record(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _brief(value: Any) -> str:
+    """A field's value in a ``repr``: tables are summarised by their length."""
+    if isinstance(value, tuple) and value and all(isinstance(v, Record) for v in value):
+        return f"<{len(value)} row{'s' if len(value) != 1 else ''}>"
+    return repr(value)
+
+
+class Record(Mapping[str, Any]):
+    """A read-only record: fields as attributes and as keys, nested lists as tuples.
+
+    >>> r = Record({"channel": "web", "share": Decimal("0.5"), "tags": ["a"]})
+    >>> r.channel, r["share"], r.tags
+    ('web', Decimal('0.5'), ('a',))
+    >>> r == {"channel": "web", "share": Decimal("0.5"), "tags": ["a"]}
+    True
+    """
+
+    __slots__ = ("_data",)
+    _data: dict[str, Any]
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", {str(k): _freeze(v) for k, v in data.items()})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__} has no field {name!r}; its fields are {', '.join(self._data)}"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(_FROZEN.format(type(self).__name__))
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(_FROZEN.format(type(self).__name__))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return bool(_thaw(self) == _thaw(other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to dicts, which are not hashable either
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={_brief(v)}' for k, v in self._data.items())})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Record, (self.to_dict(),))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain data: dicts and lists, as :func:`omnikpi.evaluate` returns it."""
+        return _thaw(self)  # type: ignore[no-any-return]
+
+
+class Field(Generic[T]):
+    """A typed, read-only field of a result class (what ``mypy`` sees of ``r.by_channel``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: Optional[type] = None) -> "Field[T]": ...
+    @overload
+    def __get__(self, obj: Record, owner: Optional[type] = None) -> T: ...
+    def __get__(self, obj: Optional[Record], owner: Optional[type] = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj[self._name]
+        except KeyError:
+            raise AttributeError(f"this {type(obj).__name__} has no field {self._name!r}") from None
+
+
+Rows = tuple[Record, ...]
+"""A table of a result: a tuple of records with the same fields."""
+
+
+def _missing(package: str, what: str) -> ImportError:
+    return ImportError(f"{what} needs {package}, an optional dependency of omnikpi: pip install {package}")
+
+
+def _arrow_column(pa: Any, values: list[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, Decimal) for v in present):
+        scale = max(max(-int(v.as_tuple().exponent), 0) for v in present)
+        return pa.array(values, type=pa.decimal128(38, scale))
+    if present and all(isinstance(v, str) for v in present):
+        return pa.array(values, type=pa.string())
+    return pa.array(values)
+
+
+def arrow_table(rows: Rows, metadata: Optional[Mapping[str, str]] = None) -> "pyarrow.Table":
+    """The records as a pyarrow table: ``Decimal`` fields become ``decimal128(38, s)`` with the
+    largest scale of the column (exact), texts ``string``, counts ``int64``, nested records structs.
+
+    >>> arrow_table((Record({"party": "web", "amount": Decimal("4.46")}),)).schema
+    party: string
+    amount: decimal128(38, 2)
+    """
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise _missing("pyarrow", "to_arrow()") from None
+    names: list[str] = []
+    for row in rows:
+        names.extend(k for k in row if k not in names)
+    columns = [_arrow_column(pa, [_thaw(row.get(n)) for row in rows]) for n in names]
+    return pa.Table.from_arrays(columns, names=names, metadata=dict(metadata or {}))
+
+
+def pandas_frame(table: "pyarrow.Table") -> "pandas.DataFrame":
+    """An Arrow table as pandas, exactly: decimals as ``Decimal`` objects, integer columns as the
+    nullable ``Int64`` (a missing count does not turn the column into floats)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise _missing("pandas", "to_pandas()") from None
+    import pyarrow as pa
+
+    ints = {t: pd.Int64Dtype() for t in (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(),
+                                         pa.uint16(), pa.uint32())}
+    return table.to_pandas(types_mapper=ints.get)
+
+
+def polars_frame(table: "pyarrow.Table") -> "polars.DataFrame":
+    """An Arrow table as polars (decimals as ``pl.Decimal``, exact)."""
+    try:
+        import polars as pl
+    except ImportError:
+        raise _missing("polars", "to_polars()") from None
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)  # from_arrow gives a Series only for an Array input
+    return frame
+
+
+class Tabular:
+    """What every result offers: its tables in pyarrow, polars and pandas, and HTML in notebooks."""
+
+    __slots__ = ()
+
+    def tables(self) -> dict[str, Rows]:
+        """Every table of the result by name, the main one first."""
+        raise NotImplementedError
+
+    def _metadata(self, table: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def table(self, name: Optional[str] = None) -> Rows:
+        """The rows of table ``name`` (the main table by default)."""
+        tables = self.tables()
+        if name is None:
+            return next(iter(tables.values()), ())
+        if name not in tables:
+            raise KeyError(f"no table {name!r}; this result has {', '.join(tables) or 'none'}")
+        return tables[name]
+
+    def _name(self, name: Optional[str]) -> str:
+        return name if name is not None else next(iter(self.tables()), "")
+
+    def to_arrow(self, table: Optional[str] = None) -> "pyarrow.Table":
+        """Table ``table`` (the main one by default) as a ``pyarrow.Table``, decimals exact.
+
+        The schema metadata records the KPI, its version and the table's name."""
+        return arrow_table(self.table(table), self._metadata(self._name(table)))
+
+    def to_polars(self, table: Optional[str] = None) -> "polars.DataFrame":
+        """Table ``table`` as a polars DataFrame (decimals as ``pl.Decimal``)."""
+        return polars_frame(self.to_arrow(table))
+
+    def to_pandas(self, table: Optional[str] = None) -> "pandas.DataFrame":
+        """Table ``table`` as a pandas DataFrame (decimals as ``Decimal`` objects, counts ``Int64``)."""
+        return pandas_frame(self.to_arrow(table))
+
+    def _repr_html_(self) -> str:
+        from .notebook import result_html
+
+        return result_html(self)
+
+    def plot(self, ax: "Optional[Axes]" = None, **options: Any) -> "Axes":
+        """Draws the result with matplotlib (an optional dependency) and returns the axes.
+
+        Values are converted to floats for drawing only; the result itself stays exact.
+        ``options`` go to the chart (``measure=`` picks the column where there is a choice)."""
+        from .charts import plot
+
+        return plot(self, ax, **options)
+
+
+class Result(Tabular, Record):
+    """The result of one KPI: its fields, plus ``kpi`` and ``version`` of the definition used."""
+
+    __slots__ = ("_kpi", "_version")
+    _kpi: str
+    _version: str
+    main_table: ClassVar[Optional[str]] = None
+    """Name of the main table (None: the first table found)."""
+
+    def __init__(self, kpi: str, version: str, data: Mapping[str, Any]) -> None:
+        super().__init__(data)
+        object.__setattr__(self, "_kpi", kpi)
+        object.__setattr__(self, "_version", version)
+
+    @property
+    def kpi(self) -> str:
+        """The KPI id, such as ``conversion.rate``."""
+        return self._kpi
+
+    @property
+    def version(self) -> str:
+        """The version of the KPI definition that computed this result."""
+        return self._version
+
+    def __repr__(self) -> str:
+        fields = "".join(f", {k}={_brief(v)}" for k, v in self._data.items())
+        return f"{type(self).__name__}(kpi={self._kpi!r}{fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (result_for, (self._kpi, self._version, self.to_dict()))
+
+    def _metadata(self, table: str) -> dict[str, str]:
+        meta = {"omnikpi.kpi": self._kpi, "omnikpi.version": self._version, "omnikpi.table": table}
+        if isinstance(self._data.get("currency"), str):
+            meta["omnikpi.currency"] = self._data["currency"]
+        return meta
+
+    def tables(self) -> dict[str, Rows]:
+        found: dict[str, Rows] = {}
+
+        def walk(prefix: str, record: Record) -> None:
+            for key, value in record.items():
+                if isinstance(value, tuple) and value and all(isinstance(v, Record) for v in value):
+                    found[prefix + key] = value
+                elif isinstance(value, tuple) and not value:
+                    found[prefix + key] = value
+                elif isinstance(value, Record):
+                    walk(f"{prefix}{key}.", value)
+
+        walk("", self)
+        main = self.main_table
+        if main is not None and main in found:
+            found = {main: found[main], **{k: v for k, v in found.items() if k != main}}
+        return found
+
+
+class ConversionRate(Result):
+    """``conversion.rate``: conversions / opportunities, overall and per channel."""
+
+    __slots__ = ()
+    main_table = "by_channel"
+    denominator: Field[str] = Field()
+    overall: Field[Record] = Field()
+    by_channel: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class Funnel(Result):
+    """``conversion.funnel``: entities reaching each step of an ordered funnel."""
+
+    __slots__ = ()
+    main_table = "steps"
+    steps: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class Windowed(Result):
+    """``conversion.windowed``: conversions linked to a base event within a window."""
+
+    __slots__ = ()
+    main_table = "by_group"
+    overall: Field[Record] = Field()
+    by_group: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class CrossChannel(Result):
+    """``conversion.cross_channel``: online-to-offline (ROPO) and offline-to-online conversions."""
+
+    __slots__ = ()
+    main_table = "online_to_offline.by_channel"
+    online_to_offline: Field[Record] = Field()
+    offline_to_online: Field[Record] = Field()
+    rows: Field[Record] = Field()
+
+
+class BasketAverage(Result):
+    """``basket.average``: average order value, overall and per channel."""
+
+    __slots__ = ()
+    main_table = "by_channel"
+    currency: Field[str] = Field()
+    overall: Field[Record] = Field()
+    by_channel: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class MultichannelUplift(Result):
+    """``basket.multichannel_uplift``: basket of multichannel customers against a reference segment."""
+
+    __slots__ = ()
+    main_table = "segments"
+    currency: Field[str] = Field()
+    segments: Field[Rows] = Field()
+    reference: Field[str] = Field()
+    uplift: Field[Optional[Decimal]] = Field()
+    reason: Field[Optional[str]] = Field()
+    rows: Field[Record] = Field()
+
+
+class AttachRate(Result):
+    """``pickup.attach_rate``: click-and-collect pickups with an extra purchase in store."""
+
+    __slots__ = ()
+    main_table = "by_store"
+    currency: Field[str] = Field()
+    overall: Field[Record] = Field()
+    by_store: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class Allocation(Result):
+    """``money.allocate``: an amount split by weight, summing exactly to the amount."""
+
+    __slots__ = ()
+    main_table = "parts"
+    currency: Field[str] = Field()
+    amount: Field[Decimal] = Field()
+    method: Field[str] = Field()
+    parts: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class Attribution(Result):
+    """``attribution.<model>``: conversions and value credited to each channel.
+
+    Markov results also have ``removal_effects`` and ``transition_matrix``, ordered Shapley
+    ``by_position``; they are listed by :meth:`tables`."""
+
+    __slots__ = ()
+    main_table = "channels"
+    model: Field[str] = Field()
+    currency: Field[str] = Field()
+    channels: Field[Rows] = Field()
+    totals: Field[Record] = Field()
+    journeys: Field[Record] = Field()
+    rows: Field[Record] = Field()
+
+
+class ContributionShare(Result):
+    """``contribution.share``: each channel's share of the attributed value."""
+
+    __slots__ = ()
+    main_table = "channels"
+    model: Field[str] = Field()
+    currency: Field[str] = Field()
+    channels: Field[Rows] = Field()
+    total_value: Field[Decimal] = Field()
+    rows: Field[Record] = Field()
+
+
+class ContributionRoas(Result):
+    """``contribution.roas``: return on ad spend and cost per acquisition per channel."""
+
+    __slots__ = ()
+    main_table = "channels"
+    model: Field[str] = Field()
+    currency: Field[str] = Field()
+    channels: Field[Rows] = Field()
+    overall: Field[Record] = Field()
+    rows: Field[Record] = Field()
+
+
+class ContributionGrowth(Result):
+    """``contribution.growth``: each channel's part in the change of the total."""
+
+    __slots__ = ()
+    main_table = "channels"
+    currency: Field[str] = Field()
+    total: Field[Record] = Field()
+    channels: Field[Rows] = Field()
+    rows: Field[Record] = Field()
+
+
+class IncentiveSplit(Result):
+    """``incentives.split``: payouts per sale line and per period and party.
+
+    Besides ``lines``, ``unpaid`` and ``parties``, :meth:`tables` offers ``payouts``: the
+    ``periods`` flattened to one row per period and party (earned, accelerator, limit, bonus,
+    payable)."""
+
+    __slots__ = ()
+    main_table = "lines"
+    policy: Field[Record] = Field()
+    currency: Field[str] = Field()
+    lines: Field[Rows] = Field()
+    unpaid: Field[Rows] = Field()
+    periods: Field[Rows] = Field()
+    parties: Field[Rows] = Field()
+    total: Field[Decimal] = Field()
+    rows: Field[Record] = Field()
+
+    @property
+    def payouts(self) -> Rows:
+        """One row per period and party: ``period`` then the party's period record."""
+        return tuple(
+            Record({"period": p["period"], **party}) for p in self["periods"] for party in p["parties"]
+        )
+
+    def tables(self) -> dict[str, Rows]:
+        tables = super().tables()
+        tables["payouts"] = self.payouts
+        return tables
+
+
+class PayoutCheck(Result):
+    """``incentives.check``: payouts computed elsewhere against the canonical split."""
+
+    __slots__ = ()
+    main_table = "differences"
+    policy: Field[Record] = Field()
+    currency: Field[str] = Field()
+    compared: Field[int] = Field()
+    matching: Field[int] = Field()
+    differences: Field[Rows] = Field()
+    claimed_total: Field[Decimal] = Field()
+    canonical_total: Field[Decimal] = Field()
+    rows: Field[Record] = Field()
+
+
+_CLASSES: dict[str, type[Result]] = {
+    "conversion.rate": ConversionRate,
+    "conversion.funnel": Funnel,
+    "conversion.windowed": Windowed,
+    "conversion.cross_channel": CrossChannel,
+    "basket.average": BasketAverage,
+    "basket.multichannel_uplift": MultichannelUplift,
+    "pickup.attach_rate": AttachRate,
+    "money.allocate": Allocation,
+    "contribution.share": ContributionShare,
+    "contribution.roas": ContributionRoas,
+    "contribution.growth": ContributionGrowth,
+    "incentives.split": IncentiveSplit,
+    "incentives.check": PayoutCheck,
+}
+
+
+def result_for(kpi: str, version: str, data: Mapping[str, Any]) -> Result:
+    """The result object of KPI ``kpi`` (the class its family uses, or :class:`Result`)."""
+    cls = Attribution if kpi.startswith("attribution.") else _CLASSES.get(kpi, Result)
+    return cls(kpi, version, data)
+
+
+class ModelComparison(Tabular, Mapping[str, Attribution]):
+    """Several attribution models computed in one pass: ``{model: Attribution}`` in the order asked.
+
+    Its table has one row per model and channel (``model``, ``channel``, ``conversions``,
+    ``value``, ``share``); ``plot()`` draws the models side by side.
+    """
+
+    __slots__ = ("_models",)
+    _models: dict[str, Attribution]
+
+    def __init__(self, models: Mapping[str, Attribution]) -> None:
+        object.__setattr__(self, "_models", dict(models))
+
+    def __getitem__(self, model: str) -> Attribution:
+        return self._models[model]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(_FROZEN.format(type(self).__name__))
+
+    def __repr__(self) -> str:
+        channels = len(next(iter(self._models.values()))["channels"]) if self._models else 0
+        return f"ModelComparison(models={list(self._models)}, channels={channels})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{model: plain result}``."""
+        return {m: r.to_dict() for m, r in self._models.items()}
+
+    def tables(self) -> dict[str, Rows]:
+        rows = tuple(
+            Record({"model": model, **{k: c[k] for k in ("channel", "conversions", "value", "share")}})
+            for model, result in self._models.items()
+            for c in result["channels"]
+        )
+        return {"channels": rows}
+
+    def _metadata(self, table: str) -> dict[str, str]:
+        first = next(iter(self._models.values()), None)
+        meta = {"omnikpi.kpi": ",".join(r.kpi for r in self._models.values()), "omnikpi.table": table}
+        if first is not None:
+            meta["omnikpi.currency"] = first["currency"]
+        return meta
+
+
+class Report(Tabular, Record):
+    """Every KPI of a dataset folder (:func:`omnikpi.report`): ``dataset`` and ``sections``, each
+    with ``kpi``, ``version``, ``title`` and its ``result`` (a :class:`Result`)."""
+
+    __slots__ = ()
+    dataset: Field[str] = Field()
+    sections: Field[Rows] = Field()
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        sections = [
+            {**s, "result": result_for(s["kpi"], s["version"], s["result"])} for s in data.get("sections", ())
+        ]
+        super().__init__({**data, "sections": sections})
+
+    def section(self, kpi: str) -> Result:
+        """The result of the section of KPI ``kpi``."""
+        for s in self["sections"]:
+            if s["kpi"] == kpi:
+                result: Result = s["result"]
+                return result
+        raise KeyError(f"no section {kpi!r}; the report has {', '.join(s['kpi'] for s in self['sections'])}")
+
+    def tables(self) -> dict[str, Rows]:
+        return {"sections": tuple(Record({k: s[k] for k in ("kpi", "version", "title")}) for s in self["sections"])}
+
+    def _metadata(self, table: str) -> dict[str, str]:
+        return {"omnikpi.dataset": self["dataset"], "omnikpi.table": table}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Report, (self.to_dict(),))
