@@ -240,6 +240,131 @@ fn error_codes() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// What the attribution functions share: the taxonomy, the currency and the models with their
+/// parameters (`params` maps a model's short name to its parameters).
+struct Models {
+    taxonomy: omnikpi::channel::Taxonomy,
+    currency: omnikpi::money::Currency,
+    specs: Vec<(String, Value)>,
+    lookback_seconds: Option<i64>,
+}
+
+impl Models {
+    fn new(
+        py: Python<'_>,
+        models: &[String],
+        channels: &Bound<'_, PyAny>,
+        currency: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        lookback_seconds: Option<i64>,
+    ) -> PyResult<Self> {
+        let decimal = py.import("decimal")?.getattr("Decimal")?;
+        let taxonomy =
+            omnikpi::channel::Taxonomy::from_json(&to_value(channels, "channels", &decimal)?)
+                .map_err(|e| to_py_err(py, &e))?;
+        let currency = omnikpi::money::Currency::lookup(currency, None, "currency")
+            .map_err(|e| to_py_err(py, &e))?;
+        let params = match params {
+            Some(p) => to_value(p, "params", &decimal)?,
+            None => Value::Null,
+        };
+        let specs = models
+            .iter()
+            .map(|m| {
+                let short = m.trim_start_matches("attribution.");
+                (
+                    format!("attribution.{short}"),
+                    params.get(short).cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        Ok(Self {
+            taxonomy,
+            currency,
+            specs,
+            lookback_seconds,
+        })
+    }
+
+    fn accumulator(&self) -> Result<omnikpi::attribution::Accumulator, KpiError> {
+        omnikpi::attribution::Accumulator::for_specs(
+            &self.taxonomy,
+            &self.currency,
+            &self.specs,
+            self.lookback_seconds,
+        )
+    }
+
+    /// The journeys of a long-format table, read batch by batch without the GIL, added to a new
+    /// accumulator on every core.
+    fn accumulate(
+        &self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+        columns: (String, String, String, String, String, String),
+    ) -> PyResult<omnikpi::attribution::Accumulator> {
+        let reader = arrow_reader(py, table, "table")?;
+        let names = Columns {
+            journey_id: columns.0,
+            timestamp: columns.1,
+            channel: columns.2,
+            conversions: columns.3,
+            value: columns.4,
+            conversion_timestamp: columns.5,
+        };
+        py.detach(|| -> Result<omnikpi::attribution::Accumulator, KpiError> {
+            let mut builder = LongBuilder::new(&self.taxonomy);
+            let mut rows = 0usize;
+            for batch in reader {
+                let batch = batch.map_err(|e| unreadable("table", &e))?;
+                add_batch(&mut builder, &batch, &names, &self.currency, rows)?;
+                rows += batch.num_rows();
+            }
+            let batch = builder.finish()?;
+            let mut acc = self.accumulator()?;
+            let threads = std::thread::available_parallelism().map_or(1, usize::from);
+            acc.update_parallel(&batch, threads)?;
+            Ok(acc)
+        })
+        .map_err(|e| to_py_err(py, &e))
+    }
+}
+
+fn unreadable(name: &str, e: &dyn std::fmt::Display) -> KpiError {
+    KpiError::new(
+        omnikpi::ErrorCode::InvalidDataset,
+        Some(name.to_owned()),
+        format!("the table cannot be read: {e}"),
+    )
+}
+
+/// The Arrow stream of an object with `__arrow_c_stream__`, or a `wrong_type` error on `name`.
+fn arrow_reader(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<Box<dyn arrow_array::RecordBatchReader + Send>> {
+    if !table.hasattr("__arrow_c_stream__")? {
+        return Err(wrong_type(
+            py,
+            name,
+            "must be an Arrow-speaking table (pyarrow, pandas >= 2.2, polars, DuckDB) with __arrow_c_stream__",
+        ));
+    }
+    table
+        .extract::<pyo3_arrow::PyRecordBatchReader>()?
+        .into_reader()
+}
+
+fn outputs<'py>(py: Python<'py>, results: &[Output]) -> PyResult<Bound<'py, PyAny>> {
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let list = PyList::empty(py);
+    for r in results {
+        list.append(to_python(py, r, &decimal)?)?;
+    }
+    Ok(list.into_any())
+}
+
 /// Attribution of the journeys in an Arrow-speaking table (long format: one row per touch), for
 /// several models in one pass. `columns` names (journey_id, timestamp, channel, conversions,
 /// value, conversion_timestamp); `params` maps a model's short name to its parameters.
@@ -259,68 +384,118 @@ fn attribute_table<'py>(
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
+    let acc = context.accumulate(py, table, columns)?;
+    let results = acc.finish().map_err(|e| to_py_err(py, &e))?;
+    outputs(py, &results)
+}
+
+/// The partial attribution state (JSON text) of the journeys in one part of a long-format
+/// table, every touch of a journey in the same part: what a Spark partition sends to the driver.
+#[pyfunction]
+#[pyo3(signature = (models, table, channels, currency, columns, params=None, lookback_seconds=None))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "mirrors attribute_table, whose state it returns"
+)]
+fn attribution_state(
+    py: Python<'_>,
+    models: Vec<String>,
+    table: &Bound<'_, PyAny>,
+    channels: &Bound<'_, PyAny>,
+    currency: &str,
+    columns: (String, String, String, String, String, String),
+    params: Option<&Bound<'_, PyAny>>,
+    lookback_seconds: Option<i64>,
+) -> PyResult<String> {
+    let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
+    Ok(context
+        .accumulate(py, table, columns)?
+        .to_json()
+        .to_string())
+}
+
+/// Merges partial attribution states (from [`attribution_state`], same models and parameters)
+/// and finishes the results, one per model: equal to `attribute_table` on all the parts.
+#[pyfunction]
+#[pyo3(signature = (models, states, channels, currency, params=None, lookback_seconds=None))]
+fn attribution_finish<'py>(
+    py: Python<'py>,
+    models: Vec<String>,
+    states: Vec<String>,
+    channels: &Bound<'py, PyAny>,
+    currency: &str,
+    params: Option<&Bound<'py, PyAny>>,
+    lookback_seconds: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
+    let results = (|| -> Result<Vec<Output>, KpiError> {
+        let mut merged = context.accumulator()?;
+        for (i, text) in states.iter().enumerate() {
+            let state = omnikpi::parse_json(text, &format!("states[{i}]"))?;
+            let mut part = context.accumulator()?;
+            part.load_json(&state)?;
+            merged.merge(&part)?;
+        }
+        merged.finish()
+    })()
+    .map_err(|e| to_py_err(py, &e))?;
+    outputs(py, &results)
+}
+
+/// The partial state (JSON text) of `kpi` (one of `omnikpi::partial::KPIS`) over the rows of an
+/// Arrow-speaking table, read in Rust:
+/// the rows go under `key` of `context` (`{"steps": [...]}` for a funnel, `{}` for rates).
+#[pyfunction]
+#[pyo3(signature = (kpi, table, key, context, params=None, first_row=0))]
+fn partial_state_table(
+    py: Python<'_>,
+    kpi: &str,
+    table: &Bound<'_, PyAny>,
+    key: &str,
+    context: &Bound<'_, PyAny>,
+    params: Option<&Bound<'_, PyAny>>,
+    first_row: usize,
+) -> PyResult<String> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
-    if !table.hasattr("__arrow_c_stream__")? {
-        return Err(wrong_type(
-            py,
-            "table",
-            "must be an Arrow-speaking table (pyarrow, pandas >= 2.2, polars, DuckDB) with __arrow_c_stream__",
-        ));
-    }
-    let reader = table
-        .extract::<pyo3_arrow::PyRecordBatchReader>()?
-        .into_reader()?;
-    let taxonomy =
-        omnikpi::channel::Taxonomy::from_json(&to_value(channels, "channels", &decimal)?)
-            .map_err(|e| to_py_err(py, &e))?;
-    let currency = omnikpi::money::Currency::lookup(currency, None, "currency")
-        .map_err(|e| to_py_err(py, &e))?;
-    let params = match params {
-        Some(p) => to_value(p, "params", &decimal)?,
-        None => Value::Null,
-    };
-    let specs: Vec<(String, Value)> = models
-        .iter()
-        .map(|m| {
-            let short = m.trim_start_matches("attribution.");
-            (
-                format!("attribution.{short}"),
-                params.get(short).cloned().unwrap_or(Value::Null),
-            )
-        })
-        .collect();
-    let names = Columns {
-        journey_id: columns.0,
-        timestamp: columns.1,
-        channel: columns.2,
-        conversions: columns.3,
-        value: columns.4,
-        conversion_timestamp: columns.5,
-    };
-    let results = py
-        .detach(|| -> Result<Vec<Output>, KpiError> {
-            let mut builder = LongBuilder::new(&taxonomy);
-            let mut rows = 0usize;
-            for batch in reader {
-                let batch = batch.map_err(|e| {
-                    KpiError::new(
-                        omnikpi::ErrorCode::InvalidDataset,
-                        Some("table".into()),
-                        format!("the table cannot be read: {e}"),
-                    )
-                })?;
-                add_batch(&mut builder, &batch, &names, &currency, rows)?;
-                rows += batch.num_rows();
-            }
-            let batch = builder.finish()?;
-            omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback_seconds)
-        })
-        .map_err(|e| to_py_err(py, &e))?;
-    let list = PyList::empty(py);
-    for r in &results {
-        list.append(to_python(py, r, &decimal)?)?;
-    }
-    Ok(list.into_any())
+    let mut input = to_value(context, "input", &decimal)?;
+    let params = params.map_or(Ok(Value::Null), |p| to_value(p, "params", &decimal))?;
+    let reader = arrow_reader(py, table, key)?;
+    py.detach(|| -> Result<String, KpiError> {
+        let mut rows = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|e| unreadable(key, &e))?;
+            rows.extend(omnikpi::attribution::table::records(&batch, key)?);
+        }
+        if let Value::Object(map) = &mut input {
+            map.insert(key.to_owned(), Value::Array(rows));
+        }
+        omnikpi::partial::state(kpi, &input, &params, first_row).map(|v| v.to_string())
+    })
+    .map_err(|e| to_py_err(py, &e))
+}
+
+/// Merges partial states of `kpi` in order and finishes the result (as `evaluate` returns it).
+#[pyfunction]
+#[pyo3(signature = (kpi, states, params=None))]
+fn combine_states<'py>(
+    py: Python<'py>,
+    kpi: &str,
+    states: Vec<String>,
+    params: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let params = params.map_or(Ok(Value::Null), |p| to_value(p, "params", &decimal))?;
+    let out = (|| {
+        let states = states
+            .iter()
+            .enumerate()
+            .map(|(i, t)| omnikpi::parse_json(t, &format!("states[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        omnikpi::partial::combine(kpi, &states, &params)
+    })()
+    .map_err(|e| to_py_err(py, &e))?;
+    to_python(py, &out, &decimal)
 }
 
 /// The rows of an Arrow-speaking table as a list of dicts with exact values (decimal128 as
@@ -332,27 +507,12 @@ fn records_from_table<'py>(
     table: &Bound<'py, PyAny>,
     name: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if !table.hasattr("__arrow_c_stream__")? {
-        return Err(wrong_type(
-            py,
-            name,
-            "must be a list of dicts or an Arrow-speaking table (pyarrow, pandas >= 2.2, polars, DuckDB)",
-        ));
-    }
-    let reader = table
-        .extract::<pyo3_arrow::PyRecordBatchReader>()?
-        .into_reader()?;
+    let reader = arrow_reader(py, table, name)?;
     let rows = py
         .detach(|| -> Result<Vec<Value>, KpiError> {
             let mut rows = Vec::new();
             for batch in reader {
-                let batch = batch.map_err(|e| {
-                    KpiError::new(
-                        omnikpi::ErrorCode::InvalidDataset,
-                        Some(name.to_owned()),
-                        format!("the table cannot be read: {e}"),
-                    )
-                })?;
+                let batch = batch.map_err(|e| unreadable(name, &e))?;
                 rows.extend(omnikpi::attribution::table::records(&batch, name)?);
             }
             Ok(rows)
@@ -371,6 +531,10 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(attribute_table, m)?)?;
     m.add_function(wrap_pyfunction!(records_from_table, m)?)?;
+    m.add_function(wrap_pyfunction!(attribution_state, m)?)?;
+    m.add_function(wrap_pyfunction!(attribution_finish, m)?)?;
+    m.add_function(wrap_pyfunction!(combine_states, m)?)?;
+    m.add_function(wrap_pyfunction!(partial_state_table, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -116,54 +116,170 @@ pub struct ConversionRate {
 /// # Errors
 /// `empty_input`, `conversions_exceed_opportunities` (with the row), `value_out_of_range`.
 pub fn conversion_rate(rows: &[ChannelCount], denominator: &str) -> Result<ConversionRate> {
-    if rows.is_empty() {
-        return Err(KpiError::at(
-            ErrorCode::EmptyInput,
-            "input.rows",
-            "must not be empty",
-        ));
-    }
-    let mut order: Vec<String> = Vec::new();
-    let mut sums: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    let (mut conv, mut opp) = (0u64, 0u64);
-    for (i, row) in rows.iter().enumerate() {
-        if row.conversions > row.opportunities {
-            return Err(KpiError::at(
-                ErrorCode::ConversionsExceedOpportunities,
-                &format!("input.rows[{i}].conversions"),
-                format!(
-                    "({}) exceeds opportunities ({}): a unit converts at most once",
-                    row.conversions, row.opportunities
-                ),
-            ));
-        }
-        let entry = sums.entry(&row.channel).or_insert_with(|| {
-            order.push(row.channel.clone());
-            (0, 0)
-        });
-        entry.0 = add_count(entry.0, row.conversions, "conversions")?;
-        entry.1 = add_count(entry.1, row.opportunities, "opportunities")?;
-        conv = add_count(conv, row.conversions, "conversions")?;
-        opp = add_count(opp, row.opportunities, "opportunities")?;
-    }
-    let by_channel = order
-        .iter()
-        .map(|c| {
-            let (n, d) = sums.get(c.as_str()).copied().unwrap_or_default();
-            Ok((c.clone(), Ratio::new(n, d)?))
-        })
-        .collect::<Result<_>>()?;
-    Ok(ConversionRate {
-        denominator: denominator.to_owned(),
-        overall: Ratio::new(conv, opp)?,
-        by_channel,
-        rows: RowCounts::all_used(rows.len()),
-    })
+    let mut state = RateState::default();
+    state.update(rows, 0)?;
+    state.finish(denominator)
 }
 
-pub(crate) fn evaluate_rate(input: &Value, params: &Params) -> Result<Output> {
+/// A partial `conversion.rate` over part of the rows (a Spark partition, a file, a thread): the
+/// sums per channel in order of first appearance and the rows read. States of consecutive parts
+/// merge in order; finishing the merged state gives exactly what [`conversion_rate`] gives on
+/// all the rows.
+///
+/// # Example
+/// ```
+/// use omnikpi::conversion::{conversion_rate, ChannelCount, RateState};
+/// let row = |c: &str, o, n| ChannelCount { channel: c.into(), opportunities: o, conversions: n };
+/// let rows = [row("web", 10, 1), row("store", 4, 2), row("web", 6, 3)];
+/// let (mut a, mut b) = (RateState::default(), RateState::default());
+/// a.update(&rows[..1], 0).unwrap();
+/// b.update(&rows[1..], 1).unwrap();
+/// a.merge(&RateState::from_json(&b.to_json()).unwrap()).unwrap();
+/// assert_eq!(a.finish("journeys").unwrap(), conversion_rate(&rows, "journeys").unwrap());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateState {
+    channels: Vec<(String, u64, u64)>,
+    index: BTreeMap<String, usize>,
+    rows: u64,
+}
+
+impl RateState {
+    /// Adds rows; `first_row` is the index of `rows[0]` in the whole input (for error paths).
+    ///
+    /// # Errors
+    /// `conversions_exceed_opportunities` (with the row), `value_out_of_range`.
+    pub fn update(&mut self, rows: &[ChannelCount], first_row: usize) -> Result<()> {
+        for (i, row) in rows.iter().enumerate() {
+            if row.conversions > row.opportunities {
+                return Err(KpiError::at(
+                    ErrorCode::ConversionsExceedOpportunities,
+                    &format!("input.rows[{}].conversions", first_row + i),
+                    format!(
+                        "({}) exceeds opportunities ({}): a unit converts at most once",
+                        row.conversions, row.opportunities
+                    ),
+                ));
+            }
+            self.add(&row.channel, row.conversions, row.opportunities)?;
+        }
+        self.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    fn add(&mut self, channel: &str, conversions: u64, opportunities: u64) -> Result<()> {
+        let slot = match self.index.get(channel) {
+            Some(&slot) => slot,
+            None => {
+                self.index.insert(channel.to_owned(), self.channels.len());
+                self.channels.push((channel.to_owned(), 0, 0));
+                self.channels.len() - 1
+            }
+        };
+        let entry = self
+            .channels
+            .get_mut(slot)
+            .ok_or_else(|| KpiError::internal("conversion.rate state index"))?;
+        entry.1 = add_count(entry.1, conversions, "conversions")?;
+        entry.2 = add_count(entry.2, opportunities, "opportunities")?;
+        Ok(())
+    }
+
+    /// Adds the state of the rows that follow this state's rows.
+    ///
+    /// # Errors
+    /// `value_out_of_range` when a total no longer fits.
+    pub fn merge(&mut self, other: &RateState) -> Result<()> {
+        for (channel, conversions, opportunities) in &other.channels {
+            self.add(channel, *conversions, *opportunities)?;
+        }
+        self.rows += other.rows;
+        Ok(())
+    }
+
+    /// The result over every row added or merged.
+    ///
+    /// # Errors
+    /// `empty_input` when no row was added.
+    pub fn finish(&self, denominator: &str) -> Result<ConversionRate> {
+        if self.rows == 0 {
+            return Err(KpiError::at(
+                ErrorCode::EmptyInput,
+                "input.rows",
+                "must not be empty",
+            ));
+        }
+        let (mut conv, mut opp) = (0u64, 0u64);
+        let mut by_channel = Vec::with_capacity(self.channels.len());
+        for (channel, n, d) in &self.channels {
+            conv = add_count(conv, *n, "conversions")?;
+            opp = add_count(opp, *d, "opportunities")?;
+            by_channel.push((channel.clone(), Ratio::new(*n, *d)?));
+        }
+        Ok(ConversionRate {
+            denominator: denominator.to_owned(),
+            overall: Ratio::new(conv, opp)?,
+            by_channel,
+            rows: RowCounts {
+                read: self.rows,
+                used: self.rows,
+                rejected: 0,
+            },
+        })
+    }
+
+    /// The state as JSON, to ship between processes or machines.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "kpi": "conversion.rate",
+            "rows": self.rows,
+            "channels": self.channels.iter().map(|(c, n, d)| serde_json::json!([c, n, d])).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Reads a state written by [`RateState::to_json`].
+    ///
+    /// # Errors
+    /// `wrong_type` when `state` is not such a state; `value_out_of_range` for impossible counts.
+    pub fn from_json(state: &Value) -> Result<Self> {
+        let bad = || {
+            KpiError::at(
+                ErrorCode::WrongType,
+                "state",
+                "is not a conversion.rate state written by to_json()",
+            )
+        };
+        if state.get("kpi").and_then(Value::as_str) != Some("conversion.rate") {
+            return Err(bad());
+        }
+        let mut out = RateState {
+            rows: state.get("rows").and_then(Value::as_u64).ok_or_else(bad)?,
+            ..RateState::default()
+        };
+        for entry in state
+            .get("channels")
+            .and_then(Value::as_array)
+            .ok_or_else(bad)?
+        {
+            let (Some(c), Some(n), Some(d)) = (
+                entry.get(0).and_then(Value::as_str),
+                entry.get(1).and_then(Value::as_u64),
+                entry.get(2).and_then(Value::as_u64),
+            ) else {
+                return Err(bad());
+            };
+            if n > d || out.index.contains_key(c) {
+                return Err(bad());
+            }
+            out.add(c, n, d)?;
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) fn read_rate_rows(input: &Value) -> Result<Vec<ChannelCount>> {
     let record = Record::new(input, "input", &["rows"])?;
-    let rows = record
+    record
         .list("rows")?
         .into_iter()
         .map(|(path, v)| {
@@ -174,10 +290,17 @@ pub(crate) fn evaluate_rate(input: &Value, params: &Params) -> Result<Output> {
                 conversions: r.count("conversions")?,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    let result = conversion_rate(&rows, params.text("denominator"))?;
+        .collect()
+}
+
+pub(crate) fn evaluate_rate(input: &Value, params: &Params) -> Result<Output> {
+    let result = conversion_rate(&read_rate_rows(input)?, params.text("denominator"))?;
+    Ok(rate_output(&result))
+}
+
+pub(crate) fn rate_output(result: &ConversionRate) -> Output {
     let names = ("conversions", "opportunities");
-    Ok(Output::record([
+    Output::record([
         ("denominator", result.denominator.as_str().into()),
         (
             "overall",
@@ -194,7 +317,7 @@ pub(crate) fn evaluate_rate(input: &Value, params: &Params) -> Result<Output> {
             ),
         ),
         ("rows", result.rows.into()),
-    ]))
+    ])
 }
 
 // ---------------------------------------------------------------- conversion.funnel
@@ -250,72 +373,226 @@ pub struct Funnel {
 /// # Errors
 /// `empty_input` (no steps), `duplicate_key` (a step named twice).
 pub fn funnel(steps: &[String], events: &[Event], window_seconds: Option<i64>) -> Result<Funnel> {
-    if steps.is_empty() {
-        return Err(KpiError::at(
-            ErrorCode::EmptyInput,
-            "input.steps",
-            "must not be empty",
-        ));
-    }
-    for (i, s) in steps.iter().enumerate() {
-        if steps.iter().take(i).any(|p| p == s) {
+    let mut state = FunnelState::new(steps)?;
+    state.update(events, window_seconds)?;
+    state.finish()
+}
+
+/// A partial `conversion.funnel` over the events of some entities (a Spark partition holding
+/// every event of its entities): entities reaching each step, events read and rejected. States
+/// of disjoint sets of entities merge by addition; finishing gives exactly what [`funnel`] gives
+/// on all the events. An entity whose events are split between two states would count twice
+/// at the first step, so split the events by entity.
+///
+/// # Example
+/// ```
+/// use omnikpi::conversion::{funnel, Event, FunnelState};
+/// let e = |who: &str, step: &str, t: i64| Event { entity: who.into(), name: step.into(), timestamp: t };
+/// let steps = ["visit".to_owned(), "buy".to_owned()];
+/// let (a, b) = ([e("a", "visit", 0), e("a", "buy", 10)], [e("b", "visit", 5), e("b", "spam", 6)]);
+/// let mut left = FunnelState::new(&steps).unwrap();
+/// left.update(&a, None).unwrap();
+/// let mut right = FunnelState::new(&steps).unwrap();
+/// right.update(&b, None).unwrap();
+/// left.merge(&FunnelState::from_json(&right.to_json()).unwrap()).unwrap();
+/// assert_eq!(left.finish().unwrap(), funnel(&steps, &[a, b].concat(), None).unwrap());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelState {
+    steps: Vec<String>,
+    reached: Vec<u64>,
+    events: u64,
+    rejected: u64,
+}
+
+impl FunnelState {
+    /// An empty state for the ordered `steps`.
+    ///
+    /// # Errors
+    /// `empty_input` (no steps), `duplicate_key` (a step named twice).
+    pub fn new(steps: &[String]) -> Result<Self> {
+        if steps.is_empty() {
             return Err(KpiError::at(
-                ErrorCode::DuplicateKey,
-                &format!("input.steps[{i}]"),
-                format!("repeats step `{s}`"),
+                ErrorCode::EmptyInput,
+                "input.steps",
+                "must not be empty",
             ));
         }
-    }
-    let mut by_entity: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
-    let mut rejected = 0usize;
-    for e in events {
-        match steps.iter().position(|s| *s == e.name) {
-            Some(step) => by_entity
-                .entry(&e.entity)
-                .or_default()
-                .push((e.timestamp, step)),
-            None => rejected += 1,
-        }
-    }
-    let mut reached = vec![0u64; steps.len()];
-    for list in by_entity.values_mut() {
-        list.sort_by_key(|(t, _)| *t); // stable: equal timestamps keep input order
-        let mut depth = 0usize; // number of steps reached
-        for (start, &(t0, step)) in list.iter().enumerate() {
-            if step != 0 {
-                continue;
+        for (i, s) in steps.iter().enumerate() {
+            if steps.iter().take(i).any(|p| p == s) {
+                return Err(KpiError::at(
+                    ErrorCode::DuplicateKey,
+                    &format!("input.steps[{i}]"),
+                    format!("repeats step `{s}`"),
+                ));
             }
-            let mut current = 1usize;
-            for &(t, s) in list.iter().skip(start + 1) {
-                if window_seconds.is_some_and(|w| t.saturating_sub(t0) > w) {
-                    break;
-                }
-                if s == current {
-                    current += 1;
-                }
+        }
+        Ok(Self {
+            steps: steps.to_vec(),
+            reached: vec![0; steps.len()],
+            events: 0,
+            rejected: 0,
+        })
+    }
+
+    /// Adds the events of entities this state has not seen yet: an entity reaches step k when,
+    /// after one of its step-1 events, steps 2..k occur in order (equal timestamps keep input
+    /// order) and step k is at most `window_seconds` after that step-1 event.
+    ///
+    /// # Errors
+    /// `value_out_of_range` when a count no longer fits.
+    pub fn update(&mut self, events: &[Event], window_seconds: Option<i64>) -> Result<()> {
+        let mut by_entity: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
+        let mut rejected = 0u64;
+        for e in events {
+            match self.steps.iter().position(|s| *s == e.name) {
+                Some(step) => by_entity
+                    .entry(&e.entity)
+                    .or_default()
+                    .push((e.timestamp, step)),
+                None => rejected += 1,
             }
-            depth = depth.max(current);
         }
-        for slot in reached.iter_mut().take(depth) {
-            *slot += 1;
+        for list in by_entity.values_mut() {
+            list.sort_by_key(|(t, _)| *t); // stable: equal timestamps keep input order
+            let mut depth = 0usize; // number of steps reached
+            for (start, &(t0, step)) in list.iter().enumerate() {
+                if step != 0 {
+                    continue;
+                }
+                let mut current = 1usize;
+                for &(t, s) in list.iter().skip(start + 1) {
+                    if window_seconds.is_some_and(|w| t.saturating_sub(t0) > w) {
+                        break;
+                    }
+                    if s == current {
+                        current += 1;
+                    }
+                }
+                depth = depth.max(current);
+            }
+            for slot in self.reached.iter_mut().take(depth) {
+                *slot = add_count(*slot, 1, "entities")?;
+            }
         }
+        self.events = add_count(self.events, events.len() as u64, "events")?;
+        self.rejected += rejected;
+        Ok(())
     }
-    let first = reached.first().copied().unwrap_or(0);
-    let mut previous = first;
-    let mut out = Vec::with_capacity(steps.len());
-    for (name, &n) in steps.iter().zip(&reached) {
-        out.push(FunnelStep {
-            name: name.clone(),
-            entities: n,
-            from_previous: Ratio::new(n, previous)?,
-            from_first: Ratio::new(n, first)?,
-        });
-        previous = n;
+
+    /// Adds the state of other entities' events.
+    ///
+    /// # Errors
+    /// `invalid_parameter` when the two states have different steps; `value_out_of_range`.
+    pub fn merge(&mut self, other: &FunnelState) -> Result<()> {
+        if self.steps != other.steps {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "cannot merge funnel states built with different steps",
+            ));
+        }
+        for (mine, theirs) in self.reached.iter_mut().zip(&other.reached) {
+            *mine = add_count(*mine, *theirs, "entities")?;
+        }
+        self.events = add_count(self.events, other.events, "events")?;
+        self.rejected += other.rejected;
+        Ok(())
     }
-    Ok(Funnel {
-        steps: out,
-        rows: RowCounts::with_rejected(events.len(), rejected),
-    })
+
+    /// The funnel over every event added or merged.
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` (not reachable for counts up to 2^53).
+    pub fn finish(&self) -> Result<Funnel> {
+        let first = self.reached.first().copied().unwrap_or(0);
+        let mut previous = first;
+        let mut out = Vec::with_capacity(self.steps.len());
+        for (name, &n) in self.steps.iter().zip(&self.reached) {
+            out.push(FunnelStep {
+                name: name.clone(),
+                entities: n,
+                from_previous: Ratio::new(n, previous)?,
+                from_first: Ratio::new(n, first)?,
+            });
+            previous = n;
+        }
+        Ok(Funnel {
+            steps: out,
+            rows: RowCounts {
+                read: self.events,
+                used: self.events.saturating_sub(self.rejected),
+                rejected: self.rejected,
+            },
+        })
+    }
+
+    /// The state as JSON, to ship between processes or machines.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "kpi": "conversion.funnel",
+            "steps": self.steps,
+            "reached": self.reached,
+            "events": self.events,
+            "rejected": self.rejected,
+        })
+    }
+
+    /// Reads a state written by [`FunnelState::to_json`].
+    ///
+    /// # Errors
+    /// `wrong_type` when `state` is not such a state.
+    pub fn from_json(state: &Value) -> Result<Self> {
+        let bad = || {
+            KpiError::at(
+                ErrorCode::WrongType,
+                "state",
+                "is not a conversion.funnel state written by to_json()",
+            )
+        };
+        if state.get("kpi").and_then(Value::as_str) != Some("conversion.funnel") {
+            return Err(bad());
+        }
+        let strings = |k: &str| -> Option<Vec<String>> {
+            state
+                .get(k)?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        let counts = |k: &str| -> Option<Vec<u64>> {
+            state
+                .get(k)?
+                .as_array()?
+                .iter()
+                .map(Value::as_u64)
+                .collect()
+        };
+        let steps = strings("steps").ok_or_else(bad)?;
+        let reached = counts("reached").ok_or_else(bad)?;
+        let events = state
+            .get("events")
+            .and_then(Value::as_u64)
+            .ok_or_else(bad)?;
+        let rejected = state
+            .get("rejected")
+            .and_then(Value::as_u64)
+            .ok_or_else(bad)?;
+        let mut out = FunnelState::new(&steps).map_err(|_| bad())?;
+        // reached counts never grow along the funnel, and events bound them
+        if reached.len() != steps.len()
+            || reached.windows(2).any(|w| w.get(1) > w.first())
+            || rejected > events
+            || reached.first().is_some_and(|&f| f > events)
+        {
+            return Err(bad());
+        }
+        out.reached = reached;
+        out.events = events;
+        out.rejected = rejected;
+        Ok(out)
+    }
 }
 
 fn read_events(record: &Record, key: &str, name_field: Option<&str>) -> Result<Vec<Event>> {
@@ -342,14 +619,22 @@ fn read_events(record: &Record, key: &str, name_field: Option<&str>) -> Result<V
 }
 
 pub(crate) fn evaluate_funnel(input: &Value, params: &Params) -> Result<Output> {
+    let (steps, events) = read_funnel_input(input)?;
+    let result = funnel(&steps, &events, params.integer("window_seconds"))?;
+    Ok(funnel_output(&result))
+}
+
+pub(crate) fn read_funnel_input(input: &Value) -> Result<(Vec<String>, Vec<Event>)> {
     let record = Record::new(input, "input", &["steps", "events"])?;
     let steps = record
         .list("steps")?
         .into_iter()
         .map(|(path, v)| crate::input::read_text(v, &path))
         .collect::<Result<Vec<_>>>()?;
-    let events = read_events(&record, "events", Some("event"))?;
-    let result = funnel(&steps, &events, params.integer("window_seconds"))?;
+    Ok((steps, read_events(&record, "events", Some("event"))?))
+}
+
+pub(crate) fn funnel_output(result: &Funnel) -> Output {
     let steps = result
         .steps
         .iter()
@@ -375,10 +660,7 @@ pub(crate) fn evaluate_funnel(input: &Value, params: &Params) -> Result<Output> 
             ])
         })
         .collect();
-    Ok(Output::record([
-        ("steps", Output::List(steps)),
-        ("rows", result.rows.into()),
-    ]))
+    Output::record([("steps", Output::List(steps)), ("rows", result.rows.into())])
 }
 
 // ---------------------------------------------------------------- conversion.windowed

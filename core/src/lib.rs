@@ -30,6 +30,7 @@ mod input;
 pub use input::parse_timestamp;
 pub mod money;
 pub mod output;
+pub mod partial;
 
 pub use catalog::{catalog, definition, Definition, Params};
 pub use error::{ErrorCode, KpiError, Result};

@@ -21,7 +21,7 @@ import os
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
-from .progress import Progress, tracked
+from .streams import Progress, aligned, tracked
 from .results import (
     Allocation,
     AttachRate,
@@ -414,7 +414,7 @@ def _records(rows: Any, name: str) -> Any:
     """A list of dicts, or the rows of an Arrow-speaking table (pandas, polars, pyarrow, DuckDB)
     read in Rust without a Python loop; decimal128 columns stay exact."""
     if hasattr(rows, "__arrow_c_stream__"):
-        return _omnikpi.records_from_table(rows, name)
+        return _omnikpi.records_from_table(aligned(rows), name)
     return rows
 
 
@@ -526,7 +526,7 @@ def attribute(
     ``params`` go to a single model; ``model_params`` maps model names to parameters when there
     are several. Attributed conversions (6 places) and values (minor unit) sum exactly to the
     totals. ``progress`` (tables only): ``True`` for a tqdm bar, or a callable
-    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`.
+    ``(rows_read, total_rows)``, see :mod:`omnikpi.streams`.
 
     >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
     >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
@@ -539,7 +539,7 @@ def attribute(
     short, per_model, lookback = model_specs(model, model_params, params)
     if hasattr(journeys, "__arrow_c_stream__"):
         results = _omnikpi.attribute_table(
-            short, tracked(journeys, progress), channels, currency, column_names(columns),
+            short, aligned(tracked(journeys, progress)), channels, currency, column_names(columns),
             without_lookback(per_model), lookback,
         )
     else:

@@ -9,6 +9,10 @@ __all__ = [
     "error_codes",
     "attribute_table",
     "records_from_table",
+    "attribution_state",
+    "attribution_finish",
+    "partial_state_table",
+    "combine_states",
     "__version__",
 ]
 
@@ -27,3 +31,29 @@ def attribute_table(
     lookback_seconds: Optional[int] = None,
 ) -> list[dict[str, Any]]: ...
 def records_from_table(table: Any, name: str) -> list[dict[str, Any]]: ...
+def attribution_state(
+    models: list[str],
+    table: Any,
+    channels: Any,
+    currency: str,
+    columns: tuple[str, str, str, str, str, str],
+    params: Optional[Mapping[str, Any]] = None,
+    lookback_seconds: Optional[int] = None,
+) -> str: ...
+def attribution_finish(
+    models: list[str],
+    states: list[str],
+    channels: Any,
+    currency: str,
+    params: Optional[Mapping[str, Any]] = None,
+    lookback_seconds: Optional[int] = None,
+) -> list[dict[str, Any]]: ...
+def partial_state_table(
+    kpi: str,
+    table: Any,
+    key: str,
+    context: Mapping[str, Any],
+    params: Optional[Mapping[str, Any]] = None,
+    first_row: int = 0,
+) -> str: ...
+def combine_states(kpi: str, states: list[str], params: Optional[Mapping[str, Any]] = None) -> dict[str, Any]: ...

@@ -1042,18 +1042,33 @@ pub fn run_models(
     specs: &[(String, Value)],
     lookback_seconds: Option<i64>,
 ) -> Result<Vec<Output>> {
-    let mut models = Vec::with_capacity(specs.len());
-    let mut limit = usize::MAX;
-    for (id, params) in specs {
-        let params = Params::resolve(crate::definition(id)?, params)?;
-        limit = limit.min(max_touches(&params));
-        models.push(Model::from_params(id, &params)?);
-    }
-    let mut acc =
-        Accumulator::new(taxonomy, currency, models, lookback_seconds).with_max_touches(limit);
+    let mut acc = Accumulator::for_specs(taxonomy, currency, specs, lookback_seconds)?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     acc.update_parallel(batch, threads)?;
     acc.finish()
+}
+
+impl Accumulator {
+    /// An empty accumulator for models given as `(kpi id, parameters)`, parameters resolved
+    /// against their definitions (defaults filled in, `max_touches` the smallest asked).
+    ///
+    /// # Errors
+    /// `unknown_kpi`, `unknown_parameter`, `invalid_parameter`.
+    pub fn for_specs(
+        taxonomy: &Taxonomy,
+        currency: &Currency,
+        specs: &[(String, Value)],
+        lookback_seconds: Option<i64>,
+    ) -> Result<Self> {
+        let mut models = Vec::with_capacity(specs.len());
+        let mut limit = usize::MAX;
+        for (id, params) in specs {
+            let params = Params::resolve(crate::definition(id)?, params)?;
+            limit = limit.min(max_touches(&params));
+            models.push(Model::from_params(id, &params)?);
+        }
+        Ok(Accumulator::new(taxonomy, currency, models, lookback_seconds).with_max_touches(limit))
+    }
 }
 
 /// Runs several models in one pass over `batch` (the Rust face of "compare models").
