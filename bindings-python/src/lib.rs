@@ -128,12 +128,23 @@ fn nested_value(
         }
         return Ok(Value::Array(items));
     }
+    if obj.is_instance(&py.import("datetime")?.getattr("datetime")?)? {
+        // RFC 3339 text in UTC, floored to the second like timestamp columns of Arrow tables
+        // (a naive datetime is read as UTC, as Arrow timestamps without a time zone are). Text,
+        // not a number: in a field that is not a timestamp it is refused, never read as an amount.
+        let text = py
+            .import("time")?
+            .getattr("strftime")?
+            .call1(("%Y-%m-%dT%H:%M:%SZ", obj.call_method0("utctimetuple")?))?
+            .extract::<String>()?;
+        return Ok(Value::String(text));
+    }
     let type_name = obj.get_type().name()?.extract::<String>()?;
     Err(wrong_type(
         py,
         path,
         &format!(
-            "has an unsupported type `{type_name}` (use dict, list, str, int or decimal.Decimal)"
+            "has an unsupported type `{type_name}` (use dict, list, str, int, decimal.Decimal or datetime.datetime)"
         ),
     ))
 }
