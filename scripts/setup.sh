@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and builds everything (idempotent; quick when already done):
-# - the Python virtualenv .venv with maturin, pytest, jsonschema, mypy, and the omnikpi package;
+# - the Python virtualenv .venv with maturin, pytest, jsonschema, mypy, the optional companions
+#   (pyarrow, pandas, polars, matplotlib, tqdm, pyspark), nbclient, and the omnikpi package;
+# - a Java runtime (17 or later) for Spark's local mode: Debian's openjdk-17-jre-headless;
 # - the wasm toolchain: rustup's wasm32 target when present, otherwise Debian's rustc-web with
 #   the std sources (shared/notes/toolchains.md), plus wasm-bindgen-cli at the pinned version;
 # - Debian's chromium and playwright-core for the browser tests;
@@ -18,9 +20,20 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import maturin, pytest, jsonschema, mypy, pyarrow, pandas, polars, hypothesis" 2>/dev/null; then
+PY_TOOLS="maturin pytest jsonschema mypy pyarrow pandas polars hypothesis matplotlib tqdm pyspark nbclient nbformat ipykernel"
+if ! .venv/bin/python -c "import ${PY_TOOLS// /, }" 2>/dev/null; then
   say "installing Python build and test tools"
-  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars hypothesis
+  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars \
+    hypothesis matplotlib tqdm "pyspark>=4,<5" nbclient nbformat ipykernel
+fi
+
+# Java for Spark's local mode (pyspark 4 needs 17 or later)
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then
+  say "installing Debian's openjdk-17-jre-headless (Spark tests)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
 
 # WebAssembly toolchain

@@ -5,6 +5,8 @@ converts arguments and results only. Money and rates are :class:`decimal.Decimal
 refused (they silently lose cents). Errors are :class:`OmniKpiError` with a stable ``.code``.
 Results are frozen objects (:mod:`omnikpi.results`) with ``to_arrow()``, ``to_polars()``,
 ``to_pandas()``, an HTML view in notebooks and ``plot()``; :func:`evaluate` returns plain data.
+Every record input (rows, events, orders, journeys in long format...) is a list of dicts or an
+Arrow-speaking table (pyarrow, polars, pandas >= 2.2, DuckDB), read in Rust.
 
 >>> import omnikpi
 >>> from decimal import Decimal
@@ -55,6 +57,8 @@ from .errors import (
 )
 from .kpi_types import (
     AllocationResult,
+    ArrowTable,
+    Records,
     AttachRateResult,
     BaseEvent,
     BasketAverageResult,
@@ -78,6 +82,8 @@ from .kpi_types import (
 __version__: str = _omnikpi.__version__
 
 __all__ = [
+    "ArrowTable",
+    "Records",
     "Allocation",
     "AttachRate",
     "Attribution",
@@ -185,7 +191,7 @@ def _result(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None)
     return result_for(kpi_id, _version(kpi_id), _omnikpi.evaluate(kpi_id, input, params))
 
 
-def conversion_rate(rows: Sequence[ChannelCount], *, denominator: Optional[str] = None) -> ConversionRate:
+def conversion_rate(rows: Records[ChannelCount], *, denominator: Optional[str] = None) -> ConversionRate:
     """Conversions / opportunities, overall and per channel (KPI ``conversion.rate``).
 
     ``denominator`` names what the opportunities count: journeys (default), sessions, visitors, leads.
@@ -193,11 +199,11 @@ def conversion_rate(rows: Sequence[ChannelCount], *, denominator: Optional[str] 
     >>> conversion_rate([{"channel": "store", "opportunities": 0, "conversions": 0}]).overall
     Record(conversions=0, opportunities=0, rate=None, reason='zero_denominator')
     """
-    return _result("conversion.rate", {"rows": rows}, _params(denominator=denominator))  # type: ignore[no-any-return]
+    return _result("conversion.rate", {"rows": _records(rows, "input.rows")}, _params(denominator=denominator))  # type: ignore[no-any-return]
 
 
 def conversion_funnel(
-    steps: Sequence[str], events: Sequence[FunnelEvent], *, window_seconds: Optional[int] = None
+    steps: Sequence[str], events: Records[FunnelEvent], *, window_seconds: Optional[int] = None
 ) -> Funnel:
     """Entities reaching each step of an ordered funnel (KPI ``conversion.funnel``).
 
@@ -207,13 +213,13 @@ def conversion_funnel(
     Decimal('1.000000')
     """
     return _result(  # type: ignore[no-any-return]
-        "conversion.funnel", {"steps": steps, "events": events}, _params(window_seconds=window_seconds)
+        "conversion.funnel", {"steps": steps, "events": _records(events, "input.events")}, _params(window_seconds=window_seconds)
     )
 
 
 def conversion_windowed(
-    base_events: Sequence[BaseEvent],
-    conversion_events: Sequence[ConversionEvent],
+    base_events: Records[BaseEvent],
+    conversion_events: Records[ConversionEvent],
     *,
     window_seconds: Optional[int] = None,
     grain: Optional[str] = None,
@@ -228,15 +234,16 @@ def conversion_windowed(
     """
     return _result(  # type: ignore[no-any-return]
         "conversion.windowed",
-        {"base_events": base_events, "conversion_events": conversion_events},
+        {"base_events": _records(base_events, "input.base_events"),
+         "conversion_events": _records(conversion_events, "input.conversion_events")},
         _params(window_seconds=window_seconds, grain=grain),
     )
 
 
 def conversion_cross_channel(
     channels: Sequence[Channel],
-    touches: Sequence[ChannelEvent],
-    conversions: Sequence[ChannelEvent],
+    touches: Records[ChannelEvent],
+    conversions: Records[ChannelEvent],
     *,
     lookback_seconds: Optional[int] = None,
 ) -> CrossChannel:
@@ -251,13 +258,14 @@ def conversion_cross_channel(
     """
     return _result(  # type: ignore[no-any-return]
         "conversion.cross_channel",
-        {"channels": channels, "touches": touches, "conversions": conversions},
+        {"channels": channels, "touches": _records(touches, "input.touches"),
+         "conversions": _records(conversions, "input.conversions")},
         _params(lookback_seconds=lookback_seconds),
     )
 
 
 def basket_average(
-    orders: Sequence[Order], *, currency: str, minor_units: Optional[int] = None
+    orders: Records[Order], *, currency: str, minor_units: Optional[int] = None
 ) -> BasketAverage:
     """Average order value, overall and per channel, exact to the minor unit (KPI ``basket.average``).
 
@@ -267,12 +275,12 @@ def basket_average(
     Decimal('15.00')
     """
     return _result(  # type: ignore[no-any-return]
-        "basket.average", {"currency": currency, "orders": orders}, _params(minor_units=minor_units)
+        "basket.average", {"currency": currency, "orders": _records(orders, "input.orders")}, _params(minor_units=minor_units)
     )
 
 
 def basket_multichannel_uplift(
-    orders: Sequence[CustomerOrder],
+    orders: Records[CustomerOrder],
     *,
     currency: str,
     channels: Sequence[Channel],
@@ -290,13 +298,13 @@ def basket_multichannel_uplift(
     """
     return _result(  # type: ignore[no-any-return]
         "basket.multichannel_uplift",
-        {"currency": currency, "channels": channels, "orders": orders},
+        {"currency": currency, "channels": channels, "orders": _records(orders, "input.orders")},
         _params(reference=reference, minor_units=minor_units),
     )
 
 
 def pickup_attach_rate(
-    pickups: Sequence[Pickup], *, currency: str, minor_units: Optional[int] = None
+    pickups: Records[Pickup], *, currency: str, minor_units: Optional[int] = None
 ) -> AttachRate:
     """Share of click-and-collect pickups with an extra purchase in store (KPI ``pickup.attach_rate``).
 
@@ -305,7 +313,7 @@ def pickup_attach_rate(
     Decimal('0.500000')
     """
     return _result(  # type: ignore[no-any-return]
-        "pickup.attach_rate", {"currency": currency, "pickups": pickups}, _params(minor_units=minor_units)
+        "pickup.attach_rate", {"currency": currency, "pickups": _records(pickups, "input.pickups")}, _params(minor_units=minor_units)
     )
 
 
@@ -363,19 +371,20 @@ def contribution_share(
 
 
 def contribution_roas(
-    journeys: Sequence[Mapping[str, Any]], costs: Sequence[Mapping[str, Any]], *, channels: Sequence[Channel],
+    journeys: Sequence[Mapping[str, Any]], costs: Records[Mapping[str, Any]], *, channels: Sequence[Channel],
     currency: str, model: Optional[str] = None, lookback_seconds: Optional[int] = None,
 ) -> ContributionRoas:
     """ROAS (attributed value / cost) and CPA (cost / attributed conversions) per channel and overall
     (KPI ``contribution.roas``); ``costs`` is ``[{"channel", "cost"}]``."""
     return _result(  # type: ignore[no-any-return]
-        "contribution.roas", {"channels": channels, "currency": currency, "journeys": journeys, "costs": costs},
+        "contribution.roas", {"channels": channels, "currency": currency, "journeys": journeys,
+                               "costs": _records(costs, "input.costs")},
         _params(model=model, lookback_seconds=lookback_seconds),
     )
 
 
 def contribution_growth(
-    channels: Sequence[Mapping[str, Any]], *, currency: str, minor_units: Optional[int] = None
+    channels: Records[Mapping[str, Any]], *, currency: str, minor_units: Optional[int] = None
 ) -> ContributionGrowth:
     """Each channel's part in the change of the total between two periods (KPI
     ``contribution.growth``); ``channels`` is ``[{"channel", "previous", "current"}]``.
@@ -386,7 +395,7 @@ def contribution_growth(
     (Decimal('0.008333'), [Decimal('-0.008333'), Decimal('0.016667')])
     """
     return _result(  # type: ignore[no-any-return]
-        "contribution.growth", {"currency": currency, "channels": channels}, _params(minor_units=minor_units)
+        "contribution.growth", {"currency": currency, "channels": _records(channels, "input.channels")}, _params(minor_units=minor_units)
     )
 
 
@@ -412,7 +421,9 @@ def _policy(policy: Union[Mapping[str, Any], PathLike]) -> Any:
 
 def _records(rows: Any, name: str) -> Any:
     """A list of dicts, or the rows of an Arrow-speaking table (pandas, polars, pyarrow, DuckDB)
-    read in Rust without a Python loop; decimal128 columns stay exact."""
+    read in Rust without a Python loop; decimal128 columns stay exact, timestamp columns become
+    Unix seconds, float columns are refused by name. Every record input of the typed functions
+    goes through here."""
     if hasattr(rows, "__arrow_c_stream__"):
         return _omnikpi.records_from_table(aligned(rows), name)
     return rows

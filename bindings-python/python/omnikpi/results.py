@@ -517,8 +517,12 @@ _CLASSES: dict[str, type[Result]] = {
 
 
 def result_for(kpi: str, version: str, data: Mapping[str, Any]) -> Result:
-    """The result object of KPI ``kpi`` (the class its family uses, or :class:`Result`)."""
+    """The result object of KPI ``kpi``: the class its family uses, or :class:`Result` for KPIs
+    without one and for summaries that lack the class's fields (report sections)."""
     cls = Attribution if kpi.startswith("attribution.") else _CLASSES.get(kpi, Result)
+    fields = [name for name, value in vars(cls).items() if isinstance(value, Field)]
+    if not all(name in data for name in fields):  # a summary of the KPI (a report section)
+        cls = Result
     return cls(kpi, version, data)
 
 

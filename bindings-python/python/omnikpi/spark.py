@@ -16,11 +16,15 @@ executors need omnikpi installed in their Python (``PYSPARK_PYTHON``). Errors fo
 partition are raised on the driver as the same :class:`omnikpi.OmniKpiError` subclass, with the
 partition named in the message.
 
->>> from pyspark.sql import SparkSession                  # doctest: +SKIP
->>> spark = SparkSession.builder.master("local[2]").getOrCreate()  # doctest: +SKIP
->>> touches = spark.read.parquet("touches.parquet")      # doctest: +SKIP
->>> omnikpi.spark.attribute(["linear", "markov"], touches, channels=tax, currency="EUR")  # doctest: +SKIP
-ModelComparison(models=['linear', 'markov'], channels=6)
+Example (needs a Spark session; ``tests/test_spark.py`` runs the same calls in local mode)::
+
+    from pyspark.sql import SparkSession
+    import omnikpi.spark
+
+    spark = SparkSession.builder.master("local[2]").getOrCreate()
+    touches = spark.read.parquet("touches.parquet")   # journey_id, timestamp, channel, ...
+    compared = omnikpi.spark.attribute(["linear", "markov"], touches, channels=tax, currency="EUR")
+    compared.to_pandas()                              # one row per model and channel
 """
 
 from __future__ import annotations

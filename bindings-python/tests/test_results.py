@@ -1,0 +1,215 @@
+"""Result objects: frozen, typed, exact in pyarrow / polars / pandas, readable in notebooks,
+drawable with matplotlib, and progress on table runs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import pickle
+from decimal import Decimal
+from typing import Any
+
+import matplotlib
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+import omnikpi
+from conftest import ROOT
+
+matplotlib.use("Agg")
+
+RETAIL = ROOT / "examples" / "retail"
+CHANNELS: list[Any] = [
+    {"channel": r["channel"], "group": r["group"], "direct": r["direct"] == "true"}
+    for r in csv.DictReader(open(RETAIL / "channels.csv", encoding="utf-8"))
+]
+
+
+def journeys() -> pa.Table:
+    return pacsv.read_csv(RETAIL / "journeys.csv",
+                          convert_options=pacsv.ConvertOptions(column_types={"value": pa.decimal128(12, 2)}))
+
+
+@pytest.fixture(scope="module")
+def comparison() -> omnikpi.ModelComparison:
+    return omnikpi.attribute(["linear", "markov", "first_touch"], journeys(), channels=CHANNELS, currency="EUR")
+
+
+@pytest.fixture(scope="module")
+def split() -> omnikpi.IncentiveSplit:
+    from test_incentives import RETAIL_SALES, RETAIL_TOUCHES
+
+    sales, touches = RETAIL_SALES(), RETAIL_TOUCHES()
+    return omnikpi.split_incentives(RETAIL / "incentive_policy.json", sales, touches=touches)
+
+
+def test_results_are_frozen_all_the_way_down(comparison: omnikpi.ModelComparison) -> None:
+    linear = comparison["linear"]
+    for target, name in [(linear, "channels"), (linear.totals, "value"), (linear.channels[0], "value")]:
+        with pytest.raises(AttributeError, match="frozen"):
+            setattr(target, name, None)
+    with pytest.raises(TypeError):
+        linear["channels"] = ()  # type: ignore[index]
+    with pytest.raises(AttributeError, match="frozen"):
+        comparison.extra = 1
+    assert isinstance(linear.channels, tuple)
+    assert linear.to_dict()["channels"][0] == {k: linear.channels[0][k] for k in linear.channels[0]}
+    with pytest.raises(AttributeError, match="fields are channel, conversions, value, share"):
+        linear.channels[0].amount
+
+
+def test_repr_names_the_kpi_and_summarises_tables(comparison: omnikpi.ModelComparison) -> None:
+    text = repr(comparison["markov"])
+    assert text.startswith("Attribution(kpi='attribution.markov', model='attribution.markov', currency='EUR', channels=<8 rows>")
+    assert "transition_matrix=<" in text
+    assert repr(comparison) == "ModelComparison(models=['linear', 'markov', 'first_touch'], channels=8)"
+
+
+def test_results_survive_pickling(comparison: omnikpi.ModelComparison, split: omnikpi.IncentiveSplit) -> None:
+    for result in (comparison["markov"], split, omnikpi.report(RETAIL)):
+        again = pickle.loads(pickle.dumps(result))
+        assert type(again) is type(result) and again == result
+        assert getattr(again, "kpi", None) == getattr(result, "kpi", None)
+
+
+def test_arrow_columns_are_exact_decimals(comparison: omnikpi.ModelComparison) -> None:
+    linear = comparison["linear"]
+    table = linear.to_arrow()
+    assert table.schema.field("value").type == pa.decimal128(38, 2)
+    assert table.schema.field("conversions").type == pa.decimal128(38, 6)
+    assert table.schema.field("channel").type == pa.string()
+    assert table.column("value").to_pylist() == [c.value for c in linear.channels]
+    assert sum(table.column("value").to_pylist()) == linear.totals.value  # exact: sums to the cent
+    meta = table.schema.metadata
+    assert meta[b"omnikpi.kpi"] == b"attribution.linear" and meta[b"omnikpi.currency"] == b"EUR"
+    assert meta[b"omnikpi.version"] == linear.version.encode()
+
+
+def test_polars_and_pandas_keep_decimals(comparison: omnikpi.ModelComparison) -> None:
+    linear = comparison["linear"]
+    frame = linear.to_polars()
+    assert frame.schema["value"] == pl.Decimal(38, 2)
+    assert frame["value"].sum() == linear.totals.value
+    pdf = linear.to_pandas()
+    assert all(isinstance(v, Decimal) for v in pdf["value"])
+    assert sum(pdf["value"]) == linear.totals.value
+    rates = omnikpi.conversion_rate([{"channel": "web", "opportunities": 0, "conversions": 0},
+                                     {"channel": "app", "opportunities": 5, "conversions": 1}]).to_pandas()
+    assert str(rates["conversions"].dtype) == "Int64"  # counts stay integers
+    assert rates["rate"].tolist() == [None, Decimal("0.200000")]  # a missing rate is a gap, not NaN
+
+
+def test_model_comparison_table_is_long_format(comparison: omnikpi.ModelComparison) -> None:
+    table = comparison.to_polars()
+    assert table.columns == ["model", "channel", "conversions", "value", "share"]
+    assert table.height == 3 * 8
+    per_model = table.group_by("model").agg(pl.col("value").sum()).sort("model")
+    totals = {m: comparison[m].totals.value for m in comparison}
+    assert dict(zip(per_model["model"], per_model["value"])) == totals
+
+
+def test_every_table_of_a_split(split: omnikpi.IncentiveSplit) -> None:
+    assert list(split.tables()) == ["lines", "unpaid", "periods", "parties", "payouts"]
+    payouts = split.to_pandas("payouts")
+    assert list(payouts.columns[:3]) == ["period", "party", "earned"]
+    assert sum(payouts["payable"]) == split.total == Decimal("4643.45")
+    lines = split.to_arrow()
+    assert lines.schema.metadata[b"omnikpi.table"] == b"lines"
+    assert lines.num_rows == len(split.lines)
+    with pytest.raises(KeyError, match="this result has lines, unpaid"):
+        split.table("nope")
+    assert split.to_arrow("unpaid").num_rows == 0
+
+
+def test_html_shows_values_and_escapes_text() -> None:
+    rate = omnikpi.conversion_rate([{"channel": "<b>web</b>", "opportunities": 8, "conversions": 1}])
+    page = rate._repr_html_()
+    assert "&lt;b&gt;web&lt;/b&gt;" in page and "<b>web</b>" not in page
+    assert "0.125000" in page and "conversion.rate" in page and "by_channel" in page
+    report = omnikpi.report(RETAIL)
+    html = report._repr_html_()
+    assert html.count('class="omnikpi-result"') == len(report.sections) + 1
+    assert report.section("incentives.split").kpi == "incentives.split"
+
+
+def test_html_truncates_long_tables(split: omnikpi.IncentiveSplit) -> None:
+    from omnikpi.notebook import MAX_ROWS
+
+    page = split._repr_html_()
+    assert f"… {len(split.lines) - MAX_ROWS} more rows" in page
+
+
+def test_plots_draw_the_exact_values(comparison: omnikpi.ModelComparison, split: omnikpi.IncentiveSplit) -> None:
+    linear = comparison["linear"]
+    ax = linear.plot()
+    assert [b.get_width() for b in ax.patches] == [float(c.value) for c in linear.channels]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [c.channel for c in linear.channels]
+    ax = comparison.plot(measure="value")
+    assert len(ax.patches) == 3 * 8 and [t.get_text() for t in ax.get_legend().get_texts()] == list(comparison)
+    ax = split.plot()
+    stacked: dict[str, float] = {}
+    for bar in ax.patches:
+        stacked[str(round(bar.get_y() + bar.get_height() / 2))] = max(
+            stacked.get(str(round(bar.get_y() + bar.get_height() / 2)), 0.0), bar.get_x() + bar.get_width())
+    assert sorted(stacked.values()) == pytest.approx(sorted(float(p.payable) for p in split.parties))
+    with pytest.raises(ValueError, match="can plot measure="):
+        linear.plot(measure="cost")
+    with pytest.raises(TypeError, match="has no chart"):
+        omnikpi.report(RETAIL).plot()
+
+
+def test_progress_counts_every_row() -> None:
+    table = journeys()
+    seen: list[tuple[int, int | None]] = []
+    batches = pa.Table.from_batches(table.to_batches(max_chunksize=500))
+    with_progress = omnikpi.attribute("linear", batches, channels=CHANNELS, currency="EUR",
+                                      progress=lambda done, total: seen.append((done, total)))
+    assert with_progress == omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR")
+    assert seen[-1] == (table.num_rows, table.num_rows) and len(seen) == -(-table.num_rows // 500)
+    with pytest.raises(TypeError, match="progress"):
+        omnikpi.attribute("linear", [], channels=CHANNELS, currency="EUR", progress=True)
+
+
+def test_progress_bar_with_tqdm(capsys: pytest.CaptureFixture[str]) -> None:
+    omnikpi.attribute("linear", journeys(), channels=CHANNELS, currency="EUR", progress=True)
+    assert "2.78k/2.78k" in capsys.readouterr().err
+
+
+def test_unknown_column_roles_are_named() -> None:
+    with pytest.raises(omnikpi.InputError) as e:
+        omnikpi.attribute("linear", journeys(), channels=CHANNELS, currency="EUR", columns={"journey": "id"})
+    assert (e.value.code, e.value.path) == ("unknown_field", "columns")
+
+
+def test_misaligned_decimal_buffers_are_realigned() -> None:
+    # JVM producers (Spark) align buffers to 8 bytes; decimal128 needs 16 in the Rust core
+    values = pa.array([Decimal("10.00"), Decimal("20.00")], pa.decimal128(12, 2))
+    raw = values.buffers()[1]
+    padded = pa.allocate_buffer(raw.size + 8)
+    memoryview(padded).cast("B")[8:8 + raw.size] = memoryview(raw).cast("B")
+    shifted = pa.Array.from_buffers(values.type, 2, [None, padded.slice(8, raw.size)])
+    assert shifted.buffers()[1].address % 16 == 8 and shifted.to_pylist() == values.to_pylist()
+    table = pa.table({"journey_id": ["a", "b"], "timestamp": [0, 1], "channel": ["web", "store"],
+                      "conversions": [1, 1], "value": shifted})
+    got = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR")
+    assert got.totals.value == Decimal("30.00")
+
+
+def test_datetimes_are_timestamps() -> None:
+    paris = dt.timezone(dt.timedelta(hours=2))
+    base = [{"entity": "a", "timestamp": dt.datetime(2026, 9, 1, 12, 0, 0, 999_999, tzinfo=paris)},
+            {"entity": "b", "timestamp": dt.datetime(2026, 9, 1, 10, 0, 0)}]  # naive: UTC, as in Arrow
+    conversions = [{"entity": "a", "timestamp": "2026-09-01T10:00:59Z"},
+                   {"entity": "b", "timestamp": 1788256859}]  # 10:00:59 UTC
+    assert omnikpi.conversion_windowed(base, conversions, window_seconds=60).overall.conversions == 2
+    assert omnikpi.conversion_windowed(base, conversions, window_seconds=59).overall.conversions == 0
+    with pytest.raises(omnikpi.InputError) as e:
+        omnikpi.basket_average([{"channel": "web", "amount": dt.datetime(2026, 1, 1)}], currency="EUR")  # type: ignore[typeddict-item]
+    assert e.value.code == "invalid_decimal"
+    out = io.StringIO()
+    print(omnikpi.conversion_windowed(base, conversions, window_seconds=60).overall, file=out)
+    assert "conversions=2" in out.getvalue()
