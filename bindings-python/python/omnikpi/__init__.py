@@ -241,7 +241,7 @@ def conversion_windowed(
 
 
 def conversion_cross_channel(
-    channels: Sequence[Channel],
+    channels: Records[Channel],
     touches: Records[ChannelEvent],
     conversions: Records[ChannelEvent],
     *,
@@ -258,7 +258,7 @@ def conversion_cross_channel(
     """
     return _result(  # type: ignore[no-any-return]
         "conversion.cross_channel",
-        {"channels": channels, "touches": _records(touches, "input.touches"),
+        {"channels": _records(channels, "input.channels"), "touches": _records(touches, "input.touches"),
          "conversions": _records(conversions, "input.conversions")},
         _params(lookback_seconds=lookback_seconds),
     )
@@ -283,7 +283,7 @@ def basket_multichannel_uplift(
     orders: Records[CustomerOrder],
     *,
     currency: str,
-    channels: Sequence[Channel],
+    channels: Records[Channel],
     reference: Optional[str] = None,
     minor_units: Optional[int] = None,
 ) -> MultichannelUplift:
@@ -298,7 +298,7 @@ def basket_multichannel_uplift(
     """
     return _result(  # type: ignore[no-any-return]
         "basket.multichannel_uplift",
-        {"currency": currency, "channels": channels, "orders": _records(orders, "input.orders")},
+        {"currency": currency, "channels": _records(channels, "input.channels"), "orders": _records(orders, "input.orders")},
         _params(reference=reference, minor_units=minor_units),
     )
 
@@ -352,7 +352,7 @@ ATTRIBUTION_MODELS = (
 
 
 def contribution_share(
-    journeys: Sequence[Mapping[str, Any]], *, channels: Sequence[Channel], currency: str,
+    journeys: Sequence[Mapping[str, Any]], *, channels: Records[Channel], currency: str,
     model: Optional[str] = None, lookback_seconds: Optional[int] = None,
 ) -> ContributionShare:
     """Each channel's share of the attributed value under ``model`` (KPI ``contribution.share``;
@@ -365,19 +365,19 @@ def contribution_share(
     [Decimal('0.000000'), Decimal('1.000000')]
     """
     return _result(  # type: ignore[no-any-return]
-        "contribution.share", {"channels": channels, "currency": currency, "journeys": journeys},
+        "contribution.share", {"channels": _records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         _params(model=model, lookback_seconds=lookback_seconds),
     )
 
 
 def contribution_roas(
-    journeys: Sequence[Mapping[str, Any]], costs: Records[Mapping[str, Any]], *, channels: Sequence[Channel],
+    journeys: Sequence[Mapping[str, Any]], costs: Records[Mapping[str, Any]], *, channels: Records[Channel],
     currency: str, model: Optional[str] = None, lookback_seconds: Optional[int] = None,
 ) -> ContributionRoas:
     """ROAS (attributed value / cost) and CPA (cost / attributed conversions) per channel and overall
     (KPI ``contribution.roas``); ``costs`` is ``[{"channel", "cost"}]``."""
     return _result(  # type: ignore[no-any-return]
-        "contribution.roas", {"channels": channels, "currency": currency, "journeys": journeys,
+        "contribution.roas", {"channels": _records(channels, "input.channels"), "currency": currency, "journeys": journeys,
                                "costs": _records(costs, "input.costs")},
         _params(model=model, lookback_seconds=lookback_seconds),
     )
@@ -503,13 +503,13 @@ DEFAULT_COLUMNS = {
 
 @overload
 def attribute(
-    model: str, journeys: Any, *, channels: Sequence[Channel], currency: str,
+    model: str, journeys: Any, *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     progress: Progress = None, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
-    model: Union[list[str], tuple[str, ...]], journeys: Any, *, channels: Sequence[Channel], currency: str,
+    model: Union[list[str], tuple[str, ...]], journeys: Any, *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     progress: Progress = None, **params: Any,
 ) -> ModelComparison: ...
@@ -517,7 +517,7 @@ def attribute(
     model: Union[str, list[str], tuple[str, ...]],
     journeys: Any,
     *,
-    channels: Sequence[Channel],
+    channels: Records[Channel],
     currency: str,
     columns: Optional[Mapping[str, str]] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
@@ -550,14 +550,14 @@ def attribute(
     short, per_model, lookback = model_specs(model, model_params, params)
     if hasattr(journeys, "__arrow_c_stream__"):
         results = _omnikpi.attribute_table(
-            short, aligned(tracked(journeys, progress)), channels, currency, column_names(columns),
+            short, aligned(tracked(journeys, progress)), _records(channels, "channels"), currency, column_names(columns),
             without_lookback(per_model), lookback,
         )
     else:
         if progress not in (None, False):
             raise TypeError("`progress` follows Arrow tables; a list of journeys is read at once")
         results = [
-            _omnikpi.evaluate(f"attribution.{m}", {"channels": channels, "currency": currency, "journeys": journeys},
+            _omnikpi.evaluate(f"attribution.{m}", {"channels": _records(channels, "input.channels"), "currency": currency, "journeys": journeys},
                               per_model.get(m) or None)
             for m in short
         ]

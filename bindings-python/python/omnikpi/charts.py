@@ -66,14 +66,14 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, (int, Decimal)) else 0.0
 
 
-def _axes(ax: "Optional[Axes]") -> "Axes":
+def _axes(ax: "Optional[Axes]", height: float = 4.0) -> "Axes":
     if ax is not None:
         return ax
     try:
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError("plot() needs matplotlib, an optional dependency of omnikpi: pip install matplotlib") from None
-    _, new = plt.subplots(figsize=(7, 4), layout="constrained")
+    _, new = plt.subplots(figsize=(7, min(max(height, 3.0), 14.0)), layout="constrained")
     return new
 
 
@@ -96,7 +96,9 @@ def plot(result: Tabular, ax: "Optional[Axes]" = None, *, measure: Optional[str]
          title: Optional[str] = None) -> "Axes":
     """Draws ``result`` on ``ax`` (a new figure by default) and returns the axes."""
     if isinstance(result, ModelComparison):
-        return _comparison(result, _axes(ax), _choose(measure, ("share", "conversions", "value"), "a model comparison"), title)
+        bars = len(result) * len(next(iter(result.values()))["channels"]) if len(result) else 0
+        chosen = _choose(measure, ("share", "conversions", "value"), "a model comparison")
+        return _comparison(result, _axes(ax, 1.0 + 0.09 * bars), chosen, title)
     if isinstance(result, IncentiveSplit):
         allowed: tuple[str, ...] = ("payable", "earned", "accelerator", "limit", "bonus")
         return _payouts(result, _axes(ax), _choose(measure, allowed, "an incentive split"), title)
@@ -120,10 +122,13 @@ def _comparison(result: ModelComparison, axes: "Axes", measure: str, title: Opti
     models = list(result)
     channels = [c["channel"] for c in result[models[0]]["channels"]] if models else []
     height = 0.8 / max(len(models), 1)
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab10" if len(models) <= 10 else "tab20"]
     for i, model in enumerate(models):
         values = {c["channel"]: _number(c[measure]) for c in result[model]["channels"]}
         axes.barh([k + i * height for k in range(len(channels))], [values.get(c, 0.0) for c in channels],
-                  height=height, label=model)
+                  height=height, label=model, color=palette(i % palette.N))
     axes.set_yticks([k + 0.4 - height / 2 for k in range(len(channels))], channels)
     axes.invert_yaxis()
     axes.set_xlabel(measure)

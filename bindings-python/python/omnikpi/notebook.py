@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .results import Record, Rows, Tabular
+    from .results import ModelComparison, Record, Rows, Tabular
 
 MAX_ROWS = 30
 """Rows shown per table; the others are counted below it."""
@@ -65,6 +65,18 @@ def table_html(name: str, rows: "Rows") -> str:
             f" ({size})</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}")
 
 
+def pivot_html(comparison: "ModelComparison", measure: str) -> str:
+    """One measure of a model comparison: a row per channel, a column per model."""
+    from .results import Record
+
+    models = list(comparison)
+    rows: dict[str, dict[str, Any]] = {}
+    for model in models:
+        for c in comparison[model]["channels"]:
+            rows.setdefault(c["channel"], {"channel": c["channel"]})[model] = c[measure]
+    return table_html(f"{measure} by channel and model", tuple(Record(r) for r in rows.values()))
+
+
 def result_html(result: "Tabular") -> str:
     """The HTML a notebook shows for ``result``."""
     from .results import ModelComparison, Record, Report, Result
@@ -77,7 +89,7 @@ def result_html(result: "Tabular") -> str:
         parts.append(f"<p>dataset <code>{html.escape(result.dataset)}</code></p>")
         parts.extend(result_html(s["result"]) for s in result.sections)
     elif isinstance(result, ModelComparison):
-        parts.append(table_html("channels by model", result.table()))
+        parts.extend(pivot_html(result, measure) for measure in ("value", "conversions", "share"))
     else:
         if isinstance(result, Record):
             scalars = _scalars(result)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Se
 
 from . import _omnikpi
 from .errors import InputError, OmniKpiError, class_for
-from .kpi_types import Channel
+from .kpi_types import Channel, Records
 from .results import Attribution, ConversionRate, Funnel, ModelComparison, result_for
 from .streams import aligned
 
@@ -110,13 +110,13 @@ def _collect(frame: "DataFrame", state: Callable[[Any, int], str]) -> list[str]:
 
 @overload
 def attribute(
-    model: str, df: "DataFrame", *, channels: Sequence[Channel], currency: str,
+    model: str, df: "DataFrame", *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     num_partitions: Optional[int] = None, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
-    model: Union[list[str], tuple[str, ...]], df: "DataFrame", *, channels: Sequence[Channel], currency: str,
+    model: Union[list[str], tuple[str, ...]], df: "DataFrame", *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     num_partitions: Optional[int] = None, **params: Any,
 ) -> ModelComparison: ...
@@ -124,7 +124,7 @@ def attribute(
     model: Union[str, list[str], tuple[str, ...]],
     df: "DataFrame",
     *,
-    channels: Sequence[Channel],
+    channels: Records[Channel],
     currency: str,
     columns: Optional[Mapping[str, str]] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
@@ -138,7 +138,7 @@ def attribute(
     setting); each partition's journeys become one accumulator state; the driver merges them
     and finishes every model. Equal to :func:`omnikpi.attribute` on the collected table.
     """
-    from . import DEFAULT_COLUMNS, column_names, model_specs, without_lookback
+    from . import DEFAULT_COLUMNS, _records, column_names, model_specs, without_lookback
 
     short, per_model, lookback = model_specs(model, model_params, params)
     names = column_names(columns)
@@ -147,7 +147,7 @@ def attribute(
     frame = df.select(*keep)
     frame = frame.repartition(num_partitions, journey) if num_partitions else frame.repartition(journey)
     model_only = without_lookback(per_model)
-    channel_list = [dict(c) for c in channels]
+    channel_list = _records(channels, "channels")
 
     def state(reader: Any, partition: int) -> str:
         return _omnikpi.attribution_state(short, reader, channel_list, currency, names, model_only, lookback)
