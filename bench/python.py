@@ -85,7 +85,7 @@ def main() -> None:
     expected = {m: r for m, r in zip(MODELS, native_runs[0]["results"])}
     for name, out in results.items():
         for m in MODELS:
-            got = json.loads(json.dumps(out[m], default=str))  # type: ignore[index]
+            got = json.loads(json.dumps(out[m].to_dict(), default=str))  # type: ignore[index]
             assert got["channels"] == expected[m]["channels"], f"{name} {m}: results differ from native"
     native = min(r["seconds"] for r in native_runs)
     best = {k: min(v) for k, v in timings.items()}

@@ -1,0 +1,146 @@
+//! Partial states (`omnikpi::partial`): any split of `conversion.rate` rows and any split of
+//! `conversion.funnel` events by entity, reduced part by part, shipped as JSON, merged and
+//! finished, give exactly `evaluate` on the whole input; states that are not states are refused.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail loudly on purpose"
+)]
+
+use omnikpi::{evaluate, partial, ErrorCode};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const CHANNELS: [&str; 4] = ["web", "app", "store", "call"];
+const STEPS: [&str; 4] = ["visit", "view", "cart", "buy"];
+
+fn rate_row() -> impl Strategy<Value = Value> {
+    (0usize..4, 0u64..1000, 0u64..1000).prop_map(|(c, a, b)| {
+        json!({"channel": CHANNELS[c], "opportunities": a.max(b), "conversions": a.min(b)})
+    })
+}
+
+fn event() -> impl Strategy<Value = Value> {
+    (0usize..12, 0usize..5, 0i64..5000).prop_map(|(e, s, t)| {
+        let name = STEPS.get(s).copied().unwrap_or("other");
+        json!({"entity": format!("e{e}"), "event": name, "timestamp": t})
+    })
+}
+
+/// Cuts `items` at the given points (sorted, deduplicated, within bounds).
+fn cut(items: &[Value], mut points: Vec<usize>) -> Vec<Vec<Value>> {
+    points.retain(|p| *p <= items.len());
+    points.sort_unstable();
+    points.dedup();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for p in points.into_iter().chain([items.len()]) {
+        parts.push(items[start..p].to_vec());
+        start = p;
+    }
+    parts
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn rate_states_of_any_split_merge_to_the_single_pass(
+        rows in prop::collection::vec(rate_row(), 1..60),
+        points in prop::collection::vec(0usize..60, 0..6),
+    ) {
+        let params = json!({"denominator": "sessions"});
+        let whole = evaluate("conversion.rate", &json!({"rows": rows}), &params).unwrap().to_json();
+        let mut first = 0;
+        let mut states = Vec::new();
+        for part in cut(&rows, points) {
+            let state = partial::state("conversion.rate", &json!({"rows": part}), &params, first).unwrap();
+            first += part.len();
+            states.push(serde_json::from_str(&state.to_string()).unwrap());
+        }
+        let merged = partial::combine("conversion.rate", &states, &params).unwrap().to_json();
+        prop_assert_eq!(merged, whole);
+    }
+
+    #[test]
+    fn funnel_states_of_entity_groups_merge_to_the_single_pass(
+        events in prop::collection::vec(event(), 0..80),
+        groups in 1usize..5,
+        window in prop::option::of(1i64..3000),
+    ) {
+        let params = window.map_or(json!({}), |w| json!({"window_seconds": w}));
+        let steps: Vec<&str> = STEPS.to_vec();
+        let whole = evaluate("conversion.funnel", &json!({"steps": steps, "events": events}), &params)
+            .unwrap().to_json();
+        let mut parts = vec![Vec::new(); groups];
+        for e in &events {
+            let entity: usize = e["entity"].as_str().unwrap()[1..].parse().unwrap();
+            parts[entity % groups].push(e.clone());
+        }
+        let states: Vec<Value> = parts.iter().rev()
+            .map(|p| partial::state("conversion.funnel", &json!({"steps": steps, "events": p}), &params, 0).unwrap())
+            .collect();
+        prop_assert_eq!(partial::combine("conversion.funnel", &states, &params).unwrap().to_json(), whole);
+    }
+}
+
+#[test]
+fn a_bad_row_names_its_place_in_the_whole_input() {
+    let rows = json!({"rows": [{"channel": "web", "opportunities": 1, "conversions": 2}]});
+    let err = partial::state("conversion.rate", &rows, &json!({}), 40).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ConversionsExceedOpportunities);
+    assert_eq!(err.path(), Some("input.rows[40].conversions"));
+}
+
+#[test]
+fn malformed_or_foreign_states_are_refused() {
+    let steps = json!({"steps": ["a", "b"], "events": []});
+    let funnel = partial::state("conversion.funnel", &steps, &json!({}), 0).unwrap();
+    let other = partial::state(
+        "conversion.funnel",
+        &json!({"steps": ["a", "c"], "events": []}),
+        &json!({}),
+        0,
+    )
+    .unwrap();
+    let rate = partial::state(
+        "conversion.rate",
+        &json!({"rows": [{"channel": "w", "opportunities": 2, "conversions": 1}]}),
+        &json!({}),
+        0,
+    )
+    .unwrap();
+    let code = |kpi: &str, states: &[Value]| {
+        partial::combine(kpi, states, &json!({}))
+            .unwrap_err()
+            .code()
+    };
+    assert_eq!(
+        code("conversion.funnel", &[funnel.clone(), other]),
+        ErrorCode::InvalidParameter
+    );
+    assert_eq!(
+        code("conversion.funnel", std::slice::from_ref(&rate)),
+        ErrorCode::WrongType
+    );
+    assert_eq!(
+        code("conversion.rate", std::slice::from_ref(&funnel)),
+        ErrorCode::WrongType
+    );
+    assert_eq!(code("conversion.funnel", &[]), ErrorCode::EmptyInput);
+    assert_eq!(code("conversion.rate", &[]), ErrorCode::EmptyInput);
+    let mut growing = funnel.clone();
+    growing["reached"] = json!([1, 2]); // more entities at a later step: impossible
+    assert_eq!(code("conversion.funnel", &[growing]), ErrorCode::WrongType);
+    let mut over = rate.clone();
+    over["channels"] = json!([["w", 3, 2]]); // conversions over opportunities
+    assert_eq!(code("conversion.rate", &[over]), ErrorCode::WrongType);
+    assert_eq!(
+        partial::state("basket.average", &json!({}), &json!({}), 0)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidParameter
+    );
+}
