@@ -20,7 +20,7 @@ def plain(v):
     if isinstance(v, dict): return {k: plain(x) for k, x in v.items()}
     if isinstance(v, list): return [plain(x) for x in v]
     return v
-print(json.dumps(plain(omnikpi.report(sys.argv[1])), indent=2))
+print(json.dumps(plain(omnikpi.report(sys.argv[1]).to_dict()), indent=2))
 PY
 node --input-type=module -e "
 import { report } from '$root/bindings-wasm/pkg/node.mjs';

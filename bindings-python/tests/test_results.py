@@ -70,7 +70,7 @@ def test_repr_names_the_kpi_and_summarises_tables(comparison: omnikpi.ModelCompa
 
 
 def test_results_survive_pickling(comparison: omnikpi.ModelComparison, split: omnikpi.IncentiveSplit) -> None:
-    for result in (comparison["markov"], split, omnikpi.report(RETAIL)):
+    for result in (comparison["markov"], comparison, split, omnikpi.report(RETAIL)):
         again = pickle.loads(pickle.dumps(result))
         assert type(again) is type(result) and again == result
         assert getattr(again, "kpi", None) == getattr(result, "kpi", None)

@@ -551,6 +551,9 @@ class ModelComparison(Tabular, Mapping[str, Attribution]):
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(_FROZEN.format(type(self).__name__))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ModelComparison, (self._models,))
+
     def __repr__(self) -> str:
         channels = len(next(iter(self._models.values()))["channels"]) if self._models else 0
         return f"ModelComparison(models={list(self._models)}, channels={channels})"
