@@ -20,10 +20,10 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   python3 -m venv .venv
 fi
-PY_TOOLS="maturin pytest jsonschema mypy pyarrow pandas polars hypothesis matplotlib tqdm pyspark nbclient nbformat ipykernel"
+PY_TOOLS="maturin pytest jsonschema mypy pyarrow pandas polars duckdb hypothesis matplotlib tqdm pyspark nbclient nbformat ipykernel"
 if ! .venv/bin/python -c "import ${PY_TOOLS// /, }" 2>/dev/null; then
   say "installing Python build and test tools"
-  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars \
+  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars duckdb \
     hypothesis matplotlib tqdm "pyspark>=4,<5" nbclient nbformat ipykernel
 fi
 

@@ -69,6 +69,16 @@ def test_polars_dataframe_equals_the_cli(expected: dict[str, Any]) -> None:
     assert canonical(omnikpi.attribute(MODELS, frame, channels=CHANNELS, currency="EUR")) == expected
 
 
+def test_duckdb_results_equal_the_cli(expected: dict[str, Any]) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    touches = con.sql(f"select * from read_csv('{RETAIL / 'journeys.csv'}', types={{'value': 'DECIMAL(12,2)'}})")
+    taxonomy = con.sql(f"select channel, \"group\", direct from read_csv('{RETAIL / 'channels.csv'}')")
+    # both relations on one connection: the channels are read before the touches' stream opens
+    assert canonical(omnikpi.attribute(MODELS, touches, channels=taxonomy, currency="EUR")) == expected
+
+
 def test_shuffled_rows_give_the_same_result(expected: dict[str, Any]) -> None:
     t = arrow_table()
     order = list(range(t.num_rows))[::-1]

@@ -548,16 +548,18 @@ def attribute(
     [Decimal('90.00'), Decimal('0.00'), Decimal('0.00'), Decimal('90.00')]
     """
     short, per_model, lookback = model_specs(model, model_params, params)
+    # Channels first: a DuckDB connection serves one open result at a time.
+    taxonomy = _records(channels, "channels")
     if hasattr(journeys, "__arrow_c_stream__"):
         results = _omnikpi.attribute_table(
-            short, aligned(tracked(journeys, progress)), _records(channels, "channels"), currency, column_names(columns),
+            short, aligned(tracked(journeys, progress)), taxonomy, currency, column_names(columns),
             without_lookback(per_model), lookback,
         )
     else:
         if progress not in (None, False):
             raise TypeError("`progress` follows Arrow tables; a list of journeys is read at once")
         results = [
-            _omnikpi.evaluate(f"attribution.{m}", {"channels": _records(channels, "input.channels"), "currency": currency, "journeys": journeys},
+            _omnikpi.evaluate(f"attribution.{m}", {"channels": taxonomy, "currency": currency, "journeys": journeys},
                               per_model.get(m) or None)
             for m in short
         ]
