@@ -598,14 +598,20 @@ def without_lookback(per_model: Mapping[str, Mapping[str, Any]]) -> dict[str, di
     return {m: {k: v for k, v in p.items() if k != "lookback_seconds"} for m, p in per_model.items()}
 
 
-def column_names(columns: Optional[Mapping[str, str]]) -> tuple[str, str, str, str, str, str]:
-    """The table column names, :data:`DEFAULT_COLUMNS` overridden by ``columns``."""
-    unknown = set(columns or {}) - set(DEFAULT_COLUMNS)
+def column_roles(defaults: Mapping[str, str], columns: Optional[Mapping[str, str]]) -> dict[str, str]:
+    """The column name of each role: ``defaults`` overridden by ``columns``, whose keys must be
+    roles (``unknown_field`` at ``columns`` otherwise)."""
+    unknown = set(columns or {}) - set(defaults)
     if unknown:
         raise InputError(
-            f"`columns` names unknown roles {sorted(unknown)}; the roles are {', '.join(DEFAULT_COLUMNS)}",
+            f"`columns` names unknown roles {sorted(unknown)}; the roles are {', '.join(defaults)}",
             "unknown_field", "columns",
         )
-    cols = {**DEFAULT_COLUMNS, **(columns or {})}
+    return {**defaults, **(columns or {})}
+
+
+def column_names(columns: Optional[Mapping[str, str]]) -> tuple[str, str, str, str, str, str]:
+    """The journey table's column names, :data:`DEFAULT_COLUMNS` overridden by ``columns``."""
+    cols = column_roles(DEFAULT_COLUMNS, columns)
     return (cols["journey_id"], cols["timestamp"], cols["channel"], cols["conversions"], cols["value"],
             cols["conversion_timestamp"])

@@ -168,13 +168,9 @@ FUNNEL_COLUMNS = {"entity": "entity", "event": "event", "timestamp": "timestamp"
 
 
 def _renamed(df: "DataFrame", defaults: Mapping[str, str], columns: Optional[Mapping[str, str]]) -> "DataFrame":
-    unknown = set(columns or {}) - set(defaults)
-    if unknown:
-        raise InputError(
-            f"`columns` names unknown roles {sorted(unknown)}; the roles are {', '.join(defaults)}",
-            "unknown_field", "columns",
-        )
-    names = {**defaults, **(columns or {})}
+    from . import column_roles
+
+    names = column_roles(defaults, columns)
     _require(df, names)
     return df.select(*[df[names[role]].alias(role) for role in defaults])
 
