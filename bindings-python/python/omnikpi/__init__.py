@@ -23,7 +23,7 @@ import os
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
-from .streams import Progress, aligned, tracked
+from .progress import Progress, tracked
 from .results import (
     Allocation,
     AttachRate,
@@ -425,7 +425,7 @@ def _records(rows: Any, name: str) -> Any:
     Unix seconds, float columns are refused by name. Every record input of the typed functions
     goes through here."""
     if hasattr(rows, "__arrow_c_stream__"):
-        return _omnikpi.records_from_table(aligned(rows), name)
+        return _omnikpi.records_from_table(rows, name)
     return rows
 
 
@@ -537,7 +537,7 @@ def attribute(
     ``params`` go to a single model; ``model_params`` maps model names to parameters when there
     are several. Attributed conversions (6 places) and values (minor unit) sum exactly to the
     totals. ``progress`` (tables only): ``True`` for a tqdm bar, or a callable
-    ``(rows_read, total_rows)``, see :mod:`omnikpi.streams`.
+    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`.
 
     >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
     >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
@@ -552,7 +552,7 @@ def attribute(
     taxonomy = _records(channels, "channels")
     if hasattr(journeys, "__arrow_c_stream__"):
         results = _omnikpi.attribute_table(
-            short, aligned(tracked(journeys, progress)), taxonomy, currency, column_names(columns),
+            short, tracked(journeys, progress), taxonomy, currency, column_names(columns),
             without_lookback(per_model), lookback,
         )
     else:

@@ -37,7 +37,6 @@ from . import _omnikpi
 from .errors import InputError, OmniKpiError, class_for
 from .kpi_types import Channel, Records
 from .results import Attribution, ConversionRate, Funnel, ModelComparison, result_for
-from .streams import aligned
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -82,7 +81,7 @@ def _reduce(state: Callable[[Any, int], str]) -> Callable[[Iterator[Any]], Itera
         first = next(batches, None)
         if first is None:
             return
-        reader = aligned(pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches)))
+        reader = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches))
         try:
             row = {"partition": [partition], "state": [state(reader, partition)], "error": [None]}
         except OmniKpiError as e:

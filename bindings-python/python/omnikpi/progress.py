@@ -1,6 +1,4 @@
-"""Arrow streams on their way to the Rust core: progress reports and decimal alignment.
-
-Progress on long runs over large tables (optional: ``pip install tqdm`` for a bar).
+"""Progress on long runs over large tables (optional: ``pip install tqdm`` for a bar).
 
 ``progress=True`` on :func:`omnikpi.attribute` shows a tqdm bar (a widget in notebooks) counting
 the rows as the Rust core reads each Arrow batch; a callable receives ``(rows_read, total_rows)``
@@ -12,11 +10,6 @@ through Python, never rows.
 >>> stream = tracked(pa.table({"x": [1, 2, 3]}), lambda done, total: seen.append((done, total)))
 >>> stream.read_all().num_rows, seen
 (3, [(3, 3)])
-
-Alignment: Arrow producers need only align buffers to 8 bytes (Spark's JVM does just that), but
-the Rust core reads ``decimal128`` values as 16-byte integers and its Arrow import (arrow-rs
-before 59) does not realign them. :func:`aligned` copies the rare decimal column that is not
-16-byte aligned, with pyarrow; every other column passes through untouched.
 """
 
 from __future__ import annotations
@@ -79,32 +72,3 @@ def tracked(table: Any, progress: Progress) -> Any:
 
     return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
-
-def _misaligned(column: Any) -> bool:
-    import pyarrow as pa
-
-    if not (pa.types.is_decimal128(column.type) or pa.types.is_decimal256(column.type)):
-        return False
-    data = column.buffers()[1]
-    return data is not None and data.address % 16 != 0
-
-
-def aligned(table: Any) -> Any:
-    """``table`` as an Arrow stream whose decimal columns are 16-byte aligned (``table`` itself
-    when pyarrow is not installed or no column is decimal)."""
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return table
-    reader = pa.RecordBatchReader.from_stream(table)
-    if not any(pa.types.is_decimal(f.type) for f in reader.schema):
-        return reader
-
-    def batches() -> Iterator[Any]:
-        for batch in reader:
-            if any(_misaligned(c) for c in batch.columns):
-                columns = [pa.concat_arrays([c]) if _misaligned(c) else c for c in batch.columns]
-                batch = pa.RecordBatch.from_arrays(columns, schema=batch.schema)
-            yield batch
-
-    return pa.RecordBatchReader.from_batches(reader.schema, batches())
