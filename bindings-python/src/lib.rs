@@ -367,6 +367,20 @@ fn arrow_reader(
         .into_reader()
 }
 
+/// Every row of an Arrow stream as a JSON record (exact values; see `table::records`), with
+/// errors on `name`.
+fn read_records(
+    reader: Box<dyn arrow_array::RecordBatchReader + Send>,
+    name: &str,
+) -> Result<Vec<Value>, KpiError> {
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| unreadable(name, &e))?;
+        rows.extend(omnikpi::attribution::table::records(&batch, name)?);
+    }
+    Ok(rows)
+}
+
 fn outputs<'py>(py: Python<'py>, results: &[Output]) -> PyResult<Bound<'py, PyAny>> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     let list = PyList::empty(py);
@@ -458,7 +472,7 @@ fn attribution_finish<'py>(
 /// Arrow-speaking table, read in Rust:
 /// the rows go under `key` of `context` (`{"steps": [...]}` for a funnel, `{}` for rates).
 #[pyfunction]
-#[pyo3(signature = (kpi, table, key, context, params=None, first_row=0))]
+#[pyo3(signature = (kpi, table, key, context, params=None))]
 fn partial_state_table(
     py: Python<'_>,
     kpi: &str,
@@ -466,22 +480,18 @@ fn partial_state_table(
     key: &str,
     context: &Bound<'_, PyAny>,
     params: Option<&Bound<'_, PyAny>>,
-    first_row: usize,
 ) -> PyResult<String> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     let mut input = to_value(context, "input", &decimal)?;
     let params = params.map_or(Ok(Value::Null), |p| to_value(p, "params", &decimal))?;
     let reader = arrow_reader(py, table, key)?;
     py.detach(|| -> Result<String, KpiError> {
-        let mut rows = Vec::new();
-        for batch in reader {
-            let batch = batch.map_err(|e| unreadable(key, &e))?;
-            rows.extend(omnikpi::attribution::table::records(&batch, key)?);
-        }
+        let rows = read_records(reader, key)?;
         if let Value::Object(map) = &mut input {
             map.insert(key.to_owned(), Value::Array(rows));
         }
-        omnikpi::partial::state(kpi, &input, &params, first_row).map(|v| v.to_string())
+        // A part's rows are numbered from 0: a Spark partition does not know its offset.
+        omnikpi::partial::state(kpi, &input, &params, 0).map(|v| v.to_string())
     })
     .map_err(|e| to_py_err(py, &e))
 }
@@ -520,14 +530,7 @@ fn records_from_table<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let reader = arrow_reader(py, table, name)?;
     let rows = py
-        .detach(|| -> Result<Vec<Value>, KpiError> {
-            let mut rows = Vec::new();
-            for batch in reader {
-                let batch = batch.map_err(|e| unreadable(name, &e))?;
-                rows.extend(omnikpi::attribution::table::records(&batch, name)?);
-            }
-            Ok(rows)
-        })
+        .detach(|| read_records(reader, name))
         .map_err(|e| to_py_err(py, &e))?;
     json_to_python(py, &Value::Array(rows))
 }

@@ -7,10 +7,11 @@
     reason = "test code: a failure should stop the test loudly"
 )]
 
-use omnikpi::attribution::{Accumulator, JourneyBatch, Model, Touch, MODEL_IDS};
+mod common;
+use common::models;
+use omnikpi::attribution::{Accumulator, JourneyBatch, Touch};
 use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
 use omnikpi::money::Currency;
-use omnikpi::{definition, Params};
 use serde_json::Value;
 
 fn taxonomy() -> Taxonomy {
@@ -68,19 +69,6 @@ fn journeys(n: usize) -> Vec<(Vec<Touch>, u64, i128, i64)> {
                 (next() % 50_000) as i128
             };
             (touches, conversions, value, t + (next() % 100_000) as i64)
-        })
-        .collect()
-}
-
-fn models() -> Vec<Model> {
-    MODEL_IDS
-        .iter()
-        .map(|id| {
-            Model::from_params(
-                id,
-                &Params::resolve(definition(id).unwrap(), &Value::Null).unwrap(),
-            )
-            .unwrap()
         })
         .collect()
 }

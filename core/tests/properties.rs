@@ -11,11 +11,12 @@
     reason = "tests fail loudly on purpose"
 )]
 
-use omnikpi::attribution::{Accumulator, JourneyBatch, Model, Touch, MODEL_IDS};
+mod common;
+use common::models;
+use omnikpi::attribution::{Accumulator, JourneyBatch, Touch};
 use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
 use omnikpi::decimal::parse_decimal;
 use omnikpi::money::{allocate, Currency};
-use omnikpi::{definition, Params};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -38,19 +39,6 @@ fn taxonomy(prefix: &str) -> Taxonomy {
             .collect(),
     )
     .unwrap()
-}
-
-fn models() -> Vec<Model> {
-    MODEL_IDS
-        .iter()
-        .map(|id| {
-            Model::from_params(
-                id,
-                &Params::resolve(definition(id).unwrap(), &Value::Null).unwrap(),
-            )
-            .unwrap()
-        })
-        .collect()
 }
 
 /// A journey: touches (channel index, seconds after the previous touch, lead), conversions,

@@ -186,9 +186,25 @@ def _version(kpi_id: str) -> str:
     return _VERSIONS[kpi_id]
 
 
+def typed_result(kpi_id: str, data: Mapping[str, Any]) -> Result:
+    """Plain result data of ``kpi_id`` in its result class, with the catalogue's version."""
+    return result_for(kpi_id, _version(kpi_id), data)
+
+
 def _result(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None) -> Any:
     """``evaluate`` wrapped in the result class of the KPI."""
-    return result_for(kpi_id, _version(kpi_id), _omnikpi.evaluate(kpi_id, input, params))
+    return typed_result(kpi_id, _omnikpi.evaluate(kpi_id, input, params))
+
+
+def attribution_results(
+    model: Union[str, Sequence[str]], short: Sequence[str], results: Sequence[Mapping[str, Any]]
+) -> Union[Attribution, ModelComparison]:
+    """One model's :class:`Attribution`, or a :class:`ModelComparison` when ``model`` named
+    several (shared with :mod:`omnikpi.spark`)."""
+    typed = [typed_result(f"attribution.{m}", r) for m, r in zip(short, results)]
+    if isinstance(model, str):
+        return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
+    return ModelComparison(dict(zip(short, typed)))  # type: ignore[arg-type]
 
 
 def conversion_rate(rows: Records[ChannelCount], *, denominator: Optional[str] = None) -> ConversionRate:
@@ -563,10 +579,7 @@ def attribute(
                               per_model.get(m) or None)
             for m in short
         ]
-    typed = [result_for(f"attribution.{m}", _version(f"attribution.{m}"), r) for m, r in zip(short, results)]
-    if isinstance(model, str):
-        return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
-    return ModelComparison(dict(zip(short, typed)))  # type: ignore[arg-type]
+    return attribution_results(model, short, results)
 
 
 def model_specs(

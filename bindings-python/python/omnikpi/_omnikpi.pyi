@@ -54,6 +54,5 @@ def partial_state_table(
     key: str,
     context: Mapping[str, Any],
     params: Optional[Mapping[str, Any]] = None,
-    first_row: int = 0,
 ) -> str: ...
 def combine_states(kpi: str, states: list[str], params: Optional[Mapping[str, Any]] = None) -> dict[str, Any]: ...

@@ -36,19 +36,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Se
 from . import _omnikpi
 from .errors import InputError, OmniKpiError, class_for
 from .kpi_types import Channel, Records
-from .results import Attribution, ConversionRate, Funnel, ModelComparison, result_for
+from .results import Attribution, ConversionRate, Funnel, ModelComparison
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 STATES = "partition int, state string, error string"
 """The schema of what each partition sends to the driver: its state, or the error it met."""
-
-
-def _version(kpi: str) -> str:
-    from . import _version as version
-
-    return version(kpi)
 
 
 def _require(df: "DataFrame", names: Mapping[str, str], optional: Sequence[str] = ()) -> list[str]:
@@ -137,7 +131,7 @@ def attribute(
     setting); each partition's journeys become one accumulator state; the driver merges them
     and finishes every model. Equal to :func:`omnikpi.attribute` on the collected table.
     """
-    from . import DEFAULT_COLUMNS, _records, column_names, model_specs, without_lookback
+    from . import DEFAULT_COLUMNS, _records, attribution_results, column_names, model_specs, without_lookback
 
     short, per_model, lookback = model_specs(model, model_params, params)
     names = column_names(columns)
@@ -153,10 +147,7 @@ def attribute(
 
     states = _collect(frame, state)
     results = _omnikpi.attribution_finish(short, states, channel_list, currency, model_only, lookback)
-    typed = [result_for(f"attribution.{m}", _version(f"attribution.{m}"), r) for m, r in zip(short, results)]
-    if isinstance(model, str):
-        return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
-    return ModelComparison(dict(zip(short, typed)))  # type: ignore[arg-type]
+    return attribution_results(model, short, results)
 
 
 RATE_COLUMNS = {"channel": "channel", "opportunities": "opportunities", "conversions": "conversions"}
@@ -188,7 +179,9 @@ def conversion_rate(
 
     states = _collect(frame, state)
     out = _omnikpi.combine_states("conversion.rate", states, params)
-    return result_for("conversion.rate", _version("conversion.rate"), out)  # type: ignore[return-value]
+    from . import typed_result
+
+    return typed_result("conversion.rate", out)  # type: ignore[return-value]
 
 
 def conversion_funnel(
@@ -214,4 +207,6 @@ def conversion_funnel(
     states = [_omnikpi.partial_state_table("conversion.funnel", empty, "events", context, params)]
     states += _collect(frame, state)
     out = _omnikpi.combine_states("conversion.funnel", states, params)
-    return result_for("conversion.funnel", _version("conversion.funnel"), out)  # type: ignore[return-value]
+    from . import typed_result
+
+    return typed_result("conversion.funnel", out)  # type: ignore[return-value]
