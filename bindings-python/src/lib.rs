@@ -5,10 +5,11 @@
 
 use omnikpi::attribution::table::{add_batch, Columns};
 use omnikpi::attribution::LongBuilder;
+use omnikpi::host::{CivilTime, HostNode, HostValue, MapKey};
 use omnikpi::{KpiError, Output};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Raises the `omnikpi.errors` class of the error's family, with `code`, `path` and message.
@@ -31,122 +32,135 @@ fn wrong_type(py: Python<'_>, path: &str, detail: &str) -> PyErr {
     )
 }
 
-/// How deep inputs may nest: the KPI shapes need a handful of levels; a limit (as serde_json's
-/// parser has) turns a self-referencing or absurdly deep structure into an error, not a stack
-/// overflow.
-const MAX_DEPTH: usize = 128;
-
-/// Converts a Python value into the core's JSON input, tracking the path for errors.
-fn to_value(obj: &Bound<'_, PyAny>, path: &str, decimal: &Bound<'_, PyAny>) -> PyResult<Value> {
-    nested_value(obj, path, decimal, 0)
+/// The Python classes the host classification needs, looked up once per call.
+struct PyHost<'py> {
+    decimal: Bound<'py, PyAny>,
+    datetime: Bound<'py, PyAny>,
 }
 
-/// Python text as a Rust string; a lone surrogate (not valid Unicode) is a `wrong_type` error.
-fn text_of(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
-    obj.extract::<String>().map_err(|_| {
-        wrong_type(
-            obj.py(),
-            path,
-            "is not valid Unicode text (a lone surrogate?)",
-        )
-    })
+impl<'py> PyHost<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        Ok(Self {
+            decimal: py.import("decimal")?.getattr("Decimal")?,
+            datetime: py.import("datetime")?.getattr("datetime")?,
+        })
+    }
+
+    /// Converts a Python value into the core's input, by the core's host rules.
+    fn convert(&self, obj: &Bound<'py, PyAny>, root: &str) -> PyResult<Value> {
+        let node = PyNode {
+            obj: obj.clone(),
+            host: self,
+        };
+        omnikpi::host::convert(&node, root).map_err(|e| to_py_err(obj.py(), &e))
+    }
 }
 
-fn nested_value(
-    obj: &Bound<'_, PyAny>,
-    path: &str,
-    decimal: &Bound<'_, PyAny>,
-    depth: usize,
-) -> PyResult<Value> {
-    let py = obj.py();
-    if depth > MAX_DEPTH {
-        return Err(to_py_err(
-            py,
-            &KpiError::at(
-                omnikpi::ErrorCode::ValueOutOfRange,
-                path,
-                format!("nests deeper than {MAX_DEPTH} levels"),
-            ),
-        ));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if obj.is_instance_of::<PyBool>() {
-        return Ok(Value::Bool(obj.extract::<bool>()?));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        if let Ok(n) = obj.extract::<i64>() {
-            return Ok(Value::from(n));
+/// One Python value as the core's host walker sees it. Classification only: every rule
+/// (integers, floats, keys, nesting, size) is the core's.
+struct PyNode<'a, 'py> {
+    obj: Bound<'py, PyAny>,
+    host: &'a PyHost<'py>,
+}
+
+impl<'a, 'py> PyNode<'a, 'py> {
+    fn child(&self, obj: Bound<'py, PyAny>) -> Self {
+        Self {
+            obj,
+            host: self.host,
         }
-        if let Ok(n) = obj.extract::<u64>() {
-            return Ok(Value::from(n));
+    }
+
+    fn type_name(obj: &Bound<'py, PyAny>) -> String {
+        obj.get_type()
+            .name()
+            .map_or_else(|_| "object".to_owned(), |n| n.to_string())
+    }
+
+    fn text(obj: &Bound<'py, PyAny>) -> Option<String> {
+        obj.extract::<String>().ok()
+    }
+
+    fn classify_checked(&self) -> PyResult<HostValue<Self>> {
+        let obj = &self.obj;
+        if obj.is_none() {
+            return Ok(HostValue::Null);
         }
-        // Beyond 64 bits: only a decimal field can hold it exactly, so pass it as text.
-        return Ok(Value::String(text_of(obj.str()?.as_any(), path)?));
-    }
-    if obj.is_instance_of::<PyFloat>() {
-        return Err(wrong_type(
-            py,
-            path,
-            "must not be a float (floats lose precision): use decimal.Decimal or a string such as \"12.30\"",
-        ));
-    }
-    if obj.is_instance_of::<PyString>() {
-        return Ok(Value::String(text_of(obj, path)?));
-    }
-    if obj.is_instance(decimal)? {
-        // Fixed-point text, never an exponent: Decimal("1E+3") -> "1000".
-        let text = py
-            .import("builtins")?
-            .getattr("format")?
-            .call1((obj, "f"))?
-            .extract::<String>()?;
-        return Ok(Value::String(text));
-    }
-    if let Ok(dict) = obj.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (key, value) in dict.iter() {
-            if !key.is_instance_of::<PyString>() {
-                return Err(wrong_type(py, path, "must have string keys"));
+        if obj.is_instance_of::<PyBool>() {
+            return Ok(HostValue::Bool(obj.extract::<bool>()?));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return Ok(HostValue::Integer(obj.extract::<i128>().ok()));
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return Ok(HostValue::Float(obj.extract::<f64>()?));
+        }
+        if obj.is_instance_of::<PyString>() {
+            return Ok(Self::text(obj).map_or(HostValue::InvalidText, HostValue::Text));
+        }
+        if obj.is_instance(&self.host.decimal)? {
+            // The host's own fixed-point notation: Decimal("1E+3") -> "1000".
+            let text = obj
+                .py()
+                .import("builtins")?
+                .getattr("format")?
+                .call1((obj, "f"))?
+                .extract::<String>()?;
+            return Ok(HostValue::Decimal(text));
+        }
+        if let Ok(dict) = obj.cast::<PyDict>() {
+            let mut entries = Vec::with_capacity(dict.len());
+            for (key, value) in dict.iter() {
+                let key = if key.is_instance_of::<PyString>() {
+                    Self::text(&key).map_or(MapKey::InvalidText, MapKey::Text)
+                } else {
+                    MapKey::NotText(Self::type_name(&key))
+                };
+                entries.push((key, self.child(value)));
             }
-            let key = text_of(&key, path)?;
-            let child = format!("{path}.{key}");
-            map.insert(key, nested_value(&value, &child, decimal, depth + 1)?);
+            return Ok(HostValue::Map(entries));
         }
-        return Ok(Value::Object(map));
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut items = Vec::new();
-        for (i, item) in obj.try_iter()?.enumerate() {
-            items.push(nested_value(
-                &item?,
-                &format!("{path}[{i}]"),
-                decimal,
-                depth + 1,
-            )?);
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            let items = obj
+                .try_iter()?
+                .map(|item| item.map(|i| self.child(i)))
+                .collect::<PyResult<Vec<_>>>()?;
+            return Ok(HostValue::List(items));
         }
-        return Ok(Value::Array(items));
+        if obj.is_instance(&self.host.datetime)? {
+            return Ok(HostValue::DateTime(civil_time(obj)?));
+        }
+        Ok(HostValue::Unsupported(Self::type_name(obj)))
     }
-    if obj.is_instance(&py.import("datetime")?.getattr("datetime")?)? {
-        // RFC 3339 text in UTC, floored to the second like timestamp columns of Arrow tables
-        // (a naive datetime is read as UTC, as Arrow timestamps without a time zone are). Text,
-        // not a number: in a field that is not a timestamp it is refused, never read as an amount.
-        let text = py
-            .import("time")?
-            .getattr("strftime")?
-            .call1(("%Y-%m-%dT%H:%M:%SZ", obj.call_method0("utctimetuple")?))?
-            .extract::<String>()?;
-        return Ok(Value::String(text));
+}
+
+impl HostNode for PyNode<'_, '_> {
+    fn classify(&self) -> HostValue<Self> {
+        self.classify_checked()
+            .unwrap_or_else(|_| HostValue::Unsupported(Self::type_name(&self.obj)))
     }
-    let type_name = obj.get_type().name()?.extract::<String>()?;
-    Err(wrong_type(
-        py,
-        path,
-        &format!(
-            "has an unsupported type `{type_name}` (use dict, list, str, int, decimal.Decimal or datetime.datetime)"
+}
+
+/// The fields of a `datetime.datetime`, with its UTC offset when it is aware.
+fn civil_time(obj: &Bound<'_, PyAny>) -> PyResult<CivilTime> {
+    let field = |name: &str| obj.getattr(name)?.extract::<u32>();
+    let offset = obj.call_method0("utcoffset")?;
+    let offset_seconds = if offset.is_none() {
+        None
+    } else {
+        let days = offset.getattr("days")?.extract::<i32>()?;
+        let seconds = offset.getattr("seconds")?.extract::<i32>()?;
+        Some(days * 86_400 + seconds)
+    };
+    Ok(CivilTime {
+        date: (
+            obj.getattr("year")?.extract::<i32>()?,
+            field("month")?,
+            field("day")?,
         ),
-    ))
+        time: (field("hour")?, field("minute")?, field("second")?),
+        offset_seconds,
+    })
 }
 
 /// Converts a core result into Python objects; decimals become `decimal.Decimal`.
@@ -197,16 +211,17 @@ fn evaluate<'py>(
     let kpi_id: String = kpi_id
         .extract()
         .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
-    let decimal = py.import("decimal")?.getattr("Decimal")?;
-    let input = to_value(input, "input", &decimal)?;
+    let host = PyHost::new(py)?;
+    let input = host.convert(input, "input")?;
     let params = match params {
-        Some(p) => to_value(p, "params", &decimal)?,
+        Some(p) => host.convert(p, "params")?,
         None => Value::Null,
     };
+    let decimal = &host.decimal;
     let out = py
         .detach(|| omnikpi::evaluate(&kpi_id, &input, &params))
         .map_err(|e| to_py_err(py, &e))?;
-    to_python(py, &out, &decimal)
+    to_python(py, &out, decimal)
 }
 
 /// Every KPI definition, as written in `spec/kpis`; with `lang`, every text in that language.
@@ -269,14 +284,13 @@ impl Models {
         params: Option<&Bound<'_, PyAny>>,
         lookback_seconds: Option<i64>,
     ) -> PyResult<Self> {
-        let decimal = py.import("decimal")?.getattr("Decimal")?;
-        let taxonomy =
-            omnikpi::channel::Taxonomy::from_json(&to_value(channels, "channels", &decimal)?)
-                .map_err(|e| to_py_err(py, &e))?;
+        let host = PyHost::new(py)?;
+        let taxonomy = omnikpi::channel::Taxonomy::from_json(&host.convert(channels, "channels")?)
+            .map_err(|e| to_py_err(py, &e))?;
         let currency = omnikpi::money::Currency::lookup(currency, None, "currency")
             .map_err(|e| to_py_err(py, &e))?;
         let params = match params {
-            Some(p) => to_value(p, "params", &decimal)?,
+            Some(p) => host.convert(p, "params")?,
             None => Value::Null,
         };
         let specs = models
@@ -481,9 +495,9 @@ fn partial_state_table(
     context: &Bound<'_, PyAny>,
     params: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
-    let decimal = py.import("decimal")?.getattr("Decimal")?;
-    let mut input = to_value(context, "input", &decimal)?;
-    let params = params.map_or(Ok(Value::Null), |p| to_value(p, "params", &decimal))?;
+    let host = PyHost::new(py)?;
+    let mut input = host.convert(context, "input")?;
+    let params = params.map_or(Ok(Value::Null), |p| host.convert(p, "params"))?;
     let reader = arrow_reader(py, table, key)?;
     py.detach(|| -> Result<String, KpiError> {
         let rows = read_records(reader, key)?;
@@ -505,8 +519,8 @@ fn combine_states<'py>(
     states: Vec<String>,
     params: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let decimal = py.import("decimal")?.getattr("Decimal")?;
-    let params = params.map_or(Ok(Value::Null), |p| to_value(p, "params", &decimal))?;
+    let host = PyHost::new(py)?;
+    let params = params.map_or(Ok(Value::Null), |p| host.convert(p, "params"))?;
     let out = (|| {
         let states = states
             .iter()
@@ -516,7 +530,7 @@ fn combine_states<'py>(
         omnikpi::partial::combine(kpi, &states, &params)
     })()
     .map_err(|e| to_py_err(py, &e))?;
-    to_python(py, &out, &decimal)
+    to_python(py, &out, &host.decimal)
 }
 
 /// The rows of an Arrow-speaking table as a list of dicts with exact values (decimal128 as

@@ -12,38 +12,6 @@ export class OmniKpiError extends Error {
   }
 }
 
-/** How deep inputs may nest (the KPI shapes need a handful of levels; cycles hit it too). */
-const MAX_DEPTH = 128;
-
-/** Converts a JS value to JSON-safe data, refusing what would silently change meaning. */
-function toData(value, path, depth = 0) {
-  if (depth > MAX_DEPTH) {
-    throw new OmniKpiError(`\`${path}\` nests deeper than ${MAX_DEPTH} levels`, "value_out_of_range", path);
-  }
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) {
-      throw new OmniKpiError(`\`${path}\` must be a finite number, got ${value}`, "wrong_type", path);
-    }
-    return value;
-  }
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new OmniKpiError(`\`${path}\` is an invalid Date`, "invalid_timestamp", path);
-    return value.toISOString();
-  }
-  if (Array.isArray(value)) return value.map((v, i) => toData(v, `${path}[${i}]`, depth + 1));
-  if (typeof value === "object" && !(value instanceof Map) && !(value instanceof Set)) {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) out[k] = toData(v, `${path}.${k}`, depth + 1);
-    }
-    return out;
-  }
-  const kind = value instanceof Map ? "Map" : value instanceof Set ? "Set" : typeof value;
-  throw new OmniKpiError(`\`${path}\` has an unsupported type \`${kind}\``, "wrong_type", path);
-}
-
 function unwrap(text) {
   const envelope = JSON.parse(text);
   if (envelope.error) {
@@ -87,9 +55,8 @@ export function createApi(raw) {
     if (typeof kpiId !== "string") {
       throw new OmniKpiError("`kpi` must be a string such as \"conversion.rate\"", "wrong_type", "kpi");
     }
-    const inputJson = JSON.stringify(toData(input ?? null, "input"));
-    const paramsJson = params == null ? "" : JSON.stringify(toData(params, "params"));
-    return unwrap(raw.evaluate(kpiId, inputJson, paramsJson));
+    // Values go to the core as they are: it converts and validates them (omnikpi::host).
+    return unwrap(raw.evaluate(kpiId, input, params));
   }
   const api = {
     OmniKpiError,
@@ -102,9 +69,20 @@ export function createApi(raw) {
       return unwrap(raw.catalogLocalized(lang));
     },
     errorCodes: () => JSON.parse(raw.errorCodes()),
+    /**
+     * Reads JSON text by the core's rules (a duplicate key, a lone surrogate or a nesting deeper
+     * than 128 is an error) and returns JS values in which integers beyond 2^53 - 1 are BigInts,
+     * exactly, rather than the rounded numbers JSON.parse gives. Errors are located under `what`
+     * (default "text"), e.g. "input" for the text of a KPI's input.
+     */
+    parseJson: (text, what = "text") => {
+      if (typeof text !== "string") throw new OmniKpiError("`text` must be a string of JSON", "wrong_type", "text");
+      const out = raw.parseJson(text, String(what));
+      return typeof out === "string" ? unwrap(out) : out.value;
+    },
     datasetFiles: () => JSON.parse(raw.datasetFiles()),
     /** The report of a dataset given as `{fileName: text}` (see examples/retail). */
-    reportFiles: (files) => unwrap(raw.report(JSON.stringify(toData(files, "files")))),
+    reportFiles: (files) => unwrap(raw.report(files)),
   };
   for (const [id, name] of Object.entries(KPI_FUNCTIONS)) {
     api[name] = (input, params) => evaluate(id, input, params);
@@ -134,11 +112,6 @@ export function createApi(raw) {
       const own = Array.isArray(models) ? params?.[list[i]] : params;
       return [id, own ?? null];
     });
-    const f64 = (a, name) => {
-      if (a instanceof Float64Array) return a;
-      if (a instanceof BigInt64Array) return Float64Array.from(a, Number);
-      throw new OmniKpiError(`\`${name}\` must be a Float64Array or BigInt64Array`, "wrong_type", name);
-    };
     const typed = (a, Type, name) => {
       if (a instanceof Type) return a;
       throw new OmniKpiError(`\`${name}\` must be a ${Type.name}`, "wrong_type", name);
@@ -157,16 +130,16 @@ export function createApi(raw) {
     };
     const journeys = Math.max(0, (columns.offsets?.length ?? 1) - 1);
     const results = unwrap(raw.attributeColumns(
-      JSON.stringify(specs),
-      JSON.stringify(toData(columns.channels, "channels")),
+      specs,
+      columns.channels,
       String(columns.currency),
       columns.lookbackSeconds ?? undefined,
       typed(columns.offsets, Uint32Array, "offsets"),
       channelIds(columns.channel),
-      f64(columns.timestamp, "timestamp"),
+      columns.timestamp,
       typed(columns.conversions, Uint32Array, "conversions"),
-      f64(columns.valueMinor, "valueMinor"),
-      columns.conversionTime ? f64(columns.conversionTime, "conversionTime") : new Float64Array(journeys).fill(NaN),
+      columns.valueMinor,
+      columns.conversionTime ? typed(columns.conversionTime, Float64Array, "conversionTime") : new Float64Array(journeys).fill(NaN),
       columns.lead ? typed(columns.lead, Uint8Array, "lead") : undefined,
     ));
     if (!Array.isArray(models)) return results[0];

@@ -107,6 +107,12 @@ export declare function reportFiles(files: Record<string, string>): Report;
 export declare function datasetFiles(): string[];
 /** Every error code with its family: `[code, family]`. */
 export declare function errorCodes(): [string, string][];
+/**
+ * Reads JSON text by omnikpi's rules (duplicate keys, lone surrogates and nesting deeper than 128
+ * are errors); integers beyond 2^53 - 1 come back as exact BigInts. Errors are located under
+ * `what` (default "text").
+ */
+export declare function parseJson(text: string, what?: string): unknown;
 export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
 export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
 export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;

@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 const api = createApi(require("./node/omnikpi_wasm.js"));
 
 export const {
-  OmniKpiError, evaluate, catalog, errorCodes, datasetFiles, reportFiles,
+  OmniKpiError, evaluate, catalog, errorCodes, datasetFiles, reportFiles, parseJson,
   conversionRate, conversionFunnel, conversionWindowed, conversionCrossChannel,
   basketAverage, basketMultichannelUplift, pickupAttachRate, moneyAllocate,
   attribute, attributeColumns, attributionFirstTouch, attributionLastTouch, attributionLastNonDirect, attributionLinear,

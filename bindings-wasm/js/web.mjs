@@ -23,6 +23,8 @@ export const evaluate = (...a) => ready().evaluate(...a);
 export const catalog = (options) => ready().catalog(options);
 export const reportFiles = (files) => ready().reportFiles(files);
 export const datasetFiles = () => ready().datasetFiles();
+export const errorCodes = () => ready().errorCodes();
+export const parseJson = (...a) => ready().parseJson(...a);
 export const conversionRate = (...a) => ready().conversionRate(...a);
 export const conversionFunnel = (...a) => ready().conversionFunnel(...a);
 export const conversionWindowed = (...a) => ready().conversionWindowed(...a);

@@ -1,11 +1,91 @@
-//! The wasm module behind the `omnikpi` npm package. Everything crosses as JSON text: inputs in,
-//! an envelope out (`{"ok": result}` or `{"error": {"code", "message", "path"}}`), so decimals stay
-//! canonical strings and no JS number touches money. The package's JS layer (`js/api.mjs`) turns
-//! the envelope into values or `OmniKpiError` exceptions.
+//! The wasm module behind the `omnikpi` npm package. JS values come in as they are and are walked
+//! here by the core's host-value rules (`omnikpi::host`: this file only says what kind of value
+//! each one is); results go out as a JSON envelope (`{"ok": result}` or `{"error": {"code",
+//! "message", "path"}}`), so decimals stay canonical strings and no JS number touches money. The
+//! package's JS layer (`js/api.mjs`) turns the envelope into values or `OmniKpiError` exceptions.
 
+use js_sys::{Array, BigInt64Array, Date, Float64Array, JsString, Object};
+use omnikpi::host::{HostNode, HostValue, MapKey};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// One JS value as the core's host walker sees it.
+struct JsNode(JsValue);
+
+impl JsNode {
+    /// The name of a value's class (`Map`, `Float64Array`, ...), or its `typeof`.
+    fn kind(value: &JsValue) -> String {
+        value
+            .dyn_ref::<Object>()
+            .map(|o| String::from(o.constructor().name()))
+            .filter(|name| !name.is_empty())
+            .or_else(|| value.js_typeof().as_string())
+            .unwrap_or_else(|| "value".to_owned())
+    }
+
+    fn text(value: &JsValue) -> Option<String> {
+        value
+            .dyn_ref::<JsString>()
+            .filter(|s| s.is_valid_utf16())
+            .and_then(|s| s.as_string())
+    }
+
+    /// A plain object (`{...}`, or one made with `Object.create(null)`), not a class instance.
+    fn is_plain(object: &Object) -> bool {
+        let proto = Object::get_prototype_of(object);
+        proto.is_null() || proto == Object::get_prototype_of(&Object::new())
+    }
+}
+
+impl HostNode for JsNode {
+    fn classify(&self) -> HostValue<Self> {
+        let v = &self.0;
+        if v.is_null() || v.is_undefined() {
+            return HostValue::Null;
+        }
+        if let Some(b) = v.as_bool() {
+            return HostValue::Bool(b);
+        }
+        if let Some(f) = v.as_f64() {
+            return HostValue::JsNumber(f);
+        }
+        if v.is_bigint() {
+            return HostValue::Integer(i128::try_from(v.clone()).ok());
+        }
+        if v.is_string() {
+            return Self::text(v).map_or(HostValue::InvalidText, HostValue::Text);
+        }
+        if Array::is_array(v) {
+            let items = Array::from(v).iter().map(JsNode).collect();
+            return HostValue::List(items);
+        }
+        if let Some(date) = v.dyn_ref::<Date>() {
+            return HostValue::UnixMillis(date.get_time());
+        }
+        match v.dyn_ref::<Object>() {
+            Some(object) if !v.is_function() && Self::is_plain(object) => {
+                let entries = Object::entries(object)
+                    .iter()
+                    .map(|entry| {
+                        let pair = Array::from(&entry);
+                        let key =
+                            Self::text(&pair.get(0)).map_or(MapKey::InvalidText, MapKey::Text);
+                        (key, JsNode(pair.get(1)))
+                    })
+                    .collect();
+                HostValue::Map(entries)
+            }
+            _ => HostValue::Unsupported(Self::kind(v)),
+        }
+    }
+}
+
+/// A JS value converted by the core's host rules, located at `root` in errors.
+fn host_value(value: JsValue, root: &str) -> omnikpi::Result<Value> {
+    omnikpi::host::convert(&JsNode(value), root)
+}
 
 fn envelope(result: omnikpi::Result<Value>) -> String {
     match result {
@@ -15,14 +95,86 @@ fn envelope(result: omnikpi::Result<Value>) -> String {
     .to_string()
 }
 
-/// Computes a KPI: `input_json` and `params_json` are JSON texts; returns the envelope.
+/// Computes a KPI on JS values (`params` null or undefined for the defaults); returns the envelope.
 #[wasm_bindgen]
-pub fn evaluate(kpi_id: &str, input_json: &str, params_json: &str) -> String {
+pub fn evaluate(kpi_id: &str, input: JsValue, params: JsValue) -> String {
+    envelope((|| {
+        let input = host_value(input, "input")?;
+        let params = host_value(params, "params")?;
+        Ok(omnikpi::evaluate(kpi_id, &input, &params)?.to_json())
+    })())
+}
+
+/// Computes a KPI on JSON texts, read by the same rules as the CLI's files; returns the envelope.
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json(kpi_id: &str, input_json: &str, params_json: &str) -> String {
     envelope((|| {
         let input = omnikpi::parse_json(input_json, "input")?;
         let params = omnikpi::parse_json(params_json, "params")?;
         Ok(omnikpi::evaluate(kpi_id, &input, &params)?.to_json())
     })())
+}
+
+/// Reads JSON text by the core's rules (duplicate keys, nesting, size, lone surrogates are errors)
+/// into JS values: integers beyond 2^53 − 1 become `BigInt`s, so none changes on the way. Returns
+/// `{value}`, or the error envelope as text; errors are located under `what`.
+#[wasm_bindgen(js_name = parseJson)]
+pub fn parse_json(text: &str, what: &str) -> JsValue {
+    match omnikpi::parse_json(text, what) {
+        Ok(value) => {
+            let out = Object::new();
+            define(&out, "value", &to_js(&value));
+            out.into()
+        }
+        Err(e) => JsValue::from_str(&envelope(Err(e))),
+    }
+}
+
+/// Sets an own enumerable property, even one named `__proto__` (an assignment would set the
+/// prototype instead).
+fn define(object: &Object, key: &str, value: &JsValue) {
+    let descriptor = Object::new();
+    for (name, v) in [
+        ("value", value.clone()),
+        ("writable", JsValue::TRUE),
+        ("enumerable", JsValue::TRUE),
+        ("configurable", JsValue::TRUE),
+    ] {
+        // Reflect.set on a fresh plain object with these names cannot fail.
+        let _ = js_sys::Reflect::set(&descriptor, &JsValue::from_str(name), &v);
+    }
+    Object::define_property(object, &JsValue::from_str(key), &descriptor);
+}
+
+/// A canonical value as a JS value: integers beyond 2^53 − 1 as `BigInt`.
+fn to_js(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                if i.unsigned_abs() <= 9_007_199_254_740_991 {
+                    // Exact: within ±(2^53 − 1).
+                    #[allow(clippy::cast_precision_loss, reason = "within ±(2^53 - 1)")]
+                    return JsValue::from_f64(i as f64);
+                }
+                return js_sys::BigInt::from(i).into();
+            }
+            if let Some(u) = n.as_u64() {
+                return js_sys::BigInt::from(u).into();
+            }
+            JsValue::from_f64(n.as_f64().unwrap_or(f64::NAN))
+        }
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Value::Object(map) => {
+            let out = Object::new();
+            for (k, v) in map {
+                define(&out, k, &to_js(v));
+            }
+            out.into()
+        }
+    }
 }
 
 /// Every KPI definition, as a JSON array.
@@ -38,92 +190,113 @@ pub fn catalog_localized(lang: &str) -> String {
     envelope(omnikpi::catalog::localized_catalog(lang))
 }
 
-/// The report of a dataset given as a JSON object `{file name: text}`; returns the envelope.
+/// The report of a dataset given as an object `{file name: text}`; returns the envelope.
 #[wasm_bindgen]
-pub fn report(files_json: &str) -> String {
+pub fn report(files: JsValue) -> String {
     envelope((|| {
-        let files: BTreeMap<String, String> = serde_json::from_str(files_json).map_err(|e| {
+        let files = host_value(files, "files")?;
+        let map = files.as_object().ok_or_else(|| {
             omnikpi::KpiError::at(
-                omnikpi::ErrorCode::InvalidJson,
+                omnikpi::ErrorCode::WrongType,
                 "files",
-                format!("must map file names to texts: {e}"),
+                "must map file names to texts",
             )
         })?;
+        let files = map
+            .iter()
+            .map(|(name, text)| match text.as_str() {
+                Some(text) => Ok((name.clone(), text.to_owned())),
+                None => Err(omnikpi::KpiError::at(
+                    omnikpi::ErrorCode::WrongType,
+                    &format!("files.{name}"),
+                    "must be the file's text",
+                )),
+            })
+            .collect::<omnikpi::Result<BTreeMap<String, String>>>()?;
         Ok(omnikpi::dataset::report(&files)?.to_json())
     })())
 }
 
-/// Whole numbers carried in a Float64Array (seconds, minor units): refused when not integral or
-/// beyond 2^53, where a double stops being exact.
-fn integers(values: &[f64], what: &str) -> omnikpi::Result<Vec<i64>> {
-    values
+/// Whole numbers from a `BigInt64Array` (exact) or a `Float64Array` (refused when not integral or
+/// beyond 2^53 − 1, where a double stops being exact).
+fn integers(column: &JsValue, what: &str) -> omnikpi::Result<Vec<i64>> {
+    if let Some(exact) = column.dyn_ref::<BigInt64Array>() {
+        return Ok(exact.to_vec());
+    }
+    let Some(doubles) = column.dyn_ref::<Float64Array>() else {
+        return Err(omnikpi::KpiError::at(
+            omnikpi::ErrorCode::WrongType,
+            what,
+            "must be a Float64Array or BigInt64Array",
+        ));
+    };
+    doubles
+        .to_vec()
         .iter()
         .enumerate()
-        .map(|(i, v)| {
-            if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 {
-                Ok(*v as i64)
-            } else {
-                Err(omnikpi::KpiError::at(
-                    omnikpi::ErrorCode::WrongType,
-                    &format!("{what}[{i}]"),
-                    format!("must be a whole number up to 2^53, got {v}"),
-                ))
-            }
-        })
+        .map(|(i, v)| whole(*v, &format!("{what}[{i}]")))
         .collect()
+}
+
+/// A double that holds a whole number exactly (at most 2^53 − 1 in magnitude).
+fn whole(v: f64, path: &str) -> omnikpi::Result<i64> {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() <= omnikpi::host::MAX_SAFE_JS_INTEGER {
+        // Exact: whole and within ±(2^53 − 1), checked just above.
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "whole and within ±(2^53 - 1)"
+        )]
+        Ok(v as i64)
+    } else {
+        Err(omnikpi::KpiError::at(
+            omnikpi::ErrorCode::WrongType,
+            path,
+            format!("must be a whole number up to 2^53 - 1 (or a BigInt64Array), got {v}"),
+        ))
+    }
 }
 
 /// Attribution on columnar typed arrays (journey offsets, channel ids, timestamps, per-journey
 /// conversions, value in minor units, conversion time with NaN for none, and optionally the
-/// lead-creation flag of each touch for W-shaped), several models in one pass. `specs_json` is `[[kpi id, params], ...]`; returns the envelope with a list of results.
+/// lead-creation flag of each touch for W-shaped), several models in one pass. `specs` is
+/// `[[kpi id, params], ...]`; timestamps and values are `Float64Array`s or `BigInt64Array`s;
+/// returns the envelope with a list of results.
 #[wasm_bindgen(js_name = attributeColumns)]
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per typed-array column"
 )]
 pub fn attribute_columns(
-    specs_json: &str,
-    channels_json: &str,
+    specs: JsValue,
+    channels: JsValue,
     currency: &str,
     lookback_seconds: Option<f64>,
     offsets: Vec<u32>,
     channel: Vec<u16>,
-    timestamp: Vec<f64>,
+    timestamp: JsValue,
     conversions: Vec<u32>,
-    value_minor: Vec<f64>,
+    value_minor: JsValue,
     conversion_time: Vec<f64>,
     lead: Option<Vec<u8>>,
 ) -> String {
     envelope((|| {
-        let specs: Vec<(String, Value)> = serde_json::from_str(specs_json).map_err(|e| {
-            omnikpi::KpiError::at(
-                omnikpi::ErrorCode::InvalidJson,
-                "models",
-                format!("is not a list of [id, params]: {e}"),
-            )
-        })?;
-        let taxonomy = omnikpi::channel::Taxonomy::from_json(&omnikpi::parse_json(
-            channels_json,
-            "channels",
-        )?)?;
+        let specs = model_specs(host_value(specs, "models")?)?;
+        let taxonomy = omnikpi::channel::Taxonomy::from_json(&host_value(channels, "channels")?)?;
         let currency = omnikpi::money::Currency::lookup(currency, None, "currency")?;
         let times = integers(&timestamp, "timestamp")?;
-        let values = integers(&value_minor, "value_minor")?;
+        let values = integers(&value_minor, "valueMinor")?;
         let conversion_time: Vec<Option<i64>> = conversion_time
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                if v.is_nan() {
-                    Ok(None)
-                } else {
-                    integers(&[*v], &format!("conversion_time[{i}]")).map(|x| x.first().copied())
-                }
+                (!v.is_nan())
+                    .then(|| whole(*v, &format!("conversionTime[{i}]")))
+                    .transpose()
             })
             .collect::<omnikpi::Result<_>>()?;
         let lookback = lookback_seconds
-            .map(|l| integers(&[l], "lookback_seconds"))
-            .transpose()?
-            .and_then(|v| v.first().copied());
+            .map(|l| whole(l, "lookbackSeconds"))
+            .transpose()?;
         let batch = omnikpi::attribution::JourneyBatch::from_columns(
             &taxonomy,
             offsets.iter().map(|o| *o as usize).collect(),
@@ -140,6 +313,17 @@ pub fn attribute_columns(
             results.iter().map(omnikpi::Output::to_json).collect(),
         ))
     })())
+}
+
+/// `[[kpi id, params], ...]` as the core's model specs.
+fn model_specs(specs: Value) -> omnikpi::Result<Vec<(String, Value)>> {
+    serde_json::from_value(specs).map_err(|e| {
+        omnikpi::KpiError::at(
+            omnikpi::ErrorCode::WrongType,
+            "models",
+            format!("is not a list of [id, params]: {e}"),
+        )
+    })
 }
 
 /// The file names a dataset folder holds, as a JSON array.
@@ -164,17 +348,15 @@ mod tests {
 
     #[test]
     fn envelopes_carry_results_and_errors() {
-        let ok: Value = serde_json::from_str(&evaluate(
+        let ok: Value = serde_json::from_str(&evaluate_json(
             "conversion.rate",
             r#"{"rows":[{"channel":"web","opportunities":8,"conversions":1}]}"#,
             "",
         ))
         .unwrap();
         assert_eq!(ok["ok"]["overall"]["rate"], "0.125000");
-        let err: Value = serde_json::from_str(&evaluate("conversion.rate", "{", "")).unwrap();
+        let err: Value = serde_json::from_str(&evaluate_json("conversion.rate", "{", "")).unwrap();
         assert_eq!(err["error"]["code"], "invalid_json");
         assert_eq!(err["error"]["path"], "input");
-        let bad: Value = serde_json::from_str(&report("[]")).unwrap();
-        assert_eq!(bad["error"]["code"], "invalid_json");
     }
 }

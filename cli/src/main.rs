@@ -50,6 +50,13 @@ enum Command {
         #[arg(long)]
         params: Option<String>,
     },
+    /// Evaluates many KPIs from JSON Lines, one `{"kpi", "input", "params"}` per line with input and
+    /// params as JSON *texts* (read exactly as `eval` reads its files); prints one envelope per
+    /// line: `{"ok": result}` or `{"error": {"code", "message", "path"}}`.
+    EvalLines {
+        /// JSON Lines file, or - for standard input.
+        file: PathBuf,
+    },
     /// Multi-touch attribution of journeys in long format (one row per touch), several models in one pass.
     Attribute {
         /// Journeys in long format, CSV or Parquet (by extension): journey_id, timestamp, channel,
@@ -340,6 +347,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             };
             Ok(pretty(&omnikpi::evaluate(&kpi, &input, &params)?.to_json()))
         }
+        Command::EvalLines { file } => eval_lines(&read_text(&file)?),
         Command::Attribute {
             journeys,
             model,
@@ -487,6 +495,30 @@ fn parquet_journeys(
         rows += batch.num_rows();
     }
     builder.finish()
+}
+
+/// One envelope line per case of a JSON Lines batch (see `Command::EvalLines`).
+fn eval_lines(text: &str) -> Result<String, KpiError> {
+    let mut out = String::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let case = omnikpi::parse_json(line, &format!("line {}", i + 1))?;
+        let field = |key: &str| case.get(key).and_then(Value::as_str).unwrap_or("");
+        let result = omnikpi::parse_json(field("input"), "input").and_then(|input| {
+            let params = omnikpi::parse_json(field("params"), "params")?;
+            omnikpi::evaluate(field("kpi"), &input, &params)
+        });
+        let envelope = match result {
+            Ok(output) => serde_json::json!({ "ok": output.to_json() }),
+            Err(e) => serde_json::json!({ "error": e.to_json() }),
+        };
+        out.push_str(&envelope.to_string());
+        out.push('\n');
+    }
+    Ok(out.trim_end().to_owned())
 }
 
 fn write_file(path: &Path, content: &str) -> Result<(), KpiError> {

@@ -193,9 +193,12 @@ impl Params {
                 .unwrap_or_default()
                 .to_owned()
         };
+        // The unknown name that sorts first, whatever order the host kept the keys in
+        // (spec/README.md, Host values).
         if let Some(key) = given
             .keys()
-            .find(|k| !declared.iter().any(|p| name_of(p) == **k))
+            .filter(|k| !declared.iter().any(|p| name_of(p) == **k))
+            .min()
         {
             let names: Vec<String> = declared.iter().map(|p| name_of(p)).collect();
             return Err(KpiError::at(

@@ -3,6 +3,7 @@
 
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
+use std::collections::HashMap;
 
 /// Online (web, app, email, social, paid search) or offline (store, call centre).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,7 +49,12 @@ pub struct Channel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Taxonomy {
     channels: Vec<Channel>,
+    /// Position of each channel by name: lookups and the duplicate check in constant time.
+    positions: HashMap<String, usize>,
 }
+
+/// The most channels a taxonomy declares: channel ids are 16-bit in journey batches.
+pub const MAX_CHANNELS: usize = 65_535;
 
 impl Taxonomy {
     /// A taxonomy from declared channels.
@@ -67,8 +73,19 @@ impl Taxonomy {
                 "must not be empty",
             ));
         }
+        if channels.len() > MAX_CHANNELS {
+            return Err(KpiError::at(
+                ErrorCode::LimitExceeded,
+                path,
+                format!(
+                    "declares {} channels, more than {MAX_CHANNELS}",
+                    channels.len()
+                ),
+            ));
+        }
+        let mut positions = HashMap::with_capacity(channels.len());
         for (i, c) in channels.iter().enumerate() {
-            if channels.iter().take(i).any(|p| p.name == c.name) {
+            if positions.insert(c.name.clone(), i).is_some() {
                 return Err(KpiError::at(
                     ErrorCode::DuplicateKey,
                     &format!("{path}[{i}].channel"),
@@ -76,7 +93,10 @@ impl Taxonomy {
                 ));
             }
         }
-        Ok(Self { channels })
+        Ok(Self {
+            channels,
+            positions,
+        })
     }
 
     /// A taxonomy from its JSON form: `[{"channel", "group", "direct"?}, ...]`.
@@ -134,7 +154,7 @@ impl Taxonomy {
 
     /// The position of `name`, if declared.
     pub fn index(&self, name: &str) -> Option<usize> {
-        self.channels.iter().position(|c| c.name == name)
+        self.positions.get(name).copied()
     }
 
     /// The group of `name`.
@@ -142,9 +162,8 @@ impl Taxonomy {
     /// # Errors
     /// `unknown_channel`, located at `path`.
     pub fn group(&self, name: &str, path: &str) -> Result<ChannelGroup> {
-        self.channels
-            .iter()
-            .find(|c| c.name == name)
+        self.index(name)
+            .and_then(|i| self.channels.get(i))
             .map(|c| c.group)
             .ok_or_else(|| {
                 KpiError::at(

@@ -710,16 +710,18 @@ pub fn windowed(
             "must not be empty",
         ));
     }
+    // In i128: the start of the day of i64::MIN (a pandas NaT) is below i64::MIN.
     let at_grain = |t: i64| {
+        let t = i128::from(t);
         if grain == "day" {
-            t.div_euclid(86_400) * 86_400
+            t.div_euclid(86_400).saturating_mul(86_400)
         } else {
             t
         }
     };
     let mut groups: Vec<String> = Vec::new();
     let mut group_of: Vec<usize> = Vec::with_capacity(base.len());
-    let mut by_entity: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
+    let mut by_entity: BTreeMap<&str, Vec<(i128, usize)>> = BTreeMap::new();
     for (i, b) in base.iter().enumerate() {
         let g = groups.iter().position(|g| *g == b.name).unwrap_or_else(|| {
             groups.push(b.name.clone());
@@ -744,7 +746,8 @@ pub fn windowed(
         let best = by_entity.get(c.entity.as_str()).and_then(|list| {
             list.iter()
                 .filter(|(tb, _)| {
-                    *tb <= tc && window_seconds.is_none_or(|w| *tb > tc.saturating_sub(w))
+                    *tb <= tc
+                        && window_seconds.is_none_or(|w| *tb > tc.saturating_sub(i128::from(w)))
                 })
                 // closest: latest timestamp; among equals, the earliest in input order
                 .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))

@@ -35,6 +35,45 @@ pub const FILES: [&str; 9] = [
     "web_events.csv",
 ];
 
+/// The spellings a boolean CSV cell may take, in every table: `true`/`false` in any letter case
+/// (`TRUE` as Excel writes it, `True` as Python does) and `1`/`0`. Anything else is an error
+/// naming the file, row and column, never a silent false.
+///
+/// ```
+/// assert_eq!(omnikpi::dataset::csv_boolean("TRUE", "channels.csv:row 2:direct").unwrap(), true);
+/// assert_eq!(omnikpi::dataset::csv_boolean("0", "x").unwrap(), false);
+/// assert!(omnikpi::dataset::csv_boolean("yes", "x").is_err());
+/// ```
+///
+/// # Errors
+/// `invalid_dataset` at `place` for any other spelling.
+pub fn csv_boolean(cell: &str, place: &str) -> Result<bool> {
+    match cell {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ if cell.eq_ignore_ascii_case("true") => Ok(true),
+        _ if cell.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(place.to_owned()),
+            format!("`{cell}` at {place} is not a boolean (true, false, TRUE, FALSE, 1 or 0)"),
+        )),
+    }
+}
+
+/// An id cell: any non-empty text. An empty id is an error (rows with empty ids would otherwise
+/// merge into one record).
+pub(crate) fn csv_id<'a>(cell: &'a str, place: &str) -> Result<&'a str> {
+    if cell.trim().is_empty() {
+        return Err(KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(place.to_owned()),
+            format!("the id at {place} is empty"),
+        ));
+    }
+    Ok(cell)
+}
+
 /// One CSV table with named columns.
 struct Table {
     name: String,
@@ -340,8 +379,8 @@ impl Dataset {
             let e = outcomes
                 .entry(r[2])
                 .or_insert((0, rust_decimal::Decimal::ZERO, i64::MIN));
-            e.0 += 1;
-            e.1 += amount;
+            e.0 = crate::decimal::add_count(e.0, 1, "orders of a journey")?;
+            e.1 = crate::money::add_amount(e.1, amount)?;
             e.2 = e.2.max(at);
         }
         let journey_list: Vec<Value> = order_of
@@ -383,7 +422,7 @@ impl Dataset {
             }
             let cost = crate::decimal::parse_decimal(cost, &format!("costs.csv:row {line}:cost"))?;
             match costs.iter_mut().find(|(c, _)| c == channel) {
-                Some(entry) => entry.1 += cost,
+                Some(entry) => entry.1 = crate::money::add_amount(entry.1, cost)?,
                 None => costs.push((channel.to_owned(), cost)),
             }
         }
@@ -404,9 +443,9 @@ impl Dataset {
             };
             if let Some(entry) = growth.get_mut(index) {
                 if r[7] == previous {
-                    entry.1 += amount;
+                    entry.1 = crate::money::add_amount(entry.1, amount)?;
                 } else if r[7] == current {
-                    entry.2 += amount;
+                    entry.2 = crate::money::add_amount(entry.2, amount)?;
                 }
             }
         }
@@ -620,6 +659,7 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
     }
     let mut journeys: BTreeMap<&str, Rows> = BTreeMap::new();
     for (i, (line, [journey, ts, channel])) in rows.iter().enumerate() {
+        let journey = csv_id(journey, &format!("{name}:row {line}:journey_id"))?;
         let at = crate::input::parse_timestamp(ts, &format!("{name}:row {line}:timestamp"))?;
         let cell = |col: Option<usize>| {
             col.and_then(|c| table.rows.get(i).and_then(|r| r.get(c)))
@@ -686,8 +726,11 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
 
 /// The channel taxonomy from a `channel,group,direct` CSV, as the attribution input's `channels`.
 ///
+/// `direct` follows [`csv_boolean`]; empty means false.
+///
 /// # Errors
-/// `invalid_dataset` for a missing column.
+/// `invalid_dataset` for a missing column, an empty channel, or a `direct` cell that is not a
+/// boolean, naming the file, row and column.
 pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
     let table = Table::parse(name, text)?;
     let direct = table.header.iter().position(|h| h == "direct");
@@ -695,13 +738,16 @@ pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
         .select(["channel", "group"])?
         .into_iter()
         .enumerate()
-        .map(|(i, (_, [c, g]))| {
-            let is_direct = direct
+        .map(|(i, (line, [c, g]))| {
+            let cell = direct
                 .and_then(|d| table.rows.get(i).and_then(|r| r.get(d)))
-                .is_some_and(|v| v == "true");
-            json!({"channel": c, "group": g, "direct": is_direct})
+                .map_or("", String::as_str);
+            let direct =
+                !cell.is_empty() && csv_boolean(cell, &format!("{name}:row {line}:direct"))?;
+            let channel = csv_id(c, &format!("{name}:row {line}:channel"))?;
+            Ok(json!({"channel": channel, "group": g, "direct": direct}))
         })
-        .collect())
+        .collect::<Result<_>>()?)
 }
 
 /// Parses a dataset's files and computes its report in one call.

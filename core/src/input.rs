@@ -17,7 +17,9 @@ impl<'a> Record<'a> {
         let map = value
             .as_object()
             .ok_or_else(|| wrong_type(path, "an object", value))?;
-        if let Some(key) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        // The unknown key that sorts first: hosts order keys differently (JS lists integer-like
+        // keys first), the error must not depend on it.
+        if let Some(key) = map.keys().filter(|k| !allowed.contains(&k.as_str())).min() {
             return Err(KpiError::at(
                 ErrorCode::UnknownField,
                 &format!("{path}.{key}"),

@@ -25,6 +25,7 @@ pub mod conversion;
 pub mod dataset;
 pub mod decimal;
 pub mod error;
+pub mod host;
 pub mod incentive;
 mod input;
 pub use input::parse_timestamp;
@@ -38,8 +39,8 @@ pub use output::{Output, RowCounts};
 
 use serde_json::Value;
 
-/// Largest JSON text the string entry points accept (64 MiB).
-pub const MAX_JSON_BYTES: usize = 64 * 1024 * 1024;
+/// Largest input accepted, as canonical JSON (64 MiB), from JSON text and host values alike.
+pub const MAX_JSON_BYTES: usize = host::MAX_BYTES;
 
 /// Computes KPI `kpi_id` on `input` with `params` (a JSON object, or null for defaults),
 /// in the shapes of the conformance vectors.
@@ -96,28 +97,13 @@ pub fn evaluate_json(kpi_id: &str, input: &str, params: &str) -> Result<String> 
     Ok(evaluate(kpi_id, &input, &params)?.to_json().to_string())
 }
 
-/// Parses JSON text, naming `what` in the error.
+/// Parses JSON text under the host-value rules of [`host`], naming `what` in the error.
 ///
 /// # Errors
-/// `invalid_json`, `value_out_of_range` (text too large).
+/// `invalid_json`, `duplicate_key`, `value_out_of_range` (too large, too deep, an integer beyond
+/// 64 bits), `wrong_type` (a lone surrogate).
 pub fn parse_json(text: &str, what: &str) -> Result<Value> {
-    if text.len() > MAX_JSON_BYTES {
-        return Err(KpiError::at(
-            ErrorCode::ValueOutOfRange,
-            what,
-            format!("is larger than {MAX_JSON_BYTES} bytes"),
-        ));
-    }
-    if text.trim().is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_str(text).map_err(|e| {
-        KpiError::at(
-            ErrorCode::InvalidJson,
-            what,
-            format!("is not valid JSON: {e}"),
-        )
-    })
+    host::from_json_text(text, what)
 }
 
 /// The catalogue as a JSON array of definitions, as every binding returns it.

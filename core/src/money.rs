@@ -377,11 +377,12 @@ pub(crate) fn evaluate_allocate(
     let amount = read_amount(&record, "amount", &currency, true)?;
     let parties_path = record.field_path("parties");
     let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut weights = Vec::new();
     for (path, v) in record.non_empty_list("parties")? {
         let r = Record::new(v, &path, &["party", "weight"])?;
         let name = r.text("party")?;
-        if names.contains(&name) {
+        if !seen.insert(name.clone()) {
             return Err(KpiError::at(
                 ErrorCode::DuplicateKey,
                 &r.field_path("party"),

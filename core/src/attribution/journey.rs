@@ -154,6 +154,8 @@ impl JourneyBatch {
                     "conversion_timestamp",
                 ],
             )?;
+            // Optional, but when given a non-empty string like every id (spec: `journey_id string`).
+            r.opt_text("journey_id")?;
             let touches = r
                 .list("touches")?
                 .into_iter()

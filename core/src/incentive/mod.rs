@@ -81,18 +81,10 @@ pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result
                     continue;
                 }
                 let value = if BOOLEAN_COLUMNS.contains(&column.as_str()) {
-                    match cell {
-                        "true" => Value::Bool(true),
-                        "false" => Value::Bool(false),
-                        other => {
-                            return Err(bad(
-                                format!("{name}:row {line}:{column}"),
-                                format!(
-                                    "row {line}, column `{column}`: `{other}` is not true or false"
-                                ),
-                            ))
-                        }
-                    }
+                    Value::Bool(crate::dataset::csv_boolean(
+                        cell,
+                        &format!("{name}:row {line}:{column}"),
+                    )?)
                 } else {
                     Value::String(cell.to_owned())
                 };
