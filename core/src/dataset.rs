@@ -734,7 +734,7 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
 pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
     let table = Table::parse(name, text)?;
     let direct = table.header.iter().position(|h| h == "direct");
-    Ok(table
+    table
         .select(["channel", "group"])?
         .into_iter()
         .enumerate()
@@ -747,7 +747,7 @@ pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
             let channel = csv_id(c, &format!("{name}:row {line}:channel"))?;
             Ok(json!({"channel": channel, "group": g, "direct": direct}))
         })
-        .collect::<Result<_>>()?)
+        .collect()
 }
 
 /// Parses a dataset's files and computes its report in one call.

@@ -289,3 +289,23 @@ fn max_touches_refuses_long_journeys_in_every_update_path() {
     let mut acc = Accumulator::new(&tax, &eur, models(), None).with_max_touches(7);
     acc.update_parallel(&b, 2).unwrap();
 }
+
+#[test]
+fn a_saved_state_is_refused_by_an_accumulator_with_other_parameters() {
+    let tax = taxonomy();
+    let eur = Currency::lookup("EUR", None, "currency").unwrap();
+    let mut windowed = Accumulator::new(&tax, &eur, models(), Some(10));
+    windowed.update(&batch(&tax, &journeys(20))).unwrap();
+    let state = windowed.to_json();
+    // Same channels, currency and models, but no window: a different result, so refused.
+    let mut unbounded = Accumulator::new(&tax, &eur, models(), None);
+    let e = unbounded.load_json(&state).unwrap_err();
+    assert_eq!(e.code().as_str(), "invalid_parameter");
+    assert!(e.message().contains("lookback_seconds"), "{}", e.message());
+    // A different journey length limit likewise; the same parameters load.
+    let mut shorter = Accumulator::new(&tax, &eur, models(), Some(10)).with_max_touches(3);
+    assert!(shorter.load_json(&state).is_err());
+    let mut same = Accumulator::new(&tax, &eur, models(), Some(10));
+    same.load_json(&state).unwrap();
+    assert_eq!(same.to_json(), state);
+}

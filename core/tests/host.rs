@@ -1,5 +1,10 @@
 //! The host-value rules (`omnikpi::host`): JSON text and host values become the same canonical
 //! tree, or fail with the same code at the same path.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test loudly"
+)]
 
 use omnikpi::host::{self, CivilTime, HostNode, HostValue, MapKey};
 use omnikpi::KpiError;

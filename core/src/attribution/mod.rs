@@ -428,6 +428,7 @@ impl Accumulator {
             || self.currency != other.currency
             || self.models != other.models
             || self.lookback_seconds != other.lookback_seconds
+            || self.max_touches != other.max_touches
         {
             return Err(KpiError::new(
                 ErrorCode::InvalidParameter,
@@ -722,6 +723,16 @@ impl Accumulator {
         ))
     }
 
+    /// Every parameter that `merge` and `finish` must agree on: each model's parameters, the
+    /// lookback window and the journey length limit.
+    fn settings(&self) -> Value {
+        json!({
+            "models": self.models.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>(),
+            "lookback_seconds": self.lookback_seconds,
+            "max_touches": self.max_touches,
+        })
+    }
+
     /// The state as JSON (integers as strings), to ship between threads, processes or machines.
     pub fn to_json(&self) -> Value {
         let i = |n: &i128| n.to_string();
@@ -738,8 +749,9 @@ impl Accumulator {
             })
             .collect();
         json!({
-            "version": 1,
+            "version": 2,
             "models": self.models.iter().map(Model::id).collect::<Vec<_>>(),
+            "settings": self.settings(),
             "channels": self.taxonomy.channels().iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
             "currency": self.currency.code(),
             "journeys": self.journeys, "converting": self.converting, "unattributed": self.unattributed,
@@ -769,6 +781,13 @@ impl Accumulator {
             .map(|c| c.name.clone())
             .collect();
         let ids: Vec<&str> = self.models.iter().map(Model::id).collect();
+        if state.get("version") != Some(&json!(2)) {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "the state was written by another state version (this one reads version 2)",
+            ));
+        }
         if state.get("channels") != Some(&json!(names))
             || state.get("models") != Some(&json!(ids))
             || state.get("currency") != Some(&json!(self.currency.code()))
@@ -777,6 +796,17 @@ impl Accumulator {
                 ErrorCode::InvalidParameter,
                 Some("state".to_owned()),
                 "the state was built for other channels, currency or models",
+            ));
+        }
+        if state.get("settings") != Some(&self.settings()) {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                format!(
+                    "the state was built with other parameters ({}) than this accumulator ({})",
+                    state.get("settings").unwrap_or(&Value::Null),
+                    self.settings()
+                ),
             ));
         }
         let int = |v: &Value| {

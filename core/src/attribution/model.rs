@@ -74,8 +74,14 @@ pub const MODEL_IDS: [&str; 11] = [
     "attribution.shapley.rate",
 ];
 
-fn weight_param(params: &Params, name: &str, default: Decimal) -> Decimal {
-    params.decimal(name).unwrap_or(default)
+/// A parameter's value: given, or the default its spec declares. Defaults live in `spec/` only,
+/// so a parameter without one here is a spec defect, reported rather than replaced.
+fn spec_value<T>(value: Option<T>, name: &str) -> Result<T> {
+    value.ok_or_else(|| KpiError::internal(&format!("parameter `{name}` has no default in spec/")))
+}
+
+fn weight_param(params: &Params, name: &str) -> Result<Decimal> {
+    spec_value(params.decimal(name), name)
 }
 
 fn remainder(parts: &[Decimal], path: &str) -> Result<Decimal> {
@@ -96,8 +102,8 @@ impl Model {
     /// # Errors
     /// `unknown_kpi`, `invalid_parameter`.
     pub fn from_params(id: &str, params: &Params) -> Result<Self> {
-        let limit = |name: &str, default: i64| -> usize {
-            usize::try_from(params.integer(name).unwrap_or(default)).unwrap_or(0)
+        let limit = |name: &str| -> Result<usize> {
+            Ok(usize::try_from(spec_value(params.integer(name), name)?).unwrap_or(0))
         };
         Ok(match id {
             "attribution.first_touch" => Model::FirstTouch,
@@ -105,30 +111,36 @@ impl Model {
             "attribution.last_non_direct" => Model::LastNonDirect,
             "attribution.linear" => Model::Linear,
             "attribution.time_decay" => Model::TimeDecay {
-                half_life_seconds: params.integer("half_life_seconds").unwrap_or(604_800),
+                half_life_seconds: spec_value(
+                    params.integer("half_life_seconds"),
+                    "half_life_seconds",
+                )?,
             },
             "attribution.position_based" => {
-                let first = weight_param(params, "first_weight", Decimal::new(4, 1));
-                let last = weight_param(params, "last_weight", Decimal::new(4, 1));
+                let first = weight_param(params, "first_weight")?;
+                let last = weight_param(params, "last_weight")?;
                 remainder(&[first, last], "params.last_weight")?;
                 Model::PositionBased { first, last }
             }
             "attribution.w_shaped" => {
-                let first = weight_param(params, "first_weight", Decimal::new(3, 1));
-                let lead = weight_param(params, "lead_weight", Decimal::new(3, 1));
-                let last = weight_param(params, "last_weight", Decimal::new(3, 1));
+                let first = weight_param(params, "first_weight")?;
+                let lead = weight_param(params, "lead_weight")?;
+                let last = weight_param(params, "last_weight")?;
                 remainder(&[first, lead, last], "params.last_weight")?;
                 Model::WShaped { first, lead, last }
             }
             "attribution.markov" => Model::Markov {
-                order: limit("order", 1),
-                collapse_repeats: params.boolean("collapse_repeats").unwrap_or(true),
-                max_states: limit("max_states", 2000),
+                order: limit("order")?,
+                collapse_repeats: spec_value(
+                    params.boolean("collapse_repeats"),
+                    "collapse_repeats",
+                )?,
+                max_states: limit("max_states")?,
             },
             "attribution.shapley" => Model::Shapley,
             "attribution.shapley.ordered" => Model::ShapleyOrdered,
             "attribution.shapley.rate" => Model::ShapleyRate {
-                max_channels: limit("max_channels", 12),
+                max_channels: limit("max_channels")?,
             },
             other => {
                 return Err(KpiError::new(
