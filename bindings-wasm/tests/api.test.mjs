@@ -19,12 +19,46 @@ test("errors are Error instances with name, code and path", () => {
 
 for (const [label, value] of [["NaN", NaN], ["Infinity", Infinity]]) {
   test(`${label} is refused with its path`, () => {
+    // spec/README.md, Host values: a non-finite number is out of range, in every front end
     assert.throws(
       () => omnikpi.conversionRate({ rows: [{ channel: "web", opportunities: value, conversions: 0 }] }),
-      (e) => e.code === "wrong_type" && e.path === "input.rows[0].opportunities",
+      (e) => e.code === "value_out_of_range" && e.path === "input.rows[0].opportunities",
     );
   });
 }
+
+test("integers above 2^53 are refused as numbers and exact as BigInt (never silently changed)", () => {
+  const jpy = (amount) => ({ currency: "JPY", orders: [{ channel: "web", amount }] });
+  assert.throws(
+    () => omnikpi.basketAverage(jpy(9007199254740993)),
+    (e) => e.code === "value_out_of_range" && e.path === "input.orders[0].amount" && /BigInt/.test(e.message),
+  );
+  assert.equal(omnikpi.basketAverage(jpy(9007199254740993n)).overall.revenue, "9007199254740993");
+  assert.equal(omnikpi.basketAverage(jpy(9007199254740991)).overall.revenue, "9007199254740991");
+  // parseJson keeps them exact where JSON.parse would round them
+  const parsed = omnikpi.parseJson('{"currency": "JPY", "orders": [{"channel": "web", "amount": 9007199254740993}]}');
+  assert.equal(parsed.orders[0].amount, 9007199254740993n);
+  assert.equal(omnikpi.basketAverage(parsed).overall.revenue, "9007199254740993");
+});
+
+test("keys are never dropped: __proto__ and undefined values are unknown fields", () => {
+  const withProto = omnikpi.parseJson('{"rows": [{"channel": "web", "opportunities": 1, "conversions": 0, "__proto__": 1}]}');
+  assert.throws(() => omnikpi.conversionRate(withProto), (e) => e.code === "unknown_field" && e.path === "input.rows[0].__proto__");
+  const row = { channel: "web", opportunities: 1, conversions: 0, extra: undefined };
+  assert.throws(() => omnikpi.conversionRate({ rows: [row] }), (e) => e.code === "unknown_field" && e.path === "input.rows[0].extra");
+  // several unknown keys: the one that sorts first ("1" < "b"), whatever order JS keeps them in
+  const two = { channel: "web", opportunities: 1, conversions: 0, b: 1, 1: 2 };
+  assert.throws(() => omnikpi.conversionRate({ rows: [two] }), (e) => e.path === "input.rows[0].1");
+});
+
+test("class instances are refused by name, not read field by field", () => {
+  class Money { constructor() { this.amount = "1.00"; } }
+  assert.throws(
+    () => omnikpi.basketAverage({ currency: "EUR", orders: [new Money()] }),
+    (e) => e.code === "wrong_type" && e.path === "input.orders[0]" && /Money/.test(e.message),
+  );
+  assert.throws(() => omnikpi.parseJson('{"a": 1, "a": 2}'), (e) => e.code === "duplicate_key" && e.path === "text.a");
+});
 
 test("Map, Set and functions are refused, not serialized to {}", () => {
   for (const bad of [new Map(), new Set(), () => 1]) {

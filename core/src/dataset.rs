@@ -167,6 +167,22 @@ fn get<'a>(tables: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> 
     })
 }
 
+/// A JSON file of the dataset, read by the host-value rules (duplicate keys, integers beyond 64
+/// bits... are errors at their path under `name`); text that is not JSON is `invalid_dataset`.
+fn json_file(text: &str, name: &str) -> Result<Value> {
+    crate::host::from_json_text(text, name).map_err(|e| {
+        if e.code() == ErrorCode::InvalidJson {
+            KpiError::new(
+                ErrorCode::InvalidDataset,
+                Some(name.to_owned()),
+                e.message(),
+            )
+        } else {
+            e
+        }
+    })
+}
+
 fn manifest_field<'a>(manifest: &'a Value, key: &str) -> Result<&'a Value> {
     manifest.get(key).ok_or_else(|| {
         KpiError::new(
@@ -183,13 +199,7 @@ impl Dataset {
     /// # Errors
     /// `invalid_dataset` naming the file, and the row or column.
     pub fn from_files(tables: &BTreeMap<String, String>) -> Result<Self> {
-        let manifest: Value = serde_json::from_str(get(tables, "dataset.json")?).map_err(|e| {
-            KpiError::new(
-                ErrorCode::InvalidDataset,
-                Some("dataset.json".to_owned()),
-                format!("`dataset.json` is not valid JSON: {e}"),
-            )
-        })?;
+        let manifest = json_file(get(tables, "dataset.json")?, "dataset.json")?;
         let table = |name: &str| Table::parse(name, get(tables, name)?);
         let (touches, orders) = (table("touches.csv")?, table("orders.csv")?);
         let (pickups, web_events) = (table("pickups.csv")?, table("web_events.csv")?);
@@ -487,13 +497,7 @@ impl Dataset {
         ));
         let incentives = match (tables.get("incentive_policy.json"), tables.get("sales.csv")) {
             (Some(policy), Some(sales)) => {
-                let policy: Value = serde_json::from_str(policy).map_err(|e| {
-                    KpiError::new(
-                        ErrorCode::InvalidDataset,
-                        Some("incentive_policy.json".to_owned()),
-                        format!("`incentive_policy.json` is not valid JSON: {e}"),
-                    )
-                })?;
+                let policy = json_file(policy, "incentive_policy.json")?;
                 let sales = crate::incentive::records_from_csv(sales, "sales.csv", None)?;
                 let touches = crate::incentive::records_from_csv(
                     get(tables, "touches.csv")?,

@@ -17,7 +17,8 @@ fn spec_dir() -> PathBuf {
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    // The canonical reader, as every front end's: integers beyond 2^53 stay exact.
+    omnikpi::parse_json(&text, "vector").unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Every vector file, sorted: (kpi dir, file stem, document).
