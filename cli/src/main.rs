@@ -192,37 +192,24 @@ fn records(path: &Path, keep: Option<&[&str]>) -> Result<Value, KpiError> {
     )?))
 }
 
-/// `input.sales[3].amount` -> `sales.csv:row 5:amount` when the list came from a CSV file.
-fn csv_path(e: KpiError, lists: &[(&str, &Path)]) -> KpiError {
-    let Some(path) = e.path().map(str::to_owned) else {
-        return e;
-    };
-    for (list, file) in lists {
-        let is_csv = !file
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
-        let Some(rest) = path.strip_prefix(&format!("input.{list}[")) else {
-            continue;
-        };
-        let Some((index, field)) = rest.split_once(']') else {
-            continue;
-        };
-        let Ok(i) = index.parse::<usize>() else {
-            continue;
-        };
-        if !is_csv {
-            break;
-        }
-        let place = format!(
-            "{}:row {}{}",
-            file.display(),
-            i + 2,
-            field.replacen('.', ":", 1)
-        );
-        let message = e.message().replace(&path, &place);
-        return KpiError::new(e.code(), Some(place), message);
-    }
-    e
+/// `input.sales[3].amount` -> `sales.csv:row 5:amount` for the lists that came from CSV files
+/// (the core's [`omnikpi::dataset::CsvRows`]; a JSON file keeps its JSON path).
+fn csv_path(e: KpiError, lists: &[(&str, &Path)], input: &Value) -> KpiError {
+    lists
+        .iter()
+        .filter(|(_, file)| {
+            !file
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        })
+        .fold(e, |e, (list, file)| {
+            let count = input
+                .get(*list)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            omnikpi::dataset::CsvRows::one_per_row(list, &file.display().to_string(), count)
+                .locate(e)
+        })
 }
 
 fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Value, KpiError> {
@@ -252,7 +239,8 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
         } => {
             let lists = [("sales", files.sales.as_path())];
             let input = incentive_input(&files, None)?;
-            let split = omnikpi::incentive::split_input(&input).map_err(|e| csv_path(e, &lists))?;
+            let split =
+                omnikpi::incentive::split_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
             let lines_csv = omnikpi::incentive::lines_to_csv(&split.lines)?;
             if let Some(path) = &csv {
                 write_file(path, &lines_csv)?;
@@ -278,7 +266,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             ];
             let input = incentive_input(&files, Some(&payouts))?;
             let result = omnikpi::incentive::check_input(&input)
-                .map_err(|e| csv_path(e, &lists))?
+                .map_err(|e| csv_path(e, &lists, &input))?
                 .to_output()
                 .to_json();
             let differences = result
@@ -413,12 +401,22 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     batch.len(),
                 )
             } else {
+                let (list, rows) = omnikpi::dataset::journeys_from_csv_with_rows(
+                    &read_text(&journeys)?,
+                    &name(&journeys),
+                )?;
+                let channel_rows = omnikpi::dataset::CsvRows::one_per_row(
+                    "channels",
+                    &name(&channels),
+                    taxonomy_json.len(),
+                );
                 let input = serde_json::json!({
                     "channels": taxonomy_json,
                     "currency": currency,
-                    "journeys": omnikpi::dataset::journeys_from_csv(&read_text(&journeys)?, &name(&journeys))?,
+                    "journeys": list,
                 });
-                omnikpi::attribution::compare(&input, &specs, lookback_seconds)?
+                omnikpi::attribution::compare(&input, &specs, lookback_seconds)
+                    .map_err(|e| channel_rows.locate(rows.locate(e)))?
             };
             if json {
                 Ok(pretty(&Value::Array(

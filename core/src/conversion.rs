@@ -470,6 +470,12 @@ impl FunnelState {
                     }
                 }
                 depth = depth.max(current);
+                // Without a window the earliest start reaches at least as far as any later one
+                // (greedy matching over a superset of the same events); with every step reached
+                // no start can do better. Either way the rest of the entity's starts add nothing.
+                if window_seconds.is_none() || depth == self.steps.len() {
+                    break;
+                }
             }
             for slot in self.reached.iter_mut().take(depth) {
                 *slot = add_count(*slot, 1, "entities")?;

@@ -74,6 +74,70 @@ pub(crate) fn csv_id<'a>(cell: &'a str, place: &str) -> Result<&'a str> {
     Ok(cell)
 }
 
+/// Where the records of an input list came from in a CSV file, so that an error the KPI reports
+/// at `input.journeys[3].touches[1].timestamp` names `journeys.csv:row 9:timestamp` instead.
+///
+/// ```
+/// let csv = "journey_id,timestamp,channel,conversions\nj1,10,web,1\nj1,5,store,1\n";
+/// let (journeys, rows) = omnikpi::dataset::journeys_from_csv_with_rows(csv, "j.csv").unwrap();
+/// let e = omnikpi::KpiError::at(omnikpi::ErrorCode::UnknownChannel, "input.journeys[0].touches[0].channel", "is unknown");
+/// // touches are sorted by time: the first touch is row 3 of the file
+/// assert_eq!(rows.locate(e).path(), Some("j.csv:row 3:channel"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvRows {
+    list: String,
+    file: String,
+    /// The line of each record (the header is line 1).
+    rows: Vec<usize>,
+    /// For journeys: the line of each touch, in the order of the record's `touches`.
+    touches: Vec<Vec<usize>>,
+}
+
+impl CsvRows {
+    /// Records `list` of the input, one per data row of `file` in order (rows 2, 3, ...).
+    pub fn one_per_row(list: &str, file: &str, count: usize) -> Self {
+        Self {
+            list: list.to_owned(),
+            file: file.to_owned(),
+            rows: (2..count.saturating_add(2)).collect(),
+            touches: Vec::new(),
+        }
+    }
+
+    /// The error located in the file when its path is inside this list; unchanged otherwise.
+    pub fn locate(&self, e: KpiError) -> KpiError {
+        let Some(place) = e.path().and_then(|p| self.place(p)) else {
+            return e;
+        };
+        let path = e.path().unwrap_or_default().to_owned();
+        let message = e.message().replacen(&path, &place, 1);
+        KpiError::new(e.code(), Some(place), message)
+    }
+
+    /// `input.<list>[i]<rest>` as `file:row N[:column]`.
+    fn place(&self, path: &str) -> Option<String> {
+        let rest = path.strip_prefix(&format!("input.{}[", self.list))?;
+        let (index, mut field) = rest.split_once(']')?;
+        let index: usize = index.parse().ok()?;
+        let mut line = *self.rows.get(index)?;
+        if let Some(inner) = field.strip_prefix(".touches[") {
+            if let Some((k, after)) = inner.split_once(']') {
+                let touch = k.parse::<usize>().ok();
+                if let Some(l) = touch.and_then(|k| self.touches.get(index)?.get(k)) {
+                    line = *l;
+                    field = after;
+                }
+            }
+        }
+        let column = field.strip_prefix('.').filter(|c| !c.contains(['.', '[']));
+        Some(match column {
+            Some(column) => format!("{}:row {line}:{column}", self.file),
+            None => format!("{}:row {line}", self.file),
+        })
+    }
+}
+
 /// One CSV table with named columns.
 struct Table {
     name: String,
@@ -638,6 +702,15 @@ impl Dataset {
 /// `invalid_dataset` naming the file, row and column: missing columns, bad numbers, or
 /// conversion columns that disagree between the rows of one journey.
 pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
+    journeys_from_csv_with_rows(text, name).map(|(journeys, _)| journeys)
+}
+
+/// [`journeys_from_csv`], with the rows each journey and touch came from, so that errors of the
+/// KPI that reads them can name the file's row and column ([`CsvRows::locate`]).
+///
+/// # Errors
+/// As [`journeys_from_csv`].
+pub fn journeys_from_csv_with_rows(text: &str, name: &str) -> Result<(Vec<Value>, CsvRows)> {
     let table = Table::parse(name, text)?;
     let rows = table.select(["journey_id", "timestamp", "channel"])?;
     let optional = |column: &str| table.header.iter().position(|h| h == column);
@@ -657,7 +730,7 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
     /// One journey's rows: its touches, its outcome columns, and its first row's line.
     #[derive(Clone, Default)]
     struct Rows<'a> {
-        touches: Vec<(i64, &'a str)>,
+        touches: Vec<(i64, &'a str, usize)>,
         outcome: Option<(&'a str, &'a str, &'a str)>,
         line: usize,
     }
@@ -687,9 +760,15 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
             }
             _ => entry.outcome = Some(outcome),
         }
-        entry.touches.push((at, channel));
+        entry.touches.push((at, channel, *line));
     }
-    order
+    let mut rows = CsvRows {
+        list: "journeys".to_owned(),
+        file: name.to_owned(),
+        rows: Vec::with_capacity(order.len()),
+        touches: Vec::with_capacity(order.len()),
+    };
+    let journeys = order
         .iter()
         .map(|j| {
             let Rows {
@@ -697,7 +776,10 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
                 outcome,
                 line,
             } = journeys.get(j).cloned().unwrap_or_default();
-            touches.sort_by_key(|(t, _)| *t);
+            touches.sort_by_key(|(t, _, _)| *t);
+            rows.rows.push(line);
+            rows.touches
+                .push(touches.iter().map(|(_, _, l)| *l).collect());
             let (conv, value, at) = outcome.unwrap_or(("", "", ""));
             let conversions: u64 = if conv.is_empty() {
                 0
@@ -712,7 +794,7 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
                 Value::Array(
                     touches
                         .iter()
-                        .map(|(t, c)| json!({"channel": c, "timestamp": t}))
+                        .map(|(t, c, _)| json!({"channel": c, "timestamp": t}))
                         .collect(),
                 ),
             );
@@ -725,7 +807,8 @@ pub fn journeys_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
             }
             Ok(Value::Object(journey))
         })
-        .collect()
+        .collect::<Result<Vec<Value>>>()?;
+    Ok((journeys, rows))
 }
 
 /// The channel taxonomy from a `channel,group,direct` CSV, as the attribution input's `channels`.

@@ -171,3 +171,32 @@ def test_invalid_utf8_and_deep_json_are_errors_not_crashes(tmp_path: Path) -> No
     # the same code and path as Python and JS give for the same nesting (spec/README.md, Host values)
     depth_path = "input" + "[0]" * 129
     assert proc.returncode == 2 and f"[value_out_of_range] at {depth_path}:" in proc.stderr and "panicked" not in proc.stderr, proc.stderr
+
+
+def attribute(tmp_path: Path, journeys: str, channels: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "journeys.csv").write_text(journeys, encoding="utf-8")
+    (tmp_path / "channels.csv").write_text(channels, encoding="utf-8")
+    return subprocess.run([str(CLI), "attribute", str(tmp_path / "journeys.csv"), "--channels", str(tmp_path / "channels.csv"),
+                           "--currency", "EUR", "--model", "linear"], capture_output=True, text=True, timeout=60)
+
+
+def test_csv_errors_from_the_kpi_name_file_row_and_column(tmp_path: Path) -> None:
+    """An error the KPI finds in journeys read from CSV names the file's row and column, not a JSON
+    path (touches are sorted by time, the row is still the file's)."""
+    channels = "channel,group,direct\nweb,online,false\nstore,offline,FALSE\n"
+    journeys = "journey_id,timestamp,channel,conversions,value\nj1,20,web,1,10.00\nj1,10,fax,1,10.00\nj2,5,web,1,10.001\n"
+    proc = attribute(tmp_path, journeys, channels)
+    assert proc.returncode == 2 and "[unknown_channel] at journeys.csv:row 3:channel:" in proc.stderr, proc.stderr
+    proc = attribute(tmp_path, journeys.replace("fax", "store"), channels)
+    assert proc.returncode == 2 and "[invalid_money_scale] at journeys.csv:row 4:value:" in proc.stderr, proc.stderr
+    # one boolean rule for every CSV column: TRUE as Excel writes it is true, `yes` an error with its row
+    ok = attribute(tmp_path, "journey_id,timestamp,channel,conversions\nj1,0,web,1\n", "channel,group,direct\nweb,online,TRUE\n")
+    assert ok.returncode == 0, ok.stderr
+    proc = attribute(tmp_path, "journey_id,timestamp,channel,conversions\nj1,0,web,1\n", "channel,group,direct\nweb,online,yes\n")
+    assert proc.returncode == 2 and "[invalid_dataset] at channels.csv:row 2:direct:" in proc.stderr, proc.stderr
+    # empty ids never merge rows into one journey
+    proc = attribute(tmp_path, "journey_id,timestamp,channel,conversions\n,0,web,1\n,1,web,0\n", channels)
+    assert proc.returncode == 2 and "[invalid_dataset] at journeys.csv:row 2:journey_id:" in proc.stderr, proc.stderr
+    # a duplicate channel declared twice names its row too
+    proc = attribute(tmp_path, "journey_id,timestamp,channel,conversions\nj1,0,web,1\n", channels + "web,online,false\n")
+    assert proc.returncode == 2 and "[duplicate_key] at channels.csv:row 4:channel:" in proc.stderr, proc.stderr

@@ -6,6 +6,7 @@ use crate::input::Record;
 use crate::output::{Output, RowCounts};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// A payout claimed by another system: per sale and party, or per period adjustment.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +61,7 @@ pub struct Check {
     pub rows: RowCounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Sale(String, String),
     Period(String, String, String),
@@ -74,6 +75,12 @@ struct Entry {
     claimed: Option<Decimal>,
 }
 
+/// Records that `key` is the entry at `position`, and gives the key back for the entry itself.
+fn indexed(index: &mut HashMap<Key, usize>, key: Key, position: usize) -> Key {
+    index.insert(key.clone(), position);
+    key
+}
+
 fn overflow() -> KpiError {
     KpiError::overflow("a payout total")
 }
@@ -84,14 +91,16 @@ fn overflow() -> KpiError {
 /// # Errors
 /// `arithmetic_overflow`.
 pub fn check(split: Split, claimed: &[Claimed]) -> Result<Check> {
+    // Entries in order of first appearance (the output order), found by key through an index.
     let mut entries: Vec<Entry> = Vec::new();
+    let mut index: HashMap<Key, usize> = HashMap::new();
     let key_of = |sale: &Option<String>, period: &str, party: &str, rule: &str| match sale {
         Some(s) => Key::Sale(s.clone(), party.to_owned()),
         None => Key::Period(period.to_owned(), party.to_owned(), rule.to_owned()),
     };
     for l in &split.lines {
         let key = key_of(&l.sale_id, &l.period, &l.party, &l.rule);
-        match entries.iter_mut().find(|e| e.key == key) {
+        match index.get(&key).and_then(|&i| entries.get_mut(i)) {
             Some(e) => {
                 e.canonical = Some(
                     e.canonical
@@ -104,7 +113,7 @@ pub fn check(split: Split, claimed: &[Claimed]) -> Result<Check> {
                 }
             }
             None => entries.push(Entry {
-                key,
+                key: indexed(&mut index, key, entries.len()),
                 period: l.period.clone(),
                 rules: vec![l.rule.clone()],
                 canonical: Some(l.amount),
@@ -121,7 +130,7 @@ pub fn check(split: Split, claimed: &[Claimed]) -> Result<Check> {
             &c.party,
             c.rule.as_deref().unwrap_or_default(),
         );
-        match entries.iter_mut().find(|e| e.key == key) {
+        match index.get(&key).and_then(|&i| entries.get_mut(i)) {
             Some(e) => {
                 e.claimed = Some(
                     e.claimed
@@ -131,7 +140,7 @@ pub fn check(split: Split, claimed: &[Claimed]) -> Result<Check> {
                 );
             }
             None => entries.push(Entry {
-                key,
+                key: indexed(&mut index, key, entries.len()),
                 period: c.period.clone().unwrap_or_default(),
                 rules: c.rule.iter().cloned().collect(),
                 canonical: None,
