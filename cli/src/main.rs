@@ -246,12 +246,12 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
                 write_file(path, &lines_csv)?;
             }
             if let Some(path) = &json {
-                write_file(path, &pretty(&split.to_output().to_json()))?;
+                write_file(path, &pretty(&split.to_output()?.to_json()))?;
             }
             let text = match format.as_str() {
                 "csv" => lines_csv.trim_end().to_owned(),
-                "json" => pretty(&split.to_output().to_json()),
-                _ => table::render_result(&split.summary().to_json(), 0),
+                "json" => pretty(&split.to_output()?.to_json()),
+                _ => table::render_result(&split.summary()?.to_json(), 0),
             };
             Ok((text, false))
         }

@@ -3,7 +3,7 @@
 use crate::catalog::Params;
 use crate::channel::{ChannelGroup, Taxonomy};
 use crate::conversion::{Ratio, RATE_SCALE, ZERO_DENOMINATOR};
-use crate::decimal::divide;
+use crate::decimal::{add_count, divide};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
 use crate::money::{add_amount, read_amount, read_currency, Currency};
@@ -62,7 +62,7 @@ impl Totals {
             .sums
             .entry(key.to_owned())
             .or_insert((0, Decimal::ZERO));
-        entry.0 += 1;
+        entry.0 = add_count(entry.0, 1, "orders")?;
         entry.1 = add_amount(entry.1, amount)?;
         Ok(())
     }
@@ -260,16 +260,16 @@ pub fn multichannel_uplift(
         segments.push((s, customers, Basket::new(n, revenue, currency)?));
     }
     let pick = |names: &[&str]| {
-        names.iter().fold((0u64, Decimal::ZERO), |acc, s| {
+        names.iter().try_fold((0u64, Decimal::ZERO), |acc, s| {
             let (n, r) = totals.get(s);
-            (acc.0 + n, acc.1 + r)
+            Ok::<_, KpiError>((add_count(acc.0, n, "orders")?, add_amount(acc.1, r)?))
         })
     };
     let (n_ref, r_ref) = match reference {
         "offline_only" => pick(&["offline_only"]),
         "online_only" => pick(&["online_only"]),
         _ => pick(&["offline_only", "online_only"]),
-    };
+    }?;
     let (n_multi, r_multi) = totals.get("multichannel");
     let overflow = || KpiError::overflow("the uplift");
     let (uplift, reason) = if n_multi == 0 || n_ref == 0 {
@@ -410,8 +410,8 @@ pub fn attach_rate(
         });
         let extra = u64::from(!p.extra_amount.is_zero());
         for t in [entry, &mut all] {
-            t.0 += 1;
-            t.1 += extra;
+            t.0 = add_count(t.0, 1, "pickups")?;
+            t.1 = add_count(t.1, extra, "pickups with an extra purchase")?;
             t.2 = add_amount(t.2, p.extra_amount)?;
         }
     }

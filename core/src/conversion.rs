@@ -154,7 +154,7 @@ impl RateState {
             if row.conversions > row.opportunities {
                 return Err(KpiError::at(
                     ErrorCode::ConversionsExceedOpportunities,
-                    &format!("input.rows[{}].conversions", first_row + i),
+                    &format!("input.rows[{}].conversions", first_row.saturating_add(i)),
                     format!(
                         "({}) exceeds opportunities ({}): a unit converts at most once",
                         row.conversions, row.opportunities
@@ -163,7 +163,7 @@ impl RateState {
             }
             self.add(&row.channel, row.conversions, row.opportunities)?;
         }
-        self.rows += rows.len() as u64;
+        self.rows = add_count(self.rows, rows.len() as u64, "rows")?;
         Ok(())
     }
 
@@ -173,7 +173,7 @@ impl RateState {
             None => {
                 self.index.insert(channel.to_owned(), self.channels.len());
                 self.channels.push((channel.to_owned(), 0, 0));
-                self.channels.len() - 1
+                self.channels.len().saturating_sub(1) // just pushed: not empty
             }
         };
         let entry = self
@@ -193,7 +193,7 @@ impl RateState {
         for (channel, conversions, opportunities) in &other.channels {
             self.add(channel, *conversions, *opportunities)?;
         }
-        self.rows += other.rows;
+        self.rows = add_count(self.rows, other.rows, "rows")?;
         Ok(())
     }
 
@@ -450,7 +450,7 @@ impl FunnelState {
                     .entry(&e.entity)
                     .or_default()
                     .push((e.timestamp, step)),
-                None => rejected += 1,
+                None => rejected = add_count(rejected, 1, "rejected events")?,
             }
         }
         for list in by_entity.values_mut() {
@@ -461,12 +461,12 @@ impl FunnelState {
                     continue;
                 }
                 let mut current = 1usize;
-                for &(t, s) in list.iter().skip(start + 1) {
+                for &(t, s) in list.iter().skip(start.saturating_add(1)) {
                     if window_seconds.is_some_and(|w| t.saturating_sub(t0) > w) {
                         break;
                     }
                     if s == current {
-                        current += 1;
+                        current = current.saturating_add(1); // at most the number of steps
                     }
                 }
                 depth = depth.max(current);
@@ -482,7 +482,7 @@ impl FunnelState {
             }
         }
         self.events = add_count(self.events, events.len() as u64, "events")?;
-        self.rejected += rejected;
+        self.rejected = add_count(self.rejected, rejected, "rejected events")?;
         Ok(())
     }
 
@@ -502,7 +502,7 @@ impl FunnelState {
             *mine = add_count(*mine, *theirs, "entities")?;
         }
         self.events = add_count(self.events, other.events, "events")?;
-        self.rejected += other.rejected;
+        self.rejected = add_count(self.rejected, other.rejected, "rejected events")?;
         Ok(())
     }
 
@@ -731,7 +731,7 @@ pub fn windowed(
     for (i, b) in base.iter().enumerate() {
         let g = groups.iter().position(|g| *g == b.name).unwrap_or_else(|| {
             groups.push(b.name.clone());
-            groups.len() - 1
+            groups.len().saturating_sub(1) // just pushed: not empty
         });
         group_of.push(g);
         by_entity
@@ -742,7 +742,7 @@ pub fn windowed(
     let mut base_counts = vec![0u64; groups.len()];
     for &g in &group_of {
         if let Some(c) = base_counts.get_mut(g) {
-            *c += 1;
+            *c = add_count(*c, 1, "base events")?;
         }
     }
     let mut linked = vec![0u64; groups.len()];
@@ -762,13 +762,15 @@ pub fn windowed(
         match best.and_then(|(_, i)| group_of.get(i)) {
             Some(&g) => {
                 if let Some(n) = linked.get_mut(g) {
-                    *n += 1;
+                    *n = add_count(*n, 1, "conversions")?;
                 }
             }
-            None => unmatched += 1,
+            None => unmatched = add_count(unmatched, 1, "unmatched conversions")?,
         }
     }
-    let total_linked = linked.iter().sum();
+    let total_linked = linked
+        .iter()
+        .try_fold(0u64, |acc, n| add_count(acc, *n, "conversions"))?;
     let by_group = groups
         .iter()
         .zip(linked.iter().zip(&base_counts))
@@ -779,7 +781,7 @@ pub fn windowed(
         by_group,
         unmatched_conversions: unmatched,
         rows: RowCounts::with_rejected(
-            base.len() + conversions.len(),
+            base.len().saturating_add(conversions.len()),
             usize::try_from(unmatched).unwrap_or(usize::MAX),
         ),
     })
@@ -884,7 +886,7 @@ pub fn cross_channel(
         let Some(dir) = directions.iter_mut().find(|d| d.0 == group) else {
             continue;
         };
-        dir.1 += 1;
+        dir.1 = add_count(dir.1, 1, "conversions")?;
         let assist = by_customer.get(c.customer.as_str()).and_then(|list| {
             list.iter()
                 .filter(|(t, _, g)| {
@@ -898,9 +900,9 @@ pub fn cross_channel(
                 .map(|(_, t)| t.1)
         });
         if let Some(channel) = assist {
-            dir.2 += 1;
+            dir.2 = add_count(dir.2, 1, "conversions")?;
             if let Some(n) = dir.3.get_mut(channel) {
-                *n += 1;
+                *n = add_count(*n, 1, "conversions")?;
             }
         }
     }
@@ -964,7 +966,7 @@ pub(crate) fn evaluate_cross_channel(input: &Value, params: &Params) -> Result<O
         ("offline_to_online", direction(&reverse)),
         (
             "rows",
-            RowCounts::all_used(touches.len() + conversions.len()).into(),
+            RowCounts::all_used(touches.len().saturating_add(conversions.len())).into(),
         ),
     ]))
 }

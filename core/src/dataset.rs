@@ -202,7 +202,7 @@ impl Table {
                 for (v, c) in values.iter_mut().zip(cols) {
                     *v = row.get(c).map_or("", String::as_str);
                 }
-                (i + 2, values)
+                (i.saturating_add(2), values) // header is line 1
             })
             .collect())
     }
@@ -359,7 +359,7 @@ impl Dataset {
         let mut per_store: Vec<(&str, u64)> = Vec::new();
         for (_, [_, store, _, _]) in &pickup_rows {
             match per_store.iter_mut().find(|(s, _)| s == store) {
-                Some(entry) => entry.1 += 1,
+                Some(entry) => entry.1 = crate::decimal::add_count(entry.1, 1, "pickups")?,
                 None => per_store.push((store, 1)),
             }
         }
@@ -512,7 +512,7 @@ impl Dataset {
                         rust_decimal::Decimal::ZERO,
                         rust_decimal::Decimal::ZERO,
                     ));
-                    growth.len() - 1
+                    growth.len().saturating_sub(1) // just pushed: not empty
                 }
             };
             if let Some(entry) = growth.get_mut(index) {
@@ -650,7 +650,7 @@ impl Dataset {
                 )
                 .into(),
             ),
-            ("result", split.summary()),
+            ("result", split.summary()?),
         ])))
     }
 

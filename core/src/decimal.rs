@@ -95,7 +95,7 @@ pub fn divide(numerator: Decimal, denominator: Decimal, scale: u32) -> Result<Op
     let overflow = || KpiError::overflow("an exact division");
     let num = numerator
         .mantissa()
-        .checked_mul(pow10(denominator.scale() + scale).ok_or_else(overflow)?)
+        .checked_mul(pow10(denominator.scale().saturating_add(scale)).ok_or_else(overflow)?)
         .ok_or_else(overflow)?;
     let den = denominator
         .mantissa()
@@ -114,14 +114,20 @@ fn divide_integers(num: i128, den: i128) -> Option<i128> {
     }
     let negative = (num < 0) != (den < 0);
     let (n, d) = (num.unsigned_abs(), den.unsigned_abs());
-    let mut q = n / d;
-    let r = n % d;
+    let mut q = n.checked_div(d)?;
+    let r = n.checked_rem(d)?;
     let twice = r.checked_mul(2)?;
     if twice > d || (twice == d && q % 2 == 1) {
         q = q.checked_add(1)?;
     }
     let q = i128::try_from(q).ok()?;
-    Some(if negative { -q } else { q })
+    Some(if negative { q.checked_neg()? } else { q })
+}
+
+/// `-d`: a Decimal's negation flips its sign bit, so it cannot overflow (unlike an integer's).
+pub(crate) fn negate(mut d: Decimal) -> Decimal {
+    d.set_sign_negative(!d.is_sign_negative());
+    d
 }
 
 /// `10^exp` as an integer, when it fits.

@@ -327,7 +327,7 @@ impl Canon {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             self.enter_index(i)?;
-            out.push(self.node(item, depth + 1)?);
+            out.push(self.node(item, depth.saturating_add(1))?);
             self.steps.pop();
         }
         self.grow(1)?;
@@ -349,7 +349,7 @@ impl Canon {
                 }
             };
             self.enter_key(&out, &key)?;
-            let value = self.node(&value, depth + 1)?;
+            let value = self.node(&value, depth.saturating_add(1))?;
             self.steps.pop();
             out.insert(key, value);
         }
@@ -371,7 +371,12 @@ impl Canon {
         if out.contains_key(key) {
             return Err(self.error(ErrorCode::DuplicateKey, "appears twice in this object"));
         }
-        self.grow(json_string_len(key) + 1 + usize::from(!out.is_empty()))
+        // a key's length plus two: far below usize::MAX for any text in memory
+        self.grow(
+            json_string_len(key)
+                .saturating_add(1)
+                .saturating_add(usize::from(!out.is_empty())),
+        )
     }
 }
 
@@ -459,7 +464,7 @@ impl TextReader<'_> {
         let mut next = self.jiter.known_array().map_err(|e| self.syntax(&e))?;
         while let Some(peek) = next {
             self.canon.enter_index(out.len())?;
-            out.push(self.known(peek, depth + 1)?);
+            out.push(self.known(peek, depth.saturating_add(1))?);
             self.canon.steps.pop();
             next = self.jiter.array_step().map_err(|e| self.syntax(&e))?;
         }
@@ -476,7 +481,7 @@ impl TextReader<'_> {
         };
         while let Some(k) = key {
             self.canon.enter_key(&out, &k)?;
-            let value = self.value(depth + 1)?;
+            let value = self.value(depth.saturating_add(1))?;
             self.canon.steps.pop();
             out.insert(k, value);
             key = match self.jiter.next_key() {
@@ -491,12 +496,11 @@ impl TextReader<'_> {
 
 /// The length of `text` as a JSON string, quotes and escapes included (as serde_json writes it).
 fn json_string_len(text: &str) -> usize {
-    2 + text
-        .bytes()
+    text.bytes()
         .map(|b| match b {
             b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
             0..=0x1f => 6,
             _ => 1,
         })
-        .sum::<usize>()
+        .fold(2, usize::saturating_add)
 }

@@ -14,6 +14,9 @@
 //! assert!(out.contains(r#""rate":"0.125000""#));
 //! ```
 #![forbid(unsafe_code)]
+// No panic by construction: every integer or Decimal operation is checked, or annotated with why
+// it cannot overflow (spec/README.md, RELIABILITY.md).
+#![deny(clippy::arithmetic_side_effects)]
 #![warn(missing_docs)]
 
 pub mod attribution;

@@ -168,7 +168,11 @@ pub fn allocate(
     shares
         .iter()
         .map(|&(magnitude, extra_unit)| {
-            let signed = if negative { -magnitude } else { magnitude };
+            let signed = if negative {
+                magnitude.checked_neg().ok_or_else(overflow)?
+            } else {
+                magnitude
+            };
             let mut value =
                 Decimal::try_from_i128_with_scale(signed, minor_units).map_err(|_| overflow())?;
             value.rescale(minor_units);
@@ -183,6 +187,10 @@ pub fn allocate(
 /// `a * b`, checked; when both fit 64 bits the product cannot overflow 128 bits, so the plain
 /// product is exact and skips the overflow-checked 128-bit multiplication, which WebAssembly
 /// runs as a slow library call (the attribution hot path multiplies per touch).
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "a product of two i64 values is below 2^126 in magnitude: it fits i128"
+)]
 pub(crate) fn widening_mul(a: i128, b: i128) -> Option<i128> {
     match (i64::try_from(a), i64::try_from(b)) {
         (Ok(x), Ok(y)) => Some(i128::from(x) * i128::from(y)),
@@ -197,9 +205,11 @@ fn floor_div(claim: i128, total: i128) -> Option<(i128, i128)> {
     loop {
         let r = claim.checked_sub(q.checked_mul(total)?)?;
         if r < 0 {
-            q -= 1 + (-r) / total.max(1) / 2;
+            let step = r.checked_neg()?.checked_div(total.max(1))? / 2;
+            q = q.checked_sub(step.checked_add(1)?)?;
         } else if r >= total {
-            q += 1 + r / total / 2;
+            let step = r.checked_div(total)? / 2;
+            q = q.checked_add(step.checked_add(1)?)?;
         } else {
             return Some((q, r));
         }
@@ -211,7 +221,8 @@ pub(crate) fn integer_weights(weights: &[Decimal]) -> Option<Vec<i128>> {
     let scale = weights.iter().map(Decimal::scale).max().unwrap_or(0);
     weights
         .iter()
-        .map(|w| pow10(scale - w.scale()).and_then(|f| w.mantissa().checked_mul(f)))
+        // scale is the largest of the scales: never below w's
+        .map(|w| pow10(scale.saturating_sub(w.scale())).and_then(|f| w.mantissa().checked_mul(f)))
         .collect()
 }
 
@@ -231,12 +242,14 @@ pub fn split_units(units: i128, weights: &[i128]) -> Option<Vec<(i128, bool)>> {
     let mut parts = Vec::with_capacity(weights.len());
     let mut scratch = Vec::new();
     split_into(units, weights, &mut parts, &mut scratch)?;
-    let total: i128 = weights.iter().sum();
+    let total = weights
+        .iter()
+        .try_fold(0i128, |acc, w| acc.checked_add(*w))?;
     // A part received a leftover unit when it exceeds the floor of its exact quota.
     parts
         .iter()
         .zip(weights)
-        .map(|(p, w)| Some((*p, *p > units.checked_mul(*w)? / total)))
+        .map(|(p, w)| Some((*p, *p > units.checked_mul(*w)?.checked_div(total)?)))
         .collect()
 }
 
@@ -258,7 +271,7 @@ pub(crate) fn split_into(
             return None;
         }
         if *w > 0 {
-            nonzero += 1;
+            nonzero = nonzero.saturating_add(1); // at most weights.len()
             last_nonzero = i;
         }
         total = total.checked_add(*w)?;
@@ -276,10 +289,11 @@ pub(crate) fn split_into(
         let n = i128::try_from(weights.len()).ok()?;
         let (each, leftover) = match (u64::try_from(units), u64::try_from(n)) {
             // 64-bit division where it fits: 128-bit division is a slow library call in wasm.
-            (Ok(u), Ok(k)) => (i128::from(u / k), i128::from(u % k)),
-            _ => (units / n, units % n),
+            (Ok(u), Ok(k)) => (i128::from(u.checked_div(k)?), i128::from(u.checked_rem(k)?)),
+            _ => (units.checked_div(n)?, units.checked_rem(n)?),
         };
-        parts.extend((0..n).map(|i| each + i128::from(i < leftover)));
+        // each + 1 <= units when there is a leftover unit: never saturates
+        parts.extend((0..n).map(|i| each.saturating_add(i128::from(i < leftover))));
         return Some(());
     }
     scratch.clear();
@@ -292,8 +306,11 @@ pub(crate) fn split_into(
         let (floor, rem) = match small {
             // units * w <= units * total fits u64: 64-bit division, much faster than 128-bit.
             Some((u, t)) => {
-                let claim = u * u64::try_from(*w).ok()?;
-                (i128::from(claim / t), i128::from(claim % t))
+                let claim = u.checked_mul(u64::try_from(*w).ok()?)?;
+                (
+                    i128::from(claim.checked_div(t)?),
+                    i128::from(claim.checked_rem(t)?),
+                )
             }
             None => {
                 let claim = units.checked_mul(*w)?;
@@ -301,16 +318,16 @@ pub(crate) fn split_into(
             }
         };
         parts.push(floor);
-        given += floor;
+        given = given.checked_add(floor)?;
         scratch.push((rem, *w, i));
     }
-    let leftover = usize::try_from(units - given).ok()?;
+    let leftover = usize::try_from(units.checked_sub(given)?).ok()?;
     if leftover > 0 {
         // Largest remainder first, then larger weight, then earlier party.
         scratch.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         for &(_, _, i) in scratch.iter().take(leftover) {
             if let Some(p) = parts.get_mut(i) {
-                *p += 1;
+                *p = p.checked_add(1)?;
             }
         }
     }

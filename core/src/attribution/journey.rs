@@ -53,7 +53,11 @@ impl JourneyBatch {
     /// The touch range of journey `j`.
     pub fn touches(&self, j: usize) -> std::ops::Range<usize> {
         let start = self.offsets.get(j).copied().unwrap_or(0);
-        let end = self.offsets.get(j + 1).copied().unwrap_or(start);
+        let end = j
+            .checked_add(1)
+            .and_then(|k| self.offsets.get(k))
+            .copied()
+            .unwrap_or(start);
         start..end
     }
 
@@ -306,13 +310,14 @@ impl LongBuilder {
         {
             self.rows.sort_unstable_by_key(|r| (r.0, r.1, r.2));
         }
-        let mut offsets = Vec::with_capacity(self.outcomes.len() + 1);
+        let mut offsets = Vec::with_capacity(self.outcomes.len().saturating_add(1));
         offsets.push(0);
         let mut current = 0u32;
         for (i, r) in self.rows.iter().enumerate() {
             while r.0 > current {
                 offsets.push(i);
-                current += 1;
+                // below r.0, itself a u32: never saturates
+                current = current.saturating_add(1);
             }
         }
         offsets.push(self.rows.len());
@@ -389,7 +394,8 @@ impl JourneyBatch {
             let path = || format!("journeys[{j}]");
             let (start, end) = (
                 offsets.get(j).copied().unwrap_or(0),
-                offsets.get(j + 1).copied().unwrap_or(0),
+                // j < journeys = offsets.len() - 1
+                offsets.get(j.saturating_add(1)).copied().unwrap_or(0),
             );
             if end < start {
                 return Err(shape("offsets"));
@@ -452,18 +458,22 @@ fn check_journey(
     if let Some(i) = times.windows(2).position(|w| matches!(w, [a, b] if b < a)) {
         let (before, at) = (
             times.get(i).copied().unwrap_or(0),
-            times.get(i + 1).copied().unwrap_or(0),
+            times.get(i.saturating_add(1)).copied().unwrap_or(0),
         );
         return Err(KpiError::at(
             ErrorCode::UnsortedTimestamps,
-            &format!("{}.touches[{}].timestamp", path(), i + 1),
+            &format!("{}.touches[{}].timestamp", path(), i.saturating_add(1)),
             format!("({at}) is earlier than the touch before it ({before})"),
         ));
     }
     if let Some(c) = conversion_time.filter(|c| *c < last) {
         return Err(KpiError::at(
             ErrorCode::TouchAfterConversion,
-            &format!("{}.touches[{}].timestamp", path(), times.len() - 1),
+            &format!(
+                "{}.touches[{}].timestamp",
+                path(),
+                times.len().saturating_sub(1)
+            ),
             format!("({last}) is later than the conversion ({c})"),
         ));
     }

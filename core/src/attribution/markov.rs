@@ -18,20 +18,39 @@ type State = Vec<u16>;
 /// length in the low 8 bits, then one 16-bit lane per channel id. Orders are at most 4.
 type Key = u128;
 
+/// Where channel `i` of a state sits in its key: after the 8-bit length, 16 bits a channel.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "i < the order, at most 4 (parameter bound): at most 56, below Key's 128 bits"
+)]
+const fn slot_shift(i: usize) -> usize {
+    8 + 16 * i
+}
+
 fn pack(window: &[u16]) -> Key {
     window
         .iter()
         .enumerate()
         .fold(window.len() as Key, |key, (i, c)| {
-            key | (Key::from(*c) << (8 + 16 * i))
+            key | (Key::from(*c) << slot_shift(i))
         })
 }
 
 fn unpack(key: Key) -> State {
     let len = (key & 0xFF) as usize;
     (0..len)
-        .map(|i| ((key >> (8 + 16 * i)) & 0xFFFF) as u16)
+        .map(|i| ((key >> slot_shift(i)) & 0xFFFF) as u16)
         .collect()
+}
+
+/// Adds `n` to the count under `key`; counts come from states loaded from JSON too, so the sum
+/// is checked.
+fn bump<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, u64>, key: K, n: u64) -> Result<()> {
+    let slot = counts.entry(key).or_insert(0);
+    *slot = slot
+        .checked_add(n)
+        .ok_or_else(|| KpiError::overflow("Markov transition counts"))?;
+    Ok(())
 }
 
 /// Transition counts, weighted as ChannelAttribution does: a journey with c conversions adds
@@ -58,7 +77,7 @@ impl Counts {
         conversions: u64,
         order: usize,
         collapse_repeats: bool,
-    ) {
+    ) -> Result<()> {
         let order = order.clamp(1, 4);
         let weight = conversions.max(1);
         let mut previous: Key = 0;
@@ -75,44 +94,45 @@ impl Counts {
                 if let Some(slot) = window.get_mut(filled) {
                     *slot = c;
                 }
-                filled += 1;
+                filled = filled.saturating_add(1); // below order, at most 4
                 if filled < order {
                     continue;
                 }
             } else {
                 window.copy_within(1..order, 0);
-                if let Some(slot) = window.get_mut(order - 1) {
+                if let Some(slot) = window.get_mut(order.saturating_sub(1)) {
                     *slot = c;
                 }
             }
             let state = pack(window.get(..order).unwrap_or_default());
-            *self.transitions.entry((previous, state)).or_insert(0) += weight;
+            bump(&mut self.transitions, (previous, state), weight)?;
             previous = state;
             emitted = true;
         }
         if !emitted {
             // A path shorter than the order is one state of its own length.
             let state = pack(window.get(..filled).unwrap_or_default());
-            *self.transitions.entry((previous, state)).or_insert(0) += weight;
+            bump(&mut self.transitions, (previous, state), weight)?;
             previous = state;
         }
         if conversions > 0 {
-            *self.to_conversion.entry(previous).or_insert(0) += conversions;
+            bump(&mut self.to_conversion, previous, conversions)
         } else {
-            *self.to_null.entry(previous).or_insert(0) += 1;
+            bump(&mut self.to_null, previous, 1)
         }
     }
 
-    pub fn merge(&mut self, other: &Counts) {
+    pub fn merge(&mut self, other: &Counts) -> Result<()> {
         for (k, n) in &other.transitions {
-            *self.transitions.entry(*k).or_insert(0) += n;
+            bump(&mut self.transitions, *k, *n)?;
         }
         for (k, n) in &other.to_conversion {
-            *self.to_conversion.entry(*k).or_insert(0) += n;
+            bump(&mut self.to_conversion, *k, *n)?;
         }
         for (k, n) in &other.to_null {
-            *self.to_null.entry(*k).or_insert(0) += n;
+            bump(&mut self.to_null, *k, *n)?;
         }
+        Ok(())
     }
 
     /// Every transient state, START first, then in id order (deterministic).
@@ -128,17 +148,16 @@ impl Counts {
         set.into_iter().collect()
     }
 
-    fn out_total(&self, state: &State) -> u64 {
+    fn out_total(&self, state: &State) -> Result<u64> {
         let key = pack(state);
-        let moves: u64 = self
-            .transitions
+        self.transitions
             .iter()
             .filter(|((from, _), _)| *from == key)
-            .map(|(_, n)| n)
-            .sum();
-        moves
-            + self.to_conversion.get(&key).copied().unwrap_or(0)
-            + self.to_null.get(&key).copied().unwrap_or(0)
+            .map(|(_, n)| *n)
+            .chain(self.to_conversion.get(&key).copied())
+            .chain(self.to_null.get(&key).copied())
+            .try_fold(0u64, u64::checked_add)
+            .ok_or_else(|| KpiError::overflow("Markov transition counts"))
     }
 
     pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
@@ -161,14 +180,12 @@ impl Counts {
         let n = states.len();
         let totals: Vec<f64> = {
             let mut t = vec![0u64; n];
-            for ((from, _), c) in &self.transitions {
-                if let Some(slot) = index.get(from).and_then(|i| t.get_mut(*i)) {
-                    *slot += c;
-                }
-            }
-            for (s, c) in self.to_conversion.iter().chain(&self.to_null) {
+            let sources = self.transitions.iter().map(|((from, _), c)| (from, c));
+            for (s, c) in sources.chain(self.to_conversion.iter().chain(&self.to_null)) {
                 if let Some(slot) = index.get(s).and_then(|i| t.get_mut(*i)) {
-                    *slot += c;
+                    *slot = slot
+                        .checked_add(*c)
+                        .ok_or_else(|| KpiError::overflow("Markov transition counts"))?;
                 }
             }
             t.into_iter().map(|x| x as f64).collect()
@@ -192,6 +209,10 @@ impl Counts {
                 }
             })
             .collect();
+        #[allow(
+            clippy::arithmetic_side_effects,
+            reason = "indices below m, m <= states <= max_states <= 5,000: m * m fits usize"
+        )]
         let probability = |removed: &dyn Fn(&State) -> bool| -> f64 {
             let kept: Vec<usize> = (0..n)
                 .filter(|i| states.get(*i).is_some_and(|s| s.is_empty() || !removed(s)))
@@ -265,7 +286,7 @@ impl Counts {
     pub fn matrix_output(&self, taxonomy: &Taxonomy) -> Result<Output> {
         let mut rows = Vec::new();
         for from in self.states() {
-            let total = self.out_total(&from);
+            let total = self.out_total(&from)?;
             let key = pack(&from);
             let mut targets: BTreeMap<State, u64> = BTreeMap::new();
             for ((f, t), c) in &self.transitions {
@@ -352,6 +373,10 @@ impl Counts {
 /// Solves `a x = b` in place (`a` is m x m, row-major) by Gaussian elimination with partial
 /// pivoting; the solution is left in `b`. (I - Q) of an absorbing chain built from finite
 /// observed paths is non-singular; a zero pivot leaves that unknown at 0.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "row and column indices below m, m <= max_states <= 5,000: m * m fits usize"
+)]
 fn gauss(a: &mut [f64], b: &mut [f64], m: usize) {
     for col in 0..m {
         let pivot = (col..m)

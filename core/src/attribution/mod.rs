@@ -35,6 +35,16 @@ pub const CONVERSION_SCALE: u32 = 6;
 /// refused with `limit_exceeded` (real journeys have tens of touches; millions are a data bug,
 /// and `shapley.ordered` reports one cell per position).
 pub const DEFAULT_MAX_TOUCHES: usize = 10_000;
+/// `a + b` for counts that may come from loaded states: overflow is an error, never a wrap.
+fn add_u64(a: u64, b: u64, what: &str) -> Result<u64> {
+    a.checked_add(b).ok_or_else(|| KpiError::overflow(what))
+}
+
+/// `a + b` for credit sums: overflow is an error.
+fn add_i128(a: i128, b: i128, what: &str) -> Result<i128> {
+    a.checked_add(b).ok_or_else(|| KpiError::overflow(what))
+}
+
 /// Label of the line that receives conversions with no touch left in the lookback window.
 pub const NONE_CHANNEL: &str = "(none)";
 
@@ -195,7 +205,7 @@ impl Accumulator {
         models: Vec<Model>,
         lookback_seconds: Option<i64>,
     ) -> Self {
-        let slots = taxonomy.len() + 1;
+        let slots = taxonomy.len().saturating_add(1); // at most 65,536
         let states = models
             .iter()
             .map(|m| match m {
@@ -260,7 +270,9 @@ impl Accumulator {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let mut part = empty.clone();
-                    let range = (t * chunk)..((t + 1) * chunk).min(batch.len());
+                    // t < threads and chunk * threads covers the batch: within its length
+                    let from = t.saturating_mul(chunk);
+                    let range = from..from.saturating_add(chunk).min(batch.len());
                     scope.spawn(move || part.update_range(batch, range).map(|()| part))
                 })
                 .collect();
@@ -307,11 +319,13 @@ impl Accumulator {
             let start = match self.lookback_seconds {
                 Some(l) => {
                     let cut = at.saturating_sub(l);
-                    range.start
-                        + batch
+                    // a count of the range's own touches: stays within the range
+                    range.start.saturating_add(
+                        batch
                             .timestamp
                             .get(range.clone())
-                            .map_or(0, |ts| ts.iter().take_while(|t| **t <= cut).count())
+                            .map_or(0, |ts| ts.iter().take_while(|t| **t <= cut).count()),
+                    )
                 }
                 None => range.start,
             };
@@ -319,9 +333,9 @@ impl Accumulator {
             let channels = batch.channel.get(kept.clone()).unwrap_or_default();
             let times = batch.timestamp.get(kept.clone()).unwrap_or_default();
             let leads = batch.lead.get(kept).unwrap_or_default();
-            self.journeys += 1;
+            self.journeys = add_u64(self.journeys, 1, "journeys")?;
             if conversions > 0 {
-                self.converting += 1;
+                self.converting = add_u64(self.converting, 1, "converting journeys")?;
                 self.total_conversions = self
                     .total_conversions
                     .checked_add(conversions)
@@ -331,8 +345,12 @@ impl Accumulator {
                     .checked_add(value)
                     .ok_or_else(|| overflow("total value"))?;
                 if channels.is_empty() {
-                    self.unattributed += 1;
-                    self.none_conversions += conversions;
+                    self.unattributed = add_u64(self.unattributed, 1, "unattributed journeys")?;
+                    self.none_conversions = add_u64(
+                        self.none_conversions,
+                        conversions,
+                        "unattributed conversions",
+                    )?;
                     self.none_value = self
                         .none_value
                         .checked_add(value)
@@ -397,7 +415,7 @@ impl Accumulator {
                             ..
                         } = model
                         {
-                            counts.add(channels, conversions, *order, *collapse_repeats);
+                            counts.add(channels, conversions, *order, *collapse_repeats)?;
                         }
                     }
                     ModelState::Sets(sets) => {
@@ -405,8 +423,8 @@ impl Accumulator {
                         set.sort_unstable();
                         set.dedup();
                         let entry = sets.entry(set).or_insert((0, 0, 0));
-                        entry.0 += 1;
-                        entry.1 += conversions;
+                        entry.0 = add_u64(entry.0, 1, "journeys of a channel set")?;
+                        entry.1 = add_u64(entry.1, conversions, "conversions of a channel set")?;
                         entry.2 = entry
                             .2
                             .checked_add(value)
@@ -437,9 +455,13 @@ impl Accumulator {
             ));
         }
         let overflow = |what: &str| KpiError::overflow(what);
-        self.journeys += other.journeys;
-        self.converting += other.converting;
-        self.unattributed += other.unattributed;
+        self.journeys = add_u64(self.journeys, other.journeys, "journeys")?;
+        self.converting = add_u64(self.converting, other.converting, "converting journeys")?;
+        self.unattributed = add_u64(
+            self.unattributed,
+            other.unattributed,
+            "unattributed journeys",
+        )?;
         self.total_conversions = self
             .total_conversions
             .checked_add(other.total_conversions)
@@ -448,7 +470,11 @@ impl Accumulator {
             .total_value
             .checked_add(other.total_value)
             .ok_or_else(|| overflow("total value"))?;
-        self.none_conversions += other.none_conversions;
+        self.none_conversions = add_u64(
+            self.none_conversions,
+            other.none_conversions,
+            "unattributed conversions",
+        )?;
         self.none_value = self
             .none_value
             .checked_add(other.none_value)
@@ -463,12 +489,12 @@ impl Accumulator {
                         e.1 = e.1.checked_add(*v).ok_or_else(|| overflow("positions"))?;
                     }
                 }
-                (ModelState::Markov(a), ModelState::Markov(b)) => a.merge(b),
+                (ModelState::Markov(a), ModelState::Markov(b)) => a.merge(b)?,
                 (ModelState::Sets(a), ModelState::Sets(b)) => {
                     for (k, (n, c, v)) in b {
                         let e = a.entry(k.clone()).or_insert((0, 0, 0));
-                        e.0 += n;
-                        e.1 += c;
+                        e.0 = add_u64(e.0, *n, "journeys of a channel set")?;
+                        e.1 = add_u64(e.1, *c, "conversions of a channel set")?;
                         e.2 = e.2.checked_add(*v).ok_or_else(|| overflow("set value"))?;
                     }
                 }
@@ -504,26 +530,28 @@ impl Accumulator {
     /// Credit of the converting journeys that kept a touch, spread by `weights` over channels,
     /// plus the `(none)` slot.
     fn credit_from_weights(&self, weights: &[i128]) -> Result<Credit> {
-        let mut credit = Credit::new(self.taxonomy.len() + 1);
-        let attributed = self.total_conversions - self.none_conversions;
+        let mut credit = Credit::new(self.taxonomy.len().saturating_add(1));
+        let attributed = self.attributed_conversions()?;
+        let value = self
+            .total_value
+            .checked_sub(self.none_value)
+            .ok_or_else(|| KpiError::overflow("attributed value"))?;
         let slots: Vec<usize> = (0..weights.len()).collect();
         if attributed > 0 && weights.iter().any(|w| *w > 0) {
-            credit.add(
-                &slots,
-                weights,
-                attributed,
-                self.total_value - self.none_value,
-            )?;
+            credit.add(&slots, weights, attributed, value)?;
         } else if attributed > 0 {
             // No channel carries any weight: everything is unattributed.
-            credit.add(
-                &[self.taxonomy.len()],
-                &[1],
-                attributed,
-                self.total_value - self.none_value,
-            )?;
+            credit.add(&[self.taxonomy.len()], &[1], attributed, value)?;
         }
         Ok(credit)
+    }
+
+    /// Conversions of the journeys that kept a touch. A loaded state may claim more unattributed
+    /// conversions than conversions: an error, not an underflow.
+    fn attributed_conversions(&self) -> Result<u64> {
+        self.total_conversions
+            .checked_sub(self.none_conversions)
+            .ok_or_else(|| KpiError::overflow("attributed conversions"))
     }
 
     fn finish_one(&self, model: &Model, state: &ModelState) -> Result<Output> {
@@ -531,14 +559,14 @@ impl Accumulator {
         let mut credit = match state {
             ModelState::Credit(c) => c.clone(),
             ModelState::Positions(cells) => {
-                let mut credit = Credit::new(self.taxonomy.len() + 1);
+                let mut credit = Credit::new(self.taxonomy.len().saturating_add(1));
                 for ((ch, _), (c, v)) in cells {
                     if let (Some(cs), Some(vs)) = (
                         credit.conversions.get_mut(usize::from(*ch)),
                         credit.value.get_mut(usize::from(*ch)),
                     ) {
-                        *cs += c;
-                        *vs += v;
+                        *cs = add_i128(*cs, *c, "position credit")?;
+                        *vs = add_i128(*vs, *v, "position credit")?;
                     }
                 }
                 extra.push(("by_position".to_owned(), self.positions_output(cells)?));
@@ -592,14 +620,22 @@ impl Accumulator {
                         "a model paired with another model's state",
                     ));
                 };
-                shapley::rate_credit(sets, self.taxonomy.len() + 1, *max_channels)?
+                shapley::rate_credit(sets, self.taxonomy.len().saturating_add(1), *max_channels)?
             }
         };
         // The (none) slot: conversions left without a touch in the window.
         let none = self.taxonomy.len();
         if let (Some(c), Some(v)) = (credit.conversions.get_mut(none), credit.value.get_mut(none)) {
-            *c += i128::from(self.none_conversions) * SHARE_UNITS;
-            *v += self.none_value * SHARE_UNITS;
+            let units = |n: i128| {
+                n.checked_mul(SHARE_UNITS)
+                    .ok_or_else(|| KpiError::overflow("unattributed credit"))
+            };
+            *c = add_i128(
+                *c,
+                units(i128::from(self.none_conversions))?,
+                "unattributed credit",
+            )?;
+            *v = add_i128(*v, units(self.none_value)?, "unattributed credit")?;
         }
         let mut fields = vec![
             ("model".to_owned(), Output::from(model.id())),
@@ -640,7 +676,10 @@ impl Accumulator {
             RowCounts {
                 read: self.journeys,
                 used,
-                rejected: self.journeys - used,
+                rejected: self
+                    .journeys
+                    .checked_sub(used)
+                    .ok_or_else(|| KpiError::internal("more journeys used than read"))?,
             }
             .into(),
         ));
@@ -672,7 +711,8 @@ impl Accumulator {
             .into_iter()
             .map(|v| decimal_at(v.mantissa(), minor))
             .collect::<Vec<_>>();
-        let total_units = i128::from(self.total_conversions) * SHARE_UNITS;
+        // a u64 times 10^k with k small: within i128 (SHARE_UNITS < 2^60)
+        let total_units = i128::from(self.total_conversions).saturating_mul(SHARE_UNITS);
         let names = self.slot_names();
         let mut rows = Vec::new();
         for (i, name) in names.iter().enumerate() {
@@ -702,7 +742,7 @@ impl Accumulator {
     fn positions_output(&self, cells: &BTreeMap<(u16, u32), (i128, i128)>) -> Result<Output> {
         let keys: Vec<(u16, u32)> = cells.keys().copied().collect();
         let credits: Vec<i128> = cells.values().map(|(c, _)| *c).collect();
-        let attributed = i128::from(self.total_conversions - self.none_conversions);
+        let attributed = i128::from(self.attributed_conversions()?);
         let conv = Self::quantize(&credits, attributed, CONVERSION_SCALE)?;
         Ok(Output::List(
             keys.iter()

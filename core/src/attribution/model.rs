@@ -80,12 +80,23 @@ fn spec_value<T>(value: Option<T>, name: &str) -> Result<T> {
     value.ok_or_else(|| KpiError::internal(&format!("parameter `{name}` has no default in spec/")))
 }
 
+/// `1 - Σ parts` for weights [`remainder`] accepted when the model was built (each in 0..=1).
+fn rest_of(parts: &[Decimal]) -> Decimal {
+    parts
+        .iter()
+        .try_fold(Decimal::ONE, |acc, p| acc.checked_sub(*p))
+        .unwrap_or_default()
+}
+
 fn weight_param(params: &Params, name: &str) -> Result<Decimal> {
     spec_value(params.decimal(name), name)
 }
 
 fn remainder(parts: &[Decimal], path: &str) -> Result<Decimal> {
-    let rest = parts.iter().fold(Decimal::ONE, |acc, p| acc - p);
+    let rest = parts
+        .iter()
+        .try_fold(Decimal::ONE, |acc, p| acc.checked_sub(*p))
+        .ok_or_else(|| KpiError::overflow("model weights"))?;
     if rest.is_sign_negative() && !rest.is_zero() {
         return Err(KpiError::at(
             ErrorCode::InvalidParameter,
@@ -175,7 +186,7 @@ impl Model {
         let ints = |ws: &[Decimal]| integer_weights(ws).unwrap_or_default();
         match self {
             Model::PositionBased { first, last } => {
-                let w = ints(&[*first, *last, Decimal::ONE - first - last]);
+                let w = ints(&[*first, *last, rest_of(&[*first, *last])]);
                 [
                     w.first().copied().unwrap_or(1),
                     w.get(1).copied().unwrap_or(1),
@@ -184,7 +195,7 @@ impl Model {
                 ]
             }
             Model::WShaped { first, lead, last } => {
-                let w = ints(&[*first, *lead, *last, Decimal::ONE - first - lead - last]);
+                let w = ints(&[*first, *lead, *last, rest_of(&[*first, *lead, *last])]);
                 [
                     w.first().copied().unwrap_or(1),
                     w.get(1).copied().unwrap_or(1),
@@ -214,7 +225,9 @@ impl Model {
         let last = n.saturating_sub(1);
         fn set(out: &mut [i128], i: usize, v: i128) {
             if let Some(slot) = out.get_mut(i) {
-                *slot += v;
+                // spec weights (at most 1, 28 places) times at most 10^6 touches, two per slot:
+                // below 10^35, far from i128's 1.7 * 10^38
+                *slot = slot.saturating_add(v);
             }
         }
         match self {
@@ -252,8 +265,8 @@ impl Model {
                         set(out, 1, last_w);
                     }
                     _ => {
-                        let middles = (n - 2) as i128;
-                        // Weights are spec decimals at most 1 scaled to integers: no overflow.
+                        let middles = n.saturating_sub(2) as i128; // n >= 3 here
+                                                                   // Weights are spec decimals at most 1 scaled to integers: no overflow.
                         let mul = |a: i128, b: i128| widening_mul(a, b).unwrap_or(i128::MAX);
                         let (first, last_w) = (mul(first, middles), mul(last_w, middles));
                         for (i, slot) in out.iter_mut().enumerate() {

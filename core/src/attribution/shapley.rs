@@ -7,11 +7,10 @@ use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::split_units;
 use std::collections::BTreeMap;
 
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
+fn gcd(a: u128, b: u128) -> u128 {
+    match a.checked_rem(b) {
+        Some(r) => gcd(b, r),
+        None => a, // b == 0
     }
 }
 
@@ -23,19 +22,33 @@ pub(super) fn add_ordered(
     conversions: u64,
     value: i128,
 ) -> Result<()> {
+    let overflow = || KpiError::overflow("ordered Shapley credit");
     let mut counts: BTreeMap<u16, u64> = BTreeMap::new();
     for c in channels {
-        *counts.entry(*c).or_insert(0) += 1;
+        let n = counts.entry(*c).or_insert(0);
+        *n = n.saturating_add(1); // at most the journey's length
     }
-    let lcm = counts.values().fold(1u64, |acc, c| acc / gcd(acc, *c) * c);
+    // The lcm of how often each channel occurs, in 128 bits: with many distinct counts in a long
+    // journey it outgrows 64 (lcm(1..47) > 2^64); beyond 127 bits it is an error, never a wrap.
+    let lcm = counts
+        .values()
+        .try_fold(1u128, |acc, c| {
+            let c = u128::from(*c);
+            acc.checked_div(gcd(acc, c))?.checked_mul(c)
+        })
+        .ok_or_else(overflow)?;
     let weights: Vec<i128> = channels
         .iter()
-        .map(|c| i128::from(lcm / counts.get(c).copied().unwrap_or(1)))
-        .collect();
-    let overflow = || KpiError::overflow("ordered Shapley credit");
+        .map(|c| {
+            let count = u128::from(counts.get(c).copied().unwrap_or(1));
+            lcm.checked_div(count)
+                .and_then(|w| i128::try_from(w).ok())
+                .ok_or_else(overflow)
+        })
+        .collect::<Result<_>>()?;
     let shares = split_units(SHARE_UNITS, &weights).ok_or_else(overflow)?;
     for (i, (c, (share, _))) in channels.iter().zip(shares).enumerate() {
-        let position = u32::try_from(i + 1).map_err(|_| overflow())?;
+        let position = u32::try_from(i.saturating_add(1)).map_err(|_| overflow())?;
         let cell = cells.entry((*c, position)).or_insert((0, 0));
         cell.0 = share
             .checked_mul(i128::from(conversions))
@@ -90,7 +103,9 @@ pub(super) fn rate_credit(
                     continue;
                 }
                 let size = mask.count_ones() as usize;
-                let weight = factorial(size) * factorial(m - size - 1) / factorial(m);
+                // size <= m - 1: the mask leaves out channel i
+                let weight = factorial(size) * factorial(m.saturating_sub(size).saturating_sub(1))
+                    / factorial(m);
                 let gain = values.get(mask | (1 << i)).copied().unwrap_or(0.0)
                     - values.get(mask).copied().unwrap_or(0.0);
                 *slot += weight * gain;

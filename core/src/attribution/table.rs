@@ -254,7 +254,7 @@ pub fn add_batch(
         None => vec![None; batch.num_rows()],
     };
     for row in 0..batch.num_rows() {
-        let at = |name: &str| format!("table.{name}[{}]", first_row + row);
+        let at = |name: &str| format!("table.{name}[{}]", first_row.saturating_add(row));
         let missing = |name: &str| error(ErrorCode::MissingField, &at(name), "is null");
         let journey = journeys
             .get(row)
@@ -292,7 +292,7 @@ pub fn add_batch(
             timestamp,
             channel,
             outcome,
-            &format!("table[{}]", first_row + row),
+            &format!("table[{}]", first_row.saturating_add(row)),
         )?;
     }
     Ok(())

@@ -162,12 +162,12 @@ pub fn check(split: Split, claimed: &[Claimed]) -> Result<Check> {
             .checked_sub(e.canonical.unwrap_or_default())
             .ok_or_else(overflow)?;
         if difference.is_zero() && e.claimed.is_some() == e.canonical.is_some() {
-            matching += 1;
+            matching = matching.saturating_add(1); // at most the number of entries
             continue;
         }
         if difference.is_zero() && e.canonical.is_some_and(|c| c.is_zero()) {
             // A zero line nobody claimed is not a disagreement.
-            matching += 1;
+            matching = matching.saturating_add(1);
             continue;
         }
         let (sale_id, party) = match &e.key {

@@ -4,6 +4,7 @@
 use super::policy::{
     AttributionShare, Base, Policy, Recipient, Rule, SaleField, ShareAmount, TierMode,
 };
+use crate::decimal::negate;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
 use crate::money::{allocate, split_units};
@@ -279,6 +280,11 @@ fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_add(b).ok_or_else(overflow)
 }
 
+/// The checked sum of amounts.
+fn sum_money(amounts: impl Iterator<Item = Decimal>) -> Result<Decimal> {
+    amounts.into_iter().try_fold(Decimal::ZERO, add)
+}
+
 fn percent_of(amount: Decimal, percent: Decimal) -> Result<Decimal> {
     amount
         .checked_mul(percent)
@@ -432,7 +438,7 @@ impl<'a> Engine<'a> {
                 ShareAmount::Fixed(_) => None,
             })
             .collect();
-        let pool_percent: Decimal = percents.iter().map(|(_, p)| *p).sum();
+        let pool_percent = sum_money(percents.iter().map(|(_, p)| *p))?;
         let mut parts: BTreeMap<usize, (Decimal, String)> = BTreeMap::new();
         if !percents.is_empty() {
             let exact = percent_of(base, pool_percent)?.normalize();
@@ -533,7 +539,7 @@ impl<'a> Engine<'a> {
             }
             let id = ids.iter().position(|c| *c == t.channel).unwrap_or_else(|| {
                 ids.push(&t.channel);
-                ids.len() - 1
+                ids.len().saturating_sub(1) // just pushed: not empty
             });
             channels.push(u16::try_from(id).map_err(|_| overflow())?);
         }
@@ -558,7 +564,10 @@ impl<'a> Engine<'a> {
             }
         }
         per.sort_by_key(|(rank, _, _)| *rank);
-        let total: i128 = per.iter().map(|p| p.2).sum();
+        let total = per
+            .iter()
+            .try_fold(0i128, |acc, p| acc.checked_add(p.2))
+            .ok_or_else(overflow)?;
         let mut units = amount.abs();
         units.rescale(self.minor);
         let ws: Vec<i128> = per.iter().map(|p| p.2).collect();
@@ -566,7 +575,11 @@ impl<'a> Engine<'a> {
         per.iter()
             .zip(split)
             .map(|((_, channel, w), (u, _))| {
-                let signed = if amount.is_sign_negative() { -u } else { u };
+                let signed = if amount.is_sign_negative() {
+                    u.checked_neg().ok_or_else(overflow)?
+                } else {
+                    u
+                };
                 let value = Decimal::try_from_i128_with_scale(signed, self.minor)
                     .map_err(|_| overflow())?;
                 Ok((
@@ -588,14 +601,16 @@ impl<'a> Engine<'a> {
 /// `w/total` in lowest terms, for explanations.
 fn reduce(w: i128, total: i128) -> (i128, i128) {
     fn gcd(a: i128, b: i128) -> i128 {
-        if b == 0 {
-            a.abs().max(1)
-        } else {
-            gcd(b, a % b)
+        match a.checked_rem(b) {
+            Some(r) => gcd(b, r),
+            None => a.checked_abs().unwrap_or(1).max(1), // b == 0 (or i128::MIN % -1)
         }
     }
     let g = gcd(w, total);
-    (w / g, total / g)
+    (
+        w.checked_div(g).unwrap_or(w),
+        total.checked_div(g).unwrap_or(total),
+    )
 }
 
 /// Applies `policy` to `sales` (with the customers' `touches` for touch conditions and
@@ -782,7 +797,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
                         .filter_map(|j| lines.get(*j))
                         .map(|l| {
                             (
-                                -l.remaining,
+                                negate(l.remaining),
                                 format!(
                                     "clawback of sale {target}: this refund completes its {} of {}, so the rest of the {} line of rule {rule} is reversed",
                                     base.name(),
@@ -797,7 +812,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
                         .iter()
                         .filter_map(|j| lines.get(*j).map(|l| l.amount))
                         .collect();
-                    let total: Decimal = originals.iter().copied().sum();
+                    let total = sum_money(originals.iter().copied())?;
                     if total.is_zero() {
                         continue;
                     }
@@ -806,7 +821,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
                         .and_then(|x| x.checked_div(whole))
                         .ok_or_else(overflow)?;
                     let claw = engine.round(exact);
-                    let parts = allocate(-claw, engine.minor, &originals, "lines")?;
+                    let parts = allocate(negate(claw), engine.minor, &originals, "lines")?;
                     parts
                         .into_iter()
                         .zip(&originals)
@@ -821,7 +836,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
                                     engine.money(total),
                                     given,
                                     whole,
-                                    engine.money(-claw),
+                                    engine.money(negate(claw)),
                                     engine.money(*orig),
                                     engine.money(p.amount)
                                 ),
@@ -1053,7 +1068,7 @@ fn tiered(bands: &[(Decimal, Decimal)], mode: TierMode, earned: Decimal) -> Resu
                     break;
                 }
                 let upper = bands
-                    .get(i + 1)
+                    .get(i.saturating_add(1))
                     .map_or(earned, |(next, _)| earned.min(*next));
                 let slice = upper.checked_sub(*from).ok_or_else(overflow)?;
                 total = add(total, slice.checked_mul(*m).ok_or_else(overflow)?)?;
@@ -1067,15 +1082,18 @@ fn tiered(bands: &[(Decimal, Decimal)], mode: TierMode, earned: Decimal) -> Resu
 
 impl Split {
     /// Payable per party over every period, in declared order.
-    pub fn payable_by_party(&self) -> Vec<(String, Decimal)> {
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` when a party's total does not fit.
+    pub fn payable_by_party(&self) -> Result<Vec<(String, Decimal)>> {
         let mut totals: Vec<(String, Decimal)> = Vec::new();
         for p in self.periods.iter().flat_map(|p| &p.parties) {
             match totals.iter_mut().find(|(party, _)| *party == p.party) {
-                Some(slot) => slot.1 += p.payable,
+                Some(slot) => slot.1 = add(slot.1, p.payable)?,
                 None => totals.push((p.party.clone(), p.payable)),
             }
         }
-        totals
+        Ok(totals)
     }
 
     /// `{id, version}` of the policy, as every incentive result starts.
@@ -1087,9 +1105,9 @@ impl Split {
     }
 
     /// `[{party, payable}]` over every period, in declared order.
-    fn by_party_output(&self) -> Output {
-        Output::List(
-            self.payable_by_party()
+    fn by_party_output(&self) -> Result<Output> {
+        Ok(Output::List(
+            self.payable_by_party()?
                 .into_iter()
                 .map(|(party, payable)| {
                     Output::record([
@@ -1098,7 +1116,7 @@ impl Split {
                     ])
                 })
                 .collect(),
-        )
+        ))
     }
 
     /// One party's pay in a period; `period` leads the record when given (the flat summary).
@@ -1136,7 +1154,10 @@ impl Split {
     }
 
     /// The result tree (the `incentives.split` output).
-    pub fn to_output(&self) -> Output {
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` when a total does not fit.
+    pub fn to_output(&self) -> Result<Output> {
         let money = |d: Decimal| Output::Decimal(self.money(d));
         let line = |l: &Line| {
             Output::record([
@@ -1149,8 +1170,8 @@ impl Split {
                 ("explanation", l.explanation.as_str().into()),
             ])
         };
-        let total: Decimal = self.periods.iter().map(|p| p.total).sum();
-        Output::record([
+        let total = sum_money(self.periods.iter().map(|p| p.total))?;
+        Ok(Output::record([
             ("policy", self.policy_output()),
             ("currency", self.currency.as_str().into()),
             ("lines", Output::List(self.lines.iter().map(line).collect())),
@@ -1180,10 +1201,10 @@ impl Split {
                         .collect(),
                 ),
             ),
-            ("parties", self.by_party_output()),
+            ("parties", self.by_party_output()?),
             ("total", money(total)),
             ("rows", self.rows.into()),
-        ])
+        ]))
     }
 }
 
@@ -1191,7 +1212,10 @@ impl Split {
     /// A summary for reports: `payouts` per period and party (earned, accelerator, limit,
     /// bonus, payable), `by_party` (payable over all periods, with the total), `by_rule` (lines
     /// and amount per rule and kind), `unpaid` and `rows`.
-    pub fn summary(&self) -> Output {
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` when a total does not fit.
+    pub fn summary(&self) -> Result<Output> {
         let money = |d: Decimal| Output::Decimal(self.money(d));
         let payouts = self
             .periods
@@ -1202,7 +1226,7 @@ impl Split {
                     .map(move |q| self.party_period_output(Some(&p.period), q))
             })
             .collect();
-        let total: Decimal = self.payable_by_party().iter().map(|(_, p)| *p).sum();
+        let total = sum_money(self.payable_by_party()?.iter().map(|(_, p)| *p))?;
         let mut by_rule: Vec<(String, LineKind, u64, Decimal)> = Vec::new();
         for l in &self.lines {
             match by_rule
@@ -1210,16 +1234,16 @@ impl Split {
                 .find(|(r, k, _, _)| *r == l.rule && *k == l.kind)
             {
                 Some(slot) => {
-                    slot.2 += 1;
-                    slot.3 += l.amount;
+                    slot.2 = slot.2.saturating_add(1); // at most the number of lines
+                    slot.3 = add(slot.3, l.amount)?;
                 }
                 None => by_rule.push((l.rule.clone(), l.kind, 1, l.amount)),
             }
         }
-        Output::record([
+        Ok(Output::record([
             ("currency", self.currency.as_str().into()),
             ("payouts", Output::List(payouts)),
-            ("by_party", self.by_party_output()),
+            ("by_party", self.by_party_output()?),
             ("overall", Output::record([("payable", money(total))])),
             (
                 "by_rule",
@@ -1239,7 +1263,7 @@ impl Split {
             ),
             ("unpaid", self.unpaid_output()),
             ("rows", self.rows.into()),
-        ])
+        ]))
     }
 }
 
@@ -1267,5 +1291,5 @@ pub fn split_input(input: &Value) -> Result<Split> {
 }
 
 pub(crate) fn evaluate_split(input: &Value) -> Result<Output> {
-    Ok(split_input(input)?.to_output())
+    split_input(input)?.to_output()
 }

@@ -72,7 +72,7 @@ pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result
         .records()
         .enumerate()
         .map(|(i, record)| {
-            let line = i + 2;
+            let line = i.saturating_add(2); // header is line 1
             let record = record
                 .map_err(|e| bad(format!("{name}:row {line}"), format!("is malformed: {e}")))?;
             let mut row = Map::new();

@@ -788,13 +788,15 @@ fn read_rule(
         .iter()
         .map(|(spath, sv)| read_share(sv, spath, currency, party_ref))
         .collect::<Result<Vec<_>>>()?;
-    let total: Decimal = shares
+    // checked: percents are the policy author's numbers, as large as a decimal goes
+    let total = shares
         .iter()
         .filter_map(|s| match s.amount {
             ShareAmount::Percent(p) => Some(p),
             ShareAmount::Fixed(_) => None,
         })
-        .sum();
+        .try_fold(Decimal::ZERO, Decimal::checked_add)
+        .ok_or_else(|| KpiError::overflow("the shares of a rule"))?;
     let shares_path = r.field_path("shares");
     if total > Decimal::ONE_HUNDRED {
         return Err(err(
