@@ -168,6 +168,13 @@ pub struct Params {
     values: BTreeMap<String, Value>,
 }
 
+/// A parameter's value: given, or the default its spec declares. Defaults live in `spec/` only,
+/// so a parameter without one where the code needs one is a spec defect, reported as
+/// `internal_error` rather than replaced by a default written in code.
+pub(crate) fn spec_value<T>(value: Option<T>, name: &str) -> Result<T> {
+    value.ok_or_else(|| KpiError::internal(&format!("parameter `{name}` has no default in spec/")))
+}
+
 impl Params {
     /// Checks `given` (a JSON object, or null for none) against the definition's
     /// `parameters` and fills in defaults.

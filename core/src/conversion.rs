@@ -944,7 +944,8 @@ pub(crate) fn evaluate_cross_channel(input: &Value, params: &Params) -> Result<O
     let touches = read_channel_events(&record, "touches")?;
     let conversions = read_channel_events(&record, "conversions")?;
     // Declared with a default in the spec, so always present once resolved.
-    let lookback = params.integer("lookback_seconds").unwrap_or_default();
+    let lookback =
+        crate::catalog::spec_value(params.integer("lookback_seconds"), "lookback_seconds")?;
     let (ropo, reverse) = cross_channel(&taxonomy, &touches, &conversions, lookback)?;
     let direction = |d: &CrossChannel| {
         let mut fields = d.assisted.fields("assisted", "conversions");

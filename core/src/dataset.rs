@@ -138,34 +138,39 @@ impl CsvRows {
     }
 }
 
-/// One CSV table with named columns.
-struct Table {
+/// One CSV table with named columns: the one CSV reader of every dataset file, journeys, channels
+/// and the incentive tables (a UTF-8 byte order mark before the header is skipped).
+pub(crate) struct Table {
     name: String,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn parse(name: &str, text: &str) -> Result<Self> {
-        let bad = |detail: String| {
+    pub(crate) fn parse(name: &str, text: &str) -> Result<Self> {
+        let bad = |place: String, detail: String| {
             KpiError::new(
                 ErrorCode::InvalidDataset,
-                Some(name.to_owned()),
+                Some(place),
                 format!("`{name}` {detail}"),
             )
         };
         let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
         let header = reader
             .headers()
-            .map_err(|e| bad(format!("has no readable header: {e}")))?
+            .map_err(|e| bad(name.to_owned(), format!("has no readable header: {e}")))?
             .iter()
             .map(str::to_owned)
             .collect();
         let rows = reader
             .records()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
                 r.map(|rec| rec.iter().map(str::to_owned).collect())
-                    .map_err(|e| bad(format!("is malformed: {e}")))
+                    .map_err(|e| {
+                        let line = i.saturating_add(2); // header is line 1
+                        bad(format!("{name}:row {line}"), format!("is malformed: {e}"))
+                    })
             })
             .collect::<Result<Vec<Vec<String>>>>()?;
         Ok(Self {

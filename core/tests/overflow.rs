@@ -125,3 +125,29 @@ fn loaded_states_with_absurd_counts_are_errors_when_merged_or_finished() {
     let e = inconsistent.finish().unwrap_err();
     assert_eq!(e.code().as_str(), "arithmetic_overflow");
 }
+
+#[test]
+fn a_dataset_whose_journey_orders_overflow_is_an_error() {
+    // examples/retail with nine 28-digit amounts on one journey: their sum overflowed a bare `+=`
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail");
+    let mut files = std::collections::BTreeMap::new();
+    for name in omnikpi::dataset::FILES {
+        files.insert(
+            name.to_owned(),
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+        );
+    }
+    let orders = files["orders.csv"].clone();
+    let mut lines: Vec<String> = orders.lines().map(str::to_owned).collect();
+    let template = lines[1].clone();
+    let fields: Vec<&str> = template.split(',').collect();
+    for i in 0..9 {
+        let mut row: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+        row[0] = format!("BIG{i}");
+        row[8] = "9999999999999999999999999999".to_owned();
+        lines.push(row.join(","));
+    }
+    files.insert("orders.csv".to_owned(), lines.join("\n") + "\n");
+    let e = omnikpi::dataset::report(&files).unwrap_err();
+    assert_eq!(e.code().as_str(), "arithmetic_overflow", "{}", e.message());
+}

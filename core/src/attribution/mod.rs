@@ -31,10 +31,26 @@ use std::collections::BTreeMap;
 const SHARE_UNITS: i128 = 1_000_000_000_000;
 /// Scale of attributed conversions.
 pub const CONVERSION_SCALE: u32 = 6;
-/// Touches a journey may have unless the `max_touches` parameter says otherwise: longer ones are
-/// refused with `limit_exceeded` (real journeys have tens of touches; millions are a data bug,
-/// and `shapley.ordered` reports one cell per position).
-pub const DEFAULT_MAX_TOUCHES: usize = 10_000;
+/// Touches a journey may have unless the `max_touches` parameter says otherwise: the default
+/// declared in `spec/kpis/attribution.*.json` (read from the embedded catalogue, never restated
+/// here). Longer journeys are refused with `limit_exceeded` (real journeys have tens of touches;
+/// millions are a data bug, and `shapley.ordered` reports one cell per position).
+///
+/// ```
+/// assert_eq!(omnikpi::attribution::default_max_touches(), 10_000);
+/// ```
+pub fn default_max_touches() -> usize {
+    static DEFAULT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        crate::catalog::definition("attribution.linear")
+            .and_then(|d| Params::resolve(d, &Value::Null))
+            .ok()
+            .and_then(|p| p.integer("max_touches"))
+            .and_then(|n| usize::try_from(n).ok())
+            // no default in the spec: every journey is refused, loudly, by every test
+            .unwrap_or(0)
+    })
+}
 /// `a + b` for counts that may come from loaded states: overflow is an error, never a wrap.
 fn add_u64(a: u64, b: u64, what: &str) -> Result<u64> {
     a.checked_add(b).ok_or_else(|| KpiError::overflow(what))
@@ -220,7 +236,7 @@ impl Accumulator {
             currency: currency.clone(),
             models,
             lookback_seconds,
-            max_touches: DEFAULT_MAX_TOUCHES,
+            max_touches: default_max_touches(),
             journeys: 0,
             converting: 0,
             unattributed: 0,
@@ -232,7 +248,7 @@ impl Accumulator {
         }
     }
 
-    /// Refuses journeys with more than `max_touches` touches (default [`DEFAULT_MAX_TOUCHES`]).
+    /// Refuses journeys with more than `max_touches` touches (default [`default_max_touches`]).
     #[must_use]
     pub fn with_max_touches(mut self, max_touches: usize) -> Self {
         self.max_touches = max_touches;
@@ -975,7 +991,7 @@ fn max_touches(params: &Params) -> usize {
     params
         .integer("max_touches")
         .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(DEFAULT_MAX_TOUCHES)
+        .unwrap_or_else(default_max_touches)
 }
 
 /// Evaluates one attribution KPI on the JSON input.

@@ -1,6 +1,6 @@
 //! The attribution models and their per-journey weights.
 
-use crate::catalog::Params;
+use crate::catalog::{spec_value, Params};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::{integer_weights, widening_mul};
 use rust_decimal::Decimal;
@@ -73,12 +73,6 @@ pub const MODEL_IDS: [&str; 11] = [
     "attribution.shapley.ordered",
     "attribution.shapley.rate",
 ];
-
-/// A parameter's value: given, or the default its spec declares. Defaults live in `spec/` only,
-/// so a parameter without one here is a spec defect, reported rather than replaced.
-fn spec_value<T>(value: Option<T>, name: &str) -> Result<T> {
-    value.ok_or_else(|| KpiError::internal(&format!("parameter `{name}` has no default in spec/")))
-}
 
 /// `1 - Σ parts` for weights [`remainder`] accepted when the model was built (each in 0..=1).
 fn rest_of(parts: &[Decimal]) -> Decimal {

@@ -54,29 +54,15 @@ const BOOLEAN_COLUMNS: [&str; 1] = ["click_and_collect"];
 /// # Errors
 /// `invalid_dataset` naming the file, row and column.
 pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result<Vec<Value>> {
-    let bad = |place: String, detail: String| {
-        KpiError::new(
-            ErrorCode::InvalidDataset,
-            Some(place),
-            format!("`{name}` {detail}"),
-        )
-    };
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(name.to_owned(), format!("has no readable header: {e}")))?
+    let table = crate::dataset::Table::parse(name, text)?;
+    table
+        .rows
         .iter()
-        .map(str::to_owned)
-        .collect();
-    reader
-        .records()
         .enumerate()
         .map(|(i, record)| {
             let line = i.saturating_add(2); // header is line 1
-            let record = record
-                .map_err(|e| bad(format!("{name}:row {line}"), format!("is malformed: {e}")))?;
             let mut row = Map::new();
-            for (column, cell) in header.iter().zip(record.iter()) {
+            for (column, cell) in table.header.iter().zip(record.iter()) {
                 if cell.is_empty() || keep.is_some_and(|k| !k.contains(&column.as_str())) {
                     continue;
                 }
