@@ -224,6 +224,16 @@ fn evaluate<'py>(
     to_python(py, &out, decimal)
 }
 
+/// Reads JSON text by the core's rules (duplicate keys, lone surrogates, integers beyond 64 bits,
+/// non-finite numbers and nesting deeper than 128 are errors located under `what`), as the CLI
+/// reads its files; `json.loads` would keep the last of two duplicate keys.
+#[pyfunction]
+#[pyo3(signature = (text, what="text"))]
+fn parse_json<'py>(py: Python<'py>, text: &str, what: &str) -> PyResult<Bound<'py, PyAny>> {
+    let value = omnikpi::parse_json(text, what).map_err(|e| to_py_err(py, &e))?;
+    json_to_python(py, &value)
+}
+
 /// Every KPI definition, as written in `spec/kpis`; with `lang`, every text in that language.
 #[pyfunction]
 #[pyo3(signature = (lang=None))]
@@ -554,6 +564,7 @@ fn records_from_table<'py>(
 fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(catalog, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_json, m)?)?;
     m.add_function(wrap_pyfunction!(report_files, m)?)?;
     m.add_function(wrap_pyfunction!(dataset_files, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;

@@ -99,3 +99,22 @@ def test_policy_errors_are_policy_errors_with_the_field() -> None:
         omnikpi.split_incentives(policy, [])
     assert info.value.code == "invalid_shares"
     assert info.value.path == "input.policy.rules[0].shares[0].percent"
+
+
+def test_policy_files_are_read_by_the_core_json_reader(tmp_path: Any) -> None:
+    """A policy file goes through the same JSON reader as the CLI's: a duplicate key is an error
+    at its path, not the last value kept as json.loads would."""
+    policy = json.loads(open("../examples/retail/incentive_policy.json", encoding="utf-8").read())
+    text = json.dumps(policy)
+    twice = text.replace('"version": ', '"version": "0", "version": ', 1)
+    assert twice != text
+    path = tmp_path / "policy.json"
+    path.write_text(twice, encoding="utf-8")
+    sale = {"sale_id": "O1", "timestamp": 0, "period": "2026-10", "origin_channel": "web",
+            "fulfilment_channel": "lille", "amount": "10.00"}
+    with pytest.raises(omnikpi.OmniKpiError) as info:
+        omnikpi.split_incentives(str(path), [sale])
+    assert (info.value.code, info.value.path) == ("duplicate_key", "policy.version")
+    # and BOM-prefixed files (as Windows tools write them) are read
+    path.write_text("\ufeff" + text, encoding="utf-8")
+    assert omnikpi.split_incentives(str(path), [sale])["lines"]

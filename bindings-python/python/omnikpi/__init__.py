@@ -118,6 +118,7 @@ __all__ = [
     "conversion_rate",
     "conversion_windowed",
     "evaluate",
+    "parse_json",
     "attribute",
     "contribution_growth",
     "split_incentives",
@@ -140,6 +141,21 @@ def evaluate(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None
     Decimal('0.04')
     """
     return _omnikpi.evaluate(kpi_id, input, params)
+
+
+def parse_json(text: str, what: str = "text") -> Any:
+    """Read JSON text by omnikpi's rules, exactly as the CLI reads its files: a key given twice,
+    a lone surrogate, an integer beyond 64 bits, a non-finite number or nesting deeper than 128
+    levels is an error located under ``what`` (``json.loads`` would keep the last duplicate).
+
+    >>> parse_json('{"amount": "12.30", "n": 18446744073709551615}')
+    {'amount': '12.30', 'n': 18446744073709551615}
+    >>> parse_json('{"a": 1, "a": 2}', "policy")
+    Traceback (most recent call last):
+    ...
+    omnikpi.errors.InputError: `policy.a` appears twice in this object
+    """
+    return _omnikpi.parse_json(text, what)
 
 
 def catalog(lang: Optional[str] = None) -> list[dict[str, Any]]:
@@ -421,17 +437,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 def _policy(policy: Union[Mapping[str, Any], PathLike]) -> Any:
     """A policy given as a dict, or as the path of its JSON file."""
     if isinstance(policy, (str, os.PathLike)):
-        import json
-
         try:
             with open(policy, encoding="utf-8") as fh:
                 text = fh.read()
         except (OSError, ValueError) as e:  # missing file, bad name, bad encoding
             raise DatasetError(f"cannot read the policy file `{policy!s:.200}`: {e}", "invalid_dataset", "policy") from e
-        try:
-            return json.loads(text)
-        except ValueError as e:
-            raise InputError(f"`policy` is not valid JSON: {e}", "invalid_json", "policy") from e
+        # the core's JSON reader, as the CLI's: a duplicate key is an error, not the last one kept
+        return _omnikpi.parse_json(text, "policy")
     return policy
 
 
