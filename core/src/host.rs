@@ -195,9 +195,9 @@ impl Canon {
         Ok(())
     }
 
-    fn text(&mut self, text: &str) -> Result<Value> {
-        self.grow(json_string_len(text))?;
-        Ok(Value::String(text.to_owned()))
+    fn text(&mut self, text: String) -> Result<Value> {
+        self.grow(json_string_len(&text))?;
+        Ok(Value::String(text))
     }
 
     fn invalid_text(&self) -> KpiError {
@@ -221,7 +221,7 @@ impl Canon {
                 "is an integer outside -2^63 to 2^64 - 1: give a larger decimal as a string",
             )
         })?;
-        self.grow(number.to_string().len())?;
+        self.grow(integer_len(&number))?;
         Ok(Value::Number(number))
     }
 
@@ -298,7 +298,7 @@ impl Canon {
                     "is outside the years chrono represents",
                 )
             })?;
-        self.text(&text)
+        self.text(text)
     }
 
     fn node<N: HostNode>(&mut self, node: &N, depth: usize) -> Result<Value> {
@@ -309,7 +309,7 @@ impl Canon {
             HostValue::Integer(n) => self.integer(n),
             HostValue::JsNumber(f) => self.js_number(f),
             HostValue::Float(f) => self.float(f),
-            HostValue::Text(s) | HostValue::Decimal(s) => self.text(&s),
+            HostValue::Text(s) | HostValue::Decimal(s) => self.text(s),
             HostValue::InvalidText => Err(self.invalid_text()),
             HostValue::DateTime(t) => self.date_time(t),
             HostValue::UnixMillis(ms) => self.unix_millis(ms),
@@ -348,9 +348,9 @@ impl Canon {
                     ))
                 }
             };
-            self.enter_key(&out, &key)?;
+            self.enter_key(&out, key)?;
             let value = self.node(&value, depth.saturating_add(1))?;
-            self.steps.pop();
+            let key = self.leave_key();
             out.insert(key, value);
         }
         self.grow(1)?;
@@ -365,18 +365,26 @@ impl Canon {
     }
 
     /// Steps into the entry `key` of the object `out` is building: refuses a key seen before,
-    /// counts the key, its colon and its comma.
-    fn enter_key(&mut self, out: &Map<String, Value>, key: &str) -> Result<()> {
-        self.steps.push(Step::Key(key.to_owned()));
-        if out.contains_key(key) {
+    /// counts the key, its colon and its comma. The key waits on the path until [`Self::leave_key`].
+    fn enter_key(&mut self, out: &Map<String, Value>, key: String) -> Result<()> {
+        let duplicate = out.contains_key(&key);
+        // a key's length plus two: far below usize::MAX for any text in memory
+        let size = json_string_len(&key)
+            .saturating_add(1)
+            .saturating_add(usize::from(!out.is_empty()));
+        self.steps.push(Step::Key(key));
+        if duplicate {
             return Err(self.error(ErrorCode::DuplicateKey, "appears twice in this object"));
         }
-        // a key's length plus two: far below usize::MAX for any text in memory
-        self.grow(
-            json_string_len(key)
-                .saturating_add(1)
-                .saturating_add(usize::from(!out.is_empty())),
-        )
+        self.grow(size)
+    }
+
+    /// Steps out of the entry entered last, giving its key back for the object.
+    fn leave_key(&mut self) -> String {
+        match self.steps.pop() {
+            Some(Step::Key(key)) => key,
+            _ => String::new(), // enter_key pushed a key: not reached
+        }
     }
 }
 
@@ -436,7 +444,7 @@ impl TextReader<'_> {
                     Ok(text) => text.to_owned(),
                     Err(e) => return Err(self.string_error(&e)),
                 };
-                self.canon.text(&text)
+                self.canon.text(text)
             }
             Peek::Array => self.array(depth),
             Peek::Object => self.object(depth),
@@ -480,9 +488,9 @@ impl TextReader<'_> {
             Err(e) => return Err(self.string_error(&e)),
         };
         while let Some(k) = key {
-            self.canon.enter_key(&out, &k)?;
+            self.canon.enter_key(&out, k)?;
             let value = self.value(depth.saturating_add(1))?;
-            self.canon.steps.pop();
+            let k = self.canon.leave_key();
             out.insert(k, value);
             key = match self.jiter.next_key() {
                 Ok(key) => key.map(str::to_owned),
@@ -491,6 +499,23 @@ impl TextReader<'_> {
         }
         self.canon.grow(1)?;
         Ok(Value::Object(out))
+    }
+}
+
+/// The number of characters of an integer as JSON, without writing it.
+fn integer_len(n: &Number) -> usize {
+    let digits = |mut v: u64| {
+        let mut len: usize = 1;
+        while v >= 10 {
+            v /= 10;
+            len = len.saturating_add(1);
+        }
+        len
+    };
+    match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => digits(u),
+        (None, Some(i)) => digits(i.unsigned_abs()).saturating_add(1), // the minus sign
+        _ => n.to_string().len(),
     }
 }
 
