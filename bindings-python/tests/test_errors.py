@@ -147,3 +147,25 @@ def test_catalog_language_must_be_a_tag() -> None:
     assert (info.value.code, info.value.path) == ("invalid_parameter", "lang")
     with pytest.raises(omnikpi.InputError):
         omnikpi.catalog(lang=3)  # type: ignore[arg-type]
+
+
+def test_the_size_limit_holds_for_python_values_as_for_json_text() -> None:
+    """64 MiB measured as canonical JSON, in every front end: a dict that large is refused at the
+    root like its JSON text (an 83 MiB input used to be computed by Python only)."""
+    row = {"channel": "web", "opportunities": 1, "conversions": 0}
+    rows = [row] * (64 * 1024 * 1024 // len('{"channel":"web","opportunities":1,"conversions":0},') + 10)
+    with pytest.raises(omnikpi.OmniKpiError) as info:
+        omnikpi.evaluate("conversion.rate", {"rows": rows})
+    assert (info.value.code, info.value.path) == ("value_out_of_range", "input")
+    # well below it, the same rows are computed
+    assert omnikpi.evaluate("conversion.rate", {"rows": rows[:1000]})["overall"]["opportunities"] == 1000
+
+
+def test_parse_json_reads_as_the_cli_does() -> None:
+    assert omnikpi.parse_json("\ufeff[18446744073709551615, 1.5]") == [18446744073709551615, 1.5]
+    for text, code, path in [('{"a": [1e400]}', "value_out_of_range", "text.a[0]"),
+                             ('{"a": "\\ud800"}', "wrong_type", "text.a"),
+                             ('{"a": 1,', "invalid_json", "text")]:
+        with pytest.raises(omnikpi.OmniKpiError) as info:
+            omnikpi.parse_json(text)
+        assert (info.value.code, info.value.path) == (code, path)

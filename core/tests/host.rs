@@ -280,3 +280,27 @@ fn host_dates_become_rfc3339_text_floored_to_the_second() {
     let invalid = host::convert(&Dt(HostValue::UnixMillis(f64::NAN)), "t").unwrap_err();
     assert_eq!(failure(&invalid), at("invalid_timestamp", "t"));
 }
+
+#[test]
+fn a_taxonomy_holds_at_most_65535_channels_checked_when_read() {
+    let channels = |n: usize| {
+        Value::Array(
+            (0..n)
+                .map(|i| json!({"channel": format!("c{i}"), "group": "online"}))
+                .collect(),
+        )
+    };
+    assert!(omnikpi::channel::Taxonomy::from_json(&channels(65_535)).is_ok());
+    let e = omnikpi::channel::Taxonomy::from_json(&channels(65_536)).unwrap_err();
+    assert_eq!(failure(&e), at("limit_exceeded", "input.channels"));
+    // a duplicate among many is found by hash, at its index
+    let mut many = channels(50_000);
+    many.as_array_mut()
+        .unwrap()
+        .push(json!({"channel": "c7", "group": "online"}));
+    let e = omnikpi::channel::Taxonomy::from_json(&many).unwrap_err();
+    assert_eq!(
+        failure(&e),
+        at("duplicate_key", "input.channels[50000].channel")
+    );
+}
