@@ -228,9 +228,22 @@ fn evaluate<'py>(
 /// non-finite numbers and nesting deeper than 128 are errors located under `what`), as the CLI
 /// reads its files; `json.loads` would keep the last of two duplicate keys.
 #[pyfunction]
-#[pyo3(signature = (text, what="text"))]
-fn parse_json<'py>(py: Python<'py>, text: &str, what: &str) -> PyResult<Bound<'py, PyAny>> {
-    let value = omnikpi::parse_json(text, what).map_err(|e| to_py_err(py, &e))?;
+#[pyo3(signature = (text, what=None))]
+fn parse_json<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyAny>,
+    what: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text: String = text
+        .extract()
+        .map_err(|_| wrong_type(py, "text", "must be a string of JSON text"))?;
+    let what: String = match what {
+        Some(w) => w
+            .extract()
+            .map_err(|_| wrong_type(py, "what", "must be a string naming the text"))?,
+        None => "text".to_owned(),
+    };
+    let value = omnikpi::parse_json(&text, &what).map_err(|e| to_py_err(py, &e))?;
     json_to_python(py, &value)
 }
 

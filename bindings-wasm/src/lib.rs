@@ -34,8 +34,12 @@ impl JsNode {
 
     /// A plain object (`{...}`, or one made with `Object.create(null)`), not a class instance.
     fn is_plain(object: &Object) -> bool {
+        thread_local! {
+            /// `Object.prototype`, looked up once rather than for every object walked.
+            static OBJECT_PROTOTYPE: Object = Object::get_prototype_of(&Object::new());
+        }
         let proto = Object::get_prototype_of(object);
-        proto.is_null() || proto == Object::get_prototype_of(&Object::new())
+        proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p)
     }
 }
 

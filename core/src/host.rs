@@ -454,15 +454,17 @@ impl TextReader<'_> {
 
     /// A number token: without `.`, `e` or `E` it is an integer, otherwise a float.
     fn number(&mut self, peek: jiter::Peek) -> Result<Value> {
+        // jiter has checked the token's JSON number syntax: ASCII digits, sign, `.`, exponent
         let token = match self.jiter.known_number_bytes(peek) {
-            Ok(token) => String::from_utf8_lossy(token).into_owned(),
+            Ok(token) => std::str::from_utf8(token).unwrap_or_default(),
             Err(e) => return Err(self.syntax(&e)),
         };
         if token.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
             let f: f64 = token.parse().unwrap_or(f64::INFINITY);
             self.canon.float(f)
         } else {
-            self.canon.integer(token.parse::<i128>().ok())
+            let n = token.parse::<i128>().ok();
+            self.canon.integer(n)
         }
     }
 

@@ -143,10 +143,11 @@ def evaluate(kpi_id: str, input: Any, params: Optional[Mapping[str, Any]] = None
     return _omnikpi.evaluate(kpi_id, input, params)
 
 
-def parse_json(text: str, what: str = "text") -> Any:
+def parse_json(text: str, what: Optional[str] = None) -> Any:
     """Read JSON text by omnikpi's rules, exactly as the CLI reads its files: a key given twice,
     a lone surrogate, an integer beyond 64 bits, a non-finite number or nesting deeper than 128
-    levels is an error located under ``what`` (``json.loads`` would keep the last duplicate).
+    levels is an error located under ``what`` (default ``"text"``; ``json.loads`` would keep the
+    last duplicate).
 
     >>> parse_json('{"amount": "12.30", "n": 18446744073709551615}')
     {'amount': '12.30', 'n': 18446744073709551615}
