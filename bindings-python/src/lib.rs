@@ -108,6 +108,11 @@ impl<'a, 'py> PyNode<'a, 'py> {
                 .extract::<String>()?;
             return Ok(HostValue::Decimal(text));
         }
+        if obj.hasattr("__index__")? {
+            // Python's own rule for "an integer": numpy's int64 and friends, IntEnum members
+            let n = obj.py().import("operator")?.getattr("index")?.call1((obj,))?;
+            return Ok(HostValue::Integer(n.extract::<i128>().ok()));
+        }
         if let Ok(dict) = obj.cast::<PyDict>() {
             let mut entries = Vec::with_capacity(dict.len());
             for (key, value) in dict.iter() {

@@ -169,3 +169,18 @@ def test_parse_json_reads_as_the_cli_does() -> None:
         with pytest.raises(omnikpi.OmniKpiError) as info:
             omnikpi.parse_json(text)
         assert (info.value.code, info.value.path) == (code, path)
+
+
+def test_numpy_integers_are_integers_and_numpy_floats_floats() -> None:
+    """An object with __index__ is an integer, as Python itself defines it (numpy's int64 from a
+    DataFrame cell); numpy's float64 is a float and refused as money like any float."""
+    import numpy as np
+
+    rate = omnikpi.evaluate("conversion.rate", {"rows": [{"channel": "web", "opportunities": np.int64(8), "conversions": np.uint8(1)}]})
+    assert rate["overall"]["rate"] == Decimal("0.125000")
+    with pytest.raises(omnikpi.OmniKpiError) as info:
+        omnikpi.evaluate("conversion.rate", {"rows": [{"channel": "web", "opportunities": np.int64(-1), "conversions": 0}]})
+    assert (info.value.code, info.value.path) == ("negative_count", "input.rows[0].opportunities")
+    with pytest.raises(omnikpi.OmniKpiError) as info:
+        omnikpi.basket_average([{"channel": "web", "amount": np.float64(12.0)}], currency="EUR")  # type: ignore[typeddict-item]
+    assert (info.value.code, info.value.path) == ("wrong_type", "input.orders[0].amount")
