@@ -110,7 +110,11 @@ impl<'a, 'py> PyNode<'a, 'py> {
         }
         if obj.hasattr("__index__")? {
             // Python's own rule for "an integer": numpy's int64 and friends, IntEnum members
-            let n = obj.py().import("operator")?.getattr("index")?.call1((obj,))?;
+            let n = obj
+                .py()
+                .import("operator")?
+                .getattr("index")?
+                .call1((obj,))?;
             return Ok(HostValue::Integer(n.extract::<i128>().ok()));
         }
         if let Ok(dict) = obj.cast::<PyDict>() {
