@@ -46,6 +46,11 @@ impl<'py> PyHost<'py> {
         })
     }
 
+    /// Parameters: a mapping converted like any input, or null (the spec's defaults) when absent.
+    fn params(&self, params: Option<&Bound<'py, PyAny>>) -> PyResult<Value> {
+        params.map_or(Ok(Value::Null), |p| self.convert(p, "params"))
+    }
+
     /// Converts a Python value into the core's input, by the core's host rules.
     fn convert(&self, obj: &Bound<'py, PyAny>, root: &str) -> PyResult<Value> {
         let node = PyNode {
@@ -108,15 +113,6 @@ impl<'a, 'py> PyNode<'a, 'py> {
                 .extract::<String>()?;
             return Ok(HostValue::Decimal(text));
         }
-        if obj.hasattr("__index__")? {
-            // Python's own rule for "an integer": numpy's int64 and friends, IntEnum members
-            let n = obj
-                .py()
-                .import("operator")?
-                .getattr("index")?
-                .call1((obj,))?;
-            return Ok(HostValue::Integer(n.extract::<i128>().ok()));
-        }
         if let Ok(dict) = obj.cast::<PyDict>() {
             let mut entries = Vec::with_capacity(dict.len());
             for (key, value) in dict.iter() {
@@ -138,6 +134,16 @@ impl<'a, 'py> PyNode<'a, 'py> {
         }
         if obj.is_instance(&self.host.datetime)? {
             return Ok(HostValue::DateTime(civil_time(obj)?));
+        }
+        if obj.hasattr("__index__")? {
+            // Python's own rule for "an integer" (numpy's int64 and friends); checked last, so
+            // no dict or list pays for the look-up
+            let n = obj
+                .py()
+                .import("operator")?
+                .getattr("index")?
+                .call1((obj,))?;
+            return Ok(HostValue::Integer(n.extract::<i128>().ok()));
         }
         Ok(HostValue::Unsupported(Self::type_name(obj)))
     }
@@ -222,10 +228,7 @@ fn evaluate<'py>(
         .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
     let host = PyHost::new(py)?;
     let input = host.convert(input, "input")?;
-    let params = match params {
-        Some(p) => host.convert(p, "params")?,
-        None => Value::Null,
-    };
+    let params = host.params(params)?;
     let decimal = &host.decimal;
     let out = py
         .detach(|| omnikpi::evaluate(&kpi_id, &input, &params))
@@ -321,10 +324,7 @@ impl Models {
             .map_err(|e| to_py_err(py, &e))?;
         let currency = omnikpi::money::Currency::lookup(currency, None, "currency")
             .map_err(|e| to_py_err(py, &e))?;
-        let params = match params {
-            Some(p) => host.convert(p, "params")?,
-            None => Value::Null,
-        };
+        let params = host.params(params)?;
         let specs = models
             .iter()
             .map(|m| {
@@ -529,7 +529,7 @@ fn partial_state_table(
 ) -> PyResult<String> {
     let host = PyHost::new(py)?;
     let mut input = host.convert(context, "input")?;
-    let params = params.map_or(Ok(Value::Null), |p| host.convert(p, "params"))?;
+    let params = host.params(params)?;
     let reader = arrow_reader(py, table, key)?;
     py.detach(|| -> Result<String, KpiError> {
         let rows = read_records(reader, key)?;
@@ -552,7 +552,7 @@ fn combine_states<'py>(
     params: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let host = PyHost::new(py)?;
-    let params = params.map_or(Ok(Value::Null), |p| host.convert(p, "params"))?;
+    let params = host.params(params)?;
     let out = (|| {
         let states = states
             .iter()

@@ -76,21 +76,22 @@ pub const MODEL_IDS: [&str; 11] = [
 
 /// `1 - Σ parts` for weights [`remainder`] accepted when the model was built (each in 0..=1).
 fn rest_of(parts: &[Decimal]) -> Decimal {
-    parts
-        .iter()
-        .try_fold(Decimal::ONE, |acc, p| acc.checked_sub(*p))
-        .unwrap_or_default()
+    one_minus(parts).unwrap_or_default()
 }
 
 fn weight_param(params: &Params, name: &str) -> Result<Decimal> {
     spec_value(params.decimal(name), name)
 }
 
-fn remainder(parts: &[Decimal], path: &str) -> Result<Decimal> {
-    let rest = parts
+/// `1 - Σ parts`, `None` on overflow.
+fn one_minus(parts: &[Decimal]) -> Option<Decimal> {
+    parts
         .iter()
         .try_fold(Decimal::ONE, |acc, p| acc.checked_sub(*p))
-        .ok_or_else(|| KpiError::overflow("model weights"))?;
+}
+
+fn remainder(parts: &[Decimal], path: &str) -> Result<Decimal> {
+    let rest = one_minus(parts).ok_or_else(|| KpiError::overflow("model weights"))?;
     if rest.is_sign_negative() && !rest.is_zero() {
         return Err(KpiError::at(
             ErrorCode::InvalidParameter,
