@@ -117,6 +117,16 @@ def test_money_error_family() -> None:
         omnikpi.basket_average([{"channel": "web", "amount": "1.005"}], currency="EUR")
 
 
+def test_a_limit_is_not_an_arithmetic_error() -> None:
+    journey = {"touches": [{"channel": "web", "timestamp": 0}, {"channel": "web", "timestamp": 1}], "conversions": 1}
+    data = {"channels": [{"channel": "web", "group": "online"}], "currency": "EUR", "journeys": [journey]}
+    with pytest.raises(omnikpi.LimitError) as info:
+        omnikpi.evaluate("attribution.linear", data, {"max_touches": 1})
+    assert info.value.code == "limit_exceeded"
+    assert not isinstance(info.value, omnikpi.ExactArithmeticError)
+    assert omnikpi.errors.class_for("internal") is omnikpi.InternalError
+
+
 def test_non_string_keys_are_refused() -> None:
     with pytest.raises(omnikpi.InputError) as info:
         omnikpi.evaluate("conversion.rate", {1: []})

@@ -166,8 +166,9 @@ impl ErrorCode {
     ///
     /// Families: `catalog` (unknown KPI or parameter), `input` (shape and type of the data),
     /// `value` (a well-formed value the KPI refuses), `money` (currency and scale),
-    /// `arithmetic` (exact arithmetic limits), `dataset` (CSV tables), `policy` (incentive
-    /// policies that cannot be applied).
+    /// `arithmetic` (a result beyond exact decimal arithmetic), `limit` (a declared resource
+    /// limit), `internal` (a state the code rules out, reported instead of a crash), `dataset`
+    /// (CSV tables), `policy` (incentive policies that cannot be applied).
     pub fn family(self) -> &'static str {
         match self {
             ErrorCode::UnknownKpi | ErrorCode::UnknownParameter | ErrorCode::InvalidParameter => {
@@ -196,9 +197,9 @@ impl ErrorCode {
             ErrorCode::InvalidMoneyScale
             | ErrorCode::UnknownCurrency
             | ErrorCode::CurrencyMismatch => "money",
-            ErrorCode::ArithmeticOverflow | ErrorCode::LimitExceeded | ErrorCode::InternalError => {
-                "arithmetic"
-            }
+            ErrorCode::ArithmeticOverflow => "arithmetic",
+            ErrorCode::LimitExceeded => "limit",
+            ErrorCode::InternalError => "internal",
             ErrorCode::InvalidDataset => "dataset",
             ErrorCode::UnknownParty
             | ErrorCode::InvalidShares

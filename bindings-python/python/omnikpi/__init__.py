@@ -51,7 +51,9 @@ from .errors import (
     PolicyError,
     ExactArithmeticError,
     InputError,
+    InternalError,
     InvalidValueError,
+    LimitError,
     MoneyError,
     OmniKpiError,
 )
@@ -106,6 +108,8 @@ __all__ = [
     "DatasetError",
     "PolicyError",
     "ExactArithmeticError",
+    "InternalError",
+    "LimitError",
     "InputError",
     "InvalidValueError",
     "MoneyError",

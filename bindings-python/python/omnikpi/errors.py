@@ -49,8 +49,18 @@ class MoneyError(OmniKpiError):
 
 
 class ExactArithmeticError(OmniKpiError):
-    """A result beyond what exact decimal arithmetic can hold (28 significant digits), a declared
-    resource limit, or an internal error (a state the code rules out, reported instead of a crash)."""
+    """A result beyond what exact decimal arithmetic can hold (28 significant digits)."""
+
+
+class LimitError(OmniKpiError):
+    """A declared resource limit is exceeded (channels, Markov states, touches per journey, input
+    size): the input is valid but larger than the KPI accepts; the message names the parameter
+    that raises the limit where there is one."""
+
+
+class InternalError(OmniKpiError):
+    """A state the code rules out was reached: a bug in omnikpi, reported instead of a crash.
+    Please report it with the input that caused it."""
 
 
 class DatasetError(OmniKpiError):
@@ -67,6 +77,8 @@ _FAMILIES = {
     "value": InvalidValueError,
     "money": MoneyError,
     "arithmetic": ExactArithmeticError,
+    "limit": LimitError,
+    "internal": InternalError,
     "dataset": DatasetError,
     "policy": PolicyError,
 }
