@@ -514,7 +514,7 @@ fn attribution_finish<'py>(
     outputs(py, &results)
 }
 
-/// The partial state (JSON text) of `kpi` (one of `omnikpi::partial::KPIS`) over the rows of an
+/// The partial state (JSON text) of `kpi` (one of `omnikpi::partial::kpis()`) over the rows of an
 /// Arrow-speaking table, read in Rust:
 /// the rows go under `key` of `context` (`{"steps": [...]}` for a funnel, `{}` for rates).
 #[pyfunction]

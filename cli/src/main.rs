@@ -23,6 +23,13 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The help of `eval`'s KPI argument: every id of the core's registry. An unknown id is still
+/// the core's `unknown_kpi` error (with its code and path), not a usage error.
+fn kpi_help() -> String {
+    let ids: Vec<&str> = omnikpi::registry::REGISTRY.iter().map(|e| e.id).collect();
+    format!("KPI id, one of: {}", ids.join(", "))
+}
+
 /// One canonical set of omnichannel KPIs.
 #[derive(Parser)]
 #[command(name = "omnikpi", version, about)]
@@ -42,6 +49,7 @@ enum Command {
     /// Compute one KPI on a JSON input (the shape of its conformance vectors).
     Eval {
         /// KPI id, e.g. conversion.rate.
+        #[arg(long_help = kpi_help())]
         kpi: String,
         /// JSON input file, or - for standard input.
         #[arg(long)]

@@ -6,106 +6,6 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// The raw text of every KPI definition, in catalogue order.
-const DEFINITIONS: [(&str, &str); 24] = [
-    (
-        "conversion.rate",
-        include_str!("../../spec/kpis/conversion.rate.json"),
-    ),
-    (
-        "conversion.funnel",
-        include_str!("../../spec/kpis/conversion.funnel.json"),
-    ),
-    (
-        "conversion.windowed",
-        include_str!("../../spec/kpis/conversion.windowed.json"),
-    ),
-    (
-        "conversion.cross_channel",
-        include_str!("../../spec/kpis/conversion.cross_channel.json"),
-    ),
-    (
-        "basket.average",
-        include_str!("../../spec/kpis/basket.average.json"),
-    ),
-    (
-        "basket.multichannel_uplift",
-        include_str!("../../spec/kpis/basket.multichannel_uplift.json"),
-    ),
-    (
-        "pickup.attach_rate",
-        include_str!("../../spec/kpis/pickup.attach_rate.json"),
-    ),
-    (
-        "money.allocate",
-        include_str!("../../spec/kpis/money.allocate.json"),
-    ),
-    (
-        "attribution.first_touch",
-        include_str!("../../spec/kpis/attribution.first_touch.json"),
-    ),
-    (
-        "attribution.last_touch",
-        include_str!("../../spec/kpis/attribution.last_touch.json"),
-    ),
-    (
-        "attribution.last_non_direct",
-        include_str!("../../spec/kpis/attribution.last_non_direct.json"),
-    ),
-    (
-        "attribution.linear",
-        include_str!("../../spec/kpis/attribution.linear.json"),
-    ),
-    (
-        "attribution.time_decay",
-        include_str!("../../spec/kpis/attribution.time_decay.json"),
-    ),
-    (
-        "attribution.position_based",
-        include_str!("../../spec/kpis/attribution.position_based.json"),
-    ),
-    (
-        "attribution.w_shaped",
-        include_str!("../../spec/kpis/attribution.w_shaped.json"),
-    ),
-    (
-        "attribution.markov",
-        include_str!("../../spec/kpis/attribution.markov.json"),
-    ),
-    (
-        "attribution.shapley",
-        include_str!("../../spec/kpis/attribution.shapley.json"),
-    ),
-    (
-        "attribution.shapley.ordered",
-        include_str!("../../spec/kpis/attribution.shapley.ordered.json"),
-    ),
-    (
-        "attribution.shapley.rate",
-        include_str!("../../spec/kpis/attribution.shapley.rate.json"),
-    ),
-    (
-        "contribution.share",
-        include_str!("../../spec/kpis/contribution.share.json"),
-    ),
-    (
-        "contribution.roas",
-        include_str!("../../spec/kpis/contribution.roas.json"),
-    ),
-    (
-        "contribution.growth",
-        include_str!("../../spec/kpis/contribution.growth.json"),
-    ),
-    (
-        "incentives.split",
-        include_str!("../../spec/kpis/incentives.split.json"),
-    ),
-    (
-        "incentives.check",
-        include_str!("../../spec/kpis/incentives.check.json"),
-    ),
-];
-
 /// One KPI definition from `spec/kpis/<id>.json`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
@@ -120,10 +20,11 @@ pub struct Definition {
 fn definitions() -> &'static [Definition] {
     static PARSED: OnceLock<Vec<Definition>> = OnceLock::new();
     PARSED.get_or_init(|| {
-        DEFINITIONS
+        crate::registry::REGISTRY
             .iter()
-            .filter_map(|(id, text)| {
-                let document: Value = serde_json::from_str(text).ok()?;
+            .filter_map(|entry| {
+                let id = entry.id;
+                let document: Value = serde_json::from_str(entry.spec).ok()?;
                 let version = document.get("version")?.as_str()?.to_owned();
                 Some(Definition {
                     id,

@@ -7,6 +7,7 @@ use crate::decimal::{add_count, count_rate};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::{choice, Record};
 use crate::output::{Output, RowCounts};
+use crate::registry::{Kpi, Partial};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -293,9 +294,34 @@ pub(crate) fn read_rate_rows(input: &Value) -> Result<Vec<ChannelCount>> {
         .collect()
 }
 
-pub(crate) fn evaluate_rate(input: &Value, params: &Params) -> Result<Output> {
-    let result = conversion_rate(&read_rate_rows(input)?, params.text("denominator"))?;
-    Ok(rate_output(&result))
+/// `conversion.rate` in the registry: evaluated at once or from partial states by rows.
+pub(crate) struct RateKpi;
+
+impl Kpi for RateKpi {
+    fn evaluate(&self, input: &Value, params: &Params) -> Result<Output> {
+        let result = conversion_rate(&read_rate_rows(input)?, params.text("denominator"))?;
+        Ok(rate_output(&result))
+    }
+
+    fn partial(&self) -> Option<&dyn Partial> {
+        Some(self)
+    }
+}
+
+impl Partial for RateKpi {
+    fn state(&self, input: &Value, _params: &Params, first_row: usize) -> Result<Value> {
+        let mut state = RateState::default();
+        state.update(&read_rate_rows(input)?, first_row)?;
+        Ok(state.to_json())
+    }
+
+    fn combine(&self, states: &[Value], params: &Params) -> Result<Output> {
+        let mut merged = RateState::default();
+        for s in states {
+            merged.merge(&RateState::from_json(s)?)?;
+        }
+        Ok(rate_output(&merged.finish(params.text("denominator"))?))
+    }
 }
 
 pub(crate) fn rate_output(result: &ConversionRate) -> Output {
@@ -624,10 +650,39 @@ fn read_events(record: &Record, key: &str, name_field: Option<&str>) -> Result<V
         .collect()
 }
 
-pub(crate) fn evaluate_funnel(input: &Value, params: &Params) -> Result<Output> {
-    let (steps, events) = read_funnel_input(input)?;
-    let result = funnel(&steps, &events, params.integer("window_seconds"))?;
-    Ok(funnel_output(&result))
+/// `conversion.funnel` in the registry: evaluated at once or from partial states by entity.
+pub(crate) struct FunnelKpi;
+
+impl Kpi for FunnelKpi {
+    fn evaluate(&self, input: &Value, params: &Params) -> Result<Output> {
+        let (steps, events) = read_funnel_input(input)?;
+        let result = funnel(&steps, &events, params.integer("window_seconds"))?;
+        Ok(funnel_output(&result))
+    }
+
+    fn partial(&self) -> Option<&dyn Partial> {
+        Some(self)
+    }
+}
+
+impl Partial for FunnelKpi {
+    fn state(&self, input: &Value, params: &Params, _first_row: usize) -> Result<Value> {
+        let (steps, events) = read_funnel_input(input)?;
+        let mut state = FunnelState::new(&steps)?;
+        state.update(&events, params.integer("window_seconds"))?;
+        Ok(state.to_json())
+    }
+
+    fn combine(&self, states: &[Value], _params: &Params) -> Result<Output> {
+        let (first, rest) = states
+            .split_first()
+            .ok_or_else(|| KpiError::at(ErrorCode::EmptyInput, "states", "must not be empty"))?;
+        let mut merged = FunnelState::from_json(first)?;
+        for s in rest {
+            merged.merge(&FunnelState::from_json(s)?)?;
+        }
+        Ok(funnel_output(&merged.finish()?))
+    }
 }
 
 pub(crate) fn read_funnel_input(input: &Value) -> Result<(Vec<String>, Vec<Event>)> {

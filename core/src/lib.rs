@@ -35,6 +35,8 @@ pub use input::parse_timestamp;
 pub mod money;
 pub mod output;
 pub mod partial;
+pub mod pickup;
+pub mod registry;
 
 pub use catalog::{catalog, definition, Definition, Params};
 pub use error::{ErrorCode, KpiError, Result};
@@ -64,29 +66,9 @@ pub const MAX_JSON_BYTES: usize = host::MAX_BYTES;
 /// `unknown_kpi`, `unknown_parameter`, `invalid_parameter`, and every code the KPI's
 /// definition lists.
 pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
-    let definition = definition(kpi_id)?;
-    let params = Params::resolve(definition, params)?;
-    match kpi_id {
-        "conversion.rate" => conversion::evaluate_rate(input, &params),
-        "conversion.funnel" => conversion::evaluate_funnel(input, &params),
-        "conversion.windowed" => conversion::evaluate_windowed(input, &params),
-        "conversion.cross_channel" => conversion::evaluate_cross_channel(input, &params),
-        "basket.average" => basket::evaluate_average(input, &params),
-        "basket.multichannel_uplift" => basket::evaluate_uplift(input, &params),
-        "pickup.attach_rate" => basket::evaluate_attach(input, &params),
-        "money.allocate" => money::evaluate_allocate(input, &params),
-        id if id.starts_with("attribution.") => attribution::evaluate(id, input, &params),
-        "contribution.share" => contribution::evaluate_share(input, &params),
-        "contribution.roas" => contribution::evaluate_roas(input, &params),
-        "contribution.growth" => contribution::evaluate_growth(input, &params),
-        "incentives.split" => incentive::evaluate_split(input),
-        "incentives.check" => incentive::evaluate_check(input),
-        other => Err(KpiError::new(
-            ErrorCode::UnknownKpi,
-            Some("kpi".to_owned()),
-            format!("kpi `{other}` is defined but not implemented"),
-        )),
-    }
+    let entry = registry::find(kpi_id)?;
+    let params = Params::resolve(definition(kpi_id)?, params)?;
+    entry.kpi.evaluate(input, &params)
 }
 
 /// [`evaluate`] on JSON text, returning JSON text (decimals as canonical strings).

@@ -22,23 +22,35 @@
 //! ```
 
 use crate::catalog::Params;
-use crate::conversion::{self, FunnelState, RateState};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
+use crate::registry::{self, Partial, REGISTRY};
 use serde_json::Value;
 
-/// KPIs with partial states through [`state`] and [`combine`].
-pub const KPIS: [&str; 2] = ["conversion.rate", "conversion.funnel"];
+/// KPIs with partial states through [`state`] and [`combine`], in catalogue order.
+pub fn kpis() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|e| e.partial().is_some())
+        .map(|e| e.id)
+        .collect()
+}
 
-fn unsupported(kpi_id: &str) -> KpiError {
-    KpiError::new(
-        ErrorCode::InvalidParameter,
-        Some("kpi".to_owned()),
-        format!(
-            "`{kpi_id}` has no partial state here; those that have: {}",
-            KPIS.join(", ")
-        ),
-    )
+/// The partial states of `kpi_id` and its resolved parameters.
+fn partial_of(kpi_id: &str, params: &Value) -> Result<(&'static dyn Partial, Params)> {
+    let entry = registry::find(kpi_id)?;
+    let params = Params::resolve(crate::definition(kpi_id)?, params)?;
+    let partial = entry.partial().ok_or_else(|| {
+        KpiError::new(
+            ErrorCode::InvalidParameter,
+            Some("kpi".to_owned()),
+            format!(
+                "`{kpi_id}` has no partial state here; those that have: {}",
+                kpis().join(", ")
+            ),
+        )
+    })?;
+    Ok((partial, params))
 }
 
 /// The state of one part of the input of `kpi_id` (the same shape as [`crate::evaluate`]'s
@@ -48,21 +60,8 @@ fn unsupported(kpi_id: &str) -> KpiError {
 /// Everything [`crate::evaluate`] returns for that input, and `invalid_parameter` for a KPI
 /// without partial states.
 pub fn state(kpi_id: &str, input: &Value, params: &Value, first_row: usize) -> Result<Value> {
-    let params = Params::resolve(crate::definition(kpi_id)?, params)?;
-    match kpi_id {
-        "conversion.rate" => {
-            let mut state = RateState::default();
-            state.update(&conversion::read_rate_rows(input)?, first_row)?;
-            Ok(state.to_json())
-        }
-        "conversion.funnel" => {
-            let (steps, events) = conversion::read_funnel_input(input)?;
-            let mut state = FunnelState::new(&steps)?;
-            state.update(&events, params.integer("window_seconds"))?;
-            Ok(state.to_json())
-        }
-        other => Err(unsupported(other)),
-    }
+    let (partial, params) = partial_of(kpi_id, params)?;
+    partial.state(input, &params, first_row)
 }
 
 /// Merges the states of all the parts, in order, and finishes the result: the same output as
@@ -72,26 +71,6 @@ pub fn state(kpi_id: &str, input: &Value, params: &Value, first_row: usize) -> R
 /// `empty_input` without states (and for `conversion.rate` without rows), `wrong_type` for a
 /// malformed state, `invalid_parameter` for states of different funnels.
 pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output> {
-    let params = Params::resolve(crate::definition(kpi_id)?, params)?;
-    let no_state = || KpiError::at(ErrorCode::EmptyInput, "states", "must not be empty");
-    match kpi_id {
-        "conversion.rate" => {
-            let mut merged = RateState::default();
-            for s in states {
-                merged.merge(&RateState::from_json(s)?)?;
-            }
-            Ok(conversion::rate_output(
-                &merged.finish(params.text("denominator"))?,
-            ))
-        }
-        "conversion.funnel" => {
-            let (first, rest) = states.split_first().ok_or_else(no_state)?;
-            let mut merged = FunnelState::from_json(first)?;
-            for s in rest {
-                merged.merge(&FunnelState::from_json(s)?)?;
-            }
-            Ok(conversion::funnel_output(&merged.finish()?))
-        }
-        other => Err(unsupported(other)),
-    }
+    let (partial, params) = partial_of(kpi_id, params)?;
+    partial.combine(states, &params)
 }

@@ -277,6 +277,6 @@ pub fn check_input(input: &Value) -> Result<Check> {
     check(split(&policy, &sales, &touches)?, &claimed)
 }
 
-pub(crate) fn evaluate_check(input: &Value) -> Result<Output> {
+pub(crate) fn evaluate_check(input: &Value, _params: &crate::catalog::Params) -> Result<Output> {
     Ok(check_input(input)?.to_output())
 }

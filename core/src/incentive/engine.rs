@@ -1290,6 +1290,6 @@ pub fn split_input(input: &Value) -> Result<Split> {
     split(&policy, &sales, &touches)
 }
 
-pub(crate) fn evaluate_split(input: &Value) -> Result<Output> {
+pub(crate) fn evaluate_split(input: &Value, _params: &crate::catalog::Params) -> Result<Output> {
     split_input(input)?.to_output()
 }

@@ -1,0 +1,157 @@
+//! The KPI registry: one table pairing every definition in `spec/kpis/` with its implementation.
+//!
+//! Evaluation, partial states, the catalogue and the CLI read this table; the bindings' typed
+//! functions, result classes and type declarations are generated from it and the spec
+//! (`omnikpi surfaces`). Adding a KPI means its spec file, its module and one line here.
+//!
+//! ```
+//! let kpi = omnikpi::registry::find("conversion.rate").unwrap();
+//! assert!(kpi.partial().is_some());
+//! assert_eq!(omnikpi::registry::REGISTRY.len(), omnikpi::catalog().len());
+//! ```
+
+use crate::catalog::Params;
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::output::Output;
+use crate::{attribution, basket, contribution, conversion, incentive, money, pickup};
+use serde_json::Value;
+
+/// What core needs to compute one KPI.
+pub trait Kpi: Sync {
+    /// Computes the KPI on `input` (the shape of its vectors) with resolved `params`.
+    ///
+    /// # Errors
+    /// The codes the KPI's definition lists.
+    fn evaluate(&self, input: &Value, params: &Params) -> Result<Output>;
+
+    /// The KPI's partial states, when it can be computed part by part ([`crate::partial`]).
+    fn partial(&self) -> Option<&dyn Partial> {
+        None
+    }
+}
+
+/// A KPI computed over parts of its input: each part reduced to a state, the states merged.
+pub trait Partial: Sync {
+    /// The state of one part; `first_row` is the index of its first row in the whole input.
+    ///
+    /// # Errors
+    /// Everything the KPI's evaluation returns for that part.
+    fn state(&self, input: &Value, params: &Params, first_row: usize) -> Result<Value>;
+
+    /// Merges the states in order and finishes the result.
+    ///
+    /// # Errors
+    /// `empty_input` without states, `wrong_type` for a malformed state.
+    fn combine(&self, states: &[Value], params: &Params) -> Result<Output>;
+}
+
+/// A KPI whose implementation is one function of its input and parameters.
+struct Function(fn(&Value, &Params) -> Result<Output>);
+
+impl Kpi for Function {
+    fn evaluate(&self, input: &Value, params: &Params) -> Result<Output> {
+        (self.0)(input, params)
+    }
+}
+
+/// An attribution model, computed by the attribution engine under its KPI id.
+struct Model(&'static str);
+
+impl Kpi for Model {
+    fn evaluate(&self, input: &Value, params: &Params) -> Result<Output> {
+        attribution::evaluate(self.0, input, params)
+    }
+}
+
+/// One row of the registry: the KPI id, its definition's text and its implementation.
+pub struct Entry {
+    /// The catalogue id, e.g. `conversion.rate`.
+    pub id: &'static str,
+    /// The text of `spec/kpis/<id>.json`, embedded.
+    pub spec: &'static str,
+    /// The implementation.
+    pub kpi: &'static dyn Kpi,
+}
+
+impl Entry {
+    /// The implementation's partial states, if any.
+    pub fn partial(&self) -> Option<&dyn Partial> {
+        self.kpi.partial()
+    }
+}
+
+macro_rules! entry {
+    ($id:literal, $kpi:expr) => {
+        Entry {
+            id: $id,
+            spec: include_str!(concat!("../../spec/kpis/", $id, ".json")),
+            kpi: &$kpi,
+        }
+    };
+}
+
+/// Every KPI, in catalogue order.
+pub static REGISTRY: [Entry; 24] = [
+    entry!("conversion.rate", conversion::RateKpi),
+    entry!("conversion.funnel", conversion::FunnelKpi),
+    entry!(
+        "conversion.windowed",
+        Function(conversion::evaluate_windowed)
+    ),
+    entry!(
+        "conversion.cross_channel",
+        Function(conversion::evaluate_cross_channel)
+    ),
+    entry!("basket.average", Function(basket::evaluate_average)),
+    entry!(
+        "basket.multichannel_uplift",
+        Function(basket::evaluate_uplift)
+    ),
+    entry!("pickup.attach_rate", Function(pickup::evaluate_attach)),
+    entry!("money.allocate", Function(money::evaluate_allocate)),
+    entry!("attribution.first_touch", Model("attribution.first_touch")),
+    entry!("attribution.last_touch", Model("attribution.last_touch")),
+    entry!(
+        "attribution.last_non_direct",
+        Model("attribution.last_non_direct")
+    ),
+    entry!("attribution.linear", Model("attribution.linear")),
+    entry!("attribution.time_decay", Model("attribution.time_decay")),
+    entry!(
+        "attribution.position_based",
+        Model("attribution.position_based")
+    ),
+    entry!("attribution.w_shaped", Model("attribution.w_shaped")),
+    entry!("attribution.markov", Model("attribution.markov")),
+    entry!("attribution.shapley", Model("attribution.shapley")),
+    entry!(
+        "attribution.shapley.ordered",
+        Model("attribution.shapley.ordered")
+    ),
+    entry!(
+        "attribution.shapley.rate",
+        Model("attribution.shapley.rate")
+    ),
+    entry!("contribution.share", Function(contribution::evaluate_share)),
+    entry!("contribution.roas", Function(contribution::evaluate_roas)),
+    entry!(
+        "contribution.growth",
+        Function(contribution::evaluate_growth)
+    ),
+    entry!("incentives.split", Function(incentive::evaluate_split)),
+    entry!("incentives.check", Function(incentive::evaluate_check)),
+];
+
+/// The registry entry of `id`.
+///
+/// # Errors
+/// `unknown_kpi`.
+pub fn find(id: &str) -> Result<&'static Entry> {
+    REGISTRY.iter().find(|e| e.id == id).ok_or_else(|| {
+        KpiError::new(
+            ErrorCode::UnknownKpi,
+            Some("kpi".to_owned()),
+            format!("unknown kpi `{id}` (see catalog() for the known ids)"),
+        )
+    })
+}
