@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -82,3 +83,76 @@ def test_schema_rejects_the_structurally_bad_policies(name: str, case: dict) -> 
     validator = schema("incentive_policy")
     if case["name"] in SCHEMA_VISIBLE:
         assert not validator.is_valid(case["input"]["policy"]), name
+
+
+# ------------------------------------------------------------------ outputs as declared
+# The bindings' result classes and TypeScript types are generated from the declared outputs
+# (`omnikpi surfaces`), so every computed vector must have exactly that shape.
+
+DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+def shape_errors(value: object, field: dict, path: str) -> list[str]:
+    if value is None:
+        return [] if field.get("nullable") else [f"{path} is null but not declared nullable"]
+    kind = field["type"]
+    ok = {
+        "string": lambda v: isinstance(v, str),
+        "count": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "decimal": lambda v: isinstance(v, str) and DECIMAL.match(v) is not None,
+        "money": lambda v: isinstance(v, str) and DECIMAL.match(v) is not None,
+        "boolean": lambda v: isinstance(v, bool),
+        "array": lambda v: isinstance(v, list),
+    }.get(kind, lambda v: isinstance(v, dict))  # object and the named records (ratio, basket...)
+    if not ok(value):
+        return [f"{path} is {value!r}, not a {kind}"]
+    if isinstance(value, list) and "fields" in field:
+        return [e for i, item in enumerate(value) for e in record_errors(item, field["fields"], f"{path}[{i}]")]
+    if isinstance(value, list) and "items" in field:
+        item = {"name": "item", "type": field["items"]}
+        return [e for i, v in enumerate(value) for e in shape_errors(v, item, f"{path}[{i}]")]
+    if isinstance(value, dict) and "fields" in field:
+        return record_errors(value, field["fields"], path)
+    return []
+
+
+def record_errors(value: object, fields: list[dict], path: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"{path} is not an object"]
+    names = [f["name"] for f in fields]
+    errors = [f"{path}.{k} is not declared" for k in value if k not in names]
+    for f in fields:
+        if f["name"] in value:
+            errors += shape_errors(value[f["name"]], f, f"{path}.{f['name']}")
+        elif not f.get("optional"):
+            errors.append(f"{path}.{f['name']} is declared but absent")
+    present = [k for k in names if k in value]
+    if [k for k in value if k in names] != present:
+        errors.append(f"{path}: keys {list(value)} are not in the declared order {names}")
+    return errors
+
+
+def computed_cases() -> list[tuple[str, dict, dict]]:
+    found = []
+    for path in sorted(SPEC.glob("kpis/*.json")):
+        definition = json.loads(path.read_text(encoding="utf-8"))
+        for vectors in sorted((SPEC / "vectors" / definition["id"]).glob("*.json")):
+            for case in json.loads(vectors.read_text(encoding="utf-8"))["cases"]:
+                if "expected" in case:
+                    found.append((f"{definition['id']}/{vectors.name}::{case['name']}", definition, case))
+    return found
+
+
+@pytest.mark.parametrize("name,definition,case", computed_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_expected_output_has_the_declared_shape(name: str, definition: dict, case: dict) -> None:
+    assert record_errors(case["expected"], definition["outputs"], "output") == []
+
+
+def test_the_shape_check_sees_an_undeclared_field_and_a_wrong_type() -> None:
+    outputs = [{"name": "rate", "type": "decimal"}, {"name": "rows", "type": "object", "fields": [{"name": "read", "type": "count"}]}]
+    assert record_errors({"rate": "0.5", "rows": {"read": 1}}, outputs, "o") == []
+    assert record_errors({"rate": 0.5, "rows": {"read": 1, "x": 2}}, outputs, "o") == [
+        "o.rate is 0.5, not a decimal", "o.rows.x is not declared"]
+    assert record_errors({"rate": None, "rows": {"read": 1}}, outputs, "o") == ["o.rate is null but not declared nullable"]
+    assert record_errors({"rows": {"read": 1}}, outputs, "o") == ["o.rate is declared but absent"]
