@@ -89,7 +89,7 @@ def test_a_float_money_column_is_refused_with_its_name() -> None:
                           "fulfilment_channel": ["lille"], "amount": [89.19]})
     with pytest.raises(omnikpi.InputError) as info:
         omnikpi.split_incentives(POLICY, sales)
-    assert info.value.code == "wrong_type" and info.value.path == "sales.amount"
+    assert info.value.code == "wrong_type" and info.value.path == "input.sales.amount"
 
 
 def test_policy_errors_are_policy_errors_with_the_field() -> None:

@@ -66,59 +66,40 @@ def test_vector_through_evaluate(case_id: str, kpi: str, case: dict[str, Any]) -
         decimals_are_decimal(raw["out"])
 
 
+SURFACES = {d["id"]: d["surface"] for d in omnikpi.catalog()}
+DEFINITIONS = {d["id"]: d for d in omnikpi.catalog()}
+
+
+def test_every_catalogue_id_has_its_typed_function_and_result_class() -> None:
+    for kpi, surface in SURFACES.items():
+        assert callable(getattr(omnikpi, surface["function"], None)), f"no omnikpi.{surface['function']} for {kpi}"
+        assert surface["function"] in omnikpi.__all__
+        assert omnikpi.kpis.RESULT_CLASSES[kpi].__name__ == surface["result"]
+        assert omnikpi.kpis.FUNCTIONS[kpi] is getattr(omnikpi, surface["function"])
+
+
 def _typed(kpi: str, i: dict[str, Any], p: dict[str, Any]) -> Any:
-    """The typed function of each KPI, called with the vector's input spread into arguments."""
-    if kpi == "conversion.rate":
-        return omnikpi.conversion_rate(i["rows"], **p)
-    if kpi == "conversion.funnel":
-        return omnikpi.conversion_funnel(i["steps"], i["events"], **p)
-    if kpi == "conversion.windowed":
-        return omnikpi.conversion_windowed(i["base_events"], i["conversion_events"], **p)
-    if kpi == "conversion.cross_channel":
-        return omnikpi.conversion_cross_channel(i["channels"], i["touches"], i["conversions"], **p)
-    if kpi == "basket.average":
-        return omnikpi.basket_average(i["orders"], currency=i["currency"], **p)
-    if kpi == "basket.multichannel_uplift":
-        return omnikpi.basket_multichannel_uplift(i["orders"], currency=i["currency"], channels=i["channels"], **p)
-    if kpi == "pickup.attach_rate":
-        return omnikpi.pickup_attach_rate(i["pickups"], currency=i["currency"], **p)
-    if kpi == "money.allocate":
-        return omnikpi.money_allocate(i["amount"], i["parties"], currency=i["currency"], **p)
-    if kpi == "contribution.share":
-        return omnikpi.contribution_share(i["journeys"], channels=i["channels"], currency=i["currency"], **p)
-    if kpi == "contribution.roas":
-        return omnikpi.contribution_roas(i["journeys"], i["costs"], channels=i["channels"], currency=i["currency"], **p)
-    if kpi == "contribution.growth":
-        return omnikpi.contribution_growth(i["channels"], currency=i["currency"], **p)
-    if kpi == "incentives.split":
-        return omnikpi.split_incentives(i["policy"], i["sales"], **({"touches": i["touches"]} if "touches" in i else {}))
-    if kpi == "incentives.check":
-        return omnikpi.check_payouts(i["policy"], i["sales"], i["payouts"], **({"touches": i["touches"]} if "touches" in i else {}))
-    if kpi.startswith("attribution."):
-        return omnikpi.attribute(kpi.removeprefix("attribution."), i["journeys"], channels=i["channels"], currency=i["currency"], **p)
-    raise AssertionError(f"no typed function for {kpi}")
+    """The typed function the spec's surface names, with the vector's input spread into
+    arguments: positional inputs in order, the others and the parameters as keywords."""
+    surface = SURFACES[kpi]
+    function = getattr(omnikpi, surface["function"])
+    args = [i[name] for name in surface["positional"]]
+    keywords = {k: v for k, v in i.items() if k not in surface["positional"]}
+    return function(*args, **keywords, **p)
 
 
 def _fits_typed(kpi: str, case: dict[str, Any]) -> bool:
-    """Whether the case's input spreads into the typed signature (all keys known, none missing)."""
-    expected_keys = {
-        "conversion.rate": {"rows"}, "conversion.funnel": {"steps", "events"},
-        "conversion.windowed": {"base_events", "conversion_events"},
-        "conversion.cross_channel": {"channels", "touches", "conversions"},
-        "basket.average": {"currency", "orders"}, "basket.multichannel_uplift": {"currency", "channels", "orders"},
-        "pickup.attach_rate": {"currency", "pickups"}, "money.allocate": {"amount", "currency", "parties"},
-        "contribution.share": {"channels", "currency", "journeys"},
-        "contribution.roas": {"channels", "currency", "journeys", "costs"},
-        "contribution.growth": {"currency", "channels"},
-        "incentives.split": {"policy", "sales"},
-        "incentives.check": {"policy", "sales", "payouts"},
-    }.get(kpi, {"channels", "currency", "journeys"} if kpi.startswith("attribution.") else None)
+    """Whether the case's input spreads into the typed signature (an object whose keys are the
+    KPI's inputs, none required missing; parameters the definition declares)."""
     i, p = case["input"], case.get("params") or {}
-    optional = {"touches"} if kpi.startswith("incentives.") else set()
+    if not isinstance(i, dict) or kpi not in DEFINITIONS:
+        return False
+    inputs = DEFINITIONS[kpi]["inputs"]
+    names = {f["name"] for f in inputs}
+    required = {f["name"] for f in inputs if not f.get("optional")}
+    declared = {q["name"] for q in DEFINITIONS[kpi]["parameters"]}
     # an undeclared parameter is a keyword the typed function does not take (evaluate() reports it)
-    declared = {q["name"] for d in omnikpi.catalog() if d["id"] == kpi for q in d["parameters"]}
-    return (expected_keys is not None and isinstance(i, dict) and set(i) - optional == expected_keys
-            and "window" not in p and set(p) <= declared)
+    return set(i) <= names and required <= set(i) and set(p) <= declared and all(isinstance(k, str) for k in p)
 
 
 TYPED = [c for c in CASES if _fits_typed(c[1], c[2])]

@@ -1,11 +1,11 @@
-// TypeScript declarations of the omnikpi npm package (hand-written; keys are snake_case like the
-// spec's vectors, decimals are strings, counts are numbers).
+// TypeScript declarations of the omnikpi npm package: keys are snake_case like the spec's vectors,
+// decimals are strings, counts are numbers. The KPI types and functions between the
+// `surfaces` markers are generated from spec/kpis by `omnikpi surfaces`; the rest is written here.
 
 /** A decimal as a fixed-point string, e.g. "12.30". Never a JS number for money. */
 export type DecimalString = string;
 /** Unix seconds, or an RFC 3339 string such as "2026-03-01T10:15:00Z". */
 export type Timestamp = number | string;
-export type Reason = "zero_denominator" | null;
 
 export declare class OmniKpiError extends Error {
   readonly name: "OmniKpiError";
@@ -13,72 +13,6 @@ export declare class OmniKpiError extends Error {
   readonly code: string;
   /** The offending field or row, e.g. "input.orders[3].amount"; null when not tied to one. */
   readonly path: string | null;
-}
-
-export interface Rows { read: number; used: number; rejected: number }
-
-export interface ChannelCount { channel: string; opportunities: number; conversions: number }
-export interface ConversionLine { conversions: number; opportunities: number; rate: DecimalString | null; reason: Reason }
-export interface ConversionRateInput { rows: ChannelCount[] }
-export interface ConversionRateParams { denominator?: "journeys" | "sessions" | "visitors" | "leads" }
-export interface ConversionRateResult {
-  denominator: string; overall: ConversionLine; by_channel: (ConversionLine & { channel: string })[]; rows: Rows;
-}
-
-export interface FunnelEvent { entity: string; event: string; timestamp: Timestamp }
-export interface FunnelInput { steps: string[]; events: FunnelEvent[] }
-export interface FunnelParams { window_seconds?: number }
-export interface FunnelStep {
-  step: string; entities: number; from_previous: DecimalString | null; from_first: DecimalString | null;
-  drop_off: number; reason: Reason;
-}
-export interface FunnelResult { steps: FunnelStep[]; rows: Rows }
-
-export interface BaseEvent { entity: string; timestamp: Timestamp; group?: string }
-export interface ConversionEvent { entity: string; timestamp: Timestamp }
-export interface WindowedInput { base_events: BaseEvent[]; conversion_events: ConversionEvent[] }
-export interface WindowedParams { window_seconds?: number; grain?: "second" | "day" }
-export interface WindowedLine { conversions: number; base_events: number; rate: DecimalString | null; reason: Reason }
-export interface WindowedResult {
-  overall: WindowedLine & { unmatched_conversions: number }; by_group: (WindowedLine & { group: string })[]; rows: Rows;
-}
-
-export interface Channel { channel: string; group: "online" | "offline"; direct?: boolean }
-export interface ChannelEvent { customer: string; channel: string; timestamp: Timestamp }
-export interface CrossChannelInput { channels: Channel[]; touches: ChannelEvent[]; conversions: ChannelEvent[] }
-export interface CrossChannelParams { lookback_seconds?: number }
-export interface CrossChannelDirection {
-  assisted: number; conversions: number; rate: DecimalString | null; reason: Reason;
-  by_channel: { channel: string; assisted: number }[];
-}
-export interface CrossChannelResult { online_to_offline: CrossChannelDirection; offline_to_online: CrossChannelDirection; rows: Rows }
-
-export interface MoneyParams { minor_units?: number }
-export interface Order { channel: string; amount: DecimalString; currency?: string }
-export interface BasketAverageInput { currency: string; orders: Order[] }
-export interface Basket { orders: number; revenue: DecimalString; average: DecimalString | null; reason: Reason }
-export interface BasketAverageResult { currency: string; overall: Basket; by_channel: (Basket & { channel: string })[]; rows: Rows }
-
-export interface UpliftInput { currency: string; channels: Channel[]; orders: (Order & { customer: string })[] }
-export interface UpliftParams extends MoneyParams { reference?: "offline_only" | "online_only" | "single_channel" }
-export interface UpliftResult {
-  currency: string;
-  segments: (Basket & { segment: "multichannel" | "offline_only" | "online_only"; customers: number })[];
-  reference: string; uplift: DecimalString | null; reason: "empty_segment" | "zero_denominator" | null; rows: Rows;
-}
-
-export interface Pickup { pickup_id: string; store: string; extra_amount: DecimalString; currency?: string }
-export interface AttachRateInput { currency: string; pickups: Pickup[] }
-export interface Attach {
-  with_extra: number; pickups: number; rate: DecimalString | null; reason: Reason;
-  extra_revenue: DecimalString; average_extra: DecimalString | null;
-}
-export interface AttachRateResult { currency: string; overall: Attach; by_store: (Attach & { store: string })[]; rows: Rows }
-
-export interface AllocateInput { amount: DecimalString; currency: string; parties: { party: string; weight: DecimalString }[] }
-export interface AllocationResult {
-  currency: string; amount: DecimalString; method: "largest_remainder";
-  parts: { party: string; weight: DecimalString; amount: DecimalString; extra_unit: boolean }[]; rows: Rows;
 }
 
 /** A KPI definition from spec/kpis (see the handbook for every field). */
@@ -113,71 +47,15 @@ export declare function errorCodes(): [string, string][];
  * `what` (default "text").
  */
 export declare function parseJson(text: string, what?: string): unknown;
-export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
-export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
-export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;
-export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): CrossChannelResult;
-export declare function basketAverage(input: BasketAverageInput, params?: MoneyParams): BasketAverageResult;
-export declare function basketMultichannelUplift(input: UpliftInput, params?: UpliftParams): UpliftResult;
-export declare function pickupAttachRate(input: AttachRateInput, params?: MoneyParams): AttachRateResult;
-export declare function moneyAllocate(input: AllocateInput, params?: MoneyParams): AllocationResult;
 /** Node only: computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
 export declare function report(dir: string): Report;
 /** Browser only: loads the wasm module; call once before anything else. */
 export declare function init(source?: string | URL | Response | BufferSource): Promise<unknown>;
 
-/** Journeys for attribution; decimals are strings, timestamps Unix seconds or RFC 3339. */
-export interface AttributionInput {
-  channels: Channel[];
-  currency: string;
-  journeys: {
-    journey_id?: string;
-    touches: { channel: string; timestamp: Timestamp; lead?: boolean }[];
-    conversions: number;
-    value?: DecimalString;
-    currency?: string;
-    conversion_timestamp?: Timestamp;
-  }[];
-}
-export interface AttributionParams {
-  lookback_seconds?: number; minor_units?: number; half_life_seconds?: number;
-  first_weight?: DecimalString; lead_weight?: DecimalString; last_weight?: DecimalString;
-  order?: number; collapse_repeats?: boolean; max_states?: number; max_channels?: number;
-  /** Most touches a journey may have (default 10,000); longer ones are refused with limit_exceeded. */
-  max_touches?: number;
-}
-export interface AttributionResult {
-  model: string; currency: string;
-  channels: { channel: string; conversions: DecimalString; value: DecimalString; share: DecimalString | null }[];
-  totals: { conversions: DecimalString; value: DecimalString };
-  journeys: { read: number; converting: number; unattributed: number };
-  /** Markov only. */
-  order?: number; conversion_probability?: DecimalString;
-  removal_effects?: { channel: string; removal_effect: DecimalString }[];
-  transition_matrix?: { from: string; to: string; count: number; probability: DecimalString }[];
-  /** Ordered Shapley only. */
-  by_position?: { channel: string; position: number; conversions: DecimalString }[];
-  rows: Rows;
-}
-export type AttributionModel =
-  | "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based"
-  | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
 export declare function attribute(model: AttributionModel, input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
-export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;
-
 /** Columns for attributeColumns: one entry per touch, or per journey, in typed arrays. */
 export interface AttributionColumns {
-  channels: Channel[];
+  channels: AttributionChannelsRow[];
   currency: string;
   /** Touch ranges: journey j has touches offsets[j]..offsets[j+1]; length journeys + 1, starts at 0. */
   offsets: Uint32Array;
@@ -199,31 +77,6 @@ export declare function attributeColumns(model: AttributionModel, columns: Attri
 export declare function attributeColumns(
   models: AttributionModel[], columns: AttributionColumns, params?: Partial<Record<AttributionModel, AttributionParams>>,
 ): Record<string, AttributionResult>;
-
-export interface ContributionParams { model?: AttributionModel; lookback_seconds?: number }
-export interface ContributionShareResult {
-  model: string; currency: string; total_value: DecimalString;
-  channels: { channel: string; value: DecimalString; share: DecimalString | null; reason: Reason }[]; rows: Rows;
-}
-export interface RoasLine {
-  cost: DecimalString; value: DecimalString; conversions: DecimalString;
-  roas: DecimalString | null; roas_reason: "zero_cost" | null; cpa: DecimalString | null; cpa_reason: "zero_conversions" | null;
-}
-export interface RoasResult { model: string; currency: string; channels: (RoasLine & { channel: string })[]; overall: RoasLine; rows: Rows }
-export interface GrowthInput { currency: string; channels: { channel: string; previous: DecimalString; current: DecimalString }[] }
-export interface GrowthResult {
-  currency: string;
-  total: { previous: DecimalString; current: DecimalString; change: DecimalString; growth: DecimalString | null; growth_reason: Reason };
-  channels: {
-    channel: string; previous: DecimalString; current: DecimalString; change: DecimalString;
-    status: "continuing" | "new" | "vanished"; growth: DecimalString | null; growth_reason: "zero_denominator" | "new_channel" | null;
-    contribution: DecimalString | null; share_of_change: DecimalString | null; share_reason: Reason;
-  }[];
-  rows: Rows;
-}
-export declare function contributionShare(input: AttributionInput, params?: ContributionParams): ContributionShareResult;
-export declare function contributionRoas(input: AttributionInput & { costs: { channel: string; cost: DecimalString }[] }, params?: ContributionParams): RoasResult;
-export declare function contributionGrowth(input: GrowthInput, params?: MoneyParams): GrowthResult;
 
 // ----------------------------------------------------------------------------- incentives
 
@@ -262,46 +115,873 @@ export type IncentiveShare = (
   | { party_from: "origin_channel" | "fulfilment_channel" | "zone" | "staff" }
   | { attribution: { model: "first_touch" | "last_touch" | "linear" | "time_decay" | "position_based"; params?: AttributionParams; lookback_days: number; channels?: string[]; fallback: string } }
 ) & ({ percent: DecimalString } | { fixed: DecimalString });
-export interface Sale {
-  sale_id: string; timestamp: Timestamp; period: string; customer_id?: string;
-  origin_channel?: string; fulfilment_channel?: string; click_and_collect?: boolean;
-  category?: string; zone?: string; staff?: string; amount: DecimalString; extra_amount?: DecimalString;
-  currency?: string; refund_of?: string;
+// surfaces:begin (generated by `omnikpi surfaces` from spec/kpis: do not edit)
+/** A row of `rows`. */
+export interface ConversionRateRowsRow {
+  channel: string;
+  opportunities: number | bigint;
+  conversions: number | bigint;
 }
-export interface CustomerTouch { customer_id: string; timestamp: Timestamp; channel: string }
-export interface IncentiveInput { policy: IncentivePolicy; sales: Sale[]; touches?: CustomerTouch[] }
-export type LineKind = "sale" | "clawback" | "accelerator" | "cap" | "floor" | "bonus";
-export interface PayoutLine {
-  sale_id: string | null; period: string; party: string; rule: string; kind: LineKind; amount: DecimalString; explanation: string;
+export interface ConversionRateInput {
+  /** One row per observation; rows of the same channel are summed. */
+  rows: ConversionRateRowsRow[];
 }
-export interface PartyPeriod {
-  party: string; earned: DecimalString; accelerator: DecimalString; limit: DecimalString; bonus: DecimalString; payable: DecimalString;
+export interface ConversionRateParams {
+  /** What the opportunities count; reported with the result so a rate is never read without its denominator. */
+  denominator?: "journeys" | "sessions" | "visitors" | "leads" | null;
 }
-export interface IncentiveSplit {
-  policy: { id: string; version: string };
-  currency: string;
-  lines: PayoutLine[];
-  unpaid: { sale_id: string; reason: "no_rule" | "original_unpaid" | "outside_clawback_window" | "nothing_refunded" }[];
-  periods: { period: string; net_sales: DecimalString; growth: DecimalString | null; parties: PartyPeriod[]; total: DecimalString }[];
-  parties: { party: string; payable: DecimalString }[];
-  total: DecimalString;
-  rows: Rows;
-}
-export interface ClaimedPayout { sale_id?: string; period?: string; party: string; rule?: string; kind?: LineKind; amount: DecimalString; currency?: string; explanation?: string }
-export interface PayoutCheck {
-  policy: { id: string; version: string };
-  currency: string;
-  compared: number;
-  matching: number;
-  differences: {
-    sale_id: string | null; period: string | null; party: string; rule: string | null;
-    claimed: DecimalString | null; canonical: DecimalString | null; difference: DecimalString;
+export interface ConversionRateResult {
+  /** The denominator named by the parameter. */
+  denominator: string;
+  /** conversions, opportunities, rate, reason over all rows. */
+  overall: {
+    conversions: number;
+    opportunities: number;
+    rate: DecimalString | null;
+    reason: string | null;
+  };
+  /** The same per channel, in order of first appearance. */
+  by_channel: {
+    channel: string;
+    conversions: number;
+    opportunities: number;
+    rate: DecimalString | null;
+    reason: string | null;
   }[];
-  claimed_total: DecimalString;
-  canonical_total: DecimalString;
-  rows: Rows;
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
 }
-/** The canonical payouts of `sales` under `policy`: per sale and party, then per period. */
-export declare function splitIncentives(input: IncentiveInput): IncentiveSplit;
-/** Payouts computed elsewhere against the canonical split: every difference, listed. */
-export declare function checkPayouts(input: IncentiveInput & { payouts: ClaimedPayout[] }): PayoutCheck;
+
+/** A row of `events`. */
+export interface FunnelEventsRow {
+  entity: string;
+  event: string;
+  timestamp: Timestamp;
+}
+export interface FunnelInput {
+  /** Step names in order; unique. */
+  steps: string[];
+  /** Events of every entity. */
+  events: FunnelEventsRow[];
+}
+export interface FunnelParams {
+  /** Longest time from the step-1 event to the last step reached; absent means unbounded. Inclusive. */
+  window_seconds?: number | bigint | null;
+}
+export interface FunnelResult {
+  /** Per step: step, entities, from_previous, from_first, drop_off, reason. */
+  steps: {
+    step: string;
+    entities: number;
+    from_previous: DecimalString | null;
+    from_first: DecimalString | null;
+    drop_off: number;
+    reason: string | null;
+  }[];
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `base_events`. */
+export interface WindowedBaseEventsRow {
+  entity: string;
+  timestamp: Timestamp;
+  group?: string;
+}
+/** A row of `conversion_events`. */
+export interface WindowedConversionEventsRow {
+  entity: string;
+  timestamp: Timestamp;
+}
+export interface WindowedInput {
+  /** Base events (e.g. visits). */
+  base_events: WindowedBaseEventsRow[];
+  /** Conversion events (e.g. purchases). */
+  conversion_events: WindowedConversionEventsRow[];
+}
+export interface WindowedParams {
+  /** Window length; absent means unbounded (MetricFlow's infinite window). */
+  window_seconds?: number | bigint | null;
+  /** Grain of the comparison; `day` truncates both timestamps to the UTC day, so a 7-day window admits 0 to 6 days. */
+  grain?: "second" | "day" | null;
+}
+export interface WindowedResult {
+  /** conversions, base_events, rate, reason, unmatched_conversions. */
+  overall: {
+    conversions: number;
+    base_events: number;
+    rate: DecimalString | null;
+    reason: string | null;
+    unmatched_conversions: number;
+  };
+  /** Per base-event group, in order of first appearance. */
+  by_group: {
+    group: string;
+    conversions: number;
+    base_events: number;
+    rate: DecimalString | null;
+    reason: string | null;
+  }[];
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `channels`. */
+export interface CrossChannelChannelsRow {
+  channel: string;
+  group: string;
+  direct?: boolean;
+}
+/** A row of `touches`. */
+export interface CrossChannelTouchesRow {
+  customer: string;
+  channel: string;
+  timestamp: Timestamp;
+}
+/** A row of `conversions`. */
+export interface CrossChannelConversionsRow {
+  customer: string;
+  channel: string;
+  timestamp: Timestamp;
+}
+export interface CrossChannelInput {
+  /** The channel taxonomy: one entry per channel. */
+  channels: CrossChannelChannelsRow[];
+  /** Customer touches. */
+  touches: CrossChannelTouchesRow[];
+  /** Conversions (orders). */
+  conversions: CrossChannelConversionsRow[];
+}
+export interface CrossChannelParams {
+  /** Lookback window before each conversion; default 7 days. */
+  lookback_seconds?: number | bigint | null;
+}
+export interface CrossChannelResult {
+  /** assisted, conversions, rate, reason, by_channel (online assisting channels). */
+  online_to_offline: {
+    assisted: number;
+    conversions: number;
+    rate: DecimalString | null;
+    reason: string | null;
+    by_channel: {
+      channel: string;
+      assisted: number;
+    }[];
+  };
+  /** The reverse: online conversions preceded by an offline touch. */
+  offline_to_online: {
+    assisted: number;
+    conversions: number;
+    rate: DecimalString | null;
+    reason: string | null;
+    by_channel: {
+      channel: string;
+      assisted: number;
+    }[];
+  };
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `orders`. */
+export interface BasketAverageOrdersRow {
+  channel: string;
+  amount: DecimalString;
+  currency?: string;
+}
+export interface BasketAverageInput {
+  /** ISO 4217 code of every amount; an order may repeat it, and must then match. */
+  currency: string;
+  /** Orders. */
+  orders: BasketAverageOrdersRow[];
+}
+export interface BasketAverageParams {
+  /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
+  minor_units?: number | bigint | null;
+}
+export interface BasketAverageResult {
+  /** ISO code. */
+  currency: string;
+  /** orders, revenue, average, reason. */
+  overall: {
+    orders: number;
+    revenue: DecimalString;
+    average: DecimalString | null;
+    reason: string | null;
+  };
+  /** Per channel, in order of first appearance. */
+  by_channel: {
+    channel: string;
+    orders: number;
+    revenue: DecimalString;
+    average: DecimalString | null;
+    reason: string | null;
+  }[];
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `channels`. */
+export interface MultichannelUpliftChannelsRow {
+  channel: string;
+  group: string;
+  direct?: boolean;
+}
+/** A row of `orders`. */
+export interface MultichannelUpliftOrdersRow {
+  customer: string;
+  channel: string;
+  amount: DecimalString;
+  currency?: string;
+}
+export interface MultichannelUpliftInput {
+  /** ISO 4217 code of every amount; an order may repeat it, and must then match. */
+  currency: string;
+  /** The channel taxonomy: one entry per channel. */
+  channels: MultichannelUpliftChannelsRow[];
+  /** Orders. */
+  orders: MultichannelUpliftOrdersRow[];
+}
+export interface MultichannelUpliftParams {
+  /** The segment multichannel customers are compared with; single_channel pools both single-channel segments. */
+  reference?: "offline_only" | "online_only" | "single_channel" | null;
+  /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
+  minor_units?: number | bigint | null;
+}
+export interface MultichannelUpliftResult {
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Per segment: customers, orders, revenue, average, reason. */
+  segments: {
+    segment: string;
+    customers: number;
+    orders: number;
+    revenue: DecimalString;
+    average: DecimalString | null;
+    reason: string | null;
+  }[];
+  /** The reference segment. */
+  reference: string;
+  /** Relative uplift; null with a reason when undefined. */
+  uplift: DecimalString | null;
+  /** `empty_segment` or `zero_denominator` when uplift is null. */
+  reason: string | null;
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `pickups`. */
+export interface AttachRatePickupsRow {
+  pickup_id: string;
+  store: string;
+  extra_amount: DecimalString;
+  currency?: string;
+}
+export interface AttachRateInput {
+  /** ISO 4217 code of every amount; an order may repeat it, and must then match. */
+  currency: string;
+  /** Pickups. */
+  pickups: AttachRatePickupsRow[];
+}
+export interface AttachRateParams {
+  /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
+  minor_units?: number | bigint | null;
+}
+export interface AttachRateResult {
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** with_extra, pickups, rate, reason, extra_revenue, average_extra. */
+  overall: {
+    with_extra: number;
+    pickups: number;
+    rate: DecimalString | null;
+    reason: string | null;
+    extra_revenue: DecimalString;
+    average_extra: DecimalString | null;
+  };
+  /** Per store, in order of first appearance. */
+  by_store: {
+    store: string;
+    with_extra: number;
+    pickups: number;
+    rate: DecimalString | null;
+    reason: string | null;
+    extra_revenue: DecimalString;
+    average_extra: DecimalString | null;
+  }[];
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `parties`. */
+export interface AllocationPartiesRow {
+  party: string;
+  weight: DecimalString;
+}
+export interface AllocationInput {
+  /** Amount to split; negative for a refund or clawback. */
+  amount: DecimalString;
+  /** ISO 4217 code of every amount; an order may repeat it, and must then match. */
+  currency: string;
+  /** Parties in declared order: a list of {party, weight}, or an object whose keys are the parties and values their weights, in its order. */
+  parties: AllocationPartiesRow[] | Record<string, DecimalString>;
+}
+export interface AllocationParams {
+  /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
+  minor_units?: number | bigint | null;
+}
+export interface AllocationResult {
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** The amount split, at the minor unit. */
+  amount: DecimalString;
+  /** `largest_remainder`. */
+  method: string;
+  /** Per party: party, weight, amount, extra_unit (received a leftover unit). */
+  parts: {
+    party: string;
+    weight: DecimalString;
+    amount: DecimalString;
+    extra_unit: boolean;
+  }[];
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `channels`. */
+export interface AttributionChannelsRow {
+  channel: string;
+  group: string;
+  direct?: boolean;
+}
+/** A row of `touches`. */
+export interface AttributionJourneysTouchesRow {
+  channel: string;
+  timestamp: Timestamp;
+  lead?: boolean;
+}
+/** A row of `journeys`. */
+export interface AttributionJourneysRow {
+  journey_id?: string;
+  touches: AttributionJourneysTouchesRow[];
+  conversions: number | bigint;
+  value?: DecimalString;
+  currency?: string;
+  conversion_timestamp?: Timestamp;
+}
+export interface AttributionInput {
+  /** The channel taxonomy: one entry per channel; `direct` marks direct channels. */
+  channels: AttributionChannelsRow[];
+  /** ISO 4217 code of every value. */
+  currency: string;
+  /** Journeys, converting or not. */
+  journeys: AttributionJourneysRow[];
+}
+export interface AttributionParams {
+  /** Drops touches at or before conversion - lookback; a conversion left without touch is credited to `(none)`. Absent: no window. */
+  lookback_seconds?: number | bigint | null;
+  /** Overrides the ISO 4217 minor units of the currency. */
+  minor_units?: number | bigint | null;
+  /** Most touches a journey may have; a longer journey is refused with limit_exceeded, naming it (a resource limit: real journeys have tens of touches). */
+  max_touches?: number | bigint | null;
+  /** Half-life; default 7 days. */
+  half_life_seconds?: number | bigint | null;
+  /** Weight of the first touch. */
+  first_weight?: DecimalString | null;
+  /** Weight of the last touch; with first_weight at most 1. */
+  last_weight?: DecimalString | null;
+  /** Weight of the lead-creation touch. */
+  lead_weight?: DecimalString | null;
+  /** Markov order k. */
+  order?: number | bigint | null;
+  /** Collapse consecutive repeats of a channel before building states. */
+  collapse_repeats?: boolean | null;
+  /** Largest number of states the exact solve accepts; more is an error. */
+  max_states?: number | bigint | null;
+  /** Largest converting channel set the exact enumeration accepts (2^n subsets); more is an error. */
+  max_channels?: number | bigint | null;
+}
+export interface AttributionResult {
+  /** The model's short name, such as `linear`. */
+  model: string;
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Per declared channel, then `(none)` when some conversion kept no touch: conversions (6 places) and value (minor unit), each column summing exactly to the totals by largest remainder; share = conversions / total at 6 places. */
+  channels: {
+    channel: string;
+    conversions: DecimalString;
+    value: DecimalString;
+    share: DecimalString | null;
+  }[];
+  /** Total conversions and value of the converting journeys. */
+  totals: {
+    conversions: DecimalString;
+    value: DecimalString;
+  };
+  /** Journeys read, converting, and unattributed (no touch left in the window). */
+  journeys: {
+    read: number;
+    converting: number;
+    unattributed: number;
+  };
+  /** Journeys read, used by the model, rejected (non-converting journeys for rule-based models). */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+  /** The order of the chain used. */
+  order?: number;
+  /** P(CONVERSION) from START. */
+  conversion_probability?: DecimalString;
+  /** Removal effect per channel (6 places, half to even). */
+  removal_effects?: {
+    channel: string;
+    removal_effect: DecimalString;
+  }[];
+  /** Every observed transition: from, to, count, probability. */
+  transition_matrix?: {
+    from: string;
+    to: string;
+    count: number;
+    probability: DecimalString;
+  }[];
+  /** Conversions per channel and 1-based position, summing exactly to the attributed conversions. */
+  by_position?: {
+    channel: string;
+    position: number;
+    conversions: DecimalString;
+  }[];
+}
+
+/** A row of `channels`. */
+export interface ContributionShareChannelsRow {
+  channel: string;
+  group: string;
+  direct?: boolean;
+}
+/** A row of `touches`. */
+export interface ContributionShareJourneysTouchesRow {
+  channel: string;
+  timestamp: Timestamp;
+  lead?: boolean;
+}
+/** A row of `journeys`. */
+export interface ContributionShareJourneysRow {
+  journey_id?: string;
+  touches: ContributionShareJourneysTouchesRow[];
+  conversions: number | bigint;
+  value?: DecimalString;
+  currency?: string;
+  conversion_timestamp?: Timestamp;
+}
+export interface ContributionShareInput {
+  /** The channel taxonomy: one entry per channel; `direct` marks direct channels. */
+  channels: ContributionShareChannelsRow[];
+  /** ISO 4217 code of every value. */
+  currency: string;
+  /** Journeys, converting or not. */
+  journeys: ContributionShareJourneysRow[];
+}
+export interface ContributionShareParams {
+  /** The attribution model (its default parameters) that credits the value. */
+  model?: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate" | null;
+  /** Drops touches at or before conversion - lookback; a conversion left without touch is credited to `(none)`. Absent: no window. */
+  lookback_seconds?: number | bigint | null;
+}
+export interface ContributionShareResult {
+  /** The model's short name, such as `linear`. */
+  model: string;
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Per channel (and `(none)` when some value kept no touch): value (minor unit) and share (6 places, summing exactly to 1). */
+  channels: {
+    channel: string;
+    value: DecimalString;
+    share: DecimalString | null;
+    reason: string | null;
+  }[];
+  /** Total conversion value. */
+  total_value: DecimalString;
+  /** Journeys read, used, rejected, as the attribution model reports them. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `channels`. */
+export interface ContributionRoasChannelsRow {
+  channel: string;
+  group: string;
+  direct?: boolean;
+}
+/** A row of `touches`. */
+export interface ContributionRoasJourneysTouchesRow {
+  channel: string;
+  timestamp: Timestamp;
+  lead?: boolean;
+}
+/** A row of `journeys`. */
+export interface ContributionRoasJourneysRow {
+  journey_id?: string;
+  touches: ContributionRoasJourneysTouchesRow[];
+  conversions: number | bigint;
+  value?: DecimalString;
+  currency?: string;
+  conversion_timestamp?: Timestamp;
+}
+/** A row of `costs`. */
+export interface ContributionRoasCostsRow {
+  channel: string;
+  cost: DecimalString;
+}
+export interface ContributionRoasInput {
+  /** The channel taxonomy: one entry per channel; `direct` marks direct channels. */
+  channels: ContributionRoasChannelsRow[];
+  /** ISO 4217 code of every value. */
+  currency: string;
+  /** Journeys, converting or not. */
+  journeys: ContributionRoasJourneysRow[];
+  /** Cost per channel over the same period; channels without a row cost 0. */
+  costs: ContributionRoasCostsRow[];
+}
+export interface ContributionRoasParams {
+  /** The attribution model (its default parameters) that credits the value. */
+  model?: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate" | null;
+  /** Drops touches at or before conversion - lookback; a conversion left without touch is credited to `(none)`. Absent: no window. */
+  lookback_seconds?: number | bigint | null;
+}
+export interface ContributionRoasResult {
+  /** The model's short name, such as `linear`. */
+  model: string;
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Per channel: cost, value, conversions, roas and cpa with their reasons when undefined. */
+  channels: {
+    channel: string;
+    cost: DecimalString;
+    value: DecimalString;
+    conversions: DecimalString;
+    roas: DecimalString | null;
+    roas_reason: string | null;
+    cpa: DecimalString | null;
+    cpa_reason: string | null;
+  }[];
+  /** The same over all channels. */
+  overall: {
+    cost: DecimalString;
+    value: DecimalString;
+    conversions: DecimalString;
+    roas: DecimalString | null;
+    roas_reason: string | null;
+    cpa: DecimalString | null;
+    cpa_reason: string | null;
+  };
+  /** Journeys read, used, rejected, as the attribution model reports them. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `channels`. */
+export interface ContributionGrowthChannelsRow {
+  channel: string;
+  previous: DecimalString;
+  current: DecimalString;
+}
+export interface ContributionGrowthInput {
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** One row per channel. */
+  channels: ContributionGrowthChannelsRow[];
+}
+export interface ContributionGrowthParams {
+  /** Overrides the ISO 4217 minor units of the currency. */
+  minor_units?: number | bigint | null;
+}
+export interface ContributionGrowthResult {
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** previous, current, change, growth. */
+  total: {
+    previous: DecimalString;
+    current: DecimalString;
+    change: DecimalString;
+    growth: DecimalString | null;
+    growth_reason: string | null;
+  };
+  /** Per channel: previous, current, change, status (continuing, new, vanished), growth, contribution, share_of_change, with reasons when undefined. */
+  channels: {
+    channel: string;
+    previous: DecimalString;
+    current: DecimalString;
+    change: DecimalString;
+    status: string;
+    growth: DecimalString | null;
+    growth_reason: string | null;
+    contribution: DecimalString | null;
+    share_of_change: DecimalString | null;
+    share_reason: string | null;
+  }[];
+  /** Rows read, used, rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `sales`. */
+export interface IncentiveSplitSalesRow {
+  sale_id: string;
+  timestamp: Timestamp;
+  period: string;
+  customer_id?: string;
+  origin_channel?: string;
+  fulfilment_channel?: string;
+  click_and_collect?: boolean;
+  category?: string;
+  zone?: string;
+  staff?: string;
+  amount: DecimalString;
+  extra_amount?: DecimalString;
+  currency?: string;
+  refund_of?: string;
+}
+/** A row of `touches`. */
+export interface IncentiveSplitTouchesRow {
+  customer_id: string;
+  timestamp: Timestamp;
+  channel: string;
+}
+export interface IncentiveSplitInput {
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency and rounding. Strict: unknown fields are errors. */
+  policy: IncentivePolicy;
+  /** Sales and refunds, in any order. */
+  sales: IncentiveSplitSalesRow[];
+  /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
+  touches?: IncentiveSplitTouchesRow[];
+}
+export interface IncentiveSplitParams {
+}
+export interface IncentiveSplitResult {
+  /** Id and version of the policy applied. */
+  policy: {
+    id: string;
+    version: string;
+  };
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Per sale and party (then per period adjustment): sale_id, period, party, rule, kind (sale, clawback, accelerator, cap, floor, bonus), amount, explanation. A sale's lines sum exactly to its distributable amount; a full refund's lines are the exact negatives of its sale's. */
+  lines: {
+    sale_id: string | null;
+    period: string;
+    party: string;
+    rule: string;
+    kind: string;
+    amount: DecimalString;
+    explanation: string;
+  }[];
+  /** Sales that produced no line, with the reason: no_rule, original_unpaid, outside_clawback_window, nothing_refunded. */
+  unpaid: {
+    sale_id: string;
+    reason: string;
+  }[];
+  /** Per period: net_sales, growth, and per party earned, accelerator, limit, bonus, payable; total. */
+  periods: {
+    period: string;
+    net_sales: DecimalString;
+    growth: DecimalString | null;
+    parties: {
+      party: string;
+      earned: DecimalString;
+      accelerator: DecimalString;
+      limit: DecimalString;
+      bonus: DecimalString;
+      payable: DecimalString;
+    }[];
+    total: DecimalString;
+  }[];
+  /** Payable per party over every period, in declared order. */
+  parties: {
+    party: string;
+    payable: DecimalString;
+  }[];
+  /** Everything payable. */
+  total: DecimalString;
+  /** Sales read, used (with at least one line), rejected (unpaid, listed with their reason). */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** A row of `sales`. */
+export interface PayoutCheckSalesRow {
+  sale_id: string;
+  timestamp: Timestamp;
+  period: string;
+  customer_id?: string;
+  origin_channel?: string;
+  fulfilment_channel?: string;
+  click_and_collect?: boolean;
+  category?: string;
+  zone?: string;
+  staff?: string;
+  amount: DecimalString;
+  extra_amount?: DecimalString;
+  currency?: string;
+  refund_of?: string;
+}
+/** A row of `touches`. */
+export interface PayoutCheckTouchesRow {
+  customer_id: string;
+  timestamp: Timestamp;
+  channel: string;
+}
+/** A row of `payouts`. */
+export interface PayoutCheckPayoutsRow {
+  sale_id?: string;
+  period?: string;
+  party: string;
+  rule?: string;
+  kind?: string;
+  amount: DecimalString;
+  currency?: string;
+  explanation?: string;
+}
+export interface PayoutCheckInput {
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency and rounding. Strict: unknown fields are errors. */
+  policy: IncentivePolicy;
+  /** Sales and refunds, in any order. */
+  sales: PayoutCheckSalesRow[];
+  /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
+  touches?: PayoutCheckTouchesRow[];
+  /** Payouts computed elsewhere: sale_id (absent for a period adjustment), period, party, rule (required for a period adjustment), amount. Extra columns kind, currency and explanation are accepted, so a split's own CSV reads back. */
+  payouts: PayoutCheckPayoutsRow[];
+}
+export interface PayoutCheckParams {
+}
+export interface PayoutCheckResult {
+  /** Id and version of the policy applied. */
+  policy: {
+    id: string;
+    version: string;
+  };
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Keys compared. */
+  compared: number;
+  /** Keys that agree. */
+  matching: number;
+  /** sale_id, period, party, rule, claimed, canonical, difference; canonical order first, then claims without a canonical line. */
+  differences: {
+    sale_id: string | null;
+    period: string | null;
+    party: string;
+    rule: string | null;
+    claimed: DecimalString | null;
+    canonical: DecimalString | null;
+    difference: DecimalString;
+  }[];
+  /** Sum of the claims. */
+  claimed_total: DecimalString;
+  /** Sum of the canonical lines. */
+  canonical_total: DecimalString;
+  /** Claimed rows read, used, rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
+/** Short names of the attribution models. */
+export type AttributionModel = "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
+
+/** Conversion rate (KPI `conversion.rate` 1.0.1): Share of opportunities (journeys, sessions, visitors or leads) that converted, overall and per channel. */
+export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
+/** Conversion funnel (KPI `conversion.funnel` 1.0.1): Entities reaching each step of an ordered funnel, with step-to-step and overall conversion. */
+export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
+/** Windowed conversion (MetricFlow semantics) (KPI `conversion.windowed` 1.0.1): Conversion events linked to the closest earlier base event of the same entity within a window, as dbt MetricFlow's conversion metrics do. */
+export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;
+/** Cross-channel conversion (ROPO and showrooming) (KPI `conversion.cross_channel` 1.0.1): Share of offline conversions preceded by an online touch of the same customer within a lookback window (research online, purchase offline), and the reverse. */
+export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): CrossChannelResult;
+/** Average basket (KPI `basket.average` 1.0.1): Average order value, overall and per channel, exact to the currency's minor unit. */
+export declare function basketAverage(input: BasketAverageInput, params?: BasketAverageParams): BasketAverageResult;
+/** Multichannel basket uplift (KPI `basket.multichannel_uplift` 1.0.1): How much larger the average basket of customers who buy both online and offline is than a reference segment's. */
+export declare function basketMultichannelUplift(input: MultichannelUpliftInput, params?: MultichannelUpliftParams): MultichannelUpliftResult;
+/** Click-and-collect attach rate (KPI `pickup.attach_rate` 1.0.1): Share of click-and-collect pickups where the customer bought something extra in store, with the extra revenue; overall and per store. */
+export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): AttachRateResult;
+/** Money allocation (KPI `money.allocate` 1.1.0): Splits an amount between parties by weights, in minor units, so the parts sum exactly to the amount. */
+export declare function moneyAllocate(input: AllocationInput, params?: AllocationParams): AllocationResult;
+/** First touch (KPI `attribution.first_touch` 2.0.0): 100% of each journey's conversions and value to its first touch. */
+export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Last touch (KPI `attribution.last_touch` 2.0.0): 100% of each journey's conversions and value to its last touch. */
+export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Last non-direct touch (KPI `attribution.last_non_direct` 2.0.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
+export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Linear (KPI `attribution.linear` 2.0.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
+export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Time decay (KPI `attribution.time_decay` 2.0.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
+export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Position-based (U-shaped) (KPI `attribution.position_based` 2.0.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
+export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** W-shaped (KPI `attribution.w_shaped` 2.0.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
+export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Markov removal effect (KPI `attribution.markov` 2.0.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
+export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Shapley value (Zhao) (KPI `attribution.shapley` 2.0.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
+export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.0.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
+export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.0.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
+export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Channel contribution (share of attributed value) (KPI `contribution.share` 2.0.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
+export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): ContributionShareResult;
+/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.0.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
+export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): ContributionRoasResult;
+/** Growth decomposition by channel (KPI `contribution.growth` 1.0.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
+export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): ContributionGrowthResult;
+/** Incentive split (KPI `incentives.split` 1.0.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): IncentiveSplitResult;
+/** Incentive payout check (KPI `incentives.check` 1.0.0): Compares payouts computed elsewhere with the canonical split of the same sales under the same policy, and lists every difference: sale, party, claimed, canonical, rule. */
+export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): PayoutCheckResult;
+// surfaces:end

@@ -13,6 +13,7 @@
 //! `incentives check` exits 1 when it finds differences (like `diff`).
 
 mod handbook;
+mod surfaces;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -97,6 +98,16 @@ enum Command {
         /// Only this language (default: every language of the spec).
         #[arg(long, value_parser = ["en", "fr"])]
         lang: Option<String>,
+    },
+    /// Generate every binding's KPI surface (Python functions and result classes, JS exports,
+    /// TypeScript types) from the spec and the registry; `--check` only reports drift (exit 1).
+    Surfaces {
+        /// The repository root.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Compare instead of writing: exit 1 naming every file that differs.
+        #[arg(long)]
+        check: bool,
     },
     /// Incentive splits: compute the canonical payouts, or check payouts computed elsewhere.
     Incentives {
@@ -301,10 +312,29 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
 }
 
 fn run(cli: Cli) -> Result<(String, bool), KpiError> {
-    if let Command::Incentives { action } = cli.command {
-        return incentives(action);
+    match cli.command {
+        Command::Incentives { action } => incentives(action),
+        Command::Surfaces { root, check } => generate_surfaces(&root, check),
+        command => run_command(command).map(|text| (text, false)),
     }
-    run_command(cli.command).map(|text| (text, false))
+}
+
+/// `omnikpi surfaces`: the report, and whether `--check` found drift (exit 1, like `diff`).
+fn generate_surfaces(root: &Path, check: bool) -> Result<(String, bool), KpiError> {
+    let drifted = surfaces::run(root, check)
+        .map_err(|e| KpiError::new(ErrorCode::InvalidDataset, Some("surfaces".into()), e))?;
+    let verb = if check {
+        "differs from the spec:"
+    } else {
+        "wrote"
+    };
+    let mut text: String = drifted.iter().map(|p| format!("{verb} {p}\n")).collect();
+    text.push_str(match (check, drifted.is_empty()) {
+        (_, true) => "every generated surface matches the spec",
+        (true, false) => "generated surfaces are out of date: run `omnikpi surfaces`",
+        (false, false) => "regenerated from the spec",
+    });
+    Ok((text, check && !drifted.is_empty()))
 }
 
 fn run_command(command: Command) -> Result<String, KpiError> {
@@ -438,6 +468,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 Ok(table::render_result(&comparison.table.to_json(), 0))
             }
         }
+        Command::Surfaces { root, check } => generate_surfaces(&root, check).map(|(text, _)| text),
         Command::Handbook { out, lang } => {
             let langs: Vec<&str> = match &lang {
                 Some(l) => vec![l.as_str()],

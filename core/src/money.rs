@@ -383,6 +383,40 @@ pub(crate) fn add_amount(a: Decimal, b: Decimal) -> Result<Decimal> {
         .ok_or_else(|| KpiError::overflow("a money total"))
 }
 
+/// The parties of `money.allocate`: a list of `{party, weight}`, or an object of party → weight
+/// in its order (the field's `keyed_by` in the spec). Each with the paths of its name and its
+/// weight.
+fn read_parties(record: &crate::input::Record) -> Result<Vec<(String, Decimal, String, String)>> {
+    use crate::input::{read_decimal, Record};
+    let (path, value) = record.field("parties");
+    if let Some(map) = value.as_object() {
+        if map.is_empty() {
+            return Err(KpiError::at(
+                ErrorCode::EmptyInput,
+                &path,
+                "must not be empty",
+            ));
+        }
+        return map
+            .iter()
+            .map(|(name, w)| {
+                let at = format!("{path}.{name}");
+                Ok((name.clone(), read_decimal(w, &at)?, at.clone(), at))
+            })
+            .collect();
+    }
+    record
+        .non_empty_list("parties")?
+        .into_iter()
+        .map(|(path, v)| {
+            let r = Record::new(v, &path, &["party", "weight"])?;
+            let name = r.text("party")?;
+            let weight = r.decimal("weight")?;
+            Ok((name, weight, r.field_path("party"), r.field_path("weight")))
+        })
+        .collect()
+}
+
 pub(crate) fn evaluate_allocate(
     input: &serde_json::Value,
     params: &crate::catalog::Params,
@@ -396,21 +430,18 @@ pub(crate) fn evaluate_allocate(
     let mut names: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut weights = Vec::new();
-    for (path, v) in record.non_empty_list("parties")? {
-        let r = Record::new(v, &path, &["party", "weight"])?;
-        let name = r.text("party")?;
+    for (name, weight, name_path, weight_path) in read_parties(&record)? {
         if !seen.insert(name.clone()) {
             return Err(KpiError::at(
                 ErrorCode::DuplicateKey,
-                &r.field_path("party"),
+                &name_path,
                 format!("repeats party `{name}`"),
             ));
         }
-        let weight = r.decimal("weight")?;
         if weight.is_sign_negative() && !weight.is_zero() {
             return Err(KpiError::at(
                 ErrorCode::InvalidWeights,
-                &r.field_path("weight"),
+                &weight_path,
                 format!("must not be negative, got {weight}"),
             ));
         }

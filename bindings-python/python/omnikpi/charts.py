@@ -21,7 +21,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
-from .results import (
+from .results import ModelComparison, Rows, Tabular
+from .kpis import (
     Allocation,
     AttachRate,
     Attribution,
@@ -33,10 +34,8 @@ from .results import (
     CrossChannel,
     Funnel,
     IncentiveSplit,
-    ModelComparison,
     MultichannelUplift,
     PayoutCheck,
-    Tabular,
     Windowed,
 )
 
@@ -58,7 +57,23 @@ BARS: dict[type, tuple[str, str, tuple[str, ...]]] = {
     Allocation: ("parts", "party", ("amount", "weight")),
     PayoutCheck: ("differences", "party", ("difference", "claimed", "canonical")),
 }
-"""For each result class: its table, the label column and the measures it can draw (first: default)."""
+"""For each result class: its table, the label column and the measures it can draw (first: default).
+A class not listed (a KPI added since) draws its main table: the first text column as labels and
+every numeric column as a measure, in order."""
+
+
+def _derived(result: Tabular) -> Optional[tuple[str, str, tuple[str, ...]]]:
+    """The chart of a result without a curated one, read from its main table."""
+    tables = result.tables()
+    name, rows = next(((n, r) for n, r in tables.items() if r), ("", ()))
+    if not rows:
+        return None
+    first = rows[0]
+    label = next((k for k, v in first.items() if isinstance(v, str)), None)
+    measures = tuple(k for k, v in first.items()
+                     if isinstance(v, (int, Decimal)) and not isinstance(v, bool)
+                     or v is None and any(isinstance(r.get(k), Decimal) for r in rows))
+    return (name, label, measures) if label and measures else None
 
 
 def _number(value: Any) -> float:
@@ -102,7 +117,7 @@ def plot(result: Tabular, ax: "Optional[Axes]" = None, *, measure: Optional[str]
     if isinstance(result, IncentiveSplit):
         allowed: tuple[str, ...] = ("payable", "earned", "accelerator", "limit", "bonus")
         return _payouts(result, _axes(ax), _choose(measure, allowed, "an incentive split"), title)
-    spec = next((s for cls, s in BARS.items() if isinstance(result, cls)), None)
+    spec = next((s for cls, s in BARS.items() if isinstance(result, cls)), None) or _derived(result)
     if spec is None:
         raise TypeError(f"{type(result).__name__} has no chart; plot its sections' results instead")
     table, label, allowed = spec
@@ -138,7 +153,7 @@ def _comparison(result: ModelComparison, axes: "Axes", measure: str, title: Opti
 
 
 def _payouts(result: IncentiveSplit, axes: "Axes", measure: str, title: Optional[str]) -> "Axes":
-    rows = result.payouts
+    rows: Rows = result.table("payouts")
     parties = list(dict.fromkeys(r["party"] for r in rows))
     left = [0.0] * len(parties)
     for period in dict.fromkeys(r["period"] for r in rows):

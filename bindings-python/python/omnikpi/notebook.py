@@ -7,7 +7,7 @@ printed exactly as computed (``Decimal``), right-aligned.
 >>> import omnikpi
 >>> r = omnikpi.money_allocate("10.00", {"web": 1, "store": 2}, currency="EUR")
 >>> print(result_html(r).splitlines()[1])
-<p><strong>Allocation</strong> · <code>money.allocate</code> 1.0.1</p>
+<p><strong>Allocation</strong> · <code>money.allocate</code> 1.1.0</p>
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterator, Mapping, Optional, TypeVar, overload
 
 if TYPE_CHECKING:  # optional dependencies, imported when a conversion is asked for
+    from .kpis import Attribution  # generated from this module's classes
     import pandas
     import polars
     import pyarrow
@@ -267,6 +268,9 @@ class Result(Tabular, Record):
     _version: str
     main_table: ClassVar[Optional[str]] = None
     """Name of the main table (None: the first table found)."""
+    derived_tables: ClassVar[tuple[tuple[str, str, tuple[str, ...]], ...]] = ()
+    """Tables made by flattening nested rows: (name, dotted path of the rows, outer fields kept);
+    ``("payouts", "periods.parties", ("period",))`` gives one row per period and party."""
 
     def __init__(self, kpi: str, version: str, data: Mapping[str, Any]) -> None:
         super().__init__(data)
@@ -296,6 +300,9 @@ class Result(Tabular, Record):
             meta["omnikpi.currency"] = self._data["currency"]
         return meta
 
+    def _flatten(self, rows: str, keep: tuple[str, ...]) -> Rows:
+        return _flatten_rows(self, rows, keep)
+
     def tables(self) -> dict[str, Rows]:
         found: dict[str, Rows] = {}
 
@@ -309,224 +316,39 @@ class Result(Tabular, Record):
                     walk(f"{prefix}{key}.", value)
 
         walk("", self)
+        for name, rows, keep in self.derived_tables:
+            found[name] = self._flatten(rows, keep)
         main = self.main_table
         if main is not None and main in found:
             found = {main: found[main], **{k: v for k, v in found.items() if k != main}}
         return found
 
 
-class ConversionRate(Result):
-    """``conversion.rate``: conversions / opportunities, overall and per channel."""
-
-    __slots__ = ()
-    main_table = "by_channel"
-    denominator: Field[str] = Field()
-    overall: Field[Record] = Field()
-    by_channel: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class Funnel(Result):
-    """``conversion.funnel``: entities reaching each step of an ordered funnel."""
-
-    __slots__ = ()
-    main_table = "steps"
-    steps: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class Windowed(Result):
-    """``conversion.windowed``: conversions linked to a base event within a window."""
-
-    __slots__ = ()
-    main_table = "by_group"
-    overall: Field[Record] = Field()
-    by_group: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class CrossChannel(Result):
-    """``conversion.cross_channel``: online-to-offline (ROPO) and offline-to-online conversions."""
-
-    __slots__ = ()
-    main_table = "online_to_offline.by_channel"
-    online_to_offline: Field[Record] = Field()
-    offline_to_online: Field[Record] = Field()
-    rows: Field[Record] = Field()
-
-
-class BasketAverage(Result):
-    """``basket.average``: average order value, overall and per channel."""
-
-    __slots__ = ()
-    main_table = "by_channel"
-    currency: Field[str] = Field()
-    overall: Field[Record] = Field()
-    by_channel: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class MultichannelUplift(Result):
-    """``basket.multichannel_uplift``: basket of multichannel customers against a reference segment."""
-
-    __slots__ = ()
-    main_table = "segments"
-    currency: Field[str] = Field()
-    segments: Field[Rows] = Field()
-    reference: Field[str] = Field()
-    uplift: Field[Optional[Decimal]] = Field()
-    reason: Field[Optional[str]] = Field()
-    rows: Field[Record] = Field()
-
-
-class AttachRate(Result):
-    """``pickup.attach_rate``: click-and-collect pickups with an extra purchase in store."""
-
-    __slots__ = ()
-    main_table = "by_store"
-    currency: Field[str] = Field()
-    overall: Field[Record] = Field()
-    by_store: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class Allocation(Result):
-    """``money.allocate``: an amount split by weight, summing exactly to the amount."""
-
-    __slots__ = ()
-    main_table = "parts"
-    currency: Field[str] = Field()
-    amount: Field[Decimal] = Field()
-    method: Field[str] = Field()
-    parts: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class Attribution(Result):
-    """``attribution.<model>``: conversions and value credited to each channel.
-
-    Markov results also have ``removal_effects`` and ``transition_matrix``, ordered Shapley
-    ``by_position``; they are listed by :meth:`tables`."""
-
-    __slots__ = ()
-    main_table = "channels"
-    model: Field[str] = Field()
-    currency: Field[str] = Field()
-    channels: Field[Rows] = Field()
-    totals: Field[Record] = Field()
-    journeys: Field[Record] = Field()
-    rows: Field[Record] = Field()
-
-
-class ContributionShare(Result):
-    """``contribution.share``: each channel's share of the attributed value."""
-
-    __slots__ = ()
-    main_table = "channels"
-    model: Field[str] = Field()
-    currency: Field[str] = Field()
-    channels: Field[Rows] = Field()
-    total_value: Field[Decimal] = Field()
-    rows: Field[Record] = Field()
-
-
-class ContributionRoas(Result):
-    """``contribution.roas``: return on ad spend and cost per acquisition per channel."""
-
-    __slots__ = ()
-    main_table = "channels"
-    model: Field[str] = Field()
-    currency: Field[str] = Field()
-    channels: Field[Rows] = Field()
-    overall: Field[Record] = Field()
-    rows: Field[Record] = Field()
-
-
-class ContributionGrowth(Result):
-    """``contribution.growth``: each channel's part in the change of the total."""
-
-    __slots__ = ()
-    main_table = "channels"
-    currency: Field[str] = Field()
-    total: Field[Record] = Field()
-    channels: Field[Rows] = Field()
-    rows: Field[Record] = Field()
-
-
-class IncentiveSplit(Result):
-    """``incentives.split``: payouts per sale line and per period and party.
-
-    Besides ``lines``, ``unpaid`` and ``parties``, :meth:`tables` offers ``payouts``: the
-    ``periods`` flattened to one row per period and party (earned, accelerator, limit, bonus,
-    payable)."""
-
-    __slots__ = ()
-    main_table = "lines"
-    policy: Field[Record] = Field()
-    currency: Field[str] = Field()
-    lines: Field[Rows] = Field()
-    unpaid: Field[Rows] = Field()
-    periods: Field[Rows] = Field()
-    parties: Field[Rows] = Field()
-    total: Field[Decimal] = Field()
-    rows: Field[Record] = Field()
-
-    @property
-    def payouts(self) -> Rows:
-        """One row per period and party: ``period`` then the party's period record."""
-        return tuple(
-            Record({"period": p["period"], **party}) for p in self["periods"] for party in p["parties"]
-        )
-
-    def tables(self) -> dict[str, Rows]:
-        tables = super().tables()
-        tables["payouts"] = self.payouts
-        return tables
-
-
-class PayoutCheck(Result):
-    """``incentives.check``: payouts computed elsewhere against the canonical split."""
-
-    __slots__ = ()
-    main_table = "differences"
-    policy: Field[Record] = Field()
-    currency: Field[str] = Field()
-    compared: Field[int] = Field()
-    matching: Field[int] = Field()
-    differences: Field[Rows] = Field()
-    claimed_total: Field[Decimal] = Field()
-    canonical_total: Field[Decimal] = Field()
-    rows: Field[Record] = Field()
-
-
-_CLASSES: dict[str, type[Result]] = {
-    "conversion.rate": ConversionRate,
-    "conversion.funnel": Funnel,
-    "conversion.windowed": Windowed,
-    "conversion.cross_channel": CrossChannel,
-    "basket.average": BasketAverage,
-    "basket.multichannel_uplift": MultichannelUplift,
-    "pickup.attach_rate": AttachRate,
-    "money.allocate": Allocation,
-    "contribution.share": ContributionShare,
-    "contribution.roas": ContributionRoas,
-    "contribution.growth": ContributionGrowth,
-    "incentives.split": IncentiveSplit,
-    "incentives.check": PayoutCheck,
-}
-
-
 def result_for(kpi: str, version: str, data: Mapping[str, Any]) -> Result:
-    """The result object of KPI ``kpi``: the class its family uses, or :class:`Result` for KPIs
-    without one and for summaries that lack the class's fields (report sections)."""
-    cls = Attribution if kpi.startswith("attribution.") else _CLASSES.get(kpi, Result)
+    """The result object of KPI ``kpi``: its class (generated in :mod:`omnikpi.kpis`), or
+    :class:`Result` for summaries that lack the class's fields (report sections)."""
+    from .kpis import RESULT_CLASSES  # the generated classes build on this module
+
+    cls = RESULT_CLASSES.get(kpi, Result)
     fields = [name for name, value in vars(cls).items() if isinstance(value, Field)]
     if not all(name in data for name in fields):  # a summary of the KPI (a report section)
         cls = Result
     return cls(kpi, version, data)
 
 
-class ModelComparison(Tabular, Mapping[str, Attribution]):
+def _rows_at(record: Record, path: list[str], outer: dict[str, Any], keep: tuple[str, ...]) -> list[Record]:
+    value = record.get(path[0], ())
+    if len(path) == 1:
+        return [Record({**outer, **row}) for row in value]
+    return [r for row in value for r in _rows_at(row, path[1:], {**outer, **{k: row[k] for k in keep if k in row}}, keep)]
+
+
+def _flatten_rows(result: Record, rows: str, keep: tuple[str, ...]) -> Rows:
+    """The rows at dotted path ``rows``, each with the ``keep`` fields of its outer rows first."""
+    return tuple(_rows_at(result, rows.split("."), {}, keep))
+
+
+class ModelComparison(Tabular, Mapping[str, "Attribution"]):
     """Several attribution models computed in one pass: ``{model: Attribution}`` in the order asked.
 
     Its table has one row per model and channel (``model``, ``channel``, ``conversions``,

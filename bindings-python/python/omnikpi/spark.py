@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Se
 
 from . import _omnikpi
 from .errors import InputError, OmniKpiError, class_for
+from .arguments import records as _records
 from .kpi_types import Channel, Records
-from .results import Attribution, ConversionRate, Funnel, ModelComparison
+from .kpis import Attribution, ConversionRate, Funnel
+from .results import ModelComparison
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -131,7 +133,7 @@ def attribute(
     setting); each partition's journeys become one accumulator state; the driver merges them
     and finishes every model. Equal to :func:`omnikpi.attribute` on the collected table.
     """
-    from . import DEFAULT_COLUMNS, _records, attribution_results, column_names, model_specs, without_lookback
+    from . import DEFAULT_COLUMNS, attribution_results, column_names, model_specs, without_lookback
 
     short, per_model, lookback = model_specs(model, model_params, params)
     names = column_names(columns)
@@ -179,7 +181,7 @@ def conversion_rate(
 
     states = _collect(frame, state)
     out = _omnikpi.combine_states("conversion.rate", states, params)
-    from . import typed_result
+    from .arguments import typed_result
 
     return typed_result("conversion.rate", out)  # type: ignore[return-value]
 
@@ -207,6 +209,6 @@ def conversion_funnel(
     states = [_omnikpi.partial_state_table("conversion.funnel", empty, "events", context, params)]
     states += _collect(frame, state)
     out = _omnikpi.combine_states("conversion.funnel", states, params)
-    from . import typed_result
+    from .arguments import typed_result
 
     return typed_result("conversion.funnel", out)  # type: ignore[return-value]

@@ -2,7 +2,7 @@
 // against the packed package by tests/browser/package.test.mjs, then run by Node.
 import {
   attributeColumns, checkPayouts, conversionRate, moneyAllocate, OmniKpiError, splitIncentives,
-  type IncentivePolicy, type PayoutLine, type Sale,
+  type IncentivePolicy, type IncentiveSplitResult, type IncentiveSplitSalesRow,
 } from "omnikpi";
 
 const rate = conversionRate({ rows: [{ channel: "web", opportunities: 200, conversions: 25 }] }, { denominator: "sessions" });
@@ -18,9 +18,9 @@ const policy: IncentivePolicy = {
   rules: [{ id: "click_and_collect", when: { click_and_collect: true },
     shares: [{ party: "web", percent: "5" }, { party_from: "fulfilment_channel", percent: "3" }] }],
 };
-const sales: Sale[] = [{ sale_id: "O1", timestamp: "2026-10-01T10:00:00Z", period: "2026-10", origin_channel: "web",
+const sales: IncentiveSplitSalesRow[] = [{ sale_id: "O1", timestamp: "2026-10-01T10:00:00Z", period: "2026-10", origin_channel: "web",
   fulfilment_channel: "lille", click_and_collect: true, amount: "89.19" }];
-const lines: PayoutLine[] = splitIncentives({ policy, sales }).lines;
+const lines: IncentiveSplitResult["lines"] = splitIncentives({ policy, sales }).lines;
 const check = checkPayouts({ policy, sales, payouts: lines.map(({ sale_id, party, amount }) => ({ sale_id: sale_id ?? undefined, party, amount })) });
 if (check.differences.length !== 0) throw new Error("check");
 

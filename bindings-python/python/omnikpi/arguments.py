@@ -1,0 +1,68 @@
+"""How the typed functions of :mod:`omnikpi.kpis` hand their arguments to the core.
+
+Values are not converted here: the core converts and validates every host value
+(``omnikpi::host``). This module only routes: record inputs given as Arrow-speaking tables are
+read in Rust, a policy given as a path is read by the core's JSON reader, omitted optional inputs
+and parameters are left out so the definition's defaults apply, and the result is wrapped in its
+class.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, TypeVar, Union
+
+from . import _omnikpi
+from .errors import DatasetError
+from .results import Result, result_for
+
+PathLike = Union[str, "os.PathLike[str]"]
+PolicyArgument = Union[Mapping[str, Any], PathLike]
+"""An incentive policy: a dict, or the path of its JSON file (format ``omnikpi.incentive_policy/1``)."""
+
+R = TypeVar("R", bound=Result)
+_VERSIONS: dict[str, str] = {}
+
+
+def version(kpi_id: str) -> str:
+    """The catalogue version of ``kpi_id``."""
+    if not _VERSIONS:
+        _VERSIONS.update((d["id"], d["version"]) for d in _omnikpi.catalog(None))
+    return _VERSIONS[kpi_id]
+
+
+def typed_result(kpi_id: str, data: Mapping[str, Any]) -> Result:
+    """Plain result data of ``kpi_id`` in its result class, with the catalogue's version."""
+    return result_for(kpi_id, version(kpi_id), data)
+
+
+def call(
+    result: type[R], kpi_id: str, required: dict[str, Any], optional: dict[str, Any], params: dict[str, Any]
+) -> R:
+    """Evaluates ``kpi_id`` on its inputs (``optional`` ones left out when ``None``) and the
+    parameters given (``None``: the definition's default), as a ``result`` object."""
+    data = {**required, **{k: v for k, v in optional.items() if v is not None}}
+    given = {k: v for k, v in params.items() if v is not None}
+    return result(kpi_id, version(kpi_id), _omnikpi.evaluate(kpi_id, data, given or None))
+
+
+def records(rows: Any, name: str) -> Any:
+    """A list of dicts as it is, or the rows of an Arrow-speaking table (pandas, polars, pyarrow,
+    DuckDB) read in Rust without a Python loop; decimal128 columns stay exact, timestamp columns
+    become Unix seconds, float columns are refused by name."""
+    if hasattr(rows, "__arrow_c_stream__"):
+        return _omnikpi.records_from_table(rows, name)
+    return rows
+
+
+def read_policy(policy: PolicyArgument) -> Any:
+    """A policy given as a dict, or read from the path of its JSON file by the core's reader
+    (a duplicate key is an error, not the last one kept)."""
+    if isinstance(policy, (str, os.PathLike)):
+        try:
+            with open(policy, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, ValueError) as e:  # missing file, bad name, bad encoding
+            raise DatasetError(f"cannot read the policy file `{policy!s:.200}`: {e}", "invalid_dataset", "policy") from e
+        return _omnikpi.parse_json(text, "policy")
+    return policy
