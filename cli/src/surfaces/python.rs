@@ -222,7 +222,9 @@ fn result_class(out: &mut String, kpi: &Kpi, kpis: &[Kpi]) {
     wrap(&mut doc, "    ", &summary);
     let _ = writeln!(out, "{}\n    \"\"\"\n", doc.trim());
     let _ = writeln!(out, "    __slots__ = ()");
-    let _ = writeln!(out, "    main_table = {:?}", kpi.main_table);
+    if !kpi.main_table.is_empty() {
+        let _ = writeln!(out, "    main_table = {:?}", kpi.main_table);
+    }
     let derived: Vec<String> = kpi
         .tables()
         .iter()
