@@ -28,6 +28,7 @@ export const KPI_FUNCTIONS = {
   "conversion.funnel": "conversionFunnel",
   "conversion.windowed": "conversionWindowed",
   "conversion.cross_channel": "conversionCrossChannel",
+  "conversion.lift": "conversionLift",
   "basket.average": "basketAverage",
   "basket.multichannel_uplift": "basketMultichannelUplift",
   "pickup.attach_rate": "pickupAttachRate",

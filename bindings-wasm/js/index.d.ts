@@ -299,6 +299,62 @@ export interface CrossChannelResult {
   };
 }
 
+/** A row of `rows`. */
+export interface ConversionLiftRowsRow {
+  arm: string;
+  opportunities: number | bigint;
+  conversions: number | bigint;
+}
+export interface ConversionLiftInput {
+  /** Counts per arm; several rows of one arm are summed. */
+  rows: ConversionLiftRowsRow[];
+}
+export interface ConversionLiftParams {
+}
+export interface ConversionLiftResult {
+  /** Conversions, opportunities and rate of the treatment group. */
+  treatment: {
+    conversions: number;
+    opportunities: number;
+    rate: DecimalString | null;
+    reason: string | null;
+  };
+  /** Conversions, opportunities and rate of the control group. */
+  control: {
+    conversions: number;
+    opportunities: number;
+    rate: DecimalString | null;
+    reason: string | null;
+  };
+  /** rate_t − rate_c: value, numerator, denominator, and the reason when there is no value (`no_control`, `no_treatment`). */
+  absolute_lift: {
+    value: DecimalString | null;
+    numerator: DecimalString;
+    denominator: DecimalString;
+    reason: string | null;
+  };
+  /** (rate_t − rate_c) / rate_c; no value with `no_control`, `no_treatment` or `zero_control_rate`. */
+  relative_lift: {
+    value: DecimalString | null;
+    numerator: DecimalString;
+    denominator: DecimalString;
+    reason: string | null;
+  };
+  /** Conversions of the treatment beyond what the control's rate predicts; no value with `no_control`. */
+  incremental_conversions: {
+    value: DecimalString | null;
+    numerator: DecimalString;
+    denominator: DecimalString;
+    reason: string | null;
+  };
+  /** Read, used and rejected input rows; read = used + rejected. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
 /** A row of `orders`. */
 export interface BasketAverageOrdersRow {
   channel: string;
@@ -944,6 +1000,8 @@ export declare function conversionFunnel(input: FunnelInput, params?: FunnelPara
 export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;
 /** Cross-channel conversion (ROPO and showrooming) (KPI `conversion.cross_channel` 1.0.1): Share of offline conversions preceded by an online touch of the same customer within a lookback window (research online, purchase offline), and the reverse. */
 export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): CrossChannelResult;
+/** Conversion lift (KPI `conversion.lift` 1.0.0): Conversion rate of a treatment group against a holdout control group: absolute and relative lift and incremental conversions, each with its exact numerator and denominator. */
+export declare function conversionLift(input: ConversionLiftInput, params?: ConversionLiftParams): ConversionLiftResult;
 /** Average basket (KPI `basket.average` 1.0.1): Average order value, overall and per channel, exact to the currency's minor unit. */
 export declare function basketAverage(input: BasketAverageInput, params?: BasketAverageParams): BasketAverageResult;
 /** Multichannel basket uplift (KPI `basket.multichannel_uplift` 1.0.1): How much larger the average basket of customers who buy both online and offline is than a reference segment's. */

@@ -16,6 +16,7 @@ export const {
   conversionFunnel,
   conversionWindowed,
   conversionCrossChannel,
+  conversionLift,
   basketAverage,
   basketMultichannelUplift,
   pickupAttachRate,

@@ -32,6 +32,7 @@ export const conversionRate = (...a) => ready().conversionRate(...a);
 export const conversionFunnel = (...a) => ready().conversionFunnel(...a);
 export const conversionWindowed = (...a) => ready().conversionWindowed(...a);
 export const conversionCrossChannel = (...a) => ready().conversionCrossChannel(...a);
+export const conversionLift = (...a) => ready().conversionLift(...a);
 export const basketAverage = (...a) => ready().basketAverage(...a);
 export const basketMultichannelUplift = (...a) => ready().basketMultichannelUplift(...a);
 export const pickupAttachRate = (...a) => ready().pickupAttachRate(...a);

@@ -108,7 +108,7 @@ pub fn divide(numerator: Decimal, denominator: Decimal, scale: u32) -> Result<Op
 }
 
 /// `num / den` rounded half to even; `None` for a zero denominator.
-fn divide_integers(num: i128, den: i128) -> Option<i128> {
+pub(crate) fn divide_integers(num: i128, den: i128) -> Option<i128> {
     if den == 0 {
         return None;
     }

@@ -31,6 +31,7 @@ pub mod error;
 pub mod host;
 pub mod incentive;
 mod input;
+pub mod lift;
 pub use input::parse_timestamp;
 pub mod money;
 pub mod output;

@@ -13,7 +13,7 @@
 use crate::catalog::Params;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
-use crate::{attribution, basket, contribution, conversion, incentive, money, pickup};
+use crate::{attribution, basket, contribution, conversion, incentive, lift, money, pickup};
 use serde_json::Value;
 
 /// What core needs to compute one KPI.
@@ -91,7 +91,7 @@ macro_rules! entry {
 }
 
 /// Every KPI, in catalogue order.
-pub static REGISTRY: [Entry; 24] = [
+pub static REGISTRY: [Entry; 25] = [
     entry!("conversion.rate", conversion::RateKpi),
     entry!("conversion.funnel", conversion::FunnelKpi),
     entry!(
@@ -102,6 +102,7 @@ pub static REGISTRY: [Entry; 24] = [
         "conversion.cross_channel",
         Function(conversion::evaluate_cross_channel)
     ),
+    entry!("conversion.lift", Function(lift::evaluate)),
     entry!("basket.average", Function(basket::evaluate_average)),
     entry!(
         "basket.multichannel_uplift",

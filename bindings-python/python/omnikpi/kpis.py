@@ -78,6 +78,14 @@ class CrossChannelConversionsRow(TypedDict):
     timestamp: Timestamp
 
 
+class ConversionLiftRowsRow(TypedDict):
+    """A row of `rows`."""
+
+    arm: str
+    opportunities: int
+    conversions: int
+
+
 class BasketAverageOrdersRow(TypedDict):
     """A row of `orders`."""
 
@@ -328,6 +336,21 @@ class CrossChannel(Result):
     main_table = "online_to_offline.by_channel"
     online_to_offline: Field[Record] = Field()
     offline_to_online: Field[Record] = Field()
+    rows: Field[Record] = Field()
+
+
+class ConversionLift(Result):
+    """``conversion.lift``: Conversion rate of a treatment group against a holdout control group:
+    absolute and relative lift and incremental conversions, each with its exact numerator and
+    denominator.
+    """
+
+    __slots__ = ()
+    treatment: Field[Record] = Field()
+    control: Field[Record] = Field()
+    absolute_lift: Field[Record] = Field()
+    relative_lift: Field[Record] = Field()
+    incremental_conversions: Field[Record] = Field()
     rows: Field[Record] = Field()
 
 
@@ -602,6 +625,33 @@ def conversion_cross_channel(
         {"channels": records(channels, "input.channels"), "touches": records(touches, "input.touches"), "conversions": records(conversions, "input.conversions")},
         {},
         {"lookback_seconds": lookback_seconds},
+    )
+
+
+def conversion_lift(
+    rows: Records[ConversionLiftRowsRow],
+) -> ConversionLift:
+    """Conversion lift (KPI ``conversion.lift`` 1.0.0).
+
+    Conversion rate of a treatment group against a holdout control group: absolute and relative
+    lift and incremental conversions, each with its exact numerator and denominator.
+
+    Formula: Per arm, conversions and opportunities are summed over its rows; with c and o for
+    conversions and opportunities of the treatment (t) and control (c): gap = c_t × o_c − c_c
+    × o_t; absolute lift = gap / (o_t × o_c) (rate_t − rate_c); relative lift = gap / (o_t
+    × c_c) ((rate_t − rate_c) / rate_c); incremental conversions = gap / o_c (c_t − o_t ×
+    rate_c). Each value is rounded half to even at 6 places; numerator and denominator are the
+    exact integers of these formulas, not reduced.
+
+    Args:
+        rows: Counts per arm; several rows of one arm are summed.
+    """
+    return call(
+        ConversionLift,
+        "conversion.lift",
+        {"rows": records(rows, "input.rows")},
+        {},
+        {},
     )
 
 
@@ -1347,6 +1397,7 @@ RESULT_CLASSES: dict[str, type[Result]] = {
     "conversion.funnel": Funnel,
     "conversion.windowed": Windowed,
     "conversion.cross_channel": CrossChannel,
+    "conversion.lift": ConversionLift,
     "basket.average": BasketAverage,
     "basket.multichannel_uplift": MultichannelUplift,
     "pickup.attach_rate": AttachRate,
@@ -1375,6 +1426,7 @@ FUNCTIONS: dict[str, Any] = {
     "conversion.funnel": conversion_funnel,
     "conversion.windowed": conversion_windowed,
     "conversion.cross_channel": conversion_cross_channel,
+    "conversion.lift": conversion_lift,
     "basket.average": basket_average,
     "basket.multichannel_uplift": basket_multichannel_uplift,
     "pickup.attach_rate": pickup_attach_rate,
@@ -1424,6 +1476,8 @@ __all__ = [
     "ContributionShareChannelsRow",
     "ContributionShareJourneysRow",
     "ContributionShareJourneysTouchesRow",
+    "ConversionLift",
+    "ConversionLiftRowsRow",
     "ConversionRate",
     "ConversionRateRowsRow",
     "CrossChannel",
@@ -1466,6 +1520,7 @@ __all__ = [
     "contribution_share",
     "conversion_cross_channel",
     "conversion_funnel",
+    "conversion_lift",
     "conversion_rate",
     "conversion_windowed",
     "money_allocate",
