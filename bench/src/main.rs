@@ -11,7 +11,7 @@
 //! u32, value_minor f64, lead u8) for the Node run in bench/node.mjs. `--threads` bounds the threads
 //! (default: every core).
 
-use omnikpi::attribution::{Accumulator, JourneyBatch, Model, MODEL_IDS};
+use omnikpi::attribution::{model_ids, Accumulator, JourneyBatch, Model};
 use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
 use omnikpi::money::Currency;
 use omnikpi::{definition, KpiError, Params};
@@ -240,7 +240,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report.insert("baseline_mib".into(), json!(peak_mib()));
     match arg("--model") {
         Some(id) if id == "heuristics" => {
-            let ids = MODEL_IDS.get(..7).unwrap_or_default();
+            let all = model_ids();
+            let ids = all.get(..7).unwrap_or_default();
             let models = ids
                 .iter()
                 .map(|id| model(id))

@@ -259,6 +259,20 @@ fn parse_json<'py>(
     json_to_python(py, &value)
 }
 
+/// `(id, short name)` of an attribution model named either way (`linear`, `attribution.linear`):
+/// the core's one rule, `unknown_kpi` at `model` otherwise.
+#[pyfunction]
+fn attribution_model(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    let name: String = name
+        .extract()
+        .map_err(|_| wrong_type(py, "model", "must be a model name such as \"linear\""))?;
+    let id = omnikpi::attribution::model_id(&name).map_err(|e| to_py_err(py, &e))?;
+    Ok((
+        id.to_owned(),
+        omnikpi::attribution::short_name(id).to_owned(),
+    ))
+}
+
 /// Every KPI definition, as written in `spec/kpis`; with `lang`, every text in that language.
 #[pyfunction]
 #[pyo3(signature = (lang=None))]
@@ -328,13 +342,12 @@ impl Models {
         let specs = models
             .iter()
             .map(|m| {
-                let short = m.trim_start_matches("attribution.");
-                (
-                    format!("attribution.{short}"),
-                    params.get(short).cloned().unwrap_or(Value::Null),
-                )
+                let id = omnikpi::attribution::model_id(m).map_err(|e| to_py_err(py, &e))?;
+                let short = omnikpi::attribution::short_name(id);
+                let own = params.get(short).or_else(|| params.get(m.as_str()));
+                Ok((id.to_owned(), own.cloned().unwrap_or(Value::Null)))
             })
-            .collect();
+            .collect::<PyResult<_>>()?;
         Ok(Self {
             taxonomy,
             currency,
@@ -587,6 +600,7 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(catalog, m)?)?;
     m.add_function(wrap_pyfunction!(parse_json, m)?)?;
+    m.add_function(wrap_pyfunction!(attribution_model, m)?)?;
     m.add_function(wrap_pyfunction!(report_files, m)?)?;
     m.add_function(wrap_pyfunction!(dataset_files, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;

@@ -194,3 +194,14 @@ def test_numpy_integers_are_integers_and_numpy_floats_floats() -> None:
     with pytest.raises(omnikpi.OmniKpiError) as info:
         omnikpi.basket_average([{"channel": "web", "amount": np.float64(12.0)}], currency="EUR")  # type: ignore[typeddict-item]
     assert (info.value.code, info.value.path) == ("wrong_type", "input.orders[0].amount")
+
+
+def test_an_unknown_model_name_is_the_cores_unknown_kpi_at_model() -> None:
+    tax = [{"channel": "web", "group": "online"}]
+    journeys = [{"touches": [{"channel": "web", "timestamp": 0}], "conversions": 1}]
+    with pytest.raises(omnikpi.CatalogError) as info:
+        omnikpi.attribute("lineer", journeys, channels=tax, currency="EUR")
+    assert (info.value.code, info.value.path) == ("unknown_kpi", "model")
+    assert "linear" in str(info.value)  # the message lists the models there are
+    same = [omnikpi.attribute(m, journeys, channels=tax, currency="EUR").kpi for m in ("linear", "attribution.linear")]
+    assert same == ["attribution.linear", "attribution.linear"]

@@ -87,6 +87,8 @@ export function createApi(raw) {
     /** The report of a dataset given as `{fileName: text}` (see examples/retail). */
     reportFiles: (files) => unwrap(raw.report(files)),
   };
+  /** `{id, short}` of a model named `linear` or `attribution.linear`: the core's one rule. */
+  const modelOf = (name) => unwrap(raw.attributionModel(String(name)));
   for (const [id, name] of Object.entries(KPI_FUNCTIONS)) {
     api[name] = (input, params) => evaluate(id, input, params);
   }
@@ -110,7 +112,7 @@ export function createApi(raw) {
     if (!list.every((m) => typeof m === "string")) {
       throw new OmniKpiError("`models` must be model names such as \"linear\"", "wrong_type", "models");
     }
-    const ids = list.map((m) => (String(m).startsWith("attribution.") ? m : `attribution.${m}`));
+    const ids = list.map((m) => modelOf(m).id);
     const specs = ids.map((id, i) => {
       const own = Array.isArray(models) ? params?.[list[i]] : params;
       return [id, own ?? null];
@@ -146,7 +148,7 @@ export function createApi(raw) {
       columns.lead ? typed(columns.lead, Uint8Array, "lead") : undefined,
     ));
     if (!Array.isArray(models)) return results[0];
-    return Object.fromEntries(list.map((m, i) => [String(m).replace(/^attribution\./, ""), results[i]]));
+    return Object.fromEntries(list.map((m, i) => [modelOf(m).short, results[i]]));
   };
 
   /** Attribution under `model` ("linear", "markov", ... or the full KPI id). */
@@ -154,7 +156,7 @@ export function createApi(raw) {
     if (typeof model !== "string") {
       throw new OmniKpiError("`model` must be a model name such as \"linear\"", "wrong_type", "model");
     }
-    return evaluate(model.startsWith("attribution.") ? model : `attribution.${model}`, input, params);
+    return evaluate(modelOf(model).id, input, params);
   };
   return api;
 }

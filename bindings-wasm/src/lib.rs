@@ -189,6 +189,16 @@ pub fn catalog() -> String {
 
 /// Every KPI definition with its texts in `lang` (fallback: base language, then English);
 /// returns the envelope.
+/// The KPI id and short name of an attribution model named either way (`linear` or
+/// `attribution.linear`): core's one rule; returns the envelope of `{id, short}`.
+#[wasm_bindgen(js_name = attributionModel)]
+pub fn attribution_model(name: &str) -> String {
+    envelope(
+        omnikpi::attribution::model_id(name)
+            .map(|id| json!({ "id": id, "short": omnikpi::attribution::short_name(id) })),
+    )
+}
+
 #[wasm_bindgen(js_name = catalogLocalized)]
 pub fn catalog_localized(lang: &str) -> String {
     envelope(omnikpi::catalog::localized_catalog(lang))

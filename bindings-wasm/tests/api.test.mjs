@@ -120,3 +120,10 @@ test("the Node and browser entries export a function for every KPI of the catalo
     assert.equal(typeof web[name], "function", `web.mjs lacks ${name}`);
   }
 });
+
+test("a model is named by its short name or its KPI id, by the core's one rule", () => {
+  const input = { channels: [{ channel: "web", group: "online" }], currency: "EUR",
+    journeys: [{ touches: [{ channel: "web", timestamp: 0 }], conversions: 1 }] };
+  assert.equal(omnikpi.attribute("attribution.linear", input).model, omnikpi.attribute("linear", input).model);
+  assert.throws(() => omnikpi.attribute("lineer", input), (e) => e.code === "unknown_kpi" && e.path === "model");
+});

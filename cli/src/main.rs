@@ -395,28 +395,20 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 Some(p) => omnikpi::parse_json(&p, "params")?,
                 None => Value::Null,
             };
-            let ids: Vec<String> = if model == "all" {
-                omnikpi::attribution::MODEL_IDS
-                    .iter()
-                    .map(|m| (*m).to_owned())
-                    .collect()
+            let ids: Vec<&str> = if model == "all" {
+                omnikpi::attribution::model_ids()
             } else {
                 model
                     .split(',')
-                    .map(|m| {
-                        format!(
-                            "attribution.{}",
-                            m.trim().trim_start_matches("attribution.")
-                        )
-                    })
-                    .collect()
+                    .map(omnikpi::attribution::model_id)
+                    .collect::<Result<_, _>>()?
             };
             let specs: Vec<(String, Value)> = ids
                 .iter()
                 .map(|id| {
-                    let short = id.trim_start_matches("attribution.");
+                    let short = omnikpi::attribution::short_name(id);
                     (
-                        id.clone(),
+                        (*id).to_owned(),
                         params.get(short).cloned().unwrap_or(Value::Null),
                     )
                 })

@@ -672,9 +672,9 @@ impl Dataset {
                 format!("attribution: {}", e.message()),
             )
         };
-        let specs: Vec<(String, Value)> = crate::attribution::MODEL_IDS
-            .iter()
-            .map(|id| ((*id).to_owned(), Value::Null))
+        let specs: Vec<(String, Value)> = crate::attribution::model_ids()
+            .into_iter()
+            .map(|id| (id.to_owned(), Value::Null))
             .collect();
         let comparison =
             crate::attribution::compare(&self.journeys, &specs, None).map_err(named)?;

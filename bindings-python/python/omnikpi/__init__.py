@@ -286,7 +286,7 @@ def attribution_results(
 ) -> Union[Attribution, ModelComparison]:
     """One model's :class:`Attribution`, or a :class:`ModelComparison` when ``model`` named
     several (shared with :mod:`omnikpi.spark`)."""
-    typed = [typed_result(f"attribution.{m}", r) for m, r in zip(short, results)]
+    typed = [typed_result(_omnikpi.attribution_model(m)[0], r) for m, r in zip(short, results)]
     if isinstance(model, str):
         return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
     return ModelComparison(dict(zip(short, typed)))  # type: ignore[arg-type]
@@ -361,7 +361,7 @@ def attribute(
         if progress not in (None, False):
             raise TypeError("`progress` follows Arrow tables; a list of journeys is read at once")
         results = [
-            _omnikpi.evaluate(f"attribution.{m}", {"channels": taxonomy, "currency": currency, "journeys": journeys},
+            _omnikpi.evaluate(_omnikpi.attribution_model(m)[0], {"channels": taxonomy, "currency": currency, "journeys": journeys},
                               per_model.get(m) or None)
             for m in short
         ]
@@ -379,7 +379,7 @@ def model_specs(
         names = list(model)
     else:
         raise InputError("`model` must be a model name such as \"linear\" or a non-empty list of them", "wrong_type", "model")
-    short = [n.removeprefix("attribution.") for n in names]
+    short = [_omnikpi.attribution_model(n)[1] for n in names]  # the core's rule, unknown_kpi otherwise
     per_model: dict[str, dict[str, Any]] = {m: dict(p) for m, p in (model_params or {}).items()}
     # Keyword parameters go to the single model; with several models only the lookback window,
     # common to all, may be given that way.

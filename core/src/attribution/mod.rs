@@ -15,7 +15,7 @@ mod shapley;
 pub mod table;
 
 pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, Touch};
-pub use model::{Model, MODEL_IDS};
+pub use model::{model_id, model_ids, short_name, Model};
 
 use crate::catalog::Params;
 use crate::channel::Taxonomy;

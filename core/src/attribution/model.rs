@@ -59,20 +59,58 @@ pub enum Model {
     },
 }
 
-/// Every attribution KPI id, in catalogue order.
-pub const MODEL_IDS: [&str; 11] = [
-    "attribution.first_touch",
-    "attribution.last_touch",
-    "attribution.last_non_direct",
-    "attribution.linear",
-    "attribution.time_decay",
-    "attribution.position_based",
-    "attribution.w_shaped",
-    "attribution.markov",
-    "attribution.shapley",
-    "attribution.shapley.ordered",
-    "attribution.shapley.rate",
-];
+/// The KPI ids of every attribution model, in catalogue order: the registry's `attribution.*`.
+///
+/// ```
+/// let ids = omnikpi::attribution::model_ids();
+/// assert_eq!(ids.first(), Some(&"attribution.first_touch"));
+/// assert!(ids.contains(&"attribution.shapley.ordered"));
+/// ```
+pub fn model_ids() -> Vec<&'static str> {
+    crate::registry::REGISTRY
+        .iter()
+        .map(|e| e.id)
+        .filter(|id| id.starts_with(PREFIX))
+        .collect()
+}
+
+const PREFIX: &str = "attribution.";
+
+/// The KPI id of a model named by its short name (`linear`, `shapley.ordered`) or its id, the
+/// one rule every front end uses.
+///
+/// ```
+/// use omnikpi::attribution::model_id;
+/// assert_eq!(model_id("markov").unwrap(), "attribution.markov");
+/// assert_eq!(model_id("attribution.linear").unwrap(), "attribution.linear");
+/// assert_eq!(model_id("lineer").unwrap_err().code().as_str(), "unknown_kpi");
+/// ```
+///
+/// # Errors
+/// `unknown_kpi` (at `model`) naming the models there are.
+pub fn model_id(name: &str) -> Result<&'static str> {
+    let wanted = name.trim();
+    let short = wanted.strip_prefix(PREFIX).unwrap_or(wanted);
+    model_ids()
+        .into_iter()
+        .find(|id| short_name(id) == short)
+        .ok_or_else(|| {
+            let known: Vec<&str> = model_ids().into_iter().map(short_name).collect();
+            KpiError::new(
+                ErrorCode::UnknownKpi,
+                Some("model".to_owned()),
+                format!(
+                    "unknown attribution model `{short}`; the models are {}",
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
+/// The short name of a model's KPI id: `attribution.linear` → `linear`.
+pub fn short_name(id: &str) -> &str {
+    id.strip_prefix(PREFIX).unwrap_or(id)
+}
 
 /// `1 - Σ parts` for weights [`remainder`] accepted when the model was built (each in 0..=1).
 fn rest_of(parts: &[Decimal]) -> Decimal {

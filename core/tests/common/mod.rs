@@ -1,14 +1,14 @@
 //! What several test files share.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
-use omnikpi::attribution::{Model, MODEL_IDS};
+use omnikpi::attribution::{model_ids, Model};
 use omnikpi::{definition, Params};
 use serde_json::Value;
 
 /// Every attribution model with the default parameters of its definition.
 pub fn models() -> Vec<Model> {
-    MODEL_IDS
-        .iter()
+    model_ids()
+        .into_iter()
         .map(|id| {
             Model::from_params(
                 id,
