@@ -52,7 +52,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batch = builder.finish()?;
     let results = run_models(&taxonomy, &currency, &batch, &specs, None)?;
     let seconds = start.elapsed().as_secs_f64();
-    let results: Vec<Value> = results.iter().map(omnikpi::Output::to_json).collect();
+    let results: Vec<Value> = results
+        .iter()
+        .map(omnikpi::attribution::Attribution::to_json)
+        .collect();
     println!(
         "{}",
         json!({"rows": rows, "seconds": seconds, "results": results})

@@ -122,7 +122,10 @@ fn time_models(
     let seconds = start.elapsed().as_secs_f64();
     Ok((
         seconds,
-        results.iter().map(omnikpi::Output::to_json).collect(),
+        results
+            .iter()
+            .map(omnikpi::attribution::Attribution::to_json)
+            .collect(),
     ))
 }
 

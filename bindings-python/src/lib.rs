@@ -4,6 +4,7 @@
 //! subclasses carrying `.code` and `.path`.
 
 use omnikpi::attribution::table::{add_batch, Columns};
+use omnikpi::attribution::Attribution;
 use omnikpi::attribution::LongBuilder;
 use omnikpi::host::{CivilTime, HostNode, HostValue, MapKey};
 use omnikpi::{KpiError, Output};
@@ -440,11 +441,11 @@ fn read_records(
     Ok(rows)
 }
 
-fn outputs<'py>(py: Python<'py>, results: &[Output]) -> PyResult<Bound<'py, PyAny>> {
+fn outputs<'py>(py: Python<'py>, results: &[Attribution]) -> PyResult<Bound<'py, PyAny>> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     let list = PyList::empty(py);
     for r in results {
-        list.append(to_python(py, r, &decimal)?)?;
+        list.append(to_python(py, &r.to_output(), &decimal)?)?;
     }
     Ok(list.into_any())
 }
@@ -513,7 +514,7 @@ fn attribution_finish<'py>(
     lookback_seconds: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
-    let results = (|| -> Result<Vec<Output>, KpiError> {
+    let results = (|| -> Result<Vec<Attribution>, KpiError> {
         let mut merged = context.accumulator()?;
         for (i, text) in states.iter().enumerate() {
             let state = omnikpi::parse_json(text, &format!("states[{i}]"))?;

@@ -324,7 +324,10 @@ pub fn attribute_columns(
         let results =
             omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback)?;
         Ok(Value::Array(
-            results.iter().map(omnikpi::Output::to_json).collect(),
+            results
+                .iter()
+                .map(omnikpi::attribution::Attribution::to_json)
+                .collect(),
         ))
     })())
 }

@@ -425,11 +425,10 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     lookback_seconds,
                 )?;
                 omnikpi::attribution::Comparison::from_results(
-                    &specs,
                     results,
                     currency.code(),
                     batch.len(),
-                )
+                )?
             } else {
                 let (list, rows) = omnikpi::dataset::journeys_from_csv_with_rows(
                     &read_text(&journeys)?,
@@ -453,7 +452,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     comparison
                         .results
                         .iter()
-                        .map(omnikpi::Output::to_json)
+                        .map(omnikpi::attribution::Attribution::to_json)
                         .collect(),
                 )))
             } else {

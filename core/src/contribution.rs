@@ -2,6 +2,7 @@
 //! `contribution.roas` (ROAS and CPA from channel costs) and `contribution.growth` (each
 //! channel's part in the change of the total between two periods).
 
+use crate::attribution::Attribution;
 use crate::catalog::Params;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
@@ -14,55 +15,23 @@ use serde_json::Value;
 /// Scale of every ratio here.
 const RATIO_SCALE: u32 = 6;
 
-/// One channel line of an attribution result: name, value, conversions.
-struct Attributed {
-    channel: String,
-    value: Decimal,
-    conversions: Decimal,
-}
-
 /// Runs the attribution model named by `params.model` on the journeys of `input` (the
 /// attribution input shape, strictly).
-fn attribute(
-    input: &Value,
-    params: &Params,
-) -> Result<(Currency, Vec<Attributed>, Decimal, Output)> {
+fn attribute(input: &Value, params: &Params) -> Result<(Currency, Attribution)> {
     let (taxonomy, currency, batch) = crate::attribution::JourneyBatch::read(input, None)?;
-    let id = format!("attribution.{}", params.text("model"));
+    let id = crate::attribution::model_id(params.text("model"))?;
     let results = crate::attribution::run_models(
         &taxonomy,
         &currency,
         &batch,
-        &[(id, Value::Null)],
+        &[(id.to_owned(), Value::Null)],
         params.integer("lookback_seconds"),
     )?;
     let result = results
         .into_iter()
         .next()
-        .ok_or_else(|| KpiError::overflow("an attribution result"))?;
-    let decimal = |record: &Output, key: &str| match record.get(key) {
-        Some(Output::Decimal(d)) => *d,
-        _ => Decimal::ZERO,
-    };
-    let lines = match result.get("channels") {
-        Some(Output::List(rows)) => rows
-            .iter()
-            .map(|r| Attributed {
-                channel: match r.get("channel") {
-                    Some(Output::Text(name)) => name.clone(),
-                    _ => String::new(),
-                },
-                value: decimal(r, "value"),
-                conversions: decimal(r, "conversions"),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let total = result
-        .get("totals")
-        .map_or(Decimal::ZERO, |t| decimal(t, "value"));
-    let rows = result.get("rows").cloned().unwrap_or(Output::Null);
-    Ok((currency, lines, total, rows))
+        .ok_or_else(|| KpiError::internal("a run of one model without its result"))?;
+    Ok((currency, result))
 }
 
 fn reason(value: &Option<Decimal>, why: &str) -> Output {
@@ -70,7 +39,9 @@ fn reason(value: &Option<Decimal>, why: &str) -> Output {
 }
 
 pub(crate) fn evaluate_share(input: &Value, params: &Params) -> Result<Output> {
-    let (currency, lines, total, rows) = attribute(input, params)?;
+    let (currency, attribution) = attribute(input, params)?;
+    let (lines, total) = (&attribution.channels, attribution.total_value);
+    let rows = Output::from(attribution.rows);
     let weights: Vec<i128> = lines.iter().map(|l| l.value.mantissa()).collect();
     let shares: Vec<Option<Decimal>> = match split_units(1_000_000, &weights) {
         Some(parts) if !total.is_zero() => parts
@@ -111,7 +82,8 @@ pub(crate) fn evaluate_roas(input: &Value, params: &Params) -> Result<Output> {
     if let Value::Object(map) = &mut journeys_only {
         map.remove("costs");
     }
-    let (currency, lines, _, rows) = attribute(&journeys_only, params)?;
+    let (currency, attribution) = attribute(&journeys_only, params)?;
+    let (lines, rows) = (&attribution.channels, Output::from(attribution.rows));
     let mut costs: Vec<Option<Decimal>> = vec![None; lines.len()];
     for (path, v) in costs_list {
         let r = Record::new(v, &path, &["channel", "cost"])?;

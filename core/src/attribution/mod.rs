@@ -10,12 +10,14 @@
 mod journey;
 mod markov;
 mod model;
+mod result;
 mod shapley;
 #[cfg(feature = "arrow")]
 pub mod table;
 
 pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, Touch};
 pub use model::{model_id, model_ids, short_name, Model};
+pub use result::{Attribution, ChannelCredit, JourneyCounts};
 
 use crate::catalog::Params;
 use crate::channel::Taxonomy;
@@ -524,7 +526,7 @@ impl Accumulator {
     ///
     /// # Errors
     /// `limit_exceeded` (Markov states, Shapley channel sets), `arithmetic_overflow`.
-    pub fn finish(&self) -> Result<Vec<Output>> {
+    pub fn finish(&self) -> Result<Vec<Attribution>> {
         self.models
             .iter()
             .zip(&self.states)
@@ -570,7 +572,7 @@ impl Accumulator {
             .ok_or_else(|| KpiError::overflow("attributed conversions"))
     }
 
-    fn finish_one(&self, model: &Model, state: &ModelState) -> Result<Output> {
+    fn finish_one(&self, model: &Model, state: &ModelState) -> Result<Attribution> {
         let mut extra: Vec<(String, Output)> = Vec::new();
         let mut credit = match state {
             ModelState::Credit(c) => c.clone(),
@@ -653,53 +655,31 @@ impl Accumulator {
             )?;
             *v = add_i128(*v, units(self.none_value)?, "unattributed credit")?;
         }
-        let mut fields = vec![
-            ("model".to_owned(), Output::from(model.id())),
-            ("currency".to_owned(), Output::from(self.currency.code())),
-            ("channels".to_owned(), self.channels_output(&credit)?),
-            (
-                "totals".to_owned(),
-                Output::record([
-                    (
-                        "conversions",
-                        Output::Decimal(whole(
-                            i128::from(self.total_conversions),
-                            CONVERSION_SCALE,
-                        )),
-                    ),
-                    (
-                        "value",
-                        Output::Decimal(decimal_at(self.total_value, self.currency.minor_units())),
-                    ),
-                ]),
-            ),
-            (
-                "journeys".to_owned(),
-                Output::record([
-                    ("read", self.journeys.into()),
-                    ("converting", self.converting.into()),
-                    ("unattributed", self.unattributed.into()),
-                ]),
-            ),
-        ];
-        fields.extend(extra);
         let used = match state {
             ModelState::Credit(_) | ModelState::Positions(_) => self.converting,
             _ => self.journeys,
         };
-        fields.push((
-            "rows".to_owned(),
-            RowCounts {
+        Ok(Attribution {
+            model: model.id(),
+            currency: self.currency.code().to_owned(),
+            channels: self.channel_credits(&credit)?,
+            total_conversions: whole(i128::from(self.total_conversions), CONVERSION_SCALE),
+            total_value: decimal_at(self.total_value, self.currency.minor_units()),
+            journeys: JourneyCounts {
+                read: self.journeys,
+                converting: self.converting,
+                unattributed: self.unattributed,
+            },
+            details: extra,
+            rows: RowCounts {
                 read: self.journeys,
                 used,
                 rejected: self
                     .journeys
                     .checked_sub(used)
                     .ok_or_else(|| KpiError::internal("more journeys used than read"))?,
-            }
-            .into(),
-        ));
-        Ok(Output::Record(fields))
+            },
+        })
     }
 
     /// Quantizes 10^-12 credits to `scale` so they sum exactly to `total` (in whole units).
@@ -716,7 +696,7 @@ impl Accumulator {
             .collect())
     }
 
-    fn channels_output(&self, credit: &Credit) -> Result<Output> {
+    fn channel_credits(&self, credit: &Credit) -> Result<Vec<ChannelCredit>> {
         let conv = Self::quantize(
             &credit.conversions,
             i128::from(self.total_conversions),
@@ -742,17 +722,15 @@ impl Accumulator {
                 Decimal::from_i128_with_scale(total_units, 0),
                 CONVERSION_SCALE,
             )?;
-            rows.push(Output::record([
-                ("channel", name.as_str().into()),
-                (
-                    "conversions",
-                    conv.get(i).copied().unwrap_or_default().into(),
-                ),
-                ("value", value.get(i).copied().unwrap_or_default().into()),
-                ("share", share.into()),
-            ]));
+            let missing = || KpiError::internal("a channel without its quantized credit");
+            rows.push(ChannelCredit {
+                channel: name.clone(),
+                conversions: conv.get(i).copied().ok_or_else(missing)?,
+                value: value.get(i).copied().ok_or_else(missing)?,
+                share,
+            });
         }
-        Ok(Output::List(rows))
+        Ok(rows)
     }
 
     fn positions_output(&self, cells: &BTreeMap<(u16, u32), (i128, i128)>) -> Result<Output> {
@@ -1010,16 +988,16 @@ pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<O
     .with_max_touches(max_touches(params));
     acc.update(&batch)?;
     acc.finish()?
-        .into_iter()
-        .next()
-        .ok_or_else(|| KpiError::overflow("attribution result"))
+        .first()
+        .map(Attribution::to_output)
+        .ok_or_else(|| KpiError::internal("an accumulator of one model without its result"))
 }
 
 /// Several models run in one pass: each model's full result, and a side-by-side table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
-    /// One result per model, as the model's KPI returns it.
-    pub results: Vec<Output>,
+    /// One result per model, in the order asked.
+    pub results: Vec<Attribution>,
     /// `{currency, conversions_by_model, value_by_model, total_conversions, total_value, rows}`:
     /// one row per channel, one column per model (its short name).
     pub table: Output,
@@ -1043,7 +1021,7 @@ pub struct Comparison {
 ///
 /// # Errors
 /// Input errors of the journeys, parameter errors of each model (named by `params.<model>`),
-/// and errors of the models themselves.
+/// and the models' own errors.
 pub fn compare(
     input: &Value,
     specs: &[(String, Value)],
@@ -1051,68 +1029,57 @@ pub fn compare(
 ) -> Result<Comparison> {
     let (taxonomy, currency, batch) = JourneyBatch::read(input, None)?;
     let results = run_models(&taxonomy, &currency, &batch, specs, lookback_seconds)?;
-    Ok(Comparison::from_results(
-        specs,
-        results,
-        currency.code(),
-        batch.len(),
-    ))
+    Comparison::from_results(results, currency.code(), batch.len())
 }
 
 impl Comparison {
-    /// The side-by-side table of `results` (one per spec, in order) over `journeys` journeys.
+    /// The side-by-side table of `results` (one per model, same taxonomy) over `journeys`
+    /// journeys.
+    ///
+    /// # Errors
+    /// `internal_error` for results whose channels differ (not from one accumulator).
     pub fn from_results(
-        specs: &[(String, Value)],
-        results: Vec<Output>,
+        results: Vec<Attribution>,
         currency: &str,
         journeys: usize,
-    ) -> Self {
-        let ids: Vec<&str> = specs.iter().map(|(id, _)| id.as_str()).collect();
-        // The channel lines of one result (same channels, same order in every result).
-        let lines = |r: &Output| match r.get("channels") {
-            Some(Output::List(rows)) => rows.clone(),
-            _ => Vec::new(),
-        };
-        let first = results.first().map(lines).unwrap_or_default();
-        let column = |field: &str| -> Output {
-            Output::List(
-                first
-                    .iter()
-                    .enumerate()
-                    .map(|(i, line)| {
-                        let mut row = vec![(
-                            "channel".to_owned(),
-                            line.get("channel").cloned().unwrap_or(Output::Null),
-                        )];
-                        for (id, r) in ids.iter().zip(&results) {
-                            let cell = lines(r)
-                                .get(i)
-                                .and_then(|l| l.get(field).cloned())
-                                .unwrap_or(Output::Null);
-                            row.push((id.trim_start_matches("attribution.").to_owned(), cell));
-                        }
-                        Output::Record(row)
-                    })
-                    .collect(),
-            )
-        };
-        let total = |field: &str| -> Output {
-            results
-                .first()
-                .and_then(|r| r.get("totals"))
-                .and_then(|t| t.get(field))
-                .cloned()
-                .unwrap_or(Output::Null)
+    ) -> Result<Self> {
+        let first = results.first();
+        let channels: Vec<&str> = first
+            .map(|r| r.channels.iter().map(|c| c.channel.as_str()).collect())
+            .unwrap_or_default();
+        if results.iter().any(|r| {
+            !r.channels
+                .iter()
+                .map(|c| c.channel.as_str())
+                .eq(channels.iter().copied())
+        }) {
+            return Err(KpiError::internal(
+                "models compared over different channels",
+            ));
+        }
+        let column = |cell: fn(&ChannelCredit) -> Decimal| -> Output {
+            let rows = channels.iter().enumerate().map(|(i, name)| {
+                let mut row = vec![("channel".to_owned(), Output::from(*name))];
+                for r in &results {
+                    let value = r.channels.get(i).map(cell);
+                    row.push((short_name(r.model).to_owned(), value.into()));
+                }
+                Output::Record(row)
+            });
+            Output::List(rows.collect())
         };
         let table = Output::record([
             ("currency", currency.into()),
-            ("conversions_by_model", column("conversions")),
-            ("value_by_model", column("value")),
-            ("total_conversions", total("conversions")),
-            ("total_value", total("value")),
+            ("conversions_by_model", column(|c| c.conversions)),
+            ("value_by_model", column(|c| c.value)),
+            (
+                "total_conversions",
+                first.map(|r| r.total_conversions).into(),
+            ),
+            ("total_value", first.map(|r| r.total_value).into()),
             ("rows", RowCounts::all_used(journeys).into()),
         ]);
-        Comparison { results, table }
+        Ok(Comparison { results, table })
     }
 }
 
@@ -1127,7 +1094,7 @@ pub fn run_models(
     batch: &JourneyBatch,
     specs: &[(String, Value)],
     lookback_seconds: Option<i64>,
-) -> Result<Vec<Output>> {
+) -> Result<Vec<Attribution>> {
     let mut acc = Accumulator::for_specs(taxonomy, currency, specs, lookback_seconds)?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     acc.update_parallel(batch, threads)?;
@@ -1167,7 +1134,7 @@ pub fn attribute(
     batch: &JourneyBatch,
     models: Vec<Model>,
     lookback_seconds: Option<i64>,
-) -> Result<Vec<Output>> {
+) -> Result<Vec<Attribution>> {
     let mut acc = Accumulator::new(taxonomy, currency, models, lookback_seconds);
     acc.update(batch)?;
     acc.finish()
