@@ -213,13 +213,37 @@ impl Table {
     }
 }
 
+/// One KPI section of a report: what to compute and how the report titles it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// The KPI id.
+    pub kpi: String,
+    /// The section's title in the report.
+    pub title: String,
+    /// The KPI's input, built from the dataset's tables.
+    pub input: Value,
+    /// The KPI's parameters (null for the defaults).
+    pub params: Value,
+}
+
+impl Section {
+    fn new(kpi: &str, title: impl Into<String>, input: Value, params: Value) -> Self {
+        Self {
+            kpi: kpi.to_owned(),
+            title: title.into(),
+            input,
+            params,
+        }
+    }
+}
+
 /// A parsed dataset: each KPI's input and parameters, ready for [`crate::evaluate`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     /// The dataset's name from the manifest.
     pub name: String,
-    /// `(kpi id, title, input, params)` in report order.
-    pub sections: Vec<(String, String, Value, Value)>,
+    /// The KPI sections in report order.
+    pub sections: Vec<Section>,
     /// The attribution input (journeys from touches.csv and orders.csv), for the model comparison.
     pub journeys: Value,
     /// The `incentives.split` input (policy, sales, touches), when the dataset has a policy.
@@ -540,26 +564,26 @@ impl Dataset {
                 ),
             );
         }
-        let mut sections: Vec<(String, String, Value, Value)> = sections
+        let mut sections: Vec<Section> = sections
             .into_iter()
-            .map(|(k, t, i, p)| (k.to_owned(), t, i, p))
+            .map(|(k, t, i, p)| Section::new(k, t, i, p))
             .collect();
-        sections.push((
-            "contribution.share".into(),
-            "Channel contribution: share of attributed value (linear)".into(),
+        sections.push(Section::new(
+            "contribution.share",
+            "Channel contribution: share of attributed value (linear)",
             journeys.clone(),
             Value::Null,
         ));
-        sections.push((
-            "contribution.roas".into(),
+        sections.push(Section::new(
+            "contribution.roas",
             format!(
                 "Return on ad spend and cost per acquisition, {previous} to {current} (linear)"
             ),
             with_costs,
             Value::Null,
         ));
-        sections.push((
-            "contribution.growth".into(),
+        sections.push(Section::new(
+            "contribution.growth",
             format!("Revenue growth by order channel, {previous} to {current}"),
             json!({"currency": currency, "channels": growth.iter().map(|(c, p, n)| json!({"channel": c, "previous": p.to_string(), "current": n.to_string()})).collect::<Vec<_>>()}),
             Value::Null,
@@ -593,22 +617,29 @@ impl Dataset {
         let sections = self
             .sections
             .iter()
-            .map(|(kpi, title, input, params)| {
-                let result = crate::evaluate(kpi, input, params).map_err(|e| {
-                    KpiError::new(
-                        e.code(),
-                        e.path().map(str::to_owned),
-                        format!("{kpi}: {}", e.message()),
-                    )
-                })?;
-                let version = crate::definition(kpi)?.version.clone();
-                Ok(Output::record([
-                    ("kpi", kpi.as_str().into()),
-                    ("version", version.into()),
-                    ("title", title.as_str().into()),
-                    ("result", result),
-                ]))
-            })
+            .map(
+                |Section {
+                     kpi,
+                     title,
+                     input,
+                     params,
+                 }| {
+                    let result = crate::evaluate(kpi, input, params).map_err(|e| {
+                        KpiError::new(
+                            e.code(),
+                            e.path().map(str::to_owned),
+                            format!("{kpi}: {}", e.message()),
+                        )
+                    })?;
+                    let version = crate::definition(kpi)?.version.clone();
+                    Ok(Output::record([
+                        ("kpi", kpi.as_str().into()),
+                        ("version", version.into()),
+                        ("title", title.as_str().into()),
+                        ("result", result),
+                    ]))
+                },
+            )
             .collect::<Result<Vec<_>>>()?;
         let mut sections = sections;
         sections.push(self.attribution_comparison()?);

@@ -141,6 +141,40 @@ pub struct PeriodTotals {
     pub total: Decimal,
 }
 
+/// Why a sale produced no payout line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnpaidReason {
+    /// No rule of the policy matches the sale.
+    NoRule,
+    /// A refund of a sale that paid nothing.
+    OriginalUnpaid,
+    /// A refund later than the policy's clawback window.
+    OutsideClawbackWindow,
+    /// A refund of zero.
+    NothingRefunded,
+}
+
+impl UnpaidReason {
+    /// The reason as the output writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnpaidReason::NoRule => "no_rule",
+            UnpaidReason::OriginalUnpaid => "original_unpaid",
+            UnpaidReason::OutsideClawbackWindow => "outside_clawback_window",
+            UnpaidReason::NothingRefunded => "nothing_refunded",
+        }
+    }
+}
+
+/// A sale that produced no payout line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpaid {
+    /// The sale's id.
+    pub sale_id: String,
+    /// Why.
+    pub reason: UnpaidReason,
+}
+
 /// The canonical payouts of a set of sales under a policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Split {
@@ -153,7 +187,7 @@ pub struct Split {
     /// Every line: sales and refunds in input order, then period adjustments.
     pub lines: Vec<Line>,
     /// Sales that produced no line, with the reason.
-    pub unpaid: Vec<(String, &'static str)>,
+    pub unpaid: Vec<Unpaid>,
     /// Per period.
     pub periods: Vec<PeriodTotals>,
     /// Sales read, used (paid or clawed back), rejected (unpaid).
@@ -655,7 +689,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
     let mut per_sale: Vec<Vec<Line>> = vec![Vec::new(); sales.len()];
-    let mut unpaid: Vec<Option<&'static str>> = vec![None; sales.len()];
+    let mut unpaid: Vec<Option<UnpaidReason>> = vec![None; sales.len()];
     let mut paid: Vec<Vec<Paid>> = (0..sales.len()).map(|_| Vec::new()).collect();
 
     for (i, sale) in sales.iter().enumerate() {
@@ -665,7 +699,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
         let winners = engine.winners(sale);
         if winners.is_empty() {
             if let Some(u) = unpaid.get_mut(i) {
-                *u = Some("no_rule");
+                *u = Some(UnpaidReason::NoRule);
             }
         }
         for rule in winners {
@@ -748,7 +782,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
         }
         if refund.amount.is_zero() && refund.extra_amount.is_zero() {
             if let Some(u) = unpaid.get_mut(r) {
-                *u = Some("nothing_refunded");
+                *u = Some(UnpaidReason::NothingRefunded);
             }
             continue;
         }
@@ -758,13 +792,13 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
         let lines = paid.get_mut(o).ok_or_else(overflow)?;
         if lines.is_empty() {
             if let Some(u) = unpaid.get_mut(r) {
-                *u = Some("original_unpaid");
+                *u = Some(UnpaidReason::OriginalUnpaid);
             }
             continue;
         }
         if late {
             if let Some(u) = unpaid.get_mut(r) {
-                *u = Some("outside_clawback_window");
+                *u = Some(UnpaidReason::OutsideClawbackWindow);
             }
             continue;
         }
@@ -862,7 +896,7 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
         }
         if out.is_empty() {
             if let Some(u) = unpaid.get_mut(r) {
-                *u = Some("original_unpaid");
+                *u = Some(UnpaidReason::OriginalUnpaid);
             }
         }
         if let Some(l) = per_sale.get_mut(r) {
@@ -872,10 +906,15 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
 
     let mut lines: Vec<Line> = per_sale.into_iter().flatten().collect();
     let periods = period_totals(&engine, sales, &mut lines)?;
-    let unpaid: Vec<(String, &'static str)> = sales
+    let unpaid: Vec<Unpaid> = sales
         .iter()
         .zip(&unpaid)
-        .filter_map(|(s, u)| u.map(|u| (s.id.clone(), u)))
+        .filter_map(|(s, u)| {
+            u.map(|reason| Unpaid {
+                sale_id: s.id.clone(),
+                reason,
+            })
+        })
         .collect();
     Ok(Split {
         policy: (policy.id.clone(), policy.version.clone()),
@@ -1139,8 +1178,11 @@ impl Split {
         Output::List(
             self.unpaid
                 .iter()
-                .map(|(id, why)| {
-                    Output::record([("sale_id", id.as_str().into()), ("reason", (*why).into())])
+                .map(|u| {
+                    Output::record([
+                        ("sale_id", u.sale_id.as_str().into()),
+                        ("reason", u.reason.as_str().into()),
+                    ])
                 })
                 .collect(),
         )

@@ -24,6 +24,7 @@ pub use check::{check, check_input, Check, Claimed, Difference};
 pub(crate) use engine::{evaluate_split, read_input};
 pub use engine::{
     split, split_input, CustomerTouch, Line, LineKind, PartyPeriod, PeriodTotals, Sale, Split,
+    Unpaid, UnpaidReason,
 };
 pub use policy::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
