@@ -1,0 +1,319 @@
+//! The incentive policy as the engine applies it: parties, rules, tiers, bonuses, limits.
+//! Its strict JSON form (format `omnikpi.incentive_policy/1`) is read in [`json`]; the checks
+//! that make a policy safe to apply (no two rules of a group matching one sale without a
+//! priority) are in [`checks`].
+
+mod checks;
+mod json;
+
+use crate::attribution::Model;
+use crate::money::Currency;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// The only policy format this version reads.
+pub const FORMAT: &str = "omnikpi.incentive_policy/1";
+
+/// Attribution models a share may use: the rule-based ones, which credit one sale's touches.
+pub const SHARE_MODELS: [&str; 5] = [
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "position_based",
+];
+
+/// How amounts are rounded to minor units (symmetric, so a refund mirrors its sale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Half to even (banker's rounding), the default.
+    HalfEven,
+    /// Half away from zero (commercial rounding).
+    HalfAwayFromZero,
+    /// Truncation toward zero.
+    TowardZero,
+}
+
+impl Rounding {
+    /// The policy spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rounding::HalfEven => "half_even",
+            Rounding::HalfAwayFromZero => "half_away_from_zero",
+            Rounding::TowardZero => "toward_zero",
+        }
+    }
+
+    /// Rounds `value` to `scale` places and pads it to exactly that scale.
+    ///
+    /// # Example
+    /// ```
+    /// use omnikpi::incentive::Rounding;
+    /// use rust_decimal::Decimal;
+    /// assert_eq!(Rounding::HalfEven.round(Decimal::new(4_4625, 4), 2).to_string(), "4.46");
+    /// assert_eq!(Rounding::HalfAwayFromZero.round(Decimal::new(-4_4650, 4), 2).to_string(), "-4.47");
+    /// ```
+    pub fn round(self, value: Decimal, scale: u32) -> Decimal {
+        let strategy = match self {
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+            Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::TowardZero => RoundingStrategy::ToZero,
+        };
+        let mut rounded = value.round_dp_with_strategy(scale, strategy);
+        rounded.rescale(scale);
+        rounded
+    }
+}
+
+/// One payee: a channel, a store, a franchisee, a member of staff or a team.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Party {
+    /// Unique id, as sales and shares name it (`web`, `lille`, `franchise_nord`).
+    pub id: String,
+    /// `channel`, `store`, `franchisee`, `staff` or `team`.
+    pub kind: String,
+    /// Delivery zones a franchisee owns (each zone has at most one owner).
+    pub zones: Vec<String>,
+}
+
+/// Which field of a sale names the party a share goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaleField {
+    /// The channel the order was placed on.
+    OriginChannel,
+    /// The channel or store that fulfilled it.
+    FulfilmentChannel,
+    /// The franchisee owning the sale's delivery zone.
+    Zone,
+    /// The member of staff named on the sale.
+    Staff,
+}
+
+impl SaleField {
+    /// The sale field's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SaleField::OriginChannel => "origin_channel",
+            SaleField::FulfilmentChannel => "fulfilment_channel",
+            SaleField::Zone => "zone",
+            SaleField::Staff => "staff",
+        }
+    }
+}
+
+/// A share split again between the channels that touched the customer before the sale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributionShare {
+    /// The model (rule-based, default parameters unless `params` says otherwise).
+    pub model: Model,
+    /// Touches older than the sale minus this many seconds are ignored (exclusive bound).
+    pub lookback_seconds: i64,
+    /// Only touches on these channels count (all when absent).
+    pub channels: Option<Vec<String>>,
+    /// Who receives the share when no touch qualifies.
+    pub fallback: String,
+}
+
+/// Who receives a share.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipient {
+    /// A declared party.
+    Party(String),
+    /// The party a field of the sale names.
+    From(SaleField),
+    /// The channels of the customer's touches, by attribution weight.
+    Attribution(Box<AttributionShare>),
+}
+
+/// How much a share is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareAmount {
+    /// Percent of the rule's base amount (`5` is 5%).
+    Percent(Decimal),
+    /// A fixed amount per sale, in the policy currency.
+    Fixed(Decimal),
+}
+
+/// One share of a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    /// Who receives it.
+    pub recipient: Recipient,
+    /// How much.
+    pub amount: ShareAmount,
+}
+
+/// The sale amount a rule pays on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// The sale's amount.
+    Amount,
+    /// The extra purchase made at a click-and-collect pickup.
+    ExtraAmount,
+}
+
+impl Base {
+    /// The sale field's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Amount => "amount",
+            Base::ExtraAmount => "extra_amount",
+        }
+    }
+}
+
+/// A lookback condition: the customer touched one of `channels` within the window before the sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineTouch {
+    /// Window length in seconds (exclusive lower bound, the sale's own second included).
+    pub within_seconds: i64,
+    /// The channels that count as online.
+    pub channels: Vec<String>,
+}
+
+/// The conditions of a rule; an absent condition matches every sale.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Conditions {
+    /// Origin channel in this list.
+    pub origin_channel: Option<Vec<String>>,
+    /// Origin channel is a declared party of one of these kinds.
+    pub origin_kind: Option<Vec<String>>,
+    /// Fulfilment channel in this list.
+    pub fulfilment_channel: Option<Vec<String>>,
+    /// Fulfilment channel is a declared party of one of these kinds.
+    pub fulfilment_kind: Option<Vec<String>>,
+    /// The sale is (or is not) a click-and-collect order.
+    pub click_and_collect: Option<bool>,
+    /// An online touch within a window before the sale.
+    pub online_touch: Option<OnlineTouch>,
+    /// Product category in this list.
+    pub category: Option<Vec<String>>,
+    /// Delivery zone in this list.
+    pub zone: Option<Vec<String>>,
+    /// Amount at least this (inclusive).
+    pub amount_min: Option<Decimal>,
+    /// Amount below this (exclusive).
+    pub amount_max: Option<Decimal>,
+}
+
+/// A rule: when it applies, what it pays on, and to whom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Unique id, quoted on every line it produces.
+    pub id: String,
+    /// A sentence for the explanation lines.
+    pub description: Option<String>,
+    /// Rules of one group compete (the highest priority wins); groups stack.
+    pub group: String,
+    /// Larger wins within the group.
+    pub priority: Option<i64>,
+    /// When it applies.
+    pub when: Conditions,
+    /// What it pays on.
+    pub base: Base,
+    /// To whom, how much.
+    pub shares: Vec<Share>,
+}
+
+/// How a tier table reads a party's period earnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierMode {
+    /// Each band's slice of the earnings at that band's multiplier (marginal, like tax brackets).
+    Step,
+    /// All earnings at the multiplier of the band the total falls in.
+    Flat,
+}
+
+/// An accelerator over a period: multipliers by bands of the party's earnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tier {
+    /// Unique id, quoted on the adjustment lines.
+    pub id: String,
+    /// The parties it applies to (a party is in at most one tier).
+    pub parties: Vec<String>,
+    /// Step or flat.
+    pub mode: TierMode,
+    /// `(from, multiplier)`, ascending, the first from zero.
+    pub bands: Vec<(Decimal, Decimal)>,
+}
+
+/// A period bonus on the growth of total net sales (every channel) over the previous period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bonus {
+    /// Unique id, quoted on the bonus lines.
+    pub id: String,
+    /// Percent of the growth paid as the bonus pool.
+    pub percent: Decimal,
+    /// The parties sharing the pool.
+    pub parties: Vec<String>,
+    /// Their weights (equal when absent in the policy).
+    pub weights: Vec<Decimal>,
+}
+
+/// Per-period bounds on a party's pay (before bonuses).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// The party.
+    pub party: String,
+    /// At most this per period.
+    pub cap: Option<Decimal>,
+    /// At least this per period (a guarantee).
+    pub floor: Option<Decimal>,
+}
+
+/// A validated incentive policy.
+///
+/// # Example
+/// ```
+/// use serde_json::json;
+/// let policy = omnikpi::incentive::Policy::read(&json!({
+///     "format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
+///     "parties": [{"id": "web", "kind": "channel"}],
+///     "rules": [{"id": "web_sales", "shares": [{"party": "web", "percent": "5"}]}]
+/// }), "policy").unwrap();
+/// assert_eq!(policy.rules[0].shares.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// The policy's id.
+    pub id: String,
+    /// The policy's own version (quoted on every result).
+    pub version: String,
+    /// Currency of every amount.
+    pub currency: Currency,
+    /// Rounding to minor units.
+    pub rounding: Rounding,
+    /// Payees in declared order (ties of a split go to the earlier one).
+    pub parties: Vec<Party>,
+    /// Rules in declared order.
+    pub rules: Vec<Rule>,
+    /// Accelerators.
+    pub tiers: Vec<Tier>,
+    /// Growth bonuses.
+    pub bonuses: Vec<Bonus>,
+    /// Caps and floors.
+    pub limits: Vec<Limit>,
+    /// Refunds later than this after their sale are not clawed back (no limit when absent).
+    pub clawback_window_seconds: Option<i64>,
+}
+
+impl Policy {
+    /// The declared party `id`, if any.
+    pub fn party(&self, id: &str) -> Option<&Party> {
+        self.parties.iter().find(|p| p.id == id)
+    }
+
+    /// The party owning delivery zone `zone`, if any.
+    pub fn zone_owner(&self, zone: &str) -> Option<&Party> {
+        self.parties
+            .iter()
+            .find(|p| p.zones.iter().any(|z| z == zone))
+    }
+
+    /// The position of party `id` in declared order (ties and output order follow it).
+    pub fn party_rank(&self, id: &str) -> usize {
+        self.parties
+            .iter()
+            .position(|p| p.id == id)
+            .unwrap_or(usize::MAX)
+    }
+}
