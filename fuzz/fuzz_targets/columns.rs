@@ -2,7 +2,7 @@
 //! on arbitrary columns, then every model on whatever it accepts.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use omnikpi::attribution::{JourneyBatch, MODEL_IDS};
+use omnikpi::attribution::{model_ids, JourneyBatch};
 
 #[derive(Debug, arbitrary::Arbitrary)]
 struct Columns {
@@ -35,6 +35,6 @@ fuzz_target!(|c: Columns| {
     if batch.len() > 64 {
         return; // keep each run fast; the validator above saw everything
     }
-    let specs: Vec<(String, serde_json::Value)> = MODEL_IDS.iter().map(|m| ((*m).to_owned(), serde_json::Value::Null)).collect();
+    let specs: Vec<(String, serde_json::Value)> = model_ids().into_iter().map(|m| (m.to_owned(), serde_json::Value::Null)).collect();
     let _ = omnikpi::attribution::run_models(&taxonomy, &eur, &batch, &specs, c.lookback);
 });
