@@ -102,6 +102,29 @@ pub fn flag(field: &Value, key: &str) -> bool {
     field.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
 
+/// Whether a field has nested record `fields`.
+pub fn has_fields(field: &Value) -> bool {
+    !list(field, "fields").is_empty()
+}
+
+/// The value field of a record input that may also be an object keyed by its `keyed_by` field
+/// (`{party: weight}`): the one field that is not the key.
+pub fn keyed_value(field: &Value) -> Option<&Value> {
+    let key = field.get("keyed_by")?.as_str()?;
+    list(field, "fields")
+        .iter()
+        .find(|f| text(f, "name") != key)
+}
+
+/// The quoted values of a parameter's `enum`, in order.
+pub fn quoted_choices(param: &Value) -> Vec<String> {
+    list(param, "enum")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|v| format!("{v:?}"))
+        .collect()
+}
+
 /// `split_incentives` → `splitIncentives`.
 pub fn camel(snake: &str) -> String {
     let pascal = pascal(snake);

@@ -1,6 +1,6 @@
 //! The Python module `omnikpi.kpis`: typed functions, input `TypedDict`s and result classes.
 
-use super::{english, flag, list, pascal, text, Kpi};
+use super::{english, flag, has_fields, keyed_value, list, pascal, quoted_choices, text, Kpi};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -62,10 +62,6 @@ fn row_name(kpi: &Kpi, input: &Value) -> String {
     format!("{}{}Row", kpi.result, pascal(text(input, "name")))
 }
 
-fn has_fields(field: &Value) -> bool {
-    !list(field, "fields").is_empty()
-}
-
 /// Whether a record input is flat (every field a scalar), so a table can give its rows.
 fn flat(field: &Value) -> bool {
     has_fields(field) && list(field, "fields").iter().all(|f| !has_fields(f))
@@ -125,10 +121,12 @@ fn scalar(kind: &str) -> &'static str {
 /// The annotation of an input field; `table` when a table may stand for the list of rows.
 fn input_type(field: &Value, row: &str, table: bool) -> String {
     match text(field, "type") {
-        "array" if has_fields(field) && table && flat(field) => match keyed_value(field) {
-            Some(value) => format!("Union[Mapping[str, {value}], Records[{row}]]"),
-            None => format!("Records[{row}]"),
-        },
+        "array" if has_fields(field) && table && flat(field) => {
+            match keyed_value(field).map(|v| scalar(text(v, "type"))) {
+                Some(value) => format!("Union[Mapping[str, {value}], Records[{row}]]"),
+                None => format!("Records[{row}]"),
+            }
+        }
         "array" if has_fields(field) => format!("Sequence[{row}]"),
         "array" => format!("Sequence[{}]", scalar(text(field, "items"))),
         "object" => "Mapping[str, Any]".to_owned(),
@@ -137,21 +135,8 @@ fn input_type(field: &Value, row: &str, table: bool) -> String {
     }
 }
 
-/// The value type of a record input that may be an object keyed by one of its fields.
-fn keyed_value(field: &Value) -> Option<&'static str> {
-    let key = field.get("keyed_by")?.as_str()?;
-    let other = list(field, "fields")
-        .iter()
-        .find(|f| text(f, "name") != key)?;
-    Some(scalar(text(other, "type")))
-}
-
 fn parameter_type(param: &Value) -> String {
-    let values: Vec<String> = list(param, "enum")
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|v| format!("{v:?}"))
-        .collect();
+    let values = quoted_choices(param);
     if !values.is_empty() {
         return format!("Literal[{}]", values.join(", "));
     }

@@ -1,7 +1,7 @@
 //! The npm package's KPI surface: the function table, the Node and browser exports and the
 //! TypeScript declarations.
 
-use super::{english, flag, list, pascal, text, Kpi};
+use super::{english, flag, has_fields, keyed_value, list, pascal, quoted_choices, text, Kpi};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -36,10 +36,6 @@ pub fn web_exports(kpis: &[Kpi]) -> String {
     out
 }
 
-fn has_fields(field: &Value) -> bool {
-    !list(field, "fields").is_empty()
-}
-
 fn scalar_input(kind: &str) -> &'static str {
     match kind {
         "string" => "string",
@@ -57,7 +53,7 @@ fn input_type(decls: &mut String, row: &str, field: &Value) -> String {
     match text(field, "type") {
         "array" if has_fields(field) => {
             record(decls, row, field, text(field, "name"));
-            match keyed_value(field) {
+            match keyed_value(field).map(|v| scalar_input(text(v, "type"))) {
                 Some(value) => format!("{row}[] | Record<string, {value}>"),
                 None => format!("{row}[]"),
             }
@@ -66,15 +62,6 @@ fn input_type(decls: &mut String, row: &str, field: &Value) -> String {
         "object" => "Record<string, unknown>".to_owned(),
         other => scalar_input(other).to_owned(),
     }
-}
-
-/// The value type of a record input that may be an object keyed by one of its fields.
-fn keyed_value(field: &Value) -> Option<&'static str> {
-    let key = field.get("keyed_by")?.as_str()?;
-    let other = list(field, "fields")
-        .iter()
-        .find(|f| text(f, "name") != key)?;
-    Some(scalar_input(text(other, "type")))
 }
 
 /// An interface for the records of `field`.
@@ -228,11 +215,7 @@ fn types(out: &mut String, kpi: &Kpi, sharing: &[&Kpi]) -> Result<(), String> {
 }
 
 fn parameter_type(param: &Value) -> String {
-    let values: Vec<String> = list(param, "enum")
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|v| format!("{v:?}"))
-        .collect();
+    let values = quoted_choices(param);
     if !values.is_empty() {
         return values.join(" | ");
     }
