@@ -1,0 +1,843 @@
+//! The accumulator: every model's state over journey batches (`update`, `merge`, `finish`,
+//! serializable), finished into typed [`Attribution`] results.
+
+use super::credit::Scratch;
+use super::{
+    add_i128, add_u64, default_max_touches, markov, max_touches, shapley, Attribution,
+    ChannelCredit, Credit, JourneyBatch, JourneyCounts, Model, CONVERSION_SCALE, NONE_CHANNEL,
+    SHARE_UNITS,
+};
+use crate::catalog::Params;
+use crate::channel::Taxonomy;
+use crate::decimal::divide;
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::money::{split_units, Currency};
+use crate::output::{Output, RowCounts};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The accumulated state of one model.
+#[derive(Debug, Clone, PartialEq)]
+enum ModelState {
+    /// Rule-based models and Zhao's Shapley: credit per channel.
+    Credit(Credit),
+    /// Ordered Shapley: credit per (channel, position).
+    Positions(BTreeMap<(u16, u32), (i128, i128)>),
+    /// Markov: transition counts between states.
+    Markov(markov::Counts),
+    /// Shapley rate: journeys, conversions and value per distinct channel set.
+    Sets(BTreeMap<Vec<u16>, (u64, u64, i128)>),
+}
+
+/// Attribution over any number of batches, for several models in one pass.
+///
+/// # Example
+/// ```
+/// use omnikpi::attribution::{Accumulator, JourneyBatch, Model, Touch};
+/// use omnikpi::channel::{Channel, ChannelGroup, Taxonomy};
+/// use omnikpi::money::Currency;
+/// let tax = Taxonomy::new(vec![
+///     Channel { name: "web".into(), group: ChannelGroup::Online, direct: false },
+///     Channel { name: "store".into(), group: ChannelGroup::Offline, direct: false },
+/// ]).unwrap();
+/// let t = |c: &str, ts: i64| Touch { channel: c.into(), timestamp: ts, lead: false };
+/// let mut batch = JourneyBatch::default();
+/// batch.push(&tax, &[t("web", 0), t("store", 10)], 1, 10_000, None, "j0").unwrap();
+/// let eur = Currency::lookup("EUR", None, "currency").unwrap();
+/// let mut acc = Accumulator::new(&tax, &eur, vec![Model::Linear, Model::LastTouch], None);
+/// acc.update(&batch).unwrap();
+/// let out = acc.finish().unwrap();
+/// assert_eq!(out[0].to_json()["channels"][0]["value"], "50.00");
+/// assert_eq!(out[1].to_json()["channels"][1]["conversions"], "1.000000");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accumulator {
+    taxonomy: Taxonomy,
+    currency: Currency,
+    models: Vec<Model>,
+    lookback_seconds: Option<i64>,
+    max_touches: usize,
+    journeys: u64,
+    converting: u64,
+    unattributed: u64,
+    total_conversions: u64,
+    total_value: i128,
+    /// Conversions and value of converting journeys with no touch left in the window.
+    none_conversions: u64,
+    none_value: i128,
+    states: Vec<ModelState>,
+}
+
+impl Accumulator {
+    /// An empty accumulator for `models` over journeys of `taxonomy`, amounts in `currency`;
+    /// `lookback_seconds` drops touches older than that before each conversion.
+    pub fn new(
+        taxonomy: &Taxonomy,
+        currency: &Currency,
+        models: Vec<Model>,
+        lookback_seconds: Option<i64>,
+    ) -> Self {
+        let slots = taxonomy.len().saturating_add(1); // at most 65,536
+        let states = models
+            .iter()
+            .map(|m| match m {
+                Model::ShapleyOrdered => ModelState::Positions(BTreeMap::new()),
+                Model::Markov { .. } => ModelState::Markov(markov::Counts::default()),
+                Model::ShapleyRate { .. } => ModelState::Sets(BTreeMap::new()),
+                _ => ModelState::Credit(Credit::new(slots)),
+            })
+            .collect();
+        Self {
+            taxonomy: taxonomy.clone(),
+            currency: currency.clone(),
+            models,
+            lookback_seconds,
+            max_touches: default_max_touches(),
+            journeys: 0,
+            converting: 0,
+            unattributed: 0,
+            total_conversions: 0,
+            total_value: 0,
+            none_conversions: 0,
+            none_value: 0,
+            states,
+        }
+    }
+
+    /// Refuses journeys with more than `max_touches` touches (default [`default_max_touches`]).
+    #[must_use]
+    pub fn with_max_touches(mut self, max_touches: usize) -> Self {
+        self.max_touches = max_touches;
+        self
+    }
+
+    /// Adds a batch (its channel ids must index this accumulator's taxonomy).
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` when totals no longer fit.
+    pub fn update(&mut self, batch: &JourneyBatch) -> Result<()> {
+        self.update_range(batch, 0..batch.len())
+    }
+
+    /// [`Accumulator::update`] on `threads` threads: the batch is cut into contiguous ranges of
+    /// journeys, each accumulated separately and merged in order. Because merging is exact, the
+    /// result is the same as a single-threaded update, whatever the thread count.
+    ///
+    /// # Errors
+    /// As [`Accumulator::update`].
+    pub fn update_parallel(&mut self, batch: &JourneyBatch, threads: usize) -> Result<()> {
+        let threads = threads.clamp(1, batch.len().max(1));
+        if threads == 1 {
+            return self.update(batch);
+        }
+        let chunk = batch.len().div_ceil(threads);
+        let empty = Accumulator::new(
+            &self.taxonomy,
+            &self.currency,
+            self.models.clone(),
+            self.lookback_seconds,
+        )
+        .with_max_touches(self.max_touches);
+        let partials: Vec<Result<Accumulator>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mut part = empty.clone();
+                    // t < threads and chunk * threads covers the batch: within its length
+                    let from = t.saturating_mul(chunk);
+                    let range = from..from.saturating_add(chunk).min(batch.len());
+                    scope.spawn(move || part.update_range(batch, range).map(|()| part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(KpiError::internal("a worker thread stopped")))
+                })
+                .collect()
+        });
+        for part in partials {
+            self.merge(&part?)?;
+        }
+        Ok(())
+    }
+
+    fn update_range(
+        &mut self,
+        batch: &JourneyBatch,
+        journeys: std::ops::Range<usize>,
+    ) -> Result<()> {
+        let overflow = |what: &str| KpiError::overflow(what);
+        let prepared: Vec<[i128; 4]> = self.models.iter().map(Model::prepared).collect();
+        let direct: Vec<bool> = self.taxonomy.channels().iter().map(|c| c.direct).collect();
+        let mut scratch = Scratch::default();
+        for j in journeys {
+            let range = batch.touches(j);
+            if range.len() > self.max_touches {
+                return Err(KpiError::at(
+                    ErrorCode::LimitExceeded,
+                    &format!("input.journeys[{j}].touches"),
+                    format!(
+                        "has {} touches, more than max_touches ({})",
+                        range.len(),
+                        self.max_touches
+                    ),
+                ));
+            }
+            let conversions = batch.conversions.get(j).copied().unwrap_or(0);
+            let value = batch.value_minor.get(j).copied().unwrap_or(0);
+            let at = batch.conversion_time.get(j).copied().unwrap_or(0);
+            // The lookback window keeps touches with t > conversion - lookback.
+            let start = match self.lookback_seconds {
+                Some(l) => {
+                    let cut = at.saturating_sub(l);
+                    // a count of the range's own touches: stays within the range
+                    range.start.saturating_add(
+                        batch
+                            .timestamp
+                            .get(range.clone())
+                            .map_or(0, |ts| ts.iter().take_while(|t| **t <= cut).count()),
+                    )
+                }
+                None => range.start,
+            };
+            let kept = start..range.end;
+            let channels = batch.channel.get(kept.clone()).unwrap_or_default();
+            let times = batch.timestamp.get(kept.clone()).unwrap_or_default();
+            let leads = batch.lead.get(kept).unwrap_or_default();
+            self.journeys = add_u64(self.journeys, 1, "journeys")?;
+            if conversions > 0 {
+                self.converting = add_u64(self.converting, 1, "converting journeys")?;
+                self.total_conversions = self
+                    .total_conversions
+                    .checked_add(conversions)
+                    .ok_or_else(|| overflow("total conversions"))?;
+                self.total_value = self
+                    .total_value
+                    .checked_add(value)
+                    .ok_or_else(|| overflow("total value"))?;
+                if channels.is_empty() {
+                    self.unattributed = add_u64(self.unattributed, 1, "unattributed journeys")?;
+                    self.none_conversions = add_u64(
+                        self.none_conversions,
+                        conversions,
+                        "unattributed conversions",
+                    )?;
+                    self.none_value = self
+                        .none_value
+                        .checked_add(value)
+                        .ok_or_else(|| overflow("unattributed value"))?;
+                    continue;
+                }
+            }
+            if channels.is_empty() {
+                continue;
+            }
+            scratch.slots.clear();
+            scratch
+                .slots
+                .extend(channels.iter().map(|c| usize::from(*c)));
+            for ((model, state), prepared) in self
+                .models
+                .iter()
+                .zip(self.states.iter_mut())
+                .zip(&prepared)
+            {
+                match state {
+                    ModelState::Credit(credit) if conversions > 0 => {
+                        if *model == Model::Shapley {
+                            scratch.distinct.clear();
+                            for c in channels {
+                                if !scratch.distinct.contains(&usize::from(*c)) {
+                                    scratch.distinct.push(usize::from(*c));
+                                }
+                            }
+                            scratch.ones.clear();
+                            scratch.ones.resize(scratch.distinct.len(), 1);
+                            let (slots, ones) = (
+                                std::mem::take(&mut scratch.distinct),
+                                std::mem::take(&mut scratch.ones),
+                            );
+                            credit.add_with(&slots, &ones, conversions, value, &mut scratch)?;
+                            scratch.distinct = slots;
+                            scratch.ones = ones;
+                        } else {
+                            let mut weights = std::mem::take(&mut scratch.weights);
+                            model.fill_weights(
+                                prepared,
+                                &direct,
+                                channels,
+                                times,
+                                leads,
+                                &mut weights,
+                            );
+                            let slots = std::mem::take(&mut scratch.slots);
+                            credit.add_with(&slots, &weights, conversions, value, &mut scratch)?;
+                            scratch.slots = slots;
+                            scratch.weights = weights;
+                        }
+                    }
+                    ModelState::Positions(cells) if conversions > 0 => {
+                        shapley::add_ordered(cells, channels, conversions, value)?;
+                    }
+                    ModelState::Markov(counts) => {
+                        if let Model::Markov {
+                            order,
+                            collapse_repeats,
+                            ..
+                        } = model
+                        {
+                            counts.add(channels, conversions, *order, *collapse_repeats)?;
+                        }
+                    }
+                    ModelState::Sets(sets) => {
+                        let mut set: Vec<u16> = channels.to_vec();
+                        set.sort_unstable();
+                        set.dedup();
+                        let entry = sets.entry(set).or_insert((0, 0, 0));
+                        entry.0 = add_u64(entry.0, 1, "journeys of a channel set")?;
+                        entry.1 = add_u64(entry.1, conversions, "conversions of a channel set")?;
+                        entry.2 = entry
+                            .2
+                            .checked_add(value)
+                            .ok_or_else(|| overflow("set value"))?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds another accumulator's state (same taxonomy, currency, models and window).
+    ///
+    /// # Errors
+    /// `invalid_parameter` when the two were not built alike.
+    pub fn merge(&mut self, other: &Accumulator) -> Result<()> {
+        if self.taxonomy != other.taxonomy
+            || self.currency != other.currency
+            || self.models != other.models
+            || self.lookback_seconds != other.lookback_seconds
+            || self.max_touches != other.max_touches
+        {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "cannot merge attribution states built with different channels, currency, models or window",
+            ));
+        }
+        let overflow = |what: &str| KpiError::overflow(what);
+        self.journeys = add_u64(self.journeys, other.journeys, "journeys")?;
+        self.converting = add_u64(self.converting, other.converting, "converting journeys")?;
+        self.unattributed = add_u64(
+            self.unattributed,
+            other.unattributed,
+            "unattributed journeys",
+        )?;
+        self.total_conversions = self
+            .total_conversions
+            .checked_add(other.total_conversions)
+            .ok_or_else(|| overflow("total conversions"))?;
+        self.total_value = self
+            .total_value
+            .checked_add(other.total_value)
+            .ok_or_else(|| overflow("total value"))?;
+        self.none_conversions = add_u64(
+            self.none_conversions,
+            other.none_conversions,
+            "unattributed conversions",
+        )?;
+        self.none_value = self
+            .none_value
+            .checked_add(other.none_value)
+            .ok_or_else(|| overflow("unattributed value"))?;
+        for (mine, theirs) in self.states.iter_mut().zip(&other.states) {
+            match (mine, theirs) {
+                (ModelState::Credit(a), ModelState::Credit(b)) => a.merge(b)?,
+                (ModelState::Positions(a), ModelState::Positions(b)) => {
+                    for (k, (c, v)) in b {
+                        let e = a.entry(*k).or_insert((0, 0));
+                        e.0 = e.0.checked_add(*c).ok_or_else(|| overflow("positions"))?;
+                        e.1 = e.1.checked_add(*v).ok_or_else(|| overflow("positions"))?;
+                    }
+                }
+                (ModelState::Markov(a), ModelState::Markov(b)) => a.merge(b)?,
+                (ModelState::Sets(a), ModelState::Sets(b)) => {
+                    for (k, (n, c, v)) in b {
+                        let e = a.entry(k.clone()).or_insert((0, 0, 0));
+                        e.0 = add_u64(e.0, *n, "journeys of a channel set")?;
+                        e.1 = add_u64(e.1, *c, "conversions of a channel set")?;
+                        e.2 = e.2.checked_add(*v).ok_or_else(|| overflow("set value"))?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The results, one per model, in the order the models were given.
+    ///
+    /// # Errors
+    /// `limit_exceeded` (Markov states, Shapley channel sets), `arithmetic_overflow`.
+    pub fn finish(&self) -> Result<Vec<Attribution>> {
+        self.models
+            .iter()
+            .zip(&self.states)
+            .map(|(model, state)| self.finish_one(model, state))
+            .collect()
+    }
+
+    fn slot_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .taxonomy
+            .channels()
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        names.push(NONE_CHANNEL.to_owned());
+        names
+    }
+
+    /// Credit of the converting journeys that kept a touch, spread by `weights` over channels,
+    /// plus the `(none)` slot.
+    fn credit_from_weights(&self, weights: &[i128]) -> Result<Credit> {
+        let mut credit = Credit::new(self.taxonomy.len().saturating_add(1));
+        let attributed = self.attributed_conversions()?;
+        let value = self
+            .total_value
+            .checked_sub(self.none_value)
+            .ok_or_else(|| KpiError::overflow("attributed value"))?;
+        let slots: Vec<usize> = (0..weights.len()).collect();
+        if attributed > 0 && weights.iter().any(|w| *w > 0) {
+            credit.add(&slots, weights, attributed, value)?;
+        } else if attributed > 0 {
+            // No channel carries any weight: everything is unattributed.
+            credit.add(&[self.taxonomy.len()], &[1], attributed, value)?;
+        }
+        Ok(credit)
+    }
+
+    /// Conversions of the journeys that kept a touch. A loaded state may claim more unattributed
+    /// conversions than conversions: an error, not an underflow.
+    fn attributed_conversions(&self) -> Result<u64> {
+        self.total_conversions
+            .checked_sub(self.none_conversions)
+            .ok_or_else(|| KpiError::overflow("attributed conversions"))
+    }
+
+    fn finish_one(&self, model: &Model, state: &ModelState) -> Result<Attribution> {
+        let mut extra: Vec<(String, Output)> = Vec::new();
+        let mut credit = match state {
+            ModelState::Credit(c) => c.clone(),
+            ModelState::Positions(cells) => {
+                let mut credit = Credit::new(self.taxonomy.len().saturating_add(1));
+                for ((ch, _), (c, v)) in cells {
+                    if let (Some(cs), Some(vs)) = (
+                        credit.conversions.get_mut(usize::from(*ch)),
+                        credit.value.get_mut(usize::from(*ch)),
+                    ) {
+                        *cs = add_i128(*cs, *c, "position credit")?;
+                        *vs = add_i128(*vs, *v, "position credit")?;
+                    }
+                }
+                extra.push(("by_position".to_owned(), self.positions_output(cells)?));
+                credit
+            }
+            ModelState::Markov(counts) => {
+                let Model::Markov {
+                    order, max_states, ..
+                } = model
+                else {
+                    return Err(KpiError::internal(
+                        "a model paired with another model's state",
+                    ));
+                };
+                let solved = counts.solve(&self.taxonomy, *max_states)?;
+                let weights: Vec<i128> = solved
+                    .removal_effects
+                    .iter()
+                    .map(|re| (re * 4_503_599_627_370_496.0).round() as i128)
+                    .collect();
+                extra.push(("order".to_owned(), Output::Count(*order as u64)));
+                extra.push((
+                    "conversion_probability".to_owned(),
+                    float_output(solved.conversion_probability),
+                ));
+                extra.push((
+                    "removal_effects".to_owned(),
+                    Output::List(
+                        self.taxonomy
+                            .channels()
+                            .iter()
+                            .zip(&solved.removal_effects)
+                            .map(|(c, re)| {
+                                Output::record([
+                                    ("channel", c.name.as_str().into()),
+                                    ("removal_effect", float_output(*re)),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ));
+                extra.push((
+                    "transition_matrix".to_owned(),
+                    counts.matrix_output(&self.taxonomy)?,
+                ));
+                self.credit_from_weights(&weights)?
+            }
+            ModelState::Sets(sets) => {
+                let Model::ShapleyRate { max_channels } = model else {
+                    return Err(KpiError::internal(
+                        "a model paired with another model's state",
+                    ));
+                };
+                shapley::rate_credit(sets, self.taxonomy.len().saturating_add(1), *max_channels)?
+            }
+        };
+        // The (none) slot: conversions left without a touch in the window.
+        let none = self.taxonomy.len();
+        if let (Some(c), Some(v)) = (credit.conversions.get_mut(none), credit.value.get_mut(none)) {
+            let units = |n: i128| {
+                n.checked_mul(SHARE_UNITS)
+                    .ok_or_else(|| KpiError::overflow("unattributed credit"))
+            };
+            *c = add_i128(
+                *c,
+                units(i128::from(self.none_conversions))?,
+                "unattributed credit",
+            )?;
+            *v = add_i128(*v, units(self.none_value)?, "unattributed credit")?;
+        }
+        let used = match state {
+            ModelState::Credit(_) | ModelState::Positions(_) => self.converting,
+            _ => self.journeys,
+        };
+        Ok(Attribution {
+            model: model.id(),
+            currency: self.currency.code().to_owned(),
+            channels: self.channel_credits(&credit)?,
+            total_conversions: whole(i128::from(self.total_conversions), CONVERSION_SCALE),
+            total_value: decimal_at(self.total_value, self.currency.minor_units()),
+            journeys: JourneyCounts {
+                read: self.journeys,
+                converting: self.converting,
+                unattributed: self.unattributed,
+            },
+            details: extra,
+            rows: RowCounts {
+                read: self.journeys,
+                used,
+                rejected: self
+                    .journeys
+                    .checked_sub(used)
+                    .ok_or_else(|| KpiError::internal("more journeys used than read"))?,
+            },
+        })
+    }
+
+    /// Quantizes 10^-12 credits to `scale` so they sum exactly to `total` (in whole units).
+    fn quantize(credits: &[i128], total: i128, scale: u32) -> Result<Vec<Decimal>> {
+        let overflow = || KpiError::overflow("quantizing credit");
+        let units = total.checked_mul(10i128.pow(scale)).ok_or_else(overflow)?;
+        if credits.iter().all(|c| *c == 0) {
+            return Ok(credits.iter().map(|_| decimal_at(0, scale)).collect());
+        }
+        let parts = split_units(units, credits).ok_or_else(overflow)?;
+        Ok(parts
+            .into_iter()
+            .map(|(p, _)| decimal_at(p, scale))
+            .collect())
+    }
+
+    fn channel_credits(&self, credit: &Credit) -> Result<Vec<ChannelCredit>> {
+        let conv = Self::quantize(
+            &credit.conversions,
+            i128::from(self.total_conversions),
+            CONVERSION_SCALE,
+        )?;
+        let minor = self.currency.minor_units();
+        let value = Self::quantize(&credit.value, self.total_value, 0)?
+            .into_iter()
+            .map(|v| decimal_at(v.mantissa(), minor))
+            .collect::<Vec<_>>();
+        // a u64 times 10^k with k small: within i128 (SHARE_UNITS < 2^60)
+        let total_units = i128::from(self.total_conversions).saturating_mul(SHARE_UNITS);
+        let names = self.slot_names();
+        let mut rows = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let is_none = i == self.taxonomy.len();
+            let c = credit.conversions.get(i).copied().unwrap_or(0);
+            if is_none && c == 0 && credit.value.get(i).copied().unwrap_or(0) == 0 {
+                continue;
+            }
+            let share = divide(
+                Decimal::from_i128_with_scale(c, 0),
+                Decimal::from_i128_with_scale(total_units, 0),
+                CONVERSION_SCALE,
+            )?;
+            let missing = || KpiError::internal("a channel without its quantized credit");
+            rows.push(ChannelCredit {
+                channel: name.clone(),
+                conversions: conv.get(i).copied().ok_or_else(missing)?,
+                value: value.get(i).copied().ok_or_else(missing)?,
+                share,
+            });
+        }
+        Ok(rows)
+    }
+
+    fn positions_output(&self, cells: &BTreeMap<(u16, u32), (i128, i128)>) -> Result<Output> {
+        let keys: Vec<(u16, u32)> = cells.keys().copied().collect();
+        let credits: Vec<i128> = cells.values().map(|(c, _)| *c).collect();
+        let attributed = i128::from(self.attributed_conversions()?);
+        let conv = Self::quantize(&credits, attributed, CONVERSION_SCALE)?;
+        Ok(Output::List(
+            keys.iter()
+                .zip(conv)
+                .map(|((ch, pos), c)| {
+                    let name = self
+                        .taxonomy
+                        .channels()
+                        .get(usize::from(*ch))
+                        .map_or("", |x| x.name.as_str());
+                    Output::record([
+                        ("channel", name.into()),
+                        ("position", u64::from(*pos).into()),
+                        ("conversions", c.into()),
+                    ])
+                })
+                .collect(),
+        ))
+    }
+
+    /// Every parameter that `merge` and `finish` must agree on: each model's parameters, the
+    /// lookback window and the journey length limit.
+    fn settings(&self) -> Value {
+        json!({
+            "models": self.models.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>(),
+            "lookback_seconds": self.lookback_seconds,
+            "max_touches": self.max_touches,
+        })
+    }
+
+    /// The state as JSON (integers as strings), to ship between threads, processes or machines.
+    pub fn to_json(&self) -> Value {
+        let i = |n: &i128| n.to_string();
+        let states: Vec<Value> = self
+            .states
+            .iter()
+            .map(|s| match s {
+                ModelState::Credit(c) => json!({"credit": {
+                    "conversions": c.conversions.iter().map(i).collect::<Vec<_>>(),
+                    "value": c.value.iter().map(i).collect::<Vec<_>>()}}),
+                ModelState::Positions(p) => json!({"positions": p.iter().map(|((ch, pos), (c, v))| json!([ch, pos, i(c), i(v)])).collect::<Vec<_>>()}),
+                ModelState::Markov(m) => json!({"markov": m.to_json()}),
+                ModelState::Sets(sets) => json!({"sets": sets.iter().map(|(k, (n, c, v))| json!([k, n, c, i(v)])).collect::<Vec<_>>()}),
+            })
+            .collect();
+        json!({
+            "version": 2,
+            "models": self.models.iter().map(Model::id).collect::<Vec<_>>(),
+            "settings": self.settings(),
+            "channels": self.taxonomy.channels().iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            "currency": self.currency.code(),
+            "journeys": self.journeys, "converting": self.converting, "unattributed": self.unattributed,
+            "total_conversions": self.total_conversions, "total_value": i(&self.total_value),
+            "none_conversions": self.none_conversions, "none_value": i(&self.none_value),
+            "states": states,
+        })
+    }
+
+    /// Restores a state written by [`Accumulator::to_json`] into an accumulator built like it.
+    ///
+    /// # Errors
+    /// `invalid_parameter` when the state belongs to other channels, currency or models;
+    /// `wrong_type` when it is malformed.
+    pub fn load_json(&mut self, state: &Value) -> Result<()> {
+        let bad = || {
+            KpiError::at(
+                ErrorCode::WrongType,
+                "state",
+                "is not an attribution state written by to_json()",
+            )
+        };
+        let names: Vec<String> = self
+            .taxonomy
+            .channels()
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let ids: Vec<&str> = self.models.iter().map(Model::id).collect();
+        if state.get("version") != Some(&json!(2)) {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "the state was written by another state version (this one reads version 2)",
+            ));
+        }
+        if state.get("channels") != Some(&json!(names))
+            || state.get("models") != Some(&json!(ids))
+            || state.get("currency") != Some(&json!(self.currency.code()))
+        {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "the state was built for other channels, currency or models",
+            ));
+        }
+        if state.get("settings") != Some(&self.settings()) {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                format!(
+                    "the state was built with other parameters ({}) than this accumulator ({})",
+                    state.get("settings").unwrap_or(&Value::Null),
+                    self.settings()
+                ),
+            ));
+        }
+        let int = |v: &Value| {
+            v.as_str()
+                .and_then(|s| s.parse::<i128>().ok())
+                .ok_or_else(bad)
+        };
+        let count = |k: &str| state.get(k).and_then(Value::as_u64).ok_or_else(bad);
+        let mut loaded = Accumulator::new(
+            &self.taxonomy,
+            &self.currency,
+            self.models.clone(),
+            self.lookback_seconds,
+        );
+        loaded.journeys = count("journeys")?;
+        loaded.converting = count("converting")?;
+        loaded.unattributed = count("unattributed")?;
+        loaded.total_conversions = count("total_conversions")?;
+        loaded.none_conversions = count("none_conversions")?;
+        loaded.total_value = int(state.get("total_value").ok_or_else(bad)?)?;
+        loaded.none_value = int(state.get("none_value").ok_or_else(bad)?)?;
+        let states = state
+            .get("states")
+            .and_then(Value::as_array)
+            .ok_or_else(bad)?;
+        if states.len() != loaded.states.len() {
+            return Err(bad());
+        }
+        for (slot, s) in loaded.states.iter_mut().zip(states) {
+            match slot {
+                ModelState::Credit(c) => {
+                    let read = |k: &str| -> Result<Vec<i128>> {
+                        s.pointer(&format!("/credit/{k}"))
+                            .and_then(Value::as_array)
+                            .ok_or_else(bad)?
+                            .iter()
+                            .map(int)
+                            .collect()
+                    };
+                    let (conv, val) = (read("conversions")?, read("value")?);
+                    if conv.len() != c.conversions.len() || val.len() != c.value.len() {
+                        return Err(bad());
+                    }
+                    c.conversions = conv;
+                    c.value = val;
+                }
+                ModelState::Positions(p) => {
+                    for cell in s
+                        .get("positions")
+                        .and_then(Value::as_array)
+                        .ok_or_else(bad)?
+                    {
+                        let ch = cell
+                            .get(0)
+                            .and_then(Value::as_u64)
+                            .and_then(|x| u16::try_from(x).ok())
+                            .ok_or_else(bad)?;
+                        let pos = cell
+                            .get(1)
+                            .and_then(Value::as_u64)
+                            .and_then(|x| u32::try_from(x).ok())
+                            .ok_or_else(bad)?;
+                        p.insert(
+                            (ch, pos),
+                            (
+                                int(cell.get(2).ok_or_else(bad)?)?,
+                                int(cell.get(3).ok_or_else(bad)?)?,
+                            ),
+                        );
+                    }
+                }
+                ModelState::Markov(m) => {
+                    *m = markov::Counts::from_json(s.get("markov").ok_or_else(bad)?)
+                        .ok_or_else(bad)?
+                }
+                ModelState::Sets(sets) => {
+                    for row in s.get("sets").and_then(Value::as_array).ok_or_else(bad)? {
+                        let key: Vec<u16> = row
+                            .get(0)
+                            .and_then(Value::as_array)
+                            .ok_or_else(bad)?
+                            .iter()
+                            .map(|x| {
+                                x.as_u64()
+                                    .and_then(|x| u16::try_from(x).ok())
+                                    .ok_or_else(bad)
+                            })
+                            .collect::<Result<_>>()?;
+                        let n = row.get(1).and_then(Value::as_u64).ok_or_else(bad)?;
+                        let c = row.get(2).and_then(Value::as_u64).ok_or_else(bad)?;
+                        sets.insert(key, (n, c, int(row.get(3).ok_or_else(bad)?)?));
+                    }
+                }
+            }
+        }
+        *self = loaded;
+        Ok(())
+    }
+}
+
+/// `n` whole units written at `scale` places (`4` -> `4.000000`).
+fn whole(n: i128, scale: u32) -> Decimal {
+    let mut d = Decimal::from_i128_with_scale(n, 0);
+    d.rescale(scale);
+    d
+}
+
+/// `units` counted at `scale` places (`3200` at 2 -> `32.00`).
+fn decimal_at(units: i128, scale: u32) -> Decimal {
+    let mut d = Decimal::from_i128_with_scale(units, scale);
+    d.rescale(scale);
+    d
+}
+
+/// A probability or removal effect (f64) as a decimal at 6 places, half to even, from its exact
+/// binary value (so every platform prints the same digits).
+fn float_output(x: f64) -> Output {
+    match Decimal::from_f64_retain(x) {
+        Some(d) => Output::Decimal(crate::decimal::round_half_even(d, CONVERSION_SCALE)),
+        None => Output::Null,
+    }
+}
+
+impl Accumulator {
+    /// An empty accumulator for models given as `(kpi id, parameters)`, parameters resolved
+    /// against their definitions (defaults filled in, `max_touches` the smallest asked).
+    ///
+    /// # Errors
+    /// `unknown_kpi`, `unknown_parameter`, `invalid_parameter`.
+    pub fn for_specs(
+        taxonomy: &Taxonomy,
+        currency: &Currency,
+        specs: &[(String, Value)],
+        lookback_seconds: Option<i64>,
+    ) -> Result<Self> {
+        let mut models = Vec::with_capacity(specs.len());
+        let mut limit = usize::MAX;
+        for (id, params) in specs {
+            let params = Params::resolve(crate::definition(id)?, params)?;
+            limit = limit.min(max_touches(&params));
+            models.push(Model::from_params(id, &params)?);
+        }
+        Ok(Accumulator::new(taxonomy, currency, models, lookback_seconds).with_max_touches(limit))
+    }
+}
