@@ -286,29 +286,38 @@ fn manifest_field<'a>(manifest: &'a Value, key: &str) -> Result<&'a Value> {
     })
 }
 
-impl Dataset {
-    /// Builds every KPI input from the dataset's files, given as `file name -> text`.
-    ///
-    /// # Errors
-    /// `invalid_dataset` naming the file, and the row or column.
-    pub fn from_files(tables: &BTreeMap<String, String>) -> Result<Self> {
-        let manifest = json_file(get(tables, "dataset.json")?, "dataset.json")?;
-        let table = |name: &str| Table::parse(name, get(tables, name)?);
-        let (touches, orders) = (table("touches.csv")?, table("orders.csv")?);
-        let (pickups, web_events) = (table("pickups.csv")?, table("web_events.csv")?);
-        let currency = manifest_field(&manifest, "currency")?.clone();
-        let name = manifest_field(&manifest, "name")?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+/// Rows of touches.csv: journey_id, customer_id, timestamp, channel.
+type TouchRows<'t> = [(usize, [&'t str; 4])];
+/// Rows of orders.csv: order_id, customer_id, journey_id, timestamp, origin_channel,
+/// fulfilment_channel, amount, period.
+type OrderRows<'t> = [(usize, [&'t str; 8])];
 
-        let taxonomy = channels_from_csv(get(tables, "channels.csv")?, "channels.csv")?;
+/// What every section builder reads: the manifest and the rows of the dataset's tables.
+struct Sources<'t> {
+    manifest: &'t Value,
+    currency: &'t Value,
+    taxonomy: &'t [Value],
+    touches: &'t TouchRows<'t>,
+    orders: &'t OrderRows<'t>,
+}
 
-        // conversion.rate: one row per journey, credited to its first touch's channel.
+impl Sources<'_> {
+    fn manifest(&self, key: &str) -> Result<&Value> {
+        manifest_field(self.manifest, key)
+    }
+
+    /// The manifest's two periods, previous then current.
+    fn periods(&self) -> Result<(&str, &str)> {
+        let periods = self.manifest("periods")?;
+        let period = |i: usize| periods.get(i).and_then(Value::as_str).unwrap_or_default();
+        Ok((period(0), period(1)))
+    }
+
+    /// conversion.rate: one row per journey, credited to its first touch's channel.
+    fn rate(&self) -> Result<Section> {
         let mut first_touch: BTreeMap<&str, (i64, &str)> = BTreeMap::new();
         let mut journey_order: Vec<&str> = Vec::new();
-        let touch_rows = touches.select(["journey_id", "customer_id", "timestamp", "channel"])?;
-        for (line, [journey, _, ts, channel]) in &touch_rows {
+        for (line, [journey, _, ts, channel]) in self.touches {
             let at =
                 crate::input::parse_timestamp(ts, &format!("touches.csv:row {line}:timestamp"))?;
             match first_touch.get(journey) {
@@ -321,17 +330,8 @@ impl Dataset {
                 }
             }
         }
-        let order_rows = orders.select([
-            "order_id",
-            "customer_id",
-            "journey_id",
-            "timestamp",
-            "origin_channel",
-            "fulfilment_channel",
-            "amount",
-            "period",
-        ])?;
-        let converted: BTreeSet<&str> = order_rows
+        let converted: BTreeSet<&str> = self
+            .orders
             .iter()
             .map(|(_, r)| r[2])
             .filter(|j| !j.is_empty())
@@ -343,123 +343,148 @@ impl Dataset {
                 json!({"channel": channel, "opportunities": 1, "conversions": u64::from(converted.contains(j))})
             })
             .collect();
+        Ok(Section::new(
+            "conversion.rate",
+            "Journey conversion by first-touch channel",
+            json!({"rows": rate_rows}),
+            json!({"denominator": "journeys"}),
+        ))
+    }
 
-        let funnel_events: Vec<Value> = web_events
+    fn funnel(&self, web_events: &Table) -> Result<Section> {
+        let events: Vec<Value> = web_events
             .select(["session_id", "timestamp", "event"])?
             .into_iter()
             .map(|(_, [s, t, e])| json!({"entity": s, "event": e, "timestamp": t}))
             .collect();
-        let online: BTreeSet<String> = taxonomy
+        let steps = self.manifest("funnel_steps")?.clone();
+        Ok(Section::new(
+            "conversion.funnel",
+            "Web checkout funnel (sessions)",
+            json!({"steps": steps, "events": events}),
+            json!({"window_seconds": 3600}),
+        ))
+    }
+
+    fn windowed(&self) -> Result<Section> {
+        let online: BTreeSet<&str> = self
+            .taxonomy
             .iter()
             .filter(|c| c["group"] == "online")
-            .filter_map(|c| c["channel"].as_str().map(str::to_owned))
+            .filter_map(|c| c["channel"].as_str())
             .collect();
-        let base_events: Vec<Value> = touch_rows
+        let base_events: Vec<Value> = self
+            .touches
             .iter()
             .filter(|(_, r)| online.contains(r[3]))
             .map(|(_, [_, c, t, ch])| json!({"entity": c, "timestamp": t, "group": ch}))
             .collect();
-        let conversion_events: Vec<Value> = order_rows
+        let conversion_events: Vec<Value> = self
+            .orders
             .iter()
             .map(|(_, r)| json!({"entity": r[1], "timestamp": r[3]}))
             .collect();
-        let cross_touches: Vec<Value> = touch_rows
+        let window = self.manifest("conversion_window_seconds")?.clone();
+        Ok(Section::new(
+            "conversion.windowed",
+            "Orders within the window after an online touch, by touch channel",
+            json!({"base_events": base_events, "conversion_events": conversion_events}),
+            json!({"window_seconds": window}),
+        ))
+    }
+
+    fn cross_channel(&self) -> Result<Section> {
+        let touches: Vec<Value> = self
+            .touches
             .iter()
             .map(|(_, [_, c, t, ch])| json!({"customer": c, "channel": ch, "timestamp": t}))
             .collect();
-        let cross_conversions: Vec<Value> = order_rows
+        let conversions: Vec<Value> = self
+            .orders
             .iter()
             .map(|(_, r)| json!({"customer": r[1], "channel": r[4], "timestamp": r[3]}))
             .collect();
-        let basket_orders: Vec<Value> = order_rows
+        let lookback = self.manifest("lookback_seconds")?.clone();
+        Ok(Section::new(
+            "conversion.cross_channel",
+            "Cross-channel conversion (ROPO and reverse)",
+            json!({"channels": self.taxonomy, "touches": touches, "conversions": conversions}),
+            json!({"lookback_seconds": lookback}),
+        ))
+    }
+
+    fn baskets(&self) -> [Section; 2] {
+        let basket_orders: Vec<Value> = self
+            .orders
             .iter()
             .map(|(_, r)| json!({"channel": r[4], "amount": r[6]}))
             .collect();
-        let uplift_orders: Vec<Value> = order_rows
+        let uplift_orders: Vec<Value> = self
+            .orders
             .iter()
             .map(|(_, r)| json!({"customer": r[1], "channel": r[4], "amount": r[6]}))
             .collect();
-        let pickup_rows = pickups.select(["pickup_id", "store", "timestamp", "extra_amount"])?;
-        let pickup_list: Vec<Value> = pickup_rows
+        [
+            Section::new(
+                "basket.average",
+                "Average basket by order channel",
+                json!({"currency": self.currency, "orders": basket_orders}),
+                Value::Null,
+            ),
+            Section::new(
+                "basket.multichannel_uplift",
+                "Multichannel basket uplift",
+                json!({"currency": self.currency, "channels": self.taxonomy, "orders": uplift_orders}),
+                Value::Null,
+            ),
+        ]
+    }
+
+    /// pickup.attach_rate, and the store pool split by the number of pickups each store handled.
+    fn pickups(&self, pickups: &Table) -> Result<[Section; 2]> {
+        let rows = pickups.select(["pickup_id", "store", "timestamp", "extra_amount"])?;
+        let list: Vec<Value> = rows
             .iter()
             .map(|(_, [id, s, _, a])| json!({"pickup_id": id, "store": s, "extra_amount": a}))
             .collect();
-        // The store pool is split by the number of pickups each store handled.
         let mut per_store: Vec<(&str, u64)> = Vec::new();
-        for (_, [_, store, _, _]) in &pickup_rows {
+        for (_, [_, store, _, _]) in &rows {
             match per_store.iter_mut().find(|(s, _)| s == store) {
                 Some(entry) => entry.1 = crate::decimal::add_count(entry.1, 1, "pickups")?,
                 None => per_store.push((store, 1)),
             }
         }
-        let pool = manifest_field(&manifest, "store_pool")?;
+        let pool = self.manifest("store_pool")?;
         let parties: Vec<Value> = per_store
             .iter()
             .map(|(s, n)| json!({"party": s, "weight": n.to_string()}))
             .collect();
-        let window = manifest_field(&manifest, "conversion_window_seconds")?.clone();
-        let lookback = manifest_field(&manifest, "lookback_seconds")?.clone();
-        let steps = manifest_field(&manifest, "funnel_steps")?.clone();
         let pool_title = pool
             .get("description")
             .and_then(Value::as_str)
-            .unwrap_or("Store pool")
-            .to_owned();
-        let sections = vec![
-            (
-                "conversion.rate",
-                "Journey conversion by first-touch channel".to_owned(),
-                json!({"rows": rate_rows}),
-                json!({"denominator": "journeys"}),
-            ),
-            (
-                "conversion.funnel",
-                "Web checkout funnel (sessions)".to_owned(),
-                json!({"steps": steps, "events": funnel_events}),
-                json!({"window_seconds": 3600}),
-            ),
-            (
-                "conversion.windowed",
-                "Orders within the window after an online touch, by touch channel".to_owned(),
-                json!({"base_events": base_events, "conversion_events": conversion_events}),
-                json!({"window_seconds": window}),
-            ),
-            (
-                "conversion.cross_channel",
-                "Cross-channel conversion (ROPO and reverse)".to_owned(),
-                json!({"channels": taxonomy, "touches": cross_touches, "conversions": cross_conversions}),
-                json!({"lookback_seconds": lookback}),
-            ),
-            (
-                "basket.average",
-                "Average basket by order channel".to_owned(),
-                json!({"currency": currency, "orders": basket_orders}),
-                Value::Null,
-            ),
-            (
-                "basket.multichannel_uplift",
-                "Multichannel basket uplift".to_owned(),
-                json!({"currency": currency, "channels": taxonomy, "orders": uplift_orders}),
-                Value::Null,
-            ),
-            (
+            .unwrap_or("Store pool");
+        Ok([
+            Section::new(
                 "pickup.attach_rate",
-                "Click-and-collect attach rate by store".to_owned(),
-                json!({"currency": currency, "pickups": pickup_list}),
+                "Click-and-collect attach rate by store",
+                json!({"currency": self.currency, "pickups": list}),
                 Value::Null,
             ),
-            (
+            Section::new(
                 "money.allocate",
                 pool_title,
-                json!({"amount": pool.get("amount").cloned().unwrap_or(Value::Null), "currency": currency, "parties": parties}),
+                json!({"amount": pool.get("amount").cloned().unwrap_or(Value::Null), "currency": self.currency, "parties": parties}),
                 Value::Null,
             ),
-        ];
-        // Journeys for attribution: touches by journey (sorted by time, stable), with the
-        // journey's orders as its conversions, their amounts as its value.
+        ])
+    }
+
+    /// Journeys for attribution: touches by journey (sorted by time, stable), with the
+    /// journey's orders as its conversions, their amounts as its value.
+    fn journeys(&self) -> Result<Value> {
         let mut by_journey: BTreeMap<&str, Vec<(i64, usize)>> = BTreeMap::new();
         let mut order_of: Vec<&str> = Vec::new();
-        for (i, (line, [journey, _, ts, _])) in touch_rows.iter().enumerate() {
+        for (i, (line, [journey, _, ts, _])) in self.touches.iter().enumerate() {
             let at =
                 crate::input::parse_timestamp(ts, &format!("touches.csv:row {line}:timestamp"))?;
             by_journey
@@ -471,7 +496,7 @@ impl Dataset {
                 .push((at, i));
         }
         let mut outcomes: BTreeMap<&str, (u64, rust_decimal::Decimal, i64)> = BTreeMap::new();
-        for (line, r) in &order_rows {
+        for (line, r) in self.orders {
             if r[2].is_empty() {
                 continue;
             }
@@ -494,7 +519,7 @@ impl Dataset {
                 let touches: Vec<Value> = touches
                     .iter()
                     .filter_map(|(t, i)| {
-                        touch_rows
+                        self.touches
                             .get(*i)
                             .map(|(_, r)| json!({"channel": r[3], "timestamp": t}))
                     })
@@ -508,18 +533,14 @@ impl Dataset {
                 }
             })
             .collect();
-        let journeys =
-            json!({"channels": taxonomy, "currency": currency, "journeys": journey_list});
+        Ok(json!({"channels": self.taxonomy, "currency": self.currency, "journeys": journey_list}))
+    }
 
-        // Contribution: value share (linear), ROAS and CPA from costs.csv, and the growth of
-        // order revenue by origin channel between the manifest's two periods.
-        let periods = manifest_field(&manifest, "periods")?;
-        let period = |i: usize| periods.get(i).and_then(Value::as_str).unwrap_or_default();
-        let (previous, current) = (period(0), period(1));
+    /// contribution.roas: the journeys with the costs of costs.csv in the manifest's periods.
+    fn roas(&self, journeys: &Value, costs_table: &Table) -> Result<Section> {
+        let (previous, current) = self.periods()?;
         let mut costs: Vec<(String, rust_decimal::Decimal)> = Vec::new();
-        for (line, [channel, p, cost]) in
-            table("costs.csv")?.select(["channel", "period", "cost"])?
-        {
+        for (line, [channel, p, cost]) in costs_table.select(["channel", "period", "cost"])? {
             if p != previous && p != current {
                 continue;
             }
@@ -529,8 +550,33 @@ impl Dataset {
                 None => costs.push((channel.to_owned(), cost)),
             }
         }
+        let mut with_costs = journeys.clone();
+        if let Value::Object(map) = &mut with_costs {
+            map.insert(
+                "costs".into(),
+                Value::Array(
+                    costs
+                        .iter()
+                        .map(|(c, v)| json!({"channel": c, "cost": v.to_string()}))
+                        .collect(),
+                ),
+            );
+        }
+        Ok(Section::new(
+            "contribution.roas",
+            format!(
+                "Return on ad spend and cost per acquisition, {previous} to {current} (linear)"
+            ),
+            with_costs,
+            Value::Null,
+        ))
+    }
+
+    /// contribution.growth: order revenue by origin channel between the manifest's periods.
+    fn growth(&self) -> Result<Section> {
+        let (previous, current) = self.periods()?;
         let mut growth: Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> = Vec::new();
-        for (line, r) in &order_rows {
+        for (line, r) in self.orders {
             let amount =
                 crate::decimal::parse_decimal(r[6], &format!("orders.csv:row {line}:amount"))?;
             let index = match growth.iter().position(|(c, _, _)| c == r[4]) {
@@ -552,60 +598,91 @@ impl Dataset {
                 }
             }
         }
-        let mut with_costs = journeys.clone();
-        if let Value::Object(map) = &mut with_costs {
-            map.insert(
-                "costs".into(),
-                Value::Array(
-                    costs
-                        .iter()
-                        .map(|(c, v)| json!({"channel": c, "cost": v.to_string()}))
-                        .collect(),
-                ),
-            );
-        }
-        let mut sections: Vec<Section> = sections
-            .into_iter()
-            .map(|(k, t, i, p)| Section::new(k, t, i, p))
-            .collect();
+        Ok(Section::new(
+            "contribution.growth",
+            format!("Revenue growth by order channel, {previous} to {current}"),
+            json!({"currency": self.currency, "channels": growth.iter().map(|(c, p, n)| json!({"channel": c, "previous": p.to_string(), "current": n.to_string()})).collect::<Vec<_>>()}),
+            Value::Null,
+        ))
+    }
+}
+
+/// The `incentives.split` input (policy, sales, touches), when the dataset has a policy.
+fn incentives_input(tables: &BTreeMap<String, String>) -> Result<Option<Value>> {
+    let (Some(policy), Some(sales)) =
+        (tables.get("incentive_policy.json"), tables.get("sales.csv"))
+    else {
+        return Ok(None);
+    };
+    let policy = json_file(policy, "incentive_policy.json")?;
+    let sales = crate::incentive::records_from_csv(sales, "sales.csv", None)?;
+    let touches = crate::incentive::records_from_csv(
+        get(tables, "touches.csv")?,
+        "touches.csv",
+        Some(&["customer_id", "timestamp", "channel"]),
+    )?;
+    Ok(Some(
+        json!({"policy": policy, "sales": sales, "touches": touches}),
+    ))
+}
+
+impl Dataset {
+    /// Builds every KPI input from the dataset's files, given as `file name -> text`: one
+    /// builder per report section over the dataset's tables.
+    ///
+    /// # Errors
+    /// `invalid_dataset` naming the file, and the row or column.
+    pub fn from_files(tables: &BTreeMap<String, String>) -> Result<Self> {
+        let manifest = json_file(get(tables, "dataset.json")?, "dataset.json")?;
+        let table = |name: &str| Table::parse(name, get(tables, name)?);
+        let (touches, orders) = (table("touches.csv")?, table("orders.csv")?);
+        let (pickups, web_events) = (table("pickups.csv")?, table("web_events.csv")?);
+        let currency = manifest_field(&manifest, "currency")?.clone();
+        let name = manifest_field(&manifest, "name")?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let taxonomy = channels_from_csv(get(tables, "channels.csv")?, "channels.csv")?;
+        let touch_rows = touches.select(["journey_id", "customer_id", "timestamp", "channel"])?;
+        let order_rows = orders.select([
+            "order_id",
+            "customer_id",
+            "journey_id",
+            "timestamp",
+            "origin_channel",
+            "fulfilment_channel",
+            "amount",
+            "period",
+        ])?;
+        let src = Sources {
+            manifest: &manifest,
+            currency: &currency,
+            taxonomy: &taxonomy,
+            touches: &touch_rows,
+            orders: &order_rows,
+        };
+        let mut sections = vec![
+            src.rate()?,
+            src.funnel(&web_events)?,
+            src.windowed()?,
+            src.cross_channel()?,
+        ];
+        sections.extend(src.baskets());
+        sections.extend(src.pickups(&pickups)?);
+        let journeys = src.journeys()?;
         sections.push(Section::new(
             "contribution.share",
             "Channel contribution: share of attributed value (linear)",
             journeys.clone(),
             Value::Null,
         ));
-        sections.push(Section::new(
-            "contribution.roas",
-            format!(
-                "Return on ad spend and cost per acquisition, {previous} to {current} (linear)"
-            ),
-            with_costs,
-            Value::Null,
-        ));
-        sections.push(Section::new(
-            "contribution.growth",
-            format!("Revenue growth by order channel, {previous} to {current}"),
-            json!({"currency": currency, "channels": growth.iter().map(|(c, p, n)| json!({"channel": c, "previous": p.to_string(), "current": n.to_string()})).collect::<Vec<_>>()}),
-            Value::Null,
-        ));
-        let incentives = match (tables.get("incentive_policy.json"), tables.get("sales.csv")) {
-            (Some(policy), Some(sales)) => {
-                let policy = json_file(policy, "incentive_policy.json")?;
-                let sales = crate::incentive::records_from_csv(sales, "sales.csv", None)?;
-                let touches = crate::incentive::records_from_csv(
-                    get(tables, "touches.csv")?,
-                    "touches.csv",
-                    Some(&["customer_id", "timestamp", "channel"]),
-                )?;
-                Some(json!({"policy": policy, "sales": sales, "touches": touches}))
-            }
-            _ => None,
-        };
+        sections.push(src.roas(&journeys, &table("costs.csv")?)?);
+        sections.push(src.growth()?);
         Ok(Self {
             name,
             journeys,
             sections,
-            incentives,
+            incentives: incentives_input(tables)?,
         })
     }
 
