@@ -590,7 +590,7 @@ export interface AttributionParams {
   max_channels?: number | bigint | null;
 }
 export interface AttributionResult {
-  /** The model's short name, such as `linear`. */
+  /** The model's KPI id, such as `attribution.linear`. */
   model: string;
   /** ISO 4217 code of every amount. */
   currency: string;
