@@ -97,5 +97,12 @@ check = {
  "errors": common_errors,
  "history": history,
 }
+# The definitions have since gained fields this script does not write (the surface, the complete
+# outputs with their nested shapes): the JSON files are the source now. This script only writes
+# a definition that does not exist yet, so rerunning it cannot drop them.
 for d in (split, check):
-    (root / "kpis" / f"{d['id']}.json").write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path = root / "kpis" / f"{d['id']}.json"
+    if path.exists():
+        print(f"{path.name} exists: edit it directly (this script wrote its first version)")
+        continue
+    path.write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
