@@ -125,6 +125,14 @@ pub fn quoted_choices(param: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The attribution models' short names, quoted, by the core's one rule (`short_name`).
+pub fn quoted_models() -> Vec<String> {
+    omnikpi::attribution::model_ids()
+        .into_iter()
+        .map(|id| format!("{:?}", omnikpi::attribution::short_name(id)))
+        .collect()
+}
+
 /// `split_incentives` → `splitIncentives`.
 pub fn camel(snake: &str) -> String {
     let pascal = pascal(snake);

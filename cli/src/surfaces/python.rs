@@ -1,6 +1,8 @@
 //! The Python module `omnikpi.kpis`: typed functions, input `TypedDict`s and result classes.
 
-use super::{english, flag, has_fields, keyed_value, list, pascal, quoted_choices, text, Kpi};
+use super::{
+    english, flag, has_fields, keyed_value, list, pascal, quoted_choices, quoted_models, text, Kpi,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -441,11 +443,7 @@ fn tables(out: &mut String, kpis: &[Kpi], rows: &BTreeMap<String, String>) {
         let _ = writeln!(out, "    {:?}: {},", k.id, k.function);
     }
     let _ = writeln!(out, "}}\n\"\"\"The typed function of every KPI id.\"\"\"\n");
-    let models: Vec<String> = kpis
-        .iter()
-        .filter_map(|k| k.id.strip_prefix("attribution."))
-        .map(|m| format!("{m:?}"))
-        .collect();
+    let models = quoted_models();
     let _ = writeln!(
         out,
         "ATTRIBUTION_MODELS = ({},)\n\"\"\"Short names of the attribution models (KPI ids without the ``attribution.`` prefix).\"\"\"\n",

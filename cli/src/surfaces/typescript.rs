@@ -1,7 +1,9 @@
 //! The npm package's KPI surface: the function table, the Node and browser exports and the
 //! TypeScript declarations.
 
-use super::{english, flag, has_fields, keyed_value, list, pascal, quoted_choices, text, Kpi};
+use super::{
+    english, flag, has_fields, keyed_value, list, pascal, quoted_choices, quoted_models, text, Kpi,
+};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -127,11 +129,7 @@ pub fn declarations(kpis: &[Kpi]) -> Result<String, String> {
         let sharing: Vec<&Kpi> = kpis.iter().filter(|k| k.result == kpi.result).collect();
         types(&mut out, kpi, &sharing)?;
     }
-    let models: Vec<String> = kpis
-        .iter()
-        .filter_map(|k| k.id.strip_prefix("attribution."))
-        .map(|m| format!("{m:?}"))
-        .collect();
+    let models = quoted_models();
     let _ = writeln!(
         out,
         "/** Short names of the attribution models. */\nexport type AttributionModel = {};\n",
