@@ -307,11 +307,7 @@ fn usage(def: &Value) -> Vec<Vec<String>> {
             .map(|i| format!("{i}=…")),
     );
     py.extend(params.iter().map(|p| {
-        let default = match get(p, "default") {
-            Value::Null => "None".to_owned(),
-            Value::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
-            d => d.to_string(),
-        };
+        let default = crate::surfaces::python_literal(get(p, "default"));
         format!("{}={default}", text(get(p, "name")))
     }));
     let mut js = format!("{{ {} }}", inputs.join(", "));

@@ -133,6 +133,17 @@ pub fn quoted_models() -> Vec<String> {
         .collect()
 }
 
+/// A JSON default as Python writes it (`null` → `None`, `true` → `True`), for the generated
+/// signatures and the handbook.
+pub fn python_literal(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// `split_incentives` → `splitIncentives`.
 pub fn camel(snake: &str) -> String {
     let pascal = pascal(snake);

@@ -53,13 +53,19 @@ pub fn catalog() -> &'static [Definition] {
 /// # Errors
 /// `unknown_kpi`.
 pub fn definition(id: &str) -> Result<&'static Definition> {
-    definitions().iter().find(|d| d.id == id).ok_or_else(|| {
-        KpiError::new(
-            ErrorCode::UnknownKpi,
-            Some("kpi".to_owned()),
-            format!("unknown kpi `{id}` (see catalog() for the known ids)"),
-        )
-    })
+    definitions()
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| unknown_kpi(id))
+}
+
+/// The `unknown_kpi` error of `id`, at `kpi`.
+pub(crate) fn unknown_kpi(id: &str) -> KpiError {
+    KpiError::new(
+        ErrorCode::UnknownKpi,
+        Some("kpi".to_owned()),
+        format!("unknown kpi `{id}` (see catalog() for the known ids)"),
+    )
 }
 
 /// Parameters resolved against a definition: every declared parameter has its given value,

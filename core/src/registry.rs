@@ -11,7 +11,7 @@
 //! ```
 
 use crate::catalog::Params;
-use crate::error::{ErrorCode, KpiError, Result};
+use crate::error::Result;
 use crate::output::Output;
 use crate::{attribution, basket, contribution, conversion, incentive, lift, money, pickup};
 use serde_json::Value;
@@ -148,11 +148,8 @@ pub static REGISTRY: [Entry; 25] = [
 /// # Errors
 /// `unknown_kpi`.
 pub fn find(id: &str) -> Result<&'static Entry> {
-    REGISTRY.iter().find(|e| e.id == id).ok_or_else(|| {
-        KpiError::new(
-            ErrorCode::UnknownKpi,
-            Some("kpi".to_owned()),
-            format!("unknown kpi `{id}` (see catalog() for the known ids)"),
-        )
-    })
+    REGISTRY
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| crate::catalog::unknown_kpi(id))
 }

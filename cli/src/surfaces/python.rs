@@ -1,7 +1,8 @@
 //! The Python module `omnikpi.kpis`: typed functions, input `TypedDict`s and result classes.
 
 use super::{
-    english, flag, has_fields, keyed_value, list, pascal, quoted_choices, quoted_models, text, Kpi,
+    english, flag, has_fields, keyed_value, list, pascal, python_literal, quoted_choices,
+    quoted_models, text, Kpi,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -303,7 +304,7 @@ fn docstring(out: &mut String, kpi: &Kpi) {
     for f in signature_order(kpi) {
         let mut line = format!("{}: {}", text(f, "name"), english(f.get("description")));
         if let Some(default) = f.get("default") {
-            let _ = write!(line, " Default: ``{}``.", literal(default));
+            let _ = write!(line, " Default: ``{}``.", python_literal(default));
         }
         hang(&mut doc, "        ", "            ", &line);
     }
@@ -322,16 +323,6 @@ fn signature_order<'a>(kpi: &Kpi<'a>) -> Vec<&'a Value> {
     );
     order.extend(kpi.fields("parameters"));
     order
-}
-
-/// A JSON default as Python writes it.
-fn literal(value: &Value) -> String {
-    match value {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        other => other.to_string(),
-    }
 }
 
 /// The value an input is passed to the core as.
