@@ -1,6 +1,8 @@
 //! Validation mode for finance: payouts computed elsewhere against the canonical split.
 
-use super::engine::{read_input, split, Split};
+use super::sale::read_input;
+use super::split::split;
+use super::summary::Split;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
 use crate::output::{Output, RowCounts};

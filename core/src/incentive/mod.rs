@@ -16,20 +16,26 @@
 //! ```
 
 mod check;
-mod engine;
+mod clawback;
+mod ledger;
+mod period;
 mod policy;
+mod rules;
+mod sale;
+mod split;
+mod summary;
 
 pub(crate) use check::evaluate_check;
 pub use check::{check, check_input, Check, Claimed, Difference};
-pub(crate) use engine::{evaluate_split, read_input};
-pub use engine::{
-    split, split_input, CustomerTouch, Line, LineKind, PartyPeriod, PeriodTotals, Sale, Split,
-    Unpaid, UnpaidReason,
-};
 pub use policy::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
     Rounding, Rule, SaleField, Share, ShareAmount, Tier, TierMode, FORMAT, SHARE_MODELS,
 };
+pub(crate) use sale::read_input;
+pub use sale::{CustomerTouch, Sale};
+pub(crate) use split::evaluate_split;
+pub use split::{split, split_input};
+pub use summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split, Unpaid, UnpaidReason};
 
 use crate::error::{ErrorCode, KpiError, Result};
 use serde_json::{Map, Value};

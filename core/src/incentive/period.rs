@@ -1,0 +1,204 @@
+//! Per period: tiers, limits (caps and floors) and growth bonuses.
+
+use super::policy::TierMode;
+use super::rules::{add, overflow, percent_of, Engine};
+use super::sale::Sale;
+use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals};
+use crate::error::Result;
+use crate::money::allocate;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Tiers, limits and bonuses per period; appends their lines to `lines`.
+pub(super) fn period_totals(
+    engine: &Engine,
+    sales: &[Sale],
+    lines: &mut Vec<Line>,
+) -> Result<Vec<PeriodTotals>> {
+    let policy = engine.policy;
+    let names: BTreeSet<&str> = sales.iter().map(|s| s.period.as_str()).collect();
+    let mut net: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for s in sales {
+        let value = add(s.amount, s.extra_amount)?;
+        let slot = net.entry(&s.period).or_insert(Decimal::ZERO);
+        *slot = if s.refund_of.is_some() {
+            slot.checked_sub(value).ok_or_else(overflow)?
+        } else {
+            add(*slot, value)?
+        };
+    }
+    let mut out = Vec::new();
+    let mut previous: Option<Decimal> = None;
+    for period in names {
+        let net_sales = net.get(period).copied().unwrap_or_default();
+        let growth = previous
+            .map(|p| net_sales.checked_sub(p).ok_or_else(overflow))
+            .transpose()?;
+        previous = Some(net_sales);
+        let mut earned: BTreeMap<usize, (String, Decimal)> = BTreeMap::new();
+        for l in lines.iter().filter(|l| l.period == period) {
+            let slot = earned
+                .entry(policy.party_rank(&l.party))
+                .or_insert((l.party.clone(), Decimal::ZERO));
+            slot.1 = add(slot.1, l.amount)?;
+        }
+        for limit in policy.limits.iter().filter(|l| l.floor.is_some()) {
+            earned
+                .entry(policy.party_rank(&limit.party))
+                .or_insert((limit.party.clone(), Decimal::ZERO));
+        }
+        let mut bonus_of: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut adjustments: Vec<Line> = Vec::new();
+        for b in &policy.bonuses {
+            let Some(g) = growth.filter(|g| *g > Decimal::ZERO) else {
+                continue;
+            };
+            let exact = percent_of(g, b.percent)?;
+            let pool = engine.round(exact);
+            let parts = allocate(pool, engine.minor, &b.weights, "bonuses")?;
+            for (party, part) in b.parties.iter().zip(parts) {
+                let slot = bonus_of.entry(party.clone()).or_insert(Decimal::ZERO);
+                *slot = add(*slot, part.amount)?;
+                earned
+                    .entry(policy.party_rank(party))
+                    .or_insert((party.clone(), Decimal::ZERO));
+                adjustments.push(Line {
+                    sale_id: None,
+                    period: period.to_owned(),
+                    party: party.clone(),
+                    rule: b.id.clone(),
+                    kind: LineKind::Bonus,
+                    amount: part.amount,
+                    explanation: format!(
+                        "{}: {}% of the growth of total net sales over every channel ({} -> {}: {}) = {exact} -> pool {}, shared by {} parties; this part {}",
+                        b.id,
+                        b.percent,
+                        engine.money(net_sales.checked_sub(g).ok_or_else(overflow)?),
+                        engine.money(net_sales),
+                        engine.money(g),
+                        engine.money(pool),
+                        b.parties.len(),
+                        engine.money(part.amount)
+                    ),
+                });
+            }
+        }
+        let mut parties = Vec::new();
+        let mut total = Decimal::ZERO;
+        for (party, earned) in earned.into_values() {
+            let mut accelerator = Decimal::ZERO;
+            if let Some(tier) = policy.tiers.iter().find(|t| t.parties.contains(&party)) {
+                if earned > Decimal::ZERO {
+                    let adjusted = tiered(&tier.bands, tier.mode, earned)?;
+                    accelerator = engine
+                        .round(adjusted)
+                        .checked_sub(earned)
+                        .ok_or_else(overflow)?;
+                    if !accelerator.is_zero() {
+                        let bands: Vec<String> = tier
+                            .bands
+                            .iter()
+                            .map(|(from, m)| format!("from {from}: x{m}"))
+                            .collect();
+                        adjustments.push(Line {
+                            sale_id: None,
+                            period: period.to_owned(),
+                            party: party.clone(),
+                            rule: tier.id.clone(),
+                            kind: LineKind::Accelerator,
+                            amount: accelerator,
+                            explanation: format!(
+                                "{} ({} tiers: {}): earnings of {} become {} -> {}, an accelerator of {}",
+                                tier.id,
+                                if tier.mode == TierMode::Step { "step" } else { "flat" },
+                                bands.join(", "),
+                                engine.money(earned),
+                                adjusted.normalize(),
+                                engine.money(adjusted),
+                                engine.money(accelerator)
+                            ),
+                        });
+                    }
+                }
+            }
+            let subtotal = add(earned, accelerator)?;
+            let mut limit = Decimal::ZERO;
+            if let Some(l) = policy.limits.iter().find(|l| l.party == party) {
+                let (kind, bound, target) = match (l.floor, l.cap) {
+                    (Some(f), _) if subtotal < f => (LineKind::Floor, "floor", f),
+                    (_, Some(c)) if subtotal > c => (LineKind::Cap, "cap", c),
+                    _ => (LineKind::Sale, "", subtotal),
+                };
+                limit = target.checked_sub(subtotal).ok_or_else(overflow)?;
+                if !limit.is_zero() {
+                    adjustments.push(Line {
+                        sale_id: None,
+                        period: period.to_owned(),
+                        party: party.clone(),
+                        rule: format!("{bound}:{party}"),
+                        kind,
+                        amount: limit,
+                        explanation: format!(
+                            "{bound} of {} per period: pay before bonuses of {} adjusted by {}",
+                            engine.money(target),
+                            engine.money(subtotal),
+                            engine.money(limit)
+                        ),
+                    });
+                }
+            }
+            let bonus = bonus_of.get(&party).copied().unwrap_or_default();
+            let payable = add(add(subtotal, limit)?, bonus)?;
+            total = add(total, payable)?;
+            parties.push(PartyPeriod {
+                party,
+                earned,
+                accelerator,
+                limit,
+                bonus,
+                payable,
+            });
+        }
+        lines.extend(adjustments);
+        out.push(PeriodTotals {
+            period: period.to_owned(),
+            net_sales,
+            growth,
+            parties,
+            total,
+        });
+    }
+    Ok(out)
+}
+
+/// Earnings after a tier table: step (each band's slice at its multiplier) or flat.
+pub(super) fn tiered(
+    bands: &[(Decimal, Decimal)],
+    mode: TierMode,
+    earned: Decimal,
+) -> Result<Decimal> {
+    match mode {
+        TierMode::Flat => {
+            let m = bands
+                .iter()
+                .rev()
+                .find(|(from, _)| earned >= *from)
+                .map_or(Decimal::ONE, |(_, m)| *m);
+            earned.checked_mul(m).ok_or_else(overflow)
+        }
+        TierMode::Step => {
+            let mut total = Decimal::ZERO;
+            for (i, (from, m)) in bands.iter().enumerate() {
+                if earned <= *from {
+                    break;
+                }
+                let upper = bands
+                    .get(i.saturating_add(1))
+                    .map_or(earned, |(next, _)| earned.min(*next));
+                let slice = upper.checked_sub(*from).ok_or_else(overflow)?;
+                total = add(total, slice.checked_mul(*m).ok_or_else(overflow)?)?;
+            }
+            Ok(total)
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The rules a sale wins and the lines they pay: conditions, touch windows, shares,
+//! attribution-weighted shares, rounding.
+
+use super::policy::{AttributionShare, Base, Policy, Recipient, Rule, SaleField, ShareAmount};
+use super::sale::{CustomerTouch, Sale};
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::money::{allocate, split_units};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+// ----------------------------------------------------------------------------- engine
+
+pub(super) struct Engine<'a> {
+    pub(super) policy: &'a Policy,
+    /// Touches per customer, sorted by time (stable: input order among equal times).
+    pub(super) touches: BTreeMap<&'a str, Vec<&'a CustomerTouch>>,
+    pub(super) minor: u32,
+}
+
+pub(super) fn overflow() -> KpiError {
+    KpiError::overflow("an incentive amount")
+}
+
+pub(super) fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b).ok_or_else(overflow)
+}
+
+/// The checked sum of amounts.
+pub(super) fn sum_money(amounts: impl Iterator<Item = Decimal>) -> Result<Decimal> {
+    amounts.into_iter().try_fold(Decimal::ZERO, add)
+}
+
+pub(super) fn percent_of(amount: Decimal, percent: Decimal) -> Result<Decimal> {
+    amount
+        .checked_mul(percent)
+        .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED))
+        .ok_or_else(overflow)
+}
+
+impl<'a> Engine<'a> {
+    pub(super) fn round(&self, value: Decimal) -> Decimal {
+        self.policy.rounding.round(value, self.minor)
+    }
+
+    pub(super) fn money(&self, value: Decimal) -> String {
+        format!("{} {}", self.round(value), self.policy.currency.code())
+    }
+
+    pub(super) fn matches(&self, rule: &Rule, sale: &Sale) -> bool {
+        let w = &rule.when;
+        let in_list = |list: &Option<Vec<String>>, value: &Option<String>| match list {
+            None => true,
+            Some(list) => value.as_ref().is_some_and(|v| list.contains(v)),
+        };
+        let of_kind = |kinds: &Option<Vec<String>>, value: &Option<String>| match kinds {
+            None => true,
+            Some(kinds) => value
+                .as_deref()
+                .and_then(|v| self.policy.party(v))
+                .is_some_and(|p| kinds.contains(&p.kind)),
+        };
+        let base_positive = match rule.base {
+            Base::Amount => true,
+            Base::ExtraAmount => sale.extra_amount > Decimal::ZERO,
+        };
+        base_positive
+            && in_list(&w.origin_channel, &sale.origin)
+            && of_kind(&w.origin_kind, &sale.origin)
+            && in_list(&w.fulfilment_channel, &sale.fulfilment)
+            && of_kind(&w.fulfilment_kind, &sale.fulfilment)
+            && w.click_and_collect
+                .is_none_or(|flag| flag == sale.click_and_collect)
+            && in_list(&w.category, &sale.category)
+            && in_list(&w.zone, &sale.zone)
+            && w.amount_min.is_none_or(|min| sale.amount >= min)
+            && w.amount_max.is_none_or(|max| sale.amount < max)
+            && w.online_touch.as_ref().is_none_or(|t| {
+                self.window(sale, t.within_seconds, Some(&t.channels))
+                    .next()
+                    .is_some()
+            })
+    }
+
+    /// The customer's touches on `channels` (all when `None`) in `(sale - seconds, sale]`.
+    pub(super) fn window<'s>(
+        &'s self,
+        sale: &'s Sale,
+        seconds: i64,
+        channels: Option<&'s Vec<String>>,
+    ) -> impl Iterator<Item = &'a CustomerTouch> + 's {
+        let from = sale.timestamp.saturating_sub(seconds);
+        sale.customer
+            .as_deref()
+            .and_then(|c| self.touches.get(c))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |t| {
+                t.timestamp > from
+                    && t.timestamp <= sale.timestamp
+                    && channels.is_none_or(|list| list.contains(&t.channel))
+            })
+    }
+
+    /// The winning rule of each group, in group order of first declaration.
+    pub(super) fn winners(&self, sale: &Sale) -> Vec<&'a Rule> {
+        let mut groups: Vec<&str> = Vec::new();
+        for rule in &self.policy.rules {
+            if !groups.contains(&rule.group.as_str()) {
+                groups.push(&rule.group);
+            }
+        }
+        groups
+            .iter()
+            .filter_map(|g| {
+                self.policy
+                    .rules
+                    .iter()
+                    .filter(|r| r.group == *g && self.matches(r, sale))
+                    // the highest priority; among equals (disjoint by validation) the first
+                    .reduce(|best, r| if r.priority > best.priority { r } else { best })
+            })
+            .collect()
+    }
+
+    pub(super) fn resolve(&self, field: SaleField, sale: &Sale) -> Result<String> {
+        let value = match field {
+            SaleField::OriginChannel => &sale.origin,
+            SaleField::FulfilmentChannel => &sale.fulfilment,
+            SaleField::Zone => &sale.zone,
+            SaleField::Staff => &sale.staff,
+        };
+        let path = format!("{}.{}", sale.path, field.name());
+        let value = value.as_deref().ok_or_else(|| {
+            KpiError::at(
+                ErrorCode::MissingField,
+                &path,
+                "is missing (a share of the matching rule is paid to the party it names)",
+            )
+        })?;
+        let party = match field {
+            SaleField::Zone => self.policy.zone_owner(value),
+            _ => self.policy.party(value),
+        };
+        party.map(|p| p.id.clone()).ok_or_else(|| {
+            KpiError::at(
+                ErrorCode::UnknownParty,
+                &path,
+                match field {
+                    SaleField::Zone => format!("is zone `{value}`, which no declared party owns"),
+                    _ => format!("is `{value}`, which is not a declared party"),
+                },
+            )
+        })
+    }
+
+    /// The lines of `rule` on an original sale.
+    pub(super) fn rule_lines(
+        &self,
+        rule: &Rule,
+        sale: &Sale,
+    ) -> Result<Vec<(String, Decimal, String)>> {
+        let base = match rule.base {
+            Base::Amount => sale.amount,
+            Base::ExtraAmount => sale.extra_amount,
+        };
+        let about = rule
+            .description
+            .as_ref()
+            .map_or_else(String::new, |d| format!(" ({d})"));
+        let mut lines: Vec<(String, Decimal, String)> = Vec::new();
+        let percents: Vec<(usize, Decimal)> = rule
+            .shares
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.amount {
+                ShareAmount::Percent(p) => Some((i, p)),
+                ShareAmount::Fixed(_) => None,
+            })
+            .collect();
+        let pool_percent = sum_money(percents.iter().map(|(_, p)| *p))?;
+        let mut parts: BTreeMap<usize, (Decimal, String)> = BTreeMap::new();
+        if !percents.is_empty() {
+            let exact = percent_of(base, pool_percent)?.normalize();
+            let pool_percent = pool_percent.normalize();
+            let pool = self.round(exact);
+            let weights: Vec<Decimal> = percents.iter().map(|(_, p)| *p).collect();
+            let split = allocate(pool, self.minor, &weights, "shares")?;
+            let single = percents.len() == 1;
+            for ((i, pct), part) in percents.iter().zip(split) {
+                let how = if single {
+                    format!(
+                        "{}: {pct}% of {} {} = {exact} -> {} ({})",
+                        rule.id,
+                        base.abs(),
+                        rule.base.name(),
+                        self.money(part.amount),
+                        self.policy.rounding.name()
+                    )
+                } else {
+                    format!(
+                        "{}: {pct} of the {pool_percent}% pool on {} {} ({exact} -> {}, {}) = {}{}",
+                        rule.id,
+                        base.abs(),
+                        rule.base.name(),
+                        self.money(pool),
+                        self.policy.rounding.name(),
+                        self.money(part.amount),
+                        if part.extra_unit {
+                            ", with one leftover minor unit (largest remainder)"
+                        } else {
+                            ""
+                        }
+                    )
+                };
+                parts.insert(*i, (part.amount, how));
+            }
+        }
+        for (i, share) in rule.shares.iter().enumerate() {
+            let (amount, how) = match share.amount {
+                ShareAmount::Fixed(f) => {
+                    (f, format!("{}: fixed {} per sale", rule.id, self.money(f)))
+                }
+                ShareAmount::Percent(_) => parts.remove(&i).unwrap_or_default(),
+            };
+            match &share.recipient {
+                Recipient::Party(p) => lines.push((p.clone(), amount, format!("{how}{about}"))),
+                Recipient::From(field) => {
+                    let party = self.resolve(*field, sale)?;
+                    lines.push((
+                        party,
+                        amount,
+                        format!("{how}, to the sale's {}{about}", field.name()),
+                    ));
+                }
+                Recipient::Attribution(a) => {
+                    lines.extend(self.attributed(a, sale, amount, &how, &about)?);
+                }
+            }
+        }
+        Ok(lines)
+    }
+
+    /// A share split between the channels that touched the customer, by attribution weight.
+    pub(super) fn attributed(
+        &self,
+        a: &AttributionShare,
+        sale: &Sale,
+        amount: Decimal,
+        how: &str,
+        about: &str,
+    ) -> Result<Vec<(String, Decimal, String)>> {
+        let touches: Vec<&CustomerTouch> = self
+            .window(sale, a.lookback_seconds, a.channels.as_ref())
+            .collect();
+        let model = a.model.id().trim_start_matches("attribution.");
+        if touches.is_empty() {
+            return Ok(vec![(
+                a.fallback.clone(),
+                amount,
+                format!(
+                    "{how}; no qualifying touch, so all to the fallback {}{about}",
+                    a.fallback
+                ),
+            )]);
+        }
+        let mut ids: Vec<&str> = Vec::new();
+        let mut channels: Vec<u16> = Vec::new();
+        for t in &touches {
+            if self.policy.party(&t.channel).is_none() {
+                return Err(KpiError::at(
+                    ErrorCode::UnknownParty,
+                    &format!("{}.channel", t.path),
+                    format!(
+                        "is `{}`, which is not a declared party but receives attribution credit for {}",
+                        t.channel, sale.path
+                    ),
+                ));
+            }
+            let id = ids.iter().position(|c| *c == t.channel).unwrap_or_else(|| {
+                ids.push(&t.channel);
+                ids.len().saturating_sub(1) // just pushed: not empty
+            });
+            channels.push(u16::try_from(id).map_err(|_| overflow())?);
+        }
+        let times: Vec<i64> = touches.iter().map(|t| t.timestamp).collect();
+        let mut weights = Vec::new();
+        a.model.fill_weights(
+            &a.model.prepared(),
+            &[],
+            &channels,
+            &times,
+            &[],
+            &mut weights,
+        );
+        // Credit per channel, in the policy's declared party order.
+        let mut per: Vec<(usize, &str, i128)> = ids
+            .iter()
+            .map(|c| (self.policy.party_rank(c), *c, 0i128))
+            .collect();
+        for (c, w) in channels.iter().zip(&weights) {
+            if let Some(slot) = per.get_mut(usize::from(*c)) {
+                slot.2 = slot.2.checked_add(*w).ok_or_else(overflow)?;
+            }
+        }
+        per.sort_by_key(|(rank, _, _)| *rank);
+        let total = per
+            .iter()
+            .try_fold(0i128, |acc, p| acc.checked_add(p.2))
+            .ok_or_else(overflow)?;
+        let mut units = amount.abs();
+        units.rescale(self.minor);
+        let ws: Vec<i128> = per.iter().map(|p| p.2).collect();
+        let split = split_units(units.mantissa(), &ws).ok_or_else(overflow)?;
+        per.iter()
+            .zip(split)
+            .map(|((_, channel, w), (u, _))| {
+                let signed = if amount.is_sign_negative() {
+                    u.checked_neg().ok_or_else(overflow)?
+                } else {
+                    u
+                };
+                let value = Decimal::try_from_i128_with_scale(signed, self.minor)
+                    .map_err(|_| overflow())?;
+                Ok((
+                    (*channel).to_owned(),
+                    value,
+                    format!(
+                        "{how}; {model} attribution over {} touches gives {channel} weight {}/{} = {}{about}",
+                        touches.len(),
+                        reduce(*w, total).0,
+                        reduce(*w, total).1,
+                        self.money(value)
+                    ),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// `w/total` in lowest terms, for explanations.
+pub(super) fn reduce(w: i128, total: i128) -> (i128, i128) {
+    pub(super) fn gcd(a: i128, b: i128) -> i128 {
+        match a.checked_rem(b) {
+            Some(r) => gcd(b, r),
+            None => a.checked_abs().unwrap_or(1).max(1), // b == 0 (or i128::MIN % -1)
+        }
+    }
+    let g = gcd(w, total);
+    (
+        w.checked_div(g).unwrap_or(w),
+        total.checked_div(g).unwrap_or(total),
+    )
+}
