@@ -24,7 +24,8 @@ export interface Definition {
 }
 export interface Report {
   dataset: string;
-  sections: { kpi: string; version: string; title: string; result: Record<string, unknown> }[];
+  /** `id`: the section's own stable id; `kpi`: the catalogue id it computes, or the family (`attribution`) it compares. */
+  sections: { id: string; kpi: string; version: string; title: string; result: Record<string, unknown> }[];
 }
 
 export declare function evaluate(kpiId: string, input: unknown, params?: Record<string, unknown> | null): Record<string, unknown>;

@@ -216,7 +216,9 @@ impl Table {
 /// One KPI section of a report: what to compute and how the report titles it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {
-    /// The KPI id.
+    /// The section's own id in the report, stable across releases (`checkout_funnel`).
+    pub id: &'static str,
+    /// The catalogue id of the KPI it computes.
     pub kpi: String,
     /// The section's title in the report.
     pub title: String,
@@ -227,8 +229,15 @@ pub struct Section {
 }
 
 impl Section {
-    fn new(kpi: &str, title: impl Into<String>, input: Value, params: Value) -> Self {
+    fn new(
+        id: &'static str,
+        kpi: &str,
+        title: impl Into<String>,
+        input: Value,
+        params: Value,
+    ) -> Self {
         Self {
+            id,
             kpi: kpi.to_owned(),
             title: title.into(),
             input,
@@ -344,6 +353,7 @@ impl Sources<'_> {
             })
             .collect();
         Ok(Section::new(
+            "journey_conversion",
             "conversion.rate",
             "Journey conversion by first-touch channel",
             json!({"rows": rate_rows}),
@@ -359,6 +369,7 @@ impl Sources<'_> {
             .collect();
         let steps = self.manifest("funnel_steps")?.clone();
         Ok(Section::new(
+            "checkout_funnel",
             "conversion.funnel",
             "Web checkout funnel (sessions)",
             json!({"steps": steps, "events": events}),
@@ -386,6 +397,7 @@ impl Sources<'_> {
             .collect();
         let window = self.manifest("conversion_window_seconds")?.clone();
         Ok(Section::new(
+            "orders_after_online_touch",
             "conversion.windowed",
             "Orders within the window after an online touch, by touch channel",
             json!({"base_events": base_events, "conversion_events": conversion_events}),
@@ -406,6 +418,7 @@ impl Sources<'_> {
             .collect();
         let lookback = self.manifest("lookback_seconds")?.clone();
         Ok(Section::new(
+            "cross_channel_conversion",
             "conversion.cross_channel",
             "Cross-channel conversion (ROPO and reverse)",
             json!({"channels": self.taxonomy, "touches": touches, "conversions": conversions}),
@@ -426,12 +439,14 @@ impl Sources<'_> {
             .collect();
         [
             Section::new(
+                "average_basket",
                 "basket.average",
                 "Average basket by order channel",
                 json!({"currency": self.currency, "orders": basket_orders}),
                 Value::Null,
             ),
             Section::new(
+                "multichannel_basket_uplift",
                 "basket.multichannel_uplift",
                 "Multichannel basket uplift",
                 json!({"currency": self.currency, "channels": self.taxonomy, "orders": uplift_orders}),
@@ -465,12 +480,14 @@ impl Sources<'_> {
             .unwrap_or("Store pool");
         Ok([
             Section::new(
+                "click_and_collect_attach",
                 "pickup.attach_rate",
                 "Click-and-collect attach rate by store",
                 json!({"currency": self.currency, "pickups": list}),
                 Value::Null,
             ),
             Section::new(
+                "pickup_bonus_pool",
                 "money.allocate",
                 pool_title,
                 json!({"amount": pool.get("amount").cloned().unwrap_or(Value::Null), "currency": self.currency, "parties": parties}),
@@ -563,6 +580,7 @@ impl Sources<'_> {
             );
         }
         Ok(Section::new(
+            "roas",
             "contribution.roas",
             format!(
                 "Return on ad spend and cost per acquisition, {previous} to {current} (linear)"
@@ -599,6 +617,7 @@ impl Sources<'_> {
             }
         }
         Ok(Section::new(
+            "revenue_growth",
             "contribution.growth",
             format!("Revenue growth by order channel, {previous} to {current}"),
             json!({"currency": self.currency, "channels": growth.iter().map(|(c, p, n)| json!({"channel": c, "previous": p.to_string(), "current": n.to_string()})).collect::<Vec<_>>()}),
@@ -671,6 +690,7 @@ impl Dataset {
         sections.extend(src.pickups(&pickups)?);
         let journeys = src.journeys()?;
         sections.push(Section::new(
+            "channel_contribution",
             "contribution.share",
             "Channel contribution: share of attributed value (linear)",
             journeys.clone(),
@@ -686,7 +706,9 @@ impl Dataset {
         })
     }
 
-    /// Computes every section: `{"dataset", "sections": [{"kpi", "version", "title", "result"}]}`.
+    /// Computes every section: `{"dataset", "sections": [{"id", "kpi", "version", "title",
+    /// "result"}]}`. `id` is the section's own stable id; `kpi` is the catalogue id it computes,
+    /// or the family (`attribution`) for the section that compares every model of a family.
     ///
     /// # Errors
     /// The first KPI error, with its section named in the message.
@@ -696,6 +718,7 @@ impl Dataset {
             .iter()
             .map(
                 |Section {
+                     id,
                      kpi,
                      title,
                      input,
@@ -710,6 +733,7 @@ impl Dataset {
                     })?;
                     let version = crate::definition(kpi)?.version.clone();
                     Ok(Output::record([
+                        ("id", (*id).into()),
                         ("kpi", kpi.as_str().into()),
                         ("version", version.into()),
                         ("title", title.as_str().into()),
@@ -753,6 +777,7 @@ impl Dataset {
         let split = crate::incentive::split(&policy, &sales, &touches).map_err(named)?;
         let version = crate::definition("incentives.split")?.version.clone();
         Ok(Some(Output::record([
+            ("id", "incentive_payouts".into()),
             ("kpi", "incentives.split".into()),
             ("version", version.into()),
             (
@@ -788,6 +813,7 @@ impl Dataset {
             crate::attribution::compare(&self.journeys, &specs, None).map_err(named)?;
         let version = crate::definition("attribution.linear")?.version.clone();
         Ok(Output::record([
+            ("id", "attribution_comparison".into()),
             ("kpi", "attribution".into()),
             ("version", version.into()),
             (

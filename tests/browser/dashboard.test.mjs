@@ -67,7 +67,7 @@ test("conversion, contribution and payouts equal the CLI's report", async () => 
 });
 
 test("attribution under every model equals the CLI's model comparison", async () => {
-  const comparison = cli("report", retail, "--json").sections.find((s) => s.kpi === "attribution").result;
+  const comparison = cli("report", retail, "--json").sections.find((s) => s.id === "attribution_comparison").result;
   for (const model of MODELS) {
     await page.selectOption("#model", model);
     for (const [i, row] of comparison.value_by_model.entries()) {

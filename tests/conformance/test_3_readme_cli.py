@@ -57,7 +57,7 @@ def test_cli_attribute_long_format_matches_the_report() -> None:
     retail = ROOT / "examples" / "retail"
     report = json.loads(subprocess.run([str(CLI), "report", str(retail), "--json"], capture_output=True, text=True,
                                        check=True, timeout=120).stdout)
-    comparison = next(s for s in report["sections"] if s["kpi"] == "attribution")["result"]
+    comparison = next(s for s in report["sections"] if s["id"] == "attribution_comparison")["result"]
     results = json.loads(subprocess.run(
         [str(CLI), "attribute", str(retail / "journeys.csv"), "--channels", str(retail / "channels.csv"), "--currency", "EUR", "--json"],
         capture_output=True, text=True, check=True, timeout=120).stdout)

@@ -4,6 +4,7 @@ read = used + rejected — in every vector, in every runner's results and in the
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from typing import Any, Iterator
 
@@ -53,3 +54,19 @@ def test_every_report_section_counts_its_rows() -> None:
     assert len(report["sections"]) >= 13
     for section in report["sections"]:
         check(section["result"], section["kpi"])
+
+
+def test_report_sections_have_their_own_ids_and_name_catalogue_kpis() -> None:
+    report = json.loads(subprocess.run([str(CLI), "report", str(ROOT / "examples" / "retail"), "--json"],
+                                       check=True, capture_output=True, text=True, timeout=120).stdout)
+    catalogue = json.loads(subprocess.run([str(CLI), "catalog", "--json"],
+                                          check=True, capture_output=True, text=True, timeout=120).stdout)
+    ids = {kpi["id"] for kpi in catalogue}
+    families = {kpi_id.split(".")[0] for kpi_id in ids}
+    sections = [s["id"] for s in report["sections"]]
+    assert len(sections) == len(set(sections)), sections
+    assert all(re.fullmatch(r"[a-z][a-z_]*", s) for s in sections), sections
+    for section in report["sections"]:
+        assert list(section)[:2] == ["id", "kpi"]
+        assert section["kpi"] in ids or section["kpi"] in families, section["kpi"]
+    assert sum(s["kpi"] in families for s in report["sections"]) == 1  # only the model comparison

@@ -268,7 +268,8 @@ def catalog(lang: Optional[str] = None) -> list[dict[str, Any]]:
 def report(path: Union[str, "os.PathLike[str]"]) -> Report:
     """Compute every KPI on a dataset folder (``dataset.json`` plus CSV tables, see examples/retail).
 
-    Returns a :class:`Report`: ``dataset`` and ``sections`` (``kpi``, ``version``, ``title``,
+    Returns a :class:`Report`: ``dataset`` and ``sections`` (``id``, the section's own stable id;
+    ``kpi``, the catalogue id it computes or the family it compares; ``version``, ``title``,
     ``result``), the same numbers as ``omnikpi report <dir>`` on the command line; in a notebook
     it shows every section as tables.
     """
