@@ -494,10 +494,8 @@ fn attribution_state(
     lookback_seconds: Option<i64>,
 ) -> PyResult<String> {
     let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
-    Ok(context
-        .accumulate(py, table, columns)?
-        .to_json()
-        .to_string())
+    let state = context.accumulate(py, table, columns)?.to_json();
+    Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
 }
 
 /// Merges partial attribution states (from [`attribution_state`], same models and parameters)

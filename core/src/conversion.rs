@@ -7,8 +7,10 @@ use crate::decimal::{add_count, count_rate};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::{choice, Record};
 use crate::output::{Output, RowCounts};
+use crate::partial;
 use crate::registry::{Kpi, Partial};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -122,6 +124,40 @@ pub fn conversion_rate(rows: &[ChannelCount], denominator: &str) -> Result<Conve
     state.finish(denominator)
 }
 
+/// The version of the `conversion.rate` and `conversion.funnel` states this release writes.
+/// States written before states carried a version read as version 1.
+const STATE_VERSION: u32 = 1;
+
+fn first_state_version() -> u32 {
+    1
+}
+
+/// A `conversion.rate` state on the wire: `{"kpi", "version", "rows", "channels":
+/// [[channel, conversions, opportunities]]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateWire {
+    kpi: String,
+    #[serde(default = "first_state_version")]
+    version: u32,
+    rows: u64,
+    channels: Vec<(String, u64, u64)>,
+}
+
+/// A `conversion.funnel` state on the wire: `{"kpi", "version", "steps", "reached", "events",
+/// "rejected"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FunnelWire {
+    kpi: String,
+    #[serde(default = "first_state_version")]
+    version: u32,
+    steps: Vec<String>,
+    reached: Vec<u64>,
+    events: u64,
+    rejected: u64,
+}
+
 /// A partial `conversion.rate` over part of the rows (a Spark partition, a file, a thread): the
 /// sums per channel in order of first appearance and the rows read. States of consecutive parts
 /// merge in order; finishing the merged state gives exactly what [`conversion_rate`] gives on
@@ -135,7 +171,7 @@ pub fn conversion_rate(rows: &[ChannelCount], denominator: &str) -> Result<Conve
 /// let (mut a, mut b) = (RateState::default(), RateState::default());
 /// a.update(&rows[..1], 0).unwrap();
 /// b.update(&rows[1..], 1).unwrap();
-/// a.merge(&RateState::from_json(&b.to_json()).unwrap()).unwrap();
+/// a.merge(&RateState::from_json(&b.to_json().unwrap()).unwrap()).unwrap();
 /// assert_eq!(a.finish("journeys").unwrap(), conversion_rate(&rows, "journeys").unwrap());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -230,49 +266,37 @@ impl RateState {
     }
 
     /// The state as JSON, to ship between processes or machines.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "kpi": "conversion.rate",
-            "rows": self.rows,
-            "channels": self.channels.iter().map(|(c, n, d)| serde_json::json!([c, n, d])).collect::<Vec<_>>(),
+    ///
+    /// # Errors
+    /// `internal_error` if it cannot be written (it always can).
+    pub fn to_json(&self) -> Result<Value> {
+        partial::write_state(&RateWire {
+            kpi: "conversion.rate".to_owned(),
+            version: STATE_VERSION,
+            rows: self.rows,
+            channels: self.channels.clone(),
         })
     }
 
     /// Reads a state written by [`RateState::to_json`].
     ///
     /// # Errors
-    /// `wrong_type` when `state` is not such a state; `value_out_of_range` for impossible counts.
+    /// `wrong_type` when `state` is not such a state (the message says what failed);
+    /// `invalid_parameter` for another state version.
     pub fn from_json(state: &Value) -> Result<Self> {
-        let bad = || {
-            KpiError::at(
-                ErrorCode::WrongType,
-                "state",
-                "is not a conversion.rate state written by to_json()",
-            )
-        };
-        if state.get("kpi").and_then(Value::as_str) != Some("conversion.rate") {
-            return Err(bad());
-        }
+        let wire: RateWire = partial::read_state("conversion.rate", STATE_VERSION, state)?;
         let mut out = RateState {
-            rows: state.get("rows").and_then(Value::as_u64).ok_or_else(bad)?,
+            rows: wire.rows,
             ..RateState::default()
         };
-        for entry in state
-            .get("channels")
-            .and_then(Value::as_array)
-            .ok_or_else(bad)?
-        {
-            let (Some(c), Some(n), Some(d)) = (
-                entry.get(0).and_then(Value::as_str),
-                entry.get(1).and_then(Value::as_u64),
-                entry.get(2).and_then(Value::as_u64),
-            ) else {
-                return Err(bad());
-            };
+        for (c, n, d) in &wire.channels {
             if n > d || out.index.contains_key(c) {
-                return Err(bad());
+                return Err(partial::malformed(
+                    "conversion.rate",
+                    &format!("channel `{c}` repeated or with more conversions than opportunities"),
+                ));
             }
-            out.add(c, n, d)?;
+            out.add(c, *n, *d)?;
         }
         Ok(out)
     }
@@ -312,7 +336,7 @@ impl Partial for RateKpi {
     fn state(&self, input: &Value, _params: &Params, first_row: usize) -> Result<Value> {
         let mut state = RateState::default();
         state.update(&read_rate_rows(input)?, first_row)?;
-        Ok(state.to_json())
+        state.to_json()
     }
 
     fn combine(&self, states: &[Value], params: &Params) -> Result<Output> {
@@ -420,7 +444,7 @@ pub fn funnel(steps: &[String], events: &[Event], window_seconds: Option<i64>) -
 /// left.update(&a, None).unwrap();
 /// let mut right = FunnelState::new(&steps).unwrap();
 /// right.update(&b, None).unwrap();
-/// left.merge(&FunnelState::from_json(&right.to_json()).unwrap()).unwrap();
+/// left.merge(&FunnelState::from_json(&right.to_json().unwrap()).unwrap()).unwrap();
 /// assert_eq!(left.finish().unwrap(), funnel(&steps, &[a, b].concat(), None).unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -560,57 +584,34 @@ impl FunnelState {
     }
 
     /// The state as JSON, to ship between processes or machines.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "kpi": "conversion.funnel",
-            "steps": self.steps,
-            "reached": self.reached,
-            "events": self.events,
-            "rejected": self.rejected,
+    ///
+    /// # Errors
+    /// `internal_error` if it cannot be written (it always can).
+    pub fn to_json(&self) -> Result<Value> {
+        partial::write_state(&FunnelWire {
+            kpi: "conversion.funnel".to_owned(),
+            version: STATE_VERSION,
+            steps: self.steps.clone(),
+            reached: self.reached.clone(),
+            events: self.events,
+            rejected: self.rejected,
         })
     }
 
     /// Reads a state written by [`FunnelState::to_json`].
     ///
     /// # Errors
-    /// `wrong_type` when `state` is not such a state.
+    /// `wrong_type` when `state` is not such a state (the message says what failed);
+    /// `invalid_parameter` for another state version.
     pub fn from_json(state: &Value) -> Result<Self> {
-        let bad = || {
-            KpiError::at(
-                ErrorCode::WrongType,
-                "state",
-                "is not a conversion.funnel state written by to_json()",
-            )
-        };
-        if state.get("kpi").and_then(Value::as_str) != Some("conversion.funnel") {
-            return Err(bad());
-        }
-        let strings = |k: &str| -> Option<Vec<String>> {
-            state
-                .get(k)?
-                .as_array()?
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        };
-        let counts = |k: &str| -> Option<Vec<u64>> {
-            state
-                .get(k)?
-                .as_array()?
-                .iter()
-                .map(Value::as_u64)
-                .collect()
-        };
-        let steps = strings("steps").ok_or_else(bad)?;
-        let reached = counts("reached").ok_or_else(bad)?;
-        let events = state
-            .get("events")
-            .and_then(Value::as_u64)
-            .ok_or_else(bad)?;
-        let rejected = state
-            .get("rejected")
-            .and_then(Value::as_u64)
-            .ok_or_else(bad)?;
+        let FunnelWire {
+            steps,
+            reached,
+            events,
+            rejected,
+            ..
+        } = partial::read_state("conversion.funnel", STATE_VERSION, state)?;
+        let bad = || partial::malformed("conversion.funnel", "impossible counts");
         let mut out = FunnelState::new(&steps).map_err(|_| bad())?;
         // reached counts never grow along the funnel, and events bound them
         if reached.len() != steps.len()
@@ -670,7 +671,7 @@ impl Partial for FunnelKpi {
         let (steps, events) = read_funnel_input(input)?;
         let mut state = FunnelState::new(&steps)?;
         state.update(&events, params.integer("window_seconds"))?;
-        Ok(state.to_json())
+        state.to_json()
     }
 
     fn combine(&self, states: &[Value], _params: &Params) -> Result<Output> {

@@ -25,6 +25,8 @@ use crate::catalog::Params;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
 use crate::registry::{self, Partial, REGISTRY};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// KPIs with partial states through [`state`] and [`combine`], in catalogue order.
@@ -73,4 +75,51 @@ pub fn state(kpi_id: &str, input: &Value, params: &Value, first_row: usize) -> R
 pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output> {
     let (partial, params) = partial_of(kpi_id, params)?;
     partial.combine(states, &params)
+}
+
+/// The JSON of a state struct.
+///
+/// # Errors
+/// `internal_error` if it cannot be written (state structs hold text, integers and lists, which
+/// always can).
+pub(crate) fn write_state(state: &impl Serialize) -> Result<Value> {
+    serde_json::to_value(state).map_err(|e| KpiError::internal(&format!("state: {e}")))
+}
+
+/// The tag every conversion state starts with: which KPI wrote it, and in which version.
+#[derive(Deserialize)]
+struct Tag {
+    kpi: Option<String>,
+    version: Option<u64>,
+}
+
+/// Reads a state of `kpi` written in `version` (a state without a version is version 1).
+///
+/// # Errors
+/// `wrong_type` at `state` for anything but such a state, with what failed;
+/// `invalid_parameter` for a state of another version.
+pub(crate) fn read_state<T: DeserializeOwned>(kpi: &str, version: u32, state: &Value) -> Result<T> {
+    let tag = Tag::deserialize(state).map_err(|e| malformed(kpi, &e.to_string()))?;
+    if tag.kpi.as_deref() != Some(kpi) {
+        return Err(malformed(kpi, "its `kpi` names another KPI"));
+    }
+    if tag.version.unwrap_or(1) != u64::from(version) {
+        return Err(KpiError::new(
+            ErrorCode::InvalidParameter,
+            Some("state".to_owned()),
+            format!(
+                "the state was written by another state version (this one reads version {version})"
+            ),
+        ));
+    }
+    T::deserialize(state).map_err(|e| malformed(kpi, &e.to_string()))
+}
+
+/// `wrong_type` at `state`: not a state of `kpi`, because of `what`.
+pub(crate) fn malformed(kpi: &str, what: &str) -> KpiError {
+    KpiError::at(
+        ErrorCode::WrongType,
+        "state",
+        format!("is not a {kpi} state written by to_json(): {what}"),
+    )
 }

@@ -101,7 +101,7 @@ fn loaded_states_with_absurd_counts_are_errors_when_merged_or_finished() {
         .unwrap();
     let mut real = accumulator(markov());
     real.update(&journeys).unwrap();
-    let mut state = real.to_json();
+    let mut state = real.to_json().unwrap();
     // counts at u64::MAX: merging another journey overflows them
     state["journeys"] = json!(u64::MAX);
     let markov_state = &mut state["states"][0]["markov"];
@@ -118,7 +118,7 @@ fn loaded_states_with_absurd_counts_are_errors_when_merged_or_finished() {
     let e = loaded.merge(&real).unwrap_err();
     assert_eq!(e.code().as_str(), "arithmetic_overflow");
     // more unattributed conversions than conversions: refused at finish, not an underflow
-    let mut state = real.to_json();
+    let mut state = real.to_json().unwrap();
     state["none_conversions"] = json!(5);
     let mut inconsistent = accumulator(markov());
     inconsistent.load_json(&state).unwrap();

@@ -144,3 +144,39 @@ fn malformed_or_foreign_states_are_refused() {
         ErrorCode::InvalidParameter
     );
 }
+
+#[test]
+fn states_are_versioned_and_states_written_before_versions_still_read() {
+    let params = json!({});
+    let input = json!({"rows": [{"channel": "web", "opportunities": 10, "conversions": 4}]});
+    let state = partial::state("conversion.rate", &input, &params, 0).unwrap();
+    assert_eq!(
+        state,
+        json!({"kpi": "conversion.rate", "version": 1, "rows": 1, "channels": [["web", 4, 10]]})
+    );
+    let whole = evaluate("conversion.rate", &input, &params)
+        .unwrap()
+        .to_json();
+    // as the first release wrote it, without a version
+    let unversioned = json!({"kpi": "conversion.rate", "rows": 1, "channels": [["web", 4, 10]]});
+    let combined = partial::combine("conversion.rate", &[unversioned], &params).unwrap();
+    assert_eq!(combined.to_json(), whole);
+
+    let mut later = state.clone();
+    later["version"] = json!(2);
+    let e = partial::combine("conversion.rate", &[later], &params).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidParameter);
+    assert!(e.message().contains("reads version 1"), "{e}");
+
+    let mut extra = state.clone();
+    extra["more"] = json!(1);
+    let e = partial::combine("conversion.rate", &[extra], &params).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WrongType);
+    assert!(e.message().contains("unknown field `more`"), "{e}");
+
+    let funnel = json!({"kpi": "conversion.funnel", "version": 1, "steps": ["a", "b"],
+                        "reached": [1, "2"], "events": 3, "rejected": 0});
+    let e = partial::combine("conversion.funnel", &[funnel], &params).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WrongType);
+    assert!(e.message().contains("conversion.funnel"), "{e}");
+}

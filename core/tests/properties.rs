@@ -97,7 +97,7 @@ fn run(prefix: &str, parts: &[&[Journey]], lookback: Option<i64>) -> Vec<Value> 
         acc.update(&batch(&tax, prefix, part)).unwrap();
         // every partial state also survives a JSON round trip
         let mut restored = Accumulator::new(&tax, &eur, models(), lookback);
-        restored.load_json(&acc.to_json()).unwrap();
+        restored.load_json(&acc.to_json().unwrap()).unwrap();
         match &mut total {
             None => total = Some(restored),
             Some(t) => t.merge(&restored).unwrap(),

@@ -2,6 +2,7 @@
 //! serializable), finished into typed [`Attribution`] results.
 
 use super::credit::Scratch;
+use super::state::{self, Int, ModelCounts, Settings, State};
 use super::{
     add_i128, add_u64, default_max_touches, markov, max_touches, shapley, Attribution,
     ChannelCredit, Credit, JourneyBatch, JourneyCounts, Model, CONVERSION_SCALE, NONE_CHANNEL,
@@ -14,7 +15,8 @@ use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::{split_units, Currency};
 use crate::output::{Output, RowCounts};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The accumulated state of one model.
@@ -614,185 +616,179 @@ impl Accumulator {
 
     /// Every parameter that `merge` and `finish` must agree on: each model's parameters, the
     /// lookback window and the journey length limit.
-    fn settings(&self) -> Value {
-        json!({
-            "models": self.models.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>(),
-            "lookback_seconds": self.lookback_seconds,
-            "max_touches": self.max_touches,
-        })
+    fn settings(&self) -> Settings {
+        Settings {
+            models: self.models.iter().map(|m| format!("{m:?}")).collect(),
+            lookback_seconds: self.lookback_seconds,
+            max_touches: self.max_touches,
+        }
     }
 
-    /// The state as JSON (integers as strings), to ship between threads, processes or machines.
-    pub fn to_json(&self) -> Value {
-        let i = |n: &i128| n.to_string();
-        let states: Vec<Value> = self
+    /// What the accumulator has counted, in its wire form ([`State`]).
+    fn to_state(&self) -> State {
+        let ints = |v: &[i128]| v.iter().copied().map(Int).collect();
+        let states = self
             .states
             .iter()
             .map(|s| match s {
-                ModelState::Credit(c) => json!({"credit": {
-                    "conversions": c.conversions.iter().map(i).collect::<Vec<_>>(),
-                    "value": c.value.iter().map(i).collect::<Vec<_>>()}}),
-                ModelState::Positions(p) => json!({"positions": p.iter().map(|((ch, pos), (c, v))| json!([ch, pos, i(c), i(v)])).collect::<Vec<_>>()}),
-                ModelState::Markov(m) => json!({"markov": m.to_json()}),
-                ModelState::Sets(sets) => json!({"sets": sets.iter().map(|(k, (n, c, v))| json!([k, n, c, i(v)])).collect::<Vec<_>>()}),
+                ModelState::Credit(c) => ModelCounts::Credit {
+                    conversions: ints(&c.conversions),
+                    value: ints(&c.value),
+                },
+                ModelState::Positions(p) => ModelCounts::Positions(
+                    p.iter()
+                        .map(|((ch, pos), (c, v))| (*ch, *pos, Int(*c), Int(*v)))
+                        .collect(),
+                ),
+                ModelState::Markov(m) => ModelCounts::Markov(m.to_state()),
+                ModelState::Sets(sets) => ModelCounts::Sets(
+                    sets.iter()
+                        .map(|(k, (n, c, v))| (k.clone(), *n, *c, Int(*v)))
+                        .collect(),
+                ),
             })
             .collect();
-        json!({
-            "version": 2,
-            "models": self.models.iter().map(Model::id).collect::<Vec<_>>(),
-            "settings": self.settings(),
-            "channels": self.taxonomy.channels().iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
-            "currency": self.currency.code(),
-            "journeys": self.journeys, "converting": self.converting, "unattributed": self.unattributed,
-            "total_conversions": self.total_conversions, "total_value": i(&self.total_value),
-            "none_conversions": self.none_conversions, "none_value": i(&self.none_value),
-            "states": states,
-        })
+        State {
+            version: state::VERSION,
+            models: self.models.iter().map(|m| m.id().to_owned()).collect(),
+            settings: self.settings(),
+            channels: self.channel_names(),
+            currency: self.currency.code().to_owned(),
+            journeys: self.journeys,
+            converting: self.converting,
+            unattributed: self.unattributed,
+            total_conversions: self.total_conversions,
+            total_value: Int(self.total_value),
+            none_conversions: self.none_conversions,
+            none_value: Int(self.none_value),
+            states,
+        }
+    }
+
+    fn channel_names(&self) -> Vec<String> {
+        self.taxonomy
+            .channels()
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// The state as JSON (integers past 2^53 as text), to ship between threads, processes or
+    /// machines; [`Accumulator::load_json`] reads it back.
+    ///
+    /// # Errors
+    /// `internal_error` if the state cannot be written (it always can: its fields are plain).
+    pub fn to_json(&self) -> Result<Value> {
+        serde_json::to_value(self.to_state())
+            .map_err(|e| KpiError::internal(&format!("attribution state: {e}")))
     }
 
     /// Restores a state written by [`Accumulator::to_json`] into an accumulator built like it.
     ///
     /// # Errors
-    /// `invalid_parameter` when the state belongs to other channels, currency or models;
-    /// `wrong_type` when it is malformed.
-    pub fn load_json(&mut self, state: &Value) -> Result<()> {
-        let bad = || {
+    /// `invalid_parameter` when the state was written by another state version or belongs to
+    /// other channels, currency, models or parameters; `wrong_type` when it is malformed (the
+    /// message says where).
+    pub fn load_json(&mut self, json: &Value) -> Result<()> {
+        let refused = |message: String| {
+            KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                message,
+            )
+        };
+        let version = json.get("version").and_then(Value::as_u64);
+        if version != Some(u64::from(state::VERSION)) {
+            return Err(refused(format!(
+                "the state was written by another state version (this one reads version {})",
+                state::VERSION
+            )));
+        }
+        let wire = State::deserialize(json).map_err(|e| {
             KpiError::at(
                 ErrorCode::WrongType,
                 "state",
-                "is not an attribution state written by to_json()",
+                format!("is not an attribution state written by to_json(): {e}"),
+            )
+        })?;
+        let ids: Vec<&str> = self.models.iter().map(Model::id).collect();
+        if wire.channels != self.channel_names()
+            || wire.models != ids
+            || wire.currency != self.currency.code()
+        {
+            return Err(refused(
+                "the state was built for other channels, currency or models".to_owned(),
+            ));
+        }
+        if wire.settings != self.settings() {
+            let text = |s: &Settings| serde_json::to_string(s).unwrap_or_default();
+            return Err(refused(format!(
+                "the state was built with other parameters ({}) than this accumulator ({})",
+                text(&wire.settings),
+                text(&self.settings())
+            )));
+        }
+        *self = self.loaded(wire)?;
+        Ok(())
+    }
+
+    /// A fresh accumulator like this one holding the counts of `wire` (already checked to
+    /// belong to it).
+    fn loaded(&self, wire: State) -> Result<Self> {
+        let malformed = |what: &str| {
+            KpiError::at(
+                ErrorCode::WrongType,
+                "state",
+                format!("is not an attribution state written by to_json(): {what}"),
             )
         };
-        let names: Vec<String> = self
-            .taxonomy
-            .channels()
-            .iter()
-            .map(|c| c.name.clone())
-            .collect();
-        let ids: Vec<&str> = self.models.iter().map(Model::id).collect();
-        if state.get("version") != Some(&json!(2)) {
-            return Err(KpiError::new(
-                ErrorCode::InvalidParameter,
-                Some("state".to_owned()),
-                "the state was written by another state version (this one reads version 2)",
-            ));
-        }
-        if state.get("channels") != Some(&json!(names))
-            || state.get("models") != Some(&json!(ids))
-            || state.get("currency") != Some(&json!(self.currency.code()))
-        {
-            return Err(KpiError::new(
-                ErrorCode::InvalidParameter,
-                Some("state".to_owned()),
-                "the state was built for other channels, currency or models",
-            ));
-        }
-        if state.get("settings") != Some(&self.settings()) {
-            return Err(KpiError::new(
-                ErrorCode::InvalidParameter,
-                Some("state".to_owned()),
-                format!(
-                    "the state was built with other parameters ({}) than this accumulator ({})",
-                    state.get("settings").unwrap_or(&Value::Null),
-                    self.settings()
-                ),
-            ));
-        }
-        let int = |v: &Value| {
-            v.as_str()
-                .and_then(|s| s.parse::<i128>().ok())
-                .ok_or_else(bad)
-        };
-        let count = |k: &str| state.get(k).and_then(Value::as_u64).ok_or_else(bad);
         let mut loaded = Accumulator::new(
             &self.taxonomy,
             &self.currency,
             self.models.clone(),
             self.lookback_seconds,
         );
-        loaded.journeys = count("journeys")?;
-        loaded.converting = count("converting")?;
-        loaded.unattributed = count("unattributed")?;
-        loaded.total_conversions = count("total_conversions")?;
-        loaded.none_conversions = count("none_conversions")?;
-        loaded.total_value = int(state.get("total_value").ok_or_else(bad)?)?;
-        loaded.none_value = int(state.get("none_value").ok_or_else(bad)?)?;
-        let states = state
-            .get("states")
-            .and_then(Value::as_array)
-            .ok_or_else(bad)?;
-        if states.len() != loaded.states.len() {
-            return Err(bad());
+        loaded.max_touches = self.max_touches;
+        loaded.journeys = wire.journeys;
+        loaded.converting = wire.converting;
+        loaded.unattributed = wire.unattributed;
+        loaded.total_conversions = wire.total_conversions;
+        loaded.none_conversions = wire.none_conversions;
+        loaded.total_value = wire.total_value.0;
+        loaded.none_value = wire.none_value.0;
+        if wire.states.len() != loaded.states.len() {
+            return Err(malformed("one model state per model"));
         }
-        for (slot, s) in loaded.states.iter_mut().zip(states) {
-            match slot {
-                ModelState::Credit(c) => {
-                    let read = |k: &str| -> Result<Vec<i128>> {
-                        s.pointer(&format!("/credit/{k}"))
-                            .and_then(Value::as_array)
-                            .ok_or_else(bad)?
-                            .iter()
-                            .map(int)
-                            .collect()
-                    };
-                    let (conv, val) = (read("conversions")?, read("value")?);
-                    if conv.len() != c.conversions.len() || val.len() != c.value.len() {
-                        return Err(bad());
+        let ints = |v: Vec<Int>| -> Vec<i128> { v.into_iter().map(|n| n.0).collect() };
+        for (slot, counts) in loaded.states.iter_mut().zip(wire.states) {
+            match (slot, counts) {
+                (ModelState::Credit(c), ModelCounts::Credit { conversions, value }) => {
+                    if conversions.len() != c.conversions.len() || value.len() != c.value.len() {
+                        return Err(malformed("one credit per channel"));
                     }
-                    c.conversions = conv;
-                    c.value = val;
+                    c.conversions = ints(conversions);
+                    c.value = ints(value);
                 }
-                ModelState::Positions(p) => {
-                    for cell in s
-                        .get("positions")
-                        .and_then(Value::as_array)
-                        .ok_or_else(bad)?
-                    {
-                        let ch = cell
-                            .get(0)
-                            .and_then(Value::as_u64)
-                            .and_then(|x| u16::try_from(x).ok())
-                            .ok_or_else(bad)?;
-                        let pos = cell
-                            .get(1)
-                            .and_then(Value::as_u64)
-                            .and_then(|x| u32::try_from(x).ok())
-                            .ok_or_else(bad)?;
-                        p.insert(
-                            (ch, pos),
-                            (
-                                int(cell.get(2).ok_or_else(bad)?)?,
-                                int(cell.get(3).ok_or_else(bad)?)?,
-                            ),
-                        );
-                    }
+                (ModelState::Positions(p), ModelCounts::Positions(cells)) => {
+                    *p = cells
+                        .into_iter()
+                        .map(|(ch, pos, c, v)| ((ch, pos), (c.0, v.0)))
+                        .collect();
                 }
-                ModelState::Markov(m) => {
-                    *m = markov::Counts::from_json(s.get("markov").ok_or_else(bad)?)
-                        .ok_or_else(bad)?
+                (ModelState::Markov(m), ModelCounts::Markov(counts)) => {
+                    *m = markov::Counts::from_state(&counts)
+                        .ok_or_else(|| malformed("markov windows of at most 4 channels"))?;
                 }
-                ModelState::Sets(sets) => {
-                    for row in s.get("sets").and_then(Value::as_array).ok_or_else(bad)? {
-                        let key: Vec<u16> = row
-                            .get(0)
-                            .and_then(Value::as_array)
-                            .ok_or_else(bad)?
-                            .iter()
-                            .map(|x| {
-                                x.as_u64()
-                                    .and_then(|x| u16::try_from(x).ok())
-                                    .ok_or_else(bad)
-                            })
-                            .collect::<Result<_>>()?;
-                        let n = row.get(1).and_then(Value::as_u64).ok_or_else(bad)?;
-                        let c = row.get(2).and_then(Value::as_u64).ok_or_else(bad)?;
-                        sets.insert(key, (n, c, int(row.get(3).ok_or_else(bad)?)?));
-                    }
+                (ModelState::Sets(sets), ModelCounts::Sets(rows)) => {
+                    *sets = rows
+                        .into_iter()
+                        .map(|(k, n, c, v)| (k, (n, c, v.0)))
+                        .collect();
                 }
+                _ => return Err(malformed("each model's counts of its own kind")),
             }
         }
-        *self = loaded;
-        Ok(())
+        Ok(loaded)
     }
 }
 

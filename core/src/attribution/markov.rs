@@ -3,12 +3,12 @@
 //! and for each channel the conversion probability with every state containing it redirected
 //! to NULL, by Gaussian elimination on (I - Q) x = r (no simulation, no seed).
 
+use super::state::MarkovCounts;
 use crate::channel::Taxonomy;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A state: the channel ids of its window; START is the empty window.
@@ -321,7 +321,8 @@ impl Counts {
         Ok(Output::List(rows))
     }
 
-    pub fn to_json(&self) -> Value {
+    /// The counts as written in a state, each list sorted.
+    pub(super) fn to_state(&self) -> MarkovCounts {
         let mut transitions: Vec<(State, State, u64)> = self
             .transitions
             .iter()
@@ -331,39 +332,28 @@ impl Counts {
         let sorted = |m: &HashMap<Key, u64>| {
             let mut v: Vec<(State, u64)> = m.iter().map(|(k, n)| (unpack(*k), *n)).collect();
             v.sort();
-            v.into_iter()
-                .map(|(s, n)| json!([s, n]))
-                .collect::<Vec<_>>()
+            v
         };
-        json!({
-            "transitions": transitions.into_iter().map(|(f, t, n)| json!([f, t, n])).collect::<Vec<_>>(),
-            "to_conversion": sorted(&self.to_conversion),
-            "to_null": sorted(&self.to_null),
-        })
+        MarkovCounts {
+            transitions,
+            to_conversion: sorted(&self.to_conversion),
+            to_null: sorted(&self.to_null),
+        }
     }
 
-    pub fn from_json(value: &Value) -> Option<Self> {
-        let state = |v: &Value| -> Option<Key> {
-            let ids: Vec<u16> = v
-                .as_array()?
-                .iter()
-                .map(|x| x.as_u64().and_then(|x| u16::try_from(x).ok()))
-                .collect::<Option<_>>()?;
-            (ids.len() <= 4).then(|| pack(&ids))
-        };
+    /// Counts read from a state; `None` when a window is longer than the largest order (4).
+    pub(super) fn from_state(state: &MarkovCounts) -> Option<Self> {
+        let key = |ids: &State| (ids.len() <= 4).then(|| pack(ids));
         let mut counts = Counts::default();
-        for row in value.get("transitions")?.as_array()? {
-            counts.transitions.insert(
-                (state(row.get(0)?)?, state(row.get(1)?)?),
-                row.get(2)?.as_u64()?,
-            );
+        for (from, to, n) in &state.transitions {
+            counts.transitions.insert((key(from)?, key(to)?), *n);
         }
-        for (key, map) in [
-            ("to_conversion", &mut counts.to_conversion),
-            ("to_null", &mut counts.to_null),
+        for (list, map) in [
+            (&state.to_conversion, &mut counts.to_conversion),
+            (&state.to_null, &mut counts.to_null),
         ] {
-            for row in value.get(key)?.as_array()? {
-                map.insert(state(row.get(0)?)?, row.get(1)?.as_u64()?);
+            for (window, n) in list {
+                map.insert(key(window)?, *n);
             }
         }
         Some(counts)

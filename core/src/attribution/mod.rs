@@ -15,6 +15,7 @@ mod markov;
 mod model;
 mod result;
 mod shapley;
+mod state;
 #[cfg(feature = "arrow")]
 pub mod table;
 
