@@ -7,10 +7,10 @@
 //! ```
 //! Prints `{"rows", "seconds", "results"}` as JSON.
 
-use omnikpi::attribution::table::{add_batch, Columns};
 use omnikpi::attribution::{run_models, LongBuilder};
 use omnikpi::channel::Taxonomy;
 use omnikpi::money::Currency;
+use omnikpi::table::arrow::{add_batch, Columns};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Value};
 use std::time::Instant;

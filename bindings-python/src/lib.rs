@@ -3,10 +3,10 @@
 //! results back with decimals as `decimal.Decimal`. Errors become `omnikpi.OmniKpiError`
 //! subclasses carrying `.code` and `.path`.
 
-use omnikpi::attribution::table::{add_batch, Columns};
 use omnikpi::attribution::Attribution;
 use omnikpi::attribution::LongBuilder;
 use omnikpi::host::{CivilTime, HostNode, HostValue, MapKey};
+use omnikpi::table::arrow::{add_batch, Columns};
 use omnikpi::{KpiError, Output};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -436,7 +436,7 @@ fn read_records(
     let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| unreadable(name, &e))?;
-        rows.extend(omnikpi::attribution::table::records(&batch, name)?);
+        rows.extend(omnikpi::table::arrow::records(&batch, name)?);
     }
     Ok(rows)
 }

@@ -212,7 +212,7 @@ fn records(path: &Path, keep: Option<&[&str]>) -> Result<Value, KpiError> {
 }
 
 /// `input.sales[3].amount` -> `sales.csv:row 5:amount` for the lists that came from CSV files
-/// (the core's [`omnikpi::dataset::CsvRows`]; a JSON file keeps its JSON path).
+/// (the core's [`omnikpi::table::CsvRows`]; a JSON file keeps its JSON path).
 fn csv_path(e: KpiError, lists: &[(&str, &Path)], input: &Value) -> KpiError {
     lists
         .iter()
@@ -226,8 +226,7 @@ fn csv_path(e: KpiError, lists: &[(&str, &Path)], input: &Value) -> KpiError {
                 .get(*list)
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
-            omnikpi::dataset::CsvRows::one_per_row(list, &file.display().to_string(), count)
-                .locate(e)
+            omnikpi::table::CsvRows::one_per_row(list, &file.display().to_string(), count).locate(e)
         })
 }
 
@@ -390,7 +389,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 )
             };
             let taxonomy_json =
-                omnikpi::dataset::channels_from_csv(&read_text(&channels)?, &name(&channels))?;
+                omnikpi::table::channels_from_csv(&read_text(&channels)?, &name(&channels))?;
             let params = match params {
                 Some(p) => omnikpi::parse_json(&p, "params")?,
                 None => Value::Null,
@@ -430,11 +429,11 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     batch.len(),
                 )?
             } else {
-                let (list, rows) = omnikpi::dataset::journeys_from_csv_with_rows(
+                let (list, rows) = omnikpi::table::journeys_from_csv_with_rows(
                     &read_text(&journeys)?,
                     &name(&journeys),
                 )?;
-                let channel_rows = omnikpi::dataset::CsvRows::one_per_row(
+                let channel_rows = omnikpi::table::CsvRows::one_per_row(
                     "channels",
                     &name(&channels),
                     taxonomy_json.len(),
@@ -515,11 +514,11 @@ fn parquet_journeys(
         .and_then(|b| b.build())
         .map_err(|e| bad(&e))?;
     let mut builder = omnikpi::attribution::LongBuilder::new(taxonomy);
-    let columns = omnikpi::attribution::table::Columns::default();
+    let columns = omnikpi::table::arrow::Columns::default();
     let mut rows = 0;
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
-        omnikpi::attribution::table::add_batch(&mut builder, &batch, &columns, currency, rows)?;
+        omnikpi::table::arrow::add_batch(&mut builder, &batch, &columns, currency, rows)?;
         rows += batch.num_rows();
     }
     builder.finish()

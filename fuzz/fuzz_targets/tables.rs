@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = omnikpi::dataset::journeys_from_csv(&text, "journeys.csv");
-    let _ = omnikpi::dataset::channels_from_csv(&text, "channels.csv");
+    let _ = omnikpi::table::journeys_from_csv(&text, "journeys.csv");
+    let _ = omnikpi::table::channels_from_csv(&text, "channels.csv");
     let _ = omnikpi::incentive::records_from_csv(&text, "sales.csv", None);
     let mut files = BTreeMap::new();
     files.insert("dataset.json".to_owned(), r#"{"name": "f", "currency": "EUR", "periods": ["a", "b"], "funnel_steps": ["visit"], "conversion_window_seconds": 60, "lookback_seconds": 60, "store_pool": {"amount": "1.00", "description": "d"}}"#.to_owned());
@@ -25,11 +25,11 @@ fn parquet_journeys(data: &[u8]) {
     let Ok(taxonomy) = omnikpi::channel::Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])) else { return };
     let Ok(eur) = omnikpi::money::Currency::lookup("EUR", None, "currency") else { return };
     let mut long = omnikpi::attribution::LongBuilder::new(&taxonomy);
-    let columns = omnikpi::attribution::table::Columns::default();
+    let columns = omnikpi::table::arrow::Columns::default();
     let mut rows = 0;
     for batch in reader {
         let Ok(batch) = batch else { return };
-        if omnikpi::attribution::table::add_batch(&mut long, &batch, &columns, &eur, rows).is_err() {
+        if omnikpi::table::arrow::add_batch(&mut long, &batch, &columns, &eur, rows).is_err() {
             return;
         }
         rows += batch.num_rows();

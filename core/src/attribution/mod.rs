@@ -16,8 +16,6 @@ mod model;
 mod result;
 mod shapley;
 mod state;
-#[cfg(feature = "arrow")]
-pub mod table;
 
 pub use accumulator::Accumulator;
 pub use comparison::{compare, Comparison};

@@ -61,7 +61,7 @@ const BOOLEAN_COLUMNS: [&str; 1] = ["click_and_collect"];
 /// # Errors
 /// `invalid_dataset` naming the file, row and column.
 pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result<Vec<Value>> {
-    let table = crate::dataset::Table::parse(name, text)?;
+    let table = crate::table::Table::parse(name, text)?;
     table
         .rows
         .iter()
@@ -74,7 +74,7 @@ pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result
                     continue;
                 }
                 let value = if BOOLEAN_COLUMNS.contains(&column.as_str()) {
-                    Value::Bool(crate::dataset::csv_boolean(
+                    Value::Bool(crate::table::csv_boolean(
                         cell,
                         &format!("{name}:row {line}:{column}"),
                     )?)

@@ -3,7 +3,7 @@
 //! Columns are read by type (text, integers, timestamps, decimal128) into [`LongBuilder`]; a float
 //! money column is refused.
 
-use super::{JourneyKey, LongBuilder, Outcome};
+use crate::attribution::{JourneyKey, LongBuilder, Outcome};
 use crate::error::{ErrorCode, KpiError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampSecondType};

@@ -1,0 +1,18 @@
+//! Tables in, as users hold them: CSV text ([`csv`]) and Arrow record batches ([`arrow`], with
+//! the `arrow` feature: Python tables through the PyCapsule interface, Parquet in the CLI). Every
+//! front end hands its table to these readers, so a cell is read by one rule everywhere.
+//!
+//! ```
+//! let csv = "channel,group,direct\nweb,online,TRUE\nstore,offline,0\n";
+//! let channels = omnikpi::table::channels_from_csv(csv, "channels.csv").unwrap();
+//! assert_eq!(channels[0]["direct"], true);
+//! ```
+
+#[cfg(feature = "arrow")]
+pub mod arrow;
+pub mod csv;
+
+pub(crate) use self::csv::Table;
+pub use self::csv::{
+    channels_from_csv, csv_boolean, journeys_from_csv, journeys_from_csv_with_rows, CsvRows,
+};
