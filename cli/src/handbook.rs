@@ -315,11 +315,16 @@ fn usage(def: &Value) -> Vec<Vec<String>> {
         let names: Vec<String> = params.iter().map(|p| text(get(p, "name"))).collect();
         js.push_str(&format!(", {{ {} }}", names.join(", ")));
     }
-    let params_flag = if params.is_empty() {
-        ""
-    } else {
-        " [--params params.json]"
-    };
+    let flags: String = params
+        .iter()
+        .map(|p| {
+            let value = match get(p, "default") {
+                Value::Null => text(get(p, "type")).to_uppercase(),
+                default => text(default),
+            };
+            format!(" [--{} {value}]", text(get(p, "name")).replace('_', "-"))
+        })
+        .collect();
     vec![
         vec![
             "Python".into(),
@@ -331,7 +336,7 @@ fn usage(def: &Value) -> Vec<Vec<String>> {
         ],
         vec![
             "CLI".into(),
-            format!("`omnikpi eval {id} --input input.json{params_flag}`"),
+            format!("`omnikpi kpi {id} --input input.json{flags}`"),
         ],
     ]
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! omnikpi catalog [--json]
+//! omnikpi kpi <id> --input FILE|- [--<parameter> VALUE]...
 //! omnikpi eval <kpi> --input FILE|- [--params FILE|JSON]
 //! omnikpi report <dir> [--json]
 //! omnikpi handbook --out DIR [--lang en|fr]
@@ -13,10 +14,11 @@
 //! `incentives check` exits 1 when it finds differences (like `diff`).
 
 mod handbook;
+mod kpi;
 mod surfaces;
 mod table;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -567,7 +569,12 @@ fn pretty(value: &Value) -> String {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let matches = Cli::command().subcommand(kpi::command()).get_matches();
+    let outcome = match matches.subcommand() {
+        Some(("kpi", kpi)) => kpi::run(kpi).map(|text| (text, false)),
+        _ => run(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())),
+    };
+    match outcome {
         Ok((text, differences)) => {
             // A closed pipe (`omnikpi report ... | head`) ends the output quietly, without a panic.
             let mut out = std::io::stdout().lock();

@@ -83,6 +83,46 @@ pub(crate) fn spec_value<T>(value: Option<T>, name: &str) -> Result<T> {
 }
 
 impl Params {
+    /// Parameters given as text (`name`, `value` pairs from a command line or a form), as the
+    /// JSON object [`Params::resolve`] checks: typed by each parameter's declaration, text for
+    /// `string` and `decimal` (decimals stay exact text), JSON for the others (`30`, `true`,
+    /// `[0.4, 0.2]`). A name the definition does not declare is kept as text, so `resolve`
+    /// reports it as `unknown_parameter` with the declared names.
+    ///
+    /// ```
+    /// use omnikpi::catalog::Params;
+    /// let def = omnikpi::definition("attribution.markov").unwrap();
+    /// let given = [("order".to_owned(), "2".to_owned()), ("collapse_repeats".into(), "false".into())];
+    /// let params = Params::from_text(def, &given).unwrap();
+    /// assert_eq!(params, serde_json::json!({"order": 2, "collapse_repeats": false}));
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_json` (at `params.<name>`) for a value that is not JSON where JSON is due.
+    pub fn from_text(definition: &Definition, given: &[(String, String)]) -> Result<Value> {
+        let kind = |name: &str| {
+            definition
+                .document
+                .get("parameters")
+                .and_then(Value::as_array)
+                .and_then(|ps| {
+                    ps.iter()
+                        .find(|p| p.get("name") == Some(&Value::from(name)))
+                })
+                .and_then(|p| p.get("type"))
+                .and_then(Value::as_str)
+        };
+        let mut out = Map::new();
+        for (name, text) in given {
+            let value = match kind(name) {
+                Some("string" | "decimal") | None => Value::String(text.clone()),
+                Some(_) => crate::parse_json(text, &format!("params.{name}"))?,
+            };
+            out.insert(name.clone(), value);
+        }
+        Ok(Value::Object(out))
+    }
+
     /// Checks `given` (a JSON object, or null for none) against the definition's
     /// `parameters` and fills in defaults.
     ///
