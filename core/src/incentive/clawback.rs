@@ -43,21 +43,8 @@ impl Ledger {
         for r in refunds {
             let Some(refund) = sales.get(r) else { continue };
             let target = refund.refund_of.as_deref().unwrap_or_default();
-            let o = *index.get(target).ok_or_else(|| {
-                KpiError::at(
-                    ErrorCode::UnknownSale,
-                    &format!("{}.refund_of", refund.path),
-                    format!("names `{target}`, which is not a sale of the input"),
-                )
-            })?;
+            let o = original_of(refund, target, sales, index)?;
             let original = sales.get(o).ok_or_else(overflow)?;
-            if original.refund_of.is_some() {
-                return Err(KpiError::at(
-                    ErrorCode::UnknownSale,
-                    &format!("{}.refund_of", refund.path),
-                    format!("names `{target}`, which is itself a refund"),
-                ));
-            }
             let done = refunded.entry(o).or_insert((Decimal::ZERO, Decimal::ZERO));
             let mut complete = [false, false];
             for (k, (base, key)) in [
@@ -131,59 +118,17 @@ impl Ledger {
                                 .is_some_and(|l| l.base == base && l.rule == rule)
                         })
                         .collect();
-                    let claws: Vec<(Decimal, String)> = if complete.get(k).copied().unwrap_or(false)
-                    {
-                        members
-                            .iter()
-                            .filter_map(|j| lines.get(*j))
-                            .map(|l| {
-                                (
-                                    negate(l.remaining),
-                                    format!(
-                                        "clawback of sale {target}: this refund completes its {} of {}, so the rest of the {} line of rule {rule} is reversed",
-                                        base.name(),
-                                        engine.money(whole),
-                                        engine.money(l.amount)
-                                    ),
-                                )
-                            })
-                            .collect()
-                    } else {
-                        let originals: Vec<Decimal> = members
-                            .iter()
-                            .filter_map(|j| lines.get(*j).map(|l| l.amount))
-                            .collect();
-                        let total = sum_money(originals.iter().copied())?;
-                        if total.is_zero() {
-                            continue;
-                        }
-                        let exact = total
-                            .checked_mul(given)
-                            .and_then(|x| x.checked_div(whole))
-                            .ok_or_else(overflow)?;
-                        let claw = engine.round(exact);
-                        let parts = allocate(negate(claw), engine.minor, &originals, "lines")?;
-                        parts
-                            .into_iter()
-                            .zip(&originals)
-                            .map(|(p, orig)| {
-                                (
-                                    p.amount,
-                                    format!(
-                                        "clawback of sale {target}: refund of {} of its {} of {}; rule {rule} paid {} in all, {}/{} of it = {exact} -> {}, of which this line's part (of {}) is {}",
-                                        engine.money(given),
-                                        base.name(),
-                                        engine.money(whole),
-                                        engine.money(total),
-                                        given,
-                                        whole,
-                                        engine.money(negate(claw)),
-                                        engine.money(*orig),
-                                        engine.money(p.amount)
-                                    ),
-                                )
-                            })
-                            .collect()
+                    let members_lines: Vec<&Paid> =
+                        members.iter().filter_map(|j| lines.get(*j)).collect();
+                    let refund_of = Refunded {
+                        target,
+                        base,
+                        given,
+                        whole,
+                        completes: complete.get(k).copied().unwrap_or(false),
+                    };
+                    let Some(claws) = refund_of.claws(engine, &rule, &members_lines)? else {
+                        continue;
                     };
                     for (j, (amount, explanation)) in members.iter().zip(claws) {
                         if let Some(l) = lines.get_mut(*j) {
@@ -212,4 +157,113 @@ impl Ledger {
         }
         Ok(())
     }
+}
+
+/// One refund of one base (`amount` or `extra_amount`) of an original sale.
+struct Refunded<'a> {
+    target: &'a str,
+    base: Base,
+    given: Decimal,
+    whole: Decimal,
+    /// Whether this refund completes the base: the rest of every line is then reversed.
+    completes: bool,
+}
+
+impl Refunded<'_> {
+    /// The clawback of each line `members` of `rule` paid (amount and explanation): the rest of
+    /// each line when the refund completes the base, else the rule's total times given/whole,
+    /// rounded, allocated over the lines in the ratio of what they paid. `None` when the rule
+    /// paid nothing.
+    fn claws(
+        &self,
+        engine: &Engine,
+        rule: &str,
+        members: &[&Paid],
+    ) -> Result<Option<Vec<(Decimal, String)>>> {
+        let Refunded {
+            target,
+            base,
+            given,
+            whole,
+            completes,
+        } = *self;
+        if completes {
+            return Ok(Some(
+                members
+                    .iter()
+                    .map(|l| {
+                        (
+                            negate(l.remaining),
+                            format!(
+                                "clawback of sale {target}: this refund completes its {} of {}, so the rest of the {} line of rule {rule} is reversed",
+                                base.name(),
+                                engine.money(whole),
+                                engine.money(l.amount)
+                            ),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+        let originals: Vec<Decimal> = members.iter().map(|l| l.amount).collect();
+        let total = sum_money(originals.iter().copied())?;
+        if total.is_zero() {
+            return Ok(None);
+        }
+        let exact = total
+            .checked_mul(given)
+            .and_then(|x| x.checked_div(whole))
+            .ok_or_else(overflow)?;
+        let claw = engine.round(exact);
+        let parts = allocate(negate(claw), engine.minor, &originals, "lines")?;
+        Ok(Some(
+            parts
+                .into_iter()
+                .zip(&originals)
+                .map(|(p, orig)| {
+                    (
+                        p.amount,
+                        format!(
+                            "clawback of sale {target}: refund of {} of its {} of {}; rule {rule} paid {} in all, {}/{} of it = {exact} -> {}, of which this line's part (of {}) is {}",
+                            engine.money(given),
+                            base.name(),
+                            engine.money(whole),
+                            engine.money(total),
+                            given,
+                            whole,
+                            engine.money(negate(claw)),
+                            engine.money(*orig),
+                            engine.money(p.amount)
+                        ),
+                    )
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// The index of the sale `refund` refunds.
+///
+/// # Errors
+/// `unknown_sale` when it names no sale of the input, or a refund.
+fn original_of(
+    refund: &Sale,
+    target: &str,
+    sales: &[Sale],
+    index: &BTreeMap<&str, usize>,
+) -> Result<usize> {
+    let unknown = |what: &str| {
+        KpiError::at(
+            ErrorCode::UnknownSale,
+            &format!("{}.refund_of", refund.path),
+            format!("names `{target}`, which {what}"),
+        )
+    };
+    let o = *index
+        .get(target)
+        .ok_or_else(|| unknown("is not a sale of the input"))?;
+    if sales.get(o).is_some_and(|s| s.refund_of.is_some()) {
+        return Err(unknown("is itself a refund"));
+    }
+    Ok(o)
 }
