@@ -7,10 +7,11 @@
 //! ```
 //! Prints `{"rows", "seconds", "results"}` as JSON.
 
-use omnikpi::attribution::{run_models, LongBuilder};
+use omnikpi::attribution::run_models;
 use omnikpi::channel::Taxonomy;
 use omnikpi::money::Currency;
-use omnikpi::table::arrow::{add_batch, Columns};
+use omnikpi::table::arrow::add_batch;
+use omnikpi::table::reading::{Conversions, Reading};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -41,12 +42,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(|m| (format!("attribution.{m}"), Value::Null))
         .collect();
-    let names = Columns::default();
+    // the bench tables hold integer seconds, declared as such
+    let reading = Reading::from_json(&json!({"timestamp_unit": "s"}))?;
     let start = Instant::now();
-    let mut builder = LongBuilder::new(&taxonomy);
+    let mut builder = reading.builder(&taxonomy);
+    let mut conversions = Conversions::default();
     let mut rows = 0;
     for batch in &batches {
-        add_batch(&mut builder, batch, &names, &currency, rows)?;
+        add_batch(&mut builder, batch, &reading, &currency, rows, &mut conversions)?;
         rows += batch.num_rows();
     }
     let batch = builder.finish()?;

@@ -4,9 +4,9 @@
 //! subclasses carrying `.code` and `.path`.
 
 use omnikpi::attribution::Attribution;
-use omnikpi::attribution::LongBuilder;
 use omnikpi::host::{CivilTime, HostNode, HostValue, MapKey};
-use omnikpi::table::arrow::{add_batch, Columns};
+use omnikpi::table::arrow::add_batch;
+use omnikpi::table::reading::{Conversions, Reading};
 use omnikpi::{KpiError, Output};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -323,6 +323,7 @@ struct Models {
     currency: omnikpi::money::Currency,
     specs: Vec<(String, Value)>,
     lookback_seconds: Option<i64>,
+    reading: Reading,
 }
 
 impl Models {
@@ -333,8 +334,14 @@ impl Models {
         currency: &str,
         params: Option<&Bound<'_, PyAny>>,
         lookback_seconds: Option<i64>,
+        reading: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let host = PyHost::new(py)?;
+        let reading = match reading {
+            Some(r) => Reading::from_json(&host.convert(r, "reading")?),
+            None => Ok(Reading::default()),
+        }
+        .map_err(|e| to_py_err(py, &e))?;
         let taxonomy = omnikpi::channel::Taxonomy::from_json(&host.convert(channels, "channels")?)
             .map_err(|e| to_py_err(py, &e))?;
         let currency = omnikpi::money::Currency::lookup(currency, None, "currency")
@@ -354,6 +361,7 @@ impl Models {
             currency,
             specs,
             lookback_seconds,
+            reading,
         })
     }
 
@@ -372,30 +380,23 @@ impl Models {
         &self,
         py: Python<'_>,
         table: &Bound<'_, PyAny>,
-        columns: (String, String, String, String, String, String),
-    ) -> PyResult<omnikpi::attribution::Accumulator> {
+    ) -> PyResult<(omnikpi::attribution::Accumulator, Conversions)> {
         let reader = arrow_reader(py, table, "table")?;
-        let names = Columns {
-            journey_id: columns.0,
-            timestamp: columns.1,
-            channel: columns.2,
-            conversions: columns.3,
-            value: columns.4,
-            conversion_timestamp: columns.5,
-        };
-        py.detach(|| -> Result<omnikpi::attribution::Accumulator, KpiError> {
-            let mut builder = LongBuilder::new(&self.taxonomy);
+        py.detach(|| -> Result<_, KpiError> {
+            let mut builder = self.reading.builder(&self.taxonomy);
+            let mut conversions = Conversions::default();
             let mut rows = 0usize;
             for batch in reader {
                 let batch = batch.map_err(|e| unreadable("table", &e))?;
-                add_batch(&mut builder, &batch, &names, &self.currency, rows)?;
+                let (reading, currency) = (&self.reading, &self.currency);
+                add_batch(&mut builder, &batch, reading, currency, rows, &mut conversions)?;
                 rows += batch.num_rows();
             }
             let batch = builder.finish()?;
             let mut acc = self.accumulator()?;
             let threads = std::thread::available_parallelism().map_or(1, usize::from);
             acc.update_parallel(&batch, threads)?;
-            Ok(acc)
+            Ok((acc, conversions))
         })
         .map_err(|e| to_py_err(py, &e))
     }
@@ -451,10 +452,12 @@ fn outputs<'py>(py: Python<'py>, results: &[Attribution]) -> PyResult<Bound<'py,
 }
 
 /// Attribution of the journeys in an Arrow-speaking table (long format: one row per touch), for
-/// several models in one pass. `columns` names (journey_id, timestamp, channel, conversions,
-/// value, conversion_timestamp); `params` maps a model's short name to its parameters.
+/// several models in one pass, read as `reading` declares (the core's `Reading::from_json`:
+/// columns, outcome rows, timestamp unit, time zone, float money); `params` maps a model's short
+/// name to its parameters. Returns the results and `(amounts rounded, of them moved by more
+/// than 1e-9)`.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, columns, params=None, lookback_seconds=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors the keyword arguments of the Python function"
@@ -465,20 +468,21 @@ fn attribute_table<'py>(
     table: &Bound<'py, PyAny>,
     channels: &Bound<'py, PyAny>,
     currency: &str,
-    columns: (String, String, String, String, String, String),
+    reading: Option<&Bound<'py, PyAny>>,
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
-    let acc = context.accumulate(py, table, columns)?;
+) -> PyResult<(Bound<'py, PyAny>, (u64, u64))> {
+    let context = Models::new(py, &models, channels, currency, params, lookback_seconds, reading)?;
+    let (acc, conversions) = context.accumulate(py, table)?;
     let results = acc.finish().map_err(|e| to_py_err(py, &e))?;
-    outputs(py, &results)
+    let counted = (conversions.money_rounded, conversions.money_changed);
+    Ok((outputs(py, &results)?, counted))
 }
 
 /// The partial attribution state (JSON text) of the journeys in one part of a long-format
 /// table, every touch of a journey in the same part: what a Spark partition sends to the driver.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, columns, params=None, lookback_seconds=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors attribute_table, whose state it returns"
@@ -489,12 +493,12 @@ fn attribution_state(
     table: &Bound<'_, PyAny>,
     channels: &Bound<'_, PyAny>,
     currency: &str,
-    columns: (String, String, String, String, String, String),
+    reading: Option<&Bound<'_, PyAny>>,
     params: Option<&Bound<'_, PyAny>>,
     lookback_seconds: Option<i64>,
 ) -> PyResult<String> {
-    let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
-    let state = context.accumulate(py, table, columns)?.to_json();
+    let context = Models::new(py, &models, channels, currency, params, lookback_seconds, reading)?;
+    let state = context.accumulate(py, table)?.0.to_json();
     Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
 }
 
@@ -511,7 +515,7 @@ fn attribution_finish<'py>(
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let context = Models::new(py, &models, channels, currency, params, lookback_seconds)?;
+    let context = Models::new(py, &models, channels, currency, params, lookback_seconds, None)?;
     let results = (|| -> Result<Vec<Attribution>, KpiError> {
         let mut merged = context.accumulator()?;
         for (i, text) in states.iter().enumerate() {

@@ -85,6 +85,24 @@ enum Command {
         /// Drop touches at or before conversion - lookback.
         #[arg(long)]
         lookback_seconds: Option<i64>,
+        /// The column of a role, ROLE=NAME (repeatable): journey_id, timestamp, channel,
+        /// conversions, value, conversion_timestamp.
+        #[arg(long = "column", value_name = "ROLE=NAME")]
+        columns: Vec<String>,
+        /// Where each journey's outcome (conversions, value) sits: every-row (default: repeated
+        /// on every row) or last-touch (on the journey's last touch only, as GA4 exports it).
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Unit of integer timestamps: s, ms, us or ns (integer timestamps are refused without).
+        #[arg(long)]
+        timestamp_unit: Option<String>,
+        /// Time zone of naive timestamps (`2026-10-01 10:00:00`): Europe/Paris, UTC, +02:00.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Round float money at the currency's minor unit: round-half-even (refused without);
+        /// how many amounts moved by more than 1e-9 is printed on stderr.
+        #[arg(long)]
+        money_from_float: Option<String>,
         /// Per-model parameters as JSON: {"markov": {"order": 2}, "time_decay": {"half_life_seconds": 86400}}.
         #[arg(long)]
         params: Option<String>,
@@ -381,9 +399,15 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             channels,
             currency,
             lookback_seconds,
+            columns,
+            outcome,
+            timestamp_unit,
+            timezone,
+            money_from_float,
             params,
             json,
         } => {
+            let reading = reading(&columns, outcome, timestamp_unit, timezone, money_from_float)?;
             let name = |p: &Path| {
                 p.file_name().map_or_else(
                     || p.display().to_string(),
@@ -414,40 +438,35 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     )
                 })
                 .collect();
-            let comparison = if journeys.extension().is_some_and(|e| e == "parquet") {
-                let taxonomy = omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy_json))?;
-                let currency = omnikpi::money::Currency::lookup(&currency, None, "currency")?;
-                let batch = parquet_journeys(&journeys, &taxonomy, &currency)?;
-                let results = omnikpi::attribution::run_models(
-                    &taxonomy,
-                    &currency,
-                    &batch,
-                    &specs,
-                    lookback_seconds,
-                )?;
-                omnikpi::attribution::Comparison::from_results(
-                    results,
-                    currency.code(),
-                    batch.len(),
-                )?
-            } else {
-                let (list, rows) = omnikpi::table::journeys_from_csv_with_rows(
-                    &read_text(&journeys)?,
-                    &name(&journeys),
-                )?;
-                let channel_rows = omnikpi::table::CsvRows::one_per_row(
-                    "channels",
-                    &name(&channels),
-                    taxonomy_json.len(),
+            let channel_rows = omnikpi::table::CsvRows::one_per_row(
+                "channels",
+                &name(&channels),
+                taxonomy_json.len(),
+            );
+            let taxonomy = omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy_json))
+                .map_err(|e| channel_rows.locate(e))?;
+            let currency = omnikpi::money::Currency::lookup(&currency, None, "currency")?;
+            let (batch, conversions) = table_journeys(&journeys, &reading, &taxonomy, &currency)?;
+            if conversions.money_rounded > 0 {
+                eprintln!(
+                    "omnikpi: note: money-from-float rounded {} amounts at {} places; {} moved by more than 1e-9",
+                    conversions.money_rounded,
+                    currency.minor_units(),
+                    conversions.money_changed
                 );
-                let input = serde_json::json!({
-                    "channels": taxonomy_json,
-                    "currency": currency,
-                    "journeys": list,
-                });
-                omnikpi::attribution::compare(&input, &specs, lookback_seconds)
-                    .map_err(|e| channel_rows.locate(rows.locate(e)))?
-            };
+            }
+            let results = omnikpi::attribution::run_models(
+                &taxonomy,
+                &currency,
+                &batch,
+                &specs,
+                lookback_seconds,
+            )?;
+            let comparison = omnikpi::attribution::Comparison::from_results(
+                results,
+                currency.code(),
+                batch.len(),
+            )?;
             if json {
                 Ok(pretty(&Value::Array(
                     comparison
@@ -498,12 +517,51 @@ fn run_command(command: Command) -> Result<String, KpiError> {
     }
 }
 
-/// Journeys in long format from a Parquet file, read batch by batch into the core's builder.
-fn parquet_journeys(
+/// The declared reading of a touch table from the `attribute` flags, as the core reads it
+/// ([`omnikpi::table::reading::Reading::from_json`], the same object Python hands over).
+fn reading(
+    columns: &[String],
+    outcome: Option<String>,
+    timestamp_unit: Option<String>,
+    timezone: Option<String>,
+    money_from_float: Option<String>,
+) -> Result<omnikpi::table::reading::Reading, KpiError> {
+    let mut roles = serde_json::Map::new();
+    for pair in columns {
+        let (role, column) = pair.split_once('=').ok_or_else(|| {
+            KpiError::at(
+                ErrorCode::InvalidParameter,
+                "reading.columns",
+                format!("`--column {pair}` must be ROLE=NAME, such as journey_id=user_pseudo_id"),
+            )
+        })?;
+        roles.insert(role.to_owned(), Value::String(column.to_owned()));
+    }
+    omnikpi::table::reading::Reading::from_json(&serde_json::json!({
+        "columns": roles,
+        "outcome": outcome,
+        "timestamp_unit": timestamp_unit,
+        "timezone": timezone,
+        "money_from_float": money_from_float,
+    }))
+}
+
+/// Journeys in long format from a CSV or Parquet file (by extension), read batch by batch into
+/// the core's builder by the one Arrow reader, as `reading` declares. CSV errors name the
+/// file's row and column.
+fn table_journeys(
     path: &Path,
+    reading: &omnikpi::table::reading::Reading,
     taxonomy: &omnikpi::channel::Taxonomy,
     currency: &omnikpi::money::Currency,
-) -> Result<omnikpi::attribution::JourneyBatch, KpiError> {
+) -> Result<
+    (
+        omnikpi::attribution::JourneyBatch,
+        omnikpi::table::reading::Conversions,
+    ),
+    KpiError,
+> {
+    use omnikpi::table::arrow::{add_batch, csv_batches, in_csv_file};
     let bad = |e: &dyn std::fmt::Display| {
         KpiError::new(
             ErrorCode::InvalidDataset,
@@ -512,18 +570,36 @@ fn parquet_journeys(
         )
     };
     let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| bad(&e))?;
-    let mut builder = omnikpi::attribution::LongBuilder::new(taxonomy);
-    let columns = omnikpi::table::arrow::Columns::default();
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let batches: Box<dyn Iterator<Item = Result<_, KpiError>>> = if parquet {
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| bad(&e))?;
+        Box::new(reader.map(move |b| b.map_err(|e| bad(&e))))
+    } else {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Box::new(csv_batches(std::io::BufReader::new(file), &name)?)
+    };
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let locate = |e: KpiError| if parquet { e } else { in_csv_file(e, &name) };
+    let mut builder = reading.builder(taxonomy);
+    let mut conversions = omnikpi::table::reading::Conversions::default();
     let mut rows = 0;
-    for batch in reader {
-        let batch = batch.map_err(|e| bad(&e))?;
-        omnikpi::table::arrow::add_batch(&mut builder, &batch, &columns, currency, rows)?;
+    for batch in batches {
+        let batch = batch?;
+        add_batch(&mut builder, &batch, reading, currency, rows, &mut conversions)
+            .map_err(locate)?;
         rows += batch.num_rows();
     }
-    builder.finish()
+    Ok((builder.finish().map_err(locate)?, conversions))
 }
 
 /// One envelope line per case of a JSON Lines batch (see `Command::EvalLines`).

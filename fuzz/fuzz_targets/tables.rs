@@ -25,11 +25,16 @@ fn parquet_journeys(data: &[u8]) {
     let Ok(taxonomy) = omnikpi::channel::Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])) else { return };
     let Ok(eur) = omnikpi::money::Currency::lookup("EUR", None, "currency") else { return };
     let mut long = omnikpi::attribution::LongBuilder::new(&taxonomy);
-    let columns = omnikpi::table::arrow::Columns::default();
+    let reading = omnikpi::table::reading::Reading {
+        timestamp_unit: Some(omnikpi::table::reading::TimestampUnit::Seconds),
+        ..Default::default()
+    };
+    let mut conversions = omnikpi::table::reading::Conversions::default();
     let mut rows = 0;
     for batch in reader {
         let Ok(batch) = batch else { return };
-        if omnikpi::table::arrow::add_batch(&mut long, &batch, &columns, &eur, rows).is_err() {
+        if omnikpi::table::arrow::add_batch(&mut long, &batch, &reading, &eur, rows, &mut conversions)
+            .is_err() {
             return;
         }
         rows += batch.num_rows();

@@ -71,10 +71,14 @@ def test_cli_attribute_long_format_matches_the_report() -> None:
 def test_cli_attribute_errors_name_the_row(tmp_path: Path) -> None:
     bad = tmp_path / "journeys.csv"
     bad.write_text("journey_id,timestamp,channel,conversions\nj1,10,web,1\nj1,20,store,2\n", encoding="utf-8")
-    proc = subprocess.run([str(CLI), "attribute", str(bad), "--channels", str(ROOT / "examples" / "retail" / "channels.csv"),
-                           "--currency", "EUR"], capture_output=True, text=True, timeout=60)
+    args = [str(CLI), "attribute", str(bad), "--channels", str(ROOT / "examples" / "retail" / "channels.csv"), "--currency", "EUR"]
+    proc = subprocess.run([*args, "--timestamp-unit", "s"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert "[invalid_dataset] at journeys.csv:row 3:conversions" in proc.stderr
+    assert "[invalid_dataset] at journeys.csv:row 3" in proc.stderr, proc.stderr
+    # integer timestamps are never read in a guessed unit
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "[wrong_type] at journeys.csv:row 2:timestamp" in proc.stderr, proc.stderr
+    assert "--timestamp-unit" in proc.stderr
 
 
 def test_closed_pipe_is_not_a_panic() -> None:
@@ -177,7 +181,8 @@ def attribute(tmp_path: Path, journeys: str, channels: str) -> subprocess.Comple
     (tmp_path / "journeys.csv").write_text(journeys, encoding="utf-8")
     (tmp_path / "channels.csv").write_text(channels, encoding="utf-8")
     return subprocess.run([str(CLI), "attribute", str(tmp_path / "journeys.csv"), "--channels", str(tmp_path / "channels.csv"),
-                           "--currency", "EUR", "--model", "linear"], capture_output=True, text=True, timeout=60)
+                           "--currency", "EUR", "--model", "linear", "--timestamp-unit", "s"],
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_csv_errors_from_the_kpi_name_file_row_and_column(tmp_path: Path) -> None:
@@ -196,7 +201,7 @@ def test_csv_errors_from_the_kpi_name_file_row_and_column(tmp_path: Path) -> Non
     assert proc.returncode == 2 and "[invalid_dataset] at channels.csv:row 2:direct:" in proc.stderr, proc.stderr
     # empty ids never merge rows into one journey
     proc = attribute(tmp_path, "journey_id,timestamp,channel,conversions\n,0,web,1\n,1,web,0\n", channels)
-    assert proc.returncode == 2 and "[invalid_dataset] at journeys.csv:row 2:journey_id:" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "[missing_field] at journeys.csv:row 2:journey_id:" in proc.stderr, proc.stderr
     # a duplicate channel declared twice names its row too
     proc = attribute(tmp_path, "journey_id,timestamp,channel,conversions\nj1,0,web,1\n", channels + "web,online,false\n")
     assert proc.returncode == 2 and "[duplicate_key] at channels.csv:row 4:channel:" in proc.stderr, proc.stderr

@@ -20,6 +20,7 @@ Decimal('0.125000')
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
@@ -57,6 +58,7 @@ __all__ = [
     "ExactArithmeticError",
     "InputError",
     "InternalError",
+    "FloatMoneyWarning",
     "InvalidValueError",
     "LimitError",
     "MoneyError",
@@ -307,14 +309,16 @@ DEFAULT_COLUMNS = {
 @overload
 def attribute(
     model: str, journeys: Any, *, channels: Records[Channel], currency: str,
-    columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
-    progress: Progress = None, **params: Any,
+    columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
+    timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
     model: Union[list[str], tuple[str, ...]], journeys: Any, *, channels: Records[Channel], currency: str,
-    columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
-    progress: Progress = None, **params: Any,
+    columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
+    timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None, **params: Any,
 ) -> ModelComparison: ...
 def attribute(
     model: Union[str, list[str], tuple[str, ...]],
@@ -323,6 +327,10 @@ def attribute(
     channels: Records[Channel],
     currency: str,
     columns: Optional[Mapping[str, str]] = None,
+    outcome: Optional[str] = None,
+    timestamp_unit: Optional[str] = None,
+    timezone: Optional[str] = None,
+    money_from_float: Optional[str] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     progress: Progress = None,
     **params: Any,
@@ -332,8 +340,20 @@ def attribute(
     ``journeys`` is either a list of ``{"touches": [{"channel", "timestamp"}...], "conversions",
     "value"?, "conversion_timestamp"?}`` or any Arrow-speaking table — pyarrow, pandas (>= 2.2),
     polars, DuckDB results — in long format, one row per touch, read in Rust through the Arrow
-    PyCapsule interface (no Python loop over rows). Table columns default to
-    :data:`DEFAULT_COLUMNS`; ``value`` must be decimal or text (a float column is refused).
+    PyCapsule interface (no Python loop over rows). How the table is read is declared, never
+    guessed, and checked by the core exactly as the CLI's flags are:
+
+    - ``columns={"journey_id": "user_pseudo_id", ...}``: role to column name (defaults
+      :data:`DEFAULT_COLUMNS`);
+    - ``outcome="last_touch"``: conversions (integers or booleans) and value sit on the
+      journey's last touch only, as GA4 or Adobe exports put them (default ``"every_row"``:
+      repeated on every row);
+    - ``timestamp_unit="s" | "ms" | "us" | "ns"``: the unit of integer timestamps (integer
+      timestamps without it are refused; Arrow timestamp columns carry their unit);
+    - ``timezone="Europe/Paris"``: the zone of naive text timestamps (``2026-10-01 10:00:00``);
+    - ``money_from_float="round_half_even"``: round a float ``value`` column at the currency's
+      minor unit (refused otherwise); a :class:`FloatMoneyWarning` says how many values that
+      changed by more than 1e-9.
 
     ``model`` is one short name (``"markov"``, giving an :class:`Attribution`) or a list of them
     (``["linear", "markov"]``, computed in one pass, giving a :class:`ModelComparison`).
@@ -354,13 +374,20 @@ def attribute(
     # Channels first: a DuckDB connection serves one open result at a time.
     taxonomy = records(channels, "channels")
     if hasattr(journeys, "__arrow_c_stream__"):
-        results = _omnikpi.attribute_table(
-            short, tracked(journeys, progress), taxonomy, currency, column_names(columns),
-            without_lookback(per_model), lookback,
+        reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
+        results, (rounded, changed) = _omnikpi.attribute_table(
+            short, tracked(journeys, progress), taxonomy, currency, reading, without_lookback(per_model), lookback,
         )
+        if changed:
+            warnings.warn(FloatMoneyWarning(
+                f"money_from_float: {changed} of {rounded} amounts rounded moved by more than 1e-9 when rounded "
+                f"to {currency}'s minor unit"), stacklevel=2)
     else:
         if progress not in (None, False):
             raise TypeError("`progress` follows Arrow tables; a list of journeys is read at once")
+        if any(o is not None for o in (columns, outcome, timestamp_unit, timezone, money_from_float)):
+            raise TypeError("columns, outcome, timestamp_unit, timezone and money_from_float declare how a "
+                            "table is read; a list of journeys has the KPI's own shape")
         results = [
             _omnikpi.evaluate(_omnikpi.attribution_model(m)[0], {"channels": taxonomy, "currency": currency, "journeys": journeys},
                               per_model.get(m) or None)
@@ -408,6 +435,19 @@ def column_roles(defaults: Mapping[str, str], columns: Optional[Mapping[str, str
             "unknown_field", "columns",
         )
     return {**defaults, **(columns or {})}
+
+
+class FloatMoneyWarning(UserWarning):
+    """Float money was rounded at the currency's minor unit, as declared with
+    ``money_from_float=``, and some values moved by more than 1e-9."""
+
+
+def reading_of(columns: Optional[Mapping[str, str]], outcome: Optional[str], timestamp_unit: Optional[str],
+               timezone: Optional[str], money_from_float: Optional[str]) -> dict[str, Any]:
+    """The declared reading of a touch table, as the core reads it (``Reading::from_json``):
+    every check of its values is the core's."""
+    return {"columns": dict(columns) if columns is not None else None, "outcome": outcome,
+            "timestamp_unit": timestamp_unit, "timezone": timezone, "money_from_float": money_from_float}
 
 
 def column_names(columns: Optional[Mapping[str, str]]) -> tuple[str, str, str, str, str, str]:

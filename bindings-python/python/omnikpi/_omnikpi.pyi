@@ -30,17 +30,17 @@ def attribute_table(
     table: Any,
     channels: Any,
     currency: str,
-    columns: tuple[str, str, str, str, str, str],
+    reading: Optional[Mapping[str, Any]] = None,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
-) -> list[dict[str, Any]]: ...
+) -> tuple[list[dict[str, Any]], tuple[int, int]]: ...
 def records_from_table(table: Any, name: str) -> list[dict[str, Any]]: ...
 def attribution_state(
     models: list[str],
     table: Any,
     channels: Any,
     currency: str,
-    columns: tuple[str, str, str, str, str, str],
+    reading: Optional[Mapping[str, Any]] = None,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
 ) -> str: ...

@@ -106,14 +106,16 @@ def _collect(frame: "DataFrame", state: Callable[[Any, int], str]) -> list[str]:
 @overload
 def attribute(
     model: str, df: "DataFrame", *, channels: Records[Channel], currency: str,
-    columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
-    num_partitions: Optional[int] = None, **params: Any,
+    columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
+    timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, num_partitions: Optional[int] = None, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
     model: Union[list[str], tuple[str, ...]], df: "DataFrame", *, channels: Records[Channel], currency: str,
-    columns: Optional[Mapping[str, str]] = None, model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
-    num_partitions: Optional[int] = None, **params: Any,
+    columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
+    timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, num_partitions: Optional[int] = None, **params: Any,
 ) -> ModelComparison: ...
 def attribute(
     model: Union[str, list[str], tuple[str, ...]],
@@ -122,18 +124,23 @@ def attribute(
     channels: Records[Channel],
     currency: str,
     columns: Optional[Mapping[str, str]] = None,
+    outcome: Optional[str] = None,
+    timestamp_unit: Optional[str] = None,
+    timezone: Optional[str] = None,
+    money_from_float: Optional[str] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     num_partitions: Optional[int] = None,
     **params: Any,
 ) -> Union[Attribution, ModelComparison]:
     """:func:`omnikpi.attribute` on a PySpark DataFrame of touches in long format (one row per
-    touch; columns as :data:`omnikpi.DEFAULT_COLUMNS`, renamed with ``columns=``).
+    touch; columns as :data:`omnikpi.DEFAULT_COLUMNS`, renamed with ``columns=``; ``outcome``,
+    ``timestamp_unit``, ``timezone`` and ``money_from_float`` as in :func:`omnikpi.attribute`).
 
     The DataFrame is repartitioned by journey (into ``num_partitions``, or Spark's shuffle
     setting); each partition's journeys become one accumulator state; the driver merges them
     and finishes every model. Equal to :func:`omnikpi.attribute` on the collected table.
     """
-    from . import DEFAULT_COLUMNS, attribution_results, column_names, model_specs, without_lookback
+    from . import DEFAULT_COLUMNS, attribution_results, column_names, model_specs, reading_of, without_lookback
 
     short, per_model, lookback = model_specs(model, model_params, params)
     names = column_names(columns)
@@ -143,9 +150,10 @@ def attribute(
     frame = frame.repartition(num_partitions, journey) if num_partitions else frame.repartition(journey)
     model_only = without_lookback(per_model)
     channel_list = _records(channels, "channels")
+    reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
 
     def state(reader: Any, partition: int) -> str:
-        return _omnikpi.attribution_state(short, reader, channel_list, currency, names, model_only, lookback)
+        return _omnikpi.attribution_state(short, reader, channel_list, currency, reading, model_only, lookback)
 
     states = _collect(frame, state)
     results = _omnikpi.attribution_finish(short, states, channel_list, currency, model_only, lookback)

@@ -204,6 +204,17 @@ pub enum JourneyKey {
     Text(String),
 }
 
+/// Where a journey's outcome (conversions, value, conversion time) sits in a long-format table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutcomeRows {
+    /// Repeated on every row of the journey (rows that disagree are an error).
+    #[default]
+    EveryRow,
+    /// On the journey's last touch only (latest timestamp, the last such row on ties), as GA4,
+    /// Adobe and warehouse exports write it; the other rows are null, zero or false.
+    LastTouch,
+}
+
 /// One journey's outcome columns, repeated on each of its rows in long format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Outcome {
@@ -213,6 +224,14 @@ pub struct Outcome {
     pub value_minor: i128,
     /// Conversion time, when given.
     pub conversion_time: Option<i64>,
+}
+
+impl Outcome {
+    /// No conversion, no value, no conversion time: what a row that does not carry the outcome
+    /// holds.
+    pub fn is_empty(&self) -> bool {
+        *self == Outcome::default()
+    }
 }
 
 /// Builds a [`JourneyBatch`] from long-format rows (one row per touch, the journey's outcome
@@ -240,6 +259,9 @@ pub struct LongBuilder {
     index: std::collections::HashMap<JourneyKey, u32>,
     outcomes: Vec<(Outcome, String)>,
     rows: Vec<(u32, i64, u32, u16)>,
+    placement: OutcomeRows,
+    /// With [`OutcomeRows::LastTouch`]: each journey's latest (timestamp, row) so far.
+    last: Vec<(i64, u32)>,
 }
 
 impl LongBuilder {
@@ -250,7 +272,15 @@ impl LongBuilder {
             index: std::collections::HashMap::new(),
             outcomes: Vec::new(),
             rows: Vec::new(),
+            placement: OutcomeRows::EveryRow,
+            last: Vec::new(),
         }
+    }
+
+    /// The builder reading the outcome from the rows `placement` says.
+    pub fn with_outcome_rows(mut self, placement: OutcomeRows) -> Self {
+        self.placement = placement;
+        self
     }
 
     /// Adds one touch row; `at` names the row in errors (`row 12`).
@@ -279,21 +309,60 @@ impl LongBuilder {
             })?;
         let next = u32::try_from(self.outcomes.len())
             .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 journeys"))?;
+        let row = u32::try_from(self.rows.len())
+            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 rows"))?;
         let j = *self.index.entry(journey).or_insert(next);
         if j == next {
             self.outcomes.push((outcome, at.to_owned()));
-        } else if let Some((seen, first)) = self.outcomes.get(j as usize) {
-            if *seen != outcome {
-                return Err(KpiError::at(
-                    ErrorCode::InvalidDataset,
-                    at,
-                    format!("has conversion columns that differ from the same journey's {first}"),
-                ));
+            if self.placement == OutcomeRows::LastTouch {
+                self.last.push((timestamp, row));
             }
+        } else {
+            self.check_outcome(j as usize, outcome, (timestamp, row), at)?;
         }
-        let row = u32::try_from(self.rows.len())
-            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 rows"))?;
         self.rows.push((j, timestamp, row, id));
+        Ok(())
+    }
+
+    /// Checks a later row's outcome against the journey's: equal on every row, or (last touch)
+    /// carried by the latest row only.
+    fn check_outcome(&mut self, j: usize, outcome: Outcome, key: (i64, u32), at: &str) -> Result<()> {
+        let differs = |first: &str| {
+            KpiError::at(
+                ErrorCode::InvalidDataset,
+                at,
+                format!("has conversion columns that differ from the same journey's {first}"),
+            )
+        };
+        let not_last = |row: &str, later: &str| {
+            KpiError::at(
+                ErrorCode::InvalidDataset,
+                row,
+                format!(
+                    "carries the journey's outcome but is not its last touch ({later} is later); \
+                     with the outcome on the last touch, other rows hold null, 0 or false"
+                ),
+            )
+        };
+        let Some((seen, first)) = self.outcomes.get_mut(j) else {
+            return Err(KpiError::internal("journey index"));
+        };
+        match (self.placement, self.last.get_mut(j)) {
+            (OutcomeRows::LastTouch, Some(last)) if key >= *last => {
+                if !seen.is_empty() {
+                    return Err(not_last(first, at));
+                }
+                *seen = outcome;
+                at.clone_into(first);
+                *last = key;
+            }
+            (OutcomeRows::LastTouch, Some(_)) if !outcome.is_empty() => {
+                return Err(not_last(at, first));
+            }
+            (OutcomeRows::LastTouch, Some(_)) => {}
+            _ if *seen != outcome => return Err(differs(first)),
+            _ => {}
+        }
         Ok(())
     }
 

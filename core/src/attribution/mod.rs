@@ -20,7 +20,7 @@ mod state;
 pub use accumulator::Accumulator;
 pub use comparison::{compare, Comparison};
 use credit::Credit;
-pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, Touch};
+pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, OutcomeRows, Touch};
 pub use model::{model_id, model_ids, short_name, Model};
 pub use result::{Attribution, ChannelCredit, JourneyCounts};
 

@@ -3,6 +3,8 @@
 //! Columns are read by type (text, integers, timestamps, decimal128) into [`LongBuilder`]; a float
 //! money column is refused.
 
+pub use super::reading::Columns;
+use super::reading::{Conversions, Reading};
 use crate::attribution::{JourneyKey, LongBuilder, Outcome};
 use crate::error::{ErrorCode, KpiError};
 use arrow_array::cast::AsArray;
@@ -10,36 +12,6 @@ use arrow_array::types::{Int64Type, TimestampSecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use rust_decimal::Decimal;
-
-/// Names of the columns to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Columns {
-    /// Journey id column (integers or text).
-    pub journey_id: String,
-    /// Touch time column (timestamps, integer seconds, dates or RFC 3339 text).
-    pub timestamp: String,
-    /// Channel name column.
-    pub channel: String,
-    /// Conversions of the journey (integers), repeated on its rows.
-    pub conversions: String,
-    /// Optional value column (decimal128, text or integers), repeated on the journey's rows.
-    pub value: String,
-    /// Optional conversion time column.
-    pub conversion_timestamp: String,
-}
-
-impl Default for Columns {
-    fn default() -> Self {
-        Self {
-            journey_id: "journey_id".into(),
-            timestamp: "timestamp".into(),
-            channel: "channel".into(),
-            conversions: "conversions".into(),
-            value: "value".into(),
-            conversion_timestamp: "conversion_timestamp".into(),
-        }
-    }
-}
 
 fn error(code: ErrorCode, path: &str, detail: impl std::fmt::Display) -> KpiError {
     KpiError::at(code, path, detail)
@@ -117,9 +89,9 @@ fn parsed_text<T>(
         .collect()
 }
 
-/// Timestamps as Unix seconds: timestamp columns (any unit, floored to the second), integers
-/// (already seconds), dates, or RFC 3339 text.
-fn seconds(array: &ArrayRef, path: &str) -> Result<Vec<Option<i64>>, KpiError> {
+/// Timestamps as Unix seconds: timestamp columns (any unit, floored to the second), dates,
+/// integers in the declared unit, or text ([`Reading::seconds_from_text`]).
+fn seconds(array: &ArrayRef, path: &str, reading: &Reading) -> Result<Vec<Option<i64>>, KpiError> {
     let t = array.data_type().clone();
     match t {
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
@@ -128,24 +100,52 @@ fn seconds(array: &ArrayRef, path: &str) -> Result<Vec<Option<i64>>, KpiError> {
         }
         ref i if is_integer(i) => {
             let s = cast(array, &DataType::Int64, path)?;
-            Ok(s.as_primitive::<Int64Type>().iter().collect())
+            s.as_primitive::<Int64Type>()
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    v.map(|n| reading.seconds_from_integer(n, &format!("{path}[{row}]")))
+                        .transpose()
+                })
+                .collect()
         }
-        ref s if is_text(s) => parsed_text(array, path, crate::parse_timestamp),
+        ref s if is_text(s) => parsed_text(array, path, |v, p| reading.seconds_from_text(v, p)),
         other => Err(error(
             ErrorCode::WrongType,
             path,
-            format!("must be timestamps, integer seconds or RFC 3339 text, got {other}"),
+            format!("must be timestamps, dates, integers in a declared unit or text, got {other}"),
         )),
     }
 }
 
-/// Counts: integer columns only (a float or bool count is refused).
+/// Counts: integer columns, booleans (a conversion flag: true is 1), or text holding either;
+/// floats are refused.
 fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
+    if *array.data_type() == DataType::Boolean {
+        return Ok(array
+            .as_boolean()
+            .iter()
+            .map(|v| v.map(u64::from))
+            .collect());
+    }
+    if is_text(array.data_type()) {
+        // CSV cells: a count, or a flag spelled as every boolean cell is (`TRUE`, `false`, ...)
+        return parsed_text(array, path, |cell, at| match cell.parse::<u64>() {
+            Ok(n) => Ok(n),
+            Err(_) => super::csv_boolean(cell, at).map(u64::from).map_err(|_| {
+                error(
+                    ErrorCode::WrongType,
+                    at,
+                    format!("`{cell}` is not a count or a boolean"),
+                )
+            }),
+        });
+    }
     if !is_integer(array.data_type()) {
         return Err(error(
             ErrorCode::WrongType,
             path,
-            format!("must be an integer column, got {}", array.data_type()),
+            format!("must be an integer or boolean column, got {}", array.data_type()),
         ));
     }
     let s = cast(array, &DataType::Int64, path)?;
@@ -199,12 +199,56 @@ fn decimals(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiErr
         other => Err(error(
             ErrorCode::WrongType,
             path,
-            format!("must be decimal128, text or integer (a {other} column loses cents)"),
+            format!(
+                "must be decimal128, text or integer (a {other} column loses cents); to round \
+                 float money at the currency's minor unit, declare it (CLI --money-from-float \
+                 round-half-even, Python money_from_float=\"round_half_even\")"
+            ),
         )),
     }
 }
 
-/// Journey ids: integers or text.
+/// Float money as the exact decimal of each binary value, for [`round_money`] to round as
+/// declared ([`Reading::money_from_float`]). A NaN, infinite or huge value is an error.
+fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
+    let s = cast(array, &DataType::Float64, path)?;
+    s.as_primitive::<arrow_array::types::Float64Type>()
+        .iter()
+        .enumerate()
+        .map(|(row, v)| {
+            v.map(|x| {
+                Decimal::from_f64_retain(x).ok_or_else(|| {
+                    error(
+                        ErrorCode::InvalidDecimal,
+                        &format!("{path}[{row}]"),
+                        format!("`{x}` is not a finite amount within 28 digits"),
+                    )
+                })
+            })
+            .transpose()
+        })
+        .collect()
+}
+
+/// Rounds half to even, at `minor` places, the amounts that have more places (float money
+/// declared as such), counting in `conversions` those rounded and those moved by more than 1e-9.
+fn round_money(values: &mut [Option<Decimal>], minor: u32, conversions: &mut Conversions) {
+    let tolerance = Decimal::new(1, 9);
+    for v in values.iter_mut().flatten() {
+        if v.scale() <= minor {
+            continue;
+        }
+        let rounded = crate::decimal::round_half_even(*v, minor);
+        conversions.money_rounded = conversions.money_rounded.saturating_add(1);
+        let moved = v.checked_sub(rounded).map(|d| d.abs());
+        if moved.is_none_or(|d| d > tolerance) {
+            conversions.money_changed = conversions.money_changed.saturating_add(1);
+        }
+        *v = rounded;
+    }
+}
+
+/// Journey ids: integers or non-empty text.
 fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiError> {
     if is_integer(array.data_type()) {
         let s = cast(array, &DataType::Int64, path)?;
@@ -215,42 +259,59 @@ fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiErro
             .collect());
     }
     let s = text(array, path)?;
-    Ok(s.as_string::<i32>()
+    s.as_string::<i32>()
         .iter()
-        .map(|v| v.map(|v| JourneyKey::Text(v.to_owned())))
-        .collect())
+        .enumerate()
+        .map(|(row, v)| {
+            v.map(|v| {
+                // an empty id would merge unrelated rows into one journey
+                super::csv::csv_id(v, &format!("{path}[{row}]")).map(|v| JourneyKey::Text(v.to_owned()))
+            })
+            .transpose()
+        })
+        .collect()
 }
 
-/// Adds one record batch to the builder. `first_row` numbers rows across batches, so errors
-/// name the row of the whole table (`table[12].channel`).
+/// Adds one record batch to the builder (made by [`Reading::builder`]), read as `reading`
+/// declares. `first_row` numbers rows across batches, so errors name the row of the whole table
+/// (`table.channel[12]`); `conversions` counts what the reading converted (float money).
 ///
 /// # Errors
 /// `missing_field` (a column or a null cell), `wrong_type` (a column of the wrong type, such as
-/// float money), `negative_count`, `negative_amount`, `invalid_decimal`, `invalid_money_scale`,
-/// `invalid_timestamp`, and the builder's errors.
+/// undeclared float money or integer timestamps without a unit), `negative_count`,
+/// `negative_amount`, `invalid_decimal`, `invalid_money_scale`, `invalid_timestamp`, and the
+/// builder's errors.
 pub fn add_batch(
     builder: &mut LongBuilder,
     batch: &RecordBatch,
-    names: &Columns,
+    reading: &Reading,
     currency: &crate::money::Currency,
     first_row: usize,
+    conversions: &mut Conversions,
 ) -> Result<(), KpiError> {
+    let names = &reading.columns;
     let path = |name: &str| format!("table.{name}");
     let required = |name: &str| {
         column(batch, name, true)
             .map(|c| c.unwrap_or_else(|| arrow_array::new_null_array(&DataType::Null, 0)))
     };
     let journeys = keys(&required(&names.journey_id)?, &path(&names.journey_id))?;
-    let times = seconds(&required(&names.timestamp)?, &path(&names.timestamp))?;
+    let times = seconds(&required(&names.timestamp)?, &path(&names.timestamp), reading)?;
     let channels_array = text(&required(&names.channel)?, &path(&names.channel))?;
     let channels = channels_array.as_string::<i32>();
-    let conversions = counts(&required(&names.conversions)?, &path(&names.conversions))?;
-    let values = match column(batch, &names.value, false)? {
+    let conversion_counts = counts(&required(&names.conversions)?, &path(&names.conversions))?;
+    let mut values = match column(batch, &names.value, false)? {
+        Some(c) if reading.money_from_float && c.data_type().is_floating() => {
+            float_money(&c, &path(&names.value))?
+        }
         Some(c) => decimals(&c, &path(&names.value))?,
         None => vec![None; batch.num_rows()],
     };
+    if reading.money_from_float {
+        round_money(&mut values, currency.minor_units(), conversions);
+    }
     let conversion_times = match column(batch, &names.conversion_timestamp, false)? {
-        Some(c) => seconds(&c, &path(&names.conversion_timestamp))?,
+        Some(c) => seconds(&c, &path(&names.conversion_timestamp), reading)?,
         None => vec![None; batch.num_rows()],
     };
     for row in 0..batch.num_rows() {
@@ -270,7 +331,7 @@ pub fn add_batch(
             .is_valid(row)
             .then(|| channels.value(row))
             .ok_or_else(|| missing(&names.channel))?;
-        let conversions = conversions.get(row).copied().flatten().unwrap_or(0);
+        let conversions = conversion_counts.get(row).copied().flatten().unwrap_or(0);
         let value = match values.get(row).copied().flatten() {
             Some(v) if v.is_sign_negative() && !v.is_zero() => {
                 return Err(error(
@@ -327,7 +388,7 @@ pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>
                     .collect()
             }
             DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
-                seconds(array, &column_path)?
+                seconds(array, &column_path, &Reading::default())?
                     .into_iter()
                     .map(|v| v.map(Value::from))
                     .collect()
@@ -363,4 +424,98 @@ pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>
         }
     }
     Ok(rows.into_iter().map(Value::Object).collect())
+}
+
+/// A CSV file as Arrow record batches, every column text (`Utf8`), so that each cell is read by
+/// the same rules as a text column of any table ([`add_batch`]): one reader for CSV, Parquet and
+/// Arrow. A UTF-8 byte order mark before the header is skipped.
+///
+/// ```
+/// let csv = "\u{feff}journey_id,timestamp,channel,conversions\nj1,2026-10-01T10:00:00Z,web,1\n";
+/// let batches: Vec<_> = omnikpi::table::arrow::csv_batches(csv.as_bytes(), "j.csv")
+///     .unwrap()
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(batches[0].num_rows(), 1);
+/// assert_eq!(batches[0].schema().field(0).name(), "journey_id");
+/// ```
+///
+/// # Errors
+/// `invalid_dataset` naming the file when it has no header or a row cannot be read.
+pub fn csv_batches<R: std::io::BufRead>(
+    mut reader: R,
+    name: &str,
+) -> Result<impl Iterator<Item = Result<RecordBatch, KpiError>>, KpiError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(name.to_owned()),
+            format!("`{name}` cannot be read as CSV: {e}"),
+        )
+    };
+    let mut header = String::new();
+    reader.read_line(&mut header).map_err(|e| bad(&e))?;
+    let header = header.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+    let mut names = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(header.as_bytes());
+    let fields: Vec<arrow_schema::Field> = names
+        .records()
+        .next()
+        .transpose()
+        .map_err(|e| bad(&e))?
+        .ok_or_else(|| bad(&"the file is empty"))?
+        .iter()
+        .map(|n| arrow_schema::Field::new(n, DataType::Utf8, true))
+        .collect();
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    let file = name.to_owned();
+    let batches = arrow_csv::ReaderBuilder::new(schema)
+        .with_header(false)
+        .with_batch_size(65_536)
+        .build(reader)
+        .map_err(|e| bad(&e))?;
+    Ok(batches.map(move |b| {
+        b.map_err(|e| {
+            KpiError::new(
+                ErrorCode::InvalidDataset,
+                Some(file.clone()),
+                format!("`{file}` cannot be read as CSV: {e}"),
+            )
+        })
+    }))
+}
+
+/// An error of [`add_batch`] on a CSV file's batches located in the file: `table.timestamp[7]`
+/// and `table[7].channel` become `journeys.csv:row 9:timestamp` and `journeys.csv:row 9:channel`
+/// (the header is row 1).
+pub fn in_csv_file(e: KpiError, file: &str) -> KpiError {
+    let Some(path) = e.path().map(str::to_owned) else {
+        return e;
+    };
+    let place = |row: &str, column: &str| -> Option<String> {
+        let line = row.parse::<usize>().ok()?.checked_add(2)?;
+        Some(match column {
+            "" => format!("{file}:row {line}"),
+            c => format!("{file}:row {line}:{c}"),
+        })
+    };
+    let located = if let Some(rest) = path.strip_prefix("table[") {
+        rest.split_once(']')
+            .and_then(|(row, column)| place(row, column.trim_start_matches('.')))
+    } else if let Some(rest) = path.strip_prefix("table.") {
+        rest.split_once('[').and_then(|(column, row)| {
+            let row = row.strip_suffix(']')?;
+            place(row, column)
+        })
+    } else {
+        None
+    };
+    match located {
+        Some(place) => {
+            let message = e.message().replacen(&path, &place, 1);
+            KpiError::new(e.code(), Some(place), message)
+        }
+        None => e,
+    }
 }

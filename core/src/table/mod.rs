@@ -11,6 +11,8 @@
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod csv;
+#[cfg(feature = "arrow")]
+pub mod reading;
 
 pub(crate) use self::csv::Table;
 pub use self::csv::{
