@@ -79,7 +79,7 @@ def main() -> None:
     for name, source in (("pyarrow", table), ("polars", frame)):
         for _ in range(args.runs):
             start = time.perf_counter()
-            out = omnikpi.attribute(MODELS, source, channels=taxonomy, currency="EUR")
+            out = omnikpi.attribute(MODELS, source, channels=taxonomy, currency="EUR", timestamp_unit="s")
             timings[name].append(time.perf_counter() - start)
         results[name] = out
     expected = {m: r for m, r in zip(MODELS, native_runs[0]["results"])}

@@ -49,7 +49,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conversions = Conversions::default();
     let mut rows = 0;
     for batch in &batches {
-        add_batch(&mut builder, batch, &reading, &currency, rows, &mut conversions)?;
+        add_batch(
+            &mut builder,
+            batch,
+            &reading,
+            &currency,
+            rows,
+            &mut conversions,
+        )?;
         rows += batch.num_rows();
     }
     let batch = builder.finish()?;

@@ -389,7 +389,14 @@ impl Models {
             for batch in reader {
                 let batch = batch.map_err(|e| unreadable("table", &e))?;
                 let (reading, currency) = (&self.reading, &self.currency);
-                add_batch(&mut builder, &batch, reading, currency, rows, &mut conversions)?;
+                add_batch(
+                    &mut builder,
+                    &batch,
+                    reading,
+                    currency,
+                    rows,
+                    &mut conversions,
+                )?;
                 rows += batch.num_rows();
             }
             let batch = builder.finish()?;
@@ -472,7 +479,15 @@ fn attribute_table<'py>(
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
 ) -> PyResult<(Bound<'py, PyAny>, (u64, u64))> {
-    let context = Models::new(py, &models, channels, currency, params, lookback_seconds, reading)?;
+    let context = Models::new(
+        py,
+        &models,
+        channels,
+        currency,
+        params,
+        lookback_seconds,
+        reading,
+    )?;
     let (acc, conversions) = context.accumulate(py, table)?;
     let results = acc.finish().map_err(|e| to_py_err(py, &e))?;
     let counted = (conversions.money_rounded, conversions.money_changed);
@@ -497,7 +512,15 @@ fn attribution_state(
     params: Option<&Bound<'_, PyAny>>,
     lookback_seconds: Option<i64>,
 ) -> PyResult<String> {
-    let context = Models::new(py, &models, channels, currency, params, lookback_seconds, reading)?;
+    let context = Models::new(
+        py,
+        &models,
+        channels,
+        currency,
+        params,
+        lookback_seconds,
+        reading,
+    )?;
     let state = context.accumulate(py, table)?.0.to_json();
     Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
 }
@@ -515,7 +538,15 @@ fn attribution_finish<'py>(
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let context = Models::new(py, &models, channels, currency, params, lookback_seconds, None)?;
+    let context = Models::new(
+        py,
+        &models,
+        channels,
+        currency,
+        params,
+        lookback_seconds,
+        None,
+    )?;
     let results = (|| -> Result<Vec<Attribution>, KpiError> {
         let mut merged = context.accumulator()?;
         for (i, text) in states.iter().enumerate() {

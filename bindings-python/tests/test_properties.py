@@ -54,7 +54,7 @@ def as_table(journeys: list[dict[str, Any]]) -> pa.Table:
 def test_dicts_and_arrow_tables_give_the_same_attribution(raw: list[Any]) -> None:
     journeys = as_dicts(raw)
     from_dicts = omnikpi.attribute(MODELS, journeys, channels=CHANNELS, currency="EUR")
-    from_table = omnikpi.attribute(MODELS, as_table(journeys), channels=CHANNELS, currency="EUR")
+    from_table = omnikpi.attribute(MODELS, as_table(journeys), channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert from_table == from_dicts
     for result in from_dicts.values():
         assert sum(c["value"] for c in result["channels"]) == result["totals"]["value"]

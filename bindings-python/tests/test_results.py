@@ -180,9 +180,9 @@ def test_progress_bar_with_tqdm(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unknown_column_roles_are_named() -> None:
-    with pytest.raises(omnikpi.InputError) as e:
+    with pytest.raises(omnikpi.CatalogError) as e:
         omnikpi.attribute("linear", journeys(), channels=CHANNELS, currency="EUR", columns={"journey": "id"})
-    assert (e.value.code, e.value.path) == ("unknown_field", "columns")
+    assert (e.value.code, e.value.path) == ("unknown_parameter", "reading.columns.journey")
 
 
 def test_misaligned_decimal_buffers_are_read() -> None:
@@ -195,7 +195,7 @@ def test_misaligned_decimal_buffers_are_read() -> None:
     assert shifted.buffers()[1].address % 16 == 8 and shifted.to_pylist() == values.to_pylist()
     table = pa.table({"journey_id": ["a", "b"], "timestamp": [0, 1], "channel": ["web", "store"],
                       "conversions": [1, 1], "value": shifted})
-    got = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR")
+    got = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert got.totals.value == Decimal("30.00")
 
 

@@ -98,7 +98,7 @@ def small(**columns: Any) -> pa.Table:
 
 
 def test_integer_ids_and_seconds_and_model_params() -> None:
-    got = omnikpi.attribute(["linear", "time_decay"], small(), channels=CHANNELS, currency="EUR",
+    got = omnikpi.attribute(["linear", "time_decay"], small(), channels=CHANNELS, currency="EUR", timestamp_unit="s",
                             model_params={"time_decay": {"half_life_seconds": 60}})
     by_channel = {c["channel"]: c["value"] for c in got["time_decay"]["channels"]}
     # weights 2^-1 (web, 60 s before the last touch) and 1 (store): 30.00 and 60.00
@@ -108,48 +108,48 @@ def test_integer_ids_and_seconds_and_model_params() -> None:
 
 def test_float_value_column_is_refused() -> None:
     with pytest.raises(omnikpi.InputError) as info:
-        omnikpi.attribute("linear", small(value=[90.0, 90.0, None]), channels=CHANNELS, currency="EUR")
+        omnikpi.attribute("linear", small(value=[90.0, 90.0, None]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert (info.value.code, info.value.path) == ("wrong_type", "table.value")
 
 
 def test_missing_column_is_named() -> None:
     t = small().drop_columns(["channel"])
     with pytest.raises(omnikpi.InputError) as info:
-        omnikpi.attribute("linear", t, channels=CHANNELS, currency="EUR")
+        omnikpi.attribute("linear", t, channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert (info.value.code, info.value.path) == ("missing_field", "table.channel")
 
 
 def test_renamed_columns() -> None:
     t = small().rename_columns(["jid", "ts", "ch", "conversions", "value"])
-    got = omnikpi.attribute("last_touch", t, channels=CHANNELS, currency="EUR",
+    got = omnikpi.attribute("last_touch", t, channels=CHANNELS, currency="EUR", timestamp_unit="s",
                             columns={"journey_id": "jid", "timestamp": "ts", "channel": "ch"})
     assert {c["channel"]: c["conversions"] for c in got["channels"]}["store"] == Decimal("1.000000")
 
 
 def test_unknown_channel_names_the_row() -> None:
     with pytest.raises(omnikpi.InvalidValueError) as info:
-        omnikpi.attribute("linear", small(channel=["web", "tv", "web"]), channels=CHANNELS, currency="EUR")
+        omnikpi.attribute("linear", small(channel=["web", "tv", "web"]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert (info.value.code, info.value.path) == ("unknown_channel", "table[1].channel")
 
 
 def test_null_channel_is_missing() -> None:
     with pytest.raises(omnikpi.InputError) as info:
-        omnikpi.attribute("linear", small(channel=["web", None, "web"]), channels=CHANNELS, currency="EUR")
+        omnikpi.attribute("linear", small(channel=["web", None, "web"]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert (info.value.code, info.value.path) == ("missing_field", "table.channel[1]")
 
 
 def test_disagreeing_outcome_rows_are_refused() -> None:
     with pytest.raises(omnikpi.DatasetError) as info:
-        omnikpi.attribute("linear", small(conversions=[1, 2, 0]), channels=CHANNELS, currency="EUR")
+        omnikpi.attribute("linear", small(conversions=[1, 2, 0]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert info.value.code == "invalid_dataset" and info.value.path == "table[1]"
 
 
 def test_float_conversions_are_refused() -> None:
     with pytest.raises(omnikpi.InputError) as info:
-        omnikpi.attribute("linear", small(conversions=[1.0, 1.0, 0.0]), channels=CHANNELS, currency="EUR")
+        omnikpi.attribute("linear", small(conversions=[1.0, 1.0, 0.0]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
     assert (info.value.code, info.value.path) == ("wrong_type", "table.conversions")
 
 
 def test_several_models_take_parameters_by_name() -> None:
     with pytest.raises(TypeError):
-        omnikpi.attribute(["linear", "markov"], small(), channels=CHANNELS, currency="EUR", order=2)
+        omnikpi.attribute(["linear", "markov"], small(), channels=CHANNELS, currency="EUR", timestamp_unit="s", order=2)

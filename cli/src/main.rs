@@ -407,7 +407,13 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             params,
             json,
         } => {
-            let reading = reading(&columns, outcome, timestamp_unit, timezone, money_from_float)?;
+            let reading = reading(
+                &columns,
+                outcome,
+                timestamp_unit,
+                timezone,
+                money_from_float,
+            )?;
             let name = |p: &Path| {
                 p.file_name().map_or_else(
                     || p.display().to_string(),
@@ -595,8 +601,15 @@ fn table_journeys(
     let mut rows = 0;
     for batch in batches {
         let batch = batch?;
-        add_batch(&mut builder, &batch, reading, currency, rows, &mut conversions)
-            .map_err(locate)?;
+        add_batch(
+            &mut builder,
+            &batch,
+            reading,
+            currency,
+            rows,
+            &mut conversions,
+        )
+        .map_err(locate)?;
         rows += batch.num_rows();
     }
     Ok((builder.finish().map_err(locate)?, conversions))

@@ -326,7 +326,13 @@ impl LongBuilder {
 
     /// Checks a later row's outcome against the journey's: equal on every row, or (last touch)
     /// carried by the latest row only.
-    fn check_outcome(&mut self, j: usize, outcome: Outcome, key: (i64, u32), at: &str) -> Result<()> {
+    fn check_outcome(
+        &mut self,
+        j: usize,
+        outcome: Outcome,
+        key: (i64, u32),
+        at: &str,
+    ) -> Result<()> {
         let differs = |first: &str| {
             KpiError::at(
                 ErrorCode::InvalidDataset,

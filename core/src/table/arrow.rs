@@ -145,7 +145,10 @@ fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
         return Err(error(
             ErrorCode::WrongType,
             path,
-            format!("must be an integer or boolean column, got {}", array.data_type()),
+            format!(
+                "must be an integer or boolean column, got {}",
+                array.data_type()
+            ),
         ));
     }
     let s = cast(array, &DataType::Int64, path)?;
@@ -265,7 +268,8 @@ fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiErro
         .map(|(row, v)| {
             v.map(|v| {
                 // an empty id would merge unrelated rows into one journey
-                super::csv::csv_id(v, &format!("{path}[{row}]")).map(|v| JourneyKey::Text(v.to_owned()))
+                super::csv::csv_id(v, &format!("{path}[{row}]"))
+                    .map(|v| JourneyKey::Text(v.to_owned()))
             })
             .transpose()
         })
@@ -296,7 +300,11 @@ pub fn add_batch(
             .map(|c| c.unwrap_or_else(|| arrow_array::new_null_array(&DataType::Null, 0)))
     };
     let journeys = keys(&required(&names.journey_id)?, &path(&names.journey_id))?;
-    let times = seconds(&required(&names.timestamp)?, &path(&names.timestamp), reading)?;
+    let times = seconds(
+        &required(&names.timestamp)?,
+        &path(&names.timestamp),
+        reading,
+    )?;
     let channels_array = text(&required(&names.channel)?, &path(&names.channel))?;
     let channels = channels_array.as_string::<i32>();
     let conversion_counts = counts(&required(&names.conversions)?, &path(&names.conversions))?;
@@ -455,7 +463,9 @@ pub fn csv_batches<R: std::io::BufRead>(
     };
     let mut header = String::new();
     reader.read_line(&mut header).map_err(|e| bad(&e))?;
-    let header = header.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+    let header = header
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches(['\r', '\n']);
     let mut names = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(header.as_bytes());

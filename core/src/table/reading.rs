@@ -183,7 +183,10 @@ impl Zone {
     /// The Unix seconds of a local time in this zone.
     fn seconds(&self, local: NaiveDateTime, text: &str, path: &str) -> Result<i64> {
         let found = match self {
-            Self::Named(tz) => tz.from_local_datetime(&local).single().map(|t| t.timestamp()),
+            Self::Named(tz) => tz
+                .from_local_datetime(&local)
+                .single()
+                .map(|t| t.timestamp()),
             Self::Fixed(offset) => offset
                 .from_local_datetime(&local)
                 .single()
@@ -217,7 +220,11 @@ impl Reading {
         let Some(map) = value.as_object() else {
             return match value {
                 Value::Null => Ok(out),
-                _ => Err(KpiError::at(ErrorCode::WrongType, "reading", "must be an object")),
+                _ => Err(KpiError::at(
+                    ErrorCode::WrongType,
+                    "reading",
+                    "must be an object",
+                )),
             };
         };
         for (key, v) in map {
@@ -267,9 +274,9 @@ impl Reading {
     }
 
     fn read_columns(&mut self, value: &Value, path: &str) -> Result<()> {
-        let map = value
-            .as_object()
-            .ok_or_else(|| KpiError::at(ErrorCode::WrongType, path, "must map roles to column names"))?;
+        let map = value.as_object().ok_or_else(|| {
+            KpiError::at(ErrorCode::WrongType, path, "must map roles to column names")
+        })?;
         for (role, name) in map {
             let at = format!("{path}.{role}");
             let slot = self.columns.slot(role).ok_or_else(|| {
@@ -320,14 +327,18 @@ impl Reading {
                 return Ok(t.timestamp());
             }
         }
-        let naive = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-            .or_else(|| {
-                NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .ok()
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-            });
+        let naive = [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        });
         match (naive, &self.timezone) {
             (Some(local), Some(zone)) => zone.seconds(local, text, path),
             (Some(_), None) => Err(KpiError::at(
@@ -356,12 +367,15 @@ mod tests {
     #[test]
     fn every_spelling_of_one_instant_is_one_second() {
         let r = reading(json!({"timestamp_unit": "ms", "timezone": "Europe/Paris"}));
-        let want = Ok(1_790_848_800); // 2026-10-01T08:00:00Z
+        let want = Ok(1_790_841_600); // 2026-10-01T08:00:00Z
         assert_eq!(r.seconds_from_text("2026-10-01T08:00:00Z", "t"), want);
-        assert_eq!(r.seconds_from_text("2026-10-01 08:00:00.000+0000", "t"), want);
+        assert_eq!(
+            r.seconds_from_text("2026-10-01 08:00:00.000+0000", "t"),
+            want
+        );
         assert_eq!(r.seconds_from_text("2026-10-01 10:00:00", "t"), want); // Paris, summer time
-        assert_eq!(r.seconds_from_text("1790848800999", "t"), want);
-        assert_eq!(r.seconds_from_integer(1_790_848_800_000, "t"), want);
+        assert_eq!(r.seconds_from_text("1790841600999", "t"), want);
+        assert_eq!(r.seconds_from_integer(1_790_841_600_000, "t"), want);
     }
 
     #[test]
@@ -381,11 +395,29 @@ mod tests {
     fn options_are_checked() {
         let code = |v: Value| Reading::from_json(&v).map(|_| ()).map_err(|e| e.code());
         assert_eq!(code(json!({"outcome": "last-touch"})), Ok(()));
-        assert_eq!(code(json!({"outcome": "first"})), Err(ErrorCode::InvalidParameter));
-        assert_eq!(code(json!({"timestamp_unit": "h"})), Err(ErrorCode::InvalidParameter));
-        assert_eq!(code(json!({"timezone": "Mars/Olympus"})), Err(ErrorCode::InvalidParameter));
-        assert_eq!(code(json!({"columns": {"user": "x"}})), Err(ErrorCode::UnknownParameter));
-        assert_eq!(code(json!({"colums": {}})), Err(ErrorCode::UnknownParameter));
-        assert_eq!(code(json!({"money_from_float": "round"})), Err(ErrorCode::InvalidParameter));
+        assert_eq!(
+            code(json!({"outcome": "first"})),
+            Err(ErrorCode::InvalidParameter)
+        );
+        assert_eq!(
+            code(json!({"timestamp_unit": "h"})),
+            Err(ErrorCode::InvalidParameter)
+        );
+        assert_eq!(
+            code(json!({"timezone": "Mars/Olympus"})),
+            Err(ErrorCode::InvalidParameter)
+        );
+        assert_eq!(
+            code(json!({"columns": {"user": "x"}})),
+            Err(ErrorCode::UnknownParameter)
+        );
+        assert_eq!(
+            code(json!({"colums": {}})),
+            Err(ErrorCode::UnknownParameter)
+        );
+        assert_eq!(
+            code(json!({"money_from_float": "round"})),
+            Err(ErrorCode::InvalidParameter)
+        );
     }
 }

@@ -1,0 +1,165 @@
+"""Touch tables as users export them (GA4, Adobe, warehouses), read as the user declares and
+never guessed: every declared variant of one dataset gives the same bytes, through Python's Arrow
+path and the CLI's CSV and Parquet paths, which share the core's one reader."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+import omnikpi
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "target" / "release" / "omnikpi"
+CHANNELS = [{"channel": c, "group": g} for c, g in
+            [("web", "online"), ("email", "online"), ("store", "offline"), ("call", "offline")]]
+MODELS = ["first_touch", "last_touch", "linear", "markov"]
+
+
+def journeys(seed: int, spread: int = 10_000_000) -> list[dict[str, Any]]:
+    """Random journeys from 2026-09-21 on (over ``spread`` seconds): 1-5 touches within a day,
+    some converting with a value."""
+    rng = random.Random(seed)
+    out = []
+    for j in range(120):
+        start = 1_790_000_000 + rng.randrange(spread)
+        times = sorted(start + rng.randrange(86_400) for _ in range(rng.randint(1, 5)))
+        converted = rng.random() < 0.4
+        out.append({"id": f"user-{j:04d}", "touches": [(rng.choice("web email store call".split()), t) for t in times],
+                    "conversions": int(converted), "value": Decimal(rng.randrange(1, 50_000)) / 100 if converted else None})
+    return out
+
+
+def every_row(js: list[dict[str, Any]]) -> pa.Table:
+    """The canonical shape: integer seconds, outcome repeated on every row, decimal value."""
+    rows: dict[str, list[Any]] = {"journey_id": [], "timestamp": [], "channel": [], "conversions": [], "value": []}
+    for j in js:
+        for channel, t in j["touches"]:
+            rows["journey_id"].append(j["id"]); rows["timestamp"].append(t); rows["channel"].append(channel)
+            rows["conversions"].append(j["conversions"]); rows["value"].append(j["value"])
+    return pa.table({**rows, "value": pa.array(rows["value"], pa.decimal128(12, 2))})
+
+
+def ga4(js: list[dict[str, Any]]) -> pa.Table:
+    """As GA4 in BigQuery exports it: user_pseudo_id, event_timestamp in microseconds, the
+    purchase flag (bool) and float revenue on the last touch only, rows shuffled."""
+    rows = []
+    for j in js:
+        last = len(j["touches"]) - 1
+        for k, (channel, t) in enumerate(j["touches"]):
+            on_last = k == last
+            rows.append({"user_pseudo_id": j["id"], "event_timestamp": t * 1_000_000 + 123, "source": channel,
+                         "purchase": bool(j["conversions"]) if on_last else None,
+                         "revenue": float(j["value"]) if on_last and j["value"] is not None else None})
+    random.Random(7).shuffle(rows)
+    return pa.Table.from_pylist(rows, schema=pa.schema([("user_pseudo_id", pa.string()), ("event_timestamp", pa.int64()),
+                                                         ("source", pa.string()), ("purchase", pa.bool_()),
+                                                         ("revenue", pa.float64())]))
+
+
+GA4 = dict(columns={"journey_id": "user_pseudo_id", "timestamp": "event_timestamp", "channel": "source",
+                    "conversions": "purchase", "value": "revenue"},
+           outcome="last_touch", timestamp_unit="us", money_from_float="round_half_even")
+
+
+def canonical(result: Any) -> str:
+    return json.dumps({m: result[m].to_dict() for m in MODELS}, sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_ga4_export_equals_the_canonical_table(seed: int) -> None:
+    js = journeys(seed)
+    want = canonical(omnikpi.attribute(MODELS, every_row(js), channels=CHANNELS, currency="EUR", timestamp_unit="s"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # floats of two-place amounts round without moving past 1e-9
+        got = canonical(omnikpi.attribute(MODELS, ga4(js), channels=CHANNELS, currency="EUR", **GA4))
+    assert got == want
+
+
+def test_units_flags_and_zones_are_one_instant() -> None:
+    js = journeys(4, spread=2_000_000)  # September to mid-October: no daylight saving change in Paris
+    table = every_row(js)
+    want = canonical(omnikpi.attribute(MODELS, table, channels=CHANNELS, currency="EUR", timestamp_unit="s"))
+    ts = table["timestamp"].to_pylist()
+    for unit, scale in [("ms", 1_000), ("ns", 1_000_000_000)]:
+        scaled = table.set_column(1, "timestamp", pa.array([t * scale for t in ts], pa.int64()))
+        assert canonical(omnikpi.attribute(MODELS, scaled, channels=CHANNELS, currency="EUR", timestamp_unit=unit)) == want
+    typed = table.set_column(1, "timestamp", pa.array([t * 1000 for t in ts], pa.timestamp("ms", tz="UTC")))
+    assert canonical(omnikpi.attribute(MODELS, typed, channels=CHANNELS, currency="EUR")) == want  # Arrow carries its unit
+    flags = table.set_column(3, "conversions", pa.array([bool(c) for c in table["conversions"].to_pylist()]))
+    assert canonical(omnikpi.attribute(MODELS, flags, channels=CHANNELS, currency="EUR", timestamp_unit="s")) == want
+    # naive local times in Paris (UTC+1/+2) are the same instants once the zone is declared
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    paris = [dt.datetime.fromtimestamp(t, ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d %H:%M:%S") for t in ts]
+    naive = table.set_column(1, "timestamp", pa.array(paris))
+    assert canonical(omnikpi.attribute(MODELS, naive, channels=CHANNELS, currency="EUR", timezone="Europe/Paris")) == want
+    with pytest.raises(omnikpi.InputError) as e:
+        omnikpi.attribute(MODELS, naive, channels=CHANNELS, currency="EUR")
+    assert e.value.code == "invalid_timestamp" and "timezone" in str(e.value)
+
+
+def test_nothing_is_guessed() -> None:
+    table = ga4(journeys(5))
+    declared = dict(GA4)
+    for missing, code in [("timestamp_unit", "wrong_type"), ("money_from_float", "wrong_type")]:
+        options = {k: v for k, v in declared.items() if k != missing}
+        with pytest.raises(omnikpi.OmniKpiError) as e:
+            omnikpi.attribute(MODELS, table, channels=CHANNELS, currency="EUR", **options)
+        assert e.value.code == code and missing in str(e.value), str(e.value)
+    # without outcome="last_touch", rows that disagree are refused, naming the row
+    options = {k: v for k, v in declared.items() if k != "outcome"}
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.attribute(MODELS, table, channels=CHANNELS, currency="EUR", **options)
+    assert e.value.code == "invalid_dataset"
+    # an outcome on a row that is not the journey's last touch is refused, not dropped
+    bad = pa.table({"journey_id": ["a", "a"], "timestamp": [10, 20], "channel": ["web", "store"],
+                    "conversions": [1, None], "value": ["5.00", None]})
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.attribute("linear", bad, channels=CHANNELS, currency="EUR", timestamp_unit="s", outcome="last_touch")
+    assert e.value.code == "invalid_dataset" and "not its last touch" in str(e.value)
+    for option, value in [("outcome", "first_touch"), ("timestamp_unit", "h"), ("timezone", "Mars/Olympus"),
+                          ("money_from_float", "truncate")]:
+        with pytest.raises(omnikpi.OmniKpiError) as e:
+            omnikpi.attribute("linear", bad, channels=CHANNELS, currency="EUR", **{option: value})
+        assert (e.value.code, e.value.path) == ("invalid_parameter", f"reading.{option}")
+
+
+def test_float_money_is_rounded_and_counted() -> None:
+    table = pa.table({"journey_id": ["a", "b", "c"], "timestamp": [1, 2, 3], "channel": ["web"] * 3,
+                      "conversions": [1, 1, 1], "value": [19.99, 2.675, 0.1 + 0.2]})
+    with pytest.warns(omnikpi.FloatMoneyWarning, match="1 of 3 amounts"):
+        got = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", timestamp_unit="s",
+                                money_from_float="round_half_even")
+    # 2.675 is 2.67499999... in binary: half-even on the exact value gives 2.67, as declared
+    assert got.totals.value == Decimal("19.99") + Decimal("2.67") + Decimal("0.30")
+
+
+def test_cli_csv_parquet_and_python_agree_on_a_ga4_export(tmp_path: Path) -> None:
+    js = journeys(6)
+    table = ga4(js)
+    pq.write_table(table, tmp_path / "ga4.parquet")
+    pacsv.write_csv(table, tmp_path / "ga4.csv")
+    (tmp_path / "channels.csv").write_text("channel,group,direct\n" + "".join(f"{c['channel']},{c['group']},false\n" for c in CHANNELS))
+    flags = ["--column", "journey_id=user_pseudo_id", "--column", "timestamp=event_timestamp", "--column", "channel=source",
+             "--column", "conversions=purchase", "--column", "value=revenue", "--outcome", "last-touch",
+             "--timestamp-unit", "us", "--money-from-float", "round-half-even"]
+    def cli(source: Path) -> Any:
+        proc = subprocess.run([str(CLI), "attribute", str(source), "--channels", str(tmp_path / "channels.csv"), "--currency", "EUR",
+                               "--model", ",".join(MODELS), "--json", *flags], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+    from_csv, from_parquet = cli(tmp_path / "ga4.csv"), cli(tmp_path / "ga4.parquet")
+    assert from_csv == from_parquet
+    python = omnikpi.attribute(MODELS, table, channels=CHANNELS, currency="EUR", **GA4)
+    assert [r["channels"] for r in from_csv] == [json.loads(json.dumps(python[m].to_dict()["channels"], default=str)) for m in MODELS]
