@@ -103,6 +103,15 @@ enum Command {
         /// how many amounts moved by more than 1e-9 is printed on stderr.
         #[arg(long)]
         money_from_float: Option<String>,
+        /// CSV delimiter: `,` `;` `tab` `|` (default: detected from the header).
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// CSV decimal separator: `.` or `,` (default: `,` with a `;` delimiter, as Excel writes).
+        #[arg(long)]
+        decimal: Option<String>,
+        /// The sheet of a workbook (.xlsx, .xls, .ods) to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
         /// Per-model parameters as JSON: {"markov": {"order": 2}, "time_decay": {"half_life_seconds": 86400}}.
         #[arg(long)]
         params: Option<String>,
@@ -404,15 +413,22 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             timestamp_unit,
             timezone,
             money_from_float,
+            delimiter,
+            decimal,
+            sheet,
             params,
             json,
         } => {
             let reading = reading(
                 &columns,
-                outcome,
-                timestamp_unit,
-                timezone,
-                money_from_float,
+                serde_json::json!({
+                    "outcome": outcome,
+                    "timestamp_unit": timestamp_unit,
+                    "timezone": timezone,
+                    "money_from_float": money_from_float,
+                    "delimiter": delimiter,
+                    "decimal": decimal,
+                }),
             )?;
             let name = |p: &Path| {
                 p.file_name().map_or_else(
@@ -452,7 +468,11 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             let taxonomy = omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy_json))
                 .map_err(|e| channel_rows.locate(e))?;
             let currency = omnikpi::money::Currency::lookup(&currency, None, "currency")?;
-            let (batch, conversions) = table_journeys(&journeys, &reading, &taxonomy, &currency)?;
+            let source = TableSource {
+                path: &journeys,
+                sheet: sheet.as_deref(),
+            };
+            let (batch, conversions) = table_journeys(&source, &reading, &taxonomy, &currency)?;
             if conversions.money_rounded > 0 {
                 eprintln!(
                     "omnikpi: note: money-from-float rounded {} amounts at {} places; {} moved by more than 1e-9",
@@ -527,10 +547,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
 /// ([`omnikpi::table::reading::Reading::from_json`], the same object Python hands over).
 fn reading(
     columns: &[String],
-    outcome: Option<String>,
-    timestamp_unit: Option<String>,
-    timezone: Option<String>,
-    money_from_float: Option<String>,
+    mut options: Value,
 ) -> Result<omnikpi::table::reading::Reading, KpiError> {
     let mut roles = serde_json::Map::new();
     for pair in columns {
@@ -543,20 +560,23 @@ fn reading(
         })?;
         roles.insert(role.to_owned(), Value::String(column.to_owned()));
     }
-    omnikpi::table::reading::Reading::from_json(&serde_json::json!({
-        "columns": roles,
-        "outcome": outcome,
-        "timestamp_unit": timestamp_unit,
-        "timezone": timezone,
-        "money_from_float": money_from_float,
-    }))
+    if let Some(map) = options.as_object_mut() {
+        map.insert("columns".to_owned(), Value::Object(roles));
+    }
+    omnikpi::table::reading::Reading::from_json(&options)
 }
 
-/// Journeys in long format from a CSV or Parquet file (by extension), read batch by batch into
-/// the core's builder by the one Arrow reader, as `reading` declares. CSV errors name the
-/// file's row and column.
+/// A touch table's file, and the sheet to read when it is a workbook.
+struct TableSource<'a> {
+    path: &'a Path,
+    sheet: Option<&'a str>,
+}
+
+/// Journeys in long format from a CSV, Parquet or workbook file (by extension), read batch by
+/// batch into the core's builder by the one Arrow reader, as `reading` declares. Errors in a
+/// CSV file or a sheet name the file's row and column, and how the file was read.
 fn table_journeys(
-    path: &Path,
+    source: &TableSource,
     reading: &omnikpi::table::reading::Reading,
     taxonomy: &omnikpi::channel::Taxonomy,
     currency: &omnikpi::money::Currency,
@@ -567,7 +587,8 @@ fn table_journeys(
     ),
     KpiError,
 > {
-    use omnikpi::table::arrow::{add_batch, csv_batches, in_csv_file};
+    use omnikpi::table::arrow::{add_batch, csv_batches, in_file};
+    let path = source.path;
     let bad = |e: &dyn std::fmt::Display| {
         KpiError::new(
             ErrorCode::InvalidDataset,
@@ -575,27 +596,41 @@ fn table_journeys(
             format!("cannot read `{}` as Parquet: {e}", path.display()),
         )
     };
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    let parquet = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    let batches: Box<dyn Iterator<Item = Result<_, KpiError>>> = if parquet {
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .map_err(|e| bad(&e))?;
-        Box::new(reader.map(move |b| b.map_err(|e| bad(&e))))
-    } else {
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        Box::new(csv_batches(std::io::BufReader::new(file), &name)?)
-    };
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let locate = |e: KpiError| if parquet { e } else { in_csv_file(e, &name) };
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    type Batches<'b> = Box<dyn Iterator<Item = Result<arrow_array::RecordBatch, KpiError>> + 'b>;
+    let (batches, reading, how): (Batches, _, _) = if extension.as_deref() == Some("parquet") {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| bad(&e))?;
+        let batches = Box::new(reader.map(move |b| b.map_err(|e| bad(&e))));
+        (batches, reading.clone(), None)
+    } else if omnikpi::table::xlsx::is_workbook(&name) {
+        let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+        let batch = omnikpi::table::xlsx::sheet_batch(&bytes, &name, source.sheet)?;
+        let how = format!("read as a workbook, sheet {}", source.sheet.unwrap_or("1"));
+        (
+            Box::new(std::iter::once(Ok(batch))) as Batches,
+            reading.clone(),
+            Some(how),
+        )
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+        let (batches, resolved) = csv_batches(std::io::BufReader::new(file), &name, reading)?;
+        let how = format!("read as CSV: {}", resolved.csv);
+        (Box::new(batches) as Batches, resolved, Some(how))
+    };
+    let reading = &reading;
+    let locate = |e: KpiError| match &how {
+        Some(how) => in_file(e, &name, how),
+        None => e,
+    };
     let mut builder = reading.builder(taxonomy);
     let mut conversions = omnikpi::table::reading::Conversions::default();
     let mut rows = 0;

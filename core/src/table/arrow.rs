@@ -168,7 +168,11 @@ fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
 }
 
 /// Money: decimal128 or text columns (or integers); a float column is refused.
-fn decimals(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
+fn decimals(
+    array: &ArrayRef,
+    path: &str,
+    reading: &Reading,
+) -> Result<Vec<Option<Decimal>>, KpiError> {
     match array.data_type() {
         DataType::Decimal128(_, scale) => {
             let scale = u32::try_from(*scale)
@@ -191,7 +195,7 @@ fn decimals(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiErr
                 })
                 .collect()
         }
-        t if is_text(t) => parsed_text(array, path, crate::decimal::parse_decimal),
+        t if is_text(t) => parsed_text(array, path, |v, p| reading.decimal_from_text(v, p)),
         t if is_integer(t) => {
             let s = cast(array, &DataType::Int64, path)?;
             Ok(s.as_primitive::<Int64Type>()
@@ -312,7 +316,7 @@ pub fn add_batch(
         Some(c) if reading.money_from_float && c.data_type().is_floating() => {
             float_money(&c, &path(&names.value))?
         }
-        Some(c) => decimals(&c, &path(&names.value))?,
+        Some(c) => decimals(&c, &path(&names.value), reading)?,
         None => vec![None; batch.num_rows()],
     };
     if reading.money_from_float {
@@ -401,7 +405,7 @@ pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>
                     .map(|v| v.map(Value::from))
                     .collect()
             }
-            DataType::Decimal128(_, _) => decimals(array, &column_path)?
+            DataType::Decimal128(_, _) => decimals(array, &column_path, &Reading::default())?
                 .into_iter()
                 .map(|v| v.map(|d| Value::String(d.to_string())))
                 .collect(),
@@ -436,16 +440,18 @@ pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>
 
 /// A CSV file as Arrow record batches, every column text (`Utf8`), so that each cell is read by
 /// the same rules as a text column of any table ([`add_batch`]): one reader for CSV, Parquet and
-/// Arrow. A UTF-8 byte order mark before the header is skipped.
+/// Arrow. A UTF-8 byte order mark before the header is skipped. The dialect is `reading`'s,
+/// what it does not declare detected from the header ([`super::reading::Dialect::detect`]);
+/// the returned reading carries it, for [`add_batch`] and [`in_file`].
 ///
 /// ```
-/// let csv = "\u{feff}journey_id,timestamp,channel,conversions\nj1,2026-10-01T10:00:00Z,web,1\n";
-/// let batches: Vec<_> = omnikpi::table::arrow::csv_batches(csv.as_bytes(), "j.csv")
-///     .unwrap()
-///     .collect::<Result<_, _>>()
-///     .unwrap();
+/// use omnikpi::table::reading::Reading;
+/// let csv = "\u{feff}journey_id;timestamp;channel;conversions\nj1;2026-10-01T10:00:00Z;web;1\n";
+/// let (batches, reading) = omnikpi::table::arrow::csv_batches(csv.as_bytes(), "j.csv", &Reading::default()).unwrap();
+/// let batches: Vec<_> = batches.collect::<Result<_, _>>().unwrap();
 /// assert_eq!(batches[0].num_rows(), 1);
 /// assert_eq!(batches[0].schema().field(0).name(), "journey_id");
+/// assert_eq!(reading.csv.delimiter, Some(b';'));
 /// ```
 ///
 /// # Errors
@@ -453,28 +459,35 @@ pub fn records(batch: &RecordBatch, path: &str) -> Result<Vec<serde_json::Value>
 pub fn csv_batches<R: std::io::BufRead>(
     mut reader: R,
     name: &str,
-) -> Result<impl Iterator<Item = Result<RecordBatch, KpiError>>, KpiError> {
-    let bad = |e: &dyn std::fmt::Display| {
+    reading: &Reading,
+) -> Result<(impl Iterator<Item = Result<RecordBatch, KpiError>>, Reading), KpiError> {
+    let bad = |e: &dyn std::fmt::Display, dialect: &str| {
         KpiError::new(
             ErrorCode::InvalidDataset,
             Some(name.to_owned()),
-            format!("`{name}` cannot be read as CSV: {e}"),
+            format!("`{name}` cannot be read as CSV{dialect}: {e}"),
         )
     };
     let mut header = String::new();
-    reader.read_line(&mut header).map_err(|e| bad(&e))?;
+    reader.read_line(&mut header).map_err(|e| bad(&e, ""))?;
     let header = header
         .trim_start_matches('\u{feff}')
         .trim_end_matches(['\r', '\n']);
+    let mut resolved = reading.clone();
+    resolved.csv = reading.csv.detect(header);
+    let dialect = resolved.csv;
+    let delimiter = dialect.delimiter.unwrap_or(b',');
+    let assumed = format!(" ({dialect})");
     let mut names = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .from_reader(header.as_bytes());
     let fields: Vec<arrow_schema::Field> = names
         .records()
         .next()
         .transpose()
-        .map_err(|e| bad(&e))?
-        .ok_or_else(|| bad(&"the file is empty"))?
+        .map_err(|e| bad(&e, &assumed))?
+        .ok_or_else(|| bad(&"the file is empty", &assumed))?
         .iter()
         .map(|n| arrow_schema::Field::new(n, DataType::Utf8, true))
         .collect();
@@ -482,24 +495,27 @@ pub fn csv_batches<R: std::io::BufRead>(
     let file = name.to_owned();
     let batches = arrow_csv::ReaderBuilder::new(schema)
         .with_header(false)
+        .with_delimiter(delimiter)
         .with_batch_size(65_536)
         .build(reader)
-        .map_err(|e| bad(&e))?;
-    Ok(batches.map(move |b| {
+        .map_err(|e| bad(&e, &assumed))?;
+    let batches = batches.map(move |b| {
         b.map_err(|e| {
             KpiError::new(
                 ErrorCode::InvalidDataset,
                 Some(file.clone()),
-                format!("`{file}` cannot be read as CSV: {e}"),
+                format!("`{file}` cannot be read as CSV{assumed}: {e}"),
             )
         })
-    }))
+    });
+    Ok((batches, resolved))
 }
 
-/// An error of [`add_batch`] on a CSV file's batches located in the file: `table.timestamp[7]`
-/// and `table[7].channel` become `journeys.csv:row 9:timestamp` and `journeys.csv:row 9:channel`
-/// (the header is row 1).
-pub fn in_csv_file(e: KpiError, file: &str) -> KpiError {
+/// An error of [`add_batch`] on a file's batches (CSV, or a sheet) located in the file:
+/// `table.timestamp[7]` and `table[7].channel` become `journeys.csv:row 9:timestamp` and
+/// `journeys.csv:row 9:channel` (the header is row 1), the message ending with `how` the file
+/// was read (`read as CSV: delimiter `;`, decimal comma`).
+pub fn in_file(e: KpiError, file: &str, how: &str) -> KpiError {
     let Some(path) = e.path().map(str::to_owned) else {
         return e;
     };
@@ -514,17 +530,17 @@ pub fn in_csv_file(e: KpiError, file: &str) -> KpiError {
         rest.split_once(']')
             .and_then(|(row, column)| place(row, column.trim_start_matches('.')))
     } else if let Some(rest) = path.strip_prefix("table.") {
-        rest.split_once('[').and_then(|(column, row)| {
-            let row = row.strip_suffix(']')?;
-            place(row, column)
-        })
+        match rest.split_once('[') {
+            Some((column, row)) => row.strip_suffix(']').and_then(|row| place(row, column)),
+            None => Some(format!("{file}:column {rest}")),
+        }
     } else {
         None
     };
     match located {
         Some(place) => {
             let message = e.message().replacen(&path, &place, 1);
-            KpiError::new(e.code(), Some(place), message)
+            KpiError::new(e.code(), Some(place), format!("{message} ({how})"))
         }
         None => e,
     }

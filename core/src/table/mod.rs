@@ -13,6 +13,8 @@ pub mod arrow;
 pub mod csv;
 #[cfg(feature = "arrow")]
 pub mod reading;
+#[cfg(feature = "arrow")]
+pub mod xlsx;
 
 pub(crate) use self::csv::Table;
 pub use self::csv::{

@@ -133,6 +133,76 @@ pub struct Reading {
     /// Whether float money (and amounts with more places than the minor unit) may be rounded
     /// half to even at the currency's minor unit.
     pub money_from_float: bool,
+    /// The CSV dialect, declared or (for CSV files) detected from the header.
+    pub csv: Dialect,
+}
+
+/// How a CSV file is written. Either part may be declared; what is not declared is detected by
+/// [`Dialect::detect`], and every error in a CSV cell says which dialect was assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dialect {
+    /// The field delimiter (`,`, `;`, tab or `|`).
+    pub delimiter: Option<u8>,
+    /// Whether decimals are written with a comma (`89,99`), as Excel does in French or German.
+    pub decimal_comma: Option<bool>,
+}
+
+impl Dialect {
+    /// Fills what was not declared from the header line: the delimiter is the one of `,` `;`
+    /// tab `|` that occurs most in it outside quotes (`,` when none does); a decimal comma is
+    /// assumed with `;` (the delimiter Excel writes where the decimal separator is a comma).
+    ///
+    /// ```
+    /// use omnikpi::table::reading::Dialect;
+    /// let excel = Dialect::default().detect("journey_id;timestamp;channel;conversions;value");
+    /// assert_eq!((excel.delimiter, excel.decimal_comma), (Some(b';'), Some(true)));
+    /// assert_eq!(excel.to_string(), "delimiter `;`, decimal comma");
+    /// ```
+    pub fn detect(self, header: &str) -> Self {
+        let delimiter = self.delimiter.unwrap_or_else(|| {
+            let mut quoted = false;
+            let mut counts = [0usize; 4];
+            let candidates = [b',', b';', b'\t', b'|'];
+            for b in header.bytes() {
+                if b == b'"' {
+                    quoted = !quoted;
+                } else if !quoted {
+                    if let Some(i) = candidates.iter().position(|c| *c == b) {
+                        if let Some(n) = counts.get_mut(i) {
+                            *n = n.saturating_add(1);
+                        }
+                    }
+                }
+            }
+            let best = counts
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)));
+            match best {
+                Some((i, n)) if *n > 0 => candidates.get(i).copied().unwrap_or(b','),
+                _ => b',',
+            }
+        });
+        Self {
+            delimiter: Some(delimiter),
+            decimal_comma: Some(self.decimal_comma.unwrap_or(delimiter == b';')),
+        }
+    }
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let delimiter = match self.delimiter.unwrap_or(b',') {
+            b'\t' => "tab".to_owned(),
+            d => format!("`{}`", char::from(d)),
+        };
+        let decimal = if self.decimal_comma == Some(true) {
+            "decimal comma"
+        } else {
+            "decimal point"
+        };
+        write!(f, "delimiter {delimiter}, {decimal}")
+    }
 }
 
 fn refused(path: &str, detail: impl std::fmt::Display) -> KpiError {
@@ -210,7 +280,8 @@ impl Reading {
 
     /// Reads `{"columns": {role: name}, "outcome": "every_row" | "last_touch",
     /// "timestamp_unit": "s" | "ms" | "us" | "ns", "timezone": "Europe/Paris",
-    /// "money_from_float": "round_half_even"}`; every key is optional, null is the default.
+    /// "money_from_float": "round_half_even", "delimiter": "," | ";" | "tab" | "|",
+    /// "decimal": "." | ","}`; every key is optional, null is the default.
     ///
     /// # Errors
     /// `unknown_parameter` for another key or role, `invalid_parameter` for a value out of its
@@ -261,11 +332,28 @@ impl Reading {
                     out.money_from_float =
                         one_of(text(v, &path)?, &[("round_half_even", true)], &path)?;
                 }
+                "delimiter" => {
+                    let d = text(v, &path)?;
+                    let d = if d == "tab" { "\t" } else { d };
+                    out.csv.delimiter = Some(one_of(
+                        d,
+                        &[(",", b','), (";", b';'), ("\t", b'\t'), ("|", b'|')],
+                        &path,
+                    )?);
+                }
+                "decimal" => {
+                    out.csv.decimal_comma = Some(one_of(
+                        text(v, &path)?,
+                        &[(".", false), (",", true)],
+                        &path,
+                    )?);
+                }
                 _ => {
                     return Err(KpiError::at(
                         ErrorCode::UnknownParameter,
                         &path,
-                        "is not a reading option (columns, outcome, timestamp_unit, timezone, money_from_float)",
+                        "is not a reading option (columns, outcome, timestamp_unit, timezone, \
+                         money_from_float, delimiter, decimal)",
                     ))
                 }
             }
@@ -289,6 +377,25 @@ impl Reading {
             *slot = text(name, &at)?.to_owned();
         }
         Ok(())
+    }
+
+    /// An amount written as text: a decimal point, or with the dialect's decimal comma
+    /// (`89,99`; a point is then refused, as `1.234,56` would be a thousands separator).
+    ///
+    /// # Errors
+    /// `invalid_decimal` at `path`.
+    pub fn decimal_from_text(&self, text: &str, path: &str) -> Result<rust_decimal::Decimal> {
+        if self.csv.decimal_comma != Some(true) {
+            return crate::decimal::parse_decimal(text, path);
+        }
+        if text.contains('.') {
+            return Err(KpiError::at(
+                ErrorCode::InvalidDecimal,
+                path,
+                format!("`{text}` has a point where the decimal separator is a comma (thousands separators are not read)"),
+            ));
+        }
+        crate::decimal::parse_decimal(&text.replacen(',', ".", 1), path)
     }
 
     /// Unix seconds (floored) of an integer timestamp in the declared unit.
