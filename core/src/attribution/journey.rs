@@ -248,8 +248,8 @@ impl Outcome {
 /// ]).unwrap();
 /// let mut b = LongBuilder::new(&tax);
 /// let sale = Outcome { conversions: 1, value_minor: 9_000, conversion_time: None };
-/// b.push(JourneyKey::Int(7), 20, "store", sale, "row 0").unwrap();
-/// b.push(JourneyKey::Int(7), 10, "web", sale, "row 1").unwrap();
+/// b.push(JourneyKey::Int(7), 20, "store", sale, 0).unwrap();
+/// b.push(JourneyKey::Int(7), 10, "web", sale, 1).unwrap();
 /// let batch = b.finish().unwrap();
 /// assert_eq!(batch.channel, vec![0, 1]); // web first: sorted by time
 /// ```
@@ -257,7 +257,11 @@ impl Outcome {
 pub struct LongBuilder {
     taxonomy: Taxonomy,
     index: std::collections::HashMap<JourneyKey, u32>,
-    outcomes: Vec<(Outcome, String)>,
+    /// The journey of the previous row: rows usually come grouped by journey, and then the
+    /// index is not consulted.
+    previous: Option<(JourneyKey, u32)>,
+    /// Each journey's outcome and the table row it was read from.
+    outcomes: Vec<(Outcome, usize)>,
     rows: Vec<(u32, i64, u32, u16)>,
     placement: OutcomeRows,
     /// With [`OutcomeRows::LastTouch`]: each journey's latest (timestamp, row) so far.
@@ -270,6 +274,7 @@ impl LongBuilder {
         Self {
             taxonomy: taxonomy.clone(),
             index: std::collections::HashMap::new(),
+            previous: None,
             outcomes: Vec::new(),
             rows: Vec::new(),
             placement: OutcomeRows::EveryRow,
@@ -283,7 +288,7 @@ impl LongBuilder {
         self
     }
 
-    /// Adds one touch row; `at` names the row in errors (`row 12`).
+    /// Adds one touch row; `row` is its index in the table, which errors name (`table[12]`).
     ///
     /// # Errors
     /// `unknown_channel`; `invalid_dataset` when the outcome differs from the journey's earlier
@@ -294,7 +299,7 @@ impl LongBuilder {
         timestamp: i64,
         channel: &str,
         outcome: Outcome,
-        at: &str,
+        row: usize,
     ) -> Result<()> {
         let id = self
             .taxonomy
@@ -303,24 +308,56 @@ impl LongBuilder {
             .ok_or_else(|| {
                 KpiError::at(
                     ErrorCode::UnknownChannel,
-                    &format!("{at}.channel"),
+                    &format!("table[{row}].channel"),
                     format!("names channel `{channel}`, which the taxonomy does not declare"),
                 )
             })?;
-        let next = u32::try_from(self.outcomes.len())
-            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 journeys"))?;
-        let row = u32::try_from(self.rows.len())
-            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, at, "more than 2^32 rows"))?;
-        let j = *self.index.entry(journey).or_insert(next);
+        self.push_id(journey, timestamp, id, outcome, row)
+    }
+
+    /// The id of channel `name` in the builder's taxonomy, for [`LongBuilder::push_id`] (a
+    /// dictionary column looks its values up once, not once a row).
+    pub fn channel_id(&self, name: &str) -> Option<u16> {
+        self.taxonomy
+            .index(name)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// [`LongBuilder::push`] with the channel given by its id ([`LongBuilder::channel_id`]).
+    ///
+    /// # Errors
+    /// As [`LongBuilder::push`], but for the channel.
+    pub fn push_id(
+        &mut self,
+        journey: JourneyKey,
+        timestamp: i64,
+        id: u16,
+        outcome: Outcome,
+        row: usize,
+    ) -> Result<()> {
+        let at = || format!("table[{row}]");
+        let next = u32::try_from(self.outcomes.len()).map_err(|_| {
+            KpiError::at(ErrorCode::LimitExceeded, &at(), "more than 2^32 journeys")
+        })?;
+        let position = u32::try_from(self.rows.len())
+            .map_err(|_| KpiError::at(ErrorCode::LimitExceeded, &at(), "more than 2^32 rows"))?;
+        let j = match &self.previous {
+            Some((key, j)) if *key == journey => *j,
+            _ => {
+                let j = *self.index.entry(journey.clone()).or_insert(next);
+                self.previous = Some((journey, j));
+                j
+            }
+        };
         if j == next {
-            self.outcomes.push((outcome, at.to_owned()));
+            self.outcomes.push((outcome, row));
             if self.placement == OutcomeRows::LastTouch {
-                self.last.push((timestamp, row));
+                self.last.push((timestamp, position));
             }
         } else {
-            self.check_outcome(j as usize, outcome, (timestamp, row), at)?;
+            self.check_outcome(j as usize, outcome, (timestamp, position), row)?;
         }
-        self.rows.push((j, timestamp, row, id));
+        self.rows.push((j, timestamp, position, id));
         Ok(())
     }
 
@@ -331,22 +368,24 @@ impl LongBuilder {
         j: usize,
         outcome: Outcome,
         key: (i64, u32),
-        at: &str,
+        row: usize,
     ) -> Result<()> {
-        let differs = |first: &str| {
+        let differs = |first: usize| {
             KpiError::at(
                 ErrorCode::InvalidDataset,
-                at,
-                format!("has conversion columns that differ from the same journey's {first}"),
+                &format!("table[{row}]"),
+                format!(
+                    "has conversion columns that differ from the same journey's table[{first}]"
+                ),
             )
         };
-        let not_last = |row: &str, later: &str| {
+        let not_last = |at: usize, later: usize| {
             KpiError::at(
                 ErrorCode::InvalidDataset,
-                row,
+                &format!("table[{at}]"),
                 format!(
-                    "carries the journey's outcome but is not its last touch ({later} is later); \
-                     with the outcome on the last touch, other rows hold null, 0 or false"
+                    "carries the journey's outcome but is not its last touch (table[{later}] is \
+                     later); with the outcome on the last touch, other rows hold null, 0 or false"
                 ),
             )
         };
@@ -356,17 +395,17 @@ impl LongBuilder {
         match (self.placement, self.last.get_mut(j)) {
             (OutcomeRows::LastTouch, Some(last)) if key >= *last => {
                 if !seen.is_empty() {
-                    return Err(not_last(first, at));
+                    return Err(not_last(*first, row));
                 }
                 *seen = outcome;
-                at.clone_into(first);
+                *first = row;
                 *last = key;
             }
             (OutcomeRows::LastTouch, Some(_)) if !outcome.is_empty() => {
-                return Err(not_last(at, first));
+                return Err(not_last(row, *first));
             }
             (OutcomeRows::LastTouch, Some(_)) => {}
-            _ if *seen != outcome => return Err(differs(first)),
+            _ if *seen != outcome => return Err(differs(*first)),
             _ => {}
         }
         Ok(())

@@ -280,6 +280,61 @@ fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiErro
         .collect()
 }
 
+/// A channel column: text, or a dictionary whose values are looked up once per batch.
+enum Channels {
+    Text(ArrayRef),
+    Dictionary {
+        keys: Vec<Option<usize>>,
+        /// Each dictionary value's channel id, or its name when the taxonomy lacks it.
+        ids: Vec<Result<u16, String>>,
+    },
+}
+
+impl Channels {
+    fn read(array: &ArrayRef, path: &str, builder: &LongBuilder) -> Result<Self, KpiError> {
+        if let Some(dict) = array.as_any_dictionary_opt() {
+            let values = text(dict.values(), path)?;
+            let values = values.as_string::<i32>();
+            let ids = values
+                .iter()
+                .map(|v| {
+                    let name = v.unwrap_or_default();
+                    builder.channel_id(name).ok_or_else(|| name.to_owned())
+                })
+                .collect();
+            let keys = arrow_cast::cast(dict.keys(), &DataType::Int64).map_err(|e| {
+                error(
+                    ErrorCode::WrongType,
+                    path,
+                    format!("has unreadable dictionary keys: {e}"),
+                )
+            })?;
+            let keys = keys
+                .as_primitive::<Int64Type>()
+                .iter()
+                .map(|k| k.and_then(|k| usize::try_from(k).ok()))
+                .collect();
+            return Ok(Self::Dictionary { keys, ids });
+        }
+        Ok(Self::Text(text(array, path)?))
+    }
+
+    /// The channel of `row`: its id, or its name when it must be looked up (text columns, and
+    /// names the taxonomy lacks, for the builder's error); `None` for a null.
+    fn at(&self, row: usize) -> Option<Result<u16, &str>> {
+        match self {
+            Self::Text(array) => {
+                let s = array.as_string::<i32>();
+                s.is_valid(row).then(|| Err(s.value(row)))
+            }
+            Self::Dictionary { keys, ids } => {
+                let id = ids.get((*keys.get(row)?)?)?;
+                Some(id.as_ref().map(|i| *i).map_err(String::as_str))
+            }
+        }
+    }
+}
+
 /// Adds one record batch to the builder (made by [`Reading::builder`]), read as `reading`
 /// declares. `first_row` numbers rows across batches, so errors name the row of the whole table
 /// (`table.channel[12]`); `conversions` counts what the reading converted (float money).
@@ -309,8 +364,7 @@ pub fn add_batch(
         &path(&names.timestamp),
         reading,
     )?;
-    let channels_array = text(&required(&names.channel)?, &path(&names.channel))?;
-    let channels = channels_array.as_string::<i32>();
+    let channels = Channels::read(&required(&names.channel)?, &path(&names.channel), builder)?;
     let conversion_counts = counts(&required(&names.conversions)?, &path(&names.conversions))?;
     let mut values = match column(batch, &names.value, false)? {
         Some(c) if reading.money_from_float && c.data_type().is_floating() => {
@@ -339,10 +393,7 @@ pub fn add_batch(
             .copied()
             .flatten()
             .ok_or_else(|| missing(&names.timestamp))?;
-        let channel = channels
-            .is_valid(row)
-            .then(|| channels.value(row))
-            .ok_or_else(|| missing(&names.channel))?;
+        let channel = channels.at(row).ok_or_else(|| missing(&names.channel))?;
         let conversions = conversion_counts.get(row).copied().flatten().unwrap_or(0);
         let value = match values.get(row).copied().flatten() {
             Some(v) if v.is_sign_negative() && !v.is_zero() => {
@@ -360,13 +411,11 @@ pub fn add_batch(
             value_minor: value,
             conversion_time: conversion_times.get(row).copied().flatten(),
         };
-        builder.push(
-            journey,
-            timestamp,
-            channel,
-            outcome,
-            &format!("table[{}]", first_row.saturating_add(row)),
-        )?;
+        let table_row = first_row.saturating_add(row);
+        match channel {
+            Ok(id) => builder.push_id(journey, timestamp, id, outcome, table_row)?,
+            Err(name) => builder.push(journey, timestamp, name, outcome, table_row)?,
+        }
     }
     Ok(())
 }
