@@ -10,8 +10,8 @@
 use omnikpi::attribution::run_models;
 use omnikpi::channel::Taxonomy;
 use omnikpi::money::Currency;
-use omnikpi::table::arrow::add_batch;
-use omnikpi::table::reading::{Conversions, Reading};
+use omnikpi::table::arrow::journeys;
+use omnikpi::table::reading::Reading;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -44,22 +44,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     // the bench tables hold integer seconds, declared as such
     let reading = Reading::from_json(&json!({"timestamp_unit": "s"}))?;
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let start = Instant::now();
-    let mut builder = reading.builder(&taxonomy);
-    let mut conversions = Conversions::default();
-    let mut rows = 0;
-    for batch in &batches {
-        add_batch(
-            &mut builder,
-            batch,
-            &reading,
-            &currency,
-            rows,
-            &mut conversions,
-        )?;
-        rows += batch.num_rows();
-    }
-    let batch = builder.finish()?;
+    let (batch, _) = journeys(
+        batches.iter().cloned().map(Ok),
+        &reading,
+        &taxonomy,
+        &currency,
+    )?;
     let results = run_models(&taxonomy, &currency, &batch, &specs, None)?;
     let seconds = start.elapsed().as_secs_f64();
     let results: Vec<Value> = results

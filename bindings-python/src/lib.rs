@@ -5,7 +5,6 @@
 
 use omnikpi::attribution::Attribution;
 use omnikpi::host::{CivilTime, HostNode, HostValue, MapKey};
-use omnikpi::table::arrow::add_batch;
 use omnikpi::table::reading::{Conversions, Reading};
 use omnikpi::{KpiError, Output};
 use pyo3::prelude::*;
@@ -383,23 +382,13 @@ impl Models {
     ) -> PyResult<(omnikpi::attribution::Accumulator, Conversions)> {
         let reader = arrow_reader(py, table, "table")?;
         py.detach(|| -> Result<_, KpiError> {
-            let mut builder = self.reading.builder(&self.taxonomy);
-            let mut conversions = Conversions::default();
-            let mut rows = 0usize;
-            for batch in reader {
-                let batch = batch.map_err(|e| unreadable("table", &e))?;
-                let (reading, currency) = (&self.reading, &self.currency);
-                add_batch(
-                    &mut builder,
-                    &batch,
-                    reading,
-                    currency,
-                    rows,
-                    &mut conversions,
-                )?;
-                rows += batch.num_rows();
-            }
-            let batch = builder.finish()?;
+            let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
+            let (batch, conversions) = omnikpi::table::arrow::journeys(
+                batches,
+                &self.reading,
+                &self.taxonomy,
+                &self.currency,
+            )?;
             let mut acc = self.accumulator()?;
             let threads = std::thread::available_parallelism().map_or(1, usize::from);
             acc.update_parallel(&batch, threads)?;

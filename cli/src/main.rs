@@ -587,7 +587,7 @@ fn table_journeys(
     ),
     KpiError,
 > {
-    use omnikpi::table::arrow::{add_batch, csv_batches, in_file};
+    use omnikpi::table::arrow::{csv_batches, in_file};
     let path = source.path;
     let bad = |e: &dyn std::fmt::Display| {
         KpiError::new(
@@ -631,23 +631,7 @@ fn table_journeys(
         Some(how) => in_file(e, &name, how),
         None => e,
     };
-    let mut builder = reading.builder(taxonomy);
-    let mut conversions = omnikpi::table::reading::Conversions::default();
-    let mut rows = 0;
-    for batch in batches {
-        let batch = batch?;
-        add_batch(
-            &mut builder,
-            &batch,
-            reading,
-            currency,
-            rows,
-            &mut conversions,
-        )
-        .map_err(locate)?;
-        rows += batch.num_rows();
-    }
-    Ok((builder.finish().map_err(locate)?, conversions))
+    omnikpi::table::arrow::journeys(batches, reading, taxonomy, currency).map_err(locate)
 }
 
 /// One envelope line per case of a JSON Lines batch (see `Command::EvalLines`).

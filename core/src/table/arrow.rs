@@ -594,3 +594,33 @@ pub fn in_file(e: KpiError, file: &str, how: &str) -> KpiError {
         None => e,
     }
 }
+
+/// Every batch of a long-format touch table into journeys, read as `reading` declares: the one
+/// loop the CLI (CSV, Parquet, workbooks), Python and the benchmarks run. Returns the journeys
+/// and what the reading converted ([`Conversions`]).
+///
+/// # Errors
+/// The first error of a batch (as the iterator gives it), of [`add_batch`], or of the builder.
+pub fn journeys(
+    batches: impl IntoIterator<Item = Result<RecordBatch, KpiError>>,
+    reading: &Reading,
+    taxonomy: &crate::channel::Taxonomy,
+    currency: &crate::money::Currency,
+) -> Result<(crate::attribution::JourneyBatch, Conversions), KpiError> {
+    let mut builder = reading.builder(taxonomy);
+    let mut conversions = Conversions::default();
+    let mut rows = 0usize;
+    for batch in batches {
+        let batch = batch?;
+        add_batch(
+            &mut builder,
+            &batch,
+            reading,
+            currency,
+            rows,
+            &mut conversions,
+        )?;
+        rows = rows.saturating_add(batch.num_rows());
+    }
+    Ok((builder.finish()?, conversions))
+}
