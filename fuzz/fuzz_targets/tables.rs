@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = omnikpi::table::journeys_from_csv(&text, "journeys.csv");
+    csv_journeys(data);
     let _ = omnikpi::table::channels_from_csv(&text, "channels.csv");
     let _ = omnikpi::incentive::records_from_csv(&text, "sales.csv", None);
     let mut files = BTreeMap::new();
@@ -17,6 +17,15 @@ fuzz_target!(|data: &[u8]| {
     let _ = omnikpi::dataset::report(&files);
     parquet_journeys(data);
 });
+
+/// Bytes as a long-format touch CSV through the one touch-table reader (dialect detected).
+fn csv_journeys(data: &[u8]) {
+    let Ok(taxonomy) = omnikpi::channel::Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])) else { return };
+    let Ok(eur) = omnikpi::money::Currency::lookup("EUR", None, "currency") else { return };
+    let reading = omnikpi::table::reading::Reading::default();
+    let Ok((batches, reading)) = omnikpi::table::arrow::csv_batches(data, "journeys.csv", &reading) else { return };
+    let _ = omnikpi::table::arrow::journeys(batches, &reading, &taxonomy, &eur);
+}
 
 fn parquet_journeys(data: &[u8]) {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;

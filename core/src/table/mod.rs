@@ -17,6 +17,4 @@ pub mod reading;
 pub mod xlsx;
 
 pub(crate) use self::csv::Table;
-pub use self::csv::{
-    channels_from_csv, csv_boolean, journeys_from_csv, journeys_from_csv_with_rows, CsvRows,
-};
+pub use self::csv::{channels_from_csv, csv_boolean, CsvRows};
