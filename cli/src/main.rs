@@ -607,7 +607,19 @@ fn table_journeys(
     let (batches, reading, how): (Batches, _, _) = if extension.as_deref() == Some("parquet") {
         let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
+            .and_then(|b| {
+                // only the columns of the reading's roles are decoded
+                let roles = reading.columns.names();
+                let used = b
+                    .schema()
+                    .fields()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| roles.contains(&f.name().as_str()))
+                    .map(|(i, _)| i);
+                let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), used);
+                b.with_projection(mask).with_batch_size(65_536).build()
+            })
             .map_err(|e| bad(&e))?;
         let batches = Box::new(reader.map(move |b| b.map_err(|e| bad(&e))));
         (batches, reading.clone(), None)

@@ -11,6 +11,7 @@ mod accumulator;
 mod comparison;
 mod credit;
 mod journey;
+mod long;
 mod markov;
 mod model;
 mod result;
@@ -20,7 +21,8 @@ mod state;
 pub use accumulator::Accumulator;
 pub use comparison::{compare, Comparison};
 use credit::Credit;
-pub use journey::{JourneyBatch, JourneyKey, LongBuilder, Outcome, OutcomeRows, Touch};
+pub use journey::{JourneyBatch, Touch};
+pub use long::{JourneyKey, LongBuilder, Outcome, OutcomeRows};
 pub use model::{model_id, model_ids, short_name, Model};
 pub use result::{Attribution, ChannelCredit, JourneyCounts};
 

@@ -215,6 +215,84 @@ fn decimals(
     }
 }
 
+/// A money column: minor units of the currency (decimal128 cells read by integer arithmetic,
+/// all of them valid), or exact decimals checked cell by cell as the rows are read.
+enum Money {
+    Minor(Vec<i128>),
+    Exact(Vec<Option<Decimal>>),
+}
+
+impl Money {
+    /// The column as decimal128 integers when they all are valid amounts, else as exact
+    /// decimals ([`decimals`], or floats when declared, then rounded); none: every cell empty.
+    fn read(
+        column: Option<&ArrayRef>,
+        path: &str,
+        reading: &Reading,
+        currency: &crate::money::Currency,
+        conversions: &mut Conversions,
+    ) -> Result<Self, KpiError> {
+        let Some(c) = column else {
+            return Ok(Self::Exact(Vec::new()));
+        };
+        if let DataType::Decimal128(_, scale) = c.data_type() {
+            if let Some(minor) = decimal128_minor(c, *scale, currency.minor_units()) {
+                return Ok(Self::Minor(minor));
+            }
+        }
+        let mut values = if reading.money_from_float && c.data_type().is_floating() {
+            float_money(c, path)?
+        } else {
+            decimals(c, path, reading)?
+        };
+        if reading.money_from_float {
+            round_money(&mut values, currency.minor_units(), conversions);
+        }
+        Ok(Self::Exact(values))
+    }
+
+    /// The minor units of `row` (0 for an empty cell); errors at `place`: `negative_amount`,
+    /// `invalid_money_scale`.
+    fn at(
+        &self,
+        row: usize,
+        currency: &crate::money::Currency,
+        place: impl Fn() -> String,
+    ) -> Result<i128, KpiError> {
+        match self {
+            Self::Minor(m) => Ok(m.get(row).copied().unwrap_or(0)),
+            Self::Exact(values) => match values.get(row).copied().flatten() {
+                None => Ok(0),
+                Some(v) if v.is_sign_negative() && !v.is_zero() => Err(error(
+                    ErrorCode::NegativeAmount,
+                    &place(),
+                    "must not be negative",
+                )),
+                Some(v) => Ok(currency.amount(v, &place())?.mantissa()),
+            },
+        }
+    }
+}
+
+/// The minor units of a decimal128 column by integer arithmetic alone, when every cell is
+/// non-negative, within 28 digits and exact at the minor unit; `None` sends the column to the
+/// general path, which names the first cell that is not.
+fn decimal128_minor(array: &ArrayRef, scale: i8, minor: u32) -> Option<Vec<i128>> {
+    const DECIMAL_MAX: i128 = (1 << 96) - 1;
+    let scale = u32::try_from(scale).ok().filter(|s| *s <= 28)?;
+    let up = 10i128.checked_pow(minor.saturating_sub(scale))?;
+    let down = 10i128.checked_pow(scale.saturating_sub(minor))?;
+    let cells = array.as_primitive::<arrow_array::types::Decimal128Type>();
+    cells
+        .iter()
+        .map(|v| match v {
+            None => Some(0),
+            Some(m) if !(0..=DECIMAL_MAX).contains(&m) || m.checked_rem(down)? != 0 => None,
+            Some(m) => m.checked_div(down)?.checked_mul(up),
+        })
+        .collect()
+}
+
 /// Float money as the exact decimal of each binary value, for [`round_money`] to round as
 /// declared ([`Reading::money_from_float`]). A NaN, infinite or huge value is an error.
 fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
@@ -255,29 +333,41 @@ fn round_money(values: &mut [Option<Decimal>], minor: u32, conversions: &mut Con
     }
 }
 
-/// Journey ids: integers or non-empty text.
-fn keys(array: &ArrayRef, path: &str) -> Result<Vec<Option<JourneyKey>>, KpiError> {
-    if is_integer(array.data_type()) {
-        let s = cast(array, &DataType::Int64, path)?;
-        return Ok(s
-            .as_primitive::<Int64Type>()
-            .iter()
-            .map(|v| v.map(JourneyKey::Int))
-            .collect());
+/// A journey id column: integers, or text (each id non-empty).
+enum Keys {
+    Int(ArrayRef),
+    Text(ArrayRef),
+}
+
+impl Keys {
+    fn read(array: &ArrayRef, path: &str) -> Result<Self, KpiError> {
+        if is_integer(array.data_type()) {
+            return Ok(Self::Int(cast(array, &DataType::Int64, path)?));
+        }
+        Ok(Self::Text(text(array, path)?))
     }
-    let s = text(array, path)?;
-    s.as_string::<i32>()
-        .iter()
-        .enumerate()
-        .map(|(row, v)| {
-            v.map(|v| {
-                // an empty id would merge unrelated rows into one journey
-                super::csv::csv_id(v, &format!("{path}[{row}]"))
-                    .map(|v| JourneyKey::Text(v.to_owned()))
-            })
-            .transpose()
-        })
-        .collect()
+
+    /// The id of `row`, borrowed from the column; `None` for a null.
+    fn at(&self, row: usize, path: &str) -> Result<Option<JourneyKey<'_>>, KpiError> {
+        match self {
+            Self::Int(a) => {
+                let a = a.as_primitive::<Int64Type>();
+                Ok(a.is_valid(row).then(|| JourneyKey::Int(a.value(row))))
+            }
+            Self::Text(a) => {
+                let a = a.as_string::<i32>();
+                if !a.is_valid(row) {
+                    return Ok(None);
+                }
+                let id = a.value(row);
+                if id.trim().is_empty() {
+                    // an empty id would merge unrelated rows into one journey
+                    super::csv::csv_id(id, &format!("{path}[{row}]"))?;
+                }
+                Ok(Some(JourneyKey::Text(id)))
+            }
+        }
+    }
 }
 
 /// A channel column: text, or a dictionary whose values are looked up once per batch.
@@ -352,41 +442,99 @@ pub fn add_batch(
     first_row: usize,
     conversions: &mut Conversions,
 ) -> Result<(), KpiError> {
+    // a whole table in one batch (as polars hands it over) is read in slices, so the cells
+    // converted at a time stay few
+    const SLICE: usize = 65_536;
+    builder.reserve(batch.num_rows());
+    let mut offset = 0;
+    while offset < batch.num_rows() {
+        let rows = SLICE.min(batch.num_rows().saturating_sub(offset));
+        let slice = batch.slice(offset, rows);
+        add_slice(
+            builder,
+            &slice,
+            reading,
+            currency,
+            first_row.saturating_add(offset),
+            conversions,
+        )?;
+        offset = offset.saturating_add(rows);
+    }
+    Ok(())
+}
+
+/// An error at a cell of a slice (`table.value[3]`) at the cell of the table, its slice
+/// starting at `first_row` (`table.value[65539]`).
+fn renumbered(e: KpiError, first_row: usize) -> KpiError {
+    let Some(path) = e.path() else {
+        return e;
+    };
+    let Some((column, rest)) = path.split_once('[') else {
+        return e;
+    };
+    let Some((row, after)) = rest.split_once(']') else {
+        return e;
+    };
+    let Ok(row) = row.parse::<usize>() else {
+        return e;
+    };
+    let place = format!("{column}[{}]{after}", row.saturating_add(first_row));
+    let message = e.message().replacen(path, &place, 1);
+    KpiError::new(e.code(), Some(place), message)
+}
+
+/// [`add_batch`] on one slice of a batch.
+fn add_slice(
+    builder: &mut LongBuilder,
+    batch: &RecordBatch,
+    reading: &Reading,
+    currency: &crate::money::Currency,
+    first_row: usize,
+    conversions: &mut Conversions,
+) -> Result<(), KpiError> {
     let names = &reading.columns;
     let path = |name: &str| format!("table.{name}");
     let required = |name: &str| {
         column(batch, name, true)
             .map(|c| c.unwrap_or_else(|| arrow_array::new_null_array(&DataType::Null, 0)))
     };
-    let journeys = keys(&required(&names.journey_id)?, &path(&names.journey_id))?;
+    let journey_path = path(&names.journey_id);
+    // cells are numbered within the slice, errors within the table
+    let journeys = Keys::read(&required(&names.journey_id)?, &journey_path)?;
     let times = seconds(
         &required(&names.timestamp)?,
         &path(&names.timestamp),
         reading,
-    )?;
+    )
+    .map_err(|e| renumbered(e, first_row))?;
     let channels = Channels::read(&required(&names.channel)?, &path(&names.channel), builder)?;
-    let conversion_counts = counts(&required(&names.conversions)?, &path(&names.conversions))?;
-    let mut values = match column(batch, &names.value, false)? {
-        Some(c) if reading.money_from_float && c.data_type().is_floating() => {
-            float_money(&c, &path(&names.value))?
-        }
-        Some(c) => decimals(&c, &path(&names.value), reading)?,
-        None => vec![None; batch.num_rows()],
-    };
-    if reading.money_from_float {
-        round_money(&mut values, currency.minor_units(), conversions);
-    }
+    let conversion_counts = counts(&required(&names.conversions)?, &path(&names.conversions))
+        .map_err(|e| renumbered(e, first_row))?;
+    let values = Money::read(
+        column(batch, &names.value, false)?.as_ref(),
+        &path(&names.value),
+        reading,
+        currency,
+        conversions,
+    )
+    .map_err(|e| renumbered(e, first_row))?;
     let conversion_times = match column(batch, &names.conversion_timestamp, false)? {
-        Some(c) => seconds(&c, &path(&names.conversion_timestamp), reading)?,
+        Some(c) => seconds(&c, &path(&names.conversion_timestamp), reading)
+            .map_err(|e| renumbered(e, first_row))?,
         None => vec![None; batch.num_rows()],
     };
     for row in 0..batch.num_rows() {
-        let at = |name: &str| format!("table.{name}[{}]", first_row.saturating_add(row));
-        let missing = |name: &str| error(ErrorCode::MissingField, &at(name), "is null");
+        let table_row = first_row.saturating_add(row);
+        let missing = |name: &str| {
+            error(
+                ErrorCode::MissingField,
+                &format!("table.{name}[{table_row}]"),
+                "is null",
+            )
+        };
         let journey = journeys
-            .get(row)
-            .cloned()
-            .flatten()
+            .at(row, &journey_path)
+            .map_err(|e| renumbered(e, first_row))?
             .ok_or_else(|| missing(&names.journey_id))?;
         let timestamp = times
             .get(row)
@@ -394,24 +542,13 @@ pub fn add_batch(
             .flatten()
             .ok_or_else(|| missing(&names.timestamp))?;
         let channel = channels.at(row).ok_or_else(|| missing(&names.channel))?;
-        let conversions = conversion_counts.get(row).copied().flatten().unwrap_or(0);
-        let value = match values.get(row).copied().flatten() {
-            Some(v) if v.is_sign_negative() && !v.is_zero() => {
-                return Err(error(
-                    ErrorCode::NegativeAmount,
-                    &at(&names.value),
-                    "must not be negative",
-                ))
-            }
-            Some(v) => currency.amount(v, &at(&names.value))?.mantissa(),
-            None => 0,
-        };
         let outcome = Outcome {
-            conversions,
-            value_minor: value,
+            conversions: conversion_counts.get(row).copied().flatten().unwrap_or(0),
+            value_minor: values.at(row, currency, || {
+                format!("table.{}[{table_row}]", names.value)
+            })?,
             conversion_time: conversion_times.get(row).copied().flatten(),
         };
-        let table_row = first_row.saturating_add(row);
         match channel {
             Ok(id) => builder.push_id(journey, timestamp, id, outcome, table_row)?,
             Err(name) => builder.push(journey, timestamp, name, outcome, table_row)?,
@@ -623,4 +760,85 @@ pub fn journeys(
         rows = rows.saturating_add(batch.num_rows());
     }
     Ok((builder.finish()?, conversions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::Taxonomy;
+    use crate::money::Currency;
+    use std::sync::Arc;
+
+    /// `rows` touches of one-touch journeys, the value of `bad` set to `value`.
+    fn table(rows: usize, bad: usize, value: i128) -> RecordBatch {
+        let ids: Vec<String> = (0..rows).map(|i| format!("u{i}")).collect();
+        let values: Vec<i128> = (0..rows)
+            .map(|i| if i == bad { value } else { 1_000 })
+            .collect();
+        let values = arrow_array::Decimal128Array::from(values)
+            .with_precision_and_scale(18, 3)
+            .unwrap();
+        RecordBatch::try_from_iter([
+            (
+                "journey_id",
+                Arc::new(arrow_array::StringArray::from(ids)) as ArrayRef,
+            ),
+            (
+                "timestamp",
+                Arc::new(arrow_array::TimestampSecondArray::from(vec![0; rows])) as ArrayRef,
+            ),
+            (
+                "channel",
+                Arc::new(arrow_array::StringArray::from(vec!["web"; rows])) as ArrayRef,
+            ),
+            (
+                "conversions",
+                Arc::new(arrow_array::Int64Array::from(vec![1; rows])) as ArrayRef,
+            ),
+            ("value", Arc::new(values) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    fn read(batches: Vec<RecordBatch>) -> Result<crate::attribution::JourneyBatch, KpiError> {
+        let taxonomy =
+            Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}]))
+                .unwrap();
+        let eur = Currency::lookup("EUR", None, "currency").unwrap();
+        journeys(
+            batches.into_iter().map(Ok),
+            &Reading::default(),
+            &taxonomy,
+            &eur,
+        )
+        .map(|(b, _)| b)
+    }
+
+    #[test]
+    fn errors_name_the_row_of_the_table_across_slices_and_batches() {
+        // one batch larger than a slice, the bad cell in its second slice
+        let e = read(vec![table(70_000, 66_000, 1_005)]).err().unwrap();
+        assert_eq!(e.code(), ErrorCode::InvalidMoneyScale);
+        assert_eq!(e.path(), Some("table.value[66000]"));
+        assert!(
+            e.message().starts_with("`table.value[66000]`"),
+            "{}",
+            e.message()
+        );
+        // the second batch of a table
+        let e = read(vec![table(10, 99, 0), table(10, 3, -10)])
+            .err()
+            .unwrap();
+        assert_eq!(
+            (e.code(), e.path()),
+            (ErrorCode::NegativeAmount, Some("table.value[13]"))
+        );
+    }
+
+    #[test]
+    fn decimal128_money_reads_as_the_exact_decimals_would() {
+        // 1.000 at scale 3 is 100 cents; 2.340 is 234
+        let batch = read(vec![table(3, 1, 2_340)]).unwrap();
+        assert_eq!(batch.value_minor, vec![100, 234, 100]);
+    }
 }

@@ -61,6 +61,24 @@ impl Default for Columns {
 }
 
 impl Columns {
+    /// The column names of every role, in the order of [`ROLES`]: what a reader needs to
+    /// decode (a Parquet file's other columns are left unread).
+    ///
+    /// ```
+    /// let columns = omnikpi::table::reading::Columns::default();
+    /// assert_eq!(columns.names()[0], "journey_id");
+    /// ```
+    pub fn names(&self) -> [&str; 6] {
+        [
+            &self.journey_id,
+            &self.timestamp,
+            &self.channel,
+            &self.conversions,
+            &self.value,
+            &self.conversion_timestamp,
+        ]
+    }
+
     fn slot(&mut self, role: &str) -> Option<&mut String> {
         Some(match role {
             "journey_id" => &mut self.journey_id,
