@@ -98,7 +98,8 @@ export function createApi(raw) {
    * ids into channels, or Int32Array), timestamp (Float64Array or BigInt64Array seconds), conversions
    * (Uint32Array), valueMinor (Float64Array or BigInt64Array minor units), conversionTime?
    * (Float64Array seconds, NaN for none), lead? (Uint8Array, 1 on the touch that created the
-   * lead, for W-shaped), lookbackSeconds? }. `models`: a name or a list;
+   * lead, for W-shaped), lookbackSeconds?, timestampUnit? ("s" by default, "ms", "us" or "ns": the
+   * unit of timestamp and conversionTime, floored to seconds by the core) }. `models`: a name or a list;
    * `params`: parameters of a single model, or { model: params } for several.
    */
   api.attributeColumns = (models, columns, params) => {
@@ -146,6 +147,7 @@ export function createApi(raw) {
       columns.valueMinor,
       columns.conversionTime ? typed(columns.conversionTime, Float64Array, "conversionTime") : new Float64Array(journeys).fill(NaN),
       columns.lead ? typed(columns.lead, Uint8Array, "lead") : undefined,
+      String(columns.timestampUnit ?? "s"),
     ));
     if (!Array.isArray(models)) return results[0];
     return Object.fromEntries(list.map((m, i) => [modelOf(m).short, results[i]]));

@@ -62,17 +62,19 @@ export interface AttributionColumns {
   offsets: Uint32Array;
   /** Channel id of each touch: its index in `channels` (Int32Array ids must be 0 to 65535). */
   channel: Uint16Array | Int32Array;
-  /** Unix seconds of each touch, chronological within a journey. */
+  /** Time of each touch since the Unix epoch in `timestampUnit`s, chronological within a journey. */
   timestamp: Float64Array | BigInt64Array;
   /** Conversions of each journey. */
   conversions: Uint32Array;
   /** Conversion value of each journey in minor units (whole numbers). */
   valueMinor: Float64Array | BigInt64Array;
-  /** Conversion time of each journey in Unix seconds, NaN for none (default: the last touch). */
+  /** Conversion time of each journey in `timestampUnit`s, NaN for none (default: the last touch). */
   conversionTime?: Float64Array;
   /** 1 on the touch that created the lead (W-shaped's middle milestone), 0 elsewhere. */
   lead?: Uint8Array;
   lookbackSeconds?: number;
+  /** The unit of `timestamp` and `conversionTime` (default "s"); the core floors them to seconds. */
+  timestampUnit?: "s" | "ms" | "us" | "ns";
 }
 export declare function attributeColumns(model: AttributionModel, columns: AttributionColumns, params?: AttributionParams): AttributionResult;
 export declare function attributeColumns(

@@ -274,7 +274,8 @@ fn whole(v: f64, path: &str) -> omnikpi::Result<i64> {
 /// conversions, value in minor units, conversion time with NaN for none, and optionally the
 /// lead-creation flag of each touch for W-shaped), several models in one pass. `specs` is
 /// `[[kpi id, params], ...]`; timestamps and values are `Float64Array`s or `BigInt64Array`s;
-/// returns the envelope with a list of results.
+/// timestamps (and conversion times) count `timestamp_unit`s since the epoch (`s`, `ms`, `us`,
+/// `ns`; the core's rule floors them to seconds); returns the envelope with a list of results.
 #[wasm_bindgen(js_name = attributeColumns)]
 #[allow(
     clippy::too_many_arguments,
@@ -292,19 +293,24 @@ pub fn attribute_columns(
     value_minor: JsValue,
     conversion_time: Vec<f64>,
     lead: Option<Vec<u8>>,
+    timestamp_unit: &str,
 ) -> String {
     envelope((|| {
         let specs = model_specs(host_value(specs, "models")?)?;
         let taxonomy = omnikpi::channel::Taxonomy::from_json(&host_value(channels, "channels")?)?;
         let currency = omnikpi::money::Currency::lookup(currency, None, "currency")?;
-        let times = integers(&timestamp, "timestamp")?;
+        let unit = omnikpi::table::TimestampUnit::from_name(timestamp_unit, "timestampUnit")?;
+        let times = integers(&timestamp, "timestamp")?
+            .into_iter()
+            .map(|t| unit.seconds(t))
+            .collect();
         let values = integers(&value_minor, "valueMinor")?;
         let conversion_time: Vec<Option<i64>> = conversion_time
             .iter()
             .enumerate()
             .map(|(i, v)| {
                 (!v.is_nan())
-                    .then(|| whole(*v, &format!("conversionTime[{i}]")))
+                    .then(|| whole(*v, &format!("conversionTime[{i}]")).map(|t| unit.seconds(t)))
                     .transpose()
             })
             .collect::<omnikpi::Result<_>>()?;

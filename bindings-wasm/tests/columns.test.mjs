@@ -103,3 +103,21 @@ test("Int32Array channel ids give the same result, and an id out of range names 
   assert.throws(() => omnikpi.attributeColumns("linear", { ...base, channel: Int32Array.of(0, -1, 1) }),
     (e) => e instanceof omnikpi.OmniKpiError && e.code === "value_out_of_range" && e.path === "channel[1]");
 });
+
+test("timestampUnit: milliseconds (Date.now(), Date.parse) and nanoseconds read as the seconds they are", () => {
+  const c = columns();
+  const seconds = omnikpi.attributeColumns(["time_decay", "linear"], c);
+  // 999 ms past each second: floored to the same second by the core's rule
+  const ms = { ...c, timestamp: Float64Array.from(c.timestamp, (x) => x * 1000 + 999),
+    conversionTime: Float64Array.from(c.conversionTime, (x) => x * 1000), timestampUnit: "ms" };
+  assert.deepStrictEqual(omnikpi.attributeColumns(["time_decay", "linear"], ms), seconds);
+  const ns = { ...c, timestamp: BigInt64Array.from(c.timestamp, (x) => BigInt(x) * 1_000_000_000n), timestampUnit: "ns" };
+  const withoutConversionTimes = { ...c, conversionTime: undefined };
+  assert.deepStrictEqual(omnikpi.attributeColumns("time_decay", { ...ns, conversionTime: undefined }),
+    omnikpi.attributeColumns("time_decay", withoutConversionTimes));
+  // milliseconds read as seconds are not the same journeys: the unit matters
+  assert.notDeepStrictEqual(omnikpi.attributeColumns("time_decay", { ...ms, timestampUnit: "s", conversionTime: undefined }),
+    omnikpi.attributeColumns("time_decay", withoutConversionTimes));
+  assert.throws(() => omnikpi.attributeColumns("linear", { ...c, timestampUnit: "h" }),
+    (e) => e.code === "invalid_parameter" && e.path === "timestampUnit" && /one of s, ms, us, ns/.test(e.message));
+});

@@ -13,8 +13,10 @@ pub mod arrow;
 pub mod csv;
 #[cfg(feature = "arrow")]
 pub mod reading;
+mod unit;
 #[cfg(feature = "arrow")]
 pub mod xlsx;
 
 pub(crate) use self::csv::Table;
 pub use self::csv::{channels_from_csv, csv_boolean, CsvRows};
+pub use self::unit::TimestampUnit;

@@ -92,29 +92,7 @@ impl Columns {
     }
 }
 
-/// The unit of integer timestamps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimestampUnit {
-    /// Seconds.
-    Seconds,
-    /// Milliseconds (JavaScript `Date.now()`, GA4 exports in BigQuery use microseconds).
-    Milliseconds,
-    /// Microseconds.
-    Microseconds,
-    /// Nanoseconds.
-    Nanoseconds,
-}
-
-impl TimestampUnit {
-    fn per_second(self) -> i64 {
-        match self {
-            Self::Seconds => 1,
-            Self::Milliseconds => 1_000,
-            Self::Microseconds => 1_000_000,
-            Self::Nanoseconds => 1_000_000_000,
-        }
-    }
-}
+pub use super::unit::TimestampUnit;
 
 /// A declared time zone for naive timestamps: an IANA name or a fixed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,16 +312,7 @@ impl Reading {
                     )?;
                 }
                 "timestamp_unit" => {
-                    out.timestamp_unit = Some(one_of(
-                        text(v, &path)?,
-                        &[
-                            ("s", TimestampUnit::Seconds),
-                            ("ms", TimestampUnit::Milliseconds),
-                            ("us", TimestampUnit::Microseconds),
-                            ("ns", TimestampUnit::Nanoseconds),
-                        ],
-                        &path,
-                    )?);
+                    out.timestamp_unit = Some(TimestampUnit::from_name(text(v, &path)?, &path)?);
                 }
                 "timezone" => out.timezone = Some(Zone::parse(text(v, &path)?, &path)?),
                 "money_from_float" => {
@@ -429,7 +398,7 @@ impl Reading {
                  Python timestamp_unit=\"ms\"); a unit is never guessed",
             )
         })?;
-        Ok(n.div_euclid(unit.per_second()))
+        Ok(unit.seconds(n))
     }
 
     /// Unix seconds of a text timestamp: RFC 3339 (`2026-10-01T10:00:00Z`), an offset without
