@@ -101,15 +101,22 @@ impl<'a> Record<'a> {
 
     /// A required array; each element comes with its path.
     pub(crate) fn list(&self, key: &str) -> Result<Vec<(String, &'a Value)>> {
-        let path = self.field_path(key);
-        let items = self.required(key)?.as_array().ok_or_else(|| {
-            wrong_type(&path, "an array", self.map.get(key).unwrap_or(&Value::Null))
-        })?;
+        let (path, items) = self.array(key)?;
         Ok(items
             .iter()
             .enumerate()
             .map(|(i, v)| (format!("{path}[{i}]"), v))
             .collect())
+    }
+
+    /// A required array and its path, for readers that name an element (`{path}[{i}]`) only
+    /// when it is wrong.
+    pub(crate) fn array(&self, key: &str) -> Result<(String, &'a [Value])> {
+        let path = self.field_path(key);
+        let items = self.required(key)?.as_array().ok_or_else(|| {
+            wrong_type(&path, "an array", self.map.get(key).unwrap_or(&Value::Null))
+        })?;
+        Ok((path, items))
     }
 
     /// A required array that must hold at least one element.

@@ -90,11 +90,11 @@ impl JourneyBatch {
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let at = format!("{path}.touches[{i}]");
+                let at = || format!("{path}.touches[{i}]");
                 let id = taxonomy.index(&t.channel).ok_or_else(|| {
                     KpiError::at(
                         ErrorCode::UnknownChannel,
-                        &format!("{at}.channel"),
+                        &format!("{}.channel", at()),
                         format!(
                             "names channel `{}`, which the taxonomy does not declare",
                             t.channel
@@ -102,7 +102,7 @@ impl JourneyBatch {
                     )
                 })?;
                 u16::try_from(id).map_err(|_| {
-                    KpiError::at(ErrorCode::LimitExceeded, &at, "more than 65535 channels")
+                    KpiError::at(ErrorCode::LimitExceeded, &at(), "more than 65535 channels")
                 })
             })
             .collect::<Result<Vec<u16>>>()?;
@@ -160,16 +160,24 @@ impl JourneyBatch {
             )?;
             // Optional, but when given a non-empty string like every id (spec: `journey_id string`).
             r.opt_text("journey_id")?;
-            let touches = r
-                .list("touches")?
-                .into_iter()
-                .map(|(tp, tv)| {
-                    let t = Record::new(tv, &tp, &["channel", "timestamp", "lead"])?;
-                    Ok(Touch {
-                        channel: t.text("channel")?,
-                        timestamp: t.timestamp("timestamp")?,
-                        lead: t.opt_bool("lead")?.unwrap_or(false),
-                    })
+            let (touches_path, items) = r.array("touches")?;
+            let touches = items
+                .iter()
+                .enumerate()
+                .map(|(i, tv)| match plain_touch(tv) {
+                    Some(touch) => Ok(touch),
+                    None => {
+                        let t = Record::new(
+                            tv,
+                            &format!("{touches_path}[{i}]"),
+                            &["channel", "timestamp", "lead"],
+                        )?;
+                        Ok(Touch {
+                            channel: t.text("channel")?,
+                            timestamp: t.timestamp("timestamp")?,
+                            lead: t.opt_bool("lead")?.unwrap_or(false),
+                        })
+                    }
                 })
                 .collect::<Result<Vec<_>>>()?;
             let conversions = r.count("conversions")?;
@@ -193,6 +201,30 @@ impl JourneyBatch {
         }
         Ok((taxonomy, currency, batch))
     }
+}
+
+/// A touch in its common shape (`channel` non-empty text, `timestamp` integer seconds, `lead` a
+/// boolean, null or absent), read without formatting its path; anything else is `None`, for the
+/// general reader to read (RFC 3339 text timestamps) or to name what is wrong. Both give the
+/// same touch for the same object.
+fn plain_touch(value: &Value) -> Option<Touch> {
+    let mut channel = None;
+    let mut timestamp = None;
+    let mut lead = false;
+    for (key, v) in value.as_object()? {
+        match (key.as_str(), v) {
+            ("channel", Value::String(s)) if !s.is_empty() => channel = Some(s.clone()),
+            ("timestamp", Value::Number(n)) => timestamp = Some(n.as_i64()?),
+            ("lead", Value::Bool(b)) => lead = *b,
+            ("lead", Value::Null) => {}
+            _ => return None,
+        }
+    }
+    Some(Touch {
+        channel: channel?,
+        timestamp: timestamp?,
+        lead,
+    })
 }
 
 impl JourneyBatch {
@@ -344,4 +376,60 @@ fn check_journey(
         ));
     }
     Ok(conversion_time.unwrap_or(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The general reader of a touch, as the input of every attribution KPI reads it.
+    fn general(value: &Value) -> Result<Touch> {
+        let t = Record::new(value, "t", &["channel", "timestamp", "lead"])?;
+        Ok(Touch {
+            channel: t.text("channel")?,
+            timestamp: t.timestamp("timestamp")?,
+            lead: t.opt_bool("lead")?.unwrap_or(false),
+        })
+    }
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e3f64..1e3).prop_map(Value::from),
+            "[a-z]{0,3}".prop_map(Value::from),
+            Just(Value::from("2026-10-01T10:00:00Z")),
+        ]
+    }
+
+    proptest! {
+        /// The fast reader of common touches reads what the general reader reads, and leaves
+        /// every other object to it.
+        #[test]
+        fn plain_touches_read_as_the_general_reader_reads_them(
+            fields in proptest::collection::btree_map(
+                prop_oneof![Just("channel"), Just("timestamp"), Just("lead"), Just("other")],
+                any_value(),
+                0..4,
+            ),
+        ) {
+            let value = Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Some(touch) = plain_touch(&value) {
+                prop_assert_eq!(general(&value).ok(), Some(touch));
+            }
+        }
+    }
+
+    #[test]
+    fn the_common_touch_takes_the_fast_reader() {
+        let touch = serde_json::json!({"channel": "web", "timestamp": 10, "lead": true});
+        assert_eq!(plain_touch(&touch), general(&touch).ok());
+        assert!(plain_touch(&touch).is_some());
+        let text_time = serde_json::json!({"channel": "web", "timestamp": "2026-10-01T10:00:00Z"});
+        assert!(plain_touch(&text_time).is_none());
+        assert!(general(&text_time).is_ok());
+    }
 }
