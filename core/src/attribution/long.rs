@@ -51,7 +51,52 @@ enum PreviousKey {
     Text(String, u32),
 }
 
+/// The journey ids seen so far. While each new id is greater than the one before (tables sorted
+/// by journey, as warehouse exports and `ORDER BY` give them), a new id cannot have been seen and
+/// the ids are only kept; the first id out of order turns them into a hash index.
+#[derive(Debug, Clone)]
+enum Index {
+    Ascending(Vec<OwnedKey>),
+    Hashed(hashbrown::HashMap<OwnedKey, u32>),
+}
+
+impl Index {
+    /// The journey of `key`, or `next` (a new journey) when it was not seen; `ascending`: the
+    /// key is greater than every key so far.
+    fn journey(&mut self, key: &JourneyKey<'_>, ascending: bool, next: u32) -> u32 {
+        if let Self::Ascending(keys) = self {
+            if ascending {
+                keys.push(OwnedKey::from(key));
+                return next;
+            }
+            let index = std::mem::take(keys).into_iter().zip(0u32..).collect();
+            *self = Self::Hashed(index);
+        }
+        match self {
+            Self::Hashed(index) => match index.get(key) {
+                Some(j) => *j,
+                None => {
+                    index.insert(OwnedKey::from(key), next);
+                    next
+                }
+            },
+            Self::Ascending(_) => next, // turned into a hash index just above
+        }
+    }
+}
+
 impl PreviousKey {
+    /// Whether `key` is greater than the previous row's key (integers by value, text by bytes);
+    /// true for the first row.
+    fn after(&self, key: &JourneyKey<'_>) -> bool {
+        match (self, key) {
+            (Self::None, _) => true,
+            (Self::Int(a, _), JourneyKey::Int(b)) => b > a,
+            (Self::Text(a, _), JourneyKey::Text(b)) => *b > a.as_str(),
+            _ => false,
+        }
+    }
+
     /// The journey of `key` when it is the previous row's.
     fn journey(&self, key: &JourneyKey<'_>) -> Option<u32> {
         match (self, key) {
@@ -134,7 +179,7 @@ pub struct LongBuilder {
     taxonomy: Taxonomy,
     placement: OutcomeRows,
     /// Each journey id seen, to its journey.
-    index: hashbrown::HashMap<OwnedKey, u32>,
+    index: Index,
     /// The previous row's journey: while rows come grouped, a row of the same journey is not
     /// looked up.
     previous: PreviousKey,
@@ -159,7 +204,7 @@ impl LongBuilder {
         Self {
             taxonomy: taxonomy.clone(),
             placement: OutcomeRows::EveryRow,
-            index: hashbrown::HashMap::new(),
+            index: Index::Ascending(Vec::new()),
             previous: PreviousKey::None,
             outcomes: Vec::new(),
             last: Vec::new(),
@@ -249,13 +294,9 @@ impl LongBuilder {
             }
             None => {
                 let next = u32::try_from(self.outcomes.len()).map_err(|_| limit("journeys"))?;
-                let j = match self.index.get(&journey) {
-                    Some(j) => *j,
-                    None => {
-                        self.index.insert(OwnedKey::from(&journey), next);
-                        next
-                    }
-                };
+                let j = self
+                    .index
+                    .journey(&journey, self.previous.after(&journey), next);
                 self.previous.set(&journey, j);
                 if j == next {
                     self.outcomes.push((outcome, row));

@@ -287,7 +287,10 @@ fn decimal128_minor(array: &ArrayRef, scale: i8, minor: u32) -> Option<Vec<i128>
         .iter()
         .map(|v| match v {
             None => Some(0),
-            Some(m) if !(0..=DECIMAL_MAX).contains(&m) || m.checked_rem(down)? != 0 => None,
+            Some(m) if !(0..=DECIMAL_MAX).contains(&m) => None,
+            // at the minor unit already (the common case): no 128-bit division
+            Some(m) if down == 1 => m.checked_mul(up),
+            Some(m) if m.checked_rem(down)? != 0 => None,
             Some(m) => m.checked_div(down)?.checked_mul(up),
         })
         .collect()
