@@ -543,20 +543,15 @@ mod tests {
         ) {
             let mut grouped = rows.clone();
             grouped.sort_by_key(|r| r.0);
-            let batch = built(&grouped, text);
-            prop_assert!(batch.is_ok(), "{batch:?}");
-            let batch = batch.unwrap();
-            let (offsets, channel, timestamp) = expected(&grouped);
-            prop_assert_eq!(batch.offsets, offsets);
-            prop_assert_eq!(batch.channel, channel);
-            prop_assert_eq!(batch.timestamp, timestamp);
-            let batch = built(&rows, text);
-            prop_assert!(batch.is_ok(), "{batch:?}");
-            let batch = batch.unwrap();
-            let (offsets, channel, timestamp) = expected(&rows);
-            prop_assert_eq!(batch.offsets, offsets);
-            prop_assert_eq!(batch.channel, channel);
-            prop_assert_eq!(batch.timestamp, timestamp);
+            for rows in [grouped, rows] {
+                let batch = built(&rows, text);
+                prop_assert!(batch.is_ok(), "{batch:?}");
+                let batch = batch.unwrap();
+                let (offsets, channel, timestamp) = expected(&rows);
+                prop_assert_eq!(batch.offsets, offsets);
+                prop_assert_eq!(batch.channel, channel);
+                prop_assert_eq!(batch.timestamp, timestamp);
+            }
         }
     }
 
