@@ -5,6 +5,7 @@
 use super::journey::JourneyBatch;
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
+use std::hash::BuildHasher;
 
 /// A journey id as a table holds it, borrowed from the row: an integer or text. The builder
 /// copies a text id once per journey, not once per row.
@@ -16,32 +17,6 @@ pub enum JourneyKey<'a> {
     Text(&'a str),
 }
 
-/// A journey id kept by the builder: the owned form of [`JourneyKey`], hashing the same way.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum OwnedKey {
-    Int(i64),
-    Text(Box<str>),
-}
-
-impl From<&JourneyKey<'_>> for OwnedKey {
-    fn from(key: &JourneyKey<'_>) -> Self {
-        match key {
-            JourneyKey::Int(i) => Self::Int(*i),
-            JourneyKey::Text(t) => Self::Text((*t).into()),
-        }
-    }
-}
-
-impl hashbrown::Equivalent<OwnedKey> for JourneyKey<'_> {
-    fn equivalent(&self, key: &OwnedKey) -> bool {
-        match (self, key) {
-            (Self::Int(a), OwnedKey::Int(b)) => a == b,
-            (Self::Text(a), OwnedKey::Text(b)) => *a == &**b,
-            _ => false,
-        }
-    }
-}
-
 /// The previous row's journey id, its text buffer reused from journey to journey.
 #[derive(Debug, Clone, Default)]
 enum PreviousKey {
@@ -51,38 +26,77 @@ enum PreviousKey {
     Text(String, u32),
 }
 
-/// The journey ids seen so far. While each new id is greater than the one before (tables sorted
-/// by journey, as warehouse exports and `ORDER BY` give them), a new id cannot have been seen and
-/// the ids are only kept; the first id out of order turns them into a hash index.
-#[derive(Debug, Clone)]
-enum Index {
-    Ascending(Vec<OwnedKey>),
-    Hashed(hashbrown::HashMap<OwnedKey, u32>),
+/// The journey ids seen so far, each stored once in one byte arena (a tag and the integer's
+/// bytes, or a tag and the text): no allocation per journey. While each new id is greater than
+/// the one before (tables sorted by journey, as warehouse exports and `ORDER BY` give them), a
+/// new id cannot have been seen and is only stored; the first id out of order builds a hash
+/// table of journeys over the stored ids.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    bytes: Vec<u8>,
+    /// Where each journey's id ends in `bytes`.
+    ends: Vec<usize>,
+    /// The journeys by the hash of their id, once ids came out of order.
+    table: Option<hashbrown::HashTable<u32>>,
+    hasher: hashbrown::DefaultHashBuilder,
+    /// The encoding of the id being looked up.
+    scratch: Vec<u8>,
 }
 
 impl Index {
     /// The journey of `key`, or `next` (a new journey) when it was not seen; `ascending`: the
     /// key is greater than every key so far.
     fn journey(&mut self, key: &JourneyKey<'_>, ascending: bool, next: u32) -> u32 {
-        if let Self::Ascending(keys) = self {
-            if ascending {
-                keys.push(OwnedKey::from(key));
-                return next;
+        self.scratch.clear();
+        match key {
+            JourneyKey::Int(i) => {
+                self.scratch.push(0);
+                self.scratch.extend_from_slice(&i.to_le_bytes());
             }
-            let index = std::mem::take(keys).into_iter().zip(0u32..).collect();
-            *self = Self::Hashed(index);
+            JourneyKey::Text(t) => {
+                self.scratch.push(1);
+                self.scratch.extend_from_slice(t.as_bytes());
+            }
         }
-        match self {
-            Self::Hashed(index) => match index.get(key) {
-                Some(j) => *j,
-                None => {
-                    index.insert(OwnedKey::from(key), next);
-                    next
-                }
-            },
-            Self::Ascending(_) => next, // turned into a hash index just above
+        if self.table.is_none() && !ascending {
+            self.build_table();
         }
+        if let Some(table) = &mut self.table {
+            let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+            let hash = hasher.hash_one(self.scratch.as_slice());
+            let id = |j: u32| stored(bytes, ends, j);
+            if let Some(j) = table.find(hash, |j| id(*j) == self.scratch.as_slice()) {
+                return *j;
+            }
+            table.insert_unique(hash, next, |j| hasher.hash_one(id(*j)));
+        }
+        self.bytes.extend_from_slice(&self.scratch);
+        self.ends.push(self.bytes.len());
+        next
     }
+
+    fn build_table(&mut self) {
+        let mut table = hashbrown::HashTable::with_capacity(self.ends.len());
+        for j in (0u32..).take(self.ends.len()) {
+            let hash = self.hasher.hash_one(stored(&self.bytes, &self.ends, j));
+            table.insert_unique(hash, j, |j| {
+                self.hasher.hash_one(stored(&self.bytes, &self.ends, *j))
+            });
+        }
+        self.table = Some(table);
+    }
+}
+
+/// The stored id of journey `j`.
+fn stored<'b>(bytes: &'b [u8], ends: &[usize], j: u32) -> &'b [u8] {
+    let j = j as usize;
+    let start = j
+        .checked_sub(1)
+        .and_then(|p| ends.get(p))
+        .copied()
+        .unwrap_or(0);
+    let end = ends.get(j).copied().unwrap_or(start);
+    bytes.get(start..end).unwrap_or_default()
 }
 
 impl PreviousKey {
@@ -204,7 +218,7 @@ impl LongBuilder {
         Self {
             taxonomy: taxonomy.clone(),
             placement: OutcomeRows::EveryRow,
-            index: Index::Ascending(Vec::new()),
+            index: Index::default(),
             previous: PreviousKey::None,
             outcomes: Vec::new(),
             last: Vec::new(),
