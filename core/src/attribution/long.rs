@@ -168,8 +168,9 @@ impl Outcome {
 /// touches are ordered by timestamp, ties by row order.
 ///
 /// Rows grouped by journey (as exports and `GROUP BY` results come) go straight into the
-/// batch's columns: a text id is copied once per journey and looked up once per journey. Rows
-/// that are not grouped are sorted once at [`LongBuilder::finish`].
+/// batch's columns: an id is stored once per journey in one byte arena, and looked up in a hash
+/// table only when ids do not come in ascending order. Rows that are not grouped are sorted once
+/// at [`LongBuilder::finish`].
 ///
 /// # Example
 /// ```
