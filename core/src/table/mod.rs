@@ -20,3 +20,28 @@ pub mod xlsx;
 pub(crate) use self::csv::Table;
 pub use self::csv::{channels_from_csv, csv_boolean, CsvRows};
 pub use self::unit::TimestampUnit;
+
+/// The choice named `value` (`-` read as `_`: `last-touch` is `last_touch`) among `choices`, for
+/// the options a user declares by name (units, outcome placement, dialects).
+///
+/// # Errors
+/// `invalid_parameter` at `path`, listing the names.
+pub(crate) fn one_of<T: Copy>(
+    value: &str,
+    choices: &[(&str, T)],
+    path: &str,
+) -> crate::error::Result<T> {
+    let wanted = value.replace('-', "_");
+    choices
+        .iter()
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            crate::error::KpiError::at(
+                crate::error::ErrorCode::InvalidParameter,
+                path,
+                format!("must be one of {}, got `{value}`", names.join(", ")),
+            )
+        })
+}

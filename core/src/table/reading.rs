@@ -15,6 +15,7 @@
 //! assert_eq!(r.seconds_from_integer(1_767_225_600_123, "t").unwrap(), 1_767_225_600);
 //! ```
 
+use super::one_of;
 pub use crate::attribution::OutcomeRows;
 use crate::error::{ErrorCode, KpiError, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
@@ -209,21 +210,6 @@ fn text<'a>(value: &'a Value, path: &str) -> Result<&'a str> {
     value
         .as_str()
         .ok_or_else(|| KpiError::at(ErrorCode::WrongType, path, "must be text"))
-}
-
-fn one_of<T: Copy>(value: &str, choices: &[(&str, T)], path: &str) -> Result<T> {
-    let wanted = value.replace('-', "_");
-    choices
-        .iter()
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            refused(
-                path,
-                format!("must be one of {}, got `{value}`", names.join(", ")),
-            )
-        })
 }
 
 impl Zone {

@@ -2,7 +2,7 @@
 //! `--timestamp-unit`, Python `timestamp_unit=`, JS `timestampUnit`): one rule for naming it and
 //! one for turning a count of units into Unix seconds.
 
-use crate::error::{ErrorCode, KpiError, Result};
+use crate::error::Result;
 
 /// The unit of integer timestamps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,18 +37,7 @@ impl TimestampUnit {
     /// # Errors
     /// `invalid_parameter` at `path` for any other name, listing the names.
     pub fn from_name(name: &str, path: &str) -> Result<Self> {
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, unit)| *unit)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
-                KpiError::at(
-                    ErrorCode::InvalidParameter,
-                    path,
-                    format!("must be one of {}, got `{name}`", names.join(", ")),
-                )
-            })
+        super::one_of(name, &Self::NAMES, path)
     }
 
     /// Unix seconds of `n` units since the epoch, floored (`-1` ms is second `-1`).
