@@ -273,6 +273,17 @@ fn attribution_model(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<(Strin
     ))
 }
 
+/// The column names a declared reading reads, in the order of the roles (journey_id,
+/// timestamp, channel, conversions, value, conversion_timestamp): the core's defaults and checks
+/// (`unknown_parameter` at `reading.columns.<role>` for a role that does not exist).
+#[pyfunction]
+fn reading_columns(py: Python<'_>, reading: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let host = PyHost::new(py)?;
+    let reading = Reading::from_json(&host.convert(reading, "reading")?);
+    let reading = reading.map_err(|e| to_py_err(py, &e))?;
+    Ok(reading.columns.names().map(str::to_owned).to_vec())
+}
+
 /// Every KPI definition, as written in `spec/kpis`; with `lang`, every text in that language.
 #[pyfunction]
 #[pyo3(signature = (lang=None))]
@@ -628,6 +639,7 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dataset_files, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(attribute_table, m)?)?;
+    m.add_function(wrap_pyfunction!(reading_columns, m)?)?;
     m.add_function(wrap_pyfunction!(records_from_table, m)?)?;
     m.add_function(wrap_pyfunction!(attribution_state, m)?)?;
     m.add_function(wrap_pyfunction!(attribution_finish, m)?)?;

@@ -163,3 +163,65 @@ def test_cli_csv_parquet_and_python_agree_on_a_ga4_export(tmp_path: Path) -> Non
     assert from_csv == from_parquet
     python = omnikpi.attribute(MODELS, table, channels=CHANNELS, currency="EUR", **GA4)
     assert [r["channels"] for r in from_csv] == [json.loads(json.dumps(python[m].to_dict()["channels"], default=str)) for m in MODELS]
+
+
+NODE_TABLE = r"""
+const omnikpi = require(process.argv[2]);
+const cases = JSON.parse(require("node:fs").readFileSync(process.argv[3], "utf8"));
+const out = cases.map(({ rows, options }) => {
+  try {
+    return { ok: omnikpi.attributeTable(["first_touch", "last_touch", "linear", "markov"], rows, options) };
+  } catch (e) {
+    return { error: [e.code, e.path] };
+  }
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def node_tables(cases: list[dict[str, Any]], tmp: Path) -> list[dict[str, Any]]:
+    """Each case's ``rows`` through Node's ``attributeTable`` with its ``options``."""
+    (tmp / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
+    (tmp / "table.cjs").write_text(NODE_TABLE, encoding="utf-8")
+    pkg = ROOT / "bindings-wasm" / "pkg" / "node.cjs"
+    proc = subprocess.run(["node", str(tmp / "table.cjs"), str(pkg), str(tmp / "cases.json")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def test_node_reads_a_table_as_python_does(tmp_path: Path) -> None:
+    """The same GA4-shaped rows, valid and broken, through Node's attributeTable (row objects)
+    and Python's Arrow path: the same bytes, or the same error code and cell."""
+    js_options = {"channels": CHANNELS, "currency": "EUR", "columns": GA4["columns"], "outcome": "last_touch",
+                  "timestampUnit": "us", "moneyFromFloat": "round_half_even"}
+    schema = ga4(journeys(1)).schema
+    cases: list[tuple[list[dict[str, Any]], dict[str, Any]]] = []
+    for seed in (1, 2, 3):
+        rows = ga4(journeys(seed)).to_pylist()
+        cases.append((rows, js_options))
+        rng = random.Random(seed)
+        for column, bad in [("revenue", -5.0), ("source", None), ("source", "tv"), ("event_timestamp", None),
+                            ("user_pseudo_id", None)]:
+            broken = [dict(r) for r in rows]
+            broken[rng.randrange(len(broken))][column] = bad
+            cases.append((broken, js_options))
+        cases.append((rows, {k: v for k, v in js_options.items() if k != "timestampUnit"}))
+        cases.append((rows, {k: v for k, v in js_options.items() if k != "moneyFromFloat"}))
+    snake = {"timestampUnit": "timestamp_unit", "moneyFromFloat": "money_from_float"}
+    node = node_tables([{"rows": rows, "options": options} for rows, options in cases], tmp_path)
+    python: list[dict[str, Any]] = []
+    for rows, options in cases:
+        kwargs = {snake.get(k, k): v for k, v in options.items() if k not in ("channels", "currency")}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = omnikpi.attribute(MODELS, pa.Table.from_pylist(rows, schema=schema), channels=CHANNELS,
+                                        currency="EUR", **kwargs)
+            python.append({"ok": {m: json.loads(json.dumps(got[m].to_dict(), default=str)) for m in MODELS}})
+        except omnikpi.OmniKpiError as e:
+            python.append({"error": [e.code, e.path]})
+    assert len(node) == len(python) > 20
+    assert sum("ok" in p for p in python) == 3 and sum("error" in p for p in python) == len(python) - 3
+    for i, (n, p) in enumerate(zip(node, python)):
+        assert n == p, f"case {i}"

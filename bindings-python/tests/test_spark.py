@@ -163,6 +163,11 @@ def test_missing_column_is_named_before_any_job(spark: SparkSession) -> None:
     with pytest.raises(omnikpi.InputError) as e:
         omnikpi.spark.conversion_rate(spark.createDataFrame(pa.Table.from_pylist(rate_rows())), columns={"chan": "x"})
     assert (e.value.code, e.value.path) == ("unknown_field", "columns")
+    # a touch table's roles are the core's, checked by the core as in every front end
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.spark.attribute("linear", spark.createDataFrame(journeys()), channels=CHANNELS, currency="EUR",
+                                columns={"user": "journey_id"})
+    assert (e.value.code, e.value.path) == ("unknown_parameter", "reading.columns.user")
 
 
 def test_a_bad_row_in_a_partition_is_raised_on_the_driver(spark: SparkSession) -> None:

@@ -108,8 +108,14 @@ def test_integer_ids_and_seconds_and_model_params() -> None:
 
 def test_float_value_column_is_refused() -> None:
     with pytest.raises(omnikpi.InputError) as info:
-        omnikpi.attribute("linear", small(value=[90.0, 90.0, None]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
-    assert (info.value.code, info.value.path) == ("wrong_type", "table.value")
+        omnikpi.attribute("linear", small(value=[None, 90.0, 90.0]), channels=CHANNELS, currency="EUR", timestamp_unit="s")
+    # named at its first value, with how to declare the rounding
+    assert (info.value.code, info.value.path) == ("wrong_type", "table.value[1]")
+    assert "money_from_float" in str(info.value)
+    # a float column of nulls only (as pandas types an empty column) holds no money to refuse
+    for empty in (pa.array([None] * 3, pa.float64()), pa.array([None] * 3)):
+        got = omnikpi.attribute("linear", small(value=empty), channels=CHANNELS, currency="EUR", timestamp_unit="s")
+        assert got.totals.value == 0
 
 
 def test_missing_column_is_named() -> None:

@@ -106,18 +106,7 @@ export function createApi(raw) {
     if (columns === null || typeof columns !== "object") {
       throw new OmniKpiError("`columns` must be an object of typed arrays", "wrong_type", "columns");
     }
-    if (!(typeof models === "string" || (Array.isArray(models) && models.length > 0))) {
-      throw new OmniKpiError("`models` must be a model name or a non-empty list of them", "wrong_type", "models");
-    }
-    const list = Array.isArray(models) ? models : [models];
-    if (!list.every((m) => typeof m === "string")) {
-      throw new OmniKpiError("`models` must be model names such as \"linear\"", "wrong_type", "models");
-    }
-    const ids = list.map((m) => modelOf(m).id);
-    const specs = ids.map((id, i) => {
-      const own = Array.isArray(models) ? params?.[list[i]] : params;
-      return [id, own ?? null];
-    });
+    const { specs, results: byModel } = modelSpecs(models, params);
     const typed = (a, Type, name) => {
       if (a instanceof Type) return a;
       throw new OmniKpiError(`\`${name}\` must be a ${Type.name}`, "wrong_type", name);
@@ -149,9 +138,68 @@ export function createApi(raw) {
       columns.lead ? typed(columns.lead, Uint8Array, "lead") : undefined,
       String(columns.timestampUnit ?? "s"),
     ));
-    if (!Array.isArray(models)) return results[0];
-    return Object.fromEntries(list.map((m, i) => [modelOf(m).short, results[i]]));
+    return byModel(results);
   };
+
+  /**
+   * Attribution of a long-format touch table as a dashboard holds it: a list of row objects
+   * (one per touch, as d3.csvParse or a JSON API gives them) or an object of columns (arrays
+   * or typed arrays). `options`: { channels, currency, lookbackSeconds?, and how the table is
+   * read — columns? ({role: column name}, roles journey_id, timestamp, channel, conversions,
+   * value, conversion_timestamp), outcome? ("every_row" or "last_touch"), timestampUnit? ("s",
+   * "ms", "us", "ns": integer timestamps are refused without it), timezone? (of naive text
+   * timestamps), moneyFromFloat? ("round_half_even": float money is refused without it) }.
+   * The core reads the table exactly as the CLI and Python read theirs. When rounding float
+   * money moved amounts by more than 1e-9, a warning says how many (Node: process warning
+   * `FloatMoneyWarning`; browsers: console.warn).
+   */
+  api.attributeTable = (models, table, options, params) => {
+    if (options === null || typeof options !== "object") {
+      throw new OmniKpiError("`options` must be an object with channels and currency", "wrong_type", "options");
+    }
+    const { channels, currency, lookbackSeconds, timestampUnit, moneyFromFloat, ...rest } = options;
+    const { columns, outcome, timezone, ...unknown } = rest;
+    const extra = Object.keys(unknown);
+    if (extra.length > 0) {
+      throw new OmniKpiError(`\`options.${extra[0]}\` is not an option (channels, currency, lookbackSeconds, columns, outcome, timestampUnit, timezone, moneyFromFloat)`,
+        "unknown_parameter", `options.${extra[0]}`);
+    }
+    if (typeof currency !== "string") {
+      throw new OmniKpiError("`options.currency` must be a currency code such as \"EUR\"", "wrong_type", "options.currency");
+    }
+    const { specs, results: byModel } = modelSpecs(models, params);
+    const reading = { columns, outcome, timestamp_unit: timestampUnit, timezone, money_from_float: moneyFromFloat };
+    const out = unwrap(raw.attributeTable(specs, table, channels, currency, reading, lookbackSeconds ?? undefined));
+    if (out.money_changed > 0) {
+      const message = `moneyFromFloat: ${out.money_changed} of ${out.money_rounded} amounts rounded moved by more than 1e-9 when rounded to ${currency}'s minor unit`;
+      if (typeof globalThis.process?.emitWarning === "function") {
+        globalThis.process.emitWarning(message, { type: "FloatMoneyWarning", code: "OMNIKPI_FLOAT_MONEY" });
+      } else {
+        console.warn(`FloatMoneyWarning: ${message}`);
+      }
+    }
+    return byModel(out.results);
+  };
+
+  /** The core's model specs of `models` (a name or a list) and how results map back to them. */
+  function modelSpecs(models, params) {
+    if (!(typeof models === "string" || (Array.isArray(models) && models.length > 0))) {
+      throw new OmniKpiError("`models` must be a model name or a non-empty list of them", "wrong_type", "models");
+    }
+    const list = Array.isArray(models) ? models : [models];
+    if (!list.every((m) => typeof m === "string")) {
+      throw new OmniKpiError("`models` must be model names such as \"linear\"", "wrong_type", "models");
+    }
+    const ids = list.map((m) => modelOf(m).id);
+    const specs = ids.map((id, i) => {
+      const own = Array.isArray(models) ? params?.[list[i]] : params;
+      return [id, own ?? null];
+    });
+    const results = (out) => Array.isArray(models)
+      ? Object.fromEntries(list.map((m, i) => [modelOf(m).short, out[i]]))
+      : out[0];
+    return { specs, results };
+  }
 
   /** Attribution under `model` ("linear", "markov", ... or the full KPI id). */
   api.attribute = (model, input, params) => {

@@ -80,6 +80,37 @@ export declare function attributeColumns(model: AttributionModel, columns: Attri
 export declare function attributeColumns(
   models: AttributionModel[], columns: AttributionColumns, params?: Partial<Record<AttributionModel, AttributionParams>>,
 ): Record<string, AttributionResult>;
+/** The roles of a touch table's columns (the fields of a long-format row). */
+export type TouchColumnRole = "journey_id" | "timestamp" | "channel" | "conversions" | "value" | "conversion_timestamp";
+/** One cell of a touch table. */
+export type TouchCell = string | number | bigint | boolean | Date | null | undefined;
+/**
+ * A long-format touch table: one row object per touch, or an object of columns (arrays or
+ * typed arrays of equal length).
+ */
+export type TouchTable =
+  | Record<string, TouchCell>[]
+  | Record<string, TouchCell[] | Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array>;
+/** How attributeTable reads a table: the same declarations as the CLI's flags and Python's keyword arguments. */
+export interface TouchTableOptions {
+  channels: AttributionChannelsRow[];
+  currency: string;
+  lookbackSeconds?: number;
+  /** Column name by role (default: the role's own name). */
+  columns?: Partial<Record<TouchColumnRole, string>>;
+  /** Where conversions (counts or booleans) and value sit: on every row (default) or the journey's last touch only. */
+  outcome?: "every_row" | "last_touch" | "every-row" | "last-touch";
+  /** The unit of integer timestamps; without it they are refused (a unit is never guessed). */
+  timestampUnit?: "s" | "ms" | "us" | "ns";
+  /** The zone of naive text timestamps ("2026-10-01 10:00:00"): an IANA name, "UTC" or an offset. */
+  timezone?: string;
+  /** Round float money at the currency's minor unit, half to even; float money is refused without it. */
+  moneyFromFloat?: "round_half_even" | "round-half-even";
+}
+export declare function attributeTable(model: AttributionModel, table: TouchTable, options: TouchTableOptions, params?: AttributionParams): AttributionResult;
+export declare function attributeTable(
+  models: AttributionModel[], table: TouchTable, options: TouchTableOptions, params?: Partial<Record<AttributionModel, AttributionParams>>,
+): Record<string, AttributionResult>;
 
 // ----------------------------------------------------------------------------- incentives
 

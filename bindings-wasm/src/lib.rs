@@ -4,7 +4,10 @@
 //! "message", "path"}}`), so decimals stay canonical strings and no JS number touches money. The
 //! package's JS layer (`js/api.mjs`) turns the envelope into values or `OmniKpiError` exceptions.
 
-use js_sys::{Array, BigInt64Array, Date, Float64Array, JsString, Object};
+use js_sys::{
+    Array, BigInt64Array, BigUint64Array, Date, Float32Array, Float64Array, Int16Array, Int32Array,
+    Int8Array, JsString, Object, Uint16Array, Uint32Array, Uint8Array,
+};
 use omnikpi::host::{HostNode, HostValue, MapKey};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -30,6 +33,48 @@ impl JsNode {
             .dyn_ref::<JsString>()
             .filter(|s| s.is_valid_utf16())
             .and_then(|s| s.as_string())
+    }
+
+    /// The elements of a typed array, as the numbers (or BigInts) they are: a column of a
+    /// table held in typed arrays reads as a list of its cells.
+    fn typed_array(v: &JsValue) -> Option<Vec<Self>> {
+        fn numbers(values: Vec<f64>) -> Vec<JsNode> {
+            values
+                .into_iter()
+                .map(|x| JsNode(JsValue::from_f64(x)))
+                .collect()
+        }
+        fn integers<T: Into<JsValue>>(values: Vec<T>) -> Vec<JsNode> {
+            values.into_iter().map(|x| JsNode(x.into())).collect()
+        }
+        if let Some(a) = v.dyn_ref::<Float64Array>() {
+            return Some(numbers(a.to_vec()));
+        }
+        if let Some(a) = v.dyn_ref::<Float32Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<Int32Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<Uint32Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<Int16Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<Uint16Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<Int8Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<Uint8Array>() {
+            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
+        }
+        if let Some(a) = v.dyn_ref::<BigInt64Array>() {
+            return Some(integers(a.to_vec()));
+        }
+        v.dyn_ref::<BigUint64Array>().map(|a| integers(a.to_vec()))
     }
 
     /// A plain object (`{...}`, or one made with `Object.create(null)`), not a class instance.
@@ -63,6 +108,9 @@ impl HostNode for JsNode {
         }
         if Array::is_array(v) {
             let items = Array::from(v).iter().map(JsNode).collect();
+            return HostValue::List(items);
+        }
+        if let Some(items) = Self::typed_array(v) {
             return HostValue::List(items);
         }
         if let Some(date) = v.dyn_ref::<Date>() {
@@ -248,12 +296,13 @@ fn integers(column: &JsValue, what: &str) -> omnikpi::Result<Vec<i64>> {
         .to_vec()
         .iter()
         .enumerate()
-        .map(|(i, v)| whole(*v, &format!("{what}[{i}]")))
+        .map(|(i, v)| whole(*v, || format!("{what}[{i}]")))
         .collect()
 }
 
-/// A double that holds a whole number exactly (at most 2^53 − 1 in magnitude).
-fn whole(v: f64, path: &str) -> omnikpi::Result<i64> {
+/// A double that holds a whole number exactly (at most 2^53 − 1 in magnitude). The path is
+/// formatted only for the error: columns call this once per cell.
+fn whole(v: f64, path: impl FnOnce() -> String) -> omnikpi::Result<i64> {
     if v.is_finite() && v.fract() == 0.0 && v.abs() <= omnikpi::host::MAX_SAFE_JS_INTEGER {
         // Exact: whole and within ±(2^53 − 1), checked just above.
         #[allow(
@@ -264,7 +313,7 @@ fn whole(v: f64, path: &str) -> omnikpi::Result<i64> {
     } else {
         Err(omnikpi::KpiError::at(
             omnikpi::ErrorCode::WrongType,
-            path,
+            &path(),
             format!("must be a whole number up to 2^53 - 1 (or a BigInt64Array), got {v}"),
         ))
     }
@@ -310,12 +359,12 @@ pub fn attribute_columns(
             .enumerate()
             .map(|(i, v)| {
                 (!v.is_nan())
-                    .then(|| whole(*v, &format!("conversionTime[{i}]")).map(|t| unit.seconds(t)))
+                    .then(|| whole(*v, || format!("conversionTime[{i}]")).map(|t| unit.seconds(t)))
                     .transpose()
             })
             .collect::<omnikpi::Result<_>>()?;
         let lookback = lookback_seconds
-            .map(|l| whole(l, "lookbackSeconds"))
+            .map(|l| whole(l, || "lookbackSeconds".into()))
             .transpose()?;
         let batch = omnikpi::attribution::JourneyBatch::from_columns(
             &taxonomy,
@@ -335,6 +384,41 @@ pub fn attribute_columns(
                 .map(omnikpi::attribution::Attribution::to_json)
                 .collect(),
         ))
+    })())
+}
+
+/// Attribution of a long-format touch table held as JS values: a list of row objects or an
+/// object of columns (arrays or typed arrays), read as `reading` declares (`{columns, outcome,
+/// timestamp_unit, timezone, money_from_float}`, the core's `Reading`, as the CLI's flags and
+/// Python's keyword arguments build it). Returns `{results, money_rounded, money_changed}`.
+#[wasm_bindgen(js_name = attributeTable)]
+pub fn attribute_table(
+    specs: JsValue,
+    table: JsValue,
+    channels: JsValue,
+    currency: &str,
+    reading: JsValue,
+    lookback_seconds: Option<f64>,
+) -> String {
+    envelope((|| {
+        let specs = model_specs(host_value(specs, "models")?)?;
+        let taxonomy = omnikpi::channel::Taxonomy::from_json(&host_value(channels, "channels")?)?;
+        let currency = omnikpi::money::Currency::lookup(currency, None, "currency")?;
+        let reading =
+            omnikpi::table::reading::Reading::from_json(&host_value(reading, "reading")?)?;
+        let lookback = lookback_seconds
+            .map(|l| whole(l, || "lookbackSeconds".into()))
+            .transpose()?;
+        let table = host_value(table, "table")?;
+        let (batch, conversions) =
+            omnikpi::table::rows::journeys(&table, &reading, &taxonomy, &currency)?;
+        let results =
+            omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback)?;
+        Ok(json!({
+            "results": results.iter().map(omnikpi::attribution::Attribution::to_json).collect::<Vec<_>>(),
+            "money_rounded": conversions.money_rounded,
+            "money_changed": conversions.money_changed,
+        }))
     })())
 }
 

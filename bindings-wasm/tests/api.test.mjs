@@ -115,7 +115,7 @@ test("the Node and browser entries export a function for every KPI of the catalo
   const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
   const kpis = omnikpi.catalog().map((d) => camel(d.surface.function));
   assert.equal(kpis.length, omnikpi.catalog().length);
-  for (const name of [...kpis, "evaluate", "catalog", "attribute", "attributeColumns"]) {
+  for (const name of [...kpis, "evaluate", "catalog", "attribute", "attributeColumns", "attributeTable"]) {
     assert.equal(typeof omnikpi[name], "function", `node.mjs lacks ${name}`);
     assert.equal(typeof web[name], "function", `web.mjs lacks ${name}`);
   }

@@ -451,7 +451,7 @@ def reading_of(columns: Optional[Mapping[str, str]], outcome: Optional[str], tim
 
 
 def column_names(columns: Optional[Mapping[str, str]]) -> tuple[str, str, str, str, str, str]:
-    """The journey table's column names, :data:`DEFAULT_COLUMNS` overridden by ``columns``."""
-    cols = column_roles(DEFAULT_COLUMNS, columns)
-    return (cols["journey_id"], cols["timestamp"], cols["channel"], cols["conversions"], cols["value"],
-            cols["conversion_timestamp"])
+    """The journey table's column names, by role (the core's defaults, overridden by ``columns``;
+    an unknown role is the core's ``unknown_parameter`` at ``reading.columns.<role>``)."""
+    names = _omnikpi.reading_columns({"columns": dict(columns) if columns is not None else None})
+    return (names[0], names[1], names[2], names[3], names[4], names[5])

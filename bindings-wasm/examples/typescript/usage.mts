@@ -1,7 +1,7 @@
 // Usage of the omnikpi package from TypeScript (ESM). Type-checked with `tsc --noEmit --strict`
 // against the packed package by tests/browser/package.test.mjs, then run by Node.
 import {
-  attributeColumns, checkPayouts, conversionRate, moneyAllocate, OmniKpiError, splitIncentives,
+  attributeColumns, attributeTable, checkPayouts, conversionRate, moneyAllocate, OmniKpiError, splitIncentives,
   type IncentivePolicy, type IncentiveSplitResult, type IncentiveSplitSalesRow,
 } from "omnikpi";
 
@@ -30,6 +30,18 @@ const result = attributeColumns("linear", {
   conversions: Uint32Array.of(1), valueMinor: BigInt64Array.of(9000n),
 });
 if (result.channels.map((c) => c.value).join() !== "45.00,45.00") throw new Error("attribution");
+
+// a table as an export gives it: text ids, ms timestamps, the outcome on the last touch only
+const exported = [
+  { user: "u1", ts: 1767225600000, source: "web", purchase: null, revenue: null },
+  { user: "u1", ts: 1767229200000, source: "store", purchase: true, revenue: 90.0 },
+];
+const byModel = attributeTable(["first_touch", "linear"], exported, {
+  channels: [{ channel: "web", group: "online" }, { channel: "store", group: "offline" }], currency: "EUR",
+  columns: { journey_id: "user", timestamp: "ts", channel: "source", conversions: "purchase", value: "revenue" },
+  outcome: "last_touch", timestampUnit: "ms", moneyFromFloat: "round_half_even",
+});
+if (byModel.linear.channels.map((c) => c.value).join() !== "45.00,45.00") throw new Error("table");
 
 try {
   moneyAllocate({ amount: "1.00", currency: "XXX", parties: [{ party: "web", weight: "1" }] });

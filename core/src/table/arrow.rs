@@ -5,7 +5,11 @@
 
 pub use super::reading::Columns;
 use super::reading::{Conversions, Reading};
-use crate::attribution::{JourneyKey, LongBuilder, Outcome};
+use super::touches::{
+    count_from_integer, count_from_text, float_decimal, undeclared_float, Identities, Money, Slice,
+    SLICE_ROWS,
+};
+use crate::attribution::{JourneyKey, LongBuilder};
 use crate::error::{ErrorCode, KpiError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampSecondType};
@@ -94,6 +98,8 @@ fn parsed_text<T>(
 fn seconds(array: &ArrayRef, path: &str, reading: &Reading) -> Result<Vec<Option<i64>>, KpiError> {
     let t = array.data_type().clone();
     match t {
+        // a column of nulls only (how pandas and pyarrow type an empty column)
+        DataType::Null => Ok(vec![None; array.len()]),
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
             let s = cast(array, &DataType::Timestamp(TimeUnit::Second, None), path)?;
             Ok(s.as_primitive::<TimestampSecondType>().iter().collect())
@@ -121,6 +127,9 @@ fn seconds(array: &ArrayRef, path: &str, reading: &Reading) -> Result<Vec<Option
 /// Counts: integer columns, booleans (a conversion flag: true is 1), or text holding either;
 /// floats are refused.
 fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
+    if *array.data_type() == DataType::Null {
+        return Ok(vec![None; array.len()]);
+    }
     if *array.data_type() == DataType::Boolean {
         return Ok(array
             .as_boolean()
@@ -130,16 +139,7 @@ fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
     }
     if is_text(array.data_type()) {
         // CSV cells: a count, or a flag spelled as every boolean cell is (`TRUE`, `false`, ...)
-        return parsed_text(array, path, |cell, at| match cell.parse::<u64>() {
-            Ok(n) => Ok(n),
-            Err(_) => super::csv_boolean(cell, at).map(u64::from).map_err(|_| {
-                error(
-                    ErrorCode::WrongType,
-                    at,
-                    format!("`{cell}` is not a count or a boolean"),
-                )
-            }),
-        });
+        return parsed_text(array, path, count_from_text);
     }
     if !is_integer(array.data_type()) {
         return Err(error(
@@ -155,14 +155,9 @@ fn counts(array: &ArrayRef, path: &str) -> Result<Vec<Option<u64>>, KpiError> {
     s.as_primitive::<Int64Type>()
         .iter()
         .enumerate()
-        .map(|(row, v)| match v {
-            Some(n) if n < 0 => Err(error(
-                ErrorCode::NegativeCount,
-                &format!("{path}[{row}]"),
-                "must not be negative",
-            )),
-            Some(n) => Ok(Some(n as u64)),
-            None => Ok(None),
+        .map(|(row, v)| {
+            v.map(|n| count_from_integer(n, || format!("{path}[{row}]")))
+                .transpose()
         })
         .collect()
 }
@@ -203,75 +198,56 @@ fn decimals(
                 .map(|v| v.map(Decimal::from))
                 .collect())
         }
+        DataType::Null => Ok(vec![None; array.len()]),
+        t if t.is_floating() => {
+            // named at its first value (a column of nulls only, as pandas types it, is empty)
+            let s = cast(array, &DataType::Float64, path)?;
+            let floats = s.as_primitive::<arrow_array::types::Float64Type>();
+            match floats
+                .iter()
+                .enumerate()
+                .find_map(|(row, v)| Some((row, v?)))
+            {
+                Some((row, x)) => Err(undeclared_float(&format!("{path}[{row}]"), x)),
+                None => Ok(vec![None; array.len()]),
+            }
+        }
         other => Err(error(
             ErrorCode::WrongType,
             path,
-            format!(
-                "must be decimal128, text or integer (a {other} column loses cents); to round \
-                 float money at the currency's minor unit, declare it (CLI --money-from-float \
-                 round-half-even, Python money_from_float=\"round_half_even\")"
-            ),
+            format!("must be decimal128, text or integer, got {other}"),
         )),
     }
 }
 
-/// A money column: minor units of the currency (decimal128 cells read by integer arithmetic,
-/// all of them valid), or exact decimals checked cell by cell as the rows are read.
-enum Money {
-    Minor(Vec<i128>),
-    Exact(Vec<Option<Decimal>>),
-}
-
-impl Money {
-    /// The column as decimal128 integers when they all are valid amounts, else as exact
-    /// decimals ([`decimals`], or floats when declared, then rounded); none: every cell empty.
-    fn read(
-        column: Option<&ArrayRef>,
-        path: &str,
-        reading: &Reading,
-        currency: &crate::money::Currency,
-        conversions: &mut Conversions,
-    ) -> Result<Self, KpiError> {
-        let Some(c) = column else {
-            return Ok(Self::Exact(Vec::new()));
-        };
-        if let DataType::Decimal128(_, scale) = c.data_type() {
-            if let Some(minor) = decimal128_minor(c, *scale, currency.minor_units()) {
-                return Ok(Self::Minor(minor));
-            }
-        }
-        let mut values = if reading.money_from_float && c.data_type().is_floating() {
-            float_money(c, path)?
-        } else {
-            decimals(c, path, reading)?
-        };
-        if reading.money_from_float {
-            round_money(&mut values, currency.minor_units(), conversions);
-        }
-        Ok(Self::Exact(values))
-    }
-
-    /// The minor units of `row` (0 for an empty cell); errors at `place`: `negative_amount`,
-    /// `invalid_money_scale`.
-    fn at(
-        &self,
-        row: usize,
-        currency: &crate::money::Currency,
-        place: impl Fn() -> String,
-    ) -> Result<i128, KpiError> {
-        match self {
-            Self::Minor(m) => Ok(m.get(row).copied().unwrap_or(0)),
-            Self::Exact(values) => match values.get(row).copied().flatten() {
-                None => Ok(0),
-                Some(v) if v.is_sign_negative() && !v.is_zero() => Err(error(
-                    ErrorCode::NegativeAmount,
-                    &place(),
-                    "must not be negative",
-                )),
-                Some(v) => Ok(currency.amount(v, &place())?.mantissa()),
-            },
+/// A money column as decimal128 integers when they all are valid amounts, else as exact
+/// decimals ([`decimals`], or floats when declared, then rounded); none: every cell empty.
+fn money(
+    column: Option<&ArrayRef>,
+    path: &str,
+    reading: &Reading,
+    currency: &crate::money::Currency,
+    conversions: &mut Conversions,
+) -> Result<Money, KpiError> {
+    let Some(c) = column else {
+        return Ok(Money::Exact(Vec::new()));
+    };
+    if let DataType::Decimal128(_, scale) = c.data_type() {
+        if let Some(minor) = decimal128_minor(c, *scale, currency.minor_units()) {
+            return Ok(Money::Minor(minor));
         }
     }
+    let values = if reading.money_from_float && c.data_type().is_floating() {
+        float_money(c, path)?
+    } else {
+        decimals(c, path, reading)?
+    };
+    Ok(Money::exact(
+        values,
+        reading.money_from_float,
+        currency,
+        conversions,
+    ))
 }
 
 /// The minor units of a decimal128 column by integer arithmetic alone, when every cell is
@@ -296,44 +272,18 @@ fn decimal128_minor(array: &ArrayRef, scale: i8, minor: u32) -> Option<Vec<i128>
         .collect()
 }
 
-/// Float money as the exact decimal of each binary value, for [`round_money`] to round as
-/// declared ([`Reading::money_from_float`]). A NaN, infinite or huge value is an error.
+/// Float money as the exact decimal of each binary value, for [`Money::exact`] to round as
+/// declared ([`Reading::money_from_float`]).
 fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
     let s = cast(array, &DataType::Float64, path)?;
     s.as_primitive::<arrow_array::types::Float64Type>()
         .iter()
         .enumerate()
         .map(|(row, v)| {
-            v.map(|x| {
-                Decimal::from_f64_retain(x).ok_or_else(|| {
-                    error(
-                        ErrorCode::InvalidDecimal,
-                        &format!("{path}[{row}]"),
-                        format!("`{x}` is not a finite amount within 28 digits"),
-                    )
-                })
-            })
-            .transpose()
+            v.map(|x| float_decimal(x, || format!("{path}[{row}]")))
+                .transpose()
         })
         .collect()
-}
-
-/// Rounds half to even, at `minor` places, the amounts that have more places (float money
-/// declared as such), counting in `conversions` those rounded and those moved by more than 1e-9.
-fn round_money(values: &mut [Option<Decimal>], minor: u32, conversions: &mut Conversions) {
-    let tolerance = Decimal::new(1, 9);
-    for v in values.iter_mut().flatten() {
-        if v.scale() <= minor {
-            continue;
-        }
-        let rounded = crate::decimal::round_half_even(*v, minor);
-        conversions.money_rounded = conversions.money_rounded.saturating_add(1);
-        let moved = v.checked_sub(rounded).map(|d| d.abs());
-        if moved.is_none_or(|d| d > tolerance) {
-            conversions.money_changed = conversions.money_changed.saturating_add(1);
-        }
-        *v = rounded;
-    }
 }
 
 /// A journey id column: integers, or text (each id non-empty).
@@ -447,11 +397,10 @@ pub fn add_batch(
 ) -> Result<(), KpiError> {
     // a whole table in one batch (as polars hands it over) is read in slices, so the cells
     // converted at a time stay few
-    const SLICE: usize = 65_536;
     builder.reserve(batch.num_rows());
     let mut offset = 0;
     while offset < batch.num_rows() {
-        let rows = SLICE.min(batch.num_rows().saturating_sub(offset));
+        let rows = SLICE_ROWS.min(batch.num_rows().saturating_sub(offset));
         let slice = batch.slice(offset, rows);
         add_slice(
             builder,
@@ -503,7 +452,7 @@ fn add_slice(
     };
     let journey_path = path(&names.journey_id);
     // cells are numbered within the slice, errors within the table
-    let journeys = Keys::read(&required(&names.journey_id)?, &journey_path)?;
+    let keys = Keys::read(&required(&names.journey_id)?, &journey_path)?;
     let times = seconds(
         &required(&names.timestamp)?,
         &path(&names.timestamp),
@@ -511,9 +460,9 @@ fn add_slice(
     )
     .map_err(|e| renumbered(e, first_row))?;
     let channels = Channels::read(&required(&names.channel)?, &path(&names.channel), builder)?;
-    let conversion_counts = counts(&required(&names.conversions)?, &path(&names.conversions))
+    let counts = counts(&required(&names.conversions)?, &path(&names.conversions))
         .map_err(|e| renumbered(e, first_row))?;
-    let values = Money::read(
+    let values = money(
         column(batch, &names.value, false)?.as_ref(),
         &path(&names.value),
         reading,
@@ -526,38 +475,38 @@ fn add_slice(
             .map_err(|e| renumbered(e, first_row))?,
         None => vec![None; batch.num_rows()],
     };
-    for row in 0..batch.num_rows() {
-        let table_row = first_row.saturating_add(row);
-        let missing = |name: &str| {
-            error(
-                ErrorCode::MissingField,
-                &format!("table.{name}[{table_row}]"),
-                "is null",
-            )
-        };
-        let journey = journeys
-            .at(row, &journey_path)
-            .map_err(|e| renumbered(e, first_row))?
-            .ok_or_else(|| missing(&names.journey_id))?;
-        let timestamp = times
-            .get(row)
-            .copied()
-            .flatten()
-            .ok_or_else(|| missing(&names.timestamp))?;
-        let channel = channels.at(row).ok_or_else(|| missing(&names.channel))?;
-        let outcome = Outcome {
-            conversions: conversion_counts.get(row).copied().flatten().unwrap_or(0),
-            value_minor: values.at(row, currency, || {
-                format!("table.{}[{table_row}]", names.value)
-            })?,
-            conversion_time: conversion_times.get(row).copied().flatten(),
-        };
-        match channel {
-            Ok(id) => builder.push_id(journey, timestamp, id, outcome, table_row)?,
-            Err(name) => builder.push(journey, timestamp, name, outcome, table_row)?,
-        }
+    let slice = Slice {
+        ids: ArrowIds {
+            keys,
+            channels,
+            journey_path,
+        },
+        times,
+        counts,
+        values,
+        conversion_times,
+        names,
+        first_row,
+        rows: batch.num_rows(),
+    };
+    slice.push(builder, currency, |e| renumbered(e, first_row))
+}
+
+/// The journey id and channel columns of an Arrow slice.
+struct ArrowIds {
+    keys: Keys,
+    channels: Channels,
+    journey_path: String,
+}
+
+impl Identities for ArrowIds {
+    fn journey(&self, row: usize) -> Result<Option<JourneyKey<'_>>, KpiError> {
+        self.keys.at(row, &self.journey_path)
     }
-    Ok(())
+
+    fn channel(&self, row: usize) -> Option<Result<u16, &str>> {
+        self.channels.at(row)
+    }
 }
 
 /// The rows of a record batch as JSON records (the list inputs of the incentive KPIs and any

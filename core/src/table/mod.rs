@@ -11,8 +11,9 @@
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod csv;
-#[cfg(feature = "arrow")]
 pub mod reading;
+pub mod rows;
+mod touches;
 mod unit;
 #[cfg(feature = "arrow")]
 pub mod xlsx;

@@ -381,7 +381,7 @@ impl Reading {
                 ErrorCode::WrongType,
                 path,
                 "holds integer timestamps without a declared unit: declare it (CLI --timestamp-unit s|ms|us|ns, \
-                 Python timestamp_unit=\"ms\"); a unit is never guessed",
+                 Python timestamp_unit=\"ms\", JS timestampUnit: \"ms\"); a unit is never guessed",
             )
         })?;
         Ok(unit.seconds(n))
@@ -424,7 +424,7 @@ impl Reading {
             (Some(_), None) => Err(KpiError::at(
                 ErrorCode::InvalidTimestamp,
                 path,
-                format!("`{text}` has no time zone: declare the zone of naive timestamps (CLI --timezone Europe/Paris, Python timezone=\"Europe/Paris\")"),
+                format!("`{text}` has no time zone: declare the zone of naive timestamps (CLI --timezone Europe/Paris, Python timezone=\"Europe/Paris\", JS timezone: \"Europe/Paris\")"),
             )),
             (None, _) => Err(KpiError::at(
                 ErrorCode::InvalidTimestamp,

@@ -1,0 +1,145 @@
+// attributeTable: a long-format touch table as a dashboard holds it (row objects from a CSV parser
+// or a JSON API, or an object of columns), read by the core as the CLI reads a file.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as omnikpi from "../pkg/node.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const retail = join(root, "examples", "retail");
+const models = ["first_touch", "last_touch", "linear", "time_decay", "w_shaped", "markov", "shapley"];
+
+function csv(name) {
+  const [header, ...lines] = readFileSync(join(retail, name), "utf8").trim().split("\n");
+  const keys = header.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [keys[i], v])));
+}
+const channels = csv("channels.csv").map((c) => ({ channel: c.channel, group: c.group, direct: c.direct === "true" }));
+/** journeys.csv as a CSV parser gives it: every cell text, empty cells "". */
+const rows = csv("journeys.csv");
+
+/** The rows as an export writes them: ms timestamps, the outcome as a flag and a float on the last touch, shuffled. */
+function exported() {
+  const last = new Map(rows.map((r, i) => [r.journey_id, i]));
+  const out = rows.map((r, i) => ({
+    user: r.journey_id, ts: Date.parse(r.timestamp), source: r.channel,
+    purchase: last.get(r.journey_id) === i ? r.conversions === "1" : null,
+    revenue: last.get(r.journey_id) === i && r.value ? Number(r.value) : null,
+    converted_at: last.get(r.journey_id) === i && r.conversion_timestamp ? Date.parse(r.conversion_timestamp) : null,
+  }));
+  let seed = 7;
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+const EXPORT = {
+  channels, currency: "EUR", outcome: "last_touch", timestampUnit: "ms", moneyFromFloat: "round_half_even",
+  columns: { journey_id: "user", timestamp: "ts", channel: "source", conversions: "purchase", value: "revenue", conversion_timestamp: "converted_at" },
+};
+
+test("CSV-parsed rows give the CLI's numbers for every model", () => {
+  const cli = JSON.parse(execFileSync(join(root, "target", "release", "omnikpi"),
+    ["attribute", join(retail, "journeys.csv"), "--channels", join(retail, "channels.csv"), "--currency", "EUR", "--json",
+      "--model", models.join(",")],
+    { encoding: "utf8", maxBuffer: 1 << 26 }));
+  const got = omnikpi.attributeTable(models, rows, { channels, currency: "EUR" });
+  assert.equal(cli.length, models.length);
+  for (const expected of cli) assert.deepStrictEqual(got[expected.model.replace("attribution.", "")], expected);
+});
+
+test("an export (ms, flags and floats on the last touch, shuffled) equals the canonical table", async () => {
+  const want = omnikpi.attributeTable(models, rows, { channels, currency: "EUR" });
+  const warnings = [];
+  const listen = (w) => warnings.push(w);
+  process.on("warning", listen);
+  try {
+    assert.deepStrictEqual(omnikpi.attributeTable(models, exported(), EXPORT), want);
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("warning", listen);
+  }
+  assert.deepStrictEqual(warnings, []); // two-place floats round without moving past 1e-9
+});
+
+test("an object of columns, plain or typed, reads as its rows do", () => {
+  const table = exported();
+  const want = omnikpi.attributeTable("linear", table, EXPORT);
+  const column = (k) => table.map((r) => r[k]);
+  const plain = Object.fromEntries(Object.keys(table[0]).map((k) => [k, column(k)]));
+  assert.deepStrictEqual(omnikpi.attributeTable("linear", plain, EXPORT), want);
+  assert.deepStrictEqual(omnikpi.attributeTable("linear", { ...plain, ts: Float64Array.from(column("ts")) }, EXPORT), want);
+  assert.deepStrictEqual(omnikpi.attributeTable("linear", { ...plain, ts: BigInt64Array.from(column("ts"), BigInt) }, EXPORT), want);
+});
+
+test("Dates, seconds, microseconds and zoned text are one instant", () => {
+  const variant = (ts, options) => omnikpi.attributeTable("time_decay",
+    rows.map((r) => ({ ...r, timestamp: ts(Date.parse(r.timestamp)), conversion_timestamp: "" })), { channels, currency: "EUR", ...options });
+  // conversion times are left out alike in every variant below
+  const noConversionTime = omnikpi.attributeTable("time_decay", rows.map((r) => ({ ...r, conversion_timestamp: "" })), { channels, currency: "EUR" });
+  assert.deepStrictEqual(variant((ms) => new Date(ms), {}), noConversionTime);
+  assert.deepStrictEqual(variant((ms) => ms / 1000, { timestampUnit: "s" }), noConversionTime);
+  assert.deepStrictEqual(variant((ms) => BigInt(ms) * 1000n, { timestampUnit: "us" }), noConversionTime);
+  const utcText = (ms) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+  assert.deepStrictEqual(variant(utcText, { timezone: "UTC" }), noConversionTime);
+});
+
+test("nothing is guessed: each refusal names the cell and what to declare", () => {
+  const table = exported();
+  const fails = (options, code, path, hint) => assert.throws(() => omnikpi.attributeTable("linear", table, options),
+    (e) => e instanceof omnikpi.OmniKpiError && e.code === code && e.path === path && (!hint || e.message.includes(hint)), JSON.stringify(options));
+  const { timestampUnit, moneyFromFloat, outcome, ...rest } = EXPORT;
+  const firstFloat = table.findIndex((r) => r.revenue !== null && !Number.isInteger(r.revenue));
+  fails({ ...rest, moneyFromFloat, outcome }, "wrong_type", "table.ts[0]", "timestampUnit");
+  fails({ ...rest, timestampUnit, outcome }, "wrong_type", `table.revenue[${firstFloat}]`, "moneyFromFloat");
+  assert.throws(() => omnikpi.attributeTable("linear", table, { ...rest, timestampUnit, moneyFromFloat }), (e) => e.code === "invalid_dataset");
+  fails({ ...EXPORT, timestampUnit: "h" }, "invalid_parameter", "reading.timestamp_unit");
+  fails({ ...EXPORT, timezone: "Mars/Olympus" }, "invalid_parameter", "reading.timezone");
+  fails({ ...EXPORT, columns: { user: "x" } }, "unknown_parameter", "reading.columns.user");
+  fails({ ...EXPORT, timestampunit: "ms" }, "unknown_parameter", "options.timestampunit");
+  const naive = rows.map((r) => ({ ...r, timestamp: r.timestamp.replace("T", " ").replace("Z", "") }));
+  assert.throws(() => omnikpi.attributeTable("linear", naive, { channels, currency: "EUR" }),
+    (e) => e.code === "invalid_timestamp" && e.path === "table.timestamp[0]" && e.message.includes("timezone"));
+});
+
+test("float money: rounded as declared, and a warning counts the values that moved", async () => {
+  const table = [
+    { journey_id: "a", timestamp: 1, channel: "web", conversions: 1, value: 19.99 },
+    { journey_id: "b", timestamp: 2, channel: "web", conversions: 1, value: 2.675 },
+    { journey_id: "c", timestamp: 3, channel: "web", conversions: 1, value: 0.1 + 0.2 },
+  ];
+  const warnings = [];
+  const listen = (w) => warnings.push(w);
+  process.on("warning", listen);
+  let got;
+  try {
+    got = omnikpi.attributeTable("linear", table, { channels, currency: "EUR", timestampUnit: "s", moneyFromFloat: "round_half_even" });
+    await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+  } finally {
+    process.off("warning", listen);
+  }
+  // 2.675 is 2.67499999... in binary: half-even on the exact value gives 2.67, as in Python and the CLI
+  assert.equal(got.channels.find((c) => c.channel === "web").value, "22.96"); // 19.99 + 2.67 + 0.30
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0].name, "FloatMoneyWarning");
+  assert.match(warnings[0].message, /1 of 3 amounts/);
+});
+
+test("hostile tables and options give OmniKpiErrors only", () => {
+  const hostile = [null, undefined, 1, "x", [], {}, [null], [1], [[]], { a: 1 }, { a: [1], b: [1, 2] }, new Map(), Symbol("s"),
+    () => 1, [{ journey_id: {}, timestamp: [], channel: 1n, conversions: -1n, value: NaN }], new Float64Array(3), [Object.create(null)]];
+  for (const [i, t] of hostile.entries()) {
+    for (const options of [{ channels, currency: "EUR" }, t, { channels: t, currency: t }, { channels, currency: "EUR", columns: t, outcome: t, timezone: t }]) {
+      try {
+        omnikpi.attributeTable("linear", t, options);
+      } catch (e) {
+        assert.ok(e instanceof omnikpi.OmniKpiError, `case ${i}: ${e}`);
+      }
+    }
+  }
+});

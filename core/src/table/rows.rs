@@ -1,0 +1,637 @@
+//! Journeys from a long-format touch table held as host values — a list of row objects
+//! (`[{"user_id": "u1", "ts": 1767225600123, ...}, ...]`, as JavaScript's CSV parsers and JSON
+//! APIs give it) or an object of columns (`{"user_id": [...], "ts": [...]}`) — read as the
+//! [`Reading`] declares, by the cell rules and in the validation order of every other table
+//! reader ([`super::touches`]). Errors name cells as the Arrow reader does: `table.ts[12]`.
+//!
+//! ```
+//! use omnikpi::channel::Taxonomy;
+//! use omnikpi::money::Currency;
+//! use omnikpi::table::reading::Reading;
+//! use serde_json::json;
+//! let tax = Taxonomy::from_json(&json!([{"channel": "web", "group": "online"}])).unwrap();
+//! let eur = Currency::lookup("EUR", None, "currency").unwrap();
+//! let reading = Reading::from_json(&json!({
+//!     "columns": {"journey_id": "user"}, "outcome": "last_touch", "timestamp_unit": "ms"
+//! })).unwrap();
+//! let rows = json!([
+//!     {"user": "u1", "timestamp": 1_767_225_600_000u64, "channel": "web", "conversions": null},
+//!     {"user": "u1", "timestamp": 1_767_225_660_000u64, "channel": "web", "conversions": true, "value": "90.00"},
+//! ]);
+//! let (batch, _) = omnikpi::table::rows::journeys(&rows, &reading, &tax, &eur).unwrap();
+//! assert_eq!((batch.offsets.clone(), batch.conversions.clone()), (vec![0, 2], vec![1]));
+//! assert_eq!(batch.timestamp, vec![1_767_225_600, 1_767_225_660]);
+//! ```
+
+use super::reading::{Conversions, Reading};
+use super::touches::{
+    count_from_integer, count_from_text, float_decimal, undeclared_float, Identities, Money, Slice,
+    SLICE_ROWS,
+};
+use crate::attribution::{JourneyBatch, JourneyKey};
+use crate::error::{ErrorCode, KpiError, Result};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+static NULL: Value = Value::Null;
+
+/// A table's columns, each a list of cells (rows without the column hold null).
+struct Table<'a> {
+    columns: Vec<(&'a str, Vec<&'a Value>)>,
+    rows: usize,
+    /// An empty list of rows: no row says what its columns are, and none is missing.
+    shapeless: bool,
+}
+
+impl<'a> Table<'a> {
+    /// The columns of a list of row objects or of an object of equal-length lists.
+    fn read(table: &'a Value) -> Result<Self> {
+        match table {
+            Value::Array(rows) => Self::from_rows(rows),
+            Value::Object(columns) => {
+                let mut out = Vec::with_capacity(columns.len());
+                let mut length: Option<(usize, &str)> = None;
+                for (name, cells) in columns {
+                    let cells = cells.as_array().ok_or_else(|| {
+                        KpiError::at(
+                            ErrorCode::WrongType,
+                            &format!("table.{name}"),
+                            "must be a list of cells (an object of columns holds one list per column)",
+                        )
+                    })?;
+                    match length {
+                        Some((n, first)) if n != cells.len() => {
+                            return Err(KpiError::at(
+                                ErrorCode::WrongType,
+                                &format!("table.{name}"),
+                                format!("has {} cells where `{first}` has {n}", cells.len()),
+                            ))
+                        }
+                        _ => length = Some((cells.len(), name)),
+                    }
+                    out.push((name.as_str(), cells.iter().collect()));
+                }
+                Ok(Self {
+                    columns: out,
+                    rows: length.map_or(0, |(n, _)| n),
+                    shapeless: false,
+                })
+            }
+            _ => Err(KpiError::at(
+                ErrorCode::WrongType,
+                "table",
+                "must be a list of row objects or an object of columns",
+            )),
+        }
+    }
+
+    fn from_rows(rows: &'a [Value]) -> Result<Self> {
+        let mut columns: Vec<(&'a str, Vec<&'a Value>)> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let object = row.as_object().ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::WrongType,
+                    &format!("table[{i}]"),
+                    "must be an object (one row of the table)",
+                )
+            })?;
+            for (name, cell) in object {
+                let at = match columns.iter().position(|(n, _)| n == name) {
+                    Some(at) => at,
+                    None => {
+                        columns.push((name.as_str(), vec![&NULL; i]));
+                        columns.len().saturating_sub(1)
+                    }
+                };
+                if let Some((_, cells)) = columns.get_mut(at) {
+                    cells.push(cell);
+                }
+            }
+            // rows without a column hold null in it
+            for (_, cells) in &mut columns {
+                cells.resize(i.saturating_add(1), &NULL);
+            }
+        }
+        Ok(Self {
+            columns,
+            rows: rows.len(),
+            shapeless: rows.is_empty(),
+        })
+    }
+
+    fn column(&self, name: &str, required: bool) -> Result<Option<&[&'a Value]>> {
+        match self.columns.iter().find(|(n, _)| *n == name) {
+            Some((_, cells)) => Ok(Some(cells)),
+            None if self.shapeless => Ok(Some(&[])),
+            None if required => Err(KpiError::at(
+                ErrorCode::MissingField,
+                &format!("table.{name}"),
+                format!("is not a column of the table (columns: {})", {
+                    let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
+                    names.join(", ")
+                }),
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The kind of a cell, for errors.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a fractional number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn wrong(path: &str, v: &Value, expected: &str) -> KpiError {
+    KpiError::at(
+        ErrorCode::WrongType,
+        path,
+        format!("must be {expected}, got {}", kind(v)),
+    )
+}
+
+/// The cells of a column from `first` on, each read by `read` (called with the cell and a
+/// function giving its path); an empty text cell is no value, as in every table.
+fn cells<T>(
+    column: &[&Value],
+    name: &str,
+    first: usize,
+    read: impl Fn(&Value, &dyn Fn() -> String) -> Result<T>,
+) -> Vec<Result<Option<T>>> {
+    column
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Null => Ok(None),
+            Value::String(s) if s.is_empty() => Ok(None),
+            v => read(v, &|| format!("table.{name}[{}]", first.saturating_add(i))).map(Some),
+        })
+        .collect()
+}
+
+fn collected<T>(cells: Vec<Result<Option<T>>>) -> Result<Vec<Option<T>>> {
+    cells.into_iter().collect()
+}
+
+/// Timestamps: integers in the declared unit, or text ([`Reading::seconds_from_text`]).
+fn seconds(
+    column: &[&Value],
+    name: &str,
+    first: usize,
+    reading: &Reading,
+) -> Result<Vec<Option<i64>>> {
+    collected(cells(column, name, first, |v, path| match v {
+        Value::Number(n) => match n.as_i64() {
+            Some(n) => reading.seconds_from_integer(n, &path()),
+            None => Err(wrong(
+                &path(),
+                v,
+                "a timestamp (text, or a 64-bit integer in a declared unit)",
+            )),
+        },
+        Value::String(s) => reading.seconds_from_text(s, &path()),
+        v => Err(wrong(
+            &path(),
+            v,
+            "a timestamp (text, or an integer in a declared unit)",
+        )),
+    }))
+}
+
+/// Conversion counts: integers, booleans (a flag: true is 1), or text holding either.
+fn counts(column: &[&Value], name: &str, first: usize) -> Result<Vec<Option<u64>>> {
+    collected(cells(column, name, first, |v, path| match v {
+        Value::Bool(b) => Ok(u64::from(*b)),
+        Value::String(s) => count_from_text(s, &path()),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(n), _) => Ok(n),
+            (None, Some(n)) => count_from_integer(n, path),
+            _ => Err(wrong(&path(), v, "a count or a boolean")),
+        },
+        v => Err(wrong(&path(), v, "a count or a boolean")),
+    }))
+}
+
+/// Money: decimal text, integers, or (declared) floats.
+fn money(
+    column: Option<&[&Value]>,
+    name: &str,
+    first: usize,
+    reading: &Reading,
+    currency: &crate::money::Currency,
+    conversions: &mut Conversions,
+) -> Result<Money> {
+    let Some(column) = column else {
+        return Ok(Money::Exact(Vec::new()));
+    };
+    let values = collected(cells(column, name, first, |v, path| match v {
+        Value::String(s) => reading.decimal_from_text(s, &path()),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Ok(Decimal::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Ok(Decimal::from(u))
+            } else if reading.money_from_float {
+                float_decimal(n.as_f64().unwrap_or(f64::NAN), path)
+            } else {
+                Err(undeclared_float(&path(), n.as_f64().unwrap_or(f64::NAN)))
+            }
+        }
+        v => Err(wrong(&path(), v, "an amount (decimal text)")),
+    }))?;
+    Ok(Money::exact(
+        values,
+        reading.money_from_float,
+        currency,
+        conversions,
+    ))
+}
+
+/// The cells of rows `first..end`.
+fn window<'c, 'a>(column: &'c [&'a Value], first: usize, end: usize) -> &'c [&'a Value] {
+    column.get(first..end).unwrap_or_default()
+}
+
+/// Channel cells are names (text) or null.
+fn names_only(column: &[&Value], name: &str, first: usize) -> Result<()> {
+    collected(cells(column, name, first, |v, path| match v {
+        Value::String(_) => Ok(()),
+        v => Err(wrong(&path(), v, "a channel name (text)")),
+    }))
+    .map(|_| ())
+}
+
+/// The journey id and channel cells of a slice.
+struct ValueIds<'a, 'c> {
+    ids: &'c [&'a Value],
+    channels: &'c [&'a Value],
+    journey: &'c str,
+    first: usize,
+    /// Whether the column's ids are integers (by its first id); the other kind is an error, so
+    /// `7` and `"7"` are never two journeys.
+    integers: Option<bool>,
+}
+
+impl Identities for ValueIds<'_, '_> {
+    fn journey(&self, row: usize) -> Result<Option<JourneyKey<'_>>> {
+        let path = || format!("table.{}[{}]", self.journey, self.first.saturating_add(row));
+        let key = match self.ids.get(row).copied().unwrap_or(&NULL) {
+            Value::Null => return Ok(None),
+            Value::String(s) if self.integers != Some(true) => {
+                super::csv::csv_id(s, &path())?;
+                JourneyKey::Text(s)
+            }
+            v @ Value::Number(n) if self.integers != Some(false) => match n.as_i64() {
+                Some(n) => JourneyKey::Int(n),
+                None => return Err(wrong(&path(), v, "a 64-bit integer or text journey id")),
+            },
+            v => {
+                let like = match self.integers {
+                    Some(true) => "an integer journey id, like the column's first",
+                    Some(false) => "a text journey id, like the column's first",
+                    None => "an integer or text journey id",
+                };
+                return Err(wrong(&path(), v, like));
+            }
+        };
+        Ok(Some(key))
+    }
+
+    fn channel(&self, row: usize) -> Option<std::result::Result<u16, &str>> {
+        match self.channels.get(row).copied().unwrap_or(&NULL) {
+            Value::Null => None,
+            Value::String(s) => Some(Err(s.as_str())),
+            // checked before ([`names_only`])
+            _ => None,
+        }
+    }
+}
+
+/// Every row of `table` (a list of row objects or an object of columns) into journeys, read as
+/// `reading` declares. Returns the journeys and what the reading converted ([`Conversions`]).
+///
+/// # Errors
+/// `wrong_type` for a table of another shape or a cell of the wrong kind, `missing_field` for
+/// a missing column or a null cell, and the errors of every table reader (`invalid_timestamp`,
+/// `negative_count`, `negative_amount`, `invalid_decimal`, `invalid_money_scale`,
+/// `unknown_channel`, `invalid_dataset`), each at `table.<column>[<row>]`.
+pub fn journeys(
+    table: &Value,
+    reading: &Reading,
+    taxonomy: &crate::channel::Taxonomy,
+    currency: &crate::money::Currency,
+) -> Result<(JourneyBatch, Conversions)> {
+    let table = Table::read(table)?;
+    let names = &reading.columns;
+    let required = |name: &str| {
+        table
+            .column(name, true)
+            .map(std::option::Option::unwrap_or_default)
+    };
+    let ids = required(&names.journey_id)?;
+    let times = required(&names.timestamp)?;
+    let channels = required(&names.channel)?;
+    let counts_column = required(&names.conversions)?;
+    let values = table.column(&names.value, false)?;
+    let conversion_times = table.column(&names.conversion_timestamp, false)?;
+    let integers = ids.iter().find(|v| !v.is_null()).map(|v| v.is_number());
+    let mut builder = reading.builder(taxonomy);
+    builder.reserve(table.rows);
+    let mut conversions = Conversions::default();
+    let mut first = 0;
+    while first < table.rows {
+        let end = first.saturating_add(SLICE_ROWS).min(table.rows);
+        // the order of every table reader: timestamps, channels' type, counts, money
+        let times = seconds(window(times, first, end), &names.timestamp, first, reading)?;
+        let channels = window(channels, first, end);
+        names_only(channels, &names.channel, first)?;
+        let slice = Slice {
+            times,
+            counts: counts(window(counts_column, first, end), &names.conversions, first)?,
+            values: money(
+                values.map(|c| window(c, first, end)),
+                &names.value,
+                first,
+                reading,
+                currency,
+                &mut conversions,
+            )?,
+            conversion_times: match conversion_times.map(|c| window(c, first, end)) {
+                Some(c) => seconds(c, &names.conversion_timestamp, first, reading)?,
+                None => Vec::new(),
+            },
+            ids: ValueIds {
+                ids: window(ids, first, end),
+                channels,
+                journey: &names.journey_id,
+                first,
+                integers,
+            },
+            names,
+            first_row: first,
+            rows: end.saturating_sub(first),
+        };
+        slice.push(&mut builder, currency, |e| e)?;
+        first = end;
+    }
+    Ok((builder.finish()?, conversions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::Taxonomy;
+    use crate::money::Currency;
+    #[cfg(feature = "arrow")]
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn taxonomy() -> Taxonomy {
+        Taxonomy::from_json(&json!([
+            {"channel": "web", "group": "online"},
+            {"channel": "email", "group": "online"},
+            {"channel": "store", "group": "offline"}
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn eur() -> Currency {
+        Currency::lookup("EUR", None, "currency").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn read(table: &Value, reading: &Value) -> Result<(JourneyBatch, Conversions)> {
+        journeys(table, &Reading::from_json(reading)?, &taxonomy(), &eur())
+    }
+
+    /// `rows` as an object of columns.
+    fn columns(rows: &Value) -> Value {
+        let mut out = serde_json::Map::new();
+        let rows = rows.as_array().cloned().unwrap_or_default();
+        for (i, row) in rows.iter().enumerate() {
+            for (k, v) in row.as_object().into_iter().flatten() {
+                let column = out
+                    .entry(k.clone())
+                    .or_insert_with(|| json!(vec![Value::Null; rows.len()]));
+                if let Some(cell) = column.get_mut(i) {
+                    *cell = v.clone();
+                }
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn export() -> Value {
+        // GA4-shaped: text ids, ms timestamps, the flag and float revenue on the last touch
+        json!([
+            {"user": "u2", "ts": 1_767_225_660_000u64, "ch": "store", "purchase": true, "revenue": 12.5},
+            {"user": "u1", "ts": 1_767_225_600_000u64, "ch": "web", "purchase": null},
+            {"user": "u2", "ts": 1_767_225_600_500u64, "ch": "email", "purchase": false},
+            {"user": "u1", "ts": 1_767_225_700_000u64, "ch": "email", "purchase": true, "revenue": 0.1},
+        ])
+    }
+
+    fn ga4() -> Value {
+        json!({"columns": {"journey_id": "user", "timestamp": "ts", "channel": "ch",
+                           "conversions": "purchase", "value": "revenue"},
+               "outcome": "last_touch", "timestamp_unit": "ms", "money_from_float": "round_half_even"})
+    }
+
+    #[test]
+    fn an_export_reads_as_its_canonical_table() {
+        let (batch, conversions) = read(&export(), &ga4()).unwrap_or_else(|e| panic!("{e}"));
+        let canonical = json!([
+            {"journey_id": "u2", "timestamp": "2026-01-01T00:00:00Z", "channel": "email", "conversions": 1, "value": "12.50"},
+            {"journey_id": "u2", "timestamp": "2026-01-01T00:01:00Z", "channel": "store", "conversions": 1, "value": "12.50"},
+            {"journey_id": "u1", "timestamp": 1_767_225_600, "channel": "web", "conversions": 1, "value": "0.10"},
+            {"journey_id": "u1", "timestamp": 1_767_225_700, "channel": "email", "conversions": 1, "value": "0.10"},
+        ]);
+        let (want, _) =
+            read(&canonical, &json!({"timestamp_unit": "s"})).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("{batch:?}"), format!("{want:?}"));
+        assert_eq!(batch.value_minor, vec![1250, 10]);
+        // 0.1 is 0.1000000000000000055...: rounded, moved by less than 1e-9; 12.5 is exact
+        assert_eq!(
+            (conversions.money_rounded, conversions.money_changed),
+            (1, 0)
+        );
+        let (by_columns, _) = read(&columns(&export()), &ga4()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("{by_columns:?}"), format!("{batch:?}"));
+    }
+
+    #[test]
+    fn errors_name_the_cell_and_say_what_to_declare() {
+        let at = |table: Value, reading: Value| {
+            let e = read(&table, &reading)
+                .err()
+                .unwrap_or_else(|| panic!("accepted"));
+            (
+                e.code().as_str().to_owned(),
+                e.path().unwrap_or_default().to_owned(),
+            )
+        };
+        let row = |over: Value| {
+            let mut r =
+                json!({"journey_id": 1, "timestamp": 60, "channel": "web", "conversions": 1});
+            for (k, v) in over.as_object().into_iter().flatten() {
+                r[k] = v.clone();
+            }
+            json!([{"journey_id": 1, "timestamp": 0, "channel": "web", "conversions": 1}, r])
+        };
+        let s = json!({"timestamp_unit": "s"});
+        let cases = [
+            (
+                row(json!({"timestamp": 61})),
+                json!({}),
+                "wrong_type",
+                "table.timestamp[0]",
+            ),
+            (
+                row(json!({"value": 1.5})),
+                s.clone(),
+                "wrong_type",
+                "table.value[1]",
+            ),
+            (
+                row(json!({"value": "-1.00"})),
+                s.clone(),
+                "negative_amount",
+                "table.value[1]",
+            ),
+            (
+                row(json!({"value": "1.001"})),
+                s.clone(),
+                "invalid_money_scale",
+                "table.value[1]",
+            ),
+            (
+                row(json!({"conversions": -1})),
+                s.clone(),
+                "negative_count",
+                "table.conversions[1]",
+            ),
+            (
+                row(json!({"conversions": 1.5})),
+                s.clone(),
+                "wrong_type",
+                "table.conversions[1]",
+            ),
+            (
+                row(json!({"channel": null})),
+                s.clone(),
+                "missing_field",
+                "table.channel[1]",
+            ),
+            (
+                row(json!({"channel": 3})),
+                s.clone(),
+                "wrong_type",
+                "table.channel[1]",
+            ),
+            (
+                row(json!({"channel": "tv"})),
+                s.clone(),
+                "unknown_channel",
+                "table[1].channel",
+            ),
+            (
+                row(json!({"journey_id": "1"})),
+                s.clone(),
+                "wrong_type",
+                "table.journey_id[1]",
+            ),
+            (
+                row(json!({"journey_id": " "})),
+                s.clone(),
+                "wrong_type",
+                "table.journey_id[1]",
+            ),
+            (
+                row(json!({"timestamp": "2026-10-01 10:00:00"})),
+                s.clone(),
+                "invalid_timestamp",
+                "table.timestamp[1]",
+            ),
+            (
+                json!([{"journey_id": 1, "timestamp": 0, "conversions": 1}]),
+                s.clone(),
+                "missing_field",
+                "table.channel",
+            ),
+            (
+                json!({"journey_id": [1], "timestamp": [0, 1]}),
+                s.clone(),
+                "wrong_type",
+                "table.timestamp",
+            ),
+            (json!([1]), s.clone(), "wrong_type", "table[0]"),
+            (json!("rows"), s.clone(), "wrong_type", "table"),
+        ];
+        for (table, reading, code, path) in cases {
+            assert_eq!(
+                at(table.clone(), reading),
+                (code.to_owned(), path.to_owned()),
+                "{table}"
+            );
+        }
+    }
+
+    #[cfg(feature = "arrow")]
+    fn arrow_batch(rows: &[(i64, i64, &str, bool, Option<&str>)]) -> arrow_array::RecordBatch {
+        use arrow_array::{ArrayRef, BooleanArray, Int64Array, StringArray};
+        use std::sync::Arc;
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            (
+                "journey_id",
+                Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            ),
+            (
+                "timestamp",
+                Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1))),
+            ),
+            (
+                "channel",
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2))),
+            ),
+            (
+                "conversions",
+                Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.3)))),
+            ),
+            (
+                "value",
+                Arc::new(StringArray::from_iter(rows.iter().map(|r| r.4))),
+            ),
+        ];
+        arrow_array::RecordBatch::try_from_iter(columns).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[cfg(feature = "arrow")]
+    proptest! {
+        /// Any table, valid or not, gives the same journeys or the same first error through
+        /// the host-value reader as through the Arrow reader.
+        #[test]
+        fn host_rows_read_as_arrow_does(
+            rows in proptest::collection::vec(
+                (0i64..6, -5i64..50_000, prop_oneof![Just("web"), Just("store"), Just("tv")],
+                 any::<bool>(), proptest::option::of(prop_oneof![Just("1.00"), Just("2.5"), Just("-1"), Just("0.001"), Just("x")])),
+                0..40),
+            last in any::<bool>(),
+        ) {
+            let reading = json!({"outcome": if last { "last_touch" } else { "every_row" }, "timestamp_unit": "ms"});
+            let host: Vec<Value> = rows.iter().map(|r| json!({
+                "journey_id": r.0, "timestamp": r.1, "channel": r.2, "conversions": r.3, "value": r.4,
+            })).collect();
+            let by_host = read(&Value::Array(host), &reading);
+            let parsed = Reading::from_json(&reading).unwrap_or_else(|e| panic!("{e}"));
+            let by_arrow = super::super::arrow::journeys(
+                [Ok(arrow_batch(&rows))], &parsed, &taxonomy(), &eur());
+            prop_assert_eq!(format!("{by_host:?}"), format!("{by_arrow:?}"));
+        }
+    }
+}
