@@ -48,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let (batch, _) = journeys(
         batches.iter().cloned().map(Ok),
+        Some(rows),
         &reading,
         &taxonomy,
         &currency,

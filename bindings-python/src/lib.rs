@@ -396,6 +396,7 @@ impl Models {
             let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
             let (batch, conversions) = omnikpi::table::arrow::journeys(
                 batches,
+                None,
                 &self.reading,
                 &self.taxonomy,
                 &self.currency,

@@ -603,7 +603,9 @@ fn table_journeys(
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    type Batches<'b> = Box<dyn Iterator<Item = Result<arrow_array::RecordBatch, KpiError>> + 'b>;
+    type Batches<'b> =
+        Box<dyn Iterator<Item = Result<arrow_array::RecordBatch, KpiError>> + Send + 'b>;
+    let mut rows = None;
     let (batches, reading, how): (Batches, _, _) = if extension.as_deref() == Some("parquet") {
         let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
@@ -618,6 +620,7 @@ fn table_journeys(
                     .filter(|(_, f)| roles.contains(&f.name().as_str()))
                     .map(|(i, _)| i);
                 let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), used);
+                rows = usize::try_from(b.metadata().file_metadata().num_rows()).ok();
                 b.with_projection(mask).with_batch_size(65_536).build()
             })
             .map_err(|e| bad(&e))?;
@@ -643,7 +646,31 @@ fn table_journeys(
         Some(how) => in_file(e, &name, how),
         None => e,
     };
-    omnikpi::table::arrow::journeys(batches, reading, taxonomy, currency).map_err(locate)
+    read_ahead(batches, |batches| {
+        omnikpi::table::arrow::journeys(batches, rows, reading, taxonomy, currency)
+    })
+    .map_err(locate)
+}
+
+/// Runs `build` on `batches` decoded on a second thread, a few batches ahead: the file is
+/// decoded (Parquet pages, CSV text) while the journeys of the batches before are built. The
+/// batches arrive in their order, so the result is the one a single thread gives; when `build`
+/// stops early (an error), the decoding thread stops at its next batch.
+fn read_ahead<T: Send, R>(
+    batches: impl Iterator<Item = T> + Send,
+    build: impl FnOnce(std::sync::mpsc::IntoIter<T>) -> R,
+) -> R {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for batch in batches {
+                if sender.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        build(receiver.into_iter())
+    })
 }
 
 /// One envelope line per case of a JSON Lines batch (see `Command::EvalLines`).

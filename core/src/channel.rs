@@ -3,7 +3,6 @@
 
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
-use std::collections::HashMap;
 
 /// Online (web, app, email, social, paid search) or offline (store, call centre).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,8 +48,9 @@ pub struct Channel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Taxonomy {
     channels: Vec<Channel>,
-    /// Position of each channel by name: lookups and the duplicate check in constant time.
-    positions: HashMap<String, usize>,
+    /// Position of each channel by name: lookups and the duplicate check in constant time, with
+    /// hashbrown's fast default hasher (a text channel column is looked up once a row).
+    positions: hashbrown::HashMap<String, usize>,
 }
 
 /// The most channels a taxonomy declares: channel ids are 16-bit in journey batches.
@@ -83,7 +83,7 @@ impl Taxonomy {
                 ),
             ));
         }
-        let mut positions = HashMap::with_capacity(channels.len());
+        let mut positions = hashbrown::HashMap::with_capacity(channels.len());
         for (i, c) in channels.iter().enumerate() {
             if positions.insert(c.name.clone(), i).is_some() {
                 return Err(KpiError::at(

@@ -45,8 +45,15 @@ struct Index {
 
 impl Index {
     /// The journey of `key`, or `next` (a new journey) when it was not seen; `ascending`: the
-    /// key is greater than every key so far.
-    fn journey(&mut self, key: &JourneyKey<'_>, ascending: bool, next: u32) -> u32 {
+    /// key is greater than every key so far; `journeys`: how many journeys the table is
+    /// expected to hold, to size the hash table once when ids come out of order.
+    fn journey(
+        &mut self,
+        key: &JourneyKey<'_>,
+        ascending: bool,
+        next: u32,
+        journeys: usize,
+    ) -> u32 {
         self.scratch.clear();
         match key {
             JourneyKey::Int(i) => {
@@ -59,7 +66,7 @@ impl Index {
             }
         }
         if self.table.is_none() && !ascending {
-            self.build_table();
+            self.build_table(journeys);
         }
         if let Some(table) = &mut self.table {
             let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
@@ -75,8 +82,16 @@ impl Index {
         next
     }
 
-    fn build_table(&mut self) {
-        let mut table = hashbrown::HashTable::with_capacity(self.ends.len());
+    /// Room for `more` journeys in the hash table, once there is one.
+    fn reserve(&mut self, more: usize) {
+        if let Some(table) = &mut self.table {
+            let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+            table.reserve(more, |j| hasher.hash_one(stored(bytes, ends, *j)));
+        }
+    }
+
+    fn build_table(&mut self, journeys: usize) {
+        let mut table = hashbrown::HashTable::with_capacity(journeys.max(self.ends.len()));
         for j in (0u32..).take(self.ends.len()) {
             let hash = self.hasher.hash_one(stored(&self.bytes, &self.ends, j));
             table.insert_unique(hash, j, |j| {
@@ -211,6 +226,8 @@ pub struct LongBuilder {
     owner: Option<Vec<u32>>,
     /// Whether a journey's timestamps went back in row order (sorted at the end).
     unsorted: bool,
+    /// The rows the table holds in all, when its reader knows ([`LongBuilder::expect_rows`]).
+    expected_rows: usize,
 }
 
 impl LongBuilder {
@@ -228,6 +245,7 @@ impl LongBuilder {
             starts: Vec::new(),
             owner: None,
             unsorted: false,
+            expected_rows: 0,
         }
     }
 
@@ -237,13 +255,42 @@ impl LongBuilder {
         self
     }
 
-    /// Room for `rows` more touches (a batch's rows, before they are pushed).
+    /// Room for `rows` more touches (a batch's rows, before they are pushed), and for the
+    /// journeys they likely hold.
     pub fn reserve(&mut self, rows: usize) {
         self.channel.reserve(rows);
         self.timestamp.reserve(rows);
         if let Some(owner) = &mut self.owner {
             owner.reserve(rows);
         }
+        let journeys = self.journeys_in(rows);
+        self.index.reserve(journeys);
+    }
+
+    /// The number of rows of the whole table, when the reader knows it (a Parquet file's
+    /// metadata, an in-memory table): the touch columns are allocated once, and the journey
+    /// index, if ids come out of order, is sized once for the journeys the rows so far suggest.
+    ///
+    /// ```
+    /// use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
+    /// use omnikpi::channel::Taxonomy;
+    /// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+    /// let mut b = LongBuilder::new(&tax);
+    /// b.expect_rows(2);
+    /// b.push(JourneyKey::Int(2), 0, "web", Outcome::default(), 0).unwrap();
+    /// b.push(JourneyKey::Int(1), 0, "web", Outcome::default(), 1).unwrap();
+    /// assert_eq!(b.finish().unwrap().len(), 2);
+    /// ```
+    pub fn expect_rows(&mut self, rows: usize) {
+        self.expected_rows = rows;
+        self.reserve(rows.saturating_sub(self.channel.len()));
+    }
+
+    /// The journeys `rows` rows likely hold, at the ratio of the rows so far.
+    fn journeys_in(&self, rows: usize) -> usize {
+        rows.saturating_mul(self.outcomes.len())
+            .checked_div(self.channel.len())
+            .unwrap_or(0)
     }
 
     /// Adds one touch row; `row` is its index in the table, which errors name (`table[12]`).
@@ -309,9 +356,12 @@ impl LongBuilder {
             }
             None => {
                 let next = u32::try_from(self.outcomes.len()).map_err(|_| limit("journeys"))?;
+                let expected = self
+                    .journeys_in(self.expected_rows.saturating_sub(self.channel.len()))
+                    .saturating_add(self.outcomes.len());
                 let j = self
                     .index
-                    .journey(&journey, self.previous.after(&journey), next);
+                    .journey(&journey, self.previous.after(&journey), next, expected);
                 self.previous.set(&journey, j);
                 if j == next {
                     self.outcomes.push((outcome, row));

@@ -8,8 +8,9 @@ use crate::channel::Taxonomy;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A state: the channel ids of its window; START is the empty window.
 type State = Vec<u16>;

@@ -685,18 +685,23 @@ pub fn in_file(e: KpiError, file: &str, how: &str) -> KpiError {
 }
 
 /// Every batch of a long-format touch table into journeys, read as `reading` declares: the one
-/// loop the CLI (CSV, Parquet, workbooks), Python and the benchmarks run. Returns the journeys
-/// and what the reading converted ([`Conversions`]).
+/// loop the CLI (CSV, Parquet, workbooks), Python and the benchmarks run. `rows`: the table's
+/// row count when the reader knows it (sizes the builder once, [`LongBuilder::expect_rows`]).
+/// Returns the journeys and what the reading converted ([`Conversions`]).
 ///
 /// # Errors
 /// The first error of a batch (as the iterator gives it), of [`add_batch`], or of the builder.
 pub fn journeys(
     batches: impl IntoIterator<Item = Result<RecordBatch, KpiError>>,
+    rows: Option<usize>,
     reading: &Reading,
     taxonomy: &crate::channel::Taxonomy,
     currency: &crate::money::Currency,
 ) -> Result<(crate::attribution::JourneyBatch, Conversions), KpiError> {
     let mut builder = reading.builder(taxonomy);
+    if let Some(rows) = rows {
+        builder.expect_rows(rows);
+    }
     let mut conversions = Conversions::default();
     let mut rows = 0usize;
     for batch in batches {
@@ -757,8 +762,10 @@ mod tests {
             Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}]))
                 .unwrap();
         let eur = Currency::lookup("EUR", None, "currency").unwrap();
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
         journeys(
             batches.into_iter().map(Ok),
+            Some(rows),
             &Reading::default(),
             &taxonomy,
             &eur,

@@ -630,7 +630,7 @@ mod tests {
             let by_host = read(&Value::Array(host), &reading);
             let parsed = Reading::from_json(&reading).unwrap_or_else(|e| panic!("{e}"));
             let by_arrow = super::super::arrow::journeys(
-                [Ok(arrow_batch(&rows))], &parsed, &taxonomy(), &eur());
+                [Ok(arrow_batch(&rows))], None, &parsed, &taxonomy(), &eur());
             prop_assert_eq!(format!("{by_host:?}"), format!("{by_arrow:?}"));
         }
     }
