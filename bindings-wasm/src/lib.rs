@@ -38,43 +38,28 @@ impl JsNode {
     /// The elements of a typed array, as the numbers (or BigInts) they are: a column of a
     /// table held in typed arrays reads as a list of its cells.
     fn typed_array(v: &JsValue) -> Option<Vec<Self>> {
-        fn numbers(values: Vec<f64>) -> Vec<JsNode> {
-            values
-                .into_iter()
-                .map(|x| JsNode(JsValue::from_f64(x)))
-                .collect()
+        /// The first typed array type among `$t` that `$v` is, its elements as JS values.
+        macro_rules! elements {
+            ($v:expr, $($t:ty),*) => {$(
+                if let Some(a) = $v.dyn_ref::<$t>() {
+                    return Some(a.to_vec().into_iter().map(|x| JsNode(x.into())).collect());
+                }
+            )*};
         }
-        fn integers<T: Into<JsValue>>(values: Vec<T>) -> Vec<JsNode> {
-            values.into_iter().map(|x| JsNode(x.into())).collect()
-        }
-        if let Some(a) = v.dyn_ref::<Float64Array>() {
-            return Some(numbers(a.to_vec()));
-        }
-        if let Some(a) = v.dyn_ref::<Float32Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<Int32Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<Uint32Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<Int16Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<Uint16Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<Int8Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<Uint8Array>() {
-            return Some(numbers(a.to_vec().into_iter().map(f64::from).collect()));
-        }
-        if let Some(a) = v.dyn_ref::<BigInt64Array>() {
-            return Some(integers(a.to_vec()));
-        }
-        v.dyn_ref::<BigUint64Array>().map(|a| integers(a.to_vec()))
+        elements!(
+            v,
+            Float64Array,
+            Float32Array,
+            Int32Array,
+            Uint32Array,
+            Int16Array,
+            Uint16Array,
+            Int8Array,
+            Uint8Array,
+            BigInt64Array,
+            BigUint64Array
+        );
+        None
     }
 
     /// A plain object (`{...}`, or one made with `Object.create(null)`), not a class instance.

@@ -30,6 +30,7 @@ use super::touches::{
 };
 use crate::attribution::{JourneyBatch, JourneyKey};
 use crate::error::{ErrorCode, KpiError, Result};
+use crate::input::wrong_type;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -136,27 +137,6 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The kind of a cell, for errors.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a fractional number",
-        Value::Number(_) => "an integer",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn wrong(path: &str, v: &Value, expected: &str) -> KpiError {
-    KpiError::at(
-        ErrorCode::WrongType,
-        path,
-        format!("must be {expected}, got {}", kind(v)),
-    )
-}
-
 /// The cells of a column from `first` on, each read by `read` (called with the cell and a
 /// function giving its path); an empty text cell is no value, as in every table.
 fn cells<T>(
@@ -190,17 +170,17 @@ fn seconds(
     collected(cells(column, name, first, |v, path| match v {
         Value::Number(n) => match n.as_i64() {
             Some(n) => reading.seconds_from_integer(n, &path()),
-            None => Err(wrong(
+            None => Err(wrong_type(
                 &path(),
-                v,
                 "a timestamp (text, or a 64-bit integer in a declared unit)",
+                v,
             )),
         },
         Value::String(s) => reading.seconds_from_text(s, &path()),
-        v => Err(wrong(
+        v => Err(wrong_type(
             &path(),
-            v,
             "a timestamp (text, or an integer in a declared unit)",
+            v,
         )),
     }))
 }
@@ -213,9 +193,9 @@ fn counts(column: &[&Value], name: &str, first: usize) -> Result<Vec<Option<u64>
         Value::Number(n) => match (n.as_u64(), n.as_i64()) {
             (Some(n), _) => Ok(n),
             (None, Some(n)) => count_from_integer(n, path),
-            _ => Err(wrong(&path(), v, "a count or a boolean")),
+            _ => Err(wrong_type(&path(), "a count or a boolean", v)),
         },
-        v => Err(wrong(&path(), v, "a count or a boolean")),
+        v => Err(wrong_type(&path(), "a count or a boolean", v)),
     }))
 }
 
@@ -244,7 +224,7 @@ fn money(
                 Err(undeclared_float(&path(), n.as_f64().unwrap_or(f64::NAN)))
             }
         }
-        v => Err(wrong(&path(), v, "an amount (decimal text)")),
+        v => Err(wrong_type(&path(), "an amount (decimal text)", v)),
     }))?;
     Ok(Money::exact(
         values,
@@ -263,7 +243,7 @@ fn window<'c, 'a>(column: &'c [&'a Value], first: usize, end: usize) -> &'c [&'a
 fn names_only(column: &[&Value], name: &str, first: usize) -> Result<()> {
     collected(cells(column, name, first, |v, path| match v {
         Value::String(_) => Ok(()),
-        v => Err(wrong(&path(), v, "a channel name (text)")),
+        v => Err(wrong_type(&path(), "a channel name (text)", v)),
     }))
     .map(|_| ())
 }
@@ -290,7 +270,13 @@ impl Identities for ValueIds<'_, '_> {
             }
             v @ Value::Number(n) if self.integers != Some(false) => match n.as_i64() {
                 Some(n) => JourneyKey::Int(n),
-                None => return Err(wrong(&path(), v, "a 64-bit integer or text journey id")),
+                None => {
+                    return Err(wrong_type(
+                        &path(),
+                        "a 64-bit integer or text journey id",
+                        v,
+                    ))
+                }
             },
             v => {
                 let like = match self.integers {
@@ -298,7 +284,7 @@ impl Identities for ValueIds<'_, '_> {
                     Some(false) => "a text journey id, like the column's first",
                     None => "an integer or text journey id",
                 };
-                return Err(wrong(&path(), v, like));
+                return Err(wrong_type(&path(), like, v));
             }
         };
         Ok(Some(key))
