@@ -132,6 +132,21 @@ def test_renamed_columns() -> None:
     assert {c["channel"]: c["conversions"] for c in got["channels"]}["store"] == Decimal("1.000000")
 
 
+def test_string_view_columns_read_as_strings(expected: dict[str, Any]) -> None:
+    """polars hands its text over as string_view: read where it lies, same bytes and same errors."""
+    t = arrow_table()
+    views = t.cast(pa.schema([pa.field(f.name, pa.string_view() if f.type == pa.string() else f.type) for f in t.schema]))
+    assert views.schema.field("channel").type == pa.string_view()
+    assert canonical(omnikpi.attribute(MODELS, views, channels=CHANNELS, currency="EUR")) == expected
+    for column, cells, code in [("channel", ["web", None, "web"], "missing_field"), ("journey_id", ["a", " ", "b"], "invalid_dataset"),
+                                ("journey_id", ["a", None, "b"], "missing_field")]:
+        for kind in (pa.string(), pa.string_view()):
+            with pytest.raises(omnikpi.OmniKpiError) as info:
+                omnikpi.attribute("linear", small(**{column: pa.array(cells, kind)}), channels=CHANNELS, currency="EUR",
+                                  timestamp_unit="s")
+            assert (info.value.code, info.value.path) == (code, f"table.{column}[1]"), kind
+
+
 def test_unknown_channel_names_the_row() -> None:
     with pytest.raises(omnikpi.InvalidValueError) as info:
         omnikpi.attribute("linear", small(channel=["web", "tv", "web"]), channels=CHANNELS, currency="EUR", timestamp_unit="s")

@@ -24,7 +24,7 @@ fn csv_journeys(data: &[u8]) {
     let Ok(eur) = omnikpi::money::Currency::lookup("EUR", None, "currency") else { return };
     let reading = omnikpi::table::reading::Reading::default();
     let Ok((batches, reading)) = omnikpi::table::arrow::csv_batches(data, "journeys.csv", &reading) else { return };
-    let _ = omnikpi::table::arrow::journeys(batches, &reading, &taxonomy, &eur);
+    let _ = omnikpi::table::arrow::journeys(batches, None, &reading, &taxonomy, &eur);
 }
 
 fn parquet_journeys(data: &[u8]) {

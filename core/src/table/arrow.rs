@@ -286,10 +286,40 @@ fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, Kpi
         .collect()
 }
 
+/// A text column read where it lies: Utf8View (as polars hands its strings over) without the
+/// copy a cast to Utf8 makes; any other text type cast to Utf8.
+enum Strings {
+    Utf8(ArrayRef),
+    View(ArrayRef),
+}
+
+impl Strings {
+    fn read(array: &ArrayRef, path: &str) -> Result<Self, KpiError> {
+        if *array.data_type() == DataType::Utf8View {
+            return Ok(Self::View(array.clone()));
+        }
+        Ok(Self::Utf8(text(array, path)?))
+    }
+
+    /// The text of `row`; `None` for a null.
+    fn at(&self, row: usize) -> Option<&str> {
+        match self {
+            Self::Utf8(a) => {
+                let a = a.as_string::<i32>();
+                a.is_valid(row).then(|| a.value(row))
+            }
+            Self::View(a) => {
+                let a = a.as_string_view();
+                a.is_valid(row).then(|| a.value(row))
+            }
+        }
+    }
+}
+
 /// A journey id column: integers, or text (each id non-empty).
 enum Keys {
     Int(ArrayRef),
-    Text(ArrayRef),
+    Text(Strings),
 }
 
 impl Keys {
@@ -297,7 +327,7 @@ impl Keys {
         if is_integer(array.data_type()) {
             return Ok(Self::Int(cast(array, &DataType::Int64, path)?));
         }
-        Ok(Self::Text(text(array, path)?))
+        Ok(Self::Text(Strings::read(array, path)?))
     }
 
     /// The id of `row`, borrowed from the column; `None` for a null.
@@ -308,11 +338,9 @@ impl Keys {
                 Ok(a.is_valid(row).then(|| JourneyKey::Int(a.value(row))))
             }
             Self::Text(a) => {
-                let a = a.as_string::<i32>();
-                if !a.is_valid(row) {
+                let Some(id) = a.at(row) else {
                     return Ok(None);
-                }
-                let id = a.value(row);
+                };
                 if id.trim().is_empty() {
                     // an empty id would merge unrelated rows into one journey
                     super::csv::csv_id(id, &format!("{path}[{row}]"))?;
@@ -325,7 +353,7 @@ impl Keys {
 
 /// A channel column: text, or a dictionary whose values are looked up once per batch.
 enum Channels {
-    Text(ArrayRef),
+    Text(Strings),
     Dictionary {
         keys: Vec<Option<usize>>,
         /// Each dictionary value's channel id, or its name when the taxonomy lacks it.
@@ -359,17 +387,14 @@ impl Channels {
                 .collect();
             return Ok(Self::Dictionary { keys, ids });
         }
-        Ok(Self::Text(text(array, path)?))
+        Ok(Self::Text(Strings::read(array, path)?))
     }
 
     /// The channel of `row`: its id, or its name when it must be looked up (text columns, and
     /// names the taxonomy lacks, for the builder's error); `None` for a null.
     fn at(&self, row: usize) -> Option<Result<u16, &str>> {
         match self {
-            Self::Text(array) => {
-                let s = array.as_string::<i32>();
-                s.is_valid(row).then(|| Err(s.value(row)))
-            }
+            Self::Text(strings) => strings.at(row).map(Err),
             Self::Dictionary { keys, ids } => {
                 let id = ids.get((*keys.get(row)?)?)?;
                 Some(id.as_ref().map(|i| *i).map_err(String::as_str))
