@@ -36,23 +36,26 @@ use serde_json::Value;
 
 static NULL: Value = Value::Null;
 
-/// A table's columns, each a list of cells (rows without the column hold null).
+/// The columns a reading uses, each a list of cells (rows without the column hold null).
 struct Table<'a> {
     columns: Vec<(&'a str, Vec<&'a Value>)>,
     rows: usize,
     /// An empty list of rows: no row says what its columns are, and none is missing.
     shapeless: bool,
+    /// Every column name, for the error naming a missing one (the first row's, for rows).
+    names: Vec<&'a str>,
 }
 
 impl<'a> Table<'a> {
-    /// The columns of a list of row objects or of an object of equal-length lists.
-    fn read(table: &'a Value) -> Result<Self> {
+    /// The `wanted` columns of a list of row objects or of an object of equal-length lists
+    /// (other columns are not read).
+    fn read(table: &'a Value, wanted: &[&str]) -> Result<Self> {
         match table {
-            Value::Array(rows) => Self::from_rows(rows),
+            Value::Array(rows) => Self::from_rows(rows, wanted),
             Value::Object(columns) => {
-                let mut out = Vec::with_capacity(columns.len());
+                let mut out = Vec::with_capacity(wanted.len());
                 let mut length: Option<(usize, &str)> = None;
-                for (name, cells) in columns {
+                for (name, cells) in columns.iter().filter(|(n, _)| wanted.contains(&n.as_str())) {
                     let cells = cells.as_array().ok_or_else(|| {
                         KpiError::at(
                             ErrorCode::WrongType,
@@ -76,6 +79,7 @@ impl<'a> Table<'a> {
                     columns: out,
                     rows: length.map_or(0, |(n, _)| n),
                     shapeless: false,
+                    names: columns.keys().map(String::as_str).collect(),
                 })
             }
             _ => Err(KpiError::at(
@@ -86,8 +90,8 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn from_rows(rows: &'a [Value]) -> Result<Self> {
-        let mut columns: Vec<(&'a str, Vec<&'a Value>)> = Vec::new();
+    fn from_rows(rows: &'a [Value], wanted: &[&str]) -> Result<Self> {
+        let mut columns: Vec<(&'a str, Vec<&'a Value>)> = Vec::with_capacity(wanted.len());
         for (i, row) in rows.iter().enumerate() {
             let object = row.as_object().ok_or_else(|| {
                 KpiError::at(
@@ -96,7 +100,7 @@ impl<'a> Table<'a> {
                     "must be an object (one row of the table)",
                 )
             })?;
-            for (name, cell) in object {
+            for (name, cell) in object.iter().filter(|(n, _)| wanted.contains(&n.as_str())) {
                 let at = match columns.iter().position(|(n, _)| n == name) {
                     Some(at) => at,
                     None => {
@@ -113,10 +117,16 @@ impl<'a> Table<'a> {
                 cells.resize(i.saturating_add(1), &NULL);
             }
         }
+        let first = rows.first().and_then(Value::as_object);
         Ok(Self {
             columns,
             rows: rows.len(),
             shapeless: rows.is_empty(),
+            names: first
+                .into_iter()
+                .flatten()
+                .map(|(n, _)| n.as_str())
+                .collect(),
         })
     }
 
@@ -127,10 +137,10 @@ impl<'a> Table<'a> {
             None if required => Err(KpiError::at(
                 ErrorCode::MissingField,
                 &format!("table.{name}"),
-                format!("is not a column of the table (columns: {})", {
-                    let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
-                    names.join(", ")
-                }),
+                format!(
+                    "is not a column of the table (columns: {})",
+                    self.names.join(", ")
+                ),
             )),
             None => Ok(None),
         }
@@ -314,8 +324,8 @@ pub fn journeys(
     taxonomy: &crate::channel::Taxonomy,
     currency: &crate::money::Currency,
 ) -> Result<(JourneyBatch, Conversions)> {
-    let table = Table::read(table)?;
     let names = &reading.columns;
+    let table = Table::read(table, &names.names())?;
     let required = |name: &str| {
         table
             .column(name, true)
