@@ -134,7 +134,7 @@ mod memory {
     /// When memory grew since the last look, reserves as much again in one step and returns it
     /// to the allocator, which keeps it and serves the next allocations from it: memory grows
     /// a few dozen times instead of thousands, and at most doubles past what a call needs (each
-    /// step at most 256 MiB). Costs one instruction when memory did not grow.
+    /// step at most 256 MiB). When memory did not grow, it costs a `memory.size` and a comparison.
     pub(super) fn grow_geometrically() {
         #[cfg(target_arch = "wasm32")]
         RESERVED.with(|reserved| {

@@ -1,6 +1,9 @@
-//! Tables in, as users hold them: CSV text ([`csv`]) and Arrow record batches ([`arrow`], with
-//! the `arrow` feature: Python tables through the PyCapsule interface, Parquet in the CLI). Every
-//! front end hands its table to these readers, so a cell is read by one rule everywhere.
+//! Tables in, as users hold them: CSV text ([`csv`]), Arrow record batches ([`arrow`], with
+//! the `arrow` feature: Python tables through the PyCapsule interface, Parquet, CSV and workbooks
+//! in the CLI) and touch tables held as host values ([`rows`]: JavaScript row objects or columns),
+//! read as the user declares ([`reading`]). Every front end hands its table to these readers, and
+//! touch tables share one set of cell rules and one order of checks (`touches`), so a cell is
+//! read by one rule everywhere.
 //!
 //! ```
 //! let csv = "channel,group,direct\nweb,online,TRUE\nstore,offline,0\n";
