@@ -44,16 +44,9 @@ struct Index {
 }
 
 impl Index {
-    /// The journey of `key`, or `next` (a new journey) when it was not seen; `ascending`: the
-    /// key is greater than every key so far; `journeys`: how many journeys the table is
-    /// expected to hold, to size the hash table once when ids come out of order.
-    fn journey(
-        &mut self,
-        key: &JourneyKey<'_>,
-        ascending: bool,
-        next: u32,
-        journeys: usize,
-    ) -> u32 {
+    /// The journey of `key`, or `next` (a new journey) when it was not seen. Without a hash
+    /// table ([`Index::build_table`], once ids came out of order) the key is taken as new.
+    fn journey(&mut self, key: &JourneyKey<'_>, next: u32) -> u32 {
         self.scratch.clear();
         match key {
             JourneyKey::Int(i) => {
@@ -64,9 +57,6 @@ impl Index {
                 self.scratch.push(1);
                 self.scratch.extend_from_slice(t.as_bytes());
             }
-        }
-        if self.table.is_none() && !ascending {
-            self.build_table(journeys);
         }
         if let Some(table) = &mut self.table {
             let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
@@ -90,6 +80,7 @@ impl Index {
         }
     }
 
+    /// The hash table of the journeys so far, with room for `journeys` in all.
     fn build_table(&mut self, journeys: usize) {
         let mut table = hashbrown::HashTable::with_capacity(journeys.max(self.ends.len()));
         for j in (0u32..).take(self.ends.len()) {
@@ -356,12 +347,15 @@ impl LongBuilder {
             }
             None => {
                 let next = u32::try_from(self.outcomes.len()).map_err(|_| limit("journeys"))?;
-                let expected = self
-                    .journeys_in(self.expected_rows.saturating_sub(self.channel.len()))
-                    .saturating_add(self.outcomes.len());
-                let j = self
-                    .index
-                    .journey(&journey, self.previous.after(&journey), next, expected);
+                if self.index.table.is_none() && !self.previous.after(&journey) {
+                    // the first id out of order: from now on ids are looked up, in a table
+                    // sized for the journeys the whole table likely holds
+                    let expected = self
+                        .journeys_in(self.expected_rows.saturating_sub(self.channel.len()))
+                        .saturating_add(self.outcomes.len());
+                    self.index.build_table(expected);
+                }
+                let j = self.index.journey(&journey, next);
                 self.previous.set(&journey, j);
                 if j == next {
                     self.outcomes.push((outcome, row));

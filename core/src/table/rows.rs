@@ -148,13 +148,14 @@ impl<'a> Table<'a> {
 }
 
 /// The cells of a column from `first` on, each read by `read` (called with the cell and a
-/// function giving its path); an empty text cell is no value, as in every table.
+/// function giving its path), or the first error; an empty text cell is no value, as in every
+/// table.
 fn cells<T>(
     column: &[&Value],
     name: &str,
     first: usize,
     read: impl Fn(&Value, &dyn Fn() -> String) -> Result<T>,
-) -> Vec<Result<Option<T>>> {
+) -> Result<Vec<Option<T>>> {
     column
         .iter()
         .enumerate()
@@ -166,10 +167,6 @@ fn cells<T>(
         .collect()
 }
 
-fn collected<T>(cells: Vec<Result<Option<T>>>) -> Result<Vec<Option<T>>> {
-    cells.into_iter().collect()
-}
-
 /// Timestamps: integers in the declared unit, or text ([`Reading::seconds_from_text`]).
 fn seconds(
     column: &[&Value],
@@ -177,7 +174,7 @@ fn seconds(
     first: usize,
     reading: &Reading,
 ) -> Result<Vec<Option<i64>>> {
-    collected(cells(column, name, first, |v, path| match v {
+    cells(column, name, first, |v, path| match v {
         Value::Number(n) => match n.as_i64() {
             Some(n) => reading.seconds_from_integer(n, &path()),
             None => Err(wrong_type(
@@ -192,12 +189,12 @@ fn seconds(
             "a timestamp (text, or an integer in a declared unit)",
             v,
         )),
-    }))
+    })
 }
 
 /// Conversion counts: integers, booleans (a flag: true is 1), or text holding either.
 fn counts(column: &[&Value], name: &str, first: usize) -> Result<Vec<Option<u64>>> {
-    collected(cells(column, name, first, |v, path| match v {
+    cells(column, name, first, |v, path| match v {
         Value::Bool(b) => Ok(u64::from(*b)),
         Value::String(s) => count_from_text(s, &path()),
         Value::Number(n) => match (n.as_u64(), n.as_i64()) {
@@ -206,7 +203,7 @@ fn counts(column: &[&Value], name: &str, first: usize) -> Result<Vec<Option<u64>
             _ => Err(wrong_type(&path(), "a count or a boolean", v)),
         },
         v => Err(wrong_type(&path(), "a count or a boolean", v)),
-    }))
+    })
 }
 
 /// Money: decimal text, integers, or (declared) floats.
@@ -221,7 +218,7 @@ fn money(
     let Some(column) = column else {
         return Ok(Money::Exact(Vec::new()));
     };
-    let values = collected(cells(column, name, first, |v, path| match v {
+    let values = cells(column, name, first, |v, path| match v {
         Value::String(s) => reading.decimal_from_text(s, &path()),
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -235,7 +232,7 @@ fn money(
             }
         }
         v => Err(wrong_type(&path(), "an amount (decimal text)", v)),
-    }))?;
+    })?;
     Ok(Money::exact(
         values,
         reading.money_from_float,
@@ -251,10 +248,10 @@ fn window<'c, 'a>(column: &'c [&'a Value], first: usize, end: usize) -> &'c [&'a
 
 /// Channel cells are names (text) or null.
 fn names_only(column: &[&Value], name: &str, first: usize) -> Result<()> {
-    collected(cells(column, name, first, |v, path| match v {
+    cells(column, name, first, |v, path| match v {
         Value::String(_) => Ok(()),
         v => Err(wrong_type(&path(), "a channel name (text)", v)),
-    }))
+    })
     .map(|_| ())
 }
 
