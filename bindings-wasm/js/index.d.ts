@@ -618,8 +618,10 @@ export interface AttributionParams {
   order?: number | bigint | null;
   /** Collapse consecutive repeats of a channel before building states. */
   collapse_repeats?: boolean | null;
-  /** Largest number of states the exact solve accepts; more is an error. */
+  /** Largest number of states the solve accepts; more is limit_exceeded. This bounds its memory: about 120 bytes per state and 64 per observed transition (a state has at most one transition per channel), so the default needs at most about 3 GiB on 40 channels and typically a tenth of it. */
   max_states?: number | bigint | null;
+  /** Report every observed transition in `transition_matrix` (false leaves it empty: at order 3 or 4 on real data it has millions of rows). */
+  transition_matrix?: boolean | null;
   /** Largest converting channel set the exact enumeration accepts (2^n subsets); more is an error. */
   max_channels?: number | bigint | null;
 }
@@ -1058,7 +1060,7 @@ export declare function attributionTimeDecay(input: AttributionInput, params?: A
 export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** W-shaped (KPI `attribution.w_shaped` 2.0.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
 export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Markov removal effect (KPI `attribution.markov` 2.0.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
+/** Markov removal effect (KPI `attribution.markov` 2.1.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
 export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Shapley value (Zhao) (KPI `attribution.shapley` 2.0.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;

@@ -77,6 +77,7 @@ fn markov() -> Model {
         order: 1,
         collapse_repeats: true,
         max_states: 1000,
+        transition_matrix: true,
     }
 }
 

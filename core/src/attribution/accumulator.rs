@@ -449,7 +449,10 @@ impl Accumulator {
             }
             ModelState::Markov(counts) => {
                 let Model::Markov {
-                    order, max_states, ..
+                    order,
+                    max_states,
+                    transition_matrix,
+                    ..
                 } = model
                 else {
                     return Err(KpiError::internal(
@@ -483,10 +486,12 @@ impl Accumulator {
                             .collect(),
                     ),
                 ));
-                extra.push((
-                    "transition_matrix".to_owned(),
-                    counts.matrix_output(&self.taxonomy)?,
-                ));
+                let matrix = if *transition_matrix {
+                    counts.matrix_output(&self.taxonomy)?
+                } else {
+                    Output::List(Vec::new())
+                };
+                extra.push(("transition_matrix".to_owned(), matrix));
                 self.credit_from_weights(&weights)?
             }
             ModelState::Sets(sets) => {

@@ -1,8 +1,10 @@
 //! Markov-chain removal effects, solved exactly: transition counts between order-k states
 //! (windows of k consecutive channels), the absorbing chain START -> states -> CONVERSION | NULL,
 //! and for each channel the conversion probability with every state containing it redirected
-//! to NULL, by Gaussian elimination on (I - Q) x = r (no simulation, no seed).
+//! to NULL, by solving (I - Q) x = r to the limit of f64 ([`super::chain`]: no simulation, no
+//! seed).
 
+use super::chain::{Chain, Edge};
 use super::state::MarkovCounts;
 use crate::channel::Taxonomy;
 use crate::decimal::divide;
@@ -10,10 +12,77 @@ use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// A state: the channel ids of its window; START is the empty window.
 type State = Vec<u16>;
+
+/// The order of states: their windows compared channel by channel, a window before the longer
+/// windows it begins (the order of `State`, without unpacking).
+fn sort_key(key: Key) -> (u128, u8) {
+    let len = (key & 0xFF) as u8;
+    let lanes = (0..4usize).fold(0u128, |acc, i| {
+        let lane = (key >> slot_shift(i)) & 0xFFFF;
+        (acc << 16) | lane
+    });
+    (lanes, len)
+}
+
+/// Whether the window `key` contains channel `c`.
+fn contains(key: Key, c: u16) -> bool {
+    let len = (key & 0xFF) as usize;
+    (0..len).any(|i| ((key >> slot_shift(i)) & 0xFFFF) as u16 == c)
+}
+
+/// `effect` of every channel `0..channels`, in order, on as many threads as the machine offers
+/// (none in wasm). Each channel's solve is independent and runs in a fixed order of operations,
+/// so the result does not depend on the number of threads.
+fn per_channel(
+    channels: usize,
+    effect: &(dyn Fn(usize) -> Result<f64> + Sync),
+) -> Result<Vec<f64>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(channels);
+    if workers <= 1 {
+        return (0..channels).map(effect).collect();
+    }
+    let mut effects = vec![0.0f64; channels];
+    std::thread::scope(|scope| -> Result<()> {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || -> Result<Vec<(usize, f64)>> {
+                    (w..channels)
+                        .step_by(workers)
+                        .map(|c| Ok((c, effect(c)?)))
+                        .collect()
+                })
+            })
+            .collect();
+        for handle in handles {
+            let done = handle
+                .join()
+                .map_err(|_| KpiError::internal("a Markov removal solve stopped"))??;
+            for (c, e) in done {
+                if let Some(slot) = effects.get_mut(c) {
+                    *slot = e;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(effects)
+}
+
+/// The observed states, numbered (START is 0), and their counts in number order.
+struct Graph {
+    states: Vec<Key>,
+    /// Transitions sorted by from, then to.
+    edges: Vec<Edge>,
+    /// Everything leaving each state: transitions, conversions and nulls.
+    totals: Vec<u64>,
+    conversions: Vec<u64>,
+    nulls: Vec<u64>,
+}
 
 /// A state packed into an integer while counting (no allocation per transition): the window's
 /// length in the low 8 bits, then one 16-bit lane per channel id. Orders are at most 4.
@@ -136,138 +205,110 @@ impl Counts {
         Ok(())
     }
 
-    /// Every transient state, START first, then in id order (deterministic).
-    fn states(&self) -> Vec<State> {
-        let mut set: BTreeSet<State> = BTreeSet::new();
+    /// Every transient state, START first, then in the order of their channel ids (a window
+    /// before the windows it begins): deterministic.
+    fn states(&self) -> Vec<Key> {
+        let mut keys: hashbrown::HashSet<Key> = hashbrown::HashSet::new();
+        keys.insert(0);
         for (from, to) in self.transitions.keys() {
-            set.insert(unpack(*from));
-            set.insert(unpack(*to));
+            keys.insert(*from);
+            keys.insert(*to);
         }
-        set.extend(self.to_conversion.keys().map(|k| unpack(*k)));
-        set.extend(self.to_null.keys().map(|k| unpack(*k)));
-        set.insert(Vec::new());
-        set.into_iter().collect()
+        keys.extend(self.to_conversion.keys());
+        keys.extend(self.to_null.keys());
+        let mut states: Vec<Key> = keys.into_iter().collect();
+        states.sort_unstable_by_key(|k| sort_key(*k));
+        states
     }
 
-    fn out_total(&self, state: &State) -> Result<u64> {
-        let key = pack(state);
-        self.transitions
+    /// The states numbered (START is 0) with every transition between them, sorted.
+    fn graph(&self) -> Result<Graph> {
+        let states = self.states();
+        let index: HashMap<Key, u32> = states
             .iter()
-            .filter(|((from, _), _)| *from == key)
-            .map(|(_, n)| *n)
-            .chain(self.to_conversion.get(&key).copied())
-            .chain(self.to_null.get(&key).copied())
-            .try_fold(0u64, u64::checked_add)
-            .ok_or_else(|| KpiError::overflow("Markov transition counts"))
+            .enumerate()
+            .map(|(i, k)| (*k, u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let number = |k: &Key| index.get(k).copied().unwrap_or(0);
+        let mut edges: Vec<Edge> = self
+            .transitions
+            .iter()
+            .map(|((f, t), c)| Edge {
+                from: number(f),
+                to: number(t),
+                count: *c,
+            })
+            .collect();
+        edges.sort_unstable_by_key(|e| (e.from, e.to));
+        let mut totals = vec![0u64; states.len()];
+        let mut conversions = vec![0u64; states.len()];
+        let mut nulls = vec![0u64; states.len()];
+        let sources = edges.iter().map(|e| (e.from, e.count));
+        let exits = self.to_conversion.iter().chain(&self.to_null);
+        for (s, c) in sources.chain(exits.map(|(k, c)| (number(k), *c))) {
+            if let Some(slot) = totals.get_mut(s as usize) {
+                *slot = slot
+                    .checked_add(c)
+                    .ok_or_else(|| KpiError::overflow("Markov transition counts"))?;
+            }
+        }
+        for (map, list) in [
+            (&self.to_conversion, &mut conversions),
+            (&self.to_null, &mut nulls),
+        ] {
+            for (k, c) in map {
+                if let Some(slot) = list.get_mut(number(k) as usize) {
+                    *slot = *c;
+                }
+            }
+        }
+        Ok(Graph {
+            states,
+            edges,
+            totals,
+            conversions,
+            nulls,
+        })
     }
 
     pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
-        let states = self.states();
-        if states.len() > max_states {
+        let graph = self.graph()?;
+        let n = graph.states.len();
+        if n > max_states {
             return Err(KpiError::at(
                 ErrorCode::LimitExceeded,
                 "params.max_states",
                 format!(
-                    "allows {max_states} Markov states, the data has {}: lower the order or raise max_states",
-                    states.len()
+                    "allows {max_states} Markov states, the data has {n}: lower the order or raise max_states"
                 ),
             ));
         }
-        let index: HashMap<Key, usize> = states
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (pack(s), i))
-            .collect();
-        let n = states.len();
-        let totals: Vec<f64> = {
-            let mut t = vec![0u64; n];
-            let sources = self.transitions.iter().map(|((from, _), c)| (from, c));
-            for (s, c) in sources.chain(self.to_conversion.iter().chain(&self.to_null)) {
-                if let Some(slot) = index.get(s).and_then(|i| t.get_mut(*i)) {
-                    *slot = slot
-                        .checked_add(*c)
-                        .ok_or_else(|| KpiError::overflow("Markov transition counts"))?;
-                }
+        let chain = Chain::new(n, &graph.edges, &graph.totals, &graph.conversions);
+        let full_solution = chain.solve(&vec![false; n], None)?;
+        let full = full_solution.first().copied().unwrap_or(0.0);
+        let effect = |c: usize| -> Result<f64> {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            let removed: Vec<bool> = graph.states.iter().map(|k| contains(*k, c)).collect();
+            if full <= 0.0 || !removed.contains(&true) {
+                return Ok(0.0);
             }
-            t.into_iter().map(|x| x as f64).collect()
-        };
-        // Sorted edges so elimination sees the same numbers in the same order everywhere.
-        let mut edges: Vec<(usize, usize, f64)> = self
-            .transitions
-            .iter()
-            .filter_map(|((f, t), c)| Some((*index.get(f)?, *index.get(t)?, *c as f64)))
-            .collect();
-        edges.sort_by_key(|e| (e.0, e.1));
-        let exits: Vec<f64> = states
-            .iter()
-            .zip(&totals)
-            .map(|(s, t)| {
-                let c = self.to_conversion.get(&pack(s)).copied().unwrap_or(0) as f64;
-                if *t > 0.0 {
-                    c / t
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        #[allow(
-            clippy::arithmetic_side_effects,
-            reason = "indices below m, m <= states <= max_states <= 5,000: m * m fits usize"
-        )]
-        let probability = |removed: &dyn Fn(&State) -> bool| -> f64 {
-            let kept: Vec<usize> = (0..n)
-                .filter(|i| states.get(*i).is_some_and(|s| s.is_empty() || !removed(s)))
-                .collect();
-            let position: HashMap<usize, usize> =
-                kept.iter().enumerate().map(|(k, i)| (*i, k)).collect();
-            let m = kept.len();
-            let mut a = vec![0.0f64; m * m];
-            let mut b = vec![0.0f64; m];
-            for (k, i) in kept.iter().enumerate() {
-                if let Some(cell) = a.get_mut(k * m + k) {
-                    *cell = 1.0;
-                }
-                if let (Some(slot), Some(e)) = (b.get_mut(k), exits.get(*i)) {
-                    *slot = *e;
-                }
-            }
-            for (f, t, c) in &edges {
-                if let (Some(r), Some(col), Some(total)) =
-                    (position.get(f), position.get(t), totals.get(*f))
-                {
-                    if let Some(cell) = a.get_mut(r * m + col) {
-                        *cell -= c / total;
-                    }
-                }
-            }
-            gauss(&mut a, &mut b, m);
-            position
-                .get(&0)
-                .and_then(|k| b.get(*k))
+            let without = chain
+                .solve(&removed, Some(&full_solution))?
+                .first()
                 .copied()
-                .unwrap_or(0.0)
+                .unwrap_or(0.0);
+            // Rounding noise of the solve must not turn an exact 0 or 1 into -1e-17 or 1+1e-16.
+            Ok((1.0 - without / full).clamp(0.0, 1.0))
         };
-        let full = probability(&|_| false);
-        let removal_effects = (0..taxonomy.len())
-            .map(|c| {
-                let c = u16::try_from(c).unwrap_or(u16::MAX);
-                let appears = states.iter().any(|s| s.contains(&c));
-                if !appears || full <= 0.0 {
-                    return 0.0;
-                }
-                let without = probability(&|s: &State| s.contains(&c));
-                let re = 1.0 - without / full;
-                // Rounding noise of the solve must not turn an exact 0 or 1 into -1e-17 or 1+1e-16.
-                re.clamp(0.0, 1.0)
-            })
-            .collect();
+        let removal_effects = per_channel(taxonomy.len(), &effect)?;
         Ok(Solved {
             conversion_probability: full,
             removal_effects,
         })
     }
 
-    fn label(state: &State, taxonomy: &Taxonomy) -> String {
+    fn label(state: Key, taxonomy: &Taxonomy) -> String {
+        let state = unpack(state);
         if state.is_empty() {
             return "(start)".to_owned();
         }
@@ -285,21 +326,22 @@ impl Counts {
 
     /// Every observed transition with its probability (exact count ratio at 6 places).
     pub fn matrix_output(&self, taxonomy: &Taxonomy) -> Result<Output> {
-        let mut rows = Vec::new();
-        for from in self.states() {
-            let total = self.out_total(&from)?;
-            let key = pack(&from);
-            let mut targets: BTreeMap<State, u64> = BTreeMap::new();
-            for ((f, t), c) in &self.transitions {
-                if *f == key {
-                    targets.insert(unpack(*t), *c);
-                }
-            }
+        let graph = self.graph()?;
+        let labels: Vec<String> = graph
+            .states
+            .iter()
+            .map(|k| Self::label(*k, taxonomy))
+            .collect();
+        let label = |s: u32| labels.get(s as usize).cloned().unwrap_or_default();
+        let mut rows = Vec::with_capacity(graph.edges.len());
+        let mut edges = graph.edges.iter().peekable();
+        for (s, total) in graph.totals.iter().enumerate() {
+            let from = u32::try_from(s).unwrap_or(u32::MAX);
             let mut push = |to: String, count: u64| -> Result<()> {
                 if count > 0 {
-                    let p = divide(Decimal::from(count), Decimal::from(total), 6)?;
+                    let p = divide(Decimal::from(count), Decimal::from(*total), 6)?;
                     rows.push(Output::record([
-                        ("from", Self::label(&from, taxonomy).into()),
+                        ("from", label(from).into()),
                         ("to", to.into()),
                         ("count", count.into()),
                         ("probability", p.into()),
@@ -307,16 +349,14 @@ impl Counts {
                 }
                 Ok(())
             };
-            for (to, c) in targets {
-                push(Self::label(&to, taxonomy), c)?;
+            while let Some(e) = edges.next_if(|e| e.from == from) {
+                push(label(e.to), e.count)?;
             }
-            push(
-                "(conversion)".to_owned(),
-                self.to_conversion.get(&key).copied().unwrap_or(0),
-            )?;
+            let conversions = graph.conversions.get(s).copied().unwrap_or(0);
+            push("(conversion)".to_owned(), conversions)?;
             push(
                 "(null)".to_owned(),
-                self.to_null.get(&key).copied().unwrap_or(0),
+                graph.nulls.get(s).copied().unwrap_or(0),
             )?;
         }
         Ok(Output::List(rows))
@@ -358,60 +398,5 @@ impl Counts {
             }
         }
         Some(counts)
-    }
-}
-
-/// Solves `a x = b` in place (`a` is m x m, row-major) by Gaussian elimination with partial
-/// pivoting; the solution is left in `b`. (I - Q) of an absorbing chain built from finite
-/// observed paths is non-singular; a zero pivot leaves that unknown at 0.
-#[allow(
-    clippy::arithmetic_side_effects,
-    reason = "row and column indices below m, m <= max_states <= 5,000: m * m fits usize"
-)]
-fn gauss(a: &mut [f64], b: &mut [f64], m: usize) {
-    for col in 0..m {
-        let pivot = (col..m)
-            .max_by(|&x, &y| {
-                let vx = a.get(x * m + col).map_or(0.0, |v| v.abs());
-                let vy = a.get(y * m + col).map_or(0.0, |v| v.abs());
-                vx.total_cmp(&vy).then(y.cmp(&x))
-            })
-            .unwrap_or(col);
-        if pivot != col {
-            for k in 0..m {
-                a.swap(col * m + k, pivot * m + k);
-            }
-            b.swap(col, pivot);
-        }
-        let p = a.get(col * m + col).copied().unwrap_or(0.0);
-        if p == 0.0 {
-            continue;
-        }
-        for row in (col + 1)..m {
-            let factor = a.get(row * m + col).copied().unwrap_or(0.0) / p;
-            if factor == 0.0 {
-                continue;
-            }
-            for k in col..m {
-                let v = a.get(col * m + k).copied().unwrap_or(0.0);
-                if let Some(cell) = a.get_mut(row * m + k) {
-                    *cell -= factor * v;
-                }
-            }
-            let bc = b.get(col).copied().unwrap_or(0.0);
-            if let Some(cell) = b.get_mut(row) {
-                *cell -= factor * bc;
-            }
-        }
-    }
-    for row in (0..m).rev() {
-        let mut sum = b.get(row).copied().unwrap_or(0.0);
-        for k in (row + 1)..m {
-            sum -= a.get(row * m + k).copied().unwrap_or(0.0) * b.get(k).copied().unwrap_or(0.0);
-        }
-        let p = a.get(row * m + row).copied().unwrap_or(0.0);
-        if let Some(cell) = b.get_mut(row) {
-            *cell = if p == 0.0 { 0.0 } else { sum / p };
-        }
     }
 }

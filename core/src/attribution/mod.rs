@@ -8,6 +8,7 @@
 //! remainder, so channels plus `(none)` sum exactly to the totals.
 
 mod accumulator;
+mod chain;
 mod comparison;
 mod credit;
 mod journey;

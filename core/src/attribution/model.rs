@@ -45,6 +45,8 @@ pub enum Model {
         collapse_repeats: bool,
         /// Largest number of transient states the exact solve accepts.
         max_states: usize,
+        /// Report every observed transition.
+        transition_matrix: bool,
     },
     /// Zhao et al.'s Shapley value of v(S) = conversions of journeys whose channel set is in S:
     /// each journey's conversions split equally over its distinct channels.
@@ -180,6 +182,10 @@ impl Model {
                     "collapse_repeats",
                 )?,
                 max_states: limit("max_states")?,
+                transition_matrix: spec_value(
+                    params.boolean("transition_matrix"),
+                    "transition_matrix",
+                )?,
             },
             "attribution.shapley" => Model::Shapley,
             "attribution.shapley.ordered" => Model::ShapleyOrdered,
