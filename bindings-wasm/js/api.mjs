@@ -41,6 +41,7 @@ export const KPI_FUNCTIONS = {
   "attribution.position_based": "attributionPositionBased",
   "attribution.w_shaped": "attributionWShaped",
   "attribution.markov": "attributionMarkov",
+  "attribution.markov_order": "attributionMarkovOrder",
   "attribution.shapley": "attributionShapley",
   "attribution.shapley.ordered": "attributionShapleyOrdered",
   "attribution.shapley.rate": "attributionShapleyRate",

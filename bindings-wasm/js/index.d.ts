@@ -618,7 +618,7 @@ export interface AttributionParams {
   order?: number | bigint | null;
   /** Collapse consecutive repeats of a channel before building states. */
   collapse_repeats?: boolean | null;
-  /** Largest number of states the solve accepts; more is limit_exceeded. This bounds its memory: about 120 bytes per state and 64 per observed transition (a state has at most one transition per channel), so the default needs at most about 3 GiB on 40 channels and typically a tenth of it. */
+  /** Largest number of states the solve accepts; more is limit_exceeded. This bounds its memory: about 250 bytes per state and 130 per observed transition (a state has at most one transition per channel): the default allows about 0.3 GiB plus the transitions, typically a few per state. */
   max_states?: number | bigint | null;
   /** Report every observed transition in `transition_matrix` (false leaves it empty: at order 3 or 4 on real data it has millions of rows). */
   transition_matrix?: boolean | null;
@@ -676,6 +676,74 @@ export interface AttributionResult {
     position: number;
     conversions: DecimalString;
   }[];
+}
+
+/** A row of `channels`. */
+export interface MarkovOrderChannelsRow {
+  channel: string;
+  group: string;
+  direct?: boolean;
+}
+/** A row of `touches`. */
+export interface MarkovOrderJourneysTouchesRow {
+  channel: string;
+  timestamp: Timestamp;
+  lead?: boolean;
+}
+/** A row of `journeys`. */
+export interface MarkovOrderJourneysRow {
+  journey_id: string;
+  touches: MarkovOrderJourneysTouchesRow[];
+  conversions: number | bigint;
+  value?: DecimalString;
+  currency?: string;
+  conversion_timestamp?: Timestamp;
+}
+export interface MarkovOrderInput {
+  /** The channel taxonomy: one entry per channel; `direct` marks direct channels. */
+  channels: MarkovOrderChannelsRow[];
+  /** ISO 4217 code of every value. */
+  currency: string;
+  /** Journeys, converting or not. */
+  journeys: MarkovOrderJourneysRow[];
+}
+export interface MarkovOrderParams {
+  /** Orders 1 to max_order are compared. */
+  max_order?: number | bigint | null;
+  /** Number of cross-validation folds. */
+  folds?: number | bigint | null;
+  /** Collapse consecutive repeats of a channel before building states. */
+  collapse_repeats?: boolean | null;
+  /** Largest number of chain states an order may have; more is limit_exceeded. */
+  max_states?: number | bigint | null;
+  /** Most touches a journey may have; a longer journey is refused with limit_exceeded, naming it (a resource limit: real journeys have tens of touches). */
+  max_touches?: number | bigint | null;
+}
+export interface MarkovOrderResult {
+  /** Per order, from 1: the chain's states on all journeys (as attribution.markov counts them), the held-out log-likelihood and the cross-entropy per event (6 places, half to even). */
+  orders: {
+    order: number;
+    states: number;
+    log_likelihood: DecimalString;
+    cross_entropy: DecimalString;
+  }[];
+  /** The order with the largest held-out log-likelihood. */
+  recommended_order: number;
+  /** Weighted events predicted (each journey is held out once, so every order predicts the same events). */
+  events: number;
+  /** The number of folds used. */
+  folds: number;
+  /** Journeys read and converting. */
+  journeys: {
+    read: number;
+    converting: number;
+  };
+  /** Journeys read, used (all: every journey is held out once), rejected (none). */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
 }
 
 /** A row of `channels`. */
@@ -1062,6 +1130,8 @@ export declare function attributionPositionBased(input: AttributionInput, params
 export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Markov removal effect (KPI `attribution.markov` 2.1.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
 export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
+/** Markov order selection (KPI `attribution.markov_order` 1.0.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
+export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): MarkovOrderResult;
 /** Shapley value (Zhao) (KPI `attribution.shapley` 2.0.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.0.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */

@@ -29,6 +29,7 @@ export const {
   attributionPositionBased,
   attributionWShaped,
   attributionMarkov,
+  attributionMarkovOrder,
   attributionShapley,
   attributionShapleyOrdered,
   attributionShapleyRate,

@@ -46,6 +46,7 @@ export const attributionTimeDecay = (...a) => ready().attributionTimeDecay(...a)
 export const attributionPositionBased = (...a) => ready().attributionPositionBased(...a);
 export const attributionWShaped = (...a) => ready().attributionWShaped(...a);
 export const attributionMarkov = (...a) => ready().attributionMarkov(...a);
+export const attributionMarkovOrder = (...a) => ready().attributionMarkovOrder(...a);
 export const attributionShapley = (...a) => ready().attributionShapley(...a);
 export const attributionShapleyOrdered = (...a) => ready().attributionShapleyOrdered(...a);
 export const attributionShapleyRate = (...a) => ready().attributionShapleyRate(...a);

@@ -28,6 +28,12 @@ pub trait Kpi: Sync {
     fn partial(&self) -> Option<&dyn Partial> {
         None
     }
+
+    /// Whether the KPI is an attribution model (run together by `attribute`, compared side by
+    /// side); `attribution.markov_order` is an attribution KPI but not a model.
+    fn is_model(&self) -> bool {
+        false
+    }
 }
 
 /// A KPI computed over parts of its input: each part reduced to a state, the states merged.
@@ -61,6 +67,10 @@ impl Kpi for Model {
     fn evaluate(&self, input: &Value, params: &Params) -> Result<Output> {
         attribution::evaluate(self.0, input, params)
     }
+
+    fn is_model(&self) -> bool {
+        true
+    }
 }
 
 /// One row of the registry: the KPI id, its definition's text and its implementation.
@@ -91,7 +101,7 @@ macro_rules! entry {
 }
 
 /// Every KPI, in catalogue order.
-pub static REGISTRY: [Entry; 25] = [
+pub static REGISTRY: [Entry; 26] = [
     entry!("conversion.rate", conversion::RateKpi),
     entry!("conversion.funnel", conversion::FunnelKpi),
     entry!(
@@ -124,6 +134,10 @@ pub static REGISTRY: [Entry; 25] = [
     ),
     entry!("attribution.w_shaped", Model("attribution.w_shaped")),
     entry!("attribution.markov", Model("attribution.markov")),
+    entry!(
+        "attribution.markov_order",
+        Function(attribution::evaluate_markov_order)
+    ),
     entry!("attribution.shapley", Model("attribution.shapley")),
     entry!(
         "attribution.shapley.ordered",

@@ -154,6 +154,33 @@ class AttributionJourneysRow(TypedDict):
     conversion_timestamp: NotRequired[Timestamp]
 
 
+class MarkovOrderChannelsRow(TypedDict):
+    """A row of `channels`."""
+
+    channel: str
+    group: str
+    direct: NotRequired[bool]
+
+
+class MarkovOrderJourneysTouchesRow(TypedDict):
+    """A row of `touches`."""
+
+    channel: str
+    timestamp: Timestamp
+    lead: NotRequired[bool]
+
+
+class MarkovOrderJourneysRow(TypedDict):
+    """A row of `journeys`."""
+
+    journey_id: str
+    touches: Sequence[MarkovOrderJourneysTouchesRow]
+    conversions: int
+    value: NotRequired[DecimalLike]
+    currency: NotRequired[str]
+    conversion_timestamp: NotRequired[Timestamp]
+
+
 class ContributionShareChannelsRow(TypedDict):
     """A row of `channels`."""
 
@@ -423,6 +450,22 @@ class Attribution(Result):
     currency: Field[str] = Field()
     channels: Field[Rows] = Field()
     totals: Field[Record] = Field()
+    journeys: Field[Record] = Field()
+    rows: Field[Record] = Field()
+
+
+class MarkovOrder(Result):
+    """``attribution.markov_order``: Which order of Markov chain describes the journeys best: for
+    orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold
+    cross-validation, folds by a hash of the journey id), and the order it recommends.
+    """
+
+    __slots__ = ()
+    main_table = "orders"
+    orders: Field[Rows] = Field()
+    recommended_order: Field[int] = Field()
+    events: Field[int] = Field()
+    folds: Field[int] = Field()
     journeys: Field[Record] = Field()
     rows: Field[Record] = Field()
 
@@ -1081,9 +1124,9 @@ def attribution_markov(
         collapse_repeats: Collapse consecutive repeats of a channel before building states.
             Default: ``True``.
         max_states: Largest number of states the solve accepts; more is limit_exceeded. This
-            bounds its memory: about 120 bytes per state and 64 per observed transition (a state
-            has at most one transition per channel), so the default needs at most about 3 GiB on
-            40 channels and typically a tenth of it. Default: ``1000000``.
+            bounds its memory: about 250 bytes per state and 130 per observed transition (a
+            state has at most one transition per channel): the default allows about 0.3 GiB plus
+            the transitions, typically a few per state. Default: ``1000000``.
         transition_matrix: Report every observed transition in `transition_matrix` (false leaves
             it empty: at order 3 or 4 on real data it has millions of rows). Default: ``True``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
@@ -1099,6 +1142,57 @@ def attribution_markov(
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
         {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+    )
+
+
+def attribution_markov_order(
+    journeys: Sequence[MarkovOrderJourneysRow],
+    *,
+    channels: Records[MarkovOrderChannelsRow],
+    currency: str,
+    max_order: Optional[int] = None,
+    folds: Optional[int] = None,
+    collapse_repeats: Optional[bool] = None,
+    max_states: Optional[int] = None,
+    max_touches: Optional[int] = None,
+) -> MarkovOrder:
+    """Markov order selection (KPI ``attribution.markov_order`` 1.0.0).
+
+    Which order of Markov chain describes the journeys best: for orders 1 to max_order, the
+    chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash
+    of the journey id), and the order it recommends.
+
+    Formula: A journey is a sequence of events: each channel of its path (repeats collapsed by
+    default), then CONVERSION (conversions > 0) or NULL; it weighs max(conversions, 1), as in
+    attribution.markov. At order k each event is predicted from the last k channels before it
+    (the first events from the path so far). Fold of a journey = FNV-1a 64 of its id's UTF-8
+    bytes mod folds. For fold f, the chain is counted on the other folds: P(e | context) =
+    (n(context, e) + 1/2) / (n(context) + (C + 2) / 2) with C channels (the Krichevsky-Trofimov
+    estimator: an unseen event keeps a probability). log_likelihood_k = sum over folds, over
+    (context, event) of the fold sorted, of weight x ln P (natural log, f64, libm);
+    cross_entropy_k = -log_likelihood_k / events. recommended_order = the order of the largest
+    log-likelihood (the lower order on a tie).
+
+    Args:
+        journeys: Journeys, converting or not.
+        channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
+        currency: ISO 4217 code of every value.
+        max_order: Orders 1 to max_order are compared. Default: ``4``.
+        folds: Number of cross-validation folds. Default: ``5``.
+        collapse_repeats: Collapse consecutive repeats of a channel before building states.
+            Default: ``True``.
+        max_states: Largest number of chain states an order may have; more is limit_exceeded.
+            Default: ``1000000``.
+        max_touches: Most touches a journey may have; a longer journey is refused with
+            limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
+            Default: ``10000``.
+    """
+    return call(
+        MarkovOrder,
+        "attribution.markov_order",
+        {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
+        {},
+        {"max_order": max_order, "folds": folds, "collapse_repeats": collapse_repeats, "max_states": max_states, "max_touches": max_touches},
     )
 
 
@@ -1418,6 +1512,7 @@ RESULT_CLASSES: dict[str, type[Result]] = {
     "attribution.position_based": Attribution,
     "attribution.w_shaped": Attribution,
     "attribution.markov": Attribution,
+    "attribution.markov_order": MarkovOrder,
     "attribution.shapley": Attribution,
     "attribution.shapley.ordered": Attribution,
     "attribution.shapley.rate": Attribution,
@@ -1447,6 +1542,7 @@ FUNCTIONS: dict[str, Any] = {
     "attribution.position_based": attribution_position_based,
     "attribution.w_shaped": attribution_w_shaped,
     "attribution.markov": attribution_markov,
+    "attribution.markov_order": attribution_markov_order,
     "attribution.shapley": attribution_shapley,
     "attribution.shapley.ordered": attribution_shapley_ordered,
     "attribution.shapley.rate": attribution_shapley_rate,
@@ -1498,6 +1594,10 @@ __all__ = [
     "IncentiveSplit",
     "IncentiveSplitSalesRow",
     "IncentiveSplitTouchesRow",
+    "MarkovOrder",
+    "MarkovOrderChannelsRow",
+    "MarkovOrderJourneysRow",
+    "MarkovOrderJourneysTouchesRow",
     "MultichannelUplift",
     "MultichannelUpliftChannelsRow",
     "MultichannelUpliftOrdersRow",
@@ -1514,6 +1614,7 @@ __all__ = [
     "attribution_last_touch",
     "attribution_linear",
     "attribution_markov",
+    "attribution_markov_order",
     "attribution_position_based",
     "attribution_shapley",
     "attribution_shapley_ordered",

@@ -33,7 +33,7 @@ pub(super) struct Chain {
     probabilities: Vec<f64>,
     exits: Vec<f64>,
     /// The strongly connected components, each after every component it leads to.
-    blocks: Vec<Vec<u32>>,
+    blocks: Components,
 }
 
 /// A transition count between two state numbers.
@@ -100,7 +100,7 @@ impl Chain {
         let n = self.len();
         let mut x = vec![0.0f64; n];
         let mut position = vec![u32::MAX; n];
-        for block in &self.blocks {
+        for block in self.blocks.iter() {
             let kept: Vec<u32> = block
                 .iter()
                 .copied()
@@ -239,9 +239,27 @@ impl Chain {
     }
 }
 
+/// Strongly connected components, their states one after another (no allocation per component:
+/// most are single states).
+struct Components {
+    states: Vec<u32>,
+    /// Where each component ends in `states`.
+    ends: Vec<usize>,
+}
+
+impl Components {
+    /// Each component's states, in order.
+    fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, end)| self.states.get(start..*end).unwrap_or_default())
+    }
+}
+
 /// The strongly connected components of the graph in compressed rows, each listed after every
 /// component it can reach (Tarjan's algorithm, with an explicit stack: no recursion depth).
-fn components(rows: &[usize], targets: &[u32]) -> Vec<Vec<u32>> {
+fn components(rows: &[usize], targets: &[u32]) -> Components {
     const UNSEEN: u32 = u32::MAX;
     let n = rows.len().saturating_sub(1);
     let mut index = vec![UNSEEN; n];
@@ -249,7 +267,10 @@ fn components(rows: &[usize], targets: &[u32]) -> Vec<Vec<u32>> {
     let mut on_stack = vec![false; n];
     let mut stack: Vec<u32> = Vec::new();
     let mut calls: Vec<(u32, usize)> = Vec::new();
-    let mut blocks = Vec::new();
+    let mut blocks = Components {
+        states: Vec::with_capacity(n),
+        ends: Vec::new(),
+    };
     let mut next = 0u32;
     let visit = |v: u32, next: &mut u32, index: &mut [u32], low: &mut [u32]| {
         if let (Some(i), Some(l)) = (index.get_mut(v as usize), low.get_mut(v as usize)) {
@@ -300,17 +321,16 @@ fn components(rows: &[usize], targets: &[u32]) -> Vec<Vec<u32>> {
                 }
             }
             if Some(&lv) == index.get(v as usize) {
-                let mut block = Vec::new();
                 while let Some(w) = stack.pop() {
                     if let Some(f) = on_stack.get_mut(w as usize) {
                         *f = false;
                     }
-                    block.push(w);
+                    blocks.states.push(w);
                     if w == v {
                         break;
                     }
                 }
-                blocks.push(block);
+                blocks.ends.push(blocks.states.len());
             }
         }
     }
@@ -467,7 +487,7 @@ mod tests {
         let n = 300u32;
         let rows: Rows = (0..n).map(|s| (vec![((s + 1) % n, 8)], 1, 1)).collect();
         let chain = chain(&rows);
-        assert_eq!(chain.blocks.iter().map(Vec::len).max(), Some(300));
+        assert_eq!(chain.blocks.iter().map(<[u32]>::len).max(), Some(300));
         let x = chain.solve(&vec![false; 300], None).unwrap();
         // Symmetric ring: every state converts with probability (1/10) / (1 - 8/10) = 1/2.
         for v in x {

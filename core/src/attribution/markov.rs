@@ -18,7 +18,7 @@ type State = Vec<u16>;
 
 /// The order of states: their windows compared channel by channel, a window before the longer
 /// windows it begins (the order of `State`, without unpacking).
-fn sort_key(key: Key) -> (u128, u8) {
+pub(super) fn sort_key(key: Key) -> (u128, u8) {
     let len = (key & 0xFF) as u8;
     let lanes = (0..4usize).fold(0u128, |acc, i| {
         let lane = (key >> slot_shift(i)) & 0xFFFF;
@@ -86,7 +86,7 @@ struct Graph {
 
 /// A state packed into an integer while counting (no allocation per transition): the window's
 /// length in the low 8 bits, then one 16-bit lane per channel id. Orders are at most 4.
-type Key = u128;
+pub(super) type Key = u128;
 
 /// Where channel `i` of a state sits in its key: after the 8-bit length, 16 bits a channel.
 #[allow(
@@ -97,7 +97,7 @@ const fn slot_shift(i: usize) -> usize {
     8 + 16 * i
 }
 
-fn pack(window: &[u16]) -> Key {
+pub(super) fn pack(window: &[u16]) -> Key {
     window
         .iter()
         .enumerate()
@@ -219,6 +219,11 @@ impl Counts {
         let mut states: Vec<Key> = keys.into_iter().collect();
         states.sort_unstable_by_key(|k| sort_key(*k));
         states
+    }
+
+    /// The number of states (START included).
+    pub(super) fn state_count(&self) -> usize {
+        self.states().len()
     }
 
     /// The states numbered (START is 0) with every transition between them, sorted.

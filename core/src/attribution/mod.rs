@@ -15,6 +15,7 @@ mod journey;
 mod long;
 mod markov;
 mod model;
+mod order;
 mod result;
 mod shapley;
 mod state;
@@ -25,6 +26,7 @@ use credit::Credit;
 pub use journey::{JourneyBatch, Touch};
 pub use long::{JourneyKey, LongBuilder, Outcome, OutcomeRows};
 pub use model::{model_id, model_ids, short_name, Model};
+pub(crate) use order::evaluate as evaluate_markov_order;
 pub use result::{Attribution, ChannelCredit, JourneyCounts};
 
 use crate::catalog::Params;

@@ -61,18 +61,20 @@ pub enum Model {
     },
 }
 
-/// The KPI ids of every attribution model, in catalogue order: the registry's `attribution.*`.
+/// The KPI ids of every attribution model, in catalogue order: the registry's models
+/// (`attribution.markov_order` chooses an order; it is not a model).
 ///
 /// ```
 /// let ids = omnikpi::attribution::model_ids();
 /// assert_eq!(ids.first(), Some(&"attribution.first_touch"));
 /// assert!(ids.contains(&"attribution.shapley.ordered"));
+/// assert!(!ids.contains(&"attribution.markov_order"));
 /// ```
 pub fn model_ids() -> Vec<&'static str> {
     crate::registry::REGISTRY
         .iter()
+        .filter(|e| e.kpi.is_model())
         .map(|e| e.id)
-        .filter(|id| id.starts_with(PREFIX))
         .collect()
 }
 
