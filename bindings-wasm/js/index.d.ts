@@ -656,6 +656,8 @@ export interface AttributionResult {
   };
   /** The order of the chain used. */
   order?: number;
+  /** States of the chain, START included (what max_states bounds). */
+  states?: number;
   /** P(CONVERSION) from START. */
   conversion_probability?: DecimalString;
   /** Removal effect per channel (6 places, half to even). */

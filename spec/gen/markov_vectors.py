@@ -210,6 +210,7 @@ def expected(names, journeys, values, order, collapse, exact, matrix) -> dict:
         "totals": {"conversions": at_scale(total_conv * 10**SCALE, SCALE), "value": at_scale(total_value, 2)},
         "journeys": {"read": len(journeys), "converting": sum(1 for _, c in journeys if c > 0), "unattributed": 0},
         "order": order,
+        "states": len(states),
         "conversion_probability": fixed(Fraction(full)),
         "removal_effects": [{"channel": n, "removal_effect": fixed(Fraction(e))} for n, e in zip(names, effects)],
         "transition_matrix": matrix_rows(names, states, transitions, conversion, null) if matrix else [],

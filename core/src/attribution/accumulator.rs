@@ -466,6 +466,7 @@ impl Accumulator {
                     .map(|re| (re * 4_503_599_627_370_496.0).round() as i128)
                     .collect();
                 extra.push(("order".to_owned(), Output::Count(*order as u64)));
+                extra.push(("states".to_owned(), Output::Count(solved.states as u64)));
                 extra.push((
                     "conversion_probability".to_owned(),
                     float_output(solved.conversion_probability),

@@ -33,16 +33,15 @@ fn contains(key: Key, c: u16) -> bool {
     (0..len).any(|i| ((key >> slot_shift(i)) & 0xFFFF) as u16 == c)
 }
 
-/// `effect` of every channel `0..channels`, in order, on as many threads as the machine offers
-/// (none in wasm). Each channel's solve is independent and runs in a fixed order of operations,
-/// so the result does not depend on the number of threads.
+/// `effect` of every channel `0..channels`, in order, on up to `workers` threads (the machine's
+/// cores; one in wasm). Each channel's solve is independent and runs in a fixed order of
+/// operations, so the result does not depend on the number of threads.
 fn per_channel(
     channels: usize,
+    workers: usize,
     effect: &(dyn Fn(usize) -> Result<f64> + Sync),
 ) -> Result<Vec<f64>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(channels);
+    let workers = workers.min(channels);
     if workers <= 1 {
         return (0..channels).map(effect).collect();
     }
@@ -135,6 +134,8 @@ pub(super) struct Counts {
 
 /// The solved chain.
 pub(super) struct Solved {
+    /// States of the chain, START included.
+    pub states: usize,
     pub conversion_probability: f64,
     /// Per taxonomy channel, in [0, 1].
     pub removal_effects: Vec<f64>,
@@ -277,6 +278,12 @@ impl Counts {
     }
 
     pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        self.solve_on(taxonomy, max_states, workers)
+    }
+
+    /// [`Counts::solve`] with the removal effects on up to `workers` threads.
+    fn solve_on(&self, taxonomy: &Taxonomy, max_states: usize, workers: usize) -> Result<Solved> {
         let graph = self.graph()?;
         let n = graph.states.len();
         if n > max_states {
@@ -305,8 +312,9 @@ impl Counts {
             // Rounding noise of the solve must not turn an exact 0 or 1 into -1e-17 or 1+1e-16.
             Ok((1.0 - without / full).clamp(0.0, 1.0))
         };
-        let removal_effects = per_channel(taxonomy.len(), &effect)?;
+        let removal_effects = per_channel(taxonomy.len(), workers, &effect)?;
         Ok(Solved {
+            states: n,
             conversion_probability: full,
             removal_effects,
         })
@@ -403,5 +411,47 @@ impl Counts {
             }
         }
         Some(counts)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod tests {
+    use super::*;
+    use crate::channel::{Channel, ChannelGroup};
+    use proptest::prelude::*;
+
+    fn taxonomy(n: usize) -> Taxonomy {
+        let channel = |i: usize| Channel {
+            name: format!("c{i}"),
+            group: ChannelGroup::Online,
+            direct: false,
+        };
+        Taxonomy::new((0..n).map(channel).collect()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Removal effects are the same bits on one thread or several.
+        #[test]
+        fn threads_do_not_change_a_bit(
+            journeys in proptest::collection::vec(
+                (proptest::collection::vec(0u16..6, 1..12), 0u64..3), 1..300),
+            order in 1usize..5,
+        ) {
+            let mut counts = Counts::default();
+            for (path, conversions) in &journeys {
+                counts.add(path, *conversions, order, true).unwrap();
+            }
+            let tax = taxonomy(6);
+            let one = counts.solve_on(&tax, 1_000_000, 1).unwrap();
+            for workers in [2, 3, 8] {
+                let many = counts.solve_on(&tax, 1_000_000, workers).unwrap();
+                prop_assert_eq!(one.conversion_probability.to_bits(), many.conversion_probability.to_bits());
+                let bits = |s: &Solved| s.removal_effects.iter().map(|e| e.to_bits()).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&one), bits(&many));
+            }
+        }
     }
 }
