@@ -131,7 +131,8 @@ def one_order(file: Path, order: int, runs: int, ca_runs: int) -> dict[str, obje
                             str(file.with_suffix(".channels.csv")), "--currency", "EUR", "--json", "--params", params])
     result = json.loads(ours.pop("stdout"))[0]  # type: ignore[arg-type]
     ca = median_of(ca_runs, [sys.executable, __file__, "--child-ca", str(file), str(order)])
-    simulated = json.loads(ca.pop("stdout"))  # type: ignore[arg-type]
+    # channelattribution prints a banner on stdout first: the result is the last line
+    simulated = json.loads(str(ca.pop("stdout")).strip().splitlines()[-1])
     assert result["order"] == order
     total = sum(float(c["conversions"]) for c in result["channels"])
     assert abs(total - float(result["totals"]["conversions"])) < 1e-6, "the exact credit must sum to the total"
