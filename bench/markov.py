@@ -38,10 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from table import measured  # noqa: E402  (one way to time a child process)
+from table import measured, unique_paths  # noqa: E402  (one way to time a child, one path table)
 
 CHANNELS = 30
-COLUMNS = ["journey_id", "timestamp", "channel", "conversions", "value"]
 
 
 def write_table(journeys: int, path: Path) -> Path:
@@ -87,19 +86,8 @@ def write_table(journeys: int, path: Path) -> Path:
 
 def child_ca(file: str, order: str) -> None:
     import ChannelAttribution as ca
-    import polars as pl
 
-    df = pl.read_parquet(file, columns=COLUMNS)
-    paths = (
-        df.group_by("journey_id").agg(
-            path=pl.col("channel").cast(pl.Utf8).sort_by("timestamp").str.join(">"),
-            conversions=pl.col("conversions").first(),
-            value=pl.col("value").first().cast(pl.Float64))
-        .group_by("path").agg(
-            total_conversions=pl.col("conversions").sum(),
-            total_conversion_value=pl.col("value").sum(),
-            total_null=(pl.col("conversions") == 0).sum())
-    ).to_pandas()
+    paths = unique_paths(file)
     result = ca.markov_model(paths, "path", "total_conversions", var_value="total_conversion_value",
                              var_null="total_null", order=int(order), sep=">", ncore=2, verbose=False,
                              flg_pro=False)

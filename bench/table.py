@@ -117,12 +117,13 @@ def child_floor(file: str) -> None:
     print(json.dumps({"journeys": grouped.height}))
 
 
-def child_ca(file: str) -> None:
-    import ChannelAttribution as ca
+def unique_paths(file: str):  # -> pandas.DataFrame
+    """channelattribution's input from the long table: each journey's channels sorted by time and
+    joined with `>`, aggregated by path (conversions, value, nulls), read and grouped by polars."""
     import polars as pl
 
     df = pl.read_parquet(file, columns=COLUMNS)
-    paths = (
+    return (
         df.group_by("journey_id").agg(
             path=pl.col("channel").cast(pl.Utf8).sort_by("timestamp").str.join(">"),
             conversions=pl.col("conversions").first(),
@@ -132,6 +133,12 @@ def child_ca(file: str) -> None:
             total_conversion_value=pl.col("value").sum(),
             total_null=(pl.col("conversions") == 0).sum())
     ).to_pandas()
+
+
+def child_ca(file: str) -> None:
+    import ChannelAttribution as ca
+
+    paths = unique_paths(file)
     heuristic = ca.heuristic_models(paths, "path", "total_conversions", var_value="total_conversion_value",
                                     sep=">", flg_pro=False)
     markov = ca.markov_model(paths, "path", "total_conversions", var_value="total_conversion_value",

@@ -32,8 +32,12 @@ pub(super) struct Chain {
     targets: Vec<u32>,
     probabilities: Vec<f64>,
     exits: Vec<f64>,
-    /// The strongly connected components, each after every component it leads to.
+    /// The strongly connected components, each after every component it leads to. States are
+    /// numbered in this order inside the chain (a component's rows are contiguous: sweeps read
+    /// memory in order); `original` gives each one's number outside, `rank` the reverse.
     blocks: Components,
+    original: Vec<u32>,
+    rank: Vec<u32>,
 }
 
 /// A transition count between two state numbers.
@@ -81,7 +85,51 @@ impl Chain {
             targets,
             probabilities,
             exits,
+            original: Vec::new(),
+            rank: Vec::new(),
             blocks,
+        }
+        .renumbered()
+    }
+
+    /// The same chain with states numbered in component order. Each row keeps its successors
+    /// in their original order, so every sum adds the same terms in the same order.
+    fn renumbered(self) -> Self {
+        let n = self.len();
+        let original = self.blocks.states.clone();
+        let mut rank = vec![0u32; n];
+        for (p, s) in original.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(*s as usize) {
+                *slot = u32::try_from(p).unwrap_or(u32::MAX);
+            }
+        }
+        let mut rows = Vec::with_capacity(n.saturating_add(1));
+        let mut targets = Vec::with_capacity(self.targets.len());
+        let mut probabilities = Vec::with_capacity(self.targets.len());
+        for s in &original {
+            rows.push(targets.len());
+            for (t, q) in self.row(*s as usize) {
+                targets.push(rank.get(t).copied().unwrap_or(u32::MAX));
+                probabilities.push(q);
+            }
+        }
+        rows.push(targets.len());
+        let exits = original
+            .iter()
+            .map(|s| self.exits.get(*s as usize).copied().unwrap_or(0.0))
+            .collect();
+        let blocks = Components {
+            states: (0..u32::try_from(n).unwrap_or(u32::MAX)).collect(),
+            ends: self.blocks.ends,
+        };
+        Chain {
+            rows,
+            targets,
+            probabilities,
+            exits,
+            blocks,
+            original,
+            rank,
         }
     }
 
@@ -97,6 +145,28 @@ impl Chain {
     /// # Errors
     /// `limit_exceeded` when a large component does not settle within [`MAX_SWEEPS`] sweeps.
     pub fn solve(&self, removed: &[bool], from: Option<&[f64]>) -> Result<Vec<f64>> {
+        let inside = |values: &[bool]| -> Vec<bool> {
+            self.original
+                .iter()
+                .map(|s| values.get(*s as usize).copied().unwrap_or(false))
+                .collect()
+        };
+        let start: Option<Vec<f64>> = from.map(|x| {
+            self.original
+                .iter()
+                .map(|s| x.get(*s as usize).copied().unwrap_or(0.0))
+                .collect()
+        });
+        let x = self.solve_inside(&inside(removed), start.as_deref())?;
+        Ok(self
+            .rank
+            .iter()
+            .map(|p| x.get(*p as usize).copied().unwrap_or(0.0))
+            .collect())
+    }
+
+    /// [`Chain::solve`] in the chain's own numbering.
+    fn solve_inside(&self, removed: &[bool], from: Option<&[f64]>) -> Result<Vec<f64>> {
         let n = self.len();
         let mut x = vec![0.0f64; n];
         let mut position = vec![u32::MAX; n];
@@ -426,8 +496,14 @@ mod tests {
         Chain::new(rows.len(), &edges, &totals, &conversions)
     }
 
-    /// The reference: one elimination of the whole `(I - Q) x = r` over the kept states.
+    /// The reference: one elimination of the whole `(I - Q) x = r` over the kept states (in
+    /// the chain's numbering, given and returned in the original one).
     fn whole(chain: &Chain, removed: &[bool]) -> Vec<f64> {
+        let removed: Vec<bool> = chain
+            .original
+            .iter()
+            .map(|s| removed[*s as usize])
+            .collect();
         let kept: Vec<usize> = (0..chain.len()).filter(|s| !removed[*s]).collect();
         let m = kept.len();
         let mut a = vec![0.0; m * m];
@@ -444,7 +520,7 @@ mod tests {
         gauss(&mut a, &mut b, m);
         let mut x = vec![0.0; chain.len()];
         for (k, s) in kept.iter().enumerate() {
-            x[*s] = b[k];
+            x[chain.original[*s] as usize] = b[k];
         }
         x
     }

@@ -39,6 +39,16 @@ pub struct Touch {
     pub lead: bool,
 }
 
+/// The fields of a journey in the JSON input of the attribution KPIs.
+pub(super) const JOURNEY_FIELDS: &[&str] = &[
+    "journey_id",
+    "touches",
+    "conversions",
+    "value",
+    "currency",
+    "conversion_timestamp",
+];
+
 impl JourneyBatch {
     /// Number of journeys.
     pub fn len(&self) -> usize {
@@ -146,18 +156,7 @@ impl JourneyBatch {
         let mut batch = JourneyBatch::default();
         let journeys = record.non_empty_list("journeys")?;
         for (path, v) in journeys {
-            let r = Record::new(
-                v,
-                &path,
-                &[
-                    "journey_id",
-                    "touches",
-                    "conversions",
-                    "value",
-                    "currency",
-                    "conversion_timestamp",
-                ],
-            )?;
+            let r = Record::new(v, &path, JOURNEY_FIELDS)?;
             // Optional, but when given a non-empty string like every id (spec: `journey_id string`).
             r.opt_text("journey_id")?;
             let (touches_path, items) = r.array("touches")?;

@@ -25,7 +25,7 @@
 //! assert_eq!(out["recommended_order"], 1);
 //! ```
 
-use super::journey::JourneyBatch;
+use super::journey::{JourneyBatch, JOURNEY_FIELDS};
 use super::markov::{self, Counts, Key};
 use crate::catalog::{spec_value, Params};
 use crate::error::{ErrorCode, KpiError, Result};
@@ -145,16 +145,6 @@ fn journey_folds(input: &Value, folds: usize) -> Result<Vec<usize>> {
         })
         .collect()
 }
-
-/// The fields of a journey (already validated by the reader).
-const JOURNEY_FIELDS: &[&str] = &[
-    "journey_id",
-    "touches",
-    "conversions",
-    "value",
-    "currency",
-    "conversion_timestamp",
-];
 
 /// FNV-1a, 64 bits.
 ///
