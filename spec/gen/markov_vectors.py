@@ -6,7 +6,7 @@ state -> CONVERSION, one without adding 1 and 1 to last -> NULL) and solved two 
 
 - small cases with exact fractions (Python's ``fractions``): Gaussian elimination on (I - Q) x = r
   over rationals, so removal effects and the credit are exact before the one rounding;
-- one larger case (8 channels, order 3, 1,500 journeys; a strongly connected component of more
+- one larger case (8 channels, order 3, 400 journeys; a strongly connected component of more
   than 200 states, so the core solves it by sweeps) with a float solve by NumPy, each figure
   checked to lie more than 1e-9 from a rounding boundary, so the float's error cannot change it.
 
@@ -304,9 +304,9 @@ def main() -> None:
     cases.append(case("order 4 above most journeys' length",
                       "Most journeys are shorter than the order: each such path is one state of its own length.",
                       four, j, v, 4))
-    j, v = generated(25, 8, 1500, 9)
+    j, v = generated(25, 8, 400, 9)
     cases.append(case("order 3, a component of hundreds of states",
-                      "Eight channels, 1,500 journeys: one strongly connected component of more than 200 states, "
+                      "Eight channels, 400 journeys: one strongly connected component of more than 200 states, "
                       "solved by sweeps in the core and by a dense float solve here (each figure more than 1e-6 of a "
                       "unit from a rounding boundary).",
                       eight, j, v, 3, exact=False, matrix=False, least_component=201))
