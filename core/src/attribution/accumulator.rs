@@ -175,18 +175,7 @@ impl Accumulator {
         let direct: Vec<bool> = self.taxonomy.channels().iter().map(|c| c.direct).collect();
         let mut scratch = Scratch::default();
         for j in journeys {
-            let range = batch.touches(j);
-            if range.len() > self.max_touches {
-                return Err(KpiError::at(
-                    ErrorCode::LimitExceeded,
-                    &format!("input.journeys[{j}].touches"),
-                    format!(
-                        "has {} touches, more than max_touches ({})",
-                        range.len(),
-                        self.max_touches
-                    ),
-                ));
-            }
+            let range = batch.within_limit(j, self.max_touches)?;
             let conversions = batch.conversions.get(j).copied().unwrap_or(0);
             let value = batch.value_minor.get(j).copied().unwrap_or(0);
             let at = batch.conversion_time.get(j).copied().unwrap_or(0);

@@ -60,6 +60,27 @@ impl JourneyBatch {
         self.len() == 0
     }
 
+    /// The touches of journey `j`, refused with `limit_exceeded` when there are more than
+    /// `max_touches` (the `max_touches` parameter of the attribution KPIs).
+    pub(super) fn within_limit(
+        &self,
+        j: usize,
+        max_touches: usize,
+    ) -> Result<std::ops::Range<usize>> {
+        let range = self.touches(j);
+        if range.len() > max_touches {
+            return Err(KpiError::at(
+                ErrorCode::LimitExceeded,
+                &format!("input.journeys[{j}].touches"),
+                format!(
+                    "has {} touches, more than max_touches ({max_touches})",
+                    range.len()
+                ),
+            ));
+        }
+        Ok(range)
+    }
+
     /// The touch range of journey `j`.
     pub fn touches(&self, j: usize) -> std::ops::Range<usize> {
         let start = self.offsets.get(j).copied().unwrap_or(0);

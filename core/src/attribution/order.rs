@@ -60,17 +60,7 @@ pub(crate) fn evaluate(input: &Value, params: &Params) -> Result<Output> {
     let paths = collapsed(&batch, collapse);
     let mut journeys = Vec::with_capacity(batch.len());
     for (j, (path, fold)) in paths.iter().zip(folds_of).enumerate() {
-        let range = batch.touches(j);
-        if range.len() > max_touches {
-            return Err(KpiError::at(
-                ErrorCode::LimitExceeded,
-                &format!("input.journeys[{j}].touches"),
-                format!(
-                    "has {} touches, more than max_touches ({max_touches})",
-                    range.len()
-                ),
-            ));
-        }
+        batch.within_limit(j, max_touches)?;
         journeys.push(Journey {
             channels: path,
             conversions: batch.conversions.get(j).copied().unwrap_or(0),
