@@ -448,7 +448,9 @@ impl Accumulator {
                         "a model paired with another model's state",
                     ));
                 };
-                let solved = counts.solve(&self.taxonomy, *max_states)?;
+                // One numbered graph for the solve and the matrix.
+                let graph = counts.graph()?;
+                let solved = graph.solve(&self.taxonomy, *max_states)?;
                 let weights: Vec<i128> = solved
                     .removal_effects
                     .iter()
@@ -477,7 +479,7 @@ impl Accumulator {
                     ),
                 ));
                 let matrix = if *transition_matrix {
-                    counts.matrix_output(&self.taxonomy)?
+                    graph.matrix_output(&self.taxonomy)?
                 } else {
                     Output::List(Vec::new())
                 };
@@ -801,9 +803,9 @@ fn decimal_at(units: i128, scale: u32) -> Decimal {
     d
 }
 
-/// A probability or removal effect (f64) as a decimal at 6 places, half to even, from its exact
-/// binary value (so every platform prints the same digits).
-fn float_output(x: f64) -> Output {
+/// A probability, removal effect or log-likelihood (f64) as a decimal at 6 places, half to
+/// even, from its exact binary value (so every platform prints the same digits).
+pub(super) fn float_output(x: f64) -> Output {
     match Decimal::from_f64_retain(x) {
         Some(d) => Output::Decimal(crate::decimal::round_half_even(d, CONVERSION_SCALE)),
         None => Output::Null,

@@ -5,8 +5,8 @@
 //! solved successors first: a component without a loop is one exact step, a small component
 //! (up to [`DENSE_BLOCK`] states) is solved by Gaussian elimination, and a large one by
 //! Gauss-Seidel sweeps until no probability moves by more than [`SETTLED`]. Every sum runs in a
-//! fixed order (states sorted, successors sorted), so the bits are the same on every platform,
-//! native and wasm.
+//! fixed order (states in component order, each state's successors sorted), so the bits are the
+//! same on every platform, native and wasm.
 //!
 //! Removing a channel fixes the states that contain it at 0. The components of the full chain
 //! stay a valid order, and each removal starts its sweeps from the full solution, which only
@@ -32,10 +32,11 @@ pub(super) struct Chain {
     targets: Vec<u32>,
     probabilities: Vec<f64>,
     exits: Vec<f64>,
-    /// The strongly connected components, each after every component it leads to. States are
-    /// numbered in this order inside the chain (a component's rows are contiguous: sweeps read
-    /// memory in order); `original` gives each one's number outside, `rank` the reverse.
-    blocks: Components,
+    /// Where each strongly connected component ends, each after every component it leads to.
+    /// States are numbered in this order inside the chain (a component is a range of numbers
+    /// and its rows are contiguous: sweeps read memory in order); `original` gives each one's
+    /// number outside, `rank` the reverse.
+    ends: Vec<usize>,
     original: Vec<u32>,
     rank: Vec<u32>,
 }
@@ -85,18 +86,18 @@ impl Chain {
             targets,
             probabilities,
             exits,
+            ends: Vec::new(),
             original: Vec::new(),
             rank: Vec::new(),
-            blocks,
         }
-        .renumbered()
+        .renumbered(blocks)
     }
 
     /// The same chain with states numbered in component order. Each row keeps its successors
     /// in their original order, so every sum adds the same terms in the same order.
-    fn renumbered(self) -> Self {
+    fn renumbered(self, blocks: Components) -> Self {
         let n = self.len();
-        let original = self.blocks.states.clone();
+        let original = blocks.states;
         let mut rank = vec![0u32; n];
         for (p, s) in original.iter().enumerate() {
             if let Some(slot) = rank.get_mut(*s as usize) {
@@ -118,16 +119,12 @@ impl Chain {
             .iter()
             .map(|s| self.exits.get(*s as usize).copied().unwrap_or(0.0))
             .collect();
-        let blocks = Components {
-            states: (0..u32::try_from(n).unwrap_or(u32::MAX)).collect(),
-            ends: self.blocks.ends,
-        };
         Chain {
             rows,
             targets,
             probabilities,
             exits,
-            blocks,
+            ends: blocks.ends,
             original,
             rank,
         }
@@ -170,12 +167,19 @@ impl Chain {
         let n = self.len();
         let mut x = vec![0.0f64; n];
         let mut position = vec![u32::MAX; n];
-        for block in self.blocks.iter() {
-            let kept: Vec<u32> = block
-                .iter()
-                .copied()
-                .filter(|s| !removed.get(*s as usize).copied().unwrap_or(false))
-                .collect();
+        let mut start = 0;
+        for &end in &self.ends {
+            let block = start..end;
+            start = end;
+            let is_kept = |s: &usize| !removed.get(*s).copied().unwrap_or(false);
+            if block.len() == 1 {
+                // Most components are one state: no list to build.
+                if let Some(s) = block.clone().find(is_kept) {
+                    self.single(s, &mut x);
+                }
+                continue;
+            }
+            let kept: Vec<u32> = block.filter(is_kept).map(|s| s as u32).collect();
             match kept.as_slice() {
                 [] => {}
                 [s] => self.single(*s as usize, &mut x),
@@ -315,16 +319,6 @@ struct Components {
     states: Vec<u32>,
     /// Where each component ends in `states`.
     ends: Vec<usize>,
-}
-
-impl Components {
-    /// Each component's states, in order.
-    fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(&self.ends)
-            .map(|(start, end)| self.states.get(start..*end).unwrap_or_default())
-    }
 }
 
 /// The strongly connected components of the graph in compressed rows, each listed after every
@@ -563,7 +557,7 @@ mod tests {
         let n = 300u32;
         let rows: Rows = (0..n).map(|s| (vec![((s + 1) % n, 8)], 1, 1)).collect();
         let chain = chain(&rows);
-        assert_eq!(chain.blocks.iter().map(<[u32]>::len).max(), Some(300));
+        assert_eq!(chain.ends, vec![300]);
         let x = chain.solve(&vec![false; 300], None).unwrap();
         // Symmetric ring: every state converts with probability (1/10) / (1 - 8/10) = 1/2.
         for v in x {

@@ -27,6 +27,17 @@ pub(super) fn sort_key(key: Key) -> (u128, u8) {
     (lanes, len)
 }
 
+/// A journey's channels, consecutive repeats dropped when `collapse` (the rule of every Markov
+/// KPI's `collapse_repeats`).
+pub(super) fn path(channels: &[u16], collapse: bool) -> impl Iterator<Item = u16> + '_ {
+    let mut last: Option<u16> = None;
+    channels.iter().copied().filter(move |c| {
+        let repeat = collapse && last == Some(*c);
+        last = Some(*c);
+        !repeat
+    })
+}
+
 /// Whether the window `key` contains channel `c`.
 fn contains(key: Key, c: u16) -> bool {
     let len = (key & 0xFF) as usize;
@@ -73,7 +84,7 @@ fn per_channel(
 }
 
 /// The observed states, numbered (START is 0), and their counts in number order.
-struct Graph {
+pub(super) struct Graph {
     states: Vec<Key>,
     /// Transitions sorted by from, then to.
     edges: Vec<Edge>,
@@ -81,6 +92,103 @@ struct Graph {
     totals: Vec<u64>,
     conversions: Vec<u64>,
     nulls: Vec<u64>,
+}
+
+impl Graph {
+    /// The conversion probability and every channel's removal effect; more states than
+    /// `max_states` is `limit_exceeded`.
+    pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        self.solve_on(taxonomy, max_states, workers)
+    }
+
+    /// [`Graph::solve`] with the removal effects on up to `workers` threads.
+    fn solve_on(&self, taxonomy: &Taxonomy, max_states: usize, workers: usize) -> Result<Solved> {
+        let n = self.states.len();
+        if n > max_states {
+            return Err(KpiError::at(
+                ErrorCode::LimitExceeded,
+                "params.max_states",
+                format!(
+                    "allows {max_states} Markov states, the data has {n}: lower the order or raise max_states"
+                ),
+            ));
+        }
+        let chain = Chain::new(n, &self.edges, &self.totals, &self.conversions);
+        let full_solution = chain.solve(&vec![false; n], None)?;
+        let full = full_solution.first().copied().unwrap_or(0.0);
+        let effect = |c: usize| -> Result<f64> {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            let removed: Vec<bool> = self.states.iter().map(|k| contains(*k, c)).collect();
+            if full <= 0.0 || !removed.contains(&true) {
+                return Ok(0.0);
+            }
+            let without = chain
+                .solve(&removed, Some(&full_solution))?
+                .first()
+                .copied()
+                .unwrap_or(0.0);
+            // Rounding noise of the solve must not turn an exact 0 or 1 into -1e-17 or 1+1e-16.
+            Ok((1.0 - without / full).clamp(0.0, 1.0))
+        };
+        let removal_effects = per_channel(taxonomy.len(), workers, &effect)?;
+        Ok(Solved {
+            states: n,
+            conversion_probability: full,
+            removal_effects,
+        })
+    }
+
+    fn label(state: Key, taxonomy: &Taxonomy) -> String {
+        let state = unpack(state);
+        if state.is_empty() {
+            return "(start)".to_owned();
+        }
+        state
+            .iter()
+            .map(|c| {
+                taxonomy
+                    .channels()
+                    .get(usize::from(*c))
+                    .map_or("?", |ch| ch.name.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(">")
+    }
+
+    /// Every observed transition with its probability (exact count ratio at 6 places).
+    pub fn matrix_output(&self, taxonomy: &Taxonomy) -> Result<Output> {
+        let labels: Vec<String> = self
+            .states
+            .iter()
+            .map(|k| Self::label(*k, taxonomy))
+            .collect();
+        let label = |s: u32| labels.get(s as usize).cloned().unwrap_or_default();
+        let mut rows = Vec::with_capacity(self.edges.len());
+        let mut edges = self.edges.iter().peekable();
+        for (s, total) in self.totals.iter().enumerate() {
+            let from = u32::try_from(s).unwrap_or(u32::MAX);
+            let mut push = |to: String, count: u64| -> Result<()> {
+                if count > 0 {
+                    let p = divide(Decimal::from(count), Decimal::from(*total), 6)?;
+                    rows.push(Output::record([
+                        ("from", label(from).into()),
+                        ("to", to.into()),
+                        ("count", count.into()),
+                        ("probability", p.into()),
+                    ]));
+                }
+                Ok(())
+            };
+            while let Some(e) = edges.next_if(|e| e.from == from) {
+                push(label(e.to), e.count)?;
+            }
+            let conversions = self.conversions.get(s).copied().unwrap_or(0);
+            push("(conversion)".to_owned(), conversions)?;
+            push("(null)".to_owned(), self.nulls.get(s).copied().unwrap_or(0))?;
+        }
+        Ok(Output::List(rows))
+    }
 }
 
 /// A state packed into an integer while counting (no allocation per transition): the window's
@@ -154,13 +262,8 @@ impl Counts {
         let mut previous: Key = 0;
         let mut window: [u16; 4] = [0; 4];
         let mut filled = 0usize;
-        let mut last_channel: Option<u16> = None;
         let mut emitted = false;
-        for &c in channels {
-            if collapse_repeats && last_channel == Some(c) {
-                continue;
-            }
-            last_channel = Some(c);
+        for c in path(channels, collapse_repeats) {
             if filled < order {
                 if let Some(slot) = window.get_mut(filled) {
                     *slot = c;
@@ -228,7 +331,7 @@ impl Counts {
     }
 
     /// The states numbered (START is 0) with every transition between them, sorted.
-    fn graph(&self) -> Result<Graph> {
+    pub(super) fn graph(&self) -> Result<Graph> {
         let states = self.states();
         let index: HashMap<Key, u32> = states
             .iter()
@@ -275,104 +378,6 @@ impl Counts {
             conversions,
             nulls,
         })
-    }
-
-    pub fn solve(&self, taxonomy: &Taxonomy, max_states: usize) -> Result<Solved> {
-        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        self.solve_on(taxonomy, max_states, workers)
-    }
-
-    /// [`Counts::solve`] with the removal effects on up to `workers` threads.
-    fn solve_on(&self, taxonomy: &Taxonomy, max_states: usize, workers: usize) -> Result<Solved> {
-        let graph = self.graph()?;
-        let n = graph.states.len();
-        if n > max_states {
-            return Err(KpiError::at(
-                ErrorCode::LimitExceeded,
-                "params.max_states",
-                format!(
-                    "allows {max_states} Markov states, the data has {n}: lower the order or raise max_states"
-                ),
-            ));
-        }
-        let chain = Chain::new(n, &graph.edges, &graph.totals, &graph.conversions);
-        let full_solution = chain.solve(&vec![false; n], None)?;
-        let full = full_solution.first().copied().unwrap_or(0.0);
-        let effect = |c: usize| -> Result<f64> {
-            let c = u16::try_from(c).unwrap_or(u16::MAX);
-            let removed: Vec<bool> = graph.states.iter().map(|k| contains(*k, c)).collect();
-            if full <= 0.0 || !removed.contains(&true) {
-                return Ok(0.0);
-            }
-            let without = chain
-                .solve(&removed, Some(&full_solution))?
-                .first()
-                .copied()
-                .unwrap_or(0.0);
-            // Rounding noise of the solve must not turn an exact 0 or 1 into -1e-17 or 1+1e-16.
-            Ok((1.0 - without / full).clamp(0.0, 1.0))
-        };
-        let removal_effects = per_channel(taxonomy.len(), workers, &effect)?;
-        Ok(Solved {
-            states: n,
-            conversion_probability: full,
-            removal_effects,
-        })
-    }
-
-    fn label(state: Key, taxonomy: &Taxonomy) -> String {
-        let state = unpack(state);
-        if state.is_empty() {
-            return "(start)".to_owned();
-        }
-        state
-            .iter()
-            .map(|c| {
-                taxonomy
-                    .channels()
-                    .get(usize::from(*c))
-                    .map_or("?", |ch| ch.name.as_str())
-            })
-            .collect::<Vec<_>>()
-            .join(">")
-    }
-
-    /// Every observed transition with its probability (exact count ratio at 6 places).
-    pub fn matrix_output(&self, taxonomy: &Taxonomy) -> Result<Output> {
-        let graph = self.graph()?;
-        let labels: Vec<String> = graph
-            .states
-            .iter()
-            .map(|k| Self::label(*k, taxonomy))
-            .collect();
-        let label = |s: u32| labels.get(s as usize).cloned().unwrap_or_default();
-        let mut rows = Vec::with_capacity(graph.edges.len());
-        let mut edges = graph.edges.iter().peekable();
-        for (s, total) in graph.totals.iter().enumerate() {
-            let from = u32::try_from(s).unwrap_or(u32::MAX);
-            let mut push = |to: String, count: u64| -> Result<()> {
-                if count > 0 {
-                    let p = divide(Decimal::from(count), Decimal::from(*total), 6)?;
-                    rows.push(Output::record([
-                        ("from", label(from).into()),
-                        ("to", to.into()),
-                        ("count", count.into()),
-                        ("probability", p.into()),
-                    ]));
-                }
-                Ok(())
-            };
-            while let Some(e) = edges.next_if(|e| e.from == from) {
-                push(label(e.to), e.count)?;
-            }
-            let conversions = graph.conversions.get(s).copied().unwrap_or(0);
-            push("(conversion)".to_owned(), conversions)?;
-            push(
-                "(null)".to_owned(),
-                graph.nulls.get(s).copied().unwrap_or(0),
-            )?;
-        }
-        Ok(Output::List(rows))
     }
 
     /// The counts as written in a state, each list sorted.
@@ -445,9 +450,10 @@ mod tests {
                 counts.add(path, *conversions, order, true).unwrap();
             }
             let tax = taxonomy(6);
-            let one = counts.solve_on(&tax, 1_000_000, 1).unwrap();
+            let graph = counts.graph().unwrap();
+            let one = graph.solve_on(&tax, 1_000_000, 1).unwrap();
             for workers in [2, 3, 8] {
-                let many = counts.solve_on(&tax, 1_000_000, workers).unwrap();
+                let many = graph.solve_on(&tax, 1_000_000, workers).unwrap();
                 prop_assert_eq!(one.conversion_probability.to_bits(), many.conversion_probability.to_bits());
                 let bits = |s: &Solved| s.removal_effects.iter().map(|e| e.to_bits()).collect::<Vec<_>>();
                 prop_assert_eq!(bits(&one), bits(&many));

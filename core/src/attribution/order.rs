@@ -25,6 +25,7 @@
 //! assert_eq!(out["recommended_order"], 1);
 //! ```
 
+use super::accumulator::float_output;
 use super::journey::{JourneyBatch, JOURNEY_FIELDS};
 use super::markov::{self, Counts, Key};
 use crate::catalog::{spec_value, Params};
@@ -32,7 +33,6 @@ use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
 use crate::output::{Output, RowCounts};
 use hashbrown::HashMap;
-use rust_decimal::Decimal;
 use serde_json::Value;
 
 /// What the Krichevsky-Trofimov estimator adds to every count.
@@ -84,8 +84,11 @@ pub(crate) fn evaluate(input: &Value, params: &Params) -> Result<Output> {
         orders.push(Output::record([
             ("order", Output::Count(order as u64)),
             ("states", Output::Count(states as u64)),
-            ("log_likelihood", decimal(log_likelihood)),
-            ("cross_entropy", decimal(-log_likelihood / events as f64)),
+            ("log_likelihood", float_output(log_likelihood)),
+            (
+                "cross_entropy",
+                float_output(-log_likelihood / events as f64),
+            ),
         ]));
     }
     let converting = batch.conversions.iter().filter(|c| **c > 0).count() as u64;
@@ -113,14 +116,6 @@ pub(crate) fn evaluate(input: &Value, params: &Params) -> Result<Output> {
             }),
         ),
     ]))
-}
-
-/// A log-likelihood at 6 places, half to even.
-fn decimal(x: f64) -> Output {
-    match Decimal::from_f64_retain(x) {
-        Some(d) => Output::Decimal(crate::decimal::round_half_even(d, 6)),
-        None => Output::Null,
-    }
 }
 
 /// Each journey's fold: FNV-1a 64 of its id's UTF-8 bytes, modulo `folds`.
@@ -152,13 +147,7 @@ fn collapsed(batch: &JourneyBatch, collapse: bool) -> Vec<Vec<u16>> {
     (0..batch.len())
         .map(|j| {
             let channels = batch.channel.get(batch.touches(j)).unwrap_or_default();
-            let mut path: Vec<u16> = Vec::with_capacity(channels.len());
-            for c in channels {
-                if !(collapse && path.last() == Some(c)) {
-                    path.push(*c);
-                }
-            }
-            path
+            markov::path(channels, collapse).collect()
         })
         .collect()
 }
