@@ -17,92 +17,91 @@ pub enum JourneyKey<'a> {
     Text(&'a str),
 }
 
-/// The previous row's journey id, its text buffer reused from journey to journey.
+/// The previous row's journey id, its text buffer reused from run to run.
 #[derive(Debug, Clone, Default)]
 enum PreviousKey {
     #[default]
     None,
-    Int(i64, u32),
-    Text(String, u32),
+    Int(i64),
+    Text(String),
 }
 
-/// The journey ids seen so far, each stored once in one byte arena (a tag and the integer's
-/// bytes, or a tag and the text): no allocation per journey. While each new id is greater than
-/// the one before (tables sorted by journey, as warehouse exports and `ORDER BY` give them), a
-/// new id cannot have been seen and is only stored; the first id out of order builds a hash
-/// table of journeys over the stored ids.
+/// The journey id of each run of rows (rows in a row with the same id), stored once in one byte
+/// arena (a tag and the integer's bytes, or a tag and the text): no allocation and no lookup per
+/// run. Runs with the same id (rows that came apart) are found once, at the end, by sorting the
+/// ids' hashes: a sequential pass instead of one random probe per journey into a table of millions.
 #[derive(Debug, Clone, Default)]
-struct Index {
+struct Ids {
     bytes: Vec<u8>,
-    /// Where each journey's id ends in `bytes`.
+    /// Where each run's id ends in `bytes`.
     ends: Vec<usize>,
-    /// The journeys by the hash of their id, once ids came out of order.
-    table: Option<hashbrown::HashTable<u32>>,
-    hasher: hashbrown::DefaultHashBuilder,
-    /// The encoding of the id being looked up.
-    scratch: Vec<u8>,
 }
 
-impl Index {
-    /// The journey of `key`, or `next` (a new journey) when it was not seen. Without a hash
-    /// table ([`Index::build_table`], once ids came out of order) the key is taken as new.
-    fn journey(&mut self, key: &JourneyKey<'_>, next: u32) -> u32 {
-        self.scratch.clear();
+impl Ids {
+    /// Stores the id of a new run.
+    fn push(&mut self, key: &JourneyKey<'_>) {
         match key {
             JourneyKey::Int(i) => {
-                self.scratch.push(0);
-                self.scratch.extend_from_slice(&i.to_le_bytes());
+                self.bytes.push(0);
+                self.bytes.extend_from_slice(&i.to_le_bytes());
             }
             JourneyKey::Text(t) => {
-                self.scratch.push(1);
-                self.scratch.extend_from_slice(t.as_bytes());
+                self.bytes.push(1);
+                self.bytes.extend_from_slice(t.as_bytes());
             }
         }
-        if let Some(table) = &mut self.table {
-            let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
-            let hash = hasher.hash_one(self.scratch.as_slice());
-            let id = |j: u32| stored(bytes, ends, j);
-            if let Some(j) = table.find(hash, |j| id(*j) == self.scratch.as_slice()) {
-                return *j;
-            }
-            table.insert_unique(hash, next, |j| hasher.hash_one(id(*j)));
-        }
-        self.bytes.extend_from_slice(&self.scratch);
         self.ends.push(self.bytes.len());
-        next
     }
 
-    /// Room for `more` journeys in the hash table, once there is one.
-    fn reserve(&mut self, more: usize) {
-        if let Some(table) = &mut self.table {
-            let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
-            table.reserve(more, |j| hasher.hash_one(stored(bytes, ends, *j)));
+    /// The stored id of run `r`.
+    fn at(&self, r: u32) -> &[u8] {
+        let r = r as usize;
+        let start = r
+            .checked_sub(1)
+            .and_then(|p| self.ends.get(p))
+            .copied()
+            .unwrap_or(0);
+        let end = self.ends.get(r).copied().unwrap_or(start);
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+
+    /// Each run to the first run with its id (itself when it is the first).
+    ///
+    /// The ids' hashes are sorted; only runs whose hash occurs twice are compared, byte for byte.
+    fn firsts(&self) -> Vec<u32> {
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let runs = (0u32..).take(self.ends.len());
+        let hashes: Vec<u64> = runs.clone().map(|r| hasher.hash_one(self.at(r))).collect();
+        let mut firsts: Vec<u32> = runs.collect();
+        let mut sorted = hashes.clone();
+        sorted.sort_unstable();
+        let twice: Vec<u64> = sorted
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] if a == b => Some(*a),
+                _ => None,
+            })
+            .collect();
+        if twice.is_empty() {
+            return firsts;
         }
-    }
-
-    /// The hash table of the journeys so far, with room for `journeys` in all.
-    fn build_table(&mut self, journeys: usize) {
-        let mut table = hashbrown::HashTable::with_capacity(journeys.max(self.ends.len()));
-        for j in (0u32..).take(self.ends.len()) {
-            let hash = self.hasher.hash_one(stored(&self.bytes, &self.ends, j));
-            table.insert_unique(hash, j, |j| {
-                self.hasher.hash_one(stored(&self.bytes, &self.ends, *j))
-            });
+        let mut suspects: Vec<(u64, u32)> = (0u32..)
+            .zip(&hashes)
+            .filter(|(_, h)| twice.binary_search(h).is_ok())
+            .map(|(r, h)| (*h, r))
+            .collect();
+        suspects.sort_unstable();
+        for group in suspects.chunk_by(|a, b| a.0 == b.0) {
+            for (i, (_, r)) in group.iter().enumerate() {
+                let earlier = group.iter().take(i).map(|(_, e)| *e);
+                let first = earlier.into_iter().find(|e| self.at(*e) == self.at(*r));
+                if let (Some(first), Some(slot)) = (first, firsts.get_mut(*r as usize)) {
+                    *slot = first;
+                }
+            }
         }
-        self.table = Some(table);
+        firsts
     }
-}
-
-/// The stored id of journey `j`.
-fn stored<'b>(bytes: &'b [u8], ends: &[usize], j: u32) -> &'b [u8] {
-    let j = j as usize;
-    let start = j
-        .checked_sub(1)
-        .and_then(|p| ends.get(p))
-        .copied()
-        .unwrap_or(0);
-    let end = ends.get(j).copied().unwrap_or(start);
-    bytes.get(start..end).unwrap_or_default()
 }
 
 impl PreviousKey {
@@ -111,30 +110,29 @@ impl PreviousKey {
     fn after(&self, key: &JourneyKey<'_>) -> bool {
         match (self, key) {
             (Self::None, _) => true,
-            (Self::Int(a, _), JourneyKey::Int(b)) => b > a,
-            (Self::Text(a, _), JourneyKey::Text(b)) => *b > a.as_str(),
+            (Self::Int(a), JourneyKey::Int(b)) => b > a,
+            (Self::Text(a), JourneyKey::Text(b)) => *b > a.as_str(),
             _ => false,
         }
     }
 
-    /// The journey of `key` when it is the previous row's.
-    fn journey(&self, key: &JourneyKey<'_>) -> Option<u32> {
+    /// Whether `key` is the previous row's.
+    fn is(&self, key: &JourneyKey<'_>) -> bool {
         match (self, key) {
-            (Self::Int(a, j), JourneyKey::Int(b)) if a == b => Some(*j),
-            (Self::Text(a, j), JourneyKey::Text(b)) if a == b => Some(*j),
-            _ => None,
+            (Self::Int(a), JourneyKey::Int(b)) => a == b,
+            (Self::Text(a), JourneyKey::Text(b)) => a == b,
+            _ => false,
         }
     }
 
-    fn set(&mut self, key: &JourneyKey<'_>, journey: u32) {
+    fn set(&mut self, key: &JourneyKey<'_>) {
         match (key, &mut *self) {
-            (JourneyKey::Text(t), Self::Text(buffer, j)) => {
+            (JourneyKey::Text(t), Self::Text(buffer)) => {
                 buffer.clear();
                 buffer.push_str(t);
-                *j = journey;
             }
-            (JourneyKey::Text(t), _) => *self = Self::Text((*t).to_owned(), journey),
-            (JourneyKey::Int(i), _) => *self = Self::Int(*i, journey),
+            (JourneyKey::Text(t), _) => *self = Self::Text((*t).to_owned()),
+            (JourneyKey::Int(i), _) => *self = Self::Int(*i),
         }
     }
 }
@@ -169,14 +167,78 @@ impl Outcome {
     }
 }
 
+/// Each run's outcome, as the batch's columns, and the table row it was read from.
+#[derive(Debug, Clone, Default)]
+struct Outcomes {
+    conversions: Vec<u64>,
+    value_minor: Vec<i128>,
+    conversion_time: Vec<Option<i64>>,
+    rows: Vec<usize>,
+}
+
+impl Outcomes {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn push(&mut self, outcome: Outcome, row: usize) {
+        self.conversions.push(outcome.conversions);
+        self.value_minor.push(outcome.value_minor);
+        self.conversion_time.push(outcome.conversion_time);
+        self.rows.push(row);
+    }
+
+    /// Run `j`'s outcome and its row.
+    fn get(&self, j: usize) -> Option<(Outcome, usize)> {
+        let outcome = Outcome {
+            conversions: *self.conversions.get(j)?,
+            value_minor: *self.value_minor.get(j)?,
+            conversion_time: *self.conversion_time.get(j)?,
+        };
+        Some((outcome, *self.rows.get(j)?))
+    }
+
+    fn set(&mut self, j: usize, outcome: Outcome, row: usize) {
+        let slots = (
+            self.conversions.get_mut(j),
+            self.value_minor.get_mut(j),
+            self.conversion_time.get_mut(j),
+            self.rows.get_mut(j),
+        );
+        if let (Some(c), Some(v), Some(t), Some(r)) = slots {
+            (*c, *v, *t, *r) = (
+                outcome.conversions,
+                outcome.value_minor,
+                outcome.conversion_time,
+                row,
+            );
+        }
+    }
+
+    /// Keeps the runs `keep` names (by index), in order.
+    fn keep(&mut self, keep: impl Fn(usize) -> bool) {
+        fn kept<T>(column: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
+            let mut i = 0usize;
+            column.retain(|_| {
+                i = i.saturating_add(1);
+                keep(i.saturating_sub(1))
+            });
+        }
+        kept(&mut self.conversions, &keep);
+        kept(&mut self.value_minor, &keep);
+        kept(&mut self.conversion_time, &keep);
+        kept(&mut self.rows, &keep);
+    }
+}
+
 /// Builds a [`JourneyBatch`] from long-format rows (one row per touch, the journey's outcome
 /// repeated on each row or on its last touch only). Journeys keep the order of their first row;
 /// touches are ordered by timestamp, ties by row order.
 ///
-/// Rows grouped by journey (as exports and `GROUP BY` results come) go straight into the
-/// batch's columns: an id is stored once per journey in one byte arena, and looked up in a hash
-/// table only when ids do not come in ascending order. Rows that are not grouped are sorted once
-/// at [`LongBuilder::finish`].
+/// Rows go straight into the batch's columns as they come, a run of rows with the same id at a
+/// time; each run's id is stored once in one byte arena. Nothing is looked up per row or per
+/// journey: when ids did not come in ascending order, runs of the same journey (rows that came
+/// apart) are found once at [`LongBuilder::finish`], which then regroups them.
 ///
 /// # Example
 /// ```
@@ -199,26 +261,23 @@ impl Outcome {
 pub struct LongBuilder {
     taxonomy: Taxonomy,
     placement: OutcomeRows,
-    /// Each journey id seen, to its journey.
-    index: Index,
-    /// The previous row's journey: while rows come grouped, a row of the same journey is not
-    /// looked up.
+    /// Each run's journey id.
+    ids: Ids,
+    /// The previous row's journey id: a row with the same id continues the run.
     previous: PreviousKey,
-    /// Each journey's outcome and the table row it was read from.
-    outcomes: Vec<(Outcome, usize)>,
-    /// With [`OutcomeRows::LastTouch`]: each journey's latest (timestamp, touch) so far.
+    /// Whether some run's id was not greater than the run's before (runs may share a journey).
+    out_of_order: bool,
+    /// Each run's outcome and the table row it was read from.
+    outcomes: Outcomes,
+    /// With [`OutcomeRows::LastTouch`]: each run's latest (timestamp, touch) so far.
     last: Vec<(i64, u32)>,
     /// The touches in row order.
     channel: Vec<u16>,
     timestamp: Vec<i64>,
-    /// Rows so far grouped by journey: each journey's first touch.
-    starts: Vec<u32>,
-    /// Once a row came apart from its journey's others: every touch's journey.
-    owner: Option<Vec<u32>>,
-    /// Whether a journey's timestamps went back in row order (sorted at the end).
+    /// Each run's first touch (the batch's offsets, but for the end).
+    starts: Vec<usize>,
+    /// Whether a run's timestamps went back in row order (sorted at the end).
     unsorted: bool,
-    /// The rows the table holds in all, when its reader knows ([`LongBuilder::expect_rows`]).
-    expected_rows: usize,
 }
 
 impl LongBuilder {
@@ -227,16 +286,15 @@ impl LongBuilder {
         Self {
             taxonomy: taxonomy.clone(),
             placement: OutcomeRows::EveryRow,
-            index: Index::default(),
+            ids: Ids::default(),
             previous: PreviousKey::None,
-            outcomes: Vec::new(),
+            out_of_order: false,
+            outcomes: Outcomes::default(),
             last: Vec::new(),
             channel: Vec::new(),
             timestamp: Vec::new(),
             starts: Vec::new(),
-            owner: None,
             unsorted: false,
-            expected_rows: 0,
         }
     }
 
@@ -246,21 +304,14 @@ impl LongBuilder {
         self
     }
 
-    /// Room for `rows` more touches (a batch's rows, before they are pushed), and for the
-    /// journeys they likely hold.
+    /// Room for `rows` more touches (a batch's rows, before they are pushed).
     pub fn reserve(&mut self, rows: usize) {
         self.channel.reserve(rows);
         self.timestamp.reserve(rows);
-        if let Some(owner) = &mut self.owner {
-            owner.reserve(rows);
-        }
-        let journeys = self.journeys_in(rows);
-        self.index.reserve(journeys);
     }
 
     /// The number of rows of the whole table, when the reader knows it (a Parquet file's
-    /// metadata, an in-memory table): the touch columns are allocated once, and the journey
-    /// index, if ids come out of order, is sized once for the journeys the rows so far suggest.
+    /// metadata, an in-memory table): the touch columns are allocated once.
     ///
     /// ```
     /// use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
@@ -273,22 +324,15 @@ impl LongBuilder {
     /// assert_eq!(b.finish().unwrap().len(), 2);
     /// ```
     pub fn expect_rows(&mut self, rows: usize) {
-        self.expected_rows = rows;
         self.reserve(rows.saturating_sub(self.channel.len()));
-    }
-
-    /// The journeys `rows` rows likely hold, at the ratio of the rows so far.
-    fn journeys_in(&self, rows: usize) -> usize {
-        rows.saturating_mul(self.outcomes.len())
-            .checked_div(self.channel.len())
-            .unwrap_or(0)
     }
 
     /// Adds one touch row; `row` is its index in the table, which errors name (`table[12]`).
     ///
     /// # Errors
-    /// `unknown_channel`; `invalid_dataset` when the outcome differs from the journey's earlier
-    /// rows; `limit_exceeded` beyond 2^32 journeys or rows.
+    /// `unknown_channel`; `invalid_dataset` when the outcome differs from the earlier rows of
+    /// its run (rows of a journey that came apart are compared at [`LongBuilder::finish`]);
+    /// `limit_exceeded` beyond 2^32 journeys or rows.
     pub fn push(
         &mut self,
         journey: JourneyKey<'_>,
@@ -335,43 +379,25 @@ impl LongBuilder {
             )
         };
         let touch = u32::try_from(self.channel.len()).map_err(|_| limit("rows"))?;
-        match self.previous.journey(&journey) {
-            Some(j) => {
-                self.check_outcome(j as usize, outcome, (timestamp, touch), row)?;
+        match self.outcomes.len().checked_sub(1) {
+            Some(run) if self.previous.is(&journey) => {
+                self.check_outcome(run, outcome, (timestamp, touch), row)?;
                 if self.timestamp.last().is_some_and(|t| timestamp < *t) {
                     self.unsorted = true;
                 }
-                if let Some(owner) = &mut self.owner {
-                    owner.push(j);
-                }
             }
-            None => {
-                let next = u32::try_from(self.outcomes.len()).map_err(|_| limit("journeys"))?;
-                if self.index.table.is_none() && !self.previous.after(&journey) {
-                    // the first id out of order: from now on ids are looked up, in a table
-                    // sized for the journeys the whole table likely holds
-                    let expected = self
-                        .journeys_in(self.expected_rows.saturating_sub(self.channel.len()))
-                        .saturating_add(self.outcomes.len());
-                    self.index.build_table(expected);
+            _ => {
+                u32::try_from(self.outcomes.len()).map_err(|_| limit("journeys"))?;
+                if !self.out_of_order && !self.previous.after(&journey) {
+                    self.out_of_order = true;
                 }
-                let j = self.index.journey(&journey, next);
-                self.previous.set(&journey, j);
-                if j == next {
-                    self.outcomes.push((outcome, row));
-                    if self.placement == OutcomeRows::LastTouch {
-                        self.last.push((timestamp, touch));
-                    }
-                    if self.owner.is_none() {
-                        self.starts.push(touch);
-                    }
-                } else {
-                    self.check_outcome(j as usize, outcome, (timestamp, touch), row)?;
-                    self.scatter();
+                self.ids.push(&journey);
+                self.previous.set(&journey);
+                self.outcomes.push(outcome, row);
+                if self.placement == OutcomeRows::LastTouch {
+                    self.last.push((timestamp, touch));
                 }
-                if let Some(owner) = &mut self.owner {
-                    owner.push(j);
-                }
+                self.starts.push(self.channel.len());
             }
         }
         self.channel.push(id);
@@ -379,23 +405,9 @@ impl LongBuilder {
         Ok(())
     }
 
-    /// Rows stopped coming grouped: from now on every touch records its journey.
-    fn scatter(&mut self) {
-        if self.owner.is_some() {
-            return;
-        }
-        let mut owner = Vec::with_capacity(self.channel.capacity());
-        let ends = self.starts.iter().skip(1).copied().map(|s| s as usize);
-        let ends = ends.chain(std::iter::once(self.channel.len()));
-        for (j, end) in (0u32..).zip(ends) {
-            owner.resize(end, j);
-        }
-        self.owner = Some(owner);
-        self.starts = Vec::new();
-    }
-
-    /// Checks a later row's outcome against the journey's: equal on every row, or (last touch)
-    /// carried by the latest row only.
+    /// Checks a later row's outcome against its run's (or a later run's against the first run
+    /// of its journey): equal on every row, or (last touch) carried by the latest row only.
+    /// `key` is the row's (timestamp, touch); `row` the table row an error names.
     fn check_outcome(
         &mut self,
         j: usize,
@@ -422,23 +434,22 @@ impl LongBuilder {
                 ),
             )
         };
-        let Some((seen, first)) = self.outcomes.get_mut(j) else {
+        let Some((seen, first)) = self.outcomes.get(j) else {
             return Err(KpiError::internal("journey index"));
         };
         match (self.placement, self.last.get_mut(j)) {
             (OutcomeRows::LastTouch, Some(last)) if key >= *last => {
                 if !seen.is_empty() {
-                    return Err(not_last(*first, row));
+                    return Err(not_last(first, row));
                 }
-                *seen = outcome;
-                *first = row;
                 *last = key;
+                self.outcomes.set(j, outcome, row);
             }
             (OutcomeRows::LastTouch, Some(_)) if !outcome.is_empty() => {
-                return Err(not_last(row, *first));
+                return Err(not_last(row, first));
             }
             (OutcomeRows::LastTouch, Some(_)) => {}
-            _ if *seen != outcome => return Err(differs(*first)),
+            _ if seen != outcome => return Err(differs(first)),
             _ => {}
         }
         Ok(())
@@ -447,35 +458,65 @@ impl LongBuilder {
     /// The batch, validated like every other.
     ///
     /// # Errors
-    /// As [`JourneyBatch::from_columns`].
+    /// `invalid_dataset` when runs of one journey (rows that came apart) disagree on its
+    /// outcome, checked run by run in row order; otherwise as [`JourneyBatch::from_columns`].
     pub fn finish(mut self) -> Result<JourneyBatch> {
-        let offsets = match self.owner.take() {
+        let offsets = match self.journey_of_touches()? {
             None => self.grouped_offsets(),
             Some(owner) => self.regroup(&owner),
         };
-        let conversions = self.outcomes.iter().map(|(o, _)| o.conversions).collect();
-        let value_minor = self.outcomes.iter().map(|(o, _)| o.value_minor).collect();
-        let conversion_time = self
-            .outcomes
-            .iter()
-            .map(|(o, _)| o.conversion_time)
-            .collect::<Vec<_>>();
+        let outcomes = self.outcomes;
         JourneyBatch::from_columns(
             &self.taxonomy,
             offsets,
             self.channel,
             self.timestamp,
             None,
-            conversions,
-            value_minor,
-            &conversion_time,
+            outcomes.conversions,
+            outcomes.value_minor,
+            &outcomes.conversion_time,
         )
+    }
+
+    /// When runs share a journey: each touch's journey, with each later run's outcome checked
+    /// against (and merged into) its journey's first run, and the outcomes kept one per
+    /// journey; `None` when every run is a journey of its own.
+    fn journey_of_touches(&mut self) -> Result<Option<Vec<u32>>> {
+        if !self.out_of_order {
+            return Ok(None);
+        }
+        let firsts = self.ids.firsts();
+        if (0u32..).zip(&firsts).all(|(r, f)| r == *f) {
+            return Ok(None);
+        }
+        let mut journey_of: Vec<u32> = Vec::with_capacity(firsts.len());
+        let mut journeys = 0u32;
+        for (run, first) in (0u32..).zip(&firsts) {
+            if run == *first {
+                journey_of.push(journeys);
+                journeys = journeys.saturating_add(1);
+                continue;
+            }
+            let journey = journey_of.get(*first as usize).copied().unwrap_or(0);
+            journey_of.push(journey);
+            let (outcome, row) = self.outcomes.get(run as usize).unwrap_or_default();
+            let key = self.last.get(run as usize).copied().unwrap_or_default();
+            self.check_outcome(*first as usize, outcome, key, row)?;
+        }
+        self.outcomes
+            .keep(|r| firsts.get(r).is_some_and(|f| *f as usize == r));
+        let mut owner = Vec::with_capacity(self.channel.len());
+        let ends = self.starts.iter().skip(1).copied();
+        for (end, journey) in ends.chain([self.channel.len()]).zip(journey_of) {
+            owner.resize(end, journey);
+        }
+        Ok(Some(owner))
     }
 
     /// Offsets of rows that came grouped, each journey's touches sorted by time (stable: ties
     /// keep row order) when some went back.
     fn grouped_offsets(&mut self) -> Vec<usize> {
-        let mut offsets: Vec<usize> = self.starts.iter().map(|s| *s as usize).collect();
+        let mut offsets = std::mem::take(&mut self.starts);
         offsets.push(self.channel.len());
         if self.unsorted {
             for w in offsets.windows(2) {
@@ -614,6 +655,60 @@ mod tests {
         }
     }
 
+    /// Each journey's outcome by the rule itself, row by row over the whole journey: equal on
+    /// every row, or carried by the latest row (the last on ties) only; `None` when a journey
+    /// breaks it.
+    fn reference_outcomes(rows: &[(u8, i64, u8)], placement: OutcomeRows) -> Option<Vec<u8>> {
+        let mut ids: Vec<u8> = rows.iter().map(|r| r.0).collect();
+        ids.dedup();
+        let mut firsts: Vec<u8> = Vec::new();
+        ids.into_iter().for_each(|j| {
+            if !firsts.contains(&j) {
+                firsts.push(j);
+            }
+        });
+        let mut outcomes = Vec::new();
+        for j in firsts {
+            let mine: Vec<(usize, &(u8, i64, u8))> =
+                rows.iter().enumerate().filter(|(_, r)| r.0 == j).collect();
+            let latest = mine.iter().max_by_key(|(i, r)| (r.1, *i))?;
+            let outcome = match placement {
+                OutcomeRows::EveryRow => mine.first()?.1 .2,
+                OutcomeRows::LastTouch => latest.1 .2,
+            };
+            let fine = |(i, r): &(usize, &(u8, i64, u8))| match placement {
+                OutcomeRows::EveryRow => r.2 == outcome,
+                OutcomeRows::LastTouch => *i == latest.0 || r.2 == 0,
+            };
+            if !mine.iter().all(fine) {
+                return None;
+            }
+            outcomes.push(outcome);
+        }
+        Some(outcomes)
+    }
+
+    proptest! {
+        /// Whatever the row order, the outcome rule holds over each whole journey: the builder
+        /// accepts exactly the tables the rule accepts, with the same outcome per journey.
+        #[test]
+        fn the_outcome_rule_holds_over_whole_journeys(
+            rows in proptest::collection::vec((0u8..4, 0i64..4, 0u8..3), 1..24),
+            last_touch in any::<bool>(),
+        ) {
+            let placement = if last_touch { OutcomeRows::LastTouch } else { OutcomeRows::EveryRow };
+            let mut b = LongBuilder::new(&taxonomy()).with_outcome_rows(placement);
+            let pushed = rows.iter().enumerate().try_for_each(|(i, (j, t, o))| {
+                let outcome = Outcome { conversions: u64::from(*o), ..Outcome::default() };
+                b.push_id(JourneyKey::Int(i64::from(*j)), *t, 0, outcome, i)
+            });
+            let built = pushed.and_then(|()| b.finish());
+            let expected = reference_outcomes(&rows, placement);
+            let got = built.ok().map(|b| b.conversions.iter().map(|c| *c as u8).collect());
+            prop_assert_eq!(got, expected);
+        }
+    }
+
     #[test]
     fn a_journey_that_comes_back_keeps_its_place_and_its_outcome_rule() {
         let sale = Outcome {
@@ -640,10 +735,47 @@ mod tests {
         let mut b = LongBuilder::new(&taxonomy()).with_outcome_rows(OutcomeRows::LastTouch);
         assert!(b.push_id(JourneyKey::Int(1), 50, 0, sale, 0).is_ok());
         assert!(b.push_id(JourneyKey::Int(2), 50, 0, sale, 1).is_ok());
-        let e = b
+        assert!(b
             .push_id(JourneyKey::Int(1), 60, 0, Outcome::default(), 2)
-            .err();
+            .is_ok());
+        let e = b.finish().err();
         assert_eq!(e.as_ref().and_then(|e| e.path()), Some("table[0]"));
         assert_eq!(e.map(|e| e.code()), Some(ErrorCode::InvalidDataset));
+    }
+
+    /// Rows in a row are checked as they come; runs of one journey are checked at the end, in
+    /// row order, against the journey's first run.
+    #[test]
+    fn runs_of_one_journey_must_agree_on_its_outcome() {
+        let sale = |conversions| Outcome {
+            conversions,
+            value_minor: 100,
+            conversion_time: None,
+        };
+        let run = |rows: &[(i64, Outcome)]| {
+            let mut b = LongBuilder::new(&taxonomy());
+            for (i, (key, outcome)) in rows.iter().enumerate() {
+                b.push_id(JourneyKey::Int(*key), 0, 0, *outcome, i)?;
+            }
+            b.finish()
+        };
+        let same = run(&[(5, sale(1)), (3, sale(2)), (5, sale(1)), (3, sale(2))]);
+        assert_eq!(same.map(|b| b.conversions).ok(), Some(vec![1, 2]));
+        let rows = [
+            (5, sale(1)),
+            (3, sale(2)),
+            (3, sale(2)),
+            (5, sale(1)),
+            (3, sale(3)),
+        ];
+        let e = run(&rows).err();
+        assert_eq!(e.as_ref().and_then(|e| e.path()), Some("table[4]"));
+        assert!(e.is_some_and(|e| e.to_string().contains("journey's table[1]")));
+        let rows = [(5, sale(1)), (5, sale(2)), (3, sale(2))];
+        let e = run(&rows).err();
+        assert_eq!(
+            e.and_then(|e| e.path().map(str::to_owned)),
+            Some("table[1]".into())
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::attribution::{JourneyKey, LongBuilder};
 use crate::error::{ErrorCode, KpiError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampSecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, StringViewArray};
 use arrow_schema::{DataType, TimeUnit};
 use rust_decimal::Decimal;
 
@@ -287,66 +287,55 @@ fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, Kpi
 }
 
 /// A text column read where it lies: Utf8View (as polars hands its strings over) without the
-/// copy a cast to Utf8 makes; any other text type cast to Utf8.
+/// copy a cast to Utf8 makes; any other text type cast to Utf8. Typed once per batch, so a row
+/// is read without a downcast.
 enum Strings {
-    Utf8(ArrayRef),
-    View(ArrayRef),
+    Utf8(StringArray),
+    View(StringViewArray),
 }
 
 impl Strings {
     fn read(array: &ArrayRef, path: &str) -> Result<Self, KpiError> {
         if *array.data_type() == DataType::Utf8View {
-            return Ok(Self::View(array.clone()));
+            return Ok(Self::View(array.as_string_view().clone()));
         }
-        Ok(Self::Utf8(text(array, path)?))
+        Ok(Self::Utf8(text(array, path)?.as_string::<i32>().clone()))
     }
 
     /// The text of `row`; `None` for a null.
     fn at(&self, row: usize) -> Option<&str> {
         match self {
-            Self::Utf8(a) => {
-                let a = a.as_string::<i32>();
-                a.is_valid(row).then(|| a.value(row))
-            }
-            Self::View(a) => {
-                let a = a.as_string_view();
-                a.is_valid(row).then(|| a.value(row))
-            }
+            Self::Utf8(a) => a.is_valid(row).then(|| a.value(row)),
+            Self::View(a) => a.is_valid(row).then(|| a.value(row)),
         }
     }
 }
 
 /// A journey id column: integers, or text (each id non-empty).
 enum Keys {
-    Int(ArrayRef),
+    Int(Int64Array),
     Text(Strings),
 }
 
 impl Keys {
     fn read(array: &ArrayRef, path: &str) -> Result<Self, KpiError> {
         if is_integer(array.data_type()) {
-            return Ok(Self::Int(cast(array, &DataType::Int64, path)?));
+            let ints = cast(array, &DataType::Int64, path)?;
+            return Ok(Self::Int(ints.as_primitive::<Int64Type>().clone()));
         }
         Ok(Self::Text(Strings::read(array, path)?))
     }
 
-    /// The id of `row`, borrowed from the column; `None` for a null.
+    /// The id of `row`, borrowed from the column; `None` for a null. An empty id would merge
+    /// unrelated rows into one journey: it is an error.
     fn at(&self, row: usize, path: &str) -> Result<Option<JourneyKey<'_>>, KpiError> {
         match self {
-            Self::Int(a) => {
-                let a = a.as_primitive::<Int64Type>();
-                Ok(a.is_valid(row).then(|| JourneyKey::Int(a.value(row))))
-            }
-            Self::Text(a) => {
-                let Some(id) = a.at(row) else {
-                    return Ok(None);
-                };
-                if id.trim().is_empty() {
-                    // an empty id would merge unrelated rows into one journey
-                    super::csv::csv_id(id, &format!("{path}[{row}]"))?;
-                }
-                Ok(Some(JourneyKey::Text(id)))
-            }
+            Self::Int(a) => Ok(a.is_valid(row).then(|| JourneyKey::Int(a.value(row)))),
+            Self::Text(a) => a
+                .at(row)
+                .map(|id| super::csv::csv_id(id, || format!("{path}[{row}]")))
+                .transpose()
+                .map(|id| id.map(JourneyKey::Text)),
         }
     }
 }

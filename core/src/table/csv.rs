@@ -33,16 +33,27 @@ pub fn csv_boolean(cell: &str, place: &str) -> Result<bool> {
 }
 
 /// An id cell: any non-empty text. An empty id is an error (rows with empty ids would otherwise
-/// merge into one record).
-pub(crate) fn csv_id<'a>(cell: &'a str, place: &str) -> Result<&'a str> {
-    if cell.trim().is_empty() {
+/// merge into one record); `place` names the cell and is formatted only then.
+pub(crate) fn csv_id(cell: &str, place: impl FnOnce() -> String) -> Result<&str> {
+    if blank(cell) {
+        let place = place();
         return Err(KpiError::new(
             ErrorCode::InvalidDataset,
-            Some(place.to_owned()),
+            Some(place.clone()),
             format!("the id at {place} is empty"),
         ));
     }
     Ok(cell)
+}
+
+/// Whether `cell` is empty or only whitespace; a cell that starts with a visible character (as
+/// ids do) is decided by that character.
+fn blank(cell: &str) -> bool {
+    match cell.chars().next() {
+        None => true,
+        Some(c) if !c.is_whitespace() => false,
+        Some(_) => cell.trim().is_empty(),
+    }
 }
 
 /// Where the records of an input list came from in a CSV file, so that an error the KPI reports
@@ -193,7 +204,7 @@ pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
                 .map_or("", String::as_str);
             let direct =
                 !cell.is_empty() && csv_boolean(cell, &format!("{name}:row {line}:direct"))?;
-            let channel = csv_id(c, &format!("{name}:row {line}:channel"))?;
+            let channel = csv_id(c, || format!("{name}:row {line}:channel"))?;
             Ok(json!({"channel": channel, "group": g, "direct": direct}))
         })
         .collect()

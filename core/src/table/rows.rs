@@ -272,7 +272,7 @@ impl Identities for ValueIds<'_, '_> {
         let key = match self.ids.get(row).copied().unwrap_or(&NULL) {
             Value::Null => return Ok(None),
             Value::String(s) if self.integers != Some(true) => {
-                super::csv::csv_id(s, &path())?;
+                super::csv::csv_id(s, path)?;
                 JourneyKey::Text(s)
             }
             v @ Value::Number(n) if self.integers != Some(false) => match n.as_i64() {
