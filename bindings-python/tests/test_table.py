@@ -69,6 +69,25 @@ def test_polars_dataframe_equals_the_cli(expected: dict[str, Any]) -> None:
     assert canonical(omnikpi.attribute(MODELS, frame, channels=CHANNELS, currency="EUR")) == expected
 
 
+def test_polars_chunks_are_handed_over_as_they_lie(expected: dict[str, Any]) -> None:
+    """A polars frame of several chunks goes to the core chunk by chunk, text as string_view (its
+    own stream would first copy every column into one chunk), and gives the CLI's numbers."""
+    import polars as pl
+
+    from omnikpi.arguments import as_chunks
+
+    t = arrow_table()
+    pieces = [t.slice(0, 7), t.slice(7, 5), t.slice(12)]
+    frame = pl.concat([pl.from_arrow(p) for p in pieces], rechunk=False)
+    assert isinstance(frame, pl.DataFrame) and frame.n_chunks() == 3
+    handed = as_chunks(frame)
+    assert isinstance(handed, pa.Table)
+    assert handed.column("journey_id").num_chunks == 3
+    assert handed.schema.field("channel").type == pa.string_view()
+    assert canonical(omnikpi.attribute(MODELS, frame, channels=CHANNELS, currency="EUR")) == expected
+    assert as_chunks(t) is t
+
+
 def test_duckdb_results_equal_the_cli(expected: dict[str, Any]) -> None:
     import duckdb
 

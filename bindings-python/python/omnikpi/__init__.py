@@ -24,7 +24,7 @@ import warnings
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
-from .arguments import records, typed_result
+from .arguments import as_chunks, records, typed_result
 from .errors import (
     CatalogError,
     DatasetError,
@@ -386,7 +386,8 @@ def attribute(
     if hasattr(journeys, "__arrow_c_stream__"):
         reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
         results, (rounded, changed) = _omnikpi.attribute_table(
-            short, tracked(journeys, progress), taxonomy, currency, reading, without_lookback(per_model), lookback,
+            short, tracked(as_chunks(journeys), progress), taxonomy, currency, reading, without_lookback(per_model),
+            lookback,
         )
         if changed:
             warnings.warn(FloatMoneyWarning(

@@ -10,6 +10,7 @@ class.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Mapping, TypeVar, Union
 
 from . import _omnikpi
@@ -44,6 +45,23 @@ def call(
     data = {**required, **{k: v for k, v in optional.items() if v is not None}}
     given = {k: v for k, v in params.items() if v is not None}
     return result(kpi_id, version(kpi_id), _omnikpi.evaluate(kpi_id, data, given or None))
+
+
+def as_chunks(table: Any) -> Any:
+    """``table`` as it is, but a polars DataFrame as its chunks, without a copy.
+
+    polars' own ``__arrow_c_stream__`` first copies every column into one chunk (0.6 s of 2.9 s
+    for 26.7 million touch rows); ``to_arrow`` hands the chunks over as they lie, strings as
+    ``string_view``, which the core reads in place. Without pyarrow the stream is used.
+    """
+    polars = sys.modules.get("polars")
+    if polars is None or not isinstance(table, polars.DataFrame):
+        return table
+    newest = getattr(getattr(polars, "CompatLevel", None), "newest", None)
+    try:
+        return table.to_arrow(compat_level=newest()) if newest else table.to_arrow()
+    except ImportError:  # polars' to_arrow needs pyarrow
+        return table
 
 
 def records(rows: Any, name: str) -> Any:

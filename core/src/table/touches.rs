@@ -6,7 +6,9 @@
 //!
 //! Within a slice, cells are checked in this order: every timestamp, every conversion count,
 //! every amount, every conversion timestamp; then row by row: the journey id, a missing
-//! timestamp or channel, the amount's sign and scale, and the builder's checks.
+//! timestamp or channel, the amount's sign and scale, and the builder's checks. A journey's rows
+//! that came apart (another journey's rows between them) are compared with each other after the
+//! last row, run by run in row order ([`LongBuilder::finish`]).
 
 use super::reading::{Columns, Conversions};
 use crate::attribution::{JourneyKey, LongBuilder, Outcome};
