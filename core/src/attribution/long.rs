@@ -17,6 +17,44 @@ pub enum JourneyKey<'a> {
     Text(&'a str),
 }
 
+/// How often runs repeat an earlier id, on a sample of ids chosen by their hash (FNV-1a, so
+/// the sample and the moment it decides do not depend on the process).
+#[derive(Debug, Clone, Default)]
+struct Sample {
+    seen: hashbrown::HashSet<u64>,
+    runs: u32,
+    repeats: u32,
+}
+
+impl Sample {
+    /// Notes a new run's id; whether runs now look scattered (at least 1,024 sampled runs, more
+    /// than one in eight of them a repeat).
+    fn scattered(&mut self, id: &[u8]) -> bool {
+        let hash = super::order::fnv1a(id);
+        if hash >> 58 != 0 {
+            return false; // one id in 64 is sampled
+        }
+        self.runs = self.runs.saturating_add(1);
+        if !self.seen.insert(hash) {
+            self.repeats = self.repeats.saturating_add(1);
+        }
+        self.runs >= 1_024 && self.repeats > self.runs / 8
+    }
+}
+
+/// Once rows are known to come scattered (a journey's rows far apart, as in a table sorted by
+/// time): the journeys by the hash of their id, and every touch's journey.
+#[derive(Debug, Clone)]
+struct Scattered {
+    table: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+    owner: Vec<u32>,
+    /// The journey of the previous row.
+    current: u32,
+    /// The encoding of the id being looked up.
+    scratch: Vec<u8>,
+}
+
 /// The previous row's journey id, its text buffer reused from run to run.
 #[derive(Debug, Clone, Default)]
 enum PreviousKey {
@@ -37,20 +75,28 @@ struct Ids {
     ends: Vec<usize>,
 }
 
-impl Ids {
-    /// Stores the id of a new run.
-    fn push(&mut self, key: &JourneyKey<'_>) {
-        match key {
-            JourneyKey::Int(i) => {
-                self.bytes.push(0);
-                self.bytes.extend_from_slice(&i.to_le_bytes());
-            }
-            JourneyKey::Text(t) => {
-                self.bytes.push(1);
-                self.bytes.extend_from_slice(t.as_bytes());
-            }
+/// Appends the stored form of `key` to `out`: a tag and the integer's bytes, or a tag and the
+/// text.
+fn encode(key: &JourneyKey<'_>, out: &mut Vec<u8>) {
+    match key {
+        JourneyKey::Int(i) => {
+            out.push(0);
+            out.extend_from_slice(&i.to_le_bytes());
         }
+        JourneyKey::Text(t) => {
+            out.push(1);
+            out.extend_from_slice(t.as_bytes());
+        }
+    }
+}
+
+impl Ids {
+    /// Stores the id of a new run (or journey); returns its stored bytes.
+    fn push(&mut self, key: &JourneyKey<'_>) -> &[u8] {
+        let start = self.bytes.len();
+        encode(key, &mut self.bytes);
         self.ends.push(self.bytes.len());
+        self.bytes.get(start..).unwrap_or_default()
     }
 
     /// The stored id of run `r`.
@@ -63,6 +109,28 @@ impl Ids {
             .unwrap_or(0);
         let end = self.ends.get(r).copied().unwrap_or(start);
         self.bytes.get(start..end).unwrap_or_default()
+    }
+
+    /// The hash table of the stored ids (one per journey, once runs are merged into journeys).
+    fn table(&self, hasher: &hashbrown::DefaultHashBuilder) -> hashbrown::HashTable<u32> {
+        let mut table = hashbrown::HashTable::with_capacity(self.ends.len());
+        for j in (0u32..).take(self.ends.len()) {
+            let hash = hasher.hash_one(self.at(j));
+            table.insert_unique(hash, j, |j| hasher.hash_one(self.at(*j)));
+        }
+        table
+    }
+
+    /// The ids of the runs `keep` names, in order.
+    fn kept(&self, keep: impl Fn(usize) -> bool) -> Ids {
+        let mut ids = Ids::default();
+        for r in (0u32..).take(self.ends.len()) {
+            if keep(r as usize) {
+                ids.bytes.extend_from_slice(self.at(r));
+                ids.ends.push(ids.bytes.len());
+            }
+        }
+        ids
     }
 
     /// Each run to the first run with its id (itself when it is the first).
@@ -92,11 +160,16 @@ impl Ids {
             .collect();
         suspects.sort_unstable();
         for group in suspects.chunk_by(|a, b| a.0 == b.0) {
-            for (i, (_, r)) in group.iter().enumerate() {
-                let earlier = group.iter().take(i).map(|(_, e)| *e);
-                let first = earlier.into_iter().find(|e| self.at(*e) == self.at(*r));
-                if let (Some(first), Some(slot)) = (first, firsts.get_mut(*r as usize)) {
-                    *slot = first;
+            // the group's distinct ids, each at its first run (the group is in run order)
+            let mut distinct: Vec<u32> = Vec::new();
+            for (_, r) in group {
+                match distinct.iter().find(|d| self.at(**d) == self.at(*r)) {
+                    Some(first) => {
+                        if let Some(slot) = firsts.get_mut(*r as usize) {
+                            *slot = *first;
+                        }
+                    }
+                    None => distinct.push(*r),
                 }
             }
         }
@@ -278,6 +351,10 @@ pub struct LongBuilder {
     starts: Vec<usize>,
     /// Whether a run's timestamps went back in row order (sorted at the end).
     unsorted: bool,
+    /// How often runs repeat an id, while ids come out of order.
+    sample: Sample,
+    /// Once runs look scattered: each run's id is looked up, each touch's journey kept.
+    scattered: Option<Scattered>,
 }
 
 impl LongBuilder {
@@ -295,6 +372,8 @@ impl LongBuilder {
             timestamp: Vec::new(),
             starts: Vec::new(),
             unsorted: false,
+            sample: Sample::default(),
+            scattered: None,
         }
     }
 
@@ -379,6 +458,27 @@ impl LongBuilder {
             )
         };
         let touch = u32::try_from(self.channel.len()).map_err(|_| limit("rows"))?;
+        if self.scattered.is_some() {
+            let (j, new) = self
+                .scattered_journey(&journey)
+                .ok_or_else(|| limit("journeys"))?;
+            if new {
+                self.outcomes.push(outcome, row);
+                if self.placement == OutcomeRows::LastTouch {
+                    self.last.push((timestamp, touch));
+                }
+            } else {
+                self.check_outcome(j as usize, outcome, (timestamp, touch), row)?;
+            }
+            if let Some(scattered) = &mut self.scattered {
+                scattered.current = j;
+                scattered.owner.push(j);
+            }
+            self.channel.push(id);
+            self.timestamp.push(timestamp);
+            return Ok(());
+        }
+        let mut scattered = false;
         match self.outcomes.len().checked_sub(1) {
             Some(run) if self.previous.is(&journey) => {
                 self.check_outcome(run, outcome, (timestamp, touch), row)?;
@@ -391,7 +491,8 @@ impl LongBuilder {
                 if !self.out_of_order && !self.previous.after(&journey) {
                     self.out_of_order = true;
                 }
-                self.ids.push(&journey);
+                let stored = self.ids.push(&journey);
+                scattered = self.out_of_order && self.sample.scattered(stored);
                 self.previous.set(&journey);
                 self.outcomes.push(outcome, row);
                 if self.placement == OutcomeRows::LastTouch {
@@ -402,7 +503,55 @@ impl LongBuilder {
         }
         self.channel.push(id);
         self.timestamp.push(timestamp);
+        if scattered {
+            self.scatter()?;
+        }
         Ok(())
+    }
+
+    /// Runs look scattered (a table sorted by time, say): the runs so far merge into journeys,
+    /// their outcomes checked as [`LongBuilder::finish`] checks them, and from now on each new
+    /// run's id is looked up, so memory grows with journeys, not with runs.
+    fn scatter(&mut self) -> Result<()> {
+        let firsts = self.ids.firsts();
+        let owner = self.merged(&firsts)?;
+        self.ids = self
+            .ids
+            .kept(|r| firsts.get(r).is_some_and(|f| *f as usize == r));
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        self.scattered = Some(Scattered {
+            table: self.ids.table(&hasher),
+            hasher,
+            current: owner.last().copied().unwrap_or(0),
+            owner,
+            scratch: Vec::new(),
+        });
+        self.starts = Vec::new();
+        Ok(())
+    }
+
+    /// Once scattered: the journey of `key` and whether it is new (stored then); `None` beyond
+    /// 2^32 journeys.
+    fn scattered_journey(&mut self, key: &JourneyKey<'_>) -> Option<(u32, bool)> {
+        let scattered = self.scattered.as_mut()?;
+        if self.previous.is(key) {
+            return Some((scattered.current, false));
+        }
+        self.previous.set(key);
+        scattered.scratch.clear();
+        encode(key, &mut scattered.scratch);
+        let hash = scattered.hasher.hash_one(scattered.scratch.as_slice());
+        let (ids, wanted) = (&self.ids, scattered.scratch.as_slice());
+        if let Some(j) = scattered.table.find(hash, |j| ids.at(*j) == wanted) {
+            return Some((*j, false));
+        }
+        let next = u32::try_from(self.outcomes.len()).ok()?;
+        let hasher = &scattered.hasher;
+        scattered
+            .table
+            .insert_unique(hash, next, |j| hasher.hash_one(ids.at(*j)));
+        self.ids.push(key);
+        Some((next, true))
     }
 
     /// Checks a later row's outcome against its run's (or a later run's against the first run
@@ -461,9 +610,12 @@ impl LongBuilder {
     /// `invalid_dataset` when runs of one journey (rows that came apart) disagree on its
     /// outcome, checked run by run in row order; otherwise as [`JourneyBatch::from_columns`].
     pub fn finish(mut self) -> Result<JourneyBatch> {
-        let offsets = match self.journey_of_touches()? {
-            None => self.grouped_offsets(),
-            Some(owner) => self.regroup(&owner),
+        let offsets = match self.scattered.take() {
+            Some(scattered) => self.regroup(&scattered.owner),
+            None => match self.journey_of_touches()? {
+                None => self.grouped_offsets(),
+                Some(owner) => self.regroup(&owner),
+            },
         };
         let outcomes = self.outcomes;
         JourneyBatch::from_columns(
@@ -478,9 +630,8 @@ impl LongBuilder {
         )
     }
 
-    /// When runs share a journey: each touch's journey, with each later run's outcome checked
-    /// against (and merged into) its journey's first run, and the outcomes kept one per
-    /// journey; `None` when every run is a journey of its own.
+    /// When runs share a journey: each touch's journey ([`LongBuilder::merged`]); `None` when
+    /// every run is a journey of its own.
     fn journey_of_touches(&mut self) -> Result<Option<Vec<u32>>> {
         if !self.out_of_order {
             return Ok(None);
@@ -489,9 +640,17 @@ impl LongBuilder {
         if (0u32..).zip(&firsts).all(|(r, f)| r == *f) {
             return Ok(None);
         }
+        self.merged(&firsts).map(Some)
+    }
+
+    /// Merges each run into the first run of its id (`firsts`): each later run's outcome is
+    /// checked against (and merged into) its journey's, run by run in row order; outcomes are
+    /// kept one per journey, journeys numbered in the order of their first run. Returns each
+    /// touch's journey.
+    fn merged(&mut self, firsts: &[u32]) -> Result<Vec<u32>> {
         let mut journey_of: Vec<u32> = Vec::with_capacity(firsts.len());
         let mut journeys = 0u32;
-        for (run, first) in (0u32..).zip(&firsts) {
+        for (run, first) in (0u32..).zip(firsts) {
             if run == *first {
                 journey_of.push(journeys);
                 journeys = journeys.saturating_add(1);
@@ -503,14 +662,19 @@ impl LongBuilder {
             let key = self.last.get(run as usize).copied().unwrap_or_default();
             self.check_outcome(*first as usize, outcome, key, row)?;
         }
-        self.outcomes
-            .keep(|r| firsts.get(r).is_some_and(|f| *f as usize == r));
-        let mut owner = Vec::with_capacity(self.channel.len());
+        let is_first = |r: usize| firsts.get(r).is_some_and(|f| *f as usize == r);
+        self.outcomes.keep(is_first);
+        let mut i = 0usize;
+        self.last.retain(|_| {
+            i = i.saturating_add(1);
+            is_first(i.saturating_sub(1))
+        });
+        let mut owner = Vec::with_capacity(self.channel.capacity());
         let ends = self.starts.iter().skip(1).copied();
         for (end, journey) in ends.chain([self.channel.len()]).zip(journey_of) {
             owner.resize(end, journey);
         }
-        Ok(Some(owner))
+        Ok(owner)
     }
 
     /// Offsets of rows that came grouped, each journey's touches sorted by time (stable: ties
@@ -519,42 +683,42 @@ impl LongBuilder {
         let mut offsets = std::mem::take(&mut self.starts);
         offsets.push(self.channel.len());
         if self.unsorted {
-            for w in offsets.windows(2) {
-                let &[start, end] = w else { continue };
-                let (Some(times), Some(channels)) = (
-                    self.timestamp.get_mut(start..end),
-                    self.channel.get_mut(start..end),
-                ) else {
-                    continue;
-                };
-                if times.is_sorted() {
-                    continue;
-                }
-                let mut touches: Vec<(i64, u16)> = times
-                    .iter()
-                    .copied()
-                    .zip(channels.iter().copied())
-                    .collect();
-                touches.sort_by_key(|t| t.0);
-                for ((t, c), (time, channel)) in
-                    times.iter_mut().zip(channels.iter_mut()).zip(touches)
-                {
-                    (*t, *c) = (time, channel);
-                }
-            }
+            self.sort_within(&offsets);
         }
         offsets
     }
 
+    /// Sorts each journey's touches (between consecutive `offsets`) by time, stably: ties keep
+    /// row order.
+    fn sort_within(&mut self, offsets: &[usize]) {
+        for w in offsets.windows(2) {
+            let &[start, end] = w else { continue };
+            let (Some(times), Some(channels)) = (
+                self.timestamp.get_mut(start..end),
+                self.channel.get_mut(start..end),
+            ) else {
+                continue;
+            };
+            if times.is_sorted() {
+                continue;
+            }
+            let mut touches: Vec<(i64, u16)> = times
+                .iter()
+                .copied()
+                .zip(channels.iter().copied())
+                .collect();
+            touches.sort_by_key(|t| t.0);
+            for ((t, c), (time, channel)) in times.iter_mut().zip(channels.iter_mut()).zip(touches)
+            {
+                (*t, *c) = (time, channel);
+            }
+        }
+    }
+
     /// Touches that did not come grouped, regrouped by journey (in the order of first rows),
-    /// sorted by time, ties in row order; returns the offsets.
+    /// sorted by time, ties in row order; returns the offsets. A counting sort: each touch is
+    /// placed at its journey's next free slot, in row order, then each journey sorted by time.
     fn regroup(&mut self, owner: &[u32]) -> Vec<usize> {
-        let mut order: Vec<u32> = (0..u32::try_from(owner.len()).unwrap_or(u32::MAX)).collect();
-        let key = |p: &u32| {
-            let p = *p as usize;
-            (owner.get(p).copied(), self.timestamp.get(p).copied(), p)
-        };
-        order.sort_unstable_by_key(key);
         let mut offsets = vec![0usize; self.outcomes.len().saturating_add(1)];
         for j in owner {
             if let Some(count) = offsets.get_mut((*j as usize).saturating_add(1)) {
@@ -566,18 +730,24 @@ impl LongBuilder {
             total = total.saturating_add(*o);
             *o = total;
         }
-        self.channel = permuted(&self.channel, &order);
-        self.timestamp = permuted(&self.timestamp, &order);
+        let mut free = offsets.clone();
+        let mut channel = vec![0u16; self.channel.len()];
+        let mut timestamp = vec![0i64; self.timestamp.len()];
+        let touches = self.channel.iter().zip(&self.timestamp);
+        for (j, (c, t)) in owner.iter().zip(touches) {
+            let Some(slot) = free.get_mut(*j as usize) else {
+                continue;
+            };
+            if let (Some(to_c), Some(to_t)) = (channel.get_mut(*slot), timestamp.get_mut(*slot)) {
+                (*to_c, *to_t) = (*c, *t);
+            }
+            *slot = slot.saturating_add(1);
+        }
+        self.channel = channel;
+        self.timestamp = timestamp;
+        self.sort_within(&offsets);
         offsets
     }
-}
-
-/// `column` in the order of `order`'s positions.
-fn permuted<T: Copy>(column: &[T], order: &[u32]) -> Vec<T> {
-    order
-        .iter()
-        .filter_map(|p| column.get(*p as usize).copied())
-        .collect()
 }
 
 #[cfg(test)]
@@ -619,7 +789,13 @@ mod tests {
         (offsets, channel, timestamp)
     }
 
-    fn built(rows: &[(u8, i64, u16)], text: bool) -> Result<JourneyBatch> {
+    /// The rows through a builder that switches to looking ids up after row `scatter_at`
+    /// (as it does by itself on a sample of at least 1,024 scattered runs).
+    fn built(
+        rows: &[(u8, i64, u16)],
+        text: bool,
+        scatter_at: Option<usize>,
+    ) -> Result<JourneyBatch> {
         let mut b = LongBuilder::new(&taxonomy());
         let names: Vec<String> = rows.iter().map(|r| format!("user-{}", r.0)).collect();
         for (i, ((j, t, c), name)) in rows.iter().zip(&names).enumerate() {
@@ -629,6 +805,9 @@ mod tests {
                 JourneyKey::Int(i64::from(*j))
             };
             b.push_id(key, *t, *c, Outcome::default(), i)?;
+            if scatter_at == Some(i) {
+                b.scatter()?;
+            }
         }
         b.finish()
     }
@@ -640,11 +819,12 @@ mod tests {
         fn any_row_order_gives_the_same_journeys(
             rows in proptest::collection::vec((0u8..6, 0i64..5, 0u16..3), 1..40),
             text in any::<bool>(),
+            scatter_at in proptest::option::of(0usize..40),
         ) {
             let mut grouped = rows.clone();
             grouped.sort_by_key(|r| r.0);
             for rows in [grouped, rows] {
-                let batch = built(&rows, text);
+                let batch = built(&rows, text, scatter_at);
                 prop_assert!(batch.is_ok(), "{batch:?}");
                 let batch = batch.unwrap();
                 let (offsets, channel, timestamp) = expected(&rows);
@@ -695,18 +875,58 @@ mod tests {
         fn the_outcome_rule_holds_over_whole_journeys(
             rows in proptest::collection::vec((0u8..4, 0i64..4, 0u8..3), 1..24),
             last_touch in any::<bool>(),
+            scatter_at in proptest::option::of(0usize..24),
         ) {
             let placement = if last_touch { OutcomeRows::LastTouch } else { OutcomeRows::EveryRow };
             let mut b = LongBuilder::new(&taxonomy()).with_outcome_rows(placement);
             let pushed = rows.iter().enumerate().try_for_each(|(i, (j, t, o))| {
                 let outcome = Outcome { conversions: u64::from(*o), ..Outcome::default() };
-                b.push_id(JourneyKey::Int(i64::from(*j)), *t, 0, outcome, i)
+                b.push_id(JourneyKey::Int(i64::from(*j)), *t, 0, outcome, i)?;
+                if scatter_at == Some(i) {
+                    b.scatter()?;
+                }
+                Ok(())
             });
             let built = pushed.and_then(|()| b.finish());
             let expected = reference_outcomes(&rows, placement);
             let got = built.ok().map(|b| b.conversions.iter().map(|c| *c as u8).collect());
             prop_assert_eq!(got, expected);
         }
+    }
+
+    /// A table sorted by time (each journey's rows far apart) switches to looking ids up, by
+    /// itself, and still gives the journeys of the same rows grouped; a table grouped by
+    /// journey with ids out of order never does.
+    #[test]
+    fn rows_sorted_by_time_are_looked_up_once_they_look_scattered() {
+        let journeys = 40_000i64;
+        let rows: Vec<(i64, i64)> = (0..4 * journeys)
+            .map(|i| ((i * 7_919) % journeys, i / journeys))
+            .collect();
+        let build = |rows: &[(i64, i64)]| {
+            let mut b = LongBuilder::new(&taxonomy());
+            for (i, (j, t)) in rows.iter().enumerate() {
+                let channel = u16::try_from(j % 3).unwrap_or(0);
+                b.push_id(JourneyKey::Int(*j), *t, channel, Outcome::default(), i)?;
+            }
+            Ok::<_, KpiError>(b)
+        };
+        let by_time = build(&rows).unwrap();
+        assert!(by_time.scattered.is_some());
+        assert_eq!(by_time.outcomes.len(), journeys as usize); // one per journey, not per run
+                                                               // the same rows grouped, journeys in the same order of first rows (ids out of order)
+        let grouped: Vec<(i64, i64)> = rows
+            .iter()
+            .take(journeys as usize)
+            .flat_map(|(j, _)| (0..4).map(move |t| (*j, t)))
+            .collect();
+        let grouped = build(&grouped).unwrap();
+        assert!(grouped.scattered.is_none() && grouped.out_of_order);
+        let (by_time, grouped) = (by_time.finish().unwrap(), grouped.finish().unwrap());
+        assert_eq!(by_time.len(), journeys as usize);
+        assert!(by_time.offsets == grouped.offsets, "offsets differ");
+        assert!(by_time.channel == grouped.channel, "channels differ");
+        assert!(by_time.timestamp == grouped.timestamp, "timestamps differ");
     }
 
     #[test]

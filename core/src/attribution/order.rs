@@ -136,7 +136,7 @@ fn journey_folds(input: &Value, folds: usize) -> Result<Vec<usize>> {
 /// ```text
 /// fnv1a(b"") = 0xcbf29ce484222325, fnv1a(b"a") = 0xaf63dc4c8601ec8c
 /// ```
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
