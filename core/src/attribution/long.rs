@@ -309,9 +309,14 @@ impl Outcomes {
 /// touches are ordered by timestamp, ties by row order.
 ///
 /// Rows go straight into the batch's columns as they come, a run of rows with the same id at a
-/// time; each run's id is stored once in one byte arena. Nothing is looked up per row or per
-/// journey: when ids did not come in ascending order, runs of the same journey (rows that came
-/// apart) are found once at [`LongBuilder::finish`], which then regroups them.
+/// time; each run's id is stored once in one byte arena. While runs do not repeat ids (tables
+/// grouped by journey, as exports and `GROUP BY` give them), nothing is looked up per row or
+/// per journey: runs of one journey, if any, are found once at [`LongBuilder::finish`], which
+/// then regroups them. When a sample of ids shows runs repeating (a table sorted by time), the
+/// runs so far merge into journeys and from then on each run's id is looked up in a hash table,
+/// so memory follows journeys, not runs. The batch is the same either way; when the switch
+/// happens depends only on the ids (a fixed hash picks the sample), so every reader of the same
+/// rows reports the same error.
 ///
 /// # Example
 /// ```
