@@ -386,17 +386,19 @@ impl Models {
 
     /// The journeys of a long-format table, read batch by batch without the GIL, added to a new
     /// accumulator on every core.
+    /// `rows`: the table's row count when the caller knows it (sizes the journeys once).
     fn accumulate(
         &self,
         py: Python<'_>,
         table: &Bound<'_, PyAny>,
+        rows: Option<usize>,
     ) -> PyResult<(omnikpi::attribution::Accumulator, Conversions)> {
         let reader = arrow_reader(py, table, "table")?;
         py.detach(|| -> Result<_, KpiError> {
             let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
             let (batch, conversions) = omnikpi::table::arrow::journeys(
                 batches,
-                None,
+                rows,
                 &self.reading,
                 &self.taxonomy,
                 &self.currency,
@@ -465,7 +467,7 @@ fn outputs<'py>(py: Python<'py>, results: &[Attribution]) -> PyResult<Bound<'py,
 /// name to its parameters. Returns the results and `(amounts rounded, of them moved by more
 /// than 1e-9)`.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors the keyword arguments of the Python function"
@@ -479,6 +481,7 @@ fn attribute_table<'py>(
     reading: Option<&Bound<'py, PyAny>>,
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
+    rows: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, (u64, u64))> {
     let context = Models::new(
         py,
@@ -489,7 +492,7 @@ fn attribute_table<'py>(
         lookback_seconds,
         reading,
     )?;
-    let (acc, conversions) = context.accumulate(py, table)?;
+    let (acc, conversions) = context.accumulate(py, table, rows)?;
     let results = acc.finish().map_err(|e| to_py_err(py, &e))?;
     let counted = (conversions.money_rounded, conversions.money_changed);
     Ok((outputs(py, &results)?, counted))
@@ -522,7 +525,7 @@ fn attribution_state(
         lookback_seconds,
         reading,
     )?;
-    let state = context.accumulate(py, table)?.0.to_json();
+    let state = context.accumulate(py, table, None)?.0.to_json();
     Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
 }
 

@@ -88,6 +88,17 @@ def test_polars_chunks_are_handed_over_as_they_lie(expected: dict[str, Any]) -> 
     assert as_chunks(t) is t
 
 
+def test_row_counts_are_handed_over_only_when_free() -> None:
+    """pyarrow tables and pandas frames tell the core their row count (it sizes the journeys
+    once); a stream or a DuckDB relation, whose length may cost a query, does not."""
+    from omnikpi.arguments import row_count
+
+    t = arrow_table()
+    assert row_count(t) == t.num_rows == len(t.to_pandas())
+    assert row_count(t.to_pandas()) == t.num_rows
+    assert row_count(pa.RecordBatchReader.from_batches(t.schema, t.to_batches())) is None
+
+
 def test_duckdb_results_equal_the_cli(expected: dict[str, Any]) -> None:
     import duckdb
 

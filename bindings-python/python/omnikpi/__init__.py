@@ -24,7 +24,7 @@ import warnings
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
-from .arguments import as_chunks, records, typed_result
+from .arguments import as_chunks, records, row_count, typed_result
 from .errors import (
     CatalogError,
     DatasetError,
@@ -385,9 +385,10 @@ def attribute(
     taxonomy = records(channels, "channels")
     if hasattr(journeys, "__arrow_c_stream__"):
         reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
+        table = as_chunks(journeys)
         results, (rounded, changed) = _omnikpi.attribute_table(
-            short, tracked(as_chunks(journeys), progress), taxonomy, currency, reading, without_lookback(per_model),
-            lookback,
+            short, tracked(table, progress), taxonomy, currency, reading, without_lookback(per_model), lookback,
+            row_count(table),
         )
         if changed:
             warnings.warn(FloatMoneyWarning(

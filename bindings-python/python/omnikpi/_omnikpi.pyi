@@ -35,6 +35,7 @@ def attribute_table(
     reading: Optional[Mapping[str, Any]] = None,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
+    rows: Optional[int] = None,
 ) -> tuple[list[dict[str, Any]], tuple[int, int]]: ...
 def records_from_table(table: Any, name: str) -> list[dict[str, Any]]: ...
 def attribution_state(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping, TypeVar, Union
+from typing import Any, Mapping, Optional, TypeVar, Union
 
 from . import _omnikpi
 from .errors import DatasetError
@@ -62,6 +62,16 @@ def as_chunks(table: Any) -> Any:
         return table.to_arrow(compat_level=newest()) if newest else table.to_arrow()
     except ImportError:  # polars' to_arrow needs pyarrow
         return table
+
+
+def row_count(table: Any) -> Optional[int]:
+    """The rows of a pyarrow table or a pandas DataFrame (the core sizes the journeys once);
+    ``None`` for other tables, whose length may cost a query (a DuckDB relation)."""
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(table, pandas.DataFrame):
+        return len(table)
+    rows = getattr(table, "num_rows", None)
+    return rows if isinstance(rows, int) else None
 
 
 def records(rows: Any, name: str) -> Any:
