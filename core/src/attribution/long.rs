@@ -290,18 +290,20 @@ impl Outcomes {
 
     /// Keeps the runs `keep` names (by index), in order.
     fn keep(&mut self, keep: impl Fn(usize) -> bool) {
-        fn kept<T>(column: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
-            let mut i = 0usize;
-            column.retain(|_| {
-                i = i.saturating_add(1);
-                keep(i.saturating_sub(1))
-            });
-        }
         kept(&mut self.conversions, &keep);
         kept(&mut self.value_minor, &keep);
         kept(&mut self.conversion_time, &keep);
         kept(&mut self.rows, &keep);
     }
+}
+
+/// Keeps the elements of `column` whose index `keep` names, in order.
+fn kept<T>(column: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
+    let mut i = 0usize;
+    column.retain(|_| {
+        i = i.saturating_add(1);
+        keep(i.saturating_sub(1))
+    });
 }
 
 /// Builds a [`JourneyBatch`] from long-format rows (one row per touch, the journey's outcome
@@ -669,11 +671,7 @@ impl LongBuilder {
         }
         let is_first = |r: usize| firsts.get(r).is_some_and(|f| *f as usize == r);
         self.outcomes.keep(is_first);
-        let mut i = 0usize;
-        self.last.retain(|_| {
-            i = i.saturating_add(1);
-            is_first(i.saturating_sub(1))
-        });
+        kept(&mut self.last, &is_first);
         let mut owner = Vec::with_capacity(self.channel.capacity());
         let ends = self.starts.iter().skip(1).copied();
         for (end, journey) in ends.chain([self.channel.len()]).zip(journey_of) {
