@@ -1,5 +1,5 @@
-//! Embeds every conformance vector file (for the handbook's worked examples), so the binary
-//! needs no spec folder at run time.
+//! Embeds every conformance vector file (for the handbook's worked examples) and every guide
+//! (`spec/guides`, the handbook's prose pages), so the binary needs no spec folder at run time.
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -33,6 +33,22 @@ fn main() {
             "    ({kpi:?}, {stem:?}, include_str!({:?})),",
             path.display().to_string()
         );
+    }
+    out.push_str("];\n");
+    let guides_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/guides");
+    println!("cargo:rerun-if-changed={}", guides_dir.display());
+    let mut guides: Vec<_> = std::fs::read_dir(&guides_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|f| f.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    guides.sort();
+    out.push_str("/// The text of every guide in spec/guides, by file name.\npub const GUIDES: &[&str] = &[\n");
+    for path in guides {
+        let path = path.canonicalize().unwrap_or(path);
+        let _ = writeln!(out, "    include_str!({:?}),", path.display().to_string());
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("vectors.rs");

@@ -4,9 +4,11 @@
 //!
 //! ```text
 //! long-bench --parquet journeys.parquet --models first_touch,last_touch,linear [--calls 3]
+//!            [--intervals 200]
 //! ```
 //! Prints `{"rows", "seconds", "results"}` as JSON; `seconds` is the median of `--calls` calls
-//! in this process (default 1).
+//! in this process (default 1). `--intervals R`: every model also reports confidence intervals
+//! from R bootstrap replicates (`bench/intervals.py` times their cost).
 
 use omnikpi::attribution::run_models;
 use omnikpi::channel::Taxonomy;
@@ -39,9 +41,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_batch_size(65_536)
         .build()?
         .collect::<Result<Vec<_>, _>>()?;
+    let params = match arg("--intervals") {
+        Some(r) => json!({"intervals": true, "replicates": r.parse::<u32>()?}),
+        None => Value::Null,
+    };
     let specs: Vec<(String, Value)> = models
         .split(',')
-        .map(|m| (format!("attribution.{m}"), Value::Null))
+        .map(|m| (format!("attribution.{m}"), params.clone()))
         .collect();
     // the bench tables hold integer seconds, declared as such
     let reading = Reading::from_json(&json!({"timestamp_unit": "s"}))?;

@@ -85,10 +85,12 @@ export type TouchColumnRole = "journey_id" | "timestamp" | "channel" | "conversi
 /** One cell of a touch table. */
 export type TouchCell = string | number | bigint | boolean | Date | null | undefined;
 /**
- * A long-format touch table: one row object per touch, or an object of columns (arrays or
- * typed arrays of equal length).
+ * A long-format touch table: one row object per touch, an object of columns (arrays or
+ * typed arrays of equal length), or a CSV file's text (read by the core's CSV reader, as the
+ * CLI reads a `.csv`: delimiter, decimal comma and BOM detected from the header).
  */
 export type TouchTable =
+  | string
   | Record<string, TouchCell>[]
   | Record<string, TouchCell[] | Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array>;
 /** How attributeTable reads a table: the same declarations as the CLI's flags and Python's keyword arguments. */
@@ -606,6 +608,14 @@ export interface AttributionParams {
   minor_units?: number | bigint | null;
   /** Most touches a journey may have; a longer journey is refused with limit_exceeded, naming it (a resource limit: real journeys have tens of touches). */
   max_touches?: number | bigint | null;
+  /** Also report a percentile interval per channel for attributed conversions, value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence intervals* page). Needs a journey_id on every journey. The point estimates do not change. */
+  intervals?: boolean | null;
+  /** Bootstrap replicates with intervals (each one re-runs the model on re-weighted journeys). */
+  replicates?: number | bigint | null;
+  /** Confidence level of the intervals: the bounds are the replicates of rank k and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). */
+  confidence?: DecimalString | null;
+  /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
+  seed?: number | bigint | null;
   /** Half-life; default 7 days. */
   half_life_seconds?: number | bigint | null;
   /** Weight of the first touch. */
@@ -647,6 +657,22 @@ export interface AttributionResult {
     read: number;
     converting: number;
     unattributed: number;
+  };
+  /** With intervals: the method (`poisson_bootstrap`), replicates, confidence and seed, and per channel of `channels` (same order) the lower and upper bounds of conversions (6 places), value (minor unit) and share (6 places; null when some replicate has no conversion). Absent without intervals. */
+  intervals?: {
+    method: string;
+    replicates: number;
+    confidence: DecimalString;
+    seed: number;
+    channels: {
+      channel: string;
+      conversions_low: DecimalString;
+      conversions_high: DecimalString;
+      value_low: DecimalString;
+      value_high: DecimalString;
+      share_low: DecimalString | null;
+      share_high: DecimalString | null;
+    }[];
   };
   /** Journeys read, used by the model, rejected (non-converting journeys for rule-based models). */
   rows: {
@@ -782,6 +808,14 @@ export interface ContributionShareParams {
   model?: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate" | null;
   /** Drops touches at or before conversion - lookback; a conversion left without touch is credited to `(none)`. Absent: no window. */
   lookback_seconds?: number | bigint | null;
+  /** Also report a percentile interval per channel for attributed conversions, value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence intervals* page). Needs a journey_id on every journey. The point estimates do not change. */
+  intervals?: boolean | null;
+  /** Bootstrap replicates with intervals (each one re-runs the model on re-weighted journeys). */
+  replicates?: number | bigint | null;
+  /** Confidence level of the intervals: the bounds are the replicates of rank k and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). */
+  confidence?: DecimalString | null;
+  /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
+  seed?: number | bigint | null;
 }
 export interface ContributionShareResult {
   /** The model's short name, such as `linear`. */
@@ -797,6 +831,20 @@ export interface ContributionShareResult {
   }[];
   /** Total conversion value. */
   total_value: DecimalString;
+  /** With intervals: per channel of `channels`, the bounds of the attributed value (minor unit) and of its share of the total value (6 places; null when some replicate has no value), from the model's Poisson bootstrap over journeys. Absent without intervals. */
+  intervals?: {
+    method: string;
+    replicates: number;
+    confidence: DecimalString;
+    seed: number;
+    channels: {
+      channel: string;
+      value_low: DecimalString;
+      value_high: DecimalString;
+      share_low: DecimalString | null;
+      share_high: DecimalString | null;
+    }[];
+  };
   /** Journeys read, used, rejected, as the attribution model reports them. */
   rows: {
     read: number;
@@ -846,6 +894,14 @@ export interface ContributionRoasParams {
   model?: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate" | null;
   /** Drops touches at or before conversion - lookback; a conversion left without touch is credited to `(none)`. Absent: no window. */
   lookback_seconds?: number | bigint | null;
+  /** Also report a percentile interval per channel for attributed conversions, value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence intervals* page). Needs a journey_id on every journey. The point estimates do not change. */
+  intervals?: boolean | null;
+  /** Bootstrap replicates with intervals (each one re-runs the model on re-weighted journeys). */
+  replicates?: number | bigint | null;
+  /** Confidence level of the intervals: the bounds are the replicates of rank k and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). */
+  confidence?: DecimalString | null;
+  /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
+  seed?: number | bigint | null;
 }
 export interface ContributionRoasResult {
   /** The model's short name, such as `linear`. */
@@ -872,6 +928,22 @@ export interface ContributionRoasResult {
     roas_reason: string | null;
     cpa: DecimalString | null;
     cpa_reason: string | null;
+  };
+  /** With intervals: per channel, the bounds of the attributed value (minor unit), of ROAS (value bounds / cost, 6 places) and of CPA (cost / conversion bounds, minor unit; null for a zero cost or bound), from the model's Poisson bootstrap over journeys. Absent without intervals. */
+  intervals?: {
+    method: string;
+    replicates: number;
+    confidence: DecimalString;
+    seed: number;
+    channels: {
+      channel: string;
+      value_low: DecimalString;
+      value_high: DecimalString;
+      roas_low: DecimalString | null;
+      roas_high: DecimalString | null;
+      cpa_low: DecimalString | null;
+      cpa_high: DecimalString | null;
+    }[];
   };
   /** Journeys read, used, rejected, as the attribution model reports them. */
   rows: {
@@ -1116,33 +1188,33 @@ export declare function basketMultichannelUplift(input: MultichannelUpliftInput,
 export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): AttachRateResult;
 /** Money allocation (KPI `money.allocate` 1.1.0): Splits an amount between parties by weights, in minor units, so the parts sum exactly to the amount. */
 export declare function moneyAllocate(input: AllocationInput, params?: AllocationParams): AllocationResult;
-/** First touch (KPI `attribution.first_touch` 2.0.0): 100% of each journey's conversions and value to its first touch. */
+/** First touch (KPI `attribution.first_touch` 2.1.0): 100% of each journey's conversions and value to its first touch. */
 export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Last touch (KPI `attribution.last_touch` 2.0.0): 100% of each journey's conversions and value to its last touch. */
+/** Last touch (KPI `attribution.last_touch` 2.1.0): 100% of each journey's conversions and value to its last touch. */
 export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Last non-direct touch (KPI `attribution.last_non_direct` 2.0.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
+/** Last non-direct touch (KPI `attribution.last_non_direct` 2.1.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
 export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Linear (KPI `attribution.linear` 2.0.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
+/** Linear (KPI `attribution.linear` 2.1.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
 export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Time decay (KPI `attribution.time_decay` 2.0.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
+/** Time decay (KPI `attribution.time_decay` 2.1.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
 export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Position-based (U-shaped) (KPI `attribution.position_based` 2.0.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
+/** Position-based (U-shaped) (KPI `attribution.position_based` 2.1.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
 export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** W-shaped (KPI `attribution.w_shaped` 2.0.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
+/** W-shaped (KPI `attribution.w_shaped` 2.1.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
 export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Markov removal effect (KPI `attribution.markov` 2.1.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
+/** Markov removal effect (KPI `attribution.markov` 2.2.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
 export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Markov order selection (KPI `attribution.markov_order` 1.0.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
 export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): MarkovOrderResult;
-/** Shapley value (Zhao) (KPI `attribution.shapley` 2.0.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
+/** Shapley value (Zhao) (KPI `attribution.shapley` 2.1.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.0.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
+/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.1.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
 export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.0.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
+/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.1.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
 export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Channel contribution (share of attributed value) (KPI `contribution.share` 2.0.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
+/** Channel contribution (share of attributed value) (KPI `contribution.share` 2.1.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
 export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): ContributionShareResult;
-/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.0.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
+/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.1.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): ContributionRoasResult;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.0.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): ContributionGrowthResult;

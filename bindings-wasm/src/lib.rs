@@ -405,8 +405,8 @@ pub fn attribute_columns(
     })())
 }
 
-/// Attribution of a long-format touch table held as JS values: a list of row objects or an
-/// object of columns (arrays or typed arrays), read as `reading` declares (`{columns, outcome,
+/// Attribution of a long-format touch table held as JS values: a list of row objects, an
+/// object of columns (arrays or typed arrays), or a CSV file's text, read as `reading` declares (`{columns, outcome,
 /// timestamp_unit, timezone, money_from_float}`, the core's `Reading`, as the CLI's flags and
 /// Python's keyword arguments build it). Returns `{results, money_rounded, money_changed}`.
 #[wasm_bindgen(js_name = attributeTable)]
@@ -427,9 +427,22 @@ pub fn attribute_table(
         let lookback = lookback_seconds
             .map(|l| whole(l, || "lookbackSeconds".into()))
             .transpose()?;
-        let table = host_value(table, "table")?;
-        let (batch, conversions) =
-            omnikpi::table::rows::journeys(&table, &reading, &taxonomy, &currency)?;
+        let (batch, conversions) = match table.as_string() {
+            // a CSV file's text: the core's CSV reader, as the CLI reads a `.csv`
+            Some(text) => omnikpi::table::arrow::csv_text_journeys(
+                &text,
+                "table.csv",
+                &reading,
+                &taxonomy,
+                &currency,
+            )?,
+            None => omnikpi::table::rows::journeys(
+                &host_value(table, "table")?,
+                &reading,
+                &taxonomy,
+                &currency,
+            )?,
+        };
         let results =
             omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback)?;
         Ok(json!({

@@ -46,6 +46,7 @@ struct Words {
     usage: &'static str,
     language: &'static str,
     call: &'static str,
+    guides: &'static str,
 }
 
 fn words(lang: &str) -> Words {
@@ -82,6 +83,7 @@ fn words(lang: &str) -> Words {
             usage: "L'utiliser",
             language: "Interface",
             call: "Appel",
+            guides: "Guides",
         },
         _ => Words {
             handbook: "omnikpi KPI handbook",
@@ -115,6 +117,7 @@ fn words(lang: &str) -> Words {
             usage: "Use it",
             language: "Front end",
             call: "Call",
+            guides: "Guides",
         },
     }
 }
@@ -531,8 +534,8 @@ pub fn pages(lang: &str, other: Option<&str>) -> Result<Vec<(String, String)>, K
     let definitions = catalog.as_array().cloned().unwrap_or_default();
     let errors = omnikpi::catalog::error_list(lang)?;
     let mut files = Vec::new();
-    let mut index_items = String::new();
-    let mut index_md = format!("# {}\n\n", w.handbook);
+    let (mut index_items, guides_md) = guide_pages(lang, other, &w, &mut files)?;
+    let mut index_md = format!("# {}\n\n{guides_md}", w.handbook);
     let mut families: Vec<String> = Vec::new();
     for def in &definitions {
         let family = text(get(def, "family"));
@@ -621,6 +624,61 @@ for(const li of document.querySelectorAll('li[data-search]')){li.classList.toggl
     ));
     files.push(("index.md".to_owned(), index_md));
     Ok(files)
+}
+
+/// The guides' pages (`guide.<id>.html` and `.md`, pushed to `files`) and their entries in the
+/// index (HTML and Markdown).
+fn guide_pages(
+    lang: &str,
+    other: Option<&str>,
+    w: &Words,
+    files: &mut Vec<(String, String)>,
+) -> Result<(String, String), KpiError> {
+    let mut items = format!("<h2>{}</h2>\n<ul>\n", html_escape(w.guides));
+    let mut md_items = format!("## {}\n\n", w.guides);
+    for text_of in embedded::GUIDES {
+        let guide: Value = serde_json::from_str(text_of).map_err(|e| {
+            KpiError::new(
+                ErrorCode::InternalError,
+                Some("spec/guides".to_owned()),
+                format!("a guide is not JSON: {e}"),
+            )
+        })?;
+        let local = |v: &Value| text(get(v, lang));
+        let id = format!("guide.{}", text(get(&guide, "id")));
+        let (title, summary) = (local(get(&guide, "title")), local(get(&guide, "summary")));
+        items.push_str(&format!(
+            "<li data-search=\"{}\"><a href=\"{id}.html\">{}</a><br><span class=\"meta\">{}</span></li>\n",
+            html_escape(&format!("{title} {summary}").to_lowercase()),
+            html_escape(&title),
+            html_inline(&summary)
+        ));
+        md_items.push_str(&format!("- [{title}]({id}.md): {summary}\n"));
+        let mut html = format!(
+            "<h1>{}</h1>\n<p class=\"meta\">{}</p>\n",
+            html_escape(&title),
+            html_inline(&summary)
+        );
+        let mut md = format!("# {title}\n\n{summary}\n\n");
+        for section in list(&guide, "sections") {
+            let heading = local(get(&section, "heading"));
+            html.push_str(&format!("<h2>{}</h2>\n", html_escape(&heading)));
+            md.push_str(&format!("## {heading}\n\n"));
+            for p in list(get(&section, "paragraphs"), lang) {
+                html.push_str(&format!("<p>{}</p>\n", html_inline(&text(&p))));
+                md.push_str(&format!("{}\n\n", text(&p)));
+            }
+        }
+        let translation = other.map(|o| format!("../{o}/{id}.html"));
+        files.push((
+            format!("{id}.html"),
+            html_page(lang, &title, &html, w, translation),
+        ));
+        files.push((format!("{id}.md"), md));
+    }
+    items.push_str("</ul>\n");
+    md_items.push('\n');
+    Ok((items, md_items))
 }
 
 /// The language chooser at the handbook's root.

@@ -42,6 +42,10 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process: boxing the attribute flags would save nothing"
+)]
 enum Command {
     /// List every KPI definition (id, version, title).
     Catalog {
@@ -115,6 +119,19 @@ enum Command {
         /// Per-model parameters as JSON: {"markov": {"order": 2}, "time_decay": {"half_life_seconds": 86400}}.
         #[arg(long)]
         params: Option<String>,
+        /// Also report each channel's confidence interval under every model (a Poisson
+        /// bootstrap over journeys, the same in every front end; see the handbook's guide).
+        #[arg(long)]
+        intervals: bool,
+        /// Bootstrap replicates with --intervals (default 200).
+        #[arg(long, requires = "intervals")]
+        replicates: Option<u32>,
+        /// Confidence level with --intervals (default 0.95).
+        #[arg(long, requires = "intervals")]
+        confidence: Option<String>,
+        /// Seed of the replicates' weights with --intervals (default 0).
+        #[arg(long, requires = "intervals")]
+        seed: Option<u64>,
         /// Print every model's full result as JSON instead of the side-by-side tables.
         #[arg(long)]
         json: bool,
@@ -417,6 +434,10 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             decimal,
             sheet,
             params,
+            intervals,
+            replicates,
+            confidence,
+            seed,
             json,
         } => {
             let reading = reading(
@@ -450,14 +471,15 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     .map(omnikpi::attribution::model_id)
                     .collect::<Result<_, _>>()?
             };
+            let bootstrap = intervals.then(|| {
+                serde_json::json!({"intervals": true, "replicates": replicates, "confidence": confidence, "seed": seed})
+            });
             let specs: Vec<(String, Value)> = ids
                 .iter()
                 .map(|id| {
                     let short = omnikpi::attribution::short_name(id);
-                    (
-                        (*id).to_owned(),
-                        params.get(short).cloned().unwrap_or(Value::Null),
-                    )
+                    let own = params.get(short).cloned().unwrap_or(Value::Null);
+                    ((*id).to_owned(), with_intervals(own, bootstrap.as_ref()))
                 })
                 .collect();
             let channel_rows = omnikpi::table::CsvRows::one_per_row(
@@ -650,6 +672,24 @@ fn table_journeys(
         omnikpi::table::arrow::journeys(batches, rows, reading, taxonomy, currency)
     })
     .map_err(locate)
+}
+
+/// A model's parameters with the `--intervals` flags (`bootstrap`, their values or null) added
+/// where the model's own `--params` do not set them.
+fn with_intervals(own: Value, bootstrap: Option<&Value>) -> Value {
+    let Some(Value::Object(flags)) = bootstrap else {
+        return own;
+    };
+    let mut params = match own {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    for (name, value) in flags {
+        if !value.is_null() && !params.contains_key(name) {
+            params.insert(name.clone(), value.clone());
+        }
+    }
+    Value::Object(params)
 }
 
 /// Runs `build` on `batches` decoded on a second thread, a few batches ahead: the file is

@@ -2,7 +2,7 @@
 //! `contribution.roas` (ROAS and CPA from channel costs) and `contribution.growth` (each
 //! channel's part in the change of the total between two periods).
 
-use crate::attribution::Attribution;
+use crate::attribution::{Attribution, Intervals};
 use crate::catalog::Params;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
@@ -24,7 +24,7 @@ fn attribute(input: &Value, params: &Params) -> Result<(Currency, Attribution)> 
         &taxonomy,
         &currency,
         &batch,
-        &[(id.to_owned(), Value::Null)],
+        &[(id.to_owned(), interval_params(params))],
         params.integer("lookback_seconds"),
     )?;
     let result = results
@@ -32,6 +32,38 @@ fn attribute(input: &Value, params: &Params) -> Result<(Currency, Attribution)> 
         .next()
         .ok_or_else(|| KpiError::internal("a run of one model without its result"))?;
     Ok((currency, result))
+}
+
+/// The model's parameters for the intervals the contribution KPI asks for (its own
+/// `intervals`, `replicates`, `confidence` and `seed`), null without.
+fn interval_params(params: &Params) -> Value {
+    if params.boolean("intervals") != Some(true) {
+        return Value::Null;
+    }
+    serde_json::json!({
+        "intervals": true,
+        "replicates": params.integer("replicates"),
+        "confidence": params.decimal("confidence").map(|c| c.to_string()),
+        "seed": params.integer("seed"),
+    })
+}
+
+/// The intervals' header (method, replicates, confidence, seed) with `channels` rows.
+fn intervals_output(intervals: &Intervals, channels: Vec<Output>) -> Output {
+    Output::record([
+        ("method", "poisson_bootstrap".into()),
+        ("replicates", u64::from(intervals.replicates).into()),
+        ("confidence", intervals.confidence.into()),
+        ("seed", intervals.seed.into()),
+        ("channels", Output::List(channels)),
+    ])
+}
+
+/// A pair of optional bounds as two outputs.
+fn bound_pair(bounds: Option<(Decimal, Decimal)>) -> (Output, Output) {
+    bounds.map_or((Output::Null, Output::Null), |(low, high)| {
+        (low.into(), high.into())
+    })
 }
 
 fn reason(value: &Option<Decimal>, why: &str) -> Output {
@@ -62,13 +94,31 @@ pub(crate) fn evaluate_share(input: &Value, params: &Params) -> Result<Output> {
             ])
         })
         .collect();
-    Ok(Output::record([
-        ("model", params.text("model").into()),
-        ("currency", currency.code().into()),
-        ("channels", Output::List(channels)),
-        ("total_value", total.into()),
-        ("rows", rows),
-    ]))
+    let mut fields = vec![
+        ("model".to_owned(), params.text("model").into()),
+        ("currency".to_owned(), currency.code().into()),
+        ("channels".to_owned(), Output::List(channels)),
+        ("total_value".to_owned(), total.into()),
+    ];
+    if let Some(intervals) = &attribution.intervals {
+        let bounds = intervals
+            .channels
+            .iter()
+            .map(|c| {
+                let (share_low, share_high) = bound_pair(c.value_share);
+                Output::record([
+                    ("channel", c.channel.as_str().into()),
+                    ("value_low", c.value.0.into()),
+                    ("value_high", c.value.1.into()),
+                    ("share_low", share_low),
+                    ("share_high", share_high),
+                ])
+            })
+            .collect();
+        fields.push(("intervals".to_owned(), intervals_output(intervals, bounds)));
+    }
+    fields.push(("rows".to_owned(), rows));
+    Ok(Output::Record(fields))
 }
 
 pub(crate) fn evaluate_roas(input: &Value, params: &Params) -> Result<Output> {
@@ -137,16 +187,41 @@ pub(crate) fn evaluate_roas(input: &Value, params: &Params) -> Result<Output> {
         fields.extend(line(cost, l.value, l.conversions)?);
         channels.push(Output::Record(fields));
     }
-    Ok(Output::record([
-        ("model", params.text("model").into()),
-        ("currency", currency.code().into()),
-        ("channels", Output::List(channels)),
+    let mut fields = vec![
+        ("model".to_owned(), params.text("model").into()),
+        ("currency".to_owned(), currency.code().into()),
+        ("channels".to_owned(), Output::List(channels)),
         (
-            "overall",
+            "overall".to_owned(),
             Output::Record(line(total_cost, total_value, total_conv)?),
         ),
-        ("rows", rows),
-    ]))
+    ];
+    if let Some(intervals) = &attribution.intervals {
+        let zero = currency.amount(Decimal::ZERO, "cost")?;
+        let bounds = intervals
+            .channels
+            .iter()
+            .zip(&costs)
+            .map(|(c, cost)| {
+                let cost = cost.unwrap_or(zero);
+                let (value_low, value_high) = c.value;
+                let (conv_low, conv_high) = c.conversions;
+                let minor = currency.minor_units();
+                Ok(Output::record([
+                    ("channel", c.channel.as_str().into()),
+                    ("value_low", value_low.into()),
+                    ("value_high", value_high.into()),
+                    ("roas_low", divide(value_low, cost, RATIO_SCALE)?.into()),
+                    ("roas_high", divide(value_high, cost, RATIO_SCALE)?.into()),
+                    ("cpa_low", divide(cost, conv_high, minor)?.into()),
+                    ("cpa_high", divide(cost, conv_low, minor)?.into()),
+                ]))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        fields.push(("intervals".to_owned(), intervals_output(intervals, bounds)));
+    }
+    fields.push(("rows".to_owned(), rows));
+    Ok(Output::Record(fields))
 }
 
 pub(crate) fn evaluate_growth(input: &Value, params: &Params) -> Result<Output> {

@@ -1,6 +1,7 @@
 // The dashboard example in real headless Chromium: served by its static server, it computes the
 // retail sample in the browser; every number it renders must equal the CLI's on the same data.
-// Then a journeys CSV is dropped on it and attributed under every model, again against the CLI.
+// Then a journeys CSV is dropped on it and attributed under every model, again against the CLI;
+// the channel chart's intervals equal the CLI's `attribute --intervals`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -75,6 +76,23 @@ test("attribution under every model equals the CLI's model comparison", async ()
       assert.equal(await cell(`attribution:${model}:${row.channel}:conversions`), comparison.conversions_by_model[i][model]);
     }
     assert.equal(await cell(`attribution:${model}:total:value`), comparison.total_value);
+  }
+});
+
+test("the channel chart shows each model's confidence intervals, equal to the CLI's", async () => {
+  const results = cli("attribute", join(retail, "journeys.csv"), "--channels", join(retail, "channels.csv"),
+    "--currency", "EUR", "--model", "linear,markov", "--intervals", "--json");
+  for (const result of results) {
+    const model = result.model.replace("attribution.", "");
+    await page.selectOption("#model", model);
+    assert.equal(result.intervals.replicates, 200);
+    for (const bound of result.intervals.channels) {
+      assert.equal(await cell(`attribution:${model}:${bound.channel}:value_low`), bound.value_low, `${model} ${bound.channel}`);
+      assert.equal(await cell(`attribution:${model}:${bound.channel}:value_high`), bound.value_high, `${model} ${bound.channel}`);
+    }
+    const whiskers = await page.locator('[data-testid^="whisker:"]').count();
+    assert.equal(whiskers, result.channels.length, "one whisker per channel");
+    assert.match(await page.locator("#interval-note").textContent(), /95% intervals.*200 bootstrap replicates/);
   }
 });
 

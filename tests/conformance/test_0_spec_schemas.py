@@ -36,6 +36,13 @@ def test_vector_file_matches_schema(path: Path) -> None:
     schema("vectors").validate(json.loads(path.read_text(encoding="utf-8")))
 
 
+@pytest.mark.parametrize("path", files("guides/*.json"), ids=lambda p: p.name)
+def test_guide_matches_schema(path: Path) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    schema("guide").validate(doc)
+    assert path.stem == doc["id"]
+
+
 def test_errors_and_currencies_match_schema() -> None:
     schema("errors").validate(json.loads((SPEC / "errors.json").read_text(encoding="utf-8")))
     schema("currencies").validate(json.loads((SPEC / "currencies.json").read_text(encoding="utf-8")))

@@ -125,12 +125,23 @@ def plot(result: Tabular, ax: "Optional[Axes]" = None, *, measure: Optional[str]
     rows = result.table(table)
     axes = _axes(ax)
     labels = [str(r.get(label) or r.get("sale_id") or r.get("period")) for r in rows]
-    axes.barh(range(len(rows)), [_number(r.get(chosen)) for r in rows], color="#3b6ea8")
+    values = [_number(r.get(chosen)) for r in rows]
+    axes.barh(range(len(rows)), values, color="#3b6ea8", xerr=_error_bars(rows, chosen, values))
     axes.set_yticks(range(len(rows)), labels)
     axes.invert_yaxis()
     axes.set_xlabel(_unit(result, chosen))
     axes.set_title(title or f"{getattr(result, 'kpi', type(result).__name__)}: {chosen} by {label}")
     return axes
+
+
+def _error_bars(rows: Rows, measure: str, values: list[float]) -> Optional[list[list[float]]]:
+    """Error bars from the rows' interval bounds (``<measure>_low`` and ``_high``, a result
+    computed with ``intervals=True``): distances below and above each bar; ``None`` without."""
+    low, high = f"{measure}_low", f"{measure}_high"
+    if not rows or not all(isinstance(r.get(low), Decimal) for r in rows):
+        return None
+    return [[max(v - float(r[low]), 0.0) for r, v in zip(rows, values)],
+            [max(float(r[high]) - v, 0.0) for r, v in zip(rows, values)]]
 
 
 def _comparison(result: ModelComparison, axes: "Axes", measure: str, title: Optional[str]) -> "Axes":
@@ -141,9 +152,12 @@ def _comparison(result: ModelComparison, axes: "Axes", measure: str, title: Opti
 
     palette = matplotlib.colormaps["tab10" if len(models) <= 10 else "tab20"]
     for i, model in enumerate(models):
-        values = {c["channel"]: _number(c[measure]) for c in result[model]["channels"]}
-        axes.barh([k + i * height for k in range(len(channels))], [values.get(c, 0.0) for c in channels],
-                  height=height, label=model, color=palette(i % palette.N))
+        rows = result[model].table("channels")
+        by_channel = {r["channel"]: r for r in rows}
+        ordered = tuple(by_channel[c] for c in channels if c in by_channel)
+        values = [_number(r[measure]) for r in ordered]
+        axes.barh([k + i * height for k in range(len(ordered))], values, height=height, label=model,
+                  color=palette(i % palette.N), xerr=_error_bars(ordered, measure, values))
     axes.set_yticks([k + 0.4 - height / 2 for k in range(len(channels))], channels)
     axes.invert_yaxis()
     axes.set_xlabel(measure)

@@ -832,8 +832,12 @@ def attribution_first_touch(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """First touch (KPI ``attribution.first_touch`` 2.0.0).
+    """First touch (KPI ``attribution.first_touch`` 2.1.0).
 
     100% of each journey's conversions and value to its first touch.
 
@@ -849,13 +853,23 @@ def attribution_first_touch(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.first_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -867,8 +881,12 @@ def attribution_last_touch(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Last touch (KPI ``attribution.last_touch`` 2.0.0).
+    """Last touch (KPI ``attribution.last_touch`` 2.1.0).
 
     100% of each journey's conversions and value to its last touch.
 
@@ -884,13 +902,23 @@ def attribution_last_touch(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.last_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -902,8 +930,12 @@ def attribution_last_non_direct(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Last non-direct touch (KPI ``attribution.last_non_direct`` 2.0.0).
+    """Last non-direct touch (KPI ``attribution.last_non_direct`` 2.1.0).
 
     100% to the last touch of a channel not marked direct; a journey of direct touches only
     credits its last touch.
@@ -920,13 +952,23 @@ def attribution_last_non_direct(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.last_non_direct",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -938,8 +980,12 @@ def attribution_linear(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Linear (KPI ``attribution.linear`` 2.0.0).
+    """Linear (KPI ``attribution.linear`` 2.1.0).
 
     Equal credit to every touch; a channel repeated in a journey accumulates its touches'
     shares.
@@ -956,13 +1002,23 @@ def attribution_linear(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.linear",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -975,8 +1031,12 @@ def attribution_time_decay(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Time decay (KPI ``attribution.time_decay`` 2.0.0).
+    """Time decay (KPI ``attribution.time_decay`` 2.1.0).
 
     Credit halves for every half-life between a touch and the conversion (Adobe's and Google's
     time decay).
@@ -995,13 +1055,23 @@ def attribution_time_decay(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.time_decay",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1015,8 +1085,12 @@ def attribution_position_based(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Position-based (U-shaped) (KPI ``attribution.position_based`` 2.0.0).
+    """Position-based (U-shaped) (KPI ``attribution.position_based`` 2.1.0).
 
     Fixed weights to the first and last touches (40/40 by default), the rest shared by the
     middle touches.
@@ -1036,13 +1110,23 @@ def attribution_position_based(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.position_based",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1057,8 +1141,12 @@ def attribution_w_shaped(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """W-shaped (KPI ``attribution.w_shaped`` 2.0.0).
+    """W-shaped (KPI ``attribution.w_shaped`` 2.1.0).
 
     Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by
     the other touches.
@@ -1080,13 +1168,23 @@ def attribution_w_shaped(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.w_shaped",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1102,8 +1200,12 @@ def attribution_markov(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Markov removal effect (KPI ``attribution.markov`` 2.1.0).
+    """Markov removal effect (KPI ``attribution.markov`` 2.2.0).
 
     Credit in proportion to each channel's removal effect in an absorbing Markov chain of the
     journeys (non-converting journeys included), solved exactly.
@@ -1135,13 +1237,23 @@ def attribution_markov(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.markov",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1204,8 +1316,12 @@ def attribution_shapley(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Shapley value (Zhao) (KPI ``attribution.shapley`` 2.0.0).
+    """Shapley value (Zhao) (KPI ``attribution.shapley`` 2.1.0).
 
     Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which
     gives each journey's conversions to its distinct channels in equal parts; any number of
@@ -1224,13 +1340,23 @@ def attribution_shapley(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.shapley",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1242,8 +1368,12 @@ def attribution_shapley_ordered(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 2.0.0).
+    """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 2.1.0).
 
     Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over
     the positions where it occurs; channel totals equal the simplified Shapley value, and the
@@ -1262,13 +1392,23 @@ def attribution_shapley_ordered(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.shapley.ordered",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1281,8 +1421,12 @@ def attribution_shapley_rate(
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> Attribution:
-    """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 2.0.0).
+    """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 2.1.0).
 
     For each converting channel set, the Shapley value of v(S) = conversion rate of journeys
     whose channel set is exactly S, over the subsets of that set, applied to its conversions
@@ -1303,13 +1447,23 @@ def attribution_shapley_rate(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         Attribution,
         "attribution.shapley.rate",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches},
+        {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1320,8 +1474,12 @@ def contribution_share(
     currency: str,
     model: Optional[Literal["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "w_shaped", "markov", "shapley", "shapley.ordered", "shapley.rate"]] = None,
     lookback_seconds: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> ContributionShare:
-    """Channel contribution (share of attributed value) (KPI ``contribution.share`` 2.0.0).
+    """Channel contribution (share of attributed value) (KPI ``contribution.share`` 2.1.0).
 
     Each channel's share of the attributed conversion value under a chosen attribution model.
 
@@ -1336,13 +1494,23 @@ def contribution_share(
             ``"linear"``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         ContributionShare,
         "contribution.share",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"model": model, "lookback_seconds": lookback_seconds},
+        {"model": model, "lookback_seconds": lookback_seconds, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 
@@ -1354,8 +1522,12 @@ def contribution_roas(
     currency: str,
     model: Optional[Literal["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "w_shaped", "markov", "shapley", "shapley.ordered", "shapley.rate"]] = None,
     lookback_seconds: Optional[int] = None,
+    intervals: Optional[bool] = None,
+    replicates: Optional[int] = None,
+    confidence: Optional[DecimalLike] = None,
+    seed: Optional[int] = None,
 ) -> ContributionRoas:
-    """Return on ad spend and cost per acquisition (KPI ``contribution.roas`` 2.0.0).
+    """Return on ad spend and cost per acquisition (KPI ``contribution.roas`` 2.1.0).
 
     Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per
     channel and overall, under a chosen attribution model.
@@ -1373,13 +1545,23 @@ def contribution_roas(
             ``"linear"``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
+        intervals: Also report a percentile interval per channel for attributed conversions,
+            value and share, from a Poisson bootstrap over journeys (the handbook's *Confidence
+            intervals* page). Needs a journey_id on every journey. The point estimates do not
+            change. Default: ``False``.
+        replicates: Bootstrap replicates with intervals (each one re-runs the model on
+            re-weighted journeys). Default: ``200``.
+        confidence: Confidence level of the intervals: the bounds are the replicates of rank k
+            and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
+        seed: Seed of the replicate weights: the same seed, journeys and ids give the same
+            intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
     """
     return call(
         ContributionRoas,
         "contribution.roas",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys, "costs": records(costs, "input.costs")},
         {},
-        {"model": model, "lookback_seconds": lookback_seconds},
+        {"model": model, "lookback_seconds": lookback_seconds, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
     )
 
 

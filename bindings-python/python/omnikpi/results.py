@@ -316,12 +316,25 @@ class Result(Tabular, Record):
                     walk(f"{prefix}{key}.", value)
 
         walk("", self)
+        if "channels" in found and "intervals.channels" in found:
+            found["channels"] = with_bounds(found["channels"], found["intervals.channels"])
         for name, rows, keep in self.derived_tables:
             found[name] = self._flatten(rows, keep)
         main = self.main_table
         if main is not None and main in found:
             found = {main: found[main], **{k: v for k, v in found.items() if k != main}}
         return found
+
+
+def with_bounds(rows: Rows, bounds: Rows) -> Rows:
+    """The channel rows with their interval bounds beside them (``conversions_low``,
+    ``conversions_high``, ``value_low``, ...): the intervals' rows are those of ``channels``, in
+    the same order."""
+    by_channel = {b["channel"]: b for b in bounds}
+    return tuple(
+        Record({**row, **{k: v for k, v in by_channel.get(row["channel"], {}).items() if k != "channel"}})
+        for row in rows
+    )
 
 
 def result_for(kpi: str, version: str, data: Mapping[str, Any]) -> Result:
@@ -386,9 +399,9 @@ class ModelComparison(Tabular, Mapping[str, "Attribution"]):
 
     def tables(self) -> dict[str, Rows]:
         rows = tuple(
-            Record({"model": model, **{k: c[k] for k in ("channel", "conversions", "value", "share")}})
+            Record({"model": model, **{k: v for k, v in c.items() if k != "group"}})
             for model, result in self._models.items()
-            for c in result["channels"]
+            for c in result.table("channels")
         )
         return {"channels": rows}
 

@@ -1,9 +1,11 @@
 // The dashboard: loads the wasm module, computes the retail sample's report in the browser and
-// renders conversion, attribution per model (a bar chart), contribution and incentive payouts.
-// A journeys CSV dropped on the page is attributed under every model with typed-array columns.
+// renders conversion, attribution per model (a bar chart with each channel's confidence
+// interval), contribution and incentive payouts. The sample's journeys, or a journeys CSV dropped
+// on the page, are read by the core's CSV reader (`attributeTable` on the file's text, exactly
+// as the CLI reads it) and attributed under every model with intervals.
 // Every number shown is a value omnikpi returned, untouched; `data-testid` attributes let the
 // end-to-end test read them back.
-import { init, reportFiles, datasetFiles, attributeColumns } from "../../pkg/web.mjs";
+import { init, reportFiles, datasetFiles, attributeTable } from "../../pkg/web.mjs";
 
 const DATA = new URL("../../../examples/retail/", import.meta.url);
 const MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based",
@@ -31,31 +33,50 @@ function kpi(label, value, testid) {
   return el("div", { class: "kpi" }, label, el("b", { "data-testid": testid }, value ?? "–"));
 }
 
-/** Horizontal bars of decimal strings; lengths are for the eye only, the labels are exact. */
+/** Horizontal bars of decimal strings, each with its interval as a whisker (`low`, `high`);
+ * lengths are for the eye only, the labels are exact. */
 function bars(items) {
-  const width = 420, row = 22, left = 110, max = Math.max(...items.map((i) => Number(i.value)), 1);
+  const width = 420, row = 22, left = 110;
+  const max = Math.max(...items.map((i) => Number(i.high ?? i.value)), 1);
+  const x = (v) => left + Math.max(1, (Number(v) / max) * width * 0.75);
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("width", width + 90);
   svg.setAttribute("height", items.length * row + 4);
   items.forEach((item, i) => {
-    const y = i * row + 2, w = Math.max(1, (Number(item.value) / max) * width * 0.75);
+    const y = i * row + 2, end = x(item.value), mid = y + (row - 6) / 2;
+    const whisker = item.low === undefined ? "" :
+      `<line data-testid="whisker:${item.label}" x1="${x(item.low)}" x2="${x(item.high)}" y1="${mid}" y2="${mid}" stroke="#111827" stroke-width="1.5"></line>` +
+      `<line x1="${x(item.low)}" x2="${x(item.low)}" y1="${y + 3}" y2="${y + row - 9}" stroke="#111827"></line>` +
+      `<line x1="${x(item.high)}" x2="${x(item.high)}" y1="${y + 3}" y2="${y + row - 9}" stroke="#111827"></line>`;
     svg.insertAdjacentHTML("beforeend",
-      `<text x="0" y="${y + 14}">${item.label}</text><rect x="${left}" y="${y}" width="${w}" height="${row - 6}" fill="#4f46e5"></rect>` +
-      `<text x="${left + w + 6}" y="${y + 14}">${item.value}</text>`);
+      `<text x="0" y="${y + 14}">${item.label}</text><rect x="${left}" y="${y}" width="${end - left}" height="${row - 6}" fill="#4f46e5"></rect>` +
+      whisker + `<text x="${x(item.high ?? item.value) + 6}" y="${y + 14}">${item.value}</text>`);
   });
   return svg;
 }
 
-let attribution = null; // { currency, value_by_model, conversions_by_model, total_value }
+let attribution = null; // { model: result } under every model, intervals beside the channels
 
 function renderAttribution() {
   const model = $("#model").value;
-  const rows = attribution.value_by_model;
-  $("#chart").replaceChildren(bars(rows.map((r) => ({ label: r.channel, value: r[model] }))));
-  const merged = rows.map((r, i) => ({ channel: r.channel, value: r[model], conversions: attribution.conversions_by_model[i][model] }));
+  const result = attribution[model];
+  const bounds = new Map((result.intervals?.channels ?? []).map((b) => [b.channel, b]));
+  const rows = result.channels.map((c) => ({ ...c, value_low: bounds.get(c.channel)?.value_low, value_high: bounds.get(c.channel)?.value_high }));
+  $("#chart").replaceChildren(bars(rows.map((r) => ({ label: r.channel, value: r.value, low: r.value_low, high: r.value_high }))));
+  const level = result.intervals ? `${Number(result.intervals.confidence) * 100}%` : "";
   $("#attribution-table").replaceChildren(table(
-    [["channel", "Channel"], ["conversions", "Conversions", true], ["value", `Value (${attribution.currency})`, true]],
-    merged, `attribution:${model}`, { conversions: attribution.total_conversions, value: attribution.total_value }));
+    [["channel", "Channel"], ["conversions", "Conversions", true], ["value", `Value (${result.currency})`, true],
+      ["value_low", `${level} low`, true], ["value_high", `${level} high`, true]],
+    rows, `attribution:${model}`, { conversions: result.totals.conversions, value: result.totals.value }));
+  $("#interval-note").textContent = result.intervals
+    ? `Whiskers: ${level} intervals of each channel's value, ${result.intervals.replicates} bootstrap replicates over journeys (seed ${result.intervals.seed}).`
+    : "";
+}
+
+/** Every model on a journeys CSV's text, read by the core as the CLI reads it, with intervals. */
+function attributeCsv(text, channels) {
+  const withIntervals = Object.fromEntries(MODELS.map((m) => [m, { intervals: true }]));
+  return attributeTable(MODELS, text, { channels, currency: "EUR" }, withIntervals);
 }
 
 function render(report) {
@@ -68,10 +89,6 @@ function render(report) {
       kpi(`Average basket (${basket.currency})`, basket.overall.average, "basket:overall")),
     table([["channel", "First-touch channel"], ["opportunities", "Journeys", true], ["conversions", "Converted", true], ["rate", "Rate", true]],
       rate.by_channel, "conversion.rate", rate.overall));
-  attribution = section("attribution");
-  $("#model").replaceChildren(...MODELS.map((m) => el("option", m === "linear" ? { value: m, selected: "" } : { value: m }, m)));
-  $("#model").onchange = renderAttribution;
-  renderAttribution();
   const share = section("contribution.share");
   $("#contribution").append(el("p", {}, `Share of attributed value under the ${share.model} model.`),
     table([["channel", "Channel"], ["value", `Value (${share.currency})`, true], ["share", "Share", true]],
@@ -81,48 +98,11 @@ function render(report) {
     table([["party", "Party"], ["payable", `Payable (${payouts.currency})`, true]], payouts.by_party, "payouts", payouts.overall));
 }
 
-/** A long-format journeys CSV as typed-array columns for `attributeColumns`. */
-function journeyColumns(text, channels) {
-  const [header, ...lines] = text.trim().split(/\r?\n/);
-  const names = header.split(",");
-  const at = (name) => names.indexOf(name);
-  const [jc, tc, cc, kc, vc] = ["journey_id", "timestamp", "channel", "conversions", "value"].map(at);
-  if ([jc, tc, cc, kc].some((i) => i < 0)) throw new Error("the CSV needs journey_id, timestamp, channel and conversions columns");
-  const ids = new Map(channels.map((c, i) => [c.channel, i]));
-  const journeys = new Map();
-  lines.forEach((line, n) => {
-    const cells = line.split(",");
-    const id = ids.get(cells[cc]);
-    if (id === undefined) throw new Error(`row ${n + 2}: channel \`${cells[cc]}\` is not in channels.csv`);
-    const t = /^-?\d+$/.test(cells[tc]) ? Number(cells[tc]) : Date.parse(cells[tc]) / 1000;
-    if (!journeys.has(cells[jc])) journeys.set(cells[jc], { touches: [], conversions: Number(cells[kc]), value: vc >= 0 ? cells[vc] : "" });
-    journeys.get(cells[jc]).touches.push([t, id]);
-  });
-  const offsets = [0], channel = [], timestamp = [], conversions = [], valueMinor = [];
-  for (const j of journeys.values()) {
-    j.touches.sort((a, b) => a[0] - b[0]).forEach(([t, c]) => { timestamp.push(t); channel.push(c); });
-    offsets.push(channel.length);
-    conversions.push(j.conversions);
-    const [units, cents = ""] = (j.value || "0").split(".");
-    valueMinor.push(Number(units + cents.padEnd(2, "0").slice(0, 2)));
-  }
-  return { channels, currency: "EUR", offsets: Uint32Array.from(offsets), channel: Uint16Array.from(channel),
-    timestamp: Float64Array.from(timestamp), conversions: Uint32Array.from(conversions), valueMinor: Float64Array.from(valueMinor) };
-}
-
 async function attributeFile(file, channels) {
   status(`Attributing ${file.name}…`, "loading");
-  const results = attributeColumns(MODELS, journeyColumns(await file.text(), channels));
-  const first = results[MODELS[0]];
-  attribution = {
-    currency: first.currency,
-    total_conversions: first.totals?.conversions ?? first.total_conversions,
-    total_value: first.totals?.value ?? first.total_value,
-    value_by_model: first.channels.map((c, i) => Object.fromEntries([["channel", c.channel], ...MODELS.map((m) => [m, results[m].channels[i].value])])),
-    conversions_by_model: first.channels.map((c, i) => Object.fromEntries([["channel", c.channel], ...MODELS.map((m) => [m, results[m].channels[i].conversions])])),
-  };
+  attribution = attributeCsv(await file.text(), channels);
   renderAttribution();
-  $("#source").textContent = `Source: ${file.name} (${first.rows.read} journeys).`;
+  $("#source").textContent = `Source: ${file.name} (${attribution[MODELS[0]].rows.read} journeys).`;
   $("#source").dataset.testid = "source";
   status("Done.", "done");
 }
@@ -139,6 +119,10 @@ async function main() {
     const [channel, group, direct] = l.split(",");
     return { channel, group, direct: direct === "true" };
   });
+  attribution = attributeCsv(files["journeys.csv"], channels);
+  $("#model").replaceChildren(...MODELS.map((m) => el("option", m === "linear" ? { value: m, selected: "" } : { value: m }, m)));
+  $("#model").onchange = renderAttribution;
+  renderAttribution();
   const run = (file) => attributeFile(file, channels).catch((e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error"));
   $("#journeys-file").onchange = (e) => e.target.files[0] && run(e.target.files[0]);
   const drop = $("#drop");

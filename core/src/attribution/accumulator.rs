@@ -1,16 +1,18 @@
 //! The accumulator: every model's state over journey batches (`update`, `merge`, `finish`,
 //! serializable), finished into typed [`Attribution`] results.
 
+use super::bootstrap::{bounds, Bootstrap};
 use super::credit::Scratch;
-use super::state::{self, Int, ModelCounts, Settings, State};
+use super::result::{ChannelInterval, Intervals};
+use super::state::{self, Int, IntervalSettings, ModelCounts, ReplicateCounts, Settings, State};
 use super::{
-    add_i128, add_u64, default_max_touches, markov, max_touches, shapley, Attribution,
-    ChannelCredit, Credit, JourneyBatch, JourneyCounts, Model, CONVERSION_SCALE, NONE_CHANNEL,
-    SHARE_UNITS,
+    add_i128, add_u64, default_max_touches, interval_params, markov, max_touches, shapley,
+    Attribution, ChannelCredit, Credit, JourneyBatch, JourneyCounts, Model, CONVERSION_SCALE,
+    NONE_CHANNEL, SHARE_UNITS,
 };
 use crate::catalog::Params;
 use crate::channel::Taxonomy;
-use crate::decimal::divide;
+use crate::decimal::{divide, divide_integers};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::{split_units, Currency};
 use crate::output::{Output, RowCounts};
@@ -30,6 +32,88 @@ enum ModelState {
     Markov(markov::Counts),
     /// Shapley rate: journeys, conversions and value per distinct channel set.
     Sets(BTreeMap<Vec<u16>, (u64, u64, i128)>),
+}
+
+impl ModelState {
+    /// What the state has counted, in its wire form.
+    fn counts(&self) -> ModelCounts {
+        let ints = |v: &[i128]| v.iter().copied().map(Int).collect();
+        match self {
+            ModelState::Credit(c) => ModelCounts::Credit {
+                conversions: ints(&c.conversions),
+                value: ints(&c.value),
+            },
+            ModelState::Positions(p) => ModelCounts::Positions(
+                p.iter()
+                    .map(|((ch, pos), (c, v))| (*ch, *pos, Int(*c), Int(*v)))
+                    .collect(),
+            ),
+            ModelState::Markov(m) => ModelCounts::Markov(m.to_state()),
+            ModelState::Sets(sets) => ModelCounts::Sets(
+                sets.iter()
+                    .map(|(k, (n, c, v))| (k.clone(), *n, *c, Int(*v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Replaces the state by `counts` (its own kind); the error says what is malformed.
+    fn load(&mut self, counts: ModelCounts) -> std::result::Result<(), &'static str> {
+        let ints = |v: Vec<Int>| -> Vec<i128> { v.into_iter().map(|n| n.0).collect() };
+        match (self, counts) {
+            (ModelState::Credit(c), ModelCounts::Credit { conversions, value }) => {
+                if conversions.len() != c.conversions.len() || value.len() != c.value.len() {
+                    return Err("one credit per channel");
+                }
+                c.conversions = ints(conversions);
+                c.value = ints(value);
+            }
+            (ModelState::Positions(p), ModelCounts::Positions(cells)) => {
+                *p = cells
+                    .into_iter()
+                    .map(|(ch, pos, c, v)| ((ch, pos), (c.0, v.0)))
+                    .collect();
+            }
+            (ModelState::Markov(m), ModelCounts::Markov(counts)) => {
+                *m = markov::Counts::from_state(&counts)
+                    .ok_or("markov windows of at most 4 channels")?;
+            }
+            (ModelState::Sets(sets), ModelCounts::Sets(rows)) => {
+                *sets = rows
+                    .into_iter()
+                    .map(|(k, n, c, v)| (k, (n, c, v.0)))
+                    .collect();
+            }
+            _ => return Err("each model's counts of its own kind"),
+        }
+        Ok(())
+    }
+
+    /// Adds another state of the same model.
+    fn merge(&mut self, other: &ModelState) -> Result<()> {
+        let overflow = |what: &str| KpiError::overflow(what);
+        match (self, other) {
+            (ModelState::Credit(a), ModelState::Credit(b)) => a.merge(b)?,
+            (ModelState::Positions(a), ModelState::Positions(b)) => {
+                for (k, (c, v)) in b {
+                    let e = a.entry(*k).or_insert((0, 0));
+                    e.0 = e.0.checked_add(*c).ok_or_else(|| overflow("positions"))?;
+                    e.1 = e.1.checked_add(*v).ok_or_else(|| overflow("positions"))?;
+                }
+            }
+            (ModelState::Markov(a), ModelState::Markov(b)) => a.merge(b)?,
+            (ModelState::Sets(a), ModelState::Sets(b)) => {
+                for (k, (n, c, v)) in b {
+                    let e = a.entry(k.clone()).or_insert((0, 0, 0));
+                    e.0 = add_u64(e.0, *n, "journeys of a channel set")?;
+                    e.1 = add_u64(e.1, *c, "conversions of a channel set")?;
+                    e.2 = e.2.checked_add(*v).ok_or_else(|| overflow("set value"))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// Attribution over any number of batches, for several models in one pass.
@@ -69,6 +153,267 @@ pub struct Accumulator {
     none_conversions: u64,
     none_value: i128,
     states: Vec<ModelState>,
+    /// The confidence level of each model's intervals (`None`: that model reports none).
+    confidence: Vec<Option<Decimal>>,
+    /// With intervals: the bootstrap and what each replicate has counted.
+    replicates: Option<Replicates>,
+}
+
+/// Conversions and value of the converting journeys, and of those left without a touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Totals {
+    conversions: u64,
+    value: i128,
+    none_conversions: u64,
+    none_value: i128,
+}
+
+impl Totals {
+    /// Adds a converting journey counted `times` times; `attributed`: it kept a touch.
+    fn add(&mut self, conversions: u64, value: i128, times: u64, attributed: bool) -> Result<()> {
+        let overflow = || KpiError::overflow("replicate totals");
+        let conversions = conversions.checked_mul(times).ok_or_else(overflow)?;
+        let value = value.checked_mul(i128::from(times)).ok_or_else(overflow)?;
+        self.conversions = add_u64(self.conversions, conversions, "replicate conversions")?;
+        self.value = add_i128(self.value, value, "replicate value")?;
+        if !attributed {
+            self.none_conversions =
+                add_u64(self.none_conversions, conversions, "replicate conversions")?;
+            self.none_value = add_i128(self.none_value, value, "replicate value")?;
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Totals) -> Result<()> {
+        self.conversions = add_u64(self.conversions, other.conversions, "replicate conversions")?;
+        self.value = add_i128(self.value, other.value, "replicate value")?;
+        self.none_conversions = add_u64(
+            self.none_conversions,
+            other.none_conversions,
+            "replicate conversions",
+        )?;
+        self.none_value = add_i128(self.none_value, other.none_value, "replicate value")?;
+        Ok(())
+    }
+
+    /// Conversions of the journeys that kept a touch. A loaded state may claim more
+    /// unattributed conversions than conversions: an error, not an underflow.
+    fn attributed(&self) -> Result<u64> {
+        self.conversions
+            .checked_sub(self.none_conversions)
+            .ok_or_else(|| KpiError::overflow("attributed conversions"))
+    }
+}
+
+/// The bootstrap's replicates: each one's totals and model states, counted with the journeys'
+/// weights ([`Bootstrap::weights`]).
+#[derive(Debug, Clone, PartialEq)]
+struct Replicates {
+    bootstrap: Bootstrap,
+    runs: Vec<Replicate>,
+}
+
+/// One replicate: its totals and one state per model (credit per channel for every model but
+/// Markov and Shapley rate, whose replicates are solved like the point estimate).
+#[derive(Debug, Clone, PartialEq)]
+struct Replicate {
+    totals: Totals,
+    states: Vec<ModelState>,
+}
+
+/// A journey's touches (those the window kept) and its outcome.
+struct Journey<'a> {
+    channels: &'a [u16],
+    times: &'a [i64],
+    leads: &'a [bool],
+    conversions: u64,
+    value: i128,
+}
+
+/// Each channel's share of a converting journey under a credit model (10^-12 units of the
+/// journey), into `scratch.share_slots` and `scratch.slot_shares`: the split the point estimate
+/// makes, so a replicate adds exactly `w` times the journey's point credit.
+fn journey_shares(
+    model: &Model,
+    journey: &Journey<'_>,
+    (prepared, direct): (&[i128; 4], &[bool]),
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let overflow = || KpiError::overflow("a journey's weights");
+    scratch.share_slots.clear();
+    scratch.slot_shares.clear();
+    match model {
+        Model::ShapleyOrdered => {
+            let mut cells = BTreeMap::new();
+            shapley::add_ordered(&mut cells, journey.channels, 1, 0)?;
+            // (channel, position) cells, a channel's positions together
+            for ((channel, _), (share, _)) in cells {
+                let slot = usize::from(channel);
+                match (scratch.share_slots.last(), scratch.slot_shares.last_mut()) {
+                    (Some(last), Some(sum)) if *last == slot => {
+                        *sum = add_i128(*sum, share, "ordered Shapley credit")?;
+                    }
+                    _ => {
+                        scratch.share_slots.push(slot);
+                        scratch.slot_shares.push(share);
+                    }
+                }
+            }
+        }
+        Model::Shapley => {
+            for c in journey.channels {
+                if !scratch.share_slots.contains(&usize::from(*c)) {
+                    scratch.share_slots.push(usize::from(*c));
+                }
+            }
+            scratch.ones.clear();
+            scratch.ones.resize(scratch.share_slots.len(), 1);
+            crate::money::split_into(
+                SHARE_UNITS,
+                &scratch.ones,
+                &mut scratch.slot_shares,
+                &mut scratch.order,
+            )
+            .ok_or_else(overflow)?;
+        }
+        _ => {
+            model.fill_weights(
+                prepared,
+                direct,
+                journey.channels,
+                journey.times,
+                journey.leads,
+                &mut scratch.weights,
+            );
+            scratch
+                .share_slots
+                .extend(journey.channels.iter().map(|c| usize::from(*c)));
+            crate::money::split_into(
+                SHARE_UNITS,
+                &scratch.weights,
+                &mut scratch.slot_shares,
+                &mut scratch.order,
+            )
+            .ok_or_else(overflow)?;
+        }
+    }
+    Ok(())
+}
+
+impl Replicates {
+    /// Adds `journey` to model `m`'s state in every replicate, `weights[r]` times.
+    fn add(
+        &mut self,
+        m: usize,
+        model: &Model,
+        journey: &Journey<'_>,
+        rules: (&[i128; 4], &[bool]),
+        weights: &[u64],
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let overflow = || KpiError::overflow("replicate credit");
+        let set: Vec<u16> = match model {
+            Model::ShapleyRate { .. } => {
+                let mut set = journey.channels.to_vec();
+                set.sort_unstable();
+                set.dedup();
+                set
+            }
+            Model::Markov { .. } => Vec::new(),
+            _ if journey.conversions > 0 => {
+                journey_shares(model, journey, rules, scratch)?;
+                Vec::new()
+            }
+            _ => return Ok(()),
+        };
+        for (run, w) in self.runs.iter_mut().zip(weights) {
+            if *w == 0 {
+                continue;
+            }
+            match (run.states.get_mut(m), model) {
+                (
+                    Some(ModelState::Markov(counts)),
+                    Model::Markov {
+                        order,
+                        collapse_repeats,
+                        ..
+                    },
+                ) => counts.add_times(
+                    journey.channels,
+                    journey.conversions,
+                    *order,
+                    *collapse_repeats,
+                    *w,
+                )?,
+                (Some(ModelState::Sets(sets)), _) => {
+                    let conversions = journey.conversions.checked_mul(*w).ok_or_else(overflow)?;
+                    let value = journey
+                        .value
+                        .checked_mul(i128::from(*w))
+                        .ok_or_else(overflow)?;
+                    if !sets.contains_key(&set) {
+                        sets.insert(set.clone(), (0, 0, 0));
+                    }
+                    if let Some(entry) = sets.get_mut(&set) {
+                        entry.0 = add_u64(entry.0, *w, "journeys of a channel set")?;
+                        entry.1 = add_u64(entry.1, conversions, "conversions of a channel set")?;
+                        entry.2 = add_i128(entry.2, value, "set value")?;
+                    }
+                }
+                (Some(ModelState::Credit(credit)), _) => {
+                    let conversions = journey.conversions.checked_mul(*w).ok_or_else(overflow)?;
+                    let value = journey
+                        .value
+                        .checked_mul(i128::from(*w))
+                        .ok_or_else(overflow)?;
+                    credit.add_shares(
+                        &scratch.share_slots,
+                        &scratch.slot_shares,
+                        conversions,
+                        value,
+                    )?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Replicates) -> Result<()> {
+        if self.bootstrap != other.bootstrap || self.runs.len() != other.runs.len() {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "cannot merge attribution states built with different bootstraps",
+            ));
+        }
+        for (mine, theirs) in self.runs.iter_mut().zip(&other.runs) {
+            mine.totals.merge(&theirs.totals)?;
+            for (a, b) in mine.states.iter_mut().zip(&theirs.states) {
+                a.merge(b)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn new(bootstrap: Bootstrap, models: &[Model], slots: usize) -> Self {
+        let states: Vec<ModelState> = models
+            .iter()
+            .map(|m| match m {
+                Model::Markov { .. } => ModelState::Markov(markov::Counts::default()),
+                Model::ShapleyRate { .. } => ModelState::Sets(BTreeMap::new()),
+                _ => ModelState::Credit(Credit::new(slots)),
+            })
+            .collect();
+        let run = Replicate {
+            totals: Totals::default(),
+            states,
+        };
+        Self {
+            bootstrap,
+            runs: vec![run; bootstrap.replicates as usize],
+        }
+    }
 }
 
 impl Accumulator {
@@ -81,7 +426,7 @@ impl Accumulator {
         lookback_seconds: Option<i64>,
     ) -> Self {
         let slots = taxonomy.len().saturating_add(1); // at most 65,536
-        let states = models
+        let states: Vec<ModelState> = models
             .iter()
             .map(|m| match m {
                 Model::ShapleyOrdered => ModelState::Positions(BTreeMap::new()),
@@ -103,8 +448,31 @@ impl Accumulator {
             total_value: 0,
             none_conversions: 0,
             none_value: 0,
+            confidence: vec![None; states.len()],
             states,
+            replicates: None,
         }
+    }
+
+    /// Reports confidence intervals ([`Bootstrap`]) for the models whose `confidence` is given
+    /// (one entry per model, in model order); the point estimates do not change.
+    ///
+    /// # Errors
+    /// `internal_error` when `confidence` does not have one entry per model.
+    pub fn with_intervals(
+        mut self,
+        bootstrap: Bootstrap,
+        confidence: Vec<Option<Decimal>>,
+    ) -> Result<Self> {
+        if confidence.len() != self.models.len() {
+            return Err(KpiError::internal("one confidence level per model"));
+        }
+        if confidence.iter().any(Option::is_some) {
+            let slots = self.taxonomy.len().saturating_add(1);
+            self.replicates = Some(Replicates::new(bootstrap, &self.models, slots));
+        }
+        self.confidence = confidence;
+        Ok(self)
     }
 
     /// Refuses journeys with more than `max_touches` touches (default [`default_max_touches`]).
@@ -134,13 +502,7 @@ impl Accumulator {
             return self.update(batch);
         }
         let chunk = batch.len().div_ceil(threads);
-        let empty = Accumulator::new(
-            &self.taxonomy,
-            &self.currency,
-            self.models.clone(),
-            self.lookback_seconds,
-        )
-        .with_max_touches(self.max_touches);
+        let empty = self.empty_like();
         let partials: Vec<Result<Accumulator>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
@@ -165,6 +527,26 @@ impl Accumulator {
         Ok(())
     }
 
+    /// An empty accumulator built like this one (models, window, limit, intervals).
+    fn empty_like(&self) -> Accumulator {
+        let mut empty = Accumulator::new(
+            &self.taxonomy,
+            &self.currency,
+            self.models.clone(),
+            self.lookback_seconds,
+        )
+        .with_max_touches(self.max_touches);
+        empty.confidence.clone_from(&self.confidence);
+        empty.replicates = self.replicates.as_ref().map(|r| {
+            Replicates::new(
+                r.bootstrap,
+                &self.models,
+                self.taxonomy.len().saturating_add(1),
+            )
+        });
+        empty
+    }
+
     fn update_range(
         &mut self,
         batch: &JourneyBatch,
@@ -174,6 +556,9 @@ impl Accumulator {
         let prepared: Vec<[i128; 4]> = self.models.iter().map(Model::prepared).collect();
         let direct: Vec<bool> = self.taxonomy.channels().iter().map(|c| c.direct).collect();
         let mut scratch = Scratch::default();
+        if self.replicates.is_some() && batch.ids.is_none() {
+            return Err(no_ids());
+        }
         for j in journeys {
             let range = batch.within_limit(j, self.max_touches)?;
             let conversions = batch.conversions.get(j).copied().unwrap_or(0);
@@ -197,6 +582,17 @@ impl Accumulator {
             let channels = batch.channel.get(kept.clone()).unwrap_or_default();
             let times = batch.timestamp.get(kept.clone()).unwrap_or_default();
             let leads = batch.lead.get(kept).unwrap_or_default();
+            if self.replicates.is_some() {
+                let journey = Journey {
+                    channels,
+                    times,
+                    leads,
+                    conversions,
+                    value,
+                };
+                let key = || batch.ids.as_ref().and_then(|ids| ids.key(j));
+                self.update_replicates(key, &journey, &prepared, &direct, &mut scratch)?;
+            }
             self.journeys = add_u64(self.journeys, 1, "journeys")?;
             if conversions > 0 {
                 self.converting = add_u64(self.converting, 1, "converting journeys")?;
@@ -301,6 +697,51 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Adds `journey` (its bootstrap key from `key`, asked only when the replicates need it) to
+    /// every replicate, `w(j, r)` times.
+    fn update_replicates(
+        &mut self,
+        key: impl FnOnce() -> Option<u64>,
+        journey: &Journey<'_>,
+        prepared: &[[i128; 4]],
+        direct: &[bool],
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let Some(replicates) = self.replicates.as_mut() else {
+            return Ok(());
+        };
+        let converting = journey.conversions > 0;
+        let every_journey = self.models.iter().zip(&self.confidence).any(|(m, c)| {
+            c.is_some() && matches!(m, Model::Markov { .. } | Model::ShapleyRate { .. })
+        });
+        if !converting && !every_journey {
+            return Ok(());
+        }
+        let key = key().ok_or_else(no_ids)?;
+        let mut weights = std::mem::take(&mut scratch.replicate_weights);
+        replicates.bootstrap.weights(key, &mut weights);
+        let attributed = !journey.channels.is_empty();
+        if converting {
+            for (run, w) in replicates.runs.iter_mut().zip(&weights) {
+                if *w > 0 {
+                    run.totals
+                        .add(journey.conversions, journey.value, *w, attributed)?;
+                }
+            }
+        }
+        if attributed {
+            for (m, (model, confidence)) in self.models.iter().zip(&self.confidence).enumerate() {
+                if confidence.is_none() {
+                    continue;
+                }
+                let prepared = prepared.get(m).copied().unwrap_or_default();
+                replicates.add(m, model, journey, (&prepared, direct), &weights, scratch)?;
+            }
+        }
+        scratch.replicate_weights = weights;
+        Ok(())
+    }
+
     /// Adds another accumulator's state (same taxonomy, currency, models and window).
     ///
     /// # Errors
@@ -309,6 +750,7 @@ impl Accumulator {
         if self.taxonomy != other.taxonomy
             || self.currency != other.currency
             || self.models != other.models
+            || self.confidence != other.confidence
             || self.lookback_seconds != other.lookback_seconds
             || self.max_touches != other.max_touches
         {
@@ -344,28 +786,17 @@ impl Accumulator {
             .checked_add(other.none_value)
             .ok_or_else(|| overflow("unattributed value"))?;
         for (mine, theirs) in self.states.iter_mut().zip(&other.states) {
-            match (mine, theirs) {
-                (ModelState::Credit(a), ModelState::Credit(b)) => a.merge(b)?,
-                (ModelState::Positions(a), ModelState::Positions(b)) => {
-                    for (k, (c, v)) in b {
-                        let e = a.entry(*k).or_insert((0, 0));
-                        e.0 = e.0.checked_add(*c).ok_or_else(|| overflow("positions"))?;
-                        e.1 = e.1.checked_add(*v).ok_or_else(|| overflow("positions"))?;
-                    }
-                }
-                (ModelState::Markov(a), ModelState::Markov(b)) => a.merge(b)?,
-                (ModelState::Sets(a), ModelState::Sets(b)) => {
-                    for (k, (n, c, v)) in b {
-                        let e = a.entry(k.clone()).or_insert((0, 0, 0));
-                        e.0 = add_u64(e.0, *n, "journeys of a channel set")?;
-                        e.1 = add_u64(e.1, *c, "conversions of a channel set")?;
-                        e.2 = e.2.checked_add(*v).ok_or_else(|| overflow("set value"))?;
-                    }
-                }
-                _ => {}
-            }
+            mine.merge(theirs)?;
         }
-        Ok(())
+        match (self.replicates.as_mut(), other.replicates.as_ref()) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, None) => Ok(()),
+            _ => Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "cannot merge an attribution state with intervals and one without",
+            )),
+        }
     }
 
     /// The results, one per model, in the order the models were given.
@@ -376,7 +807,8 @@ impl Accumulator {
         self.models
             .iter()
             .zip(&self.states)
-            .map(|(model, state)| self.finish_one(model, state))
+            .enumerate()
+            .map(|(m, (model, state))| self.finish_one(m, model, state))
             .collect()
     }
 
@@ -391,14 +823,24 @@ impl Accumulator {
         names
     }
 
+    /// The point estimate's totals.
+    fn totals(&self) -> Totals {
+        Totals {
+            conversions: self.total_conversions,
+            value: self.total_value,
+            none_conversions: self.none_conversions,
+            none_value: self.none_value,
+        }
+    }
+
     /// Credit of the converting journeys that kept a touch, spread by `weights` over channels,
     /// plus the `(none)` slot.
-    fn credit_from_weights(&self, weights: &[i128]) -> Result<Credit> {
+    fn credit_from_weights(&self, weights: &[i128], totals: &Totals) -> Result<Credit> {
         let mut credit = Credit::new(self.taxonomy.len().saturating_add(1));
-        let attributed = self.attributed_conversions()?;
-        let value = self
-            .total_value
-            .checked_sub(self.none_value)
+        let attributed = totals.attributed()?;
+        let value = totals
+            .value
+            .checked_sub(totals.none_value)
             .ok_or_else(|| KpiError::overflow("attributed value"))?;
         let slots: Vec<usize> = (0..weights.len()).collect();
         if attributed > 0 && weights.iter().any(|w| *w > 0) {
@@ -410,15 +852,52 @@ impl Accumulator {
         Ok(credit)
     }
 
-    /// Conversions of the journeys that kept a touch. A loaded state may claim more unattributed
-    /// conversions than conversions: an error, not an underflow.
-    fn attributed_conversions(&self) -> Result<u64> {
-        self.total_conversions
-            .checked_sub(self.none_conversions)
-            .ok_or_else(|| KpiError::overflow("attributed conversions"))
+    fn finish_one(&self, m: usize, model: &Model, state: &ModelState) -> Result<Attribution> {
+        let totals = self.totals();
+        let (credit, details) = self.model_credit(model, state, &totals, true)?;
+        let intervals = match (self.confidence.get(m).copied().flatten(), &self.replicates) {
+            (Some(level), Some(replicates)) => {
+                Some(self.intervals(m, model, level, replicates, &credit)?)
+            }
+            _ => None,
+        };
+        let used = match state {
+            ModelState::Credit(_) | ModelState::Positions(_) => self.converting,
+            _ => self.journeys,
+        };
+        Ok(Attribution {
+            model: model.id(),
+            currency: self.currency.code().to_owned(),
+            channels: self.channel_credits(&credit)?,
+            total_conversions: whole(i128::from(self.total_conversions), CONVERSION_SCALE),
+            total_value: decimal_at(self.total_value, self.currency.minor_units()),
+            journeys: JourneyCounts {
+                read: self.journeys,
+                converting: self.converting,
+                unattributed: self.unattributed,
+            },
+            details,
+            intervals,
+            rows: RowCounts {
+                read: self.journeys,
+                used,
+                rejected: self
+                    .journeys
+                    .checked_sub(used)
+                    .ok_or_else(|| KpiError::internal("more journeys used than read"))?,
+            },
+        })
     }
 
-    fn finish_one(&self, model: &Model, state: &ModelState) -> Result<Attribution> {
+    /// The credit of `model` from its `state` and `totals`, the `(none)` slot included, and
+    /// (with `details`) what only this model reports.
+    fn model_credit(
+        &self,
+        model: &Model,
+        state: &ModelState,
+        totals: &Totals,
+        details: bool,
+    ) -> Result<(Credit, Vec<(String, Output)>)> {
         let mut extra: Vec<(String, Output)> = Vec::new();
         let mut credit = match state {
             ModelState::Credit(c) => c.clone(),
@@ -433,7 +912,9 @@ impl Accumulator {
                         *vs = add_i128(*vs, *v, "position credit")?;
                     }
                 }
-                extra.push(("by_position".to_owned(), self.positions_output(cells)?));
+                if details {
+                    extra.push(("by_position".to_owned(), self.positions_output(cells)?));
+                }
                 credit
             }
             ModelState::Markov(counts) => {
@@ -456,35 +937,16 @@ impl Accumulator {
                     .iter()
                     .map(|re| (re * 4_503_599_627_370_496.0).round() as i128)
                     .collect();
-                extra.push(("order".to_owned(), Output::Count(*order as u64)));
-                extra.push(("states".to_owned(), Output::Count(solved.states as u64)));
-                extra.push((
-                    "conversion_probability".to_owned(),
-                    float_output(solved.conversion_probability),
-                ));
-                extra.push((
-                    "removal_effects".to_owned(),
-                    Output::List(
-                        self.taxonomy
-                            .channels()
-                            .iter()
-                            .zip(&solved.removal_effects)
-                            .map(|(c, re)| {
-                                Output::record([
-                                    ("channel", c.name.as_str().into()),
-                                    ("removal_effect", float_output(*re)),
-                                ])
-                            })
-                            .collect(),
-                    ),
-                ));
-                let matrix = if *transition_matrix {
-                    graph.matrix_output(&self.taxonomy)?
-                } else {
-                    Output::List(Vec::new())
-                };
-                extra.push(("transition_matrix".to_owned(), matrix));
-                self.credit_from_weights(&weights)?
+                if details {
+                    extra = self.markov_details(*order, &solved);
+                    let matrix = if *transition_matrix {
+                        graph.matrix_output(&self.taxonomy)?
+                    } else {
+                        Output::List(Vec::new())
+                    };
+                    extra.push(("transition_matrix".to_owned(), matrix));
+                }
+                self.credit_from_weights(&weights, totals)?
             }
             ModelState::Sets(sets) => {
                 let Model::ShapleyRate { max_channels } = model else {
@@ -504,35 +966,128 @@ impl Accumulator {
             };
             *c = add_i128(
                 *c,
-                units(i128::from(self.none_conversions))?,
+                units(i128::from(totals.none_conversions))?,
                 "unattributed credit",
             )?;
-            *v = add_i128(*v, units(self.none_value)?, "unattributed credit")?;
+            *v = add_i128(*v, units(totals.none_value)?, "unattributed credit")?;
         }
-        let used = match state {
-            ModelState::Credit(_) | ModelState::Positions(_) => self.converting,
-            _ => self.journeys,
+        Ok((credit, extra))
+    }
+
+    /// What only Markov reports: its order, states, conversion probability and removal effects.
+    fn markov_details(&self, order: usize, solved: &markov::Solved) -> Vec<(String, Output)> {
+        vec![
+            ("order".to_owned(), Output::Count(order as u64)),
+            ("states".to_owned(), Output::Count(solved.states as u64)),
+            (
+                "conversion_probability".to_owned(),
+                float_output(solved.conversion_probability),
+            ),
+            (
+                "removal_effects".to_owned(),
+                Output::List(
+                    self.taxonomy
+                        .channels()
+                        .iter()
+                        .zip(&solved.removal_effects)
+                        .map(|(c, re)| {
+                            Output::record([
+                                ("channel", c.name.as_str().into()),
+                                ("removal_effect", float_output(*re)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ]
+    }
+
+    /// Model `m`'s intervals: each replicate solved as the point estimate is, its figures
+    /// rounded half to even at the output scale, bounds at ranks `k` and `R + 1 - k`. The rows
+    /// are those of `channels` (`(none)` when the point estimate has credit there).
+    fn intervals(
+        &self,
+        m: usize,
+        model: &Model,
+        confidence: Decimal,
+        replicates: &Replicates,
+        point: &Credit,
+    ) -> Result<Intervals> {
+        let none = self.taxonomy.len();
+        let has_none = point.conversions.get(none).is_some_and(|c| *c != 0)
+            || point.value.get(none).is_some_and(|v| *v != 0);
+        let rows = if has_none {
+            none.saturating_add(1)
+        } else {
+            none
         };
-        Ok(Attribution {
-            model: model.id(),
-            currency: self.currency.code().to_owned(),
-            channels: self.channel_credits(&credit)?,
-            total_conversions: whole(i128::from(self.total_conversions), CONVERSION_SCALE),
-            total_value: decimal_at(self.total_value, self.currency.minor_units()),
-            journeys: JourneyCounts {
-                read: self.journeys,
-                converting: self.converting,
-                unattributed: self.unattributed,
-            },
-            details: extra,
-            rows: RowCounts {
-                read: self.journeys,
-                used,
-                rejected: self
-                    .journeys
-                    .checked_sub(used)
-                    .ok_or_else(|| KpiError::internal("more journeys used than read"))?,
-            },
+        let runs = replicates.runs.len();
+        let mut figures =
+            vec![[Vec::with_capacity(runs), Vec::new(), Vec::new(), Vec::new()]; rows];
+        let (mut every_share, mut every_value_share) = (true, true);
+        const MICRO: i128 = 1_000_000;
+        for run in &replicates.runs {
+            let state = run
+                .states
+                .get(m)
+                .ok_or_else(|| KpiError::internal("a replicate without the model's state"))?;
+            let (credit, _) = self.model_credit(model, state, &run.totals, false)?;
+            let total = i128::from(run.totals.conversions)
+                .checked_mul(MICRO)
+                .ok_or_else(|| KpiError::overflow("replicate conversions"))?;
+            let total_value = run
+                .totals
+                .value
+                .checked_mul(MICRO)
+                .ok_or_else(|| KpiError::overflow("replicate value"))?;
+            every_share &= total > 0;
+            every_value_share &= total_value > 0;
+            let half_even = |n: i128, d: i128| {
+                divide_integers(n, d).ok_or_else(|| KpiError::overflow("an interval bound"))
+            };
+            for (i, [conv, value, share, value_share]) in figures.iter_mut().enumerate() {
+                let c = credit.conversions.get(i).copied().unwrap_or(0);
+                conv.push(half_even(c, MICRO)?);
+                let v = credit.value.get(i).copied().unwrap_or(0);
+                value.push(half_even(v, SHARE_UNITS)?);
+                if total > 0 {
+                    share.push(half_even(c, total)?);
+                }
+                if total_value > 0 {
+                    value_share.push(half_even(v, total_value)?);
+                }
+            }
+        }
+        let k = replicates.bootstrap.rank(confidence);
+        let minor = self.currency.minor_units();
+        let at = |values: Vec<i128>, scale: u32| -> Result<(Decimal, Decimal)> {
+            let (low, high) = bounds(values, k)
+                .ok_or_else(|| KpiError::internal("fewer replicates than the rank"))?;
+            Ok((decimal_at(low, scale), decimal_at(high, scale)))
+        };
+        let names = self.slot_names();
+        let channels = names
+            .into_iter()
+            .zip(figures)
+            .map(|(channel, [conv, value, share, value_share])| {
+                Ok(ChannelInterval {
+                    channel,
+                    conversions: at(conv, CONVERSION_SCALE)?,
+                    value: at(value, minor)?,
+                    share: every_share
+                        .then(|| at(share, CONVERSION_SCALE))
+                        .transpose()?,
+                    value_share: every_value_share
+                        .then(|| at(value_share, CONVERSION_SCALE))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Intervals {
+            replicates: replicates.bootstrap.replicates,
+            confidence: confidence.normalize(),
+            seed: replicates.bootstrap.seed,
+            channels,
         })
     }
 
@@ -590,7 +1145,7 @@ impl Accumulator {
     fn positions_output(&self, cells: &BTreeMap<(u16, u32), (i128, i128)>) -> Result<Output> {
         let keys: Vec<(u16, u32)> = cells.keys().copied().collect();
         let credits: Vec<i128> = cells.values().map(|(c, _)| *c).collect();
-        let attributed = i128::from(self.attributed_conversions()?);
+        let attributed = i128::from(self.totals().attributed()?);
         let conv = Self::quantize(&credits, attributed, CONVERSION_SCALE)?;
         Ok(Output::List(
             keys.iter()
@@ -618,33 +1173,33 @@ impl Accumulator {
             models: self.models.iter().map(|m| format!("{m:?}")).collect(),
             lookback_seconds: self.lookback_seconds,
             max_touches: self.max_touches,
+            intervals: self.replicates.as_ref().map(|r| IntervalSettings {
+                replicates: r.bootstrap.replicates,
+                seed: r.bootstrap.seed,
+                confidence: self
+                    .confidence
+                    .iter()
+                    .map(|c| c.map(|c| c.normalize().to_string()))
+                    .collect(),
+            }),
         }
     }
 
     /// What the accumulator has counted, in its wire form ([`State`]).
     fn to_state(&self) -> State {
-        let ints = |v: &[i128]| v.iter().copied().map(Int).collect();
-        let states = self
-            .states
-            .iter()
-            .map(|s| match s {
-                ModelState::Credit(c) => ModelCounts::Credit {
-                    conversions: ints(&c.conversions),
-                    value: ints(&c.value),
-                },
-                ModelState::Positions(p) => ModelCounts::Positions(
-                    p.iter()
-                        .map(|((ch, pos), (c, v))| (*ch, *pos, Int(*c), Int(*v)))
-                        .collect(),
-                ),
-                ModelState::Markov(m) => ModelCounts::Markov(m.to_state()),
-                ModelState::Sets(sets) => ModelCounts::Sets(
-                    sets.iter()
-                        .map(|(k, (n, c, v))| (k.clone(), *n, *c, Int(*v)))
-                        .collect(),
-                ),
-            })
-            .collect();
+        let states = self.states.iter().map(ModelState::counts).collect();
+        let replicates = self.replicates.as_ref().map_or_else(Vec::new, |r| {
+            r.runs
+                .iter()
+                .map(|run| ReplicateCounts {
+                    conversions: run.totals.conversions,
+                    value: Int(run.totals.value),
+                    none_conversions: run.totals.none_conversions,
+                    none_value: Int(run.totals.none_value),
+                    states: run.states.iter().map(ModelState::counts).collect(),
+                })
+                .collect()
+        });
         State {
             version: state::VERSION,
             models: self.models.iter().map(|m| m.id().to_owned()).collect(),
@@ -659,6 +1214,7 @@ impl Accumulator {
             none_conversions: self.none_conversions,
             none_value: Int(self.none_value),
             states,
+            replicates,
         }
     }
 
@@ -739,13 +1295,7 @@ impl Accumulator {
                 format!("is not an attribution state written by to_json(): {what}"),
             )
         };
-        let mut loaded = Accumulator::new(
-            &self.taxonomy,
-            &self.currency,
-            self.models.clone(),
-            self.lookback_seconds,
-        );
-        loaded.max_touches = self.max_touches;
+        let mut loaded = self.empty_like();
         loaded.journeys = wire.journeys;
         loaded.converting = wire.converting;
         loaded.unattributed = wire.unattributed;
@@ -756,37 +1306,40 @@ impl Accumulator {
         if wire.states.len() != loaded.states.len() {
             return Err(malformed("one model state per model"));
         }
-        let ints = |v: Vec<Int>| -> Vec<i128> { v.into_iter().map(|n| n.0).collect() };
         for (slot, counts) in loaded.states.iter_mut().zip(wire.states) {
-            match (slot, counts) {
-                (ModelState::Credit(c), ModelCounts::Credit { conversions, value }) => {
-                    if conversions.len() != c.conversions.len() || value.len() != c.value.len() {
-                        return Err(malformed("one credit per channel"));
+            slot.load(counts).map_err(malformed)?;
+        }
+        match loaded.replicates.as_mut() {
+            Some(replicates) if replicates.runs.len() == wire.replicates.len() => {
+                for (run, counts) in replicates.runs.iter_mut().zip(wire.replicates) {
+                    run.totals = Totals {
+                        conversions: counts.conversions,
+                        value: counts.value.0,
+                        none_conversions: counts.none_conversions,
+                        none_value: counts.none_value.0,
+                    };
+                    if counts.states.len() != run.states.len() {
+                        return Err(malformed("one model state per model in each replicate"));
                     }
-                    c.conversions = ints(conversions);
-                    c.value = ints(value);
+                    for (slot, c) in run.states.iter_mut().zip(counts.states) {
+                        slot.load(c).map_err(malformed)?;
+                    }
                 }
-                (ModelState::Positions(p), ModelCounts::Positions(cells)) => {
-                    *p = cells
-                        .into_iter()
-                        .map(|(ch, pos, c, v)| ((ch, pos), (c.0, v.0)))
-                        .collect();
-                }
-                (ModelState::Markov(m), ModelCounts::Markov(counts)) => {
-                    *m = markov::Counts::from_state(&counts)
-                        .ok_or_else(|| malformed("markov windows of at most 4 channels"))?;
-                }
-                (ModelState::Sets(sets), ModelCounts::Sets(rows)) => {
-                    *sets = rows
-                        .into_iter()
-                        .map(|(k, n, c, v)| (k, (n, c, v.0)))
-                        .collect();
-                }
-                _ => return Err(malformed("each model's counts of its own kind")),
             }
+            None if wire.replicates.is_empty() => {}
+            _ => return Err(malformed("one count per bootstrap replicate")),
         }
         Ok(loaded)
     }
+}
+
+/// The error of intervals asked on journeys without ids.
+fn no_ids() -> KpiError {
+    KpiError::at(
+        ErrorCode::MissingField,
+        "input.journeys",
+        "intervals need a journey_id on every journey: each replicate weighs a journey by a hash of its id",
+    )
 }
 
 /// `n` whole units written at `scale` places (`4` -> `4.000000`).
@@ -826,11 +1379,30 @@ impl Accumulator {
     ) -> Result<Self> {
         let mut models = Vec::with_capacity(specs.len());
         let mut limit = usize::MAX;
+        let mut bootstrap: Option<Bootstrap> = None;
+        let mut confidence = Vec::with_capacity(specs.len());
         for (id, params) in specs {
             let params = Params::resolve(crate::definition(id)?, params)?;
             limit = limit.min(max_touches(&params));
             models.push(Model::from_params(id, &params)?);
+            let asked = interval_params(&params)?;
+            if let Some((b, _)) = asked {
+                if bootstrap.is_some_and(|first| first != b) {
+                    return Err(KpiError::at(
+                        ErrorCode::InvalidParameter,
+                        "params.replicates",
+                        "the models of one run ask for intervals with different replicates or seeds; give them the same",
+                    ));
+                }
+                bootstrap = Some(b);
+            }
+            confidence.push(asked.map(|(_, c)| c));
         }
-        Ok(Accumulator::new(taxonomy, currency, models, lookback_seconds).with_max_touches(limit))
+        let acc =
+            Accumulator::new(taxonomy, currency, models, lookback_seconds).with_max_touches(limit);
+        match bootstrap {
+            Some(b) => acc.with_intervals(b, confidence),
+            None => Ok(acc),
+        }
     }
 }

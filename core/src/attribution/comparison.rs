@@ -81,17 +81,51 @@ impl Comparison {
             });
             Output::List(rows.collect())
         };
-        let table = Output::record([
-            ("currency", currency.into()),
-            ("conversions_by_model", column(|c| c.conversions)),
-            ("value_by_model", column(|c| c.value)),
+        let mut fields = vec![
+            ("currency".to_owned(), currency.into()),
+            ("conversions_by_model".to_owned(), column(|c| c.conversions)),
+            ("value_by_model".to_owned(), column(|c| c.value)),
+        ];
+        if results.iter().any(|r| r.intervals.is_some()) {
+            fields.push(("value_intervals_by_model".to_owned(), bounds(&results)));
+        }
+        fields.extend([
             (
-                "total_conversions",
+                "total_conversions".to_owned(),
                 first.map(|r| r.total_conversions).into(),
             ),
-            ("total_value", first.map(|r| r.total_value).into()),
-            ("rows", RowCounts::all_used(journeys).into()),
+            (
+                "total_value".to_owned(),
+                first.map(|r| r.total_value).into(),
+            ),
+            ("rows".to_owned(), RowCounts::all_used(journeys).into()),
         ]);
+        let table = Output::Record(fields);
         Ok(Comparison { results, table })
     }
+}
+
+/// One row per channel, one column per model: the value's interval as `low – high` text (empty
+/// for a model run without intervals).
+fn bounds(results: &[Attribution]) -> Output {
+    let rows = results
+        .first()
+        .map(|r| r.channels.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| {
+            let mut row = vec![("channel".to_owned(), Output::from(channel.channel.as_str()))];
+            for r in results {
+                let text = r
+                    .intervals
+                    .as_ref()
+                    .and_then(|iv| iv.channels.get(i))
+                    .map(|c| format!("{} – {}", c.value.0, c.value.1))
+                    .unwrap_or_default();
+                row.push((short_name(r.model).to_owned(), text.as_str().into()));
+            }
+            Output::Record(row)
+        });
+    Output::List(rows.collect())
 }

@@ -48,7 +48,19 @@ impl Credit {
             &mut scratch.order,
         )
         .ok_or_else(|| KpiError::overflow("a journey's weights"))?;
-        for (slot, share) in slots.iter().zip(&scratch.shares) {
+        self.add_shares(slots, &scratch.shares, conversions, value)
+    }
+
+    /// Adds `conversions` and `value` split by `shares` (10^-12 units of 1, summing to
+    /// [`SHARE_UNITS`]) over `slots`.
+    pub(super) fn add_shares(
+        &mut self,
+        slots: &[usize],
+        shares: &[i128],
+        conversions: u64,
+        value: i128,
+    ) -> Result<()> {
+        for (slot, share) in slots.iter().zip(shares) {
             let share = *share;
             if share == 0 {
                 continue;
@@ -99,4 +111,9 @@ pub(super) struct Scratch {
     pub(super) weights: Vec<i128>,
     pub(super) shares: Vec<i128>,
     pub(super) order: Vec<(i128, i128, usize)>,
+    /// A journey's weight in each bootstrap replicate.
+    pub(super) replicate_weights: Vec<u64>,
+    /// A journey's channel slots and their shares, for the replicates.
+    pub(super) share_slots: Vec<usize>,
+    pub(super) slot_shares: Vec<i128>,
 }

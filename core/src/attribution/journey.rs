@@ -1,6 +1,7 @@
 //! Columnar journeys: the shape every attribution model reads (Arrow-like offsets, interned
 //! channel ids, i64 timestamps, outcome columns), with a row-oriented builder and validation.
 
+use super::ids::JourneyIds;
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
@@ -26,6 +27,9 @@ pub struct JourneyBatch {
     pub value_minor: Vec<i128>,
     /// Conversion time of each journey (its last touch's time when not given).
     pub conversion_time: Vec<i64>,
+    /// Each journey's id, when every journey has one (long-format tables always do; the JSON
+    /// input when each journey carries a `journey_id`). The confidence intervals need them.
+    pub ids: Option<JourneyIds>,
 }
 
 /// One touch for the row-oriented builder.
@@ -176,10 +180,15 @@ impl JourneyBatch {
         )?;
         let mut batch = JourneyBatch::default();
         let journeys = record.non_empty_list("journeys")?;
+        let mut ids: Option<Vec<String>> = Some(Vec::new());
         for (path, v) in journeys {
             let r = Record::new(v, &path, JOURNEY_FIELDS)?;
             // Optional, but when given a non-empty string like every id (spec: `journey_id string`).
-            r.opt_text("journey_id")?;
+            let id = r.opt_text("journey_id")?;
+            ids = ids.zip(id).map(|(mut all, id)| {
+                all.push(id);
+                all
+            });
             let (touches_path, items) = r.array("touches")?;
             let touches = items
                 .iter()
@@ -219,6 +228,7 @@ impl JourneyBatch {
                 &path,
             )?;
         }
+        batch.ids = ids.map(|all| JourneyIds::from_texts(all.iter().map(String::as_str)));
         Ok((taxonomy, currency, batch))
     }
 }
@@ -323,6 +333,7 @@ impl JourneyBatch {
             conversions,
             value_minor,
             conversion_time: end_times,
+            ids: None,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! hold them: [`LongBuilder`] groups rows into a [`JourneyBatch`] at the speed of a scan when
 //! rows come grouped by journey, and still correctly when they do not.
 
+use super::ids::{encode, JourneyIds};
 use super::journey::JourneyBatch;
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
@@ -62,119 +63,6 @@ enum PreviousKey {
     None,
     Int(i64),
     Text(String),
-}
-
-/// The journey id of each run of rows (rows in a row with the same id), stored once in one byte
-/// arena (a tag and the integer's bytes, or a tag and the text): no allocation and no lookup per
-/// run. Runs with the same id (rows that came apart) are found once, at the end, by sorting the
-/// ids' hashes: a sequential pass instead of one random probe per journey into a table of millions.
-#[derive(Debug, Clone, Default)]
-struct Ids {
-    bytes: Vec<u8>,
-    /// Where each run's id ends in `bytes`.
-    ends: Vec<usize>,
-}
-
-/// Appends the stored form of `key` to `out`: a tag and the integer's bytes, or a tag and the
-/// text.
-fn encode(key: &JourneyKey<'_>, out: &mut Vec<u8>) {
-    match key {
-        JourneyKey::Int(i) => {
-            out.push(0);
-            out.extend_from_slice(&i.to_le_bytes());
-        }
-        JourneyKey::Text(t) => {
-            out.push(1);
-            out.extend_from_slice(t.as_bytes());
-        }
-    }
-}
-
-impl Ids {
-    /// Stores the id of a new run (or journey); returns its stored bytes.
-    fn push(&mut self, key: &JourneyKey<'_>) -> &[u8] {
-        let start = self.bytes.len();
-        encode(key, &mut self.bytes);
-        self.ends.push(self.bytes.len());
-        self.bytes.get(start..).unwrap_or_default()
-    }
-
-    /// The stored id of run `r`.
-    fn at(&self, r: u32) -> &[u8] {
-        let r = r as usize;
-        let start = r
-            .checked_sub(1)
-            .and_then(|p| self.ends.get(p))
-            .copied()
-            .unwrap_or(0);
-        let end = self.ends.get(r).copied().unwrap_or(start);
-        self.bytes.get(start..end).unwrap_or_default()
-    }
-
-    /// The hash table of the stored ids (one per journey, once runs are merged into journeys).
-    fn table(&self, hasher: &hashbrown::DefaultHashBuilder) -> hashbrown::HashTable<u32> {
-        let mut table = hashbrown::HashTable::with_capacity(self.ends.len());
-        for j in (0u32..).take(self.ends.len()) {
-            let hash = hasher.hash_one(self.at(j));
-            table.insert_unique(hash, j, |j| hasher.hash_one(self.at(*j)));
-        }
-        table
-    }
-
-    /// The ids of the runs `keep` names, in order.
-    fn kept(&self, keep: impl Fn(usize) -> bool) -> Ids {
-        let mut ids = Ids::default();
-        for r in (0u32..).take(self.ends.len()) {
-            if keep(r as usize) {
-                ids.bytes.extend_from_slice(self.at(r));
-                ids.ends.push(ids.bytes.len());
-            }
-        }
-        ids
-    }
-
-    /// Each run to the first run with its id (itself when it is the first).
-    ///
-    /// The ids' hashes are sorted; only runs whose hash occurs twice are compared, byte for byte.
-    fn firsts(&self) -> Vec<u32> {
-        let hasher = hashbrown::DefaultHashBuilder::default();
-        let runs = (0u32..).take(self.ends.len());
-        let hashes: Vec<u64> = runs.clone().map(|r| hasher.hash_one(self.at(r))).collect();
-        let mut firsts: Vec<u32> = runs.collect();
-        let mut sorted = hashes.clone();
-        sorted.sort_unstable();
-        let twice: Vec<u64> = sorted
-            .windows(2)
-            .filter_map(|w| match w {
-                [a, b] if a == b => Some(*a),
-                _ => None,
-            })
-            .collect();
-        if twice.is_empty() {
-            return firsts;
-        }
-        let mut suspects: Vec<(u64, u32)> = (0u32..)
-            .zip(&hashes)
-            .filter(|(_, h)| twice.binary_search(h).is_ok())
-            .map(|(r, h)| (*h, r))
-            .collect();
-        suspects.sort_unstable();
-        for group in suspects.chunk_by(|a, b| a.0 == b.0) {
-            // the group's distinct ids, each at its first run (the group is in run order)
-            let mut distinct: Vec<u32> = Vec::new();
-            for (_, r) in group {
-                match distinct.iter().find(|d| self.at(**d) == self.at(*r)) {
-                    Some(first) => {
-                        if let Some(slot) = firsts.get_mut(*r as usize) {
-                            *slot = *first;
-                        }
-                    }
-                    None => distinct.push(*r),
-                }
-            }
-        }
-        firsts
-    }
 }
 
 impl PreviousKey {
@@ -342,7 +230,7 @@ pub struct LongBuilder {
     taxonomy: Taxonomy,
     placement: OutcomeRows,
     /// Each run's journey id.
-    ids: Ids,
+    ids: JourneyIds,
     /// The previous row's journey id: a row with the same id continues the run.
     previous: PreviousKey,
     /// Whether some run's id was not greater than the run's before (runs may share a journey).
@@ -370,7 +258,7 @@ impl LongBuilder {
         Self {
             taxonomy: taxonomy.clone(),
             placement: OutcomeRows::EveryRow,
-            ids: Ids::default(),
+            ids: JourneyIds::default(),
             previous: PreviousKey::None,
             out_of_order: false,
             outcomes: Outcomes::default(),
@@ -522,9 +410,6 @@ impl LongBuilder {
     fn scatter(&mut self) -> Result<()> {
         let firsts = self.ids.firsts();
         let owner = self.merged(&firsts)?;
-        self.ids = self
-            .ids
-            .kept(|r| firsts.get(r).is_some_and(|f| *f as usize == r));
         let hasher = hashbrown::DefaultHashBuilder::default();
         self.scattered = Some(Scattered {
             table: self.ids.table(&hasher),
@@ -625,7 +510,7 @@ impl LongBuilder {
             },
         };
         let outcomes = self.outcomes;
-        JourneyBatch::from_columns(
+        let mut batch = JourneyBatch::from_columns(
             &self.taxonomy,
             offsets,
             self.channel,
@@ -634,7 +519,9 @@ impl LongBuilder {
             outcomes.conversions,
             outcomes.value_minor,
             &outcomes.conversion_time,
-        )
+        )?;
+        batch.ids = Some(self.ids);
+        Ok(batch)
     }
 
     /// When runs share a journey: each touch's journey ([`LongBuilder::merged`]); `None` when
@@ -672,6 +559,7 @@ impl LongBuilder {
         let is_first = |r: usize| firsts.get(r).is_some_and(|f| *f as usize == r);
         self.outcomes.keep(is_first);
         kept(&mut self.last, &is_first);
+        self.ids = self.ids.kept(is_first);
         let mut owner = Vec::with_capacity(self.channel.capacity());
         let ends = self.starts.iter().skip(1).copied();
         for (end, journey) in ends.chain([self.channel.len()]).zip(journey_of) {

@@ -257,8 +257,21 @@ impl Counts {
         order: usize,
         collapse_repeats: bool,
     ) -> Result<()> {
+        self.add_times(channels, conversions, order, collapse_repeats, 1)
+    }
+
+    /// [`Counts::add`] for a journey counted `times` times (a bootstrap replicate's weight).
+    pub fn add_times(
+        &mut self,
+        channels: &[u16],
+        conversions: u64,
+        order: usize,
+        collapse_repeats: bool,
+        times: u64,
+    ) -> Result<()> {
         let order = order.clamp(1, 4);
-        let weight = conversions.max(1);
+        let overflow = || KpiError::overflow("Markov transition counts");
+        let weight = conversions.max(1).checked_mul(times).ok_or_else(overflow)?;
         let mut previous: Key = 0;
         let mut window: [u16; 4] = [0; 4];
         let mut filled = 0usize;
@@ -290,9 +303,9 @@ impl Counts {
             previous = state;
         }
         if conversions > 0 {
-            bump(&mut self.to_conversion, previous, conversions)
+            bump(&mut self.to_conversion, previous, weight)
         } else {
-            bump(&mut self.to_null, previous, 1)
+            bump(&mut self.to_null, previous, times)
         }
     }
 

@@ -8,9 +8,11 @@
 //! remainder, so channels plus `(none)` sum exactly to the totals.
 
 mod accumulator;
+mod bootstrap;
 mod chain;
 mod comparison;
 mod credit;
+mod ids;
 mod journey;
 mod long;
 mod markov;
@@ -21,13 +23,15 @@ mod shapley;
 mod state;
 
 pub use accumulator::Accumulator;
+pub use bootstrap::Bootstrap;
 pub use comparison::{compare, Comparison};
 use credit::Credit;
+pub use ids::JourneyIds;
 pub use journey::{JourneyBatch, Touch};
 pub use long::{JourneyKey, LongBuilder, Outcome, OutcomeRows};
 pub use model::{model_id, model_ids, short_name, Model};
 pub(crate) use order::evaluate as evaluate_markov_order;
-pub use result::{Attribution, ChannelCredit, JourneyCounts};
+pub use result::{Attribution, ChannelCredit, ChannelInterval, Intervals, JourneyCounts};
 
 use crate::catalog::Params;
 use crate::channel::Taxonomy;
@@ -81,6 +85,23 @@ fn max_touches(params: &Params) -> usize {
         .unwrap_or_else(default_max_touches)
 }
 
+/// The intervals a model's parameters ask for (`intervals`, `replicates`, `seed`,
+/// `confidence`): `None` without `intervals`.
+fn interval_params(params: &Params) -> Result<Option<(Bootstrap, rust_decimal::Decimal)>> {
+    if params.boolean("intervals") != Some(true) {
+        return Ok(None);
+    }
+    let count = |name: &str| -> Result<u64> {
+        Ok(u64::try_from(crate::catalog::spec_value(params.integer(name), name)?).unwrap_or(0))
+    };
+    let bootstrap = Bootstrap {
+        replicates: u32::try_from(count("replicates")?).unwrap_or(0),
+        seed: count("seed")?,
+    };
+    let confidence = crate::catalog::spec_value(params.decimal("confidence"), "confidence")?;
+    Ok(Some((bootstrap, confidence)))
+}
+
 /// Evaluates one attribution KPI on the JSON input.
 pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<Output> {
     let minor = params
@@ -95,6 +116,9 @@ pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<O
         params.integer("lookback_seconds"),
     )
     .with_max_touches(max_touches(params));
+    if let Some((bootstrap, confidence)) = interval_params(params)? {
+        acc = acc.with_intervals(bootstrap, vec![Some(confidence)])?;
+    }
     acc.update(&batch)?;
     acc.finish()?
         .first()

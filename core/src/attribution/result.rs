@@ -28,6 +28,66 @@ pub struct JourneyCounts {
     pub unattributed: u64,
 }
 
+/// Lower and upper bounds of one channel's figures over the bootstrap replicates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelInterval {
+    /// The channel's name (or `(none)`), as in [`Attribution::channels`].
+    pub channel: String,
+    /// Attributed conversions, at 6 places.
+    pub conversions: (Decimal, Decimal),
+    /// Attributed value, at the currency's minor unit.
+    pub value: (Decimal, Decimal),
+    /// Share of all conversions, at 6 places; `None` when some replicate has no conversion.
+    pub share: Option<(Decimal, Decimal)>,
+    /// Share of the total value, at 6 places (what `contribution.share` reports); `None` when
+    /// some replicate has no value.
+    pub value_share: Option<(Decimal, Decimal)>,
+}
+
+/// Percentile intervals from a Poisson bootstrap over journeys ([`super::Bootstrap`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intervals {
+    /// Number of replicates.
+    pub replicates: u32,
+    /// Confidence level.
+    pub confidence: Decimal,
+    /// Seed of the replicate weights.
+    pub seed: u64,
+    /// One row per row of [`Attribution::channels`], in the same order.
+    pub channels: Vec<ChannelInterval>,
+}
+
+impl Intervals {
+    fn to_output(&self) -> Output {
+        let pair = |(low, high): (Decimal, Decimal)| (Output::from(low), Output::from(high));
+        let channels = self
+            .channels
+            .iter()
+            .map(|c| {
+                let (conversions_low, conversions_high) = pair(c.conversions);
+                let (value_low, value_high) = pair(c.value);
+                let (share_low, share_high) = c.share.map_or((Output::Null, Output::Null), pair);
+                Output::record([
+                    ("channel", c.channel.as_str().into()),
+                    ("conversions_low", conversions_low),
+                    ("conversions_high", conversions_high),
+                    ("value_low", value_low),
+                    ("value_high", value_high),
+                    ("share_low", share_low),
+                    ("share_high", share_high),
+                ])
+            })
+            .collect();
+        Output::record([
+            ("method", "poisson_bootstrap".into()),
+            ("replicates", u64::from(self.replicates).into()),
+            ("confidence", self.confidence.into()),
+            ("seed", self.seed.into()),
+            ("channels", Output::List(channels)),
+        ])
+    }
+}
+
 /// The result of one attribution model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribution {
@@ -46,6 +106,8 @@ pub struct Attribution {
     /// What only this model reports (Markov's order, removal effects and transition matrix,
     /// ordered Shapley's credit by position), in output order.
     pub details: Vec<(String, Output)>,
+    /// Confidence intervals, when asked for (`intervals` parameter).
+    pub intervals: Option<Intervals>,
     /// Rows read, used and rejected.
     pub rows: RowCounts,
 }
@@ -91,6 +153,9 @@ impl Attribution {
             ),
         ];
         fields.extend(self.details.iter().cloned());
+        if let Some(intervals) = &self.intervals {
+            fields.push(("intervals".to_owned(), intervals.to_output()));
+        }
         fields.push(("rows".to_owned(), self.rows.into()));
         Output::Record(fields)
     }

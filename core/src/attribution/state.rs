@@ -35,6 +35,29 @@ pub(super) struct Settings {
     pub(super) models: Vec<String>,
     pub(super) lookback_seconds: Option<i64>,
     pub(super) max_touches: usize,
+    /// With intervals: the bootstrap and each model's confidence level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) intervals: Option<IntervalSettings>,
+}
+
+/// The bootstrap's settings and each model's confidence level (`None`: no intervals).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IntervalSettings {
+    pub(super) replicates: u32,
+    pub(super) seed: u64,
+    pub(super) confidence: Vec<Option<String>>,
+}
+
+/// What one bootstrap replicate has counted: its totals and each model's counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReplicateCounts {
+    pub(super) conversions: u64,
+    pub(super) value: Int,
+    pub(super) none_conversions: u64,
+    pub(super) none_value: Int,
+    pub(super) states: Vec<ModelCounts>,
 }
 
 /// A whole accumulator (version 2).
@@ -59,6 +82,9 @@ pub(super) struct State {
     pub(super) none_conversions: u64,
     pub(super) none_value: Int,
     pub(super) states: Vec<ModelCounts>,
+    /// With intervals: each replicate's counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) replicates: Vec<ReplicateCounts>,
 }
 
 /// What one model has counted.

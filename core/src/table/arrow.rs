@@ -698,6 +698,37 @@ pub fn in_file(e: KpiError, file: &str, how: &str) -> KpiError {
     }
 }
 
+/// The journeys of a whole CSV text (a file a browser or a server holds in memory), read as the
+/// CLI reads a `.csv` file: the dialect detected from the header unless `reading` declares it,
+/// errors placed at `name`'s row and column with the dialect assumed.
+///
+/// ```
+/// use omnikpi::table::{arrow::csv_text_journeys, reading::Reading};
+/// use omnikpi::{channel::Taxonomy, money::Currency};
+/// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+/// let eur = Currency::lookup("EUR", None, "currency").unwrap();
+/// let text = "journey_id;timestamp;channel;conversions;value\nu1;2026-01-02T10:00:00Z;web;1;12,50\n";
+/// let (batch, _) = csv_text_journeys(text, "touches.csv", &Reading::default(), &tax, &eur).unwrap();
+/// assert_eq!(batch.value_minor, vec![1250]);
+/// let bad = "journey_id,timestamp,channel,conversions\nu1,yesterday,web,1\n";
+/// let e = csv_text_journeys(bad, "touches.csv", &Reading::default(), &tax, &eur).unwrap_err();
+/// assert_eq!(e.path(), Some("touches.csv:row 2:timestamp"));
+/// ```
+///
+/// # Errors
+/// As [`csv_batches`] and [`journeys`].
+pub fn csv_text_journeys(
+    text: &str,
+    name: &str,
+    reading: &Reading,
+    taxonomy: &crate::channel::Taxonomy,
+    currency: &crate::money::Currency,
+) -> Result<(crate::attribution::JourneyBatch, Conversions), KpiError> {
+    let (batches, resolved) = csv_batches(text.as_bytes(), name, reading)?;
+    let how = format!("read as CSV: {}", resolved.csv);
+    journeys(batches, None, &resolved, taxonomy, currency).map_err(|e| in_file(e, name, &how))
+}
+
 /// Every batch of a long-format touch table into journeys, read as `reading` declares: the one
 /// loop the CLI (CSV, Parquet, workbooks), Python and the benchmarks run. `rows`: the table's
 /// row count when the reader knows it (sizes the builder once, [`LongBuilder::expect_rows`]).
