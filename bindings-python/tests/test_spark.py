@@ -102,6 +102,20 @@ def test_attribution_parameters_reach_every_partition(spark: SparkSession) -> No
     assert got.to_dict() != omnikpi.attribute("time_decay", journeys(), channels=CHANNELS, currency="EUR").to_dict()
 
 
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_intervals_do_not_depend_on_partitioning(spark: SparkSession, partitions: int) -> None:
+    """The replicates weigh each journey by a hash of its id: the bounds merged from Spark
+    partitions are the single machine's, byte for byte."""
+    models = ["linear", "markov"]
+    params = {m: {"intervals": True, "replicates": 50, "seed": 3} for m in models}
+    expected = omnikpi.attribute(models, journeys(), channels=CHANNELS, currency="EUR", model_params=params)
+    df = spark.createDataFrame(journeys())
+    got = omnikpi.spark.attribute(models, df, channels=CHANNELS, currency="EUR", model_params=params,
+                                  num_partitions=partitions)
+    assert got.to_dict() == expected.to_dict()
+    assert got["markov"].intervals.replicates == 50
+
+
 def rate_rows() -> list[dict[str, Any]]:
     rng = random.Random(11)
     rows = []

@@ -429,7 +429,7 @@ pub fn attribute_table(
             .transpose()?;
         let (batch, conversions) = match table.as_string() {
             // a CSV file's text: the core's CSV reader, as the CLI reads a `.csv`
-            Some(text) => omnikpi::table::arrow::csv_text_journeys(
+            Some(text) => omnikpi::table::rows::csv_text_journeys(
                 &text,
                 "table.csv",
                 &reading,

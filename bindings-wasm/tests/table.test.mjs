@@ -143,3 +143,35 @@ test("hostile tables and options give OmniKpiErrors only", () => {
     }
   }
 });
+
+test("a CSV file's text is read by the core's CSV reader: the CLI's numbers, the CLI's errors", () => {
+  const text = readFileSync(join(retail, "journeys.csv"), "utf8");
+  assert.deepStrictEqual(omnikpi.attributeTable(models, text, { channels, currency: "EUR" }),
+    omnikpi.attributeTable(models, rows, { channels, currency: "EUR" }));
+  // an Excel CSV: semicolons and decimal commas, detected from the header as the CLI detects them
+  const excel = "\ufeffjourney_id;timestamp;channel;conversions;value\nu1;2026-10-01T10:00:00Z;web;1;12,50\n";
+  assert.equal(omnikpi.attributeTable("linear", excel, { channels, currency: "EUR" }).totals.value, "12.50");
+  assert.throws(() => omnikpi.attributeTable("linear", "journey_id,timestamp,channel,conversions\nu1,1,web,1\n", { channels, currency: "EUR" }),
+    (e) => e.code === "wrong_type" && e.path === "table.csv:row 2:timestamp" && /timestampUnit/.test(e.message));
+});
+
+test("intervals: the same bounds from CSV text, row objects, integer ids and JSON journeys with text ids", () => {
+  const params = { intervals: true, replicates: 40, seed: 9 };
+  const text = readFileSync(join(retail, "journeys.csv"), "utf8");
+  const fromText = omnikpi.attributeTable("markov", text, { channels, currency: "EUR" }, params);
+  assert.equal(fromText.intervals.replicates, 40);
+  assert.deepStrictEqual(omnikpi.attributeTable("markov", rows, { channels, currency: "EUR" }, params), fromText);
+  // integer ids hash as their decimal text: ids 1..n as numbers and as strings agree
+  const small = [
+    { journey_id: 1, timestamp: "2026-10-01T10:00:00Z", channel: "email", conversions: "1", value: "10.00" },
+    { journey_id: 2, timestamp: "2026-10-01T11:00:00Z", channel: "store", conversions: "1", value: "20.00" },
+    { journey_id: 3, timestamp: "2026-10-01T12:00:00Z", channel: "email", conversions: "0", value: "" },
+  ];
+  const asText = small.map((r) => ({ ...r, journey_id: String(r.journey_id) }));
+  const a = omnikpi.attributeTable("linear", small, { channels, currency: "EUR" }, params);
+  assert.deepStrictEqual(omnikpi.attributeTable("linear", asText, { channels, currency: "EUR" }, params), a);
+  const journeys = { channels, currency: "EUR", journeys: small.map((r) => ({ journey_id: String(r.journey_id),
+    touches: [{ channel: r.channel, timestamp: r.timestamp }], conversions: Number(r.conversions), ...(r.value ? { value: r.value } : {}) })) };
+  assert.deepStrictEqual(omnikpi.attribute("linear", journeys, params).intervals, a.intervals);
+  assert.notDeepStrictEqual(omnikpi.attributeTable("linear", small, { channels, currency: "EUR" }, { ...params, seed: 10 }).intervals, a.intervals);
+});

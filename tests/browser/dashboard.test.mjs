@@ -112,8 +112,24 @@ test("a dropped journeys CSV is attributed in the browser exactly as the CLI doe
     }
   }
   const bad = join(dir, "bad.csv");
-  writeFileSync(bad, "journey_id,timestamp,channel,conversions\nj1,0,fax,1\n");
+  writeFileSync(bad, "journey_id,timestamp,channel,conversions\nj1,2026-10-01T10:00:00Z,fax,1\n");
   await page.setInputFiles("#journeys-file", bad);
   await page.waitForSelector("#status[data-state=error]");
-  assert.match(await page.locator("#status").textContent(), /fax/);
+  const shown = await page.locator("#status").textContent();
+  assert.match(shown, /\[unknown_channel\].*row 2:channel.*fax/);
+  // the CLI refuses the same file with the same code at the same cell (the core's one CSV reader)
+  const refused = (() => {
+    try {
+      execFileSync(join(root, "target", "release", "omnikpi"), ["attribute", bad, "--channels", join(retail, "channels.csv"), "--currency", "EUR"], { encoding: "utf8", stdio: "pipe" });
+      return "";
+    } catch (e) {
+      return String(e.stderr);
+    }
+  })();
+  assert.match(refused, /\[unknown_channel\] at bad\.csv:row 2:channel/);
+  // an integer timestamp without a declared unit is refused too, never read as seconds
+  const unitless = join(dir, "unitless.csv");
+  writeFileSync(unitless, "journey_id,timestamp,channel,conversions\nj1,0,web,1\n");
+  await page.setInputFiles("#journeys-file", unitless);
+  await page.waitForFunction(() => /timestamp_unit|timestampUnit/.test(document.querySelector("#status").textContent), null, { timeout: 30000 });
 });

@@ -119,7 +119,9 @@ async function main() {
     const [channel, group, direct] = l.split(",");
     return { channel, group, direct: direct === "true" };
   });
-  attribution = attributeCsv(files["journeys.csv"], channels);
+  const journeys = await fetch(new URL("journeys.csv", DATA));
+  if (!journeys.ok) throw new Error(`journeys.csv: ${journeys.status} ${journeys.statusText}`);
+  attribution = attributeCsv(await journeys.text(), channels);
   $("#model").replaceChildren(...MODELS.map((m) => el("option", m === "linear" ? { value: m, selected: "" } : { value: m }, m)));
   $("#model").onchange = renderAttribution;
   renderAttribution();

@@ -3,6 +3,7 @@
 //! Columns are read by type (text, integers, timestamps, decimal128) into [`LongBuilder`]; a float
 //! money column is refused.
 
+pub use super::csv::in_file;
 pub use super::reading::Columns;
 use super::reading::{Conversions, Reading};
 use super::touches::{
@@ -661,72 +662,6 @@ pub fn csv_batches<R: std::io::BufRead>(
         })
     });
     Ok((batches, resolved))
-}
-
-/// An error of [`add_batch`] on a file's batches (CSV, or a sheet) located in the file:
-/// `table.timestamp[7]` and `table[7].channel` become `journeys.csv:row 9:timestamp` and
-/// `journeys.csv:row 9:channel` (the header is row 1), the message ending with `how` the file
-/// was read (`read as CSV: delimiter `;`, decimal comma`).
-pub fn in_file(e: KpiError, file: &str, how: &str) -> KpiError {
-    let Some(path) = e.path().map(str::to_owned) else {
-        return e;
-    };
-    let place = |row: &str, column: &str| -> Option<String> {
-        let line = row.parse::<usize>().ok()?.checked_add(2)?;
-        Some(match column {
-            "" => format!("{file}:row {line}"),
-            c => format!("{file}:row {line}:{c}"),
-        })
-    };
-    let located = if let Some(rest) = path.strip_prefix("table[") {
-        rest.split_once(']')
-            .and_then(|(row, column)| place(row, column.trim_start_matches('.')))
-    } else if let Some(rest) = path.strip_prefix("table.") {
-        match rest.split_once('[') {
-            Some((column, row)) => row.strip_suffix(']').and_then(|row| place(row, column)),
-            None => Some(format!("{file}:column {rest}")),
-        }
-    } else {
-        None
-    };
-    match located {
-        Some(place) => {
-            let message = e.message().replacen(&path, &place, 1);
-            KpiError::new(e.code(), Some(place), format!("{message} ({how})"))
-        }
-        None => e,
-    }
-}
-
-/// The journeys of a whole CSV text (a file a browser or a server holds in memory), read as the
-/// CLI reads a `.csv` file: the dialect detected from the header unless `reading` declares it,
-/// errors placed at `name`'s row and column with the dialect assumed.
-///
-/// ```
-/// use omnikpi::table::{arrow::csv_text_journeys, reading::Reading};
-/// use omnikpi::{channel::Taxonomy, money::Currency};
-/// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
-/// let eur = Currency::lookup("EUR", None, "currency").unwrap();
-/// let text = "journey_id;timestamp;channel;conversions;value\nu1;2026-01-02T10:00:00Z;web;1;12,50\n";
-/// let (batch, _) = csv_text_journeys(text, "touches.csv", &Reading::default(), &tax, &eur).unwrap();
-/// assert_eq!(batch.value_minor, vec![1250]);
-/// let bad = "journey_id,timestamp,channel,conversions\nu1,yesterday,web,1\n";
-/// let e = csv_text_journeys(bad, "touches.csv", &Reading::default(), &tax, &eur).unwrap_err();
-/// assert_eq!(e.path(), Some("touches.csv:row 2:timestamp"));
-/// ```
-///
-/// # Errors
-/// As [`csv_batches`] and [`journeys`].
-pub fn csv_text_journeys(
-    text: &str,
-    name: &str,
-    reading: &Reading,
-    taxonomy: &crate::channel::Taxonomy,
-    currency: &crate::money::Currency,
-) -> Result<(crate::attribution::JourneyBatch, Conversions), KpiError> {
-    let (batches, resolved) = csv_batches(text.as_bytes(), name, reading)?;
-    let how = format!("read as CSV: {}", resolved.csv);
-    journeys(batches, None, &resolved, taxonomy, currency).map_err(|e| in_file(e, name, &how))
 }
 
 /// Every batch of a long-format touch table into journeys, read as `reading` declares: the one

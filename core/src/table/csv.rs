@@ -209,3 +209,38 @@ pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
         })
         .collect()
 }
+
+/// An error of a touch-table reader ([`super::arrow::journeys`], [`super::rows::journeys`]) on a file (CSV, or a sheet) located in the file:
+/// `table.timestamp[7]` and `table[7].channel` become `journeys.csv:row 9:timestamp` and
+/// `journeys.csv:row 9:channel` (the header is row 1), the message ending with `how` the file
+/// was read (`read as CSV: delimiter `;`, decimal comma`).
+pub fn in_file(e: KpiError, file: &str, how: &str) -> KpiError {
+    let Some(path) = e.path().map(str::to_owned) else {
+        return e;
+    };
+    let place = |row: &str, column: &str| -> Option<String> {
+        let line = row.parse::<usize>().ok()?.checked_add(2)?;
+        Some(match column {
+            "" => format!("{file}:row {line}"),
+            c => format!("{file}:row {line}:{c}"),
+        })
+    };
+    let located = if let Some(rest) = path.strip_prefix("table[") {
+        rest.split_once(']')
+            .and_then(|(row, column)| place(row, column.trim_start_matches('.')))
+    } else if let Some(rest) = path.strip_prefix("table.") {
+        match rest.split_once('[') {
+            Some((column, row)) => row.strip_suffix(']').and_then(|row| place(row, column)),
+            None => Some(format!("{file}:column {rest}")),
+        }
+    } else {
+        None
+    };
+    match located {
+        Some(place) => {
+            let message = e.message().replacen(&path, &place, 1);
+            KpiError::new(e.code(), Some(place), format!("{message} ({how})"))
+        }
+        None => e,
+    }
+}

@@ -377,6 +377,74 @@ pub fn journeys(
     Ok((builder.finish()?, conversions))
 }
 
+/// The journeys of a whole CSV text (a file a browser holds in memory), read as the CLI reads a
+/// `.csv`: the dialect detected from the header unless `reading` declares it, an empty cell as
+/// null, each cell by the rules of every touch table, errors placed at `name`'s row and column
+/// with the dialect assumed. The Arrow CSV reader ([`super::arrow::csv_batches`]) streams large
+/// files in the CLI; a test holds the two to the same journeys and errors.
+///
+/// ```
+/// use omnikpi::table::{reading::Reading, rows::csv_text_journeys};
+/// use omnikpi::{channel::Taxonomy, money::Currency};
+/// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+/// let eur = Currency::lookup("EUR", None, "currency").unwrap();
+/// let text = "journey_id;timestamp;channel;conversions;value\nu1;2026-01-02T10:00:00Z;web;1;12,50\n";
+/// let (batch, _) = csv_text_journeys(text, "touches.csv", &Reading::default(), &tax, &eur).unwrap();
+/// assert_eq!(batch.value_minor, vec![1250]);
+/// let bad = "journey_id,timestamp,channel,conversions\nu1,yesterday,web,1\n";
+/// let e = csv_text_journeys(bad, "touches.csv", &Reading::default(), &tax, &eur).unwrap_err();
+/// assert_eq!(e.path(), Some("touches.csv:row 2:timestamp"));
+/// ```
+///
+/// # Errors
+/// `invalid_dataset` for text that is not CSV, and the errors of [`journeys`], located.
+pub fn csv_text_journeys(
+    text: &str,
+    name: &str,
+    reading: &Reading,
+    taxonomy: &crate::channel::Taxonomy,
+    currency: &crate::money::Currency,
+) -> Result<(JourneyBatch, Conversions)> {
+    let body = text.trim_start_matches('\u{feff}');
+    let mut resolved = reading.clone();
+    resolved.csv = reading.csv.detect(body.lines().next().unwrap_or_default());
+    let how = format!("read as CSV: {}", resolved.csv);
+    let bad = |e: &dyn std::fmt::Display| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(name.to_owned()),
+            format!("`{name}` cannot be read as CSV ({}): {e}", resolved.csv),
+        )
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(resolved.csv.delimiter.unwrap_or(b','))
+        .from_reader(body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(&e))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut columns: Vec<Vec<Value>> = vec![Vec::new(); header.len()];
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(&e))?;
+        for (i, column) in columns.iter_mut().enumerate() {
+            column.push(match record.get(i).unwrap_or_default() {
+                "" => Value::Null,
+                cell => Value::String(cell.to_owned()),
+            });
+        }
+    }
+    let table = Value::Object(
+        header
+            .into_iter()
+            .zip(columns)
+            .map(|(h, c)| (h, Value::Array(c)))
+            .collect(),
+    );
+    journeys(&table, &resolved, taxonomy, currency).map_err(|e| super::csv::in_file(e, name, &how))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,6 +672,20 @@ mod tests {
         arrow_array::RecordBatch::try_from_iter(columns).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    #[test]
+    fn malformed_csv_text_is_an_invalid_dataset_naming_the_file_and_dialect() {
+        let text = "journey_id,timestamp,channel,conversions\nu1,0,web,1,extra\n";
+        let reading = Reading::default();
+        let e = csv_text_journeys(text, "t.csv", &reading, &taxonomy(), &eur())
+            .err()
+            .unwrap_or_else(|| panic!("a row of five fields under a header of four"));
+        assert_eq!(
+            (e.code().as_str(), e.path()),
+            ("invalid_dataset", Some("t.csv"))
+        );
+        assert!(e.message().contains("delimiter `,`"), "{}", e.message());
+    }
+
     #[cfg(feature = "arrow")]
     proptest! {
         /// Any table, valid or not, gives the same journeys or the same first error through
@@ -625,6 +707,41 @@ mod tests {
             let by_arrow = super::super::arrow::journeys(
                 [Ok(arrow_batch(&rows))], None, &parsed, &taxonomy(), &eur());
             prop_assert_eq!(format!("{by_host:?}"), format!("{by_arrow:?}"));
+        }
+
+        /// Any CSV text, valid or not, in any dialect, gives the same journeys or the same first
+        /// error through the text reader (the wasm build's) as through the Arrow CSV reader
+        /// (the CLI's).
+        #[test]
+        fn csv_text_reads_as_the_arrow_csv_reader_does(
+            rows in proptest::collection::vec(
+                (0i64..6, prop_oneof![Just("2026-01-02T10:00:00Z"), Just("2026-01-02 11:00:00"),
+                                      Just("1767348000"), Just("x"), Just("")],
+                 prop_oneof![Just("web"), Just("store"), Just("tv"), Just("")],
+                 prop_oneof![Just("1"), Just("0"), Just("TRUE"), Just("false"), Just("-1"), Just("")],
+                 prop_oneof![Just("1.00"), Just("2,5"), Just("0.001"), Just(""), Just("\"3,10\"")]),
+                0..30),
+            semicolon in any::<bool>(),
+        ) {
+            let d = if semicolon { ";" } else { "," };
+            let mut text = ["journey_id", "timestamp", "channel", "conversions", "value"].join(d);
+            // cells holding the delimiter quoted, as a CSV writer does (malformed files are
+            // refused by both readers in their own words: see the test below)
+            let cell = |c: &str| if c.contains(d) && !c.starts_with('"') { format!("\"{c}\"") } else { c.to_owned() };
+            for r in &rows {
+                text.push('\n');
+                text.push_str(&[format!("u{}", r.0), cell(r.1), cell(r.2), cell(r.3), cell(r.4)].join(d));
+            }
+            let reading = Reading::from_json(&json!({"timezone": "Europe/Paris", "timestamp_unit": "s"}))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let by_text = csv_text_journeys(&text, "t.csv", &reading, &taxonomy(), &eur());
+            let by_arrow = super::super::arrow::csv_batches(text.as_bytes(), "t.csv", &reading)
+                .and_then(|(batches, resolved)| {
+                    let how = format!("read as CSV: {}", resolved.csv);
+                    super::super::arrow::journeys(batches, None, &resolved, &taxonomy(), &eur())
+                        .map_err(|e| super::super::csv::in_file(e, "t.csv", &how))
+                });
+            prop_assert_eq!(format!("{by_text:?}"), format!("{by_arrow:?}"));
         }
     }
 }
