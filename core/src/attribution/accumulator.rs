@@ -300,6 +300,41 @@ fn journey_shares(
     Ok(())
 }
 
+/// The journey's credit per distinct channel with a share (`scratch.share_slots` merged,
+/// zero shares dropped): `scratch.slot_conversions` and `scratch.slot_value` in 10^-12 units,
+/// what the point estimate adds for it, so a replicate adds each `w` times.
+fn journey_credit(journey: &Journey<'_>, scratch: &mut Scratch) -> Result<()> {
+    let overflow = || KpiError::overflow("a journey's credit");
+    let mut merged: Vec<(usize, i128)> = scratch
+        .share_slots
+        .iter()
+        .copied()
+        .zip(scratch.slot_shares.iter().copied())
+        .filter(|(_, share)| *share != 0)
+        .collect();
+    merged.sort_unstable_by_key(|(slot, _)| *slot);
+    scratch.share_slots.clear();
+    scratch.slot_conversions.clear();
+    scratch.slot_value.clear();
+    for group in merged.chunk_by(|a, b| a.0 == b.0) {
+        let share = group
+            .iter()
+            .try_fold(0i128, |acc, (_, s)| acc.checked_add(*s))
+            .ok_or_else(overflow)?;
+        let slot = group.first().map_or(0, |(slot, _)| *slot);
+        scratch.share_slots.push(slot);
+        scratch.slot_conversions.push(
+            share
+                .checked_mul(i128::from(journey.conversions))
+                .ok_or_else(overflow)?,
+        );
+        scratch
+            .slot_value
+            .push(share.checked_mul(journey.value).ok_or_else(overflow)?);
+    }
+    Ok(())
+}
+
 impl Replicates {
     /// Adds `journey` to model `m`'s state in every replicate, `weights[r]` times.
     fn add(
@@ -322,6 +357,7 @@ impl Replicates {
             Model::Markov { .. } => Vec::new(),
             _ if journey.conversions > 0 => {
                 journey_shares(model, journey, rules, scratch)?;
+                journey_credit(journey, scratch)?;
                 Vec::new()
             }
             _ => return Ok(()),
@@ -360,19 +396,12 @@ impl Replicates {
                         entry.2 = add_i128(entry.2, value, "set value")?;
                     }
                 }
-                (Some(ModelState::Credit(credit)), _) => {
-                    let conversions = journey.conversions.checked_mul(*w).ok_or_else(overflow)?;
-                    let value = journey
-                        .value
-                        .checked_mul(i128::from(*w))
-                        .ok_or_else(overflow)?;
-                    credit.add_shares(
-                        &scratch.share_slots,
-                        &scratch.slot_shares,
-                        conversions,
-                        value,
-                    )?;
-                }
+                (Some(ModelState::Credit(credit)), _) => credit.add_times(
+                    &scratch.share_slots,
+                    &scratch.slot_conversions,
+                    &scratch.slot_value,
+                    *w,
+                )?,
                 _ => {}
             }
         }

@@ -87,6 +87,37 @@ impl Credit {
         Ok(())
     }
 
+    /// Adds a journey's credit (`conversions` and `value` per slot, in 10^-12 units) `times`
+    /// times: a bootstrap replicate's weight.
+    pub(super) fn add_times(
+        &mut self,
+        slots: &[usize],
+        conversions: &[i128],
+        value: &[i128],
+        times: u64,
+    ) -> Result<()> {
+        let overflow = || KpiError::overflow("replicate credit");
+        let times = i128::from(times);
+        for ((slot, c), v) in slots.iter().zip(conversions).zip(value) {
+            let (c, v) = if times == 1 {
+                (*c, *v)
+            } else {
+                (
+                    c.checked_mul(times).ok_or_else(overflow)?,
+                    v.checked_mul(times).ok_or_else(overflow)?,
+                )
+            };
+            match (self.conversions.get_mut(*slot), self.value.get_mut(*slot)) {
+                (Some(cs), Some(vs)) => {
+                    *cs = cs.checked_add(c).ok_or_else(overflow)?;
+                    *vs = vs.checked_add(v).ok_or_else(overflow)?;
+                }
+                _ => return Err(overflow()),
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn merge(&mut self, other: &Credit) -> Result<()> {
         for (a, b) in self.conversions.iter_mut().zip(&other.conversions) {
             *a = a
@@ -113,7 +144,10 @@ pub(super) struct Scratch {
     pub(super) order: Vec<(i128, i128, usize)>,
     /// A journey's weight in each bootstrap replicate.
     pub(super) replicate_weights: Vec<u64>,
-    /// A journey's channel slots and their shares, for the replicates.
+    /// A journey's channel slots and their shares, for the replicates, then its credit per
+    /// distinct slot.
     pub(super) share_slots: Vec<usize>,
     pub(super) slot_shares: Vec<i128>,
+    pub(super) slot_conversions: Vec<i128>,
+    pub(super) slot_value: Vec<i128>,
 }
