@@ -1,7 +1,7 @@
 //! The accumulator: every model's state over journey batches (`update`, `merge`, `finish`,
 //! serializable), finished into typed [`Attribution`] results.
 
-use super::bootstrap::{bounds, Bootstrap};
+use super::bootstrap::{bounds, Bootstrap, Replicates};
 use super::credit::Scratch;
 use super::result::{ChannelInterval, Intervals};
 use super::state::{self, Int, IntervalSettings, ModelCounts, ReplicateCounts, Settings, State};
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 /// The accumulated state of one model.
 #[derive(Debug, Clone, PartialEq)]
-enum ModelState {
+pub(super) enum ModelState {
     /// Rule-based models and Zhao's Shapley: credit per channel.
     Credit(Credit),
     /// Ordered Shapley: credit per (channel, position).
@@ -32,6 +32,41 @@ enum ModelState {
     Markov(markov::Counts),
     /// Shapley rate: journeys, conversions and value per distinct channel set.
     Sets(BTreeMap<Vec<u16>, (u64, u64, i128)>),
+}
+
+/// The distinct channels of a journey, sorted: its Shapley-rate channel set.
+pub(super) fn channel_set(channels: &[u16]) -> Vec<u16> {
+    let mut set = channels.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// Adds a journey counted `times` times to its channel set: journeys, conversions and value.
+pub(super) fn add_to_set(
+    sets: &mut BTreeMap<Vec<u16>, (u64, u64, i128)>,
+    set: &[u16],
+    journey: &Journey<'_>,
+    times: u64,
+) -> Result<()> {
+    let overflow = || KpiError::overflow("channel set counts");
+    let conversions = journey
+        .conversions
+        .checked_mul(times)
+        .ok_or_else(overflow)?;
+    let value = journey
+        .value
+        .checked_mul(i128::from(times))
+        .ok_or_else(overflow)?;
+    if !sets.contains_key(set) {
+        sets.insert(set.to_vec(), (0, 0, 0));
+    }
+    if let Some(entry) = sets.get_mut(set) {
+        entry.0 = add_u64(entry.0, times, "journeys of a channel set")?;
+        entry.1 = add_u64(entry.1, conversions, "conversions of a channel set")?;
+        entry.2 = add_i128(entry.2, value, "set value")?;
+    }
+    Ok(())
 }
 
 impl ModelState {
@@ -90,7 +125,7 @@ impl ModelState {
     }
 
     /// Adds another state of the same model.
-    fn merge(&mut self, other: &ModelState) -> Result<()> {
+    pub(super) fn merge(&mut self, other: &ModelState) -> Result<()> {
         let overflow = |what: &str| KpiError::overflow(what);
         match (self, other) {
             (ModelState::Credit(a), ModelState::Credit(b)) => a.merge(b)?,
@@ -161,16 +196,22 @@ pub struct Accumulator {
 
 /// Conversions and value of the converting journeys, and of those left without a touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Totals {
-    conversions: u64,
-    value: i128,
-    none_conversions: u64,
-    none_value: i128,
+pub(super) struct Totals {
+    pub(super) conversions: u64,
+    pub(super) value: i128,
+    pub(super) none_conversions: u64,
+    pub(super) none_value: i128,
 }
 
 impl Totals {
     /// Adds a converting journey counted `times` times; `attributed`: it kept a touch.
-    fn add(&mut self, conversions: u64, value: i128, times: u64, attributed: bool) -> Result<()> {
+    pub(super) fn add(
+        &mut self,
+        conversions: u64,
+        value: i128,
+        times: u64,
+        attributed: bool,
+    ) -> Result<()> {
         let overflow = || KpiError::overflow("replicate totals");
         let conversions = conversions.checked_mul(times).ok_or_else(overflow)?;
         let value = value.checked_mul(i128::from(times)).ok_or_else(overflow)?;
@@ -184,7 +225,7 @@ impl Totals {
         Ok(())
     }
 
-    fn merge(&mut self, other: &Totals) -> Result<()> {
+    pub(super) fn merge(&mut self, other: &Totals) -> Result<()> {
         self.conversions = add_u64(self.conversions, other.conversions, "replicate conversions")?;
         self.value = add_i128(self.value, other.value, "replicate value")?;
         self.none_conversions = add_u64(
@@ -205,35 +246,21 @@ impl Totals {
     }
 }
 
-/// The bootstrap's replicates: each one's totals and model states, counted with the journeys'
-/// weights ([`Bootstrap::weights`]).
-#[derive(Debug, Clone, PartialEq)]
-struct Replicates {
-    bootstrap: Bootstrap,
-    runs: Vec<Replicate>,
-}
-
-/// One replicate: its totals and one state per model (credit per channel for every model but
-/// Markov and Shapley rate, whose replicates are solved like the point estimate).
-#[derive(Debug, Clone, PartialEq)]
-struct Replicate {
-    totals: Totals,
-    states: Vec<ModelState>,
-}
-
 /// A journey's touches (those the window kept) and its outcome.
-struct Journey<'a> {
-    channels: &'a [u16],
-    times: &'a [i64],
-    leads: &'a [bool],
-    conversions: u64,
-    value: i128,
+pub(super) struct Journey<'a> {
+    pub(super) channels: &'a [u16],
+    pub(super) times: &'a [i64],
+    pub(super) leads: &'a [bool],
+    pub(super) conversions: u64,
+    pub(super) value: i128,
 }
 
 /// Each channel's share of a converting journey under a credit model (10^-12 units of the
 /// journey), into `scratch.share_slots` and `scratch.slot_shares`: the split the point estimate
 /// makes, so a replicate adds exactly `w` times the journey's point credit.
-fn journey_shares(
+// Inlined into the per-journey loop: out of line it costs the seven rule-based models 20%.
+#[inline]
+pub(super) fn journey_shares(
     model: &Model,
     journey: &Journey<'_>,
     (prepared, direct): (&[i128; 4], &[bool]),
@@ -298,151 +325,6 @@ fn journey_shares(
         }
     }
     Ok(())
-}
-
-/// The journey's credit per distinct channel with a share (`scratch.share_slots` merged,
-/// zero shares dropped): `scratch.slot_conversions` and `scratch.slot_value` in 10^-12 units,
-/// what the point estimate adds for it, so a replicate adds each `w` times.
-fn journey_credit(journey: &Journey<'_>, scratch: &mut Scratch) -> Result<()> {
-    let overflow = || KpiError::overflow("a journey's credit");
-    let mut merged: Vec<(usize, i128)> = scratch
-        .share_slots
-        .iter()
-        .copied()
-        .zip(scratch.slot_shares.iter().copied())
-        .filter(|(_, share)| *share != 0)
-        .collect();
-    merged.sort_unstable_by_key(|(slot, _)| *slot);
-    scratch.share_slots.clear();
-    scratch.slot_conversions.clear();
-    scratch.slot_value.clear();
-    for group in merged.chunk_by(|a, b| a.0 == b.0) {
-        let share = group
-            .iter()
-            .try_fold(0i128, |acc, (_, s)| acc.checked_add(*s))
-            .ok_or_else(overflow)?;
-        let slot = group.first().map_or(0, |(slot, _)| *slot);
-        scratch.share_slots.push(slot);
-        scratch.slot_conversions.push(
-            share
-                .checked_mul(i128::from(journey.conversions))
-                .ok_or_else(overflow)?,
-        );
-        scratch
-            .slot_value
-            .push(share.checked_mul(journey.value).ok_or_else(overflow)?);
-    }
-    Ok(())
-}
-
-impl Replicates {
-    /// Adds `journey` to model `m`'s state in every replicate, `weights[r]` times.
-    fn add(
-        &mut self,
-        m: usize,
-        model: &Model,
-        journey: &Journey<'_>,
-        rules: (&[i128; 4], &[bool]),
-        weights: &[u64],
-        scratch: &mut Scratch,
-    ) -> Result<()> {
-        let overflow = || KpiError::overflow("replicate credit");
-        let set: Vec<u16> = match model {
-            Model::ShapleyRate { .. } => {
-                let mut set = journey.channels.to_vec();
-                set.sort_unstable();
-                set.dedup();
-                set
-            }
-            Model::Markov { .. } => Vec::new(),
-            _ if journey.conversions > 0 => {
-                journey_shares(model, journey, rules, scratch)?;
-                journey_credit(journey, scratch)?;
-                Vec::new()
-            }
-            _ => return Ok(()),
-        };
-        for (run, w) in self.runs.iter_mut().zip(weights) {
-            if *w == 0 {
-                continue;
-            }
-            match (run.states.get_mut(m), model) {
-                (
-                    Some(ModelState::Markov(counts)),
-                    Model::Markov {
-                        order,
-                        collapse_repeats,
-                        ..
-                    },
-                ) => counts.add_times(
-                    journey.channels,
-                    journey.conversions,
-                    *order,
-                    *collapse_repeats,
-                    *w,
-                )?,
-                (Some(ModelState::Sets(sets)), _) => {
-                    let conversions = journey.conversions.checked_mul(*w).ok_or_else(overflow)?;
-                    let value = journey
-                        .value
-                        .checked_mul(i128::from(*w))
-                        .ok_or_else(overflow)?;
-                    if !sets.contains_key(&set) {
-                        sets.insert(set.clone(), (0, 0, 0));
-                    }
-                    if let Some(entry) = sets.get_mut(&set) {
-                        entry.0 = add_u64(entry.0, *w, "journeys of a channel set")?;
-                        entry.1 = add_u64(entry.1, conversions, "conversions of a channel set")?;
-                        entry.2 = add_i128(entry.2, value, "set value")?;
-                    }
-                }
-                (Some(ModelState::Credit(credit)), _) => credit.add_times(
-                    &scratch.share_slots,
-                    &scratch.slot_conversions,
-                    &scratch.slot_value,
-                    *w,
-                )?,
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn merge(&mut self, other: &Replicates) -> Result<()> {
-        if self.bootstrap != other.bootstrap || self.runs.len() != other.runs.len() {
-            return Err(KpiError::new(
-                ErrorCode::InvalidParameter,
-                Some("state".to_owned()),
-                "cannot merge attribution states built with different bootstraps",
-            ));
-        }
-        for (mine, theirs) in self.runs.iter_mut().zip(&other.runs) {
-            mine.totals.merge(&theirs.totals)?;
-            for (a, b) in mine.states.iter_mut().zip(&theirs.states) {
-                a.merge(b)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn new(bootstrap: Bootstrap, models: &[Model], slots: usize) -> Self {
-        let states: Vec<ModelState> = models
-            .iter()
-            .map(|m| match m {
-                Model::Markov { .. } => ModelState::Markov(markov::Counts::default()),
-                Model::ShapleyRate { .. } => ModelState::Sets(BTreeMap::new()),
-                _ => ModelState::Credit(Credit::new(slots)),
-            })
-            .collect();
-        let run = Replicate {
-            totals: Totals::default(),
-            states,
-        };
-        Self {
-            bootstrap,
-            runs: vec![run; bootstrap.replicates as usize],
-        }
-    }
 }
 
 impl Accumulator {
@@ -611,14 +493,14 @@ impl Accumulator {
             let channels = batch.channel.get(kept.clone()).unwrap_or_default();
             let times = batch.timestamp.get(kept.clone()).unwrap_or_default();
             let leads = batch.lead.get(kept).unwrap_or_default();
+            let journey = Journey {
+                channels,
+                times,
+                leads,
+                conversions,
+                value,
+            };
             if self.replicates.is_some() {
-                let journey = Journey {
-                    channels,
-                    times,
-                    leads,
-                    conversions,
-                    value,
-                };
                 let key = || batch.ids.as_ref().and_then(|ids| ids.key(j));
                 self.update_replicates(key, &journey, &prepared, &direct, &mut scratch)?;
             }
@@ -650,10 +532,6 @@ impl Accumulator {
             if channels.is_empty() {
                 continue;
             }
-            scratch.slots.clear();
-            scratch
-                .slots
-                .extend(channels.iter().map(|c| usize::from(*c)));
             for ((model, state), prepared) in self
                 .models
                 .iter()
@@ -662,37 +540,13 @@ impl Accumulator {
             {
                 match state {
                     ModelState::Credit(credit) if conversions > 0 => {
-                        if *model == Model::Shapley {
-                            scratch.distinct.clear();
-                            for c in channels {
-                                if !scratch.distinct.contains(&usize::from(*c)) {
-                                    scratch.distinct.push(usize::from(*c));
-                                }
-                            }
-                            scratch.ones.clear();
-                            scratch.ones.resize(scratch.distinct.len(), 1);
-                            let (slots, ones) = (
-                                std::mem::take(&mut scratch.distinct),
-                                std::mem::take(&mut scratch.ones),
-                            );
-                            credit.add_with(&slots, &ones, conversions, value, &mut scratch)?;
-                            scratch.distinct = slots;
-                            scratch.ones = ones;
-                        } else {
-                            let mut weights = std::mem::take(&mut scratch.weights);
-                            model.fill_weights(
-                                prepared,
-                                &direct,
-                                channels,
-                                times,
-                                leads,
-                                &mut weights,
-                            );
-                            let slots = std::mem::take(&mut scratch.slots);
-                            credit.add_with(&slots, &weights, conversions, value, &mut scratch)?;
-                            scratch.slots = slots;
-                            scratch.weights = weights;
-                        }
+                        journey_shares(model, &journey, (prepared, &direct), &mut scratch)?;
+                        credit.add_shares(
+                            &scratch.share_slots,
+                            &scratch.slot_shares,
+                            conversions,
+                            value,
+                        )?;
                     }
                     ModelState::Positions(cells) if conversions > 0 => {
                         shapley::add_ordered(cells, channels, conversions, value)?;
@@ -708,16 +562,7 @@ impl Accumulator {
                         }
                     }
                     ModelState::Sets(sets) => {
-                        let mut set: Vec<u16> = channels.to_vec();
-                        set.sort_unstable();
-                        set.dedup();
-                        let entry = sets.entry(set).or_insert((0, 0, 0));
-                        entry.0 = add_u64(entry.0, 1, "journeys of a channel set")?;
-                        entry.1 = add_u64(entry.1, conversions, "conversions of a channel set")?;
-                        entry.2 = entry
-                            .2
-                            .checked_add(value)
-                            .ok_or_else(|| overflow("set value"))?;
+                        add_to_set(sets, &channel_set(channels), &journey, 1)?;
                     }
                     _ => {}
                 }

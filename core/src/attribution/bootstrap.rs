@@ -15,8 +15,13 @@
 //! w(j, r) = #{k in 0..=19 : u(j, r) >= T[k]},  T[k] = floor(2^64 * P(Poisson(1) <= k))
 //! ```
 
+use super::accumulator::{add_to_set, channel_set, journey_shares, Journey, ModelState, Totals};
+use super::credit::{Credit, Scratch};
+use super::{markov, Model};
+use crate::error::{ErrorCode, KpiError, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 /// The bootstrap's settings: how many replicates, and the seed of their weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +116,147 @@ pub(super) fn bounds(mut values: Vec<i128>, k: usize) -> Option<(i128, i128)> {
     let low = values.get(k.checked_sub(1)?)?;
     let high = values.get(values.len().checked_sub(k)?)?;
     Some((*low, *high))
+}
+
+/// The bootstrap's replicates: each one's totals and model states, counted with the journeys'
+/// weights ([`Bootstrap::weights`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Replicates {
+    pub(super) bootstrap: Bootstrap,
+    pub(super) runs: Vec<Replicate>,
+}
+
+/// One replicate: its totals and one state per model (credit per channel for every model but
+/// Markov and Shapley rate, whose replicates are solved like the point estimate).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Replicate {
+    pub(super) totals: Totals,
+    pub(super) states: Vec<ModelState>,
+}
+
+/// The journey's credit per distinct channel with a share (`scratch.share_slots` merged,
+/// zero shares dropped): `scratch.slot_conversions` and `scratch.slot_value` in 10^-12 units,
+/// what the point estimate adds for it, so a replicate adds each `w` times.
+fn journey_credit(journey: &Journey<'_>, scratch: &mut Scratch) -> Result<()> {
+    let overflow = || KpiError::overflow("a journey's credit");
+    let mut merged: Vec<(usize, i128)> = scratch
+        .share_slots
+        .iter()
+        .copied()
+        .zip(scratch.slot_shares.iter().copied())
+        .filter(|(_, share)| *share != 0)
+        .collect();
+    merged.sort_unstable_by_key(|(slot, _)| *slot);
+    scratch.share_slots.clear();
+    scratch.slot_conversions.clear();
+    scratch.slot_value.clear();
+    for group in merged.chunk_by(|a, b| a.0 == b.0) {
+        let share = group
+            .iter()
+            .try_fold(0i128, |acc, (_, s)| acc.checked_add(*s))
+            .ok_or_else(overflow)?;
+        let slot = group.first().map_or(0, |(slot, _)| *slot);
+        scratch.share_slots.push(slot);
+        scratch.slot_conversions.push(
+            share
+                .checked_mul(i128::from(journey.conversions))
+                .ok_or_else(overflow)?,
+        );
+        scratch
+            .slot_value
+            .push(share.checked_mul(journey.value).ok_or_else(overflow)?);
+    }
+    Ok(())
+}
+
+impl Replicates {
+    /// Adds `journey` to model `m`'s state in every replicate, `weights[r]` times.
+    pub(super) fn add(
+        &mut self,
+        m: usize,
+        model: &Model,
+        journey: &Journey<'_>,
+        rules: (&[i128; 4], &[bool]),
+        weights: &[u64],
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let set: Vec<u16> = match model {
+            Model::ShapleyRate { .. } => channel_set(journey.channels),
+            Model::Markov { .. } => Vec::new(),
+            _ if journey.conversions > 0 => {
+                journey_shares(model, journey, rules, scratch)?;
+                journey_credit(journey, scratch)?;
+                Vec::new()
+            }
+            _ => return Ok(()),
+        };
+        for (run, w) in self.runs.iter_mut().zip(weights) {
+            if *w == 0 {
+                continue;
+            }
+            match (run.states.get_mut(m), model) {
+                (
+                    Some(ModelState::Markov(counts)),
+                    Model::Markov {
+                        order,
+                        collapse_repeats,
+                        ..
+                    },
+                ) => counts.add_times(
+                    journey.channels,
+                    journey.conversions,
+                    *order,
+                    *collapse_repeats,
+                    *w,
+                )?,
+                (Some(ModelState::Sets(sets)), _) => add_to_set(sets, &set, journey, *w)?,
+                (Some(ModelState::Credit(credit)), _) => credit.add_times(
+                    &scratch.share_slots,
+                    &scratch.slot_conversions,
+                    &scratch.slot_value,
+                    *w,
+                )?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn merge(&mut self, other: &Replicates) -> Result<()> {
+        if self.bootstrap != other.bootstrap || self.runs.len() != other.runs.len() {
+            return Err(KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                "cannot merge attribution states built with different bootstraps",
+            ));
+        }
+        for (mine, theirs) in self.runs.iter_mut().zip(&other.runs) {
+            mine.totals.merge(&theirs.totals)?;
+            for (a, b) in mine.states.iter_mut().zip(&theirs.states) {
+                a.merge(b)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn new(bootstrap: Bootstrap, models: &[Model], slots: usize) -> Self {
+        let states: Vec<ModelState> = models
+            .iter()
+            .map(|m| match m {
+                Model::Markov { .. } => ModelState::Markov(markov::Counts::default()),
+                Model::ShapleyRate { .. } => ModelState::Sets(BTreeMap::new()),
+                _ => ModelState::Credit(Credit::new(slots)),
+            })
+            .collect();
+        let run = Replicate {
+            totals: Totals::default(),
+            states,
+        };
+        Self {
+            bootstrap,
+            runs: vec![run; bootstrap.replicates as usize],
+        }
+    }
 }
 
 #[cfg(test)]

@@ -136,8 +136,6 @@ impl Credit {
 /// Buffers reused from journey to journey, so the hot loop does not allocate.
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
-    pub(super) slots: Vec<usize>,
-    pub(super) distinct: Vec<usize>,
     pub(super) ones: Vec<i128>,
     pub(super) weights: Vec<i128>,
     pub(super) shares: Vec<i128>,
