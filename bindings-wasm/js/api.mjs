@@ -100,7 +100,8 @@ export function createApi(raw) {
    * (Uint32Array), valueMinor (Float64Array or BigInt64Array minor units), conversionTime?
    * (Float64Array seconds, NaN for none), lead? (Uint8Array, 1 on the touch that created the
    * lead, for W-shaped), lookbackSeconds?, timestampUnit? ("s" by default, "ms", "us" or "ns": the
-   * unit of timestamp and conversionTime, floored to seconds by the core) }. `models`: a name or a list;
+   * unit of timestamp and conversionTime, floored to seconds by the core), journeyId? (one id
+   * per journey, strings or integers: needed for `intervals`) }. `models`: a name or a list;
    * `params`: parameters of a single model, or { model: params } for several.
    */
   api.attributeColumns = (models, columns, params) => {
@@ -138,6 +139,7 @@ export function createApi(raw) {
       columns.conversionTime ? typed(columns.conversionTime, Float64Array, "conversionTime") : new Float64Array(journeys).fill(NaN),
       columns.lead ? typed(columns.lead, Uint8Array, "lead") : undefined,
       String(columns.timestampUnit ?? "s"),
+      columns.journeyId,
     ));
     return byModel(results);
   };

@@ -75,6 +75,8 @@ export interface AttributionColumns {
   lookbackSeconds?: number;
   /** The unit of `timestamp` and `conversionTime` (default "s"); the core floors them to seconds. */
   timestampUnit?: "s" | "ms" | "us" | "ns";
+  /** Each journey's id (strings or integers), needed for confidence intervals (`intervals: true`). */
+  journeyId?: (string | number)[];
 }
 export declare function attributeColumns(model: AttributionModel, columns: AttributionColumns, params?: AttributionParams): AttributionResult;
 export declare function attributeColumns(

@@ -361,6 +361,7 @@ pub fn attribute_columns(
     conversion_time: Vec<f64>,
     lead: Option<Vec<u8>>,
     timestamp_unit: &str,
+    journey_id: JsValue,
 ) -> String {
     envelope((|| {
         let specs = model_specs(host_value(specs, "models")?)?;
@@ -384,7 +385,7 @@ pub fn attribute_columns(
         let lookback = lookback_seconds
             .map(|l| whole(l, || "lookbackSeconds".into()))
             .transpose()?;
-        let batch = omnikpi::attribution::JourneyBatch::from_columns(
+        let mut batch = omnikpi::attribution::JourneyBatch::from_columns(
             &taxonomy,
             offsets.iter().map(|o| *o as usize).collect(),
             channel,
@@ -394,6 +395,12 @@ pub fn attribute_columns(
             values.iter().map(|v| i128::from(*v)).collect(),
             &conversion_time,
         )?;
+        if !journey_id.is_undefined() && !journey_id.is_null() {
+            batch.ids = Some(journey_ids(
+                host_value(journey_id, "journeyId")?,
+                batch.len(),
+            )?);
+        }
         let results =
             omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback)?;
         Ok(Value::Array(
@@ -451,6 +458,45 @@ pub fn attribute_table(
             "money_changed": conversions.money_changed,
         }))
     })())
+}
+
+/// The `journeyId` column of `attributeColumns`: one id per journey, text or integer (an
+/// integer id weighs a journey in the intervals' replicates as its decimal text does).
+fn journey_ids(
+    column: Value,
+    journeys: usize,
+) -> omnikpi::Result<omnikpi::attribution::JourneyIds> {
+    use omnikpi::attribution::JourneyKey;
+    let wrong = |path: String, what: &str| {
+        omnikpi::KpiError::at(omnikpi::ErrorCode::WrongType, &path, what.to_owned())
+    };
+    let Value::Array(cells) = column else {
+        return Err(wrong(
+            "journeyId".into(),
+            "must be an array of ids, one per journey",
+        ));
+    };
+    if cells.len() != journeys {
+        return Err(wrong(
+            "journeyId".into(),
+            "must hold one id per journey (offsets.length - 1)",
+        ));
+    }
+    let keys = cells
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| match cell {
+            Value::String(s) if !s.is_empty() => Ok(JourneyKey::Text(s)),
+            Value::Number(n) if n.as_i64().is_some() => {
+                Ok(JourneyKey::Int(n.as_i64().unwrap_or(0)))
+            }
+            _ => Err(wrong(
+                format!("journeyId[{i}]"),
+                "must be a non-empty string or an integer",
+            )),
+        })
+        .collect::<omnikpi::Result<Vec<_>>>()?;
+    Ok(omnikpi::attribution::JourneyIds::from_keys(keys))
 }
 
 /// `[[kpi id, params], ...]` as the core's model specs.

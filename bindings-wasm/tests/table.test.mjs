@@ -175,3 +175,26 @@ test("intervals: the same bounds from CSV text, row objects, integer ids and JSO
   assert.deepStrictEqual(omnikpi.attribute("linear", journeys, params).intervals, a.intervals);
   assert.notDeepStrictEqual(omnikpi.attributeTable("linear", small, { channels, currency: "EUR" }, { ...params, seed: 10 }).intervals, a.intervals);
 });
+
+test("attributeColumns takes a journeyId column for intervals, with the bounds attributeTable gives", () => {
+  const small = [
+    { journey_id: 11, timestamp: 1759312800, channel: 0, conversions: 1, value: 1000 },
+    { journey_id: 12, timestamp: 1759316400, channel: 2, conversions: 1, value: 2500 },
+    { journey_id: 13, timestamp: 1759320000, channel: 1, conversions: 0, value: 0 },
+  ];
+  const params = { intervals: true, replicates: 30, seed: 4 };
+  const columns = {
+    channels, currency: "EUR", offsets: Uint32Array.from([0, 1, 2, 3]), channel: Uint16Array.from(small.map((r) => r.channel)),
+    timestamp: Float64Array.from(small.map((r) => r.timestamp)), conversions: Uint32Array.from(small.map((r) => r.conversions)),
+    valueMinor: Float64Array.from(small.map((r) => r.value)), journeyId: small.map((r) => r.journey_id),
+  };
+  const fromColumns = omnikpi.attributeColumns("linear", columns, params);
+  const rowsOf = small.map((r) => ({ journey_id: String(r.journey_id), timestamp: String(r.timestamp), channel: channels[r.channel].channel,
+    conversions: String(r.conversions), value: r.conversions ? (r.value / 100).toFixed(2) : "" }));
+  const fromRows = omnikpi.attributeTable("linear", rowsOf, { channels, currency: "EUR", timestampUnit: "s" }, params);
+  assert.deepStrictEqual(fromColumns.intervals, fromRows.intervals);
+  assert.throws(() => omnikpi.attributeColumns("linear", { ...columns, journeyId: undefined }, params),
+    (e) => e.code === "missing_field" && /journey_id/.test(e.message));
+  assert.throws(() => omnikpi.attributeColumns("linear", { ...columns, journeyId: [1, 2] }, params),
+    (e) => e.code === "wrong_type" && e.path === "journeyId");
+});

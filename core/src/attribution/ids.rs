@@ -123,11 +123,18 @@ impl JourneyIds {
 }
 
 impl JourneyIds {
-    /// The ids of `texts`, in order (the JSON input's `journey_id`s).
-    pub(crate) fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
+    /// The ids of `keys`, in order: one per journey of a batch built from columns.
+    ///
+    /// ```
+    /// use omnikpi::attribution::{JourneyIds, JourneyKey};
+    /// let ids = JourneyIds::from_keys([JourneyKey::Int(7), JourneyKey::Text("u8")]);
+    /// assert_eq!(ids.len(), 2);
+    /// assert_eq!(ids.key(0), JourneyIds::from_keys([JourneyKey::Text("7")]).key(0));
+    /// ```
+    pub fn from_keys<'a>(keys: impl IntoIterator<Item = JourneyKey<'a>>) -> Self {
         let mut ids = JourneyIds::default();
-        for t in texts {
-            ids.push(&JourneyKey::Text(t));
+        for key in keys {
+            ids.push(&key);
         }
         ids
     }

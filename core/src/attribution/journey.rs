@@ -228,7 +228,8 @@ impl JourneyBatch {
                 &path,
             )?;
         }
-        batch.ids = ids.map(|all| JourneyIds::from_texts(all.iter().map(String::as_str)));
+        batch.ids =
+            ids.map(|all| JourneyIds::from_keys(all.iter().map(|id| super::JourneyKey::Text(id))));
         Ok((taxonomy, currency, batch))
     }
 }
