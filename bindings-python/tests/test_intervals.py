@@ -93,4 +93,4 @@ def test_intervals_need_journey_ids() -> None:
     del journeys[2]["journey_id"]
     with pytest.raises(omnikpi.InputError) as e:
         omnikpi.attribute("linear", journeys, channels=CHANNELS, currency="EUR", **PARAMS)
-    assert (e.value.code, e.value.path) == ("missing_field", "input.journeys")
+    assert (e.value.code, e.value.path) == ("missing_field", "input.journeys[2].journey_id")

@@ -18,7 +18,11 @@ const RATIO_SCALE: u32 = 6;
 /// Runs the attribution model named by `params.model` on the journeys of `input` (the
 /// attribution input shape, strictly).
 fn attribute(input: &Value, params: &Params) -> Result<(Currency, Attribution)> {
-    let (taxonomy, currency, batch) = crate::attribution::JourneyBatch::read(input, None)?;
+    let (taxonomy, currency, batch) = crate::attribution::JourneyBatch::read(
+        input,
+        None,
+        params.boolean("intervals") == Some(true),
+    )?;
     let id = crate::attribution::model_id(params.text("model"))?;
     let results = crate::attribution::run_models(
         &taxonomy,

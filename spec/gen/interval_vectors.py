@@ -496,7 +496,7 @@ def cases(model: str) -> list[dict]:
         no_id = dataset(3, 2)
         del no_id["journeys"][1]["journey_id"]
         out.append({"name": "intervals need a journey id on every journey", "input": no_id,
-                    "params": interval_params(), "error": {"code": "missing_field", "path": "input.journeys"}})
+                    "params": interval_params(), "error": {"code": "missing_field", "path": "input.journeys[1].journey_id"}})
         out.append({"name": "too few replicates", "input": data,
                     "params": interval_params({"replicates": 5}),
                     "error": {"code": "invalid_parameter", "path": "params.replicates"}})

@@ -40,7 +40,7 @@ pub fn compare(
     specs: &[(String, Value)],
     lookback_seconds: Option<i64>,
 ) -> Result<Comparison> {
-    let (taxonomy, currency, batch) = JourneyBatch::read(input, None)?;
+    let (taxonomy, currency, batch) = JourneyBatch::read(input, None, false)?;
     let results = run_models(&taxonomy, &currency, &batch, specs, lookback_seconds)?;
     Comparison::from_results(results, currency.code(), batch.len())
 }

@@ -167,9 +167,12 @@ impl JourneyBatch {
     /// Reads the JSON input of the attribution KPIs (the taxonomy, the currency and the batch):
     /// `{"channels": [...], "currency": "EUR", "journeys": [{"journey_id", "touches":
     /// [{"channel", "timestamp", "lead"?}], "conversions", "value"?, "conversion_timestamp"?}]}`.
+    /// `ids_required`: every journey must carry a `journey_id` (confidence intervals weigh
+    /// journeys by their ids); a missing one is `missing_field` at that journey.
     pub(crate) fn read(
         input: &Value,
         minor_units: Option<u32>,
+        ids_required: bool,
     ) -> Result<(Taxonomy, Currency, Self)> {
         let record = Record::new(input, "input", &["channels", "currency", "journeys"])?;
         let taxonomy = Taxonomy::read(&record, "channels")?;
@@ -184,7 +187,11 @@ impl JourneyBatch {
         for (path, v) in journeys {
             let r = Record::new(v, &path, JOURNEY_FIELDS)?;
             // Optional, but when given a non-empty string like every id (spec: `journey_id string`).
-            let id = r.opt_text("journey_id")?;
+            let id = if ids_required {
+                Some(r.text("journey_id")?)
+            } else {
+                r.opt_text("journey_id")?
+            };
             ids = ids.zip(id).map(|(mut all, id)| {
                 all.push(id);
                 all

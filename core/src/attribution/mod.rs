@@ -107,7 +107,8 @@ pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<O
     let minor = params
         .integer("minor_units")
         .and_then(|m| u32::try_from(m).ok());
-    let (taxonomy, currency, batch) = JourneyBatch::read(input, minor)?;
+    let intervals = interval_params(params)?;
+    let (taxonomy, currency, batch) = JourneyBatch::read(input, minor, intervals.is_some())?;
     let model = Model::from_params(kpi_id, params)?;
     let mut acc = Accumulator::new(
         &taxonomy,
@@ -116,7 +117,7 @@ pub(crate) fn evaluate(kpi_id: &str, input: &Value, params: &Params) -> Result<O
         params.integer("lookback_seconds"),
     )
     .with_max_touches(max_touches(params));
-    if let Some((bootstrap, confidence)) = interval_params(params)? {
+    if let Some((bootstrap, confidence)) = intervals {
         acc = acc.with_intervals(bootstrap, vec![Some(confidence)])?;
     }
     acc.update(&batch)?;

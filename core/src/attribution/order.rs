@@ -48,7 +48,7 @@ struct Journey<'a> {
 
 /// Evaluates `attribution.markov_order` on the JSON input of the attribution KPIs.
 pub(crate) fn evaluate(input: &Value, params: &Params) -> Result<Output> {
-    let (taxonomy, _, batch) = JourneyBatch::read(input, None)?;
+    let (taxonomy, _, batch) = JourneyBatch::read(input, None, false)?;
     let integer = |name: &str| -> Result<usize> {
         Ok(usize::try_from(spec_value(params.integer(name), name)?).unwrap_or(0))
     };
