@@ -2,7 +2,7 @@
 //! `contribution.roas` (ROAS and CPA from channel costs) and `contribution.growth` (each
 //! channel's part in the change of the total between two periods).
 
-use crate::attribution::{Attribution, Intervals};
+use crate::attribution::Attribution;
 use crate::catalog::Params;
 use crate::decimal::divide;
 use crate::error::{ErrorCode, KpiError, Result};
@@ -50,17 +50,6 @@ fn interval_params(params: &Params) -> Value {
         "confidence": params.decimal("confidence").map(|c| c.to_string()),
         "seed": params.integer("seed"),
     })
-}
-
-/// The intervals' header (method, replicates, confidence, seed) with `channels` rows.
-fn intervals_output(intervals: &Intervals, channels: Vec<Output>) -> Output {
-    Output::record([
-        ("method", "poisson_bootstrap".into()),
-        ("replicates", u64::from(intervals.replicates).into()),
-        ("confidence", intervals.confidence.into()),
-        ("seed", intervals.seed.into()),
-        ("channels", Output::List(channels)),
-    ])
 }
 
 /// A pair of optional bounds as two outputs.
@@ -119,7 +108,7 @@ pub(crate) fn evaluate_share(input: &Value, params: &Params) -> Result<Output> {
                 ])
             })
             .collect();
-        fields.push(("intervals".to_owned(), intervals_output(intervals, bounds)));
+        fields.push(("intervals".to_owned(), intervals.output_with(bounds)));
     }
     fields.push(("rows".to_owned(), rows));
     Ok(Output::Record(fields))
@@ -222,7 +211,7 @@ pub(crate) fn evaluate_roas(input: &Value, params: &Params) -> Result<Output> {
                 ]))
             })
             .collect::<Result<Vec<_>>>()?;
-        fields.push(("intervals".to_owned(), intervals_output(intervals, bounds)));
+        fields.push(("intervals".to_owned(), intervals.output_with(bounds)));
     }
     fields.push(("rows".to_owned(), rows));
     Ok(Output::Record(fields))

@@ -365,7 +365,8 @@ class ModelComparison(Tabular, Mapping[str, "Attribution"]):
     """Several attribution models computed in one pass: ``{model: Attribution}`` in the order asked.
 
     Its table has one row per model and channel (``model``, ``channel``, ``conversions``,
-    ``value``, ``share``); ``plot()`` draws the models side by side.
+    ``value``, ``share``, and the interval bounds of a model run with ``intervals=True``);
+    ``plot()`` draws the models side by side.
     """
 
     __slots__ = ("_models",)
@@ -399,7 +400,7 @@ class ModelComparison(Tabular, Mapping[str, "Attribution"]):
 
     def tables(self) -> dict[str, Rows]:
         rows = tuple(
-            Record({"model": model, **{k: v for k, v in c.items() if k != "group"}})
+            Record({"model": model, **c})
             for model, result in self._models.items()
             for c in result.table("channels")
         )

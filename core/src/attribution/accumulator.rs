@@ -182,11 +182,8 @@ pub struct Accumulator {
     journeys: u64,
     converting: u64,
     unattributed: u64,
-    total_conversions: u64,
-    total_value: i128,
-    /// Conversions and value of converting journeys with no touch left in the window.
-    none_conversions: u64,
-    none_value: i128,
+    /// Conversions and value of the converting journeys, and of those left without a touch.
+    totals: Totals,
     states: Vec<ModelState>,
     /// The confidence level of each model's intervals (`None`: that model reports none).
     confidence: Vec<Option<Decimal>>,
@@ -212,28 +209,31 @@ impl Totals {
         times: u64,
         attributed: bool,
     ) -> Result<()> {
-        let overflow = || KpiError::overflow("replicate totals");
+        let overflow = || KpiError::overflow("total conversions");
         let conversions = conversions.checked_mul(times).ok_or_else(overflow)?;
         let value = value.checked_mul(i128::from(times)).ok_or_else(overflow)?;
-        self.conversions = add_u64(self.conversions, conversions, "replicate conversions")?;
-        self.value = add_i128(self.value, value, "replicate value")?;
+        self.conversions = add_u64(self.conversions, conversions, "total conversions")?;
+        self.value = add_i128(self.value, value, "total value")?;
         if !attributed {
-            self.none_conversions =
-                add_u64(self.none_conversions, conversions, "replicate conversions")?;
-            self.none_value = add_i128(self.none_value, value, "replicate value")?;
+            self.none_conversions = add_u64(
+                self.none_conversions,
+                conversions,
+                "unattributed conversions",
+            )?;
+            self.none_value = add_i128(self.none_value, value, "unattributed value")?;
         }
         Ok(())
     }
 
     pub(super) fn merge(&mut self, other: &Totals) -> Result<()> {
-        self.conversions = add_u64(self.conversions, other.conversions, "replicate conversions")?;
-        self.value = add_i128(self.value, other.value, "replicate value")?;
+        self.conversions = add_u64(self.conversions, other.conversions, "total conversions")?;
+        self.value = add_i128(self.value, other.value, "total value")?;
         self.none_conversions = add_u64(
             self.none_conversions,
             other.none_conversions,
-            "replicate conversions",
+            "unattributed conversions",
         )?;
-        self.none_value = add_i128(self.none_value, other.none_value, "replicate value")?;
+        self.none_value = add_i128(self.none_value, other.none_value, "unattributed value")?;
         Ok(())
     }
 
@@ -355,10 +355,7 @@ impl Accumulator {
             journeys: 0,
             converting: 0,
             unattributed: 0,
-            total_conversions: 0,
-            total_value: 0,
-            none_conversions: 0,
-            none_value: 0,
+            totals: Totals::default(),
             confidence: vec![None; states.len()],
             states,
             replicates: None,
@@ -463,7 +460,6 @@ impl Accumulator {
         batch: &JourneyBatch,
         journeys: std::ops::Range<usize>,
     ) -> Result<()> {
-        let overflow = |what: &str| KpiError::overflow(what);
         let prepared: Vec<[i128; 4]> = self.models.iter().map(Model::prepared).collect();
         let direct: Vec<bool> = self.taxonomy.channels().iter().map(|c| c.direct).collect();
         let mut scratch = Scratch::default();
@@ -507,25 +503,10 @@ impl Accumulator {
             self.journeys = add_u64(self.journeys, 1, "journeys")?;
             if conversions > 0 {
                 self.converting = add_u64(self.converting, 1, "converting journeys")?;
-                self.total_conversions = self
-                    .total_conversions
-                    .checked_add(conversions)
-                    .ok_or_else(|| overflow("total conversions"))?;
-                self.total_value = self
-                    .total_value
-                    .checked_add(value)
-                    .ok_or_else(|| overflow("total value"))?;
+                self.totals
+                    .add(conversions, value, 1, !channels.is_empty())?;
                 if channels.is_empty() {
                     self.unattributed = add_u64(self.unattributed, 1, "unattributed journeys")?;
-                    self.none_conversions = add_u64(
-                        self.none_conversions,
-                        conversions,
-                        "unattributed conversions",
-                    )?;
-                    self.none_value = self
-                        .none_value
-                        .checked_add(value)
-                        .ok_or_else(|| overflow("unattributed value"))?;
                     continue;
                 }
             }
@@ -634,7 +615,6 @@ impl Accumulator {
                 "cannot merge attribution states built with different channels, currency, models or window",
             ));
         }
-        let overflow = |what: &str| KpiError::overflow(what);
         self.journeys = add_u64(self.journeys, other.journeys, "journeys")?;
         self.converting = add_u64(self.converting, other.converting, "converting journeys")?;
         self.unattributed = add_u64(
@@ -642,23 +622,7 @@ impl Accumulator {
             other.unattributed,
             "unattributed journeys",
         )?;
-        self.total_conversions = self
-            .total_conversions
-            .checked_add(other.total_conversions)
-            .ok_or_else(|| overflow("total conversions"))?;
-        self.total_value = self
-            .total_value
-            .checked_add(other.total_value)
-            .ok_or_else(|| overflow("total value"))?;
-        self.none_conversions = add_u64(
-            self.none_conversions,
-            other.none_conversions,
-            "unattributed conversions",
-        )?;
-        self.none_value = self
-            .none_value
-            .checked_add(other.none_value)
-            .ok_or_else(|| overflow("unattributed value"))?;
+        self.totals.merge(&other.totals)?;
         for (mine, theirs) in self.states.iter_mut().zip(&other.states) {
             mine.merge(theirs)?;
         }
@@ -697,16 +661,6 @@ impl Accumulator {
         names
     }
 
-    /// The point estimate's totals.
-    fn totals(&self) -> Totals {
-        Totals {
-            conversions: self.total_conversions,
-            value: self.total_value,
-            none_conversions: self.none_conversions,
-            none_value: self.none_value,
-        }
-    }
-
     /// Credit of the converting journeys that kept a touch, spread by `weights` over channels,
     /// plus the `(none)` slot.
     fn credit_from_weights(&self, weights: &[i128], totals: &Totals) -> Result<Credit> {
@@ -727,8 +681,7 @@ impl Accumulator {
     }
 
     fn finish_one(&self, m: usize, model: &Model, state: &ModelState) -> Result<Attribution> {
-        let totals = self.totals();
-        let (credit, details) = self.model_credit(model, state, &totals, true)?;
+        let (credit, details) = self.model_credit(model, state, &self.totals, true)?;
         let intervals = match (self.confidence.get(m).copied().flatten(), &self.replicates) {
             (Some(level), Some(replicates)) => {
                 Some(self.intervals(m, model, level, replicates, &credit)?)
@@ -743,8 +696,8 @@ impl Accumulator {
             model: model.id(),
             currency: self.currency.code().to_owned(),
             channels: self.channel_credits(&credit)?,
-            total_conversions: whole(i128::from(self.total_conversions), CONVERSION_SCALE),
-            total_value: decimal_at(self.total_value, self.currency.minor_units()),
+            total_conversions: whole(i128::from(self.totals.conversions), CONVERSION_SCALE),
+            total_value: decimal_at(self.totals.value, self.currency.minor_units()),
             journeys: JourneyCounts {
                 read: self.journeys,
                 converting: self.converting,
@@ -982,16 +935,16 @@ impl Accumulator {
     fn channel_credits(&self, credit: &Credit) -> Result<Vec<ChannelCredit>> {
         let conv = Self::quantize(
             &credit.conversions,
-            i128::from(self.total_conversions),
+            i128::from(self.totals.conversions),
             CONVERSION_SCALE,
         )?;
         let minor = self.currency.minor_units();
-        let value = Self::quantize(&credit.value, self.total_value, 0)?
+        let value = Self::quantize(&credit.value, self.totals.value, 0)?
             .into_iter()
             .map(|v| decimal_at(v.mantissa(), minor))
             .collect::<Vec<_>>();
         // a u64 times 10^k with k small: within i128 (SHARE_UNITS < 2^60)
-        let total_units = i128::from(self.total_conversions).saturating_mul(SHARE_UNITS);
+        let total_units = i128::from(self.totals.conversions).saturating_mul(SHARE_UNITS);
         let names = self.slot_names();
         let mut rows = Vec::new();
         for (i, name) in names.iter().enumerate() {
@@ -1019,7 +972,7 @@ impl Accumulator {
     fn positions_output(&self, cells: &BTreeMap<(u16, u32), (i128, i128)>) -> Result<Output> {
         let keys: Vec<(u16, u32)> = cells.keys().copied().collect();
         let credits: Vec<i128> = cells.values().map(|(c, _)| *c).collect();
-        let attributed = i128::from(self.totals().attributed()?);
+        let attributed = i128::from(self.totals.attributed()?);
         let conv = Self::quantize(&credits, attributed, CONVERSION_SCALE)?;
         Ok(Output::List(
             keys.iter()
@@ -1083,10 +1036,10 @@ impl Accumulator {
             journeys: self.journeys,
             converting: self.converting,
             unattributed: self.unattributed,
-            total_conversions: self.total_conversions,
-            total_value: Int(self.total_value),
-            none_conversions: self.none_conversions,
-            none_value: Int(self.none_value),
+            total_conversions: self.totals.conversions,
+            total_value: Int(self.totals.value),
+            none_conversions: self.totals.none_conversions,
+            none_value: Int(self.totals.none_value),
             states,
             replicates,
         }
@@ -1173,10 +1126,12 @@ impl Accumulator {
         loaded.journeys = wire.journeys;
         loaded.converting = wire.converting;
         loaded.unattributed = wire.unattributed;
-        loaded.total_conversions = wire.total_conversions;
-        loaded.none_conversions = wire.none_conversions;
-        loaded.total_value = wire.total_value.0;
-        loaded.none_value = wire.none_value.0;
+        loaded.totals = Totals {
+            conversions: wire.total_conversions,
+            value: wire.total_value.0,
+            none_conversions: wire.none_conversions,
+            none_value: wire.none_value.0,
+        };
         if wire.states.len() != loaded.states.len() {
             return Err(malformed("one model state per model"));
         }

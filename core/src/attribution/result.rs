@@ -78,6 +78,12 @@ impl Intervals {
                 ])
             })
             .collect();
+        self.output_with(channels)
+    }
+
+    /// The intervals' header (method, replicates, confidence, seed) with `channels` rows: the
+    /// shape of every KPI's `intervals` (contribution KPIs bring rows of their own figures).
+    pub(crate) fn output_with(&self, channels: Vec<Output>) -> Output {
         Output::record([
             ("method", "poisson_bootstrap".into()),
             ("replicates", u64::from(self.replicates).into()),
