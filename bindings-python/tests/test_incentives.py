@@ -66,12 +66,34 @@ def test_every_sale_is_paid_exactly_and_refunds_mirror(split: dict[str, Any]) ->
 def test_the_split_checks_clean_and_a_changed_cent_is_found(split: dict[str, Any]) -> None:
     lines = [{k: v for k, v in line.items() if v is not None} for line in split["lines"]]
     clean = omnikpi.check_payouts(POLICY, RETAIL_SALES(), lines, touches=RETAIL_TOUCHES())
-    assert clean["differences"] == () and clean["matching"] == clean["compared"]
+    assert clean["differences"] == () and clean["matching"] == clean["compared"] and clean.agrees
     lines[0]["amount"] += Decimal("0.01")
     changed = omnikpi.check_payouts(POLICY, RETAIL_SALES(), lines, touches=RETAIL_TOUCHES())
-    assert [(d["sale_id"], d["party"], d["difference"]) for d in changed["differences"]] == [
-        (lines[0]["sale_id"], lines[0]["party"], Decimal("0.01"))
+    assert [(d["reason"], d["sale_id"], d["party"], d["difference"]) for d in changed["differences"]] == [
+        ("wrong_amount", lines[0]["sale_id"], lines[0]["party"], Decimal("0.01"))
     ]
+    assert changed["differences"][0]["explanation"] == split["lines"][0]["explanation"]
+
+
+def test_a_claims_table_is_audited_row_by_row(split: dict[str, Any]) -> None:
+    """A polars table of claims: a row in the wrong period, a duplicate and a malformed row are
+    each reported, with the row's path, and the check still compares the others."""
+    lines = [{k: v for k, v in line.items() if v is not None and k != "explanation"} for line in split["lines"]]
+    lines[1]["period"] = "2099-12"
+    lines.append(dict(lines[2]))
+    claims = pl.DataFrame(
+        [{**line, "amount": str(line["amount"]), "sale_id": line.get("sale_id")} for line in lines]
+        + [{**{k: str(v) for k, v in lines[3].items()}, "amount": "1.005"}]
+    )
+    check = omnikpi.check_payouts(POLICY, RETAIL_SALES(), claims, touches=RETAIL_TOUCHES())
+    assert [(d["reason"], d["claim_rows"]) for d in check["differences"]] == [
+        ("wrong_period", (f"input.payouts[1]",)),
+        ("claimed_twice", (f"input.payouts[2]", f"input.payouts[{len(lines) - 1}]")),
+    ]
+    assert [(m["path"], m["code"]) for m in check["malformed"]] == [
+        (f"input.payouts[{len(lines)}].amount", "invalid_money_scale")
+    ]
+    assert check["rows"]["rejected"] == 1 and not check.agrees
 
 
 def RETAIL_SALES() -> pl.DataFrame:  # noqa: N802 - reads like the constant it stands for

@@ -1027,7 +1027,7 @@ export interface IncentiveSplitTouchesRow {
   channel: string;
 }
 export interface IncentiveSplitInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency and rounding. Strict: unknown fields are errors. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`). Strict: unknown fields are errors. */
   policy: IncentivePolicy;
   /** Sales and refunds, in any order. */
   sales: IncentiveSplitSalesRow[];
@@ -1115,22 +1115,22 @@ export interface PayoutCheckTouchesRow {
 /** A row of `payouts`. */
 export interface PayoutCheckPayoutsRow {
   sale_id?: string;
-  period?: string;
+  period: string;
   party: string;
-  rule?: string;
+  rule: string;
   kind?: string;
   amount: DecimalString;
   currency?: string;
   explanation?: string;
 }
 export interface PayoutCheckInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency and rounding. Strict: unknown fields are errors. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`). Strict: unknown fields are errors. */
   policy: IncentivePolicy;
   /** Sales and refunds, in any order. */
   sales: PayoutCheckSalesRow[];
   /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
   touches?: PayoutCheckTouchesRow[];
-  /** Payouts computed elsewhere: sale_id (absent for a period adjustment), period, party, rule (required for a period adjustment), amount. Extra columns kind, currency and explanation are accepted, so a split's own CSV reads back. */
+  /** Payouts computed elsewhere, one line per row: sale_id (absent for a period adjustment), period, party, rule, amount. Extra columns kind, currency and explanation are accepted, so a split's own CSV reads back. A malformed row is reported in `malformed` and the others are still checked. */
   payouts: PayoutCheckPayoutsRow[];
 }
 export interface PayoutCheckParams {
@@ -1143,25 +1143,38 @@ export interface PayoutCheckResult {
   };
   /** ISO 4217 code of every amount. */
   currency: string;
-  /** Keys compared. */
+  /** True when there is no difference and no malformed claim row. */
+  agrees: boolean;
+  /** Keys compared: canonical keys, and claimed keys paired with none. */
   compared: number;
   /** Keys that agree. */
   matching: number;
-  /** sale_id, period, party, rule, claimed, canonical, difference; canonical order first, then claims without a canonical line. */
+  /** Every disagreement, at its canonical line's place in canonical order, then claims matching no canonical line in claim order. reason is one of wrong_amount, not_claimed, claimed_twice, wrong_period, wrong_rule, no_such_sale, no_such_party, no_such_rule, not_due; period and rule are the canonical line's (the claim's without one), claimed_period and claimed_rule the claim's; claim_rows are where the claim rows are; explanation is the canonical line's (joined with `; ` when a key has several). */
   differences: {
+    reason: "wrong_amount" | "not_claimed" | "claimed_twice" | "wrong_period" | "wrong_rule" | "no_such_sale" | "no_such_party" | "no_such_rule" | "not_due";
     sale_id: string | null;
-    period: string | null;
+    period: string;
     party: string;
-    rule: string | null;
+    rule: string;
+    claimed_period: string | null;
+    claimed_rule: string | null;
     claimed: DecimalString | null;
     canonical: DecimalString | null;
     difference: DecimalString;
+    claim_rows: string[];
+    explanation: string | null;
   }[];
-  /** Sum of the claims. */
+  /** Claim rows that could not be read, in input order (the first 100; rows.rejected counts them all): path, error code, message. */
+  malformed: {
+    path: string;
+    code: string;
+    message: string;
+  }[];
+  /** Sum of the claim rows read. */
   claimed_total: DecimalString;
   /** Sum of the canonical lines. */
   canonical_total: DecimalString;
-  /** Claimed rows read, used, rejected. */
+  /** Claim rows read, used, rejected (malformed). */
   rows: {
     read: number;
     used: number;
@@ -1220,8 +1233,8 @@ export declare function contributionShare(input: ContributionShareInput, params?
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): ContributionRoasResult;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.0.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): ContributionGrowthResult;
-/** Incentive split (KPI `incentives.split` 1.0.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+/** Incentive split (KPI `incentives.split` 1.1.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): IncentiveSplitResult;
-/** Incentive payout check (KPI `incentives.check` 1.0.0): Compares payouts computed elsewhere with the canonical split of the same sales under the same policy, and lists every difference: sale, party, claimed, canonical, rule. */
+/** Incentive payout check (KPI `incentives.check` 2.0.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): PayoutCheckResult;
 // surfaces:end

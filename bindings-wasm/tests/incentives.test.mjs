@@ -44,8 +44,17 @@ test("checkPayouts finds the one cent that was changed", () => {
   assert.equal(checkPayouts({ ...input, payouts: lines }).differences.length, 0);
   const cents = Math.round(Number(lines[3].amount) * 100) + 1;
   lines[3].amount = (cents / 100).toFixed(2);
-  const { differences } = checkPayouts({ ...input, payouts: lines });
-  assert.deepEqual(differences.map((d) => [d.sale_id, d.party, d.difference]), [[lines[3].sale_id, lines[3].party, "0.01"]]);
+  lines[5].period = "2099-12";
+  lines.push({ ...lines[6] }, { ...lines[7], rule: undefined });
+  delete lines.at(-1).rule;
+  const { differences, malformed, agrees } = checkPayouts({ ...input, payouts: lines });
+  assert.deepEqual(differences.map((d) => [d.reason, d.sale_id, d.party, d.difference]), [
+    ["wrong_amount", lines[3].sale_id, lines[3].party, "0.01"],
+    ["wrong_period", lines[5].sale_id, lines[5].party, "0.00"],
+    ["claimed_twice", lines[6].sale_id, lines[6].party, lines[6].amount],
+  ]);
+  assert.deepEqual(malformed.map((m) => [m.path, m.code]), [[`input.payouts[${lines.length - 1}].rule`, "missing_field"]]);
+  assert.equal(agrees, false);
 });
 
 test("a policy whose shares exceed 100% is an OmniKpiError naming the field", () => {

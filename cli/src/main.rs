@@ -262,18 +262,27 @@ fn records(path: &Path, keep: Option<&[&str]>) -> Result<Value, KpiError> {
 fn csv_path(e: KpiError, lists: &[(&str, &Path)], input: &Value) -> KpiError {
     lists
         .iter()
-        .filter(|(_, file)| {
-            !file
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-        })
-        .fold(e, |e, (list, file)| {
-            let count = input
-                .get(*list)
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            omnikpi::table::CsvRows::one_per_row(list, &file.display().to_string(), count).locate(e)
-        })
+        .filter_map(|(list, file)| csv_rows(input, list, file))
+        .fold(e, |e, rows| rows.locate(e))
+}
+
+/// Where the records of `list` are in `file`, when it is a CSV file.
+fn csv_rows(input: &Value, list: &str, file: &Path) -> Option<omnikpi::table::CsvRows> {
+    if file
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+    {
+        return None;
+    }
+    let count = input
+        .get(list)
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    Some(omnikpi::table::CsvRows::one_per_row(
+        list,
+        &file.display().to_string(),
+        count,
+    ))
 }
 
 fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Value, KpiError> {
@@ -329,31 +338,33 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
                 ("payouts", payouts.as_path()),
             ];
             let input = incentive_input(&files, Some(&payouts))?;
-            let result = omnikpi::incentive::check_input(&input)
-                .map_err(|e| csv_path(e, &lists, &input))?
-                .to_output()
-                .to_json();
-            let differences = result
-                .get("differences")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+            let mut check =
+                omnikpi::incentive::check_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
+            if let Some(rows) = csv_rows(&input, "payouts", &payouts) {
+                check = check.locate(&rows);
+            }
+            let result = check.to_output().to_json();
             let text = if json {
                 pretty(&result)
             } else {
-                let mut out = table::render_result(&result, 0);
-                out.push_str(&format!(
-                    "\n{}",
-                    if differences == 0 {
-                        "no difference: the payouts match the canonical split".to_owned()
-                    } else {
-                        format!("{differences} difference(s): the payouts do not match the canonical split")
-                    }
-                ));
-                out
+                format!("{}\n{}", table::render_result(&result, 0), verdict(&check))
             };
-            Ok((text, differences > 0))
+            Ok((text, !check.agrees()))
         }
     }
+}
+
+/// The last line of `incentives check`: whether the payouts agree, and if not, how many
+/// differences and malformed rows there are.
+fn verdict(check: &omnikpi::incentive::Check) -> String {
+    if check.agrees() {
+        return "no difference: the payouts match the canonical split".to_owned();
+    }
+    format!(
+        "{} difference(s) and {} malformed row(s): the payouts do not match the canonical split",
+        check.differences.len(),
+        check.rows.rejected
+    )
 }
 
 fn run(cli: Cli) -> Result<(String, bool), KpiError> {

@@ -53,7 +53,17 @@ fn cell(value: &Value) -> String {
     match value {
         Value::Null => "-".to_owned(),
         Value::String(s) => s.clone(),
+        Value::Array(items) if items.is_empty() => "-".to_owned(),
+        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
+    }
+}
+
+/// A field shown as a column: a scalar, or a list of scalars (joined with commas).
+fn is_column(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().all(is_scalar),
+        other => is_scalar(other),
     }
 }
 
@@ -61,14 +71,15 @@ fn is_scalar(value: &Value) -> bool {
     !matches!(value, Value::Array(_) | Value::Object(_))
 }
 
-/// Columns of a list of records: the scalar fields of the first record, in order.
+/// Columns of a list of records: the scalar fields of the first record (and its lists of
+/// scalars), in order.
 fn columns(items: &[Value]) -> Vec<String> {
     items
         .first()
         .and_then(Value::as_object)
         .map(|o| {
             o.iter()
-                .filter(|(_, v)| is_scalar(v))
+                .filter(|(_, v)| is_column(v))
                 .map(|(k, _)| k.clone())
                 .collect()
         })

@@ -1,6 +1,7 @@
 //! Properties of the incentive engine on generated sales: every sale's lines sum exactly to its
 //! distributable amount, refunds mirror their sale to the cent, and the result does not depend
-//! on the order of the input.
+//! on the order of the input; the check of a split's own lines agrees, and a spoiled line gives
+//! exactly the reasons of its spoiling.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -209,5 +210,116 @@ proptest! {
         };
         prop_assert_eq!(key(&a), key(&b));
         prop_assert_eq!(a.periods, b.periods);
+    }
+}
+
+/// How a claimed copy of the canonical lines is spoiled, and the reasons the check must give.
+#[derive(Debug, Clone, Copy)]
+enum Spoil {
+    Amount,
+    Period,
+    Rule,
+    Sale,
+    Party,
+    Duplicate,
+    Drop,
+}
+
+fn spoil_strategy() -> impl Strategy<Value = Spoil> {
+    prop_oneof![
+        Just(Spoil::Amount),
+        Just(Spoil::Period),
+        Just(Spoil::Rule),
+        Just(Spoil::Sale),
+        Just(Spoil::Party),
+        Just(Spoil::Duplicate),
+        Just(Spoil::Drop),
+    ]
+}
+
+/// The split's own lines as claims, in the split's CSV shape.
+fn claims_of(split: &omnikpi::incentive::Split) -> Vec<Value> {
+    split
+        .lines
+        .iter()
+        .map(|l| {
+            json!({"sale_id": l.sale_id, "period": l.period, "party": l.party, "rule": l.rule,
+                   "amount": l.amount.to_string()})
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+        })
+        .collect()
+}
+
+fn reasons(check: &omnikpi::incentive::Check) -> Vec<&'static str> {
+    let mut r: Vec<&str> = check.differences.iter().map(|d| d.reason.code()).collect();
+    r.sort_unstable();
+    r
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// The split's own lines, in any order, agree; one spoiled line gives exactly the reasons
+    /// of its spoiling, and the differences always sum to claimed minus canonical.
+    #[test]
+    fn check_finds_exactly_what_was_spoiled(
+        sales in prop::collection::vec(sale_strategy(), 1..8),
+        spoil in spoil_strategy(),
+        pick in any::<prop::sample::Index>(),
+        seed in any::<u64>(),
+    ) {
+        let mut data = input(&sales, "half_even");
+        let split = split_input(&data).unwrap();
+        let mut claims = claims_of(&split);
+        // A deterministic shuffle: claim order must not matter.
+        let n = claims.len();
+        for i in (1..n).rev() {
+            let j = (seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64) >> 33) as usize % (i + 1);
+            claims.swap(i, j);
+        }
+        data["payouts"] = Value::Array(claims.clone());
+        let clean = omnikpi::incentive::check_input(&data).unwrap();
+        prop_assert!(clean.agrees(), "{:?}", clean.differences);
+        let nonzero: Vec<usize> = (0..n).filter(|&i| claims[i]["amount"] != "0.00").collect();
+        prop_assume!(!nonzero.is_empty());
+        let i = nonzero[pick.index(nonzero.len())];
+        let line = claims[i].clone();
+        let same_key = claims.iter().filter(|c| {
+            ["sale_id", "period", "party", "rule"].iter().all(|k| c.get(*k) == line.get(*k))
+        }).count();
+        let left_behind = if same_key == 1 { "not_claimed" } else { "wrong_amount" };
+        let expected: Vec<&str> = match spoil {
+            Spoil::Amount => {
+                let cents: Decimal = line["amount"].as_str().unwrap().parse().unwrap();
+                claims[i]["amount"] = json!((cents + Decimal::new(1, 2)).to_string());
+                vec!["wrong_amount"]
+            }
+            Spoil::Period if same_key == 1 => {
+                claims[i]["period"] = json!("p99");
+                vec!["wrong_period"]
+            }
+            Spoil::Period => {
+                claims[i]["period"] = json!("p99");
+                vec![left_behind, "not_due"]
+            }
+            Spoil::Rule => { claims[i]["rule"] = json!("no_such"); vec![left_behind, "no_such_rule"] }
+            Spoil::Sale => { claims[i]["sale_id"] = json!("s_unknown"); vec![left_behind, "no_such_sale"] }
+            Spoil::Party => { claims[i]["party"] = json!("nobody"); vec![left_behind, "no_such_party"] }
+            Spoil::Duplicate => { claims.push(line.clone()); vec!["claimed_twice"] }
+            Spoil::Drop => { claims.remove(i); vec![left_behind] }
+        };
+        let mut expected = expected;
+        expected.sort_unstable();
+        data["payouts"] = Value::Array(claims);
+        let check = omnikpi::incentive::check_input(&data).unwrap();
+        prop_assert_eq!(reasons(&check), expected, "{:?}", check.differences);
+        let sum: Decimal = check.differences.iter().map(|d| d.difference).sum();
+        prop_assert_eq!(sum, check.claimed_total - check.canonical_total);
     }
 }

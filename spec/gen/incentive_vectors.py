@@ -6,6 +6,7 @@ totals) agree with it. Run from the repository root after `cargo build --release
     python3 spec/gen/incentive_vectors.py
 """
 import copy, json, pathlib, subprocess
+from decimal import Decimal
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CLI = ROOT / "target" / "release" / "omnikpi"
@@ -161,6 +162,15 @@ split_edge.append(("half away from zero rounding", "5% of 0.50 = 0.025 -> 0.03; 
     {"policy": half("half_away_from_zero"), "sales": [sale("x", 1, "0.50"), refund("rx", 2, "0.50", "x")]}, {("x", "web"): 0.03, ("rx", "web"): -0.03}))
 split_edge.append(("toward zero rounding", "5% of 0.59 = 0.0295 -> 0.02.",
     {"policy": half("toward_zero"), "sales": [sale("x", 1, "0.59")]}, {("x", "web"): 0.02}))
+five_three = lambda scope: policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "5"}, {"party_from": "fulfilment_channel", "percent": "3"}]}],
+                                 share_rounding=scope)
+split_edge.append(("pooled share rounding", "8% pool of 1.48 = 0.1184 -> 0.12, split 5:3 = 0.075 / 0.045 -> floors 0.07 / 0.04, the leftover cent to the first of equal remainders (web): 0.08 / 0.04.",
+    {"policy": five_three("pooled"), "sales": [sale("p", 1, "1.48")]}, {("p", "web"): 0.08, ("p", "lille"): 0.04}))
+split_edge.append(("per-share rounding pays what a spreadsheet pays",
+    "5% of 1.48 = 0.074 -> 0.07; 3% of 1.48 = 0.0444 -> 0.04 (0.11, a cent under the rounded pool). Half refunded (0.74): 0.07 x 1/2 = 0.035 -> 0.04, 0.04 x 1/2 = 0.02; "
+    "the rest refunded completes the sale: the lines' remainders 0.03 and 0.02.",
+    {"policy": five_three("per_share"), "sales": [sale("p", 1, "1.48"), refund("r1", 2, "0.74", "p"), refund("r2", 3, "0.74", "p")]},
+    {("p", "web"): 0.07, ("p", "lille"): 0.04, ("r1", "web"): -0.04, ("r1", "lille"): -0.02, ("r2", "web"): -0.03, ("r2", "lille"): -0.02}))
 yen = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "3"}]}]); yen["currency"] = "JPY"
 split_edge.append(("yen has no minor unit", "3% of 1234 JPY = 37.02 -> 37.", {"policy": yen, "sales": [sale("y", 1, "1234")]}, {("y", "web"): 37}))
 thirds = policy(PARTIES, [{"id": "credit_split", "total_percent": "100", "shares": [
@@ -217,21 +227,97 @@ err_case("no sales", "", lambda i: i.update({"sales": []}), "empty_input", "inpu
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------
+# Each basic case's `hand` lists the differences in their expected order, computed by hand:
+# (reason, sale_id, party, claimed, canonical), plus matching and malformed counts.
 check_basic, check_errors = [], []
 base_input = {"policy": ref, "sales": [sale("o1", 1, "89.19", "web", "lille"), sale("o2", 2, "100.00", "web", "bordeaux")]}
-check_basic.append(("every kind of difference is listed",
-    "Canonical: o1 web 4.46, lille 2.68; o2 web 5.00, bordeaux 3.00. Claimed: o1 web 4.46 (match), lille 2.67 (off by a cent), o2 web 5.00 (match), bordeaux missing, and a line for o3 that does not exist.",
-    dict(base_input, payouts=[{"sale_id": "o1", "party": "web", "amount": "4.46"}, {"sale_id": "o1", "party": "lille", "amount": "2.67"},
-                               {"sale_id": "o2", "party": "web", "amount": "5.00"}, {"sale_id": "o3", "party": "web", "amount": "1.00"}]),
-    {"differences": 3, "matching": 2}))
-check_basic.append(("the canonical lines match themselves", "The split's own lines, claimed back, including a period adjustment.",
-    None, {"differences": 0}))
+
+
+def claim(sale_id, party, amount, period="2026-10", rule="web_orders"):
+    c = {"party": party, "period": period, "rule": rule, "amount": amount}
+    if sale_id is not None:
+        c["sale_id"] = sale_id
+    return c
+
+
+capped = copy.deepcopy(ref)
+capped["limits"] = [{"party": "lille", "cap": "1000.00"}]  # never reached: makes `cap:lille` a rule id
+every_reason = {"policy": capped, "sales": base_input["sales"] + [sale("o3", 3, "50.00", "web", "lille", period="2026-11")]}
+check_basic.append(("every reason, once each",
+    "Canonical (8% pool split 5:3): o1 web 4.46, lille 2.68 (2026-10); o2 web 5.00, bordeaux 3.00 (2026-10); o3 web 2.50, lille 1.50 (2026-11). "
+    "Claimed: o1 web right; o1 lille a cent short (wrong_amount); o2 web twice (claimed_twice, 10.00 against 5.00); o2 bordeaux nothing (not_claimed); "
+    "o3 web in 2026-10 (wrong_period); o3 lille under cap:lille (wrong_rule); o9 (no_such_sale); nantes (no_such_party); rule loyalty (no_such_rule); "
+    "o1 bordeaux, to whom o1 pays nothing (not_due); o1 anna 0.00, not due but zero (agrees).",
+    dict(every_reason, payouts=[claim("o1", "web", "4.46"), claim("o1", "lille", "2.67"), claim("o2", "web", "5.00"), claim("o2", "web", "5.00"),
+                                claim("o3", "web", "2.50"), claim("o3", "lille", "1.50", period="2026-11", rule="cap:lille"),
+                                claim("o9", "web", "1.00"), claim("o1", "nantes", "1.00"), claim("o1", "web", "0.50", rule="loyalty"),
+                                claim("o1", "bordeaux", "0.10"), claim("o1", "anna", "0.00")]),
+    {"differences": [("wrong_amount", "o1", "lille", "2.67", "2.68"), ("claimed_twice", "o2", "web", "10.00", "5.00"),
+                     ("not_claimed", "o2", "bordeaux", None, "3.00"), ("wrong_period", "o3", "web", "2.50", "2.50"),
+                     ("wrong_rule", "o3", "lille", "1.50", "1.50"), ("no_such_sale", "o9", "web", "1.00", None),
+                     ("no_such_party", "o1", "nantes", "1.00", None), ("no_such_rule", "o1", "web", "0.50", None),
+                     ("not_due", "o1", "bordeaux", "0.10", None)],
+     "matching": 2, "compared": 11, "malformed": 0}))
+check_basic.append(("a sale line claimed in other periods under unknown rules",
+    "o1's lille commission (2.68 in 2026-10) claimed as two rows of 1.34, in 2027-03 and 2025-01, under rules that do not exist: two no_such_rule and the canonical line not_claimed.",
+    dict(base_input, payouts=[claim("o1", "web", "4.46"), claim("o1", "lille", "1.34", period="2027-03", rule="store"),
+                              claim("o1", "lille", "1.34", period="2025-01", rule="store_commission"),
+                              claim("o2", "web", "5.00"), claim("o2", "bordeaux", "3.00")]),
+    {"differences": [("not_claimed", "o1", "lille", None, "2.68"), ("no_such_rule", "o1", "lille", "1.34", None),
+                     ("no_such_rule", "o1", "lille", "1.34", None)],
+     "matching": 3, "compared": 6, "malformed": 0}))
+check_basic.append(("the canonical lines match themselves", "The split's own lines, claimed back, including period adjustments.",
+    None, {"differences": [], "malformed": 0}))
+check_basic.append(("a period adjustment claimed in the wrong period",
+    "The split's own lines, with the first period adjustment's period changed to 2099-12: it pairs back with its line as wrong_period, difference 0.",
+    "misfiled adjustment", {"differences": "one wrong_period adjustment", "malformed": 0}))
+two_lines = policy(PARTIES, [{"id": "web_orders", "when": {"origin_channel": ["web"]},
+                              "shares": [{"party": "web", "percent": "4"},
+                                         {"attribution": {"model": "linear", "lookback_days": 30, "fallback": "web"}, "percent": "1"}]}])
+check_basic.append(("two canonical lines on one key, and one row too many",
+    "o1 89.19 pays web 4% (3.57) and, with no touch, the 1% attribution share (0.89) to the fallback web: two lines on (o1, web, 2026-10, web_orders), 4.46 in all. "
+    "o2 100.00 likewise: 4.00 and 1.00. o1 is claimed as its two lines (agrees); o2 as three rows, 4.00, 1.00 and 1.00 (claimed_twice, 6.00 against 5.00).",
+    {"policy": two_lines, "sales": base_input["sales"],
+     "payouts": [claim("o1", "web", "3.57"), claim("o1", "web", "0.89"), claim("o2", "web", "4.00"), claim("o2", "web", "1.00"), claim("o2", "web", "1.00")]},
+    {"differences": [("claimed_twice", "o2", "web", "6.00", "5.00")], "matching": 1, "compared": 2, "malformed": 0}))
+check_basic.append(("every malformed claim row is reported, the others checked",
+    "Four rows: a sale line without rule, one without party, an amount finer than a cent, and a good one (o1 web 4.46). The three are listed with their paths and codes; the good row is still compared.",
+    dict(base_input, payouts=[{"sale_id": "o1", "period": "2026-10", "party": "lille", "amount": "2.68"},
+                              {"sale_id": "o2", "period": "2026-10", "rule": "web_orders", "amount": "5.00"},
+                              claim("o2", "bordeaux", "3.005"), claim("o1", "web", "4.46")]),
+    {"differences": [("not_claimed", "o1", "lille", None, "2.68"), ("not_claimed", "o2", "web", None, "5.00"),
+                     ("not_claimed", "o2", "bordeaux", None, "3.00")],
+     "matching": 1, "compared": 4,
+     "malformed": [("input.payouts[0].rule", "missing_field"), ("input.payouts[1].party", "missing_field"),
+                   ("input.payouts[2].amount", "invalid_money_scale")]}))
+
 
 def check_err(name, payouts, code, path):
     check_errors.append((name, "", dict(base_input, payouts=payouts), {"code": code, "path": path}))
-check_err("period adjustment without rule", [{"period": "2026-10", "party": "web", "amount": "1.00"}], "missing_field", "input.payouts[0].rule")
-check_err("a claimed amount finer than the minor unit", [{"sale_id": "o1", "party": "web", "amount": "4.455"}], "invalid_money_scale", "input.payouts[0].amount")
-check_err("a claimed line without party", [{"sale_id": "o1", "amount": "4.46"}], "missing_field", "input.payouts[0].party")
+check_err("payouts that are not a list", {"o1": "4.46"}, "wrong_type", "input.payouts")
+check_errors.append(("no payouts", "The input names no payouts to check.", dict(base_input), {"code": "missing_field", "path": "input.payouts"}))
+
+
+def adjustment_misfiled(src):
+    lines = eval_json("incentives.split", src)["lines"]
+    payouts = [{k: l[k] for k in ("sale_id", "period", "party", "rule", "amount") if l[k] is not None} for l in lines]
+    first = next(i for i, l in enumerate(lines) if l["sale_id"] is None)
+    payouts[first]["period"] = "2099-12"
+    return payouts, lines[first]
+
+
+def check_hand(name, got, hand):
+    seen = [(d["reason"], d["sale_id"], d["party"], d["claimed"], d["canonical"]) for d in got["differences"]]
+    assert seen == hand["differences"], f"{name}: {seen}"
+    for d in got["differences"]:
+        sides = [Decimal(x) for x in (d["claimed"] or "0", d["canonical"] or "0")]
+        assert Decimal(d["difference"]) == sides[0] - sides[1], f"{name}: {d}"
+    if "matching" in hand:
+        assert (got["matching"], got["compared"]) == (hand["matching"], hand["compared"]), f"{name}: {got['matching']}, {got['compared']}"
+    malformed = [(m["path"], m["code"]) for m in got["malformed"]]
+    assert malformed == (hand["malformed"] or []), f"{name}: {malformed}"
+    assert got["rows"]["rejected"] == len(malformed)
+    assert got["agrees"] == (not seen and not malformed)
 
 
 def build():
@@ -252,19 +338,21 @@ def build():
         assert f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
         cases.append(("split", "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e}))
     for name, desc, inp, hand in check_basic:
+        src = split_basic[6][2]  # the tiers case: sale lines and period adjustments
         if inp is None:
-            src = split_basic[6][2]  # the tiers case: sale lines and period adjustments
             lines = eval_json("incentives.split", src)["lines"]
             inp = dict(src, payouts=[{k: l[k] for k in ("sale_id", "period", "party", "rule", "amount") if l[k] is not None} for l in lines])
+        elif inp == "misfiled adjustment":
+            payouts, line = adjustment_misfiled(src)
+            inp = dict(src, payouts=payouts)
+            hand = dict(hand, differences=[("wrong_period", None, line["party"], line["amount"], line["amount"])])
         got = eval_json("incentives.check", inp)
-        assert len(got["differences"]) == hand["differences"], f"{name}: {got['differences']}"
-        if "matching" in hand:
-            assert got["matching"] == hand["matching"]
+        check_hand(name, got, hand)
         cases.append(("check", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
     for name, desc, inp, e in check_errors:
         r = subprocess.run([str(CLI), "eval", "incentives.check", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
         assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
-        cases.append(("check", "errors", {"name": name, "input": inp, "error": e}))
+        cases.append(("check", "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e}))
     what = {"basic": "Normal cases", "edge_cases": "Edge cases", "errors": "Bad input"}
     for kind, file, case in cases:
         kpi = f"incentives.{kind}"

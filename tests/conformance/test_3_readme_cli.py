@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import os
 import re
 import subprocess
@@ -135,16 +136,32 @@ def test_incentives_check_lists_every_difference_and_exits_1(tmp_path: Path) -> 
     assert same.returncode == 0, same.stderr
     assert "no difference" in same.stdout
     lines = claimed.read_text(encoding="utf-8").splitlines()
-    # drop one canonical line, change another by a cent, claim a sale that does not exist
+    # change a line by a cent, drop the next, claim another twice and one in the wrong period,
+    # claim a sale that does not exist, and add two rows that cannot be read
     first = lines[1].split(",")
-    first[5] = f"{float(first[5]) + 0.01:.2f}"
-    lines = [lines[0], ",".join(first[:6]) + ",\"edited\""] + lines[3:] + ["O99999,2026-10,web,x,sale,1.00,"]
+    first[5] = f"{Decimal(first[5]) + Decimal('0.01')}"
+    moved = lines[5].split(",")
+    moved[1] = "2099-12"
+    lines = ([lines[0], ",".join(first[:6]) + ",\"edited\""] + lines[3:5] + [",".join(moved)] + lines[6:]
+             + [lines[3], "O99999,2026-10,web,x,sale,1.00,", "O00002,2026-10,web,click_and_collect,sale,1.005,",
+                "O00002,,web,click_and_collect,sale,1.00,"])
     claimed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     diff = incentives("check", "--payouts", str(claimed), "--json")
     assert diff.returncode == 1, diff.stderr
-    found = json.loads(diff.stdout)["differences"]
-    assert len(found) == 3
-    assert {d["difference"] for d in found} >= {"0.01", "1.00"}
+    result = json.loads(diff.stdout)
+    found = {d["reason"]: d for d in result["differences"]}
+    assert sorted(found) == ["claimed_twice", "no_such_sale", "not_claimed", "wrong_amount", "wrong_period"], found
+    assert found["wrong_amount"]["difference"] == "0.01" and found["wrong_amount"]["explanation"]
+    assert found["wrong_period"]["claimed_period"] == "2099-12" and found["wrong_period"]["difference"] == "0.00"
+    assert found["claimed_twice"]["claim_rows"] == [f"{claimed}:row 3", f"{claimed}:row {len(lines) - 3}"]
+    n = len(lines)
+    assert [(m["path"], m["code"]) for m in result["malformed"]] == [
+        (f"{claimed}:row {n - 1}:amount", "invalid_money_scale"), (f"{claimed}:row {n}:period", "missing_field")]
+    assert result["rows"] == {"read": n - 1, "used": n - 3, "rejected": 2} and result["agrees"] is False
+    table = incentives("check", "--payouts", str(claimed))
+    assert table.returncode == 1
+    assert "5 difference(s) and 2 malformed row(s)" in table.stdout, table.stdout
+    assert f"{claimed}:row 3, {claimed}:row" in table.stdout
 
 
 def test_incentives_errors_name_the_csv_row(tmp_path: Path) -> None:

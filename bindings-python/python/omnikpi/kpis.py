@@ -308,9 +308,9 @@ class PayoutCheckPayoutsRow(TypedDict):
     """A row of `payouts`."""
 
     sale_id: NotRequired[str]
-    period: NotRequired[str]
+    period: str
     party: str
-    rule: NotRequired[str]
+    rule: str
     kind: NotRequired[str]
     amount: DecimalLike
     currency: NotRequired[str]
@@ -532,18 +532,21 @@ class IncentiveSplit(Result):
 
 
 class PayoutCheck(Result):
-    """``incentives.check``: Compares payouts computed elsewhere with the canonical split of the
-    same sales under the same policy, and lists every difference: sale, party, claimed,
-    canonical, rule.
+    """``incentives.check``: Audits payouts computed elsewhere against the canonical split of the
+    same sales under the same policy, line by line on (sale, party, period, rule): every
+    difference with a reason from a closed list and the canonical line's explanation, every
+    malformed claim row reported.
     """
 
     __slots__ = ()
     main_table = "differences"
     policy: Field[Record] = Field()
     currency: Field[str] = Field()
+    agrees: Field[bool] = Field()
     compared: Field[int] = Field()
     matching: Field[int] = Field()
     differences: Field[Rows] = Field()
+    malformed: Field[Rows] = Field()
     claimed_total: Field[Decimal] = Field()
     canonical_total: Field[Decimal] = Field()
     rows: Field[Record] = Field()
@@ -1601,7 +1604,7 @@ def split_incentives(
     *,
     touches: Optional[Records[IncentiveSplitTouchesRow]] = None,
 ) -> IncentiveSplit:
-    """Incentive split (KPI ``incentives.split`` 1.0.0).
+    """Incentive split (KPI ``incentives.split`` 1.1.0).
 
     Pays every sale to the parties of an incentive policy — channels, stores, franchisees,
     staff — to the minor unit, with the rule and an explanation per line; refunds claw back as
@@ -1623,8 +1626,8 @@ def split_incentives(
     Args:
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
-            shares, tiers, limits, bonuses, clawback window, currency and rounding. Strict:
-            unknown fields are errors.
+            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            rounding (`pooled` or `per_share`). Strict: unknown fields are errors.
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
@@ -1645,25 +1648,32 @@ def check_payouts(
     *,
     touches: Optional[Records[PayoutCheckTouchesRow]] = None,
 ) -> PayoutCheck:
-    """Incentive payout check (KPI ``incentives.check`` 1.0.0).
+    """Incentive payout check (KPI ``incentives.check`` 2.0.0).
 
-    Compares payouts computed elsewhere with the canonical split of the same sales under the
-    same policy, and lists every difference: sale, party, claimed, canonical, rule.
+    Audits payouts computed elsewhere against the canonical split of the same sales under the
+    same policy, line by line on (sale, party, period, rule): every difference with a reason
+    from a closed list and the canonical line's explanation, every malformed claim row reported.
 
-    Formula: Sale lines compare per (sale, party), summed over rules; period adjustments per
-    (period, party, rule). difference = claimed − canonical, a missing side counting as zero;
-    a key is a difference unless both sides exist and agree to the minor unit (an unclaimed zero
-    line agrees).
+    Formula: Canonical lines and claims are keyed (sale, party, period, rule); a key's amounts
+    are summed on each side. A claim whose key has no canonical line is first checked against
+    the sales and the policy (no_such_sale, no_such_party, no_such_rule), then paired with the
+    first unclaimed canonical line, in canonical order, of the same sale, party and rule
+    (wrong_period), else of the same sale, party and period (wrong_rule), else it is not_due. A
+    key with both sides is claimed_twice when it has more claim rows than canonical lines, else
+    wrong_amount when the sums differ; an unclaimed canonical line is not_claimed. difference =
+    claimed − canonical, a missing side counting as zero. A zero canonical line nobody claimed
+    and a zero claim that is not due agree.
 
     Args:
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
-            shares, tiers, limits, bonuses, clawback window, currency and rounding. Strict:
-            unknown fields are errors.
+            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            rounding (`pooled` or `per_share`). Strict: unknown fields are errors.
         sales: Sales and refunds, in any order.
-        payouts: Payouts computed elsewhere: sale_id (absent for a period adjustment), period,
-            party, rule (required for a period adjustment), amount. Extra columns kind, currency
-            and explanation are accepted, so a split's own CSV reads back.
+        payouts: Payouts computed elsewhere, one line per row: sale_id (absent for a period
+            adjustment), period, party, rule, amount. Extra columns kind, currency and
+            explanation are accepted, so a split's own CSV reads back. A malformed row is
+            reported in `malformed` and the others are still checked.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
     """

@@ -21,8 +21,11 @@ const policy: IncentivePolicy = {
 const sales: IncentiveSplitSalesRow[] = [{ sale_id: "O1", timestamp: "2026-10-01T10:00:00Z", period: "2026-10", origin_channel: "web",
   fulfilment_channel: "lille", click_and_collect: true, amount: "89.19" }];
 const lines: IncentiveSplitResult["lines"] = splitIncentives({ policy, sales }).lines;
-const check = checkPayouts({ policy, sales, payouts: lines.map(({ sale_id, party, amount }) => ({ sale_id: sale_id ?? undefined, party, amount })) });
-if (check.differences.length !== 0) throw new Error("check");
+const check = checkPayouts({ policy, sales, payouts: lines.map(({ sale_id, period, party, rule, amount }) => ({ sale_id: sale_id ?? undefined, period, party, rule, amount })) });
+if (!check.agrees || check.differences.length !== 0) throw new Error("check");
+// A reason is a union type: comparing it with a misspelt code does not compile.
+const reasons: ("wrong_amount" | "not_claimed" | "claimed_twice" | "wrong_period" | "wrong_rule" | "no_such_sale" | "no_such_party" | "no_such_rule" | "not_due")[] =
+  check.differences.map((d) => d.reason);
 
 const result = attributeColumns("linear", {
   channels: [{ channel: "web", group: "online" }, { channel: "store", group: "offline" }], currency: "EUR",

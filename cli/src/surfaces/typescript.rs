@@ -84,6 +84,11 @@ fn record(decls: &mut String, name: &str, field: &Value, of: &str) {
 
 fn output_type(field: &Value, indent: &str) -> String {
     let ty = match text(field, "type") {
+        "string" if field.get("values").is_some() => list(field, "values")
+            .iter()
+            .map(|v| format!("\"{}\"", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(" | "),
         "string" => "string".to_owned(),
         "count" | "integer" => "number".to_owned(),
         "decimal" | "money" => "DecimalString".to_owned(),

@@ -1,7 +1,7 @@
 //! Refunds clawed back as mirrors of their sale's lines.
 
 use super::ledger::Ledger;
-use super::policy::Base;
+use super::policy::{Base, ShareRounding};
 use super::rules::{add, overflow, sum_money, Engine};
 use super::sale::Sale;
 use super::summary::{Line, LineKind, UnpaidReason};
@@ -205,6 +205,9 @@ impl Refunded<'_> {
                     .collect(),
             ));
         }
+        if engine.policy.share_rounding == ShareRounding::PerShare {
+            return self.claws_per_share(engine, rule, members).map(Some);
+        }
         let originals: Vec<Decimal> = members.iter().map(|l| l.amount).collect();
         let total = sum_money(originals.iter().copied())?;
         if total.is_zero() {
@@ -239,6 +242,50 @@ impl Refunded<'_> {
                 })
                 .collect(),
         ))
+    }
+}
+
+impl Refunded<'_> {
+    /// Per-share rounding: each line gives back its amount times given/whole, rounded on its
+    /// own, and never more than it has left.
+    fn claws_per_share(
+        &self,
+        engine: &Engine,
+        rule: &str,
+        members: &[&Paid],
+    ) -> Result<Vec<(Decimal, String)>> {
+        members
+            .iter()
+            .map(|l| {
+                let exact = l
+                    .amount
+                    .checked_mul(self.given)
+                    .and_then(|x| x.checked_div(self.whole))
+                    .ok_or_else(overflow)?;
+                let rounded = engine.round(exact);
+                let claw = if rounded.abs() > l.remaining.abs() {
+                    l.remaining
+                } else {
+                    rounded
+                };
+                Ok((
+                    negate(claw),
+                    format!(
+                        "clawback of sale {}: refund of {} of its {} of {}; this line of rule {rule} paid {}, {}/{} of it = {} -> {} (rounded per share{})",
+                        self.target,
+                        engine.money(self.given),
+                        self.base.name(),
+                        engine.money(self.whole),
+                        engine.money(l.amount),
+                        self.given,
+                        self.whole,
+                        exact.normalize(),
+                        engine.money(negate(claw)),
+                        if claw == rounded { "" } else { ", limited to what the line has left" }
+                    ),
+                ))
+            })
+            .collect()
     }
 }
 

@@ -26,10 +26,11 @@ mod split;
 mod summary;
 
 pub(crate) use check::evaluate_check;
-pub use check::{check, check_input, Check, Claimed, Difference};
+pub use check::{check, check_input, Check, Claimed, Claims, Difference, Reason, MALFORMED_LIMIT};
 pub use policy::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
-    Rounding, Rule, SaleField, Share, ShareAmount, Tier, TierMode, FORMAT, SHARE_MODELS,
+    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT,
+    SHARE_MODELS,
 };
 pub(crate) use sale::read_input;
 pub use sale::{CustomerTouch, Sale};

@@ -1,7 +1,9 @@
 //! The rules a sale wins and the lines they pay: conditions, touch windows, shares,
 //! attribution-weighted shares, rounding.
 
-use super::policy::{AttributionShare, Base, Policy, Recipient, Rule, SaleField, ShareAmount};
+use super::policy::{
+    AttributionShare, Base, Policy, Recipient, Rule, SaleField, ShareAmount, ShareRounding,
+};
 use super::sale::{CustomerTouch, Sale};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::{allocate, split_units};
@@ -180,7 +182,22 @@ impl<'a> Engine<'a> {
             .collect();
         let pool_percent = sum_money(percents.iter().map(|(_, p)| *p))?;
         let mut parts: BTreeMap<usize, (Decimal, String)> = BTreeMap::new();
-        if !percents.is_empty() {
+        if percents.len() > 1 && self.policy.share_rounding == ShareRounding::PerShare {
+            for (i, pct) in &percents {
+                let exact = percent_of(base, *pct)?.normalize();
+                let amount = self.round(exact);
+                let how = format!(
+                    "{}: {}% of {} {} = {exact} -> {} ({}, rounded per share)",
+                    rule.id,
+                    pct.normalize(),
+                    base.abs(),
+                    rule.base.name(),
+                    self.money(amount),
+                    self.policy.rounding.name()
+                );
+                parts.insert(*i, (amount, how));
+            }
+        } else if !percents.is_empty() {
             let exact = percent_of(base, pool_percent)?.normalize();
             let pool_percent = pool_percent.normalize();
             let pool = self.round(exact);

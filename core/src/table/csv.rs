@@ -92,8 +92,13 @@ impl CsvRows {
         KpiError::new(e.code(), Some(place), message)
     }
 
-    /// `input.<list>[i]<rest>` as `file:row N[:column]`.
-    fn place(&self, path: &str) -> Option<String> {
+    /// `input.<list>[i]<rest>` as `file:row N[:column]`, when the path is inside this list.
+    ///
+    /// ```
+    /// let rows = omnikpi::table::CsvRows::one_per_row("payouts", "claims.csv", 4);
+    /// assert_eq!(rows.place("input.payouts[0]").as_deref(), Some("claims.csv:row 2"));
+    /// ```
+    pub fn place(&self, path: &str) -> Option<String> {
         let rest = path.strip_prefix(&format!("input.{}[", self.list))?;
         let (index, field) = rest.split_once(']')?;
         let index: usize = index.parse().ok()?;

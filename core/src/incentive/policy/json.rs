@@ -4,7 +4,7 @@
 use super::checks::check_overlaps;
 use super::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
-    Rounding, Rule, SaleField, Share, ShareAmount, Tier, TierMode, FORMAT, SHARE_MODELS,
+    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT, SHARE_MODELS,
 };
 use crate::attribution::Model;
 use crate::catalog::Params;
@@ -74,6 +74,7 @@ impl Policy {
                 "description",
                 "currency",
                 "rounding",
+                "share_rounding",
                 "parties",
                 "rules",
                 "tiers",
@@ -104,6 +105,17 @@ impl Policy {
                     ErrorCode::InvalidPolicy,
                     &record.field_path("rounding"),
                     format!("must be half_even, half_away_from_zero or toward_zero, got `{other}`"),
+                ))
+            }
+        };
+        let share_rounding = match record.opt_text("share_rounding")?.as_deref() {
+            None | Some("pooled") => ShareRounding::Pooled,
+            Some("per_share") => ShareRounding::PerShare,
+            Some(other) => {
+                return Err(err(
+                    ErrorCode::InvalidPolicy,
+                    &record.field_path("share_rounding"),
+                    format!("must be pooled or per_share, got `{other}`"),
                 ))
             }
         };
@@ -153,6 +165,7 @@ impl Policy {
             version,
             currency,
             rounding,
+            share_rounding,
             parties,
             rules,
             tiers,

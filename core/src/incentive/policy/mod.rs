@@ -22,6 +22,32 @@ pub const SHARE_MODELS: [&str; 5] = [
     "position_based",
 ];
 
+/// Where a rule's percent shares are rounded: once for the pool they share, or each on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShareRounding {
+    /// The pool (base × Σ percents) is rounded once and split by largest remainder, so a rule
+    /// pays exactly its rounded pool (the default).
+    #[default]
+    Pooled,
+    /// Each share is base × its percent, rounded on its own, as an ERP that rounds per party
+    /// does; the shares may then sum to a minor unit more or less than the rounded pool.
+    PerShare,
+}
+
+impl ShareRounding {
+    /// The policy spelling.
+    ///
+    /// ```
+    /// assert_eq!(omnikpi::incentive::ShareRounding::PerShare.name(), "per_share");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ShareRounding::Pooled => "pooled",
+            ShareRounding::PerShare => "per_share",
+        }
+    }
+}
+
 /// How amounts are rounded to minor units (symmetric, so a refund mirrors its sale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rounding {
@@ -282,6 +308,8 @@ pub struct Policy {
     pub currency: Currency,
     /// Rounding to minor units.
     pub rounding: Rounding,
+    /// Whether a rule's percent shares are rounded as one pool or each on its own.
+    pub share_rounding: ShareRounding,
     /// Payees in declared order (ties of a split go to the earlier one).
     pub parties: Vec<Party>,
     /// Rules in declared order.
@@ -297,6 +325,36 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Every id a payout line can carry as its rule: rules, tiers, bonuses, and `cap:<party>`
+    /// or `floor:<party>` for each limit.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let policy = omnikpi::incentive::Policy::read(&json!({
+    ///     "format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
+    ///     "parties": [{"id": "web", "kind": "channel"}],
+    ///     "rules": [{"id": "web_sales", "shares": [{"party": "web", "percent": "5"}]}],
+    ///     "limits": [{"party": "web", "cap": "100.00"}]
+    /// }), "policy").unwrap();
+    /// assert!(policy.line_rules().contains("cap:web"));
+    /// assert!(policy.line_rules().contains("web_sales"));
+    /// ```
+    pub fn line_rules(&self) -> std::collections::HashSet<String> {
+        let limits = self.limits.iter().flat_map(|l| {
+            [("cap", l.cap), ("floor", l.floor)]
+                .into_iter()
+                .filter(|(_, bound)| bound.is_some())
+                .map(|(bound, _)| format!("{bound}:{}", l.party))
+        });
+        self.rules
+            .iter()
+            .map(|r| r.id.clone())
+            .chain(self.tiers.iter().map(|t| t.id.clone()))
+            .chain(self.bonuses.iter().map(|b| b.id.clone()))
+            .chain(limits)
+            .collect()
+    }
+
     /// The declared party `id`, if any.
     pub fn party(&self, id: &str) -> Option<&Party> {
         self.parties.iter().find(|p| p.id == id)
