@@ -140,3 +140,26 @@ def test_policy_files_are_read_by_the_core_json_reader(tmp_path: Any) -> None:
     # and BOM-prefixed files (as Windows tools write them) are read
     path.write_text("\ufeff" + text, encoding="utf-8")
     assert omnikpi.split_incentives(str(path), [sale])["lines"]
+
+
+def test_a_what_if_gives_the_cli_numbers_and_names_the_rules(tmp_path: Any) -> None:
+    """Raising the store commission from 3% to 3.5%: the stores gain, the accelerators on top
+    of it too, nobody else changes; the DataFrame call gives the CLI's result."""
+    raised = json.loads(POLICY.read_text(encoding="utf-8"))
+    raised["version"] = "2026.10"
+    next(r for r in raised["rules"] if r["id"] == "store_sale")["shares"][0]["percent"] = "3.5"
+    (tmp_path / "v2.json").write_text(json.dumps(raised), encoding="utf-8")
+    what_if = omnikpi.diff_incentives(POLICY, raised, RETAIL_SALES(), touches=RETAIL_TOUCHES())
+    cli = subprocess.run(
+        [str(ROOT / "target" / "release" / "omnikpi"), "incentives", "diff", "--policy", str(POLICY),
+         "--policy", str(tmp_path / "v2.json"), "--sales", str(RETAIL / "sales.csv"),
+         "--touches", str(RETAIL / "touches.csv"), "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    assert canonical(what_if) == canonical(json.loads(cli))
+    stores = {p["id"] for p in raised["parties"] if p["kind"] == "store"}
+    changed = {r["party"] for r in what_if["parties"] if r["change"] != 0}
+    assert changed == stores
+    assert {r["rule"] for r in what_if["rules"]} == {"store_sale", "store_accelerator"}
+    assert all(r["change"] > 0 for r in what_if["rules"])
+    assert what_if["change"] == sum(r["change"] for r in what_if["parties"]) > 0

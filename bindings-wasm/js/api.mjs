@@ -50,6 +50,7 @@ export const KPI_FUNCTIONS = {
   "contribution.growth": "contributionGrowth",
   "incentives.split": "splitIncentives",
   "incentives.check": "checkPayouts",
+  "incentives.diff": "diffIncentives",
 };
 // surfaces:end
 

@@ -1182,6 +1182,87 @@ export interface PayoutCheckResult {
   };
 }
 
+/** A row of `sales`. */
+export interface IncentiveDiffSalesRow {
+  sale_id: string;
+  timestamp: Timestamp;
+  period: string;
+  customer_id?: string;
+  origin_channel?: string;
+  fulfilment_channel?: string;
+  click_and_collect?: boolean;
+  category?: string;
+  zone?: string;
+  staff?: string;
+  amount: DecimalString;
+  extra_amount?: DecimalString;
+  currency?: string;
+  refund_of?: string;
+}
+/** A row of `touches`. */
+export interface IncentiveDiffTouchesRow {
+  customer_id: string;
+  timestamp: Timestamp;
+  channel: string;
+}
+export interface IncentiveDiffInput {
+  /** The policy in force (format `omnikpi.incentive_policy/1`), as for incentives.split. */
+  before: IncentivePolicy;
+  /** The policy considered, in the same currency. */
+  after: IncentivePolicy;
+  /** Sales and refunds, in any order. */
+  sales: IncentiveDiffSalesRow[];
+  /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
+  touches?: IncentiveDiffTouchesRow[];
+}
+export interface IncentiveDiffParams {
+}
+export interface IncentiveDiffResult {
+  /** Id and version of the policy in force. */
+  before: {
+    id: string;
+    version: string;
+  };
+  /** Id and version of the policy considered. */
+  after: {
+    id: string;
+    version: string;
+  };
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** Per period and party: payable before, after, and the change. */
+  parties: {
+    period: string;
+    party: string;
+    before: DecimalString;
+    after: DecimalString;
+    change: DecimalString;
+  }[];
+  /** Per period, party and rule, where the amount changes: the rules that cause each change. */
+  rules: {
+    period: string;
+    party: string;
+    rule: string;
+    before: DecimalString;
+    after: DecimalString;
+    change: DecimalString;
+  }[];
+  /** Everything payable under the policy in force. */
+  total_before: DecimalString;
+  /** Everything payable under the policy considered. */
+  total_after: DecimalString;
+  /** total_after − total_before. */
+  change: DecimalString;
+  /** Sales and refunds whose lines differ. */
+  sales_changed: number;
+  /** Sales read, used (paid or clawed back under either policy), rejected (unpaid under both). */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
 /** Short names of the attribution models. */
 export type AttributionModel = "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
 
@@ -1237,4 +1318,6 @@ export declare function contributionGrowth(input: ContributionGrowthInput, param
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): IncentiveSplitResult;
 /** Incentive payout check (KPI `incentives.check` 2.0.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): PayoutCheckResult;
+/** Incentive what-if (KPI `incentives.diff` 1.0.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
+export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): IncentiveDiffResult;
 // surfaces:end

@@ -38,6 +38,7 @@ export const {
   contributionGrowth,
   splitIncentives,
   checkPayouts,
+  diffIncentives,
 } = api;
 // surfaces:end
 

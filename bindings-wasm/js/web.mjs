@@ -55,4 +55,5 @@ export const contributionRoas = (...a) => ready().contributionRoas(...a);
 export const contributionGrowth = (...a) => ready().contributionGrowth(...a);
 export const splitIncentives = (...a) => ready().splitIncentives(...a);
 export const checkPayouts = (...a) => ready().checkPayouts(...a);
+export const diffIncentives = (...a) => ready().diffIncentives(...a);
 // surfaces:end

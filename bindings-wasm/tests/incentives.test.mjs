@@ -1,11 +1,11 @@
 // Incentive splits from Node: the example policy and sales give the CLI's payouts, cent for cent.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { splitIncentives, checkPayouts, OmniKpiError } from "../pkg/node.mjs";
+import { splitIncentives, checkPayouts, diffIncentives, OmniKpiError } from "../pkg/node.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const retail = join(root, "examples", "retail");
@@ -62,4 +62,19 @@ test("a policy whose shares exceed 100% is an OmniKpiError naming the field", ()
   policy.rules[0].shares.push({ party: "web", percent: "98" });
   assert.throws(() => splitIncentives({ ...input, policy }), (e) =>
     e instanceof OmniKpiError && e instanceof Error && e.code === "invalid_shares" && e.path === "input.policy.rules[0].shares");
+});
+
+test("diffIncentives shows who gains from a new rate, and the rules that cause it", () => {
+  const after = structuredClone(input.policy);
+  after.version = "2026.10";
+  after.rules.find((r) => r.id === "store_sale").shares[0].percent = "3.5";
+  const result = diffIncentives({ before: input.policy, after, sales: input.sales, touches: input.touches });
+  const v2 = join(root, "target", "what-if-v2.json");
+  writeFileSync(v2, JSON.stringify(after));
+  const fromCli = execFileSync(cli, ["incentives", "diff", "--policy", join(retail, "incentive_policy.json"), "--policy", v2,
+    "--sales", join(retail, "sales.csv"), "--touches", join(retail, "touches.csv"), "--json"], { encoding: "utf8" });
+  assert.deepEqual(result, JSON.parse(fromCli));
+  const stores = new Set(after.parties.filter((p) => p.kind === "store").map((p) => p.id));
+  assert.deepEqual(new Set(result.parties.filter((r) => r.change !== "0.00").map((r) => r.party)), stores);
+  assert.deepEqual(new Set(result.rules.map((r) => r.rule)), new Set(["store_sale", "store_accelerator"]));
 });

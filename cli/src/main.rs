@@ -9,6 +9,7 @@
 //! omnikpi attribute --model linear,markov --channels channels.csv --currency EUR journeys.csv
 //! omnikpi incentives split --policy policy.json --sales sales.csv [--touches touches.csv] [--csv F] [--json F]
 //! omnikpi incentives check --policy policy.json --sales sales.csv --payouts claimed.csv
+//! omnikpi incentives diff --policy v1.json --policy v2.json --sales sales.csv
 //! ```
 //! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 2;
 //! `incentives check` exits 1 when it finds differences (like `diff`).
@@ -212,6 +213,22 @@ enum Incentives {
         #[arg(long)]
         json: bool,
     },
+    /// What-if: the same sales under two policies, per party and period, with the rules that
+    /// cause each change.
+    Diff {
+        /// The policy in force, then the policy considered: `--policy v1.json --policy v2.json`.
+        #[arg(long = "policy", required = true)]
+        policies: Vec<PathBuf>,
+        /// Sales and refunds: CSV (one column per field) or a JSON array.
+        #[arg(long)]
+        sales: PathBuf,
+        /// Customer touches: CSV or JSON (customer_id, timestamp, channel).
+        #[arg(long)]
+        touches: Option<PathBuf>,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn io_error(what: &Path, e: &std::io::Error) -> KpiError {
@@ -286,20 +303,64 @@ fn csv_rows(input: &Value, list: &str, file: &Path) -> Option<omnikpi::table::Cs
 }
 
 fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Value, KpiError> {
-    let policy = omnikpi::parse_json(&read_text(&files.policy)?, "policy")?;
+    let mut input = ledger_input(&files.sales, files.touches.as_deref())?;
+    input.insert("policy".into(), read_policy(&files.policy, "policy")?);
+    if let Some(payouts) = payouts {
+        input.insert("payouts".into(), records(payouts, None)?);
+    }
+    Ok(Value::Object(input))
+}
+
+fn read_policy(path: &Path, name: &str) -> Result<Value, KpiError> {
+    omnikpi::parse_json(&read_text(path)?, name)
+}
+
+/// The sales and touches of an incentive input.
+fn ledger_input(
+    sales: &Path,
+    touches: Option<&Path>,
+) -> Result<serde_json::Map<String, Value>, KpiError> {
     let mut input = serde_json::Map::new();
-    input.insert("policy".into(), policy);
-    input.insert("sales".into(), records(&files.sales, None)?);
-    if let Some(touches) = &files.touches {
+    input.insert("sales".into(), records(sales, None)?);
+    if let Some(touches) = touches {
         input.insert(
             "touches".into(),
             records(touches, Some(&["customer_id", "timestamp", "channel"]))?,
         );
     }
-    if let Some(payouts) = payouts {
-        input.insert("payouts".into(), records(payouts, None)?);
-    }
-    Ok(Value::Object(input))
+    Ok(input)
+}
+
+/// `omnikpi incentives diff`: both policies on the same sales.
+fn what_if(
+    policies: &[PathBuf],
+    sales: &Path,
+    touches: Option<&Path>,
+    json: bool,
+) -> Result<String, KpiError> {
+    let [before, after] = policies else {
+        return Err(KpiError::new(
+            ErrorCode::InvalidParameter,
+            Some("--policy".to_owned()),
+            format!(
+                "give it twice, the policy in force then the one considered (got {})",
+                policies.len()
+            ),
+        ));
+    };
+    let mut input = ledger_input(sales, touches)?;
+    input.insert("before".into(), read_policy(before, "before")?);
+    input.insert("after".into(), read_policy(after, "after")?);
+    let input = Value::Object(input);
+    let result = omnikpi::incentive::diff_input(&input)
+        .map_err(|e| csv_path(e, &[("sales", sales)], &input))?
+        .to_output()?
+        .to_json();
+    Ok(if json {
+        pretty(&result)
+    } else {
+        table::render_result(&result, 0)
+    })
 }
 
 fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
@@ -351,6 +412,12 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             };
             Ok((text, !check.agrees()))
         }
+        Incentives::Diff {
+            policies,
+            sales,
+            touches,
+            json,
+        } => Ok((what_if(&policies, &sales, touches.as_deref(), json)?, false)),
     }
 }
 

@@ -101,7 +101,7 @@ macro_rules! entry {
 }
 
 /// Every KPI, in catalogue order.
-pub static REGISTRY: [Entry; 26] = [
+pub static REGISTRY: [Entry; 27] = [
     entry!("conversion.rate", conversion::RateKpi),
     entry!("conversion.funnel", conversion::FunnelKpi),
     entry!(
@@ -155,6 +155,7 @@ pub static REGISTRY: [Entry; 26] = [
     ),
     entry!("incentives.split", Function(incentive::evaluate_split)),
     entry!("incentives.check", Function(incentive::evaluate_check)),
+    entry!("incentives.diff", Function(incentive::evaluate_diff)),
 ];
 
 /// The registry entry of `id`.

@@ -270,12 +270,24 @@ POLICY = {
 }
 
 
+def proposed_policy() -> dict:
+    """Version 2026.10, a what-if for `omnikpi incentives diff`: the store's own sales at 3.5%."""
+    policy = json.loads(json.dumps(POLICY))
+    policy["version"] = "2026.10"
+    policy["description"] += " Version 2026.10 proposes raising the store's own sales from 3% to 3.5%."
+    rule = next(r for r in policy["rules"] if r["id"] == "store_sale")
+    rule["shares"][0]["percent"] = "3.5"
+    rule["description"] = rule["description"].replace("3%", "3.5%")
+    return policy
+
+
 def main() -> None:
     for name, rows in generate().items():
         with open(HERE / name, "w", newline="", encoding="utf-8") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
     (HERE / "dataset.json").write_text(json.dumps(MANIFEST, indent=2) + "\n", encoding="utf-8")
     (HERE / "incentive_policy.json").write_text(json.dumps(POLICY, indent=2) + "\n", encoding="utf-8")
+    (HERE / "incentive_policy_v2.json").write_text(json.dumps(proposed_policy(), indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Writes spec/vectors/incentives.{split,check}/*.json.
+"""Writes spec/vectors/incentives.{split,check,diff}/*.json.
 
 Each case's `expected` is what `omnikpi eval` returns, written only after the hand-computed
 figures noted beside the case (the `hand` dict: line amounts per (sale, party) and period
@@ -320,6 +320,47 @@ def check_hand(name, got, hand):
     assert got["agrees"] == (not seen and not malformed)
 
 
+# --- diff (what-if) -------------------------------------------------------------------------
+# `hand`: payable per (period, party) before and after, changed amounts per (period, party,
+# rule), totals and the count of sales whose lines change, all computed by hand.
+diff_basic, diff_errors = [], []
+raised = policy(PARTIES, [{"id": "web_orders", "when": {"origin_channel": ["web"]},
+                           "shares": [{"party": "web", "percent": "6"}, {"party_from": "fulfilment_channel", "percent": "3"}]},
+                          {"id": "store_sales", "when": {"origin_channel": ["store"]},
+                           "shares": [{"party_from": "fulfilment_channel", "percent": "2"}]}])
+raised["version"] = "2"
+what_if_sales = base_input["sales"] + [sale("s1", 40, "50.00", "store", "lille", period="2026-11")]
+diff_basic.append(("a rate change and a new rule",
+    "Before (web 5% + store 3% on web orders): o1 89.19 -> web 4.46, lille 2.68; o2 100.00 -> web 5.00, bordeaux 3.00; s1 (a store sale) unpaid. "
+    "After (web 6% + 3%, and 2% to the store on store sales): o1 9% = 8.0271 -> 8.03, 6:3 -> floors 5.35 / 2.67, the leftover cent to lille's larger remainder -> 5.35 / 2.68; "
+    "o2 -> 6.00 / 3.00; s1 -> lille 1.00 in 2026-11. web in 2026-10: 9.46 -> 11.35 (+1.89, web_orders); lille 2026-11: 0 -> 1.00 (store_sales). Totals 15.14 -> 18.03; o1, o2 and s1 change.",
+    {"before": ref, "after": raised, "sales": what_if_sales},
+    {"parties": {("2026-10", "web"): ("9.46", "11.35"), ("2026-10", "lille"): ("2.68", "2.68"), ("2026-10", "bordeaux"): ("3.00", "3.00"),
+                 ("2026-11", "lille"): ("0.00", "1.00")},
+     "rules": {("2026-10", "web", "web_orders"): ("9.46", "11.35"), ("2026-11", "lille", "store_sales"): ("0.00", "1.00")},
+     "total": ("15.14", "18.03"), "sales_changed": 3}))
+diff_basic.append(("the same policy twice", "Nothing changes: every party's payable is the same, no rule changes, no sale changes.",
+    {"before": ref, "after": ref, "sales": base_input["sales"]},
+    {"parties": {("2026-10", "web"): ("9.46", "9.46"), ("2026-10", "lille"): ("2.68", "2.68"), ("2026-10", "bordeaux"): ("3.00", "3.00")},
+     "rules": {}, "total": ("15.14", "15.14"), "sales_changed": 0}))
+francs = copy.deepcopy(ref)
+francs["currency"] = "CHF"
+diff_errors.append(("policies in two currencies", "", {"before": ref, "after": francs, "sales": base_input["sales"]},
+                    {"code": "currency_mismatch", "path": "input.after.currency"}))
+
+
+def diff_hand(name, got, hand):
+    parties = {(r["period"], r["party"]): (r["before"], r["after"]) for r in got["parties"] if r["before"] != "0.00" or r["after"] != "0.00"}
+    assert parties == hand["parties"], f"{name}: {parties}"
+    rules = {(r["period"], r["party"], r["rule"]): (r["before"], r["after"]) for r in got["rules"]}
+    assert rules == hand["rules"], f"{name}: {rules}"
+    for r in got["parties"] + got["rules"]:
+        assert Decimal(r["change"]) == Decimal(r["after"]) - Decimal(r["before"]), f"{name}: {r}"
+    assert (got["total_before"], got["total_after"]) == hand["total"], f"{name}: {got['total_before']} {got['total_after']}"
+    assert Decimal(got["change"]) == sum(Decimal(r["change"]) for r in got["parties"]), name
+    assert got["sales_changed"] == hand["sales_changed"], f"{name}: {got['sales_changed']}"
+
+
 def build():
     out_dir = ROOT / "spec" / "vectors"
     files = {}
@@ -353,6 +394,14 @@ def build():
         r = subprocess.run([str(CLI), "eval", "incentives.check", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
         assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
         cases.append(("check", "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e}))
+    for name, desc, inp, hand in diff_basic:
+        got = eval_json("incentives.diff", inp)
+        diff_hand(name, got, hand)
+        cases.append(("diff", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
+    for name, desc, inp, e in diff_errors:
+        r = subprocess.run([str(CLI), "eval", "incentives.diff", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
+        assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
+        cases.append(("diff", "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e}))
     what = {"basic": "Normal cases", "edge_cases": "Edge cases", "errors": "Bad input"}
     for kind, file, case in cases:
         kpi = f"incentives.{kind}"

@@ -317,6 +317,33 @@ class PayoutCheckPayoutsRow(TypedDict):
     explanation: NotRequired[str]
 
 
+class IncentiveDiffSalesRow(TypedDict):
+    """A row of `sales`."""
+
+    sale_id: str
+    timestamp: Timestamp
+    period: str
+    customer_id: NotRequired[str]
+    origin_channel: NotRequired[str]
+    fulfilment_channel: NotRequired[str]
+    click_and_collect: NotRequired[bool]
+    category: NotRequired[str]
+    zone: NotRequired[str]
+    staff: NotRequired[str]
+    amount: DecimalLike
+    extra_amount: NotRequired[DecimalLike]
+    currency: NotRequired[str]
+    refund_of: NotRequired[str]
+
+
+class IncentiveDiffTouchesRow(TypedDict):
+    """A row of `touches`."""
+
+    customer_id: str
+    timestamp: Timestamp
+    channel: str
+
+
 class ConversionRate(Result):
     """``conversion.rate``: Share of opportunities (journeys, sessions, visitors or leads) that
     converted, overall and per channel.
@@ -549,6 +576,25 @@ class PayoutCheck(Result):
     malformed: Field[Rows] = Field()
     claimed_total: Field[Decimal] = Field()
     canonical_total: Field[Decimal] = Field()
+    rows: Field[Record] = Field()
+
+
+class IncentiveDiff(Result):
+    """``incentives.diff``: The same sales split under two policies: what each party is paid per
+    period under each, and the rules that cause every change.
+    """
+
+    __slots__ = ()
+    main_table = "parties"
+    before: Field[Record] = Field()
+    after: Field[Record] = Field()
+    currency: Field[str] = Field()
+    parties: Field[Rows] = Field()
+    rules: Field[Rows] = Field()
+    total_before: Field[Decimal] = Field()
+    total_after: Field[Decimal] = Field()
+    change: Field[Decimal] = Field()
+    sales_changed: Field[int] = Field()
     rows: Field[Record] = Field()
 
 
@@ -1686,6 +1732,41 @@ def check_payouts(
     )
 
 
+def diff_incentives(
+    before: PolicyArgument,
+    after: PolicyArgument,
+    sales: Records[IncentiveDiffSalesRow],
+    *,
+    touches: Optional[Records[IncentiveDiffTouchesRow]] = None,
+) -> IncentiveDiff:
+    """Incentive what-if (KPI ``incentives.diff`` 1.0.0).
+
+    The same sales split under two policies: what each party is paid per period under each, and
+    the rules that cause every change.
+
+    Formula: Both policies split the same sales and touches (incentives.split). parties: per
+    period and party, payable under before and after and change = after − before, wherever
+    either pays something. rules: per period, party and rule (sale and clawback lines, tiers,
+    limits, bonuses), only where the amount changes. Periods sort as text; parties in order of
+    first appearance.
+
+    Args:
+        before: The policy in force (format `omnikpi.incentive_policy/1`), as for
+            incentives.split.
+        after: The policy considered, in the same currency.
+        sales: Sales and refunds, in any order.
+        touches: Customer touches (optional): for `online_touch` conditions and attribution
+            shares.
+    """
+    return call(
+        IncentiveDiff,
+        "incentives.diff",
+        {"before": read_policy(before), "after": read_policy(after), "sales": records(sales, "input.sales")},
+        {"touches": records(touches, "input.touches")},
+        {},
+    )
+
+
 RESULT_CLASSES: dict[str, type[Result]] = {
     "conversion.rate": ConversionRate,
     "conversion.funnel": Funnel,
@@ -1713,6 +1794,7 @@ RESULT_CLASSES: dict[str, type[Result]] = {
     "contribution.growth": ContributionGrowth,
     "incentives.split": IncentiveSplit,
     "incentives.check": PayoutCheck,
+    "incentives.diff": IncentiveDiff,
 }
 """The result class of every KPI id."""
 
@@ -1743,6 +1825,7 @@ FUNCTIONS: dict[str, Any] = {
     "contribution.growth": contribution_growth,
     "incentives.split": split_incentives,
     "incentives.check": check_payouts,
+    "incentives.diff": diff_incentives,
 }
 """The typed function of every KPI id."""
 
@@ -1783,6 +1866,9 @@ __all__ = [
     "FUNCTIONS",
     "Funnel",
     "FunnelEventsRow",
+    "IncentiveDiff",
+    "IncentiveDiffSalesRow",
+    "IncentiveDiffTouchesRow",
     "IncentiveSplit",
     "IncentiveSplitSalesRow",
     "IncentiveSplitTouchesRow",
@@ -1824,6 +1910,7 @@ __all__ = [
     "conversion_lift",
     "conversion_rate",
     "conversion_windowed",
+    "diff_incentives",
     "money_allocate",
     "pickup_attach_rate",
     "split_incentives",

@@ -151,36 +151,37 @@ pub struct Check {
     pub rows: RowCounts,
 }
 
-/// A line's key: (sale, party, period, rule).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    sale: Option<String>,
-    party: String,
-    period: String,
-    rule: String,
+/// A line's key: (sale, party, period, rule), borrowed from the line or the claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key<'a> {
+    sale: Option<&'a str>,
+    party: &'a str,
+    period: &'a str,
+    rule: &'a str,
 }
 
 /// The same key without one of its parts, where a misfiled claim is looked for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Near(Option<String>, String, String);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Near<'a>(Option<&'a str>, &'a str, &'a str);
 
 /// One key with its canonical and claimed sides.
-struct Entry {
-    key: Key,
+struct Entry<'a> {
+    key: Key<'a>,
     canonical: Option<Decimal>,
-    explanations: Vec<String>,
+    /// The canonical lines (positions in the split's lines).
+    lines: Vec<usize>,
     claimed: Option<Decimal>,
     claim_rows: Vec<usize>,
     /// The entry on the other side it was paired with (a misfiled claim), and why.
     paired: Option<(usize, Reason)>,
 }
 
-impl Entry {
-    fn new(key: Key) -> Self {
+impl<'a> Entry<'a> {
+    fn new(key: Key<'a>) -> Self {
         Self {
             key,
             canonical: None,
-            explanations: Vec::new(),
+            lines: Vec::new(),
             claimed: None,
             claim_rows: Vec::new(),
             paired: None,
@@ -190,6 +191,12 @@ impl Entry {
 
 fn overflow() -> KpiError {
     KpiError::overflow("a payout total")
+}
+
+fn total(mut amounts: impl Iterator<Item = Decimal>) -> Result<Decimal> {
+    amounts
+        .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a))
+        .ok_or_else(overflow)
 }
 
 fn plus(total: Option<Decimal>, amount: Decimal) -> Result<Option<Decimal>> {
@@ -202,18 +209,18 @@ fn plus(total: Option<Decimal>, amount: Decimal) -> Result<Option<Decimal>> {
 
 /// The entries of every canonical line and every claim, keyed (sale, party, period, rule):
 /// canonical keys in line order, then claimed keys matching none, in claim order.
-struct Ledger {
-    entries: Vec<Entry>,
-    index: HashMap<Key, usize>,
+struct Ledger<'a> {
+    entries: Vec<Entry<'a>>,
+    index: HashMap<Key<'a>, usize>,
 }
 
-impl Ledger {
+impl<'a> Ledger<'a> {
     /// The entry of `key`, added after the others if it is new.
-    fn entry(&mut self, key: Key) -> Option<&mut Entry> {
+    fn entry(&mut self, key: Key<'a>) -> Option<&mut Entry<'a>> {
         let i = match self.index.get(&key) {
             Some(&i) => i,
             None => {
-                self.index.insert(key.clone(), self.entries.len());
+                self.index.insert(key, self.entries.len());
                 self.entries.push(Entry::new(key));
                 self.entries.len().saturating_sub(1)
             }
@@ -221,25 +228,25 @@ impl Ledger {
         self.entries.get_mut(i)
     }
 
-    fn add_line(&mut self, l: &Line) -> Result<()> {
+    fn add_line(&mut self, position: usize, l: &'a Line) -> Result<()> {
         if let Some(e) = self.entry(Key {
-            sale: l.sale_id.clone(),
-            party: l.party.clone(),
-            period: l.period.clone(),
-            rule: l.rule.clone(),
+            sale: l.sale_id.as_deref(),
+            party: &l.party,
+            period: &l.period,
+            rule: &l.rule,
         }) {
             e.canonical = plus(e.canonical, l.amount)?;
-            e.explanations.push(l.explanation.clone());
+            e.lines.push(position);
         }
         Ok(())
     }
 
-    fn add_claim(&mut self, row: usize, c: &Claimed) -> Result<()> {
+    fn add_claim(&mut self, row: usize, c: &'a Claimed) -> Result<()> {
         if let Some(e) = self.entry(Key {
-            sale: c.sale_id.clone(),
-            party: c.party.clone(),
-            period: c.period.clone(),
-            rule: c.rule.clone(),
+            sale: c.sale_id.as_deref(),
+            party: &c.party,
+            period: &c.period,
+            rule: &c.rule,
         }) {
             e.claimed = plus(e.claimed, c.amount)?;
             e.claim_rows.push(row);
@@ -266,11 +273,11 @@ impl<'a> Known<'a> {
 
     /// Why a claim's key is unknown, if it is.
     fn unknown(&self, key: &Key) -> Option<Reason> {
-        if key.sale.as_deref().is_some_and(|s| !self.sales.contains(s)) {
+        if key.sale.is_some_and(|s| !self.sales.contains(s)) {
             Some(Reason::NoSuchSale)
-        } else if !self.parties.contains(key.party.as_str()) {
+        } else if !self.parties.contains(key.party) {
             Some(Reason::NoSuchParty)
-        } else if !self.rules.contains(&key.rule) {
+        } else if !self.rules.contains(key.rule) {
             Some(Reason::NoSuchRule)
         } else {
             None
@@ -287,9 +294,14 @@ fn pair_misfiled(entries: &mut [Entry], known: &Known) {
     for (i, e) in entries.iter().enumerate() {
         if e.canonical.is_some() && e.claim_rows.is_empty() {
             let k = &e.key;
-            let near = |third: &str| Near(k.sale.clone(), k.party.clone(), third.to_owned());
-            same_rule.entry(near(&k.rule)).or_default().push_back(i);
-            same_period.entry(near(&k.period)).or_default().push_back(i);
+            same_rule
+                .entry(Near(k.sale, k.party, k.rule))
+                .or_default()
+                .push_back(i);
+            same_period
+                .entry(Near(k.sale, k.party, k.period))
+                .or_default()
+                .push_back(i);
         }
     }
     let mut taken = vec![false; entries.len()];
@@ -299,7 +311,6 @@ fn pair_misfiled(entries: &mut [Entry], known: &Known) {
             continue;
         }
         let k = &e.key;
-        let near = |third: &str| Near(k.sale.clone(), k.party.clone(), third.to_owned());
         let mut first_free = |queue: Option<&mut VecDeque<usize>>| {
             let queue = queue?;
             while let Some(j) = queue.pop_front() {
@@ -312,11 +323,10 @@ fn pair_misfiled(entries: &mut [Entry], known: &Known) {
             }
             None
         };
-        let found = match first_free(same_rule.get_mut(&near(&k.rule))) {
+        let found = match first_free(same_rule.get_mut(&Near(k.sale, k.party, k.rule))) {
             Some(j) => Some((j, Reason::WrongPeriod)),
-            None => {
-                first_free(same_period.get_mut(&near(&k.period))).map(|j| (j, Reason::WrongRule))
-            }
+            None => first_free(same_period.get_mut(&Near(k.sale, k.party, k.period)))
+                .map(|j| (j, Reason::WrongRule)),
         };
         if let Some((j, reason)) = found {
             pairs.push((i, j, reason));
@@ -340,39 +350,10 @@ fn pair_misfiled(entries: &mut [Entry], known: &Known) {
 /// # Errors
 /// `arithmetic_overflow`.
 pub fn check(policy: &Policy, sales: &[Sale], split: Split, claims: Claims) -> Result<Check> {
-    let mut ledger = Ledger {
-        entries: Vec::with_capacity(split.lines.len()),
-        index: HashMap::with_capacity(split.lines.len()),
-    };
-    for l in &split.lines {
-        ledger.add_line(l)?;
-    }
-    let mut claimed_total = Decimal::ZERO;
-    for (row, c) in claims.rows.iter().enumerate() {
-        claimed_total = claimed_total.checked_add(c.amount).ok_or_else(overflow)?;
-        ledger.add_claim(row, c)?;
-    }
+    let claimed_total = total(claims.rows.iter().map(|c| c.amount))?;
+    let canonical_total = total(split.lines.iter().map(|l| l.amount))?;
     let known = Known::new(policy, sales);
-    pair_misfiled(&mut ledger.entries, &known);
-    let mut compared = 0u64;
-    let mut matching = 0u64;
-    let mut differences = Vec::new();
-    for e in &ledger.entries {
-        let Some(d) = difference(e, &ledger.entries, &known, &claims.rows)? else {
-            if e.canonical.is_some() || e.paired.is_none() {
-                compared = compared.saturating_add(1); // at most the number of entries
-                matching = matching.saturating_add(1);
-            }
-            continue;
-        };
-        compared = compared.saturating_add(1);
-        differences.push(d);
-    }
-    let canonical_total = split
-        .lines
-        .iter()
-        .try_fold(Decimal::ZERO, |acc, l| acc.checked_add(l.amount))
-        .ok_or_else(overflow)?;
+    let (compared, matching, differences) = compare(&known, &split.lines, &claims.rows)?;
     Ok(Check {
         split,
         compared,
@@ -388,12 +369,43 @@ pub fn check(policy: &Policy, sales: &[Sale], split: Split, claims: Claims) -> R
     })
 }
 
+/// Keys compared, keys matching, and the differences of `rows` against `lines`.
+fn compare(known: &Known, lines: &[Line], rows: &[Claimed]) -> Result<(u64, u64, Vec<Difference>)> {
+    let mut ledger = Ledger {
+        entries: Vec::with_capacity(lines.len()),
+        index: HashMap::with_capacity(lines.len()),
+    };
+    for (position, l) in lines.iter().enumerate() {
+        ledger.add_line(position, l)?;
+    }
+    for (row, c) in rows.iter().enumerate() {
+        ledger.add_claim(row, c)?;
+    }
+    pair_misfiled(&mut ledger.entries, known);
+    let mut compared = 0u64;
+    let mut matching = 0u64;
+    let mut differences = Vec::new();
+    for e in &ledger.entries {
+        let Some(d) = difference(e, &ledger.entries, known, lines, rows)? else {
+            if e.canonical.is_some() || e.paired.is_none() {
+                compared = compared.saturating_add(1); // at most the number of entries
+                matching = matching.saturating_add(1);
+            }
+            continue;
+        };
+        compared = compared.saturating_add(1);
+        differences.push(d);
+    }
+    Ok((compared, matching, differences))
+}
+
 /// The difference an entry makes, or `None` when it agrees (or is a claim reported beside the
 /// canonical line it was paired with).
 fn difference(
     e: &Entry,
     entries: &[Entry],
     known: &Known,
+    lines: &[Line],
     rows: &[Claimed],
 ) -> Result<Option<Difference>> {
     let (claim, reason) = match (e.canonical, e.paired) {
@@ -406,7 +418,7 @@ fn difference(
             let reason = match rows {
                 0 if c.is_zero() => None,
                 0 => Some(Reason::NotClaimed),
-                _ if rows > e.explanations.len() => Some(Reason::ClaimedTwice),
+                _ if rows > e.lines.len() => Some(Reason::ClaimedTwice),
                 _ if e.claimed == Some(c) => None,
                 _ => Some(Reason::WrongAmount),
             };
@@ -433,16 +445,23 @@ fn difference(
     let claim_key = claim.filter(|c| !c.claim_rows.is_empty()).map(|c| &c.key);
     Ok(Some(Difference {
         reason,
-        sale_id: e.key.sale.clone(),
-        period: e.key.period.clone(),
-        party: e.key.party.clone(),
-        rule: e.key.rule.clone(),
-        claimed_period: claim_key.map(|k| k.period.clone()),
-        claimed_rule: claim_key.map(|k| k.rule.clone()),
+        sale_id: e.key.sale.map(str::to_owned),
+        period: e.key.period.to_owned(),
+        party: e.key.party.to_owned(),
+        rule: e.key.rule.to_owned(),
+        claimed_period: claim_key.map(|k| k.period.to_owned()),
+        claimed_rule: claim_key.map(|k| k.rule.to_owned()),
         claimed,
         canonical: e.canonical,
         difference,
-        explanation: Some(e.explanations.join("; ")).filter(|x| !x.is_empty()),
+        explanation: Some(
+            e.lines
+                .iter()
+                .filter_map(|&i| lines.get(i).map(|l| l.explanation.as_str()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .filter(|x| !x.is_empty()),
         claim_rows: claim
             .map(|c| c.claim_rows.as_slice())
             .unwrap_or_default()

@@ -17,6 +17,7 @@
 
 mod check;
 mod clawback;
+mod diff;
 mod ledger;
 mod period;
 mod policy;
@@ -27,6 +28,8 @@ mod summary;
 
 pub(crate) use check::evaluate_check;
 pub use check::{check, check_input, Check, Claimed, Claims, Difference, Reason, MALFORMED_LIMIT};
+pub(crate) use diff::evaluate_diff;
+pub use diff::{diff, diff_input, Change, Diff};
 pub use policy::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
     Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT,

@@ -4,7 +4,8 @@
 use super::checks::check_overlaps;
 use super::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
-    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT, SHARE_MODELS,
+    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT,
+    SHARE_MODELS,
 };
 use crate::attribution::Model;
 use crate::catalog::Params;
