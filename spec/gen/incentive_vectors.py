@@ -224,6 +224,7 @@ err_case("a float amount", "Floats lose precision.", lambda i: i["sales"][0].upd
 err_case("a duplicated sale id", "", lambda i: i["sales"].append(sale("o1", 2, "1.00")), "duplicate_key", "input.sales[1].sale_id")
 err_case("a negative sale", "A refund is a row with refund_of, not a negative amount.", lambda i: i["sales"][0].update({"amount": "-5.00"}), "negative_amount", "input.sales[0].amount")
 err_case("no sales", "", lambda i: i.update({"sales": []}), "empty_input", "input.sales")
+err_case("a negative amount band", "An amount band of sales cannot start below zero.", lambda i: i["policy"]["rules"][0]["when"].update({"amount": {"min": "-1.00"}}), "negative_amount", "input.policy.rules[0].when.amount.min")
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------

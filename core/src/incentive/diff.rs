@@ -162,15 +162,22 @@ pub fn diff(
 impl Diff {
     /// Sales read, used (paid or clawed back under either policy), rejected (unpaid under both).
     pub fn rows(&self) -> RowCounts {
-        let unpaid_after: HashSet<&str> =
-            self.after.unpaid.iter().map(|u| u.sale_id.as_str()).collect();
+        let unpaid_after: HashSet<&str> = self
+            .after
+            .unpaid
+            .iter()
+            .map(|u| u.sale_id.as_str())
+            .collect();
         let both = self
             .before
             .unpaid
             .iter()
             .filter(|u| unpaid_after.contains(u.sale_id.as_str()))
             .count();
-        RowCounts::with_rejected(usize::try_from(self.after.rows.read).unwrap_or(usize::MAX), both)
+        RowCounts::with_rejected(
+            usize::try_from(self.after.rows.read).unwrap_or(usize::MAX),
+            both,
+        )
     }
 
     /// The result tree (the `incentives.diff` output).

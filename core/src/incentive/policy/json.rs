@@ -261,12 +261,19 @@ fn read_conditions(v: &Value, path: &str, currency: &Currency) -> Result<Conditi
     let (amount_min, amount_max) = if r.has("amount") {
         let (apath, av) = r.field("amount");
         let a = Record::new(av, &apath, &["min", "max"])?;
-        let min = opt_decimal(&a, "min")?
-            .map(|m| currency.amount(m, &a.field_path("min")))
-            .transpose()?;
-        let max = opt_decimal(&a, "max")?
-            .map(|m| currency.amount(m, &a.field_path("max")))
-            .transpose()?;
+        let bound = |key: &str| -> Result<Option<Decimal>> {
+            let path = a.field_path(key);
+            match opt_decimal(&a, key)? {
+                Some(m) if m.is_sign_negative() && !m.is_zero() => Err(err(
+                    ErrorCode::NegativeAmount,
+                    &path,
+                    format!("must not be negative (an amount band of sales), got {m}"),
+                )),
+                Some(m) => currency.amount(m, &path).map(Some),
+                None => Ok(None),
+            }
+        };
+        let (min, max) = (bound("min")?, bound("max")?);
         if let (Some(lo), Some(hi)) = (min, max) {
             if lo >= hi {
                 return Err(err(
