@@ -198,6 +198,18 @@ enum Incentives {
         /// Write the whole result as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Write pay per period and party as CSV (policy_id, policy_version, period, party,
+        /// earned, accelerator, limit, bonus, payable).
+        #[arg(long)]
+        periods_csv: Option<PathBuf>,
+        /// Write payable per party over every period as CSV (policy_id, policy_version, party,
+        /// payable).
+        #[arg(long)]
+        parties_csv: Option<PathBuf>,
+        /// Start every CSV file written with a UTF-8 byte order mark, so that Excel reads
+        /// accents right.
+        #[arg(long)]
+        bom: bool,
         /// What to print: a readable summary (table), the lines as CSV, or the result as JSON.
         #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
         format: String,
@@ -369,6 +381,9 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             files,
             csv,
             json,
+            periods_csv,
+            parties_csv,
+            bom,
             format,
         } => {
             let lists = [("sales", files.sales.as_path())];
@@ -376,8 +391,22 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             let split =
                 omnikpi::incentive::split_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
             let lines_csv = omnikpi::incentive::lines_to_csv(&split.lines)?;
+            let mark = if bom { "\u{feff}" } else { "" };
             if let Some(path) = &csv {
-                write_file(path, &lines_csv)?;
+                write_file(path, &format!("{mark}{lines_csv}"))?;
+            }
+            let summary = split.summary()?.to_json();
+            let policy = [
+                ("policy_id", split.policy.0.as_str()),
+                ("policy_version", split.policy.1.as_str()),
+            ];
+            for (path, table) in [(&periods_csv, "payouts"), (&parties_csv, "by_party")] {
+                if let Some(path) = path {
+                    let rows = summary.get(table).and_then(Value::as_array);
+                    let text =
+                        omnikpi::output::records_to_csv(rows.map_or(&[], Vec::as_slice), &policy)?;
+                    write_file(path, &format!("{mark}{text}"))?;
+                }
             }
             if let Some(path) = &json {
                 write_file(path, &pretty(&split.to_output()?.to_json()))?;

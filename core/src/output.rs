@@ -152,3 +152,60 @@ impl From<RowCounts> for Output {
         ])
     }
 }
+
+/// A result's table (a JSON list of flat records) as CSV: `leading` columns first (the same
+/// value on every row, such as the policy's id and version), then the first record's fields in
+/// order. Nulls are empty cells and a list of scalars is joined with `;`.
+///
+/// ```
+/// use serde_json::json;
+/// let rows = json!([{"party": "web", "payable": "4.46"}, {"party": "lille", "payable": null}]);
+/// let csv = omnikpi::output::records_to_csv(rows.as_array().unwrap(), &[("policy_version", "2026.09")]).unwrap();
+/// assert_eq!(csv, "policy_version,party,payable\n2026.09,web,4.46\n2026.09,lille,\n");
+/// ```
+///
+/// # Errors
+/// `invalid_dataset` if a record is not an object or the CSV writer fails.
+pub fn records_to_csv(records: &[Value], leading: &[(&str, &str)]) -> crate::Result<String> {
+    use crate::error::{ErrorCode, KpiError};
+    let fail = |what: String| KpiError::new(ErrorCode::InvalidDataset, None, what);
+    let columns: Vec<String> = records
+        .first()
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let cell = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(";"),
+        Some(other) => other.to_string(),
+    };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = leading
+        .iter()
+        .map(|(k, _)| (*k).to_owned())
+        .chain(columns.iter().cloned());
+    writer
+        .write_record(header)
+        .map_err(|e| fail(format!("cannot write CSV: {e}")))?;
+    for (i, r) in records.iter().enumerate() {
+        let object = r
+            .as_object()
+            .ok_or_else(|| fail(format!("row {i} of the table is not a record")))?;
+        let row = leading
+            .iter()
+            .map(|(_, v)| (*v).to_owned())
+            .chain(columns.iter().map(|c| cell(object.get(c))));
+        writer
+            .write_record(row)
+            .map_err(|e| fail(format!("cannot write CSV: {e}")))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| fail(format!("cannot write CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| fail(format!("cannot write CSV: {e}")))
+}

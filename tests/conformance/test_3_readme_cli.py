@@ -129,6 +129,33 @@ def test_incentives_split_writes_csv_and_json_that_agree(tmp_path: Path) -> None
     assert all(r["explanation"] and r["rule"] for r in rows)
 
 
+def test_incentives_split_exports_its_tables_for_excel(tmp_path: Path) -> None:
+    """--bom --periods-csv --parties-csv: every file starts with a byte order mark, carries the
+    policy's id and version, and adds up to the JSON result; the lines read back as claims."""
+    import csv
+    out = {name: tmp_path / f"{name}.csv" for name in ("lines", "periods", "parties")}
+    proc = incentives("split", "--bom", "--csv", str(out["lines"]), "--periods-csv", str(out["periods"]),
+                      "--parties-csv", str(out["parties"]), "--json", str(tmp_path / "split.json"))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((tmp_path / "split.json").read_text(encoding="utf-8"))
+    tables = {}
+    for name, file in out.items():
+        raw = file.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        tables[name] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    policy = json.loads((ROOT / "examples" / "retail" / "incentive_policy.json").read_text(encoding="utf-8"))
+    for name in ("periods", "parties"):
+        assert {(r["policy_id"], r["policy_version"]) for r in tables[name]} == {(policy["id"], policy["version"])}
+    assert sum(Decimal(r["payable"]) for r in tables["periods"]) == Decimal(result["total"])
+    assert {r["party"]: Decimal(r["payable"]) for r in tables["parties"]} == {
+        p["party"]: Decimal(p["payable"]) for p in result["parties"]}
+    for r in tables["periods"]:
+        parts = sum(Decimal(r[k]) for k in ("earned", "accelerator", "limit", "bonus"))
+        assert parts == Decimal(r["payable"]), r
+    same = incentives("check", "--payouts", str(out["lines"]))
+    assert same.returncode == 0 and "no difference" in same.stdout, same.stdout[-300:]
+
+
 def test_incentives_check_lists_every_difference_and_exits_1(tmp_path: Path) -> None:
     claimed = tmp_path / "claimed.csv"
     assert incentives("split", "--csv", str(claimed)).returncode == 0
