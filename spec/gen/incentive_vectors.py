@@ -362,6 +362,14 @@ def diff_hand(name, got, hand):
     assert got["sales_changed"] == hand["sales_changed"], f"{name}: {got['sales_changed']}"
 
 
+
+def error_case(kind, name, desc, inp, e):
+    """A bad-input case of incentives.<kind>, after checking the CLI fails with its code and path."""
+    r = subprocess.run([str(CLI), "eval", f"incentives.{kind}", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
+    assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
+    return (kind, "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e})
+
+
 def build():
     out_dir = ROOT / "spec" / "vectors"
     files = {}
@@ -392,17 +400,13 @@ def build():
         check_hand(name, got, hand)
         cases.append(("check", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
     for name, desc, inp, e in check_errors:
-        r = subprocess.run([str(CLI), "eval", "incentives.check", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
-        assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
-        cases.append(("check", "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e}))
+        cases.append(error_case("check", name, desc, inp, e))
     for name, desc, inp, hand in diff_basic:
         got = eval_json("incentives.diff", inp)
         diff_hand(name, got, hand)
         cases.append(("diff", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
     for name, desc, inp, e in diff_errors:
-        r = subprocess.run([str(CLI), "eval", "incentives.diff", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
-        assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
-        cases.append(("diff", "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e}))
+        cases.append(error_case("diff", name, desc, inp, e))
     what = {"basic": "Normal cases", "edge_cases": "Edge cases", "errors": "Bad input"}
     for kind, file, case in cases:
         kpi = f"incentives.{kind}"

@@ -472,21 +472,13 @@ fn difference(
 }
 
 /// Reads one claim row.
-fn read_claim(path: &str, v: &Value, currency: &crate::money::Currency) -> Result<Claimed> {
-    let r = Record::new(
-        v,
-        path,
-        &[
-            "sale_id",
-            "period",
-            "party",
-            "rule",
-            "kind",
-            "amount",
-            "currency",
-            "explanation",
-        ],
-    )?;
+fn read_claim(
+    path: &str,
+    v: &Value,
+    fields: &[&str],
+    currency: &crate::money::Currency,
+) -> Result<Claimed> {
+    let r = Record::new(v, path, fields)?;
     Ok(Claimed {
         sale_id: r.opt_text("sale_id")?,
         period: r.text("period")?,
@@ -504,8 +496,11 @@ fn read_claim(path: &str, v: &Value, currency: &crate::money::Currency) -> Resul
 /// `missing_field` or `wrong_type` when `payouts` is not a list.
 pub(crate) fn read_claims(record: &Record, currency: &crate::money::Currency) -> Result<Claims> {
     let mut claims = Claims::default();
+    // A split's own CSV columns, and the currency.
+    let mut fields = super::LINE_COLUMNS.to_vec();
+    fields.push("currency");
     for (path, v) in record.list("payouts")? {
-        match read_claim(&path, v, currency) {
+        match read_claim(&path, v, &fields, currency) {
             Ok(c) => claims.rows.push(c),
             Err(e) => {
                 if claims.malformed.len() < MALFORMED_LIMIT {

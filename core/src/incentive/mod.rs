@@ -44,6 +44,17 @@ pub use summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split, Unpaid, Unpa
 use crate::error::{ErrorCode, KpiError, Result};
 use serde_json::{Map, Value};
 
+/// The columns of a split's lines as CSV, which a check reads back as claims.
+pub const LINE_COLUMNS: [&str; 7] = [
+    "sale_id",
+    "period",
+    "party",
+    "rule",
+    "kind",
+    "amount",
+    "explanation",
+];
+
 /// Columns read as booleans (`true`/`false`) from CSV; every other cell is text.
 const BOOLEAN_COLUMNS: [&str; 1] = ["click_and_collect"];
 
@@ -106,17 +117,7 @@ pub fn lines_to_csv(lines: &[Line]) -> Result<String> {
             format!("cannot write CSV: {e}"),
         )
     };
-    writer
-        .write_record([
-            "sale_id",
-            "period",
-            "party",
-            "rule",
-            "kind",
-            "amount",
-            "explanation",
-        ])
-        .map_err(fail)?;
+    writer.write_record(LINE_COLUMNS).map_err(fail)?;
     for l in lines {
         writer
             .write_record([
