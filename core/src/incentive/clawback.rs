@@ -309,8 +309,21 @@ fn original_of(
     let o = *index
         .get(target)
         .ok_or_else(|| unknown("is not a sale of the input"))?;
-    if sales.get(o).is_some_and(|s| s.refund_of.is_some()) {
+    let Some(original) = sales.get(o) else {
+        return Err(unknown("is not a sale of the input"));
+    };
+    if original.refund_of.is_some() {
         return Err(unknown("is itself a refund"));
+    }
+    if refund.timestamp < original.timestamp {
+        return Err(KpiError::at(
+            ErrorCode::InvalidTimestamp,
+            &format!("{}.timestamp", refund.path),
+            format!(
+                "is before the sale it refunds (`{target}`, {} at {}): a refund cannot precede its sale",
+                original.path, original.timestamp
+            ),
+        ));
     }
     Ok(o)
 }
