@@ -1007,7 +1007,7 @@ export interface ContributionGrowthResult {
 export interface IncentiveSplitSalesRow {
   sale_id: string;
   timestamp: Timestamp;
-  period: string;
+  period?: string;
   customer_id?: string;
   origin_channel?: string;
   fulfilment_channel?: string;
@@ -1027,7 +1027,7 @@ export interface IncentiveSplitTouchesRow {
   channel: string;
 }
 export interface IncentiveSplitInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`). Strict: unknown fields are errors. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone). Strict: unknown fields are errors. */
   policy: IncentivePolicy;
   /** Sales and refunds, in any order. */
   sales: IncentiveSplitSalesRow[];
@@ -1093,7 +1093,7 @@ export interface IncentiveSplitResult {
 export interface PayoutCheckSalesRow {
   sale_id: string;
   timestamp: Timestamp;
-  period: string;
+  period?: string;
   customer_id?: string;
   origin_channel?: string;
   fulfilment_channel?: string;
@@ -1124,7 +1124,7 @@ export interface PayoutCheckPayoutsRow {
   explanation?: string;
 }
 export interface PayoutCheckInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`). Strict: unknown fields are errors. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone). Strict: unknown fields are errors. */
   policy: IncentivePolicy;
   /** Sales and refunds, in any order. */
   sales: PayoutCheckSalesRow[];
@@ -1186,7 +1186,7 @@ export interface PayoutCheckResult {
 export interface IncentiveDiffSalesRow {
   sale_id: string;
   timestamp: Timestamp;
-  period: string;
+  period?: string;
   customer_id?: string;
   origin_channel?: string;
   fulfilment_channel?: string;

@@ -171,6 +171,15 @@ split_edge.append(("per-share rounding pays what a spreadsheet pays",
     "the rest refunded completes the sale: the lines' remainders 0.03 and 0.02.",
     {"policy": five_three("per_share"), "sales": [sale("p", 1, "1.48"), refund("r1", 2, "0.74", "p"), refund("r2", 3, "0.74", "p")]},
     {("p", "web"): 0.07, ("p", "lille"): 0.04, ("r1", "web"): -0.04, ("r1", "lille"): -0.02, ("r2", "web"): -0.03, ("r2", "lille"): -0.02}))
+paris = lambda grain: policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "5"}]}],
+                            periods={"grain": grain, "time_zone": "Europe/Paris"})
+late_sept, new_year_eve = 1790807400, 1798759800  # 2026-09-30T22:30:00Z, 2026-12-31T23:30:00Z
+no_period = lambda sid, ts, amount: {k: v for k, v in dict(sale(sid, 0, amount), timestamp=ts).items() if k != "period"}
+split_edge.append(("periods derived in the policy's time zone",
+    "Months in Paris: a sale at 2026-09-30T22:30:00Z (00:30 on 1 October in Paris) counts in 2026-10; one at 2026-12-31T23:30:00Z counts in 2027-01. "
+    "Neither row gives a period. 5% of 100.00 and of 40.00 -> 5.00 and 2.00.",
+    {"policy": paris("month"), "sales": [no_period("a", late_sept, "100.00"), no_period("b", new_year_eve, "40.00")]},
+    {("a", "web"): 5.00, ("b", "web"): 2.00}))
 yen = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "3"}]}]); yen["currency"] = "JPY"
 split_edge.append(("yen has no minor unit", "3% of 1234 JPY = 37.02 -> 37.", {"policy": yen, "sales": [sale("y", 1, "1234")]}, {("y", "web"): 37}))
 thirds = policy(PARTIES, [{"id": "credit_split", "total_percent": "100", "shares": [
@@ -226,6 +235,9 @@ err_case("a duplicated sale id", "", lambda i: i["sales"].append(sale("o1", 2, "
 err_case("a negative sale", "A refund is a row with refund_of, not a negative amount.", lambda i: i["sales"][0].update({"amount": "-5.00"}), "negative_amount", "input.sales[0].amount")
 err_case("no sales", "", lambda i: i.update({"sales": []}), "empty_input", "input.sales")
 err_case("a negative amount band", "An amount band of sales cannot start below zero.", lambda i: i["policy"]["rules"][0]["when"].update({"amount": {"min": "-1.00"}}), "negative_amount", "input.policy.rules[0].when.amount.min")
+err_case("a period label that disagrees with its timestamp", "The policy declares months in Paris; 2026-09-30T22:30:00Z is October there, but the row says 2026-09.",
+         lambda i: (i["policy"].update({"periods": {"grain": "month", "time_zone": "Europe/Paris"}}), i["sales"][0].update({"timestamp": late_sept, "period": "2026-09"})),
+         "invalid_dataset", "input.sales[0].period")
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------
@@ -382,6 +394,8 @@ def build():
             assert abs(a.get(key, 0) - value) < 1e-9, f"{name}: {key} hand {value} != engine {a.get(key)}"
         extra_keys = {k for k, v in a.items() if v != 0} - set(hand)
         assert not extra_keys, f"{name}: lines not in the hand computation: {extra_keys}"
+        if name == "periods derived in the policy's time zone":
+            assert [l["period"] for l in got["lines"]] == ["2026-10", "2027-01"], got["lines"]
         cases.append(("split", "basic" if (name, desc, inp, hand) in split_basic else "edge_cases", {"name": name, "description": desc, "input": inp, "expected": got}))
     for name, desc, inp, e in split_errors:
         r = subprocess.run([str(CLI), "eval", "incentives.split", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)

@@ -36,7 +36,7 @@ BASE: dict[str, Any] = {
 BEYOND_SCHEMA = {"unknown_party", "duplicate_key", "invalid_shares", "overlapping_rules", "invalid_money_scale",
                  "currency_mismatch"}
 # How the engine words those rules.
-BEYOND_WORDS = ("is above the cap", "ascend", "must be greater than min", "decimal places", "not a declared party",
+BEYOND_WORDS = ("is above the cap", "IANA time zone", "ascend", "must be greater than min", "decimal places", "not a declared party",
                 "repeats", "add up to", "priorit")
 DELETE = object()
 SHARE = ("rules", 0, "shares", 0)
@@ -71,6 +71,9 @@ def mutations() -> list[tuple[tuple[Any, ...], Any]]:
     m += [(("bogus",), 1), (("rules", 0, "bogus"), 1), (SHARE + ("bogus",), 1), (("format",), "omnikpi.incentive_policy/2")]
     m += [((k,), DELETE) for k in ["id", "version", "currency", "parties", "rules", "format"]]
     m += [(("rules",), []), (("parties",), []), (("rules", 0, "shares"), [])]
+    m += [(("periods",), v) for v in [{"grain": "month"}, {"grain": "iso_week", "time_zone": "Europe/Paris"},
+                                     {"grain": "fortnight"}, {"time_zone": "UTC"}, {"grain": "day", "time_zone": ""},
+                                     {"grain": "day", "zone": "UTC"}, {"grain": "day", "time_zone": "Paris"}, "month"]]
     m += [(("rules", 0, "total_percent"), v) for v in ["8", 8, "0", "8.5", -8]]
     m += [(("rules", 0, "base"), v) for v in ["extra_amount", "net"]]
     m += [(("currency",), v) for v in ["XXX", "eur", "JPY", "KWD", 978]]

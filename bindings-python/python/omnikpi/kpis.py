@@ -255,7 +255,7 @@ class IncentiveSplitSalesRow(TypedDict):
 
     sale_id: str
     timestamp: Timestamp
-    period: str
+    period: NotRequired[str]
     customer_id: NotRequired[str]
     origin_channel: NotRequired[str]
     fulfilment_channel: NotRequired[str]
@@ -282,7 +282,7 @@ class PayoutCheckSalesRow(TypedDict):
 
     sale_id: str
     timestamp: Timestamp
-    period: str
+    period: NotRequired[str]
     customer_id: NotRequired[str]
     origin_channel: NotRequired[str]
     fulfilment_channel: NotRequired[str]
@@ -322,7 +322,7 @@ class IncentiveDiffSalesRow(TypedDict):
 
     sale_id: str
     timestamp: Timestamp
-    period: str
+    period: NotRequired[str]
     customer_id: NotRequired[str]
     origin_channel: NotRequired[str]
     fulfilment_channel: NotRequired[str]
@@ -1673,7 +1673,8 @@ def split_incentives(
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
             shares, tiers, limits, bonuses, clawback window, currency, rounding and share
-            rounding (`pooled` or `per_share`). Strict: unknown fields are errors.
+            rounding (`pooled` or `per_share`), and optionally its periods (grain and time
+            zone). Strict: unknown fields are errors.
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
@@ -1714,7 +1715,8 @@ def check_payouts(
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
             shares, tiers, limits, bonuses, clawback window, currency, rounding and share
-            rounding (`pooled` or `per_share`). Strict: unknown fields are errors.
+            rounding (`pooled` or `per_share`), and optionally its periods (grain and time
+            zone). Strict: unknown fields are errors.
         sales: Sales and refunds, in any order.
         payouts: Payouts computed elsewhere, one line per row: sale_id (absent for a period
             adjustment), period, party, rule, amount. Extra columns kind, currency and

@@ -11,8 +11,10 @@
 //! let sales = json!([{"sale_id": "o1", "timestamp": 0, "period": "2026-10",
 //!     "origin_channel": "web", "fulfilment_channel": "delivery", "amount": "10.00"}]);
 //! let out = omnikpi::evaluate("incentives.check", &json!({"policy": policy, "sales": sales,
-//!     "payouts": [{"sale_id": "o1", "party": "web", "amount": "0.60"}]}), &json!(null)).unwrap();
-//! assert_eq!(out.to_json()["differences"][0]["canonical"], "0.50");
+//!     "payouts": [{"sale_id": "o1", "period": "2026-10", "party": "web", "rule": "web_sales",
+//!                  "amount": "0.60"}]}), &json!(null)).unwrap().to_json();
+//! assert_eq!(out["differences"][0]["reason"], "wrong_amount");
+//! assert_eq!(out["differences"][0]["canonical"], "0.50");
 //! ```
 
 mod check;
@@ -31,9 +33,9 @@ pub use check::{check, check_input, Check, Claimed, Claims, Difference, Reason, 
 pub(crate) use diff::evaluate_diff;
 pub use diff::{diff, diff_input, Change, Diff};
 pub use policy::{
-    AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
-    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT,
-    SHARE_MODELS,
+    AttributionShare, Base, Bonus, Conditions, Grain, Limit, OnlineTouch, Party, Periods, Policy,
+    Recipient, Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode,
+    FORMAT, SHARE_MODELS,
 };
 pub(crate) use sale::read_input;
 pub use sale::{CustomerTouch, Sale};

@@ -112,9 +112,10 @@ pub(crate) fn read_sales(record: &Record, policy: &Policy) -> Result<Vec<Sale>> 
                     .currency
                     .amount(Decimal::ZERO, &r.field_path("extra_amount"))?
             };
+            let timestamp = r.timestamp("timestamp")?;
             Ok(Sale {
-                timestamp: r.timestamp("timestamp")?,
-                period: r.text("period")?,
+                period: period_of(&r, timestamp, policy)?,
+                timestamp,
                 customer: r.opt_text("customer_id")?,
                 origin: required("origin_channel")?,
                 fulfilment: required("fulfilment_channel")?,
@@ -130,6 +131,27 @@ pub(crate) fn read_sales(record: &Record, policy: &Policy) -> Result<Vec<Sale>> 
             })
         })
         .collect()
+}
+
+/// A sale's period: its `period` as given, or, when the policy declares periods, the one its
+/// timestamp falls in (a given label must then be that one).
+fn period_of(r: &Record, timestamp: i64, policy: &Policy) -> Result<String> {
+    let Some(periods) = &policy.periods else {
+        return r.text("period");
+    };
+    let derived = periods.label(timestamp, &r.field_path("timestamp"))?;
+    match r.opt_text("period")? {
+        Some(given) if given != derived => Err(KpiError::at(
+            ErrorCode::InvalidDataset,
+            &r.field_path("period"),
+            format!(
+                "is `{given}`, but its timestamp falls in `{derived}` ({} periods in {}, as the policy declares)",
+                periods.grain.name(),
+                periods.time_zone.name()
+            ),
+        )),
+        _ => Ok(derived),
+    }
 }
 
 /// Reads the optional `touches` list of an input.

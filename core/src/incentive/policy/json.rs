@@ -82,6 +82,7 @@ impl Policy {
                 "bonuses",
                 "limits",
                 "clawback",
+                "periods",
             ],
         )?;
         let format = record.text("format")?;
@@ -161,6 +162,17 @@ impl Policy {
         } else {
             None
         };
+        let periods = if record.has("periods") {
+            let (ppath, v) = record.field("periods");
+            let p = Record::new(v, &ppath, &["grain", "time_zone"])?;
+            Some(super::Periods::new(
+                &p.text("grain")?,
+                p.opt_text("time_zone")?.as_deref(),
+                &ppath,
+            )?)
+        } else {
+            None
+        };
         Ok(Self {
             id,
             version,
@@ -173,6 +185,7 @@ impl Policy {
             bonuses,
             limits,
             clawback_window_seconds,
+            periods,
         })
     }
 }

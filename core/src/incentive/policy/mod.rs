@@ -5,6 +5,9 @@
 
 mod checks;
 mod json;
+mod periods;
+
+pub use periods::{Grain, Periods};
 
 use crate::attribution::Model;
 use crate::money::Currency;
@@ -322,6 +325,8 @@ pub struct Policy {
     pub limits: Vec<Limit>,
     /// Refunds later than this after their sale are not clawed back (no limit when absent).
     pub clawback_window_seconds: Option<i64>,
+    /// Periods derived from the sales' timestamps, when the policy declares them.
+    pub periods: Option<Periods>,
 }
 
 impl Policy {
