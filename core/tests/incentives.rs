@@ -168,10 +168,17 @@ proptest! {
     }
 
     /// After refunds, a sale refunded in full has paid nothing, per party, to the cent; a sale
-    /// partly refunded keeps between 0 and what it paid.
+    /// partly refunded keeps between 0 and what it paid; shares rounded pooled or per share.
     #[test]
-    fn refunds_mirror_their_sale(sales in prop::collection::vec(sale_strategy(), 1..12), mode in rounding()) {
-        let data = input(&sales, mode);
+    fn refunds_mirror_their_sale(
+        sales in prop::collection::vec(sale_strategy(), 1..12),
+        mode in rounding(),
+        per_share in any::<bool>(),
+    ) {
+        let mut data = input(&sales, mode);
+        if per_share {
+            data["policy"]["share_rounding"] = json!("per_share");
+        }
         let split = split_input(&data).unwrap();
         let mut net: BTreeMap<(String, String), Decimal> = BTreeMap::new();
         let mut paid: BTreeMap<(String, String), Decimal> = BTreeMap::new();
