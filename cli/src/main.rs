@@ -414,7 +414,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             let text = match format.as_str() {
                 "csv" => lines_csv.trim_end().to_owned(),
                 "json" => pretty(&split.to_output()?.to_json()),
-                _ => table::render_result(&split.summary()?.to_json(), 0),
+                _ => table::render_result(&summary, 0),
             };
             Ok((text, false))
         }

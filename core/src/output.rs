@@ -167,8 +167,6 @@ impl From<RowCounts> for Output {
 /// # Errors
 /// `invalid_dataset` if a record is not an object or the CSV writer fails.
 pub fn records_to_csv(records: &[Value], leading: &[(&str, &str)]) -> crate::Result<String> {
-    use crate::error::{ErrorCode, KpiError};
-    let fail = |what: String| KpiError::new(ErrorCode::InvalidDataset, None, what);
     let columns: Vec<String> = records
         .first()
         .and_then(Value::as_object)
@@ -189,23 +187,34 @@ pub fn records_to_csv(records: &[Value], leading: &[(&str, &str)]) -> crate::Res
         .iter()
         .map(|(k, _)| (*k).to_owned())
         .chain(columns.iter().cloned());
-    writer
-        .write_record(header)
-        .map_err(|e| fail(format!("cannot write CSV: {e}")))?;
+    writer.write_record(header).map_err(cannot_write)?;
     for (i, r) in records.iter().enumerate() {
         let object = r
             .as_object()
-            .ok_or_else(|| fail(format!("row {i} of the table is not a record")))?;
+            .ok_or_else(|| cannot_write(format_args!("row {i} of the table is not a record")))?;
         let row = leading
             .iter()
             .map(|(_, v)| (*v).to_owned())
             .chain(columns.iter().map(|c| cell(object.get(c))));
-        writer
-            .write_record(row)
-            .map_err(|e| fail(format!("cannot write CSV: {e}")))?;
+        writer.write_record(row).map_err(cannot_write)?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| fail(format!("cannot write CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| fail(format!("cannot write CSV: {e}")))
+    csv_finish(writer)
+}
+
+/// The text a CSV writer wrote.
+///
+/// # Errors
+/// `invalid_dataset` if the writer fails.
+pub(crate) fn csv_finish(writer: csv::Writer<Vec<u8>>) -> crate::Result<String> {
+    let bytes = writer.into_inner().map_err(cannot_write)?;
+    String::from_utf8(bytes).map_err(cannot_write)
+}
+
+/// `invalid_dataset`: a CSV table could not be written.
+pub(crate) fn cannot_write(e: impl std::fmt::Display) -> crate::KpiError {
+    crate::KpiError::new(
+        crate::ErrorCode::InvalidDataset,
+        None,
+        format!("cannot write CSV: {e}"),
+    )
 }

@@ -205,13 +205,7 @@ impl Diff {
                     .collect(),
             )
         };
-        let total = |s: &Split| {
-            s.periods
-                .iter()
-                .try_fold(Decimal::ZERO, |acc, p| acc.checked_add(p.total))
-                .ok_or_else(overflow)
-        };
-        let (before, after) = (total(&self.before)?, total(&self.after)?);
+        let (before, after) = (self.before.total()?, self.after.total()?);
         Ok(Output::record([
             ("before", self.before.policy_output()),
             ("after", self.after.policy_output()),

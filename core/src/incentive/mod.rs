@@ -43,7 +43,7 @@ pub(crate) use split::evaluate_split;
 pub use split::{split, split_input};
 pub use summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split, Unpaid, UnpaidReason};
 
-use crate::error::{ErrorCode, KpiError, Result};
+use crate::error::Result;
 use serde_json::{Map, Value};
 
 /// The columns of a split's lines as CSV, which a check reads back as claims.
@@ -111,15 +111,9 @@ pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result
 /// # Errors
 /// `arithmetic_overflow` never; `invalid_dataset` if the CSV writer fails.
 pub fn lines_to_csv(lines: &[Line]) -> Result<String> {
+    use crate::output::cannot_write;
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| {
-        KpiError::new(
-            ErrorCode::InvalidDataset,
-            None,
-            format!("cannot write CSV: {e}"),
-        )
-    };
-    writer.write_record(LINE_COLUMNS).map_err(fail)?;
+    writer.write_record(LINE_COLUMNS).map_err(cannot_write)?;
     for l in lines {
         writer
             .write_record([
@@ -131,20 +125,7 @@ pub fn lines_to_csv(lines: &[Line]) -> Result<String> {
                 &l.amount.to_string(),
                 &l.explanation,
             ])
-            .map_err(fail)?;
+            .map_err(cannot_write)?;
     }
-    let bytes = writer.into_inner().map_err(|e| {
-        KpiError::new(
-            ErrorCode::InvalidDataset,
-            None,
-            format!("cannot write CSV: {e}"),
-        )
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        KpiError::new(
-            ErrorCode::InvalidDataset,
-            None,
-            format!("cannot write CSV: {e}"),
-        )
-    })
+    crate::output::csv_finish(writer)
 }

@@ -159,6 +159,14 @@ impl Split {
     }
 
     /// `{id, version}` of the policy, as every incentive result starts.
+    /// Everything payable, over every period.
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` when the total does not fit.
+    pub fn total(&self) -> Result<Decimal> {
+        sum_money(self.periods.iter().map(|p| p.total))
+    }
+
     pub(crate) fn policy_output(&self) -> Output {
         Output::record([
             ("id", self.policy.0.as_str().into()),
@@ -235,7 +243,7 @@ impl Split {
                 ("explanation", l.explanation.as_str().into()),
             ])
         };
-        let total = sum_money(self.periods.iter().map(|p| p.total))?;
+        let total = self.total()?;
         Ok(Output::record([
             ("policy", self.policy_output()),
             ("currency", self.currency.as_str().into()),
