@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing and builds everything (idempotent; quick when already done):
 # - the Python virtualenv .venv with maturin, pytest, jsonschema, mypy, the optional companions
-#   (pyarrow, pandas, polars, matplotlib, tqdm, pyspark), nbclient, and the omnikpi package;
+#   (pyarrow, pandas, polars, duckdb, matplotlib, tqdm, pyspark), nbclient, the DuckDB command
+#   line (duckdb-cli, .venv/bin/duckdb), and the omnikpi package;
 # - a Java runtime (17 or later) for Spark's local mode: Debian's openjdk-17-jre-headless;
 # - the wasm toolchain: rustup's wasm32 target when present, otherwise Debian's rustc-web with
 #   the std sources (shared/notes/toolchains.md), plus wasm-bindgen-cli at the pinned version;
 # - Debian's chromium and playwright-core for the browser tests;
-# - the CLI (release), the Python extension, and the npm package in bindings-wasm/pkg.
+# - the CLI (release), the DuckDB extension (target/duckdb/omnikpi.duckdb_extension), the Python
+#   extension, and the npm package in bindings-wasm/pkg.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -21,9 +23,9 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 PY_TOOLS="maturin pytest jsonschema mypy pyarrow pandas polars duckdb hypothesis matplotlib tqdm pyspark nbclient nbformat ipykernel"
-if ! .venv/bin/python -c "import ${PY_TOOLS// /, }" 2>/dev/null; then
+if ! .venv/bin/python -c "import ${PY_TOOLS// /, }" 2>/dev/null || [ ! -x .venv/bin/duckdb ]; then
   say "installing Python build and test tools"
-  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars duckdb \
+  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars duckdb duckdb-cli \
     hypothesis matplotlib tqdm "pyspark>=4,<5" nbclient nbformat ipykernel
 fi
 
@@ -71,6 +73,9 @@ fi
 
 say "building the CLI"
 cargo build -q --release -p omnikpi-cli
+say "building the DuckDB extension (target/duckdb/omnikpi.duckdb_extension)"
+cargo build -q --release -p omnikpi-duckdb
+.venv/bin/python scripts/duckdb_extension.py target/release/libomnikpi_duckdb.so target/duckdb/omnikpi.duckdb_extension
 say "building the Python package"
 (cd bindings-python && ../.venv/bin/maturin develop --release -q 2>&1 | grep -v "^Ignoring\|^📦\|^✏️\|^🛠" || true)
 .venv/bin/python -c "import omnikpi" || { echo "the omnikpi Python package did not install" >&2; exit 1; }

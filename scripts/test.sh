@@ -44,7 +44,7 @@ node --test tests/browser/ 2>&1 | tee "$log/browser.txt" | grep -E '^# (tests|pa
 grep -q '^# fail 0$' "$log/browser.txt" || { grep -A20 'not ok' "$log/browser.txt" | head -60; exit 1; }
 count browser "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/browser.txt")"
 
-suite "conformance: CLI vectors, schemas, handbook, byte comparison of Rust, Python, Node and CLI"
+suite "conformance: CLI and SQL vectors, schemas, handbook, byte comparison of Rust, Python, Node, CLI and SQL"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests/conformance 2>&1 | tee "$log/conf.txt"
 count conformance "$(grep -o '[0-9]* passed' "$log/conf.txt" | tail -1 | awk '{print $1}')"
 

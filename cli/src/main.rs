@@ -882,10 +882,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            match e.path() {
-                Some(path) => eprintln!("omnikpi: error [{}] at {path}: {}", e.code(), e.message()),
-                None => eprintln!("omnikpi: error [{}]: {}", e.code(), e.message()),
-            }
+            eprintln!("omnikpi: error {}", e.line());
             ExitCode::from(2)
         }
     }

@@ -265,6 +265,20 @@ impl KpiError {
         &self.message
     }
 
+    /// The error on one line, as the command line prints it after `omnikpi: error ` and DuckDB
+    /// raises it: `[code] at path: message` (without ` at path` when there is none).
+    ///
+    /// ```
+    /// let err = omnikpi::evaluate_json("conversion.rate", r#"{"rows": []}"#, "{}").unwrap_err();
+    /// assert_eq!(err.line(), "[empty_input] at input.rows: `input.rows` must not be empty");
+    /// ```
+    pub fn line(&self) -> String {
+        match &self.path {
+            Some(path) => format!("[{}] at {path}: {}", self.code, self.message),
+            None => format!("[{}]: {}", self.code, self.message),
+        }
+    }
+
     /// The error as the JSON object every binding exposes: `{"code", "message", "path"}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({

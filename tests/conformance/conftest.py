@@ -19,3 +19,16 @@ def vector_cases() -> Iterator[tuple[str, str, dict[str, Any]]]:
             doc = json.loads(file.read_text(encoding="utf-8"))
             for case in doc["cases"]:
                 yield f"{kpi_dir.name}/{file.stem}::{case['name']}", case.get("kpi", doc["kpi"]), case
+EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
+
+
+def duckdb_connection(threads: int | None = None) -> Any:
+    """A DuckDB connection (the `duckdb` Python package) with the omnikpi extension loaded."""
+    import duckdb
+
+    config = {"allow_unsigned_extensions": "true"}
+    if threads is not None:
+        config["threads"] = str(threads)
+    con = duckdb.connect(config=config)
+    con.load_extension(str(EXTENSION))
+    return con

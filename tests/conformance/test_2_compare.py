@@ -1,4 +1,4 @@
-"""The four runners (Rust, Python, Node, CLI) must produce byte-identical canonical results for
+"""The five runners (Rust, Python, Node, CLI, SQL) must produce byte-identical canonical results for
 every vector. On a difference, the failure names the first vector and field that differ."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from conftest import RESULTS, vector_cases
 
-RUNNERS = ["rust", "python", "node", "cli"]
+RUNNERS = ["rust", "python", "node", "cli", "sql"]
 
 
 def canonical_bytes(value: Any) -> bytes:
