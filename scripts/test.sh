@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: Rust (unit, doc, conformance), formatting and lints,
-# Python (pytest, doctests, mypy), Node (node --test), the browser and npm-package tests, the CLI
-# vectors and the cross-language comparison, the README quickstarts, and a bounded fuzzing run
-# (FUZZ_SECONDS per target, default 20). Fails if any suite runs no test.
+# Python (pytest, doctests, mypy), SQL (the DuckDB extension, pytest), Node (node --test), the
+# browser and npm-package tests, the CLI and SQL vectors and the cross-language comparison, the
+# README quickstarts, and a bounded fuzzing run (FUZZ_SECONDS per target, default 20). Fails if
+# any suite runs no test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -33,6 +34,10 @@ count python "$(grep -o '[0-9]* passed' "$log/py.txt" | tail -1 | awk '{print $1
 .venv/bin/python -m mypy --strict --no-incremental --config-file bindings-python/pyproject.toml bindings-python/python/omnikpi
 # the stubs against the compiled module itself (names, signatures, __all__)
 .venv/bin/python -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml --allowlist bindings-python/stubtest-allowlist.txt omnikpi
+
+suite "sql: the DuckDB extension against the CLI (pytest)"
+.venv/bin/python -m pytest -q -p no:cacheprovider bindings-duckdb/tests 2>&1 | tee "$log/sql.txt"
+count sql "$(grep -o '[0-9]* passed' "$log/sql.txt" | tail -1 | awk '{print $1}')"
 
 suite "node: node --test"
 node --test bindings-wasm/tests/ 2>&1 | tee "$log/node.txt" | grep -E '^# (tests|pass|fail)'

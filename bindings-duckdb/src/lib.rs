@@ -12,6 +12,8 @@
 //!
 //! Errors are raised as `omnikpi: error [code] at path: message`, as the CLI prints them.
 
+mod attribute;
+mod column;
 mod evaluate;
 
 use libduckdb_sys::duckdb_connection;
@@ -26,6 +28,7 @@ pub(crate) fn failure(error: &omnikpi::KpiError) -> String {
 /// Registers every function of the extension.
 fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     evaluate::register(con)?;
+    attribute::register(con)?;
     Ok(())
 }
 

@@ -1,0 +1,214 @@
+//! A DuckDB argument vector as an Arrow array: the same values in the Arrow type that holds
+//! them exactly (the types DuckDB's own Arrow export gives), so the core's Arrow reader reads
+//! SQL columns by the rules it reads Parquet, pandas and polars by. No value is interpreted
+//! here: units, money scale and outcome placement are the core's.
+//!
+//! | DuckDB | Arrow |
+//! | --- | --- |
+//! | BOOLEAN | Boolean |
+//! | TINYINT, SMALLINT, INTEGER, BIGINT, UTINYINT, USMALLINT, UINTEGER | Int64 |
+//! | UBIGINT | UInt64 |
+//! | FLOAT, DOUBLE | Float64 |
+//! | DECIMAL(w, s) | Decimal128(w, s) |
+//! | VARCHAR, ENUM | Utf8 |
+//! | TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP, TIMESTAMP_NS | Timestamp(s, ms, us, ns) |
+//! | TIMESTAMPTZ | Timestamp(us, UTC) |
+//! | DATE | Date32 |
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, StringBuilder,
+    TimestampMicrosecondBuilder, TimestampMillisecondBuilder, TimestampNanosecondBuilder,
+    TimestampSecondBuilder, UInt64Builder,
+};
+use arrow_array::ArrayRef;
+use omnikpi::{ErrorCode, KpiError};
+use quack_rs::data_chunk::DataChunk;
+use quack_rs::types::{LogicalType, TypeId};
+use quack_rs::vector::VectorReader;
+use std::sync::Arc;
+
+/// Column `column` of `chunk` (its first `rows` rows) as an Arrow array; `name` is the
+/// argument's role, for the error.
+///
+/// # Errors
+/// `wrong_type` at `table.<name>` for a DuckDB type without an exact Arrow counterpart here
+/// (lists, structs, intervals, HUGEINT, ...): cast the argument in SQL.
+pub(crate) fn arrow_column(
+    chunk: &DataChunk,
+    column: usize,
+    rows: usize,
+    name: &str,
+) -> Result<ArrayRef, KpiError> {
+    // SAFETY: `column` is one of the chunk's argument columns (the aggregate's signature fixes
+    // their number), flattened by DuckDB before `update`; the logical type is owned here and
+    // dropped after its last use; every read below is of a row < `rows` = the chunk's size,
+    // checked for validity first, with the reader matching the column's declared type.
+    #[allow(unsafe_code)]
+    unsafe {
+        let logical = LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
+            chunk.vector(column),
+        ));
+        let reader = chunk.reader(column);
+        let cells = |read: &dyn Fn(usize) -> i64| -> Vec<Option<i64>> {
+            (0..rows)
+                .map(|r| reader.is_valid(r).then(|| read(r)))
+                .collect()
+        };
+        let array: ArrayRef = match logical.get_type_id() {
+            TypeId::Boolean => {
+                let mut b = BooleanBuilder::with_capacity(rows);
+                (0..rows)
+                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_bool(r))));
+                Arc::new(b.finish())
+            }
+            TypeId::TinyInt => int64(cells(&|r| i64::from(reader.read_i8(r)))),
+            TypeId::SmallInt => int64(cells(&|r| i64::from(reader.read_i16(r)))),
+            TypeId::Integer => int64(cells(&|r| i64::from(reader.read_i32(r)))),
+            TypeId::BigInt => int64(cells(&|r| reader.read_i64(r))),
+            TypeId::UTinyInt => int64(cells(&|r| i64::from(reader.read_u8(r)))),
+            TypeId::USmallInt => int64(cells(&|r| i64::from(reader.read_u16(r)))),
+            TypeId::UInteger => int64(cells(&|r| i64::from(reader.read_u32(r)))),
+            TypeId::UBigInt => {
+                let mut b = UInt64Builder::with_capacity(rows);
+                (0..rows)
+                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_u64(r))));
+                Arc::new(b.finish())
+            }
+            TypeId::Float => floats(&reader, rows, |r| f64::from(reader.read_f32(r))),
+            TypeId::Double => floats(&reader, rows, |r| reader.read_f64(r)),
+            TypeId::Decimal => decimal(&reader, &logical, rows, name)?,
+            TypeId::Varchar => {
+                let mut b = StringBuilder::with_capacity(rows, rows.saturating_mul(8));
+                (0..rows)
+                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_str(r))));
+                Arc::new(b.finish())
+            }
+            TypeId::Enum => enumeration(&reader, &logical, rows, name)?,
+            TypeId::TimestampS => {
+                let mut b = TimestampSecondBuilder::with_capacity(rows);
+                cells(&|r| reader.read_timestamp_s(r))
+                    .into_iter()
+                    .for_each(|c| b.append_option(c));
+                Arc::new(b.finish())
+            }
+            TypeId::TimestampMs => {
+                let mut b = TimestampMillisecondBuilder::with_capacity(rows);
+                cells(&|r| reader.read_timestamp_ms(r))
+                    .into_iter()
+                    .for_each(|c| b.append_option(c));
+                Arc::new(b.finish())
+            }
+            TypeId::Timestamp => {
+                let mut b = TimestampMicrosecondBuilder::with_capacity(rows);
+                cells(&|r| reader.read_i64(r))
+                    .into_iter()
+                    .for_each(|c| b.append_option(c));
+                Arc::new(b.finish())
+            }
+            TypeId::TimestampTz => {
+                let mut b = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
+                cells(&|r| reader.read_timestamp_tz(r))
+                    .into_iter()
+                    .for_each(|c| b.append_option(c));
+                Arc::new(b.finish())
+            }
+            TypeId::TimestampNs => {
+                let mut b = TimestampNanosecondBuilder::with_capacity(rows);
+                cells(&|r| reader.read_timestamp_ns(r))
+                    .into_iter()
+                    .for_each(|c| b.append_option(c));
+                Arc::new(b.finish())
+            }
+            TypeId::Date => {
+                let mut b = Date32Builder::with_capacity(rows);
+                (0..rows)
+                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_i32(r))));
+                Arc::new(b.finish())
+            }
+            other => return Err(unsupported(name, other.sql_name())),
+        };
+        Ok(array)
+    }
+}
+
+fn unsupported(name: &str, type_name: &str) -> KpiError {
+    KpiError::at(
+        ErrorCode::WrongType,
+        &format!("table.{name}"),
+        format!("is a DuckDB {type_name}, which omnikpi does not read; cast it (to VARCHAR, BIGINT, DECIMAL or TIMESTAMP)"),
+    )
+}
+
+fn int64(cells: Vec<Option<i64>>) -> ArrayRef {
+    Arc::new(arrow_array::Int64Array::from(cells))
+}
+
+fn floats(reader: &VectorReader, rows: usize, read: impl Fn(usize) -> f64) -> ArrayRef {
+    let mut b = Float64Builder::with_capacity(rows);
+    // SAFETY: rows < the chunk's size, checked for validity before the read.
+    #[allow(unsafe_code)]
+    (0..rows).for_each(|r| b.append_option(unsafe { reader.is_valid(r) }.then(|| read(r))));
+    Arc::new(b.finish())
+}
+
+/// A DECIMAL vector, stored as 16-, 32-, 64- or 128-bit integers by its width.
+fn decimal(
+    reader: &VectorReader,
+    logical: &LogicalType,
+    rows: usize,
+    name: &str,
+) -> Result<ArrayRef, KpiError> {
+    // SAFETY: `logical` is the DECIMAL type of `reader`'s column, whose storage is the internal
+    // type read below; rows < the chunk's size, checked for validity before each read.
+    #[allow(unsafe_code)]
+    unsafe {
+        let (width, scale) = (logical.decimal_width(), logical.decimal_scale());
+        let read: Box<dyn Fn(usize) -> i128> = match logical.decimal_internal_type() {
+            TypeId::SmallInt => Box::new(|r| i128::from(reader.read_i16(r))),
+            TypeId::Integer => Box::new(|r| i128::from(reader.read_i32(r))),
+            TypeId::BigInt => Box::new(|r| i128::from(reader.read_i64(r))),
+            TypeId::HugeInt => Box::new(|r| reader.read_i128(r)),
+            other => return Err(unsupported(name, other.sql_name())),
+        };
+        let mut b = Decimal128Builder::with_capacity(rows);
+        (0..rows).for_each(|r| b.append_option(reader.is_valid(r).then(|| read(r))));
+        let scale = i8::try_from(scale).map_err(|_| unsupported(name, "DECIMAL"))?;
+        let array = b
+            .finish()
+            .with_precision_and_scale(width, scale)
+            .map_err(|e| unsupported(name, &format!("DECIMAL({width}, {scale}) ({e})")))?;
+        Ok(Arc::new(array))
+    }
+}
+
+/// An ENUM vector as the text of its members.
+fn enumeration(
+    reader: &VectorReader,
+    logical: &LogicalType,
+    rows: usize,
+    name: &str,
+) -> Result<ArrayRef, KpiError> {
+    // SAFETY: `logical` is the ENUM type of `reader`'s column, whose storage is the internal
+    // type read below; member indexes come from the vector and are below the dictionary size.
+    #[allow(unsafe_code)]
+    unsafe {
+        let members: Vec<String> = (0..u64::from(logical.enum_dictionary_size()))
+            .map(|i| logical.enum_dictionary_value(i))
+            .collect();
+        let index: Box<dyn Fn(usize) -> usize> = match logical.enum_internal_type() {
+            TypeId::UTinyInt => Box::new(|r| usize::from(reader.read_u8(r))),
+            TypeId::USmallInt => Box::new(|r| usize::from(reader.read_u16(r))),
+            TypeId::UInteger => Box::new(|r| reader.read_u32(r) as usize),
+            other => return Err(unsupported(name, other.sql_name())),
+        };
+        let mut b = StringBuilder::with_capacity(rows, rows.saturating_mul(8));
+        (0..rows).for_each(|r| {
+            b.append_option(
+                reader
+                    .is_valid(r)
+                    .then(|| members.get(index(r)).map_or("", String::as_str)),
+            )
+        });
+        Ok(Arc::new(b.finish()))
+    }
+}

@@ -1,0 +1,185 @@
+"""`omnikpi_attribute(...)`, the attribution aggregate of the DuckDB extension, against the CLI on
+the same files: every model, any thread count and row order, GROUP BY, the ways a table holds
+outcomes, timestamps and money, and the errors a user meets."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "target" / "release" / "omnikpi"
+EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
+RETAIL = ROOT / "examples" / "retail"
+MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "w_shaped",
+          "markov", "shapley", "shapley.ordered", "shapley.rate"]
+ARGS = "journey_id, timestamp, channel, conversions, value, conversion_timestamp"
+
+
+def connect(threads: int = 4) -> Any:
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true", "threads": str(threads)})
+    con.load_extension(str(EXTENSION))
+    return con
+
+
+def cli(journeys: Path, models: list[str], *extra: str) -> Any:
+    out = subprocess.run([str(CLI), "attribute", str(journeys), "--channels", str(RETAIL / "channels.csv"),
+                          "--currency", "EUR", "--model", ",".join(models), "--json", *extra],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return json.loads(out)
+
+
+def options(con: Any, model: Any, **more: Any) -> str:
+    channels = con.execute("SELECT json_group_array(c) FROM read_csv(?) c", [str(RETAIL / "channels.csv")]).fetchone()
+    assert channels is not None
+    return json.dumps({"model": model, "currency": "EUR", "channels": json.loads(channels[0]), **more})
+
+
+def attribute(con: Any, table: str, opts: str, args: str = ARGS) -> Any:
+    row = con.execute(f"SELECT omnikpi_attribute({args}, ?) FROM {table}", [opts]).fetchone()
+    assert row is not None
+    return None if row[0] is None else json.loads(row[0])
+
+
+def load(con: Any, path: Path, name: str = "touches") -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS FROM read_csv(?, types={{'value': 'DECIMAL(18,2)'}})", [str(path)])
+
+
+def test_every_model_agrees_with_the_cli_whatever_the_threads_and_the_row_order() -> None:
+    expected = cli(RETAIL / "journeys.csv", MODELS)
+    for threads in (1, 2, 8):
+        con = connect(threads)
+        load(con, RETAIL / "journeys.csv")
+        opts = options(con, MODELS)
+        assert attribute(con, "touches", opts) == expected
+        assert attribute(con, "(FROM touches ORDER BY hash(journey_id, timestamp) DESC)", opts) == expected
+
+
+def test_one_model_gives_the_kpis_own_result_and_parameters_reach_it() -> None:
+    con = connect()
+    load(con, RETAIL / "journeys.csv")
+    expected = cli(RETAIL / "journeys.csv", ["markov"], "--params", json.dumps({"markov": {"order": 2}}))
+    got = attribute(con, "touches", options(con, "markov", params={"order": 2}))
+    assert [got] == expected and got["model"] == "attribution.markov"
+
+
+def test_group_by_gives_each_group_what_the_cli_gives_for_its_rows(tmp_path: Path) -> None:
+    con = connect(8)
+    load(con, RETAIL / "journeys.csv")
+    con.execute("CREATE TABLE grouped AS SELECT *, hash(journey_id) % 3 AS part FROM touches")
+    got = dict(con.execute(f"SELECT part, omnikpi_attribute({ARGS}, ?) FROM grouped GROUP BY part",
+                           [options(con, ["linear", "shapley"])]).fetchall())
+    assert len(got) == 3
+    for part, result in got.items():
+        path = tmp_path / f"part{part}.csv"
+        con.execute(f"COPY (SELECT * EXCLUDE (part) FROM grouped WHERE part = {part} ORDER BY journey_id, timestamp)"
+                    f" TO '{path}' (HEADER, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%SZ')")
+        assert json.loads(result) == cli(path, ["linear", "shapley"]), part
+
+
+def test_outcomes_on_the_last_touch_ms_timestamps_enum_channels_and_declared_float_money() -> None:
+    """A GA4-shaped table: outcome only on each journey's last row (NULL elsewhere), epoch
+    milliseconds, channels as an ENUM, value as DOUBLE: read as declared, the same numbers."""
+    con = connect()
+    load(con, RETAIL / "journeys.csv")
+    expected = attribute(con, "touches", options(con, "linear"))
+    con.execute("CREATE TYPE channel_enum AS ENUM (SELECT DISTINCT channel FROM touches ORDER BY channel)")
+    con.execute("""CREATE TABLE export AS SELECT journey_id, epoch_ms(timestamp) AS ts_ms,
+        channel::channel_enum AS channel,
+        CASE WHEN last THEN conversions END AS conversions, CASE WHEN last THEN value::DOUBLE END AS value,
+        CASE WHEN last THEN conversion_timestamp END AS conversion_timestamp
+        FROM (SELECT *, row_number() OVER (PARTITION BY journey_id ORDER BY timestamp DESC) = 1 AS last FROM touches)""")
+    args = "journey_id, ts_ms, channel, conversions, value, conversion_timestamp"
+    declared = options(con, "linear", reading={"outcome": "last_touch", "timestamp_unit": "ms",
+                                               "money_from_float": "round_half_even"})
+    assert attribute(con, "export", declared, args) == expected
+    undeclared = options(con, "linear", reading={"outcome": "last_touch", "timestamp_unit": "ms"})
+    with pytest.raises(duckdb.Error, match=r"omnikpi: error \[wrong_type\] at table\.value"):
+        attribute(con, "export", undeclared, args)
+    no_unit = options(con, "linear", reading={"outcome": "last_touch", "money_from_float": "round_half_even"})
+    with pytest.raises(duckdb.Error, match=r"omnikpi: error \[wrong_type\] at table\.timestamp"):
+        attribute(con, "export", no_unit, args)
+
+
+def test_without_value_and_on_no_rows() -> None:
+    con = connect()
+    load(con, RETAIL / "journeys.csv")
+    got = attribute(con, "touches", options(con, "first_touch"), "journey_id, timestamp, channel, conversions")
+    assert got["totals"]["value"] == "0.00" and got["totals"]["conversions"] != "0.000000"
+    assert attribute(con, "(FROM touches WHERE false)", options(con, "linear")) is None
+
+
+@pytest.mark.parametrize("query,code,path", [
+    ("SELECT omnikpi_attribute({args}, ?) FROM (SELECT * REPLACE ('tv' AS channel) FROM touches)",
+     "unknown_channel", "table[0].channel"),
+    ("SELECT omnikpi_attribute({args}, CASE WHEN journey_id < 'J00100' THEN ? ELSE '{{}}' END) FROM touches",
+     "invalid_parameter", "options"),
+    ("SELECT omnikpi_attribute({args}, CASE WHEN journey_id < 'J00100' THEN ? END) FROM touches",
+     "missing_field", "options"),
+    ("SELECT omnikpi_attribute(journey_id, timestamp - conversion_timestamp, channel, conversions, ?) FROM touches",
+     "wrong_type", "table.timestamp"),
+])
+def test_errors_carry_the_code_and_the_place(query: str, code: str, path: str) -> None:
+    con = connect()
+    load(con, RETAIL / "journeys.csv")
+    with pytest.raises(duckdb.Error) as raised:
+        con.execute(query.format(args=ARGS), [options(con, "linear")]).fetchall()
+    assert f"omnikpi: error [{code}] at {path}" in str(raised.value)
+
+
+def test_options_are_checked_like_every_other_front_end_checks_them() -> None:
+    con = connect()
+    load(con, RETAIL / "journeys.csv")
+    for bad, code, path in [({"modle": "linear"}, "unknown_parameter", "options.modle"),
+                            ({"model": "lineer"}, "unknown_kpi", None),
+                            ({"reading": {"columns": {"channel": "c"}}}, "unknown_parameter", "options.reading.columns")]:
+        opts = {**json.loads(options(con, "linear")), **bad}
+        with pytest.raises(duckdb.Error, match=rf"omnikpi: error \[{code}\]" + (f" at {path}" if path else "")):
+            attribute(con, "touches", json.dumps(opts))
+
+
+def random_touches(seed: int, path: Path) -> None:
+    """Journeys with random channels, distinct timestamps within a journey (ties are ordered
+    canonically in SQL, by file order in the CLI), outcomes repeated on every row."""
+    rng = random.Random(seed)
+    channels = [line.split(",")[0] for line in (RETAIL / "channels.csv").read_text().splitlines()[1:]]
+    lines = ["journey_id,timestamp,channel,conversions,value"]
+    for j in range(rng.randint(1, 400)):
+        touches = rng.randint(1, 9)
+        conversions = rng.choice([0, 0, 1, 1, 2])
+        value = f"{rng.randint(0, 10**7) / 100:.2f}" if conversions else "0.00"
+        times = sorted(rng.sample(range(1_760_000_000, 1_760_000_000 + 90 * 86400), touches))
+        rows = [f"j{j:04d},{t},{rng.choice(channels)},{conversions},{value}" for t in times]
+        rng.shuffle(rows)
+        lines += rows
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_tables_agree_with_the_cli(seed: int, tmp_path: Path) -> None:
+    path = tmp_path / "touches.csv"
+    random_touches(seed, path)
+    models = ["linear", "markov", "shapley", "time_decay"]
+    expected = cli(path, models, "--timestamp-unit", "s")
+    con = connect(1 + seed % 4)
+    load(con, path)
+    opts = options(con, models, reading={"timestamp_unit": "s"})
+    assert attribute(con, "(FROM touches ORDER BY random())", opts, "journey_id, timestamp, channel, conversions, value") \
+        == expected
+
+
+def test_the_duckdb_command_line_loads_the_extension() -> None:
+    duckdb_cli = ROOT / ".venv" / "bin" / "duckdb"
+    sql = (f"LOAD '{EXTENSION}'; SELECT omnikpi_attribute({ARGS}, '{options(connect(), 'linear')}') "
+           f"FROM read_csv('{RETAIL / 'journeys.csv'}', types={{'value': 'DECIMAL(18,2)'}});")
+    out = subprocess.run([str(duckdb_cli), "-unsigned", "-json", "-c", sql], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    (row,) = json.loads(out.stdout)
+    assert [json.loads(next(iter(row.values())))] == cli(RETAIL / "journeys.csv", ["linear"])
