@@ -12,10 +12,11 @@
 //! ```
 //!
 //! Each thread keeps the rows it reads as Arrow batches (the state); DuckDB's combine appends
-//! states, and the result is computed once per group from all its rows, put in the core's
-//! canonical order first (`table::arrow::in_canonical_order`): the result does not depend on
-//! the thread count or on the order rows arrive in. `options` is the core's
-//! `attribution::Request` object; it must be the same on every row of a group.
+//! states, and the result is computed once per group from all its rows by the core's Arrow
+//! reader, which orders each journey's touches by time and channel name whatever the order of
+//! the rows: the result does not depend on the thread count or on the order rows arrive in.
+//! `options` is the core's `attribution::Request` object; it must be the same on every row of
+//! a group.
 
 use crate::column::arrow_column;
 use crate::failure;
@@ -76,9 +77,8 @@ impl Touches {
             ));
         }
         let rows: usize = self.batches.iter().map(RecordBatch::num_rows).sum();
-        let table = omnikpi::table::arrow::in_canonical_order(&self.batches, &request.reading)?;
         let (batch, _) = omnikpi::table::arrow::journeys(
-            std::iter::once(Ok(table)),
+            self.batches.iter().cloned().map(Ok),
             Some(rows),
             &request.reading,
             &request.taxonomy,

@@ -145,8 +145,8 @@ def test_options_are_checked_like_every_other_front_end_checks_them() -> None:
 
 
 def random_touches(seed: int, path: Path) -> None:
-    """Journeys with random channels, distinct timestamps within a journey (ties are ordered
-    canonically in SQL, by file order in the CLI), outcomes repeated on every row."""
+    """Journeys with random channels and timestamps, touches at the same time included (ordered
+    by channel name by every reader, whatever the rows' order), outcomes repeated on every row."""
     rng = random.Random(seed)
     channels = [line.split(",")[0] for line in (RETAIL / "channels.csv").read_text().splitlines()[1:]]
     lines = ["journey_id,timestamp,channel,conversions,value"]
@@ -154,7 +154,7 @@ def random_touches(seed: int, path: Path) -> None:
         touches = rng.randint(1, 9)
         conversions = rng.choice([0, 0, 1, 1, 2])
         value = f"{rng.randint(0, 10**7) / 100:.2f}" if conversions else "0.00"
-        times = sorted(rng.sample(range(1_760_000_000, 1_760_000_000 + 90 * 86400), touches))
+        times = [rng.choice([1_760_000_000, 1_760_000_000 + rng.randint(0, 90 * 86400)]) for _ in range(touches)]
         rows = [f"j{j:04d},{t},{rng.choice(channels)},{conversions},{value}" for t in times]
         rng.shuffle(rows)
         lines += rows

@@ -365,7 +365,8 @@ def attribute(
       :data:`DEFAULT_COLUMNS`);
     - ``outcome="last_touch"``: conversions (integers or booleans) and value sit on the
       journey's last touch only, as GA4 or Adobe exports put them (default ``"every_row"``:
-      repeated on every row);
+      repeated on every row); touches at the same time are ordered by channel name, so the
+      rows' order never changes a result;
     - ``timestamp_unit="s" | "ms" | "us" | "ns"``: the unit of integer timestamps (integer
       timestamps without it are refused; Arrow timestamp columns carry their unit);
     - ``timezone="Europe/Paris"``: the zone of naive text timestamps (``2026-10-01 10:00:00``);

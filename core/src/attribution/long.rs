@@ -104,8 +104,9 @@ pub enum OutcomeRows {
     /// Repeated on every row of the journey (rows that disagree are an error).
     #[default]
     EveryRow,
-    /// On the journey's last touch only (latest timestamp, the last such row on ties), as GA4,
-    /// Adobe and warehouse exports write it; the other rows are null, zero or false.
+    /// On the journey's last touch only (the rows at its latest timestamp; where several carry
+    /// it, they carry the same), as GA4, Adobe and warehouse exports write it; the other rows
+    /// are null, zero or false.
     LastTouch,
 }
 
@@ -196,7 +197,9 @@ fn kept<T>(column: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
 
 /// Builds a [`JourneyBatch`] from long-format rows (one row per touch, the journey's outcome
 /// repeated on each row or on its last touch only). Journeys keep the order of their first row;
-/// touches are ordered by timestamp, ties by row order.
+/// touches are ordered by timestamp, touches at the same time by channel name (bytes): a table
+/// has no other order to go by (a SQL relation, Spark partitions, a re-sorted export), so the
+/// same rows in any order give the same journeys, and every model the same result.
 ///
 /// Rows go straight into the batch's columns as they come, a run of rows with the same id at a
 /// time; each run's id is stored once in one byte arena. While runs do not repeat ids (tables
@@ -224,6 +227,11 @@ fn kept<T>(column: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
 /// let batch = b.finish().unwrap();
 /// assert_eq!(batch.offsets, vec![0, 2, 3]); // u7 first: the order of first rows
 /// assert_eq!(batch.channel, vec![0, 1, 0]); // u7's web touch first: sorted by time
+///
+/// let mut b = LongBuilder::new(&tax); // at the same time: "store" before "web", whatever the rows
+/// b.push(JourneyKey::Int(1), 30, "web", Outcome::default(), 0).unwrap();
+/// b.push(JourneyKey::Int(1), 30, "store", Outcome::default(), 1).unwrap();
+/// assert_eq!(b.finish().unwrap().channel, vec![1, 0]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct LongBuilder {
@@ -237,14 +245,17 @@ pub struct LongBuilder {
     out_of_order: bool,
     /// Each run's outcome and the table row it was read from.
     outcomes: Outcomes,
-    /// With [`OutcomeRows::LastTouch`]: each run's latest (timestamp, touch) so far.
-    last: Vec<(i64, u32)>,
+    /// With [`OutcomeRows::LastTouch`]: each run's latest timestamp so far.
+    last: Vec<i64>,
+    /// Each channel id's place among the taxonomy's names in byte order: touches of a journey
+    /// at the same time are ordered by it, so a table's row order cannot change a journey.
+    rank: Vec<u16>,
     /// The touches in row order.
     channel: Vec<u16>,
     timestamp: Vec<i64>,
     /// Each run's first touch (the batch's offsets, but for the end).
     starts: Vec<usize>,
-    /// Whether a run's timestamps went back in row order (sorted at the end).
+    /// Whether a run's touches went back in (time, channel name) order (sorted at the end).
     unsorted: bool,
     /// How often runs repeat an id, while ids come out of order.
     sample: Sample,
@@ -255,7 +266,16 @@ pub struct LongBuilder {
 impl LongBuilder {
     /// An empty builder for journeys over `taxonomy`.
     pub fn new(taxonomy: &Taxonomy) -> Self {
+        let mut by_name: Vec<usize> = (0..taxonomy.len()).collect();
+        by_name.sort_by_key(|i| taxonomy.channels().get(*i).map(|c| c.name.as_bytes()));
+        let mut rank = vec![0u16; taxonomy.len()];
+        for (place, id) in (0u16..).zip(by_name) {
+            if let Some(r) = rank.get_mut(id) {
+                *r = place;
+            }
+        }
         Self {
+            rank,
             taxonomy: taxonomy.clone(),
             placement: OutcomeRows::EveryRow,
             ids: JourneyIds::default(),
@@ -352,7 +372,7 @@ impl LongBuilder {
                 format!("more than 2^32 {what}"),
             )
         };
-        let touch = u32::try_from(self.channel.len()).map_err(|_| limit("rows"))?;
+        u32::try_from(self.channel.len()).map_err(|_| limit("rows"))?;
         if self.scattered.is_some() {
             let (j, new) = self
                 .scattered_journey(&journey)
@@ -360,10 +380,10 @@ impl LongBuilder {
             if new {
                 self.outcomes.push(outcome, row);
                 if self.placement == OutcomeRows::LastTouch {
-                    self.last.push((timestamp, touch));
+                    self.last.push(timestamp);
                 }
             } else {
-                self.check_outcome(j as usize, outcome, (timestamp, touch), row)?;
+                self.check_outcome(j as usize, outcome, timestamp, row)?;
             }
             if let Some(scattered) = &mut self.scattered {
                 scattered.current = j;
@@ -376,8 +396,11 @@ impl LongBuilder {
         let mut scattered = false;
         match self.outcomes.len().checked_sub(1) {
             Some(run) if self.previous.is(&journey) => {
-                self.check_outcome(run, outcome, (timestamp, touch), row)?;
-                if self.timestamp.last().is_some_and(|t| timestamp < *t) {
+                self.check_outcome(run, outcome, timestamp, row)?;
+                let before = self.timestamp.last().zip(self.channel.last());
+                if before
+                    .is_some_and(|(t, c)| (timestamp, self.rank_of(id)) < (*t, self.rank_of(*c)))
+                {
                     self.unsorted = true;
                 }
             }
@@ -391,7 +414,7 @@ impl LongBuilder {
                 self.previous.set(&journey);
                 self.outcomes.push(outcome, row);
                 if self.placement == OutcomeRows::LastTouch {
-                    self.last.push((timestamp, touch));
+                    self.last.push(timestamp);
                 }
                 self.starts.push(self.channel.len());
             }
@@ -446,16 +469,16 @@ impl LongBuilder {
         Some((next, true))
     }
 
+    /// The place of channel `id` among the taxonomy's names.
+    fn rank_of(&self, id: u16) -> u16 {
+        self.rank.get(usize::from(id)).copied().unwrap_or(u16::MAX)
+    }
+
     /// Checks a later row's outcome against its run's (or a later run's against the first run
-    /// of its journey): equal on every row, or (last touch) carried by the latest row only.
-    /// `key` is the row's (timestamp, touch); `row` the table row an error names.
-    fn check_outcome(
-        &mut self,
-        j: usize,
-        outcome: Outcome,
-        key: (i64, u32),
-        row: usize,
-    ) -> Result<()> {
+    /// of its journey): equal on every row, or (last touch) carried by the rows at the latest
+    /// time only (equal where several carry it, so row order cannot choose). `time` is the
+    /// row's timestamp; `row` the table row an error names.
+    fn check_outcome(&mut self, j: usize, outcome: Outcome, time: i64, row: usize) -> Result<()> {
         let differs = |first: usize| {
             KpiError::at(
                 ErrorCode::InvalidDataset,
@@ -479,12 +502,19 @@ impl LongBuilder {
             return Err(KpiError::internal("journey index"));
         };
         match (self.placement, self.last.get_mut(j)) {
-            (OutcomeRows::LastTouch, Some(last)) if key >= *last => {
+            (OutcomeRows::LastTouch, Some(last)) if time > *last => {
                 if !seen.is_empty() {
                     return Err(not_last(first, row));
                 }
-                *last = key;
+                *last = time;
                 self.outcomes.set(j, outcome, row);
+            }
+            (OutcomeRows::LastTouch, Some(last)) if time == *last => {
+                if seen.is_empty() {
+                    self.outcomes.set(j, outcome, row);
+                } else if !outcome.is_empty() && outcome != seen {
+                    return Err(differs(first));
+                }
             }
             (OutcomeRows::LastTouch, Some(_)) if !outcome.is_empty() => {
                 return Err(not_last(row, first));
@@ -553,8 +583,8 @@ impl LongBuilder {
             let journey = journey_of.get(*first as usize).copied().unwrap_or(0);
             journey_of.push(journey);
             let (outcome, row) = self.outcomes.get(run as usize).unwrap_or_default();
-            let key = self.last.get(run as usize).copied().unwrap_or_default();
-            self.check_outcome(*first as usize, outcome, key, row)?;
+            let time = self.last.get(run as usize).copied().unwrap_or_default();
+            self.check_outcome(*first as usize, outcome, time, row)?;
         }
         let is_first = |r: usize| firsts.get(r).is_some_and(|f| *f as usize == r);
         self.outcomes.keep(is_first);
@@ -568,8 +598,8 @@ impl LongBuilder {
         Ok(owner)
     }
 
-    /// Offsets of rows that came grouped, each journey's touches sorted by time (stable: ties
-    /// keep row order) when some went back.
+    /// Offsets of rows that came grouped, each journey's touches sorted by time and channel
+    /// name when some went back.
     fn grouped_offsets(&mut self) -> Vec<usize> {
         let mut offsets = std::mem::take(&mut self.starts);
         offsets.push(self.channel.len());
@@ -579,9 +609,12 @@ impl LongBuilder {
         offsets
     }
 
-    /// Sorts each journey's touches (between consecutive `offsets`) by time, stably: ties keep
-    /// row order.
+    /// Sorts each journey's touches (between consecutive `offsets`) by time, touches at the same
+    /// time by channel name: the order of a table's rows does not reach a journey.
     fn sort_within(&mut self, offsets: &[usize]) {
+        let rank = std::mem::take(&mut self.rank);
+        let key =
+            |(t, c): &(i64, u16)| (*t, rank.get(usize::from(*c)).copied().unwrap_or(u16::MAX));
         for w in offsets.windows(2) {
             let &[start, end] = w else { continue };
             let (Some(times), Some(channels)) = (
@@ -590,7 +623,14 @@ impl LongBuilder {
             ) else {
                 continue;
             };
-            if times.is_sorted() {
+            let in_order = times
+                .windows(2)
+                .zip(channels.windows(2))
+                .all(|(t, c)| match (t, c) {
+                    ([t0, t1], [c0, c1]) => key(&(*t0, *c0)) <= key(&(*t1, *c1)),
+                    _ => true,
+                });
+            if in_order {
                 continue;
             }
             let mut touches: Vec<(i64, u16)> = times
@@ -598,16 +638,17 @@ impl LongBuilder {
                 .copied()
                 .zip(channels.iter().copied())
                 .collect();
-            touches.sort_by_key(|t| t.0);
+            touches.sort_by_key(key);
             for ((t, c), (time, channel)) in times.iter_mut().zip(channels.iter_mut()).zip(touches)
             {
                 (*t, *c) = (time, channel);
             }
         }
+        self.rank = rank;
     }
 
     /// Touches that did not come grouped, regrouped by journey (in the order of first rows),
-    /// sorted by time, ties in row order; returns the offsets. A counting sort: each touch is
+    /// sorted by time then channel name; returns the offsets. A counting sort: each touch is
     /// placed at its journey's next free slot, in row order, then each journey sorted by time.
     fn regroup(&mut self, owner: &[u32]) -> Vec<usize> {
         let mut offsets = vec![0usize; self.outcomes.len().saturating_add(1)];
@@ -657,7 +698,8 @@ mod tests {
     }
 
     /// The batch the builder must give: journeys in the order of their first row, touches by
-    /// time then row, built without the builder's fast paths.
+    /// time then channel name (ids 0, 1, 2 are names a, b, c), built without the builder's
+    /// fast paths.
     fn expected(rows: &[(u8, i64, u16)]) -> (Vec<usize>, Vec<u16>, Vec<i64>) {
         let mut first: Vec<u8> = Vec::new();
         for (j, _, _) in rows {
@@ -668,7 +710,14 @@ mod tests {
         let mut sorted: Vec<(usize, i64, usize, u16)> = rows
             .iter()
             .enumerate()
-            .map(|(i, (j, t, c))| (first.iter().position(|f| f == j).unwrap_or(0), *t, i, *c))
+            .map(|(_, (j, t, c))| {
+                (
+                    first.iter().position(|f| f == j).unwrap_or(0),
+                    *t,
+                    usize::from(*c),
+                    *c,
+                )
+            })
             .collect();
         sorted.sort();
         let mut offsets = vec![0];
@@ -727,29 +776,27 @@ mod tests {
     }
 
     /// Each journey's outcome by the rule itself, row by row over the whole journey: equal on
-    /// every row, or carried by the latest row (the last on ties) only; `None` when a journey
-    /// breaks it.
+    /// every row, or carried by the rows at the latest time only (equal where several carry
+    /// it); `None` when a journey breaks it.
     fn reference_outcomes(rows: &[(u8, i64, u8)], placement: OutcomeRows) -> Option<Vec<u8>> {
-        let mut ids: Vec<u8> = rows.iter().map(|r| r.0).collect();
-        ids.dedup();
         let mut firsts: Vec<u8> = Vec::new();
-        ids.into_iter().for_each(|j| {
-            if !firsts.contains(&j) {
-                firsts.push(j);
+        rows.iter().for_each(|r| {
+            if !firsts.contains(&r.0) {
+                firsts.push(r.0);
             }
         });
         let mut outcomes = Vec::new();
         for j in firsts {
-            let mine: Vec<(usize, &(u8, i64, u8))> =
-                rows.iter().enumerate().filter(|(_, r)| r.0 == j).collect();
-            let latest = mine.iter().max_by_key(|(i, r)| (r.1, *i))?;
+            let mine: Vec<&(u8, i64, u8)> = rows.iter().filter(|r| r.0 == j).collect();
+            let latest = mine.iter().map(|r| r.1).max()?;
+            let carried: Vec<u8> = mine.iter().filter(|r| r.2 != 0).map(|r| r.2).collect();
             let outcome = match placement {
-                OutcomeRows::EveryRow => mine.first()?.1 .2,
-                OutcomeRows::LastTouch => latest.1 .2,
+                OutcomeRows::EveryRow => mine.first()?.2,
+                OutcomeRows::LastTouch => carried.first().copied().unwrap_or(0),
             };
-            let fine = |(i, r): &(usize, &(u8, i64, u8))| match placement {
+            let fine = |r: &&(u8, i64, u8)| match placement {
                 OutcomeRows::EveryRow => r.2 == outcome,
-                OutcomeRows::LastTouch => *i == latest.0 || r.2 == 0,
+                OutcomeRows::LastTouch => r.2 == 0 || (r.1 == latest && r.2 == outcome),
             };
             if !mine.iter().all(fine) {
                 return None;

@@ -664,57 +664,6 @@ pub fn csv_batches<R: std::io::BufRead>(
     Ok((batches, resolved))
 }
 
-/// The rows of a table that has no row order (a SQL relation, whose rows reach an aggregate in
-/// whatever order its threads read them) in one canonical order: by the columns the reading
-/// uses, in the order of their roles (journey id, timestamp, channel, conversions, value,
-/// conversion timestamp), nulls first. Touches of a journey that share a timestamp, and the
-/// outcome on ties, then no longer depend on the order rows arrived in: the same rows always
-/// give the same journeys.
-///
-/// ```
-/// use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-/// use std::sync::Arc;
-/// let batch = |ids: Vec<i64>, channels: Vec<&str>| RecordBatch::try_from_iter([
-///     ("journey_id", Arc::new(Int64Array::from(ids)) as ArrayRef),
-///     ("channel", Arc::new(StringArray::from(channels)) as ArrayRef),
-/// ]).unwrap();
-/// let reading = omnikpi::table::reading::Reading::default();
-/// let a = omnikpi::table::arrow::in_canonical_order(&[batch(vec![2, 1], vec!["web", "store"])], &reading).unwrap();
-/// let b = omnikpi::table::arrow::in_canonical_order(&[batch(vec![1], vec!["store"]), batch(vec![2], vec!["web"])], &reading).unwrap();
-/// assert_eq!(a, b);
-/// ```
-///
-/// # Errors
-/// `wrong_type` when the batches' columns differ or a column's type cannot be sorted.
-pub fn in_canonical_order(
-    batches: &[RecordBatch],
-    reading: &Reading,
-) -> Result<RecordBatch, KpiError> {
-    let unsortable = |e: arrow_schema::ArrowError| error(ErrorCode::WrongType, "table", e);
-    let Some(first) = batches.first() else {
-        return Ok(RecordBatch::new_empty(std::sync::Arc::new(
-            arrow_schema::Schema::empty(),
-        )));
-    };
-    let all =
-        arrow_select::concat::concat_batches(first.schema_ref(), batches).map_err(unsortable)?;
-    let keys: Vec<arrow_ord::sort::SortColumn> = reading
-        .columns
-        .names()
-        .iter()
-        .filter_map(|name| all.column_by_name(name))
-        .map(|values| arrow_ord::sort::SortColumn {
-            values: values.clone(),
-            options: None,
-        })
-        .collect();
-    if keys.is_empty() {
-        return Ok(all);
-    }
-    let order = arrow_ord::sort::lexsort_to_indices(&keys, None).map_err(unsortable)?;
-    arrow_select::take::take_record_batch(&all, &order).map_err(unsortable)
-}
-
 /// Every batch of a long-format touch table into journeys, read as `reading` declares: the one
 /// loop the CLI (CSV, Parquet, workbooks), Python and the benchmarks run. `rows`: the table's
 /// row count when the reader knows it (sizes the builder once, [`LongBuilder::expect_rows`]).
