@@ -707,24 +707,16 @@ mod tests {
                 first.push(*j);
             }
         }
-        let mut sorted: Vec<(usize, i64, usize, u16)> = rows
+        let mut sorted: Vec<(usize, i64, u16)> = rows
             .iter()
-            .enumerate()
-            .map(|(_, (j, t, c))| {
-                (
-                    first.iter().position(|f| f == j).unwrap_or(0),
-                    *t,
-                    usize::from(*c),
-                    *c,
-                )
-            })
+            .map(|(j, t, c)| (first.iter().position(|f| f == j).unwrap_or(0), *t, *c))
             .collect();
         sorted.sort();
         let mut offsets = vec![0];
         for j in 0..first.len() {
             offsets.push(sorted.iter().filter(|r| r.0 <= j).count());
         }
-        let channel = sorted.iter().map(|r| r.3).collect();
+        let channel = sorted.iter().map(|r| r.2).collect();
         let timestamp = sorted.iter().map(|r| r.1).collect();
         (offsets, channel, timestamp)
     }
