@@ -1,0 +1,40 @@
+"""The README's SQL quickstart runs as written, statement by statement, from the repository root,
+and its tables hold the CLI's numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "target" / "release" / "omnikpi"
+
+
+def statements() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### SQL (DuckDB)", 1)[1]
+    block = re.search(r"```sql\n(.*?)```", section, flags=re.S)
+    assert block, "no sql block under '### SQL (DuckDB)'"
+    return [s.strip() for s in block.group(1).split(";\n") if s.strip()]
+
+
+def test_the_sql_quickstart_gives_the_clis_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    results = [con.execute(s).fetchall() for s in statements()]
+    credits, (split,) = results[-2], results[-1]
+    cli = json.loads(subprocess.run(
+        [str(CLI), "attribute", "examples/retail/journeys.csv", "--channels", "examples/retail/channels.csv",
+         "--currency", "EUR", "--model", "linear,markov", "--json"],
+        capture_output=True, text=True, check=True, timeout=120).stdout)
+    expected = sorted(((r["model"], c["channel"], Decimal(c["conversions"]), Decimal(c["value"]))
+                       for r in cli for c in r["channels"]), key=lambda row: (row[0], -row[3]))
+    assert credits == expected
+    allocated = json.loads(split[0])
+    assert [p["amount"] for p in allocated["parts"]] == ["205.52", "822.07"]
