@@ -20,8 +20,9 @@
 
 use crate::column::arrow_column;
 use crate::failure;
+use crate::group::{self, Constant, GroupState};
 use arrow_array::{ArrayRef, RecordBatch};
-use libduckdb_sys::{duckdb_aggregate_state, duckdb_connection};
+use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::Request;
 use omnikpi::table::reading::ROLES;
 use omnikpi::{ErrorCode, KpiError};
@@ -31,7 +32,6 @@ use quack_rs::aggregate::{
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::error::ExtensionError;
 use quack_rs::types::{NullHandling, TypeId};
-use quack_rs::vector::VectorWriter;
 
 /// The SQL name.
 pub(crate) const NAME: &str = "omnikpi_attribute";
@@ -39,7 +39,7 @@ pub(crate) const NAME: &str = "omnikpi_attribute";
 /// The touches of one group, as read so far, and the options they came with.
 #[derive(Default)]
 struct Touches {
-    options: Option<String>,
+    options: Constant,
     batches: Vec<RecordBatch>,
 }
 
@@ -48,24 +48,24 @@ impl AggregateState for Touches {}
 impl Touches {
     /// Keeps `batch` (rows of this group) read with `options`.
     fn add(&mut self, batch: RecordBatch, options: &str) -> Result<(), KpiError> {
-        self.agree(options)?;
+        self.options.agree(options, "options")?;
         self.batches.push(batch);
         Ok(())
     }
+}
 
-    /// Takes `options` as this group's, or checks they are the ones it has.
-    fn agree(&mut self, options: &str) -> Result<(), KpiError> {
-        match &self.options {
-            None => self.options = Some(options.to_owned()),
-            Some(mine) if mine == options => {}
-            Some(_) => return Err(options_differ()),
+impl GroupState for Touches {
+    fn merge_from(&mut self, other: &Self) -> Result<(), KpiError> {
+        if let Some(options) = other.options.get() {
+            self.options.agree(options, "options")?;
         }
+        self.batches.extend(other.batches.iter().cloned());
         Ok(())
     }
 
     /// The attribution of the group's touches as JSON text; `None` for a group without rows.
     fn result(&self) -> Result<Option<String>, KpiError> {
-        let Some(options) = &self.options else {
+        let Some(options) = self.options.get() else {
             return Ok(None);
         };
         let request = Request::from_json(&omnikpi::parse_json(options, "options")?)?;
@@ -137,19 +137,11 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         let state_of = |row: usize| *states.add(row);
         let option_of = |row: usize| options.is_valid(row).then(|| options.read_str(row));
         chunk_batch(&chunk, columns).and_then(|batch| {
-            // rows of one group come in runs (all of them without GROUP BY)
-            let mut start = 0;
-            while start < batch.num_rows() {
-                let state: duckdb_aggregate_state = state_of(start);
-                let mut end = start + 1;
-                while end < batch.num_rows() && state_of(end) == state {
-                    end += 1;
-                }
-                let text = run_options(start..end, &option_of)?;
+            for (state, rows) in group::runs(batch.num_rows(), &state_of) {
+                let text = group::run_text(rows.clone(), &option_of, "options")?;
                 if let Some(touches) = FfiState::<Touches>::with_state_mut(state) {
-                    touches.add(batch.slice(start, end - start), text)?;
+                    touches.add(batch.slice(rows.start, rows.len()), text)?;
                 }
-                start = end;
             }
             Ok(())
         })
@@ -161,84 +153,25 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
     }
 });
 
-fn options_differ() -> KpiError {
-    KpiError::at(
-        ErrorCode::InvalidParameter,
-        "options",
-        "must be the same on every row of a group",
-    )
-}
-
-/// The options of a run of rows, the same on each.
-fn run_options<'a>(
-    rows: std::ops::Range<usize>,
-    option_of: &dyn Fn(usize) -> Option<&'a str>,
-) -> Result<&'a str, KpiError> {
-    let mut first = None;
-    for row in rows {
-        let text = option_of(row).ok_or_else(|| {
-            KpiError::at(
-                ErrorCode::MissingField,
-                "options",
-                "is NULL; give the options object as text",
-            )
-        })?;
-        match first {
-            None => first = Some(text),
-            Some(f) if f == text => {}
-            Some(_) => return Err(options_differ()),
-        }
-    }
-    first.ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "a run of no rows"))
-}
-
 quack_rs::aggregate_combine_callback!(combine, |info, source, target, count| {
-    // SAFETY: DuckDB passes `count` initialised source and target states; a source may still
-    // be read elsewhere (window segment trees), so it is only borrowed and its batches cloned.
+    // SAFETY: DuckDB's combine arguments: `count` initialised `Touches` states on each side.
     #[allow(unsafe_code)]
-    let outcome = unsafe {
-        (0..count as usize).try_for_each(|i| {
-            let from = FfiState::<Touches>::with_state(*source.add(i));
-            let to = FfiState::<Touches>::with_state_mut(*target.add(i));
-            match (from, to) {
-                (Some(from), Some(to)) => merge(from, to),
-                _ => Ok(()),
-            }
-        })
-    };
-    if let Err(e) = outcome {
+    if let Err(e) = unsafe { group::combine::<Touches>(source, target, count as usize) } {
         // SAFETY: `info` is the pointer DuckDB passed in.
         #[allow(unsafe_code)]
         unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
     }
 });
 
-fn merge(from: &Touches, to: &mut Touches) -> Result<(), KpiError> {
-    if let Some(options) = &from.options {
-        to.agree(options)?;
-    }
-    to.batches.extend(from.batches.iter().cloned());
-    Ok(())
-}
-
 quack_rs::aggregate_finalize_callback!(finalize, |info, source, result, count, offset| {
-    // SAFETY: DuckDB passes `count` initialised states and a VARCHAR result vector with room
-    // for rows offset..offset + count.
+    // SAFETY: DuckDB's finalize arguments: `count` initialised `Touches` states, a VARCHAR result
+    // vector with room for rows offset..offset + count.
     #[allow(unsafe_code)]
-    unsafe {
-        let mut writer = VectorWriter::from_vector(result);
-        for i in 0..count as usize {
-            let row = offset as usize + i;
-            let outcome =
-                FfiState::<Touches>::with_state(*source.add(i)).map_or(Ok(None), Touches::result);
-            match outcome {
-                Ok(Some(json)) => writer.write_varchar(row, &json),
-                Ok(None) => writer.set_null(row),
-                Err(e) => {
-                    AggregateFunctionInfo::new(info).set_error(&failure(&e));
-                    return;
-                }
-            }
-        }
+    if let Err(e) =
+        unsafe { group::finalize::<Touches>(source, result, count as usize, offset as usize) }
+    {
+        // SAFETY: `info` is the pointer DuckDB passed in.
+        #[allow(unsafe_code)]
+        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
     }
 });

@@ -15,6 +15,8 @@
 mod attribute;
 mod column;
 mod evaluate;
+mod group;
+mod records;
 
 use libduckdb_sys::duckdb_connection;
 use quack_rs::entry_point;
@@ -29,6 +31,7 @@ pub(crate) fn failure(error: &omnikpi::KpiError) -> String {
 fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     evaluate::register(con)?;
     attribute::register(con)?;
+    records::register(con)?;
     Ok(())
 }
 

@@ -1,0 +1,143 @@
+//! What every aggregate of the extension does with a group's rows: DuckDB hands `update` a
+//! chunk with one state per row, rows of one group in runs; text arguments that configure the
+//! computation (a KPI id, an options object) must be the same on every row of a group.
+
+use libduckdb_sys::duckdb_aggregate_state;
+use omnikpi::{ErrorCode, KpiError};
+use std::ops::Range;
+
+/// A text argument fixed for a group: the first row's, and every later row must agree.
+#[derive(Debug, Default)]
+pub(crate) struct Constant(Option<String>);
+
+impl Constant {
+    /// Takes `text` as the group's, or checks it is the one the group has.
+    ///
+    /// # Errors
+    /// `invalid_parameter` at `path` for another text.
+    pub(crate) fn agree(&mut self, text: &str, path: &str) -> Result<(), KpiError> {
+        match &self.0 {
+            None => self.0 = Some(text.to_owned()),
+            Some(mine) if mine == text => {}
+            Some(_) => return Err(differ(path)),
+        }
+        Ok(())
+    }
+
+    /// The group's text; `None` before any row.
+    pub(crate) fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+fn differ(path: &str) -> KpiError {
+    KpiError::at(
+        ErrorCode::InvalidParameter,
+        path,
+        "must be the same on every row of a group",
+    )
+}
+
+/// The text argument of a run of rows, the same on each.
+///
+/// # Errors
+/// `missing_field` at `path` for a NULL, `invalid_parameter` for rows that differ.
+pub(crate) fn run_text<'a>(
+    rows: Range<usize>,
+    text_of: &dyn Fn(usize) -> Option<&'a str>,
+    path: &str,
+) -> Result<&'a str, KpiError> {
+    let mut first = None;
+    for row in rows {
+        let text = text_of(row).ok_or_else(|| {
+            KpiError::at(ErrorCode::MissingField, path, "is NULL; give it as text")
+        })?;
+        match first {
+            None => first = Some(text),
+            Some(f) if f == text => {}
+            Some(_) => return Err(differ(path)),
+        }
+    }
+    first.ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "a run of no rows"))
+}
+
+/// The runs of consecutive rows (of `rows`) that share a state, with that state.
+pub(crate) fn runs(
+    rows: usize,
+    state_of: &dyn Fn(usize) -> duckdb_aggregate_state,
+) -> Vec<(duckdb_aggregate_state, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rows {
+        let state = state_of(start);
+        let mut end = start + 1;
+        while end < rows && state_of(end) == state {
+            end += 1;
+        }
+        out.push((state, start..end));
+        start = end;
+    }
+    out
+}
+
+/// A group's state: merged from another thread's, finished into the result's JSON text.
+pub(crate) trait GroupState: quack_rs::aggregate::AggregateState {
+    /// Adds `other`'s rows (a combine source, only borrowed: DuckDB may still read it).
+    fn merge_from(&mut self, other: &Self) -> Result<(), KpiError>;
+    /// The group's result; `None` for a group without rows (SQL NULL).
+    fn result(&self) -> Result<Option<String>, KpiError>;
+}
+
+/// DuckDB's combine: each of `count` source states into its target.
+///
+/// # Safety
+/// `source` and `target` hold `count` states initialised as `T` (DuckDB's combine arguments).
+#[allow(unsafe_code)]
+pub(crate) unsafe fn combine<T: GroupState>(
+    source: *mut duckdb_aggregate_state,
+    target: *mut duckdb_aggregate_state,
+    count: usize,
+) -> Result<(), KpiError> {
+    use quack_rs::aggregate::FfiState;
+    (0..count).try_for_each(|i| {
+        // SAFETY: i < count, so both arrays hold an initialised state at i.
+        let (from, to) = unsafe {
+            (
+                FfiState::<T>::with_state(*source.add(i)),
+                FfiState::<T>::with_state_mut(*target.add(i)),
+            )
+        };
+        match (from, to) {
+            (Some(from), Some(to)) => to.merge_from(from),
+            _ => Ok(()),
+        }
+    })
+}
+
+/// DuckDB's finalize: each of `count` states' result into rows `offset..` of the VARCHAR
+/// vector `result`.
+///
+/// # Safety
+/// `source` holds `count` states initialised as `T`; `result` is a VARCHAR vector with room
+/// for rows `offset..offset + count` (DuckDB's finalize arguments).
+#[allow(unsafe_code)]
+pub(crate) unsafe fn finalize<T: GroupState>(
+    source: *mut duckdb_aggregate_state,
+    result: libduckdb_sys::duckdb_vector,
+    count: usize,
+    offset: usize,
+) -> Result<(), KpiError> {
+    use quack_rs::aggregate::FfiState;
+    // SAFETY: as the caller guarantees.
+    let mut writer = unsafe { quack_rs::vector::VectorWriter::from_vector(result) };
+    for i in 0..count {
+        // SAFETY: i < count; row offset + i is within the result vector.
+        unsafe {
+            match FfiState::<T>::with_state(*source.add(i)).map_or(Ok(None), T::result)? {
+                Some(json) => writer.write_varchar(offset + i, &json),
+                None => writer.set_null(offset + i),
+            }
+        }
+    }
+    Ok(())
+}
