@@ -17,6 +17,7 @@ mod column;
 mod evaluate;
 mod group;
 mod records;
+mod table;
 
 use libduckdb_sys::duckdb_connection;
 use quack_rs::entry_point;
@@ -32,6 +33,7 @@ fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     evaluate::register(con)?;
     attribute::register(con)?;
     records::register(con)?;
+    table::register(con)?;
     Ok(())
 }
 

@@ -38,6 +38,7 @@ pub mod output;
 pub mod partial;
 pub mod pickup;
 pub mod registry;
+pub mod result_table;
 pub mod table;
 
 pub use catalog::{catalog, definition, Definition, Params};
