@@ -11,17 +11,22 @@
 //! FROM touches;
 //! ```
 //!
-//! Each thread keeps the rows it reads as Arrow batches (the state); DuckDB's combine appends
-//! states, and the result is computed once per group from all its rows by the core's Arrow
-//! reader, which orders each journey's touches by time and channel name whatever the order of
-//! the rows: the result does not depend on the thread count or on the order rows arrive in.
+//! Each thread keeps the rows it reads as Arrow batches, split into parts by a hash of the
+//! journey id (the state); DuckDB's combine appends states part by part. At the end each part's
+//! journeys are built by the core's Arrow reader and accumulated on its own thread, and the
+//! parts' accumulators (attribution's partial state) are merged in order. The reader orders each
+//! journey's touches by time and channel name whatever the order of the rows, and merging is
+//! exact: the result does not depend on the thread count or on the order rows arrive in.
 //! `options` is the core's `attribution::Request` object; it must be the same on every row of
 //! a group.
 
 use crate::column::arrow_column;
 use crate::failure;
 use crate::group::{self, Constant, GroupState};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::Request;
 use omnikpi::table::reading::ROLES;
@@ -36,20 +41,32 @@ use quack_rs::types::{NullHandling, TypeId};
 /// The SQL name.
 pub(crate) const NAME: &str = "omnikpi_attribute";
 
-/// The touches of one group, as read so far, and the options they came with.
+/// Journeys are spread over this many parts by a hash of their id, so that a group's journeys
+/// are built and attributed on several threads, each part accumulated on its own and the parts
+/// merged in order (the core's partial state). The count is fixed: it does not follow DuckDB's
+/// threads, and no result depends on it.
+const PARTS: usize = 16;
+
+/// The touches of one group, as read so far, each part's batches apart, and the options they
+/// came with.
 #[derive(Default)]
 struct Touches {
     options: Constant,
-    batches: Vec<RecordBatch>,
+    parts: Vec<Vec<RecordBatch>>,
 }
 
 impl AggregateState for Touches {}
 
 impl Touches {
     /// Keeps `batch` (rows of this group) read with `options`.
-    fn add(&mut self, batch: RecordBatch, options: &str) -> Result<(), KpiError> {
+    fn add(&mut self, batch: &RecordBatch, options: &str) -> Result<(), KpiError> {
         self.options.agree(options, "options")?;
-        self.batches.push(batch);
+        self.parts.resize_with(PARTS, Vec::new);
+        for (part, rows) in self.parts.iter_mut().zip(split(batch)?) {
+            if rows.num_rows() > 0 {
+                part.push(rows);
+            }
+        }
         Ok(())
     }
 }
@@ -59,7 +76,10 @@ impl GroupState for Touches {
         if let Some(options) = other.options.get() {
             self.options.agree(options, "options")?;
         }
-        self.batches.extend(other.batches.iter().cloned());
+        self.parts.resize_with(PARTS, Vec::new);
+        for (mine, theirs) in self.parts.iter_mut().zip(&other.parts) {
+            mine.extend(theirs.iter().cloned());
+        }
         Ok(())
     }
 
@@ -76,16 +96,144 @@ impl GroupState for Touches {
                 "is not read in SQL: the columns are the function's arguments",
             ));
         }
-        let rows: usize = self.batches.iter().map(RecordBatch::num_rows).sum();
-        let (batch, _) = omnikpi::table::arrow::journeys(
-            self.batches.iter().cloned().map(Ok),
-            Some(rows),
-            &request.reading,
-            &request.taxonomy,
-            &request.currency,
-        )?;
-        Ok(Some(request.attribute(&batch)?.to_string()))
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(PARTS);
+        let accumulated = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (request, parts) = (&request, &self.parts);
+                    scope.spawn(move || {
+                        (t..parts.len())
+                            .step_by(threads)
+                            .map(|p| (p, accumulate(request, parts.get(p))))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut done = Vec::with_capacity(PARTS);
+            for worker in workers {
+                done.extend(worker.join().map_err(|_| {
+                    KpiError::new(ErrorCode::InternalError, None, "a worker thread stopped")
+                })?);
+            }
+            Ok::<_, KpiError>(done)
+        })?;
+        let mut parts = accumulated;
+        parts.sort_by_key(|(p, _)| *p);
+        let mut total = request.accumulator()?;
+        for (_, part) in parts {
+            if let Some(accumulator) = part? {
+                total.merge(&accumulator)?;
+            }
+        }
+        Ok(Some(request.finish(&total)?.to_string()))
     }
+}
+
+/// One part's journeys, built by the core's Arrow reader and accumulated; `None` for a part
+/// without rows.
+fn accumulate(
+    request: &Request,
+    batches: Option<&Vec<RecordBatch>>,
+) -> Result<Option<omnikpi::attribution::Accumulator>, KpiError> {
+    let Some(batches) = batches.filter(|b| !b.is_empty()) else {
+        return Ok(None);
+    };
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    // one batch: the core reads a batch's columns at a time, and a part holds a small slice of
+    // every DuckDB chunk
+    let schema = batches.first().map(RecordBatch::schema);
+    let whole = schema.map(|schema| arrow_select::concat::concat_batches(&schema, batches));
+    let (journeys, _) = omnikpi::table::arrow::journeys(
+        whole.into_iter().map(|b| {
+            b.map_err(|e| {
+                KpiError::new(
+                    ErrorCode::InternalError,
+                    None,
+                    format!("joining chunks: {e}"),
+                )
+            })
+        }),
+        Some(rows),
+        &request.reading,
+        &request.taxonomy,
+        &request.currency,
+    )?;
+    let mut accumulator = request.accumulator()?;
+    accumulator.update(&journeys)?;
+    Ok(Some(accumulator))
+}
+
+/// The rows of `batch` in [`PARTS`] batches, by a hash of the journey id (column 0): every row
+/// of a journey lands in the same part. Ids the core cannot read go to part 0, where its reader
+/// reports them.
+fn split(batch: &RecordBatch) -> Result<Vec<RecordBatch>, KpiError> {
+    let part_of = parts_of_rows(batch.column(0));
+    let mut counts = [0usize; PARTS];
+    for p in &part_of {
+        if let Some(c) = counts.get_mut(*p) {
+            *c += 1;
+        }
+    }
+    let mut starts = [0usize; PARTS];
+    let mut sum = 0;
+    for (start, count) in starts.iter_mut().zip(counts) {
+        *start = sum;
+        sum += count;
+    }
+    let mut order = vec![0u32; part_of.len()];
+    let mut next = starts;
+    for (row, p) in (0u32..).zip(&part_of) {
+        if let Some(slot) = next.get_mut(*p) {
+            if let Some(o) = order.get_mut(*slot) {
+                *o = row;
+            }
+            *slot += 1;
+        }
+    }
+    let ordered =
+        arrow_select::take::take_record_batch(batch, &UInt32Array::from(order)).map_err(|e| {
+            KpiError::new(
+                ErrorCode::InternalError,
+                None,
+                format!("splitting a chunk: {e}"),
+            )
+        })?;
+    Ok(starts
+        .iter()
+        .zip(counts)
+        .map(|(start, count)| ordered.slice(*start, count))
+        .collect())
+}
+
+/// Each row's part, from its journey id: integers by value, anything else by its text.
+fn parts_of_rows(ids: &ArrayRef) -> Vec<usize> {
+    let part = |hash: u64| usize::try_from(hash % PARTS as u64).unwrap_or(0);
+    if ids.data_type().is_integer() {
+        if let Ok(ints) = arrow_cast::cast(ids, &DataType::Int64) {
+            let ints = ints.as_primitive::<Int64Type>();
+            return (0..ints.len())
+                .map(|r| part(fnv1a(&ints.value(r).to_le_bytes())))
+                .collect();
+        }
+    }
+    match arrow_cast::cast(ids, &DataType::Utf8) {
+        Ok(text) => {
+            let text = text.as_string::<i32>();
+            (0..text.len())
+                .map(|r| part(fnv1a(text.value(r).as_bytes())))
+                .collect()
+        }
+        Err(_) => vec![0; ids.len()],
+    }
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Registers the three overloads: without value, with value, with value and conversion time.
@@ -140,7 +288,7 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
             for (state, rows) in group::runs(batch.num_rows(), &state_of) {
                 let text = group::run_text(rows.clone(), &option_of, "options")?;
                 if let Some(touches) = FfiState::<Touches>::with_state_mut(state) {
-                    touches.add(batch.slice(rows.start, rows.len()), text)?;
+                    touches.add(&batch.slice(rows.start, rows.len()), text)?;
                 }
             }
             Ok(())

@@ -14,7 +14,7 @@
 //! assert!(omnikpi::attribution::Request::from_json(&json!({"model": "linear"})).is_err());
 //! ```
 
-use super::{model_id, run_models, short_name, Attribution, JourneyBatch};
+use super::{model_id, short_name, Accumulator, Attribution, JourneyBatch};
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::Currency;
@@ -105,13 +105,33 @@ impl Request {
     /// # Errors
     /// The models' own errors.
     pub fn attribute(&self, batch: &JourneyBatch) -> Result<Value> {
-        let results = run_models(
+        let mut accumulator = self.accumulator()?;
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        accumulator.update_parallel(batch, threads)?;
+        self.finish(&accumulator)
+    }
+
+    /// An empty accumulator of the request's models, for journeys that come in parts (each
+    /// part's accumulator updated on its own, then merged): the partial state of attribution.
+    ///
+    /// # Errors
+    /// Parameter errors of the models.
+    pub fn accumulator(&self) -> Result<Accumulator> {
+        Accumulator::for_specs(
             &self.taxonomy,
             &self.currency,
-            batch,
             &self.specs,
             self.lookback_seconds,
-        )?;
+        )
+    }
+
+    /// The result of an accumulator of this request's models, as [`Request::attribute`] gives
+    /// it.
+    ///
+    /// # Errors
+    /// The models' own errors.
+    pub fn finish(&self, accumulator: &Accumulator) -> Result<Value> {
+        let results = accumulator.finish()?;
         if self.several {
             return Ok(Value::Array(
                 results.iter().map(Attribution::to_json).collect(),
