@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: sets everything up, prints `omnikpi report examples/retail`, then computes the same
-# report from Python and from Node and says whether all three agree to the last digit.
+# report from Python and from Node and says whether all three agree to the last digit; then
+# attributes the sample's journeys in SQL (the DuckDB extension) and compares with the CLI.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -48,4 +49,23 @@ else:
         if canon[name] != canon["cli"]:
             print(f"DISAGREEMENT: {name} differs from the CLI", file=sys.stderr)
     sys.exit(1)
+PY
+
+models=first_touch,last_touch,linear,markov,shapley
+target/release/omnikpi attribute examples/retail/journeys.csv --channels examples/retail/channels.csv \
+  --currency EUR --model "$models" --json > "$out/cli_attribute.json"
+.venv/bin/python - "$out" "$models" <<'PY'
+import json, sys
+from pathlib import Path
+import duckdb
+out, models = Path(sys.argv[1]), sys.argv[2].split(",")
+con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+con.load_extension("target/duckdb/omnikpi.duckdb_extension")
+options = con.execute("SELECT json_object('model', ?::VARCHAR[], 'currency', 'EUR', 'channels', "
+                      "(SELECT json_group_array(c) FROM read_csv('examples/retail/channels.csv') c))", [models]).fetchone()[0]
+(sql,) = con.execute("SELECT omnikpi_attribute(journey_id, timestamp, channel, conversions, value, conversion_timestamp, ?) "
+                     "FROM read_csv('examples/retail/journeys.csv', types={'value': 'DECIMAL(18,2)'})", [options]).fetchone()
+if json.loads(sql) != json.loads((out / "cli_attribute.json").read_text()):
+    sys.exit("DISAGREEMENT: SQL (DuckDB) attribution differs from `omnikpi attribute`")
+print(f"SQL agrees too: DuckDB's omnikpi_attribute gave the CLI's {len(models)} attribution results on journeys.csv.")
 PY
