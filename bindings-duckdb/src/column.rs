@@ -20,7 +20,7 @@ use arrow_array::builder::{
     TimestampMicrosecondBuilder, TimestampMillisecondBuilder, TimestampNanosecondBuilder,
     TimestampSecondBuilder, UInt64Builder,
 };
-use arrow_array::ArrayRef;
+use arrow_array::{ArrayRef, RecordBatch};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::types::{LogicalType, TypeId};
@@ -40,15 +40,78 @@ pub(crate) fn arrow_column(
     name: &str,
 ) -> Result<ArrayRef, KpiError> {
     // SAFETY: `column` is one of the chunk's argument columns (the aggregate's signature fixes
-    // their number), flattened by DuckDB before `update`; the logical type is owned here and
-    // dropped after its last use; every read below is of a row < `rows` = the chunk's size,
-    // checked for validity first, with the reader matching the column's declared type.
+    // their number), flattened by DuckDB before `update`; its logical type is owned here.
     #[allow(unsafe_code)]
     unsafe {
         let logical = LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
             chunk.vector(column),
         ));
-        let reader = chunk.reader(column);
+        vector_array(&chunk.reader(column), &logical, rows, name)
+    }
+}
+
+/// The DuckDB type of argument column `column`.
+pub(crate) fn type_id(chunk: &DataChunk, column: usize) -> TypeId {
+    // SAFETY: `column` is one of the chunk's argument columns; the logical type is owned here.
+    #[allow(unsafe_code)]
+    unsafe {
+        LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
+            chunk.vector(column),
+        ))
+        .get_type_id()
+    }
+}
+
+/// A STRUCT argument column as a record batch, one column per field (by the field's name):
+/// the rows of a table handed over whole (`omnikpi_aggregate(kpi, t, ...) FROM t`). `None`
+/// when the column is not a STRUCT.
+///
+/// # Errors
+/// As [`arrow_column`], for a field.
+pub(crate) fn struct_batch(
+    chunk: &DataChunk,
+    column: usize,
+    rows: usize,
+) -> Result<Option<RecordBatch>, KpiError> {
+    // SAFETY: as in `arrow_column`; the field readers and types are those of this STRUCT
+    // column's fields, indexes below its field count.
+    #[allow(unsafe_code)]
+    unsafe {
+        let logical = LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
+            chunk.vector(column),
+        ));
+        if logical.get_type_id() != TypeId::Struct {
+            return Ok(None);
+        }
+        let fields = (0..logical.struct_child_count())
+            .map(|f| {
+                let name = logical.struct_child_name(f);
+                let reader = chunk.struct_field_reader(column, f as usize);
+                let array = vector_array(&reader, &logical.struct_child_type(f), rows, &name)?;
+                Ok((name, array))
+            })
+            .collect::<Result<Vec<(String, ArrayRef)>, KpiError>>()?;
+        RecordBatch::try_from_iter(fields).map(Some).map_err(|e| {
+            KpiError::new(
+                omnikpi::ErrorCode::InternalError,
+                None,
+                format!("a STRUCT as Arrow: {e}"),
+            )
+        })
+    }
+}
+
+/// The first `rows` values of a flat vector of type `logical` as an Arrow array.
+fn vector_array(
+    reader: &VectorReader,
+    logical: &LogicalType,
+    rows: usize,
+    name: &str,
+) -> Result<ArrayRef, KpiError> {
+    // SAFETY: every read below is of a row < `rows` (the vector's length), checked for
+    // validity first, with the reader matching the vector's declared type.
+    #[allow(unsafe_code)]
+    unsafe {
         let cells = |read: &dyn Fn(usize) -> i64| -> Vec<Option<i64>> {
             (0..rows)
                 .map(|r| reader.is_valid(r).then(|| read(r)))
@@ -74,16 +137,16 @@ pub(crate) fn arrow_column(
                     .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_u64(r))));
                 Arc::new(b.finish())
             }
-            TypeId::Float => floats(&reader, rows, |r| f64::from(reader.read_f32(r))),
-            TypeId::Double => floats(&reader, rows, |r| reader.read_f64(r)),
-            TypeId::Decimal => decimal(&reader, &logical, rows, name)?,
+            TypeId::Float => floats(reader, rows, |r| f64::from(reader.read_f32(r))),
+            TypeId::Double => floats(reader, rows, |r| reader.read_f64(r)),
+            TypeId::Decimal => decimal(reader, logical, rows, name)?,
             TypeId::Varchar => {
                 let mut b = StringBuilder::with_capacity(rows, rows.saturating_mul(8));
                 (0..rows)
                     .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_str(r))));
                 Arc::new(b.finish())
             }
-            TypeId::Enum => enumeration(&reader, &logical, rows, name)?,
+            TypeId::Enum => enumeration(reader, logical, rows, name)?,
             TypeId::TimestampS => {
                 let mut b = TimestampSecondBuilder::with_capacity(rows);
                 cells(&|r| reader.read_timestamp_s(r))

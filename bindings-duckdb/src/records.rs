@@ -1,12 +1,14 @@
 //! `omnikpi_aggregate(kpi, record, options)`: any KPI whose input holds a list of records
 //! (`conversion.rate`'s rows, `basket.average`'s orders, `conversion.funnel`'s events,
 //! `money.allocate`'s parties, ...) as an aggregate over a table: each row gives one record of
-//! the list `options.table` names, as JSON text (`to_json(...)`, amounts as text);
-//! `options.input` holds the rest of the KPI's input and `options.params` its parameters.
+//! the list `options.table` names, as a STRUCT (a table's row itself, or `{'channel': c, ...}`),
+//! read by the core's record reader (text, integers, booleans, DECIMAL as exact decimals,
+//! timestamps; DOUBLE refused), or as JSON text; `options.input` holds the rest of the KPI's
+//! input and `options.params` its parameters.
 //!
 //! ```sql
 //! SELECT brand, omnikpi_aggregate('conversion.rate',
-//!     to_json({'channel': channel, 'opportunities': sessions, 'conversions': orders}),
+//!     {'channel': channel, 'opportunities': sessions, 'conversions': orders},
 //!     '{"table": "rows", "params": {"denominator": "sessions"}}')
 //! FROM traffic GROUP BY brand;
 //! ```
@@ -16,6 +18,7 @@
 //! the order rows arrive in. The result is the KPI's JSON output, as `omnikpi_evaluate` gives
 //! it for the same input.
 
+use crate::column;
 use crate::failure;
 use crate::group::{self, Constant, GroupState};
 use libduckdb_sys::duckdb_connection;
@@ -114,11 +117,11 @@ fn parts(options: &Value) -> Result<(&str, Map<String, Value>, &Value), KpiError
     Ok((table, input, map.get("params").unwrap_or(&Value::Null)))
 }
 
-/// Registers `omnikpi_aggregate(kpi VARCHAR, record VARCHAR, options VARCHAR)`.
+/// Registers `omnikpi_aggregate(kpi VARCHAR, record STRUCT or VARCHAR, options VARCHAR)`.
 pub(crate) fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     let function = AggregateFunctionBuilder::try_new(NAME)?
         .param(TypeId::Varchar)
-        .param(TypeId::Varchar)
+        .param(TypeId::Any)
         .param(TypeId::Varchar)
         .returns(TypeId::Varchar)
         .null_handling(NullHandling::SpecialNullHandling)
@@ -133,38 +136,75 @@ pub(crate) fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     }
 }
 
+/// Each row's record as JSON text: a STRUCT's fields through the core's record reader, or the
+/// text itself; `None` for a NULL.
+fn record_texts(chunk: &DataChunk) -> Result<Vec<Option<String>>, KpiError> {
+    let rows = chunk.size();
+    // SAFETY: column 1 is the record argument, `rows` the chunk's size; each row is read only
+    // after its validity is checked, as the type the column has.
+    #[allow(unsafe_code)]
+    let reader = unsafe { chunk.reader(1) };
+    #[allow(unsafe_code)]
+    let valid = |row: usize| unsafe { reader.is_valid(row) };
+    if let Some(batch) = column::struct_batch(chunk, 1, rows)? {
+        let records = omnikpi::table::arrow::records(&batch, "record")?;
+        return Ok((0..rows)
+            .zip(records)
+            .map(|(row, record)| valid(row).then(|| record.to_string()))
+            .collect());
+    }
+    match column::type_id(chunk, 1) {
+        TypeId::SqlNull => return Ok(vec![None; rows]),
+        TypeId::Varchar => {}
+        _ => {
+            return Err(KpiError::at(
+                ErrorCode::WrongType,
+                "record",
+                "must be a STRUCT (a row, or {'field': value, ...}) or JSON text",
+            ))
+        }
+    }
+    // SAFETY: a VARCHAR column, rows checked for validity first.
+    #[allow(unsafe_code)]
+    Ok((0..rows)
+        .map(|row| valid(row).then(|| unsafe { reader.read_str(row) }.to_owned()))
+        .collect())
+}
+
 quack_rs::aggregate_update_callback!(update, |info, input, states| {
-    // SAFETY: DuckDB calls this with a flattened chunk of the three declared VARCHAR arguments
-    // and one initialised `Records` state per row.
+    // SAFETY: DuckDB calls this with a flattened chunk of the three declared arguments (VARCHAR,
+    // a STRUCT or VARCHAR record, VARCHAR) and one initialised `Records` state per row.
     #[allow(unsafe_code)]
     let outcome = unsafe {
         let chunk = DataChunk::from_raw(input);
-        let [kpi, record, options] = [0, 1, 2].map(|c| chunk.reader(c));
+        let [kpi, options] = [0, 2].map(|c| chunk.reader(c));
         let state_of = |row: usize| *states.add(row);
         let kpi_of = |row: usize| kpi.is_valid(row).then(|| kpi.read_str(row));
         let options_of = |row: usize| options.is_valid(row).then(|| options.read_str(row));
-        group::runs(chunk.size(), &state_of)
-            .into_iter()
-            .try_for_each(|(state, rows)| -> Result<(), KpiError> {
-                let kpi = group::run_text(rows.clone(), &kpi_of, "kpi")?;
-                let options = group::run_text(rows.clone(), &options_of, "options")?;
-                let Some(records) = FfiState::<Records>::with_state_mut(state) else {
-                    return Ok(());
-                };
-                records.kpi.agree(kpi, "kpi")?;
-                records.options.agree(options, "options")?;
-                for row in rows {
-                    if !record.is_valid(row) {
-                        return Err(KpiError::at(
-                            ErrorCode::MissingField,
-                            "record",
-                            "is NULL; leave rows out with WHERE or FILTER, never by a NULL record",
-                        ));
+        record_texts(&chunk).and_then(|mut texts| {
+            group::runs(chunk.size(), &state_of)
+                .into_iter()
+                .try_for_each(|(state, rows)| -> Result<(), KpiError> {
+                    let kpi = group::run_text(rows.clone(), &kpi_of, "kpi")?;
+                    let options = group::run_text(rows.clone(), &options_of, "options")?;
+                    let Some(records) = FfiState::<Records>::with_state_mut(state) else {
+                        return Ok(());
+                    };
+                    records.kpi.agree(kpi, "kpi")?;
+                    records.options.agree(options, "options")?;
+                    for row in rows {
+                        let text = texts.get_mut(row).and_then(Option::take).ok_or_else(|| {
+                            KpiError::at(
+                                ErrorCode::MissingField,
+                                "record",
+                                "is NULL; leave rows out with WHERE or FILTER, never by a NULL record",
+                            )
+                        })?;
+                        records.records.push(text);
                     }
-                    records.records.push(record.read_str(row).to_owned());
-                }
-                Ok(())
-            })
+                    Ok(())
+                })
+        })
     };
     if let Err(e) = outcome {
         // SAFETY: `info` is the pointer DuckDB passed in.

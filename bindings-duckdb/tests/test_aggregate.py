@@ -91,3 +91,32 @@ def test_groups_nulls_and_options() -> None:
             con.execute(sql, [options]).fetchall()
     with pytest.raises(duckdb.Error, match=re.escape("[missing_field] at record")):
         con.execute("SELECT omnikpi_aggregate('conversion.rate', NULL, '{\"table\": \"rows\"}') FROM t").fetchall()
+
+
+def test_struct_records_are_read_by_the_core_record_reader() -> None:
+    """A sales table as DuckDB types it (DECIMAL amounts, BOOLEAN flags, TIMESTAMPTZ), each row
+    handed over whole, gives the CLI's split of the same CSV file to the cent."""
+    import subprocess
+    con = connect(4)
+    retail = ROOT / "examples" / "retail"
+    con.execute("CREATE TABLE sales AS FROM read_csv(?, types = {'amount': 'DECIMAL(18,2)', "
+                "'extra_amount': 'DECIMAL(18,2)', 'zone': 'VARCHAR'})", [str(retail / "sales.csv")])
+    touches = con.execute("SELECT json_group_array(t) FROM (SELECT customer_id, timestamp, channel "
+                          "FROM read_csv(?, all_varchar = true)) t", [str(retail / "touches.csv")]).fetchone()[0]
+    policy = json.loads((retail / "incentive_policy.json").read_text())
+    options = json.dumps({"table": "sales", "input": {"policy": policy, "touches": json.loads(touches)}})
+    (got,) = con.execute("SELECT omnikpi_aggregate('incentives.split', s, ?) FROM (FROM sales ORDER BY random()) s",
+                         [options]).fetchone()
+    cli = subprocess.run([str(ROOT / "target" / "release" / "omnikpi"), "incentives", "split", "--policy",
+                          str(retail / "incentive_policy.json"), "--sales", str(retail / "sales.csv"), "--touches",
+                          str(retail / "touches.csv"), "--format", "json"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    assert json.loads(got) == json.loads(cli)
+    rate = con.execute("SELECT omnikpi_aggregate('conversion.rate', {'channel': 'web', 'opportunities': 8, "
+                       "'conversions': 1}, '{\"table\": \"rows\"}')").fetchone()[0]
+    assert json.loads(rate)["overall"]["rate"] == "0.125000"
+    with pytest.raises(duckdb.Error, match=re.escape("[wrong_type] at record.amount")):
+        con.execute("SELECT omnikpi_aggregate('basket.average', {'channel': 'web', 'amount': 12.5::DOUBLE}, "
+                    "'{\"table\": \"orders\", \"input\": {\"currency\": \"EUR\"}}')").fetchall()
+    with pytest.raises(duckdb.Error, match=re.escape("[wrong_type] at record:")):
+        con.execute("SELECT omnikpi_aggregate('conversion.rate', 42, '{\"table\": \"rows\"}')").fetchall()

@@ -24,11 +24,18 @@ def statements() -> list[str]:
     return [s.strip() for s in block.group(1).split(";\n") if s.strip()]
 
 
+def code(statement: str) -> str:
+    """A statement without its comment lines."""
+    return "\n".join(line for line in statement.splitlines() if not line.startswith("--")).strip()
+
+
 def test_the_sql_quickstart_gives_the_clis_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-    results = [con.execute(s).fetchall() for s in statements()]
-    credits, split = results[-2], results[-1]
+    results = {s: con.execute(s).fetchall() for s in statements()}
+    queries = [rows for s, rows in results.items() if code(s).startswith("SELECT")]
+    assert len(queries) == 3, queries
+    credits, payouts, split = queries
     cli = json.loads(subprocess.run(
         [str(CLI), "attribute", "examples/retail/journeys.csv", "--channels", "examples/retail/channels.csv",
          "--currency", "EUR", "--model", "linear,markov", "--json"],
@@ -37,3 +44,8 @@ def test_the_sql_quickstart_gives_the_clis_numbers(monkeypatch: pytest.MonkeyPat
                        for r in cli for c in r["channels"]), key=lambda row: (row[0], -row[3]))
     assert credits == expected
     assert split == [("web_shop", Decimal("205.52")), ("store", Decimal("822.07"))]
+    cli_split = json.loads(subprocess.run(
+        [str(CLI), "incentives", "split", "--policy", "examples/retail/incentive_policy.json", "--sales",
+         "examples/retail/sales.csv", "--touches", "examples/retail/touches.csv", "--format", "json"],
+        capture_output=True, text=True, check=True, timeout=120).stdout)
+    assert payouts == [(cli_split["total"],)]
