@@ -21,7 +21,6 @@
 //! a group.
 
 use crate::column::arrow_column;
-use crate::failure;
 use crate::group::{self, Constant, GroupState};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
@@ -31,9 +30,7 @@ use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::Request;
 use omnikpi::table::reading::ROLES;
 use omnikpi::{ErrorCode, KpiError};
-use quack_rs::aggregate::{
-    AggregateFunctionInfo, AggregateFunctionSetBuilder, AggregateState, FfiState,
-};
+use quack_rs::aggregate::{AggregateFunctionSetBuilder, AggregateState, FfiState};
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::error::ExtensionError;
 use quack_rs::types::{NullHandling, TypeId};
@@ -295,31 +292,8 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         })
     };
     if let Err(e) = outcome {
-        // SAFETY: `info` is the pointer DuckDB passed in.
-        #[allow(unsafe_code)]
-        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
+        group::report(info, &e);
     }
 });
 
-quack_rs::aggregate_combine_callback!(combine, |info, source, target, count| {
-    // SAFETY: DuckDB's combine arguments: `count` initialised `Touches` states on each side.
-    #[allow(unsafe_code)]
-    if let Err(e) = unsafe { group::combine::<Touches>(source, target, count as usize) } {
-        // SAFETY: `info` is the pointer DuckDB passed in.
-        #[allow(unsafe_code)]
-        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
-    }
-});
-
-quack_rs::aggregate_finalize_callback!(finalize, |info, source, result, count, offset| {
-    // SAFETY: DuckDB's finalize arguments: `count` initialised `Touches` states, a VARCHAR result
-    // vector with room for rows offset..offset + count.
-    #[allow(unsafe_code)]
-    if let Err(e) =
-        unsafe { group::finalize::<Touches>(source, result, count as usize, offset as usize) }
-    {
-        // SAFETY: `info` is the pointer DuckDB passed in.
-        #[allow(unsafe_code)]
-        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
-    }
-});
+group::combine_and_finalize!(Touches);

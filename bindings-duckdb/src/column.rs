@@ -15,12 +15,15 @@
 //! | TIMESTAMPTZ | Timestamp(us, UTC) |
 //! | DATE | Date32 |
 
-use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, StringBuilder,
-    TimestampMicrosecondBuilder, TimestampMillisecondBuilder, TimestampNanosecondBuilder,
-    TimestampSecondBuilder, UInt64Builder,
+use arrow_array::builder::{Decimal128Builder, StringBuilder};
+use arrow_array::types::{
+    Date32Type, Float64Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt64Type,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{
+    ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::types::{LogicalType, TypeId};
@@ -109,89 +112,64 @@ fn vector_array(
     name: &str,
 ) -> Result<ArrayRef, KpiError> {
     // SAFETY: every read below is of a row < `rows` (the vector's length), checked for
-    // validity first, with the reader matching the vector's declared type.
+    // validity first (in `primitive` and the helpers), with the reader matching the vector's
+    // declared type.
     #[allow(unsafe_code)]
     unsafe {
-        let cells = |read: &dyn Fn(usize) -> i64| -> Vec<Option<i64>> {
-            (0..rows)
-                .map(|r| reader.is_valid(r).then(|| read(r)))
-                .collect()
-        };
+        let r = reader;
         let array: ArrayRef = match logical.get_type_id() {
             TypeId::Boolean => {
-                let mut b = BooleanBuilder::with_capacity(rows);
-                (0..rows)
-                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_bool(r))));
-                Arc::new(b.finish())
+                let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_bool(i)));
+                Arc::new(BooleanArray::from_iter(cells))
             }
-            TypeId::TinyInt => int64(cells(&|r| i64::from(reader.read_i8(r)))),
-            TypeId::SmallInt => int64(cells(&|r| i64::from(reader.read_i16(r)))),
-            TypeId::Integer => int64(cells(&|r| i64::from(reader.read_i32(r)))),
-            TypeId::BigInt => int64(cells(&|r| reader.read_i64(r))),
-            TypeId::UTinyInt => int64(cells(&|r| i64::from(reader.read_u8(r)))),
-            TypeId::USmallInt => int64(cells(&|r| i64::from(reader.read_u16(r)))),
-            TypeId::UInteger => int64(cells(&|r| i64::from(reader.read_u32(r)))),
-            TypeId::UBigInt => {
-                let mut b = UInt64Builder::with_capacity(rows);
-                (0..rows)
-                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_u64(r))));
-                Arc::new(b.finish())
-            }
-            TypeId::Float => floats(reader, rows, |r| f64::from(reader.read_f32(r))),
-            TypeId::Double => floats(reader, rows, |r| reader.read_f64(r)),
-            TypeId::Decimal => decimal(reader, logical, rows, name)?,
+            TypeId::TinyInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_i8(i))),
+            TypeId::SmallInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_i16(i))),
+            TypeId::Integer => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_i32(i))),
+            TypeId::BigInt => primitive::<Int64Type>(r, rows, |i| r.read_i64(i)),
+            TypeId::UTinyInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_u8(i))),
+            TypeId::USmallInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_u16(i))),
+            TypeId::UInteger => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_u32(i))),
+            TypeId::UBigInt => primitive::<UInt64Type>(r, rows, |i| r.read_u64(i)),
+            TypeId::Float => primitive::<Float64Type>(r, rows, |i| f64::from(r.read_f32(i))),
+            TypeId::Double => primitive::<Float64Type>(r, rows, |i| r.read_f64(i)),
+            TypeId::Decimal => decimal(r, logical, rows, name)?,
             TypeId::Varchar => {
-                let mut b = StringBuilder::with_capacity(rows, rows.saturating_mul(8));
-                (0..rows)
-                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_str(r))));
-                Arc::new(b.finish())
+                let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_str(i)));
+                Arc::new(StringArray::from_iter(cells))
             }
-            TypeId::Enum => enumeration(reader, logical, rows, name)?,
+            TypeId::Enum => enumeration(r, logical, rows, name)?,
             TypeId::TimestampS => {
-                let mut b = TimestampSecondBuilder::with_capacity(rows);
-                cells(&|r| reader.read_timestamp_s(r))
-                    .into_iter()
-                    .for_each(|c| b.append_option(c));
-                Arc::new(b.finish())
+                primitive::<TimestampSecondType>(r, rows, |i| r.read_timestamp_s(i))
             }
             TypeId::TimestampMs => {
-                let mut b = TimestampMillisecondBuilder::with_capacity(rows);
-                cells(&|r| reader.read_timestamp_ms(r))
-                    .into_iter()
-                    .for_each(|c| b.append_option(c));
-                Arc::new(b.finish())
+                primitive::<TimestampMillisecondType>(r, rows, |i| r.read_timestamp_ms(i))
             }
-            TypeId::Timestamp => {
-                let mut b = TimestampMicrosecondBuilder::with_capacity(rows);
-                cells(&|r| reader.read_i64(r))
-                    .into_iter()
-                    .for_each(|c| b.append_option(c));
-                Arc::new(b.finish())
-            }
+            TypeId::Timestamp => primitive::<TimestampMicrosecondType>(r, rows, |i| r.read_i64(i)),
             TypeId::TimestampTz => {
-                let mut b = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
-                cells(&|r| reader.read_timestamp_tz(r))
-                    .into_iter()
-                    .for_each(|c| b.append_option(c));
-                Arc::new(b.finish())
+                let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_timestamp_tz(i)));
+                Arc::new(TimestampMicrosecondArray::from_iter(cells).with_timezone("UTC"))
             }
             TypeId::TimestampNs => {
-                let mut b = TimestampNanosecondBuilder::with_capacity(rows);
-                cells(&|r| reader.read_timestamp_ns(r))
-                    .into_iter()
-                    .for_each(|c| b.append_option(c));
-                Arc::new(b.finish())
+                primitive::<TimestampNanosecondType>(r, rows, |i| r.read_timestamp_ns(i))
             }
-            TypeId::Date => {
-                let mut b = Date32Builder::with_capacity(rows);
-                (0..rows)
-                    .for_each(|r| b.append_option(reader.is_valid(r).then(|| reader.read_i32(r))));
-                Arc::new(b.finish())
-            }
+            TypeId::Date => primitive::<Date32Type>(r, rows, |i| r.read_i32(i)),
             other => return Err(unsupported(name, other.sql_name())),
         };
         Ok(array)
     }
+}
+
+/// The first `rows` values of a vector as an Arrow array of `T`, `read` giving a valid row's
+/// value (the caller's reads match the vector's type).
+fn primitive<T: ArrowPrimitiveType>(
+    reader: &VectorReader,
+    rows: usize,
+    read: impl Fn(usize) -> T::Native,
+) -> ArrayRef {
+    // SAFETY: rows < the vector's length; `read` runs only on valid rows.
+    #[allow(unsafe_code)]
+    let cells = (0..rows).map(|i| unsafe { reader.is_valid(i) }.then(|| read(i)));
+    Arc::new(PrimitiveArray::<T>::from_iter(cells))
 }
 
 fn unsupported(name: &str, type_name: &str) -> KpiError {
@@ -200,18 +178,6 @@ fn unsupported(name: &str, type_name: &str) -> KpiError {
         &format!("table.{name}"),
         format!("is a DuckDB {type_name}, which omnikpi does not read; cast it (to VARCHAR, BIGINT, DECIMAL or TIMESTAMP)"),
     )
-}
-
-fn int64(cells: Vec<Option<i64>>) -> ArrayRef {
-    Arc::new(arrow_array::Int64Array::from(cells))
-}
-
-fn floats(reader: &VectorReader, rows: usize, read: impl Fn(usize) -> f64) -> ArrayRef {
-    let mut b = Float64Builder::with_capacity(rows);
-    // SAFETY: rows < the chunk's size, checked for validity before the read.
-    #[allow(unsafe_code)]
-    (0..rows).for_each(|r| b.append_option(unsafe { reader.is_valid(r) }.then(|| read(r))));
-    Arc::new(b.finish())
 }
 
 /// A DECIMAL vector, stored as 16-, 32-, 64- or 128-bit integers by its width.

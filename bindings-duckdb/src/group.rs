@@ -141,3 +141,40 @@ pub(crate) unsafe fn finalize<T: GroupState>(
     }
     Ok(())
 }
+
+/// Reports `error` as the failure of the aggregate call that `info` belongs to.
+pub(crate) fn report(info: libduckdb_sys::duckdb_function_info, error: &KpiError) {
+    // SAFETY: `info` is the pointer DuckDB passed to the callback that failed.
+    #[allow(unsafe_code)]
+    unsafe { quack_rs::aggregate::AggregateFunctionInfo::new(info) }
+        .set_error(&crate::failure(error));
+}
+
+/// DuckDB's `combine` and `finalize` callbacks for the group state `$state` (a [`GroupState`]).
+macro_rules! combine_and_finalize {
+    ($state:ty) => {
+        quack_rs::aggregate_combine_callback!(combine, |info, source, target, count| {
+            // SAFETY: DuckDB's combine arguments: `count` initialised states on each side.
+            #[allow(unsafe_code)]
+            let outcome =
+                unsafe { $crate::group::combine::<$state>(source, target, count as usize) };
+            if let Err(e) = outcome {
+                $crate::group::report(info, &e);
+            }
+        });
+
+        quack_rs::aggregate_finalize_callback!(finalize, |info, source, result, count, offset| {
+            // SAFETY: DuckDB's finalize arguments: `count` initialised states, a VARCHAR result
+            // vector with room for rows offset..offset + count.
+            #[allow(unsafe_code)]
+            let outcome = unsafe {
+                $crate::group::finalize::<$state>(source, result, count as usize, offset as usize)
+            };
+            if let Err(e) = outcome {
+                $crate::group::report(info, &e);
+            }
+        });
+    };
+}
+
+pub(crate) use combine_and_finalize;

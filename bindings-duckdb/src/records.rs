@@ -19,13 +19,10 @@
 //! it for the same input.
 
 use crate::column;
-use crate::failure;
 use crate::group::{self, Constant, GroupState};
 use libduckdb_sys::duckdb_connection;
 use omnikpi::{ErrorCode, KpiError};
-use quack_rs::aggregate::{
-    AggregateFunctionBuilder, AggregateFunctionInfo, AggregateState, FfiState,
-};
+use quack_rs::aggregate::{AggregateFunctionBuilder, AggregateState, FfiState};
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::error::ExtensionError;
 use quack_rs::types::{NullHandling, TypeId};
@@ -207,31 +204,8 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         })
     };
     if let Err(e) = outcome {
-        // SAFETY: `info` is the pointer DuckDB passed in.
-        #[allow(unsafe_code)]
-        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
+        group::report(info, &e);
     }
 });
 
-quack_rs::aggregate_combine_callback!(combine, |info, source, target, count| {
-    // SAFETY: DuckDB's combine arguments: `count` initialised `Records` states on each side.
-    #[allow(unsafe_code)]
-    if let Err(e) = unsafe { group::combine::<Records>(source, target, count as usize) } {
-        // SAFETY: `info` is the pointer DuckDB passed in.
-        #[allow(unsafe_code)]
-        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
-    }
-});
-
-quack_rs::aggregate_finalize_callback!(finalize, |info, source, result, count, offset| {
-    // SAFETY: DuckDB's finalize arguments: `count` initialised `Records` states, a VARCHAR result
-    // vector with room for rows offset..offset + count.
-    #[allow(unsafe_code)]
-    if let Err(e) =
-        unsafe { group::finalize::<Records>(source, result, count as usize, offset as usize) }
-    {
-        // SAFETY: `info` is the pointer DuckDB passed in.
-        #[allow(unsafe_code)]
-        unsafe { AggregateFunctionInfo::new(info) }.set_error(&failure(&e));
-    }
-});
+group::combine_and_finalize!(Records);
