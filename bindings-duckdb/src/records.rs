@@ -76,16 +76,7 @@ impl GroupState for Records {
 
 /// The options' table name, the rest of the input and the parameters.
 fn parts(options: &Value) -> Result<(&str, Map<String, Value>, &Value), KpiError> {
-    let map = options
-        .as_object()
-        .ok_or_else(|| KpiError::at(ErrorCode::WrongType, "options", "must be an object"))?;
-    if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(KpiError::at(
-            ErrorCode::UnknownParameter,
-            &format!("options.{key}"),
-            format!("is not an option (options: {})", KEYS.join(", ")),
-        ));
-    }
+    let map = omnikpi::host::options_object(options, "options", &KEYS)?;
     let table = map.get("table").and_then(Value::as_str).ok_or_else(|| {
         KpiError::at(
             ErrorCode::MissingField,

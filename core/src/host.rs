@@ -22,6 +22,36 @@
 use crate::error::{ErrorCode, KpiError, Result};
 use serde_json::{Map, Number, Value};
 
+/// An options object a front end hands over (`options`, `reading`): its map, when it is an
+/// object whose keys are all among `keys`.
+///
+/// ```
+/// let options = serde_json::json!({"table": "rows", "tabel": 1});
+/// let err = omnikpi::host::options_object(&options, "options", &["table", "input"]).unwrap_err();
+/// assert_eq!((err.code().as_str(), err.path()), ("unknown_parameter", Some("options.tabel")));
+/// ```
+///
+/// # Errors
+/// `wrong_type` at `path` for anything but an object; `unknown_parameter` at `path.key` for
+/// the unknown key that sorts first (hosts order keys differently), naming the options.
+pub fn options_object<'a>(
+    value: &'a Value,
+    path: &str,
+    keys: &[&str],
+) -> Result<&'a Map<String, Value>> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| KpiError::at(ErrorCode::WrongType, path, "must be an object"))?;
+    if let Some(key) = map.keys().filter(|k| !keys.contains(&k.as_str())).min() {
+        return Err(KpiError::at(
+            ErrorCode::UnknownParameter,
+            &format!("{path}.{key}"),
+            format!("is not an option (options: {})", keys.join(", ")),
+        ));
+    }
+    Ok(map)
+}
+
 /// How deep an input may nest: the root is level 0, a value inside it level 1.
 pub const MAX_DEPTH: usize = 128;
 

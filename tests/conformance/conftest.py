@@ -22,6 +22,16 @@ def vector_cases() -> Iterator[tuple[str, str, dict[str, Any]]]:
 EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
 
 
+def check_vector(result: dict[str, Any], case: dict[str, Any]) -> None:
+    """A runner's `{"output"}` or `{"error": {"code", "path"}}` is what the vector expects."""
+    if "expected" in case:
+        assert result.get("output") == case["expected"], result
+    else:
+        assert result.get("error", {}).get("code") == case["error"]["code"], result
+        if "path" in case["error"]:
+            assert result["error"]["path"] == case["error"]["path"]
+
+
 def duckdb_connection(threads: int | None = None) -> Any:
     """A DuckDB connection (the `duckdb` Python package) with the omnikpi extension loaded."""
     import duckdb

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import RESULTS, duckdb_connection, vector_cases
+from conftest import RESULTS, check_vector, duckdb_connection, vector_cases
 
 CASES = list(vector_cases())
 COLLECTED: dict[str, Any] = {}
@@ -38,12 +38,7 @@ def run_sql(kpi: str, case: dict[str, Any]) -> dict[str, Any]:
 def test_vector_through_sql(case_id: str, kpi: str, case: dict[str, Any]) -> None:
     result = run_sql(kpi, case)
     COLLECTED[case_id] = result
-    if "expected" in case:
-        assert result.get("output") == case["expected"], result
-    else:
-        assert result.get("error", {}).get("code") == case["error"]["code"], result
-        if "path" in case["error"]:
-            assert result["error"]["path"] == case["error"]["path"]
+    check_vector(result, case)
 
 
 def test_write_sql_results() -> None:

@@ -60,16 +60,7 @@ impl Request {
     /// key; `unknown_kpi` for a model; `wrong_type`; and the errors of the taxonomy, the
     /// currency and the reading. Paths start at `options`.
     pub fn from_json(options: &Value) -> Result<Self> {
-        let map = options
-            .as_object()
-            .ok_or_else(|| KpiError::at(ErrorCode::WrongType, "options", "must be an object"))?;
-        if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(KpiError::at(
-                ErrorCode::UnknownParameter,
-                &format!("options.{key}"),
-                format!("is not an option (options: {})", KEYS.join(", ")),
-            ));
-        }
+        let map = crate::host::options_object(options, "options", &KEYS)?;
         let (models, several) = models(required(map, "model")?)?;
         let taxonomy = Taxonomy::from_json(required(map, "channels")?)?;
         let currency = Currency::lookup(
