@@ -297,3 +297,42 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
 });
 
 group::combine_and_finalize!(Touches);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int64Array, StringArray};
+    use std::sync::Arc;
+
+    fn batch(ids: ArrayRef) -> RecordBatch {
+        let n = ids.len();
+        let channel: ArrayRef = Arc::new(StringArray::from(vec!["web"; n]));
+        RecordBatch::try_from_iter([("journey_id", ids), ("channel", channel)]).unwrap()
+    }
+
+    #[test]
+    fn every_row_of_a_journey_lands_in_one_part_whatever_the_chunk() {
+        let ids: Vec<i64> = (0..500).map(|i| i % 37).collect();
+        let parts = split(&batch(Arc::new(Int64Array::from(ids.clone())))).unwrap();
+        assert_eq!(parts.len(), PARTS);
+        assert_eq!(parts.iter().map(RecordBatch::num_rows).sum::<usize>(), 500);
+        let part_of = |id: i64| {
+            parts.iter().position(|p| {
+                p.column(0)
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .contains(&id)
+            })
+        };
+        // the same id alone in another chunk goes to the same part
+        for id in [0, 5, 36] {
+            let alone = split(&batch(Arc::new(Int64Array::from(vec![id])))).unwrap();
+            assert_eq!(alone.iter().position(|p| p.num_rows() == 1), part_of(id));
+        }
+        let text = split(&batch(Arc::new(StringArray::from(vec!["u1", "u2", "u1"])))).unwrap();
+        assert!(
+            text.iter().any(|p| p.num_rows() == 2),
+            "u1's two rows together"
+        );
+    }
+}

@@ -178,3 +178,44 @@ macro_rules! combine_and_finalize {
 }
 
 pub(crate) use combine_and_finalize;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_follow_consecutive_states() {
+        // states are only compared, never read: addresses of locals stand for them
+        let (mut a, mut b) = (0u8, 0u8);
+        let (a, b) = (
+            std::ptr::from_mut(&mut a).cast::<libduckdb_sys::_duckdb_aggregate_state>(),
+            std::ptr::from_mut(&mut b).cast::<libduckdb_sys::_duckdb_aggregate_state>(),
+        );
+        let states = [a, a, b, a];
+        let state_of = |row: usize| states.get(row).copied().unwrap_or(a);
+        let runs: Vec<_> = runs(4, &state_of).into_iter().map(|(_, r)| r).collect();
+        assert_eq!(runs, vec![0..2, 2..3, 3..4]);
+        assert!(super::runs(0, &state_of).is_empty());
+    }
+
+    #[test]
+    fn a_groups_text_arguments_must_agree_and_be_given() {
+        let texts = [Some("{}"), Some("{}"), None, Some("{\"a\": 1}")];
+        let text_of = |row: usize| texts.get(row).copied().flatten();
+        assert_eq!(run_text(0..2, &text_of, "options").ok(), Some("{}"));
+        let e = run_text(0..3, &text_of, "options").unwrap_err();
+        assert_eq!(
+            (e.code(), e.path()),
+            (ErrorCode::MissingField, Some("options"))
+        );
+        let e = run_text(3..4, &text_of, "options").map(|_| ());
+        assert!(e.is_ok());
+        let mut constant = Constant::default();
+        assert!(constant.agree("{}", "options").is_ok() && constant.agree("{}", "options").is_ok());
+        let e = constant.agree("{\"a\": 1}", "options").unwrap_err();
+        assert_eq!(
+            (e.code(), constant.get()),
+            (ErrorCode::InvalidParameter, Some("{}"))
+        );
+    }
+}
