@@ -134,32 +134,52 @@ fn accumulate(
     request: &Request,
     batches: Option<&Vec<RecordBatch>>,
 ) -> Result<Option<omnikpi::attribution::Accumulator>, KpiError> {
-    let Some(batches) = batches.filter(|b| !b.is_empty()) else {
+    let Some((first, batches)) = batches.and_then(|b| Some((b.first()?, b))) else {
         return Ok(None);
     };
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
     // one batch: the core reads a batch's columns at a time, and a part holds a small slice of
     // every DuckDB chunk
-    let schema = batches.first().map(RecordBatch::schema);
-    let whole = schema.map(|schema| arrow_select::concat::concat_batches(&schema, batches));
+    let whole = arrow_select::concat::concat_batches(&first.schema(), batches).map_err(|e| {
+        KpiError::new(
+            ErrorCode::InternalError,
+            None,
+            format!("joining chunks: {e}"),
+        )
+    })?;
     let (journeys, _) = omnikpi::table::arrow::journeys(
-        whole.into_iter().map(|b| {
-            b.map_err(|e| {
-                KpiError::new(
-                    ErrorCode::InternalError,
-                    None,
-                    format!("joining chunks: {e}"),
-                )
-            })
-        }),
+        [Ok(whole.clone())],
         Some(rows),
         &request.reading,
         &request.taxonomy,
         &request.currency,
-    )?;
+    )
+    .map_err(|e| with_journey(e, &whole))?;
     let mut accumulator = request.accumulator()?;
     accumulator.update(&journeys)?;
     Ok(Some(accumulator))
+}
+
+/// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`): a SQL
+/// table's rows have no numbers of their own, the journey id says which rows are meant.
+fn with_journey(e: KpiError, rows: &RecordBatch) -> KpiError {
+    let row = e
+        .path()
+        .and_then(|p| p.split_once('[')?.1.split_once(']'))
+        .and_then(|(n, _)| n.parse::<usize>().ok());
+    let id = row.and_then(|r| {
+        let ids = arrow_cast::cast(rows.column(0), &DataType::Utf8).ok()?;
+        let ids = ids.as_string::<i32>();
+        (r < ids.len() && ids.is_valid(r)).then(|| ids.value(r).to_owned())
+    });
+    match id {
+        Some(id) => KpiError::new(
+            e.code(),
+            e.path().map(str::to_owned),
+            format!("{} (journey `{id}`)", e.message()),
+        ),
+        None => e,
+    }
 }
 
 /// The rows of `batch` in [`PARTS`] batches, by a hash of the journey id (column 0): every row

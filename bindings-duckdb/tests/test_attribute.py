@@ -133,6 +133,14 @@ def test_errors_carry_the_code_and_the_place(query: str, code: str, path: str) -
     assert f"omnikpi: error [{code}] at {path}" in str(raised.value)
 
 
+def test_a_row_error_names_the_journey() -> None:
+    con = connect()
+    load(con, RETAIL / "journeys.csv")
+    bad = "CASE WHEN journey_id = 'J00042' THEN 'tv' ELSE channel END"
+    with pytest.raises(duckdb.Error, match=r"\[unknown_channel\] at table\[\d+\]\.channel: .*`tv`.*\(journey `J00042`\)"):
+        attribute(con, "touches", options(con, "linear"), f"journey_id, timestamp, {bad}, conversions, value")
+
+
 def test_options_are_checked_like_every_other_front_end_checks_them() -> None:
     con = connect()
     load(con, RETAIL / "journeys.csv")
