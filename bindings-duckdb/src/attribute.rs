@@ -93,39 +93,56 @@ impl GroupState for Touches {
                 "is not read in SQL: the columns are the function's arguments",
             ));
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(PARTS);
-        let accumulated = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|t| {
-                    let (request, parts) = (&request, &self.parts);
-                    scope.spawn(move || {
-                        (t..parts.len())
-                            .step_by(threads)
-                            .map(|p| (p, accumulate(request, parts.get(p))))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            let mut done = Vec::with_capacity(PARTS);
-            for worker in workers {
-                done.extend(worker.join().map_err(|_| {
-                    KpiError::new(ErrorCode::InternalError, None, "a worker thread stopped")
-                })?);
-            }
-            Ok::<_, KpiError>(done)
-        })?;
-        let mut parts = accumulated;
-        parts.sort_by_key(|(p, _)| *p);
-        let mut total = request.accumulator()?;
-        for (_, part) in parts {
-            if let Some(accumulator) = part? {
-                total.merge(&accumulator)?;
-            }
-        }
+        let total = accumulate_parts(&request, &self.parts)?;
         Ok(Some(request.finish(&total)?.to_string()))
     }
+}
+
+/// Every part accumulated on its own (the parts spread over the machine's threads) and the
+/// accumulators merged in part order; the first error in part order, if any.
+fn accumulate_parts(
+    request: &Request,
+    parts: &[Vec<RecordBatch>],
+) -> Result<omnikpi::attribution::Accumulator, KpiError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(PARTS);
+    let mut done: Vec<(usize, Result<_, KpiError>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..parts.len())
+                        .step_by(threads)
+                        .map(|p| (p, accumulate(request, parts.get(p))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        // every worker is joined before any result is looked at
+        let joined: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+        joined
+            .into_iter()
+            .flat_map(|outcome| match outcome {
+                Ok(parts) => parts,
+                Err(_) => vec![(
+                    0,
+                    Err(KpiError::new(
+                        ErrorCode::InternalError,
+                        None,
+                        "a worker thread stopped",
+                    )),
+                )],
+            })
+            .collect()
+    });
+    done.sort_by_key(|(p, _)| *p);
+    let mut total = request.accumulator()?;
+    for (_, part) in done {
+        if let Some(accumulator) = part? {
+            total.merge(&accumulator)?;
+        }
+    }
+    Ok(total)
 }
 
 /// One part's journeys, built by the core's Arrow reader and accumulated; `None` for a part
