@@ -11,7 +11,8 @@
 //!       "parties": [{"party": "web", "weight": "20"}, {"party": "store", "weight": "80"}]}');
 //! ```
 //!
-//! The input may be built by a scalar subquery (`(SELECT json_object(...) FROM ...)`).
+//! A table function's arguments cannot hold subqueries: a large input is built into a variable
+//! first (`SET VARIABLE v = (SELECT json_object(...))`, then `getvariable('v')`).
 
 use crate::failure;
 use libduckdb_sys::duckdb_connection;

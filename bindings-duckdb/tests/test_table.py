@@ -109,3 +109,14 @@ def test_decimal_columns_are_decimal_never_double() -> None:
     ).fetchall()
     assert [(c[0], c[1]) for c in described] == [("party", "VARCHAR"), ("weight", "DECIMAL(38,1)"),
                                                  ("amount", "DECIMAL(38,3)"), ("extra_unit", "BOOLEAN")]
+
+
+def test_an_input_built_in_sql_goes_through_a_variable() -> None:
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    con.load_extension(str(EXTENSION))
+    con.execute("CREATE TABLE parties AS SELECT * FROM (VALUES ('web', '1'), ('store', '2')) v(party, weight)")
+    con.execute("SET VARIABLE split = (SELECT json_object('amount', '10.00', 'currency', 'EUR', "
+                "'parties', json_group_array(p)) FROM parties p)")
+    rows = con.execute("SELECT party, amount FROM omnikpi_table('money.allocate', getvariable('split')) "
+                       "ORDER BY party").fetchall()
+    assert rows == [("store", Decimal("6.67")), ("web", Decimal("3.33"))]
