@@ -49,7 +49,12 @@ pub(crate) fn arrow_column(
         let logical = LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
             chunk.vector(column),
         ));
-        vector_array(&chunk.reader(column), &logical, rows, name)
+        vector_array(
+            &chunk.reader(column),
+            &logical,
+            rows,
+            &format!("table.{name}"),
+        )
     }
 }
 
@@ -70,7 +75,7 @@ pub(crate) fn type_id(chunk: &DataChunk, column: usize) -> TypeId {
 /// when the column is not a STRUCT.
 ///
 /// # Errors
-/// As [`arrow_column`], for a field.
+/// As [`arrow_column`], at `record.<field>`.
 pub(crate) fn struct_batch(
     chunk: &DataChunk,
     column: usize,
@@ -90,7 +95,8 @@ pub(crate) fn struct_batch(
             .map(|f| {
                 let name = logical.struct_child_name(f);
                 let reader = chunk.struct_field_reader(column, f as usize);
-                let array = vector_array(&reader, &logical.struct_child_type(f), rows, &name)?;
+                let path = format!("record.{name}");
+                let array = vector_array(&reader, &logical.struct_child_type(f), rows, &path)?;
                 Ok((name, array))
             })
             .collect::<Result<Vec<(String, ArrayRef)>, KpiError>>()?;
@@ -109,7 +115,7 @@ fn vector_array(
     reader: &VectorReader,
     logical: &LogicalType,
     rows: usize,
-    name: &str,
+    path: &str,
 ) -> Result<ArrayRef, KpiError> {
     // SAFETY: every read below is of a row < `rows` (the vector's length), checked for
     // validity first (in `primitive` and the helpers), with the reader matching the vector's
@@ -132,12 +138,12 @@ fn vector_array(
             TypeId::UBigInt => primitive::<UInt64Type>(r, rows, |i| r.read_u64(i)),
             TypeId::Float => primitive::<Float64Type>(r, rows, |i| f64::from(r.read_f32(i))),
             TypeId::Double => primitive::<Float64Type>(r, rows, |i| r.read_f64(i)),
-            TypeId::Decimal => decimal(r, logical, rows, name)?,
+            TypeId::Decimal => decimal(r, logical, rows, path)?,
             TypeId::Varchar => {
                 let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_str(i)));
                 Arc::new(StringArray::from_iter(cells))
             }
-            TypeId::Enum => enumeration(r, logical, rows, name)?,
+            TypeId::Enum => enumeration(r, logical, rows, path)?,
             TypeId::TimestampS => {
                 primitive::<TimestampSecondType>(r, rows, |i| r.read_timestamp_s(i))
             }
@@ -153,7 +159,7 @@ fn vector_array(
                 primitive::<TimestampNanosecondType>(r, rows, |i| r.read_timestamp_ns(i))
             }
             TypeId::Date => primitive::<Date32Type>(r, rows, |i| r.read_i32(i)),
-            other => return Err(unsupported(name, other.sql_name())),
+            other => return Err(unsupported(path, other.sql_name())),
         };
         Ok(array)
     }
@@ -172,10 +178,10 @@ fn primitive<T: ArrowPrimitiveType>(
     Arc::new(PrimitiveArray::<T>::from_iter(cells))
 }
 
-fn unsupported(name: &str, type_name: &str) -> KpiError {
+fn unsupported(path: &str, type_name: &str) -> KpiError {
     KpiError::at(
         ErrorCode::WrongType,
-        &format!("table.{name}"),
+        path,
         format!("is a DuckDB {type_name}, which omnikpi does not read; cast it (to VARCHAR, BIGINT, DECIMAL or TIMESTAMP)"),
     )
 }
@@ -185,7 +191,7 @@ fn decimal(
     reader: &VectorReader,
     logical: &LogicalType,
     rows: usize,
-    name: &str,
+    path: &str,
 ) -> Result<ArrayRef, KpiError> {
     // SAFETY: `logical` is the DECIMAL type of `reader`'s column, whose storage is the internal
     // type read below; rows < the chunk's size, checked for validity before each read.
@@ -197,15 +203,15 @@ fn decimal(
             TypeId::Integer => Box::new(|r| i128::from(reader.read_i32(r))),
             TypeId::BigInt => Box::new(|r| i128::from(reader.read_i64(r))),
             TypeId::HugeInt => Box::new(|r| reader.read_i128(r)),
-            other => return Err(unsupported(name, other.sql_name())),
+            other => return Err(unsupported(path, other.sql_name())),
         };
         let mut b = Decimal128Builder::with_capacity(rows);
         (0..rows).for_each(|r| b.append_option(reader.is_valid(r).then(|| read(r))));
-        let scale = i8::try_from(scale).map_err(|_| unsupported(name, "DECIMAL"))?;
+        let scale = i8::try_from(scale).map_err(|_| unsupported(path, "DECIMAL"))?;
         let array = b
             .finish()
             .with_precision_and_scale(width, scale)
-            .map_err(|e| unsupported(name, &format!("DECIMAL({width}, {scale}) ({e})")))?;
+            .map_err(|e| unsupported(path, &format!("DECIMAL({width}, {scale}) ({e})")))?;
         Ok(Arc::new(array))
     }
 }
@@ -215,7 +221,7 @@ fn enumeration(
     reader: &VectorReader,
     logical: &LogicalType,
     rows: usize,
-    name: &str,
+    path: &str,
 ) -> Result<ArrayRef, KpiError> {
     // SAFETY: `logical` is the ENUM type of `reader`'s column, whose storage is the internal
     // type read below; member indexes come from the vector and are below the dictionary size.
@@ -228,7 +234,7 @@ fn enumeration(
             TypeId::UTinyInt => Box::new(|r| usize::from(reader.read_u8(r))),
             TypeId::USmallInt => Box::new(|r| usize::from(reader.read_u16(r))),
             TypeId::UInteger => Box::new(|r| reader.read_u32(r) as usize),
-            other => return Err(unsupported(name, other.sql_name())),
+            other => return Err(unsupported(path, other.sql_name())),
         };
         let mut b = StringBuilder::with_capacity(rows, rows.saturating_mul(8));
         (0..rows).for_each(|r| {

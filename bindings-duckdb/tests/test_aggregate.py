@@ -118,5 +118,7 @@ def test_struct_records_are_read_by_the_core_record_reader() -> None:
     with pytest.raises(duckdb.Error, match=re.escape("[wrong_type] at record.amount")):
         con.execute("SELECT omnikpi_aggregate('basket.average', {'channel': 'web', 'amount': 12.5::DOUBLE}, "
                     "'{\"table\": \"orders\", \"input\": {\"currency\": \"EUR\"}}')").fetchall()
+    with pytest.raises(duckdb.Error, match=re.escape("[wrong_type] at record.span: `record.span` is a DuckDB INTERVAL")):
+        con.execute("SELECT omnikpi_aggregate('conversion.rate', {'span': INTERVAL 1 DAY}, '{\"table\": \"rows\"}')").fetchall()
     with pytest.raises(duckdb.Error, match=re.escape("[wrong_type] at record:")):
         con.execute("SELECT omnikpi_aggregate('conversion.rate', 42, '{\"table\": \"rows\"}')").fetchall()
