@@ -43,30 +43,31 @@ pub(crate) fn arrow_column(
     name: &str,
 ) -> Result<ArrayRef, KpiError> {
     // SAFETY: `column` is one of the chunk's argument columns (the aggregate's signature fixes
-    // their number), flattened by DuckDB before `update`; its logical type is owned here.
+    // their number), flattened by DuckDB before `update`.
     #[allow(unsafe_code)]
-    unsafe {
-        let logical = LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
-            chunk.vector(column),
-        ));
-        vector_array(
-            &chunk.reader(column),
-            &logical,
-            rows,
-            &format!("table.{name}"),
-        )
-    }
+    let reader = unsafe { chunk.reader(column) };
+    let path = format!("table.{name}");
+    vector_array(&reader, &logical_type(chunk, column), rows, &path)
 }
 
-/// The DuckDB type of argument column `column`.
-pub(crate) fn type_id(chunk: &DataChunk, column: usize) -> TypeId {
-    // SAFETY: `column` is one of the chunk's argument columns; the logical type is owned here.
+/// The logical type of argument column `column` (owned, released when dropped).
+fn logical_type(chunk: &DataChunk, column: usize) -> LogicalType {
+    // SAFETY: `column` is one of the chunk's argument columns; DuckDB hands over a new type
+    // handle, which the returned value owns.
     #[allow(unsafe_code)]
     unsafe {
         LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
             chunk.vector(column),
         ))
-        .get_type_id()
+    }
+}
+
+/// The DuckDB type of argument column `column`.
+pub(crate) fn type_id(chunk: &DataChunk, column: usize) -> TypeId {
+    // SAFETY: a type handle of this chunk's column, alive for the call.
+    #[allow(unsafe_code)]
+    unsafe {
+        logical_type(chunk, column).get_type_id()
     }
 }
 
@@ -85,9 +86,7 @@ pub(crate) fn struct_batch(
     // column's fields, indexes below its field count.
     #[allow(unsafe_code)]
     unsafe {
-        let logical = LogicalType::from_raw(libduckdb_sys::duckdb_vector_get_column_type(
-            chunk.vector(column),
-        ));
+        let logical = logical_type(chunk, column);
         if logical.get_type_id() != TypeId::Struct {
             return Ok(None);
         }

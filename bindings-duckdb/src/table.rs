@@ -89,8 +89,9 @@ fn bind_table(bind: &BindInfo) -> Result<Scan, KpiError> {
     };
     let kpi = kpi.ok_or_else(|| missing("kpi"))?;
     let input = input.ok_or_else(|| missing("input"))?;
-    let result = omnikpi::evaluate_json(&kpi, &input, params.as_deref().unwrap_or("{}"))?;
-    let result = omnikpi::parse_json(&result, "result")?;
+    let input = omnikpi::parse_json(&input, "input")?;
+    let params = omnikpi::parse_json(params.as_deref().unwrap_or("{}"), "params")?;
+    let result = omnikpi::evaluate(&kpi, &input, &params)?.to_json();
     let table = ResultTable::of(&kpi, &result, list.as_deref())?;
     for column in &table.columns {
         let kind = match column.kind {

@@ -195,6 +195,33 @@ fn kept<T>(column: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
     });
 }
 
+/// Each channel id's place among the taxonomy's names in byte order: touches of a journey at
+/// the same time are ordered by it, so a table's row order cannot change a journey.
+#[derive(Debug, Clone)]
+struct ChannelRanks(Vec<u16>);
+
+impl ChannelRanks {
+    fn new(taxonomy: &Taxonomy) -> Self {
+        let mut by_name: Vec<usize> = (0..taxonomy.len()).collect();
+        by_name.sort_by_key(|i| taxonomy.channels().get(*i).map(|c| c.name.as_bytes()));
+        let mut rank = vec![0u16; taxonomy.len()];
+        for (place, id) in (0u16..).zip(by_name) {
+            if let Some(r) = rank.get_mut(id) {
+                *r = place;
+            }
+        }
+        Self(rank)
+    }
+
+    /// The sort key of a touch at `time` on channel `id`.
+    fn key(&self, time: i64, id: u16) -> (i64, u16) {
+        (
+            time,
+            self.0.get(usize::from(id)).copied().unwrap_or(u16::MAX),
+        )
+    }
+}
+
 /// Builds a [`JourneyBatch`] from long-format rows (one row per touch, the journey's outcome
 /// repeated on each row or on its last touch only). Journeys keep the order of their first row;
 /// touches are ordered by timestamp, touches at the same time by channel name (bytes): a table
@@ -247,9 +274,8 @@ pub struct LongBuilder {
     outcomes: Outcomes,
     /// With [`OutcomeRows::LastTouch`]: each run's latest timestamp so far.
     last: Vec<i64>,
-    /// Each channel id's place among the taxonomy's names in byte order: touches of a journey
-    /// at the same time are ordered by it, so a table's row order cannot change a journey.
-    rank: Vec<u16>,
+    /// The order of a journey's touches: time, then channel name.
+    rank: ChannelRanks,
     /// The touches in row order.
     channel: Vec<u16>,
     timestamp: Vec<i64>,
@@ -266,16 +292,8 @@ pub struct LongBuilder {
 impl LongBuilder {
     /// An empty builder for journeys over `taxonomy`.
     pub fn new(taxonomy: &Taxonomy) -> Self {
-        let mut by_name: Vec<usize> = (0..taxonomy.len()).collect();
-        by_name.sort_by_key(|i| taxonomy.channels().get(*i).map(|c| c.name.as_bytes()));
-        let mut rank = vec![0u16; taxonomy.len()];
-        for (place, id) in (0u16..).zip(by_name) {
-            if let Some(r) = rank.get_mut(id) {
-                *r = place;
-            }
-        }
         Self {
-            rank,
+            rank: ChannelRanks::new(taxonomy),
             taxonomy: taxonomy.clone(),
             placement: OutcomeRows::EveryRow,
             ids: JourneyIds::default(),
@@ -398,8 +416,7 @@ impl LongBuilder {
             Some(run) if self.previous.is(&journey) => {
                 self.check_outcome(run, outcome, timestamp, row)?;
                 let before = self.timestamp.last().zip(self.channel.last());
-                if before
-                    .is_some_and(|(t, c)| (timestamp, self.rank_of(id)) < (*t, self.rank_of(*c)))
+                if before.is_some_and(|(t, c)| self.rank.key(timestamp, id) < self.rank.key(*t, *c))
                 {
                     self.unsorted = true;
                 }
@@ -467,11 +484,6 @@ impl LongBuilder {
             .insert_unique(hash, next, |j| hasher.hash_one(ids.at(*j)));
         self.ids.push(key);
         Some((next, true))
-    }
-
-    /// The place of channel `id` among the taxonomy's names.
-    fn rank_of(&self, id: u16) -> u16 {
-        self.rank.get(usize::from(id)).copied().unwrap_or(u16::MAX)
     }
 
     /// Checks a later row's outcome against its run's (or a later run's against the first run
@@ -612,9 +624,8 @@ impl LongBuilder {
     /// Sorts each journey's touches (between consecutive `offsets`) by time, touches at the same
     /// time by channel name: the order of a table's rows does not reach a journey.
     fn sort_within(&mut self, offsets: &[usize]) {
-        let rank = std::mem::take(&mut self.rank);
-        let key =
-            |(t, c): &(i64, u16)| (*t, rank.get(usize::from(*c)).copied().unwrap_or(u16::MAX));
+        let rank = &self.rank;
+        let key = |(t, c): &(i64, u16)| rank.key(*t, *c);
         for w in offsets.windows(2) {
             let &[start, end] = w else { continue };
             let (Some(times), Some(channels)) = (
@@ -644,7 +655,6 @@ impl LongBuilder {
                 (*t, *c) = (time, channel);
             }
         }
-        self.rank = rank;
     }
 
     /// Touches that did not come grouped, regrouped by journey (in the order of first rows),

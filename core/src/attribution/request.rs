@@ -14,7 +14,7 @@
 //! assert!(omnikpi::attribution::Request::from_json(&json!({"model": "linear"})).is_err());
 //! ```
 
-use super::{model_id, short_name, Accumulator, Attribution, JourneyBatch};
+use super::{model_id, run_models, short_name, Accumulator, Attribution, JourneyBatch};
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::Currency;
@@ -96,10 +96,14 @@ impl Request {
     /// # Errors
     /// The models' own errors.
     pub fn attribute(&self, batch: &JourneyBatch) -> Result<Value> {
-        let mut accumulator = self.accumulator()?;
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        accumulator.update_parallel(batch, threads)?;
-        self.finish(&accumulator)
+        let results = run_models(
+            &self.taxonomy,
+            &self.currency,
+            batch,
+            &self.specs,
+            self.lookback_seconds,
+        )?;
+        self.output(&results)
     }
 
     /// An empty accumulator of the request's models, for journeys that come in parts (each
@@ -122,7 +126,12 @@ impl Request {
     /// # Errors
     /// The models' own errors.
     pub fn finish(&self, accumulator: &Accumulator) -> Result<Value> {
-        let results = accumulator.finish()?;
+        self.output(&accumulator.finish()?)
+    }
+
+    /// The models' results as the request asked: one result, or the list when `model` named a
+    /// list.
+    fn output(&self, results: &[Attribution]) -> Result<Value> {
         if self.several {
             return Ok(Value::Array(
                 results.iter().map(Attribution::to_json).collect(),
