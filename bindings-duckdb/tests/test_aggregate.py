@@ -8,21 +8,12 @@ from __future__ import annotations
 import json
 import random
 import re
-from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
-ERROR = re.compile(r"omnikpi: error \[(\w+)\](?: at (\S+?))?: ")
-
-
-def connect(threads: int) -> Any:
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true", "threads": str(threads)})
-    con.load_extension(str(EXTENSION))
-    return con
+from conftest import ERROR, ROOT, connect
 
 
 def cases() -> Iterator[tuple[str, str, dict[str, Any], str]]:

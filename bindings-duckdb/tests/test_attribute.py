@@ -13,19 +13,12 @@ from typing import Any
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "target" / "release" / "omnikpi"
-EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
+from conftest import CLI, EXTENSION, ROOT, connect
+
 RETAIL = ROOT / "examples" / "retail"
 MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "w_shaped",
           "markov", "shapley", "shapley.ordered", "shapley.rate"]
 ARGS = "journey_id, timestamp, channel, conversions, value, conversion_timestamp"
-
-
-def connect(threads: int = 4) -> Any:
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true", "threads": str(threads)})
-    con.load_extension(str(EXTENSION))
-    return con
 
 
 def cli(journeys: Path, models: list[str], *extra: str) -> Any:
@@ -62,7 +55,7 @@ def test_every_model_agrees_with_the_cli_whatever_the_threads_and_the_row_order(
 
 
 def test_one_model_gives_the_kpis_own_result_and_parameters_reach_it() -> None:
-    con = connect()
+    con = connect(4)
     load(con, RETAIL / "journeys.csv")
     expected = cli(RETAIL / "journeys.csv", ["markov"], "--params", json.dumps({"markov": {"order": 2}}))
     got = attribute(con, "touches", options(con, "markov", params={"order": 2}))
@@ -86,7 +79,7 @@ def test_group_by_gives_each_group_what_the_cli_gives_for_its_rows(tmp_path: Pat
 def test_outcomes_on_the_last_touch_ms_timestamps_enum_channels_and_declared_float_money() -> None:
     """A GA4-shaped table: outcome only on each journey's last row (NULL elsewhere), epoch
     milliseconds, channels as an ENUM, value as DOUBLE: read as declared, the same numbers."""
-    con = connect()
+    con = connect(4)
     load(con, RETAIL / "journeys.csv")
     expected = attribute(con, "touches", options(con, "linear"))
     con.execute("CREATE TYPE channel_enum AS ENUM (SELECT DISTINCT channel FROM touches ORDER BY channel)")
@@ -108,7 +101,7 @@ def test_outcomes_on_the_last_touch_ms_timestamps_enum_channels_and_declared_flo
 
 
 def test_without_value_and_on_no_rows() -> None:
-    con = connect()
+    con = connect(4)
     load(con, RETAIL / "journeys.csv")
     got = attribute(con, "touches", options(con, "first_touch"), "journey_id, timestamp, channel, conversions")
     assert got["totals"]["value"] == "0.00" and got["totals"]["conversions"] != "0.000000"
@@ -126,7 +119,7 @@ def test_without_value_and_on_no_rows() -> None:
      "wrong_type", "table.timestamp"),
 ])
 def test_errors_carry_the_code_and_the_place(query: str, code: str, path: str) -> None:
-    con = connect()
+    con = connect(4)
     load(con, RETAIL / "journeys.csv")
     with pytest.raises(duckdb.Error) as raised:
         con.execute(query.format(args=ARGS), [options(con, "linear")]).fetchall()
@@ -134,7 +127,7 @@ def test_errors_carry_the_code_and_the_place(query: str, code: str, path: str) -
 
 
 def test_a_row_error_names_the_journey() -> None:
-    con = connect()
+    con = connect(4)
     load(con, RETAIL / "journeys.csv")
     bad = "CASE WHEN journey_id = 'J00042' THEN 'tv' ELSE channel END"
     with pytest.raises(duckdb.Error, match=r"\[unknown_channel\] at table\[\d+\]\.channel: .*`tv`.*\(journey `J00042`\)"):
@@ -142,7 +135,7 @@ def test_a_row_error_names_the_journey() -> None:
 
 
 def test_options_are_checked_like_every_other_front_end_checks_them() -> None:
-    con = connect()
+    con = connect(4)
     load(con, RETAIL / "journeys.csv")
     for bad, code, path in [({"modle": "linear"}, "unknown_parameter", "options.modle"),
                             ({"model": "lineer"}, "unknown_kpi", None),
@@ -184,7 +177,7 @@ def test_random_tables_agree_with_the_cli(seed: int, tmp_path: Path) -> None:
 
 def test_the_duckdb_command_line_loads_the_extension() -> None:
     duckdb_cli = ROOT / ".venv" / "bin" / "duckdb"
-    sql = (f"LOAD '{EXTENSION}'; SELECT omnikpi_attribute({ARGS}, '{options(connect(), 'linear')}') "
+    sql = (f"LOAD '{EXTENSION}'; SELECT omnikpi_attribute({ARGS}, '{options(connect(4), 'linear')}') "
            f"FROM read_csv('{RETAIL / 'journeys.csv'}', types={{'value': 'DECIMAL(18,2)'}});")
     out = subprocess.run([str(duckdb_cli), "-unsigned", "-json", "-c", sql], capture_output=True, text=True,
                          timeout=120)

@@ -7,13 +7,11 @@ import json
 import re
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "target" / "release" / "omnikpi"
+from conftest import CLI, ROOT
 
 
 def statements() -> list[str]:
@@ -31,7 +29,7 @@ def code(statement: str) -> str:
 
 def test_the_sql_quickstart_gives_the_clis_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})  # the README's LOAD loads it
     results = {s: con.execute(s).fetchall() for s in statements()}
     queries = [rows for s, rows in results.items() if code(s).startswith("SELECT")]
     assert len(queries) == 3, queries

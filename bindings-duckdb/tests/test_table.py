@@ -5,19 +5,15 @@ BOOLEAN, VARCHAR) and equal to the vector's values; a vector's error is the func
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
-ERROR = re.compile(r"omnikpi: error \[(\w+)\](?: at (\S+?))?: ")
-CON = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-CON.load_extension(str(EXTENSION))
+from conftest import ERROR, ROOT, connect
+
+CON = connect()
 
 
 def lists(fields: list[dict[str, Any]], prefix: str = "") -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -112,8 +108,7 @@ def test_decimal_columns_are_decimal_never_double() -> None:
 
 
 def test_an_input_built_in_sql_goes_through_a_variable() -> None:
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-    con.load_extension(str(EXTENSION))
+    con = connect()
     con.execute("CREATE TABLE parties AS SELECT * FROM (VALUES ('web', '1'), ('store', '2')) v(party, weight)")
     con.execute("SET VARIABLE split = (SELECT json_object('amount', '10.00', 'currency', 'EUR', "
                 "'parties', json_group_array(p)) FROM parties p)")
