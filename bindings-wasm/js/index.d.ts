@@ -167,6 +167,8 @@ export interface ConversionRateInput {
 export interface ConversionRateParams {
   /** What the opportunities count; reported with the result so a rate is never read without its denominator. */
   denominator?: "journeys" | "sessions" | "visitors" | "leads" | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface ConversionRateResult {
   /** The denominator named by the parameter. */
@@ -192,6 +194,12 @@ export interface ConversionRateResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `events`. */
@@ -209,6 +217,8 @@ export interface FunnelInput {
 export interface FunnelParams {
   /** Longest time from the step-1 event to the last step reached; absent means unbounded. Inclusive. */
   window_seconds?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface FunnelResult {
   /** Per step: step, entities, from_previous, from_first, drop_off, reason. */
@@ -226,6 +236,12 @@ export interface FunnelResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `base_events`. */
@@ -250,6 +266,8 @@ export interface WindowedParams {
   window_seconds?: number | bigint | null;
   /** Grain of the comparison; `day` truncates both timestamps to the UTC day, so a 7-day window admits 0 to 6 days. */
   grain?: "second" | "day" | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `base_events`, `conversion_events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface WindowedResult {
   /** conversions, base_events, rate, reason, unmatched_conversions. */
@@ -274,6 +292,12 @@ export interface WindowedResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `channels`. */
@@ -305,6 +329,8 @@ export interface CrossChannelInput {
 export interface CrossChannelParams {
   /** Lookback window before each conversion; default 7 days. */
   lookback_seconds?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `touches`, `conversions`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface CrossChannelResult {
   /** assisted, conversions, rate, reason, by_channel (online assisting channels). */
@@ -335,6 +361,12 @@ export interface CrossChannelResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `rows`. */
@@ -348,6 +380,8 @@ export interface ConversionLiftInput {
   rows: ConversionLiftRowsRow[];
 }
 export interface ConversionLiftParams {
+  /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface ConversionLiftResult {
   /** Conversions, opportunities and rate of the treatment group. */
@@ -391,6 +425,12 @@ export interface ConversionLiftResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `orders`. */
@@ -408,6 +448,8 @@ export interface BasketAverageInput {
 export interface BasketAverageParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
   minor_units?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `orders`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface BasketAverageResult {
   /** ISO code. */
@@ -433,6 +475,12 @@ export interface BasketAverageResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `channels`. */
@@ -504,6 +552,8 @@ export interface AttachRateInput {
 export interface AttachRateParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
   minor_units?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `pickups`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
 }
 export interface AttachRateResult {
   /** ISO 4217 code of every amount. */
@@ -533,6 +583,12 @@ export interface AttachRateResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `parties`. */
@@ -618,6 +674,8 @@ export interface AttributionParams {
   confidence?: DecimalString | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
   /** Half-life; default 7 days. */
   half_life_seconds?: number | bigint | null;
   /** Weight of the first touch. */
@@ -682,6 +740,12 @@ export interface AttributionResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
   /** The order of the chain used. */
   order?: number;
   /** States of the chain, START included (what max_states bounds). */
@@ -1266,47 +1330,47 @@ export interface IncentiveDiffResult {
 /** Short names of the attribution models. */
 export type AttributionModel = "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
 
-/** Conversion rate (KPI `conversion.rate` 1.0.1): Share of opportunities (journeys, sessions, visitors or leads) that converted, overall and per channel. */
+/** Conversion rate (KPI `conversion.rate` 1.1.0): Share of opportunities (journeys, sessions, visitors or leads) that converted, overall and per channel. */
 export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
-/** Conversion funnel (KPI `conversion.funnel` 1.0.1): Entities reaching each step of an ordered funnel, with step-to-step and overall conversion. */
+/** Conversion funnel (KPI `conversion.funnel` 1.1.0): Entities reaching each step of an ordered funnel, with step-to-step and overall conversion. */
 export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
-/** Windowed conversion (MetricFlow semantics) (KPI `conversion.windowed` 1.0.1): Conversion events linked to the closest earlier base event of the same entity within a window, as dbt MetricFlow's conversion metrics do. */
+/** Windowed conversion (MetricFlow semantics) (KPI `conversion.windowed` 1.1.0): Conversion events linked to the closest earlier base event of the same entity within a window, as dbt MetricFlow's conversion metrics do. */
 export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;
-/** Cross-channel conversion (ROPO and showrooming) (KPI `conversion.cross_channel` 1.0.1): Share of offline conversions preceded by an online touch of the same customer within a lookback window (research online, purchase offline), and the reverse. */
+/** Cross-channel conversion (ROPO and showrooming) (KPI `conversion.cross_channel` 1.1.0): Share of offline conversions preceded by an online touch of the same customer within a lookback window (research online, purchase offline), and the reverse. */
 export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): CrossChannelResult;
-/** Conversion lift (KPI `conversion.lift` 1.0.0): Conversion rate of a treatment group against a holdout control group: absolute and relative lift and incremental conversions, each with its exact numerator and denominator. */
+/** Conversion lift (KPI `conversion.lift` 1.1.0): Conversion rate of a treatment group against a holdout control group: absolute and relative lift and incremental conversions, each with its exact numerator and denominator. */
 export declare function conversionLift(input: ConversionLiftInput, params?: ConversionLiftParams): ConversionLiftResult;
-/** Average basket (KPI `basket.average` 1.0.1): Average order value, overall and per channel, exact to the currency's minor unit. */
+/** Average basket (KPI `basket.average` 1.1.0): Average order value, overall and per channel, exact to the currency's minor unit. */
 export declare function basketAverage(input: BasketAverageInput, params?: BasketAverageParams): BasketAverageResult;
 /** Multichannel basket uplift (KPI `basket.multichannel_uplift` 1.0.1): How much larger the average basket of customers who buy both online and offline is than a reference segment's. */
 export declare function basketMultichannelUplift(input: MultichannelUpliftInput, params?: MultichannelUpliftParams): MultichannelUpliftResult;
-/** Click-and-collect attach rate (KPI `pickup.attach_rate` 1.0.1): Share of click-and-collect pickups where the customer bought something extra in store, with the extra revenue; overall and per store. */
+/** Click-and-collect attach rate (KPI `pickup.attach_rate` 1.1.0): Share of click-and-collect pickups where the customer bought something extra in store, with the extra revenue; overall and per store. */
 export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): AttachRateResult;
 /** Money allocation (KPI `money.allocate` 1.1.0): Splits an amount between parties by weights, in minor units, so the parts sum exactly to the amount. */
 export declare function moneyAllocate(input: AllocationInput, params?: AllocationParams): AllocationResult;
-/** First touch (KPI `attribution.first_touch` 2.1.0): 100% of each journey's conversions and value to its first touch. */
+/** First touch (KPI `attribution.first_touch` 2.2.0): 100% of each journey's conversions and value to its first touch. */
 export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Last touch (KPI `attribution.last_touch` 2.1.0): 100% of each journey's conversions and value to its last touch. */
+/** Last touch (KPI `attribution.last_touch` 2.2.0): 100% of each journey's conversions and value to its last touch. */
 export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Last non-direct touch (KPI `attribution.last_non_direct` 2.1.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
+/** Last non-direct touch (KPI `attribution.last_non_direct` 2.2.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
 export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Linear (KPI `attribution.linear` 2.1.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
+/** Linear (KPI `attribution.linear` 2.2.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
 export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Time decay (KPI `attribution.time_decay` 2.1.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
+/** Time decay (KPI `attribution.time_decay` 2.2.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
 export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Position-based (U-shaped) (KPI `attribution.position_based` 2.1.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
+/** Position-based (U-shaped) (KPI `attribution.position_based` 2.2.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
 export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** W-shaped (KPI `attribution.w_shaped` 2.1.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
+/** W-shaped (KPI `attribution.w_shaped` 2.2.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
 export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Markov removal effect (KPI `attribution.markov` 2.2.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
+/** Markov removal effect (KPI `attribution.markov` 2.3.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
 export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Markov order selection (KPI `attribution.markov_order` 1.0.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
 export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): MarkovOrderResult;
-/** Shapley value (Zhao) (KPI `attribution.shapley` 2.1.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
+/** Shapley value (Zhao) (KPI `attribution.shapley` 2.2.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.1.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
+/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.2.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
 export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
-/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.1.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
+/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.2.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
 export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Channel contribution (share of attributed value) (KPI `contribution.share` 2.1.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
 export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): ContributionShareResult;

@@ -24,7 +24,8 @@ fn definitions() -> &'static [Definition] {
             .iter()
             .filter_map(|entry| {
                 let id = entry.id;
-                let document: Value = serde_json::from_str(entry.spec).ok()?;
+                let mut document: Value = serde_json::from_str(entry.spec).ok()?;
+                crate::segment::extend_definition(&mut document);
                 let version = document.get("version")?.as_str()?.to_owned();
                 Some(Definition {
                     id,
@@ -116,6 +117,11 @@ impl Params {
         for (name, text) in given {
             let value = match kind(name) {
                 Some("string" | "decimal") | None => Value::String(text.clone()),
+                Some("strings") if !text.trim_start().starts_with('[') => Value::Array(
+                    text.split(',')
+                        .map(|name| Value::String(name.trim().to_owned()))
+                        .collect(),
+                ),
                 Some(_) => crate::parse_json(text, &format!("params.{name}"))?,
             };
             out.insert(name.clone(), value);
@@ -197,6 +203,20 @@ impl Params {
             .unwrap_or_default()
     }
 
+    /// A list-of-texts parameter (`by`); empty when absent.
+    pub fn strings(&self, name: &str) -> Vec<String> {
+        self.values
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// An integer parameter, `None` when absent and without default.
     pub fn integer(&self, name: &str) -> Option<i64> {
         self.values.get(name).and_then(Value::as_i64)
@@ -248,6 +268,7 @@ fn check_parameter(spec: &Value, value: &Value, path: &str) -> Result<()> {
                 .as_bool()
                 .ok_or_else(|| wrong_type(path, "a boolean", value))?;
         }
+        "strings" => check_names(value, path)?,
         "decimal" => {
             let d = crate::input::read_decimal(value, path)?;
             let bound = |key: &str| {
@@ -281,6 +302,30 @@ fn check_parameter(spec: &Value, value: &Value, path: &str) -> Result<()> {
                     ));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// A list of distinct, non-empty texts (the dimension names of `by`).
+fn check_names(value: &Value, path: &str) -> Result<()> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| wrong_type(path, "a list of texts", value))?;
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let name = item
+            .as_str()
+            .ok_or_else(|| wrong_type(&at, "a text", item))?;
+        if name.is_empty() {
+            return Err(KpiError::at(ErrorCode::InvalidParameter, &at, "is empty"));
+        }
+        if items.iter().take(i).any(|before| before == item) {
+            return Err(KpiError::at(
+                ErrorCode::InvalidParameter,
+                &at,
+                format!("repeats `{name}`"),
+            ));
         }
     }
     Ok(())

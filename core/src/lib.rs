@@ -39,6 +39,7 @@ pub mod partial;
 pub mod pickup;
 pub mod registry;
 pub mod result_table;
+pub mod segment;
 pub mod table;
 
 pub use catalog::{catalog, definition, Definition, Params};
@@ -70,8 +71,14 @@ pub const MAX_JSON_BYTES: usize = host::MAX_BYTES;
 /// definition lists.
 pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
     let entry = registry::find(kpi_id)?;
-    let params = Params::resolve(definition(kpi_id)?, params)?;
-    entry.kpi.evaluate(input, &params)
+    let definition = definition(kpi_id)?;
+    let params = Params::resolve(definition, params)?;
+    let by = segment::dimensions(&params);
+    if by.is_empty() {
+        entry.kpi.evaluate(input, &params)
+    } else {
+        segment::evaluate(entry, definition, input, &params, &by)
+    }
 }
 
 /// [`evaluate`] on JSON text, returning JSON text (decimals as canonical strings).

@@ -42,6 +42,13 @@ pub fn kpis() -> Vec<&'static str> {
 fn partial_of(kpi_id: &str, params: &Value) -> Result<(&'static dyn Partial, Params)> {
     let entry = registry::find(kpi_id)?;
     let params = Params::resolve(crate::definition(kpi_id)?, params)?;
+    if !crate::segment::dimensions(&params).is_empty() {
+        return Err(KpiError::at(
+            ErrorCode::InvalidParameter,
+            "params.by",
+            "is not taken by partial states yet: evaluate each segment's records, or the whole with `by`",
+        ));
+    }
     let partial = entry.partial().ok_or_else(|| {
         KpiError::new(
             ErrorCode::InvalidParameter,

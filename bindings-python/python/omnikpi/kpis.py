@@ -602,8 +602,9 @@ def conversion_rate(
     rows: Records[ConversionRateRowsRow],
     *,
     denominator: Optional[Literal["journeys", "sessions", "visitors", "leads"]] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> ConversionRate:
-    """Conversion rate (KPI ``conversion.rate`` 1.0.1).
+    """Conversion rate (KPI ``conversion.rate`` 1.1.0).
 
     Share of opportunities (journeys, sessions, visitors or leads) that converted, overall and
     per channel.
@@ -615,13 +616,16 @@ def conversion_rate(
         rows: One row per observation; rows of the same channel are summed.
         denominator: What the opportunities count; reported with the result so a rate is never
             read without its denominator. Default: ``"journeys"``.
+        by: Dimension names (brand, country, store...): fields carried by each record of `rows`.
+            The KPI is computed for each combination of their values present in the data
+            (`segments`) and for the whole; absent or empty: no segments. Default: ``None``.
     """
     return call(
         ConversionRate,
         "conversion.rate",
         {"rows": records(rows, "input.rows")},
         {},
-        {"denominator": denominator},
+        {"denominator": denominator, "by": by},
     )
 
 
@@ -630,8 +634,9 @@ def conversion_funnel(
     events: Records[FunnelEventsRow],
     *,
     window_seconds: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Funnel:
-    """Conversion funnel (KPI ``conversion.funnel`` 1.0.1).
+    """Conversion funnel (KPI ``conversion.funnel`` 1.1.0).
 
     Entities reaching each step of an ordered funnel, with step-to-step and overall conversion.
 
@@ -645,13 +650,17 @@ def conversion_funnel(
         events: Events of every entity.
         window_seconds: Longest time from the step-1 event to the last step reached; absent
             means unbounded. Inclusive. Default: ``None``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `events`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Funnel,
         "conversion.funnel",
         {"steps": steps, "events": records(events, "input.events")},
         {},
-        {"window_seconds": window_seconds},
+        {"window_seconds": window_seconds, "by": by},
     )
 
 
@@ -661,8 +670,9 @@ def conversion_windowed(
     *,
     window_seconds: Optional[int] = None,
     grain: Optional[Literal["second", "day"]] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Windowed:
-    """Windowed conversion (MetricFlow semantics) (KPI ``conversion.windowed`` 1.0.1).
+    """Windowed conversion (MetricFlow semantics) (KPI ``conversion.windowed`` 1.1.0).
 
     Conversion events linked to the closest earlier base event of the same entity within a
     window, as dbt MetricFlow's conversion metrics do.
@@ -678,13 +688,17 @@ def conversion_windowed(
             Default: ``None``.
         grain: Grain of the comparison; `day` truncates both timestamps to the UTC day, so a
             7-day window admits 0 to 6 days. Default: ``"second"``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `base_events`, `conversion_events`. The KPI is computed for each combination of
+            their values present in the data (`segments`) and for the whole; absent or empty: no
+            segments. Default: ``None``.
     """
     return call(
         Windowed,
         "conversion.windowed",
         {"base_events": records(base_events, "input.base_events"), "conversion_events": records(conversion_events, "input.conversion_events")},
         {},
-        {"window_seconds": window_seconds, "grain": grain},
+        {"window_seconds": window_seconds, "grain": grain, "by": by},
     )
 
 
@@ -694,8 +708,9 @@ def conversion_cross_channel(
     conversions: Records[CrossChannelConversionsRow],
     *,
     lookback_seconds: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> CrossChannel:
-    """Cross-channel conversion (ROPO and showrooming) (KPI ``conversion.cross_channel`` 1.0.1).
+    """Cross-channel conversion (ROPO and showrooming) (KPI ``conversion.cross_channel`` 1.1.0).
 
     Share of offline conversions preceded by an online touch of the same customer within a
     lookback window (research online, purchase offline), and the reverse.
@@ -710,20 +725,26 @@ def conversion_cross_channel(
         conversions: Conversions (orders).
         lookback_seconds: Lookback window before each conversion; default 7 days. Default:
             ``604800``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `touches`, `conversions`. The KPI is computed for each combination of their values
+            present in the data (`segments`) and for the whole; absent or empty: no segments.
+            Default: ``None``.
     """
     return call(
         CrossChannel,
         "conversion.cross_channel",
         {"channels": records(channels, "input.channels"), "touches": records(touches, "input.touches"), "conversions": records(conversions, "input.conversions")},
         {},
-        {"lookback_seconds": lookback_seconds},
+        {"lookback_seconds": lookback_seconds, "by": by},
     )
 
 
 def conversion_lift(
     rows: Records[ConversionLiftRowsRow],
+    *,
+    by: Optional[Sequence[str]] = None,
 ) -> ConversionLift:
-    """Conversion lift (KPI ``conversion.lift`` 1.0.0).
+    """Conversion lift (KPI ``conversion.lift`` 1.1.0).
 
     Conversion rate of a treatment group against a holdout control group: absolute and relative
     lift and incremental conversions, each with its exact numerator and denominator.
@@ -737,13 +758,16 @@ def conversion_lift(
 
     Args:
         rows: Counts per arm; several rows of one arm are summed.
+        by: Dimension names (brand, country, store...): fields carried by each record of `rows`.
+            The KPI is computed for each combination of their values present in the data
+            (`segments`) and for the whole; absent or empty: no segments. Default: ``None``.
     """
     return call(
         ConversionLift,
         "conversion.lift",
         {"rows": records(rows, "input.rows")},
         {},
-        {},
+        {"by": by},
     )
 
 
@@ -752,8 +776,9 @@ def basket_average(
     *,
     currency: str,
     minor_units: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> BasketAverage:
-    """Average basket (KPI ``basket.average`` 1.0.1).
+    """Average basket (KPI ``basket.average`` 1.1.0).
 
     Average order value, overall and per channel, exact to the currency's minor unit.
 
@@ -765,13 +790,17 @@ def basket_average(
         currency: ISO 4217 code of every amount; an order may repeat it, and must then match.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
             as loyalty points). Default: ``None``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `orders`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         BasketAverage,
         "basket.average",
         {"currency": currency, "orders": records(orders, "input.orders")},
         {},
-        {"minor_units": minor_units},
+        {"minor_units": minor_units, "by": by},
     )
 
 
@@ -815,8 +844,9 @@ def pickup_attach_rate(
     *,
     currency: str,
     minor_units: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> AttachRate:
-    """Click-and-collect attach rate (KPI ``pickup.attach_rate`` 1.0.1).
+    """Click-and-collect attach rate (KPI ``pickup.attach_rate`` 1.1.0).
 
     Share of click-and-collect pickups where the customer bought something extra in store, with
     the extra revenue; overall and per store.
@@ -829,13 +859,17 @@ def pickup_attach_rate(
         currency: ISO 4217 code of every amount; an order may repeat it, and must then match.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
             as loyalty points). Default: ``None``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `pickups`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         AttachRate,
         "pickup.attach_rate",
         {"currency": currency, "pickups": records(pickups, "input.pickups")},
         {},
-        {"minor_units": minor_units},
+        {"minor_units": minor_units, "by": by},
     )
 
 
@@ -885,8 +919,9 @@ def attribution_first_touch(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """First touch (KPI ``attribution.first_touch`` 2.1.0).
+    """First touch (KPI ``attribution.first_touch`` 2.2.0).
 
     100% of each journey's conversions and value to its first touch.
 
@@ -912,13 +947,17 @@ def attribution_first_touch(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.first_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -934,8 +973,9 @@ def attribution_last_touch(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Last touch (KPI ``attribution.last_touch`` 2.1.0).
+    """Last touch (KPI ``attribution.last_touch`` 2.2.0).
 
     100% of each journey's conversions and value to its last touch.
 
@@ -961,13 +1001,17 @@ def attribution_last_touch(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.last_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -983,8 +1027,9 @@ def attribution_last_non_direct(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Last non-direct touch (KPI ``attribution.last_non_direct`` 2.1.0).
+    """Last non-direct touch (KPI ``attribution.last_non_direct`` 2.2.0).
 
     100% to the last touch of a channel not marked direct; a journey of direct touches only
     credits its last touch.
@@ -1011,13 +1056,17 @@ def attribution_last_non_direct(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.last_non_direct",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1033,8 +1082,9 @@ def attribution_linear(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Linear (KPI ``attribution.linear`` 2.1.0).
+    """Linear (KPI ``attribution.linear`` 2.2.0).
 
     Equal credit to every touch; a channel repeated in a journey accumulates its touches'
     shares.
@@ -1061,13 +1111,17 @@ def attribution_linear(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.linear",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1084,8 +1138,9 @@ def attribution_time_decay(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Time decay (KPI ``attribution.time_decay`` 2.1.0).
+    """Time decay (KPI ``attribution.time_decay`` 2.2.0).
 
     Credit halves for every half-life between a touch and the conversion (Adobe's and Google's
     time decay).
@@ -1114,13 +1169,17 @@ def attribution_time_decay(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.time_decay",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1138,8 +1197,9 @@ def attribution_position_based(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Position-based (U-shaped) (KPI ``attribution.position_based`` 2.1.0).
+    """Position-based (U-shaped) (KPI ``attribution.position_based`` 2.2.0).
 
     Fixed weights to the first and last touches (40/40 by default), the rest shared by the
     middle touches.
@@ -1169,13 +1229,17 @@ def attribution_position_based(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.position_based",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1194,8 +1258,9 @@ def attribution_w_shaped(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """W-shaped (KPI ``attribution.w_shaped`` 2.1.0).
+    """W-shaped (KPI ``attribution.w_shaped`` 2.2.0).
 
     Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by
     the other touches.
@@ -1227,13 +1292,17 @@ def attribution_w_shaped(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.w_shaped",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1253,8 +1322,9 @@ def attribution_markov(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Markov removal effect (KPI ``attribution.markov`` 2.2.0).
+    """Markov removal effect (KPI ``attribution.markov`` 2.3.0).
 
     Credit in proportion to each channel's removal effect in an absorbing Markov chain of the
     journeys (non-converting journeys included), solved exactly.
@@ -1296,13 +1366,17 @@ def attribution_markov(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.markov",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1369,8 +1443,9 @@ def attribution_shapley(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Shapley value (Zhao) (KPI ``attribution.shapley`` 2.1.0).
+    """Shapley value (Zhao) (KPI ``attribution.shapley`` 2.2.0).
 
     Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which
     gives each journey's conversions to its distinct channels in equal parts; any number of
@@ -1399,13 +1474,17 @@ def attribution_shapley(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.shapley",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1421,8 +1500,9 @@ def attribution_shapley_ordered(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 2.1.0).
+    """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 2.2.0).
 
     Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over
     the positions where it occurs; channel totals equal the simplified Shapley value, and the
@@ -1451,13 +1531,17 @@ def attribution_shapley_ordered(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.shapley.ordered",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 
@@ -1474,8 +1558,9 @@ def attribution_shapley_rate(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> Attribution:
-    """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 2.1.0).
+    """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 2.2.0).
 
     For each converting channel set, the Shapley value of v(S) = conversion rate of journeys
     whose channel set is exactly S, over the subsets of that set, applied to its conversions
@@ -1506,13 +1591,17 @@ def attribution_shapley_rate(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
     """
     return call(
         Attribution,
         "attribution.shapley.rate",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
     )
 
 

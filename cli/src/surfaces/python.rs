@@ -147,6 +147,7 @@ fn parameter_type(param: &Value) -> String {
         "integer" => "int",
         "boolean" => "bool",
         "decimal" => "DecimalLike",
+        "strings" => "Sequence[str]",
         _ => "str",
     }
     .to_owned()

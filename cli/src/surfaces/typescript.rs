@@ -226,6 +226,7 @@ fn parameter_type(param: &Value) -> String {
         "integer" => "number | bigint",
         "boolean" => "boolean",
         "decimal" => "DecimalString",
+        "strings" => "readonly string[]",
         _ => "string",
     }
     .to_owned()

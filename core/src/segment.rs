@@ -1,0 +1,289 @@
+//! Dimensions: a KPI computed for each segment of its records (brand, country, store...) and
+//! for the whole, in one call, under the parameter `by`.
+//!
+//! A KPI takes `by` when its definition declares `segments` (the input lists whose records
+//! carry the dimensions, and what its own fields are with `by`); the parameter and the two
+//! outputs it adds are written once, in `spec/segments.json`, and added to those definitions
+//! when the catalogue embeds them.
+//!
+//! ```
+//! use serde_json::json;
+//! let rows = json!({"rows": [
+//!     {"channel": "web", "opportunities": 10, "conversions": 1, "brand": "A"},
+//!     {"channel": "web", "opportunities": 30, "conversions": 3, "brand": "B"},
+//! ]});
+//! let out = omnikpi::evaluate("conversion.rate", &rows, &json!({"by": ["brand"]})).unwrap().to_json();
+//! assert_eq!(out["overall"]["conversions"], 4); // the whole
+//! assert_eq!(out["segments"][1]["key"], json!({"brand": "B"}));
+//! assert_eq!(out["segments"][1]["overall"]["conversions"], 3);
+//! ```
+
+use crate::catalog::{Definition, Params};
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::input::wrong_type;
+use crate::output::Output;
+use crate::registry::Entry;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The shared text: the parameter `by`, the outputs `by` and `segments`, the rules of totals.
+const SHARED: &str = include_str!("../../spec/segments.json");
+
+/// Adds the parameter `by` and the outputs `by` and `segments` to a definition that declares
+/// `segments`; other definitions are left as they are.
+pub(crate) fn extend_definition(document: &mut Value) {
+    if document.get("segments").is_none() {
+        return;
+    }
+    let Ok(shared) = serde_json::from_str::<Value>(SHARED) else {
+        return; // a core test parses the file: it cannot be malformed in a build
+    };
+    let lists: Vec<String> = document
+        .pointer("/segments/records")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if let (Some(parameter), Some(Value::Array(params))) =
+        (shared.get("parameter"), document.get_mut("parameters"))
+    {
+        params.push(naming(parameter, &lists.join(", ")));
+    }
+    if let (Some(Value::Array(added)), Some(Value::Array(outputs))) =
+        (shared.get("outputs"), document.get_mut("outputs"))
+    {
+        outputs.extend(added.iter().cloned());
+    }
+}
+
+/// `value` with `{records}` in its texts replaced by the names of the segmented lists.
+fn naming(value: &Value, lists: &str) -> Value {
+    match value {
+        Value::String(text) => Value::String(text.replace("{records}", lists)),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), naming(v, lists)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// What a definition declares about its segments.
+struct Declaration {
+    /// The input lists whose records carry the dimensions.
+    records: Vec<String>,
+    /// Whether the result's own fields are the consolidation of the segments (attribution)
+    /// rather than the KPI on all records.
+    consolidated: bool,
+    /// Per list, the fields the KPI itself reads (a dimension among them is kept in records).
+    fields: BTreeMap<String, Vec<String>>,
+}
+
+impl Declaration {
+    fn of(definition: &Definition) -> Option<Self> {
+        let doc = &definition.document;
+        let segments = doc.get("segments")?;
+        let records: Vec<String> = segments
+            .get("records")?
+            .as_array()?
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect();
+        let fields = doc
+            .get("inputs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|input| {
+                let name = input.get("name")?.as_str()?.to_owned();
+                let names = input
+                    .get("fields")?
+                    .as_array()?
+                    .iter()
+                    .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_owned))
+                    .collect();
+                Some((name, names))
+            })
+            .collect();
+        Some(Self {
+            records,
+            consolidated: segments.get("total").and_then(Value::as_str) == Some("consolidated"),
+            fields,
+        })
+    }
+}
+
+/// The dimension names given in `by` (none when absent or empty).
+pub(crate) fn dimensions(params: &Params) -> Vec<String> {
+    params.strings("by")
+}
+
+/// Computes `entry` on `input` for the whole and for each segment of `by`.
+///
+/// # Errors
+/// Everything the KPI returns on the whole input; `missing_field` for a record without a
+/// dimension, `wrong_type` for a dimension value that is neither text nor an integer; an error
+/// of one segment's computation, with the segment named in its message.
+pub(crate) fn evaluate(
+    entry: &Entry,
+    definition: &Definition,
+    input: &Value,
+    params: &Params,
+    by: &[String],
+) -> Result<Output> {
+    let Some(declaration) = Declaration::of(definition) else {
+        return Err(KpiError::at(
+            ErrorCode::InvalidParameter,
+            "params.by",
+            format!("is not taken by `{}`: it has no segments", definition.id),
+        ));
+    };
+    let Value::Object(object) = input else {
+        return entry.kpi.evaluate(input, params); // the KPI names the wrong type
+    };
+    let split = Split::read(object, &declaration, by)?;
+    let whole = entry
+        .kpi
+        .evaluate(&Value::Object(split.whole.clone()), params)?;
+    let mut segments = Vec::with_capacity(split.keys.len());
+    for (key, rows) in &split.keys {
+        let input = split.segment_input(rows);
+        let result = entry
+            .kpi
+            .evaluate(&input, params)
+            .map_err(|e| in_segment(e, by, key))?;
+        segments.push((key, result));
+    }
+    let total = if declaration.consolidated {
+        let results: Vec<&Output> = segments.iter().map(|(_, r)| r).collect();
+        crate::attribution::consolidate(&whole, &results)?
+    } else {
+        whole
+    };
+    let listed = segments
+        .into_iter()
+        .map(|(key, result)| segment_output(by, key, result))
+        .collect();
+    Ok(with_segments(total, by, listed))
+}
+
+/// The input split by dimension values: the whole without the dimension fields, and per key the
+/// indexes of its records in each segmented list.
+struct Split {
+    whole: Map<String, Value>,
+    keys: BTreeMap<Vec<String>, BTreeMap<String, Vec<usize>>>,
+}
+
+impl Split {
+    fn read(object: &Map<String, Value>, declaration: &Declaration, by: &[String]) -> Result<Self> {
+        let mut whole = object.clone();
+        let mut keys: BTreeMap<Vec<String>, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+        for list in &declaration.records {
+            let Some(Value::Array(records)) = whole.get_mut(list) else {
+                continue; // absent or not a list: the KPI reports it
+            };
+            let own = declaration.fields.get(list).cloned().unwrap_or_default();
+            for (i, record) in records.iter_mut().enumerate() {
+                let Value::Object(fields) = record else {
+                    continue; // not a record: the KPI reports it
+                };
+                let path = format!("input.{list}[{i}]");
+                let key = key_of(fields, by, &path)?;
+                for name in by.iter().filter(|name| !own.contains(name)) {
+                    fields.remove(name);
+                }
+                keys.entry(key)
+                    .or_default()
+                    .entry(list.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Ok(Self { whole, keys })
+    }
+
+    /// The whole input with each segmented list cut down to `rows` (lists a segment has no
+    /// record in become empty).
+    fn segment_input(&self, rows: &BTreeMap<String, Vec<usize>>) -> Value {
+        let mut input = self.whole.clone();
+        for (name, value) in input.iter_mut() {
+            let Value::Array(records) = value else {
+                continue;
+            };
+            let Some(indexes) = rows.get(name) else {
+                if self.keys.values().any(|k| k.contains_key(name)) {
+                    records.clear();
+                }
+                continue;
+            };
+            *records = indexes
+                .iter()
+                .filter_map(|i| records.get(*i).cloned())
+                .collect();
+        }
+        Value::Object(input)
+    }
+}
+
+/// A record's dimension values, as text, in the order of `by`.
+fn key_of(fields: &Map<String, Value>, by: &[String], path: &str) -> Result<Vec<String>> {
+    by.iter()
+        .map(|name| {
+            let at = format!("{path}.{name}");
+            match fields.get(name) {
+                None | Some(Value::Null) => Err(KpiError::at(
+                    ErrorCode::MissingField,
+                    &at,
+                    "is missing: every record carries the dimensions of `by`",
+                )),
+                Some(Value::String(text)) => Ok(text.clone()),
+                Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+                Some(other) => Err(wrong_type(&at, "a text or an integer", other)),
+            }
+        })
+        .collect()
+}
+
+/// An error of one segment's computation, naming the segment.
+fn in_segment(error: KpiError, by: &[String], key: &[String]) -> KpiError {
+    let segment: Vec<String> = by
+        .iter()
+        .zip(key)
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    KpiError::new(
+        error.code(),
+        Some("params.by".to_owned()),
+        format!("in segment {}: {}", segment.join(", "), error.message()),
+    )
+}
+
+fn segment_output(by: &[String], key: &[String], result: Output) -> Output {
+    let key = Output::Record(
+        by.iter()
+            .zip(key)
+            .map(|(name, value)| (name.clone(), Output::Text(value.clone())))
+            .collect(),
+    );
+    let mut fields = vec![("key".to_owned(), key)];
+    if let Output::Record(own) = result {
+        fields.extend(own);
+    }
+    Output::Record(fields)
+}
+
+fn with_segments(total: Output, by: &[String], segments: Vec<Output>) -> Output {
+    let mut fields = match total {
+        Output::Record(fields) => fields,
+        other => vec![("result".to_owned(), other)],
+    };
+    fields.push((
+        "by".to_owned(),
+        Output::List(by.iter().map(|b| Output::Text(b.clone())).collect()),
+    ));
+    fields.push(("segments".to_owned(), Output::List(segments)));
+    Output::Record(fields)
+}

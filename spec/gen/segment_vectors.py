@@ -1,0 +1,216 @@
+"""Vectors of the parameter `by` (spec/segments.json) for every KPI that declares `segments`.
+
+The definition, and how each expected figure is obtained:
+
+- a segment is the KPI computed on that segment's records alone, and with total `whole` the
+  result's own fields are the KPI on all records: both are obtained here by running the
+  command line's *unsegmented* path (`omnikpi eval-lines`, no `by`) on the segment's records and
+  on all of them, a path every other vector of the KPI already holds to independent figures.
+  What these vectors test is the segmentation itself: which record goes to which segment, the
+  dimension fields taken out of records (kept when the KPI reads them), the keys (text, integers
+  as their decimal text), their order (values in the order of `by`, byte order), lists a segment
+  has no record in, the outputs `by` and `segments`, and the errors;
+- with total `consolidated` (the attribution models) the result's own fields are computed here,
+  in Python, from the segments: per channel, conversions and value summed, share = summed
+  conversions / total conversions at 6 places half to even, the other counts from the whole,
+  model details dropped.
+
+Inputs: every case of the KPI's `basic.json` with at least two records, dimensions assigned by
+record index (a rule written below, so the split is uneven and interleaved); cases whose segments
+the KPI refuses (a funnel segment without an event of a step, a lift segment without a control
+arm) are left out, except one, kept as the error it gives.
+
+Run from the repository root after building the command line (``cargo build --release -p
+omnikpi-cli``): ``python3 spec/gen/segment_vectors.py``. It rewrites
+``vectors/<id>/segments.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = ROOT.parent / "target" / "release" / "omnikpi"
+
+
+def run(requests: list[tuple[str, dict, dict]]) -> list[dict]:
+    """Envelopes `{"ok": ...}` or `{"error": ...}` of the unsegmented path, one per request."""
+    lines = "".join(
+        json.dumps({"kpi": k, "input": json.dumps(i), "params": json.dumps(p)}) + "\n" for k, i, p in requests
+    )
+    out = subprocess.run([str(CLI), "eval-lines", "-"], input=lines, capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def brand(i: int) -> str:
+    """Record i's brand: B for every third record from the second, A otherwise."""
+    return "B" if i % 3 == 1 else "A"
+
+
+def country(i: int) -> str:
+    return "GB" if i % 2 else "FR"
+
+
+def store(i: int) -> int | str:
+    """An integer or a text: both become text keys ("12" sorts before "7")."""
+    return 12 if i % 2 else "7"
+
+
+def tag(input_: dict, lists: list[str], dims: dict) -> dict:
+    """The input with each record of `lists` carrying the dimensions `dims` (name -> rule of the
+    record's index, counted over all the segmented lists' records in order)."""
+    out = dict(input_)
+    n = 0
+    for name in lists:
+        records = []
+        for record in input_.get(name, []):
+            records.append({**record, **{d: rule(n) for d, rule in dims.items()}})
+            n += 1
+        out[name] = records
+    return out
+
+
+def split(input_: dict, lists: list[str], by: list[str]) -> list[tuple[dict, dict]]:
+    """(key, the input of that segment without the dimensions the KPI does not read), sorted."""
+    keys: dict[tuple, dict] = {}
+    for name in lists:
+        for record in input_.get(name, []):
+            key = tuple(str(record[d]) for d in by)
+            keys.setdefault(key, {l: [] for l in lists})[name].append(record)
+    segments = []
+    for key in sorted(keys, key=lambda k: [v.encode() for v in k]):
+        seg = dict(input_)
+        for name in lists:
+            seg[name] = keys[key][name]
+        segments.append((dict(zip(by, key)), seg))
+    return segments
+
+
+def strip(input_: dict, lists: list[str], by: list[str], own: dict) -> dict:
+    out = dict(input_)
+    for name in lists:
+        out[name] = [{k: v for k, v in r.items() if k not in by or k in own[name]} for r in input_.get(name, [])]
+    return out
+
+
+def consolidate(whole: dict, segments: list[dict]) -> dict:
+    total = Decimal(whole["totals"]["conversions"])
+    channels = []
+    for row in whole["channels"]:
+        def summed(field: str) -> Decimal:
+            start = Decimal(row[field]) * 0
+            for s in segments:
+                start += sum((Decimal(r[field]) for r in s["channels"] if r["channel"] == row["channel"]), start * 0)
+            return start
+
+        conversions = summed("conversions")
+        share = None if total == 0 else str((conversions / total).quantize(Decimal("0.000001"), ROUND_HALF_EVEN))
+        channels.append({"channel": row["channel"], "conversions": str(conversions), "value": str(summed("value")), "share": share})
+    kept = ["model", "currency", "channels", "totals", "journeys", "rows"]
+    return {k: (channels if k == "channels" else v) for k, v in whole.items() if k in kept}
+
+
+def case(kpi: str, definition: dict, name: str, input_: dict, params: dict, by: list[str]) -> dict | None:
+    lists = definition["segments"]["records"]
+    own = {i["name"]: [f["name"] for f in i.get("fields", [])] for i in definition["inputs"]}
+    whole_input = strip(input_, lists, by, own)
+    segments = [(key, strip(seg, lists, by, own)) for key, seg in split(input_, lists, by)]
+    results = run([(kpi, whole_input, params)] + [(kpi, seg, params) for _, seg in segments])
+    if any("error" in r for r in results):
+        return None
+    whole, parts = results[0]["ok"], [r["ok"] for r in results[1:]]
+    total = consolidate(whole, parts) if definition["segments"]["total"] == "consolidated" else whole
+    expected = {**total, "by": by, "segments": [{"key": key, **part} for (key, _), part in zip(segments, parts)]}
+    return {"name": name, "input": input_, "params": {**params, "by": by}, "expected": expected}
+
+
+def thirds(kpi: str, definition: dict) -> dict:
+    """Two brands, each one journey over three channels worth 0.10: every segment rounds its
+    thirds on its own, so the consolidated channels differ from an unsegmented run's."""
+    journey = lambda j, b: {"journey_id": j, "brand": b, "conversions": 1, "value": "0.10",
+                            "touches": [{"channel": c, "timestamp": t} for t, c in enumerate(["GA", "M", "E"])]}
+    input_ = {"currency": "EUR", "channels": [{"channel": c, "group": "online"} for c in ["GA", "M", "E"]],
+              "journeys": [journey("j1", "A"), journey("j2", "B")]}
+    made = case(kpi, definition, "segments round on their own: the consolidation is their sum", input_, {}, ["brand"])
+    whole = run([(kpi, strip(input_, ["journeys"], ["brand"], {"journeys": []}), {})])[0]["ok"]
+    assert made and made["expected"]["channels"] != whole["channels"], "the case must show the rule"
+    return made
+
+
+def errors(kpi: str, definition: dict, sample: dict) -> list[dict]:
+    lists = definition["segments"]["records"]
+    first = next(l for l in lists if sample.get(l))
+    tagged = tag(sample, lists, {"brand": brand})
+    missing = json.loads(json.dumps(tagged))
+    del missing[first][-1]["brand"]
+    last = len(missing[first]) - 1
+    wrong = json.loads(json.dumps(tagged))
+    wrong[first][0]["brand"] = True
+    return [
+        {"name": "a record without a dimension of by", "input": missing, "params": {"by": ["brand"]},
+         "error": {"code": "missing_field", "path": f"input.{first}[{last}].brand"}},
+        {"name": "a dimension that is neither text nor integer", "input": wrong, "params": {"by": ["brand"]},
+         "error": {"code": "wrong_type", "path": f"input.{first}[0].brand"}},
+        {"name": "by is a list", "input": tagged, "params": {"by": "brand"},
+         "error": {"code": "wrong_type", "path": "params.by"}},
+        {"name": "a dimension named twice", "input": tagged, "params": {"by": ["brand", "brand"]},
+         "error": {"code": "invalid_parameter", "path": "params.by[1]"}},
+        {"name": "an empty dimension name", "input": tagged, "params": {"by": [""]},
+         "error": {"code": "invalid_parameter", "path": "params.by[0]"}},
+        {"name": "dimensions without by are unknown fields", "input": tagged, "params": {},
+         "error": {"code": "unknown_field"}},
+    ]
+
+
+def vectors(kpi: str) -> dict:
+    definition = json.loads((ROOT / "kpis" / f"{kpi}.json").read_text(encoding="utf-8"))
+    lists = definition["segments"]["records"]
+    basic = json.loads((ROOT / "vectors" / kpi / "basic.json").read_text(encoding="utf-8"))["cases"]
+    samples = [c for c in basic if "expected" in c and sum(len(c["input"].get(l, [])) for l in lists) >= 2]
+    cases = []
+    for c in samples:
+        params = c.get("params") or {}
+        made = case(kpi, definition, f"by brand: {c['name']}", tag(c["input"], lists, {"brand": brand}), params, ["brand"])
+        if made:
+            cases.append(made)
+    if samples:
+        c = max(samples, key=lambda c: sum(len(c["input"].get(l, [])) for l in lists))
+        params = c.get("params") or {}
+        two = tag(c["input"], lists, {"brand": brand, "country": country})
+        made = case(kpi, definition, f"by brand and country: {c['name']}", two, params, ["brand", "country"])
+        if made:
+            cases.append(made)
+        stores = tag(c["input"], lists, {"store": store})
+        made = case(kpi, definition, f"integer and text keys: {c['name']}", stores, params, ["store"])
+        if made:
+            cases.append(made)
+        cases += errors(kpi, definition, c["input"])
+    own = {i["name"]: [f["name"] for f in i.get("fields", [])] for i in definition["inputs"]}
+    kept = [f for l in lists for f in own.get(l, []) if f in ("channel", "store", "arm")]
+    for c in samples[:1]:
+        if kept:
+            made = case(kpi, definition, f"by a field the KPI reads ({kept[0]}): {c['name']}", c["input"], c.get("params") or {}, [kept[0]])
+            if made:
+                cases.append(made)
+    if kpi == "attribution.linear":
+        cases.append(thirds(kpi, definition))
+    assert any("expected" in c for c in cases), kpi
+    return {"kpi": kpi, "description": f"The parameter by on {kpi} (spec/segments.json), written by spec/gen/segment_vectors.py.", "cases": cases}
+
+
+def main() -> None:
+    for path in sorted((ROOT / "kpis").glob("*.json")):
+        definition = json.loads(path.read_text(encoding="utf-8"))
+        if "segments" not in definition:
+            continue
+        doc = vectors(definition["id"])
+        out = ROOT / "vectors" / definition["id"] / "segments.json"
+        out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(out.relative_to(ROOT), sum("expected" in c for c in doc["cases"]), "computed,", sum("error" in c for c in doc["cases"]), "errors")
+
+
+if __name__ == "__main__":
+    main()
