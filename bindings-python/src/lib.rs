@@ -236,6 +236,47 @@ fn evaluate<'py>(
     to_python(py, &out, decimal)
 }
 
+/// Computes KPI `kpi_id` like `evaluate` and certifies the result: `(result, certificate)`.
+#[pyfunction]
+#[pyo3(signature = (kpi_id, input, params=None))]
+fn certify<'py>(
+    py: Python<'py>,
+    kpi_id: &Bound<'py, PyAny>,
+    input: &Bound<'py, PyAny>,
+    params: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let kpi_id: String = kpi_id
+        .extract()
+        .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
+    let host = PyHost::new(py)?;
+    let input = host.convert(input, "input")?;
+    let params = host.params(params)?;
+    let (out, cert) = py
+        .detach(|| omnikpi::certificate::certify(&kpi_id, &input, &params))
+        .map_err(|e| to_py_err(py, &e))?;
+    Ok((
+        to_python(py, &out, &host.decimal)?,
+        json_to_python(py, &cert)?,
+    ))
+}
+
+/// Recomputes the result a certificate speaks of from `input`: whether it is confirmed, and
+/// each check.
+#[pyfunction]
+fn verify<'py>(
+    py: Python<'py>,
+    certificate: &Bound<'py, PyAny>,
+    input: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let host = PyHost::new(py)?;
+    let certificate = host.convert(certificate, "certificate")?;
+    let input = host.convert(input, "input")?;
+    let out = py
+        .detach(|| omnikpi::certificate::verify(&certificate, &input))
+        .map_err(|e| to_py_err(py, &e))?;
+    json_to_python(py, &out)
+}
+
 /// Reads JSON text by the core's rules (duplicate keys, lone surrogates, integers beyond 64 bits,
 /// non-finite numbers and nesting deeper than 128 are errors located under `what`), as the CLI
 /// reads its files; `json.loads` would keep the last of two duplicate keys.
@@ -636,6 +677,8 @@ fn records_from_table<'py>(
 #[pymodule]
 fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(certify, m)?)?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(catalog, m)?)?;
     m.add_function(wrap_pyfunction!(parse_json, m)?)?;
     m.add_function(wrap_pyfunction!(attribution_model, m)?)?;

@@ -63,9 +63,27 @@ export function createApi(raw) {
     // Values go to the core as they are: it converts and validates them (omnikpi::host).
     return unwrap(raw.evaluate(kpiId, input, params));
   }
+  /** `{result, certificate}`: the result of `evaluate` and its certificate (KPI id, definition
+   * version, resolved parameters, SHA-256 of the input and of the result, omnikpi version, sealed
+   * by a SHA-256 of them all), the same as Python, the CLI and SQL give for the same input. */
+  function certify(kpiId, input, params) {
+    if (typeof kpiId !== "string") {
+      throw new OmniKpiError("`kpi` must be a string such as \"conversion.rate\"", "wrong_type", "kpi");
+    }
+    return unwrap(raw.certify(kpiId, input, params));
+  }
+  /** A typed function's result: the result with its certificate as a non-enumerable property. */
+  function certified(kpiId, input, params) {
+    const { result, certificate } = certify(kpiId, input, params);
+    Object.defineProperty(result, "certificate", { value: certificate, enumerable: false });
+    return result;
+  }
   const api = {
     OmniKpiError,
     evaluate,
+    certify,
+    /** Recomputes the result a certificate speaks of from `input`: `{confirmed, kpi, checks}`. */
+    verify: (certificate, input) => unwrap(raw.verify(certificate, input)),
     /** Every KPI definition; with `{ lang: "fr" }`, every text in that language. */
     catalog: (options) => {
       const lang = options?.lang;
@@ -92,7 +110,7 @@ export function createApi(raw) {
   /** `{id, short}` of a model named `linear` or `attribution.linear`: the core's one rule. */
   const modelOf = (name) => unwrap(raw.attributionModel(String(name)));
   for (const [id, name] of Object.entries(KPI_FUNCTIONS)) {
-    api[name] = (input, params) => evaluate(id, input, params);
+    api[name] = (input, params) => certified(id, input, params);
   }
   /**
    * Attribution on typed-array columns, for large data without building an object per journey.

@@ -29,6 +29,23 @@ export interface Report {
 }
 
 export declare function evaluate(kpiId: string, input: unknown, params?: Record<string, unknown> | null): Record<string, unknown>;
+/** A result's provenance: the KPI id, definition version, resolved parameters, SHA-256 digests of
+ * the input and the result, the pack and FX fingerprints (null without), the omnikpi version, and
+ * `certificate`, the SHA-256 of them all. The same input gives the same certificate in every front end. */
+export interface Certificate {
+  certificate: string; kpi: string; version: string; params: Record<string, unknown>;
+  input: string; result: string; pack: string | null; fx: string | null; omnikpi: string;
+}
+/** A typed function's result: its fields, and its certificate as a non-enumerable property. */
+export type Certified<T> = T & { readonly certificate: Certificate };
+/** The result of `evaluate` and its certificate. */
+export declare function certify(kpiId: string, input: unknown, params?: Record<string, unknown> | null): { result: Record<string, unknown>; certificate: Certificate };
+/** Recomputes the result a certificate speaks of from `input`; `confirmed` unless a certified
+ * field differs (a different omnikpi version alone does not refute a reproduced result). */
+export declare function verify(certificate: Certificate, input: unknown): {
+  confirmed: boolean; kpi: string;
+  checks: { check: "certificate" | "version" | "input" | "result" | "omnikpi"; ok: boolean; certified: unknown; found: string }[];
+};
 /** Localized definition: every text is a string in the requested language. */
 export interface LocalizedDefinition {
   id: string; version: string; family: string; lang: string;
@@ -746,25 +763,25 @@ export interface AttributionResult {
   segments?: {
     key: Record<string, unknown>;
   }[];
-  /** The order of the chain used. */
+  /** The order of the chain used. Absent from a result with `by`, whose segments each carry their own. */
   order?: number;
-  /** States of the chain, START included (what max_states bounds). */
+  /** States of the chain, START included (what max_states bounds). Absent from a result with `by`, whose segments each carry their own. */
   states?: number;
-  /** P(CONVERSION) from START. */
+  /** P(CONVERSION) from START. Absent from a result with `by`, whose segments each carry their own. */
   conversion_probability?: DecimalString;
-  /** Removal effect per channel (6 places, half to even). */
+  /** Removal effect per channel (6 places, half to even). Absent from a result with `by`, whose segments each carry their own. */
   removal_effects?: {
     channel: string;
     removal_effect: DecimalString;
   }[];
-  /** Every observed transition: from, to, count, probability. */
+  /** Every observed transition: from, to, count, probability. Absent from a result with `by`, whose segments each carry their own. */
   transition_matrix?: {
     from: string;
     to: string;
     count: number;
     probability: DecimalString;
   }[];
-  /** Conversions per channel and 1-based position, summing exactly to the attributed conversions. */
+  /** Conversions per channel and 1-based position, summing exactly to the attributed conversions. Absent from a result with `by`, whose segments each carry their own. */
   by_position?: {
     channel: string;
     position: number;
@@ -1331,57 +1348,57 @@ export interface IncentiveDiffResult {
 export type AttributionModel = "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
 
 /** Conversion rate (KPI `conversion.rate` 1.1.0): Share of opportunities (journeys, sessions, visitors or leads) that converted, overall and per channel. */
-export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): ConversionRateResult;
+export declare function conversionRate(input: ConversionRateInput, params?: ConversionRateParams): Certified<ConversionRateResult>;
 /** Conversion funnel (KPI `conversion.funnel` 1.1.0): Entities reaching each step of an ordered funnel, with step-to-step and overall conversion. */
-export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): FunnelResult;
+export declare function conversionFunnel(input: FunnelInput, params?: FunnelParams): Certified<FunnelResult>;
 /** Windowed conversion (MetricFlow semantics) (KPI `conversion.windowed` 1.1.0): Conversion events linked to the closest earlier base event of the same entity within a window, as dbt MetricFlow's conversion metrics do. */
-export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): WindowedResult;
+export declare function conversionWindowed(input: WindowedInput, params?: WindowedParams): Certified<WindowedResult>;
 /** Cross-channel conversion (ROPO and showrooming) (KPI `conversion.cross_channel` 1.1.0): Share of offline conversions preceded by an online touch of the same customer within a lookback window (research online, purchase offline), and the reverse. */
-export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): CrossChannelResult;
+export declare function conversionCrossChannel(input: CrossChannelInput, params?: CrossChannelParams): Certified<CrossChannelResult>;
 /** Conversion lift (KPI `conversion.lift` 1.1.0): Conversion rate of a treatment group against a holdout control group: absolute and relative lift and incremental conversions, each with its exact numerator and denominator. */
-export declare function conversionLift(input: ConversionLiftInput, params?: ConversionLiftParams): ConversionLiftResult;
+export declare function conversionLift(input: ConversionLiftInput, params?: ConversionLiftParams): Certified<ConversionLiftResult>;
 /** Average basket (KPI `basket.average` 1.1.0): Average order value, overall and per channel, exact to the currency's minor unit. */
-export declare function basketAverage(input: BasketAverageInput, params?: BasketAverageParams): BasketAverageResult;
+export declare function basketAverage(input: BasketAverageInput, params?: BasketAverageParams): Certified<BasketAverageResult>;
 /** Multichannel basket uplift (KPI `basket.multichannel_uplift` 1.0.1): How much larger the average basket of customers who buy both online and offline is than a reference segment's. */
-export declare function basketMultichannelUplift(input: MultichannelUpliftInput, params?: MultichannelUpliftParams): MultichannelUpliftResult;
+export declare function basketMultichannelUplift(input: MultichannelUpliftInput, params?: MultichannelUpliftParams): Certified<MultichannelUpliftResult>;
 /** Click-and-collect attach rate (KPI `pickup.attach_rate` 1.1.0): Share of click-and-collect pickups where the customer bought something extra in store, with the extra revenue; overall and per store. */
-export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): AttachRateResult;
+export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): Certified<AttachRateResult>;
 /** Money allocation (KPI `money.allocate` 1.1.0): Splits an amount between parties by weights, in minor units, so the parts sum exactly to the amount. */
-export declare function moneyAllocate(input: AllocationInput, params?: AllocationParams): AllocationResult;
+export declare function moneyAllocate(input: AllocationInput, params?: AllocationParams): Certified<AllocationResult>;
 /** First touch (KPI `attribution.first_touch` 2.2.0): 100% of each journey's conversions and value to its first touch. */
-export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Last touch (KPI `attribution.last_touch` 2.2.0): 100% of each journey's conversions and value to its last touch. */
-export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Last non-direct touch (KPI `attribution.last_non_direct` 2.2.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
-export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Linear (KPI `attribution.linear` 2.2.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
-export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Time decay (KPI `attribution.time_decay` 2.2.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
-export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Position-based (U-shaped) (KPI `attribution.position_based` 2.2.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
-export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** W-shaped (KPI `attribution.w_shaped` 2.2.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
-export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Markov removal effect (KPI `attribution.markov` 2.3.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
-export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Markov order selection (KPI `attribution.markov_order` 1.0.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
-export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): MarkovOrderResult;
+export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): Certified<MarkovOrderResult>;
 /** Shapley value (Zhao) (KPI `attribution.shapley` 2.2.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
-export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.2.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
-export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.2.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
-export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): AttributionResult;
+export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Channel contribution (share of attributed value) (KPI `contribution.share` 2.1.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
-export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): ContributionShareResult;
+export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): Certified<ContributionShareResult>;
 /** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.1.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
-export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): ContributionRoasResult;
+export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.0.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
-export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): ContributionGrowthResult;
+export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
 /** Incentive split (KPI `incentives.split` 1.1.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
-export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): IncentiveSplitResult;
+export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;
 /** Incentive payout check (KPI `incentives.check` 2.0.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
-export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): PayoutCheckResult;
+export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): Certified<PayoutCheckResult>;
 /** Incentive what-if (KPI `incentives.diff` 1.0.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
-export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): IncentiveDiffResult;
+export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
 // surfaces:end

@@ -20,6 +20,8 @@ function ready() {
 
 export { OmniKpiError };
 export const evaluate = (...a) => ready().evaluate(...a);
+export const certify = (...a) => ready().certify(...a);
+export const verify = (...a) => ready().verify(...a);
 export const catalog = (options) => ready().catalog(options);
 export const reportFiles = (files) => ready().reportFiles(files);
 export const datasetFiles = () => ready().datasetFiles();

@@ -175,6 +175,28 @@ pub fn evaluate(kpi_id: &str, input: JsValue, params: JsValue) -> String {
     })())
 }
 
+/// Computes a KPI like `evaluate` and certifies it; the envelope holds `{result, certificate}`.
+#[wasm_bindgen]
+pub fn certify(kpi_id: &str, input: JsValue, params: JsValue) -> String {
+    envelope((|| {
+        let input = host_value(input, "input")?;
+        let params = host_value(params, "params")?;
+        let (result, certificate) = omnikpi::certificate::certify(kpi_id, &input, &params)?;
+        Ok(serde_json::json!({"result": result.to_json(), "certificate": certificate}))
+    })())
+}
+
+/// Recomputes the result a certificate speaks of from `input`; the envelope holds the
+/// verification (`confirmed`, `kpi`, `checks`).
+#[wasm_bindgen]
+pub fn verify(certificate: JsValue, input: JsValue) -> String {
+    envelope((|| {
+        let certificate = host_value(certificate, "certificate")?;
+        let input = host_value(input, "input")?;
+        omnikpi::certificate::verify(&certificate, &input)
+    })())
+}
+
 /// Computes a KPI on JSON texts, read by the same rules as the CLI's files; returns the envelope.
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(kpi_id: &str, input_json: &str, params_json: &str) -> String {

@@ -65,6 +65,22 @@ enum Command {
         /// Parameters: a JSON file, or inline JSON text.
         #[arg(long)]
         params: Option<String>,
+        /// Also write the result's certificate (KPI id and version, parameters, SHA-256 of the
+        /// input and the result, omnikpi version) to this JSON file; `omnikpi verify` checks it.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
+    },
+    /// Recomputes the result a certificate (from `eval --certificate`, Python's `certify` or JS's)
+    /// speaks of from an input file and says whether it is confirmed; exit 1 when refuted.
+    Verify {
+        /// The certificate, a JSON file.
+        certificate: PathBuf,
+        /// The JSON input file, or - for standard input.
+        #[arg(long)]
+        input: PathBuf,
+        /// Print the verification as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Evaluates many KPIs from JSON Lines, one `{"kpi", "input", "params"}` per line with input and
     /// params as JSON *texts* (read exactly as `eval` reads its files); prints one envelope per
@@ -467,8 +483,57 @@ fn run(cli: Cli) -> Result<(String, bool), KpiError> {
     match cli.command {
         Command::Incentives { action } => incentives(action),
         Command::Surfaces { root, check } => generate_surfaces(&root, check),
+        Command::Verify {
+            certificate,
+            input,
+            json,
+        } => verify(&certificate, &input, json),
         command => run_command(command).map(|text| (text, false)),
     }
+}
+
+/// `omnikpi verify`: the verification, and whether it refutes the certificate (exit 1).
+fn verify(certificate: &Path, input: &Path, json: bool) -> Result<(String, bool), KpiError> {
+    let cert = omnikpi::parse_json(&read_text(certificate)?, "certificate")?;
+    let input = omnikpi::parse_json(&read_text(input)?, "input")?;
+    let out = omnikpi::certificate::verify(&cert, &input)?;
+    let confirmed = out.get("confirmed") == Some(&Value::Bool(true));
+    if json {
+        return Ok((pretty(&out), !confirmed));
+    }
+    let mut text = format!(
+        "{} {}\n",
+        if confirmed { "confirmed:" } else { "refuted:" },
+        out.get("kpi").and_then(Value::as_str).unwrap_or_default()
+    );
+    for check in out
+        .get("checks")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| {
+            check
+                .get(k)
+                .map(|v| v.as_str().map_or(v.to_string(), str::to_owned))
+        };
+        let ok = check.get("ok") == Some(&Value::Bool(true));
+        text.push_str(&format!(
+            "  {} {:<12} {}\n",
+            if ok { "ok  " } else { "DIFF" },
+            field("check").unwrap_or_default(),
+            if ok {
+                field("found").unwrap_or_default()
+            } else {
+                format!(
+                    "certified {}, found {}",
+                    field("certified").unwrap_or_default(),
+                    field("found").unwrap_or_default()
+                )
+            }
+        ));
+    }
+    Ok((text.trim_end().to_owned(), !confirmed))
 }
 
 /// `omnikpi surfaces`: the report, and whether `--check` found drift (exit 1, like `diff`).
@@ -514,7 +579,12 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 rows,
             ))
         }
-        Command::Eval { kpi, input, params } => {
+        Command::Eval {
+            kpi,
+            input,
+            params,
+            certificate,
+        } => {
             let input = omnikpi::parse_json(&read_text(&input)?, "input")?;
             let params = match params {
                 None => Value::Null,
@@ -523,7 +593,11 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 }
                 Some(p) => omnikpi::parse_json(&p, "params")?,
             };
-            Ok(pretty(&omnikpi::evaluate(&kpi, &input, &params)?.to_json()))
+            let (result, cert) = omnikpi::certificate::certify(&kpi, &input, &params)?;
+            if let Some(path) = certificate {
+                write_file(&path, &pretty(&cert))?;
+            }
+            Ok(pretty(&result.to_json()))
         }
         Command::EvalLines { file } => eval_lines(&read_text(&file)?),
         Command::Attribute {
@@ -667,8 +741,13 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 Ok(table::render_report(&report))
             }
         }
-        // `run` takes this one first, to keep the check's "differences found" flag.
+        // `run` takes these first, to keep their "differences found" flag.
         Command::Incentives { action } => incentives(action).map(|(text, _)| text),
+        Command::Verify {
+            certificate,
+            input,
+            json,
+        } => verify(&certificate, &input, json).map(|(text, _)| text),
     }
 }
 

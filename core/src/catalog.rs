@@ -203,6 +203,16 @@ impl Params {
             .unwrap_or_default()
     }
 
+    /// Every parameter, defaults included, as a JSON object (absent ones as null).
+    pub fn to_json(&self) -> Value {
+        Value::Object(
+            self.values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
     /// A list-of-texts parameter (`by`); empty when absent.
     pub fn strings(&self, name: &str) -> Vec<String> {
         self.values

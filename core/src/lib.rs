@@ -22,6 +22,7 @@
 pub mod attribution;
 pub mod basket;
 pub mod catalog;
+pub mod certificate;
 pub mod channel;
 pub mod contribution;
 pub mod conversion;

@@ -44,7 +44,8 @@ def call(
     parameters given (``None``: the definition's default), as a ``result`` object."""
     data = {**required, **{k: v for k, v in optional.items() if v is not None}}
     given = {k: v for k, v in params.items() if v is not None}
-    return result(kpi_id, version(kpi_id), _omnikpi.evaluate(kpi_id, data, given or None))
+    data, certificate = _omnikpi.certify(kpi_id, data, given or None)
+    return result(kpi_id, version(kpi_id), data, certificate)
 
 
 def as_chunks(table: Any) -> Any:

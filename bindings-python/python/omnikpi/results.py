@@ -263,19 +263,31 @@ class Tabular:
 class Result(Tabular, Record):
     """The result of one KPI: its fields, plus ``kpi`` and ``version`` of the definition used."""
 
-    __slots__ = ("_kpi", "_version")
+    __slots__ = ("_kpi", "_version", "_certificate")
     _kpi: str
     _version: str
+    _certificate: Optional[Mapping[str, Any]]
     main_table: ClassVar[Optional[str]] = None
     """Name of the main table (None: the first table found)."""
     derived_tables: ClassVar[tuple[tuple[str, str, tuple[str, ...]], ...]] = ()
     """Tables made by flattening nested rows: (name, dotted path of the rows, outer fields kept);
     ``("payouts", "periods.parties", ("period",))`` gives one row per period and party."""
 
-    def __init__(self, kpi: str, version: str, data: Mapping[str, Any]) -> None:
+    def __init__(
+        self, kpi: str, version: str, data: Mapping[str, Any], certificate: Optional[Mapping[str, Any]] = None
+    ) -> None:
         super().__init__(data)
         object.__setattr__(self, "_kpi", kpi)
         object.__setattr__(self, "_version", version)
+        object.__setattr__(self, "_certificate", certificate)
+
+    @property
+    def certificate(self) -> Optional[Mapping[str, Any]]:
+        """The result's certificate (see :func:`omnikpi.certify`): the KPI id, definition version,
+        resolved parameters, input and result digests and omnikpi version, sealed by a SHA-256
+        of them all; ``omnikpi.verify(r.certificate, input)`` confirms or refutes it. ``None``
+        for results not computed from a single input (a comparison of models, a report)."""
+        return self._certificate
 
     @property
     def kpi(self) -> str:

@@ -143,7 +143,7 @@ pub fn declarations(kpis: &[Kpi]) -> Result<String, String> {
     for kpi in kpis {
         let _ = writeln!(
             out,
-            "/** {} (KPI `{}` {}): {} */\nexport declare function {}(input: {r}Input, params?: {r}Params): {r}Result;",
+            "/** {} (KPI `{}` {}): {} */\nexport declare function {}(input: {r}Input, params?: {r}Params): Certified<{r}Result>;",
             kpi.english("title"),
             kpi.id,
             text(kpi.def, "version"),
