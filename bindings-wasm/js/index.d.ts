@@ -186,6 +186,10 @@ export interface ConversionRateParams {
   denominator?: "journeys" | "sessions" | "visitors" | "leads" | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface ConversionRateResult {
   /** The denominator named by the parameter. */
@@ -236,6 +240,10 @@ export interface FunnelParams {
   window_seconds?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`events`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface FunnelResult {
   /** Per step: step, entities, from_previous, from_first, drop_off, reason. */
@@ -285,6 +293,10 @@ export interface WindowedParams {
   grain?: "second" | "day" | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `base_events`, `conversion_events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`base_events`: `timestamp`; `conversion_events`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface WindowedResult {
   /** conversions, base_events, rate, reason, unmatched_conversions. */
@@ -348,6 +360,10 @@ export interface CrossChannelParams {
   lookback_seconds?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `touches`, `conversions`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`touches`: `timestamp`; `conversions`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface CrossChannelResult {
   /** assisted, conversions, rate, reason, by_channel (online assisting channels). */
@@ -399,6 +415,10 @@ export interface ConversionLiftInput {
 export interface ConversionLiftParams {
   /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface ConversionLiftResult {
   /** Conversions, opportunities and rate of the treatment group. */
@@ -467,6 +487,10 @@ export interface BasketAverageParams {
   minor_units?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `orders`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface BasketAverageResult {
   /** ISO code. */
@@ -571,6 +595,10 @@ export interface AttachRateParams {
   minor_units?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `pickups`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface AttachRateResult {
   /** ISO 4217 code of every amount. */
@@ -693,6 +721,10 @@ export interface AttributionParams {
   seed?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
   by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`journeys`: `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
   /** Half-life; default 7 days. */
   half_life_seconds?: number | bigint | null;
   /** Weight of the first touch. */

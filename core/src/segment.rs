@@ -20,6 +20,7 @@
 
 use crate::catalog::{Definition, Params};
 use crate::error::{ErrorCode, KpiError, Result};
+use crate::incentive::Periods;
 use crate::input::wrong_type;
 use crate::output::Output;
 use crate::registry::Entry;
@@ -29,8 +30,8 @@ use std::collections::BTreeMap;
 /// The shared text: the parameter `by`, the outputs `by` and `segments`, the rules of totals.
 const SHARED: &str = include_str!("../../spec/segments.json");
 
-/// Adds the parameter `by` and the outputs `by` and `segments` to a definition that declares
-/// `segments`; other definitions are left as they are.
+/// Adds the parameters `by`, `period` and `time_zone` and the outputs `by` and `segments` to a
+/// definition that declares `segments`; other definitions are left as they are.
 pub(crate) fn extend_definition(document: &mut Value) {
     if document.get("segments").is_none() {
         return;
@@ -38,18 +39,43 @@ pub(crate) fn extend_definition(document: &mut Value) {
     let Ok(shared) = serde_json::from_str::<Value>(SHARED) else {
         return; // a core test parses the file: it cannot be malformed in a build
     };
-    let lists: Vec<String> = document
-        .pointer("/segments/records")
-        .and_then(Value::as_array)
+    let names = |pointer: &str| -> Vec<String> {
+        document
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|name| format!("`{name}`"))
+            .collect()
+    };
+    let lists = names("/segments/records");
+    let time: Vec<String> = document
+        .pointer("/segments/time")
+        .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .filter_map(Value::as_str)
-        .map(|name| format!("`{name}`"))
+        .map(|(list, paths)| {
+            let paths: Vec<String> = paths
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|p| format!("`{p}`"))
+                .collect();
+            format!("`{list}`: {}", paths.join(" | "))
+        })
         .collect();
-    if let (Some(parameter), Some(Value::Array(params))) =
-        (shared.get("parameter"), document.get_mut("parameters"))
+    let time = if time.is_empty() {
+        "-".to_owned()
+    } else {
+        time.join("; ")
+    };
+    let texts = [("{records}", lists.join(", ")), ("{time}", time)];
+    if let (Some(Value::Array(added)), Some(Value::Array(params))) =
+        (shared.get("parameters"), document.get_mut("parameters"))
     {
-        params.push(naming(parameter, &lists.join(", ")));
+        params.extend(added.iter().map(|p| naming(p, &texts)));
     }
     if let (Some(Value::Array(added)), Some(Value::Array(outputs))) =
         (shared.get("outputs"), document.get_mut("outputs"))
@@ -58,13 +84,17 @@ pub(crate) fn extend_definition(document: &mut Value) {
     }
 }
 
-/// `value` with `{records}` in its texts replaced by the names of the segmented lists.
-fn naming(value: &Value, lists: &str) -> Value {
+/// `value` with each placeholder of `texts` (`{records}`, `{time}`) replaced in its texts.
+fn naming(value: &Value, texts: &[(&str, String)]) -> Value {
     match value {
-        Value::String(text) => Value::String(text.replace("{records}", lists)),
+        Value::String(text) => Value::String(
+            texts
+                .iter()
+                .fold(text.clone(), |t, (from, to)| t.replace(from, to)),
+        ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), naming(v, lists)))
+                .map(|(k, v)| (k.clone(), naming(v, texts)))
                 .collect(),
         ),
         other => other.clone(),
@@ -80,6 +110,8 @@ struct Declaration {
     consolidated: bool,
     /// Per list, the fields the KPI itself reads (a dimension among them is kept in records).
     fields: BTreeMap<String, Vec<String>>,
+    /// Per list, where a record's time is: paths tried in order (`touches/-1/timestamp`).
+    time: BTreeMap<String, Vec<String>>,
 }
 
 impl Declaration {
@@ -108,10 +140,26 @@ impl Declaration {
                 Some((name, names))
             })
             .collect();
+        let time = segments
+            .get("time")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(list, paths)| {
+                let paths = paths
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect();
+                (list.clone(), paths)
+            })
+            .collect();
         Some(Self {
             records,
             consolidated: segments.get("total").and_then(Value::as_str) == Some("consolidated"),
             fields,
+            time,
         })
     }
 }
@@ -144,7 +192,8 @@ pub(crate) fn evaluate(
     let Value::Object(object) = input else {
         return entry.kpi.evaluate(input, params); // the KPI names the wrong type
     };
-    let split = Split::read(object, &declaration, by)?;
+    let periods = periods(params, by)?;
+    let split = Split::read(object, &declaration, by, periods.as_ref())?;
     let whole = entry
         .kpi
         .evaluate(&Value::Object(split.whole.clone()), params)?;
@@ -178,7 +227,12 @@ struct Split {
 }
 
 impl Split {
-    fn read(object: &Map<String, Value>, declaration: &Declaration, by: &[String]) -> Result<Self> {
+    fn read(
+        object: &Map<String, Value>,
+        declaration: &Declaration,
+        by: &[String],
+        periods: Option<&Periods>,
+    ) -> Result<Self> {
         let mut whole = object.clone();
         let mut keys: BTreeMap<Vec<String>, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
         for list in &declaration.records {
@@ -186,13 +240,18 @@ impl Split {
                 continue; // absent or not a list: the KPI reports it
             };
             let own = declaration.fields.get(list).cloned().unwrap_or_default();
+            let clock = match periods {
+                Some(periods) => Some(Clock::of(declaration, list, periods)?),
+                None => None,
+            };
             for (i, record) in records.iter_mut().enumerate() {
                 let Value::Object(fields) = record else {
                     continue; // not a record: the KPI reports it
                 };
                 let path = format!("input.{list}[{i}]");
-                let key = key_of(fields, by, &path)?;
-                for name in by.iter().filter(|name| !own.contains(name)) {
+                let key = key_of(fields, by, &path, clock.as_ref())?;
+                let derived = |name: &String| clock.is_some() && name == PERIOD;
+                for name in by.iter().filter(|n| !own.contains(n) && !derived(n)) {
                     fields.remove(name);
                 }
                 keys.entry(key)
@@ -228,10 +287,102 @@ impl Split {
     }
 }
 
-/// A record's dimension values, as text, in the order of `by`.
-fn key_of(fields: &Map<String, Value>, by: &[String], path: &str) -> Result<Vec<String>> {
+/// The periods of `period` in `by`, when the parameter `period` gives a grain.
+///
+/// # Errors
+/// `invalid_parameter` at `params.time_zone` for a name that is not an IANA time zone.
+fn periods(params: &Params, by: &[String]) -> Result<Option<Periods>> {
+    let grain = params.text("period");
+    if grain.is_empty() || !by.iter().any(|b| b == PERIOD) {
+        return Ok(None);
+    }
+    let zone = params.text("time_zone");
+    if zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(KpiError::at(
+            ErrorCode::InvalidParameter,
+            "params.time_zone",
+            format!("is not an IANA time zone (such as Europe/Paris): `{zone}`"),
+        ));
+    }
+    Periods::new(grain, Some(zone), "params").map(Some)
+}
+
+/// The dimension derived from time when the parameter `period` gives a grain.
+const PERIOD: &str = "period";
+
+/// Where the records of one list keep their time, and the periods it falls in.
+struct Clock<'a> {
+    paths: &'a [String],
+    periods: &'a Periods,
+}
+
+impl<'a> Clock<'a> {
+    fn of(declaration: &'a Declaration, list: &str, periods: &'a Periods) -> Result<Self> {
+        match declaration.time.get(list) {
+            Some(paths) if !paths.is_empty() => Ok(Self { paths, periods }),
+            _ => Err(KpiError::at(
+                ErrorCode::InvalidParameter,
+                "params.period",
+                format!(
+                    "cannot derive periods: the records of `{list}` carry no time; give them a `period` field and leave the parameter `period` out"
+                ),
+            )),
+        }
+    }
+
+    /// The period label of a record: its time at the first path present, in the time zone.
+    fn label(&self, fields: &Map<String, Value>, path: &str) -> Result<String> {
+        for way in self.paths {
+            let mut at = path.to_owned();
+            let mut steps = way.split('/');
+            let mut value = steps.next().and_then(|key| {
+                at.push_str(&format!(".{key}"));
+                fields.get(key)
+            });
+            for step in steps {
+                value = match (value, step) {
+                    (Some(Value::Array(items)), "-1") => {
+                        at.push_str(&format!("[{}]", items.len().saturating_sub(1)));
+                        items.last()
+                    }
+                    (Some(Value::Object(map)), key) => {
+                        at.push_str(&format!(".{key}"));
+                        map.get(key)
+                    }
+                    _ => None,
+                };
+            }
+            if let Some(time) = value.filter(|v| !v.is_null()) {
+                let seconds = crate::input::read_timestamp(time, &at)?;
+                return self.periods.label(seconds, &at);
+            }
+        }
+        let first = self
+            .paths
+            .first()
+            .map_or("", String::as_str)
+            .replace('/', ".");
+        Err(KpiError::at(
+            ErrorCode::MissingField,
+            &format!("{path}.{first}"),
+            "is missing: a record's time gives its period",
+        ))
+    }
+}
+
+/// A record's dimension values, as text, in the order of `by`; `period` from the record's time
+/// when `clock` is given.
+fn key_of(
+    fields: &Map<String, Value>,
+    by: &[String],
+    path: &str,
+    clock: Option<&Clock>,
+) -> Result<Vec<String>> {
     by.iter()
         .map(|name| {
+            if let (PERIOD, Some(clock)) = (name.as_str(), clock) {
+                return clock.label(fields, path);
+            }
             let at = format!("{path}.{name}");
             match fields.get(name) {
                 None | Some(Value::Null) => Err(KpiError::at(

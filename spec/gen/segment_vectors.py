@@ -31,6 +31,7 @@ import json
 import subprocess
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT.parent / "target" / "release" / "omnikpi"
@@ -73,12 +74,12 @@ def tag(input_: dict, lists: list[str], dims: dict) -> dict:
     return out
 
 
-def split(input_: dict, lists: list[str], by: list[str]) -> list[tuple[dict, dict]]:
-    """(key, the input of that segment without the dimensions the KPI does not read), sorted."""
+def split(input_: dict, lists: list[str], by: list[str], period=None) -> list[tuple[dict, dict]]:
+    """(key, the input of that segment), sorted; `period` derived by `period(list, record)`."""
     keys: dict[tuple, dict] = {}
     for name in lists:
         for record in input_.get(name, []):
-            key = tuple(str(record[d]) for d in by)
+            key = tuple(period(name, record) if period and d == "period" else str(record[d]) for d in by)
             keys.setdefault(key, {l: [] for l in lists})[name].append(record)
     segments = []
     for key in sorted(keys, key=lambda k: [v.encode() for v in k]):
@@ -113,11 +114,12 @@ def consolidate(whole: dict, segments: list[dict]) -> dict:
     return {k: (channels if k == "channels" else v) for k, v in whole.items() if k in kept}
 
 
-def case(kpi: str, definition: dict, name: str, input_: dict, params: dict, by: list[str]) -> dict | None:
+def case(kpi: str, definition: dict, name: str, input_: dict, params: dict, by: list[str], period=None) -> dict | None:
     lists = definition["segments"]["records"]
     own = {i["name"]: [f["name"] for f in i.get("fields", [])] for i in definition["inputs"]}
-    whole_input = strip(input_, lists, by, own)
-    segments = [(key, strip(seg, lists, by, own)) for key, seg in split(input_, lists, by)]
+    fields = [d for d in by if not (period and d == "period")]
+    whole_input = strip(input_, lists, fields, own)
+    segments = [(key, strip(seg, lists, fields, own)) for key, seg in split(input_, lists, by, period)]
     results = run([(kpi, whole_input, params)] + [(kpi, seg, params) for _, seg in segments])
     if any("error" in r for r in results):
         return None
@@ -138,6 +140,50 @@ def thirds(kpi: str, definition: dict) -> dict:
     whole = run([(kpi, strip(input_, ["journeys"], ["brand"], {"journeys": []}), {})])[0]["ok"]
     assert made and made["expected"]["channels"] != whole["channels"], "the case must show the rule"
     return made
+
+
+def periods(definition: dict, grain: str, zone: str):
+    """The period of a record from its time, by the definition's paths (independent of the core:
+    zoneinfo and the label formats of spec/segments.json)."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    def label(list_name: str, record: dict) -> str:
+        for way in definition["segments"]["time"][list_name]:
+            value: Any = record
+            for step in way.split("/"):
+                value = value[-1] if step == "-1" and isinstance(value, list) else (value.get(step) if isinstance(value, dict) else None)
+            if value is not None:
+                t = datetime.fromtimestamp(value, timezone.utc) if isinstance(value, int) else datetime.fromisoformat(value.replace("Z", "+00:00"))
+                t = t.astimezone(ZoneInfo(zone))
+                return {"day": t.strftime("%Y-%m-%d"), "month": t.strftime("%Y-%m"), "quarter": f"{t.year:04d}-Q{(t.month - 1) // 3 + 1}",
+                        "iso_week": "%04d-W%02d" % t.isocalendar()[:2]}[grain]
+        raise AssertionError("a record without time")
+    return label
+
+
+def months(kpi: str, definition: dict) -> list[dict]:
+    """Journeys converting on either side of midnight, 31 March 2026 in UTC: the first of April
+    in Paris (UTC+2 since 29 March), still March in UTC."""
+    journey = lambda j, first, last: {"journey_id": j, "conversions": 1, "value": "10.00",
+                                      "touches": [{"channel": "GA", "timestamp": first}, {"channel": "M", "timestamp": last}]}
+    input_ = {"currency": "EUR", "channels": [{"channel": c, "group": "online"} for c in ["GA", "M"]],
+              "journeys": [journey("j1", "2026-03-31T20:30:00Z", "2026-03-31T21:30:00Z"),
+                           journey("j2", "2026-03-31T21:30:00Z", "2026-03-31T22:30:00Z"),
+                           {**journey("j3", "2026-03-30T09:00:00Z", "2026-03-30T10:00:00Z"),
+                            "conversion_timestamp": "2026-04-02T08:00:00Z"}]}
+    out = []
+    for zone, keys in [("Europe/Paris", ["2026-03", "2026-04"]), ("UTC", ["2026-03", "2026-04"])]:
+        params = {"period": "month", "time_zone": zone}
+        made = case(kpi, definition, f"by period, months in {zone}", input_, params, ["period"], periods(definition, "month", zone))
+        assert made and [s["key"]["period"] for s in made["expected"]["segments"]] == keys
+        out.append(made)
+    sizes = [s["journeys"]["read"] for s in out[0]["expected"]["segments"]], [s["journeys"]["read"] for s in out[1]["expected"]["segments"]]
+    assert sizes == ([1, 2], [2, 1]), sizes
+    out.append({"name": "a time zone that does not exist", "input": input_,
+                "params": {"by": ["period"], "period": "month", "time_zone": "Europe/Pariss"},
+                "error": {"code": "invalid_parameter", "path": "params.time_zone"}})
+    return out
 
 
 def errors(kpi: str, definition: dict, sample: dict) -> list[dict]:
@@ -197,6 +243,18 @@ def vectors(kpi: str) -> dict:
                 cases.append(made)
     if kpi == "attribution.linear":
         cases.append(thirds(kpi, definition))
+        cases += months(kpi, definition)
+    if "time" in definition["segments"] and kpi.startswith("conversion."):
+        c = max(samples, key=lambda c: sum(len(c["input"].get(l, [])) for l in lists))
+        params = {**(c.get("params") or {}), "period": "day", "time_zone": "America/New_York"}
+        made = case(kpi, definition, f"by period, days in New York: {c['name']}", c["input"], params, ["period"], periods(definition, "day", "America/New_York"))
+        if made:
+            cases.append(made)
+    if "time" not in definition["segments"]:
+        c = samples[0]
+        cases.append({"name": "periods need records with a time", "input": c["input"],
+                      "params": {"by": ["period"], "period": "month"},
+                      "error": {"code": "invalid_parameter", "path": "params.period"}})
     assert any("expected" in c for c in cases), kpi
     return {"kpi": kpi, "description": f"The parameter by on {kpi} (spec/segments.json), written by spec/gen/segment_vectors.py.", "cases": cases}
 

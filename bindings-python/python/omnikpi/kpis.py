@@ -603,6 +603,8 @@ def conversion_rate(
     *,
     denominator: Optional[Literal["journeys", "sessions", "visitors", "leads"]] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> ConversionRate:
     """Conversion rate (KPI ``conversion.rate`` 1.1.0).
 
@@ -619,13 +621,19 @@ def conversion_rate(
         by: Dimension names (brand, country, store...): fields carried by each record of `rows`.
             The KPI is computed for each combination of their values present in the data
             (`segments`) and for the whole; absent or empty: no segments. Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (-) in
+            `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
+            time order. Without it, `period` is a field like any other dimension. Default:
+            ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         ConversionRate,
         "conversion.rate",
         {"rows": records(rows, "input.rows")},
         {},
-        {"denominator": denominator, "by": by},
+        {"denominator": denominator, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -635,6 +643,8 @@ def conversion_funnel(
     *,
     window_seconds: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Funnel:
     """Conversion funnel (KPI ``conversion.funnel`` 1.1.0).
 
@@ -654,13 +664,19 @@ def conversion_funnel(
             `events`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`events`:
+            `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`,
+            labels that sort in time order. Without it, `period` is a field like any other
+            dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Funnel,
         "conversion.funnel",
         {"steps": steps, "events": records(events, "input.events")},
         {},
-        {"window_seconds": window_seconds, "by": by},
+        {"window_seconds": window_seconds, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -671,6 +687,8 @@ def conversion_windowed(
     window_seconds: Optional[int] = None,
     grain: Optional[Literal["second", "day"]] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Windowed:
     """Windowed conversion (MetricFlow semantics) (KPI ``conversion.windowed`` 1.1.0).
 
@@ -692,13 +710,19 @@ def conversion_windowed(
             `base_events`, `conversion_events`. The KPI is computed for each combination of
             their values present in the data (`segments`) and for the whole; absent or empty: no
             segments. Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time
+            (`base_events`: `timestamp`; `conversion_events`: `timestamp`) in `time_zone`:
+            `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order.
+            Without it, `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Windowed,
         "conversion.windowed",
         {"base_events": records(base_events, "input.base_events"), "conversion_events": records(conversion_events, "input.conversion_events")},
         {},
-        {"window_seconds": window_seconds, "grain": grain, "by": by},
+        {"window_seconds": window_seconds, "grain": grain, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -709,6 +733,8 @@ def conversion_cross_channel(
     *,
     lookback_seconds: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> CrossChannel:
     """Cross-channel conversion (ROPO and showrooming) (KPI ``conversion.cross_channel`` 1.1.0).
 
@@ -729,13 +755,19 @@ def conversion_cross_channel(
             `touches`, `conversions`. The KPI is computed for each combination of their values
             present in the data (`segments`) and for the whole; absent or empty: no segments.
             Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`touches`:
+            `timestamp`; `conversions`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`,
+            `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a
+            field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         CrossChannel,
         "conversion.cross_channel",
         {"channels": records(channels, "input.channels"), "touches": records(touches, "input.touches"), "conversions": records(conversions, "input.conversions")},
         {},
-        {"lookback_seconds": lookback_seconds, "by": by},
+        {"lookback_seconds": lookback_seconds, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -743,6 +775,8 @@ def conversion_lift(
     rows: Records[ConversionLiftRowsRow],
     *,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> ConversionLift:
     """Conversion lift (KPI ``conversion.lift`` 1.1.0).
 
@@ -761,13 +795,19 @@ def conversion_lift(
         by: Dimension names (brand, country, store...): fields carried by each record of `rows`.
             The KPI is computed for each combination of their values present in the data
             (`segments`) and for the whole; absent or empty: no segments. Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (-) in
+            `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
+            time order. Without it, `period` is a field like any other dimension. Default:
+            ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         ConversionLift,
         "conversion.lift",
         {"rows": records(rows, "input.rows")},
         {},
-        {"by": by},
+        {"by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -777,6 +817,8 @@ def basket_average(
     currency: str,
     minor_units: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> BasketAverage:
     """Average basket (KPI ``basket.average`` 1.1.0).
 
@@ -794,13 +836,19 @@ def basket_average(
             `orders`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (-) in
+            `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
+            time order. Without it, `period` is a field like any other dimension. Default:
+            ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         BasketAverage,
         "basket.average",
         {"currency": currency, "orders": records(orders, "input.orders")},
         {},
-        {"minor_units": minor_units, "by": by},
+        {"minor_units": minor_units, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -845,6 +893,8 @@ def pickup_attach_rate(
     currency: str,
     minor_units: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> AttachRate:
     """Click-and-collect attach rate (KPI ``pickup.attach_rate`` 1.1.0).
 
@@ -863,13 +913,19 @@ def pickup_attach_rate(
             `pickups`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (-) in
+            `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
+            time order. Without it, `period` is a field like any other dimension. Default:
+            ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         AttachRate,
         "pickup.attach_rate",
         {"currency": currency, "pickups": records(pickups, "input.pickups")},
         {},
-        {"minor_units": minor_units, "by": by},
+        {"minor_units": minor_units, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -920,6 +976,8 @@ def attribution_first_touch(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """First touch (KPI ``attribution.first_touch`` 2.2.0).
 
@@ -951,13 +1009,19 @@ def attribution_first_touch(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.first_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -974,6 +1038,8 @@ def attribution_last_touch(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Last touch (KPI ``attribution.last_touch`` 2.2.0).
 
@@ -1005,13 +1071,19 @@ def attribution_last_touch(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.last_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1028,6 +1100,8 @@ def attribution_last_non_direct(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Last non-direct touch (KPI ``attribution.last_non_direct`` 2.2.0).
 
@@ -1060,13 +1134,19 @@ def attribution_last_non_direct(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.last_non_direct",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1083,6 +1163,8 @@ def attribution_linear(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Linear (KPI ``attribution.linear`` 2.2.0).
 
@@ -1115,13 +1197,19 @@ def attribution_linear(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.linear",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1139,6 +1227,8 @@ def attribution_time_decay(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Time decay (KPI ``attribution.time_decay`` 2.2.0).
 
@@ -1173,13 +1263,19 @@ def attribution_time_decay(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.time_decay",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1198,6 +1294,8 @@ def attribution_position_based(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Position-based (U-shaped) (KPI ``attribution.position_based`` 2.2.0).
 
@@ -1233,13 +1331,19 @@ def attribution_position_based(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.position_based",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1259,6 +1363,8 @@ def attribution_w_shaped(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """W-shaped (KPI ``attribution.w_shaped`` 2.2.0).
 
@@ -1296,13 +1402,19 @@ def attribution_w_shaped(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.w_shaped",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1323,6 +1435,8 @@ def attribution_markov(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Markov removal effect (KPI ``attribution.markov`` 2.3.0).
 
@@ -1370,13 +1484,19 @@ def attribution_markov(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.markov",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1444,6 +1564,8 @@ def attribution_shapley(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Shapley value (Zhao) (KPI ``attribution.shapley`` 2.2.0).
 
@@ -1478,13 +1600,19 @@ def attribution_shapley(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.shapley",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1501,6 +1629,8 @@ def attribution_shapley_ordered(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 2.2.0).
 
@@ -1535,13 +1665,19 @@ def attribution_shapley_ordered(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.shapley.ordered",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -1559,6 +1695,8 @@ def attribution_shapley_rate(
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> Attribution:
     """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 2.2.0).
 
@@ -1595,13 +1733,19 @@ def attribution_shapley_rate(
             `journeys`. The KPI is computed for each combination of their values present in the
             data (`segments`) and for the whole; absent or empty: no segments. Default:
             ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         Attribution,
         "attribution.shapley.rate",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by},
+        {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
