@@ -481,6 +481,8 @@ export interface BasketAverageInput {
   currency: string;
   /** Orders. */
   orders: BasketAverageOrdersRow[];
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  fx?: Record<string, unknown>;
 }
 export interface BasketAverageParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
@@ -522,6 +524,12 @@ export interface BasketAverageResult {
   segments?: {
     key: Record<string, unknown>;
   }[];
+  /** With an FX table: its `id`, its `rate_at`, and how many records were `converted`. Absent without a table. */
+  fx?: {
+    table: string;
+    rate_at: string;
+    converted: number;
+  };
 }
 
 /** A row of `channels`. */
@@ -544,6 +552,8 @@ export interface MultichannelUpliftInput {
   channels: MultichannelUpliftChannelsRow[];
   /** Orders. */
   orders: MultichannelUpliftOrdersRow[];
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  fx?: Record<string, unknown>;
 }
 export interface MultichannelUpliftParams {
   /** The segment multichannel customers are compared with; single_channel pools both single-channel segments. */
@@ -575,6 +585,12 @@ export interface MultichannelUpliftResult {
     used: number;
     rejected: number;
   };
+  /** With an FX table: its `id`, its `rate_at`, and how many records were `converted`. Absent without a table. */
+  fx?: {
+    table: string;
+    rate_at: string;
+    converted: number;
+  };
 }
 
 /** A row of `pickups`. */
@@ -589,6 +605,8 @@ export interface AttachRateInput {
   currency: string;
   /** Pickups. */
   pickups: AttachRatePickupsRow[];
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  fx?: Record<string, unknown>;
 }
 export interface AttachRateParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
@@ -634,6 +652,12 @@ export interface AttachRateResult {
   segments?: {
     key: Record<string, unknown>;
   }[];
+  /** With an FX table: its `id`, its `rate_at`, and how many records were `converted`. Absent without a table. */
+  fx?: {
+    table: string;
+    rate_at: string;
+    converted: number;
+  };
 }
 
 /** A row of `parties`. */
@@ -703,6 +727,8 @@ export interface AttributionInput {
   currency: string;
   /** Journeys, converting or not. */
   journeys: AttributionJourneysRow[];
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  fx?: Record<string, unknown>;
 }
 export interface AttributionParams {
   /** Drops touches at or before conversion - lookback; a conversion left without touch is credited to `(none)`. Absent: no window. */
@@ -795,6 +821,12 @@ export interface AttributionResult {
   segments?: {
     key: Record<string, unknown>;
   }[];
+  /** With an FX table: its `id`, its `rate_at`, and how many records were `converted`. Absent without a table. */
+  fx?: {
+    table: string;
+    rate_at: string;
+    converted: number;
+  };
   /** The order of the chain used. Absent from a result with `by`, whose segments each carry their own. */
   order?: number;
   /** States of the chain, START included (what max_states bounds). Absent from a result with `by`, whose segments each carry their own. */
@@ -1391,7 +1423,7 @@ export declare function conversionCrossChannel(input: CrossChannelInput, params?
 export declare function conversionLift(input: ConversionLiftInput, params?: ConversionLiftParams): Certified<ConversionLiftResult>;
 /** Average basket (KPI `basket.average` 1.1.0): Average order value, overall and per channel, exact to the currency's minor unit. */
 export declare function basketAverage(input: BasketAverageInput, params?: BasketAverageParams): Certified<BasketAverageResult>;
-/** Multichannel basket uplift (KPI `basket.multichannel_uplift` 1.0.1): How much larger the average basket of customers who buy both online and offline is than a reference segment's. */
+/** Multichannel basket uplift (KPI `basket.multichannel_uplift` 1.1.0): How much larger the average basket of customers who buy both online and offline is than a reference segment's. */
 export declare function basketMultichannelUplift(input: MultichannelUpliftInput, params?: MultichannelUpliftParams): Certified<MultichannelUpliftResult>;
 /** Click-and-collect attach rate (KPI `pickup.attach_rate` 1.1.0): Share of click-and-collect pickups where the customer bought something extra in store, with the extra revenue; overall and per store. */
 export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): Certified<AttachRateResult>;

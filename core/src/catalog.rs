@@ -26,6 +26,7 @@ fn definitions() -> &'static [Definition] {
                 let id = entry.id;
                 let mut document: Value = serde_json::from_str(entry.spec).ok()?;
                 crate::segment::extend_definition(&mut document);
+                crate::fx::extend_definition(&mut document);
                 let version = document.get("version")?.as_str()?.to_owned();
                 Some(Definition {
                     id,

@@ -114,7 +114,8 @@ pub fn certificate(kpi_id: &str, input: &Value, params: &Value, result: &Value) 
     fields.insert("input".into(), Value::from(digest(input)));
     fields.insert("result".into(), Value::from(digest(result)));
     fields.insert("pack".into(), Value::Null);
-    fields.insert("fx".into(), Value::Null);
+    let fx = input.get("fx").filter(|t| !t.is_null()).map(digest);
+    fields.insert("fx".into(), fx.map_or(Value::Null, Value::from));
     fields.insert("omnikpi".into(), Value::from(OMNIKPI_VERSION));
     Ok(sealed(fields))
 }

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     UnknownCurrency,
     /// Amounts in different currencies were mixed.
     CurrencyMismatch,
+    /// An amount's currency has no rate in the declared FX table at its date or period.
+    MissingFxRate,
     /// More conversions than opportunities, where the KPI forbids it.
     ConversionsExceedOpportunities,
     /// A list that must hold at least one element is empty.
@@ -85,7 +87,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of `spec/errors.json`.
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 35] = [
         ErrorCode::UnknownKpi,
         ErrorCode::InvalidJson,
         ErrorCode::MissingField,
@@ -99,6 +101,7 @@ impl ErrorCode {
         ErrorCode::InvalidMoneyScale,
         ErrorCode::UnknownCurrency,
         ErrorCode::CurrencyMismatch,
+        ErrorCode::MissingFxRate,
         ErrorCode::ConversionsExceedOpportunities,
         ErrorCode::EmptyInput,
         ErrorCode::UnknownChannel,
@@ -138,6 +141,7 @@ impl ErrorCode {
             ErrorCode::InvalidMoneyScale => "invalid_money_scale",
             ErrorCode::UnknownCurrency => "unknown_currency",
             ErrorCode::CurrencyMismatch => "currency_mismatch",
+            ErrorCode::MissingFxRate => "missing_fx_rate",
             ErrorCode::ConversionsExceedOpportunities => "conversions_exceed_opportunities",
             ErrorCode::EmptyInput => "empty_input",
             ErrorCode::UnknownChannel => "unknown_channel",
@@ -196,7 +200,8 @@ impl ErrorCode {
             | ErrorCode::RefundExceedsSale => "value",
             ErrorCode::InvalidMoneyScale
             | ErrorCode::UnknownCurrency
-            | ErrorCode::CurrencyMismatch => "money",
+            | ErrorCode::CurrencyMismatch
+            | ErrorCode::MissingFxRate => "money",
             ErrorCode::ArithmeticOverflow => "arithmetic",
             ErrorCode::LimitExceeded => "limit",
             ErrorCode::InternalError => "internal",

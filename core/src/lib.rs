@@ -29,6 +29,7 @@ pub mod conversion;
 pub mod dataset;
 pub mod decimal;
 pub mod error;
+pub mod fx;
 pub mod host;
 pub mod incentive;
 mod input;
@@ -74,12 +75,21 @@ pub fn evaluate(kpi_id: &str, input: &Value, params: &Value) -> Result<Output> {
     let entry = registry::find(kpi_id)?;
     let definition = definition(kpi_id)?;
     let params = Params::resolve(definition, params)?;
+    let converted = fx::apply(definition, input)?;
+    let input = converted.as_ref().map_or(input, |(i, _)| i);
     let by = segment::dimensions(&params);
-    if by.is_empty() {
-        entry.kpi.evaluate(input, &params)
+    let result = if by.is_empty() {
+        entry.kpi.evaluate(input, &params)?
     } else {
-        segment::evaluate(entry, definition, input, &params, &by)
-    }
+        segment::evaluate(entry, definition, input, &params, &by)?
+    };
+    Ok(match (converted, result) {
+        (Some((_, report)), Output::Record(mut fields)) => {
+            fields.push(("fx".to_owned(), report.to_output()));
+            Output::Record(fields)
+        }
+        (_, result) => result,
+    })
 }
 
 /// [`evaluate`] on JSON text, returning JSON text (decimals as canonical strings).

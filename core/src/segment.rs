@@ -332,30 +332,9 @@ impl<'a> Clock<'a> {
 
     /// The period label of a record: its time at the first path present, in the time zone.
     fn label(&self, fields: &Map<String, Value>, path: &str) -> Result<String> {
-        for way in self.paths {
-            let mut at = path.to_owned();
-            let mut steps = way.split('/');
-            let mut value = steps.next().and_then(|key| {
-                at.push_str(&format!(".{key}"));
-                fields.get(key)
-            });
-            for step in steps {
-                value = match (value, step) {
-                    (Some(Value::Array(items)), "-1") => {
-                        at.push_str(&format!("[{}]", items.len().saturating_sub(1)));
-                        items.last()
-                    }
-                    (Some(Value::Object(map)), key) => {
-                        at.push_str(&format!(".{key}"));
-                        map.get(key)
-                    }
-                    _ => None,
-                };
-            }
-            if let Some(time) = value.filter(|v| !v.is_null()) {
-                let seconds = crate::input::read_timestamp(time, &at)?;
-                return self.periods.label(seconds, &at);
-            }
+        if let Some((at, time)) = record_time(fields, self.paths, path) {
+            let seconds = crate::input::read_timestamp(time, &at)?;
+            return self.periods.label(seconds, &at);
         }
         let first = self
             .paths
@@ -368,6 +347,40 @@ impl<'a> Clock<'a> {
             "is missing: a record's time gives its period",
         ))
     }
+}
+
+/// A record's time: the value at the first of `paths` present and not null (`/` between keys,
+/// `-1` the last item of a list), with its path under the record's `path`.
+pub(crate) fn record_time<'v>(
+    fields: &'v Map<String, Value>,
+    paths: &[String],
+    path: &str,
+) -> Option<(String, &'v Value)> {
+    for way in paths {
+        let mut at = path.to_owned();
+        let mut steps = way.split('/');
+        let mut value = steps.next().and_then(|key| {
+            at.push_str(&format!(".{key}"));
+            fields.get(key)
+        });
+        for step in steps {
+            value = match (value, step) {
+                (Some(Value::Array(items)), "-1") => {
+                    at.push_str(&format!("[{}]", items.len().saturating_sub(1)));
+                    items.last()
+                }
+                (Some(Value::Object(map)), key) => {
+                    at.push_str(&format!(".{key}"));
+                    map.get(key)
+                }
+                _ => None,
+            };
+        }
+        if let Some(time) = value.filter(|v| !v.is_null()) {
+            return Some((at, time));
+        }
+    }
+    None
 }
 
 /// A record's dimension values, as text, in the order of `by`; `period` from the record's time

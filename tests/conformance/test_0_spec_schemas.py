@@ -55,17 +55,31 @@ def test_segments_match_schema() -> None:
         json.loads((SPEC / "segments.json").read_text(encoding="utf-8")))
 
 
+def test_fx_matches_schema() -> None:
+    from referencing import Registry, Resource
+
+    kpi = json.loads((SPEC / "schema" / "kpi.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads((SPEC / "schema" / "fx.schema.json").read_text(encoding="utf-8"))
+    registry = Registry().with_resources([(kpi["$id"], Resource.from_contents(kpi))])
+    jsonschema.Draft202012Validator.check_schema(doc)
+    jsonschema.Draft202012Validator(doc, registry=registry).validate(
+        json.loads((SPEC / "fx.json").read_text(encoding="utf-8")))
+
+
 def with_segments(definition: dict) -> dict:
     """The definition as the core embeds it: with `segments`, the outputs of spec/segments.json
-    follow its own, and each segment holds `key` and the result's own fields."""
-    if "segments" not in definition:
-        return definition
-    shared = json.loads((SPEC / "segments.json").read_text(encoding="utf-8"))
+    follow its own, each segment holding `key` and the result's own fields; with `fx`, the output
+    of spec/fx.json comes last."""
     own = definition["outputs"]
-    added = [dict(o) for o in shared["outputs"]]
-    for o in added:
-        if o["name"] == "segments":
-            o["fields"] = o["fields"] + [dict(f, optional=True) for f in own]
+    added = []
+    if "segments" in definition:
+        shared = json.loads((SPEC / "segments.json").read_text(encoding="utf-8"))
+        added = [dict(o) for o in shared["outputs"]]
+        for o in added:
+            if o["name"] == "segments":
+                o["fields"] = o["fields"] + [dict(f, optional=True) for f in own]
+    if "fx" in definition:
+        added.append(json.loads((SPEC / "fx.json").read_text(encoding="utf-8"))["output"])
     return {**definition, "outputs": own + added}
 
 

@@ -7,6 +7,7 @@ Inputs are read from the vector files by each front end's own JSON reader (Pytho
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -24,13 +25,19 @@ def sample() -> list[tuple[str, str, dict[str, Any]]]:
     for name, kpi, case in vector_cases():
         if "expected" not in case:
             continue
-        if kpi not in seen or name.split("::")[0].endswith("/segments"):
+        if kpi not in seen or name.split("::")[0].endswith(("/segments", "/fx")):
             seen.add(kpi)
             out.append((name, kpi, case))
     return out
 
 
 CASES = sample()
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of canonical JSON, written here independently of the core: keys sorted, no spaces."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def changed(value: Any) -> Any:
@@ -81,6 +88,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 def test_a_sample_of_every_kpi() -> None:
     assert len({kpi for _, kpi, _ in CASES}) == len(omnikpi.catalog())
     assert sum(name.split("::")[0].endswith("/segments") for name, _, _ in CASES) > 50
+    assert sum(name.split("::")[0].endswith("/fx") for name, _, _ in CASES) > 20
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +105,9 @@ def test_every_front_end_gives_the_same_certificate(
     params = json.dumps(case.get("params") or {})
     value = omnikpi.parse_json(text, "input")
     result, cert = omnikpi.certify(kpi, value, omnikpi.parse_json(params, "params"))
+    fx = value.get("fx") if isinstance(value, dict) else None
+    assert cert["fx"] == (None if fx is None else digest(fx))
+    assert cert["input"] == digest(value)
     assert cert["kpi"] == kpi and cert["version"] == omnikpi.catalog()[[d["id"] for d in omnikpi.catalog()].index(kpi)]["version"]
     assert omnikpi.verify(cert, value)["confirmed"] is True
     try:

@@ -94,6 +94,27 @@ class BasketAverageOrdersRow(TypedDict):
     currency: NotRequired[str]
 
 
+class BasketAverageFxRatesRow(TypedDict):
+    """A row of `rates`."""
+
+    currency: str
+    rate: DecimalLike
+    valid_from: NotRequired[str]
+    period: NotRequired[str]
+
+
+class BasketAverageFxRow(TypedDict):
+    """A row of `fx`."""
+
+    id: str
+    currency: str
+    rate_at: str
+    rounding: str
+    grain: NotRequired[str]
+    time_zone: NotRequired[str]
+    rates: Sequence[BasketAverageFxRatesRow]
+
+
 class MultichannelUpliftChannelsRow(TypedDict):
     """A row of `channels`."""
 
@@ -111,6 +132,27 @@ class MultichannelUpliftOrdersRow(TypedDict):
     currency: NotRequired[str]
 
 
+class MultichannelUpliftFxRatesRow(TypedDict):
+    """A row of `rates`."""
+
+    currency: str
+    rate: DecimalLike
+    valid_from: NotRequired[str]
+    period: NotRequired[str]
+
+
+class MultichannelUpliftFxRow(TypedDict):
+    """A row of `fx`."""
+
+    id: str
+    currency: str
+    rate_at: str
+    rounding: str
+    grain: NotRequired[str]
+    time_zone: NotRequired[str]
+    rates: Sequence[MultichannelUpliftFxRatesRow]
+
+
 class AttachRatePickupsRow(TypedDict):
     """A row of `pickups`."""
 
@@ -118,6 +160,27 @@ class AttachRatePickupsRow(TypedDict):
     store: str
     extra_amount: DecimalLike
     currency: NotRequired[str]
+
+
+class AttachRateFxRatesRow(TypedDict):
+    """A row of `rates`."""
+
+    currency: str
+    rate: DecimalLike
+    valid_from: NotRequired[str]
+    period: NotRequired[str]
+
+
+class AttachRateFxRow(TypedDict):
+    """A row of `fx`."""
+
+    id: str
+    currency: str
+    rate_at: str
+    rounding: str
+    grain: NotRequired[str]
+    time_zone: NotRequired[str]
+    rates: Sequence[AttachRateFxRatesRow]
 
 
 class AllocationPartiesRow(TypedDict):
@@ -152,6 +215,27 @@ class AttributionJourneysRow(TypedDict):
     value: NotRequired[DecimalLike]
     currency: NotRequired[str]
     conversion_timestamp: NotRequired[Timestamp]
+
+
+class AttributionFxRatesRow(TypedDict):
+    """A row of `rates`."""
+
+    currency: str
+    rate: DecimalLike
+    valid_from: NotRequired[str]
+    period: NotRequired[str]
+
+
+class AttributionFxRow(TypedDict):
+    """A row of `fx`."""
+
+    id: str
+    currency: str
+    rate_at: str
+    rounding: str
+    grain: NotRequired[str]
+    time_zone: NotRequired[str]
+    rates: Sequence[AttributionFxRatesRow]
 
 
 class MarkovOrderChannelsRow(TypedDict):
@@ -815,6 +899,7 @@ def basket_average(
     orders: Records[BasketAverageOrdersRow],
     *,
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     minor_units: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
@@ -830,6 +915,14 @@ def basket_average(
     Args:
         orders: Orders.
         currency: ISO 4217 code of every amount; an order may repeat it, and must then match.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
             as loyalty points). Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
@@ -847,7 +940,7 @@ def basket_average(
         BasketAverage,
         "basket.average",
         {"currency": currency, "orders": records(orders, "input.orders")},
-        {},
+        {"fx": fx},
         {"minor_units": minor_units, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -857,10 +950,11 @@ def basket_multichannel_uplift(
     *,
     currency: str,
     channels: Records[MultichannelUpliftChannelsRow],
+    fx: Optional[Mapping[str, Any]] = None,
     reference: Optional[Literal["offline_only", "online_only", "single_channel"]] = None,
     minor_units: Optional[int] = None,
 ) -> MultichannelUplift:
-    """Multichannel basket uplift (KPI ``basket.multichannel_uplift`` 1.0.1).
+    """Multichannel basket uplift (KPI ``basket.multichannel_uplift`` 1.1.0).
 
     How much larger the average basket of customers who buy both online and offline is than a
     reference segment's.
@@ -873,6 +967,14 @@ def basket_multichannel_uplift(
         orders: Orders.
         currency: ISO 4217 code of every amount; an order may repeat it, and must then match.
         channels: The channel taxonomy: one entry per channel.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         reference: The segment multichannel customers are compared with; single_channel pools
             both single-channel segments. Default: ``"offline_only"``.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
@@ -882,7 +984,7 @@ def basket_multichannel_uplift(
         MultichannelUplift,
         "basket.multichannel_uplift",
         {"currency": currency, "channels": records(channels, "input.channels"), "orders": records(orders, "input.orders")},
-        {},
+        {"fx": fx},
         {"reference": reference, "minor_units": minor_units},
     )
 
@@ -891,6 +993,7 @@ def pickup_attach_rate(
     pickups: Records[AttachRatePickupsRow],
     *,
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     minor_units: Optional[int] = None,
     by: Optional[Sequence[str]] = None,
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
@@ -907,6 +1010,14 @@ def pickup_attach_rate(
     Args:
         pickups: Pickups.
         currency: ISO 4217 code of every amount; an order may repeat it, and must then match.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
             as loyalty points). Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
@@ -924,7 +1035,7 @@ def pickup_attach_rate(
         AttachRate,
         "pickup.attach_rate",
         {"currency": currency, "pickups": records(pickups, "input.pickups")},
-        {},
+        {"fx": fx},
         {"minor_units": minor_units, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -968,6 +1079,7 @@ def attribution_first_touch(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
@@ -989,6 +1101,14 @@ def attribution_first_touch(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1020,7 +1140,7 @@ def attribution_first_touch(
         Attribution,
         "attribution.first_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1030,6 +1150,7 @@ def attribution_last_touch(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
@@ -1051,6 +1172,14 @@ def attribution_last_touch(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1082,7 +1211,7 @@ def attribution_last_touch(
         Attribution,
         "attribution.last_touch",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1092,6 +1221,7 @@ def attribution_last_non_direct(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
@@ -1114,6 +1244,14 @@ def attribution_last_non_direct(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1145,7 +1283,7 @@ def attribution_last_non_direct(
         Attribution,
         "attribution.last_non_direct",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1155,6 +1293,7 @@ def attribution_linear(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
@@ -1177,6 +1316,14 @@ def attribution_linear(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1208,7 +1355,7 @@ def attribution_linear(
         Attribution,
         "attribution.linear",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1218,6 +1365,7 @@ def attribution_time_decay(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     half_life_seconds: Optional[int] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
@@ -1242,6 +1390,14 @@ def attribution_time_decay(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         half_life_seconds: Half-life; default 7 days. Default: ``604800``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
@@ -1274,7 +1430,7 @@ def attribution_time_decay(
         Attribution,
         "attribution.time_decay",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"half_life_seconds": half_life_seconds, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1284,6 +1440,7 @@ def attribution_position_based(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     first_weight: Optional[DecimalLike] = None,
     last_weight: Optional[DecimalLike] = None,
     lookback_seconds: Optional[int] = None,
@@ -1309,6 +1466,14 @@ def attribution_position_based(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         first_weight: Weight of the first touch. Default: ``"0.4"``.
         last_weight: Weight of the last touch; with first_weight at most 1. Default: ``"0.4"``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
@@ -1342,7 +1507,7 @@ def attribution_position_based(
         Attribution,
         "attribution.position_based",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"first_weight": first_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1352,6 +1517,7 @@ def attribution_w_shaped(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     first_weight: Optional[DecimalLike] = None,
     lead_weight: Optional[DecimalLike] = None,
     last_weight: Optional[DecimalLike] = None,
@@ -1379,6 +1545,14 @@ def attribution_w_shaped(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         first_weight: Weight of the first touch. Default: ``"0.3"``.
         lead_weight: Weight of the lead-creation touch. Default: ``"0.3"``.
         last_weight: Weight of the last touch; the three at most 1. Default: ``"0.3"``.
@@ -1413,7 +1587,7 @@ def attribution_w_shaped(
         Attribution,
         "attribution.w_shaped",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"first_weight": first_weight, "lead_weight": lead_weight, "last_weight": last_weight, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1423,6 +1597,7 @@ def attribution_markov(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     order: Optional[int] = None,
     collapse_repeats: Optional[bool] = None,
     max_states: Optional[int] = None,
@@ -1455,6 +1630,14 @@ def attribution_markov(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         order: Markov order k. Default: ``1``.
         collapse_repeats: Collapse consecutive repeats of a channel before building states.
             Default: ``True``.
@@ -1495,7 +1678,7 @@ def attribution_markov(
         Attribution,
         "attribution.markov",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"order": order, "collapse_repeats": collapse_repeats, "max_states": max_states, "transition_matrix": transition_matrix, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1556,6 +1739,7 @@ def attribution_shapley(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
@@ -1580,6 +1764,14 @@ def attribution_shapley(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1611,7 +1803,7 @@ def attribution_shapley(
         Attribution,
         "attribution.shapley",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1621,6 +1813,7 @@ def attribution_shapley_ordered(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
     max_touches: Optional[int] = None,
@@ -1645,6 +1838,14 @@ def attribution_shapley_ordered(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1676,7 +1877,7 @@ def attribution_shapley_ordered(
         Attribution,
         "attribution.shapley.ordered",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -1686,6 +1887,7 @@ def attribution_shapley_rate(
     *,
     channels: Records[AttributionChannelsRow],
     currency: str,
+    fx: Optional[Mapping[str, Any]] = None,
     max_channels: Optional[int] = None,
     lookback_seconds: Optional[int] = None,
     minor_units: Optional[int] = None,
@@ -1711,6 +1913,14 @@ def attribution_shapley_rate(
         journeys: Journeys, converting or not.
         channels: The channel taxonomy: one entry per channel; `direct` marks direct channels.
         currency: ISO 4217 code of every value.
+        fx: A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`:
+            `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
+            `valid_from` date is the latest on or before the record's date, in `time_zone`) or
+            `period` (the rate of the record's period of `grain`, month by default, from its
+            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
+            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
+            requires, `rate` the reporting currency's units for one unit of `currency`, exact
+            decimal text.
         max_channels: Largest converting channel set the exact enumeration accepts (2^n
             subsets); more is an error. Default: ``12``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
@@ -1744,7 +1954,7 @@ def attribution_shapley_rate(
         Attribution,
         "attribution.shapley.rate",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
-        {},
+        {"fx": fx},
         {"max_channels": max_channels, "lookback_seconds": lookback_seconds, "minor_units": minor_units, "max_touches": max_touches, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
@@ -2072,12 +2282,18 @@ __all__ = [
     "Allocation",
     "AllocationPartiesRow",
     "AttachRate",
+    "AttachRateFxRatesRow",
+    "AttachRateFxRow",
     "AttachRatePickupsRow",
     "Attribution",
     "AttributionChannelsRow",
+    "AttributionFxRatesRow",
+    "AttributionFxRow",
     "AttributionJourneysRow",
     "AttributionJourneysTouchesRow",
     "BasketAverage",
+    "BasketAverageFxRatesRow",
+    "BasketAverageFxRow",
     "BasketAverageOrdersRow",
     "ContributionGrowth",
     "ContributionGrowthChannelsRow",
@@ -2113,6 +2329,8 @@ __all__ = [
     "MarkovOrderJourneysTouchesRow",
     "MultichannelUplift",
     "MultichannelUpliftChannelsRow",
+    "MultichannelUpliftFxRatesRow",
+    "MultichannelUpliftFxRow",
     "MultichannelUpliftOrdersRow",
     "PayoutCheck",
     "PayoutCheckPayoutsRow",
