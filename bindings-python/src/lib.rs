@@ -214,6 +214,23 @@ fn json_to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, Py
         .call1((value.to_string(),))
 }
 
+/// A KPI call's arguments as the core takes them: the id, and the input and parameters converted
+/// by the core's host rules (with the converter, whose `decimal` the result needs).
+fn kpi_call<'py>(
+    py: Python<'py>,
+    kpi_id: &Bound<'py, PyAny>,
+    input: &Bound<'py, PyAny>,
+    params: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(String, PyHost<'py>, Value, Value)> {
+    let kpi_id: String = kpi_id
+        .extract()
+        .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
+    let host = PyHost::new(py)?;
+    let input = host.convert(input, "input")?;
+    let params = host.params(params)?;
+    Ok((kpi_id, host, input, params))
+}
+
 /// Computes KPI `kpi_id` on `input` with `params` (a dict, or None for the spec defaults).
 #[pyfunction]
 #[pyo3(signature = (kpi_id, input, params=None))]
@@ -223,17 +240,11 @@ fn evaluate<'py>(
     input: &Bound<'py, PyAny>,
     params: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let kpi_id: String = kpi_id
-        .extract()
-        .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
-    let host = PyHost::new(py)?;
-    let input = host.convert(input, "input")?;
-    let params = host.params(params)?;
-    let decimal = &host.decimal;
+    let (kpi_id, host, input, params) = kpi_call(py, kpi_id, input, params)?;
     let out = py
         .detach(|| omnikpi::evaluate(&kpi_id, &input, &params))
         .map_err(|e| to_py_err(py, &e))?;
-    to_python(py, &out, decimal)
+    to_python(py, &out, &host.decimal)
 }
 
 /// Computes KPI `kpi_id` like `evaluate` and certifies the result: `(result, certificate)`.
@@ -245,12 +256,7 @@ fn certify<'py>(
     input: &Bound<'py, PyAny>,
     params: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let kpi_id: String = kpi_id
-        .extract()
-        .map_err(|_| wrong_type(py, "kpi", "must be a string such as \"conversion.rate\""))?;
-    let host = PyHost::new(py)?;
-    let input = host.convert(input, "input")?;
-    let params = host.params(params)?;
+    let (kpi_id, host, input, params) = kpi_call(py, kpi_id, input, params)?;
     let (out, cert) = py
         .detach(|| omnikpi::certificate::certify(&kpi_id, &input, &params))
         .map_err(|e| to_py_err(py, &e))?;

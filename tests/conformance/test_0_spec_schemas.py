@@ -43,27 +43,18 @@ def test_guide_matches_schema(path: Path) -> None:
     assert path.stem == doc["id"]
 
 
-def test_segments_match_schema() -> None:
-    """spec/segments.json refers to the KPI schema's definitions, resolved from the same folder."""
+@pytest.mark.parametrize("name", ["segments", "fx"])
+def test_shared_definitions_match_their_schema(name: str) -> None:
+    """spec/segments.json and spec/fx.json refer to the KPI schema's definitions, resolved from
+    the same folder."""
     from referencing import Registry, Resource
 
     kpi = json.loads((SPEC / "schema" / "kpi.schema.json").read_text(encoding="utf-8"))
-    doc = json.loads((SPEC / "schema" / "segments.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads((SPEC / "schema" / f"{name}.schema.json").read_text(encoding="utf-8"))
     registry = Registry().with_resources([(kpi["$id"], Resource.from_contents(kpi))])
     jsonschema.Draft202012Validator.check_schema(doc)
     jsonschema.Draft202012Validator(doc, registry=registry).validate(
-        json.loads((SPEC / "segments.json").read_text(encoding="utf-8")))
-
-
-def test_fx_matches_schema() -> None:
-    from referencing import Registry, Resource
-
-    kpi = json.loads((SPEC / "schema" / "kpi.schema.json").read_text(encoding="utf-8"))
-    doc = json.loads((SPEC / "schema" / "fx.schema.json").read_text(encoding="utf-8"))
-    registry = Registry().with_resources([(kpi["$id"], Resource.from_contents(kpi))])
-    jsonschema.Draft202012Validator.check_schema(doc)
-    jsonschema.Draft202012Validator(doc, registry=registry).validate(
-        json.loads((SPEC / "fx.json").read_text(encoding="utf-8")))
+        json.loads((SPEC / f"{name}.json").read_text(encoding="utf-8")))
 
 
 def with_segments(definition: dict) -> dict:
