@@ -141,6 +141,29 @@ def test_conversion_rate_equals_single_machine(spark: SparkSession, partitioning
     assert got.rows.read == 400
 
 
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_conversion_rate_by_brand_merges_per_segment(spark: SparkSession, partitions: int) -> None:
+    rows = [{**r, "brand": "AB"[i % 3 == 0], "country": ["FR", "GB"][i % 2]} for i, r in enumerate(rate_rows())]
+    df: DataFrame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(partitions)
+    in_order = [{"channel": r["source"], "opportunities": r["opportunities"], "conversions": r["conversions"],
+                 "brand": r["brand"], "country": r["country"]} for r in df.toArrow().to_pylist()]
+    expected = omnikpi.conversion_rate(in_order, by=["brand", "country"])
+    got = omnikpi.spark.conversion_rate(df, columns={"channel": "source"}, by=["brand", "country"])
+    assert got.to_dict() == expected.to_dict()
+    assert [s["key"] for s in got.segments] == [{"brand": b, "country": c} for b in "AB" for c in ["FR", "GB"]]
+
+
+def test_funnel_by_a_dimension_merges_per_segment(spark: SparkSession) -> None:
+    steps = ["visit", "product_view", "add_to_cart", "checkout", "purchase"]
+    events = web_events()
+    shop = pa.array(["north" if e % 2 else "south" for e in range(events.num_rows)])
+    events = events.append_column("shop", shop)
+    expected = omnikpi.conversion_funnel(steps, events.to_pylist(), window_seconds=3600, by=["shop"])
+    got = omnikpi.spark.conversion_funnel(steps, spark.createDataFrame(events), window_seconds=3600,
+                                          num_partitions=3, by=["shop"])
+    assert got.to_dict() == expected.to_dict() and len(got.segments) == 2
+
+
 def web_events() -> pa.Table:
     table = pacsv.read_csv(RETAIL / "web_events.csv")
     return table.rename_columns(["entity", "timestamp", "event"])

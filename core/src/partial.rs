@@ -23,11 +23,14 @@
 
 use crate::catalog::Params;
 use crate::error::{ErrorCode, KpiError, Result};
+use crate::input::wrong_type;
 use crate::output::Output;
 use crate::registry::{self, Partial, REGISTRY};
+use crate::segment;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// KPIs with partial states through [`state`] and [`combine`], in catalogue order.
 pub fn kpis() -> Vec<&'static str> {
@@ -38,17 +41,10 @@ pub fn kpis() -> Vec<&'static str> {
         .collect()
 }
 
-/// The partial states of `kpi_id` and its resolved parameters.
-fn partial_of(kpi_id: &str, params: &Value) -> Result<(&'static dyn Partial, Params)> {
+/// The partial states of `kpi_id`, its resolved parameters and the dimensions of `by`.
+fn partial_of(kpi_id: &str, params: &Value) -> Result<(&'static dyn Partial, Params, Vec<String>)> {
     let entry = registry::find(kpi_id)?;
     let params = Params::resolve(crate::definition(kpi_id)?, params)?;
-    if !crate::segment::dimensions(&params).is_empty() {
-        return Err(KpiError::at(
-            ErrorCode::InvalidParameter,
-            "params.by",
-            "is not taken by partial states yet: evaluate each segment's records, or the whole with `by`",
-        ));
-    }
     let partial = entry.partial().ok_or_else(|| {
         KpiError::new(
             ErrorCode::InvalidParameter,
@@ -59,29 +55,94 @@ fn partial_of(kpi_id: &str, params: &Value) -> Result<(&'static dyn Partial, Par
             ),
         )
     })?;
-    Ok((partial, params))
+    let by = segment::dimensions(&params);
+    Ok((partial, params, by))
 }
 
 /// The state of one part of the input of `kpi_id` (the same shape as [`crate::evaluate`]'s
 /// input); `first_row` is the index of the part's first row in the whole input, for error paths.
+/// With `by`, the state holds the whole part's state and one state per segment present in the
+/// part: `{"by", "whole", "segments": [[key, state], ...]}`.
 ///
 /// # Errors
 /// Everything [`crate::evaluate`] returns for that input, and `invalid_parameter` for a KPI
 /// without partial states.
 pub fn state(kpi_id: &str, input: &Value, params: &Value, first_row: usize) -> Result<Value> {
-    let (partial, params) = partial_of(kpi_id, params)?;
-    partial.state(input, &params, first_row)
+    let (partial, params, by) = partial_of(kpi_id, params)?;
+    if by.is_empty() {
+        return partial.state(input, &params, first_row);
+    }
+    let definition = crate::definition(kpi_id)?;
+    let Some(parts) = segment::split(definition, input, &params, &by)? else {
+        return partial.state(input, &params, first_row); // the KPI names the wrong type
+    };
+    let whole = partial.state(&parts.whole, &params, first_row)?;
+    let mut segments = Vec::with_capacity(parts.segments.len());
+    for (key, input) in &parts.segments {
+        let state = partial
+            .state(input, &params, first_row)
+            .map_err(|e| segment::in_segment(e, &by, key))?;
+        segments.push(json!([key, state]));
+    }
+    Ok(json!({"by": by, "whole": whole, "segments": segments}))
 }
 
 /// Merges the states of all the parts, in order, and finishes the result: the same output as
-/// [`crate::evaluate`] on the whole input.
+/// [`crate::evaluate`] on the whole input. With `by`, each segment's states are merged in the
+/// order of the parts that hold it.
 ///
 /// # Errors
 /// `empty_input` without states (and for `conversion.rate` without rows), `wrong_type` for a
-/// malformed state, `invalid_parameter` for states of different funnels.
+/// malformed state, `invalid_parameter` for states of different funnels or cut by other
+/// dimensions.
 pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output> {
-    let (partial, params) = partial_of(kpi_id, params)?;
-    partial.combine(states, &params)
+    let (partial, params, by) = partial_of(kpi_id, params)?;
+    if by.is_empty() {
+        return partial.combine(states, &params);
+    }
+    let mut wholes = Vec::with_capacity(states.len());
+    let mut keyed: BTreeMap<Vec<String>, Vec<Value>> = BTreeMap::new();
+    for (i, state) in states.iter().enumerate() {
+        let (whole, segments) = segmented(state, &by, &format!("states[{i}]"))?;
+        wholes.push(whole.clone());
+        for (key, state) in segments {
+            keyed.entry(key).or_default().push(state.clone());
+        }
+    }
+    let whole = partial.combine(&wholes, &params)?;
+    let mut results = Vec::with_capacity(keyed.len());
+    for (key, states) in keyed {
+        let result = partial
+            .combine(&states, &params)
+            .map_err(|e| segment::in_segment(e, &by, &key))?;
+        results.push((key, result));
+    }
+    segment::assemble(crate::definition(kpi_id)?, whole, results, &by)
+}
+
+/// A segment's key and state, as a state written with `by` holds them.
+type Keyed<'s> = Vec<(Vec<String>, &'s Value)>;
+
+/// The whole state and the keyed segment states of a state written with `by`.
+fn segmented<'s>(state: &'s Value, by: &[String], path: &str) -> Result<(&'s Value, Keyed<'s>)> {
+    let malformed = || wrong_type(path, "a state written with the same `by`", state);
+    if state.get("by") != Some(&json!(by)) {
+        return Err(malformed());
+    }
+    let whole = state.get("whole").ok_or_else(malformed)?;
+    let mut segments = Vec::new();
+    for pair in state
+        .get("segments")
+        .and_then(Value::as_array)
+        .ok_or_else(malformed)?
+    {
+        let (Some(key), Some(segment)) = (pair.get(0), pair.get(1)) else {
+            return Err(malformed());
+        };
+        let key: Vec<String> = serde_json::from_value(key.clone()).map_err(|_| malformed())?;
+        segments.push((key, segment));
+    }
+    Ok((whole, segments))
 }
 
 /// The JSON of a state struct.

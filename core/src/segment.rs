@@ -182,6 +182,41 @@ pub(crate) fn evaluate(
     params: &Params,
     by: &[String],
 ) -> Result<Output> {
+    let Some(parts) = split(definition, input, params, by)? else {
+        return entry.kpi.evaluate(input, params); // the KPI names the wrong type
+    };
+    let whole = entry.kpi.evaluate(&parts.whole, params)?;
+    let mut results = Vec::with_capacity(parts.segments.len());
+    for (key, input) in parts.segments {
+        let result = entry
+            .kpi
+            .evaluate(&input, params)
+            .map_err(|e| in_segment(e, by, &key))?;
+        results.push((key, result));
+    }
+    assemble(definition, whole, results, by)
+}
+
+/// An input cut by the dimensions of `by`.
+pub(crate) struct Parts {
+    /// The whole input, without the dimension fields.
+    pub(crate) whole: Value,
+    /// Each segment's key (its values in the order of `by`) and input, in key order.
+    pub(crate) segments: Vec<(Vec<String>, Value)>,
+}
+
+/// Cuts `input` by the dimensions of `by`; `None` when the input is not an object (the KPI
+/// itself names the wrong type).
+///
+/// # Errors
+/// `invalid_parameter` for a KPI without segments, a time zone that does not exist or periods
+/// of records without time; `missing_field` and `wrong_type` at a record's dimension.
+pub(crate) fn split(
+    definition: &Definition,
+    input: &Value,
+    params: &Params,
+    by: &[String],
+) -> Result<Option<Parts>> {
     let Some(declaration) = Declaration::of(definition) else {
         return Err(KpiError::at(
             ErrorCode::InvalidParameter,
@@ -190,23 +225,34 @@ pub(crate) fn evaluate(
         ));
     };
     let Value::Object(object) = input else {
-        return entry.kpi.evaluate(input, params); // the KPI names the wrong type
+        return Ok(None);
     };
     let periods = periods(params, by)?;
     let split = Split::read(object, &declaration, by, periods.as_ref())?;
-    let whole = entry
-        .kpi
-        .evaluate(&Value::Object(split.whole.clone()), params)?;
-    let mut segments = Vec::with_capacity(split.keys.len());
-    for (key, rows) in &split.keys {
-        let input = split.segment_input(rows);
-        let result = entry
-            .kpi
-            .evaluate(&input, params)
-            .map_err(|e| in_segment(e, by, key))?;
-        segments.push((key, result));
-    }
-    let total = if declaration.consolidated {
+    let segments = split
+        .keys
+        .iter()
+        .map(|(key, rows)| (key.clone(), split.segment_input(rows)))
+        .collect();
+    Ok(Some(Parts {
+        whole: Value::Object(split.whole),
+        segments,
+    }))
+}
+
+/// The result with `by` and `segments`: the whole's own fields (or, for a definition whose total
+/// is `consolidated`, the consolidation of the segments) and one entry per segment.
+///
+/// # Errors
+/// `arithmetic_overflow` when a consolidated sum leaves the decimal range.
+pub(crate) fn assemble(
+    definition: &Definition,
+    whole: Output,
+    segments: Vec<(Vec<String>, Output)>,
+    by: &[String],
+) -> Result<Output> {
+    let consolidated = Declaration::of(definition).is_some_and(|d| d.consolidated);
+    let total = if consolidated {
         let results: Vec<&Output> = segments.iter().map(|(_, r)| r).collect();
         crate::attribution::consolidate(&whole, &results)?
     } else {
@@ -214,7 +260,7 @@ pub(crate) fn evaluate(
     };
     let listed = segments
         .into_iter()
-        .map(|(key, result)| segment_output(by, key, result))
+        .map(|(key, result)| segment_output(by, &key, result))
         .collect();
     Ok(with_segments(total, by, listed))
 }
@@ -412,7 +458,7 @@ fn key_of(
 }
 
 /// An error of one segment's computation, naming the segment.
-fn in_segment(error: KpiError, by: &[String], key: &[String]) -> KpiError {
+pub(crate) fn in_segment(error: KpiError, by: &[String], key: &[String]) -> KpiError {
     let segment: Vec<String> = by
         .iter()
         .zip(key)

@@ -197,16 +197,94 @@ fn every_sample_splits_in_every_kpi() {
     }
 }
 
+/// Partial states with `by`, over the records cut into `parts` pieces (contiguous rows, a
+/// funnel's events by entity), give what one pass gives.
+fn partial_equals_one_pass(kpi: &str, list: &str, input: &Value, by: &[&str], parts: usize) {
+    let params = json!({"by": by});
+    let records = input[list].as_array().unwrap().clone();
+    let piece = |i: usize| -> Vec<Value> {
+        records
+            .iter()
+            .enumerate()
+            .filter(|(j, r)| match r.get("entity") {
+                Some(e) => e.as_str().unwrap().bytes().map(usize::from).sum::<usize>() % parts == i,
+                None => j * parts / records.len() == i, // contiguous: rows keep their order
+            })
+            .map(|(_, r)| r.clone())
+            .collect()
+    };
+    let states: Vec<Value> = (0..parts)
+        .map(|i| {
+            let mut part = input.clone();
+            part[list] = Value::Array(piece(i));
+            omnikpi::partial::state(kpi, &part, &params, 0).unwrap()
+        })
+        .collect();
+    let merged = omnikpi::partial::combine(kpi, &states, &params)
+        .unwrap()
+        .to_json();
+    let one = omnikpi::evaluate(kpi, input, &params).unwrap().to_json();
+    assert_eq!(merged, one, "{kpi} in {parts} parts");
+}
+
 #[test]
-fn partial_states_refuse_by_rather_than_ignore_it() {
-    let err = omnikpi::partial::state(
+fn partial_states_merge_per_segment() {
+    let rows: Vec<Value> = (0..40u64)
+        .map(|i| {
+            let pick = |names: &[&str]| names[(i % names.len() as u64) as usize].to_owned();
+            json!({"channel": pick(&["web", "store", "app"]), "opportunities": 10 + i,
+                   "conversions": i % 7, "brand": pick(&["A", "B"]), "country": pick(&["FR", "GB", "CH", "DE"])})
+        })
+        .collect();
+    let events: Vec<Value> = (0..60u64)
+        .map(|i| {
+            let event = ["visit", "cart", "buy"][(i % 3) as usize];
+            let shop = if i % 4 < 2 { "north" } else { "south" };
+            json!({"entity": format!("e{}", i % 11), "event": event, "timestamp": i * 60, "shop": shop})
+        })
+        .collect();
+    for parts in [1, 2, 5] {
+        partial_equals_one_pass(
+            "conversion.rate",
+            "rows",
+            &json!({"rows": rows}),
+            &["brand", "country"],
+            parts,
+        );
+        let funnel = json!({"steps": ["visit", "cart", "buy"], "events": events});
+        partial_equals_one_pass("conversion.funnel", "events", &funnel, &["shop"], parts);
+    }
+}
+
+#[test]
+fn states_cut_by_other_dimensions_do_not_merge() {
+    let row = |dim: &str| json!({"rows": [{"channel": "web", "opportunities": 4, "conversions": 1, dim: "X"}]});
+    let a = omnikpi::partial::state(
         "conversion.rate",
-        &json!({"rows": []}),
+        &row("brand"),
         &json!({"by": ["brand"]}),
         0,
     )
+    .unwrap();
+    let b = omnikpi::partial::state(
+        "conversion.rate",
+        &row("country"),
+        &json!({"by": ["country"]}),
+        0,
+    )
+    .unwrap();
+    let err = omnikpi::partial::combine(
+        "conversion.rate",
+        &[a.clone(), b],
+        &json!({"by": ["brand"]}),
+    )
     .unwrap_err();
-    assert_eq!(err.path(), Some("params.by"));
+    assert_eq!(
+        (err.code(), err.path()),
+        (omnikpi::ErrorCode::WrongType, Some("states[1]"))
+    );
+    let plain = omnikpi::partial::combine("conversion.rate", &[a], &json!({}));
+    assert!(plain.is_err(), "a segmented state is not a plain one");
 }
 
 #[test]

@@ -167,22 +167,30 @@ FUNNEL_COLUMNS = {"entity": "entity", "event": "event", "timestamp": "timestamp"
 """Columns read by :func:`conversion_funnel`; override any with ``columns=``."""
 
 
-def _renamed(df: "DataFrame", defaults: Mapping[str, str], columns: Optional[Mapping[str, str]]) -> "DataFrame":
+def _renamed(
+    df: "DataFrame", defaults: Mapping[str, str], columns: Optional[Mapping[str, str]], by: Sequence[str] = ()
+) -> "DataFrame":
+    """The role columns under their role names, and the dimension columns of ``by`` as they are."""
     from . import column_roles
 
     names = column_roles(defaults, columns)
-    _require(df, names)
-    return df.select(*[df[names[role]].alias(role) for role in defaults])
+    _require(df, {**names, **{d: d for d in by}})
+    return df.select(*[df[names[role]].alias(role) for role in defaults], *[df[d] for d in by])
 
 
 def conversion_rate(
-    df: "DataFrame", *, columns: Optional[Mapping[str, str]] = None, denominator: Optional[str] = None
+    df: "DataFrame", *, columns: Optional[Mapping[str, str]] = None, denominator: Optional[str] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> ConversionRate:
     """:func:`omnikpi.conversion_rate` on a DataFrame of ``channel``, ``opportunities``,
     ``conversions`` rows, partitioned as it is: each partition's rows become per-channel sums,
-    merged on the driver in partition order (so channels keep their order of first appearance)."""
-    frame = _renamed(df, RATE_COLUMNS, columns)
-    params = {"denominator": denominator} if denominator is not None else {}
+    merged on the driver in partition order (so channels keep their order of first appearance).
+    With ``by`` (dimension columns), each partition's state holds one state per segment, merged
+    per segment on the driver: the segments of :func:`omnikpi.conversion_rate` with ``by``."""
+    frame = _renamed(df, RATE_COLUMNS, columns, by or ())
+    params: dict[str, Any] = {"denominator": denominator} if denominator is not None else {}
+    if by:
+        params["by"] = list(by)
 
     def state(reader: Any, partition: int) -> str:
         return _omnikpi.partial_state_table("conversion.rate", reader, "rows", {}, params)
@@ -196,13 +204,16 @@ def conversion_rate(
 
 def conversion_funnel(
     steps: Sequence[str], df: "DataFrame", *, columns: Optional[Mapping[str, str]] = None,
-    window_seconds: Optional[int] = None, num_partitions: Optional[int] = None,
+    window_seconds: Optional[int] = None, num_partitions: Optional[int] = None, by: Optional[Sequence[str]] = None,
 ) -> Funnel:
     """:func:`omnikpi.conversion_funnel` on a DataFrame of ``entity``, ``event``, ``timestamp``
-    events, repartitioned by entity so that each entity's events are in one partition."""
-    frame = _renamed(df, FUNNEL_COLUMNS, columns)
+    events, repartitioned by entity so that each entity's events are in one partition; with
+    ``by`` (dimension columns), segments merged per segment on the driver."""
+    frame = _renamed(df, FUNNEL_COLUMNS, columns, by or ())
     frame = frame.repartition(num_partitions, "entity") if num_partitions else frame.repartition("entity")
-    params = {"window_seconds": window_seconds} if window_seconds is not None else {}
+    params: dict[str, Any] = {"window_seconds": window_seconds} if window_seconds is not None else {}
+    if by:
+        params["by"] = list(by)
     context = {"steps": list(steps)}
 
     def state(reader: Any, partition: int) -> str:
