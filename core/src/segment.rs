@@ -311,24 +311,26 @@ impl Split {
     }
 
     /// The whole input with each segmented list cut down to `rows` (lists a segment has no
-    /// record in become empty).
+    /// record in become empty); other fields are copied, segmented lists are not.
     fn segment_input(&self, rows: &BTreeMap<String, Vec<usize>>) -> Value {
-        let mut input = self.whole.clone();
-        for (name, value) in input.iter_mut() {
-            let Value::Array(records) = value else {
-                continue;
-            };
-            let Some(indexes) = rows.get(name) else {
-                if self.keys.values().any(|k| k.contains_key(name)) {
-                    records.clear();
-                }
-                continue;
-            };
-            *records = indexes
-                .iter()
-                .filter_map(|i| records.get(*i).cloned())
-                .collect();
-        }
+        let segmented = |name: &String| self.keys.values().any(|k| k.contains_key(name));
+        let input = self
+            .whole
+            .iter()
+            .map(|(name, value)| {
+                let value = match (value, rows.get(name)) {
+                    (Value::Array(records), Some(indexes)) => Value::Array(
+                        indexes
+                            .iter()
+                            .filter_map(|i| records.get(*i).cloned())
+                            .collect(),
+                    ),
+                    (Value::Array(_), None) if segmented(name) => Value::Array(Vec::new()),
+                    (other, _) => other.clone(),
+                };
+                (name.clone(), value)
+            })
+            .collect();
         Value::Object(input)
     }
 }
