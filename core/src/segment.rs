@@ -294,17 +294,19 @@ impl Split {
                 let Value::Object(fields) = record else {
                     continue; // not a record: the KPI reports it
                 };
-                let path = format!("input.{list}[{i}]");
+                let path = || format!("input.{list}[{i}]");
                 let key = key_of(fields, by, &path, clock.as_ref())?;
                 let derived = |name: &String| clock.is_some() && name == PERIOD;
                 for name in by.iter().filter(|n| !own.contains(n) && !derived(n)) {
-                    fields.remove(name);
+                    fields.shift_remove(name);
                 }
-                keys.entry(key)
-                    .or_default()
-                    .entry(list.clone())
-                    .or_default()
-                    .push(i);
+                let lists = keys.entry(key).or_default();
+                match lists.get_mut(list) {
+                    Some(indexes) => indexes.push(i),
+                    None => {
+                        lists.insert(list.clone(), vec![i]);
+                    }
+                }
             }
         }
         Ok(Self { whole, keys })
@@ -433,27 +435,28 @@ pub(crate) fn record_time<'v>(
 
 /// A record's dimension values, as text, in the order of `by`; `period` from the record's time
 /// when `clock` is given.
+/// `path` makes the record's path, only when an error or a period needs it.
 fn key_of(
     fields: &Map<String, Value>,
     by: &[String],
-    path: &str,
+    path: &dyn Fn() -> String,
     clock: Option<&Clock>,
 ) -> Result<Vec<String>> {
     by.iter()
         .map(|name| {
             if let (PERIOD, Some(clock)) = (name.as_str(), clock) {
-                return clock.label(fields, path);
+                return clock.label(fields, &path());
             }
-            let at = format!("{path}.{name}");
+            let at = || format!("{}.{name}", path());
             match fields.get(name) {
                 None | Some(Value::Null) => Err(KpiError::at(
                     ErrorCode::MissingField,
-                    &at,
+                    &at(),
                     "is missing: every record carries the dimensions of `by`",
                 )),
                 Some(Value::String(text)) => Ok(text.clone()),
                 Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
-                Some(other) => Err(wrong_type(&at, "a text or an integer", other)),
+                Some(other) => Err(wrong_type(&at(), "a text or an integer", other)),
             }
         })
         .collect()
