@@ -19,10 +19,9 @@
 //! ```
 
 use crate::catalog::Definition;
-use crate::decimal::parse_decimal;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::incentive::Periods;
-use crate::input::{wrong_type, Record};
+use crate::input::{read_decimal, Record};
 use crate::money::Currency;
 use crate::output::Output;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -254,9 +253,8 @@ impl When<'_> {
     /// The record's period (or day) label under `periods`: from its time, else its `period`
     /// field (for a table of period averages).
     fn label(&self, periods: &Periods, path: &str) -> Result<String> {
-        if let Some((at, time)) = crate::segment::record_time(self.fields, self.paths, path) {
-            let seconds = crate::input::read_timestamp(time, &at)?;
-            return periods.label(seconds, &at);
+        if let Some(label) = crate::segment::record_period(self.fields, self.paths, path, periods) {
+            return label;
         }
         match self.fields.get("period") {
             Some(Value::String(p)) if periods.grain != crate::incentive::Grain::Day => {
@@ -326,7 +324,7 @@ pub(crate) fn apply(definition: &Definition, input: &Value) -> Result<Option<(Va
     out.remove("fx");
     let mut converted = 0u64;
     for (list, amounts) in declared.as_object().into_iter().flatten() {
-        let paths = time_paths(definition, list);
+        let paths = crate::segment::time_paths(definition, list);
         let Some(Value::Array(records)) = out.get_mut(list) else {
             continue;
         };
@@ -334,7 +332,7 @@ pub(crate) fn apply(definition: &Definition, input: &Value) -> Result<Option<(Va
             let Value::Object(fields) = record else {
                 continue;
             };
-            let path = format!("input.{list}[{i}]");
+            let path = || format!("input.{list}[{i}]");
             if convert_record(fields, amounts, &paths, &table, &reporting, &path)? {
                 converted = converted.saturating_add(1);
             }
@@ -355,18 +353,6 @@ pub(crate) fn apply(definition: &Definition, input: &Value) -> Result<Option<(Va
     )))
 }
 
-/// Where the records of `list` keep their time (the definition's `segments.time`).
-fn time_paths(definition: &Definition, list: &str) -> Vec<String> {
-    definition
-        .document
-        .pointer(&format!("/segments/time/{list}"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.as_str().map(str::to_owned))
-        .collect()
-}
-
 /// Converts a record's amounts when its currency is not the reporting one; whether it did.
 fn convert_record(
     fields: &mut Map<String, Value>,
@@ -374,12 +360,14 @@ fn convert_record(
     paths: &[String],
     table: &Table,
     reporting: &Currency,
-    path: &str,
+    path: &dyn Fn() -> String,
 ) -> Result<bool> {
     let code = match fields.get("currency") {
         Some(Value::String(code)) if code != reporting.code() => code.clone(),
         _ => return Ok(false),
     };
+    let path = path();
+    let source = Currency::lookup(&code, None, &format!("{path}.currency"))?;
     let names: Vec<&str> = amounts
         .as_array()
         .into_iter()
@@ -391,13 +379,8 @@ fn convert_record(
         let at = format!("{path}.{name}");
         let amount = match fields.get(*name) {
             None | Some(Value::Null) => continue,
-            Some(Value::String(text)) => parse_decimal(text, &at)?,
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                parse_decimal(&n.to_string(), &at)?
-            }
-            Some(other) => return Err(wrong_type(&at, "a decimal string", other)),
+            Some(value) => read_decimal(value, &at)?,
         };
-        let source = Currency::lookup(&code, None, &format!("{path}.currency"))?;
         source.amount(amount, &at)?;
         let when = When { fields, paths };
         converted.push((*name, table.convert(amount, &code, &when, reporting, &at)?));

@@ -140,20 +140,9 @@ impl Declaration {
                 Some((name, names))
             })
             .collect();
-        let time = segments
-            .get("time")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(list, paths)| {
-                let paths = paths
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p.as_str().map(str::to_owned))
-                    .collect();
-                (list.clone(), paths)
-            })
+        let time = records
+            .iter()
+            .map(|list| (list.clone(), time_paths(definition, list)))
             .collect();
         Some(Self {
             records,
@@ -382,9 +371,8 @@ impl<'a> Clock<'a> {
 
     /// The period label of a record: its time at the first path present, in the time zone.
     fn label(&self, fields: &Map<String, Value>, path: &str) -> Result<String> {
-        if let Some((at, time)) = record_time(fields, self.paths, path) {
-            let seconds = crate::input::read_timestamp(time, &at)?;
-            return self.periods.label(seconds, &at);
+        if let Some(label) = record_period(fields, self.paths, path, self.periods) {
+            return label;
         }
         let first = self
             .paths
@@ -397,6 +385,31 @@ impl<'a> Clock<'a> {
             "is missing: a record's time gives its period",
         ))
     }
+}
+
+/// Where the records of `list` keep their time, as the definition's `segments.time` declares it
+/// (none when it declares nothing).
+pub(crate) fn time_paths(definition: &Definition, list: &str) -> Vec<String> {
+    definition
+        .document
+        .pointer(&format!("/segments/time/{list}"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The label under `periods` of a record's time found by `paths`; `None` when the record has no
+/// time there.
+pub(crate) fn record_period(
+    fields: &Map<String, Value>,
+    paths: &[String],
+    path: &str,
+    periods: &Periods,
+) -> Option<Result<String>> {
+    let (at, time) = record_time(fields, paths, path)?;
+    Some(crate::input::read_timestamp(time, &at).and_then(|seconds| periods.label(seconds, &at)))
 }
 
 /// A record's time: the value at the first of `paths` present and not null (`/` between keys,

@@ -19,7 +19,6 @@ def vector_cases() -> Iterator[tuple[str, str, dict[str, Any]]]:
             doc = json.loads(file.read_text(encoding="utf-8"))
             for case in doc["cases"]:
                 yield f"{kpi_dir.name}/{file.stem}::{case['name']}", case.get("kpi", doc["kpi"]), case
-EXTENSION = ROOT / "target" / "duckdb" / "omnikpi.duckdb_extension"
 
 
 def check_vector(result: dict[str, Any], case: dict[str, Any]) -> None:
@@ -33,12 +32,13 @@ def check_vector(result: dict[str, Any], case: dict[str, Any]) -> None:
 
 
 def duckdb_connection(threads: int | None = None) -> Any:
-    """A DuckDB connection (the `duckdb` Python package) with the omnikpi extension loaded."""
-    import duckdb
+    """A DuckDB connection with the omnikpi extension loaded: the extension tests' own `connect`
+    (bindings-duckdb/tests/conftest.py), loaded by path since both files are named conftest."""
+    import importlib.util
 
-    config = {"allow_unsigned_extensions": "true"}
-    if threads is not None:
-        config["threads"] = str(threads)
-    con = duckdb.connect(config=config)
-    con.load_extension(str(EXTENSION))
-    return con
+    spec = importlib.util.spec_from_file_location(
+        "omnikpi_duckdb_conftest", ROOT / "bindings-duckdb" / "tests" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.connect(threads)
