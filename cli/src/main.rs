@@ -5,6 +5,7 @@
 //! omnikpi kpi <id> --input FILE|- [--<parameter> VALUE]...
 //! omnikpi eval <kpi> --input FILE|- [--params FILE|JSON]
 //! omnikpi report <dir> [--json]
+//! omnikpi report --pack pack.json <dir> [--lang fr] [--json | --out DIR --format csv,parquet,xlsx]
 //! omnikpi handbook --out DIR [--lang en|fr]
 //! omnikpi attribute --model linear,markov --channels channels.csv --currency EUR journeys.csv
 //! omnikpi incentives split --policy policy.json --sales sales.csv [--touches touches.csv] [--csv F] [--json F]
@@ -16,6 +17,7 @@
 
 mod handbook;
 mod kpi;
+mod report;
 mod surfaces;
 mod table;
 
@@ -177,13 +179,27 @@ enum Command {
         #[command(subcommand)]
         action: Incentives,
     },
-    /// Compute every KPI on a dataset folder and print a readable report.
+    /// Compute every KPI on a dataset folder and print a readable report; with `--pack`, every
+    /// KPI of an organization's KPI pack on its own tables (see examples/group).
     Report {
-        /// Folder with dataset.json and the CSV tables (see examples/retail).
+        /// Folder with the data: the pack's tables, or dataset.json and the CSV tables of
+        /// examples/retail.
         dir: PathBuf,
+        /// The organization's KPI pack (JSON, spec/schema/pack.schema.json).
+        #[arg(long)]
+        pack: Option<PathBuf>,
         /// Print the report as JSON instead of tables.
         #[arg(long)]
         json: bool,
+        /// The language of labels (one of the pack's; its first by default).
+        #[arg(long, requires = "pack")]
+        lang: Option<String>,
+        /// Write report.json, report.html and every table into this folder.
+        #[arg(long, requires = "pack")]
+        out: Option<PathBuf>,
+        /// The formats of the tables written with `--out`: csv, parquet, xlsx.
+        #[arg(long, value_delimiter = ',', default_value = "csv", requires = "out")]
+        format: Vec<String>,
     },
 }
 
@@ -267,7 +283,7 @@ fn io_error(what: &Path, e: &std::io::Error) -> KpiError {
     )
 }
 
-fn read_text(path: &Path) -> Result<String, KpiError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, KpiError> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
@@ -733,7 +749,23 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                 out.join("index.html").display()
             ))
         }
-        Command::Report { dir, json } => {
+        Command::Report {
+            dir,
+            pack: Some(pack),
+            json,
+            lang,
+            out,
+            format,
+        } => {
+            let report = report::compute(&pack, &dir)?;
+            let lang = report::language(&report, lang.as_deref());
+            match (out, json) {
+                (Some(out), _) => report::write_all(&report, &out, &lang, &format),
+                (None, true) => Ok(pretty(&report)),
+                (None, false) => report::text(&report, &lang),
+            }
+        }
+        Command::Report { dir, json, .. } => {
             let report = omnikpi::dataset::report(&read_dataset(&dir)?)?.to_json();
             if json {
                 Ok(pretty(&report))
@@ -937,7 +969,7 @@ fn write_file(path: &Path, content: &str) -> Result<(), KpiError> {
     std::fs::write(path, content).map_err(fail)
 }
 
-fn pretty(value: &Value) -> String {
+pub(crate) fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 

@@ -105,6 +105,21 @@ pub fn certify(kpi_id: &str, input: &Value, params: &Value) -> Result<(Output, V
 /// # Errors
 /// `unknown_kpi`, and the parameter errors of [`crate::evaluate`].
 pub fn certificate(kpi_id: &str, input: &Value, params: &Value, result: &Value) -> Result<Value> {
+    certificate_in_pack(kpi_id, input, params, result, None)
+}
+
+/// The certificate of `result` computed for a KPI pack whose fingerprint is `pack`
+/// ([`crate::pack::Pack::fingerprint`]).
+///
+/// # Errors
+/// As [`certificate`].
+pub fn certificate_in_pack(
+    kpi_id: &str,
+    input: &Value,
+    params: &Value,
+    result: &Value,
+    pack: Option<&str>,
+) -> Result<Value> {
     let definition = definition(kpi_id)?;
     let resolved = Params::resolve(definition, params)?;
     let mut fields = Map::new();
@@ -113,7 +128,7 @@ pub fn certificate(kpi_id: &str, input: &Value, params: &Value, result: &Value) 
     fields.insert("params".into(), resolved.to_json());
     fields.insert("input".into(), Value::from(digest(input)));
     fields.insert("result".into(), Value::from(digest(result)));
-    fields.insert("pack".into(), Value::Null);
+    fields.insert("pack".into(), pack.map_or(Value::Null, Value::from));
     let fx = input.get("fx").filter(|t| !t.is_null()).map(digest);
     fields.insert("fx".into(), fx.map_or(Value::Null, Value::from));
     fields.insert("omnikpi".into(), Value::from(OMNIKPI_VERSION));

@@ -57,6 +57,9 @@ pub enum ErrorCode {
     ValueOutOfRange,
     /// An intermediate result does not fit the exact arithmetic types.
     ArithmeticOverflow,
+    /// A KPI pack is malformed or asks for what this omnikpi does not have (a KPI version outside
+    /// its range, a table or dimension it does not declare).
+    InvalidPack,
     /// A dataset table (CSV) is malformed.
     InvalidDataset,
     /// Touch timestamps of a journey are not in chronological order.
@@ -87,7 +90,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of `spec/errors.json`.
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::UnknownKpi,
         ErrorCode::InvalidJson,
         ErrorCode::MissingField,
@@ -111,6 +114,7 @@ impl ErrorCode {
         ErrorCode::ValueOutOfRange,
         ErrorCode::ArithmeticOverflow,
         ErrorCode::InvalidDataset,
+        ErrorCode::InvalidPack,
         ErrorCode::UnsortedTimestamps,
         ErrorCode::TouchAfterConversion,
         ErrorCode::EmptyJourney,
@@ -142,6 +146,7 @@ impl ErrorCode {
             ErrorCode::UnknownCurrency => "unknown_currency",
             ErrorCode::CurrencyMismatch => "currency_mismatch",
             ErrorCode::MissingFxRate => "missing_fx_rate",
+            ErrorCode::InvalidPack => "invalid_pack",
             ErrorCode::ConversionsExceedOpportunities => "conversions_exceed_opportunities",
             ErrorCode::EmptyInput => "empty_input",
             ErrorCode::UnknownChannel => "unknown_channel",
@@ -205,7 +210,7 @@ impl ErrorCode {
             ErrorCode::ArithmeticOverflow => "arithmetic",
             ErrorCode::LimitExceeded => "limit",
             ErrorCode::InternalError => "internal",
-            ErrorCode::InvalidDataset => "dataset",
+            ErrorCode::InvalidDataset | ErrorCode::InvalidPack => "dataset",
             ErrorCode::UnknownParty
             | ErrorCode::InvalidShares
             | ErrorCode::OverlappingRules

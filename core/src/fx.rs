@@ -325,6 +325,8 @@ pub(crate) fn apply(definition: &Definition, input: &Value) -> Result<Option<(Va
     let mut converted = 0u64;
     for (list, amounts) in declared.as_object().into_iter().flatten() {
         let paths = crate::segment::time_paths(definition, list);
+        let period_key =
+            matches!(table.rates, RateAt::Period(..)) && !reads_period(definition, list);
         let Some(Value::Array(records)) = out.get_mut(list) else {
             continue;
         };
@@ -335,6 +337,10 @@ pub(crate) fn apply(definition: &Definition, input: &Value) -> Result<Option<(Va
             let path = || format!("input.{list}[{i}]");
             if convert_record(fields, amounts, &paths, &table, &reporting, &path)? {
                 converted = converted.saturating_add(1);
+            }
+            if period_key {
+                // the table's key, not a field of the KPI
+                fields.shift_remove("period");
             }
         }
     }
@@ -351,6 +357,22 @@ pub(crate) fn apply(definition: &Definition, input: &Value) -> Result<Option<(Va
             converted,
         },
     )))
+}
+
+/// Whether the KPI's records of `list` have a `period` field of their own (otherwise a
+/// record's `period` only chooses its period-average rate, and is taken out before the KPI
+/// reads the record).
+fn reads_period(definition: &Definition, list: &str) -> bool {
+    definition
+        .document
+        .get("inputs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|input| input.get("name").and_then(Value::as_str) == Some(list))
+        .filter_map(|input| input.get("fields")?.as_array())
+        .flatten()
+        .any(|field| field.get("name").and_then(Value::as_str) == Some("period"))
 }
 
 /// Converts a record's amounts when its currency is not the reporting one; whether it did.

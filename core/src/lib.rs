@@ -37,6 +37,7 @@ pub mod lift;
 pub use input::parse_timestamp;
 pub mod money;
 pub mod output;
+pub mod pack;
 pub mod partial;
 pub mod pickup;
 pub mod registry;

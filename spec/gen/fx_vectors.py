@@ -61,13 +61,17 @@ def convert(input_: dict, definition: dict) -> tuple[dict, int]:
                 day = when(record, paths, zone).strftime("%Y-%m-%d")
                 rate = Decimal(max((r for r in rates if r["valid_from"] <= day), key=lambda r: r["valid_from"])["rate"])
             else:
-                period = when(record, paths, zone).strftime("%Y-%m")
+                period = when(record, paths, zone).strftime("%Y-%m") if paths else record["period"]
                 rate = Decimal(next(r for r in rates if r["period"] == period)["rate"])
             for a in amounts:
                 if record.get(a) is not None:
                     record[a] = str((Decimal(str(record[a])) * rate).quantize(quantum, rounding))
             record["currency"] = input_["currency"]
             n += 1
+        fields = next(i for i in definition["inputs"] if i["name"] == name).get("fields", [])
+        if table["rate_at"] == "period" and not any(f["name"] == "period" for f in fields):
+            for record in out.get(name, []):
+                record.pop("period", None)  # the table's key, not a field of the KPI
     return out, n
 
 
@@ -101,6 +105,15 @@ def records_case(kpi: str, definition: dict, base: dict) -> list[dict]:
                     record[a] = str(Decimal(str(record[a])).quantize(Decimal(1))) if code == "JPY" else record[a]
         input_["fx"] = {**FIXED, "rounding": rounding}
         cases.append(case(kpi, definition, f"fixed rates, {rounding}", input_))
+    if not definition.get("segments", {}).get("time", {}).get(name):
+        # records without a time choose their period-average rate by a `period` label
+        input_ = copy.deepcopy(cases[0]["input"])
+        for i, record in enumerate(input_[name]):
+            record["period"] = ["2026-03", "2026-04"][i % 2]
+        input_["fx"] = {**FIXED, "id": "averages-2026", "rate_at": "period", "rates": [
+            {**r, "period": p, "rate": str(Decimal(r["rate"]) + d)}
+            for r in FIXED["rates"] for p, d in [("2026-03", Decimal(0)), ("2026-04", Decimal("0.0100"))]]}
+        cases.append(case(kpi, definition, "period-average rates chosen by each record's period label", input_))
     return cases
 
 

@@ -121,6 +121,11 @@ pub(crate) struct Table {
 
 impl Table {
     pub(crate) fn parse(name: &str, text: &str) -> Result<Self> {
+        Self::parse_delimited(name, text, b',')
+    }
+
+    /// A table written with another delimiter (a declared or detected [`super::reading::Dialect`]).
+    pub(crate) fn parse_delimited(name: &str, text: &str, delimiter: u8) -> Result<Self> {
         let bad = |place: String, detail: String| {
             KpiError::new(
                 ErrorCode::InvalidDataset,
@@ -128,7 +133,9 @@ impl Table {
                 format!("`{name}` {detail}"),
             )
         };
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
         let header = reader
             .headers()
             .map_err(|e| bad(name.to_owned(), format!("has no readable header: {e}")))?

@@ -80,6 +80,24 @@ impl Columns {
         ]
     }
 
+    /// Reads `role` from the column `name`; false when `role` is not a role.
+    ///
+    /// ```
+    /// let mut columns = omnikpi::table::reading::Columns::default();
+    /// assert!(columns.set("journey_id", "user_pseudo_id"));
+    /// assert!(!columns.set("user", "x"));
+    /// assert_eq!(columns.journey_id, "user_pseudo_id");
+    /// ```
+    pub fn set(&mut self, role: &str, name: &str) -> bool {
+        match self.slot(role) {
+            Some(slot) => {
+                name.clone_into(slot);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn slot(&mut self, role: &str) -> Option<&mut String> {
         Some(match role {
             "journey_id" => &mut self.journey_id,

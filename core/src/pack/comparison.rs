@@ -1,0 +1,94 @@
+//! A comparison view: one value of a pack KPI for every combination of two dimensions, side by
+//! side (brands down, countries across). Each cell is the KPI computed on that combination's
+//! records, so a rate is the cell's own rate, never an average of rates.
+
+use super::declaration::{Comparison, Labels, PackKpi};
+use super::report::lookup;
+use super::source;
+use super::Pack;
+use crate::error::Result;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub(super) fn view(
+    pack: &Pack,
+    view: &Comparison,
+    kpi: &PackKpi,
+    files: &BTreeMap<String, String>,
+) -> Result<Value> {
+    let by = [view.rows.as_str(), view.columns.as_str()];
+    let mut params = kpi.params.as_object().cloned().unwrap_or_default();
+    params.insert("by".into(), json!(by));
+    if by.contains(&"period") {
+        params.insert("period".into(), Value::from(pack.period.clone()));
+        if let Some(zone) = &pack.time_zone {
+            params.insert("time_zone".into(), Value::from(zone.as_str()));
+        }
+    }
+    let crossed = PackKpi {
+        by: by.iter().map(|d| (*d).to_owned()).collect(),
+        params: Value::Object(params),
+        ..kpi.clone()
+    };
+    // the records carry the view's two dimensions (not the section's)
+    let built = source::build(pack, &crossed, files)?;
+    let result = crate::evaluate(kpi.kpi, &built.input, &crossed.params)
+        .map_err(|e| built.locate(e))?
+        .to_json();
+    let segments = result
+        .get("segments")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let key = |s: &Value, d: &str| {
+        s.get("key")
+            .and_then(|k| k.get(d))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut rows: Vec<String> = segments.iter().map(|s| key(s, &view.rows)).collect();
+    let mut columns: Vec<String> = segments.iter().map(|s| key(s, &view.columns)).collect();
+    rows.dedup();
+    columns.sort();
+    columns.dedup();
+    let cells: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| {
+                    segments
+                        .iter()
+                        .find(|s| key(s, &view.rows) == *r && key(s, &view.columns) == *c)
+                        .and_then(|s| lookup(s, &view.value))
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(json!({
+        "key": view.key,
+        "label": view.label,
+        "kpi": view.section,
+        "value": view.value,
+        "rows": {"dimension": view.rows, "label": dimension_label(pack, &view.rows), "keys": rows},
+        "columns": {"dimension": view.columns, "label": dimension_label(pack, &view.columns), "keys": columns},
+        "cells": cells,
+        "total": lookup(&result, &view.value).cloned().unwrap_or(Value::Null),
+    }))
+}
+
+fn dimension_label(pack: &Pack, name: &str) -> Labels {
+    match pack.dimensions.iter().find(|d| d.name == name) {
+        Some(d) => d.label.clone(),
+        None => pack
+            .languages
+            .iter()
+            .map(|l| {
+                let text = if l == "fr" { "Période" } else { "Period" };
+                (l.clone(), text.to_owned())
+            })
+            .collect(),
+    }
+}

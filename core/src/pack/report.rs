@@ -1,0 +1,131 @@
+//! A pack's report: every KPI on the organization's files (a section each, certified with the
+//! pack's fingerprint, or a note when its tables are absent), then every comparison view.
+
+use super::declaration::{Labels, PackKpi};
+use super::source::{self, Built};
+use super::{comparison, Pack};
+use crate::error::Result;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<Value> {
+    let fingerprint = pack.fingerprint();
+    let mut computed: Vec<&str> = Vec::new();
+    let mut sections = Vec::new();
+    for kpi in &pack.kpis {
+        let missing = source::missing_files(pack, kpi, files);
+        if !missing.is_empty() {
+            sections.push(left_out(pack, kpi, &missing));
+            continue;
+        }
+        let input = source::build(pack, kpi, files)?;
+        sections.push(section(kpi, &input, &fingerprint)?);
+        computed.push(&kpi.key);
+    }
+    let mut views = Vec::new();
+    for view in &pack.comparisons {
+        let kpi = pack.kpis.iter().find(|k| k.key == view.section);
+        let kpi = kpi.filter(|k| computed.contains(&k.key.as_str()));
+        views.push(match kpi {
+            Some(kpi) => comparison::view(pack, view, kpi, files)?,
+            None => json!({"key": view.key, "label": view.label, "kpi": view.section,
+                           "note": note(pack, &[format!("`{}`", view.section)])}),
+        });
+    }
+    Ok(json!({
+        "pack": header(pack, &fingerprint),
+        "sections": sections,
+        "comparisons": views,
+    }))
+}
+
+fn header(pack: &Pack, fingerprint: &str) -> Value {
+    let dimensions: Vec<Value> = pack
+        .dimensions
+        .iter()
+        .map(|d| json!({"name": d.name, "label": d.label}))
+        .collect();
+    json!({
+        "id": pack.id,
+        "version": pack.version,
+        "name": pack.name,
+        "languages": pack.languages,
+        "currency": pack.currency,
+        "period": pack.period,
+        "time_zone": pack.time_zone,
+        "fingerprint": fingerprint,
+        "dimensions": dimensions,
+        "channels": pack.channel_labels,
+    })
+}
+
+fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<Value> {
+    let result = crate::evaluate(kpi.kpi, &built.input, &kpi.params)
+        .map_err(|e| built.locate(e))?
+        .to_json();
+    let certificate = crate::certificate::certificate_in_pack(
+        kpi.kpi,
+        &built.input,
+        &kpi.params,
+        &result,
+        Some(fingerprint),
+    )?;
+    let version = crate::definition(kpi.kpi)?.version.clone();
+    Ok(json!({
+        "key": kpi.key,
+        "kpi": kpi.kpi,
+        "version": version,
+        "range": kpi.range,
+        "label": kpi.label,
+        "by": kpi.by,
+        "params": kpi.params,
+        "result": result,
+        "certificate": certificate,
+    }))
+}
+
+fn left_out(pack: &Pack, kpi: &PackKpi, missing: &[String]) -> Value {
+    let version = crate::definition(kpi.kpi)
+        .map(|d| d.version.clone())
+        .unwrap_or_default();
+    json!({
+        "key": kpi.key,
+        "kpi": kpi.kpi,
+        "version": version,
+        "range": kpi.range,
+        "label": kpi.label,
+        "missing": missing,
+        "note": note(pack, missing),
+    })
+}
+
+/// "Left out: the data has no orders.csv", in each of the pack's languages (English where
+/// omnikpi has no translation).
+fn note(pack: &Pack, missing: &[String]) -> Labels {
+    let list = missing.join(", ");
+    pack.languages
+        .iter()
+        .map(|lang| {
+            let text = match lang.as_str() {
+                "fr" => format!("Omis : les données n'ont pas {list}."),
+                _ => format!("Left out: the data has no {list}."),
+            };
+            (lang.clone(), text)
+        })
+        .collect()
+}
+
+/// The section's value at `path` (`overall.average`, `channels[channel=web].value`).
+pub(super) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(value, |at, step| match step.split_once('[') {
+            Some((key, selector)) => {
+                let (field, wanted) = selector.strip_suffix(']')?.split_once('=')?;
+                at.get(key)?
+                    .as_array()?
+                    .iter()
+                    .find(|item| item.get(field).and_then(Value::as_str) == Some(wanted))
+            }
+            None => at.get(step),
+        })
+}

@@ -1,0 +1,573 @@
+//! A pack KPI's input, read from the organization's files: each record list from a table (one
+//! record per row, each cell read by the type the KPI declares for its field, with the table's
+//! dialect, timestamp unit and time zone), journeys from a long-format touch table by the touch
+//! tables' one reader, the taxonomy, currency and FX table from the pack.
+
+use super::declaration::{provided, InputSource, PackKpi, TableSource};
+use super::Pack;
+use crate::catalog::definition;
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::table::reading::Reading;
+use crate::table::{csv_boolean, CsvRows, Table};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A KPI's input built from the files, and how to place an error of the KPI in them.
+pub(super) struct Built {
+    /// The KPI's input.
+    pub input: Value,
+    /// Each record list's rows, to name a record's file, row and column.
+    places: Vec<Place>,
+}
+
+/// A record list's rows in its file, and the file's column names by field.
+type Place = (CsvRows, BTreeMap<String, String>);
+
+impl Built {
+    /// `e` located in the file, row and column of the record it names, when it names one.
+    pub(super) fn locate(&self, e: KpiError) -> KpiError {
+        for (rows, columns) in &self.places {
+            let Some(path) = e.path() else { break };
+            if rows.place(path).is_none() {
+                continue;
+            }
+            let located = rows.locate(e);
+            return renamed(located, columns);
+        }
+        e
+    }
+}
+
+/// A located error's column in the file's own name.
+fn renamed(e: KpiError, columns: &BTreeMap<String, String>) -> KpiError {
+    let Some(path) = e.path() else { return e };
+    let Some((head, field)) = path.rsplit_once(':') else {
+        return e;
+    };
+    match columns.get(field) {
+        Some(column) if !field.starts_with("row ") => {
+            let place = format!("{head}:{column}");
+            let message = e.message().replacen(path, &place, 1);
+            KpiError::new(e.code(), Some(place), message)
+        }
+        _ => e,
+    }
+}
+
+/// The files a KPI needs that the data does not have (empty: it can be computed).
+pub(super) fn missing_files(
+    pack: &Pack,
+    kpi: &PackKpi,
+    files: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut tables: Vec<&str> = kpi
+        .inputs
+        .values()
+        .filter_map(|s| match s {
+            InputSource::Table(t) => Some(t.as_str()),
+            InputSource::Value(_) => None,
+        })
+        .collect();
+    if let Some(fx) = fx_table(pack).filter(|_| takes_fx(kpi)) {
+        tables.push(fx);
+    }
+    let mut out: Vec<String> = tables
+        .into_iter()
+        .filter_map(|t| pack.tables.get(t))
+        .map(|t| t.file.clone())
+        .filter(|f| !files.contains_key(f))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn fx_table(pack: &Pack) -> Option<&str> {
+    pack.fx.as_ref()?.get("table")?.as_str()
+}
+
+fn takes_fx(kpi: &PackKpi) -> bool {
+    definition(kpi.kpi).is_ok_and(|d| d.document.get("fx").is_some())
+}
+
+/// The KPI's input, every table read.
+pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>) -> Result<Built> {
+    let definition = definition(kpi.kpi)?;
+    let declared = definition
+        .document
+        .get("inputs")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let mut input = Map::new();
+    let mut places = Vec::new();
+    for spec in declared {
+        let name = spec.get("name").and_then(Value::as_str).unwrap_or_default();
+        let value = match (kpi.inputs.get(name), provided(spec)) {
+            (Some(InputSource::Value(v)), _) => v.clone(),
+            (Some(InputSource::Table(t)), _) => {
+                let table = pack_table(pack, t)?;
+                let text = file(files, &table.file)?;
+                let mut wanted = Wanted::of(spec, kpi);
+                wanted.period = fx_periods(pack, definition, name, t, table)?;
+                if wanted.journeys {
+                    journeys(pack, table, text, &wanted)?
+                } else {
+                    let (records, rows) = records(table, text, &wanted, name)?;
+                    places.push((rows, table.columns.clone()));
+                    records
+                }
+            }
+            (None, Some("currency")) => Value::from(pack.currency.as_str()),
+            (None, Some("channels")) => Value::Array(pack.channels.clone()),
+            (None, Some("fx")) => match &pack.fx {
+                Some(fx) => {
+                    let (value, rows) = fx_input(pack, fx, files)?;
+                    places.push(rows);
+                    value
+                }
+                None => continue,
+            },
+            _ => continue,
+        };
+        input.insert(name.to_owned(), value);
+    }
+    Ok(Built {
+        input: Value::Object(input),
+        places,
+    })
+}
+
+fn pack_table<'a>(pack: &'a Pack, name: &str) -> Result<&'a TableSource> {
+    pack.tables
+        .get(name)
+        .ok_or_else(|| super::invalid("pack.tables", format!("has no table `{name}`")))
+}
+
+fn file<'a>(files: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
+    files.get(name).map(String::as_str).ok_or_else(|| {
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(name.to_owned()),
+            format!("the data has no `{name}`"),
+        )
+    })
+}
+
+/// What a KPI input reads from a table: its fields with their types, and the dimensions.
+struct Wanted {
+    fields: Vec<(String, String, bool)>,
+    dimensions: Vec<String>,
+    journeys: bool,
+    /// The periods of the FX table's averages, when records are labelled with theirs from the
+    /// table's `time` column.
+    period: Option<crate::incentive::Periods>,
+}
+
+impl Wanted {
+    fn of(spec: &Value, kpi: &PackKpi) -> Self {
+        let fields: Vec<(String, String, bool)> = spec
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|f| {
+                f.iter()
+                    .filter_map(|f| {
+                        let name = f.get("name")?.as_str()?.to_owned();
+                        let kind = f.get("type")?.as_str()?.to_owned();
+                        let optional = f.get("optional").and_then(Value::as_bool) == Some(true);
+                        Some((name, kind, optional))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let journeys = fields.iter().any(|(_, kind, _)| kind == "array");
+        let dimensions = kpi.by.iter().filter(|d| *d != "period").cloned().collect();
+        Self {
+            fields,
+            dimensions,
+            journeys,
+            period: None,
+        }
+    }
+}
+
+/// The periods to label `list`'s records with, for an FX table of period averages when the
+/// KPI reads no time of those records: the table's `time` column in the FX table's grain and
+/// zone (the pack's zone unless the table declares one).
+fn fx_periods(
+    pack: &Pack,
+    definition: &crate::catalog::Definition,
+    list: &str,
+    table_name: &str,
+    table: &TableSource,
+) -> Result<Option<crate::incentive::Periods>> {
+    let Some(fx) = pack
+        .fx
+        .as_ref()
+        .filter(|f| f.get("rate_at") == Some(&Value::from("period")))
+    else {
+        return Ok(None);
+    };
+    let converted = definition
+        .document
+        .pointer(&format!("/fx/{list}"))
+        .is_some();
+    if !converted || !crate::segment::time_paths(definition, list).is_empty() {
+        return Ok(None);
+    }
+    if table.time.is_none() {
+        return Err(super::invalid(
+            &format!("pack.tables.{table_name}.time"),
+            format!("is required: the FX rates are period averages and {}'s `{list}` have no time of their own", definition.id),
+        ));
+    }
+    let text = |key: &str| fx.get(key).and_then(Value::as_str);
+    let zone = text("time_zone").or(pack.time_zone.as_deref());
+    let periods = crate::incentive::Periods::new(text("grain").unwrap_or("month"), zone, "pack.fx")
+        .map_err(|e| super::rehomed(&e, e.path().unwrap_or("pack.fx")))?;
+    Ok(Some(periods))
+}
+
+/// The table's text parsed in its dialect, with the reading it declares.
+fn parse(table: &TableSource, text: &str) -> Result<(Table, Reading)> {
+    let mut reading = Reading::from_json(&table.reading)?;
+    let body = text.trim_start_matches('\u{feff}');
+    reading.csv = reading.csv.detect(body.lines().next().unwrap_or_default());
+    let parsed = Table::parse_delimited(&table.file, body, reading.csv.delimiter.unwrap_or(b','))?;
+    Ok((parsed, reading))
+}
+
+fn column_of<'a>(table: &'a TableSource, field: &'a str) -> &'a str {
+    table.columns.get(field).map_or(field, String::as_str)
+}
+
+fn no_column(table: &TableSource, column: &str, what: &str) -> KpiError {
+    KpiError::new(
+        ErrorCode::InvalidDataset,
+        Some(format!("{}:header", table.file)),
+        format!("`{}` has no column `{column}` ({what})", table.file),
+    )
+}
+
+/// One record per row; each cell by its field's type; an empty cell leaves the field out.
+fn records(
+    table: &TableSource,
+    text: &str,
+    wanted: &Wanted,
+    list: &str,
+) -> Result<(Value, CsvRows)> {
+    let (parsed, reading) = parse(table, text)?;
+    let mut columns: Vec<(usize, &str, &str)> = Vec::new();
+    for (field, kind, optional) in &wanted.fields {
+        let column = column_of(table, field);
+        match parsed.header.iter().position(|h| h == column) {
+            Some(i) => columns.push((i, field, kind)),
+            None if *optional || field == "currency" => {}
+            None => {
+                return Err(no_column(
+                    table,
+                    column,
+                    &format!("the field `{field}` of `{list}`"),
+                ))
+            }
+        }
+    }
+    for dimension in &wanted.dimensions {
+        let column = column_of(table, dimension);
+        let i = parsed
+            .header
+            .iter()
+            .position(|h| h == column)
+            .ok_or_else(|| no_column(table, column, &format!("the dimension `{dimension}`")))?;
+        columns.push((i, dimension, "string"));
+    }
+    let time = match (&wanted.period, &table.time) {
+        (Some(periods), Some(column)) => {
+            let i = parsed
+                .header
+                .iter()
+                .position(|h| h == column)
+                .ok_or_else(|| {
+                    no_column(table, column, "the time that picks each row's FX rate")
+                })?;
+            Some((i, column, periods))
+        }
+        _ => None,
+    };
+    let how = format!("read as CSV: {}", reading.csv);
+    let mut out = Vec::with_capacity(parsed.rows.len());
+    for (r, row) in parsed.rows.iter().enumerate() {
+        let mut record = Map::new();
+        if let Some((i, column, periods)) = time {
+            let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+            let cell = row.get(i).map_or("", String::as_str);
+            let label = reading
+                .seconds_from_text(cell, &place)
+                .and_then(|t| periods.label(t, &place))
+                .map_err(|e| with_dialect(e, &how))?;
+            record.insert("period".to_owned(), Value::from(label));
+        }
+        for (i, field, kind) in &columns {
+            let cell = row.get(*i).map_or("", String::as_str);
+            if cell.is_empty() {
+                continue;
+            }
+            let place = format!(
+                "{}:row {}:{}",
+                table.file,
+                r.saturating_add(2),
+                column_of(table, field)
+            );
+            let value =
+                cell_value(cell, kind, &reading, &place).map_err(|e| with_dialect(e, &how))?;
+            record.insert((*field).to_owned(), value);
+        }
+        out.push(Value::Object(record));
+    }
+    let rows = CsvRows::one_per_row(list, &table.file, out.len());
+    Ok((Value::Array(out), rows))
+}
+
+fn with_dialect(e: KpiError, how: &str) -> KpiError {
+    let message = format!("{} ({how})", e.message());
+    KpiError::new(e.code(), e.path().map(str::to_owned), message)
+}
+
+/// A cell as the JSON value of a field of type `kind`.
+fn cell_value(cell: &str, kind: &str, reading: &Reading, place: &str) -> Result<Value> {
+    Ok(match kind {
+        "count" | "integer" => match cell.parse::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => {
+                return Err(KpiError::at(
+                    ErrorCode::WrongType,
+                    place,
+                    format!("`{cell}` is not a whole number"),
+                ))
+            }
+        },
+        "money" | "decimal" => Value::from(reading.decimal_from_text(cell, place)?.to_string()),
+        "boolean" => Value::Bool(csv_boolean(cell, place)?),
+        "timestamp" => Value::from(reading.seconds_from_text(cell, place)?),
+        _ => Value::from(cell),
+    })
+}
+
+/// Journeys from a long-format touch table, read by the touch tables' one reader
+/// ([`crate::table::rows::journeys`]) per combination of the dimensions and the currency, each
+/// journey carrying them. A journey whose rows disagree on a dimension is an error at the row.
+fn journeys(pack: &Pack, table: &TableSource, text: &str, wanted: &Wanted) -> Result<Value> {
+    let (parsed, mut reading) = parse(table, text)?;
+    for role in crate::table::reading::ROLES {
+        if let Some(column) = table.columns.get(role) {
+            reading.columns.set(role, column);
+        }
+    }
+    let how = format!("read as CSV: {}", reading.csv);
+    let keyed = [wanted.dimensions.clone(), vec!["currency".to_owned()]].concat();
+    let mut key_columns = Vec::new();
+    for name in &keyed {
+        let column = column_of(table, name);
+        let i = parsed.header.iter().position(|h| h == column);
+        match (i, name.as_str()) {
+            (Some(i), _) => key_columns.push(Some(i)),
+            (None, "currency") => key_columns.push(None),
+            (None, _) => return Err(no_column(table, column, &format!("the dimension `{name}`"))),
+        }
+    }
+    let id_column = parsed
+        .header
+        .iter()
+        .position(|h| *h == reading.columns.journey_id)
+        .ok_or_else(|| no_column(table, &reading.columns.journey_id, "the journey id"))?;
+    let parts = partition(&parsed, table, &keyed, &key_columns, id_column)?;
+    let taxonomy = crate::channel::Taxonomy::from_json(&Value::Array(pack.channels.clone()))?;
+    let mut out = Vec::new();
+    for (key, rows) in parts {
+        let code = key
+            .last()
+            .and_then(Option::as_deref)
+            .unwrap_or(&pack.currency);
+        let currency =
+            crate::money::Currency::lookup(code, None, &format!("{}:currency", table.file))?;
+        let cells = column_table(&parsed, &rows);
+        let (batch, _) = crate::table::rows::journeys(&cells, &reading, &taxonomy, &currency)
+            .map_err(|e| crate::table::csv::in_file(renumber(e, &rows), &table.file, &how))?;
+        let mut extra = Map::new();
+        for (name, value) in keyed.iter().zip(&key) {
+            if let Some(v) = value {
+                extra.insert(name.clone(), Value::from(v.as_str()));
+            }
+        }
+        out.extend(batch_journeys(&batch, &taxonomy, &currency, &extra));
+    }
+    Ok(Value::Array(out))
+}
+
+type Key = Vec<Option<String>>;
+
+/// The rows of each combination of `keyed` values, in order of first appearance. A journey's
+/// value of each is the one its rows carry (the outcome's currency may sit on one row only);
+/// rows of one journey that carry different values are an error at the row.
+fn partition(
+    parsed: &Table,
+    table: &TableSource,
+    keyed: &[String],
+    key_columns: &[Option<usize>],
+    id_column: usize,
+) -> Result<Vec<(Key, Vec<usize>)>> {
+    let id = |row: &Vec<String>| row.get(id_column).map_or("", String::as_str).to_owned();
+    let mut journeys: BTreeMap<String, Key> = BTreeMap::new();
+    for (r, row) in parsed.rows.iter().enumerate() {
+        let key = journeys
+            .entry(id(row))
+            .or_insert_with(|| vec![None; key_columns.len()]);
+        for ((slot, column), name) in key.iter_mut().zip(key_columns).zip(keyed) {
+            let Some(cell) = column.and_then(|c| row.get(c)).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            match slot {
+                Some(first) if first != cell => {
+                    let place = format!(
+                        "{}:row {}:{}",
+                        table.file,
+                        r.saturating_add(2),
+                        column_of(table, name)
+                    );
+                    return Err(KpiError::new(
+                        ErrorCode::InvalidDataset,
+                        Some(place.clone()),
+                        format!("`{place}` journey `{}` has `{cell}` here and `{first}` on an earlier row", id(row)),
+                    ));
+                }
+                Some(_) => {}
+                None => *slot = Some(cell.clone()),
+            }
+        }
+    }
+    let mut parts: Vec<(Key, Vec<usize>)> = Vec::new();
+    for (r, row) in parsed.rows.iter().enumerate() {
+        let key = journeys.get(&id(row)).cloned().unwrap_or_default();
+        match parts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rows)) => rows.push(r),
+            None => parts.push((key, vec![r])),
+        }
+    }
+    Ok(parts)
+}
+
+/// The given rows as a table of columns (`{column: [cell or null]}`), the shape the touch
+/// tables' reader takes.
+fn column_table(parsed: &Table, rows: &[usize]) -> Value {
+    let mut out = Map::new();
+    for (c, name) in parsed.header.iter().enumerate() {
+        let cells: Vec<Value> = rows
+            .iter()
+            .map(|r| match parsed.rows.get(*r).and_then(|row| row.get(c)) {
+                Some(cell) if !cell.is_empty() => Value::from(cell.as_str()),
+                _ => Value::Null,
+            })
+            .collect();
+        out.insert(name.clone(), Value::Array(cells));
+    }
+    Value::Object(out)
+}
+
+/// An error at a row of a partition, at that row of the whole table.
+fn renumber(e: KpiError, rows: &[usize]) -> KpiError {
+    let Some(path) = e.path() else { return e };
+    let Some((head, rest)) = path.rsplit_once('[') else {
+        return e;
+    };
+    let Some(index) = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok()) else {
+        return e;
+    };
+    let Some(row) = rows.get(index) else { return e };
+    let moved = format!("{head}[{row}]");
+    let message = e.message().replacen(path, &moved, 1);
+    KpiError::new(e.code(), Some(moved), message)
+}
+
+/// A batch's journeys as the JSON journeys of the attribution KPIs, each with `extra` fields.
+fn batch_journeys(
+    batch: &crate::attribution::JourneyBatch,
+    taxonomy: &crate::channel::Taxonomy,
+    currency: &crate::money::Currency,
+    extra: &Map<String, Value>,
+) -> Vec<Value> {
+    let names = taxonomy.channels();
+    (0..batch.len())
+        .map(|j| {
+            let touches: Vec<Value> = batch
+                .touches(j)
+                .map(|t| {
+                    let channel = batch
+                        .channel
+                        .get(t)
+                        .and_then(|c| names.get(usize::from(*c)));
+                    serde_json::json!({
+                        "channel": channel.map_or("", |c| c.name.as_str()),
+                        "timestamp": batch.timestamp.get(t).copied().unwrap_or_default(),
+                    })
+                })
+                .collect();
+            let minor = batch.value_minor.get(j).copied().unwrap_or_default();
+            let value =
+                rust_decimal::Decimal::try_from_i128_with_scale(minor, currency.minor_units())
+                    .unwrap_or_default();
+            let mut journey = Map::new();
+            journey.insert("touches".into(), Value::Array(touches));
+            journey.insert(
+                "conversions".into(),
+                Value::from(batch.conversions.get(j).copied().unwrap_or_default()),
+            );
+            journey.insert("value".into(), Value::from(value.to_string()));
+            journey.insert("currency".into(), Value::from(currency.code()));
+            if let Some(t) = batch.conversion_time.get(j) {
+                journey.insert("conversion_timestamp".into(), Value::from(*t));
+            }
+            journey.extend(extra.clone());
+            Value::Object(journey)
+        })
+        .collect()
+}
+
+/// The `fx` input: the pack's declaration, the reporting currency, and the rates of its table.
+fn fx_input(pack: &Pack, fx: &Value, files: &BTreeMap<String, String>) -> Result<(Value, Place)> {
+    let mut out = fx.as_object().cloned().unwrap_or_default();
+    let name = out
+        .shift_remove("table")
+        .and_then(|t| t.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let table = pack_table(pack, &name)?;
+    let (parsed, reading) = parse(table, file(files, &table.file)?)?;
+    let mut rates = Vec::new();
+    let fields = ["currency", "rate", "valid_from", "period"];
+    for (r, row) in parsed.rows.iter().enumerate() {
+        let mut rate = Map::new();
+        for field in fields {
+            let column = column_of(table, field);
+            let Some(i) = parsed.header.iter().position(|h| h == column) else {
+                continue;
+            };
+            let cell = row.get(i).map_or("", String::as_str);
+            if cell.is_empty() {
+                continue;
+            }
+            let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+            let value = if field == "rate" {
+                Value::from(reading.decimal_from_text(cell, &place)?.to_string())
+            } else {
+                Value::from(cell)
+            };
+            rate.insert(field.to_owned(), value);
+        }
+        rates.push(Value::Object(rate));
+    }
+    out.insert("currency".into(), Value::from(pack.currency.as_str()));
+    if let (None, Some(zone)) = (out.get("time_zone"), &pack.time_zone) {
+        out.insert("time_zone".into(), Value::from(zone.as_str()));
+    }
+    let rows = CsvRows::one_per_row("fx.rates", &table.file, rates.len());
+    out.insert("rates".into(), Value::Array(rates));
+    Ok((Value::Object(out), (rows, table.columns.clone())))
+}
