@@ -103,7 +103,7 @@ pub fn text(report: &Value, lang: &str) -> Result<String, KpiError> {
     for view in items("comparisons") {
         out.push(String::new());
         out.push(format!("== {} ==", label(view.get("label"), lang)));
-        match (view.get("note"), view.get("key").and_then(|k| find(k))) {
+        match (view.get("note"), view.get("key").and_then(&find)) {
             (Some(note), _) => out.push(label(Some(note), lang)),
             (None, Some(table)) => out.push(rendered(table)),
             (None, None) => {}
@@ -117,10 +117,7 @@ pub fn text(report: &Value, lang: &str) -> Result<String, KpiError> {
             cell_text(section.get("kpi").unwrap_or(&Value::Null)),
             cell_text(section.get("version").unwrap_or(&Value::Null)),
         ));
-        match (
-            section.get("note"),
-            section.get("key").and_then(|k| find(k)),
-        ) {
+        match (section.get("note"), section.get("key").and_then(&find)) {
             (Some(note), _) => out.push(label(Some(note), lang)),
             (None, Some(table)) => out.push(rendered(table)),
             (None, None) => {}
