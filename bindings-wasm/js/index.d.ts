@@ -481,7 +481,7 @@ export interface BasketAverageInput {
   currency: string;
   /** Orders. */
   orders: BasketAverageOrdersRow[];
-  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or, for records without one, its `period` field, which is then taken out of a record whose KPI does not read `period`: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
   fx?: Record<string, unknown>;
 }
 export interface BasketAverageParams {
@@ -552,7 +552,7 @@ export interface MultichannelUpliftInput {
   channels: MultichannelUpliftChannelsRow[];
   /** Orders. */
   orders: MultichannelUpliftOrdersRow[];
-  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or, for records without one, its `period` field, which is then taken out of a record whose KPI does not read `period`: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
   fx?: Record<string, unknown>;
 }
 export interface MultichannelUpliftParams {
@@ -605,7 +605,7 @@ export interface AttachRateInput {
   currency: string;
   /** Pickups. */
   pickups: AttachRatePickupsRow[];
-  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or, for records without one, its `period` field, which is then taken out of a record whose KPI does not read `period`: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
   fx?: Record<string, unknown>;
 }
 export interface AttachRateParams {
@@ -727,7 +727,7 @@ export interface AttributionInput {
   currency: string;
   /** Journeys, converting or not. */
   journeys: AttributionJourneysRow[];
-  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or its `period` field: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
+  /** A dated FX table: `id`; `currency`, the reporting currency (the input's); `rate_at`: `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose `valid_from` date is the latest on or before the record's date, in `time_zone`) or `period` (the rate of the record's period of `grain`, month by default, from its time or, for records without one, its `period` field, which is then taken out of a record whose KPI does not read `period`: a period average); `rounding`: `half_even` or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at` requires, `rate` the reporting currency's units for one unit of `currency`, exact decimal text. */
   fx?: Record<string, unknown>;
 }
 export interface AttributionParams {

@@ -919,10 +919,11 @@ def basket_average(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
             as loyalty points). Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
@@ -971,10 +972,11 @@ def basket_multichannel_uplift(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         reference: The segment multichannel customers are compared with; single_channel pools
             both single-channel segments. Default: ``"offline_only"``.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
@@ -1014,10 +1016,11 @@ def pickup_attach_rate(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         minor_units: Overrides the ISO 4217 minor units of the currency (for internal units such
             as loyalty points). Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
@@ -1105,10 +1108,11 @@ def attribution_first_touch(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1176,10 +1180,11 @@ def attribution_last_touch(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1248,10 +1253,11 @@ def attribution_last_non_direct(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1320,10 +1326,11 @@ def attribution_linear(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1394,10 +1401,11 @@ def attribution_time_decay(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         half_life_seconds: Half-life; default 7 days. Default: ``604800``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
@@ -1470,10 +1478,11 @@ def attribution_position_based(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         first_weight: Weight of the first touch. Default: ``"0.4"``.
         last_weight: Weight of the last touch; with first_weight at most 1. Default: ``"0.4"``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
@@ -1549,10 +1558,11 @@ def attribution_w_shaped(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         first_weight: Weight of the first touch. Default: ``"0.3"``.
         lead_weight: Weight of the lead-creation touch. Default: ``"0.3"``.
         last_weight: Weight of the last touch; the three at most 1. Default: ``"0.3"``.
@@ -1634,10 +1644,11 @@ def attribution_markov(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         order: Markov order k. Default: ``1``.
         collapse_repeats: Collapse consecutive repeats of a channel before building states.
             Default: ``True``.
@@ -1768,10 +1779,11 @@ def attribution_shapley(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1842,10 +1854,11 @@ def attribution_shapley_ordered(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left
             without touch is credited to `(none)`. Absent: no window. Default: ``None``.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
@@ -1917,10 +1930,11 @@ def attribution_shapley_rate(
             `fixed` (one rate per currency: a budget or closing rate), `date` (the rate whose
             `valid_from` date is the latest on or before the record's date, in `time_zone`) or
             `period` (the rate of the record's period of `grain`, month by default, from its
-            time or its `period` field: a period average); `rounding`: `half_even` or `half_up`;
-            `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period` as `rate_at`
-            requires, `rate` the reporting currency's units for one unit of `currency`, exact
-            decimal text.
+            time or, for records without one, its `period` field, which is then taken out of a
+            record whose KPI does not read `period`: a period average); `rounding`: `half_even`
+            or `half_up`; `rates`: `{currency, rate}` with `valid_from` (YYYY-MM-DD) or `period`
+            as `rate_at` requires, `rate` the reporting currency's units for one unit of
+            `currency`, exact decimal text.
         max_channels: Largest converting channel set the exact enumeration accepts (2^n
             subsets); more is an error. Default: ``12``.
         lookback_seconds: Drops touches at or before conversion - lookback; a conversion left

@@ -189,6 +189,13 @@ pub(super) fn parse(document: &Value) -> Result<Pack> {
     if languages.is_empty() {
         return Err(invalid("pack.languages", "must name at least one language"));
     }
+    let twice = languages
+        .iter()
+        .enumerate()
+        .find(|(i, l)| languages.get(..*i).is_some_and(|before| before.contains(l)));
+    if let Some((i, _)) = twice {
+        return Err(invalid(&format!("pack.languages[{i}]"), "appears twice"));
+    }
     let currency = text(map, "currency", "pack")?.to_owned();
     crate::money::Currency::lookup(&currency, None, "pack.currency")?;
     let period = opt_text(map, "period", "pack")?;
@@ -198,6 +205,9 @@ pub(super) fn parse(document: &Value) -> Result<Pack> {
             format!("is `{p}`; one of {}", PERIODS.join(", ")),
         ));
     }
+    let time_zone = opt_text(map, "time_zone", "pack")?;
+    crate::incentive::Periods::new("day", time_zone.as_deref(), "pack")
+        .map_err(|e| rehomed(&e, "pack.time_zone"))?;
     let (channels, channel_labels) = channels(list(map, "channels", "pack")?, &languages)?;
     let dimensions = dimensions(list(map, "dimensions", "pack")?, &languages)?;
     let tables = tables(map.get("tables"))?;
@@ -209,7 +219,7 @@ pub(super) fn parse(document: &Value) -> Result<Pack> {
         languages,
         currency,
         period,
-        time_zone: opt_text(map, "time_zone", "pack")?,
+        time_zone,
         fx: fx(map.get("fx"), &tables)?,
         channels,
         channel_labels,
@@ -328,6 +338,26 @@ fn fx(value: Option<&Value>, tables: &BTreeMap<String, TableSource>) -> Result<O
     };
     let keys = ["id", "rate_at", "rounding", "grain", "time_zone", "table"];
     let map = object(value, "pack.fx", &keys)?;
+    text(map, "id", "pack.fx")?;
+    for (key, choices) in [
+        ("rate_at", &["fixed", "date", "period"][..]),
+        ("rounding", &["half_even", "half_up"][..]),
+        ("grain", &["day", "iso_week", "month", "quarter"][..]),
+    ] {
+        let given = match map.get(key) {
+            None if key == "grain" => continue,
+            _ => text(map, key, "pack.fx")?,
+        };
+        if !choices.contains(&given) {
+            return Err(invalid(
+                &format!("pack.fx.{key}"),
+                format!("is `{given}`; one of {}", choices.join(", ")),
+            ));
+        }
+    }
+    let zone = opt_text(map, "time_zone", "pack.fx")?;
+    crate::incentive::Periods::new("day", zone.as_deref(), "pack.fx")
+        .map_err(|e| rehomed(&e, "pack.fx.time_zone"))?;
     let table = text(map, "table", "pack.fx")?;
     if !tables.contains_key(table) {
         return Err(invalid(
@@ -396,6 +426,12 @@ fn check_by(by: &[String], definition: &Definition, pack: &Pack, path: &str) -> 
         ));
     }
     for (i, name) in by.iter().enumerate() {
+        if by.get(..i).is_some_and(|before| before.contains(name)) {
+            return Err(invalid(
+                &format!("{path}[{i}]"),
+                format!("`{name}` appears twice"),
+            ));
+        }
         let declared = pack.dimensions.iter().any(|d| &d.name == name)
             || (name == "period" && pack.period.is_some());
         if !declared {
@@ -480,7 +516,17 @@ fn inputs(
                 format!("is not an input of {}", definition.id),
             ));
         }
-        out.insert(name.clone(), input_source(source, pack, &at)?);
+        let source = input_source(source, pack, &at)?;
+        if let InputSource::Table(t) = &source {
+            let timeless = pack.tables.get(t).is_some_and(|t| t.time.is_none());
+            if timeless && needs_time(pack, definition, name) {
+                return Err(invalid(
+                    &format!("pack.tables.{t}.time"),
+                    format!("is required: the FX rates are period averages and {}'s `{name}` have no time of their own", definition.id),
+                ));
+            }
+        }
+        out.insert(name.clone(), source);
     }
     for input in declared {
         let name = input
@@ -505,6 +551,17 @@ fn inputs(
     Ok(out)
 }
 
+/// Whether the records of `list` need a time from their table: the FX rates are period
+/// averages, the KPI converts `list`'s amounts and reads no time of those records.
+pub(super) fn needs_time(pack: &Pack, definition: &Definition, list: &str) -> bool {
+    let averages = pack.fx.as_ref().and_then(|f| f.get("rate_at")) == Some(&Value::from("period"));
+    let converted = definition
+        .document
+        .pointer(&format!("/fx/{list}"))
+        .is_some();
+    averages && converted && crate::segment::time_paths(definition, list).is_empty()
+}
+
 fn input_source(source: &Value, pack: &Pack, path: &str) -> Result<InputSource> {
     let table = match source {
         Value::String(t) => t.as_str(),
@@ -513,8 +570,7 @@ fn input_source(source: &Value, pack: &Pack, path: &str) -> Result<InputSource> 
                 m.get("value").cloned().unwrap_or(Value::Null),
             ))
         }
-        Value::Object(m) => text(object(source, path, &["table"])?, "table", path)
-            .or_else(|_| text(m, "table", path))?,
+        Value::Object(_) => text(object(source, path, &["table"])?, "table", path)?,
         _ => return Err(invalid(path, "must name a table, or be {\"value\": ...}")),
     };
     if !pack.tables.contains_key(table) {

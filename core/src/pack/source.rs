@@ -108,7 +108,7 @@ pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>
                 let table = pack_table(pack, t)?;
                 let text = file(files, &table.file)?;
                 let mut wanted = Wanted::of(spec, kpi);
-                wanted.period = fx_periods(pack, definition, name, t, table)?;
+                wanted.period = fx_periods(pack, definition, name, table)?;
                 if wanted.journeys {
                     journeys(pack, table, text, &wanted)?
                 } else {
@@ -197,7 +197,6 @@ fn fx_periods(
     pack: &Pack,
     definition: &crate::catalog::Definition,
     list: &str,
-    table_name: &str,
     table: &TableSource,
 ) -> Result<Option<crate::incentive::Periods>> {
     let Some(fx) = pack
@@ -215,10 +214,7 @@ fn fx_periods(
         return Ok(None);
     }
     if table.time.is_none() {
-        return Err(super::invalid(
-            &format!("pack.tables.{table_name}.time"),
-            format!("is required: the FX rates are period averages and {}'s `{list}` have no time of their own", definition.id),
-        ));
+        return Ok(None); // refused when the pack was read (`needs_time`)
     }
     let text = |key: &str| fx.get(key).and_then(Value::as_str);
     let zone = text("time_zone").or(pack.time_zone.as_deref());
