@@ -12,8 +12,10 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+mod pack;
+
 /// Raises the `omnikpi.errors` class of the error's family, with `code`, `path` and message.
-fn to_py_err(py: Python<'_>, error: &KpiError) -> PyErr {
+pub(crate) fn to_py_err(py: Python<'_>, error: &KpiError) -> PyErr {
     let raise = || -> PyResult<PyErr> {
         let errors = py.import("omnikpi.errors")?;
         let class = errors
@@ -33,13 +35,13 @@ fn wrong_type(py: Python<'_>, path: &str, detail: &str) -> PyErr {
 }
 
 /// The Python classes the host classification needs, looked up once per call.
-struct PyHost<'py> {
+pub(crate) struct PyHost<'py> {
     decimal: Bound<'py, PyAny>,
     datetime: Bound<'py, PyAny>,
 }
 
 impl<'py> PyHost<'py> {
-    fn new(py: Python<'py>) -> PyResult<Self> {
+    pub(crate) fn new(py: Python<'py>) -> PyResult<Self> {
         Ok(Self {
             decimal: py.import("decimal")?.getattr("Decimal")?,
             datetime: py.import("datetime")?.getattr("datetime")?,
@@ -52,7 +54,7 @@ impl<'py> PyHost<'py> {
     }
 
     /// Converts a Python value into the core's input, by the core's host rules.
-    fn convert(&self, obj: &Bound<'py, PyAny>, root: &str) -> PyResult<Value> {
+    pub(crate) fn convert(&self, obj: &Bound<'py, PyAny>, root: &str) -> PyResult<Value> {
         let node = PyNode {
             obj: obj.clone(),
             host: self,
@@ -208,7 +210,7 @@ fn to_python<'py>(
     })
 }
 
-fn json_to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn json_to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?
         .getattr("loads")?
         .call1((value.to_string(),))
@@ -682,6 +684,8 @@ fn records_from_table<'py>(
 /// The native part of the `omnikpi` package.
 #[pymodule]
 fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<pack::PyPack>()?;
+    m.add_class::<pack::PackReport>()?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(certify, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;

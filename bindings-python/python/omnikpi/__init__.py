@@ -38,6 +38,7 @@ from .errors import (
     PolicyError,
 )
 from .kpi_types import ArrowTable, Channel, DecimalLike, Records, Timestamp
+from .pack import Pack, PackReport
 from .progress import Progress, tracked
 from .results import ModelComparison, Record, Report, Result
 
@@ -50,6 +51,8 @@ __all__ = [
     "Records",
     "Timestamp",
     "ModelComparison",
+    "Pack",
+    "PackReport",
     "Record",
     "Report",
     "Result",

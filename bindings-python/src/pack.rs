@@ -1,0 +1,98 @@
+//! KPI packs for Python: `omnikpi.Pack` hands the core the pack (a mapping, converted by the host
+//! rules, or JSON text) and the data's files as text; the core reads, computes, exports and
+//! renders ([`omnikpi::pack`]).
+
+use crate::{json_to_python, to_py_err, PyHost};
+use omnikpi::pack::{export, html, Pack};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A parsed and checked KPI pack.
+#[pyclass(name = "Pack", module = "omnikpi._omnikpi", frozen)]
+pub struct PyPack {
+    pack: Pack,
+}
+
+#[pymethods]
+impl PyPack {
+    /// Reads a pack: JSON text, or a mapping of Python values.
+    #[new]
+    fn new(py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let pack = if document.is_instance_of::<PyString>() {
+            let text: String = document.extract()?;
+            Pack::from_json_text(&text)
+        } else {
+            let value = PyHost::new(py)?.convert(document, "pack")?;
+            Pack::from_json(&value)
+        };
+        pack.map(|pack| Self { pack }).map_err(|e| to_py_err(py, &e))
+    }
+
+    /// The files the pack reads.
+    fn files(&self) -> Vec<String> {
+        self.pack.files().into_iter().map(str::to_owned).collect()
+    }
+
+    /// The pack's fingerprint, as certificates name it.
+    fn fingerprint(&self) -> String {
+        self.pack.fingerprint()
+    }
+
+    /// The pack as written.
+    fn document<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_python(py, &self.pack.document)
+    }
+
+    /// The report on the files given as `{name: text}`.
+    fn report(&self, py: Python<'_>, files: BTreeMap<String, String>) -> PyResult<PackReport> {
+        let value = py
+            .detach(|| self.pack.report(&files))
+            .map_err(|e| to_py_err(py, &e))?;
+        Ok(PackReport { value })
+    }
+}
+
+/// A pack's report, held by the core for its exports.
+#[pyclass(module = "omnikpi._omnikpi", frozen)]
+pub struct PackReport {
+    value: Value,
+}
+
+#[pymethods]
+impl PackReport {
+    /// The report as Python values (decimals as text, exactly as in JSON).
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_python(py, &self.value)
+    }
+
+    /// The report as JSON text (the CLI's `--json`).
+    fn json(&self) -> String {
+        self.value.to_string()
+    }
+
+    /// The self-contained HTML page, labels in `lang`.
+    fn html(&self, py: Python<'_>, lang: &str) -> PyResult<String> {
+        html::page(&self.value, lang).map_err(|e| to_py_err(py, &e))
+    }
+
+    /// Every flat table as `(name, csv text)`.
+    fn csv(&self, py: Python<'_>) -> PyResult<Vec<(String, String)>> {
+        let tables = export::tables(&self.value).map_err(|e| to_py_err(py, &e))?;
+        Ok(tables.iter().map(|t| (t.name.clone(), export::csv(t))).collect())
+    }
+
+    /// Every flat table as `(name, pyarrow.RecordBatch)`, decimals exact.
+    fn arrow<'py>(&self, py: Python<'py>) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+        let tables = export::tables(&self.value).map_err(|e| to_py_err(py, &e))?;
+        tables
+            .iter()
+            .map(|t| {
+                let batch = export::record_batch(t).map_err(|e| to_py_err(py, &e))?;
+                let batch = pyo3_arrow::PyRecordBatch::new(batch).into_pyarrow(py)?;
+                Ok((t.name.clone(), batch))
+            })
+            .collect()
+    }
+}
