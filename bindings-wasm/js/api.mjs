@@ -54,8 +54,56 @@ export const KPI_FUNCTIONS = {
 };
 // surfaces:end
 
-/** Builds the API over a loaded wasm module (`raw`). */
-export function createApi(raw) {
+/**
+ * Builds the API over a loaded wasm module (`raw`); `files`, in Node, reads text files
+ * (`{ readText(path), readFolder(dir, names) }`) for `Pack.fromFile` and reports on a folder.
+ */
+export function createApi(raw, files) {
+  /**
+   * A KPI pack (spec/schema/pack.schema.json), read and checked whole by the core: `new
+   * Pack(packObjectOrJsonText)`. `pack.report({fileName: text})` computes every KPI of the pack on
+   * the organization's files (a KPI whose files are absent is left out with a note) and returns a
+   * `PackReport`: `{pack, sections, comparisons}` with `section(key)`, `comparison(key)`,
+   * `html(lang)` (a self-contained page) and `csvTables()` (`[[name, csvText]]`, the bytes the CLI
+   * writes). In Node, `Pack.fromFile(path)` reads a pack file and `report(folder)` reads the
+   * pack's files from a folder.
+   */
+  function packClass() {
+    class PackReport {
+      constructor(data) {
+        Object.assign(this, data);
+      }
+      section(key) { return find(this.sections, key, "section"); }
+      comparison(key) { return find(this.comparisons, key, "comparison"); }
+      html(lang) { return unwrap(raw.packHtml(plain(this), String(lang ?? this.pack.languages[0]))); }
+      csvTables() { return unwrap(raw.packCsv(plain(this))); }
+    }
+    const plain = (report) => ({ pack: report.pack, sections: report.sections, comparisons: report.comparisons });
+    const find = (items, key, what) => {
+      const found = items.find((item) => item.key === key);
+      if (!found) throw new OmniKpiError(`no ${what} \`${key}\`; the report has ${items.map((i) => i.key).join(", ")}`, "invalid_parameter", "key");
+      return found;
+    };
+    const host = (what) => {
+      if (!files) throw new OmniKpiError(`${what} reads files, which only Node can: pass the texts instead`, "wrong_type", what);
+      return files;
+    };
+    return class Pack {
+      constructor(pack) {
+        const { files: names, fingerprint, document } = unwrap(raw.packRead(pack));
+        this.document = document;
+        this.files = names;
+        this.fingerprint = fingerprint;
+      }
+      static fromFile(path) {
+        return new this(host("Pack.fromFile").readText(path));
+      }
+      report(data) {
+        const texts = typeof data === "string" ? host("report(folder)").readFolder(data, this.files) : data;
+        return new PackReport(unwrap(raw.packReport(this.document, texts)));
+      }
+    };
+  }
   function evaluate(kpiId, input, params) {
     if (typeof kpiId !== "string") {
       throw new OmniKpiError("`kpi` must be a string such as \"conversion.rate\"", "wrong_type", "kpi");
@@ -104,6 +152,7 @@ export function createApi(raw) {
       return typeof out === "string" ? unwrap(out) : out.value;
     },
     datasetFiles: () => JSON.parse(raw.datasetFiles()),
+    Pack: packClass(),
     /** The report of a dataset given as `{fileName: text}` (see examples/retail). */
     reportFiles: (files) => unwrap(raw.report(files)),
   };

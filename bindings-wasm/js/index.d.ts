@@ -67,6 +67,52 @@ export declare function errorCodes(): [string, string][];
 export declare function parseJson(text: string, what?: string): unknown;
 /** Node only: computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
 export declare function report(dir: string): Report;
+/** Labels per language (`{ en: "Average basket", fr: "Panier moyen" }`). */
+export type Labels = Record<string, string>;
+/** A KPI of a pack's report: its result and certificate, or a note when its files are absent. */
+export interface PackSection {
+  key: string; kpi: string; version: string; range: string; label: Labels;
+  by?: string[]; params?: Record<string, unknown>;
+  result?: Record<string, unknown>; certificate?: Certificate;
+  missing?: string[]; note?: Labels;
+}
+/** One value of a pack KPI across two dimensions: `cells[row][column]`, decimals as strings. */
+export interface PackComparison {
+  key: string; label: Labels; kpi: string; value?: string;
+  rows?: { dimension: string; label: Labels; keys: string[] };
+  columns?: { dimension: string; label: Labels; keys: string[] };
+  cells?: (string | number | null)[][]; total?: unknown; note?: Labels;
+}
+/** The report of a KPI pack on an organization's files (the CLI's `report --pack --json`). */
+export declare class PackReport {
+  pack: {
+    id: string; version: string; name: Labels; languages: string[]; currency: string;
+    period: string | null; time_zone: string | null; fingerprint: string;
+    dimensions: { name: string; label: Labels }[]; channels: Record<string, Labels>;
+  };
+  sections: PackSection[];
+  comparisons: PackComparison[];
+  section(key: string): PackSection;
+  comparison(key: string): PackComparison;
+  /** The self-contained HTML report, labels in `lang` (the pack's first language by default). */
+  html(lang?: string): string;
+  /** Every flat table as `[name, csvText]`, the bytes `omnikpi report --out` writes. */
+  csvTables(): [string, string][];
+}
+/** A KPI pack (spec/schema/pack.schema.json), read and checked whole: an object or JSON text. */
+export declare class Pack {
+  constructor(pack: Record<string, unknown> | string);
+  /** The pack as written. */
+  readonly document: Record<string, unknown>;
+  /** The files the pack reads. */
+  readonly files: string[];
+  /** `sha256:…` of the pack, as every section's certificate names it. */
+  readonly fingerprint: string;
+  /** Node only: the pack in a JSON file. */
+  static fromFile(path: string): Pack;
+  /** The report on `{fileName: text}`, or (Node only) on a folder holding the pack's files. */
+  report(files: Record<string, string> | string): PackReport;
+}
 /** Browser only: loads the wasm module; call once before anything else. */
 export declare function init(source?: string | URL | Response | BufferSource): Promise<unknown>;
 

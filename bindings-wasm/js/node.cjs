@@ -5,7 +5,13 @@ const { readFileSync, existsSync } = require("node:fs");
 const { join } = require("node:path");
 const { createApi } = require("./api.cjs");
 
-const api = createApi(require("./node/omnikpi_wasm.js"));
+/** Text files for `Pack.fromFile` and `pack.report(folder)`: absent files are left out. */
+const files = {
+  readText: (path) => readFileSync(path, "utf8"),
+  readFolder: (dir, names) =>
+    Object.fromEntries(names.filter((n) => existsSync(join(dir, n))).map((n) => [n, readFileSync(join(dir, n), "utf8")])),
+};
+const api = createApi(require("./node/omnikpi_wasm.js"), files);
 
 /** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
 function report(dir) {

@@ -24,6 +24,12 @@ export const certify = (...a) => ready().certify(...a);
 export const verify = (...a) => ready().verify(...a);
 export const catalog = (options) => ready().catalog(options);
 export const reportFiles = (files) => ready().reportFiles(files);
+/** A KPI pack (see the Node entry point); `await init()` first. */
+export class Pack {
+  constructor(pack) {
+    return new (ready().Pack)(pack);
+  }
+}
 export const datasetFiles = () => ready().datasetFiles();
 export const errorCodes = () => ready().errorCodes();
 export const parseJson = (...a) => ready().parseJson(...a);

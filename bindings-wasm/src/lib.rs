@@ -292,29 +292,77 @@ pub fn catalog_localized(lang: &str) -> String {
     envelope(omnikpi::catalog::localized_catalog(lang))
 }
 
+/// A pack given as JSON text (read by the core's rules) or as JS values.
+fn read_pack(pack: JsValue) -> omnikpi::Result<omnikpi::pack::Pack> {
+    match pack.as_string() {
+        Some(text) => omnikpi::pack::Pack::from_json_text(&text),
+        None => omnikpi::pack::Pack::from_json(&host_value(pack, "pack")?),
+    }
+}
+
+/// A pack's files and fingerprint, once it is read and checked; returns the envelope.
+#[wasm_bindgen(js_name = packRead)]
+pub fn pack_read(pack: JsValue) -> String {
+    envelope(read_pack(pack).map(|p| {
+        json!({"files": p.files(), "fingerprint": p.fingerprint(), "document": p.document})
+    }))
+}
+
+/// A pack's report on its files given as `{file name: text}`; returns the envelope.
+#[wasm_bindgen(js_name = packReport)]
+pub fn pack_report(pack: JsValue, files: JsValue) -> String {
+    envelope((|| read_pack(pack)?.report(&file_texts(files)?))())
+}
+
+/// A pack report's HTML page with labels in `lang`; returns the envelope.
+#[wasm_bindgen(js_name = packHtml)]
+pub fn pack_html(report: JsValue, lang: &str) -> String {
+    envelope((|| {
+        let report = host_value(report, "report")?;
+        omnikpi::pack::html::page(&report, lang).map(Value::from)
+    })())
+}
+
+/// A pack report's flat tables as `[[name, csv text]]`; returns the envelope.
+#[wasm_bindgen(js_name = packCsv)]
+pub fn pack_csv(report: JsValue) -> String {
+    envelope((|| {
+        let report = host_value(report, "report")?;
+        let tables = omnikpi::pack::export::tables(&report)?;
+        Ok(tables
+            .iter()
+            .map(|t| json!([t.name, omnikpi::pack::export::csv(t)]))
+            .collect())
+    })())
+}
+
+/// `{file name: text}` from JS values.
+fn file_texts(files: JsValue) -> omnikpi::Result<BTreeMap<String, String>> {
+    let files = host_value(files, "files")?;
+    let map = files.as_object().ok_or_else(|| {
+        omnikpi::KpiError::at(
+            omnikpi::ErrorCode::WrongType,
+            "files",
+            "must map file names to texts",
+        )
+    })?;
+    map.iter()
+        .map(|(name, text)| match text.as_str() {
+            Some(text) => Ok((name.clone(), text.to_owned())),
+            None => Err(omnikpi::KpiError::at(
+                omnikpi::ErrorCode::WrongType,
+                &format!("files.{name}"),
+                "must be the file's text",
+            )),
+        })
+        .collect()
+}
+
 /// The report of a dataset given as an object `{file name: text}`; returns the envelope.
 #[wasm_bindgen]
 pub fn report(files: JsValue) -> String {
     envelope((|| {
-        let files = host_value(files, "files")?;
-        let map = files.as_object().ok_or_else(|| {
-            omnikpi::KpiError::at(
-                omnikpi::ErrorCode::WrongType,
-                "files",
-                "must map file names to texts",
-            )
-        })?;
-        let files = map
-            .iter()
-            .map(|(name, text)| match text.as_str() {
-                Some(text) => Ok((name.clone(), text.to_owned())),
-                None => Err(omnikpi::KpiError::at(
-                    omnikpi::ErrorCode::WrongType,
-                    &format!("files.{name}"),
-                    "must be the file's text",
-                )),
-            })
-            .collect::<omnikpi::Result<BTreeMap<String, String>>>()?;
+        let files = file_texts(files)?;
         Ok(omnikpi::dataset::report(&files)?.to_json())
     })())
 }

@@ -1,7 +1,7 @@
 // Usage of the omnikpi package from TypeScript (ESM). Type-checked with `tsc --noEmit --strict`
 // against the packed package by tests/browser/package.test.mjs, then run by Node.
 import {
-  attributeColumns, attributeTable, checkPayouts, conversionRate, moneyAllocate, OmniKpiError, splitIncentives,
+  attributeColumns, attributeTable, checkPayouts, conversionRate, moneyAllocate, OmniKpiError, Pack, splitIncentives,
   type IncentivePolicy, type IncentiveSplitResult, type IncentiveSplitSalesRow,
 } from "omnikpi";
 
@@ -53,4 +53,16 @@ try {
   const code: string = e.code; // narrowed: OmniKpiError carries code and path
   if (code !== "unknown_currency" || e.path !== "input.currency") throw new Error(code);
 }
+// A KPI pack: the same KPIs by brand, computed on the organization's own files.
+const pack = new Pack({
+  format: "omnikpi.pack/1", id: "demo", version: "1", name: { en: "Demo", fr: "Démo" }, languages: ["en", "fr"],
+  currency: "EUR", dimensions: [{ name: "brand", label: { en: "Brand", fr: "Enseigne" } }],
+  tables: { orders: { file: "orders.csv", columns: { amount: "net" } } },
+  kpis: [{ key: "basket", kpi: "basket.average", version: "^1.1", by: ["brand"], label: { en: "Basket", fr: "Panier" }, inputs: { orders: "orders" } }],
+});
+const packReport = pack.report({ "orders.csv": "channel,net,brand\nweb,10.00,A\nweb,20.00,B\n" });
+const basket = packReport.section("basket");
+if (JSON.stringify(basket.result?.segments) === undefined || !packReport.html("fr").includes("Panier")) throw new Error("pack");
+const firstCsv: string = packReport.csvTables()[0][1];
+if (!firstCsv.startsWith("scope,brand,channel")) throw new Error(firstCsv);
 console.log("usage.mts ok");

@@ -1,0 +1,87 @@
+"""KPI packs from Python: the group example's report equals the CLI's value for value, pack and
+table errors carry the core's code and path, absent tables leave their KPIs out, and the exports
+are the CLI's bytes and exact decimals."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import omnikpi
+from conftest import ROOT
+
+GROUP = ROOT / "examples" / "group"
+PACK = GROUP / "pack.json"
+CLI = str(ROOT / "target" / "release" / "omnikpi")
+
+
+def cli_report(*args: str) -> str:
+    return subprocess.run([CLI, "report", "--pack", str(PACK), str(GROUP), *args],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def test_the_group_report_equals_the_clis() -> None:
+    pack = omnikpi.Pack(PACK)
+    report = pack.report(GROUP)
+    assert report.to_dict() == json.loads(cli_report("--json"))
+    texts = {f: (GROUP / f).read_text(encoding="utf-8") for f in pack.files if (GROUP / f).exists()}
+    from_mapping = omnikpi.Pack(json.loads(PACK.read_text(encoding="utf-8"))).report(texts)
+    assert from_mapping.to_dict() == report.to_dict()
+    assert report["pack"]["fingerprint"] == pack.fingerprint
+    assert all(s["certificate"]["pack"] == pack.fingerprint for s in report["sections"] if "result" in s)
+
+
+def test_exports_are_the_clis_bytes_and_exact(tmp_path: Path) -> None:
+    report = omnikpi.Pack(PACK).report(GROUP)
+    subprocess.run([CLI, "report", "--pack", str(PACK), str(GROUP), "--out", str(tmp_path / "cli"),
+                    "--format", "csv,parquet"], check=True, capture_output=True)
+    written = report.write(tmp_path / "py", formats=["csv", "parquet"])
+    for path in written:
+        if path.suffix in (".csv", ".html"):
+            assert path.read_bytes() == (tmp_path / "cli" / path.name).read_bytes(), path.name
+    import pyarrow.parquet as pq
+
+    for path in (tmp_path / "cli").glob("*.parquet"):
+        assert pq.read_table(path).equals(report.to_arrow(path.stem)), path.name
+    basket = report.to_pandas("basket_brand_country")
+    cells = report.comparison("basket_brand_country")["cells"]
+    assert list(basket["FR"]) == [Decimal(row[1]) for row in cells]
+    assert report.to_arrow("average_basket").schema.field("revenue").type.scale == 2
+    assert "<svg" in report._repr_html_()
+
+
+def test_pack_errors_name_the_field() -> None:
+    document = json.loads(PACK.read_text(encoding="utf-8"))
+    broken = copy.deepcopy(document)
+    broken["kpis"][0]["by"] = ["brand", "region"]
+    with pytest.raises(omnikpi.DatasetError) as e:
+        omnikpi.Pack(broken)
+    assert (e.value.code, e.value.path) == ("invalid_pack", "pack.kpis[0].by[1]")
+    with pytest.raises(omnikpi.InputError) as e:
+        omnikpi.Pack.from_json('{"format": "omnikpi.pack/1", "format": "x"}')
+    assert e.value.code == "duplicate_key"
+    broken = copy.deepcopy(document)
+    broken["currency"] = 3.5
+    with pytest.raises(omnikpi.OmniKpiError):
+        omnikpi.Pack(broken)
+
+
+def test_absent_tables_are_a_note_and_bad_cells_are_located() -> None:
+    pack = omnikpi.Pack(PACK)
+    traffic = (GROUP / "traffic.csv").read_text(encoding="utf-8")
+    report = pack.report({"traffic.csv": traffic})
+    assert report.section("conversion")["result"]["overall"]["rate"]
+    assert report.section("attribution_linear")["missing"] == ["fx_rates.csv", "touches.csv"]
+    assert report.comparison("basket_brand_country")["note"]["en"].startswith("Left out")
+    orders = (GROUP / "orders.csv").read_text(encoding="utf-8").splitlines()
+    orders[3] = orders[3].replace(";EUR", ";EURO")
+    files = {f: (GROUP / f).read_text(encoding="utf-8") for f in pack.files if (GROUP / f).exists()}
+    files["orders.csv"] = "\n".join(orders) + "\n"
+    with pytest.raises(omnikpi.MoneyError) as e:
+        pack.report(files)
+    assert (e.value.code, e.value.path) == ("unknown_currency", "orders.csv:row 4:currency")

@@ -1,0 +1,61 @@
+// KPI packs from JavaScript: the group example's report equals the CLI's (`report --pack
+// --json`) value for value, pack errors carry the core's code and path, tables absent from the
+// data leave their KPIs out, and the exports are the CLI's bytes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { Pack, OmniKpiError } from "../pkg/node.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const group = join(root, "examples", "group");
+const cli = join(root, "target", "release", "omnikpi");
+const packFile = join(group, "pack.json");
+
+const plain = (r) => ({ pack: r.pack, sections: r.sections, comparisons: r.comparisons });
+
+test("the group report equals the CLI's, from a folder or from texts, ESM and CommonJS", () => {
+  const fromCli = JSON.parse(execFileSync(cli, ["report", "--pack", packFile, group, "--json"], { encoding: "utf8" }));
+  const pack = Pack.fromFile(packFile);
+  assert.deepStrictEqual(plain(pack.report(group)), fromCli);
+  const texts = Object.fromEntries(pack.files.map((f) => {
+    try { return [f, readFileSync(join(group, f), "utf8")]; } catch { return null; }
+  }).filter(Boolean));
+  const fromObject = new Pack(JSON.parse(readFileSync(packFile, "utf8")));
+  assert.deepStrictEqual(plain(fromObject.report(texts)), fromCli);
+  assert.equal(fromObject.fingerprint, fromCli.pack.fingerprint);
+  const cjs = createRequire(import.meta.url)("../pkg/node.cjs");
+  assert.deepStrictEqual(plain(cjs.Pack.fromFile(packFile).report(group)), fromCli);
+});
+
+test("exports are the bytes the CLI writes, and the page is in the pack's language", () => {
+  const out = mkdtempSync(join(tmpdir(), "omnikpi-pack-"));
+  execFileSync(cli, ["report", "--pack", packFile, group, "--out", out, "--lang", "fr"]);
+  const report = Pack.fromFile(packFile).report(group);
+  const tables = report.csvTables();
+  assert.ok(tables.length >= 10);
+  for (const [name, text] of tables) assert.equal(text, readFileSync(join(out, `${name}.csv`), "utf8"), name);
+  assert.equal(report.html("fr"), readFileSync(join(out, "report.html"), "utf8"));
+  assert.match(report.html("en"), /<h2>Average basket \(EUR\)<\/h2>/);
+  assert.throws(() => report.html("de"), (e) => e instanceof OmniKpiError && e.code === "invalid_parameter");
+});
+
+test("a pack's errors carry the core's code and path; absent tables are a note", () => {
+  const document = JSON.parse(readFileSync(packFile, "utf8"));
+  const broken = structuredClone(document);
+  broken.kpis[1].version = "^9";
+  assert.throws(() => new Pack(broken), (e) => e instanceof OmniKpiError && e.code === "invalid_pack" && e.path === "pack.kpis[1].version");
+  assert.throws(() => new Pack('{"format": "omnikpi.pack/1", "format": "x"}'), (e) => e.code === "duplicate_key");
+  const pack = new Pack(document);
+  const report = pack.report({ "traffic.csv": readFileSync(join(group, "traffic.csv"), "utf8") });
+  assert.ok(report.section("conversion").result);
+  assert.deepStrictEqual(report.section("average_basket").missing, ["fx_rates.csv", "orders.csv"]);
+  assert.match(report.section("average_basket").note.fr, /^Omis/);
+  const badRow = { "traffic.csv": "brand,country,month,channel,visits,orders\nlumen,FR,2026-09,web,ten,1\n" };
+  assert.throws(() => pack.report(badRow), (e) => e.code === "wrong_type" && e.path === "traffic.csv:row 2:visits");
+});
