@@ -114,7 +114,8 @@ class PackReport(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data, equal to ``omnikpi report --pack ... --json``."""
-        return json.loads(self._report.json())
+        data: dict[str, Any] = json.loads(self._report.json())
+        return data
 
     def to_json(self) -> str:
         """The report as JSON text."""
