@@ -1,54 +1,67 @@
 #!/usr/bin/env bash
-# The main job: sets everything up, prints `omnikpi report examples/retail`, then computes the same
-# report from Python and from Node and says whether all three agree to the last digit; then
-# attributes the sample's journeys in SQL (the DuckDB extension) and compares with the CLI.
+# The main job: sets everything up, prints the report of the sample group's KPI pack
+# (`omnikpi report --pack examples/group/pack.json examples/group`: two brands in three countries,
+# EUR/GBP/CHF, side by side) and writes its HTML report and tables; then computes the same report
+# from Python and from Node and says whether all three agree to the last digit; does the same for
+# the small single-company sample (examples/retail); then attributes the sample's journeys in SQL
+# (the DuckDB extension) and compares with the CLI.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh >/dev/null
-data="${1:-examples/retail}"
+pack="${1:-examples/group/pack.json}"
+data="${2:-examples/group}"
 
-target/release/omnikpi report "$data"
+target/release/omnikpi report --pack "$pack" "$data"
+target/release/omnikpi report --pack "$pack" "$data" --out target/group-report --format csv,parquet,xlsx >/dev/null
 
 out="$(mktemp -d)"
-target/release/omnikpi report "$data" --json > "$out/cli.json"
-.venv/bin/python - "$data" > "$out/python.json" <<'PY'
+target/release/omnikpi report --pack "$pack" "$data" --json > "$out/cli.json"
+target/release/omnikpi report examples/retail --json > "$out/retail_cli.json"
+.venv/bin/python - "$pack" "$data" "$out" <<'PY'
 import json, sys
 from decimal import Decimal
+from pathlib import Path
 import omnikpi
+pack, data, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 def plain(v):
     if isinstance(v, Decimal): return format(v, "f")
     if isinstance(v, dict): return {k: plain(x) for k, x in v.items()}
     if isinstance(v, list): return [plain(x) for x in v]
     return v
-print(json.dumps(plain(omnikpi.report(sys.argv[1]).to_dict()), indent=2))
+(out / "python.json").write_text(json.dumps(omnikpi.Pack(pack).report(data).to_dict()))
+(out / "retail_python.json").write_text(json.dumps(plain(omnikpi.report("examples/retail").to_dict())))
 PY
 node --input-type=module -e "
-import { report } from '$root/bindings-wasm/pkg/node.mjs';
-console.log(JSON.stringify(report(process.argv[1]), null, 2));
-" "$data" > "$out/node.json"
+import { writeFileSync } from 'node:fs';
+import { Pack, report } from '$root/bindings-wasm/pkg/node.mjs';
+const r = Pack.fromFile(process.argv[1]).report(process.argv[2]);
+writeFileSync(process.argv[3] + '/node.json', JSON.stringify({ pack: r.pack, sections: r.sections, comparisons: r.comparisons }));
+writeFileSync(process.argv[3] + '/retail_node.json', JSON.stringify(report('examples/retail')));
+" "$pack" "$data" "$out"
 .venv/bin/python - "$out" <<'PY'
 import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])
-docs = {name: json.loads((out / f"{name}.json").read_text()) for name in ("cli", "python", "node")}
-canon = {name: json.dumps(doc, sort_keys=True) for name, doc in docs.items()}
 def values(v):
     if isinstance(v, dict): return sum(values(x) for x in v.values())
     if isinstance(v, list): return sum(values(x) for x in v)
     return 1
-n = values(docs["cli"])
 print()
-if len(set(canon.values())) == 1:
-    print(f"All agree: the CLI, Python and Node computed the same {n} values in "
-          f"{len(docs['cli']['sections'])} report sections, byte for byte.")
-    print("KPI handbook (every definition, English and French): docs/handbook/index.html "
-          "(regenerate: target/release/omnikpi handbook --out docs/handbook)")
-else:
-    for name in ("python", "node"):
-        if canon[name] != canon["cli"]:
-            print(f"DISAGREEMENT: {name} differs from the CLI", file=sys.stderr)
-    sys.exit(1)
+for prefix, what in (("", "the group's pack report"), ("retail_", "the retail sample's report")):
+    docs = {name: json.loads((out / f"{prefix}{name}.json").read_text()) for name in ("cli", "python", "node")}
+    canon = {name: json.dumps(doc, sort_keys=True) for name, doc in docs.items()}
+    if len(set(canon.values())) != 1:
+        for name in ("python", "node"):
+            if canon[name] != canon["cli"]:
+                print(f"DISAGREEMENT on {what}: {name} differs from the CLI", file=sys.stderr)
+        sys.exit(1)
+    print(f"All agree on {what}: the CLI, Python and Node computed the same {values(docs['cli'])} values "
+          f"in {len(docs['cli']['sections'])} sections, byte for byte.")
+print("HTML report (labels in English; --lang fr for French) and one CSV, Parquet and XLSX file per table: "
+      "target/group-report/report.html")
+print("KPI handbook (every definition and the group's pack, English and French): docs/handbook/index.html "
+      "(regenerate: target/release/omnikpi handbook --out docs/handbook --pack examples/group/pack.json)")
 PY
 
 models=first_touch,last_touch,linear,markov,shapley

@@ -27,7 +27,8 @@ impl PyPack {
             let value = PyHost::new(py)?.convert(document, "pack")?;
             Pack::from_json(&value)
         };
-        pack.map(|pack| Self { pack }).map_err(|e| to_py_err(py, &e))
+        pack.map(|pack| Self { pack })
+            .map_err(|e| to_py_err(py, &e))
     }
 
     /// The files the pack reads.
@@ -80,7 +81,10 @@ impl PackReport {
     /// Every flat table as `(name, csv text)`.
     fn csv(&self, py: Python<'_>) -> PyResult<Vec<(String, String)>> {
         let tables = export::tables(&self.value).map_err(|e| to_py_err(py, &e))?;
-        Ok(tables.iter().map(|t| (t.name.clone(), export::csv(t))).collect())
+        Ok(tables
+            .iter()
+            .map(|t| (t.name.clone(), export::csv(t)))
+            .collect())
     }
 
     /// Every flat table as `(name, pyarrow.RecordBatch)`, decimals exact.

@@ -303,9 +303,9 @@ fn read_pack(pack: JsValue) -> omnikpi::Result<omnikpi::pack::Pack> {
 /// A pack's files and fingerprint, once it is read and checked; returns the envelope.
 #[wasm_bindgen(js_name = packRead)]
 pub fn pack_read(pack: JsValue) -> String {
-    envelope(read_pack(pack).map(|p| {
-        json!({"files": p.files(), "fingerprint": p.fingerprint(), "document": p.document})
-    }))
+    envelope(read_pack(pack).map(
+        |p| json!({"files": p.files(), "fingerprint": p.fingerprint(), "document": p.document}),
+    ))
 }
 
 /// A pack's report on its files given as `{file name: text}`; returns the envelope.

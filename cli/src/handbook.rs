@@ -6,6 +6,8 @@
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
 
+mod pack_page;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
 }
@@ -47,6 +49,7 @@ struct Words {
     language: &'static str,
     call: &'static str,
     guides: &'static str,
+    packs: &'static str,
 }
 
 fn words(lang: &str) -> Words {
@@ -84,6 +87,7 @@ fn words(lang: &str) -> Words {
             language: "Interface",
             call: "Appel",
             guides: "Guides",
+            packs: "Packs de KPI",
         },
         _ => Words {
             handbook: "omnikpi KPI handbook",
@@ -118,6 +122,7 @@ fn words(lang: &str) -> Words {
             language: "Front end",
             call: "Call",
             guides: "Guides",
+            packs: "KPI packs",
         },
     }
 }
@@ -145,7 +150,8 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Turns `code spans` into `<code>` after escaping.
+/// Turns `code spans` into `<code>` and links to handbook pages (`[text](page.html)`) into
+/// `<a>`, after escaping.
 fn html_inline(s: &str) -> String {
     let escaped = html_escape(s);
     let mut out = String::new();
@@ -155,9 +161,39 @@ fn html_inline(s: &str) -> String {
             out.push_str(part);
             out.push_str("</code>");
         } else {
-            out.push_str(part);
+            out.push_str(&page_links(part));
         }
     }
+    out
+}
+
+/// `[text](page.html)` as a link; any other text as it is.
+fn page_links(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let link = from
+            .get(1..)
+            .and_then(|f| f.split_once("]("))
+            .and_then(|(label, tail)| {
+                let (href, after) = tail.split_once(')')?;
+                let local = href.ends_with(".html") && !href.contains(['/', ':', ' ']);
+                local.then(|| (format!("<a href=\"{href}\">{label}</a>"), after))
+            });
+        match link {
+            Some((anchor, after)) => {
+                out.push_str(&anchor);
+                rest = after;
+            }
+            None => {
+                out.push('[');
+                rest = from.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -528,7 +564,11 @@ fn html_page(lang: &str, title: &str, body: &str, w: &Words, other: Option<Strin
 ///
 /// # Errors
 /// A worked example that no longer matches its vector, or an unknown language.
-pub fn pages(lang: &str, other: Option<&str>) -> Result<Vec<(String, String)>, KpiError> {
+pub fn pages(
+    lang: &str,
+    other: Option<&str>,
+    pack: Option<&omnikpi::pack::Pack>,
+) -> Result<Vec<(String, String)>, KpiError> {
     let w = words(lang);
     let catalog = omnikpi::catalog::localized_catalog(lang)?;
     let definitions = catalog.as_array().cloned().unwrap_or_default();
@@ -536,6 +576,22 @@ pub fn pages(lang: &str, other: Option<&str>) -> Result<Vec<(String, String)>, K
     let mut files = Vec::new();
     let (mut index_items, guides_md) = guide_pages(lang, other, &w, &mut files)?;
     let mut index_md = format!("# {}\n\n{guides_md}", w.handbook);
+    if let Some(pack) = pack {
+        let name = pack_page::name(pack);
+        let (title, html, md) = pack_page::page(pack, lang);
+        index_items.push_str(&format!(
+            "<h2>{}</h2>\n<ul><li><a href=\"{name}.html\">{}</a></li></ul>\n",
+            html_escape(w.packs),
+            html_escape(&title)
+        ));
+        index_md.push_str(&format!("## {}\n\n- [{title}]({name}.md)\n\n", w.packs));
+        let translation = other.map(|o| format!("../{o}/{name}.html"));
+        files.push((
+            format!("{name}.html"),
+            html_page(lang, &title, &html, &w, translation),
+        ));
+        files.push((format!("{name}.md"), md));
+    }
     let mut families: Vec<String> = Vec::new();
     for def in &definitions {
         let family = text(get(def, "family"));

@@ -163,6 +163,9 @@ enum Command {
         /// Only this language (default: every language of the spec).
         #[arg(long, value_parser = ["en", "fr"])]
         lang: Option<String>,
+        /// Add a page listing this KPI pack's KPIs with its labels next to the definitions.
+        #[arg(long)]
+        pack: Option<PathBuf>,
     },
     /// Generate every binding's KPI surface (Python functions and result classes, JS exports,
     /// TypeScript types) from the spec and the registry; `--check` only reports drift (exit 1).
@@ -725,7 +728,11 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             }
         }
         Command::Surfaces { root, check } => generate_surfaces(&root, check).map(|(text, _)| text),
-        Command::Handbook { out, lang } => {
+        Command::Handbook { out, lang, pack } => {
+            let pack = match pack {
+                Some(path) => Some(omnikpi::pack::Pack::from_json_text(&read_text(&path)?)?),
+                None => None,
+            };
             let langs: Vec<&str> = match &lang {
                 Some(l) => vec![l.as_str()],
                 None => handbook::LANGUAGES.to_vec(),
@@ -733,7 +740,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             let mut written = 0;
             for l in &langs {
                 let other = langs.iter().copied().find(|o| o != l);
-                for (name, content) in handbook::pages(l, other)? {
+                for (name, content) in handbook::pages(l, other, pack.as_ref())? {
                     write_file(&out.join(l).join(name), &content)?;
                     written += 1;
                 }

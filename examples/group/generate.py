@@ -221,7 +221,7 @@ def pack() -> dict:
              "by": ["brand", "period"], "params": {"window_seconds": 3600},
              "inputs": {"steps": {"value": FUNNEL}, "events": "sessions"}},
             {"key": "click_and_collect", "kpi": "pickup.attach_rate", "version": "^1.1",
-             "label": label("Click-and-collect attach rate", "Taux de rebond du retrait en magasin"),
+             "label": label("Click-and-collect attach rate", "Taux d'achat additionnel au retrait en magasin"),
              "by": ["country"], "inputs": {"pickups": "pickups"}},
             {"key": "attribution_linear", "kpi": "attribution.linear", "version": "^2.2",
              "label": label("Revenue by channel (linear attribution, EUR)",

@@ -24,13 +24,30 @@ def generate(out: Path, *args: str) -> str:
     return proc.stdout
 
 
+PACK = ROOT / "examples" / "group" / "pack.json"
+REGENERATE = "omnikpi handbook --out docs/handbook --pack examples/group/pack.json"
+
+
 def test_committed_handbook_is_what_the_spec_generates(tmp_path: Path) -> None:
-    generate(tmp_path)
+    generate(tmp_path, "--pack", str(PACK))
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     committed = sorted(p.relative_to(DOCS) for p in DOCS.rglob("*") if p.is_file())
-    assert fresh == committed, "regenerate with: omnikpi handbook --out docs/handbook"
+    assert fresh == committed, f"regenerate with: {REGENERATE}"
     stale = [str(p) for p in fresh if not filecmp.cmp(tmp_path / p, DOCS / p, shallow=False)]
-    assert not stale, f"stale pages {stale}: regenerate with omnikpi handbook --out docs/handbook"
+    assert not stale, f"stale pages {stale}: regenerate with {REGENERATE}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pack_page_shows_each_label_next_to_the_definition_it_locks(lang: str) -> None:
+    pack = json.loads(PACK.read_text(encoding="utf-8"))
+    page = (DOCS / lang / f"pack.{pack['id']}.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+    for kpi in pack["kpis"]:
+        cell = "<td>" + html.escape(kpi["label"][lang], quote=False).replace('"', "&quot;") + "</td>"
+        row = next(r for r in rows if cell in r)
+        assert f'<a href="{kpi["kpi"]}.html">' in row, kpi["key"]
+        assert f"<code>{kpi['version']}</code>" in row
+    assert f'href="pack.{pack["id"]}.html"' in (DOCS / lang / "index.html").read_text(encoding="utf-8")
 
 
 def test_one_language_only(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ pub mod html;
 mod report;
 mod source;
 
-pub use declaration::{Comparison, Dimension, Labels, PackKpi, TableSource};
+pub use declaration::{Comparison, Dimension, InputSource, Labels, PackKpi, TableSource};
 
 use crate::error::{ErrorCode, KpiError, Result};
 use serde_json::Value;
