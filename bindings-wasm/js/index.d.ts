@@ -939,6 +939,12 @@ export interface MarkovOrderParams {
   max_states?: number | bigint | null;
   /** Most touches a journey may have; a longer journey is refused with limit_exceeded, naming it (a resource limit: real journeys have tens of touches). */
   max_touches?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`journeys`: `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface MarkovOrderResult {
   /** Per order, from 1: the chain's states on all journeys (as attribution.markov counts them), the held-out log-likelihood and the cross-entropy per event (6 places, half to even). */
@@ -965,6 +971,12 @@ export interface MarkovOrderResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `channels`. */
@@ -1491,7 +1503,7 @@ export declare function attributionPositionBased(input: AttributionInput, params
 export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Markov removal effect (KPI `attribution.markov` 2.3.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
 export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Markov order selection (KPI `attribution.markov_order` 1.0.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
+/** Markov order selection (KPI `attribution.markov_order` 1.1.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
 export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): Certified<MarkovOrderResult>;
 /** Shapley value (Zhao) (KPI `attribution.shapley` 2.2.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;

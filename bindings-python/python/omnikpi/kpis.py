@@ -1704,8 +1704,11 @@ def attribution_markov_order(
     collapse_repeats: Optional[bool] = None,
     max_states: Optional[int] = None,
     max_touches: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> MarkovOrder:
-    """Markov order selection (KPI ``attribution.markov_order`` 1.0.0).
+    """Markov order selection (KPI ``attribution.markov_order`` 1.1.0).
 
     Which order of Markov chain describes the journeys best: for orders 1 to max_order, the
     chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash
@@ -1735,13 +1738,23 @@ def attribution_markov_order(
         max_touches: Most touches a journey may have; a longer journey is refused with
             limit_exceeded, naming it (a resource limit: real journeys have tens of touches).
             Default: ``10000``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. Default:
+            ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         MarkovOrder,
         "attribution.markov_order",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"max_order": max_order, "folds": folds, "collapse_repeats": collapse_repeats, "max_states": max_states, "max_touches": max_touches},
+        {"max_order": max_order, "folds": folds, "collapse_repeats": collapse_repeats, "max_states": max_states, "max_touches": max_touches, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
