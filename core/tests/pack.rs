@@ -286,6 +286,20 @@ fn exports_are_the_reports_figures() {
             .len()
     );
     assert!(segments > totals);
+    let certificates = tables.iter().find(|t| t.name == "certificates").unwrap();
+    let computed: Vec<&Value> = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s.get("result").is_some())
+        .collect();
+    assert_eq!(certificates.rows.len(), computed.len());
+    for (row, s) in certificates.rows.iter().zip(computed) {
+        assert_eq!(
+            (&row[0], &row[1]),
+            (&s["key"], &s["certificate"]["certificate"])
+        );
+    }
     for lang in ["en", "fr"] {
         let page = omnikpi::pack::html::page(&report, lang).unwrap();
         let label = section(&report, "average_basket")["label"][lang]
@@ -380,6 +394,28 @@ fn a_pack_is_checked_before_any_data_is_read() {
         (
             Box::new(|p| p["kpis"][1]["key"] = json!("basket")),
             "pack.kpis[1].key",
+        ),
+        (
+            Box::new(|p| p["kpis"][1]["key"] = json!("certificates")),
+            "pack.kpis[1].key",
+        ),
+        (
+            Box::new(|p| p["kpis"][0]["by"] = json!(["period"])),
+            "pack.kpis[0].by[0]",
+        ),
+        (
+            Box::new(|p| {
+                p["comparisons"] = json!([{"key": "basket", "label": {"en": "C", "fr": "C"}, "kpi": "linear",
+                    "value": "totals.value", "rows": "brand", "columns": "period"}])
+            }),
+            "pack.comparisons[0].key",
+        ),
+        (
+            Box::new(|p| {
+                p["comparisons"] = json!([{"key": "c", "label": {"en": "C", "fr": "C"}, "kpi": "basket",
+                    "value": "overall.average", "rows": "brand", "columns": "period"}])
+            }),
+            "pack.comparisons[0].rows[1]",
         ),
         (
             Box::new(|p| p["format"] = json!("omnikpi.pack/2")),

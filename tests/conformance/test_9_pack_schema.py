@@ -47,6 +47,7 @@ MUTATIONS: list[tuple[tuple[Any, ...], Any, bool]] = [
     (("kpis", 0, "inputs"), {"rows": 5}, False), (("kpis", 0, "inputs"), {"rows": {"table": "traffic", "x": 1}}, False),
     (("kpis", 0, "inputs"), {"rows": "visits"}, True), (("kpis", 0, "inputs"), {}, True), (("kpis", 0, "extra"), 1, False),
     (("kpis", 1, "key"), "conversion", True),
+    (("comparisons", 0, "key"), "conversion", True), (("comparisons", 0, "key"), "certificates", True),
     (("comparisons", 0, "rows"), DELETE, False), (("comparisons", 0, "columns"), "brand", True), (("comparisons", 0, "kpi"), "basket", True),
     (("extra",), 1, False),
 ]

@@ -230,16 +230,28 @@ pub(super) fn parse(document: &Value) -> Result<Pack> {
     };
     for (i, item) in list(map, "kpis", "pack")?.iter().enumerate() {
         let kpi = kpi(item, &format!("pack.kpis[{i}]"), &pack)?;
-        if pack.kpis.iter().any(|k| k.key == kpi.key) {
-            return Err(invalid(&format!("pack.kpis[{i}].key"), "appears twice"));
-        }
+        taken(&pack, &kpi.key, &format!("pack.kpis[{i}].key"))?;
         pack.kpis.push(kpi);
     }
     for (i, item) in list(map, "comparisons", "pack")?.iter().enumerate() {
         let view = comparison(item, &format!("pack.comparisons[{i}]"), &pack)?;
+        taken(&pack, &view.key, &format!("pack.comparisons[{i}].key"))?;
         pack.comparisons.push(view);
     }
     Ok(pack)
+}
+
+/// A key names one exported table: unique among KPIs and comparisons, not the certificates'.
+fn taken(pack: &Pack, key: &str, path: &str) -> Result<()> {
+    let used =
+        pack.kpis.iter().any(|k| k.key == key) || pack.comparisons.iter().any(|c| c.key == key);
+    if used || key == super::export::CERTIFICATES {
+        return Err(invalid(
+            path,
+            format!("`{key}` names another table of the report (keys of kpis and comparisons are unique; `certificates` is taken)"),
+        ));
+    }
+    Ok(())
 }
 
 fn channels(
@@ -430,6 +442,16 @@ fn check_by(by: &[String], definition: &Definition, pack: &Pack, path: &str) -> 
             return Err(invalid(
                 &format!("{path}[{i}]"),
                 format!("`{name}` appears twice"),
+            ));
+        }
+        let timed = definition.document.pointer("/segments/time").is_some();
+        if name == "period" && !timed {
+            return Err(invalid(
+                &format!("{path}[{i}]"),
+                format!(
+                    "{} reads no time of its records to derive a period from",
+                    definition.id
+                ),
             ));
         }
         let declared = pack.dimensions.iter().any(|d| &d.name == name)

@@ -52,7 +52,47 @@ pub fn tables(report: &Value) -> Result<Vec<ExportTable>> {
             out.push(view_table(view));
         }
     }
+    out.push(certificates(report));
     Ok(out)
+}
+
+/// The name of the table of every section's certificate.
+pub const CERTIFICATES: &str = "certificates";
+
+/// One row per computed section: its key, KPI, version and certificate fields, so every export
+/// carries the provenance of its figures.
+fn certificates(report: &Value) -> ExportTable {
+    let fields = [
+        "certificate",
+        "kpi",
+        "version",
+        "pack",
+        "fx",
+        "input",
+        "result",
+        "omnikpi",
+    ];
+    let mut columns = vec!["key".to_owned()];
+    columns.extend(fields.iter().map(|f| (*f).to_owned()));
+    let rows = items(report, "sections")
+        .iter()
+        .filter_map(|s| {
+            let cert = s.get("certificate")?;
+            let mut row = vec![s.get("key").cloned().unwrap_or(Value::Null)];
+            row.extend(
+                fields
+                    .iter()
+                    .map(|f| cert.get(*f).cloned().unwrap_or(Value::Null)),
+            );
+            Some(row)
+        })
+        .collect();
+    ExportTable {
+        name: CERTIFICATES.to_owned(),
+        kinds: vec![ColumnKind::Text; columns.len()],
+        columns,
+        rows,
+    }
 }
 
 fn items<'a>(value: &'a Value, key: &str) -> &'a [Value] {
