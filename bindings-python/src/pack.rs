@@ -46,6 +46,21 @@ impl PyPack {
         json_to_python(py, &self.pack.document)
     }
 
+    /// Recomputes the section a certificate of this pack's report speaks of from the files:
+    /// `{confirmed, kpi, section, checks}`.
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        certificate: &Bound<'py, PyAny>,
+        files: BTreeMap<String, String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let certificate = PyHost::new(py)?.convert(certificate, "certificate")?;
+        let out = py
+            .detach(|| self.pack.verify(&certificate, &files))
+            .map_err(|e| to_py_err(py, &e))?;
+        json_to_python(py, &out)
+    }
+
     /// The report on the files given as `{name: text}`.
     fn report(&self, py: Python<'_>, files: BTreeMap<String, String>) -> PyResult<PackReport> {
         let value = py

@@ -85,3 +85,17 @@ def test_absent_tables_are_a_note_and_bad_cells_are_located() -> None:
     with pytest.raises(omnikpi.MoneyError) as e:
         pack.report(files)
     assert (e.value.code, e.value.path) == ("unknown_currency", "orders.csv:row 4:currency")
+
+
+def test_a_certificate_is_verified_from_the_pack_and_the_data() -> None:
+    pack = omnikpi.Pack(PACK)
+    report = pack.report(GROUP)
+    certificate = report.section("conversion")["certificate"]
+    checked = pack.verify(certificate, GROUP)
+    assert checked["confirmed"] and checked["section"] == "conversion"
+    assert [c["check"] for c in checked["checks"]][-1] == "pack"
+    lines = (GROUP / "traffic.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",0"  # one row's orders set to zero
+    refuted = pack.verify(certificate, {"traffic.csv": "\n".join(lines) + "\n"})
+    assert not refuted["confirmed"]
+    assert {c["check"] for c in refuted["checks"] if not c["ok"]} == {"input", "result"}

@@ -99,8 +99,15 @@ export function createApi(raw, files) {
         return new this(host("Pack.fromFile").readText(path));
       }
       report(data) {
-        const texts = typeof data === "string" ? host("report(folder)").readFolder(data, this.files) : data;
-        return new PackReport(unwrap(raw.packReport(this.document, texts)));
+        return new PackReport(unwrap(raw.packReport(this.document, this.#texts(data, "report(folder)"))));
+      }
+      /** Recomputes the section a certificate of this pack's report speaks of:
+       * `{confirmed, kpi, section, checks}` (the checks of `verify` and `pack`). */
+      verify(certificate, data) {
+        return unwrap(raw.packVerify(this.document, certificate, this.#texts(data, "verify(certificate, folder)")));
+      }
+      #texts(data, what) {
+        return typeof data === "string" ? host(what).readFolder(data, this.files) : data;
       }
     };
   }

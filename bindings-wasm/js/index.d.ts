@@ -112,6 +112,11 @@ export declare class Pack {
   static fromFile(path: string): Pack;
   /** The report on `{fileName: text}`, or (Node only) on a folder holding the pack's files. */
   report(files: Record<string, string> | string): PackReport;
+  /** Recomputes the section a certificate of this pack's report speaks of, from the files. */
+  verify(certificate: Certificate, files: Record<string, string> | string): {
+    confirmed: boolean; kpi: string; section: string;
+    checks: { check: "certificate" | "version" | "input" | "result" | "omnikpi" | "pack"; ok: boolean; certified: unknown; found: string }[];
+  };
 }
 /** Browser only: loads the wasm module; call once before anything else. */
 export declare function init(source?: string | URL | Response | BufferSource): Promise<unknown>;

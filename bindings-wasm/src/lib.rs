@@ -314,6 +314,16 @@ pub fn pack_report(pack: JsValue, files: JsValue) -> String {
     envelope((|| read_pack(pack)?.report(&file_texts(files)?))())
 }
 
+/// Recomputes the section a certificate of a pack's report speaks of from the files; returns
+/// the envelope of `{confirmed, kpi, section, checks}`.
+#[wasm_bindgen(js_name = packVerify)]
+pub fn pack_verify(pack: JsValue, certificate: JsValue, files: JsValue) -> String {
+    envelope((|| {
+        let certificate = host_value(certificate, "certificate")?;
+        read_pack(pack)?.verify(&certificate, &file_texts(files)?)
+    })())
+}
+
 /// A pack report's HTML page with labels in `lang`; returns the envelope.
 #[wasm_bindgen(js_name = packHtml)]
 pub fn pack_html(report: JsValue, lang: &str) -> String {

@@ -3,7 +3,7 @@
 // data leave their KPIs out, and the exports are the CLI's bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { join, dirname } from "node:path";
@@ -58,4 +58,22 @@ test("a pack's errors carry the core's code and path; absent tables are a note",
   assert.match(report.section("average_basket").note.fr, /^Omis/);
   const badRow = { "traffic.csv": "brand,country,month,channel,visits,orders\nlumen,FR,2026-09,web,ten,1\n" };
   assert.throws(() => pack.report(badRow), (e) => e.code === "wrong_type" && e.path === "traffic.csv:row 2:visits");
+});
+
+test("a section's certificate is verified from the pack and the data, in Node as in the CLI", () => {
+  const pack = Pack.fromFile(packFile);
+  const certificate = pack.report(group).section("click_and_collect").certificate;
+  const checked = pack.verify(certificate, group);
+  assert.equal(checked.confirmed, true);
+  assert.equal(checked.section, "click_and_collect");
+  const out = mkdtempSync(join(tmpdir(), "omnikpi-cert-"));
+  const file = join(out, "cert.json");
+  writeFileSync(file, JSON.stringify(certificate));
+  assert.match(execFileSync(cli, ["verify", file, "--pack", packFile, group], { encoding: "utf8" }), /^confirmed: pickup\.attach_rate/);
+  const pickups = readFileSync(join(group, "pickups.csv"), "utf8").replace(/,(\d+)\.(\d\d),/, (_, a, b) => `,${Number(a) + 1}.${b},`);
+  const files = { "pickups.csv": pickups, "fx_rates.csv": readFileSync(join(group, "fx_rates.csv"), "utf8") };
+  assert.equal(pack.verify(certificate, files).confirmed, false);
+  writeFileSync(join(out, "pickups.csv"), pickups);
+  writeFileSync(join(out, "fx_rates.csv"), files["fx_rates.csv"]);
+  assert.throws(() => execFileSync(cli, ["verify", file, "--pack", packFile, out], { stdio: "pipe" }), (e) => e.status === 1);
 });

@@ -78,8 +78,11 @@ enum Command {
         /// The certificate, a JSON file.
         certificate: PathBuf,
         /// The JSON input file, or - for standard input.
-        #[arg(long)]
-        input: PathBuf,
+        #[arg(long, required_unless_present = "pack")]
+        input: Option<PathBuf>,
+        /// A certificate of a pack's report: the pack (the data's folder follows it).
+        #[arg(long, conflicts_with = "input", num_args = 2, value_names = ["PACK", "DATA"])]
+        pack: Option<Vec<PathBuf>>,
         /// Print the verification as JSON.
         #[arg(long)]
         json: bool,
@@ -505,17 +508,38 @@ fn run(cli: Cli) -> Result<(String, bool), KpiError> {
         Command::Verify {
             certificate,
             input,
+            pack,
             json,
-        } => verify(&certificate, &input, json),
+        } => verify(&certificate, input.as_deref(), pack.as_deref(), json),
         command => run_command(command).map(|text| (text, false)),
     }
 }
 
 /// `omnikpi verify`: the verification, and whether it refutes the certificate (exit 1).
-fn verify(certificate: &Path, input: &Path, json: bool) -> Result<(String, bool), KpiError> {
+fn verify(
+    certificate: &Path,
+    input: Option<&Path>,
+    pack: Option<&[PathBuf]>,
+    json: bool,
+) -> Result<(String, bool), KpiError> {
     let cert = omnikpi::parse_json(&read_text(certificate)?, "certificate")?;
-    let input = omnikpi::parse_json(&read_text(input)?, "input")?;
-    let out = omnikpi::certificate::verify(&cert, &input)?;
+    let out = match (input, pack) {
+        (Some(input), _) => {
+            let input = omnikpi::parse_json(&read_text(input)?, "input")?;
+            omnikpi::certificate::verify(&cert, &input)?
+        }
+        (None, Some([pack, dir])) => {
+            let (pack, files) = report::read(pack, dir)?;
+            pack.verify(&cert, &files)?
+        }
+        (None, _) => {
+            return Err(KpiError::at(
+                ErrorCode::MissingField,
+                "--input",
+                "is required, or --pack PACK DATA for a certificate of a pack's report",
+            ))
+        }
+    };
     let confirmed = out.get("confirmed") == Some(&Value::Bool(true));
     if json {
         return Ok((pretty(&out), !confirmed));
@@ -785,8 +809,9 @@ fn run_command(command: Command) -> Result<String, KpiError> {
         Command::Verify {
             certificate,
             input,
+            pack,
             json,
-        } => verify(&certificate, &input, json).map(|(text, _)| text),
+        } => verify(&certificate, input.as_deref(), pack.as_deref(), json).map(|(text, _)| text),
     }
 }
 

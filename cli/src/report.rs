@@ -19,6 +19,15 @@ pub const FORMATS: [&str; 3] = ["csv", "parquet", "xlsx"];
 /// # Errors
 /// The pack's and the data's errors, located in their files.
 pub fn compute(pack_path: &Path, dir: &Path) -> Result<Value, KpiError> {
+    let (pack, files) = read(pack_path, dir)?;
+    pack.report(&files)
+}
+
+/// The pack at `pack_path` and the files of `dir` it names (those present).
+///
+/// # Errors
+/// The pack's errors, naming its file; a file that cannot be read.
+pub fn read(pack_path: &Path, dir: &Path) -> Result<(Pack, BTreeMap<String, String>), KpiError> {
     let pack =
         Pack::from_json_text(&crate::read_text(pack_path)?).map_err(|e| in_pack(e, pack_path))?;
     let mut files = BTreeMap::new();
@@ -28,7 +37,7 @@ pub fn compute(pack_path: &Path, dir: &Path) -> Result<Value, KpiError> {
             files.insert(name.to_owned(), crate::read_text(&path)?);
         }
     }
-    pack.report(&files)
+    Ok((pack, files))
 }
 
 /// A pack error names the pack's file.
@@ -138,8 +147,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), KpiError> {
     std::fs::write(path, bytes).map_err(|e| write_error(path, &e))
 }
 
-/// Writes `report.json`, `report.html` and every table in each of `formats` into `out`;
-/// returns the paths written, one per line.
+/// Writes `report.json`, `report.html`, each section's `<key>.certificate.json` and every
+/// table in each of `formats` into `out`; returns the paths written, one per line.
 ///
 /// # Errors
 /// `invalid_parameter` for an unknown format or language; `invalid_dataset` naming a file that
@@ -171,6 +180,23 @@ pub fn write_all(
         format!("{}\n", crate::pretty(report)).as_bytes(),
     )?;
     put("report.html".into(), html.as_bytes())?;
+    // each section's certificate on its own, for `omnikpi verify CERT --pack PACK DATA`
+    for section in report
+        .get("sections")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(key), Some(cert)) = (
+            section.get("key").and_then(Value::as_str),
+            section.get("certificate"),
+        ) {
+            put(
+                format!("{key}.certificate.json"),
+                format!("{}\n", crate::pretty(cert)).as_bytes(),
+            )?;
+        }
+    }
     let tables = export::tables(report)?;
     for format in formats {
         for table in &tables {

@@ -595,3 +595,48 @@ fn period_average_rates_pick_each_orders_month_from_its_time() {
         ("missing_fx_rate", Some("orders.csv:row 2:net"))
     );
 }
+
+#[test]
+fn a_sections_certificate_is_verified_from_the_pack_and_the_files() {
+    let pack = Pack::from_json(&group_pack()).unwrap();
+    let files = group_files(&pack);
+    let report = pack.report(&files).unwrap();
+    let certificate = &section(&report, "average_basket")["certificate"];
+    let verified = pack.verify(certificate, &files).unwrap();
+    assert_eq!(
+        (&verified["confirmed"], &verified["section"]),
+        (&json!(true), &json!("average_basket"))
+    );
+    // one order changed by a cent: the input and the result no longer match
+    let mut changed = files.clone();
+    let orders = changed.get_mut("orders.csv").unwrap();
+    *orders = orders.replacen("248,26", "248,27", 1);
+    let refuted = pack.verify(certificate, &changed).unwrap();
+    assert_eq!(refuted["confirmed"], false);
+    let failed: Vec<&Value> = refuted["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| &c["check"])
+        .collect();
+    assert_eq!(failed, [&json!("input"), &json!("result")]);
+    // another pack (a label changed) runs the same figures but is not the certified pack
+    let mut relabelled = group_pack();
+    relabelled["kpis"][1]["label"]["en"] = json!("Basket");
+    let other = Pack::from_json(&relabelled)
+        .unwrap()
+        .verify(certificate, &files)
+        .unwrap();
+    assert_eq!(other["confirmed"], false);
+    assert_eq!(
+        other["checks"].as_array().unwrap().last().unwrap()["check"],
+        "pack"
+    );
+    let mut foreign = certificate.clone();
+    foreign["params"] = json!({"by": ["country"]});
+    assert_eq!(
+        pack.verify(&foreign, &files).unwrap_err().path(),
+        Some("certificate")
+    );
+}

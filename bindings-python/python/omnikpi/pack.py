@@ -79,12 +79,19 @@ class Pack:
     def report(self, data: Union[PathLike, Mapping[str, str]]) -> "PackReport":
         """Every KPI of the pack on ``data``: a folder holding the pack's files, or
         ``{file name: text}``. A KPI whose files are absent is left out with a note."""
+        return PackReport(self._pack.report(self._files(data)))
+
+    def verify(self, certificate: Mapping[str, Any], data: Union[PathLike, Mapping[str, str]]) -> dict[str, Any]:
+        """Recomputes the section a certificate of this pack's report speaks of from ``data``
+        and says whether it confirms it: ``{"confirmed", "kpi", "section", "checks"}``, the
+        checks of :func:`omnikpi.verify` and ``pack`` (this pack's fingerprint)."""
+        return dict(self._pack.verify(certificate, self._files(data)))
+
+    def _files(self, data: Union[PathLike, Mapping[str, str]]) -> dict[str, str]:
         if isinstance(data, Mapping):
-            files = dict(data)
-        else:
-            folder = Path(data)
-            files = {n: (folder / n).read_text(encoding="utf-8") for n in self.files if (folder / n).exists()}
-        return PackReport(self._pack.report(files))
+            return dict(data)
+        folder = Path(data)
+        return {n: (folder / n).read_text(encoding="utf-8") for n in self.files if (folder / n).exists()}
 
     def __repr__(self) -> str:
         document = self._pack.document()
@@ -171,7 +178,8 @@ class PackReport(Mapping[str, Any]):
         return frame
 
     def write(self, out: PathLike, formats: Sequence[str] = ("csv",), lang: Optional[str] = None) -> list[Path]:
-        """Writes ``report.json``, ``report.html`` and every table in each of ``formats``
+        """Writes ``report.json``, ``report.html``, each section's ``<key>.certificate.json``
+        and every table in each of ``formats``
         (``csv``: the bytes the CLI writes; ``parquet``) into the folder ``out``; returns the
         paths written."""
         unknown = [f for f in formats if f not in FORMATS]
@@ -182,6 +190,11 @@ class PackReport(Mapping[str, Any]):
         written = [folder / "report.json", folder / "report.html"]
         written[0].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written[1].write_text(self.html(lang), encoding="utf-8")
+        for section in self._data["sections"]:
+            if "certificate" in section:  # for `omnikpi verify CERT --pack PACK DATA`
+                path = folder / f"{section['key']}.certificate.json"
+                path.write_text(json.dumps(section["certificate"], indent=2) + "\n", encoding="utf-8")
+                written.append(path)
         if "csv" in formats:
             for name, text in self._report.csv():
                 path = folder / f"{name}.csv"

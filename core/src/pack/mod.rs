@@ -117,6 +117,19 @@ impl Pack {
     pub fn report(&self, files: &BTreeMap<String, String>) -> Result<Value> {
         report::report(self, files)
     }
+
+    /// Recomputes the section a certificate from this pack's report speaks of, from the
+    /// organization's files, and says whether it confirms it: the checks of
+    /// [`crate::certificate::verify`] and `pack`, the fingerprint of this pack. The section is
+    /// the pack KPI with the certificate's KPI and parameters.
+    ///
+    /// # Errors
+    /// `invalid_pack` at `certificate` when no KPI of the pack has its KPI and parameters;
+    /// `invalid_dataset` naming a file the section needs and the data lacks; the errors of the
+    /// tables and of the KPI.
+    pub fn verify(&self, certificate: &Value, files: &BTreeMap<String, String>) -> Result<Value> {
+        report::verify(self, certificate, files)
+    }
 }
 
 /// `invalid_pack` at `path`.

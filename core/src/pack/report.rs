@@ -129,3 +129,50 @@ pub(super) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
             None => at.get(step),
         })
 }
+
+pub(super) fn verify(
+    pack: &Pack,
+    certificate: &Value,
+    files: &BTreeMap<String, String>,
+) -> Result<Value> {
+    let wanted = |key: &str| certificate.get(key).cloned().unwrap_or(Value::Null);
+    let kpi = pack
+        .kpis
+        .iter()
+        .find(|k| {
+            let resolved = crate::definition(k.kpi)
+                .and_then(|d| crate::Params::resolve(d, &k.params))
+                .map(|p| p.to_json());
+            wanted("kpi") == k.kpi && resolved.ok() == Some(wanted("params"))
+        })
+        .ok_or_else(|| {
+            super::invalid(
+                "certificate",
+                "speaks of no KPI of this pack (no KPI with its id and parameters)",
+            )
+        })?;
+    if let Some(file) = source::missing_files(pack, kpi, files).first() {
+        return Err(crate::KpiError::new(
+            crate::ErrorCode::InvalidDataset,
+            Some(file.clone()),
+            format!("the data has no `{file}`, which `{}` reads", kpi.key),
+        ));
+    }
+    let built = source::build(pack, kpi, files)?;
+    let mut out =
+        crate::certificate::verify(certificate, &built.input).map_err(|e| built.locate(e))?;
+    let fingerprint = pack.fingerprint();
+    let certified = wanted("pack");
+    let ok = certified.as_str() == Some(fingerprint.as_str());
+    if let Some(map) = out.as_object_mut() {
+        if let Some(Value::Array(checks)) = map.get_mut("checks") {
+            checks.push(
+                json!({"check": "pack", "ok": ok, "certified": certified, "found": fingerprint}),
+            );
+        }
+        let confirmed = map.get("confirmed") == Some(&Value::Bool(true)) && ok;
+        map.insert("confirmed".into(), Value::Bool(confirmed));
+        map.insert("section".into(), Value::from(kpi.key.as_str()));
+    }
+    Ok(out)
+}
