@@ -37,13 +37,18 @@ test("the tarball holds the entry points and not the build leftovers", () => {
   assert.ok(!files.some((f) => f.endsWith(".map") || f.includes("target/")), files.join(" "));
 });
 
-test("the README example runs from the installed tarball", () => {
+test("the README examples run from the installed tarball", () => {
   const { dir } = installed();
   const readme = readFileSync(join(root, "README.md"), "utf8");
-  const [code] = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2);
   const strict = 'console.assert = (ok, ...m) => { if (!ok) throw new Error("assertion failed " + m.join(" ")); };\n';
-  writeFileSync(join(dir, "readme.mjs"), strict + code);
-  node(["readme.mjs"], dir);
+  blocks.forEach((code, i) => {
+    writeFileSync(join(dir, `readme${i}.mjs`), strict + code);
+    // "omnikpi" resolves from the file's folder (the installed tarball); the README's paths
+    // are relative to the repository, as a reader runs them
+    node([join(dir, `readme${i}.mjs`)], root);
+  });
 });
 
 test("require() gets the CommonJS entry with the same numbers", () => {
