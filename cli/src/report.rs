@@ -5,6 +5,7 @@
 
 use crate::table::render;
 use omnikpi::pack::export::{self, cell_text, ExportTable};
+use omnikpi::pack::html::label;
 use omnikpi::pack::Pack;
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
@@ -55,14 +56,6 @@ pub fn language(report: &Value, lang: Option<&str>) -> String {
             .unwrap_or("en")
             .to_owned()
     })
-}
-
-fn label(value: Option<&Value>, lang: &str) -> String {
-    value
-        .and_then(|v| v.get(lang))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn rendered(table: &ExportTable) -> String {

@@ -58,8 +58,13 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The label of `value` (`{"en": ..., "fr": ...}`) in `lang`.
-fn label(value: Option<&Value>, lang: &str) -> String {
+/// The label of `value` (`{"en": ..., "fr": ...}`) in `lang`; empty when it has none.
+///
+/// ```
+/// let labels = serde_json::json!({"en": "Brand", "fr": "Enseigne"});
+/// assert_eq!(omnikpi::pack::html::label(Some(&labels), "fr"), "Enseigne");
+/// ```
+pub fn label(value: Option<&Value>, lang: &str) -> String {
     value
         .and_then(|v| v.get(lang))
         .and_then(Value::as_str)
@@ -250,7 +255,8 @@ fn table_html(table: &ExportTable, first: Option<&str>) -> String {
     out
 }
 
-/// Horizontal bars, one group per row, one bar per column, scaled to the largest cell.
+/// Horizontal bars, one group per row, one bar per column, scaled to the largest cell (floats
+/// for drawing only: every figure shown is the exact text of the table).
 fn chart(table: &ExportTable) -> String {
     let value = |v: &Value| cell_text(v).parse::<f64>().ok();
     let largest = table
