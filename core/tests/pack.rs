@@ -640,3 +640,32 @@ fn a_sections_certificate_is_verified_from_the_pack_and_the_files() {
         Some("certificate")
     );
 }
+
+#[test]
+fn float_money_a_table_declares_is_rounded_counted_and_reported() {
+    let mut pack = small_pack();
+    pack["tables"]["touches"]["reading"]["money_from_float"] = json!("round_half_even");
+    pack["kpis"].as_array_mut().unwrap().remove(0);
+    let pack = Pack::from_json(&pack).unwrap();
+    let touches = "user,timestamp,channel,conversions,value,brand\n\
+        u1,1790841600000,web,1,12.345,A\nu2,1790841600000,store,1,10.5,B\nu3,1790841600000,web,1,3.10,A\n";
+    let files = [("touches.csv".to_owned(), touches.to_owned())]
+        .into_iter()
+        .collect();
+    let report = pack.report(&files).unwrap();
+    let linear = &report["sections"][0];
+    assert_eq!(linear["result"]["totals"]["value"], "25.94"); // 12.34 (half to even) + 10.50 + 3.10
+    assert_eq!(
+        linear["reading"],
+        json!({"money_rounded": 1, "money_changed": 1})
+    );
+    // without the declaration, the same file is refused at the cell
+    let strict = Pack::from_json(&small_pack()).unwrap();
+    let mut files = files;
+    files.insert("orders.csv".into(), ORDERS.into());
+    let e = strict.report(&files).unwrap_err();
+    assert_eq!(
+        (e.code().as_str(), e.path()),
+        ("invalid_money_scale", Some("touches.csv:row 2:value"))
+    );
+}

@@ -71,7 +71,8 @@ fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<Value> {
         Some(fingerprint),
     )?;
     let version = crate::definition(kpi.kpi)?.version.clone();
-    Ok(json!({
+    let rounded = built.conversions;
+    let mut section = json!({
         "key": kpi.key,
         "kpi": kpi.kpi,
         "version": version,
@@ -81,7 +82,16 @@ fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<Value> {
         "params": kpi.params,
         "result": result,
         "certificate": certificate,
-    }))
+    });
+    if rounded.money_rounded > 0 {
+        // float money was rounded as the table declared: counted and reported
+        let reading =
+            json!({"money_rounded": rounded.money_rounded, "money_changed": rounded.money_changed});
+        if let Some(map) = section.as_object_mut() {
+            map.insert("reading".into(), reading);
+        }
+    }
+    Ok(section)
 }
 
 fn left_out(pack: &Pack, kpi: &PackKpi, missing: &[String]) -> Value {

@@ -18,6 +18,8 @@ pub(super) struct Built {
     pub input: Value,
     /// Each record list's rows, to name a record's file, row and column.
     places: Vec<Place>,
+    /// What reading the touch tables converted (float money rounded, when declared), to report.
+    pub conversions: crate::table::reading::Conversions,
 }
 
 /// A record list's rows in its file, and the file's column names by field.
@@ -100,6 +102,7 @@ pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>
         .map_or(&[][..], Vec::as_slice);
     let mut input = Map::new();
     let mut places = Vec::new();
+    let mut conversions = crate::table::reading::Conversions::default();
     for spec in declared {
         let name = spec.get("name").and_then(Value::as_str).unwrap_or_default();
         let value = match (kpi.inputs.get(name), provided(spec)) {
@@ -110,7 +113,14 @@ pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>
                 let mut wanted = Wanted::of(spec, kpi);
                 wanted.period = fx_periods(pack, definition, name, table)?;
                 if wanted.journeys {
-                    journeys(pack, table, text, &wanted)?
+                    let (journeys, converted) = journeys(pack, table, text, &wanted)?;
+                    conversions.money_rounded = conversions
+                        .money_rounded
+                        .saturating_add(converted.money_rounded);
+                    conversions.money_changed = conversions
+                        .money_changed
+                        .saturating_add(converted.money_changed);
+                    journeys
                 } else {
                     let (records, rows) = records(table, text, &wanted, name)?;
                     places.push((rows, table.columns.clone()));
@@ -134,6 +144,7 @@ pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>
     Ok(Built {
         input: Value::Object(input),
         places,
+        conversions,
     })
 }
 
@@ -351,7 +362,12 @@ fn cell_value(cell: &str, kind: &str, reading: &Reading, place: &str) -> Result<
 /// Journeys from a long-format touch table, read by the touch tables' one reader
 /// ([`crate::table::rows::journeys`]) per combination of the dimensions and the currency, each
 /// journey carrying them. A journey whose rows disagree on a dimension is an error at the row.
-fn journeys(pack: &Pack, table: &TableSource, text: &str, wanted: &Wanted) -> Result<Value> {
+fn journeys(
+    pack: &Pack,
+    table: &TableSource,
+    text: &str,
+    wanted: &Wanted,
+) -> Result<(Value, crate::table::reading::Conversions)> {
     let (parsed, mut reading) = parse(table, text)?;
     for role in crate::table::reading::ROLES {
         if let Some(column) = table.columns.get(role) {
@@ -378,6 +394,7 @@ fn journeys(pack: &Pack, table: &TableSource, text: &str, wanted: &Wanted) -> Re
     let parts = partition(&parsed, table, &keyed, &key_columns, id_column)?;
     let taxonomy = crate::channel::Taxonomy::from_json(&Value::Array(pack.channels.clone()))?;
     let mut out = Vec::new();
+    let mut conversions = crate::table::reading::Conversions::default();
     for (key, rows) in parts {
         let code = key
             .last()
@@ -386,8 +403,9 @@ fn journeys(pack: &Pack, table: &TableSource, text: &str, wanted: &Wanted) -> Re
         let currency =
             crate::money::Currency::lookup(code, None, &format!("{}:currency", table.file))?;
         let cells = column_table(&parsed, &rows);
-        let (batch, _) = crate::table::rows::journeys(&cells, &reading, &taxonomy, &currency)
-            .map_err(|e| crate::table::csv::in_file(renumber(e, &rows), &table.file, &how))?;
+        let (batch, converted) =
+            crate::table::rows::journeys(&cells, &reading, &taxonomy, &currency)
+                .map_err(|e| crate::table::csv::in_file(renumber(e, &rows), &table.file, &how))?;
         let mut extra = Map::new();
         for (name, value) in keyed.iter().zip(&key) {
             if let Some(v) = value {
@@ -395,8 +413,14 @@ fn journeys(pack: &Pack, table: &TableSource, text: &str, wanted: &Wanted) -> Re
             }
         }
         out.extend(batch_journeys(&batch, &taxonomy, &currency, &extra));
+        conversions.money_rounded = conversions
+            .money_rounded
+            .saturating_add(converted.money_rounded);
+        conversions.money_changed = conversions
+            .money_changed
+            .saturating_add(converted.money_changed);
     }
-    Ok(Value::Array(out))
+    Ok((Value::Array(out), conversions))
 }
 
 type Key = Vec<Option<String>>;
