@@ -114,12 +114,7 @@ pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>
                 wanted.period = fx_periods(pack, definition, name, table)?;
                 if wanted.journeys {
                     let (journeys, converted) = journeys(pack, table, text, &wanted)?;
-                    conversions.money_rounded = conversions
-                        .money_rounded
-                        .saturating_add(converted.money_rounded);
-                    conversions.money_changed = conversions
-                        .money_changed
-                        .saturating_add(converted.money_changed);
+                    conversions.add(converted);
                     journeys
                 } else {
                     let (records, rows) = records(table, text, &wanted, name)?;
@@ -413,12 +408,7 @@ fn journeys(
             }
         }
         out.extend(batch_journeys(&batch, &taxonomy, &currency, &extra));
-        conversions.money_rounded = conversions
-            .money_rounded
-            .saturating_add(converted.money_rounded);
-        conversions.money_changed = conversions
-            .money_changed
-            .saturating_add(converted.money_changed);
+        conversions.add(converted);
     }
     Ok((Value::Array(out), conversions))
 }

@@ -134,6 +134,21 @@ pub struct Conversions {
     pub money_changed: u64,
 }
 
+impl Conversions {
+    /// Counts `other`'s conversions too (a table read in parts).
+    ///
+    /// ```
+    /// use omnikpi::table::reading::Conversions;
+    /// let mut all = Conversions { money_rounded: 2, money_changed: 1 };
+    /// all.add(Conversions { money_rounded: 1, money_changed: 0 });
+    /// assert_eq!(all, Conversions { money_rounded: 3, money_changed: 1 });
+    /// ```
+    pub fn add(&mut self, other: Self) {
+        self.money_rounded = self.money_rounded.saturating_add(other.money_rounded);
+        self.money_changed = self.money_changed.saturating_add(other.money_changed);
+    }
+}
+
 /// The declared reading of a long-format touch table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reading {
