@@ -2,7 +2,7 @@
 //! side (brands down, countries across). Each cell is the KPI computed on that combination's
 //! records, so a rate is the cell's own rate, never an average of rates.
 
-use super::declaration::{Comparison, Labels, PackKpi};
+use super::declaration::{with_dimensions, Comparison, Labels, PackKpi};
 use super::report::lookup;
 use super::source;
 use super::Pack;
@@ -16,18 +16,11 @@ pub(super) fn view(
     kpi: &PackKpi,
     files: &BTreeMap<String, String>,
 ) -> Result<Value> {
-    let by = [view.rows.as_str(), view.columns.as_str()];
-    let mut params = kpi.params.as_object().cloned().unwrap_or_default();
-    params.insert("by".into(), json!(by));
-    if by.contains(&"period") {
-        params.insert("period".into(), Value::from(pack.period.clone()));
-        if let Some(zone) = &pack.time_zone {
-            params.insert("time_zone".into(), Value::from(zone.as_str()));
-        }
-    }
+    let by = vec![view.rows.clone(), view.columns.clone()];
+    let locked = kpi.params.as_object().cloned().unwrap_or_default();
     let crossed = PackKpi {
-        by: by.iter().map(|d| (*d).to_owned()).collect(),
-        params: Value::Object(params),
+        params: with_dimensions(locked, &by, pack),
+        by,
         ..kpi.clone()
     };
     // the records carry the view's two dimensions (not the section's)

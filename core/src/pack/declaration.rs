@@ -468,7 +468,7 @@ fn check_by(by: &[String], definition: &Definition, pack: &Pack, path: &str) -> 
 
 /// The locked parameters with `by`, and the pack's period and time zone when `by` has `period`.
 fn params(locked: Option<&Value>, by: &[String], pack: &Pack, path: &str) -> Result<Value> {
-    let mut params = match locked {
+    let params = match locked {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
         Some(_) => return Err(invalid(&format!("{path}.params"), "must be an object")),
@@ -481,6 +481,15 @@ fn params(locked: Option<&Value>, by: &[String], pack: &Pack, path: &str) -> Res
             ));
         }
     }
+    Ok(with_dimensions(params, by, pack))
+}
+
+/// `params` computed `by` the given dimensions: `by`, and the pack's period and time zone when
+/// `by` has `period` (any segmentation `params` had is replaced).
+pub(super) fn with_dimensions(mut params: Map<String, Value>, by: &[String], pack: &Pack) -> Value {
+    for key in ["by", "period", "time_zone"] {
+        params.shift_remove(key);
+    }
     if !by.is_empty() {
         params.insert("by".into(), Value::from(by.to_vec()));
     }
@@ -490,7 +499,7 @@ fn params(locked: Option<&Value>, by: &[String], pack: &Pack, path: &str) -> Res
             params.insert("time_zone".into(), Value::from(zone.as_str()));
         }
     }
-    Ok(Value::Object(params))
+    Value::Object(params)
 }
 
 /// Whether the pack itself provides an input: the reporting currency, the channel taxonomy,
