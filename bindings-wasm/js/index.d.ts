@@ -235,7 +235,7 @@ export interface ConversionRateInput {
 export interface ConversionRateParams {
   /** What the opportunities count; reported with the result so a rate is never read without its denominator. */
   denominator?: "journeys" | "sessions" | "visitors" | "leads" | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -289,7 +289,7 @@ export interface FunnelInput {
 export interface FunnelParams {
   /** Longest time from the step-1 event to the last step reached; absent means unbounded. Inclusive. */
   window_seconds?: number | bigint | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (`events`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -342,7 +342,7 @@ export interface WindowedParams {
   window_seconds?: number | bigint | null;
   /** Grain of the comparison; `day` truncates both timestamps to the UTC day, so a 7-day window admits 0 to 6 days. */
   grain?: "second" | "day" | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `base_events`, `conversion_events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `base_events`, `conversion_events`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (`base_events`: `timestamp`; `conversion_events`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -409,7 +409,7 @@ export interface CrossChannelInput {
 export interface CrossChannelParams {
   /** Lookback window before each conversion; default 7 days. */
   lookback_seconds?: number | bigint | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `touches`, `conversions`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `touches`, `conversions`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (`touches`: `timestamp`; `conversions`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -464,7 +464,7 @@ export interface ConversionLiftInput {
   rows: ConversionLiftRowsRow[];
 }
 export interface ConversionLiftParams {
-  /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `rows`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -538,7 +538,7 @@ export interface BasketAverageInput {
 export interface BasketAverageParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
   minor_units?: number | bigint | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `orders`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `orders`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -662,7 +662,7 @@ export interface AttachRateInput {
 export interface AttachRateParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
   minor_units?: number | bigint | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `pickups`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `pickups`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -796,7 +796,7 @@ export interface AttributionParams {
   confidence?: DecimalString | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the KPI runs on each segment's records (so Markov and Shapley on conversion rates fit one model per segment), and the result's own fields are the consolidation of the segments: per channel, the additive measures (conversions, value, cost) are the sums of the segments' (each segment rounded as a result of its own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals and rows are those of all records; what only a model reports (removal effects, positions, intervals) stays in each segment. A channel's figure can therefore differ from an unsegmented run's in the last decimal place (by at most half a unit per segment): rounded figures cannot in general add up both across channels and across segments to an independently rounded whole. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (`journeys`: `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -944,7 +944,7 @@ export interface MarkovOrderParams {
   max_states?: number | bigint | null;
   /** Most touches a journey may have; a longer journey is refused with limit_exceeded, naming it (a resource limit: real journeys have tens of touches). */
   max_touches?: number | bigint | null;
-  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. */
+  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. */
   by?: readonly string[] | null;
   /** With a grain, `period` in `by` is derived from each record's time (`journeys`: `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
   period?: "day" | "iso_week" | "month" | "quarter" | null;
@@ -1026,6 +1026,12 @@ export interface ContributionShareParams {
   confidence?: DecimalString | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the KPI runs on each segment's records (so Markov and Shapley on conversion rates fit one model per segment), and the result's own fields are the consolidation of the segments: per channel, the additive measures (conversions, value, cost) are the sums of the segments' (each segment rounded as a result of its own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals and rows are those of all records; what only a model reports (removal effects, positions, intervals) stays in each segment. A channel's figure can therefore differ from an unsegmented run's in the last decimal place (by at most half a unit per segment): rounded figures cannot in general add up both across channels and across segments to an independently rounded whole. */
+  by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`journeys`: `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface ContributionShareResult {
   /** The model's short name, such as `linear`. */
@@ -1061,6 +1067,12 @@ export interface ContributionShareResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `channels`. */
@@ -1112,6 +1124,12 @@ export interface ContributionRoasParams {
   confidence?: DecimalString | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `journeys`, `costs`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the KPI runs on each segment's records (so Markov and Shapley on conversion rates fit one model per segment), and the result's own fields are the consolidation of the segments: per channel, the additive measures (conversions, value, cost) are the sums of the segments' (each segment rounded as a result of its own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals and rows are those of all records; what only a model reports (removal effects, positions, intervals) stays in each segment. A channel's figure can therefore differ from an unsegmented run's in the last decimal place (by at most half a unit per segment): rounded figures cannot in general add up both across channels and across segments to an independently rounded whole. Costs carry the dimensions of `by` too: a segment's costs are its own, and a channel may have one cost per segment (the whole adds them up; within a segment a channel's cost is still given once). Costs have no time: with a `period` grain, each cost carries `period`, the label of its period (`2026-03`). */
+  by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (`journeys`: `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface ContributionRoasResult {
   /** The model's short name, such as `linear`. */
@@ -1161,6 +1179,12 @@ export interface ContributionRoasResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `channels`. */
@@ -1178,6 +1202,12 @@ export interface ContributionGrowthInput {
 export interface ContributionGrowthParams {
   /** Overrides the ISO 4217 minor units of the currency. */
   minor_units?: number | bigint | null;
+  /** Dimension names (brand, country, store...): fields carried by each record of `channels`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the result's own fields are the KPI computed on all the records, exactly as without `by`. Counts and sums of amounts add up exactly over the segments; rates carry their numerator and denominator, so any rollup of segments is exact. A channel may then have one row per segment: the whole adds up its rows' previous and current amounts (within a segment a channel is still given once). */
+  by?: readonly string[] | null;
+  /** With a grain, `period` in `by` is derived from each record's time (-) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a field like any other dimension. */
+  period?: "day" | "iso_week" | "month" | "quarter" | null;
+  /** The IANA time zone (such as Europe/Paris) periods start and end in. */
+  time_zone?: string | null;
 }
 export interface ContributionGrowthResult {
   /** ISO 4217 code of every amount. */
@@ -1209,6 +1239,12 @@ export interface ContributionGrowthResult {
     used: number;
     rejected: number;
   };
+  /** The dimension names of `by`, in the given order. Absent without `by`. */
+  by?: string[];
+  /** One entry per combination of dimension values present in the records, sorted by its values (in the order of `by`, text compared byte by byte): `key` (dimension name to value, as text) and every other field of the result, computed on that segment's records alone. Absent without `by`. */
+  segments?: {
+    key: Record<string, unknown>;
+  }[];
 }
 
 /** A row of `sales`. */
@@ -1516,11 +1552,11 @@ export declare function attributionShapley(input: AttributionInput, params?: Att
 export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.2.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
 export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Channel contribution (share of attributed value) (KPI `contribution.share` 2.1.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
+/** Channel contribution (share of attributed value) (KPI `contribution.share` 2.2.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
 export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): Certified<ContributionShareResult>;
-/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.1.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
+/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.2.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
-/** Growth decomposition by channel (KPI `contribution.growth` 1.0.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
+/** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
 /** Incentive split (KPI `incentives.split` 1.1.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;

@@ -117,7 +117,8 @@ pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output>
             .map_err(|e| segment::in_segment(e, &by, &key))?;
         results.push((key, result));
     }
-    segment::assemble(crate::definition(kpi_id)?, whole, results, &by)
+    let entry = crate::registry::find(kpi_id)?;
+    segment::assemble(entry, crate::definition(kpi_id)?, whole, results, &by)
 }
 
 /// A segment's key and state, as a state written with `by` holds them.

@@ -29,11 +29,46 @@ pub trait Kpi: Sync {
         None
     }
 
+    /// Computes the KPI on one part of an input cut by `by` ([`crate::segment`]): the same as
+    /// [`Kpi::evaluate`], except for KPIs whose records of different segments may repeat a key
+    /// (the whole adds up a channel's costs of each brand) or whose segment may lack records of
+    /// one list (a brand's spend without journeys).
+    ///
+    /// # Errors
+    /// The codes the KPI's definition lists.
+    fn evaluate_cut(&self, input: &Value, params: &Params, cut: Cut) -> Result<Output> {
+        let _ = cut;
+        self.evaluate(input, params)
+    }
+
+    /// The result over all records made of the segments' results, for a KPI whose definition's
+    /// total is `consolidated`; `whole` (the KPI on all records) gives the fields the
+    /// consolidation keeps as they are and the order of the channels.
+    ///
+    /// # Errors
+    /// `arithmetic_overflow` when a sum leaves the decimal range; `internal_error` for a KPI
+    /// without consolidation.
+    fn consolidate(&self, whole: &Output, segments: &[&Output]) -> Result<Output> {
+        let _ = (whole, segments);
+        Err(crate::error::KpiError::internal(
+            "a consolidated total for a KPI without consolidation",
+        ))
+    }
+
     /// Whether the KPI is an attribution model (run together by `attribute`, compared side by
     /// side); `attribution.markov_order` is an attribution KPI but not a model.
     fn is_model(&self) -> bool {
         false
     }
+}
+
+/// Which part of an input cut by `by` a KPI computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// All the records, of every segment.
+    Whole,
+    /// The records of one segment.
+    Segment,
 }
 
 /// A KPI computed over parts of its input: each part reduced to a state, the states merged.
@@ -66,6 +101,10 @@ struct Model(&'static str);
 impl Kpi for Model {
     fn evaluate(&self, input: &Value, params: &Params) -> Result<Output> {
         attribution::evaluate(self.0, input, params)
+    }
+
+    fn consolidate(&self, whole: &Output, segments: &[&Output]) -> Result<Output> {
+        attribution::consolidate(whole, segments)
     }
 
     fn is_model(&self) -> bool {
@@ -147,12 +186,9 @@ pub static REGISTRY: [Entry; 27] = [
         "attribution.shapley.rate",
         Model("attribution.shapley.rate")
     ),
-    entry!("contribution.share", Function(contribution::evaluate_share)),
-    entry!("contribution.roas", Function(contribution::evaluate_roas)),
-    entry!(
-        "contribution.growth",
-        Function(contribution::evaluate_growth)
-    ),
+    entry!("contribution.share", contribution::ShareKpi),
+    entry!("contribution.roas", contribution::RoasKpi),
+    entry!("contribution.growth", contribution::GrowthKpi),
     entry!("incentives.split", Function(incentive::evaluate_split)),
     entry!("incentives.check", Function(incentive::evaluate_check)),
     entry!("incentives.diff", Function(incentive::evaluate_diff)),

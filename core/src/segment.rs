@@ -23,7 +23,7 @@ use crate::error::{ErrorCode, KpiError, Result};
 use crate::incentive::Periods;
 use crate::input::wrong_type;
 use crate::output::Output;
-use crate::registry::Entry;
+use crate::registry::{Cut, Entry};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -72,15 +72,52 @@ pub(crate) fn extend_definition(document: &mut Value) {
         time.join("; ")
     };
     let texts = [("{records}", lists.join(", ")), ("{time}", time)];
+    let rules = rules(&shared, document);
     if let (Some(Value::Array(added)), Some(Value::Array(params))) =
         (shared.get("parameters"), document.get_mut("parameters"))
     {
         params.extend(added.iter().map(|p| naming(p, &texts)));
+        if let Some(by) = params.iter_mut().find(|p| p["name"] == "by") {
+            describe_by(by, &rules);
+        }
     }
     if let (Some(Value::Array(added)), Some(Value::Array(outputs))) =
         (shared.get("outputs"), document.get_mut("outputs"))
     {
         outputs.extend(added.iter().cloned());
+    }
+}
+
+/// What holds with `by` for a definition, per language: the rule of its total (from the shared
+/// text) and its own `segments.rule`.
+fn rules(shared: &Value, document: &Value) -> Vec<Value> {
+    let total = document
+        .pointer("/segments/total")
+        .and_then(Value::as_str)
+        .unwrap_or("whole");
+    [
+        shared.pointer(&format!("/totals/{total}")),
+        document.pointer("/segments/rule"),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}
+
+/// Appends each rule's text, language by language, to the description of the parameter `by`.
+fn describe_by(by: &mut Value, rules: &[Value]) {
+    let Some(Value::Object(description)) = by.get_mut("description") else {
+        return;
+    };
+    for (language, text) in description.iter_mut() {
+        let Value::String(text) = text else { continue };
+        for rule in rules {
+            if let Some(more) = rule.get(language).and_then(Value::as_str) {
+                text.push(' ');
+                text.push_str(more);
+            }
+        }
     }
 }
 
@@ -174,16 +211,16 @@ pub(crate) fn evaluate(
     let Some(parts) = split(definition, input, params, by)? else {
         return entry.kpi.evaluate(input, params); // the KPI names the wrong type
     };
-    let whole = entry.kpi.evaluate(&parts.whole, params)?;
+    let whole = entry.kpi.evaluate_cut(&parts.whole, params, Cut::Whole)?;
     let mut results = Vec::with_capacity(parts.segments.len());
     for (key, input) in parts.segments {
         let result = entry
             .kpi
-            .evaluate(&input, params)
+            .evaluate_cut(&input, params, Cut::Segment)
             .map_err(|e| in_segment(e, by, &key))?;
         results.push((key, result));
     }
-    assemble(definition, whole, results, by)
+    assemble(entry, definition, whole, results, by)
 }
 
 /// An input cut by the dimensions of `by`.
@@ -235,6 +272,7 @@ pub(crate) fn split(
 /// # Errors
 /// `arithmetic_overflow` when a consolidated sum leaves the decimal range.
 pub(crate) fn assemble(
+    entry: &Entry,
     definition: &Definition,
     whole: Output,
     segments: Vec<(Vec<String>, Output)>,
@@ -243,7 +281,7 @@ pub(crate) fn assemble(
     let consolidated = Declaration::of(definition).is_some_and(|d| d.consolidated);
     let total = if consolidated {
         let results: Vec<&Output> = segments.iter().map(|(_, r)| r).collect();
-        crate::attribution::consolidate(&whole, &results)?
+        entry.kpi.consolidate(&whole, &results)?
     } else {
         whole
     };
@@ -285,7 +323,8 @@ impl Split {
                 };
                 let path = || format!("input.{list}[{i}]");
                 let key = key_of(fields, by, &path, clock.as_ref())?;
-                let derived = |name: &String| clock.is_some() && name == PERIOD;
+                let timed = clock.as_ref().is_some_and(|c| !c.paths.is_empty());
+                let derived = |name: &String| timed && name == PERIOD;
                 for name in by.iter().filter(|n| !own.contains(n) && !derived(n)) {
                     fields.shift_remove(name);
                 }
@@ -351,26 +390,35 @@ const PERIOD: &str = "period";
 
 /// Where the records of one list keep their time, and the periods it falls in.
 struct Clock<'a> {
+    /// Paths tried in order; none when the list has no time and its records carry the label.
     paths: &'a [String],
     periods: &'a Periods,
 }
 
 impl<'a> Clock<'a> {
+    /// The clock of `list`: its time paths, or, when only other lists of the KPI have a time
+    /// (ROAS's costs next to its journeys), the label in each record's `period` field.
     fn of(declaration: &'a Declaration, list: &str, periods: &'a Periods) -> Result<Self> {
-        match declaration.time.get(list) {
-            Some(paths) if !paths.is_empty() => Ok(Self { paths, periods }),
-            _ => Err(KpiError::at(
+        let paths = declaration.time.get(list).map_or(&[][..], Vec::as_slice);
+        let timed = declaration.time.values().any(|p| !p.is_empty());
+        if paths.is_empty() && !timed {
+            return Err(KpiError::at(
                 ErrorCode::InvalidParameter,
                 "params.period",
                 format!(
                     "cannot derive periods: the records of `{list}` carry no time; give them a `period` field and leave the parameter `period` out"
                 ),
-            )),
+            ));
         }
+        Ok(Self { paths, periods })
     }
 
-    /// The period label of a record: its time at the first path present, in the time zone.
+    /// The period label of a record: its time at the first path present, in the time zone, or
+    /// its `period` field for a list without time.
     fn label(&self, fields: &Map<String, Value>, path: &str) -> Result<String> {
+        if self.paths.is_empty() {
+            return self.given(fields, path);
+        }
         if let Some(label) = record_period(fields, self.paths, path, self.periods) {
             return label;
         }
@@ -384,6 +432,26 @@ impl<'a> Clock<'a> {
             &format!("{path}.{first}"),
             "is missing: a record's time gives its period",
         ))
+    }
+
+    /// The label a record without time gives in its `period` field.
+    fn given(&self, fields: &Map<String, Value>, path: &str) -> Result<String> {
+        let at = format!("{path}.{PERIOD}");
+        let grain = self.periods.grain.name();
+        match fields.get(PERIOD) {
+            Some(Value::String(label)) if self.periods.is_label(label) => Ok(label.clone()),
+            Some(Value::String(label)) => Err(KpiError::at(
+                ErrorCode::InvalidTimestamp,
+                &at,
+                format!("is not a period label of the grain {grain} (such as 2026-03 for a month): `{label}`"),
+            )),
+            None | Some(Value::Null) => Err(KpiError::at(
+                ErrorCode::MissingField,
+                &at,
+                "is missing: records without a time carry the label of their period",
+            )),
+            Some(other) => Err(wrong_type(&at, "a period label", other)),
+        }
     }
 }
 

@@ -473,7 +473,7 @@ fn a_pack_is_checked_before_any_data_is_read() {
         ),
         (
             Box::new(|p| {
-                p["kpis"][0]["kpi"] = json!("contribution.growth");
+                p["kpis"][0]["kpi"] = json!("money.allocate");
                 p["kpis"][0]["version"] = json!("*");
             }),
             "pack.kpis[0].by",

@@ -114,17 +114,123 @@ def consolidate(whole: dict, segments: list[dict]) -> dict:
     return {k: (channels if k == "channels" else v) for k, v in whole.items() if k in kept}
 
 
+def ratio(numerator: Decimal, denominator: Decimal, places: int) -> str | None:
+    """numerator / denominator at `places`, half to even; None for a zero denominator."""
+    if denominator == 0:
+        return None
+    return str((numerator / denominator).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN))
+
+
+def largest_remainder(units: int, weights: list[int]) -> list[int] | None:
+    """`units` split by `weights`: floors, then one unit each to the largest remainders, ties to
+    the larger weight, then to the earlier index (spec/reference: money allocation)."""
+    total = sum(weights)
+    if total <= 0:
+        return None
+    parts = [units * w // total for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(units * weights[i] % total), -weights[i], i))
+    for i in order[: units - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def summed(row: dict, segments: list[dict], field: str) -> Decimal:
+    """The segments' `field` of the channel of `row`, summed at the scale of `row`'s."""
+    start = Decimal(row[field]) * 0
+    for s in segments:
+        start += sum((Decimal(r[field]) for r in s["channels"] if r["channel"] == row["channel"]), start * 0)
+    return start
+
+
+def consolidate_share(whole: dict, segments: list[dict]) -> dict:
+    """contribution.share: values summed per channel, shares of the summed total recomputed."""
+    values = [(row["channel"], summed(row, segments, "value")) for row in whole["channels"]]
+    total = sum((Decimal(s["total_value"]) for s in segments), Decimal(whole["total_value"]) * 0)
+    units = largest_remainder(1_000_000, [int(v.scaleb(-v.as_tuple().exponent)) for _, v in values]) if total else None
+    channels = [{"channel": c, "value": str(v), "share": None if units is None else str(Decimal(u).scaleb(-6)),
+                 "reason": "zero_denominator" if units is None else None} for (c, v), u in zip(values, units or [None] * len(values))]
+    return {k: {"channels": channels, "total_value": str(total)}.get(k, v) for k, v in whole.items() if k != "intervals"}
+
+
+def roas_line(cost: Decimal, value: Decimal, conversions: Decimal, minor: int) -> dict:
+    roas, cpa = ratio(value, cost, 6), ratio(cost, conversions, minor)
+    return {"cost": str(cost), "value": str(value), "conversions": str(conversions),
+            "roas": roas, "roas_reason": None if roas is not None else "zero_cost",
+            "cpa": cpa, "cpa_reason": None if cpa is not None else "zero_conversions"}
+
+
+def consolidate_roas(whole: dict, segments: list[dict]) -> dict:
+    """contribution.roas: costs, values and conversions summed per channel, ROAS and CPA
+    recomputed from the sums, the overall line from the channels' sums."""
+    minor = -Decimal(whole["overall"]["cost"]).as_tuple().exponent
+    channels, sums = [], [Decimal(whole["overall"][f]) * 0 for f in ("cost", "value", "conversions")]
+    for row in whole["channels"]:
+        figures = [summed(row, segments, f) for f in ("cost", "value", "conversions")]
+        sums = [a + b for a, b in zip(sums, figures)]
+        channels.append({"channel": row["channel"], **roas_line(*figures, minor)})
+    return {k: {"channels": channels, "overall": roas_line(*sums, minor)}.get(k, v) for k, v in whole.items() if k != "intervals"}
+
+
+CONSOLIDATIONS = {"contribution.share": consolidate_share, "contribution.roas": consolidate_roas}
+
+
+def merged(kpi: str, input_: dict) -> dict:
+    """The whole's input for KPIs whose records of different segments may repeat a channel
+    (contribution.roas's costs, contribution.growth's rows): a channel's records added up."""
+    lists = {"contribution.roas": ("costs", ["cost"]), "contribution.growth": ("channels", ["previous", "current"])}
+    if kpi not in lists:
+        return input_
+    name, amounts = lists[kpi]
+    out: dict[str, dict] = {}
+    for record in input_.get(name, []):
+        if record["channel"] in out:
+            first = out[record["channel"]]
+            for a in amounts:
+                first[a] = str(Decimal(str(first[a])) + Decimal(str(record[a])))
+        else:
+            out[record["channel"]] = dict(record)
+    return {**input_, name: list(out.values())}
+
+
+def spend_only(kpi: str, input_: dict, params: dict) -> dict | None:
+    """A ROAS segment with costs but no journeys: every channel of the taxonomy credited nothing
+    (the unsegmented path refuses an input without journeys)."""
+    if kpi != "contribution.roas" or input_.get("journeys") or not input_.get("costs"):
+        return None
+    minor = {"EUR": 2, "GBP": 2, "CHF": 2, "USD": 2, "JPY": 0}[input_["currency"]]
+    zero = Decimal(0).scaleb(-minor)
+    costs = {c["channel"]: Decimal(str(c["cost"])).quantize(zero) for c in input_["costs"]}
+    channels = [{"channel": c["channel"], **roas_line(costs.get(c["channel"], zero), zero, Decimal("0.000000"), minor)}
+                for c in input_["channels"]]
+    overall = roas_line(sum(costs.values(), zero), zero, Decimal("0.000000"), minor)
+    model = params.get("model", "linear")
+    return {"model": model, "currency": input_["currency"], "channels": channels, "overall": overall,
+            "rows": {"read": 0, "used": 0, "rejected": 0}}
+
+
 def case(kpi: str, definition: dict, name: str, input_: dict, params: dict, by: list[str], period=None) -> dict | None:
     lists = definition["segments"]["records"]
     own = {i["name"]: [f["name"] for f in i.get("fields", [])] for i in definition["inputs"]}
     fields = [d for d in by if not (period and d == "period")]
-    whole_input = strip(input_, lists, fields, own)
+    if period and "period" in by and any(l not in definition["segments"].get("time", {}) for l in lists):
+        fields.append("period")  # records of a list without time carry their period's label
+    whole_input = merged(kpi, strip(input_, lists, fields, own))
     segments = [(key, strip(seg, lists, fields, own)) for key, seg in split(input_, lists, by, period)]
     results = run([(kpi, whole_input, params)] + [(kpi, seg, params) for _, seg in segments])
+    for i, (_, seg) in enumerate(segments):
+        alone = spend_only(kpi, seg, params)
+        if alone is not None:
+            results[i + 1] = {"ok": alone}
     if any("error" in r for r in results):
         return None
     whole, parts = results[0]["ok"], [r["ok"] for r in results[1:]]
-    total = consolidate(whole, parts) if definition["segments"]["total"] == "consolidated" else whole
+    if kpi == "contribution.growth":  # the whole reads every row, repeated channels included
+        n = len(input_["channels"])
+        whole = {**whole, "rows": {"read": n, "used": n, "rejected": 0}}
+    if definition["segments"]["total"] == "consolidated":
+        total = CONSOLIDATIONS.get(kpi, consolidate)(whole, parts)
+    else:
+        total = whole
     expected = {**total, "by": by, "segments": [{"key": key, **part} for (key, _), part in zip(segments, parts)]}
     return {"name": name, "input": input_, "params": {**params, "by": by}, "expected": expected}
 
@@ -142,6 +248,56 @@ def thirds(kpi: str, definition: dict) -> dict:
     return made
 
 
+def costs_by_brand(kpi: str, definition: dict) -> list[dict]:
+    """ROAS with costs per brand and month: a channel's cost repeated across brands, a brand with
+    spend but no journeys, costs carrying the label of their month."""
+    journey = lambda j, b, channel, t, value: {"journey_id": j, "brand": b, "conversions": 1, "value": value,
+                                             "touches": [{"channel": channel, "timestamp": t}]}
+    input_ = {"currency": "EUR", "channels": [{"channel": c, "group": "online"} for c in ["GA", "M"]],
+              "journeys": [journey("j1", "A", "GA", "2026-03-02T10:00:00Z", "10.00"),
+                           journey("j2", "A", "M", "2026-04-02T10:00:00Z", "30.00"),
+                           journey("j3", "C", "GA", "2026-04-20T10:00:00Z", "12.50")],
+              "costs": [{"channel": "GA", "cost": "5.00", "brand": "A", "period": "2026-03"},
+                        {"channel": "GA", "cost": "7.00", "brand": "B", "period": "2026-04"},
+                        {"channel": "M", "cost": "3.00", "brand": "A", "period": "2026-04"},
+                        {"channel": "GA", "cost": "4.00", "brand": "C", "period": "2026-04"}]}
+    params = {"model": "last_touch"}
+    no_period = {**input_, "costs": [{k: v for k, v in c.items() if k != "period"} for c in input_["costs"]]}
+    out = []
+    made = case(kpi, definition, "costs per brand: a channel's cost in each brand, spend without journeys", no_period, params, ["brand"])
+    assert made and made["expected"]["channels"][0]["cost"] == "16.00", made
+    assert made["expected"]["segments"][1]["rows"]["read"] == 0
+    out.append(made)
+    by_month = {**params, "period": "month", "time_zone": "Europe/Paris"}
+    made = case(kpi, definition, "costs per brand and month: costs carry their month's label", input_, by_month,
+                ["brand", "period"], periods(definition, "month", "Europe/Paris"))
+    assert made and len(made["expected"]["segments"]) == 4, made
+    out.append(made)
+    missing = json.loads(json.dumps(input_))
+    del missing["costs"][2]["period"]
+    wrong = json.loads(json.dumps(input_))
+    wrong["costs"][1]["period"] = "2026-4"
+    out += [{"name": "a cost without the label of its period", "input": missing, "params": {**by_month, "by": ["brand", "period"]},
+             "error": {"code": "missing_field", "path": "input.costs[2].period"}},
+            {"name": "a cost whose label is not a month", "input": wrong, "params": {**by_month, "by": ["period"]},
+             "error": {"code": "invalid_timestamp", "path": "input.costs[1].period"}},
+            {"name": "a channel's cost twice in one segment", "input": {**no_period, "costs": no_period["costs"] + [no_period["costs"][0]]},
+             "params": {**params, "by": ["brand"]}, "error": {"code": "duplicate_key", "path": "params.by"}}]
+    return out
+
+
+def rows_by_brand(kpi: str, definition: dict) -> list[dict]:
+    """Growth with one row per channel and brand: the whole adds up each channel's rows."""
+    row = lambda c, b, p, n: {"channel": c, "brand": b, "previous": p, "current": n}
+    input_ = {"currency": "EUR", "channels": [row("web", "A", "100.00", "150.00"), row("store", "A", "200.00", "180.00"),
+                                              row("web", "B", "0.00", "40.00"), row("store", "B", "50.00", "0.00")]}
+    made = case(kpi, definition, "one row per channel and brand: the whole adds them up", input_, {}, ["brand"])
+    assert made and made["expected"]["channels"][0]["current"] == "190.00" and made["expected"]["rows"]["read"] == 4, made
+    twice = {**input_, "channels": input_["channels"] + [row("web", "B", "1.00", "2.00")]}
+    return [made, {"name": "a channel twice in one segment", "input": twice, "params": {"by": ["brand"]},
+                   "error": {"code": "duplicate_key", "path": "params.by"}}]
+
+
 def periods(definition: dict, grain: str, zone: str):
     """The period of a record from its time, by the definition's paths (independent of the core:
     zoneinfo and the label formats of spec/segments.json)."""
@@ -149,6 +305,8 @@ def periods(definition: dict, grain: str, zone: str):
     from zoneinfo import ZoneInfo
 
     def label(list_name: str, record: dict) -> str:
+        if list_name not in definition["segments"]["time"]:
+            return record["period"]  # a list without time: the record gives its label
         for way in definition["segments"]["time"][list_name]:
             value: Any = record
             for step in way.split("/"):
@@ -178,7 +336,7 @@ def months(kpi: str, definition: dict) -> list[dict]:
         made = case(kpi, definition, f"by period, months in {zone}", input_, params, ["period"], periods(definition, "month", zone))
         assert made and [s["key"]["period"] for s in made["expected"]["segments"]] == keys
         out.append(made)
-    sizes = [s["journeys"]["read"] for s in out[0]["expected"]["segments"]], [s["journeys"]["read"] for s in out[1]["expected"]["segments"]]
+    sizes = [s["rows"]["read"] for s in out[0]["expected"]["segments"]], [s["rows"]["read"] for s in out[1]["expected"]["segments"]]
     assert sizes == ([1, 2], [2, 1]), sizes
     out.append({"name": "a time zone that does not exist", "input": input_,
                 "params": {"by": ["period"], "period": "month", "time_zone": "Europe/Pariss"},
@@ -235,15 +393,19 @@ def vectors(kpi: str) -> dict:
             cases.append(made)
         cases += errors(kpi, definition, c["input"])
     own = {i["name"]: [f["name"] for f in i.get("fields", [])] for i in definition["inputs"]}
-    kept = [f for l in lists for f in own.get(l, []) if f in ("channel", "store", "arm")]
+    kept = [f for f in ("channel", "store", "arm") if all(f in own.get(l, []) for l in lists)]
     for c in samples[:1]:
         if kept:
             made = case(kpi, definition, f"by a field the KPI reads ({kept[0]}): {c['name']}", c["input"], c.get("params") or {}, [kept[0]])
             if made:
                 cases.append(made)
-    if kpi == "attribution.linear":
+    if kpi in ("attribution.linear", "contribution.share"):
         cases.append(thirds(kpi, definition))
         cases += months(kpi, definition)
+    if kpi == "contribution.roas":
+        cases += costs_by_brand(kpi, definition)
+    if kpi == "contribution.growth":
+        cases += rows_by_brand(kpi, definition)
     if "time" in definition["segments"] and kpi.startswith("conversion."):
         c = max(samples, key=lambda c: sum(len(c["input"].get(l, [])) for l in lists))
         params = {**(c.get("params") or {}), "period": "day", "time_zone": "America/New_York"}

@@ -704,7 +704,10 @@ def conversion_rate(
             read without its denominator. Default: ``"journeys"``.
         by: Dimension names (brand, country, store...): fields carried by each record of `rows`.
             The KPI is computed for each combination of their values present in the data
-            (`segments`) and for the whole; absent or empty: no segments. Default: ``None``.
+            (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (-) in
             `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
             time order. Without it, `period` is a field like any other dimension. Default:
@@ -746,8 +749,10 @@ def conversion_funnel(
             means unbounded. Inclusive. Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `events`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`events`:
             `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`,
             labels that sort in time order. Without it, `period` is a field like any other
@@ -793,7 +798,10 @@ def conversion_windowed(
         by: Dimension names (brand, country, store...): fields carried by each record of
             `base_events`, `conversion_events`. The KPI is computed for each combination of
             their values present in the data (`segments`) and for the whole; absent or empty: no
-            segments. Default: ``None``.
+            segments. With `by`, the result's own fields are the KPI computed on all the
+            records, exactly as without `by`. Counts and sums of amounts add up exactly over the
+            segments; rates carry their numerator and denominator, so any rollup of segments is
+            exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time
             (`base_events`: `timestamp`; `conversion_events`: `timestamp`) in `time_zone`:
             `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order.
@@ -838,7 +846,10 @@ def conversion_cross_channel(
         by: Dimension names (brand, country, store...): fields carried by each record of
             `touches`, `conversions`. The KPI is computed for each combination of their values
             present in the data (`segments`) and for the whole; absent or empty: no segments.
-            Default: ``None``.
+            With `by`, the result's own fields are the KPI computed on all the records, exactly
+            as without `by`. Counts and sums of amounts add up exactly over the segments; rates
+            carry their numerator and denominator, so any rollup of segments is exact. Default:
+            ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`touches`:
             `timestamp`; `conversions`: `timestamp`) in `time_zone`: `2026-03-05`, `2026-W10`,
             `2026-03` or `2026-Q1`, labels that sort in time order. Without it, `period` is a
@@ -878,7 +889,10 @@ def conversion_lift(
         rows: Counts per arm; several rows of one arm are summed.
         by: Dimension names (brand, country, store...): fields carried by each record of `rows`.
             The KPI is computed for each combination of their values present in the data
-            (`segments`) and for the whole; absent or empty: no segments. Default: ``None``.
+            (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (-) in
             `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
             time order. Without it, `period` is a field like any other dimension. Default:
@@ -928,8 +942,10 @@ def basket_average(
             as loyalty points). Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `orders`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (-) in
             `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
             time order. Without it, `period` is a field like any other dimension. Default:
@@ -1025,8 +1041,10 @@ def pickup_attach_rate(
             as loyalty points). Default: ``None``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `pickups`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (-) in
             `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
             time order. Without it, `period` is a field like any other dimension. Default:
@@ -1131,8 +1149,17 @@ def attribution_first_touch(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1203,8 +1230,17 @@ def attribution_last_touch(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1276,8 +1312,17 @@ def attribution_last_non_direct(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1349,8 +1394,17 @@ def attribution_linear(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1425,8 +1479,17 @@ def attribution_time_decay(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1503,8 +1566,17 @@ def attribution_position_based(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1584,8 +1656,17 @@ def attribution_w_shaped(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1676,8 +1757,17 @@ def attribution_markov(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1740,8 +1830,10 @@ def attribution_markov_order(
             Default: ``10000``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1815,8 +1907,17 @@ def attribution_shapley(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1890,8 +1991,17 @@ def attribution_shapley_ordered(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1968,8 +2078,17 @@ def attribution_shapley_rate(
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
         by: Dimension names (brand, country, store...): fields carried by each record of
             `journeys`. The KPI is computed for each combination of their values present in the
-            data (`segments`) and for the whole; absent or empty: no segments. Default:
-            ``None``.
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
         period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
             `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
             `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
@@ -1997,8 +2116,11 @@ def contribution_share(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> ContributionShare:
-    """Channel contribution (share of attributed value) (KPI ``contribution.share`` 2.1.0).
+    """Channel contribution (share of attributed value) (KPI ``contribution.share`` 2.2.0).
 
     Each channel's share of the attributed conversion value under a chosen attribution model.
 
@@ -2023,13 +2145,32 @@ def contribution_share(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            KPI runs on each segment's records (so Markov and Shapley on conversion rates fit
+            one model per segment), and the result's own fields are the consolidation of the
+            segments: per channel, the additive measures (conversions, value, cost) are the sums
+            of the segments' (each segment rounded as a result of its own), so they add up
+            exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals
+            and rows are those of all records; what only a model reports (removal effects,
+            positions, intervals) stays in each segment. A channel's figure can therefore differ
+            from an unsegmented run's in the last decimal place (by at most half a unit per
+            segment): rounded figures cannot in general add up both across channels and across
+            segments to an independently rounded whole. Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         ContributionShare,
         "contribution.share",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys},
         {},
-        {"model": model, "lookback_seconds": lookback_seconds, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"model": model, "lookback_seconds": lookback_seconds, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -2045,8 +2186,11 @@ def contribution_roas(
     replicates: Optional[int] = None,
     confidence: Optional[DecimalLike] = None,
     seed: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> ContributionRoas:
-    """Return on ad spend and cost per acquisition (KPI ``contribution.roas`` 2.1.0).
+    """Return on ad spend and cost per acquisition (KPI ``contribution.roas`` 2.2.0).
 
     Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per
     channel and overall, under a chosen attribution model.
@@ -2074,13 +2218,36 @@ def contribution_roas(
             and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). Default: ``"0.95"``.
         seed: Seed of the replicate weights: the same seed, journeys and ids give the same
             intervals, whatever the order or the partitioning of the journeys. Default: ``0``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `journeys`, `costs`. The KPI is computed for each combination of their values
+            present in the data (`segments`) and for the whole; absent or empty: no segments.
+            With `by`, the KPI runs on each segment's records (so Markov and Shapley on
+            conversion rates fit one model per segment), and the result's own fields are the
+            consolidation of the segments: per channel, the additive measures (conversions,
+            value, cost) are the sums of the segments' (each segment rounded as a result of its
+            own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those
+            sums; journeys, totals and rows are those of all records; what only a model reports
+            (removal effects, positions, intervals) stays in each segment. A channel's figure
+            can therefore differ from an unsegmented run's in the last decimal place (by at most
+            half a unit per segment): rounded figures cannot in general add up both across
+            channels and across segments to an independently rounded whole. Costs carry the
+            dimensions of `by` too: a segment's costs are its own, and a channel may have one
+            cost per segment (the whole adds them up; within a segment a channel's cost is still
+            given once). Costs have no time: with a `period` grain, each cost carries `period`,
+            the label of its period (`2026-03`). Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (`journeys`:
+            `conversion_timestamp` | `touches/-1/timestamp`) in `time_zone`: `2026-03-05`,
+            `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in time order. Without it,
+            `period` is a field like any other dimension. Default: ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         ContributionRoas,
         "contribution.roas",
         {"channels": records(channels, "input.channels"), "currency": currency, "journeys": journeys, "costs": records(costs, "input.costs")},
         {},
-        {"model": model, "lookback_seconds": lookback_seconds, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed},
+        {"model": model, "lookback_seconds": lookback_seconds, "intervals": intervals, "replicates": replicates, "confidence": confidence, "seed": seed, "by": by, "period": period, "time_zone": time_zone},
     )
 
 
@@ -2089,8 +2256,11 @@ def contribution_growth(
     *,
     currency: str,
     minor_units: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
+    period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
+    time_zone: Optional[str] = None,
 ) -> ContributionGrowth:
-    """Growth decomposition by channel (KPI ``contribution.growth`` 1.0.0).
+    """Growth decomposition by channel (KPI ``contribution.growth`` 1.1.0).
 
     How much each channel contributed to the change of the total between two periods, so a store
     at -1% beside online at +10% reads as the net gain it is.
@@ -2104,13 +2274,27 @@ def contribution_growth(
         channels: One row per channel.
         currency: ISO 4217 code of every amount.
         minor_units: Overrides the ISO 4217 minor units of the currency. Default: ``None``.
+        by: Dimension names (brand, country, store...): fields carried by each record of
+            `channels`. The KPI is computed for each combination of their values present in the
+            data (`segments`) and for the whole; absent or empty: no segments. With `by`, the
+            result's own fields are the KPI computed on all the records, exactly as without
+            `by`. Counts and sums of amounts add up exactly over the segments; rates carry their
+            numerator and denominator, so any rollup of segments is exact. A channel may then
+            have one row per segment: the whole adds up its rows' previous and current amounts
+            (within a segment a channel is still given once). Default: ``None``.
+        period: With a grain, `period` in `by` is derived from each record's time (-) in
+            `time_zone`: `2026-03-05`, `2026-W10`, `2026-03` or `2026-Q1`, labels that sort in
+            time order. Without it, `period` is a field like any other dimension. Default:
+            ``None``.
+        time_zone: The IANA time zone (such as Europe/Paris) periods start and end in. Default:
+            ``"UTC"``.
     """
     return call(
         ContributionGrowth,
         "contribution.growth",
         {"currency": currency, "channels": records(channels, "input.channels")},
         {},
-        {"minor_units": minor_units},
+        {"minor_units": minor_units, "by": by, "period": period, "time_zone": time_zone},
     )
 
 

@@ -49,44 +49,69 @@ pub(crate) fn consolidate(whole: &Output, segments: &[&Output]) -> Result<Output
 
 /// One channel's row with the segments' conversions and value summed.
 fn channel(row: &Output, segments: &[&Output], total: Option<Decimal>) -> Result<Output> {
-    let name = row.get("channel").cloned().unwrap_or(Output::Null);
-    let of = |segment: &Output, field: &str| {
-        let Some(Output::List(rows)) = segment.get("channels") else {
-            return None;
-        };
-        rows.iter()
-            .find(|r| r.get("channel") == Some(&name))
-            .and_then(|r| r.get(field))
-            .and_then(decimal)
-    };
-    let sum = |field: &str| -> Result<Decimal> {
-        let start = row.get(field).and_then(decimal).map_or(Decimal::ZERO, |d| {
-            let mut zero = Decimal::ZERO;
-            zero.rescale(d.scale());
-            zero
-        });
-        segments
-            .iter()
-            .filter_map(|s| of(s, field))
-            .try_fold(start, |acc, d| {
-                acc.checked_add(d)
-                    .ok_or_else(|| KpiError::overflow("consolidating segments"))
-            })
-    };
-    let conversions = sum("conversions")?;
+    let conversions = channel_sum(row, segments, "conversions")?;
     let share = match total {
         Some(t) => divide(conversions, t, CONVERSION_SCALE)?,
         None => None,
     };
     Ok(Output::record([
-        ("channel", name.clone()),
+        (
+            "channel",
+            row.get("channel").cloned().unwrap_or(Output::Null),
+        ),
         ("conversions", conversions.into()),
-        ("value", sum("value")?.into()),
+        ("value", channel_sum(row, segments, "value")?.into()),
         ("share", share.into()),
     ]))
 }
 
-fn decimal(value: &Output) -> Option<Decimal> {
+/// The sum over `segments` of `field` in their row of the channel of `row` (a row of the
+/// whole's `channels`), at the scale of `row`'s own figure; segments without the channel add
+/// nothing.
+///
+/// # Errors
+/// `arithmetic_overflow` when the sum leaves the decimal range.
+pub(crate) fn channel_sum(row: &Output, segments: &[&Output], field: &str) -> Result<Decimal> {
+    let name = row.get("channel");
+    let of = |segment: &Output| {
+        let Some(Output::List(rows)) = segment.get("channels") else {
+            return None;
+        };
+        rows.iter()
+            .find(|r| r.get("channel") == name)
+            .and_then(|r| r.get(field))
+            .and_then(decimal)
+    };
+    sum(row.get(field), segments.iter().filter_map(|s| of(s)))
+}
+
+/// The sum over `segments` of their own field `field`, at the scale of `whole`'s.
+///
+/// # Errors
+/// `arithmetic_overflow` when the sum leaves the decimal range.
+pub(crate) fn field_sum(whole: &Output, segments: &[&Output], field: &str) -> Result<Decimal> {
+    sum(
+        whole.get(field),
+        segments
+            .iter()
+            .filter_map(|s| s.get(field).and_then(decimal)),
+    )
+}
+
+/// `figures` added up from a zero at the scale of `like`.
+fn sum(like: Option<&Output>, mut figures: impl Iterator<Item = Decimal>) -> Result<Decimal> {
+    let mut zero = Decimal::ZERO;
+    if let Some(d) = like.and_then(decimal) {
+        zero.rescale(d.scale());
+    }
+    figures.try_fold(zero, |acc, d| {
+        acc.checked_add(d)
+            .ok_or_else(|| KpiError::overflow("consolidating segments"))
+    })
+}
+
+/// The decimal of a figure, if it is one.
+pub(crate) fn decimal(value: &Output) -> Option<Decimal> {
     match value {
         Output::Decimal(d) => Some(*d),
         _ => None,

@@ -27,7 +27,7 @@ mod state;
 pub use accumulator::Accumulator;
 pub use bootstrap::Bootstrap;
 pub use comparison::{compare, Comparison};
-pub(crate) use consolidation::consolidate;
+pub(crate) use consolidation::{channel_sum, consolidate, decimal, field_sum};
 use credit::Credit;
 pub use ids::JourneyIds;
 pub use journey::{JourneyBatch, Touch};

@@ -75,6 +75,29 @@ impl Periods {
         Ok(Self { grain, time_zone })
     }
 
+    /// Whether `text` is a label of this grain, spelled as [`Periods::label`] spells it.
+    ///
+    /// ```
+    /// use omnikpi::incentive::Periods;
+    /// let weeks = Periods::new("iso_week", None, "p").unwrap();
+    /// assert!(weeks.is_label("2026-W53") && !weeks.is_label("2025-W53") && !weeks.is_label("2026-W5"));
+    /// ```
+    pub fn is_label(&self, text: &str) -> bool {
+        let date = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+        let canonical = match self.grain {
+            Grain::Day => date(text).map(|d| d.format("%Y-%m-%d").to_string()),
+            Grain::Month => date(&format!("{text}-01")).map(|d| d.format("%Y-%m").to_string()),
+            Grain::IsoWeek => numbered(text, "-W").and_then(|(year, week)| {
+                chrono::NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon)
+                    .map(|_| format!("{year:04}-W{week:02}"))
+            }),
+            Grain::Quarter => numbered(text, "-Q")
+                .filter(|(_, quarter)| (1..=4).contains(quarter))
+                .map(|(year, quarter)| format!("{year:04}-Q{quarter}")),
+        };
+        canonical.as_deref() == Some(text)
+    }
+
     /// The label of the period `timestamp` (Unix seconds) falls in.
     ///
     /// # Errors
@@ -105,6 +128,12 @@ impl Periods {
             ),
         })
     }
+}
+
+/// The year and number of a label such as `2026-W05` split at `mark`.
+fn numbered(text: &str, mark: &str) -> Option<(i32, u32)> {
+    let (year, number) = text.split_once(mark)?;
+    Some((year.parse().ok()?, number.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -139,5 +168,38 @@ mod tests {
             .err()
             .map(|e| e.code());
         assert_eq!(zone, Some(ErrorCode::InvalidPolicy));
+    }
+
+    #[test]
+    fn labels_are_recognized_only_as_the_grain_spells_them() {
+        let of = |grain: &str| Periods::new(grain, None, "p").unwrap_or_else(|e| panic!("{e}"));
+        let cases = [
+            (
+                "day",
+                ["2026-02-28", "2024-02-29"],
+                ["2026-02-29", "2026-2-28"],
+            ),
+            ("month", ["2026-03", "2026-12"], ["2026-13", "2026-3"]),
+            ("quarter", ["2026-Q1", "2026-Q4"], ["2026-Q5", "2026-Q0"]),
+            (
+                "iso_week",
+                ["2026-W01", "2026-W53"],
+                ["2025-W53", "2026-W1"],
+            ),
+        ];
+        for (grain, good, bad) in cases {
+            let periods = of(grain);
+            for label in good {
+                assert!(periods.is_label(label), "{grain} {label}");
+            }
+            for label in bad {
+                assert!(!periods.is_label(label), "{grain} {label}");
+            }
+        }
+        // every label a timestamp gives is recognized
+        for grain in ["day", "month", "quarter", "iso_week"] {
+            let label = label(grain, "Europe/Paris");
+            assert!(of(grain).is_label(&label), "{grain} {label}");
+        }
     }
 }
