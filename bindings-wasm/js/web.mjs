@@ -29,6 +29,11 @@ export class Pack {
   constructor(pack) {
     return new (ready().Pack)(pack);
   }
+
+  /** `pack instanceof Pack` holds for the packs this constructor returns. */
+  static [Symbol.hasInstance](value) {
+    return api !== null && value instanceof api.Pack;
+  }
 }
 export const datasetFiles = () => ready().datasetFiles();
 export const errorCodes = () => ready().errorCodes();

@@ -90,6 +90,10 @@ test("the browser build computes the same numbers", async () => {
   const input = { rows: [{ channel: "web", opportunities: 3, conversions: 1 }] };
   assert.deepStrictEqual(web.conversionRate(input), omnikpi.conversionRate(input));
   assert.throws(() => web.evaluate("nope", {}), (e) => e instanceof web.OmniKpiError && e.code === "unknown_kpi");
+  const pack = new web.Pack(readFileSync(join(root, "examples", "group", "pack.json"), "utf8"));
+  assert.ok(pack instanceof web.Pack, "a pack is an instance of the Pack it was made with");
+  assert.ok(!({} instanceof web.Pack));
+  assert.equal(typeof pack.report, "function");
 });
 
 test("the report on examples/retail equals the CLI's", () => {

@@ -3,6 +3,7 @@
 //! Each page's worked example is computed now by the library from the vector the definition
 //! cites, and generation fails if the result differs from that vector's expectation.
 
+use omnikpi::pack::html::escape as html_escape;
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
 
@@ -141,13 +142,6 @@ fn get<'a>(value: &'a Value, key: &str) -> &'a Value {
 
 fn list(value: &Value, key: &str) -> Vec<Value> {
     get(value, key).as_array().cloned().unwrap_or_default()
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Turns `code spans` into `<code>` and links to handbook pages (`[text](page.html)`) into

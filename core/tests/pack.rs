@@ -542,6 +542,8 @@ fn tables_are_read_as_declared_and_errors_name_file_row_and_column() {
         ("channel,net,brand\nweb,1.00,\n", TOUCHES, "missing_field", "orders.csv:row 2:brand"),
         (ORDERS, "user,timestamp,channel,conversions,value,brand\nu1,1790841600000,web,1,1.00,A\nu1,1790841600001,web,,,B\n",
          "invalid_dataset", "touches.csv:row 3:brand"),
+        (ORDERS, "user,timestamp,channel,conversions,value,brand\nu2,1790841600000,web,1,1.00,B\nu1,1790841600000,web,,,\nu1,1790841600001,web,1,1.00,\n",
+         "missing_field", "touches.csv:row 3:brand"),
         (ORDERS, "user,timestamp,channel,conversions,value,brand\nu1,2026-10-01 10:00,web,1,1.00,A\n",
          "invalid_timestamp", "touches.csv:row 2:timestamp"),
         (ORDERS, "user,timestamp,channel,conversions,value,brand\nu1,1790841600000,tv,1,1.00,A\nu2,1790841600000,web,1,1.00,B\nu3,1790841600000,web,1,1.00,A\n",

@@ -3,7 +3,8 @@
 //! range and the defined version, its dimensions, locked parameters and tables; then the
 //! dimensions, channels and tables with their labels.
 
-use super::{html_escape, Table};
+use super::Table;
+use omnikpi::pack::html::escape as html_escape;
 use omnikpi::pack::{Labels, Pack};
 use serde_json::Value;
 

@@ -51,7 +51,12 @@ fn word(lang: &str, key: &str) -> &'static str {
     }
 }
 
-fn escape(text: &str) -> String {
+/// `text` safe inside HTML text and double-quoted attributes; the handbook uses it too.
+///
+/// ```
+/// assert_eq!(omnikpi::pack::html::escape(r#"<a href="x">&</a>"#), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+/// ```
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -426,11 +426,12 @@ fn partition(
     id_column: usize,
 ) -> Result<Vec<(Key, Vec<usize>)>> {
     let id = |row: &Vec<String>| row.get(id_column).map_or("", String::as_str).to_owned();
-    let mut journeys: BTreeMap<String, Key> = BTreeMap::new();
+    // each journey's first row and key
+    let mut journeys: BTreeMap<String, (usize, Key)> = BTreeMap::new();
     for (r, row) in parsed.rows.iter().enumerate() {
-        let key = journeys
+        let (_, key) = journeys
             .entry(id(row))
-            .or_insert_with(|| vec![None; key_columns.len()]);
+            .or_insert_with(|| (r, vec![None; key_columns.len()]));
         for ((slot, column), name) in key.iter_mut().zip(key_columns).zip(keyed) {
             let Some(cell) = column.and_then(|c| row.get(c)).filter(|v| !v.is_empty()) else {
                 continue;
@@ -454,9 +455,29 @@ fn partition(
             }
         }
     }
+    for (journey, (first, key)) in &journeys {
+        // the last keyed value is the currency, which may be absent (the pack's currency)
+        let dimensions = keyed.iter().zip(key).take(keyed.len().saturating_sub(1));
+        if let Some((name, _)) = dimensions.into_iter().find(|(_, v)| v.is_none()) {
+            let place = format!(
+                "{}:row {}:{}",
+                table.file,
+                first.saturating_add(2),
+                column_of(table, name)
+            );
+            return Err(KpiError::new(
+                ErrorCode::MissingField,
+                Some(place.clone()),
+                format!("`{place}` is empty, and so is every row of journey `{journey}`: each journey carries its `{name}`"),
+            ));
+        }
+    }
     let mut parts: Vec<(Key, Vec<usize>)> = Vec::new();
     for (r, row) in parsed.rows.iter().enumerate() {
-        let key = journeys.get(&id(row)).cloned().unwrap_or_default();
+        let key = journeys
+            .get(&id(row))
+            .map(|(_, key)| key.clone())
+            .unwrap_or_default();
         match parts.iter_mut().find(|(k, _)| *k == key) {
             Some((_, rows)) => rows.push(r),
             None => parts.push((key, vec![r])),
