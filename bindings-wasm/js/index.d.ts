@@ -1258,6 +1258,7 @@ export interface IncentiveSplitSalesRow {
   click_and_collect?: boolean;
   category?: string;
   zone?: string;
+  country: string;
   staff?: string;
   amount: DecimalString;
   extra_amount?: DecimalString;
@@ -1271,7 +1272,7 @@ export interface IncentiveSplitTouchesRow {
   channel: string;
 }
 export interface IncentiveSplitInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone). Strict: unknown fields are errors. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. */
   policy: IncentivePolicy;
   /** Sales and refunds, in any order. */
   sales: IncentiveSplitSalesRow[];
@@ -1344,6 +1345,7 @@ export interface PayoutCheckSalesRow {
   click_and_collect?: boolean;
   category?: string;
   zone?: string;
+  country: string;
   staff?: string;
   amount: DecimalString;
   extra_amount?: DecimalString;
@@ -1368,7 +1370,7 @@ export interface PayoutCheckPayoutsRow {
   explanation?: string;
 }
 export interface PayoutCheckInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone). Strict: unknown fields are errors. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. */
   policy: IncentivePolicy;
   /** Sales and refunds, in any order. */
   sales: PayoutCheckSalesRow[];
@@ -1437,6 +1439,7 @@ export interface IncentiveDiffSalesRow {
   click_and_collect?: boolean;
   category?: string;
   zone?: string;
+  country: string;
   staff?: string;
   amount: DecimalString;
   extra_amount?: DecimalString;
@@ -1558,10 +1561,10 @@ export declare function contributionShare(input: ContributionShareInput, params?
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
-/** Incentive split (KPI `incentives.split` 1.1.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+/** Incentive split (KPI `incentives.split` 1.2.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;
-/** Incentive payout check (KPI `incentives.check` 2.0.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
+/** Incentive payout check (KPI `incentives.check` 2.1.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): Certified<PayoutCheckResult>;
-/** Incentive what-if (KPI `incentives.diff` 1.0.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
+/** Incentive what-if (KPI `incentives.diff` 1.1.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
 export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
 // surfaces:end

@@ -206,6 +206,27 @@ flat = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percen
 split_edge.append(("flat tier", "earned 15.00 reaches the 10.00 band: all x1.2 = 18.00 (+3.00).",
     {"policy": flat, "sales": [sale("f", 1, "150.00")]}, {("f", "web"): 15.00, ("2026-10", "web"): 3.00}))
 
+vat = lambda **extra: policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "5"}]}],
+                             vat={"base": "net", "rates": [{"rate": "20"}, {"category": "books", "rate": "5.5"},
+                                                           {"country": "CH", "rate": "8.1"}, {"country": "CH", "category": "books", "rate": "2.6"}]}, **extra)
+split_edge.append(("commission net of VAT at the rate of each sale's country and category",
+    "Net = gross x 100 / (100 + rate), rounded to the cent: FR standard 120.00 / 1.20 = 100.00 -> 5.00; FR books 105.50 / 1.055 = 100.00 -> 5.00; "
+    "CH 108.10 / 1.081 = 100.00 -> 5.00; CH books 102.60 / 1.026 = 100.00 -> 5.00 (country and category beat category alone); "
+    "10.00 / 1.20 = 8.333... -> 8.33, 5% = 0.4165 -> 0.42.",
+    {"policy": vat(), "sales": [sale("fr", 1, "120.00", country="FR"), sale("fr_book", 1, "105.50", country="FR", category="books"),
+                                 sale("ch", 1, "108.10", country="CH"), sale("ch_book", 1, "102.60", country="CH", category="books"),
+                                 sale("small", 1, "10.00")]},
+    {("fr", "web"): 5.00, ("fr_book", "web"): 5.00, ("ch", "web"): 5.00, ("ch_book", "web"): 5.00, ("small", "web"): 0.42}))
+split_edge.append(("a refund is taken net at the rate of its sale",
+    "The CH books sale 102.60 (2.6%) -> 100.00 -> 5.00; its refund of 51.30 carries no country or category and is taken at 2.6%: 50.00, clawing back 2.50.",
+    {"policy": vat(), "sales": [sale("ch_book", 1, "102.60", country="CH", category="books"), refund("r", 2, "51.30", "ch_book")]},
+    {("ch_book", "web"): 5.00, ("r", "web"): -2.50}))
+split_edge.append(("a gross base pays on the amounts as given",
+    "vat.base gross: 5% of 120.00 = 6.00, whatever the rates.",
+    {"policy": policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "5"}]}], vat={"base": "gross", "rates": [{"rate": "20"}]}),
+     "sales": [sale("fr", 1, "120.00", country="FR")]},
+    {("fr", "web"): 6.00}))
+
 # --- errors -----------------------------------------------------------------------------
 def err_case(name, desc, mutate, code, path, sales=None):
     pol = copy.deepcopy(cc)
@@ -238,6 +259,12 @@ err_case("a negative amount band", "An amount band of sales cannot start below z
 err_case("a period label that disagrees with its timestamp", "The policy declares months in Paris; 2026-09-30T22:30:00Z is October there, but the row says 2026-09.",
          lambda i: (i["policy"].update({"periods": {"grain": "month", "time_zone": "Europe/Paris"}}), i["sales"][0].update({"timestamp": late_sept, "period": "2026-09"})),
          "invalid_dataset", "input.sales[0].period")
+err_case("a sale no VAT rate applies to", "The policy pays net of VAT but declares a rate for books only.",
+         lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"category": "books", "rate": "5.5"}]}}), "invalid_policy", "input.sales[0]")
+err_case("two VAT rates for the same country and category", "",
+         lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"country": "FR", "rate": "20"}, {"country": "FR", "rate": "10"}]}}), "duplicate_key", "input.policy.vat.rates[1]")
+err_case("a net base without rates", "", lambda i: i["policy"].update({"vat": {"base": "net"}}), "invalid_policy", "input.policy.vat.rates")
+err_case("a VAT rate of 100% or more", "", lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"rate": "100"}]}}), "invalid_policy", "input.policy.vat.rates[0].rate")
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------

@@ -346,6 +346,7 @@ class IncentiveSplitSalesRow(TypedDict):
     click_and_collect: NotRequired[bool]
     category: NotRequired[str]
     zone: NotRequired[str]
+    country: str
     staff: NotRequired[str]
     amount: DecimalLike
     extra_amount: NotRequired[DecimalLike]
@@ -373,6 +374,7 @@ class PayoutCheckSalesRow(TypedDict):
     click_and_collect: NotRequired[bool]
     category: NotRequired[str]
     zone: NotRequired[str]
+    country: str
     staff: NotRequired[str]
     amount: DecimalLike
     extra_amount: NotRequired[DecimalLike]
@@ -413,6 +415,7 @@ class IncentiveDiffSalesRow(TypedDict):
     click_and_collect: NotRequired[bool]
     category: NotRequired[str]
     zone: NotRequired[str]
+    country: str
     staff: NotRequired[str]
     amount: DecimalLike
     extra_amount: NotRequired[DecimalLike]
@@ -2304,7 +2307,7 @@ def split_incentives(
     *,
     touches: Optional[Records[IncentiveSplitTouchesRow]] = None,
 ) -> IncentiveSplit:
-    """Incentive split (KPI ``incentives.split`` 1.1.0).
+    """Incentive split (KPI ``incentives.split`` 1.2.0).
 
     Pays every sale to the parties of an incentive policy — channels, stores, franchisees,
     staff — to the minor unit, with the rule and an explanation per line; refunds claw back as
@@ -2327,8 +2330,9 @@ def split_incentives(
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
             shares, tiers, limits, bonuses, clawback window, currency, rounding and share
-            rounding (`pooled` or `per_share`), and optionally its periods (grain and time
-            zone). Strict: unknown fields are errors.
+            rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
+            and its VAT base (`gross`, or `net` of VAT at rates per country and category).
+            Strict: unknown fields are errors.
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
@@ -2349,7 +2353,7 @@ def check_payouts(
     *,
     touches: Optional[Records[PayoutCheckTouchesRow]] = None,
 ) -> PayoutCheck:
-    """Incentive payout check (KPI ``incentives.check`` 2.0.0).
+    """Incentive payout check (KPI ``incentives.check`` 2.1.0).
 
     Audits payouts computed elsewhere against the canonical split of the same sales under the
     same policy, line by line on (sale, party, period, rule): every difference with a reason
@@ -2369,8 +2373,9 @@ def check_payouts(
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
             shares, tiers, limits, bonuses, clawback window, currency, rounding and share
-            rounding (`pooled` or `per_share`), and optionally its periods (grain and time
-            zone). Strict: unknown fields are errors.
+            rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
+            and its VAT base (`gross`, or `net` of VAT at rates per country and category).
+            Strict: unknown fields are errors.
         sales: Sales and refunds, in any order.
         payouts: Payouts computed elsewhere, one line per row: sale_id (absent for a period
             adjustment), period, party, rule, amount. Extra columns kind, currency and
@@ -2395,7 +2400,7 @@ def diff_incentives(
     *,
     touches: Optional[Records[IncentiveDiffTouchesRow]] = None,
 ) -> IncentiveDiff:
-    """Incentive what-if (KPI ``incentives.diff`` 1.0.0).
+    """Incentive what-if (KPI ``incentives.diff`` 1.1.0).
 
     The same sales split under two policies: what each party is paid per period under each, and
     the rules that cause every change.

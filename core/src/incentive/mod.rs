@@ -27,6 +27,7 @@ mod rules;
 mod sale;
 mod split;
 mod summary;
+mod vat;
 
 pub(crate) use check::evaluate_check;
 pub use check::{check, check_input, Check, Claimed, Claims, Difference, Reason, MALFORMED_LIMIT};
@@ -42,6 +43,7 @@ pub use sale::{CustomerTouch, Sale};
 pub(crate) use split::evaluate_split;
 pub use split::{split, split_input};
 pub use summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split, Unpaid, UnpaidReason};
+pub use vat::{NetOfVat, Vat, VatRate};
 
 use crate::error::Result;
 use serde_json::{Map, Value};

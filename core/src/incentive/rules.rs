@@ -166,10 +166,21 @@ impl<'a> Engine<'a> {
             Base::Amount => sale.amount,
             Base::ExtraAmount => sale.extra_amount,
         };
-        let about = rule
+        let mut about = rule
             .description
             .as_ref()
             .map_or_else(String::new, |d| format!(" ({d})"));
+        if let Some(vat) = &sale.vat {
+            let gross = match rule.base {
+                Base::Amount => vat.gross,
+                Base::ExtraAmount => vat.gross_extra,
+            };
+            about.push_str(&format!(
+                " (net of {}% VAT: {} gross)",
+                vat.rate.normalize(),
+                self.money(gross.abs())
+            ));
+        }
         let mut lines: Vec<(String, Decimal, String)> = Vec::new();
         let percents: Vec<(usize, Decimal)> = rule
             .shares

@@ -27,6 +27,8 @@ pub struct Sale {
     pub category: Option<String>,
     /// Delivery zone (franchise territory).
     pub zone: Option<String>,
+    /// Country, for the policy's VAT rates.
+    pub country: Option<String>,
     /// Member of staff credited.
     pub staff: Option<String>,
     /// Amount (for a refund: the amount refunded, positive).
@@ -37,6 +39,8 @@ pub struct Sale {
     pub refund_of: Option<String>,
     /// Where the sale is in the input (`input.sales[3]`).
     pub path: String,
+    /// The VAT its amounts were taken net of, when the policy pays net of VAT.
+    pub vat: Option<super::vat::NetOfVat>,
 }
 
 /// A customer touch: channel and time.
@@ -78,6 +82,7 @@ pub(crate) fn read_sales(record: &Record, policy: &Policy) -> Result<Vec<Sale>> 
                     "click_and_collect",
                     "category",
                     "zone",
+                    "country",
                     "staff",
                     "amount",
                     "extra_amount",
@@ -122,11 +127,13 @@ pub(crate) fn read_sales(record: &Record, policy: &Policy) -> Result<Vec<Sale>> 
                 click_and_collect: r.opt_bool("click_and_collect")?.unwrap_or(false),
                 category: r.opt_text("category")?,
                 zone: r.opt_text("zone")?,
+                country: r.opt_text("country")?,
                 staff: r.opt_text("staff")?,
                 amount,
                 extra_amount,
                 refund_of,
                 path: path.clone(),
+                vat: None,
                 id,
             })
         })

@@ -37,6 +37,8 @@ use std::collections::BTreeMap;
 /// `unknown_sale`, `refund_exceeds_sale`, `unknown_party`, `missing_field` (a share names a
 /// sale field the sale lacks), `arithmetic_overflow`.
 pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Result<Split> {
+    let paid = super::vat::as_paid(policy, sales)?;
+    let sales = paid.as_slice();
     let mut by_customer: BTreeMap<&str, Vec<&CustomerTouch>> = BTreeMap::new();
     for t in touches {
         by_customer.entry(&t.customer).or_default().push(t);

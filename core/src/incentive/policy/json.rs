@@ -83,6 +83,7 @@ impl Policy {
                 "limits",
                 "clawback",
                 "periods",
+                "vat",
             ],
         )?;
         let format = record.text("format")?;
@@ -186,6 +187,7 @@ impl Policy {
             limits,
             clawback_window_seconds,
             periods,
+            vat: crate::incentive::vat::Vat::read(&record)?,
         })
     }
 }

@@ -327,6 +327,8 @@ pub struct Policy {
     pub clawback_window_seconds: Option<i64>,
     /// Periods derived from the sales' timestamps, when the policy declares them.
     pub periods: Option<Periods>,
+    /// Whether it pays net of VAT, and at which rates (`None`: on amounts as given).
+    pub vat: Option<super::vat::Vat>,
 }
 
 impl Policy {
