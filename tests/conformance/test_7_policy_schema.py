@@ -74,6 +74,15 @@ def mutations() -> list[tuple[tuple[Any, ...], Any]]:
     m += [(("periods",), v) for v in [{"grain": "month"}, {"grain": "iso_week", "time_zone": "Europe/Paris"},
                                      {"grain": "fortnight"}, {"time_zone": "UTC"}, {"grain": "day", "time_zone": ""},
                                      {"grain": "day", "zone": "UTC"}, {"grain": "day", "time_zone": "Paris"}, "month"]]
+    m += [(("vat",), v) for v in [{"base": "net", "rates": [{"rate": "20"}]}, {"base": "gross"}, {"base": "net"},
+                                 {"base": "net", "rates": []}, {"base": "gross", "rates": [{"rate": 20}]}, {"base": "vat"},
+                                 {"rates": [{"rate": "20"}]}, {"base": "net", "rates": [{"rate": "0"}]},
+                                 {"base": "net", "rates": [{"rate": "100"}]}, {"base": "net", "rates": [{"rate": "99.99"}]},
+                                 {"base": "net", "rates": [{"rate": 5.5}]}, {"base": "net", "rates": [{"rate": "-1"}]},
+                                 {"base": "net", "rates": [{"rate": 99}]}, {"base": "net", "rates": [{"rate": 100}]},
+                                 {"base": "net", "rates": [{"rate": "20", "country": ""}]}, {"base": "net", "rates": [{"rate": "20", "region": "x"}]},
+                                 {"base": "net", "rates": [{"country": "FR"}]}, {"base": "net", "rates": [{"rate": "20", "category": "books"}]},
+                                 {"base": "net", "rates": [{"rate": "20"}], "bogus": 1}, "net"]]
     m += [(("rules", 0, "total_percent"), v) for v in ["8", 8, "0", "8.5", -8]]
     m += [(("rules", 0, "base"), v) for v in ["extra_amount", "net"]]
     m += [(("currency",), v) for v in ["XXX", "eur", "JPY", "KWD", 978]]
