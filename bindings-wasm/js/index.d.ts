@@ -1258,7 +1258,7 @@ export interface IncentiveSplitSalesRow {
   click_and_collect?: boolean;
   category?: string;
   zone?: string;
-  country: string;
+  country?: string;
   staff?: string;
   amount: DecimalString;
   extra_amount?: DecimalString;
@@ -1345,7 +1345,7 @@ export interface PayoutCheckSalesRow {
   click_and_collect?: boolean;
   category?: string;
   zone?: string;
-  country: string;
+  country?: string;
   staff?: string;
   amount: DecimalString;
   extra_amount?: DecimalString;
@@ -1439,7 +1439,7 @@ export interface IncentiveDiffSalesRow {
   click_and_collect?: boolean;
   category?: string;
   zone?: string;
-  country: string;
+  country?: string;
   staff?: string;
   amount: DecimalString;
   extra_amount?: DecimalString;

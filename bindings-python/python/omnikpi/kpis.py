@@ -346,7 +346,7 @@ class IncentiveSplitSalesRow(TypedDict):
     click_and_collect: NotRequired[bool]
     category: NotRequired[str]
     zone: NotRequired[str]
-    country: str
+    country: NotRequired[str]
     staff: NotRequired[str]
     amount: DecimalLike
     extra_amount: NotRequired[DecimalLike]
@@ -374,7 +374,7 @@ class PayoutCheckSalesRow(TypedDict):
     click_and_collect: NotRequired[bool]
     category: NotRequired[str]
     zone: NotRequired[str]
-    country: str
+    country: NotRequired[str]
     staff: NotRequired[str]
     amount: DecimalLike
     extra_amount: NotRequired[DecimalLike]
@@ -415,7 +415,7 @@ class IncentiveDiffSalesRow(TypedDict):
     click_and_collect: NotRequired[bool]
     category: NotRequired[str]
     zone: NotRequired[str]
-    country: str
+    country: NotRequired[str]
     staff: NotRequired[str]
     amount: DecimalLike
     extra_amount: NotRequired[DecimalLike]

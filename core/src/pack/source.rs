@@ -438,17 +438,11 @@ fn partition(
             };
             match slot {
                 Some(first) if first != cell => {
-                    let place = format!(
-                        "{}:row {}:{}",
-                        table.file,
-                        r.saturating_add(2),
-                        column_of(table, name)
+                    let what = format!(
+                        "journey `{}` has `{cell}` here and `{first}` on an earlier row",
+                        id(row)
                     );
-                    return Err(KpiError::new(
-                        ErrorCode::InvalidDataset,
-                        Some(place.clone()),
-                        format!("`{place}` journey `{}` has `{cell}` here and `{first}` on an earlier row", id(row)),
-                    ));
+                    return Err(at_row(table, r, name, ErrorCode::InvalidDataset, &what));
                 }
                 Some(_) => {}
                 None => *slot = Some(cell.clone()),
@@ -459,17 +453,10 @@ fn partition(
         // the last keyed value is the currency, which may be absent (the pack's currency)
         let dimensions = keyed.iter().zip(key).take(keyed.len().saturating_sub(1));
         if let Some((name, _)) = dimensions.into_iter().find(|(_, v)| v.is_none()) {
-            let place = format!(
-                "{}:row {}:{}",
-                table.file,
-                first.saturating_add(2),
-                column_of(table, name)
+            let what = format!(
+                "is empty, and so is every row of journey `{journey}`: each journey carries its `{name}`"
             );
-            return Err(KpiError::new(
-                ErrorCode::MissingField,
-                Some(place.clone()),
-                format!("`{place}` is empty, and so is every row of journey `{journey}`: each journey carries its `{name}`"),
-            ));
+            return Err(at_row(table, *first, name, ErrorCode::MissingField, &what));
         }
     }
     let mut parts: Vec<(Key, Vec<usize>)> = Vec::new();
@@ -484,6 +471,18 @@ fn partition(
         }
     }
     Ok(parts)
+}
+
+/// An error at row `r` (counted from 0 after the header) of `table`, in the file's column of
+/// the field `name`: `touches.csv:row 3:brand`.
+fn at_row(table: &TableSource, r: usize, name: &str, code: ErrorCode, what: &str) -> KpiError {
+    let place = format!(
+        "{}:row {}:{}",
+        table.file,
+        r.saturating_add(2),
+        column_of(table, name)
+    );
+    KpiError::new(code, Some(place.clone()), format!("`{place}` {what}"))
 }
 
 /// The given rows as a table of columns (`{column: [cell or null]}`), the shape the touch
