@@ -186,22 +186,33 @@ export declare function attributeTable(
 
 // ----------------------------------------------------------------------------- incentives
 
-/** An incentive policy, format "omnikpi.incentive_policy/1" (spec/schema/incentive_policy.schema.json). */
-export interface IncentivePolicy {
+/** A calendar day, `YYYY-MM-DD`, in the policy's time zone (that of `periods`, or UTC). */
+export type PolicyDate = string;
+/** The days something is in force (both inclusive; open when absent). */
+export interface Validity { valid_from?: PolicyDate; valid_to?: PolicyDate }
+/**
+ * An incentive policy, format "omnikpi.incentive_policy/1" (spec/schema/incentive_policy.schema.json).
+ * Where a KPI takes a policy, a list of versions of one policy (a history, each version dated
+ * with `valid_from`/`valid_to`, without gap or overlap) is accepted too.
+ */
+export interface IncentivePolicy extends Validity {
   format: "omnikpi.incentive_policy/1";
   id: string;
   version: string;
   description?: string;
   currency: string;
   rounding?: "half_even" | "half_away_from_zero" | "toward_zero";
-  parties: { id: string; kind: "channel" | "store" | "franchisee" | "staff" | "team"; name?: string; zones?: string[] }[];
+  share_rounding?: "pooled" | "per_share";
+  periods?: { grain: "day" | "iso_week" | "month" | "quarter"; time_zone?: string };
+  vat?: { base: "net" | "gross"; rates?: ({ country?: string; category?: string; rate: DecimalString } & Validity)[] };
+  parties: ({ id: string; kind: "channel" | "store" | "franchisee" | "staff" | "team"; name?: string; zones?: string[] } & Validity)[];
   rules: IncentiveRule[];
   tiers?: { id: string; description?: string; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] }[];
   bonuses?: { id: string; description?: string; basis: "total_growth"; percent: DecimalString; parties: string[]; weights?: DecimalString[] }[];
   limits?: { party: string; cap?: DecimalString; floor?: DecimalString }[];
   clawback?: { window_days?: number };
 }
-export interface IncentiveRule {
+export interface IncentiveRule extends Validity {
   id: string;
   description?: string;
   group?: string;
@@ -1272,8 +1283,8 @@ export interface IncentiveSplitTouchesRow {
   channel: string;
 }
 export interface IncentiveSplitInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. */
-  policy: IncentivePolicy;
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  policy: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: IncentiveSplitSalesRow[];
   /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
@@ -1370,8 +1381,8 @@ export interface PayoutCheckPayoutsRow {
   explanation?: string;
 }
 export interface PayoutCheckInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. */
-  policy: IncentivePolicy;
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  policy: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: PayoutCheckSalesRow[];
   /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
@@ -1453,10 +1464,10 @@ export interface IncentiveDiffTouchesRow {
   channel: string;
 }
 export interface IncentiveDiffInput {
-  /** The policy in force (format `omnikpi.incentive_policy/1`), as for incentives.split. */
-  before: IncentivePolicy;
-  /** The policy considered, in the same currency. */
-  after: IncentivePolicy;
+  /** The policy in force (format `omnikpi.incentive_policy/1`), as for incentives.split. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  before: IncentivePolicy | IncentivePolicy[];
+  /** The policy considered, in the same currency. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  after: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: IncentiveDiffSalesRow[];
   /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
@@ -1561,10 +1572,10 @@ export declare function contributionShare(input: ContributionShareInput, params?
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
-/** Incentive split (KPI `incentives.split` 1.2.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+/** Incentive split (KPI `incentives.split` 1.3.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;
-/** Incentive payout check (KPI `incentives.check` 2.1.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
+/** Incentive payout check (KPI `incentives.check` 2.2.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): Certified<PayoutCheckResult>;
-/** Incentive what-if (KPI `incentives.diff` 1.1.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
+/** Incentive what-if (KPI `incentives.diff` 1.2.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
 export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
 // surfaces:end

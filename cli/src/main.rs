@@ -212,7 +212,8 @@ enum Command {
 /// The files every incentive command reads.
 #[derive(clap::Args)]
 struct IncentiveFiles {
-    /// The incentive policy (JSON, format omnikpi.incentive_policy/1).
+    /// The incentive policy (JSON, format omnikpi.incentive_policy/1), or a list of its dated
+    /// versions (a history: each sale is paid by the version in force on its day).
     #[arg(long)]
     policy: PathBuf,
     /// Sales and refunds: CSV (one column per field) or a JSON array.

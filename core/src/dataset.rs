@@ -607,7 +607,8 @@ impl Dataset {
                 "title",
                 format!(
                     "Incentive payouts under policy {} v{} (per line: omnikpi incentives split)",
-                    policy.id, policy.version
+                    policy.first.id,
+                    policy.version_label()
                 )
                 .into(),
             ),

@@ -227,6 +227,85 @@ split_edge.append(("a gross base pays on the amounts as given",
      "sales": [sale("fr", 1, "120.00", country="FR")]},
     {("fr", "web"): 6.00}))
 
+# --- dated policies: rules, parties and VAT rates in force on the sale's day -------------
+from datetime import datetime, timezone
+at = lambda text: int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
+on = lambda sid, when, amount, period, **extra: dict(sale(sid, 0, amount, period=period, **extra), timestamp=at(when))
+refund_on = lambda sid, when, amount, of, period: dict(refund(sid, 0, amount, of, period=period), timestamp=at(when))
+rate_change = lambda **extra: policy(PARTIES, [
+    {"id": "web_orders_2026", "valid_to": "2026-10-31", "shares": [{"party": "web", "percent": "5"}]},
+    {"id": "web_orders_2026_11", "valid_from": "2026-11-01", "shares": [{"party": "web", "percent": "6"}]}], **extra)
+split_edge.append(("a rate change on a date",
+    "5% until 2026-10-31, 6% from 2026-11-01 (two rules of one group, disjoint days, no priority needed): "
+    "o1 on 31 October 100.00 -> 5.00; o2 on 1 November 100.00 -> 6.00; the refund of o1 on 5 November reverses o1's line, "
+    "at 5%: -5.00 (not 6%).",
+    {"policy": rate_change(), "sales": [on("o1", "2026-10-31T12:00:00", "100.00", "2026-10"), on("o2", "2026-11-01T00:00:00", "100.00", "2026-11"),
+                                         refund_on("r1", "2026-11-05T09:00:00", "100.00", "o1", "2026-11")]},
+    {("o1", "web"): 5.00, ("o2", "web"): 6.00, ("r1", "web"): -5.00}))
+paris_change = rate_change(periods={"grain": "month", "time_zone": "Europe/Paris"})
+split_edge.append(("validity dates are days in the policy's time zone",
+    "Periods in Paris: 2026-10-31T23:30:00Z is 1 November 00:30 there, so the 6% rule pays 100.00 -> 6.00 (in UTC it would be 5%).",
+    {"policy": paris_change, "sales": [{k: v for k, v in on("late", "2026-10-31T23:30:00", "100.00", "x").items() if k != "period"}]},
+    {("late", "web"): 6.00}))
+takeover = policy([("web", "channel"), ("lille", "store")], [{"id": "zone_fee", "shares": [{"party_from": "zone", "percent": "2"}]}])
+takeover["parties"] += [{"id": "franchise_nord", "kind": "franchisee", "zones": ["59"], "valid_to": "2026-10-31"},
+                        {"id": "franchise_flandre", "kind": "franchisee", "zones": ["59"], "valid_from": "2026-11-01"}]
+split_edge.append(("a franchisee takes over a zone on a date",
+    "Zone 59 belongs to franchise_nord until 31 October and to franchise_flandre from 1 November: 2% of 100.00 each, "
+    "z1 (20 October) -> franchise_nord 2.00, z2 (3 November) -> franchise_flandre 2.00.",
+    {"policy": takeover, "sales": [on("z1", "2026-10-20T10:00:00", "100.00", "2026-10", zone="59"), on("z2", "2026-11-03T10:00:00", "100.00", "2026-11", zone="59")]},
+    {("z1", "franchise_nord"): 2.00, ("z2", "franchise_flandre"): 2.00}))
+closing = policy([("web", "channel"), ("bordeaux", "store")], [{"id": "store_fee", "shares": [{"party_from": "fulfilment_channel", "percent": "3"}]}],
+                 limits=[{"party": "lille", "floor": "10.00"}])
+closing["parties"].insert(1, {"id": "lille", "kind": "store", "valid_to": "2026-10-31"})
+split_edge.append(("a store that has closed takes no floor",
+    "lille (floor 10.00 per period) closes on 31 October. October: lille earns 3% of 100.00 = 3.00, the floor adds 7.00. "
+    "November: no sale falls on a day lille is in force, so no floor (bordeaux earns 3.00).",
+    {"policy": closing, "sales": [on("s1", "2026-10-15T10:00:00", "100.00", "2026-10"), on("s2", "2026-11-15T10:00:00", "100.00", "2026-11", fulfilment_channel="bordeaux")]},
+    {("s1", "lille"): 3.00, ("2026-10", "lille"): 7.00, ("s2", "bordeaux"): 3.00}))
+swiss = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": "5"}]}],
+               vat={"base": "net", "rates": [{"country": "CH", "rate": "7.7", "valid_to": "2023-12-31"}, {"country": "CH", "rate": "8.1", "valid_from": "2024-01-01"}]})
+split_edge.append(("a VAT rate change on a date",
+    "Swiss VAT 7.7% until 2023-12-31, 8.1% from 2024-01-01: 107.70 on 31 December -> 100.00 net -> 5.00; 108.10 on 1 January -> 100.00 -> 5.00; "
+    "the January refund of the December sale is taken net at 7.7%: 107.70 -> 100.00 -> -5.00.",
+    {"policy": swiss, "sales": [on("dec", "2023-12-31T15:00:00", "107.70", "2023-12", country="CH"), on("jan", "2024-01-01T15:00:00", "108.10", "2024-01", country="CH"),
+                                 refund_on("r_dec", "2024-01-10T15:00:00", "107.70", "dec", "2024-01")]},
+    {("dec", "web"): 5.00, ("jan", "web"): 5.00, ("r_dec", "web"): -5.00}))
+
+def version(v, percent, valid_from=None, valid_to=None, **extra):
+    p = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": percent}]}], version=v, **extra)
+    p.update({k: d for k, d in [("valid_from", valid_from), ("valid_to", valid_to)] if d})
+    return p
+history = [version("1", "5", valid_to="2026-10-31"), version("2", "6", valid_from="2026-11-01")]
+history_sales = [on("o1", "2026-10-31T12:00:00", "100.00", "2026-10"), on("o2", "2026-11-01T00:00:00", "100.00", "2026-11"),
+                 refund_on("r1", "2026-11-05T09:00:00", "100.00", "o1", "2026-11")]
+split_edge.append(("a policy history: each sale under the version in force on its day",
+    "policy is a list of versions: 1 (5%) until 2026-10-31, 2 (6%) from 2026-11-01. o1 on 31 October -> 5.00 (version 1); "
+    "o2 on 1 November -> 6.00 (version 2); the refund of o1 on 5 November reverses o1's line at version 1's 5%: -5.00. "
+    "The result quotes version `1+2`.",
+    {"policy": history, "sales": history_sales},
+    {("o1", "web"): 5.00, ("o2", "web"): 6.00, ("r1", "web"): -5.00}))
+history_errors = [
+    ("a history with a gap", "Version 1 ends on 31 October, version 2 starts on 3 November: 1 and 2 November would have no policy.",
+     [version("1", "5", valid_to="2026-10-31"), version("2", "6", valid_from="2026-11-03")], "invalid_policy", "input.policy[1].valid_from"),
+    ("a history with an overlap", "", [version("1", "5", valid_to="2026-11-01"), version("2", "6", valid_from="2026-11-01")], "invalid_policy", "input.policy[1].valid_from"),
+    ("a history with an undated boundary", "Version 1 never ends.", [version("1", "5"), version("2", "6", valid_from="2026-11-01")], "invalid_policy", "input.policy[0].valid_to"),
+    ("a history of two policies", "", [version("1", "5", valid_to="2026-10-31"), dict(version("2", "6", valid_from="2026-11-01"), id="other")], "invalid_policy", "input.policy[1].id"),
+    ("a history whose versions pay in two currencies", "", [version("1", "5", valid_to="2026-10-31"), dict(version("2", "6", valid_from="2026-11-01"), currency="CHF")],
+     "invalid_policy", "input.policy[1].currency"),
+    ("a history repeating a version", "", [version("1", "5", valid_to="2026-10-31"), version("1", "6", valid_from="2026-11-01")], "duplicate_key", "input.policy[1].version"),
+    ("an empty history", "", [], "invalid_policy", "input.policy"),
+]
+for name, desc, versions, code, path in history_errors:
+    split_errors.append((name, desc, {"policy": versions, "sales": history_sales}, {"code": code, "path": path}))
+split_errors.append(("a sale before the first version of a policy", "The only version is in force from 1 November; o1 is on 31 October.",
+    {"policy": version("1", "5", valid_from="2026-11-01"), "sales": history_sales}, {"code": "invalid_policy", "path": "input.sales[0].timestamp"}))
+mid_month = [version("1", "5", valid_to="2026-11-14"), version("2", "6", valid_from="2026-11-15", limits=[{"party": "web", "cap": "50.00"}])]
+split_errors.append(("a period under two versions that close it differently",
+    "Version 2 starts on 15 November with a cap for web; November's sales fall under both versions, so the period has no one cap.",
+    {"policy": mid_month, "sales": [on("a", "2026-11-02T10:00:00", "100.00", "2026-11"), on("b", "2026-11-20T10:00:00", "100.00", "2026-11")]},
+    {"code": "invalid_policy", "path": "input.sales[1].timestamp"}))
+
 # --- errors -----------------------------------------------------------------------------
 def err_case(name, desc, mutate, code, path, sales=None):
     pol = copy.deepcopy(cc)
@@ -265,6 +344,21 @@ err_case("two VAT rates for the same country and category", "",
          lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"country": "FR", "rate": "20"}, {"country": "FR", "rate": "10"}]}}), "duplicate_key", "input.policy.vat.rates[1]")
 err_case("a net base without rates", "", lambda i: i["policy"].update({"vat": {"base": "net"}}), "invalid_policy", "input.policy.vat.rates")
 err_case("a VAT rate of 100% or more", "", lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"rate": "100"}]}}), "invalid_policy", "input.policy.vat.rates[0].rate")
+err_case("a validity that ends before it starts", "", lambda i: i["policy"]["rules"][0].update({"valid_from": "2026-11-01", "valid_to": "2026-10-31"}), "invalid_policy", "input.policy.rules[0].valid_to")
+err_case("a validity date that is not a day of the calendar", "30 February.", lambda i: i["policy"]["rules"][0].update({"valid_from": "2026-02-30"}), "invalid_policy", "input.policy.rules[0].valid_from")
+err_case("a validity date in another spelling", "", lambda i: i["policy"]["rules"][0].update({"valid_from": "01/11/2026"}), "invalid_policy", "input.policy.rules[0].valid_from")
+err_case("a rule paying a party on days it is not in force", "bordeaux is paid from 1 November only, but the undated rule pays it a share on every day.",
+         lambda i: (i["policy"]["parties"][6].update({"valid_from": "2026-11-01"}), i["policy"]["rules"][0]["shares"].append({"party": "bordeaux", "percent": "1"})),
+         "invalid_policy", "input.policy.rules[0].shares[2]")
+err_case("a sale placed on a channel on a day it is not in force", "The share goes to the origin channel, web, which is paid from 1 November only.",
+         lambda i: i["policy"]["parties"][0].update({"valid_from": "2026-11-01"}), "unknown_party", "input.sales[0].origin_channel")
+err_case("a sale fulfilled by a store on a day it is not in force", "lille closed on 1 January 1970; the sale is on the 2nd.",
+         lambda i: i["policy"]["parties"][5].update({"valid_to": "1970-01-01"}), "unknown_party", "input.sales[0].fulfilment_channel")
+err_case("a zone owned twice on common days", "franchise_nord owns 59 on every day; franchise_sud would own it from 2026 too.",
+         lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"], "valid_from": "2026-01-01"}), "duplicate_key", "input.policy.parties[11].zones[0]")
+err_case("two VAT rates of a country in force on a common day", "",
+         lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"country": "CH", "rate": "7.7", "valid_to": "2024-01-01"}, {"country": "CH", "rate": "8.1", "valid_from": "2024-01-01"}]}}),
+         "duplicate_key", "input.policy.vat.rates[1]")
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------
@@ -384,10 +478,20 @@ diff_basic.append(("the same policy twice", "Nothing changes: every party's paya
     {"before": ref, "after": ref, "sales": base_input["sales"]},
     {"parties": {("2026-10", "web"): ("9.46", "9.46"), ("2026-10", "lille"): ("2.68", "2.68"), ("2026-10", "bordeaux"): ("3.00", "3.00")},
      "rules": {}, "total": ("15.14", "15.14"), "sales_changed": 0}))
+diff_basic.append(("what a dated rate change would cost",
+    "Before: one undated version paying 5%. After: the history raising it to 6% from 1 November. o1 (October) 5.00 either way; "
+    "o2 (1 November) 5.00 -> 6.00; the refund of o1 reverses 5.00 under both. web in 2026-11: 5.00 - 5.00 = 0.00 -> 6.00 - 5.00 = 1.00 "
+    "(web_orders); totals 5.00 -> 6.00; only o2 changes.",
+    {"before": version("1", "5"), "after": history, "sales": history_sales},
+    {"parties": {("2026-10", "web"): ("5.00", "5.00"), ("2026-11", "web"): ("0.00", "1.00")},
+     "rules": {("2026-11", "web", "web_orders"): ("0.00", "1.00")}, "total": ("5.00", "6.00"), "sales_changed": 1}))
 francs = copy.deepcopy(ref)
 francs["currency"] = "CHF"
 diff_errors.append(("policies in two currencies", "", {"before": ref, "after": francs, "sales": base_input["sales"]},
                     {"code": "currency_mismatch", "path": "input.after.currency"}))
+diff_errors.append(("a history in another currency than the policy it is compared with", "",
+                    {"before": version("1", "5"), "after": [dict(v, currency="CHF") for v in history], "sales": history_sales},
+                    {"code": "currency_mismatch", "path": "input.after[0].currency"}))
 
 
 def diff_hand(name, got, hand):

@@ -156,6 +156,41 @@ def test_incentives_split_exports_its_tables_for_excel(tmp_path: Path) -> None:
     assert same.returncode == 0 and "no difference" in same.stdout, same.stdout[-300:]
 
 
+def test_incentives_split_reads_a_policy_history(tmp_path: Path) -> None:
+    """--policy may hold a list of dated versions: each sale is paid by the version in force on
+    its day (named in its lines' explanations), the tables quote every version, and a gap
+    between versions is refused where it is."""
+    import csv
+    retail = ROOT / "examples" / "retail"
+    policy = json.loads((retail / "incentive_policy.json").read_text(encoding="utf-8"))
+    september = dict(policy, version="2026.09", valid_to="2026-09-30")
+    october = dict(policy, version="2026.10", valid_from="2026-10-01")
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([september, october]), encoding="utf-8")
+
+    def split(policy_file: Path, name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(CLI), "incentives", "split", "--policy", str(policy_file), "--sales", str(retail / "sales.csv"),
+                               "--touches", str(retail / "touches.csv"), "--csv", str(tmp_path / f"{name}.csv"),
+                               "--periods-csv", str(tmp_path / f"{name}_periods.csv")],
+                              capture_output=True, text=True, timeout=120)
+    assert split(retail / "incentive_policy.json", "single").returncode == 0
+    proc = split(history, "history")
+    assert proc.returncode == 0, proc.stderr
+    read = lambda name: list(csv.DictReader((tmp_path / f"{name}.csv").open(encoding="utf-8")))
+    single, dated = read("single"), read("history")
+    # the same rules in both versions: the same amounts, line for line
+    assert [(r["sale_id"], r["party"], r["amount"]) for r in single] == [(r["sale_id"], r["party"], r["amount"]) for r in dated]
+    day = {r["sale_id"]: r["timestamp"][:10] for r in csv.DictReader((retail / "sales.csv").open(encoding="utf-8"))}
+    paid = [r for r in dated if r["kind"] == "sale"]
+    assert {r["explanation"].endswith("(policy version 2026.09)") for r in paid if day[r["sale_id"]] < "2026-10-01"} == {True}
+    assert {r["explanation"].endswith("(policy version 2026.10)") for r in paid if day[r["sale_id"]] >= "2026-10-01"} == {True}
+    assert {r["policy_version"] for r in read("history_periods")} == {"2026.09+2026.10"}
+    history.write_text(json.dumps([september, dict(october, valid_from="2026-10-03")]), encoding="utf-8")
+    gap = split(history, "gap")
+    assert gap.returncode == 2 and "[invalid_policy] at input.policy[1].valid_from" in gap.stderr, gap.stderr
+    assert "2026-10-01 to 2026-10-02" in gap.stderr
+
+
 def test_incentives_check_lists_every_difference_and_exits_1(tmp_path: Path) -> None:
     claimed = tmp_path / "claimed.csv"
     assert incentives("split", "--csv", str(claimed)).returncode == 0

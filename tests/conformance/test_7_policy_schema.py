@@ -37,7 +37,8 @@ BEYOND_SCHEMA = {"unknown_party", "duplicate_key", "invalid_shares", "overlappin
                  "currency_mismatch"}
 # How the engine words those rules.
 BEYOND_WORDS = ("is above the cap", "IANA time zone", "ascend", "must be greater than min", "decimal places", "not a declared party",
-                "repeats", "add up to", "priorit")
+                "repeats", "add up to", "priorit", "must be a date", "is before valid_from", "date the rule within",
+                "on some of")
 DELETE = object()
 SHARE = ("rules", 0, "shares", 0)
 ATTRIBUTION = {"model": "linear", "lookback_days": 30, "fallback": "web"}
@@ -83,6 +84,15 @@ def mutations() -> list[tuple[tuple[Any, ...], Any]]:
                                  {"base": "net", "rates": [{"rate": "20", "country": ""}]}, {"base": "net", "rates": [{"rate": "20", "region": "x"}]},
                                  {"base": "net", "rates": [{"country": "FR"}]}, {"base": "net", "rates": [{"rate": "20", "category": "books"}]},
                                  {"base": "net", "rates": [{"rate": "20"}], "bogus": 1}, "net"]]
+    dates = ["2026-11-01", "1970-01-01", "2026-02-30", "2026-13-01", "01/11/2026", "2026-1-1", 20261101, ""]
+    m += [(("rules", 0, key), v) for key in ["valid_from", "valid_to"] for v in dates]
+    m += [(("parties", i, key), v) for i in [0, 1] for key in ["valid_from", "valid_to"] for v in dates[:3]]
+    m += [((key,), v) for key in ["valid_from", "valid_to"] for v in dates]
+    ch = {"country": "CH", "rate": "8.1"}
+    m += [(("vat",), {"base": "net", "rates": r}) for r in [
+        [{**ch, "valid_from": "2024-01-01"}, {**ch, "rate": "7.7", "valid_to": "2023-12-31"}],
+        [{**ch, "valid_from": "2024-01-01"}, {**ch, "rate": "7.7", "valid_to": "2024-01-01"}],
+        [{**ch, "valid_from": "2024-01-01"}, {"rate": "20"}], [{**ch, "valid_to": "2024"}]]]
     m += [(("rules", 0, "total_percent"), v) for v in ["8", 8, "0", "8.5", -8]]
     m += [(("rules", 0, "base"), v) for v in ["extra_amount", "net"]]
     m += [(("currency",), v) for v in ["XXX", "eur", "JPY", "KWD", 978]]
@@ -159,23 +169,31 @@ def test_two_fields_changed() -> None:
         agree(policy, f"{p1} = {v1!r} and {p2} = {v2!r}")
 
 
+def check_vector_policy(case_id: str, case: dict[str, Any], where: str, policy: Any) -> None:
+    """A policy of a vector: valid for the schema unless the vector's error is in it."""
+    error = case.get("error", {})
+    path = error.get("path", "")
+    if path == where or path.startswith(where + ".") or path.startswith(where + "["):
+        # the engine refuses it: the schema must too, unless the rule is beyond it
+        if error["code"] not in BEYOND_SCHEMA | {"invalid_policy"}:
+            assert not VALIDATOR.is_valid(policy), f"{case_id}: the schema accepts it ({error['code']})"
+    else:
+        assert VALIDATOR.is_valid(policy), f"{case_id}: {where}: {list(VALIDATOR.iter_errors(policy))[:1]}"
+
+
 def test_every_policy_of_the_vectors_and_examples() -> None:
     seen = 0
     for case_id, kpi, case in vector_cases():
         if not kpi.startswith("incentives."):
             continue
         for key in ("policy", "before", "after"):
-            policy = case["input"].get(key)
-            if not isinstance(policy, dict):
-                continue
-            seen += 1
-            error = case.get("error", {})
-            if error.get("path", "").startswith(f"input.{key}"):
-                # the engine refuses it: the schema must too, unless the rule is beyond it
-                if error["code"] not in BEYOND_SCHEMA | {"invalid_policy"}:
-                    assert not VALIDATOR.is_valid(policy), f"{case_id}: the schema accepts it ({error['code']})"
-            else:
-                assert VALIDATOR.is_valid(policy), f"{case_id}: {list(VALIDATOR.iter_errors(policy))[:1]}"
+            given = case["input"].get(key)
+            # a history is a list of versions, each held to the schema on its own
+            versions = [(f"input.{key}", given)] if isinstance(given, dict) else \
+                [(f"input.{key}[{i}]", v) for i, v in enumerate(given)] if isinstance(given, list) else []
+            for where, policy in versions:
+                seen += 1
+                check_vector_policy(case_id, case, where, policy)
     for file in (ROOT / "examples").rglob("incentive_policy*.json"):
         seen += 1
         policy = json.loads(file.read_text(encoding="utf-8"))

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping, Optional, TypeVar, Union
+from typing import Any, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _omnikpi
 from .errors import DatasetError
 from .results import Result, result_for
 
 PathLike = Union[str, "os.PathLike[str]"]
-PolicyArgument = Union[Mapping[str, Any], PathLike]
-"""An incentive policy: a dict, or the path of its JSON file (format ``omnikpi.incentive_policy/1``)."""
+PolicyArgument = Union[Mapping[str, Any], Sequence[Mapping[str, Any]], PathLike]
+"""An incentive policy: a dict, a list of its dated versions (a history), or the path of a JSON
+file holding either (format ``omnikpi.incentive_policy/1``)."""
 
 R = TypeVar("R", bound=Result)
 _VERSIONS: dict[str, str] = {}

@@ -2307,7 +2307,7 @@ def split_incentives(
     *,
     touches: Optional[Records[IncentiveSplitTouchesRow]] = None,
 ) -> IncentiveSplit:
-    """Incentive split (KPI ``incentives.split`` 1.2.0).
+    """Incentive split (KPI ``incentives.split`` 1.3.0).
 
     Pays every sale to the parties of an incentive policy — channels, stores, franchisees,
     staff — to the minor unit, with the rule and an explanation per line; refunds claw back as
@@ -2332,7 +2332,12 @@ def split_incentives(
             shares, tiers, limits, bonuses, clawback window, currency, rounding and share
             rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
             and its VAT base (`gross`, or `net` of VAT at rates per country and category).
-            Strict: unknown fields are errors.
+            Strict: unknown fields are errors. A policy may also be given as a history: a list
+            of versions of one policy (same id, currency, rounding, share rounding, VAT, periods
+            and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with
+            neither gap nor overlap; each sale is paid by the version in force on its day, each
+            period closed by the tiers, limits and bonuses of the version its sales fall under,
+            and the result quotes the versions joined by `+`.
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
@@ -2353,7 +2358,7 @@ def check_payouts(
     *,
     touches: Optional[Records[PayoutCheckTouchesRow]] = None,
 ) -> PayoutCheck:
-    """Incentive payout check (KPI ``incentives.check`` 2.1.0).
+    """Incentive payout check (KPI ``incentives.check`` 2.2.0).
 
     Audits payouts computed elsewhere against the canonical split of the same sales under the
     same policy, line by line on (sale, party, period, rule): every difference with a reason
@@ -2375,7 +2380,12 @@ def check_payouts(
             shares, tiers, limits, bonuses, clawback window, currency, rounding and share
             rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
             and its VAT base (`gross`, or `net` of VAT at rates per country and category).
-            Strict: unknown fields are errors.
+            Strict: unknown fields are errors. A policy may also be given as a history: a list
+            of versions of one policy (same id, currency, rounding, share rounding, VAT, periods
+            and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with
+            neither gap nor overlap; each sale is paid by the version in force on its day, each
+            period closed by the tiers, limits and bonuses of the version its sales fall under,
+            and the result quotes the versions joined by `+`.
         sales: Sales and refunds, in any order.
         payouts: Payouts computed elsewhere, one line per row: sale_id (absent for a period
             adjustment), period, party, rule, amount. Extra columns kind, currency and
@@ -2400,7 +2410,7 @@ def diff_incentives(
     *,
     touches: Optional[Records[IncentiveDiffTouchesRow]] = None,
 ) -> IncentiveDiff:
-    """Incentive what-if (KPI ``incentives.diff`` 1.1.0).
+    """Incentive what-if (KPI ``incentives.diff`` 1.2.0).
 
     The same sales split under two policies: what each party is paid per period under each, and
     the rules that cause every change.
@@ -2413,8 +2423,18 @@ def diff_incentives(
 
     Args:
         before: The policy in force (format `omnikpi.incentive_policy/1`), as for
-            incentives.split.
-        after: The policy considered, in the same currency.
+            incentives.split. A policy may also be given as a history: a list of versions of one
+            policy (same id, currency, rounding, share rounding, VAT, periods and clawback),
+            each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor
+            overlap; each sale is paid by the version in force on its day, each period closed by
+            the tiers, limits and bonuses of the version its sales fall under, and the result
+            quotes the versions joined by `+`.
+        after: The policy considered, in the same currency. A policy may also be given as a
+            history: a list of versions of one policy (same id, currency, rounding, share
+            rounding, VAT, periods and clawback), each in force on its days (top-level
+            `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the
+            version in force on its day, each period closed by the tiers, limits and bonuses of
+            the version its sales fall under, and the result quotes the versions joined by `+`.
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.

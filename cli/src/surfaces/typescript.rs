@@ -45,7 +45,7 @@ fn scalar_input(kind: &str) -> &'static str {
         "decimal" | "money" => "DecimalString",
         "timestamp" => "Timestamp",
         "boolean" => "boolean",
-        "policy" => "IncentivePolicy",
+        "policy" => "IncentivePolicy | IncentivePolicy[]",
         _ => "unknown",
     }
 }

@@ -1,7 +1,7 @@
 //! Check mode, the audit finance runs: payouts computed elsewhere, line by line against the
 //! canonical split, each difference with a reason from a closed list.
 
-use super::policy::Policy;
+use super::policy::{History, Policy};
 use super::sale::{read_input, Sale};
 use super::split::split;
 use super::summary::{Line, Split};
@@ -263,11 +263,14 @@ struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
-    fn new(policy: &'a Policy, sales: &'a [Sale]) -> Self {
+    fn new(policy: &'a History, sales: &'a [Sale]) -> Self {
         Self {
             sales: sales.iter().map(|s| s.id.as_str()).collect(),
-            parties: policy.parties.iter().map(|p| p.id.as_str()).collect(),
-            rules: policy.line_rules(),
+            parties: policy
+                .versions()
+                .flat_map(|v| v.parties.iter().map(|p| p.id.as_str()))
+                .collect(),
+            rules: policy.versions().flat_map(Policy::line_rules).collect(),
         }
     }
 
@@ -349,7 +352,7 @@ fn pair_misfiled(entries: &mut [Entry], known: &Known) {
 ///
 /// # Errors
 /// `arithmetic_overflow`.
-pub fn check(policy: &Policy, sales: &[Sale], split: Split, claims: Claims) -> Result<Check> {
+pub fn check(policy: &History, sales: &[Sale], split: Split, claims: Claims) -> Result<Check> {
     let claimed_total = total(claims.rows.iter().map(|c| c.amount))?;
     let canonical_total = total(split.lines.iter().map(|l| l.amount))?;
     let known = Known::new(policy, sales);
@@ -592,7 +595,7 @@ impl Check {
 pub fn check_input(input: &Value) -> Result<Check> {
     let record = Record::new(input, "input", &["policy", "sales", "touches", "payouts"])?;
     let (policy, sales, touches) = read_input(&record)?;
-    let claims = read_claims(&record, &policy.currency)?;
+    let claims = read_claims(&record, &policy.first.currency)?;
     let canonical = split(&policy, &sales, &touches)?;
     check(&policy, &sales, canonical, claims)
 }

@@ -1,6 +1,6 @@
 //! What-if: the same sales under two policies, and what changes for each party and period.
 
-use super::policy::Policy;
+use super::policy::History;
 use super::sale::{read_sales, read_touches};
 use super::split::split;
 use super::summary::Split;
@@ -124,8 +124,8 @@ fn sales_changed(before: &Split, after: &Split) -> u64 {
 /// As [`split`] under either policy; `currency_mismatch` when the policies pay in different
 /// currencies.
 pub fn diff(
-    before: &Policy,
-    after: &Policy,
+    before: &History,
+    after: &History,
     sales: &[super::Sale],
     touches: &[super::CustomerTouch],
 ) -> Result<Diff> {
@@ -235,21 +235,27 @@ pub fn diff_input(input: &Value) -> Result<Diff> {
         if v.is_null() {
             return Err(KpiError::at(ErrorCode::MissingField, &path, "is missing"));
         }
-        Policy::read(v, &path)
+        History::read(v, &path)
     };
     let (before, after) = (policy("before")?, policy("after")?);
-    if before.currency.code() != after.currency.code() {
+    let currency = |h: &History| h.first.currency.code().to_owned();
+    if currency(&before) != currency(&after) {
+        let at = if after.later.is_empty() {
+            format!("{}.currency", record.field_path("after"))
+        } else {
+            format!("{}[0].currency", record.field_path("after"))
+        };
         return Err(KpiError::at(
             ErrorCode::CurrencyMismatch,
-            &format!("{}.currency", record.field_path("after")),
+            &at,
             format!(
                 "is `{}`, but the first policy pays in `{}`: a what-if compares policies in one currency",
-                after.currency.code(),
-                before.currency.code()
+                currency(&after),
+                currency(&before)
             ),
         ));
     }
-    let sales = read_sales(&record, &before)?;
+    let sales = read_sales(&record, &before.first)?;
     let touches = read_touches(&record)?;
     diff(&before, &after, &sales, &touches)
 }

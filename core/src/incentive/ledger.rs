@@ -23,8 +23,14 @@ impl Ledger {
         }
     }
 
-    /// Pays every sale (refunds aside) by the rules that win it.
-    pub(super) fn pay_sales(&mut self, engine: &Engine, sales: &[Sale]) -> Result<()> {
+    /// Pays every sale (refunds aside) by the rules that win it under its policy version
+    /// (`engines[version[i]]` for sale `i`).
+    pub(super) fn pay_sales(
+        &mut self,
+        engines: &[Engine],
+        version: &[usize],
+        sales: &[Sale],
+    ) -> Result<()> {
         let Ledger {
             per_sale,
             unpaid,
@@ -34,6 +40,10 @@ impl Ledger {
             if sale.refund_of.is_some() {
                 continue;
             }
+            let engine = version
+                .get(i)
+                .and_then(|v| engines.get(*v))
+                .ok_or_else(super::rules::overflow)?;
             let winners = engine.winners(sale);
             if winners.is_empty() {
                 if let Some(u) = unpaid.get_mut(i) {

@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Tiers, limits and bonuses per period; appends their lines to `lines`.
 pub(super) fn period_totals(
-    engine: &Engine,
+    engines: &[Engine],
+    chosen: &BTreeMap<String, usize>,
     sales: &[Sale],
     lines: &mut Vec<Line>,
 ) -> Result<Vec<PeriodTotals>> {
-    let policy = engine.policy;
     let names: BTreeSet<&str> = sales.iter().map(|s| s.period.as_str()).collect();
     let mut net: BTreeMap<&str, Decimal> = BTreeMap::new();
     for s in sales {
@@ -27,9 +27,27 @@ pub(super) fn period_totals(
             add(*slot, value)?
         };
     }
+    let mut days: BTreeMap<&str, BTreeSet<chrono::NaiveDate>> = BTreeMap::new();
+    for s in sales {
+        days.entry(&s.period).or_default().insert(s.day);
+    }
     let mut out = Vec::new();
     let mut previous: Option<Decimal> = None;
     for period in names {
+        let engine = chosen
+            .get(period)
+            .and_then(|v| engines.get(*v))
+            .or(engines.first())
+            .ok_or_else(overflow)?;
+        let policy = engine.policy;
+        // a party with validity dates takes part in a period's floors and bonuses when it is
+        // in force on the day of one of the period's sales
+        let present = |id: &str| {
+            policy.party(id).is_none_or(|p| {
+                days.get(period)
+                    .is_some_and(|d| d.iter().any(|day| p.valid.contains(*day)))
+            })
+        };
         let net_sales = net.get(period).copied().unwrap_or_default();
         let growth = previous
             .map(|p| net_sales.checked_sub(p).ok_or_else(overflow))
@@ -42,7 +60,11 @@ pub(super) fn period_totals(
                 .or_insert((l.party.clone(), Decimal::ZERO));
             slot.1 = add(slot.1, l.amount)?;
         }
-        for limit in policy.limits.iter().filter(|l| l.floor.is_some()) {
+        for limit in policy
+            .limits
+            .iter()
+            .filter(|l| l.floor.is_some() && present(&l.party))
+        {
             earned
                 .entry(policy.party_rank(&limit.party))
                 .or_insert((limit.party.clone(), Decimal::ZERO));
@@ -53,10 +75,19 @@ pub(super) fn period_totals(
             let Some(g) = growth.filter(|g| *g > Decimal::ZERO) else {
                 continue;
             };
+            let (parties, weights): (Vec<&String>, Vec<Decimal>) = b
+                .parties
+                .iter()
+                .zip(&b.weights)
+                .filter(|(p, _)| present(p))
+                .unzip();
+            if weights.iter().all(Decimal::is_zero) {
+                continue; // no party of the bonus is in force in this period
+            }
             let exact = percent_of(g, b.percent)?;
             let pool = engine.round(exact);
-            let parts = allocate(pool, engine.minor, &b.weights, "bonuses")?;
-            for (party, part) in b.parties.iter().zip(parts) {
+            let parts = allocate(pool, engine.minor, &weights, "bonuses")?;
+            for (party, part) in parties.into_iter().zip(parts) {
                 let slot = bonus_of.entry(party.clone()).or_insert(Decimal::ZERO);
                 *slot = add(*slot, part.amount)?;
                 earned
@@ -77,7 +108,7 @@ pub(super) fn period_totals(
                         engine.money(net_sales),
                         engine.money(g),
                         engine.money(pool),
-                        b.parties.len(),
+                        weights.len(),
                         engine.money(part.amount)
                     ),
                 });

@@ -2,7 +2,7 @@
 //! attribution-weighted shares, rounding.
 
 use super::policy::{
-    AttributionShare, Base, Policy, Recipient, Rule, SaleField, ShareAmount, ShareRounding,
+    AttributionShare, Base, Party, Policy, Recipient, Rule, SaleField, ShareAmount, ShareRounding,
 };
 use super::sale::{CustomerTouch, Sale};
 use crate::error::{ErrorCode, KpiError, Result};
@@ -17,6 +17,8 @@ pub(super) struct Engine<'a> {
     /// Touches per customer, sorted by time (stable: input order among equal times).
     pub(super) touches: BTreeMap<&'a str, Vec<&'a CustomerTouch>>,
     pub(super) minor: u32,
+    /// Appended to every line's explanation: the policy version, in a history of several.
+    pub(super) note: String,
 }
 
 pub(super) fn overflow() -> KpiError {
@@ -66,6 +68,7 @@ impl<'a> Engine<'a> {
             Base::ExtraAmount => sale.extra_amount > Decimal::ZERO,
         };
         base_positive
+            && rule.valid.contains(sale.day)
             && in_list(&w.origin_channel, &sale.origin)
             && of_kind(&w.origin_kind, &sale.origin)
             && in_list(&w.fulfilment_channel, &sale.fulfilment)
@@ -141,19 +144,38 @@ impl<'a> Engine<'a> {
             )
         })?;
         let party = match field {
-            SaleField::Zone => self.policy.zone_owner(value),
+            SaleField::Zone => self.policy.zone_owner(value, sale.day),
             _ => self.policy.party(value),
         };
-        party.map(|p| p.id.clone()).ok_or_else(|| {
-            KpiError::at(
-                ErrorCode::UnknownParty,
-                &path,
-                match field {
-                    SaleField::Zone => format!("is zone `{value}`, which no declared party owns"),
-                    _ => format!("is `{value}`, which is not a declared party"),
-                },
-            )
-        })
+        let unknown = |detail: String| KpiError::at(ErrorCode::UnknownParty, &path, detail);
+        match (party, field) {
+            (Some(p), _) => self.in_force(p, sale, &path).map(|()| p.id.clone()),
+            (None, SaleField::Zone) => Err(unknown(format!(
+                "is zone `{value}`, which no declared party owns on {}",
+                sale.day
+            ))),
+            (None, _) => Err(unknown(format!(
+                "is `{value}`, which is not a declared party"
+            ))),
+        }
+    }
+
+    /// `Ok` when `party` is in force on the sale's day; otherwise `unknown_party` at `path`.
+    pub(super) fn in_force(&self, party: &Party, sale: &Sale, path: &str) -> Result<()> {
+        if party.valid.contains(sale.day) {
+            return Ok(());
+        }
+        Err(KpiError::at(
+            ErrorCode::UnknownParty,
+            path,
+            format!(
+                "is `{}`, a party {}, but {} is dated {}",
+                party.id,
+                party.valid.describe(),
+                sale.id,
+                sale.day
+            ),
+        ))
     }
 
     /// The lines of `rule` on an original sale.
@@ -170,6 +192,10 @@ impl<'a> Engine<'a> {
             .description
             .as_ref()
             .map_or_else(String::new, |d| format!(" ({d})"));
+        if rule.valid.is_dated() {
+            about.push_str(&format!(" ({})", rule.valid.describe()));
+        }
+        about.push_str(&self.note);
         if let Some(vat) = &sale.vat {
             let gross = match rule.base {
                 Base::Amount => vat.gross,
@@ -295,16 +321,18 @@ impl<'a> Engine<'a> {
         let mut ids: Vec<&str> = Vec::new();
         let mut channels: Vec<u16> = Vec::new();
         for t in &touches {
-            if self.policy.party(&t.channel).is_none() {
-                return Err(KpiError::at(
+            let channel_path = format!("{}.channel", t.path);
+            let party = self.policy.party(&t.channel).ok_or_else(|| {
+                KpiError::at(
                     ErrorCode::UnknownParty,
-                    &format!("{}.channel", t.path),
+                    &channel_path,
                     format!(
                         "is `{}`, which is not a declared party but receives attribution credit for {}",
                         t.channel, sale.path
                     ),
-                ));
-            }
+                )
+            })?;
+            self.in_force(party, sale, &channel_path)?;
             let id = ids.iter().position(|c| *c == t.channel).unwrap_or_else(|| {
                 ids.push(&t.channel);
                 ids.len().saturating_sub(1) // just pushed: not empty

@@ -1,6 +1,6 @@
 //! The sales, refunds and customer touches a split reads.
 
-use super::policy::Policy;
+use super::policy::{History, Policy};
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
 use rust_decimal::Decimal;
@@ -15,6 +15,8 @@ pub struct Sale {
     pub timestamp: i64,
     /// The pay period it counts in (`2026-10`); periods sort as text.
     pub period: String,
+    /// Its calendar day in the policy's time zone, for validity dates.
+    pub day: chrono::NaiveDate,
     /// The customer, for touch conditions and attribution shares.
     pub customer: Option<String>,
     /// Channel the order was placed on (required unless a refund).
@@ -120,6 +122,7 @@ pub(crate) fn read_sales(record: &Record, policy: &Policy) -> Result<Vec<Sale>> 
             let timestamp = r.timestamp("timestamp")?;
             Ok(Sale {
                 period: period_of(&r, timestamp, policy)?,
+                day: policy.day_of(timestamp, &r.field_path("timestamp"))?,
                 timestamp,
                 customer: r.opt_text("customer_id")?,
                 origin: required("origin_channel")?,
@@ -185,13 +188,13 @@ pub(crate) fn read_touches(record: &Record) -> Result<Vec<CustomerTouch>> {
 }
 
 /// Reads a policy, sales and touches from a KPI input record.
-pub(crate) fn read_input(record: &Record) -> Result<(Policy, Vec<Sale>, Vec<CustomerTouch>)> {
+pub(crate) fn read_input(record: &Record) -> Result<(History, Vec<Sale>, Vec<CustomerTouch>)> {
     let (ppath, pv) = record.field("policy");
     if pv.is_null() {
         return Err(KpiError::at(ErrorCode::MissingField, &ppath, "is missing"));
     }
-    let policy = Policy::read(pv, &ppath)?;
-    let sales = read_sales(record, &policy)?;
+    let policy = History::read(pv, &ppath)?;
+    let sales = read_sales(record, &policy.first)?;
     let touches = read_touches(record)?;
     Ok((policy, sales, touches))
 }

@@ -3,11 +3,11 @@
 
 use super::ledger::Ledger;
 use super::period::period_totals;
-use super::policy::Policy;
+use super::policy::{History, Policy};
 use super::rules::Engine;
 use super::sale::{read_input, CustomerTouch, Sale};
 use super::summary::{Line, Split, Unpaid};
-use crate::error::Result;
+use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
 use crate::output::{Output, RowCounts};
 use serde_json::Value;
@@ -36,7 +36,8 @@ use std::collections::BTreeMap;
 /// # Errors
 /// `unknown_sale`, `refund_exceeds_sale`, `unknown_party`, `missing_field` (a share names a
 /// sale field the sale lacks), `arithmetic_overflow`.
-pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Result<Split> {
+pub fn split(history: &History, sales: &[Sale], touches: &[CustomerTouch]) -> Result<Split> {
+    let policy = &history.first;
     let paid = super::vat::as_paid(policy, sales)?;
     let sales = paid.as_slice();
     let mut by_customer: BTreeMap<&str, Vec<&CustomerTouch>> = BTreeMap::new();
@@ -46,24 +47,38 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
     for list in by_customer.values_mut() {
         list.sort_by_key(|t| t.timestamp);
     }
-    let engine = Engine {
-        policy,
-        touches: by_customer,
-        minor: policy.currency.minor_units(),
-    };
+    let minor = policy.currency.minor_units();
+    let several = !history.later.is_empty();
+    let engines: Vec<Engine> = history
+        .versions()
+        .map(|version| Engine {
+            policy: version,
+            touches: by_customer.clone(),
+            minor,
+            note: if several {
+                format!(" (policy version {})", version.version)
+            } else {
+                String::new()
+            },
+        })
+        .collect();
     let index: BTreeMap<&str, usize> = sales
         .iter()
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
+    let version = sale_versions(history, sales, &index)?;
     let mut ledger = Ledger::new(sales.len());
-    ledger.pay_sales(&engine, sales)?;
-    ledger.claw_back(&engine, sales, &index)?;
+    ledger.pay_sales(&engines, &version, sales)?;
+    // the versions share rounding and clawback rules: the first's engine claws back
+    let first = engines.first().ok_or_else(super::rules::overflow)?;
+    ledger.claw_back(first, sales, &index)?;
     let Ledger {
         per_sale, unpaid, ..
     } = ledger;
     let mut lines: Vec<Line> = per_sale.into_iter().flatten().collect();
-    let periods = period_totals(&engine, sales, &mut lines)?;
+    let chosen = period_versions(history, sales, &version)?;
+    let periods = period_totals(&engines, &chosen, sales, &mut lines)?;
     let unpaid: Vec<Unpaid> = sales
         .iter()
         .zip(&unpaid)
@@ -75,14 +90,102 @@ pub fn split(policy: &Policy, sales: &[Sale], touches: &[CustomerTouch]) -> Resu
         })
         .collect();
     Ok(Split {
-        policy: (policy.id.clone(), policy.version.clone()),
+        policy: (policy.id.clone(), history.version_label()),
         currency: policy.currency.code().to_owned(),
-        minor_units: engine.minor,
+        minor_units: minor,
         rows: RowCounts::with_rejected(sales.len(), unpaid.len()),
         lines,
         unpaid,
         periods,
     })
+}
+
+/// The policy version of each sale: an original's is the version in force on its day, a
+/// refund's is its sale's (a refund of an unknown sale is the clawback's error).
+///
+/// # Errors
+/// `invalid_policy` at the timestamp of a sale no version is in force on.
+fn sale_versions(
+    history: &History,
+    sales: &[Sale],
+    index: &BTreeMap<&str, usize>,
+) -> Result<Vec<usize>> {
+    sales
+        .iter()
+        .map(|sale| {
+            let source = match &sale.refund_of {
+                None => sale,
+                Some(id) => match index.get(id.as_str()).and_then(|o| sales.get(*o)) {
+                    Some(original) => original,
+                    None => return Ok(0),
+                },
+            };
+            history.at(source.day).ok_or_else(|| {
+                let windows: Vec<String> = history
+                    .versions()
+                    .map(|v| format!("version {} {}", v.version, v.valid.describe()))
+                    .collect();
+                KpiError::at(
+                    ErrorCode::InvalidPolicy,
+                    &format!("{}.timestamp", source.path),
+                    format!(
+                        "is on {}, when no version of policy `{}` is in force ({})",
+                        source.day,
+                        history.first.id,
+                        windows.join("; ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The version whose tiers, limits and bonuses close each period: the latest in force on the
+/// day of one of the period's sales (a refund dated when none is: its sale's).
+///
+/// # Errors
+/// `invalid_policy` at a sale when its period holds sales of two versions whose tiers, limits
+/// or bonuses differ: the period would have no one set of them.
+fn period_versions(
+    history: &History,
+    sales: &[Sale],
+    version: &[usize],
+) -> Result<BTreeMap<String, usize>> {
+    let versions: Vec<&Policy> = history.versions().collect();
+    let closes = |i: usize| {
+        versions
+            .get(i)
+            .map(|p| (&p.tiers, &p.limits, &p.bonuses, &p.version))
+    };
+    let mut chosen: BTreeMap<String, (usize, &Sale)> = BTreeMap::new();
+    for (i, sale) in sales.iter().enumerate() {
+        let v = history
+            .at(sale.day)
+            .or_else(|| version.get(i).copied())
+            .unwrap_or(0);
+        let slot = chosen.entry(sale.period.clone()).or_insert((v, sale));
+        let (w, other) = *slot;
+        if w == v {
+            continue;
+        }
+        let (a, b) = (closes(w), closes(v));
+        if a.map(|x| (x.0, x.1, x.2)) != b.map(|x| (x.0, x.1, x.2)) {
+            return Err(KpiError::at(
+                ErrorCode::InvalidPolicy,
+                &format!("{}.timestamp", sale.path),
+                format!(
+                    "puts {} under policy version {} in period {}, where {} is under version {}; the two differ in tiers, limits or bonuses, which close a period: change them at a period boundary",
+                    sale.id,
+                    b.map_or("?", |x| x.3.as_str()),
+                    sale.period,
+                    other.id,
+                    a.map_or("?", |x| x.3.as_str())
+                ),
+            ));
+        }
+        *slot = (w.max(v), sale);
+    }
+    Ok(chosen.into_iter().map(|(p, (v, _))| (p, v)).collect())
 }
 
 /// The split of an `incentives.split` input (`{"policy", "sales", "touches"}`), typed, for

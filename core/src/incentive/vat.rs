@@ -4,8 +4,9 @@
 //! With base `net`, every amount the policy reads — shares, conditions, tiers, bonuses — is the
 //! sale's net amount: `gross × 100 / (100 + rate)`, rounded to the currency's minor unit by the
 //! policy's rounding. The rate of a sale is the most specific entry of `rates` that matches it
-//! (country and category, then category, then country, then neither); a refund is taken net at
-//! the rate of the sale it reverses.
+//! (country and category, then category, then country, then neither) among those in force on
+//! the sale's day (`valid_from`/`valid_to`); a refund is taken net at the rate of the sale it
+//! reverses, on that sale's day.
 //!
 //! ```
 //! use serde_json::json;
@@ -20,10 +21,11 @@
 //! assert_eq!(out["lines"][0]["amount"], "5.00"); // 5% of 100.00, the amount net of 20% VAT
 //! ```
 
-use super::policy::Policy;
+use super::policy::{Policy, Validity};
 use super::sale::Sale;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -46,6 +48,8 @@ pub struct VatRate {
     pub category: Option<String>,
     /// The rate in percent (`20`, `5.5`).
     pub rate: Decimal,
+    /// The days of the sales it applies to (a rate change on a date is two entries).
+    pub valid: Validity,
 }
 
 /// The VAT a sale's amounts were taken net of: its rate and its gross amounts.
@@ -69,7 +73,8 @@ impl Vat {
     ///
     /// # Errors
     /// `invalid_policy` for another base, a rate outside 0 to 100 or a net base without rates;
-    /// `duplicate_key` for two rates of the same country and category; shape errors.
+    /// `duplicate_key` for two rates of the same country and category in force on a common day;
+    /// shape errors.
     pub(crate) fn read(record: &Record) -> Result<Option<Self>> {
         if !record.has("vat") {
             return Ok(None);
@@ -100,27 +105,39 @@ impl Vat {
                 "must give at least one rate: a net base takes every sale net of its rate",
             ));
         }
-        let mut seen = BTreeMap::new();
         for (i, r) in rates.iter().enumerate() {
-            if let Some(first) = seen.insert((&r.country, &r.category), i) {
+            let same = |o: &&VatRate| {
+                o.country == r.country && o.category == r.category && o.valid.meets(&r.valid)
+            };
+            if let Some(first) = rates.iter().take(i).position(|o| same(&o)) {
                 return Err(KpiError::at(
                     ErrorCode::DuplicateKey,
                     &format!("{}[{i}]", vat.field_path("rates")),
-                    format!("has the country and category of rates[{first}]"),
+                    format!("has the country and category of rates[{first}] on some of its days"),
                 ));
             }
         }
         Ok(Some(Self { net, rates }))
     }
 
-    /// The rate of a sale of `country` and `category`: the most specific matching entry.
-    fn rate(&self, country: Option<&str>, category: Option<&str>) -> Option<Decimal> {
+    /// The rate of a sale of `country` and `category` on `day`: the most specific matching
+    /// entry in force.
+    fn rate(
+        &self,
+        country: Option<&str>,
+        category: Option<&str>,
+        day: NaiveDate,
+    ) -> Option<Decimal> {
         let matches = |wanted: &Option<String>, given: Option<&str>| {
             wanted.as_deref().is_none_or(|w| Some(w) == given)
         };
         self.rates
             .iter()
-            .filter(|r| matches(&r.country, country) && matches(&r.category, category))
+            .filter(|r| {
+                r.valid.contains(day)
+                    && matches(&r.country, country)
+                    && matches(&r.category, category)
+            })
             .max_by_key(|r| {
                 (
                     r.country.is_some() && r.category.is_some(),
@@ -132,7 +149,11 @@ impl Vat {
 }
 
 fn read_rate(value: &Value, path: &str) -> Result<VatRate> {
-    let r = Record::new(value, path, &["country", "category", "rate"])?;
+    let r = Record::new(
+        value,
+        path,
+        &["country", "category", "rate", "valid_from", "valid_to"],
+    )?;
     let rate = r.decimal("rate")?;
     if rate.is_sign_negative() || rate >= Decimal::ONE_HUNDRED {
         return Err(invalid(
@@ -144,6 +165,7 @@ fn read_rate(value: &Value, path: &str) -> Result<VatRate> {
         country: r.opt_text("country")?,
         category: r.opt_text("category")?,
         rate,
+        valid: Validity::read(&r)?,
     })
 }
 
@@ -167,14 +189,19 @@ pub(crate) fn as_paid(policy: &Policy, sales: &[Sale]) -> Result<Vec<Sale>> {
                 .and_then(|id| by_id.get(id).copied())
                 .unwrap_or(sale);
             let rate = vat
-                .rate(taxed.country.as_deref(), taxed.category.as_deref())
+                .rate(
+                    taxed.country.as_deref(),
+                    taxed.category.as_deref(),
+                    taxed.day,
+                )
                 .ok_or_else(|| {
                     invalid(
                         &taxed.path,
                         format!(
-                            "has no VAT rate in policy.vat.rates (country {}, category {})",
+                            "has no VAT rate in policy.vat.rates (country {}, category {}, on {})",
                             taxed.country.as_deref().unwrap_or("none"),
-                            taxed.category.as_deref().unwrap_or("none")
+                            taxed.category.as_deref().unwrap_or("none"),
+                            taxed.day
                         ),
                     )
                 })?;

@@ -1,7 +1,7 @@
 //! Checks of a policy's rules: two rules of one group that could match the same sale must
 //! say which wins (a priority), or the split would depend on the order rules are written in.
 
-use super::{Conditions, Party, Rule};
+use super::{Conditions, Party, Recipient, Rule};
 use crate::error::{ErrorCode, KpiError, Result};
 use std::collections::BTreeSet;
 
@@ -70,6 +70,7 @@ pub(super) fn check_overlaps(rules: &[Rule], parties: &[Party], path: &str) -> R
                 matches!((earlier.priority, later.priority), (Some(x), Some(y)) if x != y);
             if earlier.group == later.group
                 && !decided
+                && earlier.valid.meets(&later.valid)
                 && may_overlap(&earlier.when, &later.when, parties)
             {
                 return Err(KpiError::at(
@@ -79,6 +80,36 @@ pub(super) fn check_overlaps(rules: &[Rule], parties: &[Party], path: &str) -> R
                         "(`{}`) can match the same sales as `{}` ({path}[{i}]) in group `{}`; \
                          give them different priorities or disjoint conditions",
                         later.id, earlier.id, later.group
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rule that names a party (a share or an attribution fallback) is in force only on days the
+/// party is: otherwise some sale would pay a party that is not there.
+pub(super) fn check_party_windows(rules: &[Rule], parties: &[Party], path: &str) -> Result<()> {
+    for (i, rule) in rules.iter().enumerate() {
+        for (j, share) in rule.shares.iter().enumerate() {
+            let named = match &share.recipient {
+                Recipient::Party(id) => id,
+                Recipient::Attribution(a) => &a.fallback,
+                Recipient::From(_) => continue,
+            };
+            let Some(party) = parties.iter().find(|p| p.id == *named) else {
+                continue; // undeclared parties are refused where they are read
+            };
+            if !party.valid.covers(&rule.valid) {
+                return Err(KpiError::at(
+                    ErrorCode::InvalidPolicy,
+                    &format!("{path}[{i}].shares[{j}]"),
+                    format!(
+                        "pays `{named}` ({}) under rule `{}` ({}); date the rule within the party's days",
+                        party.valid.describe(),
+                        rule.id,
+                        rule.valid.describe()
                     ),
                 ));
             }

@@ -1,10 +1,10 @@
 //! The JSON form of a policy (format `omnikpi.incentive_policy/1`), read strictly: unknown
 //! fields are errors, every amount is exact, and the checks run before a policy is returned.
 
-use super::checks::check_overlaps;
+use super::checks::{check_overlaps, check_party_windows};
 use super::{
     AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
-    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, FORMAT,
+    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, Validity, FORMAT,
     SHARE_MODELS,
 };
 use crate::attribution::Model;
@@ -84,6 +84,8 @@ impl Policy {
                 "clawback",
                 "periods",
                 "vat",
+                "valid_from",
+                "valid_to",
             ],
         )?;
         let format = record.text("format")?;
@@ -149,6 +151,7 @@ impl Policy {
             rules.push(rule);
         }
         check_overlaps(&rules, &parties, &record.field_path("rules"))?;
+        check_party_windows(&rules, &parties, &record.field_path("rules"))?;
         let tiers = read_tiers(&record, &party_ref)?;
         let bonuses = read_bonuses(&record, &party_ref)?;
         let limits = read_limits(&record, &currency, &party_ref)?;
@@ -188,15 +191,20 @@ impl Policy {
             clawback_window_seconds,
             periods,
             vat: crate::incentive::vat::Vat::read(&record)?,
+            valid: Validity::read(&record)?,
         })
     }
 }
 
 fn read_parties(record: &Record) -> Result<Vec<Party>> {
     let mut parties: Vec<Party> = Vec::new();
-    let mut zones: BTreeMap<String, String> = BTreeMap::new();
+    let mut zones: BTreeMap<String, Vec<(String, Validity)>> = BTreeMap::new();
     for (ppath, v) in record.non_empty_list("parties")? {
-        let r = Record::new(v, &ppath, &["id", "kind", "name", "zones"])?;
+        let r = Record::new(
+            v,
+            &ppath,
+            &["id", "kind", "name", "zones", "valid_from", "valid_to"],
+        )?;
         let id = r.text("id")?;
         let kind = r.text("kind")?;
         crate::input::choice(
@@ -220,19 +228,23 @@ fn read_parties(record: &Record) -> Result<Vec<Party>> {
             ));
         }
         let own = text_list(&r, "zones")?.unwrap_or_default();
+        let valid = Validity::read(&r)?;
         for (i, zone) in own.iter().enumerate() {
-            if let Some(owner) = zones.insert(zone.clone(), id.clone()) {
+            let owners = zones.entry(zone.clone()).or_default();
+            if let Some((owner, _)) = owners.iter().find(|(_, v)| v.meets(&valid)) {
                 return Err(err(
                     ErrorCode::DuplicateKey,
                     &format!("{}[{i}]", r.field_path("zones")),
-                    format!("zone `{zone}` already belongs to `{owner}`"),
+                    format!("zone `{zone}` already belongs to `{owner}` on some of these days"),
                 ));
             }
+            owners.push((id.clone(), valid));
         }
         parties.push(Party {
             id,
             kind,
             zones: own,
+            valid,
         });
     }
     Ok(parties)
@@ -486,6 +498,8 @@ fn read_rule(
             "base",
             "shares",
             "total_percent",
+            "valid_from",
+            "valid_to",
         ],
     )?;
     let id = r.text("id")?;
@@ -557,6 +571,7 @@ fn read_rule(
         when,
         base,
         shares,
+        valid: Validity::read(&r)?,
     })
 }
 

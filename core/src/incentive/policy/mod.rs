@@ -4,13 +4,19 @@
 //! priority) are in [`checks`].
 
 mod checks;
+mod history;
 mod json;
 mod periods;
+mod validity;
 
+pub use history::History;
 pub use periods::{Grain, Periods};
+pub use validity::Validity;
 
 use crate::attribution::Model;
+use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::Currency;
+use chrono::{NaiveDate, TimeZone};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// The only policy format this version reads.
@@ -100,8 +106,10 @@ pub struct Party {
     pub id: String,
     /// `channel`, `store`, `franchisee`, `staff` or `team`.
     pub kind: String,
-    /// Delivery zones a franchisee owns (each zone has at most one owner).
+    /// Delivery zones a franchisee owns (each zone has at most one owner on any day).
     pub zones: Vec<String>,
+    /// The days it is paid (a store that opens or closes, a franchisee taking over a zone).
+    pub valid: Validity,
 }
 
 /// Which field of a sale names the party a share goes to.
@@ -241,6 +249,8 @@ pub struct Rule {
     pub base: Base,
     /// To whom, how much.
     pub shares: Vec<Share>,
+    /// The days of the sales it pays (a rate change on a date is two rules).
+    pub valid: Validity,
 }
 
 /// How a tier table reads a party's period earnings.
@@ -329,6 +339,8 @@ pub struct Policy {
     pub periods: Option<Periods>,
     /// Whether it pays net of VAT, and at which rates (`None`: on amounts as given).
     pub vat: Option<super::vat::Vat>,
+    /// The days of the sales it pays (a version of a [`History`]).
+    pub valid: Validity,
 }
 
 impl Policy {
@@ -367,11 +379,45 @@ impl Policy {
         self.parties.iter().find(|p| p.id == id)
     }
 
-    /// The party owning delivery zone `zone`, if any.
-    pub fn zone_owner(&self, zone: &str) -> Option<&Party> {
+    /// The party owning delivery zone `zone` on `day`, if any.
+    pub fn zone_owner(&self, zone: &str, day: NaiveDate) -> Option<&Party> {
         self.parties
             .iter()
-            .find(|p| p.zones.iter().any(|z| z == zone))
+            .find(|p| p.valid.contains(day) && p.zones.iter().any(|z| z == zone))
+    }
+
+    /// The calendar day of `timestamp` (Unix seconds) in the policy's time zone: that of its
+    /// periods, or UTC. Validity dates are read on this calendar.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let policy = omnikpi::incentive::Policy::read(&json!({
+    ///     "format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
+    ///     "periods": {"grain": "month", "time_zone": "Europe/Paris"},
+    ///     "parties": [{"id": "web", "kind": "channel"}],
+    ///     "rules": [{"id": "web_sales", "shares": [{"party": "web", "percent": "5"}]}]
+    /// }), "policy").unwrap();
+    /// // 2026-09-30T22:30:00Z is already 1 October in Paris
+    /// assert_eq!(policy.day_of(1_790_807_400, "t").unwrap().to_string(), "2026-10-01");
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_timestamp` at `path` when the timestamp is out of the calendar's range.
+    pub fn day_of(&self, timestamp: i64, path: &str) -> Result<NaiveDate> {
+        let zone = self
+            .periods
+            .as_ref()
+            .map_or(chrono_tz::Tz::UTC, |p| p.time_zone);
+        zone.timestamp_opt(timestamp, 0)
+            .single()
+            .map(|t| t.date_naive())
+            .ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::InvalidTimestamp,
+                    path,
+                    "is out of the calendar's range",
+                )
+            })
     }
 
     /// The position of party `id` in declared order (ties and output order follow it).
