@@ -1572,10 +1572,10 @@ export declare function contributionShare(input: ContributionShareInput, params?
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
-/** Incentive split (KPI `incentives.split` 1.3.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+/** Incentive split (KPI `incentives.split` 2.0.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;
-/** Incentive payout check (KPI `incentives.check` 2.2.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
+/** Incentive payout check (KPI `incentives.check` 3.0.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): Certified<PayoutCheckResult>;
-/** Incentive what-if (KPI `incentives.diff` 1.2.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
+/** Incentive what-if (KPI `incentives.diff` 2.0.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
 export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
 // surfaces:end

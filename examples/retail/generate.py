@@ -258,8 +258,8 @@ POLICY = {
          "bands": [{"from": "0", "multiplier": "1"}, {"from": "150.00", "multiplier": "1.25"}]},
     ],
     "limits": [
-        {"party": "web", "cap": "400.00"},
-        {"party": "call_centre", "floor": "150.00"},
+        {"party": "web", "cap": "400.00", "clawbacks": "absorbed"},
+        {"party": "call_centre", "floor": "150.00", "clawbacks": "deducted"},
     ],
     "bonuses": [
         {"id": "omnichannel_growth", "basis": "total_growth", "percent": "2",

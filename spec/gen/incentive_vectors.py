@@ -129,7 +129,8 @@ split_basic.append(("refunds mirror their sale cent for cent",
 tiers = policy(PARTIES, [{"id": "web_orders", "priority": 2, "when": {"origin_channel": ["web"]}, "shares": [{"party": "web", "percent": "10"}]},
                          {"id": "store_orders", "priority": 1, "when": {"origin_channel": ["store"]}, "shares": [{"party_from": "fulfilment_channel", "percent": "10"}]}],
                tiers=[{"id": "web_accelerator", "parties": ["web"], "mode": "step", "bands": [{"from": "0", "multiplier": "1"}, {"from": "10.00", "multiplier": "1.5"}]}],
-               limits=[{"party": "web", "cap": "16.00"}, {"party": "lille", "floor": "5.00"}, {"party": "bordeaux", "floor": "1.00"}])
+               limits=[{"party": "web", "cap": "16.00", "clawbacks": "absorbed"}, {"party": "lille", "floor": "5.00", "clawbacks": "absorbed"},
+                       {"party": "bordeaux", "floor": "1.00", "clawbacks": "absorbed"}])
 split_basic.append(("step accelerator, cap and floor over a period",
     "web earns 15.00: 10.00 x1 + 5.00 x1.5 = 17.50 (+2.50), capped at 16.00 (-1.50). lille earns 2.00, floored to 5.00 (+3.00). bordeaux earns nothing but its 1.00 floor applies.",
     {"policy": tiers, "sales": [sale("w1", 1, "100.00", "web", "delivery"), sale("w2", 2, "50.00", "web", "delivery"), sale("s1", 3, "20.00", "store", "lille")]},
@@ -256,7 +257,7 @@ split_edge.append(("a franchisee takes over a zone on a date",
     {"policy": takeover, "sales": [on("z1", "2026-10-20T10:00:00", "100.00", "2026-10", zone="59"), on("z2", "2026-11-03T10:00:00", "100.00", "2026-11", zone="59")]},
     {("z1", "franchise_nord"): 2.00, ("z2", "franchise_flandre"): 2.00}))
 closing = policy([("web", "channel"), ("bordeaux", "store")], [{"id": "store_fee", "shares": [{"party_from": "fulfilment_channel", "percent": "3"}]}],
-                 limits=[{"party": "lille", "floor": "10.00"}])
+                 limits=[{"party": "lille", "floor": "10.00", "clawbacks": "absorbed"}])
 closing["parties"].insert(1, {"id": "lille", "kind": "store", "valid_to": "2026-10-31"})
 split_edge.append(("a store that has closed takes no floor",
     "lille (floor 10.00 per period) closes on 31 October. October: lille earns 3% of 100.00 = 3.00, the floor adds 7.00. "
@@ -271,6 +272,18 @@ split_edge.append(("a VAT rate change on a date",
     {"policy": swiss, "sales": [on("dec", "2023-12-31T15:00:00", "107.70", "2023-12", country="CH"), on("jan", "2024-01-01T15:00:00", "108.10", "2024-01", country="CH"),
                                  refund_on("r_dec", "2024-01-10T15:00:00", "107.70", "dec", "2024-01")]},
     {("dec", "web"): 5.00, ("jan", "web"): 5.00, ("r_dec", "web"): -5.00}))
+
+floor_with = lambda order: policy([("web", "channel"), ("lille", "store")], [{"id": "store_fee", "shares": [{"party_from": "fulfilment_channel", "percent": "3"}]}],
+                                  limits=[{"party": "lille", "floor": "10.00", "clawbacks": order}])
+floor_sales = [sale("s1", 1, "200.00"), sale("s2", 2, "100.00"), refund("r2", 3, "100.00", "s2")]
+split_edge.append(("a floor that absorbs the period's clawbacks",
+    "lille earns 6.00 + 3.00 - 3.00 (s2 refunded) = 6.00; floor 10.00 with clawbacks absorbed: +4.00, payable 10.00 - the same as without the refund.",
+    {"policy": floor_with("absorbed"), "sales": floor_sales},
+    {("s1", "lille"): 6.00, ("s2", "lille"): 3.00, ("r2", "lille"): -3.00, ("2026-10", "lille"): 4.00}))
+split_edge.append(("a floor after which the period's clawbacks are deducted",
+    "Same sales, clawbacks deducted: the floor compares the earnings of sales, 9.00, and adds 1.00; the clawback of 3.00 is then felt: payable 7.00.",
+    {"policy": floor_with("deducted"), "sales": floor_sales},
+    {("s1", "lille"): 6.00, ("s2", "lille"): 3.00, ("r2", "lille"): -3.00, ("2026-10", "lille"): 1.00}))
 
 def version(v, percent, valid_from=None, valid_to=None, **extra):
     p = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": percent}]}], version=v, **extra)
@@ -300,7 +313,7 @@ for name, desc, versions, code, path in history_errors:
     split_errors.append((name, desc, {"policy": versions, "sales": history_sales}, {"code": code, "path": path}))
 split_errors.append(("a sale before the first version of a policy", "The only version is in force from 1 November; o1 is on 31 October.",
     {"policy": version("1", "5", valid_from="2026-11-01"), "sales": history_sales}, {"code": "invalid_policy", "path": "input.sales[0].timestamp"}))
-mid_month = [version("1", "5", valid_to="2026-11-14"), version("2", "6", valid_from="2026-11-15", limits=[{"party": "web", "cap": "50.00"}])]
+mid_month = [version("1", "5", valid_to="2026-11-14"), version("2", "6", valid_from="2026-11-15", limits=[{"party": "web", "cap": "50.00", "clawbacks": "absorbed"}])]
 split_errors.append(("a period under two versions that close it differently",
     "Version 2 starts on 15 November with a cap for web; November's sales fall under both versions, so the period has no one cap.",
     {"policy": mid_month, "sales": [on("a", "2026-11-02T10:00:00", "100.00", "2026-11"), on("b", "2026-11-20T10:00:00", "100.00", "2026-11")]},
@@ -359,6 +372,8 @@ err_case("a zone owned twice on common days", "franchise_nord owns 59 on every d
 err_case("two VAT rates of a country in force on a common day", "",
          lambda i: i["policy"].update({"vat": {"base": "net", "rates": [{"country": "CH", "rate": "7.7", "valid_to": "2024-01-01"}, {"country": "CH", "rate": "8.1", "valid_from": "2024-01-01"}]}}),
          "duplicate_key", "input.policy.vat.rates[1]")
+err_case("a limit that does not say where clawbacks count", "A floor must declare whether clawbacks are absorbed by it or deducted after it.",
+         lambda i: i["policy"].update({"limits": [{"party": "lille", "floor": "5.00"}]}), "missing_field", "input.policy.limits[0].clawbacks")
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------
@@ -376,7 +391,7 @@ def claim(sale_id, party, amount, period="2026-10", rule="web_orders"):
 
 
 capped = copy.deepcopy(ref)
-capped["limits"] = [{"party": "lille", "cap": "1000.00"}]  # never reached: makes `cap:lille` a rule id
+capped["limits"] = [{"party": "lille", "cap": "1000.00", "clawbacks": "absorbed"}]  # never reached: makes `cap:lille` a rule id
 every_reason = {"policy": capped, "sales": base_input["sales"] + [sale("o3", 3, "50.00", "web", "lille", period="2026-11")]}
 check_basic.append(("every reason, once each",
     "Canonical (8% pool split 5:3): o1 web 4.46, lille 2.68 (2026-10); o2 web 5.00, bordeaux 3.00 (2026-10); o3 web 2.50, lille 1.50 (2026-11). "

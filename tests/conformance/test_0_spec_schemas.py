@@ -104,7 +104,10 @@ def policies_in_vectors(with_error: bool) -> list[tuple[str, dict]]:
 
 @pytest.mark.parametrize("name,case", policies_in_vectors(False), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_policy_the_engine_accepts_matches_the_schema(name: str, case: dict) -> None:
-    schema("incentive_policy").validate(case["input"]["policy"])
+    given = case["input"]["policy"]
+    # a history is a list of versions of one policy, each a policy of the schema
+    for version in given if isinstance(given, list) else [given]:
+        schema("incentive_policy").validate(version)
 
 
 def test_the_example_policy_matches_the_schema() -> None:

@@ -96,8 +96,10 @@ def mutations() -> list[tuple[tuple[Any, ...], Any]]:
     m += [(("rules", 0, "total_percent"), v) for v in ["8", 8, "0", "8.5", -8]]
     m += [(("rules", 0, "base"), v) for v in ["extra_amount", "net"]]
     m += [(("currency",), v) for v in ["XXX", "eur", "JPY", "KWD", 978]]
-    m += [(("limits",), v) for v in [[{"party": "web", "cap": "100.00"}], [{"party": "web"}], [{"party": "web", "cap": "-1"}],
-                                    [{"party": "web", "floor": 5}], [{"party": "web", "cap": 5.5}]]]
+    ab = {"clawbacks": "absorbed"}
+    m += [(("limits",), v) for v in [[{"party": "web", "cap": "100.00", **ab}], [{"party": "web", **ab}], [{"party": "web", "cap": "-1", **ab}],
+                                    [{"party": "web", "floor": 5, **ab}], [{"party": "web", "cap": 5.5, **ab}], [{"party": "web", "cap": "100.00"}],
+                                    [{"party": "web", "floor": "5.00", "clawbacks": "deducted"}], [{"party": "web", "floor": "5.00", "clawbacks": "never"}]]]
     band = {"from": "0", "multiplier": "1"}
     m += [(("tiers",), [{"id": "t", "parties": ["web"], "mode": "step", "bands": b}])
           for b in [[band], [{**band, "multiplier": "-1"}], [{**band, "from": "10"}], [{**band, "from": 0}], [],

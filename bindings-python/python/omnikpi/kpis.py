@@ -2307,7 +2307,7 @@ def split_incentives(
     *,
     touches: Optional[Records[IncentiveSplitTouchesRow]] = None,
 ) -> IncentiveSplit:
-    """Incentive split (KPI ``incentives.split`` 1.3.0).
+    """Incentive split (KPI ``incentives.split`` 2.0.0).
 
     Pays every sale to the parties of an incentive policy — channels, stores, franchisees,
     staff — to the minor unit, with the rule and an explanation per line; refunds claw back as
@@ -2358,7 +2358,7 @@ def check_payouts(
     *,
     touches: Optional[Records[PayoutCheckTouchesRow]] = None,
 ) -> PayoutCheck:
-    """Incentive payout check (KPI ``incentives.check`` 2.2.0).
+    """Incentive payout check (KPI ``incentives.check`` 3.0.0).
 
     Audits payouts computed elsewhere against the canonical split of the same sales under the
     same policy, line by line on (sale, party, period, rule): every difference with a reason
@@ -2410,7 +2410,7 @@ def diff_incentives(
     *,
     touches: Optional[Records[IncentiveDiffTouchesRow]] = None,
 ) -> IncentiveDiff:
-    """Incentive what-if (KPI ``incentives.diff`` 1.2.0).
+    """Incentive what-if (KPI ``incentives.diff`` 2.0.0).
 
     The same sales split under two policies: what each party is paid per period under each, and
     the rules that cause every change.

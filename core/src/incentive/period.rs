@@ -1,6 +1,6 @@
 //! Per period: tiers, limits (caps and floors) and growth bonuses.
 
-use super::policy::TierMode;
+use super::policy::{ClawbackOrder, TierMode};
 use super::rules::{add, overflow, percent_of, Engine};
 use super::sale::Sale;
 use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals};
@@ -54,11 +54,16 @@ pub(super) fn period_totals(
             .transpose()?;
         previous = Some(net_sales);
         let mut earned: BTreeMap<usize, (String, Decimal)> = BTreeMap::new();
+        let mut clawed: BTreeMap<&str, Decimal> = BTreeMap::new();
         for l in lines.iter().filter(|l| l.period == period) {
             let slot = earned
                 .entry(policy.party_rank(&l.party))
                 .or_insert((l.party.clone(), Decimal::ZERO));
             slot.1 = add(slot.1, l.amount)?;
+            if l.kind == LineKind::Clawback {
+                let c = clawed.entry(l.party.as_str()).or_insert(Decimal::ZERO);
+                *c = add(*c, l.amount)?;
+            }
         }
         for limit in policy
             .limits
@@ -155,12 +160,19 @@ pub(super) fn period_totals(
             let subtotal = add(earned, accelerator)?;
             let mut limit = Decimal::ZERO;
             if let Some(l) = policy.limits.iter().find(|l| l.party == party) {
+                // with clawbacks deducted, the limit bounds the earnings of sales only
+                let deducted = match l.clawbacks {
+                    ClawbackOrder::Deducted => clawed.get(party.as_str()).copied(),
+                    ClawbackOrder::Absorbed => None,
+                }
+                .unwrap_or_default();
+                let bounded = subtotal.checked_sub(deducted).ok_or_else(overflow)?;
                 let (kind, bound, target) = match (l.floor, l.cap) {
-                    (Some(f), _) if subtotal < f => (LineKind::Floor, "floor", f),
-                    (_, Some(c)) if subtotal > c => (LineKind::Cap, "cap", c),
-                    _ => (LineKind::Sale, "", subtotal),
+                    (Some(f), _) if bounded < f => (LineKind::Floor, "floor", f),
+                    (_, Some(c)) if bounded > c => (LineKind::Cap, "cap", c),
+                    _ => (LineKind::Sale, "", bounded),
                 };
-                limit = target.checked_sub(subtotal).ok_or_else(overflow)?;
+                limit = target.checked_sub(bounded).ok_or_else(overflow)?;
                 if !limit.is_zero() {
                     adjustments.push(Line {
                         sale_id: None,
@@ -170,10 +182,18 @@ pub(super) fn period_totals(
                         kind,
                         amount: limit,
                         explanation: format!(
-                            "{bound} of {} per period: pay before bonuses of {} adjusted by {}",
+                            "{bound} of {} per period: pay before bonuses of {} adjusted by {}{}",
                             engine.money(target),
-                            engine.money(subtotal),
-                            engine.money(limit)
+                            engine.money(bounded),
+                            engine.money(limit),
+                            if deducted.is_zero() {
+                                String::new()
+                            } else {
+                                format!(
+                                    "; the period's clawbacks of {} are deducted after it",
+                                    engine.money(deducted)
+                                )
+                            }
                         ),
                     });
                 }

@@ -3,9 +3,9 @@
 
 use super::checks::{check_overlaps, check_party_windows};
 use super::{
-    AttributionShare, Base, Bonus, Conditions, Limit, OnlineTouch, Party, Policy, Recipient,
-    Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, Validity, FORMAT,
-    SHARE_MODELS,
+    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Limit, OnlineTouch, Party, Policy,
+    Recipient, Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode,
+    Validity, FORMAT, SHARE_MODELS,
 };
 use crate::attribution::Model;
 use crate::catalog::Params;
@@ -751,7 +751,7 @@ fn read_limits(
     }
     let mut limits: Vec<Limit> = Vec::new();
     for (lpath, v) in record.list("limits")? {
-        let r = Record::new(v, &lpath, &["party", "cap", "floor"])?;
+        let r = Record::new(v, &lpath, &["party", "cap", "floor", "clawbacks"])?;
         let (ppath, pv) = r.field("party");
         let party = party_ref(pv, &ppath)?;
         let amount = |key: &str| -> Result<Option<Decimal>> {
@@ -793,7 +793,30 @@ fn read_limits(
                 format!("`{party}` already has a limit"),
             ));
         }
-        limits.push(Limit { party, cap, floor });
+        let clawbacks = match r.opt_text("clawbacks")?.as_deref() {
+            Some("absorbed") => ClawbackOrder::Absorbed,
+            Some("deducted") => ClawbackOrder::Deducted,
+            Some(other) => {
+                return Err(err(
+                    ErrorCode::InvalidPolicy,
+                    &r.field_path("clawbacks"),
+                    format!("must be absorbed or deducted, got `{other}`"),
+                ))
+            }
+            None => {
+                return Err(err(
+                    ErrorCode::MissingField,
+                    &r.field_path("clawbacks"),
+                    "is missing: say whether the period's clawbacks count before the limit (absorbed: a floor can absorb them) or after it (deducted)",
+                ))
+            }
+        };
+        limits.push(Limit {
+            party,
+            cap,
+            floor,
+            clawbacks,
+        });
     }
     Ok(limits)
 }

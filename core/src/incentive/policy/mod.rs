@@ -288,6 +288,27 @@ pub struct Bonus {
     pub weights: Vec<Decimal>,
 }
 
+/// Where a period's clawbacks count against a cap or a floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClawbackOrder {
+    /// Clawbacks reduce the period's earnings before the limit applies: a floor can absorb a
+    /// clawback, and a cap can hide one.
+    Absorbed,
+    /// The limit applies to the earnings of sales (and accelerator); the period's clawbacks are
+    /// deducted after it, so a floor guarantees pay on sales and a clawback is always felt.
+    Deducted,
+}
+
+impl ClawbackOrder {
+    /// The policy spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClawbackOrder::Absorbed => "absorbed",
+            ClawbackOrder::Deducted => "deducted",
+        }
+    }
+}
+
 /// Per-period bounds on a party's pay (before bonuses).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limit {
@@ -297,6 +318,8 @@ pub struct Limit {
     pub cap: Option<Decimal>,
     /// At least this per period (a guarantee).
     pub floor: Option<Decimal>,
+    /// Whether the period's clawbacks count before the limit or after it (declared).
+    pub clawbacks: ClawbackOrder,
 }
 
 /// A validated incentive policy.
