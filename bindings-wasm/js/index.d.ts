@@ -209,8 +209,9 @@ export interface IncentivePolicy extends Validity {
   rules: IncentiveRule[];
   tiers?: { id: string; description?: string; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] }[];
   bonuses?: { id: string; description?: string; basis: "total_growth"; percent: DecimalString; parties: string[]; weights?: DecimalString[] }[];
-  limits?: { party: string; cap?: DecimalString; floor?: DecimalString }[];
+  limits?: { party: string; cap?: DecimalString; floor?: DecimalString; clawbacks: "absorbed" | "deducted" }[];
   clawback?: { window_days?: number };
+  negative_balance?: "owed" | "carried_forward";
 }
 export interface IncentiveRule extends Validity {
   id: string;
@@ -1326,6 +1327,8 @@ export interface IncentiveSplitResult {
       accelerator: DecimalString;
       limit: DecimalString;
       bonus: DecimalString;
+      adjustment: DecimalString;
+      carried: DecimalString;
       payable: DecimalString;
     }[];
     total: DecimalString;

@@ -238,7 +238,7 @@ enum Incentives {
         #[arg(long)]
         json: Option<PathBuf>,
         /// Write pay per period and party as CSV (policy_id, policy_version, period, party,
-        /// earned, accelerator, limit, bonus, payable).
+        /// earned, accelerator, limit, bonus, adjustment, carried, payable).
         #[arg(long)]
         periods_csv: Option<PathBuf>,
         /// Write payable per party over every period as CSV (policy_id, policy_version, party,

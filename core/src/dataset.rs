@@ -577,8 +577,9 @@ impl Dataset {
     }
 
     /// The incentive payouts of the sales ledger under the dataset's policy, summarized for
-    /// reading: payable per party and period (earned, accelerator, limit, bonus), totals per
-    /// party, the amount paid per rule, and the unpaid sales with their reason. The full
+    /// reading: payable per party and period (earned, accelerator, limit, bonus, adjustment,
+    /// carried), totals per party, the amount paid per rule, and the unpaid sales with their
+    /// reason. The full
     /// per-line split is `omnikpi incentives split`.
     ///
     /// # Errors

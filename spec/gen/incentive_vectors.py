@@ -285,6 +285,22 @@ split_edge.append(("a floor after which the period's clawbacks are deducted",
     {"policy": floor_with("deducted"), "sales": floor_sales},
     {("s1", "lille"): 6.00, ("s2", "lille"): 3.00, ("r2", "lille"): -3.00, ("2026-10", "lille"): 1.00}))
 
+carry = lambda **extra: policy([("web", "channel"), ("lille", "store")], [{"id": "store_fee", "shares": [{"party_from": "fulfilment_channel", "percent": "3"}]}], **extra)
+carry_sales = [on("s1", "2026-09-10T10:00:00", "1000.00", "2026-09"), refund_on("r1", "2026-10-05T10:00:00", "1000.00", "s1", "2026-10"),
+               on("s2", "2026-10-12T10:00:00", "100.00", "2026-10"), on("s3", "2026-11-12T10:00:00", "200.00", "2026-11"),
+               on("s4", "2026-12-12T10:00:00", "1000.00", "2026-12")]
+split_edge.append(("a negative balance carried forward until earnings cover it",
+    "lille earns 3%: September 30.00. October: s1 refunded (-30.00) and s2 3.00 -> -27.00: paid 0.00, 27.00 carried (line +27.00). "
+    "November: 6.00 - 27.00 = -21.00: paid 0.00, carried in -27.00 and out +21.00 (line -6.00). December: 30.00 - 21.00 = 9.00 (line -21.00). "
+    "Total paid 39.00 = 30.00 - 30.00 + 3.00 + 6.00 + 30.00.",
+    {"policy": carry(negative_balance="carried_forward"), "sales": carry_sales},
+    {("s1", "lille"): 30.00, ("r1", "lille"): -30.00, ("s2", "lille"): 3.00, ("2026-10", "lille"): 27.00, ("s3", "lille"): 6.00,
+     ("2026-11", "lille"): -6.00, ("s4", "lille"): 30.00, ("2026-12", "lille"): -21.00}))
+split_edge.append(("a negative balance owed in its period",
+    "The same sales with negative_balance owed (the default): October pays lille -27.00; no line carries anything.",
+    {"policy": carry(negative_balance="owed"), "sales": carry_sales},
+    {("s1", "lille"): 30.00, ("r1", "lille"): -30.00, ("s2", "lille"): 3.00, ("s3", "lille"): 6.00, ("s4", "lille"): 30.00}))
+
 def version(v, percent, valid_from=None, valid_to=None, **extra):
     p = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": percent}]}], version=v, **extra)
     p.update({k: d for k, d in [("valid_from", valid_from), ("valid_to", valid_to)] if d})
@@ -374,6 +390,7 @@ err_case("two VAT rates of a country in force on a common day", "",
          "duplicate_key", "input.policy.vat.rates[1]")
 err_case("a limit that does not say where clawbacks count", "A floor must declare whether clawbacks are absorbed by it or deducted after it.",
          lambda i: i["policy"].update({"limits": [{"party": "lille", "floor": "5.00"}]}), "missing_field", "input.policy.limits[0].clawbacks")
+err_case("an unknown negative balance rule", "", lambda i: i["policy"].update({"negative_balance": "forgiven"}), "invalid_policy", "input.policy.negative_balance")
 err_case("a zone owned twice", "", lambda i: i["policy"]["parties"].append({"id": "franchise_sud", "kind": "franchisee", "zones": ["59"]}), "duplicate_key", "input.policy.parties[11].zones[0]")
 
 # --- check ------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def mutations() -> list[tuple[tuple[Any, ...], Any]]:
         [{**ch, "valid_from": "2024-01-01"}, {**ch, "rate": "7.7", "valid_to": "2023-12-31"}],
         [{**ch, "valid_from": "2024-01-01"}, {**ch, "rate": "7.7", "valid_to": "2024-01-01"}],
         [{**ch, "valid_from": "2024-01-01"}, {"rate": "20"}], [{**ch, "valid_to": "2024"}]]]
+    m += [(("negative_balance",), v) for v in ["owed", "carried_forward", "forgiven", "", True]]
     m += [(("rules", 0, "total_percent"), v) for v in ["8", 8, "0", "8.5", -8]]
     m += [(("rules", 0, "base"), v) for v in ["extra_amount", "net"]]
     m += [(("currency",), v) for v in ["XXX", "eur", "JPY", "KWD", 978]]

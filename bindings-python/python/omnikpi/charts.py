@@ -103,7 +103,8 @@ def _choose(measure: Optional[str], allowed: tuple[str, ...], what: str) -> str:
 def _unit(result: Tabular, measure: str) -> str:
     currency = getattr(result, "currency", None) if not isinstance(result, ModelComparison) else None
     money = {"value", "amount", "revenue", "average", "extra_revenue", "average_extra", "cost", "cpa", "change",
-             "difference", "claimed", "canonical", "payable", "earned", "bonus", "accelerator", "limit"}
+             "difference", "claimed", "canonical", "payable", "earned", "bonus", "accelerator", "limit",
+             "adjustment", "carried"}
     return f"{measure} ({currency})" if currency and measure in money else measure
 
 
@@ -115,7 +116,7 @@ def plot(result: Tabular, ax: "Optional[Axes]" = None, *, measure: Optional[str]
         chosen = _choose(measure, ("share", "conversions", "value"), "a model comparison")
         return _comparison(result, _axes(ax, 1.0 + 0.09 * bars), chosen, title)
     if isinstance(result, IncentiveSplit):
-        allowed: tuple[str, ...] = ("payable", "earned", "accelerator", "limit", "bonus")
+        allowed: tuple[str, ...] = ("payable", "earned", "accelerator", "limit", "bonus", "adjustment", "carried")
         return _payouts(result, _axes(ax), _choose(measure, allowed, "an incentive split"), title)
     spec = next((s for cls, s in BARS.items() if isinstance(result, cls)), None) or _derived(result)
     if spec is None:

@@ -17,6 +17,7 @@
 //! assert_eq!(out["differences"][0]["canonical"], "0.50");
 //! ```
 
+mod balance;
 mod check;
 mod clawback;
 mod diff;
@@ -34,9 +35,9 @@ pub use check::{check, check_input, Check, Claimed, Claims, Difference, Reason, 
 pub(crate) use diff::evaluate_diff;
 pub use diff::{diff, diff_input, Change, Diff};
 pub use policy::{
-    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Grain, History, Limit, OnlineTouch,
-    Party, Periods, Policy, Recipient, Rounding, Rule, SaleField, Share, ShareAmount,
-    ShareRounding, Tier, TierMode, Validity, FORMAT, SHARE_MODELS,
+    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Grain, History, Limit,
+    NegativeBalance, OnlineTouch, Party, Periods, Policy, Recipient, Rounding, Rule, SaleField,
+    Share, ShareAmount, ShareRounding, Tier, TierMode, Validity, FORMAT, SHARE_MODELS,
 };
 pub(crate) use sale::read_input;
 pub use sale::{CustomerTouch, Sale};

@@ -207,6 +207,8 @@ pub(super) fn period_totals(
                 accelerator,
                 limit,
                 bonus,
+                adjustment: Decimal::ZERO,
+                carried: Decimal::ZERO,
                 payable,
             });
         }

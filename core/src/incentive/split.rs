@@ -78,7 +78,8 @@ pub fn split(history: &History, sales: &[Sale], touches: &[CustomerTouch]) -> Re
     } = ledger;
     let mut lines: Vec<Line> = per_sale.into_iter().flatten().collect();
     let chosen = period_versions(history, sales, &version)?;
-    let periods = period_totals(&engines, &chosen, sales, &mut lines)?;
+    let mut periods = period_totals(&engines, &chosen, sales, &mut lines)?;
+    super::balance::carry_forward(first, &mut periods, &mut lines)?;
     let unpaid: Vec<Unpaid> = sales
         .iter()
         .zip(&unpaid)

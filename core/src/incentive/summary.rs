@@ -20,6 +20,11 @@ pub enum LineKind {
     Floor,
     /// A growth bonus.
     Bonus,
+    /// A negative balance carried from one period to the next.
+    Carried,
+    /// A prior-period adjustment: what a closed period's recomputation changes, booked in a
+    /// later open period.
+    Adjustment,
 }
 
 impl LineKind {
@@ -32,6 +37,8 @@ impl LineKind {
             LineKind::Cap => "cap",
             LineKind::Floor => "floor",
             LineKind::Bonus => "bonus",
+            LineKind::Carried => "carried",
+            LineKind::Adjustment => "adjustment",
         }
     }
 }
@@ -68,7 +75,12 @@ pub struct PartyPeriod {
     pub limit: Decimal,
     /// Growth bonus.
     pub bonus: Decimal,
-    /// What is paid: earned + accelerator + limit + bonus.
+    /// Prior-period adjustments booked in this period.
+    pub adjustment: Decimal,
+    /// A negative balance carried in from the previous period (negative), plus what this
+    /// period carries out to the next (positive), when the policy carries balances forward.
+    pub carried: Decimal,
+    /// What is paid: earned + accelerator + limit + bonus + adjustment + carried.
     pub payable: Decimal,
 }
 
@@ -200,6 +212,8 @@ impl Split {
             ("accelerator", money(q.accelerator)),
             ("limit", money(q.limit)),
             ("bonus", money(q.bonus)),
+            ("adjustment", money(q.adjustment)),
+            ("carried", money(q.carried)),
             ("payable", money(q.payable)),
         ]);
         Output::record(fields)

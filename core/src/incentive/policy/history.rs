@@ -115,7 +115,7 @@ fn follows(previous: &Policy, next: &Policy, before: &str, here: &str) -> Result
             ),
         ));
     }
-    let shared: [(&str, bool); 6] = [
+    let shared: [(&str, bool); 7] = [
         ("currency", next.currency == previous.currency),
         ("rounding", next.rounding == previous.rounding),
         (
@@ -128,12 +128,16 @@ fn follows(previous: &Policy, next: &Policy, before: &str, here: &str) -> Result
             "clawback",
             next.clawback_window_seconds == previous.clawback_window_seconds,
         ),
+        (
+            "negative_balance",
+            next.negative_balance == previous.negative_balance,
+        ),
     ];
     if let Some((field, _)) = shared.iter().find(|(_, same)| !same) {
         return Err(invalid(
             &format!("{here}.{field}"),
             format!(
-                "differs from {before}: the versions of a history share currency, rounding, share rounding, VAT, periods and clawback (date VAT rates to change them)"
+                "differs from {before}: the versions of a history share currency, rounding, share rounding, VAT, periods, clawback and negative balance (date VAT rates to change them)"
             ),
         ));
     }

@@ -3,9 +3,9 @@
 
 use super::checks::{check_overlaps, check_party_windows};
 use super::{
-    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Limit, OnlineTouch, Party, Policy,
-    Recipient, Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode,
-    Validity, FORMAT, SHARE_MODELS,
+    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Limit, NegativeBalance, OnlineTouch,
+    Party, Policy, Recipient, Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier,
+    TierMode, Validity, FORMAT, SHARE_MODELS,
 };
 use crate::attribution::Model;
 use crate::catalog::Params;
@@ -86,6 +86,7 @@ impl Policy {
                 "vat",
                 "valid_from",
                 "valid_to",
+                "negative_balance",
             ],
         )?;
         let format = record.text("format")?;
@@ -192,6 +193,17 @@ impl Policy {
             periods,
             vat: crate::incentive::vat::Vat::read(&record)?,
             valid: Validity::read(&record)?,
+            negative_balance: match record.opt_text("negative_balance")?.as_deref() {
+                None | Some("owed") => NegativeBalance::Owed,
+                Some("carried_forward") => NegativeBalance::CarriedForward,
+                Some(other) => {
+                    return Err(err(
+                        ErrorCode::InvalidPolicy,
+                        &record.field_path("negative_balance"),
+                        format!("must be owed or carried_forward, got `{other}`"),
+                    ))
+                }
+            },
         })
     }
 }

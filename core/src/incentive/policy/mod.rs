@@ -322,6 +322,27 @@ pub struct Limit {
     pub clawbacks: ClawbackOrder,
 }
 
+/// What happens to a party's negative pay in a period (clawbacks beyond its earnings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NegativeBalance {
+    /// The party owes it in that period: its payable is negative (the default).
+    #[default]
+    Owed,
+    /// The period pays zero and the balance is carried into the next period's pay, and on
+    /// until earnings cover it.
+    CarriedForward,
+}
+
+impl NegativeBalance {
+    /// The policy spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            NegativeBalance::Owed => "owed",
+            NegativeBalance::CarriedForward => "carried_forward",
+        }
+    }
+}
+
 /// A validated incentive policy.
 ///
 /// # Example
@@ -364,11 +385,13 @@ pub struct Policy {
     pub vat: Option<super::vat::Vat>,
     /// The days of the sales it pays (a version of a [`History`]).
     pub valid: Validity,
+    /// Whether a negative period is owed or carried forward.
+    pub negative_balance: NegativeBalance,
 }
 
 impl Policy {
-    /// Every id a payout line can carry as its rule: rules, tiers, bonuses, and `cap:<party>`
-    /// or `floor:<party>` for each limit.
+    /// Every id a payout line can carry as its rule: rules, tiers, bonuses, `cap:<party>` or
+    /// `floor:<party>` for each limit, and `negative_balance` when balances are carried forward.
     ///
     /// ```
     /// use serde_json::json;
@@ -376,10 +399,12 @@ impl Policy {
     ///     "format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
     ///     "parties": [{"id": "web", "kind": "channel"}],
     ///     "rules": [{"id": "web_sales", "shares": [{"party": "web", "percent": "5"}]}],
-    ///     "limits": [{"party": "web", "cap": "100.00"}]
+    ///     "limits": [{"party": "web", "cap": "100.00", "clawbacks": "absorbed"}],
+    ///     "negative_balance": "carried_forward"
     /// }), "policy").unwrap();
     /// assert!(policy.line_rules().contains("cap:web"));
     /// assert!(policy.line_rules().contains("web_sales"));
+    /// assert!(policy.line_rules().contains("negative_balance"));
     /// ```
     pub fn line_rules(&self) -> std::collections::HashSet<String> {
         let limits = self.limits.iter().flat_map(|l| {
@@ -388,12 +413,15 @@ impl Policy {
                 .filter(|(_, bound)| bound.is_some())
                 .map(|(bound, _)| format!("{bound}:{}", l.party))
         });
+        let carried = (self.negative_balance == NegativeBalance::CarriedForward)
+            .then(|| "negative_balance".to_owned());
         self.rules
             .iter()
             .map(|r| r.id.clone())
             .chain(self.tiers.iter().map(|t| t.id.clone()))
             .chain(self.bonuses.iter().map(|b| b.id.clone()))
             .chain(limits)
+            .chain(carried)
             .collect()
     }
 
