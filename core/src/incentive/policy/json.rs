@@ -42,6 +42,38 @@ fn opt_decimal(record: &Record, key: &str) -> Result<Option<Decimal>> {
     }
 }
 
+/// The variant of `variants` whose policy spelling (`name`) field `key` gives; `None` when the
+/// field is absent, `invalid_policy` listing the spellings for any other text.
+fn spelled<T: Copy>(
+    record: &Record,
+    key: &str,
+    variants: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<Option<T>> {
+    let Some(text) = record.opt_text(key)? else {
+        return Ok(None);
+    };
+    variants
+        .iter()
+        .copied()
+        .find(|v| name(*v) == text)
+        .map(Some)
+        .ok_or_else(|| {
+            let names: Vec<&str> = variants.iter().map(|v| name(*v)).collect();
+            let (last, first) = names.split_last().unwrap_or((&"", &[]));
+            let listed = if first.is_empty() {
+                (*last).to_owned()
+            } else {
+                format!("{} or {last}", first.join(", "))
+            };
+            err(
+                ErrorCode::InvalidPolicy,
+                &record.field_path(key),
+                format!("must be {listed}, got `{text}`"),
+            )
+        })
+}
+
 fn days(record: &Record, key: &str) -> Result<i64> {
     let n = record.count(key)?;
     if n == 0 || n > 36_600 {
@@ -102,29 +134,24 @@ impl Policy {
         record.opt_text("description")?;
         let code = record.text("currency")?;
         let currency = Currency::lookup(&code, None, &record.field_path("currency"))?;
-        let rounding = match record.opt_text("rounding")?.as_deref() {
-            None | Some("half_even") => Rounding::HalfEven,
-            Some("half_away_from_zero") => Rounding::HalfAwayFromZero,
-            Some("toward_zero") => Rounding::TowardZero,
-            Some(other) => {
-                return Err(err(
-                    ErrorCode::InvalidPolicy,
-                    &record.field_path("rounding"),
-                    format!("must be half_even, half_away_from_zero or toward_zero, got `{other}`"),
-                ))
-            }
-        };
-        let share_rounding = match record.opt_text("share_rounding")?.as_deref() {
-            None | Some("pooled") => ShareRounding::Pooled,
-            Some("per_share") => ShareRounding::PerShare,
-            Some(other) => {
-                return Err(err(
-                    ErrorCode::InvalidPolicy,
-                    &record.field_path("share_rounding"),
-                    format!("must be pooled or per_share, got `{other}`"),
-                ))
-            }
-        };
+        let rounding = spelled(
+            &record,
+            "rounding",
+            &[
+                Rounding::HalfEven,
+                Rounding::HalfAwayFromZero,
+                Rounding::TowardZero,
+            ],
+            Rounding::name,
+        )?
+        .unwrap_or(Rounding::HalfEven);
+        let share_rounding = spelled(
+            &record,
+            "share_rounding",
+            &[ShareRounding::Pooled, ShareRounding::PerShare],
+            ShareRounding::name,
+        )?
+        .unwrap_or_default();
         let parties = read_parties(&record)?;
         let known: BTreeMap<&str, &Party> = parties.iter().map(|p| (p.id.as_str(), p)).collect();
         let party_ref = |v: &Value, p: &str| -> Result<String> {
@@ -193,17 +220,13 @@ impl Policy {
             periods,
             vat: crate::incentive::vat::Vat::read(&record)?,
             valid: Validity::read(&record)?,
-            negative_balance: match record.opt_text("negative_balance")?.as_deref() {
-                None | Some("owed") => NegativeBalance::Owed,
-                Some("carried_forward") => NegativeBalance::CarriedForward,
-                Some(other) => {
-                    return Err(err(
-                        ErrorCode::InvalidPolicy,
-                        &record.field_path("negative_balance"),
-                        format!("must be owed or carried_forward, got `{other}`"),
-                    ))
-                }
-            },
+            negative_balance: spelled(
+                &record,
+                "negative_balance",
+                &[NegativeBalance::Owed, NegativeBalance::CarriedForward],
+                NegativeBalance::name,
+            )?
+            .unwrap_or_default(),
         })
     }
 }
@@ -532,17 +555,8 @@ fn read_rule(
     } else {
         Conditions::default()
     };
-    let base = match r.opt_text("base")?.as_deref() {
-        None | Some("amount") => Base::Amount,
-        Some("extra_amount") => Base::ExtraAmount,
-        Some(other) => {
-            return Err(err(
-                ErrorCode::InvalidPolicy,
-                &r.field_path("base"),
-                format!("must be amount or extra_amount, got `{other}`"),
-            ))
-        }
-    };
+    let base = spelled(&r, "base", &[Base::Amount, Base::ExtraAmount], Base::name)?
+        .unwrap_or(Base::Amount);
     let shares = r
         .non_empty_list("shares")?
         .iter()
@@ -805,24 +819,19 @@ fn read_limits(
                 format!("`{party}` already has a limit"),
             ));
         }
-        let clawbacks = match r.opt_text("clawbacks")?.as_deref() {
-            Some("absorbed") => ClawbackOrder::Absorbed,
-            Some("deducted") => ClawbackOrder::Deducted,
-            Some(other) => {
-                return Err(err(
-                    ErrorCode::InvalidPolicy,
-                    &r.field_path("clawbacks"),
-                    format!("must be absorbed or deducted, got `{other}`"),
-                ))
-            }
-            None => {
-                return Err(err(
-                    ErrorCode::MissingField,
-                    &r.field_path("clawbacks"),
-                    "is missing: say whether the period's clawbacks count before the limit (absorbed: a floor can absorb them) or after it (deducted)",
-                ))
-            }
-        };
+        let clawbacks = spelled(
+            &r,
+            "clawbacks",
+            &[ClawbackOrder::Absorbed, ClawbackOrder::Deducted],
+            ClawbackOrder::name,
+        )?
+        .ok_or_else(|| {
+            err(
+                ErrorCode::MissingField,
+                &r.field_path("clawbacks"),
+                "is missing: say whether the period's clawbacks count before the limit (absorbed: a floor can absorb them) or after it (deducted)",
+            )
+        })?;
         limits.push(Limit {
             party,
             cap,
