@@ -11,6 +11,7 @@
 //! omnikpi incentives split --policy policy.json --sales sales.csv [--touches touches.csv] [--csv F] [--json F]
 //! omnikpi incentives check --policy policy.json --sales sales.csv --payouts claimed.csv
 //! omnikpi incentives diff --policy v1.json --policy v2.json --sales sales.csv
+//! omnikpi incentives close --policy policy.json --sales sales.csv --period 2026-10 --out 2026-10.closed.json
 //! ```
 //! Errors go to stderr as `omnikpi: error [code] at path: message`, exit status 2;
 //! `incentives check` exits 1 when it finds differences (like `diff`).
@@ -223,6 +224,11 @@ struct IncentiveFiles {
     /// (customer_id, timestamp, channel; other columns are ignored).
     #[arg(long)]
     touches: Option<PathBuf>,
+    /// A period closed before (the JSON record `incentives close` wrote); repeat for each.
+    /// A closed period keeps its lines and pay, and changes to it are booked as prior-period
+    /// adjustments in the next open period.
+    #[arg(long)]
+    closed: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -263,6 +269,18 @@ enum Incentives {
         /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Close a period: freeze its lines and pay in a JSON record with a digest, to give later
+    /// runs with `--closed`.
+    Close {
+        #[command(flatten)]
+        files: IncentiveFiles,
+        /// The period to close (a label of the split's periods).
+        #[arg(long)]
+        period: String,
+        /// Where to write the closed period's record (JSON).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// What-if: the same sales under two policies, per party and period, with the rules that
     /// cause each change.
@@ -358,6 +376,14 @@ fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Val
     input.insert("policy".into(), read_policy(&files.policy, "policy")?);
     if let Some(payouts) = payouts {
         input.insert("payouts".into(), records(payouts, None)?);
+    }
+    if !files.closed.is_empty() {
+        let closed = files
+            .closed
+            .iter()
+            .map(|path| omnikpi::parse_json(&read_text(path)?, &path.display().to_string()))
+            .collect::<Result<Vec<Value>, KpiError>>()?;
+        input.insert("closed".into(), Value::Array(closed));
     }
     Ok(Value::Object(input))
 }
@@ -479,6 +505,30 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
                 format!("{}\n{}", table::render_result(&result, 0), verdict(&check))
             };
             Ok((text, !check.agrees()))
+        }
+        Incentives::Close { files, period, out } => {
+            let lists = [("sales", files.sales.as_path())];
+            let mut input = incentive_input(&files, None)?;
+            if let Some(fields) = input.as_object_mut() {
+                fields.insert("period".into(), Value::from(period.as_str()));
+            }
+            let closed =
+                omnikpi::incentive::close_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
+            write_file(&out, &pretty(&closed.to_output().to_json()))?;
+            Ok((
+                format!(
+                    "closed {} of policy {} {}: {} line(s), total {} {}, {}\nwritten to {}",
+                    closed.period,
+                    closed.policy.0,
+                    closed.policy.1,
+                    closed.lines.len(),
+                    closed.totals.total,
+                    closed.currency,
+                    closed.digest,
+                    out.display()
+                ),
+                false,
+            ))
         }
         Incentives::Diff {
             policies,

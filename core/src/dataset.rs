@@ -598,7 +598,7 @@ impl Dataset {
         let record = crate::input::Record::new(input, "input", &["policy", "sales", "touches"])
             .map_err(named)?;
         let (policy, sales, touches) = crate::incentive::read_input(&record).map_err(named)?;
-        let split = crate::incentive::split(&policy, &sales, &touches).map_err(named)?;
+        let split = crate::incentive::split(&policy, &sales, &touches, &[]).map_err(named)?;
         let version = crate::definition("incentives.split")?.version.clone();
         Ok(Some(Output::record([
             ("id", "incentive_payouts".into()),

@@ -84,13 +84,16 @@ pub enum ErrorCode {
     UnknownSale,
     /// Refunds of a sale add up to more than the sale.
     RefundExceedsSale,
+    /// A closed period's record is not as omnikpi wrote it (its digest does not match), is
+    /// closed twice or under another policy, or a change to it has no open period to be booked in.
+    ClosedPeriod,
     /// A state the code rules out was reached (a bug to report, never a panic).
     InternalError,
 }
 
 impl ErrorCode {
     /// Every code, in the order of `spec/errors.json`.
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 37] = [
         ErrorCode::UnknownKpi,
         ErrorCode::InvalidJson,
         ErrorCode::MissingField,
@@ -126,6 +129,7 @@ impl ErrorCode {
         ErrorCode::InvalidPolicy,
         ErrorCode::UnknownSale,
         ErrorCode::RefundExceedsSale,
+        ErrorCode::ClosedPeriod,
         ErrorCode::InternalError,
     ];
 
@@ -167,6 +171,7 @@ impl ErrorCode {
             ErrorCode::InvalidPolicy => "invalid_policy",
             ErrorCode::UnknownSale => "unknown_sale",
             ErrorCode::RefundExceedsSale => "refund_exceeds_sale",
+            ErrorCode::ClosedPeriod => "closed_period",
             ErrorCode::InternalError => "internal_error",
         }
     }
@@ -214,7 +219,8 @@ impl ErrorCode {
             ErrorCode::UnknownParty
             | ErrorCode::InvalidShares
             | ErrorCode::OverlappingRules
-            | ErrorCode::InvalidPolicy => "policy",
+            | ErrorCode::InvalidPolicy
+            | ErrorCode::ClosedPeriod => "policy",
         }
     }
 }

@@ -140,7 +140,7 @@ macro_rules! entry {
 }
 
 /// Every KPI, in catalogue order.
-pub static REGISTRY: [Entry; 27] = [
+pub static REGISTRY: [Entry; 28] = [
     entry!("conversion.rate", conversion::RateKpi),
     entry!("conversion.funnel", conversion::FunnelKpi),
     entry!(
@@ -192,6 +192,7 @@ pub static REGISTRY: [Entry; 27] = [
     entry!("incentives.split", Function(incentive::evaluate_split)),
     entry!("incentives.check", Function(incentive::evaluate_check)),
     entry!("incentives.diff", Function(incentive::evaluate_diff)),
+    entry!("incentives.close", Function(incentive::evaluate_close)),
 ];
 
 /// The registry entry of `id`.

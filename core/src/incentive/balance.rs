@@ -27,9 +27,24 @@ pub(super) fn carry_forward(
     // party -> (balance carried, below zero; the period it comes from)
     let mut owed: BTreeMap<String, (Decimal, String)> = BTreeMap::new();
     for period in periods.iter_mut() {
+        if period.closed.is_some() {
+            // a closed period stays as closed; what it carried out is the balance carried on
+            owed = period
+                .parties
+                .iter()
+                .filter(|q| !q.carried_out.is_zero())
+                .map(|q| {
+                    (
+                        q.party.clone(),
+                        (negate(q.carried_out), period.period.clone()),
+                    )
+                })
+                .collect();
+            continue;
+        }
         for party in owed.keys() {
             if !period.parties.iter().any(|q| q.party == *party) {
-                period.parties.push(idle(party));
+                period.parties.push(PartyPeriod::idle(party));
             }
         }
         period.parties.sort_by_key(|q| policy.party_rank(&q.party));
@@ -55,6 +70,7 @@ pub(super) fn carry_forward(
                 owed.insert(q.party.clone(), (balance, period.period.clone()));
             }
             q.carried = add(carried_in, carried_out)?;
+            q.carried_out = carried_out;
             q.payable = add(balance, carried_out)?;
             if !q.carried.is_zero() || !why.is_empty() {
                 lines.push(Line {
@@ -74,18 +90,4 @@ pub(super) fn carry_forward(
         period.total = sum_money(period.parties.iter().map(|q| q.payable))?;
     }
     Ok(())
-}
-
-/// A party with nothing in a period but a balance carried into it.
-fn idle(party: &str) -> PartyPeriod {
-    PartyPeriod {
-        party: party.to_owned(),
-        earned: Decimal::ZERO,
-        accelerator: Decimal::ZERO,
-        limit: Decimal::ZERO,
-        bonus: Decimal::ZERO,
-        adjustment: Decimal::ZERO,
-        carried: Decimal::ZERO,
-        payable: Decimal::ZERO,
-    }
 }

@@ -4,7 +4,7 @@
 use super::policy::{History, Policy};
 use super::sale::{read_input, Sale};
 use super::split::split;
-use super::summary::{Line, Split};
+use super::summary::{Line, LineKind, Split};
 use crate::error::{KpiError, Result};
 use crate::input::Record;
 use crate::output::{Output, RowCounts};
@@ -355,7 +355,15 @@ fn pair_misfiled(entries: &mut [Entry], known: &Known) {
 pub fn check(policy: &History, sales: &[Sale], split: Split, claims: Claims) -> Result<Check> {
     let claimed_total = total(claims.rows.iter().map(|c| c.amount))?;
     let canonical_total = total(split.lines.iter().map(|l| l.amount))?;
-    let known = Known::new(policy, sales);
+    let mut known = Known::new(policy, sales);
+    // prior-period adjustments are named after the closed period they restate
+    known.rules.extend(
+        split
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Adjustment)
+            .map(|l| l.rule.clone()),
+    );
     let (compared, matching, differences) = compare(&known, &split.lines, &claims.rows)?;
     Ok(Check {
         split,
@@ -593,10 +601,15 @@ impl Check {
 /// As [`crate::evaluate`] on `incentives.check`: errors of the policy, the sales and the
 /// touches; a malformed claim row is reported in the result instead.
 pub fn check_input(input: &Value) -> Result<Check> {
-    let record = Record::new(input, "input", &["policy", "sales", "touches", "payouts"])?;
+    let record = Record::new(
+        input,
+        "input",
+        &["policy", "sales", "touches", "closed", "payouts"],
+    )?;
     let (policy, sales, touches) = read_input(&record)?;
+    let closed = super::close::read_closed(&record, &policy)?;
     let claims = read_claims(&record, &policy.first.currency)?;
-    let canonical = split(&policy, &sales, &touches)?;
+    let canonical = split(&policy, &sales, &touches, &closed)?;
     check(&policy, &sales, canonical, claims)
 }
 

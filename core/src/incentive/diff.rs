@@ -130,8 +130,8 @@ pub fn diff(
     touches: &[super::CustomerTouch],
 ) -> Result<Diff> {
     let (before, after) = (
-        split(before, sales, touches)?,
-        split(after, sales, touches)?,
+        split(before, sales, touches, &[])?,
+        split(after, sales, touches, &[])?,
     );
     let mut parties = Sides::default();
     let mut rules = Sides::default();

@@ -20,6 +20,7 @@
 mod balance;
 mod check;
 mod clawback;
+mod close;
 mod diff;
 mod ledger;
 mod period;
@@ -32,6 +33,8 @@ mod vat;
 
 pub(crate) use check::evaluate_check;
 pub use check::{check, check_input, Check, Claimed, Claims, Difference, Reason, MALFORMED_LIMIT};
+pub(crate) use close::evaluate_close;
+pub use close::{close_input, Closed, CLOSE_FORMAT};
 pub(crate) use diff::evaluate_diff;
 pub use diff::{diff, diff_input, Change, Diff};
 pub use policy::{

@@ -209,6 +209,7 @@ pub(super) fn period_totals(
                 bonus,
                 adjustment: Decimal::ZERO,
                 carried: Decimal::ZERO,
+                carried_out: Decimal::ZERO,
                 payable,
             });
         }
@@ -219,6 +220,7 @@ pub(super) fn period_totals(
             growth,
             parties,
             total,
+            closed: None,
         });
     }
     Ok(out)

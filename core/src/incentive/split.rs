@@ -1,6 +1,7 @@
 //! Applying a policy to sales: per sale and party the amount, the rule and an explanation;
 //! refunds clawed back as mirrors of their sale; per period the tiers, limits and bonuses.
 
+use super::close::{read_closed, Closed};
 use super::ledger::Ledger;
 use super::period::period_totals;
 use super::policy::{History, Policy};
@@ -36,7 +37,12 @@ use std::collections::BTreeMap;
 /// # Errors
 /// `unknown_sale`, `refund_exceeds_sale`, `unknown_party`, `missing_field` (a share names a
 /// sale field the sale lacks), `arithmetic_overflow`.
-pub fn split(history: &History, sales: &[Sale], touches: &[CustomerTouch]) -> Result<Split> {
+pub fn split(
+    history: &History,
+    sales: &[Sale],
+    touches: &[CustomerTouch],
+    closed: &[Closed],
+) -> Result<Split> {
     let policy = &history.first;
     let paid = super::vat::as_paid(policy, sales)?;
     let sales = paid.as_slice();
@@ -79,6 +85,7 @@ pub fn split(history: &History, sales: &[Sale], touches: &[CustomerTouch]) -> Re
     let mut lines: Vec<Line> = per_sale.into_iter().flatten().collect();
     let chosen = period_versions(history, sales, &version)?;
     let mut periods = period_totals(&engines, &chosen, sales, &mut lines)?;
+    super::close::apply_closed(first, closed, &mut periods, &mut lines)?;
     super::balance::carry_forward(first, &mut periods, &mut lines)?;
     let unpaid: Vec<Unpaid> = sales
         .iter()
@@ -195,9 +202,10 @@ fn period_versions(
 /// # Errors
 /// As [`crate::evaluate`] on `incentives.split`.
 pub fn split_input(input: &Value) -> Result<Split> {
-    let record = Record::new(input, "input", &["policy", "sales", "touches"])?;
+    let record = Record::new(input, "input", &["policy", "sales", "touches", "closed"])?;
     let (policy, sales, touches) = read_input(&record)?;
-    split(&policy, &sales, &touches)
+    let closed = read_closed(&record, &policy)?;
+    split(&policy, &sales, &touches, &closed)
 }
 
 pub(crate) fn evaluate_split(input: &Value, _params: &crate::catalog::Params) -> Result<Output> {

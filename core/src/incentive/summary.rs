@@ -41,6 +41,28 @@ impl LineKind {
             LineKind::Adjustment => "adjustment",
         }
     }
+
+    /// The kind spelled `name` in results and CSV files.
+    ///
+    /// ```
+    /// use omnikpi::incentive::LineKind;
+    /// assert_eq!(LineKind::from_name("clawback"), Some(LineKind::Clawback));
+    /// assert_eq!(LineKind::from_name("tip"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<LineKind> {
+        [
+            LineKind::Sale,
+            LineKind::Clawback,
+            LineKind::Accelerator,
+            LineKind::Cap,
+            LineKind::Floor,
+            LineKind::Bonus,
+            LineKind::Carried,
+            LineKind::Adjustment,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
 }
 
 /// One payout line: who gets how much, for which sale (or period adjustment), under which rule.
@@ -62,6 +84,21 @@ pub struct Line {
     pub explanation: String,
 }
 
+impl Line {
+    /// The line as a result record, amounts written by `money`.
+    pub(super) fn to_output(&self, money: &dyn Fn(Decimal) -> Output) -> Output {
+        Output::record([
+            ("sale_id", self.sale_id.clone().into()),
+            ("period", self.period.as_str().into()),
+            ("party", self.party.as_str().into()),
+            ("rule", self.rule.as_str().into()),
+            ("kind", self.kind.name().into()),
+            ("amount", money(self.amount)),
+            ("explanation", self.explanation.as_str().into()),
+        ])
+    }
+}
+
 /// One party's pay in one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartyPeriod {
@@ -80,8 +117,27 @@ pub struct PartyPeriod {
     /// A negative balance carried in from the previous period (negative), plus what this
     /// period carries out to the next (positive), when the policy carries balances forward.
     pub carried: Decimal,
+    /// What this period carries out to the next (positive, part of `carried`).
+    pub carried_out: Decimal,
     /// What is paid: earned + accelerator + limit + bonus + adjustment + carried.
     pub payable: Decimal,
+}
+
+impl PartyPeriod {
+    /// A party with nothing in a period (yet).
+    pub(super) fn idle(party: &str) -> PartyPeriod {
+        PartyPeriod {
+            party: party.to_owned(),
+            earned: Decimal::ZERO,
+            accelerator: Decimal::ZERO,
+            limit: Decimal::ZERO,
+            bonus: Decimal::ZERO,
+            adjustment: Decimal::ZERO,
+            carried: Decimal::ZERO,
+            carried_out: Decimal::ZERO,
+            payable: Decimal::ZERO,
+        }
+    }
 }
 
 /// One period's totals.
@@ -97,6 +153,9 @@ pub struct PeriodTotals {
     pub parties: Vec<PartyPeriod>,
     /// Sum of what is payable.
     pub total: Decimal,
+    /// The digest of the period's close, when it is closed: its lines and pay are then as
+    /// closed, and changes are booked as adjustments in a later period.
+    pub closed: Option<String>,
 }
 
 /// Why a sale produced no payout line.
@@ -246,17 +305,7 @@ impl Split {
     /// `arithmetic_overflow` when a total does not fit.
     pub fn to_output(&self) -> Result<Output> {
         let money = |d: Decimal| Output::Decimal(self.money(d));
-        let line = |l: &Line| {
-            Output::record([
-                ("sale_id", l.sale_id.clone().into()),
-                ("period", l.period.as_str().into()),
-                ("party", l.party.as_str().into()),
-                ("rule", l.rule.as_str().into()),
-                ("kind", l.kind.name().into()),
-                ("amount", money(l.amount)),
-                ("explanation", l.explanation.as_str().into()),
-            ])
-        };
+        let line = |l: &Line| l.to_output(&money);
         let total = self.total()?;
         Ok(Output::record([
             ("policy", self.policy_output()),
@@ -283,6 +332,7 @@ impl Split {
                                     ),
                                 ),
                                 ("total", money(p.total)),
+                                ("closed", p.closed.clone().into()),
                             ])
                         })
                         .collect(),
