@@ -163,3 +163,29 @@ def test_a_what_if_gives_the_cli_numbers_and_names_the_rules(tmp_path: Any) -> N
     assert {r["rule"] for r in what_if["rules"]} == {"store_sale", "store_accelerator"}
     assert all(r["change"] > 0 for r in what_if["rules"])
     assert what_if["change"] == sum(r["change"] for r in what_if["parties"]) > 0
+
+
+def test_a_closed_period_round_trips_through_python_and_the_cli(tmp_path: Any) -> None:
+    """A period closed from Python is kept as closed by the CLI, and the CLI's record by Python:
+    the digest is over the record's values, not over how a host spells them (Decimal or text)."""
+    sales, touches = RETAIL_SALES(), RETAIL_TOUCHES()
+    closed = omnikpi.close_incentives(POLICY, sales, "2026-09", touches=touches)
+    assert closed.digest.startswith("sha256:") and closed.period == "2026-09"
+    assert sum(Decimal(line["amount"]) for line in closed.lines) == closed.total
+    record = closed.to_dict()
+    kept = omnikpi.split_incentives(POLICY, sales, touches=touches, closed=[record])
+    september = next(p for p in kept.periods if p["period"] == "2026-09")
+    assert september["closed"] == closed.digest and september["total"] == closed.total
+    assert kept.total == omnikpi.split_incentives(POLICY, sales, touches=touches).total
+    cli_record = tmp_path / "2026-09.closed.json"
+    subprocess.run(
+        [str(ROOT / "target" / "release" / "omnikpi"), "incentives", "close", "--policy", str(POLICY), "--sales",
+         str(RETAIL / "sales.csv"), "--touches", str(RETAIL / "touches.csv"), "--period", "2026-09", "--out", str(cli_record)],
+        check=True, capture_output=True, text=True,
+    )
+    from_cli = json.loads(cli_record.read_text(encoding="utf-8"))
+    assert from_cli["digest"] == closed.digest
+    edited = dict(record, total=str(closed.total + 1))
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.split_incentives(POLICY, sales, touches=touches, closed=[from_cli, edited])
+    assert e.value.code == "closed_period" and e.value.path == "input.closed[1].digest"

@@ -51,6 +51,7 @@ export const KPI_FUNCTIONS = {
   "incentives.split": "splitIncentives",
   "incentives.check": "checkPayouts",
   "incentives.diff": "diffIncentives",
+  "incentives.close": "closeIncentives",
 };
 // surfaces:end
 

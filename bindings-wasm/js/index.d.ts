@@ -1290,6 +1290,8 @@ export interface IncentiveSplitInput {
   sales: IncentiveSplitSalesRow[];
   /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
   touches?: IncentiveSplitTouchesRow[];
+  /** Periods closed before: the records `incentives.close` wrote, as they were written (each is checked against its digest). A closed period keeps its lines and pay as closed; what recomputing it would change, less what earlier closes booked already, is booked per party as one `adjustment` line (rule `prior_period:<period>`) in the first open period after it. */
+  closed?: unknown[];
 }
 export interface IncentiveSplitParams {
 }
@@ -1301,7 +1303,7 @@ export interface IncentiveSplitResult {
   };
   /** ISO 4217 code of every amount. */
   currency: string;
-  /** Per sale and party (then per period adjustment): sale_id, period, party, rule, kind (sale, clawback, accelerator, cap, floor, bonus), amount, explanation. A sale's lines sum exactly to its distributable amount; a full refund's lines are the exact negatives of its sale's. */
+  /** Per sale and party (then per period adjustment): sale_id, period, party, rule, kind (sale, clawback, accelerator, cap, floor, bonus, carried, adjustment), amount, explanation. A sale's lines sum exactly to its distributable amount; a full refund's lines are the exact negatives of its sale's. */
   lines: {
     sale_id: string | null;
     period: string;
@@ -1316,7 +1318,7 @@ export interface IncentiveSplitResult {
     sale_id: string;
     reason: string;
   }[];
-  /** Per period: net_sales, growth, and per party earned, accelerator, limit, bonus, payable; total. */
+  /** Per period: net_sales, growth, and per party earned, accelerator, limit, bonus, adjustment, carried, payable; total; closed (the digest of the period's close, or null). */
   periods: {
     period: string;
     net_sales: DecimalString;
@@ -1332,6 +1334,7 @@ export interface IncentiveSplitResult {
       payable: DecimalString;
     }[];
     total: DecimalString;
+    closed: string | null;
   }[];
   /** Payable per party over every period, in declared order. */
   parties: {
@@ -1390,6 +1393,8 @@ export interface PayoutCheckInput {
   sales: PayoutCheckSalesRow[];
   /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
   touches?: PayoutCheckTouchesRow[];
+  /** Periods closed before: the records `incentives.close` wrote, as they were written (each is checked against its digest). A closed period keeps its lines and pay as closed; what recomputing it would change, less what earlier closes booked already, is booked per party as one `adjustment` line (rule `prior_period:<period>`) in the first open period after it. */
+  closed?: unknown[];
   /** Payouts computed elsewhere, one line per row: sale_id (absent for a period adjustment), period, party, rule, amount. Extra columns kind, currency and explanation are accepted, so a split's own CSV reads back. A malformed row is reported in `malformed` and the others are still checked. */
   payouts: PayoutCheckPayoutsRow[];
 }
@@ -1524,6 +1529,88 @@ export interface IncentiveDiffResult {
   };
 }
 
+/** A row of `sales`. */
+export interface IncentiveCloseSalesRow {
+  sale_id: string;
+  timestamp: Timestamp;
+  period?: string;
+  customer_id?: string;
+  origin_channel?: string;
+  fulfilment_channel?: string;
+  click_and_collect?: boolean;
+  category?: string;
+  zone?: string;
+  country?: string;
+  staff?: string;
+  amount: DecimalString;
+  extra_amount?: DecimalString;
+  currency?: string;
+  refund_of?: string;
+}
+/** A row of `touches`. */
+export interface IncentiveCloseTouchesRow {
+  customer_id: string;
+  timestamp: Timestamp;
+  channel: string;
+}
+export interface IncentiveCloseInput {
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  policy: IncentivePolicy | IncentivePolicy[];
+  /** Sales and refunds, in any order. */
+  sales: IncentiveCloseSalesRow[];
+  /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
+  touches?: IncentiveCloseTouchesRow[];
+  /** Periods closed before: the records `incentives.close` wrote, as they were written (each is checked against its digest). A closed period keeps its lines and pay as closed; what recomputing it would change, less what earlier closes booked already, is booked per party as one `adjustment` line (rule `prior_period:<period>`) in the first open period after it. */
+  closed?: unknown[];
+  /** The period to close: a label of the split's periods, not closed yet. */
+  period: string;
+}
+export interface IncentiveCloseParams {
+}
+export interface IncentiveCloseResult {
+  /** `omnikpi.incentive_close/1`. */
+  format: string;
+  /** The period closed. */
+  period: string;
+  /** Id and version of the policy at the close. */
+  policy: {
+    id: string;
+    version: string;
+  };
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** The period's lines, as incentives.split gives them. */
+  lines: {
+    sale_id: string | null;
+    period: string;
+    party: string;
+    rule: string;
+    kind: string;
+    amount: DecimalString;
+    explanation: string;
+  }[];
+  /** Per party: earned, accelerator, limit, bonus, adjustment, carried, carried_out and payable. */
+  parties: {
+    party: string;
+    earned: DecimalString;
+    accelerator: DecimalString;
+    limit: DecimalString;
+    bonus: DecimalString;
+    adjustment: DecimalString;
+    carried: DecimalString;
+    carried_out: DecimalString;
+    payable: DecimalString;
+  }[];
+  /** The period's net sales. */
+  net_sales: DecimalString;
+  /** Change of net sales from the previous period (null for the first). */
+  growth: DecimalString | null;
+  /** Sum of what is payable in the period. */
+  total: DecimalString;
+  /** `sha256:` and the hex SHA-256 of the canonical JSON of the record without it. */
+  digest: string;
+}
+
 /** Short names of the attribution models. */
 export type AttributionModel = "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
 
@@ -1575,10 +1662,12 @@ export declare function contributionShare(input: ContributionShareInput, params?
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
-/** Incentive split (KPI `incentives.split` 2.0.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+/** Incentive split (KPI `incentives.split` 2.1.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;
-/** Incentive payout check (KPI `incentives.check` 3.0.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
+/** Incentive payout check (KPI `incentives.check` 3.1.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): Certified<PayoutCheckResult>;
 /** Incentive what-if (KPI `incentives.diff` 2.0.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
 export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
+/** Incentive period close (KPI `incentives.close` 1.0.0): Freezes one period of an incentive split — its lines and each party's pay — in a record with a digest. Later splits given the record keep the period as closed and book any change to it as a prior-period adjustment in the next open period. */
+export declare function closeIncentives(input: IncentiveCloseInput, params?: IncentiveCloseParams): Certified<IncentiveCloseResult>;
 // surfaces:end

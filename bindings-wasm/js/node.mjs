@@ -46,6 +46,7 @@ export const {
   splitIncentives,
   checkPayouts,
   diffIncentives,
+  closeIncentives,
 } = api;
 // surfaces:end
 

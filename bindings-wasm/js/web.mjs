@@ -69,4 +69,5 @@ export const contributionGrowth = (...a) => ready().contributionGrowth(...a);
 export const splitIncentives = (...a) => ready().splitIncentives(...a);
 export const checkPayouts = (...a) => ready().checkPayouts(...a);
 export const diffIncentives = (...a) => ready().diffIncentives(...a);
+export const closeIncentives = (...a) => ready().closeIncentives(...a);
 // surfaces:end

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { splitIncentives, checkPayouts, diffIncentives, OmniKpiError } from "../pkg/node.mjs";
+import { splitIncentives, checkPayouts, diffIncentives, closeIncentives, OmniKpiError } from "../pkg/node.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const retail = join(root, "examples", "retail");
@@ -77,4 +77,19 @@ test("diffIncentives shows who gains from a new rate, and the rules that cause i
   const stores = new Set(after.parties.filter((p) => p.kind === "store").map((p) => p.id));
   assert.deepEqual(new Set(result.parties.filter((r) => r.change !== "0.00").map((r) => r.party)), stores);
   assert.deepEqual(new Set(result.rules.map((r) => r.rule)), new Set(["store_sale", "store_accelerator"]));
+});
+
+test("a period closed in Node is the CLI's record, and a split keeps it as closed", () => {
+  const closed = closeIncentives({ ...input, period: "2026-09" });
+  const fromCli = join(root, "target", "node-2026-09.closed.json");
+  execFileSync(cli, ["incentives", "close", "--policy", join(retail, "incentive_policy.json"), "--sales", join(retail, "sales.csv"),
+    "--touches", join(retail, "touches.csv"), "--period", "2026-09", "--out", fromCli]);
+  assert.deepEqual(JSON.parse(JSON.stringify(closed)), JSON.parse(readFileSync(fromCli, "utf8")));
+  const kept = splitIncentives({ ...input, closed: [closed] });
+  const september = kept.periods.find((p) => p.period === "2026-09");
+  assert.equal(september.closed, closed.digest);
+  assert.equal(kept.total, splitIncentives(input).total);
+  const edited = { ...closed, total: "0.00" };
+  assert.throws(() => splitIncentives({ ...input, closed: [edited] }), (e) =>
+    e instanceof OmniKpiError && e.code === "closed_period" && e.path === "input.closed[0].digest");
 });

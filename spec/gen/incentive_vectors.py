@@ -1,4 +1,4 @@
-"""Writes spec/vectors/incentives.{split,check,diff}/*.json.
+"""Writes spec/vectors/incentives.{split,check,diff,close}/*.json.
 
 Each case's `expected` is what `omnikpi eval` returns, written only after the hand-computed
 figures noted beside the case (the `hand` dict: line amounts per (sale, party) and period
@@ -146,6 +146,12 @@ split_basic.append(("team bonus on total omnichannel growth",
                                  sale("e", 61, "900.00", "store", "lille", period="2026-11")]},
     {("a", "lille"): 6.00, ("b", "bordeaux"): 4.00, ("c", "lille"): 5.94, ("d", "bordeaux"): 4.40, ("e", "lille"): 9.00,
      ("2026-10", "store_team"): 0.85, ("2026-10", "web_team"): 0.85}))
+
+split_errors.append(("period labels that do not sort in time",
+    "The same growth bonus with labels Sep-26 and Oct-26: as text Oct-26 sorts first, so September would be compared with October the wrong way round; "
+    "without declared periods the labels must sort as their sales do.",
+    {"policy": bonus, "sales": [sale("a", 1, "600.00", "store", "lille", period="Sep-26"), sale("c", 31, "594.00", "store", "lille", period="Oct-26")]},
+    {"code": "invalid_policy", "path": "input.sales[0].period"}))
 
 unpaid = policy(PARTIES, [{"id": "web_orders", "when": {"origin_channel": ["web"]}, "shares": [{"party": "web", "percent": "5"}]}],
                 clawback={"window_days": 30})
@@ -300,6 +306,44 @@ split_edge.append(("a negative balance owed in its period",
     "The same sales with negative_balance owed (the default): October pays lille -27.00; no line carries anything.",
     {"policy": carry(negative_balance="owed"), "sales": carry_sales},
     {("s1", "lille"): 30.00, ("r1", "lille"): -30.00, ("s2", "lille"): 3.00, ("s3", "lille"): 6.00, ("s4", "lille"): 30.00}))
+
+# --- period close -------------------------------------------------------------------------
+close_pol = carry()
+close_sales = [on("s1", "2026-10-02T10:00:00", "100.00", "2026-10"), on("s2", "2026-10-03T10:00:00", "200.00", "2026-10"),
+               on("s3", "2026-11-03T10:00:00", "50.00", "2026-11")]
+october = eval_json("incentives.close", {"policy": close_pol, "sales": close_sales, "period": "2026-10"})
+assert october["total"] == "9.00" and october["digest"].startswith("sha256:"), october
+late_sales = close_sales + [refund_on("r2", "2026-11-10T10:00:00", "200.00", "s2", "2026-11"), on("s0", "2026-10-30T10:00:00", "10.00", "2026-10")]
+split_edge.append(("a change to a closed period booked in the next open one",
+    "October was closed at lille 9.00 (3% of s1 100.00 and s2 200.00). Later, s2 is refunded in November (its clawback, -6.00, is November's own line) "
+    "and a late October sale s0 of 10.00 arrives: October stays as closed (no s0 line), and November books lille +0.30 under rule prior_period:2026-10 "
+    "(recomputed 9.30, closed 9.00). November: 1.50 - 6.00 + 0.30 = -4.20.",
+    {"policy": close_pol, "sales": late_sales, "closed": [october]},
+    {("s1", "lille"): 3.00, ("s2", "lille"): 6.00, ("s3", "lille"): 1.50, ("r2", "lille"): -6.00, ("2026-11", "lille"): 0.30}))
+close_basic = [
+    ("close a period", "October: lille 3% of 100.00 and 200.00 = 9.00; the record freezes its two lines and its pay, with their digest.",
+     {"policy": close_pol, "sales": close_sales, "period": "2026-10"}, {("s1", "lille"): 3.00, ("s2", "lille"): 6.00}),
+    ("a change to a closed period booked in the next open one",
+     "Closing November after a late October sale (s0, 10.00) and a November refund of s2: November's record holds s3 1.50, the clawback -6.00 "
+     "and the prior-period adjustment +0.30 for October; total -4.20.",
+     {"policy": close_pol, "sales": late_sales, "closed": [october], "period": "2026-11"},
+     {("s3", "lille"): 1.50, ("r2", "lille"): -6.00, ("2026-11", "lille"): 0.30}),
+]
+edited = copy.deepcopy(october)
+edited["lines"][0]["amount"] = "4.00"
+close_errors = [
+    ("a closed period edited after the close", "The October record's first line was changed from 3.00 to 4.00 by hand: its digest no longer matches.",
+     {"policy": close_pol, "sales": late_sales, "closed": [edited], "period": "2026-11"}, {"code": "closed_period", "path": "input.closed[0].digest"}),
+    ("a change with no open period after the closed one", "A late October sale changes closed October, and no later period has sales to book the adjustment in.",
+     {"policy": close_pol, "sales": close_sales[:2] + [late_sales[-1]], "closed": [october], "period": "2026-10"}, {"code": "closed_period", "path": "input.closed[0]"}),
+    ("a period without sales", "", {"policy": close_pol, "sales": close_sales, "period": "2026-12"}, {"code": "closed_period", "path": "input.period"}),
+    ("a period closed already", "", {"policy": close_pol, "sales": close_sales, "closed": [october], "period": "2026-10"}, {"code": "closed_period", "path": "input.period"}),
+]
+other_close = eval_json("incentives.close", {"policy": dict(close_pol, id="other"), "sales": close_sales, "period": "2026-10"})
+split_errors.append(("a period closed under another policy", "", {"policy": close_pol, "sales": late_sales, "closed": [other_close]},
+    {"code": "closed_period", "path": "input.closed[0].policy.id"}))
+split_errors.append(("a period closed twice", "", {"policy": close_pol, "sales": late_sales, "closed": [october, october]},
+    {"code": "closed_period", "path": "input.closed[1].period"}))
 
 def version(v, percent, valid_from=None, valid_to=None, **extra):
     p = policy(PARTIES, [{"id": "web_orders", "shares": [{"party": "web", "percent": percent}]}], version=v, **extra)
@@ -585,6 +629,14 @@ def build():
         cases.append(("diff", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
     for name, desc, inp, e in diff_errors:
         cases.append(error_case("diff", name, desc, inp, e))
+    for name, desc, inp, hand in close_basic:
+        got = eval_json("incentives.close", inp)
+        a = amounts(got)
+        assert a == hand, f"{name}: hand {hand} != engine {a}"
+        assert sum(Decimal(str(v)) for v in hand.values()) == Decimal(got["total"]), f"{name}: total {got['total']}"
+        cases.append(("close", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
+    for name, desc, inp, e in close_errors:
+        cases.append(error_case("close", name, desc, inp, e))
     what = {"basic": "Normal cases", "edge_cases": "Edge cases", "errors": "Bad input"}
     for kind, file, case in cases:
         kpi = f"incentives.{kind}"

@@ -191,6 +191,54 @@ def test_incentives_split_reads_a_policy_history(tmp_path: Path) -> None:
     assert "2026-10-01 to 2026-10-02" in gap.stderr
 
 
+def test_incentives_close_freezes_a_period_and_books_later_changes(tmp_path: Path) -> None:
+    """`incentives close` writes a period's record; a later split given it with --closed keeps
+    the period as closed and books a late sale of that period as a prior-period adjustment in
+    the next open one (the total over both periods is unchanged); check reads the adjustment
+    lines back; an edited record is refused where it is."""
+    import csv
+    retail = ROOT / "examples" / "retail"
+    record = tmp_path / "2026-09.closed.json"
+    proc = incentives("close", "--period", "2026-09", "--out", str(record))
+    assert proc.returncode == 0, proc.stderr
+    closed = json.loads(record.read_text(encoding="utf-8"))
+    assert closed["period"] == "2026-09" and closed["digest"].startswith("sha256:") and closed["digest"] in proc.stdout
+    assert sum(Decimal(l["amount"]) for l in closed["lines"]) == Decimal(closed["total"])
+    text = (retail / "sales.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    late = next(r for r in rows if r["period"] == "2026-09" and not r.get("refund_of"))
+    late = dict(late, sale_id="late-september")
+    sales = tmp_path / "sales.csv"
+    with sales.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows + [late])
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(CLI), "incentives", *args, "--policy", str(retail / "incentive_policy.json"),
+                               "--sales", str(sales), "--touches", str(retail / "touches.csv")],
+                              capture_output=True, text=True, timeout=120)
+    plain, kept = tmp_path / "plain.json", tmp_path / "kept.json"
+    assert run("split", "--json", str(plain)).returncode == 0
+    proc = run("split", "--closed", str(record), "--json", str(kept), "--csv", str(tmp_path / "kept.csv"))
+    assert proc.returncode == 0, proc.stderr
+    plain, kept = (json.loads(p.read_text(encoding="utf-8")) for p in (plain, kept))
+    september = next(p for p in kept["periods"] if p["period"] == "2026-09")
+    assert september["closed"] == closed["digest"] and september["total"] == closed["total"]
+    assert not any(l["sale_id"] == "late-september" for l in kept["lines"])
+    adjustments = [l for l in kept["lines"] if l["kind"] == "adjustment"]
+    assert adjustments and {(l["period"], l["rule"]) for l in adjustments} == {("2026-10", "prior_period:2026-09")}
+    late_lines = sum(Decimal(l["amount"]) for l in plain["lines"] if l["sale_id"] == "late-september")
+    assert late_lines > 0 and sum(Decimal(l["amount"]) for l in adjustments) != 0
+    assert kept["total"] == plain["total"]
+    same = run("check", "--closed", str(record), "--payouts", str(tmp_path / "kept.csv"))
+    assert same.returncode == 0 and "no difference" in same.stdout, same.stdout[-300:]
+    closed["lines"][0]["amount"] = str(Decimal(closed["lines"][0]["amount"]) + 1)
+    record.write_text(json.dumps(closed), encoding="utf-8")
+    edited = run("split", "--closed", str(record))
+    assert edited.returncode == 2 and "[closed_period] at input.closed[0].digest" in edited.stderr, edited.stderr
+
+
 def test_incentives_check_lists_every_difference_and_exits_1(tmp_path: Path) -> None:
     claimed = tmp_path / "claimed.csv"
     assert incentives("split", "--csv", str(claimed)).returncode == 0

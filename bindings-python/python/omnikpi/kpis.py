@@ -431,6 +431,34 @@ class IncentiveDiffTouchesRow(TypedDict):
     channel: str
 
 
+class IncentiveCloseSalesRow(TypedDict):
+    """A row of `sales`."""
+
+    sale_id: str
+    timestamp: Timestamp
+    period: NotRequired[str]
+    customer_id: NotRequired[str]
+    origin_channel: NotRequired[str]
+    fulfilment_channel: NotRequired[str]
+    click_and_collect: NotRequired[bool]
+    category: NotRequired[str]
+    zone: NotRequired[str]
+    country: NotRequired[str]
+    staff: NotRequired[str]
+    amount: DecimalLike
+    extra_amount: NotRequired[DecimalLike]
+    currency: NotRequired[str]
+    refund_of: NotRequired[str]
+
+
+class IncentiveCloseTouchesRow(TypedDict):
+    """A row of `touches`."""
+
+    customer_id: str
+    timestamp: Timestamp
+    channel: str
+
+
 class ConversionRate(Result):
     """``conversion.rate``: Share of opportunities (journeys, sessions, visitors or leads) that
     converted, overall and per channel.
@@ -683,6 +711,26 @@ class IncentiveDiff(Result):
     change: Field[Decimal] = Field()
     sales_changed: Field[int] = Field()
     rows: Field[Record] = Field()
+
+
+class IncentiveClose(Result):
+    """``incentives.close``: Freezes one period of an incentive split — its lines and each
+    party's pay — in a record with a digest. Later splits given the record keep the period as
+    closed and book any change to it as a prior-period adjustment in the next open period.
+    """
+
+    __slots__ = ()
+    main_table = "lines"
+    format: Field[str] = Field()
+    period: Field[str] = Field()
+    policy: Field[Record] = Field()
+    currency: Field[str] = Field()
+    lines: Field[Rows] = Field()
+    parties: Field[Rows] = Field()
+    net_sales: Field[Decimal] = Field()
+    growth: Field[Optional[Decimal]] = Field()
+    total: Field[Decimal] = Field()
+    digest: Field[str] = Field()
 
 
 def conversion_rate(
@@ -2306,8 +2354,9 @@ def split_incentives(
     sales: Records[IncentiveSplitSalesRow],
     *,
     touches: Optional[Records[IncentiveSplitTouchesRow]] = None,
+    closed: Optional[Sequence[Any]] = None,
 ) -> IncentiveSplit:
-    """Incentive split (KPI ``incentives.split`` 2.0.0).
+    """Incentive split (KPI ``incentives.split`` 2.1.0).
 
     Pays every sale to the parties of an incentive policy — channels, stores, franchisees,
     staff — to the minor unit, with the rule and an explanation per line; refunds claw back as
@@ -2341,12 +2390,17 @@ def split_incentives(
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
+        closed: Periods closed before: the records `incentives.close` wrote, as they were
+            written (each is checked against its digest). A closed period keeps its lines and
+            pay as closed; what recomputing it would change, less what earlier closes booked
+            already, is booked per party as one `adjustment` line (rule `prior_period:<period>`)
+            in the first open period after it.
     """
     return call(
         IncentiveSplit,
         "incentives.split",
         {"policy": read_policy(policy), "sales": records(sales, "input.sales")},
-        {"touches": records(touches, "input.touches")},
+        {"touches": records(touches, "input.touches"), "closed": closed},
         {},
     )
 
@@ -2357,8 +2411,9 @@ def check_payouts(
     payouts: Records[PayoutCheckPayoutsRow],
     *,
     touches: Optional[Records[PayoutCheckTouchesRow]] = None,
+    closed: Optional[Sequence[Any]] = None,
 ) -> PayoutCheck:
-    """Incentive payout check (KPI ``incentives.check`` 3.0.0).
+    """Incentive payout check (KPI ``incentives.check`` 3.1.0).
 
     Audits payouts computed elsewhere against the canonical split of the same sales under the
     same policy, line by line on (sale, party, period, rule): every difference with a reason
@@ -2393,12 +2448,17 @@ def check_payouts(
             reported in `malformed` and the others are still checked.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
+        closed: Periods closed before: the records `incentives.close` wrote, as they were
+            written (each is checked against its digest). A closed period keeps its lines and
+            pay as closed; what recomputing it would change, less what earlier closes booked
+            already, is booked per party as one `adjustment` line (rule `prior_period:<period>`)
+            in the first open period after it.
     """
     return call(
         PayoutCheck,
         "incentives.check",
         {"policy": read_policy(policy), "sales": records(sales, "input.sales"), "payouts": records(payouts, "input.payouts")},
-        {"touches": records(touches, "input.touches")},
+        {"touches": records(touches, "input.touches"), "closed": closed},
         {},
     )
 
@@ -2448,6 +2508,63 @@ def diff_incentives(
     )
 
 
+def close_incentives(
+    policy: PolicyArgument,
+    sales: Records[IncentiveCloseSalesRow],
+    period: str,
+    *,
+    touches: Optional[Records[IncentiveCloseTouchesRow]] = None,
+    closed: Optional[Sequence[Any]] = None,
+) -> IncentiveClose:
+    """Incentive period close (KPI ``incentives.close`` 1.0.0).
+
+    Freezes one period of an incentive split — its lines and each party's pay — in a record
+    with a digest. Later splits given the record keep the period as closed and book any change
+    to it as a prior-period adjustment in the next open period.
+
+    Formula: The split of policy, sales and touches with the periods closed before
+    (incentives.split), then of `period`: its lines, per party earned, accelerator, limit,
+    bonus, adjustment, carried, carried_out (what it carries to the next period) and payable,
+    its net sales, growth and total. digest = `sha256:` + SHA-256 of the canonical JSON (keys
+    sorted, no spaces) of the record without `digest`, amounts at the currency's minor unit. A
+    later split restating a closed period P books, per party, (earned + accelerator + limit +
+    bonus recomputed) − (the same closed) − (adjustments for P booked in other closed
+    periods) in the first open period after P, the rules that changed named in the explanation.
+    When the policy declares no `periods` and the result depends on their order (growth bonuses,
+    balances carried forward, closed periods), period labels must sort as text in the order of
+    their sales (`Sep-26` after `Oct-26` is invalid_policy, not a silent reversal).
+
+    Args:
+        policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
+            `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
+            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
+            and its VAT base (`gross`, or `net` of VAT at rates per country and category).
+            Strict: unknown fields are errors. A policy may also be given as a history: a list
+            of versions of one policy (same id, currency, rounding, share rounding, VAT, periods
+            and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with
+            neither gap nor overlap; each sale is paid by the version in force on its day, each
+            period closed by the tiers, limits and bonuses of the version its sales fall under,
+            and the result quotes the versions joined by `+`.
+        sales: Sales and refunds, in any order.
+        period: The period to close: a label of the split's periods, not closed yet.
+        touches: Customer touches (optional): for `online_touch` conditions and attribution
+            shares.
+        closed: Periods closed before: the records `incentives.close` wrote, as they were
+            written (each is checked against its digest). A closed period keeps its lines and
+            pay as closed; what recomputing it would change, less what earlier closes booked
+            already, is booked per party as one `adjustment` line (rule `prior_period:<period>`)
+            in the first open period after it.
+    """
+    return call(
+        IncentiveClose,
+        "incentives.close",
+        {"policy": read_policy(policy), "sales": records(sales, "input.sales"), "period": period},
+        {"touches": records(touches, "input.touches"), "closed": closed},
+        {},
+    )
+
+
 RESULT_CLASSES: dict[str, type[Result]] = {
     "conversion.rate": ConversionRate,
     "conversion.funnel": Funnel,
@@ -2476,6 +2593,7 @@ RESULT_CLASSES: dict[str, type[Result]] = {
     "incentives.split": IncentiveSplit,
     "incentives.check": PayoutCheck,
     "incentives.diff": IncentiveDiff,
+    "incentives.close": IncentiveClose,
 }
 """The result class of every KPI id."""
 
@@ -2507,6 +2625,7 @@ FUNCTIONS: dict[str, Any] = {
     "incentives.split": split_incentives,
     "incentives.check": check_payouts,
     "incentives.diff": diff_incentives,
+    "incentives.close": close_incentives,
 }
 """The typed function of every KPI id."""
 
@@ -2553,6 +2672,9 @@ __all__ = [
     "FUNCTIONS",
     "Funnel",
     "FunnelEventsRow",
+    "IncentiveClose",
+    "IncentiveCloseSalesRow",
+    "IncentiveCloseTouchesRow",
     "IncentiveDiff",
     "IncentiveDiffSalesRow",
     "IncentiveDiffTouchesRow",
@@ -2591,6 +2713,7 @@ __all__ = [
     "basket_average",
     "basket_multichannel_uplift",
     "check_payouts",
+    "close_incentives",
     "contribution_growth",
     "contribution_roas",
     "contribution_share",

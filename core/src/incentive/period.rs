@@ -1,10 +1,10 @@
 //! Per period: tiers, limits (caps and floors) and growth bonuses.
 
-use super::policy::{ClawbackOrder, TierMode};
+use super::policy::{ClawbackOrder, History, NegativeBalance, TierMode};
 use super::rules::{add, overflow, percent_of, Engine};
 use super::sale::Sale;
 use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals};
-use crate::error::Result;
+use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::allocate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -256,4 +256,44 @@ pub(super) fn tiered(
             Ok(total)
         }
     }
+}
+
+/// When the result depends on the order of periods (growth bonuses, balances carried forward,
+/// changes to a closed period booked in the next open one) and the policy declares no
+/// `periods`, the labels are ordered as text: they must then sort as their sales do in time,
+/// or `Sep-26` would follow `Oct-26` without a word.
+///
+/// # Errors
+/// `invalid_policy` at the period of the first sale of a label whose sales start before those
+/// of the label sorted before it.
+pub(super) fn check_label_order(history: &History, sales: &[Sale], closed: bool) -> Result<()> {
+    let policy = &history.first;
+    let ordered = closed
+        || policy.negative_balance == NegativeBalance::CarriedForward
+        || history.versions().any(|v| !v.bonuses.is_empty());
+    if policy.periods.is_some() || !ordered {
+        return Ok(());
+    }
+    let mut first: BTreeMap<&str, &Sale> = BTreeMap::new();
+    for s in sales {
+        let slot = first.entry(&s.period).or_insert(s);
+        if s.timestamp < slot.timestamp {
+            *slot = s;
+        }
+    }
+    let mut previous: Option<&Sale> = None;
+    for sale in first.values() {
+        if let Some(before) = previous.filter(|b| b.timestamp > sale.timestamp) {
+            return Err(KpiError::at(
+                ErrorCode::InvalidPolicy,
+                &format!("{}.period", sale.path),
+                format!(
+                    "`{}` sorts after `{}` as text, yet its sales start earlier ({} is on {}, {} on {}); periods are ordered by their labels here, so declare the policy's `periods` (grain and time zone) or use labels that sort in time (2026-09)",
+                    sale.period, before.period, sale.id, sale.day, before.id, before.day
+                ),
+            ));
+        }
+        previous = Some(sale);
+    }
+    Ok(())
 }

@@ -44,6 +44,7 @@ pub fn split(
     closed: &[Closed],
 ) -> Result<Split> {
     let policy = &history.first;
+    super::period::check_label_order(history, sales, !closed.is_empty())?;
     let paid = super::vat::as_paid(policy, sales)?;
     let sales = paid.as_slice();
     let mut by_customer: BTreeMap<&str, Vec<&CustomerTouch>> = BTreeMap::new();
