@@ -1607,6 +1607,12 @@ export interface IncentiveCloseResult {
   growth: DecimalString | null;
   /** Sum of what is payable in the period. */
   total: DecimalString;
+  /** Sales read, used (paid or clawed back) and rejected (unpaid) by the split that closed the period. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
   /** `sha256:` and the hex SHA-256 of the canonical JSON of the record without it. */
   digest: string;
 }

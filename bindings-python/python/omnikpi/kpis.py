@@ -730,6 +730,7 @@ class IncentiveClose(Result):
     net_sales: Field[Decimal] = Field()
     growth: Field[Optional[Decimal]] = Field()
     total: Field[Decimal] = Field()
+    rows: Field[Record] = Field()
     digest: Field[str] = Field()
 
 

@@ -8,7 +8,7 @@ use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split};
 use crate::decimal::negate;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::input::Record;
-use crate::output::Output;
+use crate::output::{Output, RowCounts};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -37,6 +37,8 @@ pub struct Closed {
     pub lines: Vec<Line>,
     /// The period's totals (its parties' pay, net sales, growth).
     pub totals: PeriodTotals,
+    /// The sales read, used and rejected (unpaid) by the split that closed it.
+    pub rows: RowCounts,
     /// `sha256:` and the hex digest of the record without it.
     pub digest: String,
 }
@@ -82,6 +84,7 @@ impl Closed {
                 .cloned()
                 .collect(),
             totals: totals.clone(),
+            rows: split.rows,
             digest: String::new(),
         };
         closed.digest = crate::certificate::digest(&closed.body().to_json());
@@ -133,6 +136,7 @@ impl Closed {
             ("net_sales", money(self.totals.net_sales)),
             ("growth", self.totals.growth.map_or(Output::Null, money)),
             ("total", money(self.totals.total)),
+            ("rows", self.rows.into()),
         ])
     }
 
@@ -148,7 +152,7 @@ impl Closed {
 
 // ----------------------------------------------------------------------------- reading
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "format",
     "period",
     "policy",
@@ -158,6 +162,7 @@ const FIELDS: [&str; 10] = [
     "net_sales",
     "growth",
     "total",
+    "rows",
     "digest",
 ];
 
@@ -237,6 +242,13 @@ fn read_one(path: &str, v: &Value, minor: u32) -> Result<Closed> {
         None
     };
     let digest = r.text("digest")?;
+    let (rpath, rv) = r.field("rows");
+    let counts = Record::new(rv, &rpath, &["read", "used", "rejected"])?;
+    let rows = RowCounts {
+        read: counts.count("read")?,
+        used: counts.count("used")?,
+        rejected: counts.count("rejected")?,
+    };
     let mut closed = Closed {
         period: period.clone(),
         policy: (policy.text("id")?, policy.text("version")?),
@@ -251,6 +263,7 @@ fn read_one(path: &str, v: &Value, minor: u32) -> Result<Closed> {
             total: amount(&r, "total", minor)?,
             closed: None,
         },
+        rows,
         digest: String::new(),
     };
     let expected = crate::certificate::digest(&closed.body().to_json());
