@@ -100,6 +100,11 @@ impl Closed {
 
     /// The record without its digest: what the digest is computed over.
     fn body(&self) -> Output {
+        Output::record(self.body_fields())
+    }
+
+    /// The fields of [`Closed::body`], in order.
+    fn body_fields(&self) -> Vec<(&'static str, Output)> {
         let money = |d: Decimal| self.money(d);
         let lines = self.lines.iter().map(|l| l.to_output(&money)).collect();
         let parties = self
@@ -120,7 +125,7 @@ impl Closed {
                 ])
             })
             .collect();
-        Output::record([
+        vec![
             ("format", CLOSE_FORMAT.into()),
             ("period", self.period.as_str().into()),
             (
@@ -137,16 +142,14 @@ impl Closed {
             ("growth", self.totals.growth.map_or(Output::Null, money)),
             ("total", money(self.totals.total)),
             ("rows", self.rows.into()),
-        ])
+        ]
     }
 
     /// The record (the `incentives.close` output): the body and its digest.
     pub fn to_output(&self) -> Output {
-        let Output::Record(mut fields) = self.body() else {
-            return self.body();
-        };
-        fields.push(("digest".to_owned(), self.digest.as_str().into()));
-        Output::Record(fields)
+        let mut fields = self.body_fields();
+        fields.push(("digest", self.digest.as_str().into()));
+        Output::record(fields)
     }
 }
 
