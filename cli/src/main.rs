@@ -217,10 +217,11 @@ struct IncentiveFiles {
     /// versions (a history: each sale is paid by the version in force on its day).
     #[arg(long)]
     policy: PathBuf,
-    /// Sales and refunds: CSV (one column per field) or a JSON array.
+    /// Sales and refunds: CSV (one column per field, any dialect), a workbook (.xlsx, .xls,
+    /// .ods) or a JSON array.
     #[arg(long)]
     sales: PathBuf,
-    /// Customer touches for touch conditions and attribution shares: CSV or JSON
+    /// Customer touches for touch conditions and attribution shares: CSV, a workbook or JSON
     /// (customer_id, timestamp, channel; other columns are ignored).
     #[arg(long)]
     touches: Option<PathBuf>,
@@ -229,6 +230,51 @@ struct IncentiveFiles {
     /// adjustments in the next open period.
     #[arg(long)]
     closed: Vec<PathBuf>,
+    #[command(flatten)]
+    reading: TableReading,
+}
+
+/// How the incentive tables are read: CSV in any dialect (Excel's `;` with decimal commas
+/// included) or a sheet of a workbook (.xlsx, .xls, .ods), by the core's one record reader.
+#[derive(clap::Args)]
+struct TableReading {
+    /// The sheet of the sales workbook (default: the first).
+    #[arg(long)]
+    sales_sheet: Option<String>,
+    /// The sheet of the touches workbook (default: the first).
+    #[arg(long)]
+    touches_sheet: Option<String>,
+    /// Time zone of naive timestamps (`2026-10-01 10:00:00`, and a workbook's date cells):
+    /// Europe/Paris, UTC, +02:00 (refused without).
+    #[arg(long)]
+    timezone: Option<String>,
+    /// Unit of integer timestamps: s, ms, us or ns (integer timestamps are refused without).
+    #[arg(long)]
+    timestamp_unit: Option<String>,
+    /// Round float money (a workbook's amount cells) at the policy currency's minor unit:
+    /// round-half-even (refused without); how many amounts moved by more than 1e-9 is printed
+    /// on stderr.
+    #[arg(long)]
+    money_from_float: Option<String>,
+    /// CSV delimiter: `,` `;` `tab` `|` (default: detected from the header).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// CSV decimal separator: `.` or `,` (default: `,` with a `;` delimiter, as Excel writes).
+    #[arg(long)]
+    decimal: Option<String>,
+}
+
+impl TableReading {
+    /// The core's reading of these options (one parser of them for every front end).
+    fn reading(&self) -> Result<omnikpi::table::reading::Reading, KpiError> {
+        omnikpi::table::reading::Reading::from_json(&serde_json::json!({
+            "timestamp_unit": self.timestamp_unit,
+            "timezone": self.timezone,
+            "money_from_float": self.money_from_float,
+            "delimiter": self.delimiter,
+            "decimal": self.decimal,
+        }))
+    }
 }
 
 #[derive(Subcommand)]
@@ -251,6 +297,11 @@ enum Incentives {
         /// payable).
         #[arg(long)]
         parties_csv: Option<PathBuf>,
+        /// Write a workbook (XLSX) with the sheets lines, periods, parties and certificate
+        /// (policy, omnikpi version, digests of the input and the result); amounts are numbers
+        /// shown at the currency's places.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
         /// Start every CSV file written with a UTF-8 byte order mark, so that Excel reads
         /// accents right.
         #[arg(long)]
@@ -263,9 +314,13 @@ enum Incentives {
     Check {
         #[command(flatten)]
         files: IncentiveFiles,
-        /// The claimed payouts: CSV or JSON with sale_id, period, party, rule, amount.
+        /// The claimed payouts: CSV, a workbook or JSON with sale_id, period, party, rule,
+        /// amount.
         #[arg(long)]
         payouts: PathBuf,
+        /// The sheet of the payouts workbook (default: the first).
+        #[arg(long)]
+        payouts_sheet: Option<String>,
         /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,
@@ -294,6 +349,8 @@ enum Incentives {
         /// Customer touches: CSV or JSON (customer_id, timestamp, channel).
         #[arg(long)]
         touches: Option<PathBuf>,
+        #[command(flatten)]
+        reading: TableReading,
         /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,
@@ -328,54 +385,111 @@ fn read_dataset(dir: &Path) -> Result<BTreeMap<String, String>, KpiError> {
         .collect()
 }
 
-/// Records of a CSV or JSON file (by extension) for an incentive input; CSV errors name the row.
-fn records(path: &Path, keep: Option<&[&str]>) -> Result<Value, KpiError> {
-    let text = read_text(path)?;
-    let name = path.display().to_string();
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
-        return omnikpi::parse_json(&text, &name);
+/// An incentive table's file: its path and the sheet to read when it is a workbook.
+#[derive(Clone, Copy)]
+struct TableFile<'a> {
+    list: &'a str,
+    path: &'a Path,
+    sheet: Option<&'a str>,
+}
+
+/// The records of the incentive tables read from their files, and where each list's records
+/// are in its file, to name the row and column of an error the engine finds.
+#[derive(Default)]
+struct Tables {
+    input: serde_json::Map<String, Value>,
+    rows: BTreeMap<String, omnikpi::table::CsvRows>,
+}
+
+impl Tables {
+    /// Reads `file` into the list of its name: a JSON file as it is; CSV (any dialect) or a
+    /// workbook's sheet by the core's record reader, as `reading` declares (float money
+    /// rounded at `currency`'s minor unit when declared, and counted on stderr).
+    fn read(
+        &mut self,
+        file: TableFile<'_>,
+        reading: &omnikpi::table::reading::Reading,
+        currency: &omnikpi::money::Currency,
+        keep: Option<&[&str]>,
+    ) -> Result<(), KpiError> {
+        let path = file.path;
+        let name = path.display().to_string();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            let value = omnikpi::parse_json(&read_text(path)?, &name)?;
+            self.input.insert(file.list.to_owned(), value);
+            return Ok(());
+        }
+        let bytes = if path == Path::new("-") {
+            read_text(path)?.into_bytes()
+        } else {
+            std::fs::read(path).map_err(|e| io_error(path, &e))?
+        };
+        let read = omnikpi::table::records::read(
+            &bytes,
+            &name,
+            file.sheet,
+            reading,
+            currency,
+            &omnikpi::incentive::TABLE_KINDS,
+            keep,
+        )?;
+        if read.conversions.money_rounded > 0 {
+            eprintln!(
+                "omnikpi: note: money-from-float rounded {} amounts of {} at {} places; {} moved by more than 1e-9",
+                read.conversions.money_rounded,
+                read.place,
+                currency.minor_units(),
+                read.conversions.money_changed
+            );
+        }
+        let rows = omnikpi::table::CsvRows::one_per_row(file.list, &read.place, read.rows.len());
+        self.rows.insert(file.list.to_owned(), rows);
+        self.input
+            .insert(file.list.to_owned(), Value::Array(read.rows));
+        Ok(())
     }
-    Ok(Value::Array(omnikpi::incentive::records_from_csv(
-        &text, &name, keep,
-    )?))
-}
 
-/// `input.sales[3].amount` -> `sales.csv:row 5:amount` for the lists that came from CSV files
-/// (the core's [`omnikpi::table::CsvRows`]; a JSON file keeps its JSON path).
-fn csv_path(e: KpiError, lists: &[(&str, &Path)], input: &Value) -> KpiError {
-    lists
-        .iter()
-        .filter_map(|(list, file)| csv_rows(input, list, file))
-        .fold(e, |e, rows| rows.locate(e))
-}
-
-/// Where the records of `list` are in `file`, when it is a CSV file.
-fn csv_rows(input: &Value, list: &str, file: &Path) -> Option<omnikpi::table::CsvRows> {
-    if file
-        .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-    {
-        return None;
+    /// An error of the engine at `input.sales[3].amount` at its file's row and column
+    /// (`sales.xlsx:Sales:row 5:amount`) when the list came from a table file.
+    fn locate(&self, e: KpiError) -> KpiError {
+        self.rows.values().fold(e, |e, rows| rows.locate(e))
     }
-    let count = input
-        .get(list)
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    Some(omnikpi::table::CsvRows::one_per_row(
-        list,
-        &file.display().to_string(),
-        count,
-    ))
+
+    /// The input the engine reads.
+    fn value(&self) -> Value {
+        Value::Object(self.input.clone())
+    }
 }
 
-fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Value, KpiError> {
-    let mut input = ledger_input(&files.sales, files.touches.as_deref())?;
-    input.insert("policy".into(), read_policy(&files.policy, "policy")?);
+/// The currency of a policy (or of the first version of a history), for reading its tables'
+/// float money.
+fn policy_currency(policy: &Value) -> Result<omnikpi::money::Currency, KpiError> {
+    let history = omnikpi::incentive::History::read(policy, "input.policy")?;
+    let currency = history.versions().next().map(|p| p.currency.clone());
+    currency.ok_or_else(|| KpiError::at(ErrorCode::InvalidPolicy, "input.policy", "has no version"))
+}
+
+/// The input of an incentive command: the policy, the sales, touches and closed periods (and
+/// the claimed payouts) from their files.
+fn incentive_input(
+    files: &IncentiveFiles,
+    payouts: Option<TableFile<'_>>,
+) -> Result<Tables, KpiError> {
+    let policy = read_policy(&files.policy, "policy")?;
+    let currency = policy_currency(&policy)?;
+    let reading = files.reading.reading()?;
+    let mut tables = ledger_tables(
+        &files.sales,
+        files.touches.as_deref(),
+        &files.reading,
+        &currency,
+    )?;
+    tables.input.insert("policy".into(), policy);
     if let Some(payouts) = payouts {
-        input.insert("payouts".into(), records(payouts, None)?);
+        tables.read(payouts, &reading, &currency, None)?;
     }
     if !files.closed.is_empty() {
         let closed = files
@@ -383,9 +497,9 @@ fn incentive_input(files: &IncentiveFiles, payouts: Option<&Path>) -> Result<Val
             .iter()
             .map(|path| omnikpi::parse_json(&read_text(path)?, &path.display().to_string()))
             .collect::<Result<Vec<Value>, KpiError>>()?;
-        input.insert("closed".into(), Value::Array(closed));
+        tables.input.insert("closed".into(), Value::Array(closed));
     }
-    Ok(Value::Object(input))
+    Ok(tables)
 }
 
 fn read_policy(path: &Path, name: &str) -> Result<Value, KpiError> {
@@ -393,19 +507,30 @@ fn read_policy(path: &Path, name: &str) -> Result<Value, KpiError> {
 }
 
 /// The sales and touches of an incentive input.
-fn ledger_input(
+fn ledger_tables(
     sales: &Path,
     touches: Option<&Path>,
-) -> Result<serde_json::Map<String, Value>, KpiError> {
-    let mut input = serde_json::Map::new();
-    input.insert("sales".into(), records(sales, None)?);
+    options: &TableReading,
+    currency: &omnikpi::money::Currency,
+) -> Result<Tables, KpiError> {
+    let reading = options.reading()?;
+    let mut tables = Tables::default();
+    let sales = TableFile {
+        list: "sales",
+        path: sales,
+        sheet: options.sales_sheet.as_deref(),
+    };
+    tables.read(sales, &reading, currency, None)?;
     if let Some(touches) = touches {
-        input.insert(
-            "touches".into(),
-            records(touches, Some(&["customer_id", "timestamp", "channel"]))?,
-        );
+        let touches = TableFile {
+            list: "touches",
+            path: touches,
+            sheet: options.touches_sheet.as_deref(),
+        };
+        let keep = ["customer_id", "timestamp", "channel"];
+        tables.read(touches, &reading, currency, Some(&keep))?;
     }
-    Ok(input)
+    Ok(tables)
 }
 
 /// `omnikpi incentives diff`: both policies on the same sales.
@@ -413,6 +538,7 @@ fn what_if(
     policies: &[PathBuf],
     sales: &Path,
     touches: Option<&Path>,
+    reading: &TableReading,
     json: bool,
 ) -> Result<String, KpiError> {
     let [before, after] = policies else {
@@ -425,12 +551,15 @@ fn what_if(
             ),
         ));
     };
-    let mut input = ledger_input(sales, touches)?;
-    input.insert("before".into(), read_policy(before, "before")?);
-    input.insert("after".into(), read_policy(after, "after")?);
-    let input = Value::Object(input);
-    let result = omnikpi::incentive::diff_input(&input)
-        .map_err(|e| csv_path(e, &[("sales", sales)], &input))?
+    let before = read_policy(before, "before")?;
+    let currency = policy_currency(&before)?;
+    let mut tables = ledger_tables(sales, touches, reading, &currency)?;
+    tables.input.insert("before".into(), before);
+    tables
+        .input
+        .insert("after".into(), read_policy(after, "after")?);
+    let result = omnikpi::incentive::diff_input(&tables.value())
+        .map_err(|e| tables.locate(e))?
         .to_output()?
         .to_json();
     Ok(if json {
@@ -448,13 +577,13 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             json,
             periods_csv,
             parties_csv,
+            xlsx,
             bom,
             format,
         } => {
-            let lists = [("sales", files.sales.as_path())];
-            let input = incentive_input(&files, None)?;
+            let tables = incentive_input(&files, None)?;
             let split =
-                omnikpi::incentive::split_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
+                omnikpi::incentive::split_input(&tables.value()).map_err(|e| tables.locate(e))?;
             let lines_csv = omnikpi::incentive::lines_to_csv(&split.lines)?;
             let mark = if bom { "\u{feff}" } else { "" };
             if let Some(path) = &csv {
@@ -476,6 +605,11 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             if let Some(path) = &json {
                 write_file(path, &pretty(&split.to_output()?.to_json()))?;
             }
+            if let Some(path) = &xlsx {
+                let result = split.to_output()?.to_json();
+                let book = split_workbook(&tables.value(), &result, &summary)?;
+                std::fs::write(path, book).map_err(|e| io_error(path, &e))?;
+            }
             let text = match format.as_str() {
                 "csv" => lines_csv.trim_end().to_owned(),
                 "json" => pretty(&split.to_output()?.to_json()),
@@ -486,17 +620,19 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
         Incentives::Check {
             files,
             payouts,
+            payouts_sheet,
             json,
         } => {
-            let lists = [
-                ("sales", files.sales.as_path()),
-                ("payouts", payouts.as_path()),
-            ];
-            let input = incentive_input(&files, Some(&payouts))?;
+            let payouts = TableFile {
+                list: "payouts",
+                path: &payouts,
+                sheet: payouts_sheet.as_deref(),
+            };
+            let tables = incentive_input(&files, Some(payouts))?;
             let mut check =
-                omnikpi::incentive::check_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
-            if let Some(rows) = csv_rows(&input, "payouts", &payouts) {
-                check = check.locate(&rows);
+                omnikpi::incentive::check_input(&tables.value()).map_err(|e| tables.locate(e))?;
+            if let Some(rows) = tables.rows.get("payouts") {
+                check = check.locate(rows);
             }
             let result = check.to_output().to_json();
             let text = if json {
@@ -507,13 +643,12 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             Ok((text, !check.agrees()))
         }
         Incentives::Close { files, period, out } => {
-            let lists = [("sales", files.sales.as_path())];
-            let mut input = incentive_input(&files, None)?;
-            if let Some(fields) = input.as_object_mut() {
-                fields.insert("period".into(), Value::from(period.as_str()));
-            }
+            let mut tables = incentive_input(&files, None)?;
+            tables
+                .input
+                .insert("period".into(), Value::from(period.as_str()));
             let closed =
-                omnikpi::incentive::close_input(&input).map_err(|e| csv_path(e, &lists, &input))?;
+                omnikpi::incentive::close_input(&tables.value()).map_err(|e| tables.locate(e))?;
             write_file(&out, &pretty(&closed.to_output().to_json()))?;
             Ok((
                 format!(
@@ -534,9 +669,109 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             policies,
             sales,
             touches,
+            reading,
             json,
-        } => Ok((what_if(&policies, &sales, touches.as_deref(), json)?, false)),
+        } => Ok((
+            what_if(&policies, &sales, touches.as_deref(), &reading, json)?,
+            false,
+        )),
     }
+}
+
+/// A split as a workbook: its lines, pay per period and party, payable per party, and its
+/// certificate, each a sheet.
+fn split_workbook(input: &Value, result: &Value, summary: &Value) -> Result<Vec<u8>, KpiError> {
+    use omnikpi::pack::export::ExportTable;
+    use omnikpi::result_table::{ColumnKind, ResultTable};
+    let lines = ResultTable::of("incentives.split", result, Some("lines"))?;
+    let lines = ExportTable {
+        name: "lines".into(),
+        columns: lines.columns.iter().map(|c| c.name.clone()).collect(),
+        kinds: lines.columns.iter().map(|c| c.kind).collect(),
+        rows: (0..lines.rows)
+            .map(|r| {
+                let cell = |c: &omnikpi::result_table::ResultColumn| c.cells.get(r).cloned();
+                lines
+                    .columns
+                    .iter()
+                    .map(|c| cell(c).unwrap_or(Value::Null))
+                    .collect()
+            })
+            .collect(),
+    };
+    let scale = omnikpi::money::Currency::lookup(
+        result
+            .get("currency")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+        None,
+        "currency",
+    )?
+    .minor_units();
+    let records = |name: &str, key: &str| -> ExportTable {
+        let rows = summary
+            .get(key)
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let columns: Vec<String> = rows
+            .first()
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        let kinds = columns
+            .iter()
+            .map(|c| match c.as_str() {
+                "period" | "party" => ColumnKind::Text,
+                _ => ColumnKind::Decimal { scale },
+            })
+            .collect();
+        ExportTable {
+            name: name.into(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    columns
+                        .iter()
+                        .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+                        .collect()
+                })
+                .collect(),
+            columns,
+            kinds,
+        }
+    };
+    let cert = omnikpi::certificate::certificate("incentives.split", input, &Value::Null, result)?;
+    let policy = result.get("policy").cloned().unwrap_or(Value::Null);
+    let mut provenance = vec![
+        ("policy_id", policy.get("id").cloned()),
+        ("policy_version", policy.get("version").cloned()),
+        ("currency", result.get("currency").cloned()),
+    ];
+    for field in [
+        "certificate",
+        "kpi",
+        "version",
+        "input",
+        "result",
+        "omnikpi",
+    ] {
+        provenance.push((field, cert.get(field).cloned()));
+    }
+    let certificate = ExportTable {
+        name: "certificate".into(),
+        columns: vec!["field".into(), "value".into()],
+        kinds: vec![ColumnKind::Text; 2],
+        rows: provenance
+            .into_iter()
+            .map(|(k, v)| vec![Value::from(k), v.unwrap_or(Value::Null)])
+            .collect(),
+    };
+    report::workbook(&[
+        lines,
+        records("periods", "payouts"),
+        records("parties", "by_party"),
+        certificate,
+    ])
 }
 
 /// The last line of `incentives check`: whether the payouts agree, and if not, how many

@@ -196,7 +196,7 @@ pub fn write_all(
             let bytes = match format.as_str() {
                 "csv" => export::csv(table).into_bytes(),
                 "parquet" => parquet(table)?,
-                _ => xlsx(table)?,
+                _ => workbook(std::slice::from_ref(table))?,
             };
             put(format!("{}.{format}", table.name), &bytes)?;
         }
@@ -217,24 +217,33 @@ fn parquet(table: &ExportTable) -> Result<Vec<u8>, KpiError> {
     Ok(bytes)
 }
 
-/// One sheet named after the table; decimals as numbers with their places shown, so a
+/// One sheet per table, named after it; decimals as numbers with their places shown, so a
 /// spreadsheet sums them, and their exact text in the CSV and Parquet files.
-fn xlsx(table: &ExportTable) -> Result<Vec<u8>, KpiError> {
-    use omnikpi::result_table::ColumnKind;
-    use rust_xlsxwriter::{Format, Workbook};
-    let failed = |e: &dyn std::fmt::Display| {
-        KpiError::new(ErrorCode::InternalError, None, format!("XLSX: {e}"))
-    };
+pub fn workbook(tables: &[ExportTable]) -> Result<Vec<u8>, KpiError> {
+    use rust_xlsxwriter::Workbook;
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
+    for table in tables {
+        sheet(book.add_worksheet(), table).map_err(|e| xlsx_failed(&e))?;
+    }
+    book.save_to_buffer().map_err(|e| xlsx_failed(&e))
+}
+
+fn xlsx_failed(e: &dyn std::fmt::Display) -> KpiError {
+    KpiError::new(ErrorCode::InternalError, None, format!("XLSX: {e}"))
+}
+
+fn sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    table: &ExportTable,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use omnikpi::result_table::ColumnKind;
+    use rust_xlsxwriter::Format;
     let name: String = table.name.chars().take(31).collect();
-    sheet.set_name(&name).map_err(|e| failed(&e))?;
+    sheet.set_name(&name)?;
     let bold = Format::new().set_bold();
     for (c, (column, kind)) in table.columns.iter().zip(&table.kinds).enumerate() {
-        let col = u16::try_from(c).map_err(|e| failed(&e))?;
-        sheet
-            .write_string_with_format(0, col, column, &bold)
-            .map_err(|e| failed(&e))?;
+        let col = u16::try_from(c).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(0, col, column, &bold)?;
         let places = match kind {
             ColumnKind::Decimal { scale } => Some(*scale),
             _ => None,
@@ -248,9 +257,9 @@ fn xlsx(table: &ExportTable) -> Result<Vec<u8>, KpiError> {
             })
         });
         for (r, row) in table.rows.iter().enumerate() {
-            let at = u32::try_from(r).map_err(|e| failed(&e))?.saturating_add(1);
+            let at = u32::try_from(r).unwrap_or(u32::MAX).saturating_add(1);
             let cell = row.get(c).unwrap_or(&Value::Null);
-            let written = match (cell, &number) {
+            match (cell, &number) {
                 (Value::Null, _) => continue,
                 (Value::Number(n), _) => {
                     sheet.write_number(at, col, n.as_f64().unwrap_or_default())
@@ -261,11 +270,10 @@ fn xlsx(table: &ExportTable) -> Result<Vec<u8>, KpiError> {
                     None => sheet.write_string(at, col, s),
                 },
                 (other, _) => sheet.write_string(at, col, cell_text(other)),
-            };
-            written.map_err(|e| failed(&e))?;
+            }?;
         }
     }
-    book.save_to_buffer().map_err(|e| failed(&e))
+    Ok(())
 }
 
 /// `text` as a spreadsheet number when the number shows as exactly `text` at its places (15

@@ -63,14 +63,21 @@ pub const LINE_COLUMNS: [&str; 7] = [
     "explanation",
 ];
 
-/// Columns read as booleans (`true`/`false`) from CSV; every other cell is text.
-const BOOLEAN_COLUMNS: [&str; 1] = ["click_and_collect"];
+/// What the columns of the incentive tables (sales, touches, claimed payouts) hold, so every
+/// reader of them ([`records_from_csv`], [`crate::table::records::read`] for Excel CSV and
+/// workbooks) converts a cell by the same rule.
+pub const TABLE_KINDS: crate::table::records::Kinds<'static> = crate::table::records::Kinds {
+    money: &["amount", "extra_amount"],
+    time: &["timestamp"],
+    flags: &["click_and_collect"],
+};
 
-/// A CSV table as the records of an incentive input (`sales`, `touches`, `payouts`): one
-/// object per row, empty cells left out, `click_and_collect` read as a boolean, every other
-/// cell kept as text (amounts stay exact decimal strings). `keep` limits the columns read
-/// (others are ignored); without it every column is kept, and the strict reader then rejects
-/// unknown ones with the row's path.
+/// A CSV table (comma-delimited) as the records of an incentive input (`sales`, `touches`,
+/// `payouts`): one object per row, empty cells left out, each cell read by [`TABLE_KINDS`]
+/// (amounts as exact decimal strings, timestamps as Unix seconds, `click_and_collect` as a
+/// boolean, other cells as text). `keep` limits the columns read (others are ignored);
+/// without it every column is kept, and the strict reader then rejects unknown ones with the
+/// row's path. Other dialects and workbooks: [`crate::table::records::read`].
 ///
 /// # Example
 /// ```
@@ -79,12 +86,15 @@ const BOOLEAN_COLUMNS: [&str; 1] = ["click_and_collect"];
 /// let rows = omnikpi::incentive::records_from_csv(csv, "sales.csv", None).unwrap();
 /// assert_eq!(rows[0]["click_and_collect"], true);
 /// assert_eq!(rows[0]["amount"], "89.19");
+/// assert_eq!(rows[0]["timestamp"], 1_790_848_800);
 /// ```
 ///
 /// # Errors
-/// `invalid_dataset` naming the file, row and column.
+/// `invalid_dataset` naming the file, row and column; the cell errors of
+/// [`crate::table::records::text_cell`] there.
 pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result<Vec<Value>> {
     let table = crate::table::Table::parse(name, text)?;
+    let reading = crate::table::reading::Reading::default();
     table
         .rows
         .iter()
@@ -96,14 +106,9 @@ pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result
                 if cell.is_empty() || keep.is_some_and(|k| !k.contains(&column.as_str())) {
                     continue;
                 }
-                let value = if BOOLEAN_COLUMNS.contains(&column.as_str()) {
-                    Value::Bool(crate::table::csv_boolean(
-                        cell,
-                        &format!("{name}:row {line}:{column}"),
-                    )?)
-                } else {
-                    Value::String(cell.to_owned())
-                };
+                let place = format!("{name}:row {line}:{column}");
+                let value =
+                    crate::table::records::text_cell(&TABLE_KINDS, column, cell, &reading, &place)?;
                 row.insert(column.clone(), value);
             }
             Ok(Value::Object(row))

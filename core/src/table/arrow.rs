@@ -64,7 +64,7 @@ fn is_integer(t: &DataType) -> bool {
 }
 
 /// Text columns (any string or dictionary type) as Utf8.
-fn text(array: &ArrayRef, path: &str) -> Result<ArrayRef, KpiError> {
+pub(crate) fn text(array: &ArrayRef, path: &str) -> Result<ArrayRef, KpiError> {
     if !is_text(array.data_type()) {
         return Err(error(
             ErrorCode::WrongType,
@@ -96,7 +96,11 @@ fn parsed_text<T>(
 
 /// Timestamps as Unix seconds: timestamp columns (any unit, floored to the second), dates,
 /// integers in the declared unit, or text ([`Reading::seconds_from_text`]).
-fn seconds(array: &ArrayRef, path: &str, reading: &Reading) -> Result<Vec<Option<i64>>, KpiError> {
+pub(crate) fn seconds(
+    array: &ArrayRef,
+    path: &str,
+    reading: &Reading,
+) -> Result<Vec<Option<i64>>, KpiError> {
     let t = array.data_type().clone();
     match t {
         // a column of nulls only (how pandas and pyarrow type an empty column)
@@ -432,7 +436,7 @@ pub fn add_batch(
 
 /// An error at a cell of a slice (`table.value[3]`) at the cell of the table, its slice
 /// starting at `first_row` (`table.value[65539]`).
-fn renumbered(e: KpiError, first_row: usize) -> KpiError {
+pub(crate) fn renumbered(e: KpiError, first_row: usize) -> KpiError {
     let Some(path) = e.path() else {
         return e;
     };

@@ -92,14 +92,20 @@ impl CsvRows {
         KpiError::new(e.code(), Some(place), message)
     }
 
-    /// `input.<list>[i]<rest>` as `file:row N[:column]`, when the path is inside this list.
+    /// `input.<list>[i]<rest>` as `file:row N[:column]`, when the path is inside this list;
+    /// `input.<list>` itself as the file.
     ///
     /// ```
     /// let rows = omnikpi::table::CsvRows::one_per_row("payouts", "claims.csv", 4);
     /// assert_eq!(rows.place("input.payouts[0]").as_deref(), Some("claims.csv:row 2"));
+    /// assert_eq!(rows.place("input.payouts").as_deref(), Some("claims.csv"));
     /// ```
     pub fn place(&self, path: &str) -> Option<String> {
-        let rest = path.strip_prefix(&format!("input.{}[", self.list))?;
+        let list = format!("input.{}", self.list);
+        if path == list {
+            return Some(self.file.clone()); // the list as a whole: an empty file, say
+        }
+        let rest = path.strip_prefix(&format!("{list}["))?;
         let (index, field) = rest.split_once(']')?;
         let index: usize = index.parse().ok()?;
         let line = *self.rows.get(index)?;

@@ -15,6 +15,7 @@
 pub mod arrow;
 pub mod csv;
 pub mod reading;
+pub mod records;
 pub mod rows;
 mod touches;
 mod unit;

@@ -19,6 +19,15 @@ use crate::error::{ErrorCode, KpiError, Result};
 /// `invalid_dataset` naming the file (and sheet, row and column for an error cell, such as
 /// `#DIV/0!`): not a workbook, no such sheet, an empty sheet, a duplicate or empty header.
 pub fn sheet_batch(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<RecordBatch> {
+    sheet_named(bytes, name, sheet).map(|(_, batch)| batch)
+}
+
+/// [`sheet_batch`], with the name of the sheet read (the first one's when `sheet` is `None`),
+/// for errors and notes that name it.
+///
+/// # Errors
+/// As [`sheet_batch`].
+pub fn sheet_named(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<(String, RecordBatch)> {
     let bad = |place: String, detail: String| {
         KpiError::new(ErrorCode::InvalidDataset, Some(place), detail)
     };
@@ -69,7 +78,7 @@ pub fn sheet_batch(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<Reco
             .collect();
         if let Some(row) = cells.iter().position(|d| matches!(d, Data::Error(_))) {
             return Err(bad(
-                format!("{name}:row {}:{title}", row.saturating_add(2)),
+                format!("{name}:{chosen}:row {}:{title}", row.saturating_add(2)),
                 format!(
                     "sheet `{chosen}` holds an error cell ({})",
                     cells.get(row).map_or(String::new(), |d| d.to_string())
@@ -80,12 +89,13 @@ pub fn sheet_batch(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<Reco
         fields.push(Field::new(title, array.data_type().clone(), true));
         columns.push(array);
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| {
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| {
         bad(
             name.to_owned(),
             format!("sheet `{chosen}` of `{name}`: {e}"),
         )
-    })
+    })?;
+    Ok((chosen, batch))
 }
 
 /// One column by the kinds of its cells (empty cells are nulls).
