@@ -52,6 +52,7 @@ export const KPI_FUNCTIONS = {
   "incentives.check": "checkPayouts",
   "incentives.diff": "diffIncentives",
   "incentives.close": "closeIncentives",
+  "incentives.statement": "incentiveStatements",
 };
 // surfaces:end
 

@@ -1617,6 +1617,91 @@ export interface IncentiveCloseResult {
   digest: string;
 }
 
+/** A row of `sales`. */
+export interface IncentiveStatementsSalesRow {
+  sale_id: string;
+  timestamp: Timestamp;
+  period?: string;
+  customer_id?: string;
+  origin_channel?: string;
+  fulfilment_channel?: string;
+  click_and_collect?: boolean;
+  category?: string;
+  zone?: string;
+  country?: string;
+  staff?: string;
+  amount: DecimalString;
+  extra_amount?: DecimalString;
+  currency?: string;
+  refund_of?: string;
+}
+/** A row of `touches`. */
+export interface IncentiveStatementsTouchesRow {
+  customer_id: string;
+  timestamp: Timestamp;
+  channel: string;
+}
+export interface IncentiveStatementsInput {
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  policy: IncentivePolicy | IncentivePolicy[];
+  /** Sales and refunds, in any order. */
+  sales: IncentiveStatementsSalesRow[];
+  /** Customer touches (optional): for `online_touch` conditions and attribution shares. */
+  touches?: IncentiveStatementsTouchesRow[];
+  /** Periods closed before: the records `incentives.close` wrote, as they were written (each is checked against its digest). A closed period keeps its lines and pay as closed; what recomputing it would change, less what earlier closes booked already, is booked per party as one `adjustment` line (rule `prior_period:<period>`) in the first open period after it. */
+  closed?: unknown[];
+}
+export interface IncentiveStatementsParams {
+  /** Only this party's statements (a party of the policy); every party's by default. */
+  party?: string | null;
+  /** Only this period's statements (a period of the split); every period's by default. */
+  period?: string | null;
+  /** The language of the statement's words in HTML and CSV (en or fr); amounts are shown as its readers write them. */
+  language?: "en" | "fr" | null;
+}
+export interface IncentiveStatementsResult {
+  /** `omnikpi.incentive_statement/1`. */
+  format: string;
+  /** Id and version of the policy applied. */
+  policy: {
+    id: string;
+    version: string;
+  };
+  /** `sha256:` and the SHA-256 of the policy's canonical JSON. */
+  policy_digest: string;
+  /** ISO 4217 code of every amount. */
+  currency: string;
+  /** The statement's language. */
+  language: string;
+  /** Per period and party: period, party, kind (of party), closed (the digest of the period's close, or null), lines (sale_id, rule, kind, amount, explanation), earned, accelerator, limit, bonus, adjustment, carried, payable. */
+  statements: {
+    period: string;
+    party: string;
+    kind: string;
+    closed: string | null;
+    lines: {
+      sale_id: string | null;
+      rule: string;
+      kind: string;
+      amount: DecimalString;
+      explanation: string;
+    }[];
+    earned: DecimalString;
+    accelerator: DecimalString;
+    limit: DecimalString;
+    bonus: DecimalString;
+    adjustment: DecimalString;
+    carried: DecimalString;
+    payable: DecimalString;
+  }[];
+  /** Sales read, used (paid or clawed back) and rejected (unpaid) by the split that closed the period. */
+  rows: {
+    read: number;
+    used: number;
+    rejected: number;
+  };
+}
+
 /** Short names of the attribution models. */
 export type AttributionModel = "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "w_shaped" | "markov" | "shapley" | "shapley.ordered" | "shapley.rate";
 
@@ -1676,4 +1761,6 @@ export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutChe
 export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
 /** Incentive period close (KPI `incentives.close` 1.0.0): Freezes one period of an incentive split — its lines and each party's pay — in a record with a digest. Later splits given the record keep the period as closed and book any change to it as a prior-period adjustment in the next open period. */
 export declare function closeIncentives(input: IncentiveCloseInput, params?: IncentiveCloseParams): Certified<IncentiveCloseResult>;
+/** Incentive statements (KPI `incentives.statement` 1.0.0): Per party and period, the statement a party reads and finance files: every payout line with its explanation, the prior-period adjustments, the totals and the policy's digest, in English or French; printable as HTML and exportable as CSV, with a certificate that omnikpi verify recomputes. */
+export declare function incentiveStatements(input: IncentiveStatementsInput, params?: IncentiveStatementsParams): Certified<IncentiveStatementsResult>;
 // surfaces:end

@@ -47,6 +47,7 @@ export const {
   checkPayouts,
   diffIncentives,
   closeIncentives,
+  incentiveStatements,
 } = api;
 // surfaces:end
 

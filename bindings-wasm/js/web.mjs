@@ -70,4 +70,5 @@ export const splitIncentives = (...a) => ready().splitIncentives(...a);
 export const checkPayouts = (...a) => ready().checkPayouts(...a);
 export const diffIncentives = (...a) => ready().diffIncentives(...a);
 export const closeIncentives = (...a) => ready().closeIncentives(...a);
+export const incentiveStatements = (...a) => ready().incentiveStatements(...a);
 // surfaces:end

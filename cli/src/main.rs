@@ -79,11 +79,27 @@ enum Command {
         /// The certificate, a JSON file.
         certificate: PathBuf,
         /// The JSON input file, or - for standard input.
-        #[arg(long, required_unless_present = "pack")]
+        #[arg(long, required_unless_present_any = ["pack", "policy"])]
         input: Option<PathBuf>,
         /// A certificate of a pack's report: the pack (the data's folder follows it).
         #[arg(long, conflicts_with = "input", num_args = 2, value_names = ["PACK", "DATA"])]
         pack: Option<Vec<PathBuf>>,
+        /// A certificate of an incentive result (`incentives statement`, `split --xlsx`):
+        /// the policy, sales, touches and closed periods it was computed from, read as the
+        /// incentive commands read them.
+        #[arg(long, conflicts_with_all = ["input", "pack"], requires = "sales")]
+        policy: Option<PathBuf>,
+        /// The sales of an incentive result's certificate.
+        #[arg(long, requires = "policy")]
+        sales: Option<PathBuf>,
+        /// The touches of an incentive result's certificate.
+        #[arg(long, requires = "policy")]
+        touches: Option<PathBuf>,
+        /// The closed periods of an incentive result's certificate (repeatable).
+        #[arg(long, requires = "policy")]
+        closed: Vec<PathBuf>,
+        #[command(flatten)]
+        reading: TableReading,
         /// Print the verification as JSON.
         #[arg(long)]
         json: bool,
@@ -336,6 +352,28 @@ enum Incentives {
         /// Where to write the closed period's record (JSON).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Statements per party and period: every line with its explanation, adjustments and
+    /// totals, the policy and a certificate, as printable HTML, CSV and JSON in a folder.
+    Statement {
+        #[command(flatten)]
+        files: IncentiveFiles,
+        /// Only this party's statements (default: every party with lines or pay).
+        #[arg(long)]
+        party: Option<String>,
+        /// Only this period's statements (default: every period).
+        #[arg(long)]
+        period: Option<String>,
+        /// The language of the statements: en or fr.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// The folder to write statements.html, statements.csv, statements.json and
+        /// statements.certificate.json into (`omnikpi verify` checks the certificate).
+        #[arg(long)]
+        out: PathBuf,
+        /// Start the CSV file with a UTF-8 byte order mark, so that Excel reads accents right.
+        #[arg(long)]
+        bom: bool,
     },
     /// What-if: the same sales under two policies, per party and period, with the rules that
     /// cause each change.
@@ -665,6 +703,14 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
                 false,
             ))
         }
+        Incentives::Statement {
+            files,
+            party,
+            period,
+            lang,
+            out,
+            bom,
+        } => Ok((statements(&files, party, period, &lang, &out, bom)?, false)),
         Incentives::Diff {
             policies,
             sales,
@@ -676,6 +722,66 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             false,
         )),
     }
+}
+
+/// `omnikpi incentives statement`: the statements, their certificate and their files.
+fn statements(
+    files: &IncentiveFiles,
+    party: Option<String>,
+    period: Option<String>,
+    lang: &str,
+    out: &Path,
+    bom: bool,
+) -> Result<String, KpiError> {
+    let tables = incentive_input(files, None)?;
+    let input = tables.value();
+    let params = serde_json::json!({"party": party, "period": period, "language": lang});
+    let (result, cert) = omnikpi::certificate::certify("incentives.statement", &input, &params)
+        .map_err(|e| tables.locate(e))?;
+    let result = result.to_json();
+    let html = omnikpi::incentive::statement::html(&result, Some(&cert))?;
+    let csv = omnikpi::incentive::statement::csv(&result)?;
+    std::fs::create_dir_all(out).map_err(|e| io_error(out, &e))?;
+    let mark = if bom { "\u{feff}" } else { "" };
+    let mut written = Vec::new();
+    for (name, text) in [
+        ("statements.html", html),
+        ("statements.csv", format!("{mark}{csv}")),
+        ("statements.json", pretty(&result)),
+        ("statements.certificate.json", pretty(&cert)),
+    ] {
+        let path = out.join(name);
+        write_file(&path, &text)?;
+        written.push(path.display().to_string());
+    }
+    let mut text = String::new();
+    for s in result
+        .get("statements")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or_default();
+        text.push_str(&format!(
+            "{} {}: {} line(s), payable {} {}\n",
+            field("period"),
+            field("party"),
+            s.get("lines").and_then(Value::as_array).map_or(0, Vec::len),
+            field("payable"),
+            result
+                .get("currency")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        ));
+    }
+    let seal = cert
+        .get("certificate")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Ok(format!(
+        "{text}certificate {seal}\nwritten:\n{}",
+        written.join("\n")
+    ))
 }
 
 /// A split as a workbook: its lines, pay per period and party, payable per party, and its
@@ -795,8 +901,28 @@ fn run(cli: Cli) -> Result<(String, bool), KpiError> {
             certificate,
             input,
             pack,
+            policy,
+            sales,
+            touches,
+            closed,
+            reading,
             json,
-        } => verify(&certificate, input.as_deref(), pack.as_deref(), json),
+        } => {
+            let incentive = policy.zip(sales).map(|(policy, sales)| IncentiveFiles {
+                policy,
+                sales,
+                touches,
+                closed,
+                reading,
+            });
+            verify(
+                &certificate,
+                input.as_deref(),
+                pack.as_deref(),
+                incentive.as_ref(),
+                json,
+            )
+        }
         command => run_command(command).map(|text| (text, false)),
     }
 }
@@ -806,23 +932,28 @@ fn verify(
     certificate: &Path,
     input: Option<&Path>,
     pack: Option<&[PathBuf]>,
+    incentive: Option<&IncentiveFiles>,
     json: bool,
 ) -> Result<(String, bool), KpiError> {
     let cert = omnikpi::parse_json(&read_text(certificate)?, "certificate")?;
-    let out = match (input, pack) {
-        (Some(input), _) => {
+    let out = match (input, pack, incentive) {
+        (Some(input), _, _) => {
             let input = omnikpi::parse_json(&read_text(input)?, "input")?;
             omnikpi::certificate::verify(&cert, &input)?
         }
-        (None, Some([pack, dir])) => {
+        (None, Some([pack, dir]), _) => {
             let (pack, files) = report::read(pack, dir)?;
             pack.verify(&cert, &files)?
         }
-        (None, _) => {
+        (None, _, Some(files)) => {
+            let tables = incentive_input(files, None)?;
+            omnikpi::certificate::verify(&cert, &tables.value()).map_err(|e| tables.locate(e))?
+        }
+        (None, _, None) => {
             return Err(KpiError::at(
                 ErrorCode::MissingField,
                 "--input",
-                "is required, or --pack PACK DATA for a certificate of a pack's report",
+                "is required, or --pack PACK DATA for a certificate of a pack's report, or --policy and --sales for an incentive result",
             ))
         }
     };
@@ -1096,8 +1227,29 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             certificate,
             input,
             pack,
+            policy,
+            sales,
+            touches,
+            closed,
+            reading,
             json,
-        } => verify(&certificate, input.as_deref(), pack.as_deref(), json).map(|(text, _)| text),
+        } => {
+            let incentive = policy.zip(sales).map(|(policy, sales)| IncentiveFiles {
+                policy,
+                sales,
+                touches,
+                closed,
+                reading,
+            });
+            verify(
+                &certificate,
+                input.as_deref(),
+                pack.as_deref(),
+                incentive.as_ref(),
+                json,
+            )
+            .map(|(text, _)| text)
+        }
     }
 }
 

@@ -140,7 +140,7 @@ macro_rules! entry {
 }
 
 /// Every KPI, in catalogue order.
-pub static REGISTRY: [Entry; 28] = [
+pub static REGISTRY: [Entry; 29] = [
     entry!("conversion.rate", conversion::RateKpi),
     entry!("conversion.funnel", conversion::FunnelKpi),
     entry!(
@@ -193,6 +193,10 @@ pub static REGISTRY: [Entry; 28] = [
     entry!("incentives.check", Function(incentive::evaluate_check)),
     entry!("incentives.diff", Function(incentive::evaluate_diff)),
     entry!("incentives.close", Function(incentive::evaluate_close)),
+    entry!(
+        "incentives.statement",
+        Function(incentive::evaluate_statement)
+    ),
 ];
 
 /// The registry entry of `id`.

@@ -1,4 +1,4 @@
-"""Writes spec/vectors/incentives.{split,check,diff,close}/*.json.
+"""Writes spec/vectors/incentives.{split,check,diff,close,statement}/*.json.
 
 Each case's `expected` is what `omnikpi eval` returns, written only after the hand-computed
 figures noted beside the case (the `hand` dict: line amounts per (sale, party) and period
@@ -34,8 +34,9 @@ def refund(sid, day, amount, of, period="2026-10", **extra):
     return s
 
 
-def eval_json(kpi, inp):
-    r = subprocess.run([str(CLI), "eval", kpi, "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
+def eval_json(kpi, inp, params=None):
+    extra = ["--params", json.dumps(params)] if params else []
+    r = subprocess.run([str(CLI), "eval", kpi, "--input", "-", *extra], input=json.dumps(inp), capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"{kpi}: {r.stderr}")
     return json.loads(r.stdout)
@@ -379,6 +380,50 @@ split_errors.append(("a period under two versions that close it differently",
     {"policy": mid_month, "sales": [on("a", "2026-11-02T10:00:00", "100.00", "2026-11"), on("b", "2026-11-20T10:00:00", "100.00", "2026-11")]},
     {"code": "invalid_policy", "path": "input.sales[1].timestamp"}))
 
+# --- statements ---------------------------------------------------------------------------
+# Each basic case's `hand` lists the statements in their expected order:
+# (period, party, number of lines, payable, adjustment).
+statement_sales = [on("s1", "2026-10-02T10:00:00", "100.00", "2026-10"), on("w1", "2026-10-05T10:00:00", "40.00", "2026-10", fulfil="web"),
+                   on("s3", "2026-11-03T10:00:00", "50.00", "2026-11")]
+statement_basic = [
+    ("every statement of a split",
+     "3% to the fulfilment channel. October: lille 3% of s1 100.00 = 3.00, web 3% of w1 40.00 = 1.20; November: lille 3% of s3 50.00 = 1.50. "
+     "web has neither a line nor pay in November: no statement.",
+     {"policy": close_pol, "sales": statement_sales}, None,
+     [("2026-10", "web", 1, "1.20", "0.00"), ("2026-10", "lille", 1, "3.00", "0.00"), ("2026-11", "lille", 1, "1.50", "0.00")]),
+    ("one party's statements, in French",
+     "The same split, lille only, with the words of the statement in French (the figures do not change).",
+     {"policy": close_pol, "sales": statement_sales}, {"party": "lille", "language": "fr"},
+     [("2026-10", "lille", 1, "3.00", "0.00"), ("2026-11", "lille", 1, "1.50", "0.00")]),
+    ("one period's statements", "", {"policy": close_pol, "sales": statement_sales}, {"period": "2026-11"},
+     [("2026-11", "lille", 1, "1.50", "0.00")]),
+]
+statement_edge = [
+    ("a closed period and its adjustment",
+     "October closed at lille 9.00; then a late October sale s0 (10.00) and the refund of s2 in November. October's statement is as closed (two lines, 9.00, "
+     "with the close's digest); November's holds s3 1.50, the clawback -6.00 and the prior-period adjustment +0.30: -4.20.",
+     {"policy": close_pol, "sales": late_sales, "closed": [october]}, {"party": "lille"},
+     [("2026-10", "lille", 2, "9.00", "0.00"), ("2026-11", "lille", 3, "-4.20", "0.30")]),
+]
+statement_errors = [
+    ("a party the policy does not have", "", {"policy": close_pol, "sales": statement_sales}, {"party": "nantes"},
+     {"code": "invalid_parameter", "path": "params.party"}),
+    ("a period the split does not have", "", {"policy": close_pol, "sales": statement_sales}, {"period": "2026-12"},
+     {"code": "invalid_parameter", "path": "params.period"}),
+    ("a language statements are not written in", "", {"policy": close_pol, "sales": statement_sales}, {"language": "de"},
+     {"code": "invalid_parameter", "path": "params.language"}),
+]
+
+
+def statement_hand(name, got, hand):
+    seen = [(s["period"], s["party"], len(s["lines"]), s["payable"], s["adjustment"]) for s in got["statements"]]
+    assert seen == hand, f"{name}: hand {hand} != engine {seen}"
+    for s in got["statements"]:
+        parts = sum(Decimal(s[k]) for k in ("earned", "accelerator", "limit", "bonus", "adjustment", "carried"))
+        assert parts == Decimal(s["payable"]), f"{name}: {s['party']} {s['period']} parts {parts} != payable"
+        assert sum(Decimal(l["amount"]) for l in s["lines"] if l["kind"] in ("sale", "clawback")) == Decimal(s["earned"]), name
+
+
 # --- errors -----------------------------------------------------------------------------
 def err_case(name, desc, mutate, code, path, sales=None):
     pol = copy.deepcopy(cc)
@@ -583,11 +628,12 @@ def diff_hand(name, got, hand):
 
 
 
-def error_case(kind, name, desc, inp, e):
+def error_case(kind, name, desc, inp, e, params=None):
     """A bad-input case of incentives.<kind>, after checking the CLI fails with its code and path."""
-    r = subprocess.run([str(CLI), "eval", f"incentives.{kind}", "--input", "-"], input=json.dumps(inp), capture_output=True, text=True)
+    extra = ["--params", json.dumps(params)] if params else []
+    r = subprocess.run([str(CLI), "eval", f"incentives.{kind}", "--input", "-", *extra], input=json.dumps(inp), capture_output=True, text=True)
     assert r.returncode != 0 and f"[{e['code']}]" in r.stderr and f"at {e['path']}:" in r.stderr, f"{name}: {r.stderr}"
-    return (kind, "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, "error": e})
+    return (kind, "errors", {"name": name, **({"description": desc} if desc else {}), "input": inp, **({"params": params} if params else {}), "error": e})
 
 
 def build():
@@ -637,6 +683,15 @@ def build():
         cases.append(("close", "basic", {"name": name, "description": desc, "input": inp, "expected": got}))
     for name, desc, inp, e in close_errors:
         cases.append(error_case("close", name, desc, inp, e))
+    for file, group in (("basic", statement_basic), ("edge_cases", statement_edge)):
+        for name, desc, inp, params, hand in group:
+            got = eval_json("incentives.statement", inp, params)
+            statement_hand(name, got, hand)
+            assert (got["statements"][0]["closed"] is not None) == ("closed" in inp), name
+            case = {"name": name, **({"description": desc} if desc else {}), "input": inp, **({"params": params} if params else {}), "expected": got}
+            cases.append(("statement", file, case))
+    for name, desc, inp, params, e in statement_errors:
+        cases.append(error_case("statement", name, desc, inp, e, params))
     what = {"basic": "Normal cases", "edge_cases": "Edge cases", "errors": "Bad input"}
     for kind, file, case in cases:
         kpi = f"incentives.{kind}"

@@ -459,6 +459,34 @@ class IncentiveCloseTouchesRow(TypedDict):
     channel: str
 
 
+class IncentiveStatementsSalesRow(TypedDict):
+    """A row of `sales`."""
+
+    sale_id: str
+    timestamp: Timestamp
+    period: NotRequired[str]
+    customer_id: NotRequired[str]
+    origin_channel: NotRequired[str]
+    fulfilment_channel: NotRequired[str]
+    click_and_collect: NotRequired[bool]
+    category: NotRequired[str]
+    zone: NotRequired[str]
+    country: NotRequired[str]
+    staff: NotRequired[str]
+    amount: DecimalLike
+    extra_amount: NotRequired[DecimalLike]
+    currency: NotRequired[str]
+    refund_of: NotRequired[str]
+
+
+class IncentiveStatementsTouchesRow(TypedDict):
+    """A row of `touches`."""
+
+    customer_id: str
+    timestamp: Timestamp
+    channel: str
+
+
 class ConversionRate(Result):
     """``conversion.rate``: Share of opportunities (journeys, sessions, visitors or leads) that
     converted, overall and per channel.
@@ -732,6 +760,24 @@ class IncentiveClose(Result):
     total: Field[Decimal] = Field()
     rows: Field[Record] = Field()
     digest: Field[str] = Field()
+
+
+class IncentiveStatements(Result):
+    """``incentives.statement``: Per party and period, the statement a party reads and finance
+    files: every payout line with its explanation, the prior-period adjustments, the totals and
+    the policy's digest, in English or French; printable as HTML and exportable as CSV, with a
+    certificate that omnikpi verify recomputes.
+    """
+
+    __slots__ = ()
+    main_table = "statements"
+    format: Field[str] = Field()
+    policy: Field[Record] = Field()
+    policy_digest: Field[str] = Field()
+    currency: Field[str] = Field()
+    language: Field[str] = Field()
+    statements: Field[Rows] = Field()
+    rows: Field[Record] = Field()
 
 
 def conversion_rate(
@@ -2566,6 +2612,65 @@ def close_incentives(
     )
 
 
+def incentive_statements(
+    policy: PolicyArgument,
+    sales: Records[IncentiveStatementsSalesRow],
+    *,
+    touches: Optional[Records[IncentiveStatementsTouchesRow]] = None,
+    closed: Optional[Sequence[Any]] = None,
+    party: Optional[str] = None,
+    period: Optional[str] = None,
+    language: Optional[Literal["en", "fr"]] = None,
+) -> IncentiveStatements:
+    """Incentive statements (KPI ``incentives.statement`` 1.0.0).
+
+    Per party and period, the statement a party reads and finance files: every payout line with
+    its explanation, the prior-period adjustments, the totals and the policy's digest, in
+    English or French; printable as HTML and exportable as CSV, with a certificate that omnikpi
+    verify recomputes.
+
+    Formula: The split of policy, sales, touches and closed periods (incentives.split); then,
+    per period in order and per party in declared order (only `party` and `period` when given),
+    a statement when the party has a line or pay in the period: its lines in split order
+    (sale_id, rule, kind, amount, explanation), and earned, accelerator, limit, bonus,
+    adjustment, carried and payable exactly as the split's period table holds them.
+    policy_digest = `sha256:` + SHA-256 of the canonical JSON of the policy as given.
+
+    Args:
+        policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
+            `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
+            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
+            and its VAT base (`gross`, or `net` of VAT at rates per country and category).
+            Strict: unknown fields are errors. A policy may also be given as a history: a list
+            of versions of one policy (same id, currency, rounding, share rounding, VAT, periods
+            and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with
+            neither gap nor overlap; each sale is paid by the version in force on its day, each
+            period closed by the tiers, limits and bonuses of the version its sales fall under,
+            and the result quotes the versions joined by `+`.
+        sales: Sales and refunds, in any order.
+        touches: Customer touches (optional): for `online_touch` conditions and attribution
+            shares.
+        closed: Periods closed before: the records `incentives.close` wrote, as they were
+            written (each is checked against its digest). A closed period keeps its lines and
+            pay as closed; what recomputing it would change, less what earlier closes booked
+            already, is booked per party as one `adjustment` line (rule `prior_period:<period>`)
+            in the first open period after it.
+        party: Only this party's statements (a party of the policy); every party's by default.
+        period: Only this period's statements (a period of the split); every period's by
+            default.
+        language: The language of the statement's words in HTML and CSV (en or fr); amounts are
+            shown as its readers write them. Default: ``"en"``.
+    """
+    return call(
+        IncentiveStatements,
+        "incentives.statement",
+        {"policy": read_policy(policy), "sales": records(sales, "input.sales")},
+        {"touches": records(touches, "input.touches"), "closed": closed},
+        {"party": party, "period": period, "language": language},
+    )
+
+
 RESULT_CLASSES: dict[str, type[Result]] = {
     "conversion.rate": ConversionRate,
     "conversion.funnel": Funnel,
@@ -2595,6 +2700,7 @@ RESULT_CLASSES: dict[str, type[Result]] = {
     "incentives.check": PayoutCheck,
     "incentives.diff": IncentiveDiff,
     "incentives.close": IncentiveClose,
+    "incentives.statement": IncentiveStatements,
 }
 """The result class of every KPI id."""
 
@@ -2627,6 +2733,7 @@ FUNCTIONS: dict[str, Any] = {
     "incentives.check": check_payouts,
     "incentives.diff": diff_incentives,
     "incentives.close": close_incentives,
+    "incentives.statement": incentive_statements,
 }
 """The typed function of every KPI id."""
 
@@ -2682,6 +2789,9 @@ __all__ = [
     "IncentiveSplit",
     "IncentiveSplitSalesRow",
     "IncentiveSplitTouchesRow",
+    "IncentiveStatements",
+    "IncentiveStatementsSalesRow",
+    "IncentiveStatementsTouchesRow",
     "MarkovOrder",
     "MarkovOrderChannelsRow",
     "MarkovOrderJourneysRow",
@@ -2724,6 +2834,7 @@ __all__ = [
     "conversion_rate",
     "conversion_windowed",
     "diff_incentives",
+    "incentive_statements",
     "money_allocate",
     "pickup_attach_rate",
     "split_incentives",

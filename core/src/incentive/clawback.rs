@@ -227,13 +227,14 @@ impl Refunded<'_> {
                     (
                         p.amount,
                         format!(
-                            "clawback of sale {target}: refund of {} of its {} of {}; rule {rule} paid {} in all, {}/{} of it = {exact} -> {}, of which this line's part (of {}) is {}",
+                            "clawback of sale {target}: refund of {} of its {} of {}; rule {rule} paid {} in all, {}/{} of it = {} -> {}, of which this line's part (of {}) is {}",
                             engine.money(given),
                             base.name(),
                             engine.money(whole),
                             engine.money(total),
                             given,
                             whole,
+                            engine.shown(exact),
                             engine.money(negate(claw)),
                             engine.money(*orig),
                             engine.money(p.amount)
@@ -279,7 +280,7 @@ impl Refunded<'_> {
                         engine.money(l.amount),
                         self.given,
                         self.whole,
-                        exact.normalize(),
+                        engine.shown(exact),
                         engine.money(negate(claw)),
                         if claw == rounded { "" } else { ", limited to what the line has left" }
                     ),

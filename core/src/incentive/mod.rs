@@ -28,6 +28,7 @@ mod policy;
 mod rules;
 mod sale;
 mod split;
+pub mod statement;
 mod summary;
 mod vat;
 
@@ -46,6 +47,7 @@ pub(crate) use sale::read_input;
 pub use sale::{CustomerTouch, Sale};
 pub(crate) use split::evaluate_split;
 pub use split::{split, split_input};
+pub(crate) use statement::evaluate_statement;
 pub use summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split, Unpaid, UnpaidReason};
 pub use vat::{NetOfVat, Vat, VatRate};
 

@@ -50,6 +50,13 @@ impl<'a> Engine<'a> {
         format!("{} {}", self.round(value), self.policy.currency.code())
     }
 
+    /// An exact intermediate value (a percent of a base, a refund's share of a rule) as an
+    /// explanation shows it: exact up to four places beyond the minor unit, else rounded
+    /// there and marked `≈`, so a reader sees `≈0.795504`, not 28 digits.
+    pub(super) fn shown(&self, value: Decimal) -> String {
+        shown(value, self.minor)
+    }
+
     pub(super) fn matches(&self, rule: &Rule, sale: &Sale) -> bool {
         let w = &rule.when;
         let in_list = |list: &Option<Vec<String>>, value: &Option<String>| match list {
@@ -224,11 +231,12 @@ impl<'a> Engine<'a> {
                 let exact = percent_of(base, *pct)?.normalize();
                 let amount = self.round(exact);
                 let how = format!(
-                    "{}: {}% of {} {} = {exact} -> {} ({}, rounded per share)",
+                    "{}: {}% of {} {} = {} -> {} ({}, rounded per share)",
                     rule.id,
                     pct.normalize(),
                     base.abs(),
                     rule.base.name(),
+                    self.shown(exact),
                     self.money(amount),
                     self.policy.rounding.name()
                 );
@@ -244,19 +252,21 @@ impl<'a> Engine<'a> {
             for ((i, pct), part) in percents.iter().zip(split) {
                 let how = if single {
                     format!(
-                        "{}: {pct}% of {} {} = {exact} -> {} ({})",
+                        "{}: {pct}% of {} {} = {} -> {} ({})",
                         rule.id,
                         base.abs(),
                         rule.base.name(),
+                        self.shown(exact),
                         self.money(part.amount),
                         self.policy.rounding.name()
                     )
                 } else {
                     format!(
-                        "{}: {pct} of the {pool_percent}% pool on {} {} ({exact} -> {}, {}) = {}{}",
+                        "{}: {pct} of the {pool_percent}% pool on {} {} ({} -> {}, {}) = {}{}",
                         rule.id,
                         base.abs(),
                         rule.base.name(),
+                        self.shown(exact),
                         self.money(pool),
                         self.policy.rounding.name(),
                         self.money(part.amount),
@@ -394,6 +404,24 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// `value` exact when it has at most `minor + 4` places, else rounded half to even there and
+/// marked `≈`.
+///
+/// ```text
+/// shown(0.7955039391469709318120076066, 2) == "≈0.795504"; shown(3.4203, 2) == "3.4203"
+/// ```
+pub(super) fn shown(value: Decimal, minor: u32) -> String {
+    let places = minor.saturating_add(4);
+    let value = value.normalize();
+    if value.scale() <= places {
+        return value.to_string();
+    }
+    format!(
+        "≈{}",
+        crate::decimal::round_half_even(value, places).normalize()
+    )
+}
+
 /// `w/total` in lowest terms, for explanations.
 pub(super) fn reduce(w: i128, total: i128) -> (i128, i128) {
     pub(super) fn gcd(a: i128, b: i128) -> i128 {
@@ -407,4 +435,20 @@ pub(super) fn reduce(w: i128, total: i128) -> (i128, i128) {
         w.checked_div(g).unwrap_or(w),
         total.checked_div(g).unwrap_or(total),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    #[test]
+    fn explanations_show_exact_values_up_to_four_places_past_the_minor_unit() {
+        let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
+        assert_eq!(shown(d("0.7955039391469709318120076066"), 2), "≈0.795504");
+        assert_eq!(shown(d("3.4203"), 2), "3.4203");
+        assert_eq!(shown(d("2.835000"), 2), "2.835");
+        assert_eq!(shown(d("12.3456789"), 0), "≈12.3457");
+    }
 }
