@@ -2,6 +2,7 @@
 //! below zero (clawbacks beyond its earnings) is paid zero, and the balance is taken from its
 //! next periods' pay until earnings cover it.
 
+use super::explanation::{CARRIED, CARRIED_FROM, CARRIED_OUT};
 use super::policy::NegativeBalance;
 use super::rules::{add, sum_money, Engine};
 use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals};
@@ -60,13 +61,10 @@ pub(super) fn carry_forward(
             };
             let mut why: Vec<String> = Vec::new();
             if !carried_in.is_zero() {
-                why.push(format!("{} carried from {from}", engine.money(carried_in)));
+                why.push(CARRIED_FROM.say(engine.lang, &[&engine.money(carried_in), &from]));
             }
             if !carried_out.is_zero() {
-                why.push(format!(
-                    "{} carried to the next period",
-                    engine.money(balance)
-                ));
+                why.push(CARRIED_OUT.say(engine.lang, &[&engine.money(balance)]));
                 owed.insert(q.party.clone(), (balance, period.period.clone()));
             }
             q.carried = add(carried_in, carried_out)?;
@@ -80,10 +78,7 @@ pub(super) fn carry_forward(
                     rule: RULE.to_owned(),
                     kind: LineKind::Carried,
                     amount: q.carried,
-                    explanation: format!(
-                        "negative balance carried forward (policy): {}",
-                        why.join("; ")
-                    ),
+                    explanation: CARRIED.say(engine.lang, &[&why.join("; ")]),
                 });
             }
         }

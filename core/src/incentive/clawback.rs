@@ -1,5 +1,6 @@
 //! Refunds clawed back as mirrors of their sale's lines.
 
+use super::explanation::{CLAWBACK_PART, CLAWBACK_PER_SHARE, CLAWBACK_REST, LIMITED};
 use super::ledger::Ledger;
 use super::policy::{Base, ShareRounding};
 use super::rules::{add, overflow, sum_money, Engine};
@@ -194,11 +195,15 @@ impl Refunded<'_> {
                     .map(|l| {
                         (
                             negate(l.remaining),
-                            format!(
-                                "clawback of sale {target}: this refund completes its {} of {}, so the rest of the {} line of rule {rule} is reversed",
-                                base.name(),
-                                engine.money(whole),
-                                engine.money(l.amount)
+                            CLAWBACK_REST.say(
+                                engine.lang,
+                                &[
+                                    &target,
+                                    &engine.lang.base(base),
+                                    &engine.money(whole),
+                                    &engine.money(l.amount),
+                                    &rule,
+                                ],
                             ),
                         )
                     })
@@ -226,18 +231,22 @@ impl Refunded<'_> {
                 .map(|(p, orig)| {
                     (
                         p.amount,
-                        format!(
-                            "clawback of sale {target}: refund of {} of its {} of {}; rule {rule} paid {} in all, {}/{} of it = {} -> {}, of which this line's part (of {}) is {}",
-                            engine.money(given),
-                            base.name(),
-                            engine.money(whole),
-                            engine.money(total),
-                            given,
-                            whole,
-                            engine.shown(exact),
-                            engine.money(negate(claw)),
-                            engine.money(*orig),
-                            engine.money(p.amount)
+                        CLAWBACK_PART.say(
+                            engine.lang,
+                            &[
+                                &target,
+                                &engine.money(given),
+                                &engine.lang.base(base),
+                                &engine.money(whole),
+                                &rule,
+                                &engine.money(total),
+                                &engine.num(given),
+                                &engine.num(whole),
+                                &engine.shown(exact),
+                                &engine.money(negate(claw)),
+                                &engine.money(*orig),
+                                &engine.money(p.amount),
+                            ],
                         ),
                     )
                 })
@@ -271,18 +280,25 @@ impl Refunded<'_> {
                 };
                 Ok((
                     negate(claw),
-                    format!(
-                        "clawback of sale {}: refund of {} of its {} of {}; this line of rule {rule} paid {}, {}/{} of it = {} -> {} (rounded per share{})",
-                        self.target,
-                        engine.money(self.given),
-                        self.base.name(),
-                        engine.money(self.whole),
-                        engine.money(l.amount),
-                        self.given,
-                        self.whole,
-                        engine.shown(exact),
-                        engine.money(negate(claw)),
-                        if claw == rounded { "" } else { ", limited to what the line has left" }
+                    CLAWBACK_PER_SHARE.say(
+                        engine.lang,
+                        &[
+                            &self.target,
+                            &engine.money(self.given),
+                            &engine.lang.base(self.base),
+                            &engine.money(self.whole),
+                            &rule,
+                            &engine.money(l.amount),
+                            &engine.num(self.given),
+                            &engine.num(self.whole),
+                            &engine.shown(exact),
+                            &engine.money(negate(claw)),
+                            &if claw == rounded {
+                                ""
+                            } else {
+                                LIMITED.text(engine.lang)
+                            },
+                        ],
                     ),
                 ))
             })

@@ -2,6 +2,7 @@
 //! a closed period as it was closed and book what a recomputation would change in it as a
 //! prior-period adjustment in the next open period.
 
+use super::explanation::{ADJUSTED_ALREADY, AND_MORE, BY_RULE, RESTATED};
 use super::policy::History;
 use super::rules::{add, sum_money, Engine};
 use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split};
@@ -471,15 +472,17 @@ fn restatement(
         if change.is_zero() {
             continue;
         }
-        let mut why = format!(
-            "prior-period adjustment for {} (closed, {}): recomputed {}, closed {}",
-            c.period,
-            short(&c.digest),
-            engine.money(recomputed),
-            engine.money(frozen)
+        let mut why = RESTATED.say(
+            engine.lang,
+            &[
+                &c.period,
+                &short(&c.digest),
+                &engine.money(recomputed),
+                &engine.money(frozen),
+            ],
         );
         if !already.is_zero() {
-            why.push_str(&format!(", adjusted already {}", engine.money(already)));
+            why.push_str(&ADJUSTED_ALREADY.say(engine.lang, &[&engine.money(already)]));
         }
         let rules = per_rule(c, lines, party)?;
         if !rules.is_empty() {
@@ -489,9 +492,9 @@ fn restatement(
                 .map(|(r, d)| format!("{r} {}", engine.money(*d)))
                 .collect();
             let more = rules.len().saturating_sub(5);
-            why.push_str(&format!("; by rule: {}", shown.join(", ")));
+            why.push_str(&BY_RULE.say(engine.lang, &[&shown.join(", ")]));
             if more > 0 {
-                why.push_str(&format!(" and {more} more"));
+                why.push_str(&AND_MORE.say(engine.lang, &[&more]));
             }
         }
         out.push((party.to_owned(), change, why));

@@ -22,6 +22,7 @@ mod check;
 mod clawback;
 mod close;
 mod diff;
+mod explanation;
 mod ledger;
 mod period;
 mod policy;
@@ -38,6 +39,7 @@ pub(crate) use close::evaluate_close;
 pub use close::{close_input, Closed, CLOSE_FORMAT};
 pub(crate) use diff::evaluate_diff;
 pub use diff::{diff, diff_input, Change, Diff};
+pub use explanation::Language;
 pub use policy::{
     AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Grain, History, Limit,
     NegativeBalance, OnlineTouch, Party, Periods, Policy, Recipient, Rounding, Rule, SaleField,
@@ -46,7 +48,7 @@ pub use policy::{
 pub(crate) use sale::read_input;
 pub use sale::{CustomerTouch, Sale};
 pub(crate) use split::evaluate_split;
-pub use split::{split, split_input};
+pub use split::{split, split_in, split_input};
 pub(crate) use statement::evaluate_statement;
 pub use summary::{Line, LineKind, PartyPeriod, PeriodTotals, Split, Unpaid, UnpaidReason};
 pub use vat::{NetOfVat, Vat, VatRate};

@@ -1,5 +1,6 @@
 //! Per period: tiers, limits (caps and floors) and growth bonuses.
 
+use super::explanation::{ACCELERATOR, BAND, BONUS, CAP, DEDUCTED, FLOOR, LIMIT};
 use super::policy::{ClawbackOrder, History, NegativeBalance, TierMode};
 use super::rules::{add, overflow, percent_of, Engine};
 use super::sale::Sale;
@@ -105,16 +106,19 @@ pub(super) fn period_totals(
                     rule: b.id.clone(),
                     kind: LineKind::Bonus,
                     amount: part.amount,
-                    explanation: format!(
-                        "{}: {}% of the growth of total net sales over every channel ({} -> {}: {}) = {exact} -> pool {}, shared by {} parties; this part {}",
-                        b.id,
-                        b.percent,
-                        engine.money(net_sales.checked_sub(g).ok_or_else(overflow)?),
-                        engine.money(net_sales),
-                        engine.money(g),
-                        engine.money(pool),
-                        weights.len(),
-                        engine.money(part.amount)
+                    explanation: BONUS.say(
+                        engine.lang,
+                        &[
+                            &b.id,
+                            &engine.num(b.percent),
+                            &engine.money(net_sales.checked_sub(g).ok_or_else(overflow)?),
+                            &engine.money(net_sales),
+                            &engine.money(g),
+                            &engine.num(exact),
+                            &engine.money(pool),
+                            &weights.len(),
+                            &engine.money(part.amount),
+                        ],
                     ),
                 });
             }
@@ -134,7 +138,9 @@ pub(super) fn period_totals(
                         let bands: Vec<String> = tier
                             .bands
                             .iter()
-                            .map(|(from, m)| format!("from {from}: x{m}"))
+                            .map(|(from, m)| {
+                                BAND.say(engine.lang, &[&engine.num(from), &engine.num(m)])
+                            })
                             .collect();
                         adjustments.push(Line {
                             sale_id: None,
@@ -143,15 +149,17 @@ pub(super) fn period_totals(
                             rule: tier.id.clone(),
                             kind: LineKind::Accelerator,
                             amount: accelerator,
-                            explanation: format!(
-                                "{} ({} tiers: {}): earnings of {} become {} -> {}, an accelerator of {}",
-                                tier.id,
-                                if tier.mode == TierMode::Step { "step" } else { "flat" },
-                                bands.join(", "),
-                                engine.money(earned),
-                                adjusted.normalize(),
-                                engine.money(adjusted),
-                                engine.money(accelerator)
+                            explanation: ACCELERATOR.say(
+                                engine.lang,
+                                &[
+                                    &tier.id,
+                                    &engine.lang.tier_mode(tier.mode),
+                                    &bands.join(", "),
+                                    &engine.money(earned),
+                                    &engine.num(adjusted.normalize()),
+                                    &engine.money(adjusted),
+                                    &engine.money(accelerator),
+                                ],
                             ),
                         });
                     }
@@ -167,10 +175,10 @@ pub(super) fn period_totals(
                 }
                 .unwrap_or_default();
                 let bounded = subtotal.checked_sub(deducted).ok_or_else(overflow)?;
-                let (kind, bound, target) = match (l.floor, l.cap) {
-                    (Some(f), _) if bounded < f => (LineKind::Floor, "floor", f),
-                    (_, Some(c)) if bounded > c => (LineKind::Cap, "cap", c),
-                    _ => (LineKind::Sale, "", bounded),
+                let (kind, bound, word, target) = match (l.floor, l.cap) {
+                    (Some(f), _) if bounded < f => (LineKind::Floor, "floor", &FLOOR, f),
+                    (_, Some(c)) if bounded > c => (LineKind::Cap, "cap", &CAP, c),
+                    _ => (LineKind::Sale, "", &CAP, bounded),
                 };
                 limit = target.checked_sub(bounded).ok_or_else(overflow)?;
                 if !limit.is_zero() {
@@ -181,19 +189,19 @@ pub(super) fn period_totals(
                         rule: format!("{bound}:{party}"),
                         kind,
                         amount: limit,
-                        explanation: format!(
-                            "{bound} of {} per period: pay before bonuses of {} adjusted by {}{}",
-                            engine.money(target),
-                            engine.money(bounded),
-                            engine.money(limit),
-                            if deducted.is_zero() {
-                                String::new()
-                            } else {
-                                format!(
-                                    "; the period's clawbacks of {} are deducted after it",
-                                    engine.money(deducted)
-                                )
-                            }
+                        explanation: LIMIT.say(
+                            engine.lang,
+                            &[
+                                &word.text(engine.lang),
+                                &engine.money(target),
+                                &engine.money(bounded),
+                                &engine.money(limit),
+                                &if deducted.is_zero() {
+                                    String::new()
+                                } else {
+                                    DEDUCTED.say(engine.lang, &[&engine.money(deducted)])
+                                },
+                            ],
                         ),
                     });
                 }

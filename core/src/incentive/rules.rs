@@ -1,6 +1,10 @@
 //! The rules a sale wins and the lines they pay: conditions, touch windows, shares,
 //! attribution-weighted shares, rounding.
 
+use super::explanation::{
+    Language, ATTRIBUTED, FALLBACK, FIXED_SHARE, LEFTOVER, NET_OF_VAT, PER_SHARE, POOL_SHARE,
+    SINGLE_SHARE, TO_FIELD,
+};
 use super::policy::{
     AttributionShare, Base, Party, Policy, Recipient, Rule, SaleField, ShareAmount, ShareRounding,
 };
@@ -19,6 +23,8 @@ pub(super) struct Engine<'a> {
     pub(super) minor: u32,
     /// Appended to every line's explanation: the policy version, in a history of several.
     pub(super) note: String,
+    /// The language explanations are written in.
+    pub(super) lang: Language,
 }
 
 pub(super) fn overflow() -> KpiError {
@@ -47,14 +53,20 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn money(&self, value: Decimal) -> String {
-        format!("{} {}", self.round(value), self.policy.currency.code())
+        let amount = self.lang.number(&self.round(value).to_string());
+        format!("{amount} {}", self.policy.currency.code())
+    }
+
+    /// A number (a percent, a base, a ratio's terms) as the explanation's language writes it.
+    pub(super) fn num(&self, value: impl std::fmt::Display) -> String {
+        self.lang.number(&value.to_string())
     }
 
     /// An exact intermediate value (a percent of a base, a refund's share of a rule) as an
     /// explanation shows it: exact up to four places beyond the minor unit, else rounded
     /// there and marked `≈`, so a reader sees `≈0.795504`, not 28 digits.
     pub(super) fn shown(&self, value: Decimal) -> String {
-        shown(value, self.minor)
+        self.lang.number(&shown(value, self.minor))
     }
 
     pub(super) fn matches(&self, rule: &Rule, sale: &Sale) -> bool {
@@ -200,7 +212,7 @@ impl<'a> Engine<'a> {
             .as_ref()
             .map_or_else(String::new, |d| format!(" ({d})"));
         if rule.valid.is_dated() {
-            about.push_str(&format!(" ({})", rule.valid.describe()));
+            about.push_str(&format!(" ({})", self.lang.validity(&rule.valid)));
         }
         about.push_str(&self.note);
         if let Some(vat) = &sale.vat {
@@ -208,10 +220,9 @@ impl<'a> Engine<'a> {
                 Base::Amount => vat.gross,
                 Base::ExtraAmount => vat.gross_extra,
             };
-            about.push_str(&format!(
-                " (net of {}% VAT: {} gross)",
-                vat.rate.normalize(),
-                self.money(gross.abs())
+            about.push_str(&NET_OF_VAT.say(
+                self.lang,
+                &[&self.num(vat.rate.normalize()), &self.money(gross.abs())],
             ));
         }
         let mut lines: Vec<(String, Decimal, String)> = Vec::new();
@@ -230,15 +241,17 @@ impl<'a> Engine<'a> {
             for (i, pct) in &percents {
                 let exact = percent_of(base, *pct)?.normalize();
                 let amount = self.round(exact);
-                let how = format!(
-                    "{}: {}% of {} {} = {} -> {} ({}, rounded per share)",
-                    rule.id,
-                    pct.normalize(),
-                    base.abs(),
-                    rule.base.name(),
-                    self.shown(exact),
-                    self.money(amount),
-                    self.policy.rounding.name()
+                let how = PER_SHARE.say(
+                    self.lang,
+                    &[
+                        &rule.id,
+                        &self.num(pct.normalize()),
+                        &self.num(base.abs()),
+                        &self.lang.base(rule.base),
+                        &self.shown(exact),
+                        &self.money(amount),
+                        &self.policy.rounding.name(),
+                    ],
                 );
                 parts.insert(*i, (amount, how));
             }
@@ -251,30 +264,37 @@ impl<'a> Engine<'a> {
             let single = percents.len() == 1;
             for ((i, pct), part) in percents.iter().zip(split) {
                 let how = if single {
-                    format!(
-                        "{}: {pct}% of {} {} = {} -> {} ({})",
-                        rule.id,
-                        base.abs(),
-                        rule.base.name(),
-                        self.shown(exact),
-                        self.money(part.amount),
-                        self.policy.rounding.name()
+                    SINGLE_SHARE.say(
+                        self.lang,
+                        &[
+                            &rule.id,
+                            &self.num(pct),
+                            &self.num(base.abs()),
+                            &self.lang.base(rule.base),
+                            &self.shown(exact),
+                            &self.money(part.amount),
+                            &self.policy.rounding.name(),
+                        ],
                     )
                 } else {
-                    format!(
-                        "{}: {pct} of the {pool_percent}% pool on {} {} ({} -> {}, {}) = {}{}",
-                        rule.id,
-                        base.abs(),
-                        rule.base.name(),
-                        self.shown(exact),
-                        self.money(pool),
-                        self.policy.rounding.name(),
-                        self.money(part.amount),
-                        if part.extra_unit {
-                            ", with one leftover minor unit (largest remainder)"
-                        } else {
-                            ""
-                        }
+                    POOL_SHARE.say(
+                        self.lang,
+                        &[
+                            &rule.id,
+                            &self.num(pct),
+                            &self.num(pool_percent),
+                            &self.num(base.abs()),
+                            &self.lang.base(rule.base),
+                            &self.shown(exact),
+                            &self.money(pool),
+                            &self.policy.rounding.name(),
+                            &self.money(part.amount),
+                            &if part.extra_unit {
+                                LEFTOVER.text(self.lang)
+                            } else {
+                                ""
+                            },
+                        ],
                     )
                 };
                 parts.insert(*i, (part.amount, how));
@@ -283,7 +303,7 @@ impl<'a> Engine<'a> {
         for (i, share) in rule.shares.iter().enumerate() {
             let (amount, how) = match share.amount {
                 ShareAmount::Fixed(f) => {
-                    (f, format!("{}: fixed {} per sale", rule.id, self.money(f)))
+                    (f, FIXED_SHARE.say(self.lang, &[&rule.id, &self.money(f)]))
                 }
                 ShareAmount::Percent(_) => parts.remove(&i).unwrap_or_default(),
             };
@@ -294,7 +314,7 @@ impl<'a> Engine<'a> {
                     lines.push((
                         party,
                         amount,
-                        format!("{how}, to the sale's {}{about}", field.name()),
+                        TO_FIELD.say(self.lang, &[&how, &self.lang.field(*field), &about]),
                     ));
                 }
                 Recipient::Attribution(a) => {
@@ -322,10 +342,7 @@ impl<'a> Engine<'a> {
             return Ok(vec![(
                 a.fallback.clone(),
                 amount,
-                format!(
-                    "{how}; no qualifying touch, so all to the fallback {}{about}",
-                    a.fallback
-                ),
+                FALLBACK.say(self.lang, &[&how, &a.fallback, &about]),
             )]);
         }
         let mut ids: Vec<&str> = Vec::new();
@@ -391,12 +408,18 @@ impl<'a> Engine<'a> {
                 Ok((
                     (*channel).to_owned(),
                     value,
-                    format!(
-                        "{how}; {model} attribution over {} touches gives {channel} weight {}/{} = {}{about}",
-                        touches.len(),
-                        reduce(*w, total).0,
-                        reduce(*w, total).1,
-                        self.money(value)
+                    ATTRIBUTED.say(
+                        self.lang,
+                        &[
+                            &how,
+                            &model,
+                            &touches.len(),
+                            channel,
+                            &reduce(*w, total).0,
+                            &reduce(*w, total).1,
+                            &self.money(value),
+                            &about,
+                        ],
                     ),
                 ))
             })

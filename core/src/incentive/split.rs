@@ -2,6 +2,7 @@
 //! refunds clawed back as mirrors of their sale; per period the tiers, limits and bonuses.
 
 use super::close::{read_closed, Closed};
+use super::explanation::{Language, POLICY_VERSION};
 use super::ledger::Ledger;
 use super::period::period_totals;
 use super::policy::{History, Policy};
@@ -43,6 +44,21 @@ pub fn split(
     touches: &[CustomerTouch],
     closed: &[Closed],
 ) -> Result<Split> {
+    split_in(history, sales, touches, closed, Language::En)
+}
+
+/// [`split`] with every explanation written in `lang` (a statement's language); the figures
+/// are the same in every language.
+///
+/// # Errors
+/// As [`split`].
+pub fn split_in(
+    history: &History,
+    sales: &[Sale],
+    touches: &[CustomerTouch],
+    closed: &[Closed],
+    lang: Language,
+) -> Result<Split> {
     let policy = &history.first;
     super::period::check_label_order(history, sales, !closed.is_empty())?;
     let paid = super::vat::as_paid(policy, sales)?;
@@ -63,10 +79,11 @@ pub fn split(
             touches: by_customer.clone(),
             minor,
             note: if several {
-                format!(" (policy version {})", version.version)
+                POLICY_VERSION.say(lang, &[&version.version])
             } else {
                 String::new()
             },
+            lang,
         })
         .collect();
     let index: BTreeMap<&str, usize> = sales

@@ -45,7 +45,8 @@ pub(crate) fn evaluate_statement(input: &Value, params: &crate::catalog::Params)
     let record = Record::new(input, "input", &["policy", "sales", "touches", "closed"])?;
     let (history, sales, touches) = super::read_input(&record)?;
     let closed = super::close::read_closed(&record, &history)?;
-    let split = super::split(&history, &sales, &touches, &closed)?;
+    let lang = super::Language::from_code(params.text("language")).unwrap_or_default();
+    let split = super::split_in(&history, &sales, &touches, &closed, lang)?;
     let chosen = |name: &str| {
         params
             .to_json()
@@ -436,4 +437,65 @@ pub fn csv(result: &Value) -> Result<String> {
         }
     }
     crate::output::csv_finish(writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    fn statement(language: &str) -> Value {
+        let policy = json!({"format": "omnikpi.incentive_policy/1", "id": "p", "version": "1",
+            "currency": "EUR", "parties": [{"id": "web", "kind": "channel"}, {"id": "lille", "kind": "store"}],
+            "rules": [{"id": "c_and_c", "shares": [{"party": "web", "percent": "2"},
+                                                   {"party_from": "fulfilment_channel", "percent": "1.5"}]}],
+            "limits": [{"party": "lille", "floor": "5.00", "clawbacks": "deducted"}]});
+        let sales = json!([
+            {"sale_id": "o1", "timestamp": 0, "period": "2026-10", "origin_channel": "web",
+             "fulfilment_channel": "lille", "amount": "89.19"},
+            {"sale_id": "r1", "timestamp": 3600, "period": "2026-10", "refund_of": "o1", "amount": "30.00"}]);
+        let params = json!({"party": "lille", "language": language});
+        crate::evaluate(
+            "incentives.statement",
+            &json!({"policy": policy, "sales": sales}),
+            &params,
+        )
+        .map(|r| r.to_json())
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_french_statement_explains_every_line_in_french_with_the_same_figures() {
+        let (en, fr) = (statement("en"), statement("fr"));
+        let explanations = |s: &Value| -> Vec<String> {
+            s["statements"][0]["lines"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|l| l["explanation"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            explanations(&fr),
+            [
+                "c_and_c : 1,5 de la cagnotte de 3,5 % sur 89,19 (montant) (3,12165 -> 3,12 EUR, half_even) = 1,34 EUR, \
+                 avec une unité résiduelle (plus forts restes), pour le canal d'exécution de la vente",
+                "reprise sur la vente o1 : remboursement de 30,00 EUR sur son montant de 89,19 EUR ; la règle c_and_c a payé \
+                 3,12 EUR en tout, dont 30,00/89,19 = ≈1,049445 -> -1,05 EUR ; part de cette ligne (de 1,34 EUR) : -0,45 EUR",
+                "plancher de 5,00 EUR par période : paie avant primes de 1,34 EUR ajustée de 3,66 EUR ; les reprises de la \
+                 période, -0,45 EUR, sont déduites après",
+            ]
+        );
+        assert!(explanations(&en)[0].starts_with("c_and_c: 1.5 of the 3.5% pool on 89.19 amount"));
+        for key in ["earned", "limit", "payable"] {
+            assert_eq!(en["statements"][0][key], fr["statements"][0][key], "{key}");
+        }
+        assert_eq!(fr["statements"][0]["payable"], "4.55");
+        let page = super::html(&fr, None).unwrap_or_default();
+        assert!(page.contains("<html lang=\"fr\">") && page.contains("4,55 EUR"));
+        let csv = super::csv(&fr).unwrap_or_default();
+        assert!(csv.starts_with(
+            "Politique,version,Période,Partie,Vente,Règle,Nature,Montant,Explication"
+        ));
+        assert!(csv.contains("p,1,2026-10,lille,,,À payer,4.55,"), "{csv}");
+    }
 }
