@@ -285,6 +285,27 @@ fn verify<'py>(
     json_to_python(py, &out)
 }
 
+/// The statements of an `incentives.statement` result as the core renders them: `(html, csv)`,
+/// the page ending each statement with `certificate` when given.
+#[pyfunction]
+#[pyo3(signature = (result, certificate=None))]
+fn statement_files(
+    py: Python<'_>,
+    result: &Bound<'_, PyAny>,
+    certificate: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(String, String)> {
+    let host = PyHost::new(py)?;
+    let result = host.convert(result, "statements")?;
+    let certificate = certificate
+        .map(|c| host.convert(c, "certificate"))
+        .transpose()?;
+    (|| {
+        let html = omnikpi::incentive::statement::html(&result, certificate.as_ref())?;
+        Ok((html, omnikpi::incentive::statement::csv(&result)?))
+    })()
+    .map_err(|e: KpiError| to_py_err(py, &e))
+}
+
 /// Reads JSON text by the core's rules (duplicate keys, lone surrogates, integers beyond 64 bits,
 /// non-finite numbers and nesting deeper than 128 are errors located under `what`), as the CLI
 /// reads its files; `json.loads` would keep the last of two duplicate keys.
@@ -689,6 +710,7 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(certify, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_function(wrap_pyfunction!(statement_files, m)?)?;
     m.add_function(wrap_pyfunction!(catalog, m)?)?;
     m.add_function(wrap_pyfunction!(parse_json, m)?)?;
     m.add_function(wrap_pyfunction!(attribution_model, m)?)?;

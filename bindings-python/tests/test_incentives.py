@@ -189,3 +189,39 @@ def test_a_closed_period_round_trips_through_python_and_the_cli(tmp_path: Any) -
     with pytest.raises(omnikpi.OmniKpiError) as e:
         omnikpi.split_incentives(POLICY, sales, touches=touches, closed=[from_cli, edited])
     assert e.value.code == "closed_period" and e.value.path == "input.closed[1].digest"
+
+
+def test_statements_from_python_are_the_clis_in_both_languages(tmp_path: Any) -> None:
+    """incentive_statements gives the CLI's statements.json byte for byte, in English and French,
+    and its certificate is the one `omnikpi verify` confirms from the CLI's files."""
+    sales, touches = RETAIL_SALES(), RETAIL_TOUCHES()
+    for lang in ("en", "fr"):
+        out = tmp_path / lang
+        subprocess.run(
+            [str(ROOT / "target" / "release" / "omnikpi"), "incentives", "statement", "--policy", str(POLICY), "--sales",
+             str(RETAIL / "sales.csv"), "--touches", str(RETAIL / "touches.csv"), "--party", "lille", "--lang", lang,
+             "--out", str(out)],
+            check=True, capture_output=True, text=True,
+        )
+        mine = omnikpi.incentive_statements(POLICY, sales, touches=touches, party="lille", language=lang)
+        assert canonical(mine.to_dict()) == canonical(json.loads((out / "statements.json").read_text(encoding="utf-8")))
+        assert [s["period"] for s in mine.statements] == ["2026-09", "2026-10"]
+    french = omnikpi.incentive_statements(POLICY, sales, touches=touches, party="lille", language="fr")
+    english = omnikpi.incentive_statements(POLICY, sales, touches=touches, party="lille")
+    assert [s["payable"] for s in french.statements] == [s["payable"] for s in english.statements]
+    assert french.statements[0]["lines"][0]["explanation"] != english.statements[0]["lines"][0]["explanation"]
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.incentive_statements(POLICY, sales, touches=touches, language="de")
+    assert e.value.code == "invalid_parameter" and e.value.path == "params.language"
+    # the CLI's files, rendered by the same core from the CLI's own result and certificate
+    out = tmp_path / "fr"
+    cli_result = json.loads((out / "statements.json").read_text(encoding="utf-8"))
+    cert = json.loads((out / "statements.certificate.json").read_text(encoding="utf-8"))
+    html, csv = omnikpi.statement_files(cli_result, cert)
+    assert html == (out / "statements.html").read_text(encoding="utf-8")
+    assert csv == (out / "statements.csv").read_text(encoding="utf-8")
+    html, _ = omnikpi.statement_files(french)
+    assert "Relevé de commissions · lille · 2026-09" in html and cert["certificate"] not in html
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.statement_files({"format": "something else"})
+    assert e.value.code == "wrong_type" and e.value.path == "statements"

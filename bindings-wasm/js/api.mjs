@@ -141,6 +141,10 @@ export function createApi(raw, files) {
     certify,
     /** Recomputes the result a certificate speaks of from `input`: `{confirmed, kpi, checks}`. */
     verify: (certificate, input) => unwrap(raw.verify(certificate, input)),
+    /** The statements of `incentiveStatements` as the CLI writes them: `{html, csv}`, each
+     * statement of the printable page ending with its certificate (the result's own by default). */
+    statementFiles: (statements, certificate = statements?.certificate) =>
+      unwrap(raw.statementFiles(statements, certificate ?? null)),
     /** Every KPI definition; with `{ lang: "fr" }`, every text in that language. */
     catalog: (options) => {
       const lang = options?.lang;

@@ -46,6 +46,10 @@ export declare function verify(certificate: Certificate, input: unknown): {
   confirmed: boolean; kpi: string;
   checks: { check: "certificate" | "version" | "input" | "result" | "omnikpi"; ok: boolean; certified: unknown; found: string }[];
 };
+/** The statements of `incentiveStatements` as the CLI writes them: one printable HTML page
+ * (a statement per printed page, each ending with `certificate`, the result's own by default)
+ * and CSV, in the statements' language. */
+export declare function statementFiles(statements: IncentiveStatementsResult, certificate?: Certificate | null): { html: string; csv: string };
 /** Localized definition: every text is a string in the requested language. */
 export interface LocalizedDefinition {
   id: string; version: string; family: string; lang: string;

@@ -22,6 +22,7 @@ export { OmniKpiError };
 export const evaluate = (...a) => ready().evaluate(...a);
 export const certify = (...a) => ready().certify(...a);
 export const verify = (...a) => ready().verify(...a);
+export const statementFiles = (...a) => ready().statementFiles(...a);
 export const catalog = (options) => ready().catalog(options);
 export const reportFiles = (files) => ready().reportFiles(files);
 /** A KPI pack (see the Node entry point); `await init()` first. */

@@ -197,6 +197,20 @@ pub fn verify(certificate: JsValue, input: JsValue) -> String {
     })())
 }
 
+/// The statements of an `incentives.statement` result as the core renders them; the envelope
+/// holds `{html, csv}`, each statement of the page ending with `certificate` when given.
+#[wasm_bindgen(js_name = statementFiles)]
+pub fn statement_files(result: JsValue, certificate: JsValue) -> String {
+    envelope((|| {
+        let result = host_value(result, "statements")?;
+        let certificate = host_value(certificate, "certificate")?;
+        let certificate = (!certificate.is_null()).then_some(certificate);
+        let html = omnikpi::incentive::statement::html(&result, certificate.as_ref())?;
+        let csv = omnikpi::incentive::statement::csv(&result)?;
+        Ok(serde_json::json!({"html": html, "csv": csv}))
+    })())
+}
+
 /// Computes a KPI on JSON texts, read by the same rules as the CLI's files; returns the envelope.
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(kpi_id: &str, input_json: &str, params_json: &str) -> String {

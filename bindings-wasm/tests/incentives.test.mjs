@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { splitIncentives, checkPayouts, diffIncentives, closeIncentives, OmniKpiError } from "../pkg/node.mjs";
+import { splitIncentives, checkPayouts, diffIncentives, closeIncentives, incentiveStatements, statementFiles, OmniKpiError } from "../pkg/node.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const retail = join(root, "examples", "retail");
@@ -92,4 +92,29 @@ test("a period closed in Node is the CLI's record, and a split keeps it as close
   const edited = { ...closed, total: "0.00" };
   assert.throws(() => splitIncentives({ ...input, closed: [edited] }), (e) =>
     e instanceof OmniKpiError && e.code === "closed_period" && e.path === "input.closed[0].digest");
+});
+
+test("statements in Node are the CLI's, in English and French, with the same figures", () => {
+  const byLang = {};
+  for (const lang of ["en", "fr"]) {
+    const out = join(root, "target", `node-statements-${lang}`);
+    execFileSync(cli, ["incentives", "statement", "--policy", join(retail, "incentive_policy.json"), "--sales", join(retail, "sales.csv"),
+      "--touches", join(retail, "touches.csv"), "--party", "lille", "--lang", lang, "--out", out]);
+    byLang[lang] = incentiveStatements(input, { party: "lille", language: lang });
+    assert.deepEqual(JSON.parse(JSON.stringify(byLang[lang])), JSON.parse(readFileSync(join(out, "statements.json"), "utf8")));
+  }
+  assert.deepEqual(byLang.fr.statements.map((s) => s.payable), byLang.en.statements.map((s) => s.payable));
+  assert.match(byLang.fr.statements[1].lines[0].explanation, /EUR/);
+  assert.notEqual(byLang.fr.statements[1].lines[0].explanation, byLang.en.statements[1].lines[0].explanation);
+  assert.throws(() => incentiveStatements(input, { party: "nantes" }), (e) =>
+    e instanceof OmniKpiError && e.code === "invalid_parameter" && e.path === "params.party");
+  // the CLI's files, rendered by the same core from the CLI's result and certificate
+  const out = join(root, "target", "node-statements-fr");
+  const cliResult = JSON.parse(readFileSync(join(out, "statements.json"), "utf8"));
+  const certificate = JSON.parse(readFileSync(join(out, "statements.certificate.json"), "utf8"));
+  const { html, csv } = statementFiles(cliResult, certificate);
+  assert.equal(html, readFileSync(join(out, "statements.html"), "utf8"));
+  assert.equal(csv, readFileSync(join(out, "statements.csv"), "utf8"));
+  // a typed result carries its own certificate, which the page ends each statement with
+  assert.ok(statementFiles(byLang.fr).html.includes(byLang.fr.certificate.certificate));
 });

@@ -264,7 +264,7 @@ struct TableReading {
     /// Europe/Paris, UTC, +02:00 (refused without).
     #[arg(long)]
     timezone: Option<String>,
-    /// Unit of integer timestamps: s, ms, us or ns (integer timestamps are refused without).
+    /// Unit of integer timestamps: s (the default for incentive tables), ms, us or ns.
     #[arg(long)]
     timestamp_unit: Option<String>,
     /// Round float money (a workbook's amount cells) at the policy currency's minor unit:
@@ -281,10 +281,11 @@ struct TableReading {
 }
 
 impl TableReading {
-    /// The core's reading of these options (one parser of them for every front end).
+    /// The core's reading of these options (one parser of them for every front end); integer
+    /// times are Unix seconds, as the incentive inputs define them, unless a unit is declared.
     fn reading(&self) -> Result<omnikpi::table::reading::Reading, KpiError> {
         omnikpi::table::reading::Reading::from_json(&serde_json::json!({
-            "timestamp_unit": self.timestamp_unit,
+            "timestamp_unit": self.timestamp_unit.as_deref().unwrap_or("s"),
             "timezone": self.timezone,
             "money_from_float": self.money_from_float,
             "delimiter": self.delimiter,

@@ -239,6 +239,56 @@ def test_incentives_close_freezes_a_period_and_books_later_changes(tmp_path: Pat
     assert edited.returncode == 2 and "[closed_period] at input.closed[0].digest" in edited.stderr, edited.stderr
 
 
+def test_incentives_statements_are_written_in_french_and_verified_from_the_same_files(tmp_path: Path) -> None:
+    """`incentives statement` writes each party's statement per period as printable HTML, CSV
+    and JSON with its certificate; the figures are the split's; French statements explain
+    every line in French; `omnikpi verify` recomputes the certificate from the same files and
+    refutes it when a sale changed."""
+    import csv
+    retail = ROOT / "examples" / "retail"
+    out = tmp_path / "statements"
+    proc = incentives("statement", "--party", "lille", "--lang", "fr", "--out", str(out), "--bom")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((out / "statements.json").read_text(encoding="utf-8"))
+    cert = json.loads((out / "statements.certificate.json").read_text(encoding="utf-8"))
+    assert cert["kpi"] == "incentives.statement" and cert["certificate"] in proc.stdout
+    assert [s["period"] for s in result["statements"]] == ["2026-09", "2026-10"]
+    split = json.loads(incentives("split", "--format", "json").stdout)
+    for s in result["statements"]:
+        pay = next(q for p in split["periods"] if p["period"] == s["period"] for q in p["parties"] if q["party"] == "lille")
+        assert all(s[k] == pay[k] for k in ("earned", "accelerator", "limit", "bonus", "adjustment", "carried", "payable"))
+        mine = [l for l in split["lines"] if l["party"] == "lille" and l["period"] == s["period"]]
+        assert [l["amount"] for l in s["lines"]] == [l["amount"] for l in mine]
+        english = (" pool on ", "clawback of sale", "to the sale's", " per period:", "(largest remainder)")
+        for line in s["lines"]:  # the policy's own rule descriptions stay as written
+            assert not any(w in line["explanation"] for w in english) and " EUR" in line["explanation"], line
+        assert any("cagnotte" in l["explanation"] or " % de " in l["explanation"] for l in s["lines"])
+    html = (out / "statements.html").read_text(encoding="utf-8")
+    assert html.count("<section>") == 2 and "Relevé de commissions · lille · 2026-10" in html
+    assert cert["certificate"] in html and result["policy_digest"] in html
+    payable = result["statements"][1]["payable"].replace(".", ",")
+    assert f"{payable} EUR" in html.replace("\u202f", "")
+    raw = (out / "statements.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:4] == ["Politique", "version", "Période", "Partie"]
+    assert ["2026-10", "lille", "", "", "À payer", result["statements"][1]["payable"]] == rows[-1][2:8]
+
+    def verify(sales: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(CLI), "verify", str(out / "statements.certificate.json"), "--policy",
+                               str(retail / "incentive_policy.json"), "--sales", str(sales), "--touches",
+                               str(retail / "touches.csv")], capture_output=True, text=True, timeout=120)
+    confirmed = verify(retail / "sales.csv")
+    assert confirmed.returncode == 0 and confirmed.stdout.startswith("confirmed"), confirmed.stdout
+    text = (retail / "sales.csv").read_text(encoding="utf-8")
+    changed = tmp_path / "sales.csv"
+    changed.write_text(text.replace("114.01", "114.02", 1), encoding="utf-8")
+    refuted = verify(changed)
+    assert refuted.returncode == 1 and "DIFF input" in refuted.stdout, refuted.stdout
+    unknown = incentives("statement", "--party", "nantes", "--out", str(out))
+    assert unknown.returncode == 2 and "[invalid_parameter] at params.party" in unknown.stderr
+
+
 def test_incentives_check_lists_every_difference_and_exits_1(tmp_path: Path) -> None:
     claimed = tmp_path / "claimed.csv"
     assert incentives("split", "--csv", str(claimed)).returncode == 0

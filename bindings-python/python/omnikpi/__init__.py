@@ -73,6 +73,7 @@ __all__ = [
     "evaluate",
     "parse_json",
     "report",
+    "statement_files",
     "verify",
 ]
 # Every KPI's typed function, input rows and result class, generated in omnikpi.kpis:
@@ -317,6 +318,25 @@ def verify(certificate: Mapping[str, Any], input: Any) -> dict[str, Any]:
     False
     """
     return _omnikpi.verify(certificate, input)
+
+
+def statement_files(statements: Any, certificate: Optional[Mapping[str, Any]] = None) -> tuple[str, str]:
+    """The statements of :func:`incentive_statements` as the CLI writes them: ``(html, csv)`` —
+    one printable HTML page (a statement per printed page, each ending with ``certificate``
+    when given: pass the one :func:`certify` returns) and CSV, in the statements' language.
+
+    >>> import json
+    >>> policy = {"format": "omnikpi.incentive_policy/1", "id": "p", "version": "1", "currency": "EUR",
+    ...           "parties": [{"id": "web", "kind": "channel"}],
+    ...           "rules": [{"id": "web_sales", "shares": [{"party": "web", "percent": "5"}]}]}
+    >>> sales = [{"sale_id": "o1", "timestamp": 0, "period": "2026-10", "origin_channel": "web",
+    ...           "fulfilment_channel": "delivery", "amount": "1234.50"}]
+    >>> html, csv = statement_files(incentive_statements(policy, sales, language="fr"))
+    >>> "Relevé de commissions" in html, csv.splitlines()[-1]
+    (True, 'p,1,2026-10,web,,,À payer,61.72,')
+    """
+    data = statements.to_dict() if hasattr(statements, "to_dict") else statements
+    return _omnikpi.statement_files(data, certificate)
 
 
 def parse_json(text: str, what: Optional[str] = None) -> Any:

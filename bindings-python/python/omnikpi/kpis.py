@@ -2657,8 +2657,9 @@ def incentive_statements(
             already, is booked per party as one `adjustment` line (rule `prior_period:<period>`)
             in the first open period after it.
         party: Only this party's statements (a party of the policy); every party's by default.
+            Default: ``None``.
         period: Only this period's statements (a period of the split); every period's by
-            default.
+            default. Default: ``None``.
         language: The language of the statement's words in HTML and CSV (en or fr); amounts are
             shown as its readers write them. Default: ``"en"``.
     """

@@ -76,6 +76,15 @@ pub const TABLE_KINDS: crate::table::records::Kinds<'static> = crate::table::rec
     flags: &["click_and_collect"],
 };
 
+/// How the incentive tables are read when nothing else is declared: integer times are Unix
+/// seconds, as the incentive inputs define them (spec/kpis/incentives.split.json).
+pub fn table_reading() -> crate::table::reading::Reading {
+    crate::table::reading::Reading {
+        timestamp_unit: Some(crate::table::TimestampUnit::Seconds),
+        ..Default::default()
+    }
+}
+
 /// A CSV table (comma-delimited) as the records of an incentive input (`sales`, `touches`,
 /// `payouts`): one object per row, empty cells left out, each cell read by [`TABLE_KINDS`]
 /// (amounts as exact decimal strings, timestamps as Unix seconds, `click_and_collect` as a
@@ -90,7 +99,7 @@ pub const TABLE_KINDS: crate::table::records::Kinds<'static> = crate::table::rec
 /// let rows = omnikpi::incentive::records_from_csv(csv, "sales.csv", None).unwrap();
 /// assert_eq!(rows[0]["click_and_collect"], true);
 /// assert_eq!(rows[0]["amount"], "89.19");
-/// assert_eq!(rows[0]["timestamp"], 1_790_848_800);
+/// assert_eq!(rows[0]["timestamp"], "2026-10-01T10:00:00Z");
 /// ```
 ///
 /// # Errors
@@ -98,7 +107,7 @@ pub const TABLE_KINDS: crate::table::records::Kinds<'static> = crate::table::rec
 /// [`crate::table::records::text_cell`] there.
 pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result<Vec<Value>> {
     let table = crate::table::Table::parse(name, text)?;
-    let reading = crate::table::reading::Reading::default();
+    let reading = table_reading();
     table
         .rows
         .iter()

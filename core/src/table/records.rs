@@ -14,7 +14,9 @@
 //! let mut excel = Reading::default();
 //! excel.csv.decimal_comma = Some(true);
 //! assert_eq!(text_cell(&kinds, "amount", "89,19", &excel, "x").unwrap(), "89.19");
-//! assert_eq!(text_cell(&kinds, "timestamp", "2026-10-01T10:00:00Z", &excel, "x").unwrap(), 1_790_848_800);
+//! assert_eq!(text_cell(&kinds, "timestamp", "2026-10-01T10:00:00Z", &excel, "x").unwrap(), "2026-10-01T10:00:00Z");
+//! excel.timezone = Some(omnikpi::table::reading::Zone::parse("UTC", "x").unwrap());
+//! assert_eq!(text_cell(&kinds, "timestamp", "2026-10-01 10:00:00", &excel, "x").unwrap(), 1_790_848_800);
 //! assert_eq!(text_cell(&kinds, "click_and_collect", "TRUE", &excel, "x").unwrap(), true);
 //! assert!(text_cell(&kinds, "timestamp", "1790848800", &excel, "x").is_err()); // no unit declared
 //! ```
@@ -58,8 +60,9 @@ impl Kinds<'_> {
 }
 
 /// A non-empty text cell of `column` as its record value: money as the canonical decimal
-/// string (read in the reading's decimal sign), time as Unix seconds
-/// ([`Reading::seconds_from_text`]), a flag as a boolean, text as it is.
+/// string (read in the reading's decimal sign), time as written when it is RFC 3339 and
+/// otherwise as Unix seconds ([`Reading::seconds_from_text`]: a naive time in the declared
+/// zone, an integer in the declared unit), a flag as a boolean, text as it is.
 ///
 /// # Errors
 /// At `path`: `invalid_decimal`, `invalid_timestamp`, `wrong_type` (integer time without a
@@ -73,6 +76,11 @@ pub fn text_cell(
 ) -> Result<Value> {
     Ok(match kinds.of(column) {
         Kind::Money => Value::String(reading.decimal_from_text(cell, path)?.to_string()),
+        // RFC 3339 text is kept as written (every front end hands it over so, and the KPI reads
+        // it); other times become Unix seconds by the declared zone or unit
+        Kind::Time if chrono::DateTime::parse_from_rfc3339(cell).is_ok() => {
+            Value::String(cell.to_owned())
+        }
         Kind::Time => Value::from(reading.seconds_from_text(cell, path)?),
         Kind::Flag => Value::Bool(super::csv_boolean(cell, path)?),
         Kind::Text => Value::String(cell.to_owned()),
@@ -235,13 +243,14 @@ mod batches {
             if matches!(t, DataType::Null) {
                 return Ok(vec![None; array.len()]);
             }
-            if kind == Kind::Time {
+            let text = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+            if kind == Kind::Time && !text {
                 return Ok(seconds(array, &path, self.reading)?
                     .into_iter()
                     .map(|v| v.map(Value::from))
                     .collect());
             }
-            if matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+            if text {
                 let s = text_array(array, &path)?;
                 return s
                     .as_string::<i32>()
