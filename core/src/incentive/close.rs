@@ -94,9 +94,7 @@ impl Closed {
     }
 
     fn money(&self, d: Decimal) -> Output {
-        let mut d = d;
-        d.rescale(self.minor_units);
-        Output::Decimal(d)
+        Output::Decimal(super::summary::at_minor(d, self.minor_units))
     }
 
     /// The record without its digest: what the digest is computed over.
@@ -113,17 +111,12 @@ impl Closed {
             .parties
             .iter()
             .map(|q| {
-                Output::record([
-                    ("party", q.party.as_str().into()),
-                    ("earned", money(q.earned)),
-                    ("accelerator", money(q.accelerator)),
-                    ("limit", money(q.limit)),
-                    ("bonus", money(q.bonus)),
-                    ("adjustment", money(q.adjustment)),
-                    ("carried", money(q.carried)),
-                    ("carried_out", money(q.carried_out)),
-                    ("payable", money(q.payable)),
-                ])
+                let mut fields = vec![("party", q.party.as_str().into())];
+                fields.extend(q.amounts(money));
+                // what the period carries out, before payable: the next period starts from it
+                let at = fields.len().saturating_sub(1);
+                fields.insert(at, ("carried_out", money(q.carried_out)));
+                Output::record(fields)
             })
             .collect();
         vec![

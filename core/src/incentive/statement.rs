@@ -132,20 +132,15 @@ fn statement(
             ("explanation", l.explanation.as_str().into()),
         ])
     };
-    Some(Output::record([
+    let mut fields = vec![
         ("period", period.period.as_str().into()),
         ("party", pay.party.as_str().into()),
         ("kind", kind.into()),
         ("closed", period.closed.clone().into()),
         ("lines", Output::List(lines.iter().map(line).collect())),
-        ("earned", money(pay.earned)),
-        ("accelerator", money(pay.accelerator)),
-        ("limit", money(pay.limit)),
-        ("bonus", money(pay.bonus)),
-        ("adjustment", money(pay.adjustment)),
-        ("carried", money(pay.carried)),
-        ("payable", money(pay.payable)),
-    ]))
+    ];
+    fields.extend(pay.amounts(money));
+    Some(Output::record(fields))
 }
 
 /// The totals of a statement, in the order it shows them.

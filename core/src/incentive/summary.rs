@@ -124,6 +124,20 @@ pub struct PartyPeriod {
 }
 
 impl PartyPeriod {
+    /// Its amounts as every result writes them (earned, accelerator, limit, bonus,
+    /// adjustment, carried, payable), each through `money`.
+    pub(super) fn amounts(&self, money: impl Fn(Decimal) -> Output) -> Vec<(&'static str, Output)> {
+        vec![
+            ("earned", money(self.earned)),
+            ("accelerator", money(self.accelerator)),
+            ("limit", money(self.limit)),
+            ("bonus", money(self.bonus)),
+            ("adjustment", money(self.adjustment)),
+            ("carried", money(self.carried)),
+            ("payable", money(self.payable)),
+        ]
+    }
+
     /// A party with nothing in a period (yet).
     pub(super) fn idle(party: &str) -> PartyPeriod {
         PartyPeriod {
@@ -213,6 +227,13 @@ pub struct Split {
 
 // ----------------------------------------------------------------------------- output
 
+/// `d` written at exactly `minor` places (an amount exact there already: nothing is rounded).
+pub(super) fn at_minor(d: Decimal, minor: u32) -> Decimal {
+    let mut d = d;
+    d.rescale(minor);
+    d
+}
+
 impl Split {
     /// Payable per party over every period, in declared order.
     ///
@@ -265,16 +286,8 @@ impl Split {
         let money = |d: Decimal| Output::Decimal(self.money(d));
         let mut fields: Vec<(&str, Output)> =
             period.map(|p| ("period", p.into())).into_iter().collect();
-        fields.extend([
-            ("party", q.party.as_str().into()),
-            ("earned", money(q.earned)),
-            ("accelerator", money(q.accelerator)),
-            ("limit", money(q.limit)),
-            ("bonus", money(q.bonus)),
-            ("adjustment", money(q.adjustment)),
-            ("carried", money(q.carried)),
-            ("payable", money(q.payable)),
-        ]);
+        fields.push(("party", q.party.as_str().into()));
+        fields.extend(q.amounts(money));
         Output::record(fields)
     }
 
@@ -294,9 +307,7 @@ impl Split {
 
     /// `d` at exactly the currency's minor-unit scale (amounts are already exact there).
     pub fn money(&self, d: Decimal) -> Decimal {
-        let mut d = d;
-        d.rescale(self.minor_units);
-        d
+        at_minor(d, self.minor_units)
     }
 
     /// The result tree (the `incentives.split` output).
