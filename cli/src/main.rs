@@ -323,6 +323,11 @@ enum Incentives {
         /// accents right.
         #[arg(long)]
         bom: bool,
+        /// Write the result's certificate (policy and sales digests through the input, the
+        /// result's digest, omnikpi version) to this JSON file; `omnikpi verify CERT --policy
+        /// ... --sales ...` recomputes it from the same files.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
         /// What to print: a readable summary (table), the lines as CSV, or the result as JSON.
         #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
         format: String,
@@ -618,6 +623,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             parties_csv,
             xlsx,
             bom,
+            certificate,
             format,
         } => {
             let tables = incentive_input(&files, None)?;
@@ -643,6 +649,16 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             }
             if let Some(path) = &json {
                 write_file(path, &pretty(&split.to_output()?.to_json()))?;
+            }
+            if let Some(path) = &certificate {
+                let result = split.to_output()?.to_json();
+                let cert = omnikpi::certificate::certificate(
+                    "incentives.split",
+                    &tables.value(),
+                    &Value::Null,
+                    &result,
+                )?;
+                write_file(path, &pretty(&cert))?;
             }
             if let Some(path) = &xlsx {
                 let result = split.to_output()?.to_json();

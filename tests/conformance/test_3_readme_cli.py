@@ -285,6 +285,14 @@ def test_incentives_statements_are_written_in_french_and_verified_from_the_same_
     changed.write_text(text.replace("114.01", "114.02", 1), encoding="utf-8")
     refuted = verify(changed)
     assert refuted.returncode == 1 and "DIFF input" in refuted.stdout, refuted.stdout
+    # a split's certificate is verified from the same files too
+    cert_path = tmp_path / "split.certificate.json"
+    assert incentives("split", "--certificate", str(cert_path)).returncode == 0
+    assert json.loads(cert_path.read_text(encoding="utf-8"))["kpi"] == "incentives.split"
+    again = subprocess.run([str(CLI), "verify", str(cert_path), "--policy", str(retail / "incentive_policy.json"),
+                            "--sales", str(retail / "sales.csv"), "--touches", str(retail / "touches.csv")],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and again.stdout.startswith("confirmed: incentives.split"), again.stdout
     unknown = incentives("statement", "--party", "nantes", "--out", str(out))
     assert unknown.returncode == 2 and "[invalid_parameter] at params.party" in unknown.stderr
 
