@@ -439,13 +439,29 @@ struct TableFile<'a> {
 
 /// The records of the incentive tables read from their files, and where each list's records
 /// are in its file, to name the row and column of an error the engine finds.
-#[derive(Default)]
 struct Tables {
-    input: serde_json::Map<String, Value>,
+    /// The input the engine reads, an object (built once: a big ledger is not copied).
+    input: Value,
     rows: BTreeMap<String, omnikpi::table::CsvRows>,
 }
 
+impl Default for Tables {
+    fn default() -> Self {
+        Self {
+            input: Value::Object(serde_json::Map::new()),
+            rows: BTreeMap::new(),
+        }
+    }
+}
+
 impl Tables {
+    /// Sets the input's field `key`.
+    fn insert(&mut self, key: &str, value: Value) {
+        if let Value::Object(map) = &mut self.input {
+            map.insert(key.to_owned(), value);
+        }
+    }
+
     /// Reads `file` into the list of its name: a JSON file as it is; CSV (any dialect) or a
     /// workbook's sheet by the core's record reader, as `reading` declares (float money
     /// rounded at `currency`'s minor unit when declared, and counted on stderr).
@@ -463,7 +479,7 @@ impl Tables {
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         {
             let value = omnikpi::parse_json(&read_text(path)?, &name)?;
-            self.input.insert(file.list.to_owned(), value);
+            self.insert(file.list, value);
             return Ok(());
         }
         let bytes = if path == Path::new("-") {
@@ -491,8 +507,7 @@ impl Tables {
         }
         let rows = omnikpi::table::CsvRows::one_per_row(file.list, &read.place, read.rows.len());
         self.rows.insert(file.list.to_owned(), rows);
-        self.input
-            .insert(file.list.to_owned(), Value::Array(read.rows));
+        self.insert(file.list, Value::Array(read.rows));
         Ok(())
     }
 
@@ -503,8 +518,8 @@ impl Tables {
     }
 
     /// The input the engine reads.
-    fn value(&self) -> Value {
-        Value::Object(self.input.clone())
+    fn value(&self) -> &Value {
+        &self.input
     }
 }
 
@@ -531,7 +546,7 @@ fn incentive_input(
         &files.reading,
         &currency,
     )?;
-    tables.input.insert("policy".into(), policy);
+    tables.insert("policy", policy);
     if let Some(payouts) = payouts {
         tables.read(payouts, &reading, &currency, None)?;
     }
@@ -541,7 +556,7 @@ fn incentive_input(
             .iter()
             .map(|path| omnikpi::parse_json(&read_text(path)?, &path.display().to_string()))
             .collect::<Result<Vec<Value>, KpiError>>()?;
-        tables.input.insert("closed".into(), Value::Array(closed));
+        tables.insert("closed", Value::Array(closed));
     }
     Ok(tables)
 }
@@ -598,11 +613,9 @@ fn what_if(
     let before = read_policy(before, "before")?;
     let currency = policy_currency(&before)?;
     let mut tables = ledger_tables(sales, touches, reading, &currency)?;
-    tables.input.insert("before".into(), before);
-    tables
-        .input
-        .insert("after".into(), read_policy(after, "after")?);
-    let result = omnikpi::incentive::diff_input(&tables.value())
+    tables.insert("before", before);
+    tables.insert("after", read_policy(after, "after")?);
+    let result = omnikpi::incentive::diff_input(tables.value())
         .map_err(|e| tables.locate(e))?
         .to_output()?
         .to_json();
@@ -628,7 +641,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
         } => {
             let tables = incentive_input(&files, None)?;
             let split =
-                omnikpi::incentive::split_input(&tables.value()).map_err(|e| tables.locate(e))?;
+                omnikpi::incentive::split_input(tables.value()).map_err(|e| tables.locate(e))?;
             let lines_csv = omnikpi::incentive::lines_to_csv(&split.lines)?;
             let mark = if bom { "\u{feff}" } else { "" };
             if let Some(path) = &csv {
@@ -654,7 +667,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
                 let result = split.to_output()?.to_json();
                 let cert = omnikpi::certificate::certificate(
                     "incentives.split",
-                    &tables.value(),
+                    tables.value(),
                     &Value::Null,
                     &result,
                 )?;
@@ -662,7 +675,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             }
             if let Some(path) = &xlsx {
                 let result = split.to_output()?.to_json();
-                let book = split_workbook(&tables.value(), &result, &summary)?;
+                let book = split_workbook(tables.value(), &result, &summary)?;
                 std::fs::write(path, book).map_err(|e| io_error(path, &e))?;
             }
             let text = match format.as_str() {
@@ -685,7 +698,7 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             };
             let tables = incentive_input(&files, Some(payouts))?;
             let mut check =
-                omnikpi::incentive::check_input(&tables.value()).map_err(|e| tables.locate(e))?;
+                omnikpi::incentive::check_input(tables.value()).map_err(|e| tables.locate(e))?;
             if let Some(rows) = tables.rows.get("payouts") {
                 check = check.locate(rows);
             }
@@ -699,11 +712,9 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
         }
         Incentives::Close { files, period, out } => {
             let mut tables = incentive_input(&files, None)?;
-            tables
-                .input
-                .insert("period".into(), Value::from(period.as_str()));
+            tables.insert("period", Value::from(period.as_str()));
             let closed =
-                omnikpi::incentive::close_input(&tables.value()).map_err(|e| tables.locate(e))?;
+                omnikpi::incentive::close_input(tables.value()).map_err(|e| tables.locate(e))?;
             write_file(&out, &pretty(&closed.to_output().to_json()))?;
             Ok((
                 format!(
@@ -753,7 +764,7 @@ fn statements(
     let tables = incentive_input(files, None)?;
     let input = tables.value();
     let params = serde_json::json!({"party": party, "period": period, "language": lang});
-    let (result, cert) = omnikpi::certificate::certify("incentives.statement", &input, &params)
+    let (result, cert) = omnikpi::certificate::certify("incentives.statement", input, &params)
         .map_err(|e| tables.locate(e))?;
     let result = result.to_json();
     let html = omnikpi::incentive::statement::html(&result, Some(&cert))?;
@@ -964,7 +975,7 @@ fn verify(
         }
         (None, _, Some(files)) => {
             let tables = incentive_input(files, None)?;
-            omnikpi::certificate::verify(&cert, &tables.value()).map_err(|e| tables.locate(e))?
+            omnikpi::certificate::verify(&cert, tables.value()).map_err(|e| tables.locate(e))?
         }
         (None, _, None) => {
             return Err(KpiError::at(

@@ -119,9 +119,9 @@ pub fn records_from_csv(text: &str, name: &str, keep: Option<&[&str]>) -> Result
                 if cell.is_empty() || keep.is_some_and(|k| !k.contains(&column.as_str())) {
                     continue;
                 }
-                let place = format!("{name}:row {line}:{column}");
+                let place = || format!("{name}:row {line}:{column}");
                 let value =
-                    crate::table::records::text_cell(&TABLE_KINDS, column, cell, &reading, &place)?;
+                    crate::table::records::cell(&TABLE_KINDS, column, cell, &reading, place)?;
                 row.insert(column.clone(), value);
             }
             Ok(Value::Object(row))

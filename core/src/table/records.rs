@@ -87,12 +87,29 @@ pub fn text_cell(
     })
 }
 
+/// [`text_cell`] with the cell's path built only when the cell is wrong: a table of a million
+/// rows is read without formatting a path per cell.
+pub(crate) fn cell(
+    kinds: &Kinds<'_>,
+    column: &str,
+    text: &str,
+    reading: &Reading,
+    path: impl FnOnce() -> String,
+) -> Result<Value> {
+    if kinds.of(column) == Kind::Text {
+        return Ok(Value::String(text.to_owned()));
+    }
+    // the error, if any, is made again at the real path: the same code and message there
+    text_cell(kinds, column, text, reading, "")
+        .or_else(|_| text_cell(kinds, column, text, reading, &path()))
+}
+
 #[cfg(feature = "arrow")]
 pub use self::batches::{read, Records};
 
 #[cfg(feature = "arrow")]
 mod batches {
-    use super::{text_cell, Kind, Kinds};
+    use super::{cell, Kind, Kinds};
     use crate::error::{ErrorCode, KpiError, Result};
     use crate::table::arrow::{csv_batches, in_file, renumbered, seconds, text as text_array};
     use crate::table::reading::{Conversions, Reading};
@@ -259,13 +276,9 @@ mod batches {
                     .map(|(row, v)| {
                         v.filter(|v| !v.is_empty())
                             .map(|v| {
-                                text_cell(
-                                    self.kinds,
-                                    name,
-                                    v,
-                                    self.reading,
-                                    &format!("{path}[{row}]"),
-                                )
+                                cell(self.kinds, name, v, self.reading, || {
+                                    format!("{path}[{row}]")
+                                })
                             })
                             .transpose()
                     })
