@@ -192,6 +192,8 @@ export declare function attributeTable(
 
 /** A calendar day, `YYYY-MM-DD`, in the policy's time zone (that of `periods`, or UTC). */
 export type PolicyDate = string;
+/** A text of a policy for people: one string, or one per language (statements quote it in theirs). */
+export type PolicyDescription = string | { en?: string; fr?: string };
 /** The days something is in force (both inclusive; open when absent). */
 export interface Validity { valid_from?: PolicyDate; valid_to?: PolicyDate }
 /**
@@ -203,7 +205,7 @@ export interface IncentivePolicy extends Validity {
   format: "omnikpi.incentive_policy/1";
   id: string;
   version: string;
-  description?: string;
+  description?: PolicyDescription;
   currency: string;
   rounding?: "half_even" | "half_away_from_zero" | "toward_zero";
   share_rounding?: "pooled" | "per_share";
@@ -211,15 +213,15 @@ export interface IncentivePolicy extends Validity {
   vat?: { base: "net" | "gross"; rates?: ({ country?: string; category?: string; rate: DecimalString } & Validity)[] };
   parties: ({ id: string; kind: "channel" | "store" | "franchisee" | "staff" | "team"; name?: string; zones?: string[] } & Validity)[];
   rules: IncentiveRule[];
-  tiers?: { id: string; description?: string; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] }[];
-  bonuses?: { id: string; description?: string; basis: "total_growth"; percent: DecimalString; parties: string[]; weights?: DecimalString[] }[];
+  tiers?: { id: string; description?: PolicyDescription; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] }[];
+  bonuses?: { id: string; description?: PolicyDescription; basis: "total_growth"; percent: DecimalString; parties: string[]; weights?: DecimalString[] }[];
   limits?: { party: string; cap?: DecimalString; floor?: DecimalString; clawbacks: "absorbed" | "deducted" }[];
   clawback?: { window_days?: number };
   negative_balance?: "owed" | "carried_forward";
 }
 export interface IncentiveRule extends Validity {
   id: string;
-  description?: string;
+  description?: PolicyDescription;
   group?: string;
   priority?: number;
   base?: "amount" | "extra_amount";

@@ -52,7 +52,7 @@ impl<'a> Record<'a> {
         )
     }
 
-    fn optional(&self, key: &str) -> Option<&'a Value> {
+    pub(crate) fn optional(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 

@@ -383,6 +383,8 @@ split_errors.append(("a period under two versions that close it differently",
 # --- statements ---------------------------------------------------------------------------
 # Each basic case's `hand` lists the statements in their expected order:
 # (period, party, number of lines, payable, adjustment).
+described_pol = copy.deepcopy(close_pol)
+described_pol["rules"][0]["description"] = {"en": "store fee: 3% to the fulfilling channel", "fr": "commission : 3 % au canal d'exécution"}
 statement_sales = [on("s1", "2026-10-02T10:00:00", "100.00", "2026-10"), on("w1", "2026-10-05T10:00:00", "40.00", "2026-10", fulfil="web"),
                    on("s3", "2026-11-03T10:00:00", "50.00", "2026-11")]
 statement_basic = [
@@ -397,6 +399,10 @@ statement_basic = [
      [("2026-10", "lille", 1, "3.00", "0.00"), ("2026-11", "lille", 1, "1.50", "0.00")]),
     ("one period's statements", "", {"policy": close_pol, "sales": statement_sales}, {"period": "2026-11"},
      [("2026-11", "lille", 1, "1.50", "0.00")]),
+    ("a rule described in both languages",
+     "The rule's description is given in English and French; the French statement quotes the French text.",
+     {"policy": described_pol, "sales": statement_sales}, {"period": "2026-10", "language": "fr"},
+     [("2026-10", "web", 1, "1.20", "0.00"), ("2026-10", "lille", 1, "3.00", "0.00")]),
 ]
 statement_edge = [
     ("a closed period and its adjustment",
@@ -432,6 +438,9 @@ def err_case(name, desc, mutate, code, path, sales=None):
     split_errors.append((name, desc, inp, {"code": code, "path": path}))
 
 err_case("unknown field in a rule", "Policies are strict.", lambda i: i["policy"]["rules"][0].update({"share": []}), "unknown_field", "input.policy.rules[0].share")
+err_case("a description in a language policies are not written in", "Descriptions are in en or fr.",
+         lambda i: i["policy"]["rules"][0].update({"description": {"en": "click and collect", "de": "Abholung"}}), "unknown_field", "input.policy.rules[0].description.de")
+err_case("a description without any text", "", lambda i: i["policy"]["rules"][0].update({"description": {}}), "empty_input", "input.policy.rules[0].description")
 err_case("unsupported policy format", "Only format 1 is read.", lambda i: i["policy"].update({"format": "omnikpi.incentive_policy/2"}), "invalid_policy", "input.policy.format")
 err_case("shares over 100%", "60% + 50%.", lambda i: i["policy"]["rules"][0].update({"shares": [{"party": "web", "percent": "60"}, {"party": "lille", "percent": "50"}]}), "invalid_shares", "input.policy.rules[0].shares")
 err_case("shares that do not add up to the declared total", "A credit split that must total 100 adds up to 90.", lambda i: i["policy"]["rules"][0].update({"total_percent": "100", "shares": [{"party": "web", "percent": "40"}, {"party": "lille", "percent": "50"}]}), "invalid_shares", "input.policy.rules[0].shares")
@@ -687,6 +696,8 @@ def build():
         for name, desc, inp, params, hand in group:
             got = eval_json("incentives.statement", inp, params)
             statement_hand(name, got, hand)
+            if name == "a rule described in both languages":
+                assert all(l["explanation"].endswith("(commission : 3 % au canal d'exécution)") for s in got["statements"] for l in s["lines"]), got
             assert (got["statements"][0]["closed"] is not None) == ("closed" in inp), name
             case = {"name": name, **({"description": desc} if desc else {}), "input": inp, **({"params": params} if params else {}), "expected": got}
             cases.append(("statement", file, case))

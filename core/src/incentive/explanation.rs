@@ -33,6 +33,14 @@ impl Language {
         }
     }
 
+    /// Its ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+        }
+    }
+
     /// A decimal number as the language writes it: a decimal comma in French.
     pub fn number(self, text: &str) -> String {
         match self {

@@ -41,7 +41,7 @@ pub(crate) use diff::evaluate_diff;
 pub use diff::{diff, diff_input, Change, Diff};
 pub use explanation::Language;
 pub use policy::{
-    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Grain, History, Limit,
+    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Description, Grain, History, Limit,
     NegativeBalance, OnlineTouch, Party, Periods, Policy, Recipient, Rounding, Rule, SaleField,
     Share, ShareAmount, ShareRounding, Tier, TierMode, Validity, FORMAT, SHARE_MODELS,
 };

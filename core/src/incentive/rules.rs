@@ -207,10 +207,9 @@ impl<'a> Engine<'a> {
             Base::Amount => sale.amount,
             Base::ExtraAmount => sale.extra_amount,
         };
-        let mut about = rule
-            .description
-            .as_ref()
-            .map_or_else(String::new, |d| format!(" ({d})"));
+        let mut about = rule.description.as_ref().map_or_else(String::new, |d| {
+            format!(" ({})", d.in_language(self.lang.code()))
+        });
         if rule.valid.is_dated() {
             about.push_str(&format!(" ({})", self.lang.validity(&rule.valid)));
         }

@@ -3,9 +3,9 @@
 
 use super::checks::{check_overlaps, check_party_windows};
 use super::{
-    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Limit, NegativeBalance, OnlineTouch,
-    Party, Policy, Recipient, Rounding, Rule, SaleField, Share, ShareAmount, ShareRounding, Tier,
-    TierMode, Validity, FORMAT, SHARE_MODELS,
+    AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Description, Limit, NegativeBalance,
+    OnlineTouch, Party, Policy, Recipient, Rounding, Rule, SaleField, Share, ShareAmount,
+    ShareRounding, Tier, TierMode, Validity, FORMAT, SHARE_MODELS,
 };
 use crate::attribution::Model;
 use crate::catalog::Params;
@@ -32,6 +32,45 @@ fn text_list(record: &Record, key: &str) -> Result<Option<Vec<String>>> {
         .map(|(path, v)| read_text(v, path))
         .collect::<Result<Vec<_>>>()
         .map(Some)
+}
+
+/// The languages a description may be given in.
+const DESCRIPTION_LANGUAGES: [&str; 2] = ["en", "fr"];
+
+/// An optional description: a non-empty string, or an object of them by language (`en`, `fr`).
+fn description(record: &Record, key: &str) -> Result<Option<Description>> {
+    let Some(value) = record.optional(key) else {
+        return Ok(None);
+    };
+    let path = record.field_path(key);
+    let texts = match value {
+        Value::Object(map) if !map.is_empty() => map
+            .iter()
+            .map(|(lang, text)| {
+                let at = format!("{path}.{lang}");
+                if !DESCRIPTION_LANGUAGES.contains(&lang.as_str()) {
+                    return Err(err(
+                        ErrorCode::UnknownField,
+                        &at,
+                        format!(
+                            "is not a language of descriptions ({})",
+                            DESCRIPTION_LANGUAGES.join(", ")
+                        ),
+                    ));
+                }
+                Ok((lang.clone(), read_text(text, &at)?))
+            })
+            .collect::<Result<Vec<_>>>()?,
+        Value::Object(_) => {
+            return Err(err(
+                ErrorCode::EmptyInput,
+                &path,
+                "must hold a text in at least one language",
+            ))
+        }
+        other => vec![(String::new(), read_text(other, &path)?)],
+    };
+    Ok(Some(Description { texts }))
 }
 
 fn opt_decimal(record: &Record, key: &str) -> Result<Option<Decimal>> {
@@ -131,7 +170,7 @@ impl Policy {
         }
         let id = record.text("id")?;
         let version = record.text("version")?;
-        record.opt_text("description")?;
+        description(&record, "description")?;
         let code = record.text("currency")?;
         let currency = Currency::lookup(&code, None, &record.field_path("currency"))?;
         let rounding = spelled(
@@ -538,7 +577,7 @@ fn read_rule(
         ],
     )?;
     let id = r.text("id")?;
-    let description = r.opt_text("description")?;
+    let description = description(&r, "description")?;
     let group = r.opt_text("group")?.unwrap_or_else(|| "main".to_owned());
     let priority = if r.has("priority") {
         let (p, pv) = r.field("priority");
@@ -616,7 +655,7 @@ fn read_tiers(
             &["id", "description", "parties", "mode", "bands"],
         )?;
         let id = r.text("id")?;
-        r.opt_text("description")?;
+        description(&r, "description")?;
         let mut parties = Vec::new();
         for (ppath, pv) in r.non_empty_list("parties")? {
             let party = party_ref(pv, &ppath)?;
@@ -702,7 +741,7 @@ fn read_bonuses(
             ],
         )?;
         let id = r.text("id")?;
-        r.opt_text("description")?;
+        description(&r, "description")?;
         let basis = r.text("basis")?;
         if basis != "total_growth" {
             return Err(err(

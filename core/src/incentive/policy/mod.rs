@@ -232,13 +232,46 @@ pub struct Conditions {
     pub amount_max: Option<Decimal>,
 }
 
+/// A text of the policy for people (what a rule pays for): one string, or one per language
+/// (`{"en": "store sale", "fr": "vente en magasin"}`), so statements in either language
+/// quote it in theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    /// `(language, text)`; a plain string is stored under the language `""`.
+    pub texts: Vec<(String, String)>,
+}
+
+impl Description {
+    /// The text in `lang`, else the plain string, else the English one, else the first.
+    ///
+    /// ```
+    /// use omnikpi::incentive::Description;
+    /// let d = Description { texts: vec![("en".into(), "store sale".into()), ("fr".into(), "vente en magasin".into())] };
+    /// assert_eq!(d.in_language("fr"), "vente en magasin");
+    /// assert_eq!(d.in_language("de"), "store sale");
+    /// ```
+    pub fn in_language(&self, lang: &str) -> &str {
+        let find = |l: &str| {
+            self.texts
+                .iter()
+                .find(|(k, _)| k == l)
+                .map(|(_, t)| t.as_str())
+        };
+        find(lang)
+            .or_else(|| find(""))
+            .or_else(|| find("en"))
+            .or_else(|| self.texts.first().map(|(_, t)| t.as_str()))
+            .unwrap_or_default()
+    }
+}
+
 /// A rule: when it applies, what it pays on, and to whom.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     /// Unique id, quoted on every line it produces.
     pub id: String,
     /// A sentence for the explanation lines.
-    pub description: Option<String>,
+    pub description: Option<Description>,
     /// Rules of one group compete (the highest priority wins); groups stack.
     pub group: String,
     /// Larger wins within the group.
