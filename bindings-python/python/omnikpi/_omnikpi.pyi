@@ -7,6 +7,7 @@ __all__ = [
     "evaluate",
     "certify",
     "verify",
+    "statement_files",
     "catalog",
     "parse_json",
     "attribution_model",
