@@ -279,7 +279,7 @@ fn decimal128_minor(array: &ArrayRef, scale: i8, minor: u32) -> Option<Vec<i128>
 
 /// Float money as the exact decimal of each binary value, for [`Money::exact`] to round as
 /// declared ([`Reading::money_from_float`]).
-fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
+pub(crate) fn float_money(array: &ArrayRef, path: &str) -> Result<Vec<Option<Decimal>>, KpiError> {
     let s = cast(array, &DataType::Float64, path)?;
     s.as_primitive::<arrow_array::types::Float64Type>()
         .iter()

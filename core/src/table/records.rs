@@ -336,40 +336,40 @@ mod batches {
             }
         }
 
-        /// Float amounts, refused unless `money_from_float` is declared; then each rounded
-        /// half to even at the currency's minor unit from its exact binary value, and counted.
+        /// Float amounts, refused unless `money_from_float` is declared; then read and rounded
+        /// by the touch tables' own rule ([`crate::table::arrow`]'s float money, rounded half to
+        /// even at the currency's minor unit and counted in `conversions`).
         fn float_money(
             &self,
             array: &ArrayRef,
             path: &str,
             conversions: &mut Conversions,
         ) -> Result<Vec<Option<Value>>> {
-            let s = arrow_cast::cast(array, &DataType::Float64)
-                .map_err(|e| KpiError::at(ErrorCode::WrongType, path, e.to_string()))?;
-            let floats = s.as_primitive::<Float64Type>();
-            let tolerance = Decimal::new(1, 9);
-            let minor = self.currency.minor_units();
-            floats
-                .iter()
-                .enumerate()
-                .map(|(row, v)| {
-                    let Some(x) = v else { return Ok(None) };
-                    let at = || format!("{path}[{row}]");
-                    if !self.reading.money_from_float {
-                        return Err(crate::table::touches::undeclared_float(&at(), x));
-                    }
-                    let exact = crate::table::touches::float_decimal(x, at)?;
-                    let rounded = crate::decimal::round_half_even(exact, minor);
-                    conversions.money_rounded = conversions.money_rounded.saturating_add(1);
-                    if exact
-                        .checked_sub(rounded)
-                        .is_none_or(|d| d.abs() > tolerance)
-                    {
-                        conversions.money_changed = conversions.money_changed.saturating_add(1);
-                    }
-                    Ok(Some(Value::String(rounded.to_string())))
-                })
-                .collect()
+            if !self.reading.money_from_float {
+                let s = arrow_cast::cast(array, &DataType::Float64)
+                    .map_err(|e| KpiError::at(ErrorCode::WrongType, path, e.to_string()))?;
+                let first = s
+                    .as_primitive::<Float64Type>()
+                    .iter()
+                    .enumerate()
+                    .find_map(|(row, v)| Some((row, v?)));
+                if let Some((row, x)) = first {
+                    return Err(crate::table::touches::undeclared_float(
+                        &format!("{path}[{row}]"),
+                        x,
+                    ));
+                }
+            }
+            let mut values = crate::table::arrow::float_money(array, path)?;
+            crate::table::touches::round_money(
+                &mut values,
+                self.currency.minor_units(),
+                conversions,
+            );
+            Ok(values
+                .into_iter()
+                .map(|v| v.map(|d| Value::String(d.to_string())))
+                .collect())
         }
     }
 }

@@ -125,7 +125,11 @@ impl Money {
 
 /// Rounds half to even, at `minor` places, the amounts that have more places (float money
 /// declared as such), counting in `conversions` those rounded and those moved by more than 1e-9.
-fn round_money(values: &mut [Option<Decimal>], minor: u32, conversions: &mut Conversions) {
+pub(crate) fn round_money(
+    values: &mut [Option<Decimal>],
+    minor: u32,
+    conversions: &mut Conversions,
+) {
     let tolerance = Decimal::new(1, 9);
     for v in values.iter_mut().flatten() {
         if v.scale() <= minor {
