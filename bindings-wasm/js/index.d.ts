@@ -213,12 +213,17 @@ export interface IncentivePolicy extends Validity {
   vat?: { base: "net" | "gross"; rates?: ({ country?: string; category?: string; rate: DecimalString } & Validity)[] };
   parties: ({ id: string; kind: "channel" | "store" | "franchisee" | "staff" | "team"; name?: string; zones?: string[] } & Validity)[];
   rules: IncentiveRule[];
-  tiers?: { id: string; description?: PolicyDescription; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] }[];
+  tiers?: IncentiveTier[];
   bonuses?: { id: string; description?: PolicyDescription; basis: "total_growth"; percent: DecimalString; parties: string[]; weights?: DecimalString[] }[];
   limits?: { party: string; cap?: DecimalString; floor?: DecimalString; clawbacks: "absorbed" | "deducted" }[];
   clawback?: { window_days?: number };
   negative_balance?: "owed" | "carried_forward";
 }
+/** An accelerator: multipliers by bands of a party's period earnings, or of its attainment of a quota (bands in percent). */
+export type IncentiveTier = { id: string; description?: PolicyDescription; parties: string[]; mode: "step" | "flat"; bands: { from: DecimalString; multiplier: DecimalString }[] } & (
+  | { basis?: "earnings" }
+  | { basis: "attainment"; quotas: Record<string, DecimalString>; window?: "period" | "quarter" | "year_to_date" }
+);
 export interface IncentiveRule extends Validity {
   id: string;
   description?: PolicyDescription;
@@ -1290,7 +1295,7 @@ export interface IncentiveSplitTouchesRow {
   channel: string;
 }
 export interface IncentiveSplitInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter or year to date), limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
   policy: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: IncentiveSplitSalesRow[];
@@ -1393,7 +1398,7 @@ export interface PayoutCheckPayoutsRow {
   explanation?: string;
 }
 export interface PayoutCheckInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter or year to date), limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
   policy: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: PayoutCheckSalesRow[];
@@ -1478,9 +1483,9 @@ export interface IncentiveDiffTouchesRow {
   channel: string;
 }
 export interface IncentiveDiffInput {
-  /** The policy in force (format `omnikpi.incentive_policy/1`), as for incentives.split. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  /** The policy in force (format `omnikpi.incentive_policy/1`), as for incentives.split. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers (on earnings, or on attainment of per-party quotas per period, quarter or year to date), limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
   before: IncentivePolicy | IncentivePolicy[];
-  /** The policy considered, in the same currency. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  /** The policy considered, in the same currency. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers (on earnings, or on attainment of per-party quotas per period, quarter or year to date), limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
   after: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: IncentiveDiffSalesRow[];
@@ -1560,7 +1565,7 @@ export interface IncentiveCloseTouchesRow {
   channel: string;
 }
 export interface IncentiveCloseInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter or year to date), limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
   policy: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: IncentiveCloseSalesRow[];
@@ -1648,7 +1653,7 @@ export interface IncentiveStatementsTouchesRow {
   channel: string;
 }
 export interface IncentiveStatementsInput {
-  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers, limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
+  /** The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter or year to date), limits, bonuses, clawback window, currency, rounding and share rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone) and its VAT base (`gross`, or `net` of VAT at rates per country and category). Strict: unknown fields are errors. A policy may also be given as a history: a list of versions of one policy (same id, currency, rounding, share rounding, VAT, periods and clawback), each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the version in force on its day, each period closed by the tiers, limits and bonuses of the version its sales fall under, and the result quotes the versions joined by `+`. */
   policy: IncentivePolicy | IncentivePolicy[];
   /** Sales and refunds, in any order. */
   sales: IncentiveStatementsSalesRow[];
@@ -1759,14 +1764,14 @@ export declare function contributionShare(input: ContributionShareInput, params?
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;
-/** Incentive split (KPI `incentives.split` 2.1.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
+/** Incentive split (KPI `incentives.split` 2.2.0): Pays every sale to the parties of an incentive policy — channels, stores, franchisees, staff — to the minor unit, with the rule and an explanation per line; refunds claw back as mirrors of their sale; per period, tiers, caps, floors and growth bonuses. */
 export declare function splitIncentives(input: IncentiveSplitInput, params?: IncentiveSplitParams): Certified<IncentiveSplitResult>;
-/** Incentive payout check (KPI `incentives.check` 3.1.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
+/** Incentive payout check (KPI `incentives.check` 3.2.0): Audits payouts computed elsewhere against the canonical split of the same sales under the same policy, line by line on (sale, party, period, rule): every difference with a reason from a closed list and the canonical line's explanation, every malformed claim row reported. */
 export declare function checkPayouts(input: PayoutCheckInput, params?: PayoutCheckParams): Certified<PayoutCheckResult>;
-/** Incentive what-if (KPI `incentives.diff` 2.0.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
+/** Incentive what-if (KPI `incentives.diff` 2.1.0): The same sales split under two policies: what each party is paid per period under each, and the rules that cause every change. */
 export declare function diffIncentives(input: IncentiveDiffInput, params?: IncentiveDiffParams): Certified<IncentiveDiffResult>;
-/** Incentive period close (KPI `incentives.close` 1.0.0): Freezes one period of an incentive split — its lines and each party's pay — in a record with a digest. Later splits given the record keep the period as closed and book any change to it as a prior-period adjustment in the next open period. */
+/** Incentive period close (KPI `incentives.close` 1.1.0): Freezes one period of an incentive split — its lines and each party's pay — in a record with a digest. Later splits given the record keep the period as closed and book any change to it as a prior-period adjustment in the next open period. */
 export declare function closeIncentives(input: IncentiveCloseInput, params?: IncentiveCloseParams): Certified<IncentiveCloseResult>;
-/** Incentive statements (KPI `incentives.statement` 1.0.0): Per party and period, the statement a party reads and finance files: every payout line with its explanation, the prior-period adjustments, the totals and the policy's digest, in English or French; printable as HTML and exportable as CSV, with a certificate that omnikpi verify recomputes. */
+/** Incentive statements (KPI `incentives.statement` 1.1.0): Per party and period, the statement a party reads and finance files: every payout line with its explanation, the prior-period adjustments, the totals and the policy's digest, in English or French; printable as HTML and exportable as CSV, with a certificate that omnikpi verify recomputes. */
 export declare function incentiveStatements(input: IncentiveStatementsInput, params?: IncentiveStatementsParams): Certified<IncentiveStatementsResult>;
 // surfaces:end

@@ -18,6 +18,7 @@
 
 mod handbook;
 mod kpi;
+mod policy_file;
 mod report;
 mod surfaces;
 mod table;
@@ -381,6 +382,21 @@ enum Incentives {
         #[arg(long)]
         bom: bool,
     },
+    /// A policy as a workbook finance can edit (sheets policy, parties, rules, shares, tiers,
+    /// bands, quotas, bonuses, limits, vat_rates), or such a workbook as JSON; either way
+    /// checked as a policy, errors at sheet, row and column. Every command's --policy reads
+    /// both.
+    Policy {
+        /// The policy: JSON, or a workbook (.xlsx, .xls, .ods).
+        #[arg(long)]
+        policy: PathBuf,
+        /// Write it as a workbook.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        /// Write it as JSON (without --xlsx or --json, it is printed).
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// What-if: the same sales under two policies, per party and period, with the rules that
     /// cause each change.
     Diff {
@@ -401,7 +417,7 @@ enum Incentives {
     },
 }
 
-fn io_error(what: &Path, e: &std::io::Error) -> KpiError {
+pub(crate) fn io_error(what: &Path, e: &std::io::Error) -> KpiError {
     KpiError::new(
         ErrorCode::InvalidDataset,
         Some(what.display().to_string()),
@@ -562,7 +578,7 @@ fn incentive_input(
 }
 
 fn read_policy(path: &Path, name: &str) -> Result<Value, KpiError> {
-    omnikpi::parse_json(&read_text(path)?, name)
+    policy_file::read(path, name)
 }
 
 /// The sales and touches of an incentive input.
@@ -739,6 +755,10 @@ fn incentives(action: Incentives) -> Result<(String, bool), KpiError> {
             out,
             bom,
         } => Ok((statements(&files, party, period, &lang, &out, bom)?, false)),
+        Incentives::Policy { policy, xlsx, json } => Ok((
+            policy_file::convert(&policy, xlsx.as_deref(), json.as_deref())?,
+            false,
+        )),
         Incentives::Diff {
             policies,
             sales,
@@ -1453,7 +1473,7 @@ fn eval_lines(text: &str) -> Result<String, KpiError> {
     Ok(out.trim_end().to_owned())
 }
 
-fn write_file(path: &Path, content: &str) -> Result<(), KpiError> {
+pub(crate) fn write_file(path: &Path, content: &str) -> Result<(), KpiError> {
     let fail = |e: std::io::Error| {
         KpiError::new(
             ErrorCode::InvalidDataset,

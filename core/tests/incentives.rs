@@ -330,3 +330,111 @@ proptest! {
         prop_assert_eq!(sum, check.claimed_total - check.canonical_total);
     }
 }
+
+/// A month's sale for anna (7%, quota 1000.00 a month), with perhaps a later refund of part of it.
+#[derive(Debug, Clone)]
+struct QuotaSale {
+    month: u32,
+    cents: i64,
+    refund: Option<(u32, i64)>,
+}
+
+fn quota_sale() -> impl Strategy<Value = QuotaSale> {
+    (
+        1u32..=6,
+        100i64..120_000,
+        prop::option::of((0u32..3, 1u32..=100)),
+    )
+        .prop_map(|(month, cents, refund)| QuotaSale {
+            month,
+            cents,
+            refund: refund.map(|(later, pct)| {
+                let part = (cents * i64::from(pct) / 100).max(100).min(cents);
+                ((month + later).min(6), part)
+            }),
+        })
+}
+
+fn quota_input(sales: &[QuotaSale], mode: &str) -> Value {
+    let at = |month: u32, day: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, month, day)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp()
+    };
+    let mut rows = Vec::new();
+    for (i, s) in sales.iter().enumerate() {
+        rows.push(json!({"sale_id": format!("s{i}"), "timestamp": at(s.month, 1), "origin_channel": "store",
+                         "fulfilment_channel": "lille", "staff": "anna", "amount": money(s.cents)}));
+        if let Some((month, cents)) = s.refund {
+            rows.push(json!({"sale_id": format!("r{i}"), "timestamp": at(month, 20), "refund_of": format!("s{i}"),
+                             "amount": money(cents)}));
+        }
+    }
+    json!({"policy": {"format": "omnikpi.incentive_policy/1", "id": "q", "version": "1", "currency": "EUR",
+                      "periods": {"grain": "month"},
+                      "parties": [{"id": "lille", "kind": "store"}, {"id": "anna", "kind": "staff"}],
+                      "rules": [{"id": "staff_sales", "shares": [{"party_from": "staff", "percent": "7"}]}],
+                      "tiers": [{"id": "quota", "parties": ["anna"], "mode": mode, "basis": "attainment", "window": "quarter",
+                                 "quotas": {"anna": "1000.00"},
+                                 "bands": [{"from": "0", "multiplier": "1"}, {"from": "80", "multiplier": "1.25"},
+                                           {"from": "120", "multiplier": "2"}]}]},
+           "sales": rows})
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// A tier on quarter-to-date attainment: each month pays the quarter's accelerator to date
+    /// (recomputed here from the lines: earnings and credited sales to date, bands at 80% and
+    /// 120% of 1000.00 per month begun) less what the quarter's earlier months paid, so the
+    /// accelerators of a quarter always add up to what its earnings to date are due.
+    #[test]
+    fn quota_accelerators_add_up_over_the_quarter(sales in prop::collection::vec(quota_sale(), 1..10), step in any::<bool>()) {
+        let mode = if step { "step" } else { "flat" };
+        let split = split_input(&quota_input(&sales, mode)).unwrap();
+        let mut credited: BTreeMap<u32, Decimal> = BTreeMap::new();
+        for s in &sales {
+            *credited.entry(s.month).or_default() += Decimal::new(s.cents, 2);
+            if let Some((month, cents)) = s.refund {
+                *credited.entry(month).or_default() -= Decimal::new(cents, 2);
+            }
+        }
+        let (mut earned_q, mut credited_q, mut paid_q) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        let mut quarter = 0;
+        for (month, sold) in credited {
+            if (month - 1) / 3 != quarter {
+                quarter = (month - 1) / 3;
+                (earned_q, credited_q, paid_q) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+            }
+            let period = format!("2026-{month:02}");
+            let of = |kind: &str| -> Decimal {
+                split.lines.iter()
+                    .filter(|l| l.period == period && l.party == "anna" && l.kind.name() == kind)
+                    .map(|l| l.amount).sum()
+            };
+            earned_q += of("sale") + of("clawback");
+            credited_q += sold;
+            let quota = Decimal::from(1000 * ((month - 1) % 3 + 1));
+            let (low, high) = (quota * Decimal::new(8, 1), quota * Decimal::new(12, 1));
+            let adjusted = if earned_q <= Decimal::ZERO || credited_q <= Decimal::ZERO {
+                earned_q
+            } else if step {
+                let slice = |from: Decimal, to: Option<Decimal>| (to.map_or(credited_q, |t| credited_q.min(t)) - from).max(Decimal::ZERO);
+                let weighted = slice(Decimal::ZERO, Some(low)) + slice(low, Some(high)) * Decimal::new(125, 2) + slice(high, None) * Decimal::TWO;
+                earned_q * weighted / credited_q
+            } else if credited_q >= high {
+                earned_q * Decimal::TWO
+            } else if credited_q >= low {
+                earned_q * Decimal::new(125, 2)
+            } else {
+                earned_q
+            };
+            let due = adjusted.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven) - earned_q;
+            prop_assert_eq!(of("accelerator"), due - paid_q, "{} {} {}", period, earned_q, credited_q);
+            paid_q = due;
+        }
+    }
+}

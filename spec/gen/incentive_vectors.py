@@ -240,6 +240,46 @@ from datetime import datetime, timezone
 at = lambda text: int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
 on = lambda sid, when, amount, period, **extra: dict(sale(sid, 0, amount, period=period, **extra), timestamp=at(when))
 refund_on = lambda sid, when, amount, of, period: dict(refund(sid, 0, amount, of, period=period), timestamp=at(when))
+store_fee = [{"id": "store_orders", "shares": [{"party_from": "fulfilment_channel", "percent": "10"}]}]
+quota_step = policy(PARTIES, store_fee, tiers=[{"id": "store_quota", "parties": ["lille", "bordeaux"], "mode": "step", "basis": "attainment",
+                                                "quotas": {"lille": "1000.00", "bordeaux": "500.00"},
+                                                "bands": [{"from": "0", "multiplier": "1"}, {"from": "100", "multiplier": "1.5"}]}])
+split_edge.append(("step tier on attainment of a per-party quota",
+    "Bands are percents of each store's quota; each band takes the earnings its slice of the credited sales brings. "
+    "lille (quota 1000.00): 800.00 + 400.00 - a refund of 100.00 = 1100.00 credited (110%), earnings 80.00 + 40.00 - 10.00 = 110.00; "
+    "slices 1000.00 x1 + 100.00 x1.5 = 1150.00, so 110.00 x 1150/1100 = 115.00 (+5.00). "
+    "bordeaux (quota 500.00): 300.00 + 260.00 = 560.00 (112%), earnings 56.00; 500.00 x1 + 60.00 x1.5 = 590.00, 56.00 x 590/560 = 59.00 (+3.00).",
+    {"policy": quota_step, "sales": [sale("s1", 1, "800.00"), sale("s2", 2, "400.00"), refund("r1", 3, "100.00", "s2"),
+                                      sale("b1", 4, "300.00", fulfil="bordeaux"), sale("b2", 5, "260.00", fulfil="bordeaux")]},
+    {("s1", "lille"): 80.00, ("s2", "lille"): 40.00, ("r1", "lille"): -10.00, ("b1", "bordeaux"): 30.00, ("b2", "bordeaux"): 26.00,
+     ("2026-10", "lille"): 5.00, ("2026-10", "bordeaux"): 3.00}))
+quarter = policy(PARTIES, store_fee, periods={"grain": "month", "time_zone": "UTC"},
+                 tiers=[{"id": "quarter_quota", "parties": ["lille"], "mode": "flat", "basis": "attainment", "window": "quarter",
+                         "quotas": {"lille": "1000.00"}, "bands": [{"from": "0", "multiplier": "1"}, {"from": "100", "multiplier": "1.2"}]}])
+split_edge.append(("flat tier on quarter-to-date attainment, reversed when a refund lowers it",
+    "Quota 1000.00 a month, so 1000.00, 2000.00, 3000.00 over the quarter to date. October: 800.00 credited (80%), earnings 80.00 at x1: nothing. "
+    "November: 2300.00 credited of 2000.00 (115%): all 230.00 earned this quarter at x1.2 = 276.00, +46.00. "
+    "December: 600.00 of the November sale refunded (-60.00) and 700.00 sold (70.00): 2400.00 of 3000.00 (80%), the quarter's 240.00 at x1 "
+    "is due nothing more, so the 46.00 paid in November is taken back (-46.00). January opens a new quarter: 1200.00 of 1000.00 (120%), 120.00 x1.2, +24.00.",
+    {"policy": quarter, "sales": [on("q1", "2026-10-10T10:00:00", "800.00", "2026-10"), on("q2", "2026-11-10T10:00:00", "1500.00", "2026-11"),
+                                   refund_on("rq2", "2026-12-01T10:00:00", "600.00", "q2", "2026-12"), on("q3", "2026-12-10T10:00:00", "700.00", "2026-12"),
+                                   on("q4", "2027-01-10T10:00:00", "1200.00", "2027-01")]},
+    {("q1", "lille"): 80.00, ("q2", "lille"): 150.00, ("rq2", "lille"): -60.00, ("q3", "lille"): 70.00, ("q4", "lille"): 120.00,
+     ("2026-11", "lille"): 46.00, ("2026-12", "lille"): -46.00, ("2027-01", "lille"): 24.00}))
+ytd = policy(PARTIES, [{"id": "staff_sales", "shares": [{"party_from": "staff", "percent": "7"}]}], periods={"grain": "month", "time_zone": "UTC"},
+             tiers=[{"id": "ytd_quota", "parties": ["anna"], "mode": "step", "basis": "attainment", "window": "year_to_date",
+                     "quotas": {"anna": "1000.00"}, "bands": [{"from": "0", "multiplier": "1"}, {"from": "100", "multiplier": "2"}]}])
+split_edge.append(("step tier on year-to-date attainment, each period paying the year's accelerator less what earlier periods paid",
+    "Quota 1000.00 a month. January: 900.00 (90% of 1000.00), 7% = 63.00, nothing. "
+    "February: 1433.33 more, 7% = 100.3331 -> 100.33; 2333.33 of 2000.00: slices 2000.00 x1 + 333.33 x2 = 2666.66, "
+    "the year's 163.33 x 2666.66/2333.33 = 186.66265... -> 186.66, +23.33. "
+    "March: 433.33 of February's sale refunded: 100.33 x 433.33/1433.33 = 30.3321... -> -30.33; 1200.00 sold, 84.00; "
+    "3100.00 of 3000.00: 3000.00 x1 + 100.00 x2 = 3200.00, the year's 217.00 x 3200/3100 = 224.00, due 7.00, less 23.33 paid in February: -16.33.",
+    {"policy": ytd, "sales": [on("a1", "2026-01-15T10:00:00", "900.00", "2026-01", staff="anna"), on("a2", "2026-02-10T10:00:00", "1433.33", "2026-02", staff="anna"),
+                              refund_on("ra2", "2026-03-02T10:00:00", "433.33", "a2", "2026-03"), on("a4", "2026-03-20T10:00:00", "1200.00", "2026-03", staff="anna")]},
+    {("a1", "anna"): 63.00, ("a2", "anna"): 100.33, ("ra2", "anna"): -30.33, ("a4", "anna"): 84.00,
+     ("2026-02", "anna"): 23.33, ("2026-03", "anna"): -16.33}))
+
 rate_change = lambda **extra: policy(PARTIES, [
     {"id": "web_orders_2026", "valid_to": "2026-10-31", "shares": [{"party": "web", "percent": "5"}]},
     {"id": "web_orders_2026_11", "valid_from": "2026-11-01", "shares": [{"party": "web", "percent": "6"}]}], **extra)
@@ -450,6 +490,14 @@ err_case("a share to an undeclared party", "`nantes` is not a party.", lambda i:
 err_case("a sale fulfilled by an undeclared store", "The share goes to the fulfilment channel, which is not a party.", lambda i: i["sales"][0].update({"fulfilment_channel": "nantes"}), "unknown_party", "input.sales[0].fulfilment_channel")
 err_case("a zone no franchisee owns", "Zone 75 has no owner.", lambda i: (i["policy"]["rules"][0]["shares"].append({"party_from": "zone", "percent": "1"}), i["sales"][0].update({"zone": "75"})), "unknown_party", "input.sales[0].zone")
 err_case("a share naming a field the sale lacks", "The share goes to the sale's staff, but the sale names none.", lambda i: i["policy"]["rules"][0]["shares"].append({"party_from": "staff", "percent": "1"}), "missing_field", "input.sales[0].staff")
+quota_tier = lambda **extra: {"id": "quota", "parties": ["web"], "mode": "step", "basis": "attainment", "quotas": {"web": "100.00"},
+                              "bands": [{"from": "0", "multiplier": "1"}, {"from": "100", "multiplier": "2"}], **extra}
+err_case("a tier on attainment without a party's quota", "Every party of a tier on attainment has a quota.",
+         lambda i: i["policy"].update({"tiers": [quota_tier(parties=["web", "lille"])]}), "invalid_policy", "input.policy.tiers[0].quotas")
+err_case("a quarter window without monthly periods", "Attainment accumulates over a quarter of declared monthly periods.",
+         lambda i: i["policy"].update({"tiers": [quota_tier(window="quarter")]}), "invalid_policy", "input.policy.tiers[0].window")
+err_case("quotas on a tier on earnings", "Quotas apply only to a tier with basis attainment.",
+         lambda i: i["policy"].update({"tiers": [{k: v for k, v in quota_tier().items() if k != "basis"}]}), "invalid_policy", "input.policy.tiers[0].quotas")
 err_case("tiers not ascending", "Bands must ascend strictly from 0.", lambda i: i["policy"].update({"tiers": [{"id": "t", "parties": ["web"], "mode": "step", "bands": [{"from": "0", "multiplier": "1"}, {"from": "0", "multiplier": "2"}]}]}), "invalid_policy", "input.policy.tiers[0].bands[1].from")
 err_case("an attribution share with a model that needs the whole dataset", "Markov credits channels across journeys, not one sale's touches.", lambda i: i["policy"]["rules"][0].update({"shares": [{"attribution": {"model": "markov", "lookback_days": 30, "fallback": "web"}, "percent": "3"}]}), "invalid_policy", "input.policy.rules[0].shares[0].attribution.model")
 err_case("refund of an unknown sale", "", lambda i: i["sales"].append(refund("r", 2, "1.00", "nope")), "unknown_sale", "input.sales[1].refund_of")

@@ -38,7 +38,7 @@ BEYOND_SCHEMA = {"unknown_party", "duplicate_key", "invalid_shares", "overlappin
 # How the engine words those rules.
 BEYOND_WORDS = ("is above the cap", "IANA time zone", "ascend", "must be greater than min", "decimal places", "not a declared party",
                 "repeats", "add up to", "priorit", "must be a date", "is before valid_from", "date the rule within",
-                "on some of")
+                "on some of", "has no quota for", "not one of the tier's parties", "needs the policy's periods")
 DELETE = object()
 SHARE = ("rules", 0, "shares", 0)
 ATTRIBUTION = {"model": "linear", "lookback_days": 30, "fallback": "web"}
@@ -106,6 +106,14 @@ def mutations() -> list[tuple[tuple[Any, ...], Any]]:
           for b in [[band], [{**band, "multiplier": "-1"}], [{**band, "from": "10"}], [{**band, "from": 0}], [],
                     [band, {"from": "10", "multiplier": "1.5"}], [{**band, "extra": 1}]]]
     m += [(("tiers",), []), (("tiers",), [{"id": "t", "parties": ["web"], "mode": "both", "bands": [band]}])]
+    quota = {"id": "q", "parties": ["web"], "mode": "flat", "basis": "attainment", "quotas": {"web": "100.00"}, "bands": [band]}
+    m += [(("tiers",), [{**quota, **change}]) for change in [
+        {}, {"basis": "earnings"}, {"basis": "quota"}, {"quotas": {}}, {"quotas": {"web": "0"}}, {"quotas": {"web": 100}},
+        {"quotas": {"web": 100.5}}, {"quotas": {"web": "-1.00"}}, {"quotas": {"web": "1.005"}}, {"quotas": {"lille": "1.00"}},
+        {"quotas": {"web": "1.00", "lille": "1.00"}}, {"quotas": "100.00"}, {"window": "period"}, {"window": "month"},
+        {"window": "quarter"}, {"window": "year_to_date"}, {"parties": ["web", "lille"]}]]
+    m += [(("tiers",), [{k: v for k, v in quota.items() if k not in drop}]) for drop in [("quotas",), ("basis",), ("basis", "quotas")]]
+    m += [(("tiers",), [{k: v for k, v in {**quota, "window": "quarter"}.items() if k != "basis"}])]
     m += [(("bonuses",), v) for v in [[{"id": "b", "basis": "total_growth", "percent": "1", "parties": ["web"]}],
                                      [{"id": "b", "basis": "total_growth", "percent": "0", "parties": ["web"]}],
                                      [{"id": "b", "basis": "store_growth", "percent": "1", "parties": ["web"]}],

@@ -2403,7 +2403,7 @@ def split_incentives(
     touches: Optional[Records[IncentiveSplitTouchesRow]] = None,
     closed: Optional[Sequence[Any]] = None,
 ) -> IncentiveSplit:
-    """Incentive split (KPI ``incentives.split`` 2.1.0).
+    """Incentive split (KPI ``incentives.split`` 2.2.0).
 
     Pays every sale to the parties of an incentive policy — channels, stores, franchisees,
     staff — to the minor unit, with the rule and an explanation per line; refunds claw back as
@@ -2418,14 +2418,20 @@ def split_incentives(
     a partial refund r of base b claws back round(paid_by_rule × r / b), split in the ratio of
     the original lines. Per period and party: earned = Σ lines; accelerator =
     round(tiers(earned)) − earned when earned > 0 (step: each band's slice × its multiplier;
-    flat: all × the band reached); a floor or cap adjusts earned + accelerator; a growth bonus
+    flat: all × the band reached); a tier on attainment of quota q reads credited sales c (the
+    sales with a line of the party, each once, refunds negative) against q × the periods of its
+    window to date, its bands percents of that: flat: earned × the multiplier of the band c
+    reaches; step: earned × Σ(band slice of c × multiplier) / c; over a quarter or year to
+    date, earned and c are the window's and the period pays round(that) − earned less what the
+    window's earlier periods paid; a floor or cap adjusts earned + accelerator; a growth bonus
     pays round(percent × (net sales − previous net sales) / 100) when the growth is positive,
     split by weights. payable = earned + accelerator + limit + bonus.
 
     Args:
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
-            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter
+            or year to date), limits, bonuses, clawback window, currency, rounding and share
             rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
             and its VAT base (`gross`, or `net` of VAT at rates per country and category).
             Strict: unknown fields are errors. A policy may also be given as a history: a list
@@ -2460,7 +2466,7 @@ def check_payouts(
     touches: Optional[Records[PayoutCheckTouchesRow]] = None,
     closed: Optional[Sequence[Any]] = None,
 ) -> PayoutCheck:
-    """Incentive payout check (KPI ``incentives.check`` 3.1.0).
+    """Incentive payout check (KPI ``incentives.check`` 3.2.0).
 
     Audits payouts computed elsewhere against the canonical split of the same sales under the
     same policy, line by line on (sale, party, period, rule): every difference with a reason
@@ -2479,7 +2485,8 @@ def check_payouts(
     Args:
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
-            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter
+            or year to date), limits, bonuses, clawback window, currency, rounding and share
             rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
             and its VAT base (`gross`, or `net` of VAT at rates per country and category).
             Strict: unknown fields are errors. A policy may also be given as a history: a list
@@ -2517,7 +2524,7 @@ def diff_incentives(
     *,
     touches: Optional[Records[IncentiveDiffTouchesRow]] = None,
 ) -> IncentiveDiff:
-    """Incentive what-if (KPI ``incentives.diff`` 2.0.0).
+    """Incentive what-if (KPI ``incentives.diff`` 2.1.0).
 
     The same sales split under two policies: what each party is paid per period under each, and
     the rules that cause every change.
@@ -2534,14 +2541,17 @@ def diff_incentives(
             policy (same id, currency, rounding, share rounding, VAT, periods and clawback),
             each in force on its days (top-level `valid_from`/`valid_to`), with neither gap nor
             overlap; each sale is paid by the version in force on its day, each period closed by
-            the tiers, limits and bonuses of the version its sales fall under, and the result
-            quotes the versions joined by `+`.
+            the tiers (on earnings, or on attainment of per-party quotas per period, quarter or
+            year to date), limits and bonuses of the version its sales fall under, and the
+            result quotes the versions joined by `+`.
         after: The policy considered, in the same currency. A policy may also be given as a
             history: a list of versions of one policy (same id, currency, rounding, share
             rounding, VAT, periods and clawback), each in force on its days (top-level
             `valid_from`/`valid_to`), with neither gap nor overlap; each sale is paid by the
-            version in force on its day, each period closed by the tiers, limits and bonuses of
-            the version its sales fall under, and the result quotes the versions joined by `+`.
+            version in force on its day, each period closed by the tiers (on earnings, or on
+            attainment of per-party quotas per period, quarter or year to date), limits and
+            bonuses of the version its sales fall under, and the result quotes the versions
+            joined by `+`.
         sales: Sales and refunds, in any order.
         touches: Customer touches (optional): for `online_touch` conditions and attribution
             shares.
@@ -2563,7 +2573,7 @@ def close_incentives(
     touches: Optional[Records[IncentiveCloseTouchesRow]] = None,
     closed: Optional[Sequence[Any]] = None,
 ) -> IncentiveClose:
-    """Incentive period close (KPI ``incentives.close`` 1.0.0).
+    """Incentive period close (KPI ``incentives.close`` 1.1.0).
 
     Freezes one period of an incentive split — its lines and each party's pay — in a record
     with a digest. Later splits given the record keep the period as closed and book any change
@@ -2584,7 +2594,8 @@ def close_incentives(
     Args:
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
-            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter
+            or year to date), limits, bonuses, clawback window, currency, rounding and share
             rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
             and its VAT base (`gross`, or `net` of VAT at rates per country and category).
             Strict: unknown fields are errors. A policy may also be given as a history: a list
@@ -2622,7 +2633,7 @@ def incentive_statements(
     period: Optional[str] = None,
     language: Optional[Literal["en", "fr"]] = None,
 ) -> IncentiveStatements:
-    """Incentive statements (KPI ``incentives.statement`` 1.0.0).
+    """Incentive statements (KPI ``incentives.statement`` 1.1.0).
 
     Per party and period, the statement a party reads and finance files: every payout line with
     its explanation, the prior-period adjustments, the totals and the policy's digest, in
@@ -2639,7 +2650,8 @@ def incentive_statements(
     Args:
         policy: The incentive policy (format `omnikpi.incentive_policy/1`, JSON Schema
             `spec/schema/incentive_policy.schema.json`): parties, rules with conditions and
-            shares, tiers, limits, bonuses, clawback window, currency, rounding and share
+            shares, tiers (on earnings, or on attainment of per-party quotas per period, quarter
+            or year to date), limits, bonuses, clawback window, currency, rounding and share
             rounding (`pooled` or `per_share`), and optionally its periods (grain and time zone)
             and its VAT base (`gross`, or `net` of VAT at rates per country and category).
             Strict: unknown fields are errors. A policy may also be given as a history: a list

@@ -10,7 +10,7 @@
 //! assert_eq!(Language::En.number("3.5"), "3.5");
 //! ```
 
-use super::policy::{Base, SaleField, TierMode, Validity};
+use super::policy::{Base, SaleField, TierMode, Validity, Window};
 use std::fmt::Display;
 
 /// The language explanations are written in.
@@ -66,6 +66,17 @@ impl Language {
             (Self::Fr, SaleField::Zone) => "la zone",
             (Self::Fr, SaleField::Staff) => "le vendeur",
             (Self::En, f) => f.name(),
+        }
+    }
+
+    /// The words of a tier's window, after "on attainment".
+    pub(super) fn window(self, window: Window) -> &'static str {
+        match (self, window) {
+            (_, Window::Period) => "",
+            (Self::En, Window::Quarter) => " over the quarter to date",
+            (Self::En, Window::YearToDate) => " over the year to date",
+            (Self::Fr, Window::Quarter) => " sur le trimestre à date",
+            (Self::Fr, Window::YearToDate) => " depuis le début de l'année",
         }
     }
 
@@ -193,6 +204,13 @@ phrases! {
     /// A tier's accelerator.
     ACCELERATOR = "{0} ({1} tiers: {2}): earnings of {3} become {4} -> {5}, an accelerator of {6}",
         "{0} (paliers {1} : {2}) : des gains de {3} deviennent {4} -> {5}, un accélérateur de {6}";
+    /// A tier's accelerator on attainment of a quota.
+    ATTAINMENT = "{0} ({1} tiers on attainment{2}: {3}): credited sales of {4} against a quota of {5} ({6}); earnings of {7} become {8} -> {9}{10}, an accelerator of {11}",
+        "{0} (paliers {1} sur l'atteinte de l'objectif{2} : {3}) : des ventes créditées de {4} pour un objectif de {5} ({6}) ; des gains de {7} deviennent {8} -> {9}{10}, un accélérateur de {11}";
+    /// What a window's earlier periods paid of its accelerator.
+    EARLIER_PAID = ", less {0} paid in earlier periods", ", moins {0} versés sur les périodes précédentes";
+    /// A percent.
+    PERCENT = "{0}%", "{0} %";
     /// A floor.
     FLOOR = "floor", "plancher";
     /// A cap.

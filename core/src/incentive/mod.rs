@@ -17,6 +17,7 @@
 //! assert_eq!(out["differences"][0]["canonical"], "0.50");
 //! ```
 
+mod attainment;
 mod balance;
 mod check;
 mod clawback;
@@ -40,10 +41,13 @@ pub use close::{close_input, Closed, CLOSE_FORMAT};
 pub(crate) use diff::evaluate_diff;
 pub use diff::{diff, diff_input, Change, Diff};
 pub use explanation::Language;
+#[cfg(feature = "arrow")]
+pub use policy::workbook as policy_workbook;
 pub use policy::{
     AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Description, Grain, History, Limit,
-    NegativeBalance, OnlineTouch, Party, Periods, Policy, Recipient, Rounding, Rule, SaleField,
-    Share, ShareAmount, ShareRounding, Tier, TierMode, Validity, FORMAT, SHARE_MODELS,
+    NegativeBalance, OnlineTouch, Party, Periods, Policy, Quota, Recipient, Rounding, Rule,
+    SaleField, Share, ShareAmount, ShareRounding, Tier, TierMode, Validity, Window, FORMAT,
+    SHARE_MODELS,
 };
 pub(crate) use sale::read_input;
 pub use sale::{CustomerTouch, Sale};

@@ -1,7 +1,8 @@
 //! Per period: tiers, limits (caps and floors) and growth bonuses.
 
+use super::attainment::{Credits, Windows};
 use super::explanation::{ACCELERATOR, BAND, BONUS, CAP, DEDUCTED, FLOOR, LIMIT};
-use super::policy::{ClawbackOrder, History, NegativeBalance, TierMode};
+use super::policy::{ClawbackOrder, History, NegativeBalance, Tier, TierMode};
 use super::rules::{add, overflow, percent_of, Engine};
 use super::sale::Sale;
 use super::summary::{Line, LineKind, PartyPeriod, PeriodTotals};
@@ -32,6 +33,8 @@ pub(super) fn period_totals(
     for s in sales {
         days.entry(&s.period).or_default().insert(s.day);
     }
+    let credits = Credits::new(engines.iter().map(|e| e.policy), sales);
+    let mut windows = Windows::default();
     let mut out = Vec::new();
     let mut previous: Option<Decimal> = None;
     for period in names {
@@ -75,6 +78,10 @@ pub(super) fn period_totals(
                 .entry(policy.party_rank(&limit.party))
                 .or_insert((limit.party.clone(), Decimal::ZERO));
         }
+        let credited = match &credits {
+            Some(c) => c.by_party(lines.iter().filter(|l| l.period == period))?,
+            None => BTreeMap::new(),
+        };
         let mut bonus_of: BTreeMap<String, Decimal> = BTreeMap::new();
         let mut adjustments: Vec<Line> = Vec::new();
         for b in &policy.bonuses {
@@ -126,45 +133,16 @@ pub(super) fn period_totals(
         let mut parties = Vec::new();
         let mut total = Decimal::ZERO;
         for (party, earned) in earned.into_values() {
-            let mut accelerator = Decimal::ZERO;
-            if let Some(tier) = policy.tiers.iter().find(|t| t.parties.contains(&party)) {
-                if earned > Decimal::ZERO {
-                    let adjusted = tiered(&tier.bands, tier.mode, earned)?;
-                    accelerator = engine
-                        .round(adjusted)
-                        .checked_sub(earned)
-                        .ok_or_else(overflow)?;
-                    if !accelerator.is_zero() {
-                        let bands: Vec<String> = tier
-                            .bands
-                            .iter()
-                            .map(|(from, m)| {
-                                BAND.say(engine.lang, &[&engine.num(from), &engine.num(m)])
-                            })
-                            .collect();
-                        adjustments.push(Line {
-                            sale_id: None,
-                            period: period.to_owned(),
-                            party: party.clone(),
-                            rule: tier.id.clone(),
-                            kind: LineKind::Accelerator,
-                            amount: accelerator,
-                            explanation: ACCELERATOR.say(
-                                engine.lang,
-                                &[
-                                    &tier.id,
-                                    &engine.lang.tier_mode(tier.mode),
-                                    &bands.join(", "),
-                                    &engine.money(earned),
-                                    &engine.num(adjusted.normalize()),
-                                    &engine.money(adjusted),
-                                    &engine.money(accelerator),
-                                ],
-                            ),
-                        });
-                    }
+            let tier = policy.tiers.iter().find(|t| t.parties.contains(&party));
+            let (accelerator, line) = match (tier, tier.and_then(|t| t.quota.as_ref())) {
+                (None, _) => (Decimal::ZERO, None),
+                (Some(tier), None) => on_earnings(engine, tier, period, &party, earned)?,
+                (Some(tier), Some(quota)) => {
+                    let sold = credited.get(&party).copied().unwrap_or_default();
+                    windows.accelerator(engine, (tier, quota), period, &party, (earned, sold))?
                 }
-            }
+            };
+            adjustments.extend(line);
             let subtotal = add(earned, accelerator)?;
             let mut limit = Decimal::ZERO;
             if let Some(l) = policy.limits.iter().find(|l| l.party == party) {
@@ -232,6 +210,53 @@ pub(super) fn period_totals(
         });
     }
     Ok(out)
+}
+
+/// The accelerator of a tier on earnings, with its line when it is not zero.
+fn on_earnings(
+    engine: &Engine,
+    tier: &Tier,
+    period: &str,
+    party: &str,
+    earned: Decimal,
+) -> Result<(Decimal, Option<Line>)> {
+    if earned <= Decimal::ZERO {
+        return Ok((Decimal::ZERO, None));
+    }
+    let adjusted = tiered(&tier.bands, tier.mode, earned)?;
+    let accelerator = engine
+        .round(adjusted)
+        .checked_sub(earned)
+        .ok_or_else(overflow)?;
+    if accelerator.is_zero() {
+        return Ok((accelerator, None));
+    }
+    let bands: Vec<String> = tier
+        .bands
+        .iter()
+        .map(|(from, m)| BAND.say(engine.lang, &[&engine.num(from), &engine.num(m)]))
+        .collect();
+    let line = Line {
+        sale_id: None,
+        period: period.to_owned(),
+        party: party.to_owned(),
+        rule: tier.id.clone(),
+        kind: LineKind::Accelerator,
+        amount: accelerator,
+        explanation: ACCELERATOR.say(
+            engine.lang,
+            &[
+                &tier.id,
+                &engine.lang.tier_mode(tier.mode),
+                &bands.join(", "),
+                &engine.money(earned),
+                &engine.num(adjusted.normalize()),
+                &engine.money(adjusted),
+                &engine.money(accelerator),
+            ],
+        ),
+    };
+    Ok((accelerator, Some(line)))
 }
 
 /// Earnings after a tier table: step (each band's slice at its multiplier) or flat.

@@ -4,8 +4,8 @@
 use super::checks::{check_overlaps, check_party_windows};
 use super::{
     AttributionShare, Base, Bonus, ClawbackOrder, Conditions, Description, Limit, NegativeBalance,
-    OnlineTouch, Party, Policy, Recipient, Rounding, Rule, SaleField, Share, ShareAmount,
-    ShareRounding, Tier, TierMode, Validity, FORMAT, SHARE_MODELS,
+    OnlineTouch, Party, Policy, Quota, Recipient, Rounding, Rule, SaleField, Share, ShareAmount,
+    ShareRounding, Tier, TierMode, Validity, Window, FORMAT, SHARE_MODELS,
 };
 use crate::attribution::Model;
 use crate::catalog::Params;
@@ -219,7 +219,8 @@ impl Policy {
         }
         check_overlaps(&rules, &parties, &record.field_path("rules"))?;
         check_party_windows(&rules, &parties, &record.field_path("rules"))?;
-        let tiers = read_tiers(&record, &party_ref)?;
+        let periods = read_periods(&record)?;
+        let tiers = read_tiers(&record, &party_ref, &currency, periods.as_ref())?;
         let bonuses = read_bonuses(&record, &party_ref)?;
         let limits = read_limits(&record, &currency, &party_ref)?;
         let clawback_window_seconds = if record.has("clawback") {
@@ -230,17 +231,6 @@ impl Policy {
             } else {
                 None
             }
-        } else {
-            None
-        };
-        let periods = if record.has("periods") {
-            let (ppath, v) = record.field("periods");
-            let p = Record::new(v, &ppath, &["grain", "time_zone"])?;
-            Some(super::Periods::new(
-                &p.text("grain")?,
-                p.opt_text("time_zone")?.as_deref(),
-                &ppath,
-            )?)
         } else {
             None
         };
@@ -640,9 +630,25 @@ fn read_rule(
     })
 }
 
+fn read_periods(record: &Record) -> Result<Option<super::Periods>> {
+    if !record.has("periods") {
+        return Ok(None);
+    }
+    let (ppath, v) = record.field("periods");
+    let p = Record::new(v, &ppath, &["grain", "time_zone"])?;
+    super::Periods::new(
+        &p.text("grain")?,
+        p.opt_text("time_zone")?.as_deref(),
+        &ppath,
+    )
+    .map(Some)
+}
+
 fn read_tiers(
     record: &Record,
     party_ref: &dyn Fn(&Value, &str) -> Result<String>,
+    currency: &Currency,
+    periods: Option<&super::Periods>,
 ) -> Result<Vec<Tier>> {
     if !record.has("tiers") {
         return Ok(Vec::new());
@@ -652,7 +658,16 @@ fn read_tiers(
         let r = Record::new(
             v,
             &tpath,
-            &["id", "description", "parties", "mode", "bands"],
+            &[
+                "id",
+                "description",
+                "parties",
+                "mode",
+                "bands",
+                "basis",
+                "quotas",
+                "window",
+            ],
         )?;
         let id = r.text("id")?;
         description(&r, "description")?;
@@ -709,11 +724,13 @@ fn read_tiers(
                 format!("repeats the tier id `{id}`"),
             ));
         }
+        let quota = read_quota(&r, &parties, currency, periods)?;
         tiers.push(Tier {
             id,
             parties,
             mode,
             bands,
+            quota,
         });
     }
     Ok(tiers)
@@ -804,6 +821,102 @@ fn read_bonuses(
         });
     }
     Ok(bonuses)
+}
+
+/// A tier's `basis`, `quotas` and `window`: `None` for a tier on earnings.
+fn read_quota(
+    tier: &Record,
+    parties: &[String],
+    currency: &Currency,
+    periods: Option<&super::Periods>,
+) -> Result<Option<Quota>> {
+    let basis = tier.opt_text("basis")?;
+    match basis.as_deref() {
+        None | Some("earnings") => {
+            if let Some(key) = ["quotas", "window"].into_iter().find(|k| tier.has(k)) {
+                return Err(err(
+                    ErrorCode::InvalidPolicy,
+                    &tier.field_path(key),
+                    "applies only to a tier with basis `attainment`",
+                ));
+            }
+            return Ok(None);
+        }
+        Some("attainment") => {}
+        Some(other) => {
+            return Err(err(
+                ErrorCode::InvalidPolicy,
+                &tier.field_path("basis"),
+                format!("must be earnings or attainment, got `{other}`"),
+            ))
+        }
+    }
+    let window = spelled(
+        tier,
+        "window",
+        &[Window::Period, Window::Quarter, Window::YearToDate],
+        Window::name,
+    )?
+    .unwrap_or(Window::Period);
+    let grain = periods.map(|p| p.grain);
+    let fits = match window {
+        Window::Period => true,
+        Window::Quarter => grain == Some(super::Grain::Month),
+        Window::YearToDate => {
+            matches!(grain, Some(super::Grain::Month | super::Grain::Quarter))
+        }
+    };
+    if !fits {
+        return Err(err(
+            ErrorCode::InvalidPolicy,
+            &tier.field_path("window"),
+            format!(
+                "`{}` needs the policy's periods declared with grain {}",
+                window.name(),
+                if window == Window::Quarter {
+                    "month"
+                } else {
+                    "month or quarter"
+                }
+            ),
+        ));
+    }
+    let (qpath, value) = tier.field("quotas");
+    let Some(map) = value.as_object() else {
+        return Err(if tier.has("quotas") {
+            crate::input::wrong_type(&qpath, "an object of quotas by party", value)
+        } else {
+            err(
+                ErrorCode::MissingField,
+                &qpath,
+                "is missing (a tier on attainment needs each party's quota)",
+            )
+        });
+    };
+    let mut amounts = std::collections::BTreeMap::new();
+    for (party, v) in map {
+        let at = format!("{qpath}.{party}");
+        if !parties.contains(party) {
+            return Err(err(
+                ErrorCode::InvalidPolicy,
+                &at,
+                format!("`{party}` is not one of the tier's parties"),
+            ));
+        }
+        let amount = crate::input::read_decimal(v, &at)?;
+        if amount <= Decimal::ZERO {
+            return Err(err(ErrorCode::InvalidPolicy, &at, "must be greater than 0"));
+        }
+        amounts.insert(party.clone(), currency.amount(amount, &at)?);
+    }
+    if let Some(missing) = parties.iter().find(|p| !amounts.contains_key(*p)) {
+        return Err(err(
+            ErrorCode::InvalidPolicy,
+            &qpath,
+            format!("has no quota for the tier's party `{missing}`"),
+        ));
+    }
+    Ok(Some(Quota { amounts, window }))
 }
 
 fn read_limits(

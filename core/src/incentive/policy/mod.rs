@@ -8,6 +8,8 @@ mod history;
 mod json;
 mod periods;
 mod validity;
+#[cfg(feature = "arrow")]
+pub mod workbook;
 
 pub use history::History;
 pub use periods::{Grain, Periods};
@@ -304,8 +306,83 @@ pub struct Tier {
     pub parties: Vec<String>,
     /// Step or flat.
     pub mode: TierMode,
-    /// `(from, multiplier)`, ascending, the first from zero.
+    /// `(from, multiplier)`, ascending, the first from zero: amounts of earnings, or percents
+    /// of the quota when the tier reads attainment.
     pub bands: Vec<(Decimal, Decimal)>,
+    /// What the bands measure: the party's earnings (`None`) or its attainment of a quota.
+    pub quota: Option<Quota>,
+}
+
+/// A tier on attainment: each party's quota of credited sales per period, and the periods over
+/// which attainment accumulates.
+///
+/// A party's credited sales are the sales (amount plus extra purchase, net of VAT when the
+/// policy pays net) on which it has a line, each sale once; a refund counts negative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quota {
+    /// Each of the tier's parties' quota per period, in the policy's currency.
+    pub amounts: std::collections::BTreeMap<String, Decimal>,
+    /// The periods attainment accumulates over.
+    pub window: Window,
+}
+
+/// The periods over which a tier on attainment accumulates credited sales, quota and earnings.
+///
+/// Over a window longer than a period, each period pays the accelerator of the window to date
+/// less what the window's earlier periods paid, so a refund that lowers attainment takes
+/// back what the attainment no longer earns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Each period on its own.
+    Period,
+    /// The calendar quarter to date (monthly periods).
+    Quarter,
+    /// The calendar year to date (monthly or quarterly periods).
+    YearToDate,
+}
+
+impl Window {
+    /// The policy spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Window::Period => "period",
+            Window::Quarter => "quarter",
+            Window::YearToDate => "year_to_date",
+        }
+    }
+
+    /// The window a period label falls in, and how many periods of the window have begun by
+    /// its end (the quota of the window to date is that many periods' quota).
+    ///
+    /// ```
+    /// use omnikpi::incentive::Window;
+    /// assert_eq!(Window::Quarter.position("2026-11"), Some(("2026-Q4".to_owned(), 2)));
+    /// assert_eq!(Window::YearToDate.position("2026-11"), Some(("2026".to_owned(), 11)));
+    /// assert_eq!(Window::YearToDate.position("2026-Q3"), Some(("2026".to_owned(), 3)));
+    /// assert_eq!(Window::Period.position("2026-W44"), Some(("2026-W44".to_owned(), 1)));
+    /// ```
+    pub fn position(self, label: &str) -> Option<(String, u32)> {
+        if self == Window::Period {
+            return Some((label.to_owned(), 1));
+        }
+        let (year, rest) = label.split_once('-')?;
+        let (months, quarter) = match rest.strip_prefix('Q') {
+            Some(q) => (None, q.parse::<u32>().ok().filter(|q| (1..=4).contains(q))?),
+            None => {
+                let m = rest.parse::<u32>().ok().filter(|m| (1..=12).contains(m))?;
+                (Some(m), (m.saturating_sub(1) / 3).saturating_add(1))
+            }
+        };
+        match (self, months) {
+            (Window::Quarter, Some(m)) => Some((
+                format!("{year}-Q{quarter}"),
+                (m.saturating_sub(1) % 3).saturating_add(1),
+            )),
+            (Window::YearToDate, Some(m)) => Some((year.to_owned(), m)),
+            (Window::YearToDate, None) => Some((year.to_owned(), quarter)),
+            _ => None,
+        }
+    }
 }
 
 /// A period bonus on the growth of total net sales (every channel) over the previous period.
