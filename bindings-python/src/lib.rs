@@ -306,6 +306,25 @@ fn statement_files(
     .map_err(|e: KpiError| to_py_err(py, &e))
 }
 
+/// The policy a workbook's sheets declare (`omnikpi incentives policy` writes them), as a dict,
+/// read and checked by the core: errors name the file, sheet, row and column.
+#[pyfunction]
+fn policy_from_workbook<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let data: Vec<u8> = data
+        .extract()
+        .map_err(|_| wrong_type(py, "data", "must be the bytes of a workbook"))?;
+    let name: String = name
+        .extract()
+        .map_err(|_| wrong_type(py, "name", "must be a string naming the file"))?;
+    let value =
+        omnikpi::incentive::policy_workbook::read(&data, &name).map_err(|e| to_py_err(py, &e))?;
+    json_to_python(py, &value)
+}
+
 /// Reads JSON text by the core's rules (duplicate keys, lone surrogates, integers beyond 64 bits,
 /// non-finite numbers and nesting deeper than 128 are errors located under `what`), as the CLI
 /// reads its files; `json.loads` would keep the last of two duplicate keys.
@@ -713,6 +732,7 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(statement_files, m)?)?;
     m.add_function(wrap_pyfunction!(catalog, m)?)?;
     m.add_function(wrap_pyfunction!(parse_json, m)?)?;
+    m.add_function(wrap_pyfunction!(policy_from_workbook, m)?)?;
     m.add_function(wrap_pyfunction!(attribution_model, m)?)?;
     m.add_function(wrap_pyfunction!(report_files, m)?)?;
     m.add_function(wrap_pyfunction!(dataset_files, m)?)?;

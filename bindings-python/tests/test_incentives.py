@@ -225,3 +225,19 @@ def test_statements_from_python_are_the_clis_in_both_languages(tmp_path: Any) ->
     with pytest.raises(omnikpi.OmniKpiError) as e:
         omnikpi.statement_files({"format": "something else"})
     assert e.value.code == "wrong_type" and e.value.path == "statements"
+
+
+def test_a_policy_kept_as_a_workbook_pays_as_its_json(split: dict[str, Any], tmp_path: Any) -> None:
+    # the example's workbook is the JSON policy as `omnikpi incentives policy --xlsx` writes it
+    sales = pd.read_csv(RETAIL / "sales.csv", dtype=str, keep_default_na=False)
+    sales["click_and_collect"] = sales["click_and_collect"].map({"true": True, "false": False, "": None})
+    touches = pl.read_csv(RETAIL / "touches.csv").select("customer_id", "timestamp", "channel")
+    from_book = omnikpi.split_incentives(RETAIL / "incentive_policy.xlsx", sales, touches=touches)
+    assert canonical(from_book) == canonical(split)
+    # a workbook's error names its sheet, row and column
+    book = tmp_path / "policy.xlsx"
+    with open(book, "wb") as fh:
+        fh.write(b"not a workbook")
+    with pytest.raises(omnikpi.DatasetError, match="is not a workbook") as e:
+        omnikpi.split_incentives(book, sales)
+    assert e.value.code == "invalid_dataset"

@@ -375,3 +375,37 @@ fn workbook_errors_name_sheet_row_and_column() {
         "{err}"
     );
 }
+
+#[test]
+fn the_retail_policy_workbook_is_its_json() {
+    // examples/retail/incentive_policy.xlsx is the JSON as `incentives policy --xlsx` writes it
+    let retail = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/retail");
+    let (sales, touches) = (retail.join("sales.csv"), retail.join("touches.csv"));
+    let read = |file: &str| -> Value {
+        let path = retail.join(file);
+        let out = omnikpi(&["incentives", "policy", "--policy", s(&path)], None);
+        serde_json::from_str(&ok(&out)).unwrap()
+    };
+    let from_book = read("incentive_policy.xlsx");
+    let split = |policy: &Value, name: &str| {
+        let path = scratch(name);
+        std::fs::write(&path, policy.to_string()).unwrap();
+        let args = [
+            "incentives",
+            "split",
+            "--policy",
+            s(&path),
+            "--sales",
+            s(&sales),
+            "--touches",
+            s(&touches),
+            "--format",
+            "json",
+        ];
+        ok(&omnikpi(&args, None))
+    };
+    assert_eq!(
+        split(&from_book, "retail_book.json"),
+        split(&read("incentive_policy.json"), "retail_json.json")
+    );
+}

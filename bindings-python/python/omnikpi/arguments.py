@@ -85,14 +85,22 @@ def records(rows: Any, name: str) -> Any:
     return rows
 
 
+WORKBOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
 def read_policy(policy: PolicyArgument) -> Any:
     """A policy given as a dict, or read from the path of its JSON file by the core's reader
-    (a duplicate key is an error, not the last one kept)."""
+    (a duplicate key is an error, not the last one kept), or of a workbook of its tables (the
+    sheets `omnikpi incentives policy --xlsx` writes; errors at sheet, row and column)."""
     if isinstance(policy, (str, os.PathLike)):
+        workbook = os.fsdecode(policy).lower().endswith(WORKBOOKS)
         try:
-            with open(policy, encoding="utf-8") as fh:
-                text = fh.read()
+            with open(policy, "rb") as fh:
+                data = fh.read()
+            text = "" if workbook else data.decode("utf-8")
         except (OSError, ValueError) as e:  # missing file, bad name, bad encoding
             raise DatasetError(f"cannot read the policy file `{policy!s:.200}`: {e}", "invalid_dataset", "policy") from e
+        if workbook:
+            return _omnikpi.policy_from_workbook(data, os.fsdecode(policy))
         return _omnikpi.parse_json(text, "policy")
     return policy
