@@ -121,21 +121,12 @@ impl Windows {
         let target = per_period
             .checked_mul(Decimal::from(count))
             .ok_or_else(overflow)?;
-        let key = (tier.id.clone(), party.to_owned());
-        let fresh = Accrued {
-            window: window.clone(),
-            earned: Decimal::ZERO,
-            credited: Decimal::ZERO,
-            paid: Decimal::ZERO,
-        };
-        let slot = self.open.entry(key).or_insert(fresh);
+        let slot = self
+            .open
+            .entry((tier.id.clone(), party.to_owned()))
+            .or_insert_with(|| Accrued::new(window.clone()));
         if slot.window != window {
-            *slot = Accrued {
-                window,
-                earned: Decimal::ZERO,
-                credited: Decimal::ZERO,
-                paid: Decimal::ZERO,
-            };
+            *slot = Accrued::new(window);
         }
         slot.earned = add(slot.earned, earned)?;
         slot.credited = add(slot.credited, credited)?;
@@ -145,11 +136,54 @@ impl Windows {
             .checked_sub(slot.earned)
             .ok_or_else(overflow)?;
         let accelerator = due.checked_sub(slot.paid).ok_or_else(overflow)?;
-        let paid = slot.paid;
+        let standing = Standing {
+            credited: slot.credited,
+            target,
+            earned: slot.earned,
+            adjusted,
+            paid: slot.paid,
+            accelerator,
+        };
         slot.paid = due;
         if accelerator.is_zero() {
             return Ok((accelerator, None));
         }
+        let line = Line {
+            sale_id: None,
+            period: period.to_owned(),
+            party: party.to_owned(),
+            rule: tier.id.clone(),
+            kind: LineKind::Accelerator,
+            amount: accelerator,
+            explanation: standing.explain(engine, tier, quota)?,
+        };
+        Ok((accelerator, Some(line)))
+    }
+}
+
+impl Accrued {
+    fn new(window: String) -> Self {
+        Self {
+            window,
+            earned: Decimal::ZERO,
+            credited: Decimal::ZERO,
+            paid: Decimal::ZERO,
+        }
+    }
+}
+
+/// A party's window to date as its accelerator line explains it.
+struct Standing {
+    credited: Decimal,
+    target: Decimal,
+    earned: Decimal,
+    adjusted: Decimal,
+    paid: Decimal,
+    accelerator: Decimal,
+}
+
+impl Standing {
+    fn explain(&self, engine: &Engine, tier: &Tier, quota: &Quota) -> Result<String> {
         let bands: Vec<String> = tier
             .bands
             .iter()
@@ -158,46 +192,34 @@ impl Windows {
                 BAND.say(engine.lang, &[&at, &engine.num(m)])
             })
             .collect();
-        let rate = if target.is_zero() {
-            Decimal::ZERO
-        } else {
-            slot.credited
-                .checked_mul(Decimal::ONE_HUNDRED)
-                .and_then(|x| x.checked_div(target))
-                .ok_or_else(overflow)?
-        };
-        let earlier = if paid.is_zero() {
+        // the quota is positive, so the window's is
+        let rate = self
+            .credited
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .and_then(|x| x.checked_div(self.target))
+            .ok_or_else(overflow)?;
+        let earlier = if self.paid.is_zero() {
             String::new()
         } else {
-            EARLIER_PAID.say(engine.lang, &[&engine.money(paid)])
+            EARLIER_PAID.say(engine.lang, &[&engine.money(self.paid)])
         };
-        let explanation = ATTAINMENT.say(
+        Ok(ATTAINMENT.say(
             engine.lang,
             &[
                 &tier.id,
                 &engine.lang.tier_mode(tier.mode),
                 &engine.lang.window(quota.window),
                 &bands.join(", "),
-                &engine.money(slot.credited),
-                &engine.money(target),
+                &engine.money(self.credited),
+                &engine.money(self.target),
                 &PERCENT.say(engine.lang, &[&engine.lang.number(&shown(rate, 0))]),
-                &engine.money(slot.earned),
-                &engine.shown(adjusted),
-                &engine.money(adjusted),
+                &engine.money(self.earned),
+                &engine.shown(self.adjusted),
+                &engine.money(self.adjusted),
                 &earlier,
-                &engine.money(accelerator),
+                &engine.money(self.accelerator),
             ],
-        );
-        let line = Line {
-            sale_id: None,
-            period: period.to_owned(),
-            party: party.to_owned(),
-            rule: tier.id.clone(),
-            kind: LineKind::Accelerator,
-            amount: accelerator,
-            explanation,
-        };
-        Ok((accelerator, Some(line)))
+        ))
     }
 }
 
