@@ -317,7 +317,7 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         let columns = chunk.column_count().saturating_sub(1);
         let options = chunk.reader(columns);
         let state_of = |row: usize| *states.add(row);
-        let option_of = |row: usize| options.is_valid(row).then(|| options.read_str(row));
+        let option_of = |row: usize| options.is_valid(row).then(|| options.read_blob(row));
         chunk_batch(&chunk, columns).and_then(|batch| {
             for (state, rows) in group::runs(batch.num_rows(), &state_of) {
                 let text = group::run_text(rows.clone(), &option_of, "options")?;

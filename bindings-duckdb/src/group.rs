@@ -38,27 +38,32 @@ fn differ(path: &str) -> KpiError {
     )
 }
 
-/// The text argument of a run of rows, the same on each.
+/// The text argument of a run of rows, the same on each: the rows' bytes are compared (a
+/// constant argument's rows share one string, compared by address), and only the first is
+/// read as text.
 ///
 /// # Errors
 /// `missing_field` at `path` for a NULL, `invalid_parameter` for rows that differ.
 pub(crate) fn run_text<'a>(
     rows: Range<usize>,
-    text_of: &dyn Fn(usize) -> Option<&'a str>,
+    text_of: &dyn Fn(usize) -> Option<&'a [u8]>,
     path: &str,
 ) -> Result<&'a str, KpiError> {
-    let mut first = None;
+    let mut first: Option<&[u8]> = None;
     for row in rows {
         let text = text_of(row).ok_or_else(|| {
             KpiError::at(ErrorCode::MissingField, path, "is NULL; give it as text")
         })?;
         match first {
             None => first = Some(text),
-            Some(f) if f == text => {}
+            Some(f) if std::ptr::eq(f, text) || f == text => {}
             Some(_) => return Err(differ(path)),
         }
     }
-    first.ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "a run of no rows"))
+    let first =
+        first.ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "a run of no rows"))?;
+    std::str::from_utf8(first)
+        .map_err(|_| KpiError::at(ErrorCode::InvalidParameter, path, "is not UTF-8 text"))
 }
 
 /// The runs of consecutive rows (of `rows`) that share a state, with that state.
@@ -201,7 +206,7 @@ mod tests {
     #[test]
     fn a_groups_text_arguments_must_agree_and_be_given() {
         let texts = [Some("{}"), Some("{}"), None, Some("{\"a\": 1}")];
-        let text_of = |row: usize| texts.get(row).copied().flatten();
+        let text_of = |row: usize| texts.get(row).copied().flatten().map(str::as_bytes);
         assert_eq!(run_text(0..2, &text_of, "options").ok(), Some("{}"));
         let e = run_text(0..3, &text_of, "options").unwrap_err();
         assert_eq!(

@@ -167,8 +167,8 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         let chunk = DataChunk::from_raw(input);
         let [kpi, options] = [0, 2].map(|c| chunk.reader(c));
         let state_of = |row: usize| *states.add(row);
-        let kpi_of = |row: usize| kpi.is_valid(row).then(|| kpi.read_str(row));
-        let options_of = |row: usize| options.is_valid(row).then(|| options.read_str(row));
+        let kpi_of = |row: usize| kpi.is_valid(row).then(|| kpi.read_blob(row));
+        let options_of = |row: usize| options.is_valid(row).then(|| options.read_blob(row));
         record_texts(&chunk).and_then(|mut texts| {
             group::runs(chunk.size(), &state_of)
                 .into_iter()
