@@ -28,7 +28,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::Request;
-use omnikpi::table::reading::ROLES;
+use omnikpi::table::reading::{Conversions, ROLES};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::aggregate::{AggregateFunctionSetBuilder, AggregateState, FfiState};
 use quack_rs::data_chunk::DataChunk;
@@ -93,17 +93,43 @@ impl GroupState for Touches {
                 "is not read in SQL: the columns are the function's arguments",
             ));
         }
-        let total = accumulate_parts(&request, &self.parts)?;
-        Ok(Some(request.finish(&total)?.to_string()))
+        let (total, conversions) = accumulate_parts(&request, &self.parts)?;
+        let mut result = request.finish(&total)?;
+        if request.reading.money_from_float {
+            counted(&mut result, conversions);
+        }
+        Ok(Some(result.to_string()))
+    }
+}
+
+/// The float amounts read as declared (`money_from_float`), on each model's result: SQL has no
+/// other channel for what the CLI prints on stderr and Python warns of.
+fn counted(result: &mut serde_json::Value, conversions: Conversions) {
+    let count = serde_json::json!({
+        "rounded": conversions.money_rounded,
+        "moved": conversions.money_changed,
+    });
+    match result {
+        serde_json::Value::Array(results) => results
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+            .for_each(|r| {
+                r.insert("money_from_float".to_owned(), count.clone());
+            }),
+        serde_json::Value::Object(r) => {
+            r.insert("money_from_float".to_owned(), count);
+        }
+        _ => {}
     }
 }
 
 /// Every part accumulated on its own (the parts spread over the machine's threads) and the
-/// accumulators merged in part order; the first error in part order, if any.
+/// accumulators merged in part order, with what the reading converted; the first error in
+/// part order, if any.
 fn accumulate_parts(
     request: &Request,
     parts: &[Vec<RecordBatch>],
-) -> Result<omnikpi::attribution::Accumulator, KpiError> {
+) -> Result<(omnikpi::attribution::Accumulator, Conversions), KpiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(PARTS);
@@ -137,20 +163,22 @@ fn accumulate_parts(
     });
     done.sort_by_key(|(p, _)| *p);
     let mut total = request.accumulator()?;
+    let mut conversions = Conversions::default();
     for (_, part) in done {
-        if let Some(accumulator) = part? {
+        if let Some((accumulator, read)) = part? {
             total.merge(&accumulator)?;
+            conversions.add(read);
         }
     }
-    Ok(total)
+    Ok((total, conversions))
 }
 
-/// One part's journeys, built by the core's Arrow reader and accumulated; `None` for a part
-/// without rows.
+/// One part's journeys, built by the core's Arrow reader and accumulated, with what the reading
+/// converted; `None` for a part without rows.
 fn accumulate(
     request: &Request,
     batches: Option<&Vec<RecordBatch>>,
-) -> Result<Option<omnikpi::attribution::Accumulator>, KpiError> {
+) -> Result<Option<(omnikpi::attribution::Accumulator, Conversions)>, KpiError> {
     let Some((first, batches)) = batches.and_then(|b| Some((b.first()?, b))) else {
         return Ok(None);
     };
@@ -164,7 +192,7 @@ fn accumulate(
             format!("joining chunks: {e}"),
         )
     })?;
-    let (journeys, _) = omnikpi::table::arrow::journeys(
+    let (journeys, read) = omnikpi::table::arrow::journeys(
         [Ok(whole.clone())],
         Some(rows),
         &request.reading,
@@ -174,7 +202,7 @@ fn accumulate(
     .map_err(|e| with_journey(e, &whole))?;
     let mut accumulator = request.accumulator()?;
     accumulator.update(&journeys)?;
-    Ok(Some(accumulator))
+    Ok(Some((accumulator, read)))
 }
 
 /// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`): a SQL
