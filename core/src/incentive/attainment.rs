@@ -236,14 +236,9 @@ fn attained(tier: &Tier, earned: Decimal, credited: Decimal, target: Decimal) ->
         .map(|(from, m)| super::rules::percent_of(target, *from).map(|threshold| (threshold, *m)))
         .collect::<Result<Vec<_>>>()?;
     match tier.mode {
-        TierMode::Flat => {
-            let m = thresholds
-                .iter()
-                .rev()
-                .find(|(from, _)| credited >= *from)
-                .map_or(Decimal::ONE, |(_, m)| *m);
-            earned.checked_mul(m).ok_or_else(overflow)
-        }
+        TierMode::Flat => earned
+            .checked_mul(super::period::band_reached(&thresholds, credited))
+            .ok_or_else(overflow),
         TierMode::Step => {
             // the credited sales, sliced by band, each slice at its multiplier
             let weighted = super::period::tiered(&thresholds, TierMode::Step, credited)?;

@@ -259,6 +259,15 @@ fn on_earnings(
     Ok((accelerator, Some(line)))
 }
 
+/// The multiplier of the last band whose start `value` reaches (1 below the first).
+pub(super) fn band_reached(bands: &[(Decimal, Decimal)], value: Decimal) -> Decimal {
+    bands
+        .iter()
+        .rev()
+        .find(|(from, _)| value >= *from)
+        .map_or(Decimal::ONE, |(_, m)| *m)
+}
+
 /// Earnings after a tier table: step (each band's slice at its multiplier) or flat.
 pub(super) fn tiered(
     bands: &[(Decimal, Decimal)],
@@ -266,14 +275,9 @@ pub(super) fn tiered(
     earned: Decimal,
 ) -> Result<Decimal> {
     match mode {
-        TierMode::Flat => {
-            let m = bands
-                .iter()
-                .rev()
-                .find(|(from, _)| earned >= *from)
-                .map_or(Decimal::ONE, |(_, m)| *m);
-            earned.checked_mul(m).ok_or_else(overflow)
-        }
+        TierMode::Flat => earned
+            .checked_mul(band_reached(bands, earned))
+            .ok_or_else(overflow),
         TierMode::Step => {
             let mut total = Decimal::ZERO;
             for (i, (from, m)) in bands.iter().enumerate() {
