@@ -87,3 +87,40 @@ test("the TypeScript usage examples type-check strictly and run", () => {
   assert.equal(ts("usage.mts"), "usage.mts ok");
   assert.equal(ts("usage.cts"), "usage.cts ok");
 });
+
+test("every policy the spec's vectors and examples run type-checks as IncentivePolicy", () => {
+  // the hand-kept policy types against the policies the engine accepts: a valid policy that
+  // does not type-check, or a wrong one that does, is drift between index.d.ts and the schema
+  const { dir } = installed();
+  const policies = [];
+  const vectors = join(root, "spec", "vectors");
+  for (const kpi of ["incentives.split", "incentives.statement", "incentives.check", "incentives.close", "incentives.diff"]) {
+    for (const file of ["basic.json", "edge_cases.json"]) {
+      const path = join(vectors, kpi, file);
+      if (!existsSync(path)) continue;
+      for (const c of JSON.parse(readFileSync(path, "utf8")).cases) {
+        if (!("expected" in c)) continue;
+        for (const key of ["policy", "before", "after"]) {
+          const given = c.input[key];
+          policies.push(...(Array.isArray(given) ? given : given ? [given] : []));
+        }
+      }
+    }
+  }
+  for (const file of ["incentive_policy.json", "incentive_policy_v2.json"]) {
+    policies.push(JSON.parse(readFileSync(join(root, "examples", "retail", file), "utf8")));
+  }
+  assert.ok(policies.length >= 40, `${policies.length} policies`);
+  const check = (name, body) => {
+    writeFileSync(join(dir, name), `import type { IncentivePolicy } from "omnikpi";\n${body}\nexport {};\n`);
+    return () => node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", join(dir, name)], dir);
+  };
+  const all = policies.map((p, i) => `const p${i}: IncentivePolicy = ${JSON.stringify(p)};`).join("\n");
+  try {
+    check("policies.mts", all)();
+  } catch (e) {
+    assert.fail(`a valid policy does not type-check:\n${e.stdout}${e.stderr}`);
+  }
+  const wrong = { ...policies[0], tiers: [{ id: "t", parties: ["web"], mode: "step", basis: "attainment", bands: [{ from: "0", multiplier: "1" }] }] };
+  assert.throws(check("wrong_policy.mts", `const p: IncentivePolicy = ${JSON.stringify(wrong)};`), (e) => /TS2322/.test(e.stdout));
+});
