@@ -409,3 +409,124 @@ fn the_retail_policy_workbook_is_its_json() {
         split(&read("incentive_policy.json"), "retail_json.json")
     );
 }
+
+/// A workbook of the given sheets, each a header and rows of text cells.
+fn sheets(path: &Path, tables: &[(&str, &[&[&str]])]) {
+    let mut book = Workbook::new();
+    for (name, rows) in tables {
+        let sheet = book.add_worksheet().set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !cell.is_empty() {
+                    sheet.write_string(r as u32, c as u16, *cell).unwrap();
+                }
+            }
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn nothing_in_a_sheet_is_dropped_or_overwritten_silently() {
+    let head: &[&[&str]] = &[
+        &["field", "value"],
+        &["id", "p"],
+        &["version", "1"],
+        &["currency", "EUR"],
+    ];
+    let parties: &[&[&str]] = &[&["id", "kind"], &["web", "channel"]];
+    let rules: &[&[&str]] = &[&["id"], &["web_orders"]];
+    let shares: &[&[&str]] = &[&["rule", "party", "percent"], &["web_orders", "web", "5"]];
+    let refused = |name: &str, tables: &[(&str, &[&[&str]])]| {
+        let path = scratch(name);
+        sheets(&path, tables);
+        refused(&omnikpi(
+            &["incentives", "policy", "--policy", s(&path)],
+            None,
+        ))
+    };
+    let ok_tables = [
+        ("policy", head),
+        ("parties", parties),
+        ("rules", rules),
+        ("shares", shares),
+    ];
+    let path = scratch("minimal.xlsx");
+    sheets(&path, &ok_tables);
+    ok(&omnikpi(
+        &["incentives", "policy", "--policy", s(&path)],
+        None,
+    ));
+    let twice: &[&[&str]] = &[
+        &["field", "value"],
+        &["id", "p"],
+        &["version", "1"],
+        &["currency", "EUR"],
+        &["currency", "GBP"],
+    ];
+    let err = refused(
+        "twice.xlsx",
+        &[
+            ("policy", twice),
+            ("parties", parties),
+            ("rules", rules),
+            ("shares", shares),
+        ],
+    );
+    assert!(
+        err.contains("[duplicate_key] at ") && err.contains("twice.xlsx:policy:row 5:field"),
+        "{err}"
+    );
+    let noted: &[&[&str]] = &[
+        &["field", "value", "note"],
+        &["id", "p", ""],
+        &["version", "1", "v1"],
+        &["currency", "EUR", ""],
+    ];
+    let err = refused(
+        "noted.xlsx",
+        &[
+            ("policy", noted),
+            ("parties", parties),
+            ("rules", rules),
+            ("shares", shares),
+        ],
+    );
+    assert!(
+        err.contains("[unknown_field] at ") && err.contains("noted.xlsx:policy:row 3:note"),
+        "{err}"
+    );
+    let header: &[&[&str]] = &[&["id", "kind", "id"], &["web", "channel", "app"]];
+    let err = refused(
+        "header.xlsx",
+        &[
+            ("policy", head),
+            ("parties", header),
+            ("rules", rules),
+            ("shares", shares),
+        ],
+    );
+    assert!(
+        err.contains("[duplicate_key] at ") && err.contains("header.xlsx:parties:row 1"),
+        "{err}"
+    );
+    let empty: &[&[&str]] = &[
+        &["field", "value"],
+        &["id", "p"],
+        &["version", ""],
+        &["currency", "EUR"],
+    ];
+    let err = refused(
+        "empty.xlsx",
+        &[
+            ("policy", empty),
+            ("parties", parties),
+            ("rules", rules),
+            ("shares", shares),
+        ],
+    );
+    assert!(
+        err.contains("[missing_field] at ") && err.contains("empty.xlsx:policy:row 3:value"),
+        "{err}"
+    );
+}

@@ -201,20 +201,43 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Value> {
     let mut policy = Map::new();
     policy.insert("format".to_owned(), Value::from(super::FORMAT));
     for (row, cells) in records(&head, "policy", &places)? {
-        let field = cells
-            .iter()
-            .find(|(c, _)| c == "field")
-            .map(|(_, v)| v.clone());
-        let value = cells
-            .iter()
-            .find(|(c, _)| c == "value")
-            .map(|(_, v)| v.clone());
-        let (Some(Value::String(field)), Some(value)) = (field, value) else {
-            continue;
+        let at = |column: &str| places.cell("policy", row, column);
+        let mut field = None;
+        let mut value = None;
+        for (column, cell) in cells {
+            match column.as_str() {
+                "field" => field = Some(cell),
+                "value" => value = Some(cell),
+                other => {
+                    return Err(KpiError::new(
+                        ErrorCode::UnknownField,
+                        Some(at(other)),
+                        "is not a column of sheet `policy` (field, value)",
+                    ))
+                }
+            }
+        }
+        let field = match field {
+            Some(Value::String(f)) => f,
+            _ => {
+                return Err(KpiError::new(
+                    ErrorCode::MissingField,
+                    Some(at("field")),
+                    "is missing (the name of the policy field the row sets)",
+                ))
+            }
         };
-        let value = retyped(&field, value, &places.cell("policy", row, "value"))?;
-        places.add(field.clone(), "policy", row, Some("value"));
-        insert(&mut policy, &field, value);
+        let Some(value) = value else {
+            return Err(KpiError::new(
+                ErrorCode::MissingField,
+                Some(at("value")),
+                format!("is missing (the value of `{field}`)"),
+            ));
+        };
+        let value = retyped(&field, value, &at("value"))?;
+        let field_at = at("field");
+        insert(&mut policy, &field, value, &field_at)?;
+        places.add(field, "policy", row, Some("value"));
     }
     let mut lists: Map<String, Value> = Map::new();
     for table in TABLES {
@@ -230,7 +253,8 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Value> {
                     parent_id = Some(retyped(&column, value, &at)?);
                     continue;
                 }
-                insert(&mut item, &column, retyped(&column, value, &at)?);
+                let value = retyped(&column, value, &at)?;
+                insert(&mut item, &column, value, &at)?;
             }
             let path = match table.parent {
                 None => push(&mut lists, table.list, Value::Object(item)),
@@ -275,8 +299,16 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Value> {
             let slot = tier
                 .entry("quotas")
                 .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(map) = slot.as_object_mut() {
-                map.insert(party.clone(), quota);
+            let twice = slot
+                .as_object_mut()
+                .and_then(|map| map.insert(party.clone(), quota))
+                .is_some();
+            if twice {
+                return Err(KpiError::new(
+                    ErrorCode::DuplicateKey,
+                    Some(places.cell("quotas", row, "party")),
+                    format!("gives a second quota to `{party}` in the same tier"),
+                ));
             }
             places.add(
                 format!("tiers[{index}].quotas.{party}"),
@@ -291,7 +323,8 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Value> {
             let mut item = Map::new();
             for (column, value) in cells {
                 let at = places.cell("vat_rates", row, &column);
-                insert(&mut item, &column, retyped(&column, value, &at)?);
+                let value = retyped(&column, value, &at)?;
+                insert(&mut item, &column, value, &at)?;
             }
             let vat = policy
                 .entry("vat")
@@ -352,15 +385,29 @@ fn push(map: &mut Map<String, Value>, key: &str, item: Value) -> String {
 }
 
 /// `value` at the dotted `path` of `map`, making the objects on the way.
-fn insert(map: &mut Map<String, Value>, path: &str, value: Value) {
+///
+/// # Errors
+/// `duplicate_key` at `at` when the path is set already (two rows of the policy sheet naming one
+/// field, or `when` beside `when.zone`).
+fn insert(map: &mut Map<String, Value>, path: &str, value: Value, at: &str) -> Result<()> {
+    let taken = || {
+        KpiError::new(
+            ErrorCode::DuplicateKey,
+            Some(at.to_owned()),
+            format!("sets `{path}`, which another cell sets already"),
+        )
+    };
     match path.split_once('.') {
+        None if map.contains_key(path) => Err(taken()),
         None => {
             map.insert(path.to_owned(), value);
+            Ok(())
         }
         Some((head, rest)) => {
             let slot = map.entry(head).or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(inner) = slot {
-                insert(inner, rest, value);
+            match slot {
+                Value::Object(inner) => insert(inner, rest, value, at),
+                _ => Err(taken()),
             }
         }
     }
@@ -382,6 +429,24 @@ fn records(
         .map(|r| r.iter().map(|c| c.to_string().trim().to_owned()).collect())
         .unwrap_or_default();
     let first = range.start().map_or(0, |(r, _)| r as usize);
+    if let Some((c, title)) = header
+        .iter()
+        .enumerate()
+        .find(|(c, t)| !t.is_empty() && header.iter().take(*c).any(|other| other == *t))
+    {
+        return Err(KpiError::new(
+            ErrorCode::DuplicateKey,
+            Some(format!(
+                "{}:{sheet}:row {}",
+                places.file,
+                first.saturating_add(1)
+            )),
+            format!(
+                "column {} repeats the header `{title}`",
+                c.saturating_add(1)
+            ),
+        ));
+    }
     let mut out = Vec::new();
     for (i, cells) in rows.enumerate() {
         let row = first.saturating_add(i).saturating_add(2);
