@@ -55,12 +55,19 @@ pub(crate) struct TableReading {
     /// on stderr.
     #[arg(long)]
     money_from_float: Option<String>,
+    #[command(flatten)]
+    dialect: CsvDialect,
+}
+
+/// The CSV dialect of a table file, declared (every command that reads tables takes these).
+#[derive(clap::Args)]
+pub(crate) struct CsvDialect {
     /// CSV delimiter: `,` `;` `tab` `|` (default: detected from the header).
     #[arg(long)]
-    delimiter: Option<String>,
+    pub(crate) delimiter: Option<String>,
     /// CSV decimal separator: `.` or `,` (default: `,` with a `;` delimiter, as Excel writes).
     #[arg(long)]
-    decimal: Option<String>,
+    pub(crate) decimal: Option<String>,
 }
 
 impl TableReading {
@@ -71,8 +78,8 @@ impl TableReading {
             "timestamp_unit": self.timestamp_unit.as_deref().unwrap_or("s"),
             "timezone": self.timezone,
             "money_from_float": self.money_from_float,
-            "delimiter": self.delimiter,
-            "decimal": self.decimal,
+            "delimiter": self.dialect.delimiter,
+            "decimal": self.dialect.decimal,
         }))
     }
 }

@@ -25,7 +25,7 @@ mod surfaces;
 mod table;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use incentives::{incentive_input, IncentiveFiles, Incentives, TableReading};
+use incentives::{incentive_input, CsvDialect, IncentiveFiles, Incentives, TableReading};
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -149,12 +149,8 @@ enum Command {
         /// how many amounts moved by more than 1e-9 is printed on stderr.
         #[arg(long)]
         money_from_float: Option<String>,
-        /// CSV delimiter: `,` `;` `tab` `|` (default: detected from the header).
-        #[arg(long)]
-        delimiter: Option<String>,
-        /// CSV decimal separator: `.` or `,` (default: `,` with a `;` delimiter, as Excel writes).
-        #[arg(long)]
-        decimal: Option<String>,
+        #[command(flatten)]
+        dialect: CsvDialect,
         /// The sheet of a workbook (.xlsx, .xls, .ods) to read (default: the first).
         #[arg(long)]
         sheet: Option<String>,
@@ -435,8 +431,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             timestamp_unit,
             timezone,
             money_from_float,
-            delimiter,
-            decimal,
+            dialect,
             sheet,
             params,
             intervals,
@@ -452,8 +447,8 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     "timestamp_unit": timestamp_unit,
                     "timezone": timezone,
                     "money_from_float": money_from_float,
-                    "delimiter": delimiter,
-                    "decimal": decimal,
+                    "delimiter": dialect.delimiter,
+                    "decimal": dialect.decimal,
                 }),
             )?;
             let name = |p: &Path| {

@@ -145,19 +145,9 @@ impl Windows {
             accelerator,
         };
         slot.paid = due;
-        if accelerator.is_zero() {
-            return Ok((accelerator, None));
-        }
-        let line = Line {
-            sale_id: None,
-            period: period.to_owned(),
-            party: party.to_owned(),
-            rule: tier.id.clone(),
-            kind: LineKind::Accelerator,
-            amount: accelerator,
-            explanation: standing.explain(engine, tier, quota)?,
-        };
-        Ok((accelerator, Some(line)))
+        super::period::accelerator_line(tier, period, party, accelerator, || {
+            standing.explain(engine, tier, quota)
+        })
     }
 }
 

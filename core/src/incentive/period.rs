@@ -228,22 +228,13 @@ fn on_earnings(
         .round(adjusted)
         .checked_sub(earned)
         .ok_or_else(overflow)?;
-    if accelerator.is_zero() {
-        return Ok((accelerator, None));
-    }
-    let bands: Vec<String> = tier
-        .bands
-        .iter()
-        .map(|(from, m)| BAND.say(engine.lang, &[&engine.num(from), &engine.num(m)]))
-        .collect();
-    let line = Line {
-        sale_id: None,
-        period: period.to_owned(),
-        party: party.to_owned(),
-        rule: tier.id.clone(),
-        kind: LineKind::Accelerator,
-        amount: accelerator,
-        explanation: ACCELERATOR.say(
+    accelerator_line(tier, period, party, accelerator, || {
+        let bands: Vec<String> = tier
+            .bands
+            .iter()
+            .map(|(from, m)| BAND.say(engine.lang, &[&engine.num(from), &engine.num(m)]))
+            .collect();
+        Ok(ACCELERATOR.say(
             engine.lang,
             &[
                 &tier.id,
@@ -254,9 +245,32 @@ fn on_earnings(
                 &engine.money(adjusted),
                 &engine.money(accelerator),
             ],
-        ),
+        ))
+    })
+}
+
+/// A tier's accelerator of `party` in `period`, with its line (explained by `explain`) when it
+/// is not zero.
+pub(super) fn accelerator_line(
+    tier: &Tier,
+    period: &str,
+    party: &str,
+    amount: Decimal,
+    explain: impl FnOnce() -> Result<String>,
+) -> Result<(Decimal, Option<Line>)> {
+    if amount.is_zero() {
+        return Ok((amount, None));
+    }
+    let line = Line {
+        sale_id: None,
+        period: period.to_owned(),
+        party: party.to_owned(),
+        rule: tier.id.clone(),
+        kind: LineKind::Accelerator,
+        amount,
+        explanation: explain()?,
     };
-    Ok((accelerator, Some(line)))
+    Ok((amount, Some(line)))
 }
 
 /// The multiplier of the last band whose start `value` reaches (1 below the first).
