@@ -11,20 +11,22 @@
 //! FROM touches;
 //! ```
 //!
-//! Each thread keeps the rows it reads as Arrow batches, split into parts by a hash of the
-//! journey id (the state); DuckDB's combine appends states part by part. At the end each part's
-//! journeys are built by the core's Arrow reader and accumulated on its own thread, and the
-//! parts' accumulators (attribution's partial state) are merged in order. The reader orders each
-//! journey's touches by time and channel name whatever the order of the rows, and merging is
-//! exact: the result does not depend on the thread count or on the order rows arrive in.
+//! Each thread copies the rows it reads once, from DuckDB's vectors into Arrow builders, one per
+//! column and part, the part chosen by a hash of the journey id (the state); a part's builders
+//! are sealed into a record batch every [`SEAL_ROWS`] rows, and DuckDB's combine appends states'
+//! batches part by part. At the end each part's journeys are built by the core's Arrow reader
+//! and accumulated on its own thread, and the parts' accumulators (attribution's partial state)
+//! are merged in order. The reader orders each journey's touches by time and channel name
+//! whatever the order of the rows, and merging is exact: the result does not depend on the
+//! thread count or on the order rows arrive in.
 //! `options` is the core's `attribution::Request` object; it must be the same on every row of
 //! a group.
 
-use crate::column::arrow_column;
+use crate::column::{arrow_column, Parts};
 use crate::group::{self, Constant, GroupState};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::Request;
@@ -34,6 +36,7 @@ use quack_rs::aggregate::{AggregateFunctionSetBuilder, AggregateState, FfiState}
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::error::ExtensionError;
 use quack_rs::types::{NullHandling, TypeId};
+use std::ops::Range;
 
 /// The SQL name.
 pub(crate) const NAME: &str = "omnikpi_attribute";
@@ -44,28 +47,82 @@ pub(crate) const NAME: &str = "omnikpi_attribute";
 /// threads, and no result depends on it.
 const PARTS: usize = 16;
 
-/// The touches of one group, as read so far, each part's batches apart, and the options they
-/// came with.
+/// Rows a part gathers in its builders before they are sealed into a record batch: the core
+/// reads a batch's columns at a time, so batches are kept large.
+const SEAL_ROWS: usize = 65_536;
+
+/// The touches of one group, as read so far, and the options they came with.
 #[derive(Default)]
 struct Touches {
     options: Constant,
-    parts: Vec<Vec<RecordBatch>>,
+    /// Each argument column's builders, one per part (made at the first chunk).
+    open: Vec<Parts>,
+    /// Each part's sealed batches.
+    sealed: Vec<Vec<RecordBatch>>,
 }
 
 impl AggregateState for Touches {}
 
 impl Touches {
-    /// Keeps `batch` (rows of this group) read with `options`.
-    fn add(&mut self, batch: &RecordBatch, options: &str) -> Result<(), KpiError> {
+    /// Keeps `rows` of `chunk` (rows of this group, the first `columns` its touch columns), row
+    /// `r` in part `part_of[r]`, read with `options`.
+    fn add(
+        &mut self,
+        chunk: &DataChunk,
+        columns: usize,
+        rows: Range<usize>,
+        part_of: &[u8],
+        options: &str,
+    ) -> Result<(), KpiError> {
         self.options.agree(options, "options")?;
-        self.parts.resize_with(PARTS, Vec::new);
-        for (part, rows) in self.parts.iter_mut().zip(split(batch)?) {
-            if rows.num_rows() > 0 {
-                part.push(rows);
+        if self.open.is_empty() {
+            self.open = ROLES
+                .iter()
+                .take(columns)
+                .enumerate()
+                .map(|(c, role)| Parts::new(chunk, c, PARTS, &format!("table.{role}")))
+                .collect::<Result<_, _>>()?;
+        }
+        for (c, parts) in self.open.iter_mut().enumerate() {
+            parts.append(chunk, c, part_of, rows.clone())?;
+        }
+        self.sealed.resize_with(PARTS, Vec::new);
+        for (part, sealed) in self.sealed.iter_mut().enumerate() {
+            if self.open.first().map_or(0, |c| c.len(part)) >= SEAL_ROWS {
+                let columns = self.open.iter_mut().map(|c| c.finish(part)).collect();
+                sealed.push(touch_batch(columns)?);
             }
         }
         Ok(())
     }
+
+    /// Part `part`'s rows not yet sealed, as a batch (the builders left as they are); `None`
+    /// when there are none.
+    fn open_batch(&self, part: usize) -> Result<Option<RecordBatch>, KpiError> {
+        if self.open.first().map_or(0, |c| c.len(part)) == 0 {
+            return Ok(None);
+        }
+        let columns = self.open.iter().map(|c| c.finish_cloned(part)).collect();
+        touch_batch(columns).map(Some)
+    }
+
+    /// Part `part`'s batches: the sealed ones and the rows not yet sealed.
+    fn part(&self, part: usize) -> Result<Vec<RecordBatch>, KpiError> {
+        let mut batches = self.sealed.get(part).cloned().unwrap_or_default();
+        batches.extend(self.open_batch(part)?);
+        Ok(batches)
+    }
+}
+
+/// Touch columns (in [`ROLES`] order) as one record batch, named by their roles.
+fn touch_batch(columns: Vec<ArrayRef>) -> Result<RecordBatch, KpiError> {
+    RecordBatch::try_from_iter(ROLES.iter().copied().zip(columns)).map_err(|e| {
+        KpiError::new(
+            ErrorCode::InternalError,
+            None,
+            format!("touches as Arrow: {e}"),
+        )
+    })
 }
 
 impl GroupState for Touches {
@@ -73,9 +130,10 @@ impl GroupState for Touches {
         if let Some(options) = other.options.get() {
             self.options.agree(options, "options")?;
         }
-        self.parts.resize_with(PARTS, Vec::new);
-        for (mine, theirs) in self.parts.iter_mut().zip(&other.parts) {
-            mine.extend(theirs.iter().cloned());
+        self.sealed.resize_with(PARTS, Vec::new);
+        for (part, mine) in self.sealed.iter_mut().enumerate() {
+            // the source is only borrowed: its open rows are copied, its sealed batches shared
+            mine.extend(other.part(part)?);
         }
         Ok(())
     }
@@ -93,7 +151,10 @@ impl GroupState for Touches {
                 "is not read in SQL: the columns are the function's arguments",
             ));
         }
-        let (total, conversions) = accumulate_parts(&request, &self.parts)?;
+        let parts = (0..PARTS)
+            .map(|p| self.part(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (total, conversions) = accumulate_parts(&request, &parts)?;
         let mut result = request.finish(&total)?;
         if request.reading.money_from_float {
             counted(&mut result, conversions);
@@ -179,43 +240,42 @@ fn accumulate(
     request: &Request,
     batches: Option<&Vec<RecordBatch>>,
 ) -> Result<Option<(omnikpi::attribution::Accumulator, Conversions)>, KpiError> {
-    let Some((first, batches)) = batches.and_then(|b| Some((b.first()?, b))) else {
+    let Some(batches) = batches.filter(|b| !b.is_empty()) else {
         return Ok(None);
     };
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
-    // one batch: the core reads a batch's columns at a time, and a part holds a small slice of
-    // every DuckDB chunk
-    let whole = arrow_select::concat::concat_batches(&first.schema(), batches).map_err(|e| {
-        KpiError::new(
-            ErrorCode::InternalError,
-            None,
-            format!("joining chunks: {e}"),
-        )
-    })?;
     let (journeys, read) = omnikpi::table::arrow::journeys(
-        [Ok(whole.clone())],
+        batches.iter().cloned().map(Ok),
         Some(rows),
         &request.reading,
         &request.taxonomy,
         &request.currency,
     )
-    .map_err(|e| with_journey(e, &whole))?;
+    .map_err(|e| with_journey(e, batches))?;
     let mut accumulator = request.accumulator()?;
     accumulator.update(&journeys)?;
     Ok(Some((accumulator, read)))
 }
 
-/// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`): a SQL
-/// table's rows have no numbers of their own, the journey id says which rows are meant.
-fn with_journey(e: KpiError, rows: &RecordBatch) -> KpiError {
+/// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`), rows
+/// numbered across `batches`: a SQL table's rows have no numbers of their own, the journey id
+/// says which rows are meant.
+fn with_journey(e: KpiError, batches: &[RecordBatch]) -> KpiError {
     let row = e
         .path()
         .and_then(|p| p.split_once('[')?.1.split_once(']'))
         .and_then(|(n, _)| n.parse::<usize>().ok());
-    let id = row.and_then(|r| {
-        let ids = arrow_cast::cast(rows.column(0), &DataType::Utf8).ok()?;
+    let id = row.and_then(|mut r| {
+        let batch = batches.iter().find(|b| {
+            let here = r < b.num_rows();
+            if !here {
+                r -= b.num_rows();
+            }
+            here
+        })?;
+        let ids = arrow_cast::cast(batch.column(0), &DataType::Utf8).ok()?;
         let ids = ids.as_string::<i32>();
-        (r < ids.len() && ids.is_valid(r)).then(|| ids.value(r).to_owned())
+        ids.is_valid(r).then(|| ids.value(r).to_owned())
     });
     match id {
         Some(id) => KpiError::new(
@@ -227,45 +287,14 @@ fn with_journey(e: KpiError, rows: &RecordBatch) -> KpiError {
     }
 }
 
-/// The rows of `batch` in [`PARTS`] batches, by a hash of the journey id (column 0): every row
-/// of a journey lands in the same part. Ids the core cannot read go to part 0, where its reader
-/// reports them.
-fn split(batch: &RecordBatch) -> Result<Vec<RecordBatch>, KpiError> {
-    let part_of = parts_of_rows(batch.column(0));
-    let mut counts = [0usize; PARTS];
-    for p in &part_of {
-        if let Some(c) = counts.get_mut(*p) {
-            *c += 1;
-        }
-    }
-    let mut starts = [0usize; PARTS];
-    let mut sum = 0;
-    for (start, count) in starts.iter_mut().zip(counts) {
-        *start = sum;
-        sum += count;
-    }
-    let mut order = vec![0u32; part_of.len()];
-    let mut next = starts;
-    for (row, p) in (0u32..).zip(&part_of) {
-        if let Some(slot) = next.get_mut(*p) {
-            if let Some(o) = order.get_mut(*slot) {
-                *o = row;
-            }
-            *slot += 1;
-        }
-    }
-    let ordered =
-        arrow_select::take::take_record_batch(batch, &UInt32Array::from(order)).map_err(|e| {
-            KpiError::new(
-                ErrorCode::InternalError,
-                None,
-                format!("splitting a chunk: {e}"),
-            )
-        })?;
-    Ok(starts
-        .iter()
-        .zip(counts)
-        .map(|(start, count)| ordered.slice(*start, count))
+/// Each row's part (below [`PARTS`]) by a hash of its journey id (column 0 of the chunk): every
+/// row of a journey lands in the same part, whatever chunk it comes in. Ids the core cannot
+/// read go to part 0, where its reader reports them.
+fn parts_of_chunk(chunk: &DataChunk) -> Result<Vec<u8>, KpiError> {
+    let ids = arrow_column(chunk, 0, chunk.size(), ROLES.first().copied().unwrap_or(""))?;
+    Ok(parts_of_rows(&ids)
+        .into_iter()
+        .map(|p| u8::try_from(p).unwrap_or(0))
         .collect())
 }
 
@@ -318,24 +347,6 @@ pub(crate) fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     }
 }
 
-/// The chunk's touch columns as one record batch, named by their roles.
-fn chunk_batch(chunk: &DataChunk, columns: usize) -> Result<RecordBatch, KpiError> {
-    let rows = chunk.size();
-    let named: Vec<(&str, ArrayRef)> = ROLES
-        .iter()
-        .take(columns)
-        .enumerate()
-        .map(|(c, role)| Ok((*role, arrow_column(chunk, c, rows, role)?)))
-        .collect::<Result<_, KpiError>>()?;
-    RecordBatch::try_from_iter(named).map_err(|e| {
-        KpiError::new(
-            ErrorCode::InternalError,
-            None,
-            format!("a chunk as Arrow: {e}"),
-        )
-    })
-}
-
 quack_rs::aggregate_update_callback!(update, |info, input, states| {
     // SAFETY: DuckDB calls this with a flattened chunk of the declared arguments (touch columns,
     // then the VARCHAR options) and one initialised `Touches` state per row.
@@ -346,11 +357,11 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         let options = chunk.reader(columns);
         let state_of = |row: usize| *states.add(row);
         let option_of = |row: usize| options.is_valid(row).then(|| options.read_blob(row));
-        chunk_batch(&chunk, columns).and_then(|batch| {
-            for (state, rows) in group::runs(batch.num_rows(), &state_of) {
+        parts_of_chunk(&chunk).and_then(|part_of| {
+            for (state, rows) in group::runs(chunk.size(), &state_of) {
                 let text = group::run_text(rows.clone(), &option_of, "options")?;
                 if let Some(touches) = FfiState::<Touches>::with_state_mut(state) {
-                    touches.add(&batch.slice(rows.start, rows.len()), text)?;
+                    touches.add(&chunk, columns, rows, &part_of, text)?;
                 }
             }
             Ok(())
@@ -369,35 +380,32 @@ mod tests {
     use arrow_array::{Int64Array, StringArray};
     use std::sync::Arc;
 
-    fn batch(ids: ArrayRef) -> RecordBatch {
-        let n = ids.len();
-        let channel: ArrayRef = Arc::new(StringArray::from(vec!["web"; n]));
-        RecordBatch::try_from_iter([("journey_id", ids), ("channel", channel)]).unwrap()
-    }
-
     #[test]
     fn every_row_of_a_journey_lands_in_one_part_whatever_the_chunk() {
         let ids: Vec<i64> = (0..500).map(|i| i % 37).collect();
-        let parts = split(&batch(Arc::new(Int64Array::from(ids.clone())))).unwrap();
-        assert_eq!(parts.len(), PARTS);
-        assert_eq!(parts.iter().map(RecordBatch::num_rows).sum::<usize>(), 500);
-        let part_of = |id: i64| {
-            parts.iter().position(|p| {
-                p.column(0)
-                    .as_primitive::<Int64Type>()
-                    .values()
-                    .contains(&id)
-            })
-        };
-        // the same id alone in another chunk goes to the same part
-        for id in [0, 5, 36] {
-            let alone = split(&batch(Arc::new(Int64Array::from(vec![id])))).unwrap();
-            assert_eq!(alone.iter().position(|p| p.num_rows() == 1), part_of(id));
-        }
-        let text = split(&batch(Arc::new(StringArray::from(vec!["u1", "u2", "u1"])))).unwrap();
+        let parts = parts_of_rows(&(Arc::new(Int64Array::from(ids.clone())) as ArrayRef));
+        assert_eq!(parts.len(), 500);
+        assert!(parts.iter().all(|p| *p < PARTS));
         assert!(
-            text.iter().any(|p| p.num_rows() == 2),
-            "u1's two rows together"
+            parts
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 8,
+            "37 ids spread over the parts"
         );
+        // the same id alone in another chunk goes to the same part, each time
+        for id in [0, 5, 36] {
+            let alone = parts_of_rows(&(Arc::new(Int64Array::from(vec![id])) as ArrayRef));
+            let row = ids.iter().position(|i| *i == id).unwrap();
+            assert_eq!(alone, vec![parts[row]]);
+            assert!(ids
+                .iter()
+                .zip(&parts)
+                .all(|(i, p)| *i != id || *p == parts[row]));
+        }
+        let text =
+            parts_of_rows(&(Arc::new(StringArray::from(vec!["u1", "u2", "u1"])) as ArrayRef));
+        assert_eq!(text[0], text[2], "u1's two rows together");
     }
 }

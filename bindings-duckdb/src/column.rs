@@ -15,20 +15,19 @@
 //! | TIMESTAMPTZ | Timestamp(us, UTC) |
 //! | DATE | Date32 |
 
-use arrow_array::builder::{Decimal128Builder, StringBuilder};
+use arrow_array::builder::{
+    ArrayBuilder, BooleanBuilder, Decimal128Builder, PrimitiveBuilder, StringBuilder,
+};
 use arrow_array::types::{
     Date32Type, Float64Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt64Type,
 };
-use arrow_array::{
-    ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
-};
+use arrow_array::{ArrayRef, ArrowPrimitiveType, RecordBatch};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::types::{LogicalType, TypeId};
 use quack_rs::vector::VectorReader;
-use std::sync::Arc;
+use std::ops::Range;
 
 /// Column `column` of `chunk` (its first `rows` rows) as an Arrow array; `name` is the
 /// argument's role, for the error.
@@ -48,6 +47,176 @@ pub(crate) fn arrow_column(
     let reader = unsafe { chunk.reader(column) };
     let path = format!("table.{name}");
     vector_array(&reader, &logical_type(chunk, column), rows, &path)
+}
+
+/// One argument column gathered into parts: an Arrow builder per part, of the Arrow type that
+/// holds the column's DuckDB type exactly (the table above). Each chunk's cells are appended
+/// to the builder of their row's part, copied once from DuckDB's vector.
+pub(crate) struct Parts {
+    kind: Kind,
+    builders: Vec<Box<dyn ArrayBuilder>>,
+    path: String,
+}
+
+impl Parts {
+    /// `parts` empty builders for argument column `column` of `chunk`; `path` names the
+    /// column in errors.
+    ///
+    /// # Errors
+    /// `wrong_type` at `path` for a type without an exact Arrow counterpart here.
+    pub(crate) fn new(
+        chunk: &DataChunk,
+        column: usize,
+        parts: usize,
+        path: &str,
+    ) -> Result<Self, KpiError> {
+        let kind = Kind::of(&logical_type(chunk, column), path)?;
+        Ok(Self {
+            kind,
+            builders: (0..parts).map(|_| kind.builder(0)).collect(),
+            path: path.to_owned(),
+        })
+    }
+
+    /// Appends the cells of `rows` of column `column` of `chunk`, row `r` to part
+    /// `part_of[r]`.
+    ///
+    /// # Errors
+    /// `internal_error` when the chunk's column is not of the type the builders were made for.
+    pub(crate) fn append(
+        &mut self,
+        chunk: &DataChunk,
+        column: usize,
+        part_of: &[u8],
+        rows: Range<usize>,
+    ) -> Result<(), KpiError> {
+        // SAFETY: `column` is one of the chunk's argument columns (the aggregate's signature
+        // fixes their number), flattened by DuckDB before `update`; `part_of` has one entry per
+        // row of the chunk, and `rows` are rows of the chunk.
+        #[allow(unsafe_code)]
+        let reader = unsafe { chunk.reader(column) };
+        let rows = rows.start..rows.end.min(part_of.len());
+        append(
+            &mut self.builders,
+            &reader,
+            &logical_type(chunk, column),
+            Cells { part_of, rows },
+            &self.path,
+        )
+    }
+
+    /// Part `part`'s cells so far as an array; the part's builder starts empty again, with
+    /// room for as many cells (a part that filled a batch fills the next).
+    pub(crate) fn finish(&mut self, part: usize) -> ArrayRef {
+        let kind = self.kind;
+        match self.builders.get_mut(part) {
+            Some(b) => {
+                let fresh = kind.builder(b.len());
+                std::mem::replace(b, fresh).finish()
+            }
+            None => arrow_array::new_empty_array(&arrow_schema::DataType::Null),
+        }
+    }
+
+    /// Part `part`'s cells so far as an array, the builder left as it is.
+    pub(crate) fn finish_cloned(&self, part: usize) -> ArrayRef {
+        match self.builders.get(part) {
+            Some(b) => b.finish_cloned(),
+            None => arrow_array::new_empty_array(&arrow_schema::DataType::Null),
+        }
+    }
+
+    /// The number of cells part `part` holds.
+    pub(crate) fn len(&self, part: usize) -> usize {
+        self.builders.get(part).map_or(0, |b| b.len())
+    }
+}
+
+/// The Arrow counterpart of a DuckDB type (the table above).
+#[derive(Clone, Copy)]
+enum Kind {
+    Boolean,
+    Int64,
+    UInt64,
+    Float64,
+    Decimal(u8, i8),
+    Utf8,
+    TimestampS,
+    TimestampMs,
+    TimestampUs,
+    TimestampUtc,
+    TimestampNs,
+    Date,
+}
+
+impl Kind {
+    /// The counterpart of `logical`.
+    ///
+    /// # Errors
+    /// `wrong_type` at `path` for a type without an exact Arrow counterpart here.
+    fn of(logical: &LogicalType, path: &str) -> Result<Self, KpiError> {
+        // SAFETY: `logical` is a live type handle; the DECIMAL width and scale are read from a
+        // DECIMAL type only.
+        #[allow(unsafe_code)]
+        let kind = match unsafe { logical.get_type_id() } {
+            TypeId::Boolean => Self::Boolean,
+            TypeId::TinyInt
+            | TypeId::SmallInt
+            | TypeId::Integer
+            | TypeId::BigInt
+            | TypeId::UTinyInt
+            | TypeId::USmallInt
+            | TypeId::UInteger => Self::Int64,
+            TypeId::UBigInt => Self::UInt64,
+            TypeId::Float | TypeId::Double => Self::Float64,
+            TypeId::Decimal => {
+                let (width, scale) = unsafe { (logical.decimal_width(), logical.decimal_scale()) };
+                let scale = i8::try_from(scale).map_err(|_| unsupported(path, "DECIMAL"))?;
+                // checks the width and scale once, so that `builder` cannot fail
+                Decimal128Builder::new()
+                    .with_precision_and_scale(width, scale)
+                    .map_err(|e| unsupported(path, &format!("DECIMAL({width}, {scale}) ({e})")))?;
+                Self::Decimal(width, scale)
+            }
+            TypeId::Varchar | TypeId::Enum => Self::Utf8,
+            TypeId::TimestampS => Self::TimestampS,
+            TypeId::TimestampMs => Self::TimestampMs,
+            TypeId::Timestamp => Self::TimestampUs,
+            TypeId::TimestampTz => Self::TimestampUtc,
+            TypeId::TimestampNs => Self::TimestampNs,
+            TypeId::Date => Self::Date,
+            other => return Err(unsupported(path, other.sql_name())),
+        };
+        Ok(kind)
+    }
+
+    /// An empty builder with room for `capacity` cells.
+    fn builder(self, capacity: usize) -> Box<dyn ArrayBuilder> {
+        fn primitive<T: ArrowPrimitiveType>(capacity: usize) -> Box<dyn ArrayBuilder> {
+            Box::new(PrimitiveBuilder::<T>::with_capacity(capacity))
+        }
+        match self {
+            Self::Boolean => Box::new(BooleanBuilder::with_capacity(capacity)),
+            Self::Int64 => primitive::<Int64Type>(capacity),
+            Self::UInt64 => primitive::<UInt64Type>(capacity),
+            Self::Float64 => primitive::<Float64Type>(capacity),
+            Self::Decimal(width, scale) => {
+                let b = Decimal128Builder::with_capacity(capacity);
+                // `of` checked the width and scale
+                Box::new(b.with_precision_and_scale(width, scale).unwrap_or_default())
+            }
+            Self::Utf8 => Box::new(StringBuilder::with_capacity(capacity, capacity * 8)),
+            Self::TimestampS => primitive::<TimestampSecondType>(capacity),
+            Self::TimestampMs => primitive::<TimestampMillisecondType>(capacity),
+            Self::TimestampUs => primitive::<TimestampMicrosecondType>(capacity),
+            Self::TimestampUtc => Box::new(
+                PrimitiveBuilder::<TimestampMicrosecondType>::with_capacity(capacity)
+                    .with_timezone("UTC"),
+            ),
+            Self::TimestampNs => primitive::<TimestampNanosecondType>(capacity),
+            Self::Date => primitive::<Date32Type>(capacity),
+        }
+    }
 }
 
 /// The logical type of argument column `column` (owned, released when dropped).
@@ -116,65 +285,158 @@ fn vector_array(
     rows: usize,
     path: &str,
 ) -> Result<ArrayRef, KpiError> {
-    // SAFETY: every read below is of a row < `rows` (the vector's length), checked for
-    // validity first (in `primitive` and the helpers), with the reader matching the vector's
-    // declared type.
-    #[allow(unsafe_code)]
-    unsafe {
-        let r = reader;
-        let array: ArrayRef = match logical.get_type_id() {
-            TypeId::Boolean => {
-                let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_bool(i)));
-                Arc::new(BooleanArray::from_iter(cells))
-            }
-            TypeId::TinyInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_i8(i))),
-            TypeId::SmallInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_i16(i))),
-            TypeId::Integer => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_i32(i))),
-            TypeId::BigInt => primitive::<Int64Type>(r, rows, |i| r.read_i64(i)),
-            TypeId::UTinyInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_u8(i))),
-            TypeId::USmallInt => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_u16(i))),
-            TypeId::UInteger => primitive::<Int64Type>(r, rows, |i| i64::from(r.read_u32(i))),
-            TypeId::UBigInt => primitive::<UInt64Type>(r, rows, |i| r.read_u64(i)),
-            TypeId::Float => primitive::<Float64Type>(r, rows, |i| f64::from(r.read_f32(i))),
-            TypeId::Double => primitive::<Float64Type>(r, rows, |i| r.read_f64(i)),
-            TypeId::Decimal => decimal(r, logical, rows, path)?,
-            TypeId::Varchar => {
-                let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_str(i)));
-                Arc::new(StringArray::from_iter(cells))
-            }
-            TypeId::Enum => enumeration(r, logical, rows, path)?,
-            TypeId::TimestampS => {
-                primitive::<TimestampSecondType>(r, rows, |i| r.read_timestamp_s(i))
-            }
-            TypeId::TimestampMs => {
-                primitive::<TimestampMillisecondType>(r, rows, |i| r.read_timestamp_ms(i))
-            }
-            TypeId::Timestamp => primitive::<TimestampMicrosecondType>(r, rows, |i| r.read_i64(i)),
-            TypeId::TimestampTz => {
-                let cells = (0..rows).map(|i| r.is_valid(i).then(|| r.read_timestamp_tz(i)));
-                Arc::new(TimestampMicrosecondArray::from_iter(cells).with_timezone("UTC"))
-            }
-            TypeId::TimestampNs => {
-                primitive::<TimestampNanosecondType>(r, rows, |i| r.read_timestamp_ns(i))
-            }
-            TypeId::Date => primitive::<Date32Type>(r, rows, |i| r.read_i32(i)),
-            other => return Err(unsupported(path, other.sql_name())),
-        };
-        Ok(array)
+    let mut one = [Kind::of(logical, path)?.builder(rows)];
+    let part_of = vec![0; rows];
+    let cells = Cells {
+        part_of: &part_of,
+        rows: 0..rows,
+    };
+    append(&mut one, reader, logical, cells, path)?;
+    let [mut b] = one;
+    Ok(b.finish())
+}
+
+/// The rows of a chunk to append, and the part of each row of the chunk.
+#[derive(Clone)]
+struct Cells<'a> {
+    part_of: &'a [u8],
+    rows: Range<usize>,
+}
+
+impl Cells<'_> {
+    /// Each row with its part.
+    fn each(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.rows
+            .clone()
+            .filter_map(|row| Some((row, usize::from(*self.part_of.get(row)?))))
     }
 }
 
-/// The first `rows` values of a vector as an Arrow array of `T`, `read` giving a valid row's
-/// value (the caller's reads match the vector's type).
-fn primitive<T: ArrowPrimitiveType>(
+/// Each valid cell of `cells.rows` of `reader` (a flat vector of type `logical`) into the
+/// builder of its part, nulls as nulls.
+fn append(
+    builders: &mut [Box<dyn ArrayBuilder>],
     reader: &VectorReader,
-    rows: usize,
-    read: impl Fn(usize) -> T::Native,
-) -> ArrayRef {
-    // SAFETY: rows < the vector's length; `read` runs only on valid rows.
+    logical: &LogicalType,
+    cells: Cells<'_>,
+    path: &str,
+) -> Result<(), KpiError> {
+    let r = reader;
+    // SAFETY: every read below is of a row of the chunk, valid, with the
+    // reader matching the vector's declared type (the arms follow `builder`'s).
     #[allow(unsafe_code)]
-    let cells = (0..rows).map(|i| unsafe { reader.is_valid(i) }.then(|| read(i)));
-    Arc::new(PrimitiveArray::<T>::from_iter(cells))
+    unsafe {
+        match logical.get_type_id() {
+            TypeId::Boolean => {
+                let mut typed = typed::<BooleanBuilder>(builders, path)?;
+                for (row, part) in cells.each() {
+                    if let Some(b) = typed.get_mut(part) {
+                        b.append_option(r.is_valid(row).then(|| r.read_bool(row)));
+                    }
+                }
+                Ok(())
+            }
+            TypeId::TinyInt => {
+                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_i8(i)))
+            }
+            TypeId::SmallInt => {
+                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_i16(i)))
+            }
+            TypeId::Integer => {
+                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_i32(i)))
+            }
+            TypeId::BigInt => primitives::<Int64Type>(builders, r, cells, path, |i| r.read_i64(i)),
+            TypeId::UTinyInt => {
+                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_u8(i)))
+            }
+            TypeId::USmallInt => {
+                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_u16(i)))
+            }
+            TypeId::UInteger => {
+                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_u32(i)))
+            }
+            TypeId::UBigInt => {
+                primitives::<UInt64Type>(builders, r, cells, path, |i| r.read_u64(i))
+            }
+            TypeId::Float => {
+                primitives::<Float64Type>(builders, r, cells, path, |i| f64::from(r.read_f32(i)))
+            }
+            TypeId::Double => {
+                primitives::<Float64Type>(builders, r, cells, path, |i| r.read_f64(i))
+            }
+            TypeId::Decimal => decimal(builders, r, logical, cells, path),
+            TypeId::Varchar => texts(builders, r, cells, path, |i| r.read_str(i)),
+            TypeId::Enum => enumeration(builders, r, logical, cells, path),
+            TypeId::TimestampS => {
+                primitives::<TimestampSecondType>(builders, r, cells, path, |i| {
+                    r.read_timestamp_s(i)
+                })
+            }
+            TypeId::TimestampMs => {
+                primitives::<TimestampMillisecondType>(builders, r, cells, path, |i| {
+                    r.read_timestamp_ms(i)
+                })
+            }
+            TypeId::Timestamp => {
+                primitives::<TimestampMicrosecondType>(builders, r, cells, path, |i| r.read_i64(i))
+            }
+            TypeId::TimestampTz => {
+                primitives::<TimestampMicrosecondType>(builders, r, cells, path, |i| {
+                    r.read_timestamp_tz(i)
+                })
+            }
+            TypeId::TimestampNs => {
+                primitives::<TimestampNanosecondType>(builders, r, cells, path, |i| {
+                    r.read_timestamp_ns(i)
+                })
+            }
+            TypeId::Date => primitives::<Date32Type>(builders, r, cells, path, |i| r.read_i32(i)),
+            other => Err(unsupported(path, other.sql_name())),
+        }
+    }
+}
+
+/// The builders as builders of type `B`.
+///
+/// # Errors
+/// `internal_error` when one is of another type (a column changed type between chunks).
+fn typed<'a, B: ArrayBuilder>(
+    builders: &'a mut [Box<dyn ArrayBuilder>],
+    path: &str,
+) -> Result<Vec<&'a mut B>, KpiError> {
+    builders
+        .iter_mut()
+        .map(|b| {
+            b.as_any_mut().downcast_mut::<B>().ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::InternalError,
+                    path,
+                    "changed type from one chunk to the next",
+                )
+            })
+        })
+        .collect()
+}
+
+/// Each cell of a vector into its part's builder of `T`, `read` giving a valid row's value (the
+/// caller's reads match the vector's type).
+fn primitives<T: ArrowPrimitiveType>(
+    builders: &mut [Box<dyn ArrayBuilder>],
+    reader: &VectorReader,
+    cells: Cells<'_>,
+    path: &str,
+    read: impl Fn(usize) -> T::Native,
+) -> Result<(), KpiError> {
+    let mut typed = typed::<PrimitiveBuilder<T>>(builders, path)?;
+    for (row, part) in cells.each() {
+        if let Some(b) = typed.get_mut(part) {
+            // SAFETY: row < the vector's length; `read` runs only on valid rows.
+            #[allow(unsafe_code)]
+            let valid = unsafe { reader.is_valid(row) };
+            b.append_option(valid.then(|| read(row)));
+        }
+    }
+    Ok(())
 }
 
 fn unsupported(path: &str, type_name: &str) -> KpiError {
@@ -187,41 +449,51 @@ fn unsupported(path: &str, type_name: &str) -> KpiError {
 
 /// A DECIMAL vector, stored as 16-, 32-, 64- or 128-bit integers by its width.
 fn decimal(
+    builders: &mut [Box<dyn ArrayBuilder>],
     reader: &VectorReader,
     logical: &LogicalType,
-    rows: usize,
+    cells: Cells<'_>,
     path: &str,
-) -> Result<ArrayRef, KpiError> {
+) -> Result<(), KpiError> {
     // SAFETY: `logical` is the DECIMAL type of `reader`'s column, whose storage is the internal
     // type read below; rows < the chunk's size, checked for validity before each read.
     #[allow(unsafe_code)]
     unsafe {
-        let (width, scale) = (logical.decimal_width(), logical.decimal_scale());
-        let read: Box<dyn Fn(usize) -> i128> = match logical.decimal_internal_type() {
-            TypeId::SmallInt => Box::new(|r| i128::from(reader.read_i16(r))),
-            TypeId::Integer => Box::new(|r| i128::from(reader.read_i32(r))),
-            TypeId::BigInt => Box::new(|r| i128::from(reader.read_i64(r))),
-            TypeId::HugeInt => Box::new(|r| reader.read_i128(r)),
-            other => return Err(unsupported(path, other.sql_name())),
-        };
-        let mut b = Decimal128Builder::with_capacity(rows);
-        (0..rows).for_each(|r| b.append_option(reader.is_valid(r).then(|| read(r))));
-        let scale = i8::try_from(scale).map_err(|_| unsupported(path, "DECIMAL"))?;
-        let array = b
-            .finish()
-            .with_precision_and_scale(width, scale)
-            .map_err(|e| unsupported(path, &format!("DECIMAL({width}, {scale}) ({e})")))?;
-        Ok(Arc::new(array))
+        let r = reader;
+        match logical.decimal_internal_type() {
+            TypeId::SmallInt => {
+                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
+                    i128::from(r.read_i16(i))
+                })
+            }
+            TypeId::Integer => {
+                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
+                    i128::from(r.read_i32(i))
+                })
+            }
+            TypeId::BigInt => {
+                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
+                    i128::from(r.read_i64(i))
+                })
+            }
+            TypeId::HugeInt => {
+                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
+                    r.read_i128(i)
+                })
+            }
+            other => Err(unsupported(path, other.sql_name())),
+        }
     }
 }
 
 /// An ENUM vector as the text of its members.
 fn enumeration(
+    builders: &mut [Box<dyn ArrayBuilder>],
     reader: &VectorReader,
     logical: &LogicalType,
-    rows: usize,
+    cells: Cells<'_>,
     path: &str,
-) -> Result<ArrayRef, KpiError> {
+) -> Result<(), KpiError> {
     // SAFETY: `logical` is the ENUM type of `reader`'s column, whose storage is the internal
     // type read below; member indexes come from the vector and are below the dictionary size.
     #[allow(unsafe_code)]
@@ -235,14 +507,28 @@ fn enumeration(
             TypeId::UInteger => Box::new(|r| reader.read_u32(r) as usize),
             other => return Err(unsupported(path, other.sql_name())),
         };
-        let mut b = StringBuilder::with_capacity(rows, rows.saturating_mul(8));
-        (0..rows).for_each(|r| {
-            b.append_option(
-                reader
-                    .is_valid(r)
-                    .then(|| members.get(index(r)).map_or("", String::as_str)),
-            )
-        });
-        Ok(Arc::new(b.finish()))
+        texts(builders, reader, cells, path, |i| {
+            members.get(index(i)).map_or("", String::as_str)
+        })
     }
+}
+
+/// Each cell of a text vector into its part's builder, `read` giving a valid row's text.
+fn texts<'s>(
+    builders: &mut [Box<dyn ArrayBuilder>],
+    reader: &VectorReader,
+    cells: Cells<'_>,
+    path: &str,
+    read: impl Fn(usize) -> &'s str,
+) -> Result<(), KpiError> {
+    // SAFETY: rows of the chunk, checked for validity before `read`.
+    #[allow(unsafe_code)]
+    let text = |row: usize| unsafe { reader.is_valid(row) }.then(|| read(row));
+    let mut typed = typed::<StringBuilder>(builders, path)?;
+    for (row, part) in cells.each() {
+        if let Some(b) = typed.get_mut(part) {
+            b.append_option(text(row));
+        }
+    }
+    Ok(())
 }

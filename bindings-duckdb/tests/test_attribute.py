@@ -54,6 +54,22 @@ def test_every_model_agrees_with_the_cli_whatever_the_threads_and_the_row_order(
         assert attribute(con, "(FROM touches ORDER BY hash(journey_id, timestamp) DESC)", opts) == expected
 
 
+def test_over_a_million_rows_in_one_state_are_all_read(tmp_path: Path) -> None:
+    """One thread, 1.3M rows: more than 16 x 65,536, so every part of the state seals full batches
+    and keeps some rows open; shuffled, they still give what the CLI gives for the file."""
+    con = connect(1)
+    path = tmp_path / "big.parquet"
+    con.execute(f"""COPY (SELECT 'j' || (i // 3) AS journey_id,
+        TIMESTAMP '2026-01-01' + to_seconds(i * 7) AS timestamp,
+        ['web', 'app', 'email', 'store', 'paid_search', 'call_centre'][(hash(i) % 6)::INTEGER + 1] AS channel,
+        (i // 3) % 2 AS conversions, (((i // 3) % 2) * ((i // 3) % 50 + 0.25))::DECIMAL(18, 2) AS value
+        FROM range(1300000) t(i)) TO '{path}' (FORMAT parquet)""")
+    expected = cli(path, ["linear", "markov"])
+    got = attribute(con, f"(FROM read_parquet('{path}') ORDER BY hash(journey_id, timestamp))",
+                    options(con, ["linear", "markov"]), "journey_id, timestamp, channel, conversions, value")
+    assert got == expected
+
+
 def test_one_model_gives_the_kpis_own_result_and_parameters_reach_it() -> None:
     con = connect(4)
     load(con, RETAIL / "journeys.csv")
