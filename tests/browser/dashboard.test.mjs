@@ -44,6 +44,23 @@ after(async () => {
 
 const cell = (id) => page.locator(`[data-testid="${id}"]`).textContent();
 
+test("the static server serves the dashboard's files only", async () => {
+  const origin = new URL(url).origin;
+  const status = async (path) => (await fetch(origin + path)).status;
+  for (const path of ["/bindings-wasm/examples/dashboard/", "/bindings-wasm/examples/dashboard/dashboard.mjs",
+    "/bindings-wasm/pkg/web.mjs", "/examples/retail/journeys.csv"]) {
+    assert.equal(await status(path), 200, path);
+  }
+  // the repository's other files, however the path is spelled: `..` is resolved by the URL
+  // parser, encoded dots and slashes by the server, a link by its real path
+  for (const path of ["/.git/config", "/.git/HEAD", "/.venv/pyvenv.cfg", "/target/release/omnikpi", "/Cargo.toml",
+    "/README.md", "/bindings-wasm/src/lib.rs", "/bindings-wasm/pkg/../../.git/config",
+    "/bindings-wasm/pkg/%2e%2e/%2e%2e/.git/config", "/examples/retail%2f..%2f..%2f.git%2fconfig",
+    "/examples/group/pack.json", "/bindings-wasm/examples/dashboard/%00", "/"]) {
+    assert.equal(await status(path), 404, path);
+  }
+});
+
 test("conversion, contribution and payouts equal the CLI's report", async () => {
   const report = cli("report", retail, "--json");
   const section = (kpi) => report.sections.find((s) => s.kpi === kpi).result;
