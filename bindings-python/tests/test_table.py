@@ -88,6 +88,31 @@ def test_polars_chunks_are_handed_over_as_they_lie(expected: dict[str, Any]) -> 
     assert as_chunks(t) is t
 
 
+def test_polars_lazy_frames_are_streamed_batch_by_batch(expected: dict[str, Any]) -> None:
+    """A LazyFrame (a scan, a filter) is collected by polars' streaming engine a batch at a time
+    as the core reads it, never whole first, and gives the CLI's numbers; its channels too."""
+    import polars as pl
+
+    from omnikpi.arguments import streamed
+
+    lazy = pl.from_arrow(arrow_table()).lazy()
+    handed = streamed(lazy.filter(pl.col("journey_id") != ""))
+    assert isinstance(handed, pa.RecordBatchReader)
+    got = omnikpi.attribute(MODELS, lazy, channels=pl.DataFrame(CHANNELS).lazy(), currency="EUR")
+    assert canonical(got) == expected
+    # several batches, each read as it comes
+    many = pl.concat([pl.from_arrow(arrow_table()).slice(i, 50) for i in range(0, arrow_table().num_rows, 50)],
+                     rechunk=False).lazy()
+    assert sum(b.num_rows for b in streamed(many)) == arrow_table().num_rows
+    assert canonical(omnikpi.attribute(MODELS, many, channels=CHANNELS, currency="EUR")) == expected
+    # no rows: what the same empty frame gives
+    empty = lazy.filter(pl.col("journey_id") == "no such journey")
+    assert canonical(omnikpi.attribute("linear", empty, channels=CHANNELS, currency="EUR")) == canonical(
+        omnikpi.attribute("linear", empty.collect(), channels=CHANNELS, currency="EUR"))
+    t = arrow_table()
+    assert streamed(t) is t and streamed(CHANNELS) is CHANNELS
+
+
 def test_row_counts_are_handed_over_only_when_free() -> None:
     """pyarrow tables and pandas frames tell the core their row count (it sizes the journeys
     once); a stream or a DuckDB relation, whose length may cost a query, does not."""

@@ -24,7 +24,7 @@ import warnings
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from . import _omnikpi
-from .arguments import as_chunks, records, row_count, typed_result
+from .arguments import as_chunks, records, row_count, streamed, typed_result
 from .errors import (
     CatalogError,
     DatasetError,
@@ -443,7 +443,8 @@ def attribute(
     ``journeys`` is either a list of ``{"touches": [{"channel", "timestamp"}...], "conversions",
     "value"?, "conversion_timestamp"?}`` or any Arrow-speaking table — pyarrow, pandas (>= 2.2),
     polars, DuckDB results — in long format, one row per touch, read in Rust through the Arrow
-    PyCapsule interface (no Python loop over rows). How the table is read is declared, never
+    PyCapsule interface (no Python loop over rows); a polars ``LazyFrame`` is collected by polars'
+    streaming engine a batch at a time as it is read. How the table is read is declared, never
     guessed, and checked by the core exactly as the CLI's flags are:
 
     - ``columns={"journey_id": "user_pseudo_id", ...}``: role to column name (defaults
@@ -477,6 +478,7 @@ def attribute(
     short, per_model, lookback = model_specs(model, model_params, params)
     # Channels first: a DuckDB connection serves one open result at a time.
     taxonomy = records(channels, "channels")
+    journeys = streamed(journeys)
     if hasattr(journeys, "__arrow_c_stream__"):
         reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
         table = as_chunks(journeys)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Iterator, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _omnikpi
 from .errors import DatasetError
@@ -66,6 +66,36 @@ def as_chunks(table: Any) -> Any:
         return table
 
 
+def streamed(table: Any) -> Any:
+    """``table`` as it is, but a polars ``LazyFrame`` as an Arrow stream of the batches polars'
+    streaming engine collects one at a time (``collect_batches``), so the whole frame is never
+    held; without pyarrow (or with a polars lacking ``collect_batches``) the frame is collected
+    by the streaming engine first."""
+    polars = sys.modules.get("polars")
+    if polars is None or not isinstance(table, polars.LazyFrame):
+        return table
+    try:
+        import pyarrow as pa
+    except ImportError:
+        pa = None
+    if pa is None or not hasattr(table, "collect_batches"):
+        return table.collect(engine="streaming")
+    newest = getattr(getattr(polars, "CompatLevel", None), "newest", None)
+    frames = iter(table.collect_batches())
+    first = next(frames, None)
+    if first is None:  # no rows: the schema of the empty frame
+        return table.collect()
+    head = first.to_arrow(compat_level=newest()) if newest else first.to_arrow()
+
+    def batches() -> Iterator[Any]:
+        yield from head.to_batches()
+        for frame in frames:
+            part = frame.to_arrow(compat_level=newest()) if newest else frame.to_arrow()
+            yield from (part if part.schema == head.schema else part.cast(head.schema)).to_batches()
+
+    return pa.RecordBatchReader.from_batches(head.schema, batches())
+
+
 def row_count(table: Any) -> Optional[int]:
     """The rows of a pyarrow table or a pandas DataFrame (the core sizes the journeys once);
     ``None`` for other tables, whose length may cost a query (a DuckDB relation)."""
@@ -80,6 +110,7 @@ def records(rows: Any, name: str) -> Any:
     """A list of dicts as it is, or the rows of an Arrow-speaking table (pandas, polars, pyarrow,
     DuckDB) read in Rust without a Python loop; decimal128 columns stay exact, timestamp columns
     become Unix seconds, float columns are refused by name."""
+    rows = streamed(rows)
     if hasattr(rows, "__arrow_c_stream__"):
         return _omnikpi.records_from_table(rows, name)
     return rows
