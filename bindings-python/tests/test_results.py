@@ -175,6 +175,47 @@ def test_progress_counts_every_row() -> None:
         omnikpi.attribute("linear", [], channels=CHANNELS, currency="EUR", progress=True)
 
 
+def test_progress_moves_through_one_large_batch() -> None:
+    """A one-chunk table (what pandas and polars hand over) is read in slices of STEP rows, each
+    reported, with the same result."""
+    from omnikpi.progress import STEP
+
+    rows = 3 * STEP + 123
+    ids = pa.array([f"j{i // 3}" for i in range(rows)])
+    converting = [(i // 3) % 2 for i in range(rows)]
+    table = pa.table({
+        "journey_id": ids,
+        "timestamp": pa.array(range(rows), pa.timestamp("s")),
+        "channel": pa.array([["web", "store", "email"][i % 3] for i in range(rows)]),
+        "conversions": pa.array(converting, pa.int64()),
+        "value": pa.array([Decimal("12.50") * c for c in converting], pa.decimal128(10, 2)),
+    }).combine_chunks()
+    assert table.column("journey_id").num_chunks == 1
+    seen: list[tuple[int, int | None]] = []
+    got = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR",
+                            progress=lambda done, total: seen.append((done, total)))
+    assert got == omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR")
+    assert seen == [(min((k + 1) * STEP, rows), rows) for k in range(4)]
+
+
+def test_progress_bar_is_text_without_notebook_widgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    import tqdm.auto
+    import tqdm.std
+
+    from omnikpi.progress import bar_class
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
+    assert bar_class() is tqdm.std.tqdm
+    monkeypatch.setitem(sys.modules, "ipywidgets", types.ModuleType("ipywidgets"))
+    assert bar_class() is tqdm.auto.tqdm
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with pytest.raises(ImportError, match="pip install tqdm"):
+        bar_class()
+
+
 def test_progress_bar_with_tqdm(capsys: pytest.CaptureFixture[str]) -> None:
     omnikpi.attribute("linear", journeys(), channels=CHANNELS, currency="EUR", progress=True)
     assert "2.78k/2.78k" in capsys.readouterr().err

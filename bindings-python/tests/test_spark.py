@@ -224,3 +224,26 @@ def test_a_float_value_column_is_refused_as_on_one_machine(spark: SparkSession) 
     with pytest.raises(omnikpi.InputError) as distributed:
         omnikpi.spark.attribute("linear", spark.createDataFrame(floats), channels=CHANNELS, currency="EUR")
     assert (distributed.value.code, distributed.value.path) == (local.value.code, local.value.path)
+
+
+def test_executors_that_cannot_import_omnikpi_are_named_with_the_fix(spark: SparkSession,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An executor whose Python lacks omnikpi fails the job with a ModuleNotFoundError buried in a
+    Java trace; the driver raises it as an ImportError saying which Python and how to fix it."""
+    def unimportable(state: Any) -> Any:
+        def run(batches: Iterator[Any]) -> Iterator[Any]:
+            raise ModuleNotFoundError("No module named 'omnikpi'")
+            yield  # a generator, as mapInArrow wants
+
+        return run
+
+    monkeypatch.setattr(omnikpi.spark, "_reduce", unimportable)
+    monkeypatch.setenv("PYSPARK_PYTHON", "/opt/python-without-omnikpi/bin/python")
+    with pytest.raises(ImportError) as e:
+        omnikpi.spark.attribute("linear", spark.createDataFrame(journeys()), channels=CHANNELS, currency="EUR")
+    message = str(e.value)
+    assert message.startswith("Spark's executors cannot import omnikpi")
+    assert "/opt/python-without-omnikpi/bin/python" in message and sys.executable in message
+    assert "No module named 'omnikpi'" in str(e.value.__cause__)
+    # any other failure of a job is raised as it was
+    assert omnikpi.spark._executor_failure(RuntimeError("Py4JJavaError: ... OutOfMemoryError")) is None

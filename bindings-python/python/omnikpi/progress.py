@@ -1,9 +1,12 @@
 """Progress on long runs over large tables (optional: ``pip install tqdm`` for a bar).
 
-``progress=True`` on :func:`omnikpi.attribute` shows a tqdm bar (a widget in notebooks) counting
-the rows as the Rust core reads each Arrow batch; a callable receives ``(rows_read, total_rows)``
-instead (``total_rows`` is ``None`` when the table does not know its length). Only batches pass
-through Python, never rows.
+``progress=True`` on :func:`omnikpi.attribute` shows a tqdm bar counting the rows as the Rust core
+reads each Arrow batch: a widget in notebooks that have ipywidgets, plain text everywhere else
+(never the "IProgress not found" notice). A callable receives ``(rows_read, total_rows)`` instead
+(``total_rows`` is ``None`` when the table does not know its length). A batch larger than
+:data:`STEP` rows (a pandas or polars frame, a one-chunk pyarrow table) is handed over in slices
+of that many rows, without a copy, so the bar moves as the core reads. Only batches pass through
+Python, never rows.
 
 >>> import pyarrow as pa
 >>> seen = []
@@ -14,7 +17,11 @@ through Python, never rows.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable, Iterator, Optional, Union
+
+STEP = 65_536
+"""The most rows the core reads between two progress reports."""
 
 Progress = Union[bool, Callable[[int, Optional[int]], object], None]
 """``True`` for a tqdm bar, a callable ``(rows_read, total_rows)``, or ``None``/``False`` for nothing."""
@@ -25,6 +32,27 @@ def _length(table: Any) -> Optional[int]:
         return int(len(table))
     except TypeError:
         return None
+
+
+def bar_class() -> Any:
+    """tqdm's bar: the notebook widget (``tqdm.auto``) when ipywidgets is there to draw it, the
+    plain text bar otherwise."""
+    try:
+        import tqdm as _  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "progress=True needs tqdm, an optional dependency of omnikpi: pip install tqdm "
+            "(or pass a callable that receives (rows_read, total_rows))"
+        ) from None
+    try:
+        importlib.import_module("ipywidgets")  # the notebook widget draws with it
+    except ImportError:
+        from tqdm.std import tqdm as text_bar
+
+        return text_bar
+    from tqdm.auto import tqdm as auto_bar
+
+    return auto_bar
 
 
 def tracked(table: Any, progress: Progress) -> Any:
@@ -39,14 +67,7 @@ def tracked(table: Any, progress: Progress) -> Any:
     total = _length(table)
     reader = pa.RecordBatchReader.from_stream(table)
     if progress is True:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            raise ImportError(
-                "progress=True needs tqdm, an optional dependency of omnikpi: pip install tqdm "
-                "(or pass a callable that receives (rows_read, total_rows))"
-            ) from None
-        bar = tqdm(total=total, unit=" rows", unit_scale=True, desc="omnikpi")
+        bar = bar_class()(total=total, unit=" rows", unit_scale=True, desc="omnikpi")
         update: Callable[[int], object] = bar.update
         close: Callable[[], object] = bar.close
     elif callable(progress):
@@ -65,8 +86,10 @@ def tracked(table: Any, progress: Progress) -> Any:
     def batches() -> Iterator[Any]:
         try:
             for batch in reader:
-                update(batch.num_rows)
-                yield batch
+                for start in range(0, batch.num_rows, STEP):
+                    piece = batch.slice(start, STEP)
+                    update(piece.num_rows)
+                    yield piece
         finally:
             close()
 

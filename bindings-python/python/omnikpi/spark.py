@@ -12,7 +12,9 @@ result is the single-machine result to the last cent, whatever the partitioning.
 - :func:`conversion_funnel`: events repartitioned by entity.
 
 pyspark is an optional dependency (``pip install omnikpi[spark]``, Java 17 or later); the
-executors need omnikpi installed in their Python (``PYSPARK_PYTHON``). Errors found in a
+executors need omnikpi installed in their Python (``PYSPARK_PYTHON``): when they cannot import
+it, the job's buried ``ModuleNotFoundError`` is raised on the driver as an ``ImportError`` that
+names their Python and how to fix it. Errors found in a
 partition are raised on the driver as the same :class:`omnikpi.OmniKpiError` subclass, with the
 partition named in the message.
 
@@ -90,10 +92,39 @@ def _reduce(state: Callable[[Any, int], str]) -> Callable[[Iterator[Any]], Itera
     return run
 
 
+EXECUTORS_WITHOUT_OMNIKPI = (
+    "Spark's executors cannot import omnikpi: the Python they run ({python}) does not have it. "
+    "Install omnikpi into that Python (pip install omnikpi on every worker), or point Spark at a "
+    "Python that has it before the session starts: PYSPARK_PYTHON={driver} (in local mode, "
+    "os.environ['PYSPARK_PYTHON'] = sys.executable), or ship it with spark-submit --archives "
+    "(a packed virtualenv or conda environment)."
+)
+
+
+def _executor_failure(error: BaseException) -> Optional[ImportError]:
+    """The error to raise on the driver for ``error``, raised by a Spark job, when it is an
+    executor that cannot import omnikpi (a ``ModuleNotFoundError`` buried in a Java trace):
+    what happened and how to fix it; ``None`` for any other error."""
+    if "No module named 'omnikpi'" not in str(error):
+        return None
+    import os
+    import sys
+
+    python = os.environ.get("PYSPARK_PYTHON") or "python3, PYSPARK_PYTHON being unset"
+    return ImportError(EXECUTORS_WITHOUT_OMNIKPI.format(python=python, driver=sys.executable))
+
+
 def _collect(frame: "DataFrame", state: Callable[[Any, int], str]) -> list[str]:
     """Runs ``state`` on every partition and returns the states in partition order, or raises
     the first partition's error on the driver."""
-    rows = sorted(frame.mapInArrow(_reduce(state), STATES).collect(), key=lambda r: r["partition"])
+    try:
+        collected = frame.mapInArrow(_reduce(state), STATES).collect()
+    except Exception as job:  # py4j's and pyspark's errors carry the executor's trace as text
+        failure = _executor_failure(job)
+        if failure is None:
+            raise
+        raise failure from job
+    rows = sorted(collected, key=lambda r: r["partition"])
     families = dict(_omnikpi.error_codes())
     for r in rows:
         if r["error"] is not None:
