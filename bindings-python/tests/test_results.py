@@ -255,3 +255,35 @@ def test_datetimes_are_timestamps() -> None:
     out = io.StringIO()
     print(omnikpi.conversion_windowed(base, conversions, window_seconds=60).overall, file=out)
     assert "conversions=2" in out.getvalue()
+
+
+def test_results_are_arrow_streams_with_exact_decimals() -> None:
+    """pa.table(r) and DuckDB's replacement scan read a result's main table through
+    __arrow_c_stream__, decimals as decimal128 (exact), the same as to_arrow()."""
+    import duckdb
+
+    linear = omnikpi.attribute("linear", journeys(), channels=CHANNELS, currency="EUR")
+    both = omnikpi.attribute(["linear", "markov"], journeys(), channels=CHANNELS, currency="EUR")
+    for result in (linear, both):
+        table = pa.table(result)
+        assert table.equals(result.to_arrow()) and table.schema.metadata == result.to_arrow().schema.metadata
+        assert pa.types.is_decimal(table.schema.field("value").type)
+    rows = duckdb.sql("SELECT channel, value FROM linear ORDER BY channel").fetchall()
+    assert rows == sorted((c.channel, c.value) for c in linear.channels)
+    assert all(isinstance(v, Decimal) for _, v in rows)
+    assert sum(v for _, v in rows) == linear.totals.value
+
+
+def test_to_pandas_gives_floats_for_plotting_only_when_asked() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    both = omnikpi.attribute(["linear", "markov"], journeys(), channels=CHANNELS, currency="EUR")
+    exact = both.to_pandas()
+    assert exact["value"].dtype == object and isinstance(exact["value"][0], Decimal)
+    floats = both.to_pandas(floats=True)
+    assert [str(floats[c].dtype) for c in ("conversions", "value", "share")] == ["float64"] * 3
+    assert floats["value"].tolist() == [float(v) for v in exact["value"]]
+    assert floats["model"].tolist() == exact["model"].tolist()
+    ax = floats.pivot(index="channel", columns="model", values="value").plot.bar()
+    assert len(ax.patches) == 2 * len(both["linear"].channels)

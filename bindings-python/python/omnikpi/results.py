@@ -182,15 +182,23 @@ def arrow_table(rows: Rows, metadata: Optional[Mapping[str, str]] = None) -> "py
     return pa.Table.from_arrays(columns, names=names, metadata=dict(metadata or {}))
 
 
-def pandas_frame(table: "pyarrow.Table") -> "pandas.DataFrame":
+def pandas_frame(table: "pyarrow.Table", floats: bool = False) -> "pandas.DataFrame":
     """An Arrow table as pandas, exactly: decimals as ``Decimal`` objects, integer columns as the
-    nullable ``Int64`` (a missing count does not turn the column into floats)."""
+    nullable ``Int64`` (a missing count does not turn the column into floats). With ``floats``,
+    decimal columns become ``float64``, each the float nearest the decimal (for plotting; the
+    conversion is the caller's choice)."""
     try:
         import pandas as pd
     except ImportError:
         raise _missing("pandas", "to_pandas()") from None
     import pyarrow as pa
 
+    if floats:
+        for i, field in enumerate(table.schema):
+            if pa.types.is_decimal(field.type):
+                # through the decimal's text: the nearest float, which Arrow's direct cast is not
+                nearest = table.column(i).cast(pa.string()).cast(pa.float64())
+                table = table.set_column(i, field.with_type(pa.float64()), nearest)
     ints = {t: pd.Int64Dtype() for t in (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(),
                                          pa.uint16(), pa.uint32())}
     return table.to_pandas(types_mapper=ints.get)
@@ -241,9 +249,17 @@ class Tabular:
         """Table ``table`` as a polars DataFrame (decimals as ``pl.Decimal``)."""
         return polars_frame(self.to_arrow(table))
 
-    def to_pandas(self, table: Optional[str] = None) -> "pandas.DataFrame":
-        """Table ``table`` as a pandas DataFrame (decimals as ``Decimal`` objects, counts ``Int64``)."""
-        return pandas_frame(self.to_arrow(table))
+    def to_pandas(self, table: Optional[str] = None, *, floats: bool = False) -> "pandas.DataFrame":
+        """Table ``table`` as a pandas DataFrame (decimals as ``Decimal`` objects, counts ``Int64``).
+
+        ``floats=True`` gives the decimal columns as ``float64`` instead, for plotting
+        (``df.plot.bar()`` finds numbers); the result itself stays exact."""
+        return pandas_frame(self.to_arrow(table), floats)
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object:
+        """The main table as an Arrow stream (decimals as exact ``decimal128``): ``pa.table(r)``,
+        ``pl.DataFrame(r)`` and ``duckdb.sql("FROM r")`` read it as :meth:`to_arrow` gives it."""
+        return self.to_arrow().__arrow_c_stream__(requested_schema)
 
     def _repr_html_(self) -> str:
         from .notebook import result_html
