@@ -228,7 +228,8 @@ export function createApi(raw, files) {
   /**
    * Attribution of a long-format touch table as a dashboard holds it: a list of row objects
    * (one per touch, as d3.csvParse or a JSON API gives them), an object of columns (arrays
-   * or typed arrays), or a CSV file's text (read by the core's CSV reader, as the CLI reads it). `options`: { channels, currency, lookbackSeconds?, and how the table is
+   * or typed arrays), or a CSV file's text (read by the core's CSV reader, as the CLI reads it). `options`: { channels
+   * (the taxonomy's rows, or a channels CSV's text, read as the CLI reads --channels), currency, lookbackSeconds?, and how the table is
    * read — columns? ({role: column name}, roles journey_id, timestamp, channel, conversions,
    * value, conversion_timestamp), outcome? ("every_row" or "last_touch"), timestampUnit? ("s",
    * "ms", "us", "ns": integer timestamps are refused without it), timezone? (of naive text

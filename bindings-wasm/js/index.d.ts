@@ -169,7 +169,8 @@ export type TouchTable =
   | Record<string, TouchCell[] | Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array>;
 /** How attributeTable reads a table: the same declarations as the CLI's flags and Python's keyword arguments. */
 export interface TouchTableOptions {
-  channels: AttributionChannelsRow[];
+  /** The channel taxonomy's rows, or a channels CSV's text (`channel,group[,direct]`, read by the core as the CLI reads `--channels`). */
+  channels: AttributionChannelsRow[] | string;
   currency: string;
   lookbackSeconds?: number;
   /** Column name by role (default: the role's own name). */

@@ -509,7 +509,9 @@ pub fn attribute_columns(
 /// Attribution of a long-format touch table held as JS values: a list of row objects, an
 /// object of columns (arrays or typed arrays), or a CSV file's text, read as `reading` declares (`{columns, outcome,
 /// timestamp_unit, timezone, money_from_float}`, the core's `Reading`, as the CLI's flags and
-/// Python's keyword arguments build it). Returns `{results, money_rounded, money_changed}`.
+/// Python's keyword arguments build it). `channels` is the taxonomy's rows or a channels CSV's
+/// text (`channel,group[,direct]`, read by the core as the CLI reads `--channels`). Returns
+/// `{results, money_rounded, money_changed}`.
 #[wasm_bindgen(js_name = attributeTable)]
 pub fn attribute_table(
     specs: JsValue,
@@ -521,7 +523,11 @@ pub fn attribute_table(
 ) -> String {
     envelope((|| {
         let specs = model_specs(host_value(specs, "models")?)?;
-        let taxonomy = omnikpi::channel::Taxonomy::from_json(&host_value(channels, "channels")?)?;
+        let taxonomy = match channels.as_string() {
+            Some(text) => Value::Array(omnikpi::table::channels_from_csv(&text, "channels.csv")?),
+            None => host_value(channels, "channels")?,
+        };
+        let taxonomy = omnikpi::channel::Taxonomy::from_json(&taxonomy)?;
         let currency = omnikpi::money::Currency::lookup(currency, None, "currency")?;
         let reading =
             omnikpi::table::reading::Reading::from_json(&host_value(reading, "reading")?)?;

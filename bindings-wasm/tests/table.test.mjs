@@ -198,3 +198,19 @@ test("attributeColumns takes a journeyId column for intervals, with the bounds a
   assert.throws(() => omnikpi.attributeColumns("linear", { ...columns, journeyId: [1, 2] }, params),
     (e) => e.code === "wrong_type" && e.path === "journeyId");
 });
+
+test("channels may be a channels CSV's text, read by the core as the CLI reads --channels", () => {
+  const text = readFileSync(join(retail, "journeys.csv"), "utf8");
+  const taxonomy = readFileSync(join(retail, "channels.csv"), "utf8");
+  const fromRows = omnikpi.attributeTable(models, text, { channels, currency: "EUR" });
+  const fromCsv = omnikpi.attributeTable(models, text, { channels: taxonomy, currency: "EUR" });
+  assert.deepEqual(fromCsv, fromRows);
+  // saved on Windows: CRLF and a byte-order mark
+  const windows = "\ufeff" + taxonomy.replaceAll("\n", "\r\n");
+  assert.deepEqual(omnikpi.attributeTable(models, text, { channels: windows, currency: "EUR" }), fromRows);
+  // the core's errors, placed in the file
+  assert.throws(() => omnikpi.attributeTable("linear", text, { channels: "channel,group,direct\nweb,online,maybe\n", currency: "EUR" }),
+    (e) => e instanceof omnikpi.OmniKpiError && e.path === "channels.csv:row 2:direct");
+  assert.throws(() => omnikpi.attributeTable("linear", text, { channels: "name,group\nweb,online\n", currency: "EUR" }),
+    (e) => e instanceof omnikpi.OmniKpiError && /channel/.test(e.message));
+});

@@ -73,10 +73,13 @@ function renderAttribution() {
     : "";
 }
 
-/** Every model on a journeys CSV's text, read by the core as the CLI reads it, with intervals. */
-function attributeCsv(text, channels) {
+/**
+ * Every model on a journeys CSV's text, with intervals: the journeys and the channels CSV are
+ * read by the core as the CLI reads them, in the dataset's currency.
+ */
+function attributeCsv(text, dataset) {
   const withIntervals = Object.fromEntries(MODELS.map((m) => [m, { intervals: true }]));
-  return attributeTable(MODELS, text, { channels, currency: "EUR" }, withIntervals);
+  return attributeTable(MODELS, text, dataset, withIntervals);
 }
 
 function render(report) {
@@ -98,9 +101,9 @@ function render(report) {
     table([["party", "Party"], ["payable", `Payable (${payouts.currency})`, true]], payouts.by_party, "payouts", payouts.overall));
 }
 
-async function attributeFile(file, channels) {
+async function attributeFile(file, dataset) {
   status(`Attributing ${file.name}…`, "loading");
-  attribution = attributeCsv(await file.text(), channels);
+  attribution = attributeCsv(await file.text(), dataset);
   renderAttribution();
   $("#source").textContent = `Source: ${file.name} (${attribution[MODELS[0]].rows.read} journeys).`;
   $("#source").dataset.testid = "source";
@@ -114,18 +117,18 @@ async function main() {
     const res = await fetch(new URL(name, DATA));
     if (res.ok) files[name] = await res.text();
   }));
-  render(reportFiles(files));
-  const channels = files["channels.csv"].trim().split("\n").slice(1).map((l) => {
-    const [channel, group, direct] = l.split(",");
-    return { channel, group, direct: direct === "true" };
-  });
+  const report = reportFiles(files);
+  render(report);
+  // the sample's channels CSV and currency, as the report read them
+  const currency = report.sections.find((s) => s.kpi === "contribution.share").result.currency;
+  const dataset = { channels: files["channels.csv"], currency };
   const journeys = await fetch(new URL("journeys.csv", DATA));
   if (!journeys.ok) throw new Error(`journeys.csv: ${journeys.status} ${journeys.statusText}`);
-  attribution = attributeCsv(await journeys.text(), channels);
+  attribution = attributeCsv(await journeys.text(), dataset);
   $("#model").replaceChildren(...MODELS.map((m) => el("option", m === "linear" ? { value: m, selected: "" } : { value: m }, m)));
   $("#model").onchange = renderAttribution;
   renderAttribution();
-  const run = (file) => attributeFile(file, channels).catch((e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error"));
+  const run = (file) => attributeFile(file, dataset).catch((e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error"));
   $("#journeys-file").onchange = (e) => e.target.files[0] && run(e.target.files[0]);
   const drop = $("#drop");
   drop.ondragover = (e) => { e.preventDefault(); drop.classList.add("over"); };
