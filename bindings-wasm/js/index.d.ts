@@ -151,9 +151,10 @@ export interface AttributionColumns {
   journeyId?: (string | number)[];
 }
 export declare function attributeColumns(model: AttributionModel, columns: AttributionColumns, params?: AttributionParams): AttributionResult;
-export declare function attributeColumns(
-  models: AttributionModel[], columns: AttributionColumns, params?: Partial<Record<AttributionModel, AttributionParams>>,
-): Record<string, AttributionResult>;
+/** Several models in one pass: one result per model given, keyed by its name (a typo does not compile). */
+export declare function attributeColumns<M extends AttributionModel>(
+  models: readonly M[], columns: AttributionColumns, params?: Partial<Record<M, AttributionParams>>,
+): Record<M, AttributionResult>;
 /** The roles of a touch table's columns (the fields of a long-format row). */
 export type TouchColumnRole = "journey_id" | "timestamp" | "channel" | "conversions" | "value" | "conversion_timestamp";
 /** One cell of a touch table. */
@@ -185,9 +186,10 @@ export interface TouchTableOptions {
   moneyFromFloat?: "round_half_even" | "round-half-even";
 }
 export declare function attributeTable(model: AttributionModel, table: TouchTable, options: TouchTableOptions, params?: AttributionParams): AttributionResult;
-export declare function attributeTable(
-  models: AttributionModel[], table: TouchTable, options: TouchTableOptions, params?: Partial<Record<AttributionModel, AttributionParams>>,
-): Record<string, AttributionResult>;
+/** Several models in one pass: one result per model given, keyed by its name (a typo does not compile). */
+export declare function attributeTable<M extends AttributionModel>(
+  models: readonly M[], table: TouchTable, options: TouchTableOptions, params?: Partial<Record<M, AttributionParams>>,
+): Record<M, AttributionResult>;
 
 // ----------------------------------------------------------------------------- incentives
 

@@ -75,6 +75,25 @@ test("the TypeScript usage examples type-check strictly and run", () => {
   writeFileSync(join(dir, "ts", "wrong.mts"), 'import { conversionRate } from "omnikpi";\nconst n: number = conversionRate({ rows: [] }).overall.rate;\n');
   assert.throws(() => node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", join(dir, "ts", "wrong.mts")], dir),
     (e) => /TS2322/.test(e.stdout));
+  // a model comparison has the models asked for, and no other: a typo is a compile error
+  writeFileSync(join(dir, "ts", "models.mts"), [
+    'import { attributeTable, attributeColumns } from "omnikpi";',
+    'const channels = [{ channel: "web", group: "online" as const }];',
+    'const cmp = attributeTable(["linear", "markov"], "journey_id,timestamp,channel,conversions\\n", { channels, currency: "EUR" });',
+    'const ok: string = cmp.linear.currency + cmp.markov.currency;',
+    'const cols = attributeColumns(["shapley"] as const, { channels, currency: "EUR", offsets: new Uint32Array([0]), channel: new Uint16Array(0), timestamp: new Float64Array(0), conversions: new Uint32Array(0), valueMinor: new Float64Array(0) });',
+    'const also: string = cols.shapley.currency;',
+    "",
+  ].join("\n"));
+  node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", join(dir, "ts", "models.mts")], dir);
+  writeFileSync(join(dir, "ts", "typo.mts"), [
+    'import { attributeTable } from "omnikpi";',
+    'const cmp = attributeTable(["linear", "markov"], "", { channels: [], currency: "EUR" });',
+    "const v = cmp.lienar;",
+    "",
+  ].join("\n"));
+  assert.throws(() => node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", join(dir, "ts", "typo.mts")], dir),
+    (e) => /TS2551|TS2339/.test(e.stdout) && /lienar/.test(e.stdout));
   // run them: strip the types with tsc's transpiler, then execute
   const ts = (file) => {
     const out = node(["-e", `const ts = require(${JSON.stringify(join(here, "node_modules", "typescript"))});
