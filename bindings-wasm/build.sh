@@ -26,7 +26,7 @@ wasm-bindgen --remove-name-section --remove-producers-section --target nodejs --
 wasm-bindgen --remove-name-section --remove-producers-section --target web --out-dir "$pkg/web" "$wasm"
 # The nodejs glue is CommonJS: mark its folder so Node does not read it as ESM.
 echo '{"type": "commonjs"}' > "$pkg/node/package.json"
-cp "$here"/js/*.mjs "$here"/js/*.cjs "$here"/js/*.d.ts "$here/package.json" "$here/README.md" "$pkg/"
+cp "$here"/js/*.mjs "$here"/js/*.cjs "$here"/js/*.d.ts "$here"/js/*.d.cts "$here/package.json" "$here/README.md" "$pkg/"
 # CommonJS twins, generated so there is one source: the API layer without its `export`
 # keywords plus a module.exports line, and the same declarations for `require` resolution.
 {

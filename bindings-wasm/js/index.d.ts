@@ -69,8 +69,6 @@ export declare function errorCodes(): [string, string][];
  * `what` (default "text").
  */
 export declare function parseJson(text: string, what?: string): unknown;
-/** Node only: computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
-export declare function report(dir: string): Report;
 /** Labels per language (`{ en: "Average basket", fr: "Panier moyen" }`). */
 export type Labels = Record<string, string>;
 /** A KPI of a pack's report: its result and certificate, or a note when its files are absent. */
@@ -122,8 +120,6 @@ export declare class Pack {
     checks: { check: "certificate" | "version" | "input" | "result" | "omnikpi" | "pack"; ok: boolean; certified: unknown; found: string }[];
   };
 }
-/** Browser only: loads the wasm module; call once before anything else. */
-export declare function init(source?: string | URL | Response | BufferSource): Promise<unknown>;
 
 export declare function attribute(model: AttributionModel, input: AttributionInput, params?: AttributionParams): AttributionResult;
 /** Columns for attributeColumns: one entry per touch, or per journey, in typed arrays. */

@@ -94,6 +94,28 @@ test("the TypeScript usage examples type-check strictly and run", () => {
   ].join("\n"));
   assert.throws(() => node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", join(dir, "ts", "typo.mts")], dir),
     (e) => /TS2551|TS2339/.test(e.stdout) && /lienar/.test(e.stdout));
+  // each environment's declarations: `init` only where it exists (browsers and bundlers),
+  // `report(dir)` only in Node (it reads a folder), for ESM, CommonJS and bundler resolution
+  const node16 = ["--module", "node16", "--moduleResolution", "node16"];
+  const bundler = ["--module", "esnext", "--moduleResolution", "bundler", "--lib", "es2022,dom"];
+  const checks = [
+    ["node-ok.mts", 'import { report, conversionRate } from "omnikpi";\nconst r = report("examples/retail");\nconversionRate({ rows: [] });\n', node16, null],
+    ["node-init.mts", 'import { init } from "omnikpi";\nawait init();\n', node16, /TS2305.*init/],
+    ["node-ok.cts", 'import o = require("omnikpi");\nconst r = o.report("examples/retail");\n', node16, null],
+    ["node-init.cts", 'import o = require("omnikpi");\no.init();\n', node16, /TS2339.*init/],
+    ["web-ok.ts", 'import { init, conversionRate } from "omnikpi";\nawait init();\nconversionRate({ rows: [] });\nexport {};\n', [...bundler, "--customConditions", "browser"], null],
+    ["web-report.ts", 'import { report } from "omnikpi";\nreport("x");\nexport {};\n', [...bundler, "--customConditions", "browser"], /TS(2305|2724).*report/],
+    ["bundler-ok.ts", 'import { init } from "omnikpi";\nawait init();\nexport {};\n', bundler, null],
+  ];
+  for (const [file, code, flags, error] of checks) {
+    writeFileSync(join(dir, "ts", file), code);
+    const check = () => node([tsc, "--noEmit", "--strict", "--target", "es2022", ...flags, join(dir, "ts", file)], dir);
+    if (error === null) {
+      try { check(); } catch (e) { assert.fail(`${file} does not type-check:\n${e.stdout}${e.stderr}`); }
+    } else {
+      assert.throws(check, (e) => error.test(e.stdout), file);
+    }
+  }
   // run them: strip the types with tsc's transpiler, then execute
   const ts = (file) => {
     const out = node(["-e", `const ts = require(${JSON.stringify(join(here, "node_modules", "typescript"))});
