@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,8 +118,29 @@ test("a dropped journeys CSV is attributed in the browser exactly as the CLI doe
   const dir = mkdtempSync(join(tmpdir(), "omnikpi-dash-"));
   const file = join(dir, "october.csv");
   writeFileSync(file, [lines[0], ...lines.slice(1).filter((l) => l.includes(",2026-10-"))].join("\n") + "\n");
-  await page.setInputFiles("#journeys-file", file);
+  // with October's orders too: a dataset file replaces the sample's by its name
+  const orders = readFileSync(join(retail, "orders.csv"), "utf8").trim().split("\n");
+  const octoberOrders = join(dir, "orders.csv");
+  writeFileSync(octoberOrders, [orders[0], ...orders.slice(1).filter((l) => l.includes(",2026-10-"))].join("\n") + "\n");
+  await page.setInputFiles("#journeys-file", [file, octoberOrders]);
   await page.waitForFunction(() => document.querySelector("#source").textContent.includes("october.csv"), null, { timeout: 30000 });
+  // every panel follows: the CLI's report on the sample with October's orders in place
+  const folder = mkdtempSync(join(tmpdir(), "omnikpi-dash-data-"));
+  cpSync(retail, folder, { recursive: true });
+  writeFileSync(join(folder, "orders.csv"), readFileSync(octoberOrders));
+  const sample = cli("report", retail, "--json");
+  const report = cli("report", folder, "--json");
+  const section = (r, kpi) => r.sections.find((s) => s.kpi === kpi).result;
+  const rate = section(report, "conversion.rate");
+  assert.notEqual(rate.overall.rate, section(sample, "conversion.rate").overall.rate, "October is not the whole sample");
+  assert.equal(await cell("conversion.rate:overall"), rate.overall.rate);
+  for (const row of rate.by_channel) assert.equal(await cell(`conversion.rate:${row.channel}:conversions`), String(row.conversions));
+  assert.equal(await cell("basket:overall"), section(report, "basket.average").overall.average);
+  const share = section(report, "contribution.share");
+  assert.equal(await cell("contribution.share:total:value"), share.total_value);
+  for (const row of share.channels) assert.equal(await cell(`contribution.share:${row.channel}:share`), row.share, row.channel);
+  assert.equal(await cell("payouts:total:payable"), section(report, "incentives.split").overall.payable);
+  assert.match(await page.locator("#source").textContent(), /october\.csv, orders\.csv.*the rest from the retail sample/);
   const results = cli("attribute", file, "--channels", join(retail, "channels.csv"), "--currency", "EUR", "--json");
   for (const result of results) {
     const model = result.model.replace("attribution.", "");

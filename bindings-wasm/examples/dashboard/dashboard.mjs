@@ -1,8 +1,10 @@
 // The dashboard: loads the wasm module, computes the retail sample's report in the browser and
 // renders conversion, attribution per model (a bar chart with each channel's confidence
-// interval), contribution and incentive payouts. The sample's journeys, or a journeys CSV dropped
-// on the page, are read by the core's CSV reader (`attributeTable` on the file's text, exactly
-// as the CLI reads it) and attributed under every model with intervals.
+// interval), contribution and incentive payouts. Files dropped on the page replace the sample's:
+// one named as a dataset file (orders.csv, sales.csv, ...) replaces that file, any other CSV the
+// journeys. Every panel is then computed again from the merged files, by the core's readers (the
+// report on the files' texts, `attributeTable` on the journeys' text, exactly as the CLI reads
+// them), and says which files it shows.
 // Every number shown is a value omnikpi returned, untouched; `data-testid` attributes let the
 // end-to-end test read them back.
 import { init, reportFiles, datasetFiles, attributeTable } from "../../pkg/web.mjs";
@@ -82,10 +84,13 @@ function attributeCsv(text, dataset) {
   return attributeTable(MODELS, text, dataset, withIntervals);
 }
 
+/** Empties a panel down to its title. */
+const cleared = (selector) => { const panel = $(selector); panel.replaceChildren(panel.querySelector("h2")); return panel; };
+
 function render(report) {
   const section = (kpi) => report.sections.find((s) => s.kpi === kpi)?.result;
   const rate = section("conversion.rate"), ropo = section("conversion.cross_channel"), basket = section("basket.average");
-  $("#conversion").append(
+  cleared("#conversion").append(
     el("div", { class: "kpis" },
       kpi("Journey conversion", rate.overall.rate, "conversion.rate:overall"),
       kpi("Store sales after an online touch (ROPO)", ropo.online_to_offline.rate, "ropo:rate"),
@@ -93,47 +98,60 @@ function render(report) {
     table([["channel", "First-touch channel"], ["opportunities", "Journeys", true], ["conversions", "Converted", true], ["rate", "Rate", true]],
       rate.by_channel, "conversion.rate", rate.overall));
   const share = section("contribution.share");
-  $("#contribution").append(el("p", {}, `Share of attributed value under the ${share.model} model.`),
+  cleared("#contribution").append(el("p", {}, `Share of attributed value under the ${share.model} model.`),
     table([["channel", "Channel"], ["value", `Value (${share.currency})`, true], ["share", "Share", true]],
       share.channels, "contribution.share", { value: share.total_value }));
   const payouts = section("incentives.split");
-  $("#payouts").append(el("p", {}, "Payable over both months, after tiers, caps, floors and the growth bonus."),
+  cleared("#payouts").append(el("p", {}, "Payable over both months, after tiers, caps, floors and the growth bonus."),
     table([["party", "Party"], ["payable", `Payable (${payouts.currency})`, true]], payouts.by_party, "payouts", payouts.overall));
 }
 
-async function attributeFile(file, dataset) {
-  status(`Attributing ${file.name}…`, "loading");
-  attribution = attributeCsv(await file.text(), dataset);
-  renderAttribution();
-  $("#source").textContent = `Source: ${file.name} (${attribution[MODELS[0]].rows.read} journeys).`;
-  $("#source").dataset.testid = "source";
-  status("Done.", "done");
+/** Every panel from `files` ({name: text}): the report on the dataset's files, then attribution of journeys.csv. */
+function compute(files) {
+  const report = reportFiles(Object.fromEntries(datasetFiles().filter((n) => n in files).map((n) => [n, files[n]])));
+  // the dataset's currency, as the report read it
+  const currency = report.sections.find((s) => s.kpi === "contribution.share").result.currency;
+  return { report, attribution: attributeCsv(files["journeys.csv"], { channels: files["channels.csv"], currency }) };
+}
+
+/** The dropped files in place of the sample's: a dataset file's name replaces that file, any other the journeys. */
+async function replacing(sample, dropped) {
+  const named = new Set(datasetFiles());
+  const files = { ...sample };
+  for (const file of dropped) files[named.has(file.name) ? file.name : "journeys.csv"] = await file.text();
+  return files;
 }
 
 async function main() {
   await init();
-  const files = {};
-  await Promise.all(datasetFiles().map(async (name) => {
+  const sample = {};
+  await Promise.all([...datasetFiles(), "journeys.csv"].map(async (name) => {
     const res = await fetch(new URL(name, DATA));
-    if (res.ok) files[name] = await res.text();
+    if (res.ok) sample[name] = await res.text();
+    else if (name === "journeys.csv") throw new Error(`journeys.csv: ${res.status} ${res.statusText}`);
   }));
-  const report = reportFiles(files);
-  render(report);
-  // the sample's channels CSV and currency, as the report read them
-  const currency = report.sections.find((s) => s.kpi === "contribution.share").result.currency;
-  const dataset = { channels: files["channels.csv"], currency };
-  const journeys = await fetch(new URL("journeys.csv", DATA));
-  if (!journeys.ok) throw new Error(`journeys.csv: ${journeys.status} ${journeys.statusText}`);
-  attribution = attributeCsv(await journeys.text(), dataset);
+  const show = ({ report, attribution: byModel }, source) => {
+    attribution = byModel;
+    render(report);
+    renderAttribution();
+    $("#source").textContent = source;
+  };
   $("#model").replaceChildren(...MODELS.map((m) => el("option", m === "linear" ? { value: m, selected: "" } : { value: m }, m)));
   $("#model").onchange = renderAttribution;
-  renderAttribution();
-  const run = (file) => attributeFile(file, dataset).catch((e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error"));
-  $("#journeys-file").onchange = (e) => e.target.files[0] && run(e.target.files[0]);
+  show(compute(sample), "Source: the retail sample.");
+  const run = async (dropped) => {
+    const names = dropped.map((f) => f.name).join(", ");
+    status(`Computing ${names}…`, "loading");
+    const computed = compute(await replacing(sample, dropped));
+    show(computed, `Source: ${names} (${computed.attribution[MODELS[0]].rows.read} journeys), the rest from the retail sample.`);
+    status("Done.", "done");
+  };
+  const fail = (e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error");
+  $("#journeys-file").onchange = (e) => e.target.files.length && run([...e.target.files]).catch(fail);
   const drop = $("#drop");
   drop.ondragover = (e) => { e.preventDefault(); drop.classList.add("over"); };
   drop.ondragleave = () => drop.classList.remove("over");
-  drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove("over"); if (e.dataTransfer.files[0]) run(e.dataTransfer.files[0]); };
+  drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove("over"); if (e.dataTransfer.files.length) run([...e.dataTransfer.files]).catch(fail); };
   status("Done.", "done");
 }
 
