@@ -181,7 +181,7 @@ fn civil_time(obj: &Bound<'_, PyAny>) -> PyResult<CivilTime> {
 }
 
 /// Converts a core result into Python objects; decimals become `decimal.Decimal`.
-fn to_python<'py>(
+pub(crate) fn to_python<'py>(
     py: Python<'py>,
     out: &Output,
     decimal: &Bound<'py, PyAny>,

@@ -2,8 +2,9 @@
 //! rules, or JSON text) and the data's files as text; the core reads, computes, exports and
 //! renders ([`omnikpi::pack`]).
 
-use crate::{json_to_python, to_py_err, PyHost};
+use crate::{json_to_python, to_py_err, to_python, PyHost};
 use omnikpi::pack::{export, html, Pack};
+use omnikpi::Output;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use serde_json::Value;
@@ -63,10 +64,14 @@ impl PyPack {
 
     /// The report on the files given as `{name: text}`.
     fn report(&self, py: Python<'_>, files: BTreeMap<String, String>) -> PyResult<PackReport> {
-        let value = py
-            .detach(|| self.pack.report(&files))
+        let report = py
+            .detach(|| self.pack.typed_report(&files))
             .map_err(|e| to_py_err(py, &e))?;
-        Ok(PackReport { value })
+        Ok(PackReport {
+            value: report.json,
+            results: report.results,
+            comparisons: report.comparisons,
+        })
     }
 }
 
@@ -74,13 +79,41 @@ impl PyPack {
 #[pyclass(module = "omnikpi._omnikpi", frozen)]
 pub struct PackReport {
     value: Value,
+    /// Each computed section's result, typed.
+    results: BTreeMap<String, Output>,
+    /// Each comparison's cells and total, typed.
+    comparisons: BTreeMap<String, (Vec<Vec<Output>>, Output)>,
 }
 
 #[pymethods]
 impl PackReport {
-    /// The report as Python values (decimals as text, exactly as in JSON).
+    /// The report as Python values: the JSON's, with each section's result and each
+    /// comparison's cells and total as the core computed them (decimals as `decimal.Decimal`,
+    /// counts as `int`), like every other result.
     fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_python(py, &self.value)
+        let data = json_to_python(py, &self.value)?;
+        let decimal = py.import("decimal")?.getattr("Decimal")?;
+        let typed = |out: &Output| to_python(py, out, &decimal);
+        for section in data.get_item("sections")?.try_iter()? {
+            let section = section?;
+            let key: String = section.get_item("key")?.extract()?;
+            if let Some(result) = self.results.get(&key) {
+                section.set_item("result", typed(result)?)?;
+            }
+        }
+        for view in data.get_item("comparisons")?.try_iter()? {
+            let view = view?;
+            let key: String = view.get_item("key")?.extract()?;
+            if let Some((cells, total)) = self.comparisons.get(&key) {
+                let rows = cells
+                    .iter()
+                    .map(|row| row.iter().map(typed).collect::<PyResult<Vec<_>>>())
+                    .collect::<PyResult<Vec<_>>>()?;
+                view.set_item("cells", rows)?;
+                view.set_item("total", typed(total)?)?;
+            }
+        }
+        Ok(data)
     }
 
     /// The report as JSON text (the CLI's `--json`).

@@ -99,3 +99,31 @@ def test_a_certificate_is_verified_from_the_pack_and_the_data() -> None:
     refuted = pack.verify(certificate, {"traffic.csv": "\n".join(lines) + "\n"})
     assert not refuted["confirmed"]
     assert {c["check"] for c in refuted["checks"] if not c["ok"]} == {"input", "result"}
+
+
+def _as_json_text(value: object) -> object:
+    """A Python report value written as its JSON: decimals as their exact text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _as_json_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json_text(v) for v in value]
+    return value
+
+
+def test_report_values_are_decimals_that_read_as_the_json() -> None:
+    """Sections' results and comparisons' cells come typed from the core, as every other result:
+    decimals as Decimal (exactly the JSON's text), counts as int."""
+    report = omnikpi.Pack(PACK).report(GROUP)
+    plain = report.to_dict()
+    assert _as_json_text(report["sections"]) == plain["sections"]
+    assert _as_json_text(report["comparisons"]) == plain["comparisons"]
+    conversion = report.section("conversion")["result"]["overall"]
+    assert isinstance(conversion["rate"], Decimal) and isinstance(conversion["conversions"], int)
+    computed = [c for c in report["comparisons"] if "cells" in c]
+    assert computed, "the group pack has comparison views"
+    for view in computed:
+        cells = [c for row in view["cells"] for c in row if c is not None]
+        assert cells and all(isinstance(c, Decimal) for c in cells), view["key"]
+        assert isinstance(view["total"], Decimal)

@@ -15,7 +15,7 @@ files and hands them over, so the report is the one ``omnikpi report --pack`` pr
 ...               "label": {"en": "Average basket"}, "inputs": {"orders": "orders"}}]})
 >>> report = pack.report({"orders.csv": "channel,amount,brand\\nweb,10.00,A\\nweb,20.00,B\\n"})
 >>> report.section("basket")["result"]["overall"]["average"]
-'15.00'
+Decimal('15.00')
 >>> report.to_pandas("basket")["average"].tolist()[-1]
 Decimal('20.00')
 """
@@ -101,8 +101,10 @@ class Pack:
 class PackReport(Mapping[str, Any]):
     """A pack's report: ``pack`` (its id, version, labels, fingerprint), ``sections`` (each KPI's
     ``result`` and ``certificate``, or a ``note`` when its tables are absent) and
-    ``comparisons`` (one value across two dimensions). Values are as in JSON (decimals as exact
-    text); the flat tables (:meth:`to_arrow`, :meth:`to_pandas`) carry exact decimals."""
+    ``comparisons`` (one value across two dimensions). Each section's ``result`` and each
+    comparison's ``cells`` and ``total`` are typed as every other result is (decimals as
+    ``Decimal``, counts as ``int``); :meth:`to_dict` and :meth:`to_json` give the JSON (decimals
+    as exact text); the flat tables (:meth:`to_arrow`, :meth:`to_pandas`) carry exact decimals."""
 
     __slots__ = ("_report", "_data")
 

@@ -3,19 +3,25 @@
 //! records, so a rate is the cell's own rate, never an average of rates.
 
 use super::declaration::{with_dimensions, Comparison, Labels, PackKpi};
-use super::report::lookup;
+use super::report::lookup_output;
 use super::source;
 use super::Pack;
 use crate::error::Result;
+use crate::Output;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// A view's values, typed: each row's cells (one per column, null where the combination has no
+/// records) and the total.
+pub(super) type Values = (Vec<Vec<Output>>, Output);
+
+/// The view's JSON and its values, typed.
 pub(super) fn view(
     pack: &Pack,
     view: &Comparison,
     kpi: &PackKpi,
     files: &BTreeMap<String, String>,
-) -> Result<Value> {
+) -> Result<(Value, Values)> {
     let by = vec![view.rows.clone(), view.columns.clone()];
     let locked = kpi.params.as_object().cloned().unwrap_or_default();
     let crossed = PackKpi {
@@ -25,26 +31,22 @@ pub(super) fn view(
     };
     // the records carry the view's two dimensions (not the section's)
     let built = source::build(pack, &crossed, files)?;
-    let result = crate::evaluate(kpi.kpi, &built.input, &crossed.params)
-        .map_err(|e| built.locate(e))?
-        .to_json();
-    let segments = result
-        .get("segments")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let key = |s: &Value, d: &str| {
-        s.get("key")
-            .and_then(|k| k.get(d))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
+    let result =
+        crate::evaluate(kpi.kpi, &built.input, &crossed.params).map_err(|e| built.locate(e))?;
+    let segments = match result.get("segments") {
+        Some(Output::List(segments)) => segments.as_slice(),
+        _ => &[],
+    };
+    let key = |s: &Output, d: &str| match s.get("key").and_then(|k| k.get(d)) {
+        Some(Output::Text(text)) => text.clone(),
+        _ => String::new(),
     };
     let mut rows: Vec<String> = segments.iter().map(|s| key(s, &view.rows)).collect();
     let mut columns: Vec<String> = segments.iter().map(|s| key(s, &view.columns)).collect();
     rows.dedup();
     columns.sort();
     columns.dedup();
-    let cells: Vec<Vec<Value>> = rows
+    let cells: Vec<Vec<Output>> = rows
         .iter()
         .map(|r| {
             columns
@@ -53,23 +55,31 @@ pub(super) fn view(
                     segments
                         .iter()
                         .find(|s| key(s, &view.rows) == *r && key(s, &view.columns) == *c)
-                        .and_then(|s| lookup(s, &view.value))
+                        .and_then(|s| lookup_output(s, &view.value))
                         .cloned()
-                        .unwrap_or(Value::Null)
+                        .unwrap_or(Output::Null)
                 })
                 .collect()
         })
         .collect();
-    Ok(json!({
+    let total = lookup_output(&result, &view.value)
+        .cloned()
+        .unwrap_or(Output::Null);
+    let json_cells: Vec<Vec<Value>> = cells
+        .iter()
+        .map(|row| row.iter().map(Output::to_json).collect())
+        .collect();
+    let json = json!({
         "key": view.key,
         "label": view.label,
         "kpi": view.section,
         "value": view.value,
         "rows": {"dimension": view.rows, "label": dimension_label(pack, &view.rows), "keys": rows},
         "columns": {"dimension": view.columns, "label": dimension_label(pack, &view.columns), "keys": columns},
-        "cells": cells,
-        "total": lookup(&result, &view.value).cloned().unwrap_or(Value::Null),
-    }))
+        "cells": json_cells,
+        "total": total.to_json(),
+    });
+    Ok((json, (cells, total)))
 }
 
 fn dimension_label(pack: &Pack, name: &str) -> Labels {

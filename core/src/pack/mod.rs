@@ -30,6 +30,7 @@ mod report;
 mod source;
 
 pub use declaration::{Comparison, Dimension, InputSource, Labels, PackKpi, TableSource};
+pub use report::TypedReport;
 
 use crate::error::{ErrorCode, KpiError, Result};
 use serde_json::Value;
@@ -115,6 +116,15 @@ impl Pack {
     /// # Errors
     /// The errors of the tables' readers and of the KPIs, located in the files.
     pub fn report(&self, files: &BTreeMap<String, String>) -> Result<Value> {
+        report::report(self, files).map(|r| r.json)
+    }
+
+    /// [`Pack::report`], with the computed values also typed ([`TypedReport`]): what front ends
+    /// with a decimal type of their own (Python) hand their users.
+    ///
+    /// # Errors
+    /// As [`Pack::report`].
+    pub fn typed_report(&self, files: &BTreeMap<String, String>) -> Result<TypedReport> {
         report::report(self, files)
     }
 

@@ -5,12 +5,27 @@ use super::declaration::{Labels, PackKpi};
 use super::source::{self, Built};
 use super::{comparison, Pack};
 use crate::error::Result;
+use crate::Output;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<Value> {
+/// A pack's report, and its computed values typed (decimals as decimals, counts as counts) for
+/// front ends with types of their own: each computed section's result, each comparison's cells
+/// and total, by key.
+#[derive(Debug, Clone)]
+pub struct TypedReport {
+    /// The report as JSON (`omnikpi report --pack --json`).
+    pub json: Value,
+    /// Each computed section's result, by the pack KPI's key.
+    pub results: BTreeMap<String, Output>,
+    /// Each comparison view's cells (rows of columns) and total, by the view's key.
+    pub comparisons: BTreeMap<String, (Vec<Vec<Output>>, Output)>,
+}
+
+pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<TypedReport> {
     let fingerprint = pack.fingerprint();
     let mut computed: Vec<&str> = Vec::new();
+    let mut results = BTreeMap::new();
     let mut sections = Vec::new();
     for kpi in &pack.kpis {
         let missing = source::missing_files(pack, kpi, files);
@@ -19,24 +34,37 @@ pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<Va
             continue;
         }
         let input = source::build(pack, kpi, files)?;
-        sections.push(section(kpi, &input, &fingerprint)?);
+        let (json, result) = section(kpi, &input, &fingerprint)?;
+        sections.push(json);
+        results.insert(kpi.key.clone(), result);
         computed.push(&kpi.key);
     }
     let mut views = Vec::new();
+    let mut comparisons = BTreeMap::new();
     for view in &pack.comparisons {
         let kpi = pack.kpis.iter().find(|k| k.key == view.section);
-        let kpi = kpi.filter(|k| computed.contains(&k.key.as_str()));
-        views.push(match kpi {
-            Some(kpi) => comparison::view(pack, view, kpi, files)?,
-            None => json!({"key": view.key, "label": view.label, "kpi": view.section,
-                           "note": note(pack, &[format!("`{}`", view.section)])}),
-        });
+        match kpi.filter(|k| computed.contains(&k.key.as_str())) {
+            Some(kpi) => {
+                let (json, values) = comparison::view(pack, view, kpi, files)?;
+                views.push(json);
+                comparisons.insert(view.key.clone(), values);
+            }
+            None => views.push(
+                json!({"key": view.key, "label": view.label, "kpi": view.section,
+                                      "note": note(pack, &[format!("`{}`", view.section)])}),
+            ),
+        }
     }
-    Ok(json!({
+    let json = json!({
         "pack": header(pack, &fingerprint),
         "sections": sections,
         "comparisons": views,
-    }))
+    });
+    Ok(TypedReport {
+        json,
+        results,
+        comparisons,
+    })
 }
 
 fn header(pack: &Pack, fingerprint: &str) -> Value {
@@ -59,10 +87,10 @@ fn header(pack: &Pack, fingerprint: &str) -> Value {
     })
 }
 
-fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<Value> {
-    let result = crate::evaluate(kpi.kpi, &built.input, &kpi.params)
-        .map_err(|e| built.locate(e))?
-        .to_json();
+/// The section's JSON and its result, typed.
+fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<(Value, Output)> {
+    let typed = crate::evaluate(kpi.kpi, &built.input, &kpi.params).map_err(|e| built.locate(e))?;
+    let result = typed.to_json();
     let certificate = crate::certificate::certificate_in_pack(
         kpi.kpi,
         &built.input,
@@ -91,7 +119,7 @@ fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<Value> {
             map.insert("reading".into(), reading);
         }
     }
-    Ok(section)
+    Ok((section, typed))
 }
 
 fn left_out(pack: &Pack, kpi: &PackKpi, missing: &[String]) -> Value {
@@ -125,16 +153,18 @@ fn note(pack: &Pack, missing: &[String]) -> Labels {
         .collect()
 }
 
-/// The section's value at `path` (`overall.average`, `channels[channel=web].value`).
-pub(super) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+/// The value of a typed result at `path` (`overall.average`, `channels[channel=web].value`).
+pub(super) fn lookup_output<'a>(value: &'a Output, path: &str) -> Option<&'a Output> {
     path.split('.')
         .try_fold(value, |at, step| match step.split_once('[') {
             Some((key, selector)) => {
                 let (field, wanted) = selector.strip_suffix(']')?.split_once('=')?;
-                at.get(key)?
-                    .as_array()?
-                    .iter()
-                    .find(|item| item.get(field).and_then(Value::as_str) == Some(wanted))
+                let Output::List(items) = at.get(key)? else {
+                    return None;
+                };
+                items.iter().find(
+                    |item| matches!(item.get(field), Some(Output::Text(t)) if t.as_str() == wanted),
+                )
             }
             None => at.get(step),
         })
