@@ -12,13 +12,15 @@
 //! ```
 //!
 //! Each thread copies the rows it reads once, from DuckDB's vectors into Arrow builders, one per
-//! column and part, the part chosen by a hash of the journey id (the state); a part's builders
-//! are sealed into a record batch every [`SEAL_ROWS`] rows, and DuckDB's combine appends states'
-//! batches part by part. At the end each part's journeys are built by the core's Arrow reader
-//! and accumulated on its own thread, and the parts' accumulators (attribution's partial state)
-//! are merged in order. The reader orders each journey's touches by time and channel name
-//! whatever the order of the rows, and merging is exact: the result does not depend on the
-//! thread count or on the order rows arrive in.
+//! column and part, the part chosen by a hash of the journey id (the state); every
+//! [`SEAL_ROWS`] rows a part's builders are sealed into a record batch and read at once by the
+//! core's Arrow reader into the part's journeys ([`JourneyReader`]), so a state holds the
+//! builder's columns (a channel id and a time per touch, an id and outcome per journey), not
+//! the rows. DuckDB's combine has each part absorb the source's journeys and open rows. At the
+//! end each part's journeys are accumulated on their own thread, and the parts' accumulators
+//! (attribution's partial state) are merged in order. The reader orders each journey's touches
+//! by time and channel name whatever the order of the rows, and merging is exact: the result
+//! does not depend on the thread count or on the order rows arrive in.
 //! `options` is the core's `attribution::Request` object; it must be the same on every row of
 //! a group.
 
@@ -30,6 +32,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::Request;
+use omnikpi::table::arrow::JourneyReader;
 use omnikpi::table::reading::{Conversions, ROLES};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::aggregate::{AggregateFunctionSetBuilder, AggregateState, FfiState};
@@ -37,6 +40,7 @@ use quack_rs::data_chunk::DataChunk;
 use quack_rs::error::ExtensionError;
 use quack_rs::types::{NullHandling, TypeId};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// The SQL name.
 pub(crate) const NAME: &str = "omnikpi_attribute";
@@ -55,17 +59,23 @@ const SEAL_ROWS: usize = 65_536;
 #[derive(Default)]
 struct Touches {
     options: Constant,
+    /// The options read, at the first batch a part seals.
+    request: Option<Request>,
     /// Each argument column's builders, one per part (made at the first chunk).
     open: Vec<Parts>,
-    /// Each part's sealed batches.
-    sealed: Vec<Vec<RecordBatch>>,
+    /// Each part's journeys: those read from the batches it sealed, then those of the states
+    /// combined into it, shared (the combine's source is only borrowed, and a copy would be
+    /// made serially, under DuckDB's lock): they are absorbed at the end, part by part, on
+    /// the parts' threads.
+    read: Vec<Vec<Arc<JourneyReader>>>,
 }
 
 impl AggregateState for Touches {}
 
 impl Touches {
     /// Keeps `rows` of `chunk` (rows of this group, the first `columns` its touch columns), row
-    /// `r` in part `part_of[r]`, read with `options`.
+    /// `r` in part `part_of[r]`, read with `options`; a part with [`SEAL_ROWS`] rows gathered
+    /// is read into its journeys.
     fn add(
         &mut self,
         chunk: &DataChunk,
@@ -86,14 +96,38 @@ impl Touches {
         for (c, parts) in self.open.iter_mut().enumerate() {
             parts.append(chunk, c, part_of, rows.clone())?;
         }
-        self.sealed.resize_with(PARTS, Vec::new);
-        for (part, sealed) in self.sealed.iter_mut().enumerate() {
+        for part in 0..PARTS {
             if self.open.first().map_or(0, |c| c.len(part)) >= SEAL_ROWS {
                 let columns = self.open.iter_mut().map(|c| c.finish(part)).collect();
-                sealed.push(touch_batch(columns)?);
+                let batch = touch_batch(columns)?;
+                self.reader(part)?.push_named(&batch)?;
             }
         }
         Ok(())
+    }
+
+    /// Part `part`'s reader, made (with the options read) at its first batch.
+    fn reader(&mut self, part: usize) -> Result<&mut JourneyReader, KpiError> {
+        if self.request.is_none() {
+            let options = self.options.get().ok_or_else(|| {
+                KpiError::new(ErrorCode::InternalError, None, "touches without options")
+            })?;
+            self.request = Some(request(options)?);
+        }
+        self.read.resize_with(PARTS, Vec::new);
+        match (&self.request, self.read.get_mut(part)) {
+            (Some(request), Some(readers)) => {
+                if readers.is_empty() {
+                    readers.push(Arc::new(reader(request)));
+                }
+                // a reader shared with a combine's source is copied before it changes
+                readers
+                    .first_mut()
+                    .map(Arc::make_mut)
+                    .ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "part"))
+            }
+            _ => Err(KpiError::new(ErrorCode::InternalError, None, "part")),
+        }
     }
 
     /// Part `part`'s rows not yet sealed, as a batch (the builders left as they are); `None`
@@ -105,12 +139,36 @@ impl Touches {
         let columns = self.open.iter().map(|c| c.finish_cloned(part)).collect();
         touch_batch(columns).map(Some)
     }
+}
 
-    /// Part `part`'s batches: the sealed ones and the rows not yet sealed.
-    fn part(&self, part: usize) -> Result<Vec<RecordBatch>, KpiError> {
-        let mut batches = self.sealed.get(part).cloned().unwrap_or_default();
-        batches.extend(self.open_batch(part)?);
-        Ok(batches)
+/// The core's attribution request from a group's `options`, with no column names of its own.
+fn request(options: &str) -> Result<Request, KpiError> {
+    let request = Request::from_json(&omnikpi::parse_json(options, "options")?)?;
+    if request.reading.columns != omnikpi::table::reading::Columns::default() {
+        return Err(KpiError::at(
+            ErrorCode::UnknownParameter,
+            "options.reading.columns",
+            "is not read in SQL: the columns are the function's arguments",
+        ));
+    }
+    Ok(request)
+}
+
+/// An empty reader of `request`'s touch table.
+fn reader(request: &Request) -> JourneyReader {
+    JourneyReader::new(&request.reading, &request.taxonomy, &request.currency)
+}
+
+/// A reader that names a bad row's journey.
+trait PushNamed {
+    /// Reads `batch`; an error at a row of it names the row's journey ([`with_journey`]).
+    fn push_named(&mut self, batch: &RecordBatch) -> Result<(), KpiError>;
+}
+
+impl PushNamed for JourneyReader {
+    fn push_named(&mut self, batch: &RecordBatch) -> Result<(), KpiError> {
+        let first = self.rows();
+        self.push(batch).map_err(|e| with_journey(e, batch, first))
     }
 }
 
@@ -127,13 +185,20 @@ fn touch_batch(columns: Vec<ArrayRef>) -> Result<RecordBatch, KpiError> {
 
 impl GroupState for Touches {
     fn merge_from(&mut self, other: &Self) -> Result<(), KpiError> {
-        if let Some(options) = other.options.get() {
-            self.options.agree(options, "options")?;
-        }
-        self.sealed.resize_with(PARTS, Vec::new);
-        for (part, mine) in self.sealed.iter_mut().enumerate() {
-            // the source is only borrowed: its open rows are copied, its sealed batches shared
-            mine.extend(other.part(part)?);
+        let Some(options) = other.options.get() else {
+            return Ok(());
+        };
+        self.options.agree(options, "options")?;
+        self.read.resize_with(PARTS, Vec::new);
+        for (part, mine) in self.read.iter_mut().enumerate() {
+            // the source's journeys are shared, its open rows read into a reader of their own
+            mine.extend(other.read.get(part).into_iter().flatten().cloned());
+            if let Some(batch) = other.open_batch(part)? {
+                let options = other.request.clone().map_or_else(|| request(options), Ok)?;
+                let mut open = reader(&options);
+                open.push_named(&batch)?;
+                mine.push(Arc::new(open));
+            }
         }
         Ok(())
     }
@@ -143,18 +208,11 @@ impl GroupState for Touches {
         let Some(options) = self.options.get() else {
             return Ok(None);
         };
-        let request = Request::from_json(&omnikpi::parse_json(options, "options")?)?;
-        if request.reading.columns != omnikpi::table::reading::Columns::default() {
-            return Err(KpiError::at(
-                ErrorCode::UnknownParameter,
-                "options.reading.columns",
-                "is not read in SQL: the columns are the function's arguments",
-            ));
-        }
-        let parts = (0..PARTS)
-            .map(|p| self.part(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (total, conversions) = accumulate_parts(&request, &parts)?;
+        let request = match &self.request {
+            Some(request) => request.clone(),
+            None => request(options)?,
+        };
+        let (total, conversions) = accumulate_parts(self, &request)?;
         let mut result = request.finish(&total)?;
         if request.reading.money_from_float {
             counted(&mut result, conversions);
@@ -188,8 +246,8 @@ fn counted(result: &mut serde_json::Value, conversions: Conversions) {
 /// accumulators merged in part order, with what the reading converted; the first error in
 /// part order, if any.
 fn accumulate_parts(
+    touches: &Touches,
     request: &Request,
-    parts: &[Vec<RecordBatch>],
 ) -> Result<(omnikpi::attribution::Accumulator, Conversions), KpiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -198,9 +256,9 @@ fn accumulate_parts(
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
-                    (t..parts.len())
+                    (t..PARTS)
                         .step_by(threads)
-                        .map(|p| (p, accumulate(request, parts.get(p))))
+                        .map(|p| (p, accumulate(touches, request, p)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -234,45 +292,50 @@ fn accumulate_parts(
     Ok((total, conversions))
 }
 
-/// One part's journeys, built by the core's Arrow reader and accumulated, with what the reading
-/// converted; `None` for a part without rows.
+/// Part `part`'s journeys (those read and its open rows) accumulated, with what the reading
+/// converted; `None` for a part without rows. The state is left as it is: DuckDB owns it.
 fn accumulate(
+    touches: &Touches,
     request: &Request,
-    batches: Option<&Vec<RecordBatch>>,
+    part: usize,
 ) -> Result<Option<(omnikpi::attribution::Accumulator, Conversions)>, KpiError> {
-    let Some(batches) = batches.filter(|b| !b.is_empty()) else {
-        return Ok(None);
+    let read = touches.read.get(part).map_or(&[][..], Vec::as_slice);
+    // the largest reader is copied, the others absorbed row by row
+    let largest = (0..read.len()).max_by_key(|r| read.get(*r).map_or(0, |r| r.rows()));
+    let mut reader = match largest.and_then(|r| read.get(r)) {
+        Some(read) => JourneyReader::clone(read),
+        None => reader(request),
     };
-    let rows = batches.iter().map(RecordBatch::num_rows).sum();
-    let (journeys, read) = omnikpi::table::arrow::journeys(
-        batches.iter().cloned().map(Ok),
-        Some(rows),
-        &request.reading,
-        &request.taxonomy,
-        &request.currency,
-    )
-    .map_err(|e| with_journey(e, batches))?;
+    for (_, other) in read.iter().enumerate().filter(|(r, _)| Some(*r) != largest) {
+        reader.absorb(other)?;
+    }
+    if let Some(batch) = touches.open_batch(part)? {
+        reader.push_named(&batch)?;
+    }
+    if reader.rows() == 0 {
+        return Ok(None);
+    }
+    let (journeys, read) = reader.finish()?;
     let mut accumulator = request.accumulator()?;
     accumulator.update(&journeys)?;
     Ok(Some((accumulator, read)))
 }
 
-/// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`), rows
-/// numbered across `batches`: a SQL table's rows have no numbers of their own, the journey id
-/// says which rows are meant.
-fn with_journey(e: KpiError, batches: &[RecordBatch]) -> KpiError {
+/// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`), the
+/// rows of `batch` numbered from `first`: a SQL table's rows have no numbers of their own, the
+/// journey id says which rows are meant. An error that names its journey already (the core's
+/// outcome checks do) is left as it is.
+fn with_journey(e: KpiError, batch: &RecordBatch, first: usize) -> KpiError {
+    if e.message().contains("(journey `") {
+        return e;
+    }
     let row = e
         .path()
         .and_then(|p| p.split_once('[')?.1.split_once(']'))
-        .and_then(|(n, _)| n.parse::<usize>().ok());
-    let id = row.and_then(|mut r| {
-        let batch = batches.iter().find(|b| {
-            let here = r < b.num_rows();
-            if !here {
-                r -= b.num_rows();
-            }
-            here
-        })?;
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+        .and_then(|n| n.checked_sub(first))
+        .filter(|r| *r < batch.num_rows());
+    let id = row.and_then(|r| {
         let ids = arrow_cast::cast(batch.column(0), &DataType::Utf8).ok()?;
         let ids = ids.as_string::<i32>();
         ids.is_valid(r).then(|| ids.value(r).to_owned())

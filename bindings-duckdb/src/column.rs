@@ -54,6 +54,7 @@ pub(crate) fn arrow_column(
 /// to the builder of their row's part, copied once from DuckDB's vector.
 pub(crate) struct Parts {
     kind: Kind,
+    source: Source,
     builders: Vec<Box<dyn ArrayBuilder>>,
     path: String,
 }
@@ -70,9 +71,11 @@ impl Parts {
         parts: usize,
         path: &str,
     ) -> Result<Self, KpiError> {
-        let kind = Kind::of(&logical_type(chunk, column), path)?;
+        let logical = logical_type(chunk, column);
+        let kind = Kind::of(&logical, path)?;
         Ok(Self {
             kind,
+            source: Source::of(&logical),
             builders: (0..parts).map(|_| kind.builder(0)).collect(),
             path: path.to_owned(),
         })
@@ -99,7 +102,7 @@ impl Parts {
         append(
             &mut self.builders,
             &reader,
-            &logical_type(chunk, column),
+            &self.source,
             Cells { part_of, rows },
             &self.path,
         )
@@ -200,11 +203,11 @@ impl Kind {
             Self::Int64 => primitive::<Int64Type>(capacity),
             Self::UInt64 => primitive::<UInt64Type>(capacity),
             Self::Float64 => primitive::<Float64Type>(capacity),
-            Self::Decimal(width, scale) => {
-                let b = Decimal128Builder::with_capacity(capacity);
-                // `of` checked the width and scale
-                Box::new(b.with_precision_and_scale(width, scale).unwrap_or_default())
-            }
+            Self::Decimal(width, scale) => Box::new(
+                // `of` checked the width and scale; the type is a Decimal128, as the builder's
+                Decimal128Builder::with_capacity(capacity)
+                    .with_data_type(arrow_schema::DataType::Decimal128(width, scale)),
+            ),
             Self::Utf8 => Box::new(StringBuilder::with_capacity(capacity, capacity * 8)),
             Self::TimestampS => primitive::<TimestampSecondType>(capacity),
             Self::TimestampMs => primitive::<TimestampMillisecondType>(capacity),
@@ -215,6 +218,43 @@ impl Kind {
             ),
             Self::TimestampNs => primitive::<TimestampNanosecondType>(capacity),
             Self::Date => primitive::<Date32Type>(capacity),
+        }
+    }
+}
+
+/// How a DuckDB vector's cells are read, taken from its type once (not for every chunk): the
+/// type, the storage of a DECIMAL or ENUM, and an ENUM's members.
+#[derive(Clone)]
+struct Source {
+    type_id: TypeId,
+    /// The integer type a DECIMAL or an ENUM is stored as.
+    storage: Option<TypeId>,
+    /// An ENUM's members, by index.
+    members: Vec<String>,
+}
+
+impl Source {
+    /// How vectors of type `logical` are read.
+    fn of(logical: &LogicalType) -> Self {
+        // SAFETY: `logical` is a live type handle; the storage and members are read from a
+        // DECIMAL or ENUM type only, member indexes below the dictionary's size.
+        #[allow(unsafe_code)]
+        unsafe {
+            let type_id = logical.get_type_id();
+            let (storage, members) = match type_id {
+                TypeId::Decimal => (Some(logical.decimal_internal_type()), Vec::new()),
+                TypeId::Enum => {
+                    let size = u64::from(logical.enum_dictionary_size());
+                    let members = (0..size).map(|i| logical.enum_dictionary_value(i));
+                    (Some(logical.enum_internal_type()), members.collect())
+                }
+                _ => (None, Vec::new()),
+            };
+            Self {
+                type_id,
+                storage,
+                members,
+            }
         }
     }
 }
@@ -286,12 +326,13 @@ fn vector_array(
     path: &str,
 ) -> Result<ArrayRef, KpiError> {
     let mut one = [Kind::of(logical, path)?.builder(rows)];
+    let source = Source::of(logical);
     let part_of = vec![0; rows];
     let cells = Cells {
         part_of: &part_of,
         rows: 0..rows,
     };
-    append(&mut one, reader, logical, cells, path)?;
+    append(&mut one, reader, &source, cells, path)?;
     let [mut b] = one;
     Ok(b.finish())
 }
@@ -312,12 +353,12 @@ impl Cells<'_> {
     }
 }
 
-/// Each valid cell of `cells.rows` of `reader` (a flat vector of type `logical`) into the
+/// Each valid cell of `cells.rows` of `reader` (a flat vector read as `source` says) into the
 /// builder of its part, nulls as nulls.
 fn append(
     builders: &mut [Box<dyn ArrayBuilder>],
     reader: &VectorReader,
-    logical: &LogicalType,
+    source: &Source,
     cells: Cells<'_>,
     path: &str,
 ) -> Result<(), KpiError> {
@@ -326,7 +367,7 @@ fn append(
     // reader matching the vector's declared type (the arms follow `builder`'s).
     #[allow(unsafe_code)]
     unsafe {
-        match logical.get_type_id() {
+        match source.type_id {
             TypeId::Boolean => {
                 let mut typed = typed::<BooleanBuilder>(builders, path)?;
                 for (row, part) in cells.each() {
@@ -364,9 +405,9 @@ fn append(
             TypeId::Double => {
                 primitives::<Float64Type>(builders, r, cells, path, |i| r.read_f64(i))
             }
-            TypeId::Decimal => decimal(builders, r, logical, cells, path),
+            TypeId::Decimal => decimal(builders, r, source.storage, cells, path),
             TypeId::Varchar => texts(builders, r, cells, path, |i| r.read_str(i)),
-            TypeId::Enum => enumeration(builders, r, logical, cells, path),
+            TypeId::Enum => enumeration(builders, r, source, cells, path),
             TypeId::TimestampS => {
                 primitives::<TimestampSecondType>(builders, r, cells, path, |i| {
                     r.read_timestamp_s(i)
@@ -451,37 +492,37 @@ fn unsupported(path: &str, type_name: &str) -> KpiError {
 fn decimal(
     builders: &mut [Box<dyn ArrayBuilder>],
     reader: &VectorReader,
-    logical: &LogicalType,
+    storage: Option<TypeId>,
     cells: Cells<'_>,
     path: &str,
 ) -> Result<(), KpiError> {
-    // SAFETY: `logical` is the DECIMAL type of `reader`'s column, whose storage is the internal
-    // type read below; rows < the chunk's size, checked for validity before each read.
+    // SAFETY: `storage` is the internal type of the DECIMAL column `reader` reads, the type
+    // read below; rows < the chunk's size, checked for validity before each read.
     #[allow(unsafe_code)]
     unsafe {
         let r = reader;
-        match logical.decimal_internal_type() {
-            TypeId::SmallInt => {
+        match storage {
+            Some(TypeId::SmallInt) => {
                 primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
                     i128::from(r.read_i16(i))
                 })
             }
-            TypeId::Integer => {
+            Some(TypeId::Integer) => {
                 primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
                     i128::from(r.read_i32(i))
                 })
             }
-            TypeId::BigInt => {
+            Some(TypeId::BigInt) => {
                 primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
                     i128::from(r.read_i64(i))
                 })
             }
-            TypeId::HugeInt => {
+            Some(TypeId::HugeInt) => {
                 primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
                     r.read_i128(i)
                 })
             }
-            other => Err(unsupported(path, other.sql_name())),
+            other => Err(unsupported(path, other.map_or("DECIMAL", |t| t.sql_name()))),
         }
     }
 }
@@ -490,22 +531,20 @@ fn decimal(
 fn enumeration(
     builders: &mut [Box<dyn ArrayBuilder>],
     reader: &VectorReader,
-    logical: &LogicalType,
+    source: &Source,
     cells: Cells<'_>,
     path: &str,
 ) -> Result<(), KpiError> {
-    // SAFETY: `logical` is the ENUM type of `reader`'s column, whose storage is the internal
-    // type read below; member indexes come from the vector and are below the dictionary size.
+    // SAFETY: `source` describes the ENUM column `reader` reads: its storage is the type read
+    // below; a member index beyond the members reads as "" (DuckDB writes none).
     #[allow(unsafe_code)]
     unsafe {
-        let members: Vec<String> = (0..u64::from(logical.enum_dictionary_size()))
-            .map(|i| logical.enum_dictionary_value(i))
-            .collect();
-        let index: Box<dyn Fn(usize) -> usize> = match logical.enum_internal_type() {
-            TypeId::UTinyInt => Box::new(|r| usize::from(reader.read_u8(r))),
-            TypeId::USmallInt => Box::new(|r| usize::from(reader.read_u16(r))),
-            TypeId::UInteger => Box::new(|r| reader.read_u32(r) as usize),
-            other => return Err(unsupported(path, other.sql_name())),
+        let members = &source.members;
+        let index: Box<dyn Fn(usize) -> usize> = match source.storage {
+            Some(TypeId::UTinyInt) => Box::new(|r| usize::from(reader.read_u8(r))),
+            Some(TypeId::USmallInt) => Box::new(|r| usize::from(reader.read_u16(r))),
+            Some(TypeId::UInteger) => Box::new(|r| reader.read_u32(r) as usize),
+            other => return Err(unsupported(path, other.map_or("ENUM", |t| t.sql_name()))),
         };
         texts(builders, reader, cells, path, |i| {
             members.get(index(i)).map_or("", String::as_str)

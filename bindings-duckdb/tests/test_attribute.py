@@ -54,10 +54,13 @@ def test_every_model_agrees_with_the_cli_whatever_the_threads_and_the_row_order(
         assert attribute(con, "(FROM touches ORDER BY hash(journey_id, timestamp) DESC)", opts) == expected
 
 
-def test_over_a_million_rows_in_one_state_are_all_read(tmp_path: Path) -> None:
-    """One thread, 1.3M rows: more than 16 x 65,536, so every part of the state seals full batches
-    and keeps some rows open; shuffled, they still give what the CLI gives for the file."""
-    con = connect(1)
+@pytest.mark.parametrize("threads", [1, 3])
+def test_over_a_million_rows_are_all_read(threads: int, tmp_path: Path) -> None:
+    """1.3M rows: with one thread more than 16 x 65,536 in one state, so every part of the state
+    reads sealed batches and keeps some rows open; with three, states whose parts read batches are
+    combined (their journeys shared, absorbed at the end) and a journey's rows meet from several
+    states. Shuffled, they still give what the CLI gives for the file."""
+    con = connect(threads)
     path = tmp_path / "big.parquet"
     con.execute(f"""COPY (SELECT 'j' || (i // 3) AS journey_id,
         TIMESTAMP '2026-01-01' + to_seconds(i * 7) AS timestamp,
@@ -68,6 +71,20 @@ def test_over_a_million_rows_in_one_state_are_all_read(tmp_path: Path) -> None:
     got = attribute(con, f"(FROM read_parquet('{path}') ORDER BY hash(journey_id, timestamp))",
                     options(con, ["linear", "markov"]), "journey_id, timestamp, channel, conversions, value")
     assert got == expected
+
+
+def test_a_window_gives_each_frame_what_an_aggregate_of_its_rows_gives() -> None:
+    """Over a window DuckDB combines states into several others and keeps the sources (a segment
+    tree): journeys shared between states must stay each state's own."""
+    con = connect(4)
+    load(con, RETAIL / "journeys.csv")
+    con.execute("CREATE TABLE keyed AS SELECT *, hash(journey_id) % 40 AS k FROM touches WHERE k < 5")
+    opts = options(con, ["linear", "markov"])
+    frames = con.execute(f"SELECT DISTINCT k, omnikpi_attribute({ARGS}, ?) OVER (ORDER BY k) FROM keyed ORDER BY k",
+                         [opts]).fetchall()
+    assert [k for k, _ in frames] == list(range(5))
+    for k, got in frames:
+        assert json.loads(got) == attribute(con, f"(FROM keyed WHERE k <= {k})", opts), k
 
 
 def test_one_model_gives_the_kpis_own_result_and_parameters_reach_it() -> None:

@@ -80,17 +80,16 @@ def streamed(table: Any) -> Any:
         pa = None
     if pa is None or not hasattr(table, "collect_batches"):
         return table.collect(engine="streaming")
-    newest = getattr(getattr(polars, "CompatLevel", None), "newest", None)
     frames = iter(table.collect_batches())
     first = next(frames, None)
     if first is None:  # no rows: the schema of the empty frame
         return table.collect()
-    head = first.to_arrow(compat_level=newest()) if newest else first.to_arrow()
+    head = as_chunks(first)  # each batch a pyarrow table, as a DataFrame is handed over
 
     def batches() -> Iterator[Any]:
         yield from head.to_batches()
         for frame in frames:
-            part = frame.to_arrow(compat_level=newest()) if newest else frame.to_arrow()
+            part = as_chunks(frame)
             yield from (part if part.schema == head.schema else part.cast(head.schema)).to_batches()
 
     return pa.RecordBatchReader.from_batches(head.schema, batches())

@@ -17,6 +17,15 @@ pub struct JourneyIds {
     ends: Vec<usize>,
 }
 
+/// The key [`encode`] stored in `stored`; `None` for bytes it did not write.
+pub(super) fn decode(stored: &[u8]) -> Option<JourneyKey<'_>> {
+    match stored.split_first()? {
+        (0, bytes) => Some(JourneyKey::Int(i64::from_le_bytes(bytes.try_into().ok()?))),
+        (1, text) => std::str::from_utf8(text).ok().map(JourneyKey::Text),
+        _ => None,
+    }
+}
+
 /// Appends the stored form of `key` to `out`: a tag and the integer's bytes, or a tag and the
 /// text.
 pub(super) fn encode(key: &JourneyKey<'_>, out: &mut Vec<u8>) {

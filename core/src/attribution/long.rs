@@ -2,7 +2,7 @@
 //! hold them: [`LongBuilder`] groups rows into a [`JourneyBatch`] at the speed of a scan when
 //! rows come grouped by journey, and still correctly when they do not.
 
-use super::ids::{encode, JourneyIds};
+use super::ids::{decode, encode, JourneyIds};
 use super::journey::JourneyBatch;
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
@@ -444,6 +444,80 @@ impl LongBuilder {
         Ok(())
     }
 
+    /// Adds the rows `other` holds after this builder's own, as if they had been pushed here: a
+    /// table read in parts (on several threads, say) gives the journeys it gives read whole,
+    /// in the order of their first rows here, then there. `other`'s rows are replayed from what
+    /// it keeps: each touch with its journey's id, the outcome on every row or (last touch) on
+    /// the rows at the journey's latest time, numbered as the row `other` read that outcome from.
+    ///
+    /// ```
+    /// use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
+    /// use omnikpi::channel::Taxonomy;
+    /// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+    /// let sale = Outcome { conversions: 1, value_minor: 500, conversion_time: None };
+    /// let (mut here, mut there) = (LongBuilder::new(&tax), LongBuilder::new(&tax));
+    /// here.push(JourneyKey::Text("u1"), 20, "web", sale, 0).unwrap();
+    /// there.push(JourneyKey::Int(2), 5, "web", Outcome::default(), 0).unwrap();
+    /// there.push(JourneyKey::Text("u1"), 10, "web", sale, 1).unwrap();
+    /// here.absorb(&there).unwrap();
+    /// let batch = here.finish().unwrap();
+    /// assert_eq!(batch.offsets, vec![0, 2, 3]); // u1's two touches, then 2's
+    /// assert_eq!(batch.timestamp, vec![10, 20, 5]);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`LongBuilder::push_id`]: a journey both hold must agree on its outcome;
+    /// `internal_error` when the builders' taxonomies or outcome placements differ.
+    pub fn absorb(&mut self, other: &LongBuilder) -> Result<()> {
+        if self.taxonomy != other.taxonomy || self.placement != other.placement {
+            return Err(KpiError::internal(
+                "builders of one table read with different taxonomies or outcome placements",
+            ));
+        }
+        if self.channel.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
+        self.reserve(other.channel.len());
+        match &other.scattered {
+            Some(scattered) => {
+                for (touch, j) in scattered.owner.iter().enumerate() {
+                    self.replay(other, touch, *j)?;
+                }
+            }
+            None => {
+                let ends = other.starts.iter().skip(1).copied();
+                let ends = ends.chain([other.channel.len()]);
+                for ((run, start), end) in (0u32..).zip(&other.starts).zip(ends) {
+                    for touch in *start..end {
+                        self.replay(other, touch, run)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes `other`'s touch `touch`, of its run (or journey) `j`, as [`LongBuilder::absorb`]
+    /// replays it.
+    fn replay(&mut self, other: &LongBuilder, touch: usize, j: u32) -> Result<()> {
+        let (Some(key), Some(time), Some(channel), Some((outcome, row))) = (
+            decode(other.ids.at(j)),
+            other.timestamp.get(touch),
+            other.channel.get(touch),
+            other.outcomes.get(j as usize),
+        ) else {
+            return Err(KpiError::internal("a touch of an absorbed builder"));
+        };
+        let carried = match other.last.get(j as usize) {
+            Some(last) if other.placement == OutcomeRows::LastTouch && last != time => {
+                Outcome::default()
+            }
+            _ => outcome,
+        };
+        self.push_id(key, *time, *channel, carried, row)
+    }
+
     /// Runs look scattered (a table sorted by time, say): the runs so far merge into journeys,
     /// their outcomes checked as [`LongBuilder::finish`] checks them, and from now on each new
     /// run's id is looked up, so memory grows with journeys, not with runs.
@@ -491,12 +565,18 @@ impl LongBuilder {
     /// time only (equal where several carry it, so row order cannot choose). `time` is the
     /// row's timestamp; `row` the table row an error names.
     fn check_outcome(&mut self, j: usize, outcome: Outcome, time: i64, row: usize) -> Result<()> {
+        let journey = || match u32::try_from(j).ok().and_then(|j| decode(self.ids.at(j))) {
+            Some(JourneyKey::Int(i)) => format!(" (journey `{i}`)"),
+            Some(JourneyKey::Text(t)) => format!(" (journey `{t}`)"),
+            None => String::new(),
+        };
         let differs = |first: usize| {
             KpiError::at(
                 ErrorCode::InvalidDataset,
                 &format!("table[{row}]"),
                 format!(
-                    "has conversion columns that differ from the same journey's table[{first}]"
+                    "has conversion columns that differ from the same journey's table[{first}]{}",
+                    journey()
                 ),
             )
         };
@@ -506,7 +586,9 @@ impl LongBuilder {
                 &format!("table[{at}]"),
                 format!(
                     "carries the journey's outcome but is not its last touch (table[{later}] is \
-                     later); with the outcome on the last touch, other rows hold null, 0 or false"
+                     later){}; with the outcome on the last touch, other rows hold null, 0 or \
+                     false",
+                    journey()
                 ),
             )
         };
@@ -831,6 +913,56 @@ mod tests {
             let expected = reference_outcomes(&rows, placement);
             let got = built.ok().map(|b| b.conversions.iter().map(|c| *c as u8).collect());
             prop_assert_eq!(got, expected);
+        }
+    }
+
+    proptest! {
+        /// Rows read by three builders (any of them switched to looking ids up) and absorbed
+        /// into the first give what one builder gives for all the rows: the same journeys and
+        /// outcomes, or an error for both.
+        #[test]
+        fn builders_absorbed_give_what_one_builder_gives(
+            rows in proptest::collection::vec((0u8..5, 0i64..4, 0u16..3, 0u8..8), 1..40),
+            cuts in (0usize..40, 0usize..40),
+            last_touch in any::<bool>(),
+            scattered in (any::<bool>(), any::<bool>(), any::<bool>()),
+        ) {
+            let placement = if last_touch { OutcomeRows::LastTouch } else { OutcomeRows::EveryRow };
+            // most rows follow the rule (outcome j % 3, on the journey's latest rows with
+            // last touch); a row whose own outcome is 2 breaks it with 1
+            let latest = |j: u8| rows.iter().filter(|r| r.0 == j).map(|r| r.1).max();
+            let rows: Vec<(u8, i64, u16, u8)> = rows.iter().map(|(j, t, c, o)| {
+                let kept = j % 3;
+                let carried = if last_touch && latest(*j) != Some(*t) { 0 } else { kept };
+                (*j, *t, *c, if *o == 2 && kept != 1 { 1 } else { carried })
+            }).collect();
+            let read = |rows: &[(u8, i64, u16, u8)], first: usize, scatter: bool| {
+                let mut b = LongBuilder::new(&taxonomy()).with_outcome_rows(placement);
+                for (i, (j, t, c, o)) in rows.iter().enumerate() {
+                    let outcome = Outcome { conversions: u64::from(*o), ..Outcome::default() };
+                    let name = format!("user-{j}");
+                    let key = if j % 2 == 0 { JourneyKey::Text(&name) } else { JourneyKey::Int(i64::from(*j)) };
+                    b.push_id(key, *t, *c, outcome, first.saturating_add(i))?;
+                }
+                if scatter && !b.channel.is_empty() {
+                    b.scatter()?;
+                }
+                Ok::<_, KpiError>(b)
+            };
+            let summary = |b: Result<LongBuilder>| {
+                b.and_then(LongBuilder::finish).ok().map(|b| (b.offsets, b.channel, b.timestamp, b.conversions))
+            };
+            let whole = summary(read(&rows, 0, false));
+            let (a, b) = (cuts.0.min(rows.len()), cuts.1.min(rows.len()));
+            let (a, b) = (a.min(b), a.max(b));
+            let (first, rest) = rows.split_at(a);
+            let (second, third) = rest.split_at(b.saturating_sub(a));
+            let absorbed = read(first, 0, scattered.0).and_then(|mut all| {
+                all.absorb(&read(second, a, scattered.1)?)?;
+                all.absorb(&read(third, b, scattered.2)?)?;
+                Ok(all)
+            });
+            prop_assert_eq!(summary(absorbed), whole);
         }
     }
 

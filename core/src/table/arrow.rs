@@ -682,25 +682,117 @@ pub fn journeys(
     taxonomy: &crate::channel::Taxonomy,
     currency: &crate::money::Currency,
 ) -> Result<(crate::attribution::JourneyBatch, Conversions), KpiError> {
-    let mut builder = reading.builder(taxonomy);
+    let mut reader = JourneyReader::new(reading, taxonomy, currency);
     if let Some(rows) = rows {
-        builder.expect_rows(rows);
+        reader.builder.expect_rows(rows);
     }
-    let mut conversions = Conversions::default();
-    let mut rows = 0usize;
     for batch in batches {
-        let batch = batch?;
-        add_batch(
-            &mut builder,
-            &batch,
-            reading,
-            currency,
-            rows,
-            &mut conversions,
-        )?;
-        rows = rows.saturating_add(batch.num_rows());
+        reader.push(&batch?)?;
     }
-    Ok((builder.finish()?, conversions))
+    reader.finish()
+}
+
+/// A long-format touch table read into journeys a batch at a time, as [`journeys`] reads it
+/// whole. Readers of parts of one table (on several threads, say) [`JourneyReader::absorb`] one
+/// another and give what one reader of the whole table gives: what a reader keeps is the
+/// builder's columns, not the batches.
+///
+/// ```
+/// use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+/// use omnikpi::channel::Taxonomy;
+/// use omnikpi::money::Currency;
+/// use omnikpi::table::arrow::JourneyReader;
+/// use omnikpi::table::reading::Reading;
+/// use std::sync::Arc;
+/// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+/// let eur = Currency::lookup("EUR", None, "currency").unwrap();
+/// let touches = |ids: Vec<&str>, times: Vec<i64>| RecordBatch::try_from_iter([
+///     ("journey_id", Arc::new(StringArray::from(ids)) as ArrayRef),
+///     ("timestamp", Arc::new(Int64Array::from(times)) as ArrayRef),
+///     ("channel", Arc::new(StringArray::from(vec!["web"; 2])) as ArrayRef),
+///     ("conversions", Arc::new(Int64Array::from(vec![1, 1])) as ArrayRef),
+/// ]).unwrap();
+/// let reading = Reading::from_json(&serde_json::json!({"timestamp_unit": "s"})).unwrap();
+/// let mut here = JourneyReader::new(&reading, &tax, &eur);
+/// here.push(&touches(vec!["u1", "u2"], vec![30, 40])).unwrap();
+/// let mut there = JourneyReader::new(&reading, &tax, &eur);
+/// there.push(&touches(vec!["u3", "u1"], vec![50, 10])).unwrap();
+/// here.absorb(&there).unwrap();
+/// let (journeys, _) = here.finish().unwrap();
+/// assert_eq!(journeys.offsets, vec![0, 2, 3, 4]); // u1's two touches together
+/// ```
+#[derive(Debug, Clone)]
+pub struct JourneyReader {
+    builder: LongBuilder,
+    reading: Reading,
+    currency: crate::money::Currency,
+    rows: usize,
+    conversions: Conversions,
+}
+
+impl JourneyReader {
+    /// A reader of journeys over `taxonomy`, amounts in `currency`, columns read as `reading`
+    /// declares.
+    pub fn new(
+        reading: &Reading,
+        taxonomy: &crate::channel::Taxonomy,
+        currency: &crate::money::Currency,
+    ) -> Self {
+        Self {
+            builder: reading.builder(taxonomy),
+            reading: reading.clone(),
+            currency: currency.clone(),
+            rows: 0,
+            conversions: Conversions::default(),
+        }
+    }
+
+    /// The rows read so far: the next batch's first row is numbered so in errors.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Reads `batch`'s rows, numbered after the rows read before.
+    ///
+    /// # Errors
+    /// As [`add_batch`].
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<(), KpiError> {
+        add_batch(
+            &mut self.builder,
+            batch,
+            &self.reading,
+            &self.currency,
+            self.rows,
+            &mut self.conversions,
+        )?;
+        self.rows = self.rows.saturating_add(batch.num_rows());
+        Ok(())
+    }
+
+    /// Adds what `other` read after this reader's rows ([`LongBuilder::absorb`]), and counts
+    /// its conversions.
+    ///
+    /// # Errors
+    /// As [`LongBuilder::absorb`].
+    pub fn absorb(&mut self, other: &JourneyReader) -> Result<(), KpiError> {
+        if self.reading != other.reading || self.currency != other.currency {
+            return Err(KpiError::internal(
+                "readers of one table with different readings or currencies",
+            ));
+        }
+        self.builder.absorb(&other.builder)?;
+        self.rows = self.rows.saturating_add(other.rows);
+        self.conversions.add(other.conversions);
+        Ok(())
+    }
+
+    /// The journeys read, validated like every other batch, and what the reading converted.
+    ///
+    /// # Errors
+    /// As [`LongBuilder::finish`].
+    pub fn finish(self) -> Result<(crate::attribution::JourneyBatch, Conversions), KpiError> {
+        Ok((self.builder.finish()?, self.conversions))
+    }
 }
 
 #[cfg(test)]

@@ -204,13 +204,26 @@ impl Table {
 
 /// The channel taxonomy from a `channel,group,direct` CSV, as the attribution input's `channels`.
 ///
-/// `direct` follows [`csv_boolean`]; empty means false.
+/// `direct` follows [`csv_boolean`]; empty means false. The delimiter is detected from the
+/// header as a touch table's is ([`super::reading::Dialect::detect`]): Excel's `;` is read too.
+///
+/// ```
+/// use omnikpi::table::channels_from_csv;
+/// let excel = channels_from_csv("\u{feff}channel;group;direct\r\nweb;online;\r\n", "channels.csv").unwrap();
+/// assert_eq!(excel, channels_from_csv("channel,group,direct\nweb,online,\n", "channels.csv").unwrap());
+/// ```
 ///
 /// # Errors
 /// `invalid_dataset` for a missing column, an empty channel, or a `direct` cell that is not a
 /// boolean, naming the file, row and column.
 pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
-    let table = Table::parse(name, text)?;
+    let header = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    let dialect = super::reading::Dialect::default().detect(header);
+    let table = Table::parse_delimited(name, text, dialect.delimiter.unwrap_or(b','))?;
     let direct = table.header.iter().position(|h| h == "direct");
     table
         .select(["channel", "group"])?
