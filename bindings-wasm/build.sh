@@ -24,6 +24,11 @@ mkdir -p "$pkg"
 # benchmark, opt-level "s" 309 KiB and 3.2x (bench/results/wasm.md; targets 400 KB and 2.5x).
 wasm-bindgen --remove-name-section --remove-producers-section --target nodejs --out-dir "$pkg/node" "$wasm"
 wasm-bindgen --remove-name-section --remove-producers-section --target web --out-dir "$pkg/web" "$wasm"
+# One wasm file ships: both glues load the same bytes (wasm-bindgen writes them twice), so the
+# browser build's copy goes and web.mjs loads node/omnikpi_wasm_bg.wasm (tests/browser checks
+# the tarball holds one .wasm).
+cmp -s "$pkg/node/omnikpi_wasm_bg.wasm" "$pkg/web/omnikpi_wasm_bg.wasm"
+rm "$pkg/web/omnikpi_wasm_bg.wasm"
 # The nodejs glue is CommonJS: mark its folder so Node does not read it as ESM.
 echo '{"type": "commonjs"}' > "$pkg/node/package.json"
 cp "$here"/js/*.mjs "$here"/js/*.cjs "$here"/js/*.d.ts "$here"/js/*.d.cts "$here/package.json" "$here/README.md" "$pkg/"

@@ -4,10 +4,11 @@ import { createApi, OmniKpiError } from "./api.mjs";
 
 let api = null;
 
-/** Loads the wasm module; `source` may be a URL, Response or bytes (defaults to the bundled file). */
+/** Loads the wasm module; `source` may be a URL, Response or bytes (defaults to the bundled file,
+ * the one .wasm the package ships, shared with the Node build). */
 export async function init(source) {
   if (!api) {
-    await wasmInit(source === undefined ? undefined : { module_or_path: source });
+    await wasmInit({ module_or_path: source ?? new URL("./node/omnikpi_wasm_bg.wasm", import.meta.url) });
     api = createApi(raw);
   }
   return api;

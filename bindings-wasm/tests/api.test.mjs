@@ -86,7 +86,7 @@ test("catalog lists every definition with a version", () => {
 test("the browser build computes the same numbers", async () => {
   const web = await import("../pkg/web.mjs");
   assert.throws(() => web.catalog(), /init/);
-  await web.init(readFileSync(join(here, "..", "pkg", "web", "omnikpi_wasm_bg.wasm")));
+  await web.init(readFileSync(join(here, "..", "pkg", "node", "omnikpi_wasm_bg.wasm")));
   const input = { rows: [{ channel: "web", opportunities: 3, conversions: 1 }] };
   assert.deepStrictEqual(web.conversionRate(input), omnikpi.conversionRate(input));
   assert.throws(() => web.evaluate("nope", {}), (e) => e instanceof web.OmniKpiError && e.code === "unknown_kpi");

@@ -31,9 +31,11 @@ test("the tarball holds the entry points and not the build leftovers", () => {
   const { dir, tarball } = installed();
   const files = execFileSync("tar", ["-tzf", join(dir, tarball)], { encoding: "utf8" }).split("\n").map((f) => f.replace(/^package\//, ""));
   for (const f of ["package.json", "node.mjs", "node.cjs", "web.mjs", "api.mjs", "api.cjs", "index.d.ts", "index.d.cts",
-    "node/omnikpi_wasm_bg.wasm", "web/omnikpi_wasm_bg.wasm", "README.md"]) {
+    "node/omnikpi_wasm_bg.wasm", "web/omnikpi_wasm.js", "README.md"]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
+  // one wasm module, loaded by the Node and the browser builds alike
+  assert.deepEqual(files.filter((f) => f.endsWith(".wasm")), ["node/omnikpi_wasm_bg.wasm"]);
   assert.ok(!files.some((f) => f.endsWith(".map") || f.includes("target/")), files.join(" "));
 });
 
