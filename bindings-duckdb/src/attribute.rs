@@ -16,9 +16,10 @@
 //! [`SEAL_ROWS`] rows a part's builders are sealed into a record batch and read at once by the
 //! core's Arrow reader into the part's journeys ([`JourneyReader`]), so a state holds the
 //! builder's columns (a channel id and a time per touch, an id and outcome per journey), not
-//! the rows. DuckDB's combine has each part absorb the source's journeys and open rows. At the
-//! end each part's journeys are accumulated on their own thread, and the parts' accumulators
-//! (attribution's partial state) are merged in order. The reader orders each journey's touches
+//! the rows. DuckDB's combine shares the source's readers (and reads its open rows into a
+//! reader of their own); at the end each part absorbs its readers into one, on the parts'
+//! threads, its journeys are accumulated, and the parts' accumulators (attribution's partial
+//! state) are merged in order. The reader orders each journey's touches
 //! by time and channel name whatever the order of the rows, and merging is exact: the result
 //! does not depend on the thread count or on the order rows arrive in.
 //! `options` is the core's `attribution::Request` object; it must be the same on every row of
