@@ -107,14 +107,22 @@ impl Touches {
         Ok(())
     }
 
-    /// Part `part`'s reader, made (with the options read) at its first batch.
-    fn reader(&mut self, part: usize) -> Result<&mut JourneyReader, KpiError> {
+    /// The group's options, read once (at the first batch a part seals or combines).
+    fn parsed(&mut self) -> Result<&Request, KpiError> {
         if self.request.is_none() {
             let options = self.options.get().ok_or_else(|| {
                 KpiError::new(ErrorCode::InternalError, None, "touches without options")
             })?;
             self.request = Some(request(options)?);
         }
+        self.request
+            .as_ref()
+            .ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "options"))
+    }
+
+    /// Part `part`'s reader, made (with the options read) at its first batch.
+    fn reader(&mut self, part: usize) -> Result<&mut JourneyReader, KpiError> {
+        self.parsed()?;
         self.read.resize_with(PARTS, Vec::new);
         match (&self.request, self.read.get_mut(part)) {
             (Some(request), Some(readers)) => {
@@ -191,14 +199,19 @@ impl GroupState for Touches {
         };
         self.options.agree(options, "options")?;
         self.read.resize_with(PARTS, Vec::new);
-        for (part, mine) in self.read.iter_mut().enumerate() {
+        for part in 0..PARTS {
             // the source's journeys are shared, its open rows read into a reader of their own
-            mine.extend(other.read.get(part).into_iter().flatten().cloned());
-            if let Some(batch) = other.open_batch(part)? {
-                let options = other.request.clone().map_or_else(|| request(options), Ok)?;
-                let mut open = reader(&options);
-                open.push_named(&batch)?;
-                mine.push(Arc::new(open));
+            let open = match other.open_batch(part)? {
+                Some(batch) => {
+                    let mut open = reader(self.parsed()?);
+                    open.push_named(&batch)?;
+                    Some(Arc::new(open))
+                }
+                None => None,
+            };
+            if let Some(mine) = self.read.get_mut(part) {
+                mine.extend(other.read.get(part).into_iter().flatten().cloned());
+                mine.extend(open);
             }
         }
         Ok(())

@@ -217,12 +217,7 @@ impl Table {
 /// `invalid_dataset` for a missing column, an empty channel, or a `direct` cell that is not a
 /// boolean, naming the file, row and column.
 pub fn channels_from_csv(text: &str, name: &str) -> Result<Vec<Value>> {
-    let header = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .next()
-        .unwrap_or("");
-    let dialect = super::reading::Dialect::default().detect(header);
+    let dialect = super::reading::Dialect::default().detect_text(text);
     let table = Table::parse_delimited(name, text, dialect.delimiter.unwrap_or(b','))?;
     let direct = table.header.iter().position(|h| h == "direct");
     table

@@ -220,6 +220,21 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// [`Dialect::detect`] on the header line of a whole file's `text` (after a UTF-8 byte
+    /// order mark, without its line end).
+    ///
+    /// ```
+    /// use omnikpi::table::reading::Dialect;
+    /// let excel = Dialect::default().detect_text("\u{feff}channel;group\r\nweb;online\r\n");
+    /// assert_eq!(excel.delimiter, Some(b';'));
+    /// ```
+    pub fn detect_text(self, text: &str) -> Self {
+        let body = text.trim_start_matches('\u{feff}');
+        self.detect(body.lines().next().unwrap_or_default())
+    }
+}
+
 impl std::fmt::Display for Dialect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let delimiter = match self.delimiter.unwrap_or(b',') {

@@ -407,7 +407,7 @@ pub fn csv_text_journeys(
 ) -> Result<(JourneyBatch, Conversions)> {
     let body = text.trim_start_matches('\u{feff}');
     let mut resolved = reading.clone();
-    resolved.csv = reading.csv.detect(body.lines().next().unwrap_or_default());
+    resolved.csv = reading.csv.detect_text(body);
     let how = format!("read as CSV: {}", resolved.csv);
     let bad = |e: &dyn std::fmt::Display| {
         KpiError::new(
