@@ -82,8 +82,21 @@ enum Command {
         /// The certificate, a JSON file.
         certificate: PathBuf,
         /// The JSON input file, or - for standard input.
-        #[arg(long, required_unless_present_any = ["pack", "policy"])]
+        #[arg(long, required_unless_present_any = ["pack", "policy", "journeys"])]
         input: Option<PathBuf>,
+        /// A certificate of `attribute --certificate` (a list: every model's is checked): the
+        /// touch table, read as the certificate's `reading` declares.
+        #[arg(long, conflicts_with_all = ["input", "pack", "policy"], requires_all = ["channels", "currency"])]
+        journeys: Option<PathBuf>,
+        /// The channel taxonomy CSV of an attribution's certificate.
+        #[arg(long, requires = "journeys")]
+        channels: Option<PathBuf>,
+        /// The currency of an attribution's certificate.
+        #[arg(long, requires = "journeys")]
+        currency: Option<String>,
+        /// The sheet of the touch table's workbook (default: the first).
+        #[arg(long, requires = "journeys")]
+        sheet: Option<String>,
         /// A certificate of a pack's report: the pack (the data's folder follows it).
         #[arg(long, conflicts_with = "input", num_args = 2, value_names = ["PACK", "DATA"])]
         pack: Option<Vec<PathBuf>>,
@@ -173,6 +186,11 @@ enum Command {
         /// Print every model's full result as JSON instead of the side-by-side tables.
         #[arg(long)]
         json: bool,
+        /// Also write each model's certificate (a JSON list: parameters, the reading declared,
+        /// SHA-256 of the journeys as read and of the result) to this file; `omnikpi verify
+        /// CERT --journeys FILE --channels CSV --currency CODE` checks it.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
     },
     /// Generate the KPI handbook (HTML and Markdown) from the spec.
     Handbook {
@@ -267,60 +285,132 @@ fn run(cli: Cli) -> Result<(String, bool), KpiError> {
             closed,
             reading,
             json,
+            journeys,
+            channels,
+            currency,
+            sheet,
         } => {
-            let incentive = policy.zip(sales).map(|(policy, sales)| IncentiveFiles {
-                policy,
-                sales,
-                touches,
-                closed,
-                reading,
-            });
-            verify(
-                &certificate,
-                input.as_deref(),
-                pack.as_deref(),
-                incentive.as_ref(),
-                json,
-            )
+            let evidence = match (input, pack, policy.zip(sales), journeys) {
+                (Some(input), ..) => Evidence::Input(input),
+                (None, Some(pack), ..) => Evidence::Pack(pack),
+                (None, None, Some((policy, sales)), _) => Evidence::Incentive(IncentiveFiles {
+                    policy,
+                    sales,
+                    touches,
+                    closed,
+                    reading,
+                }),
+                (None, None, None, Some(journeys)) => Evidence::Journeys {
+                    journeys,
+                    channels: channels.unwrap_or_default(),
+                    currency: currency.unwrap_or_default(),
+                    sheet,
+                },
+                (None, None, None, None) => {
+                    return Err(KpiError::at(
+                        ErrorCode::MissingField,
+                        "--input",
+                        "is required, or --pack PACK DATA for a certificate of a pack's report, --policy and --sales for an incentive result, --journeys for an attribution of a touch table",
+                    ))
+                }
+            };
+            verify(&certificate, &evidence, json)
         }
         command => run_command(command).map(|text| (text, false)),
     }
 }
 
-/// `omnikpi verify`: the verification, and whether it refutes the certificate (exit 1).
-fn verify(
-    certificate: &Path,
-    input: Option<&Path>,
-    pack: Option<&[PathBuf]>,
-    incentive: Option<&IncentiveFiles>,
-    json: bool,
-) -> Result<(String, bool), KpiError> {
+/// What `omnikpi verify` recomputes a certificate's result from.
+enum Evidence {
+    /// A KPI's JSON input (`eval`, Python's and JS's `certify`).
+    Input(PathBuf),
+    /// A pack and its data's folder.
+    Pack(Vec<PathBuf>),
+    /// An incentive result's tables.
+    Incentive(IncentiveFiles),
+    /// An attribution of a touch table (`attribute --certificate`).
+    Journeys {
+        journeys: PathBuf,
+        channels: PathBuf,
+        currency: String,
+        sheet: Option<String>,
+    },
+}
+
+/// `omnikpi verify`: the verification, and whether it refutes the certificate (exit 1). A
+/// list of certificates (`attribute --certificate`) is verified one by one and refuted when
+/// one is.
+fn verify(certificate: &Path, evidence: &Evidence, json: bool) -> Result<(String, bool), KpiError> {
     let cert = omnikpi::parse_json(&read_text(certificate)?, "certificate")?;
-    let out = match (input, pack, incentive) {
-        (Some(input), _, _) => {
-            let input = omnikpi::parse_json(&read_text(input)?, "input")?;
-            omnikpi::certificate::verify(&cert, &input)?
-        }
-        (None, Some([pack, dir]), _) => {
-            let (pack, files) = report::read(pack, dir)?;
-            pack.verify(&cert, &files)?
-        }
-        (None, _, Some(files)) => {
-            let tables = incentive_input(files, None)?;
-            omnikpi::certificate::verify(&cert, tables.value()).map_err(|e| tables.locate(e))?
-        }
-        (None, _, None) => {
-            return Err(KpiError::at(
-                ErrorCode::MissingField,
-                "--input",
-                "is required, or --pack PACK DATA for a certificate of a pack's report, or --policy and --sales for an incentive result",
-            ))
-        }
+    let outs = match &cert {
+        Value::Array(certs) => certs
+            .iter()
+            .map(|c| verification(c, evidence))
+            .collect::<Result<Vec<_>, _>>()?,
+        one => vec![verification(one, evidence)?],
     };
-    let confirmed = out.get("confirmed") == Some(&Value::Bool(true));
+    let refuted = outs
+        .iter()
+        .any(|out| out.get("confirmed") != Some(&Value::Bool(true)));
     if json {
-        return Ok((pretty(&out), !confirmed));
+        let out = match (&cert, outs.as_slice()) {
+            (Value::Array(_), _) | (_, []) => Value::Array(outs),
+            (_, [one, ..]) => one.clone(),
+        };
+        return Ok((pretty(&out), refuted));
     }
+    let text: Vec<String> = outs.iter().map(verification_text).collect();
+    Ok((text.join("\n"), refuted))
+}
+
+/// The core's verification of one certificate against `evidence`.
+fn verification(cert: &Value, evidence: &Evidence) -> Result<Value, KpiError> {
+    match evidence {
+        Evidence::Input(input) => {
+            let input = omnikpi::parse_json(&read_text(input)?, "input")?;
+            omnikpi::certificate::verify(cert, &input)
+        }
+        Evidence::Pack(paths) => {
+            let [pack, dir] = paths.as_slice() else {
+                return Err(KpiError::at(
+                    ErrorCode::MissingField,
+                    "--pack",
+                    "takes PACK DATA",
+                ));
+            };
+            let (pack, files) = report::read(pack, dir)?;
+            pack.verify(cert, &files)
+        }
+        Evidence::Incentive(files) => {
+            let tables = incentive_input(files, None)?;
+            omnikpi::certificate::verify(cert, tables.value()).map_err(|e| tables.locate(e))
+        }
+        Evidence::Journeys {
+            journeys,
+            channels,
+            currency,
+            sheet,
+        } => {
+            let reading = cert.get("reading").cloned().unwrap_or(Value::Null);
+            let kpi = cert.get("kpi").cloned().unwrap_or(Value::Null);
+            let request = attribution_request(
+                channels,
+                currency,
+                serde_json::json!({"model": kpi, "reading": reading}),
+            )?;
+            let source = TableSource {
+                path: journeys,
+                sheet: sheet.as_deref(),
+            };
+            let (batch, _) = table_journeys(&source, &request)?;
+            omnikpi::certificate::verify_read(cert, &batch, &request.taxonomy, &request.currency)
+        }
+    }
+}
+
+/// A verification as text: the verdict and one line per check.
+fn verification_text(out: &Value) -> String {
+    let confirmed = out.get("confirmed") == Some(&Value::Bool(true));
     let mut text = format!(
         "{} {}\n",
         if confirmed { "confirmed:" } else { "refuted:" },
@@ -353,7 +443,7 @@ fn verify(
             }
         ));
     }
-    Ok((text.trim_end().to_owned(), !confirmed))
+    text.trim_end().to_owned()
 }
 
 /// `omnikpi surfaces`: the report, and whether `--check` found drift (exit 1, like `diff`).
@@ -439,8 +529,9 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             confidence,
             seed,
             json,
+            certificate,
         } => {
-            let reading = reading(
+            let reading = reading_options(
                 &columns,
                 serde_json::json!({
                     "outcome": outcome,
@@ -451,14 +542,6 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     "decimal": dialect.decimal,
                 }),
             )?;
-            let name = |p: &Path| {
-                p.file_name().map_or_else(
-                    || p.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                )
-            };
-            let taxonomy_json =
-                omnikpi::table::channels_from_csv(&read_text(&channels)?, &name(&channels))?;
             let params = match params {
                 Some(p) => omnikpi::parse_json(&p, "params")?,
                 None => Value::Null,
@@ -474,45 +557,48 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             let bootstrap = intervals.then(|| {
                 serde_json::json!({"intervals": true, "replicates": replicates, "confidence": confidence, "seed": seed})
             });
-            let specs: Vec<(String, Value)> = ids
+            let shorts: Vec<&str> = ids
                 .iter()
-                .map(|id| {
-                    let short = omnikpi::attribution::short_name(id);
-                    let own = params.get(short).cloned().unwrap_or(Value::Null);
-                    ((*id).to_owned(), with_intervals(own, bootstrap.as_ref()))
+                .map(|id| omnikpi::attribution::short_name(id))
+                .collect();
+            let model_params: serde_json::Map<String, Value> = shorts
+                .iter()
+                .map(|short| {
+                    let own = params.get(*short).cloned().unwrap_or(Value::Null);
+                    ((*short).to_owned(), with_intervals(own, bootstrap.as_ref()))
                 })
                 .collect();
-            let channel_rows = omnikpi::table::CsvRows::one_per_row(
-                "channels",
-                &name(&channels),
-                taxonomy_json.len(),
-            );
-            let taxonomy = omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy_json))
-                .map_err(|e| channel_rows.locate(e))?;
-            let currency = omnikpi::money::Currency::lookup(&currency, None, "currency")?;
+            let request = attribution_request(
+                &channels,
+                &currency,
+                serde_json::json!({
+                    "model": shorts,
+                    "model_params": model_params,
+                    "lookback_seconds": lookback_seconds,
+                    "reading": reading,
+                }),
+            )?;
             let source = TableSource {
                 path: &journeys,
                 sheet: sheet.as_deref(),
             };
-            let (batch, conversions) = table_journeys(&source, &reading, &taxonomy, &currency)?;
+            let (batch, conversions) = table_journeys(&source, &request)?;
             if conversions.money_rounded > 0 {
                 eprintln!(
                     "omnikpi: note: money-from-float rounded {} amounts at {} places; {} moved by more than 1e-9",
                     conversions.money_rounded,
-                    currency.minor_units(),
+                    request.currency.minor_units(),
                     conversions.money_changed
                 );
             }
-            let results = omnikpi::attribution::run_models(
-                &taxonomy,
-                &currency,
-                &batch,
-                &specs,
-                lookback_seconds,
-            )?;
+            let results = request.run(&batch)?;
+            if let Some(path) = certificate {
+                let certificates = omnikpi::certificate::certify_read(&request, &batch, &results)?;
+                write_file(&path, &pretty(&Value::Array(certificates)))?;
+            }
             let comparison = omnikpi::attribution::Comparison::from_results(
                 results,
-                currency.code(),
+                request.currency.code(),
                 batch.len(),
             )?;
             if json {
@@ -591,12 +677,9 @@ fn run_command(command: Command) -> Result<String, KpiError> {
     }
 }
 
-/// The declared reading of a touch table from the `attribute` flags, as the core reads it
-/// ([`omnikpi::table::reading::Reading::from_json`], the same object Python hands over).
-fn reading(
-    columns: &[String],
-    mut options: Value,
-) -> Result<omnikpi::table::reading::Reading, KpiError> {
+/// The declared reading of a touch table from the `attribute` flags: the object the core's
+/// [`omnikpi::table::reading::Reading::from_json`] reads, the same object Python hands over.
+fn reading_options(columns: &[String], mut options: Value) -> Result<Value, KpiError> {
     let mut roles = serde_json::Map::new();
     for pair in columns {
         let (role, column) = pair.split_once('=').ok_or_else(|| {
@@ -611,7 +694,35 @@ fn reading(
     if let Some(map) = options.as_object_mut() {
         map.insert("columns".to_owned(), Value::Object(roles));
     }
-    omnikpi::table::reading::Reading::from_json(&options)
+    Ok(options)
+}
+
+/// The core's attribution request (`options`, with the channels CSV's taxonomy and the
+/// currency added): a channel the CSV declares wrongly is named at its file's row.
+fn attribution_request(
+    channels: &Path,
+    currency: &str,
+    mut options: Value,
+) -> Result<omnikpi::attribution::Request, KpiError> {
+    let name = file_name(channels);
+    let taxonomy = omnikpi::table::channels_from_csv(&read_text(channels)?, &name)?;
+    let rows = omnikpi::table::CsvRows::one_per_row("channels", &name, taxonomy.len());
+    omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy.clone()))
+        .map_err(|e| rows.locate(e))?;
+    omnikpi::money::Currency::lookup(currency, None, "currency")?;
+    if let Some(map) = options.as_object_mut() {
+        map.insert("channels".to_owned(), Value::Array(taxonomy));
+        map.insert("currency".to_owned(), Value::from(currency));
+    }
+    omnikpi::attribution::Request::from_json(&options)
+}
+
+/// A path's file name (the path itself when it has none), as errors name files.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// A touch table's file, and the sheet to read when it is a workbook.
@@ -625,9 +736,7 @@ struct TableSource<'a> {
 /// CSV file or a sheet name the file's row and column, and how the file was read.
 fn table_journeys(
     source: &TableSource,
-    reading: &omnikpi::table::reading::Reading,
-    taxonomy: &omnikpi::channel::Taxonomy,
-    currency: &omnikpi::money::Currency,
+    request: &omnikpi::attribution::Request,
 ) -> Result<
     (
         omnikpi::attribution::JourneyBatch,
@@ -636,6 +745,7 @@ fn table_journeys(
     KpiError,
 > {
     use omnikpi::table::arrow::{csv_batches, in_file};
+    let (reading, taxonomy, currency) = (&request.reading, &request.taxonomy, &request.currency);
     let path = source.path;
     let bad = |e: &dyn std::fmt::Display| {
         KpiError::new(
@@ -644,10 +754,7 @@ fn table_journeys(
             format!("cannot read `{}` as Parquet: {e}", path.display()),
         )
     };
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = file_name(path);
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());

@@ -76,9 +76,10 @@ fn run(dir: &Path, file: &str, extra: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
-fn a_workbook_and_its_csv_exports_give_the_same_bytes() {
-    let dir = std::env::temp_dir().join(format!("omnikpi-workbook-{}", std::process::id()));
+/// A folder holding `channels.csv` and the touch table of [`ROWS`] as `touches.xlsx`, as
+/// canonical `touches.csv` and as French Excel's `touches_fr.csv`.
+fn tables(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("omnikpi-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("channels.csv"),
@@ -128,7 +129,12 @@ fn a_workbook_and_its_csv_exports_give_the_same_bytes() {
     book.save(dir.join("touches.xlsx")).unwrap();
     std::fs::write(dir.join("touches.csv"), canonical).unwrap();
     std::fs::write(dir.join("touches_fr.csv"), excel_fr).unwrap();
+    dir
+}
 
+#[test]
+fn a_workbook_and_its_csv_exports_give_the_same_bytes() {
+    let dir = tables("workbook");
     let from_csv = run(&dir, "touches.csv", &[]);
     assert_eq!(run(&dir, "touches.xlsx", &[]), from_csv);
     assert_eq!(run(&dir, "touches_fr.csv", &[]), from_csv); // `;` detected, decimal comma assumed
@@ -164,5 +170,56 @@ fn a_workbook_and_its_csv_exports_give_the_same_bytes() {
         stderr.contains("read as CSV: delimiter `;`, decimal comma"),
         "{stderr}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn verify(dir: &Path, certificate: &Path, file: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_omnikpi"))
+        .arg("verify")
+        .arg(certificate)
+        .arg("--journeys")
+        .arg(dir.join(file))
+        .args(["--channels", dir.join("channels.csv").to_str().unwrap()])
+        .args(["--currency", "EUR"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), text + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn a_table_attribution_is_certified_whatever_the_file_and_verified_from_it() {
+    let dir = tables("certificate");
+    let certified = |file: &str| {
+        let path = dir.join(format!("{file}.certificate.json"));
+        run(&dir, file, &["--certificate", path.to_str().unwrap()]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        (path, serde_json::from_str::<serde_json::Value>(&text).unwrap())
+    };
+    let (path, certs) = certified("touches.csv");
+    assert_eq!(certs.as_array().unwrap().len(), 3); // first_touch, linear, markov
+    assert_eq!(certs[1]["kpi"], "attribution.linear");
+    assert_eq!(certs[1]["reading"]["outcome"], "last_touch");
+    assert_eq!(certs[1]["reading"]["columns"]["journey_id"], "user");
+    // the journeys as read are certified, not the file's bytes
+    assert_eq!(certified("touches.xlsx").1, certs);
+    assert_eq!(certified("touches_fr.csv").1, certs);
+
+    let (code, text) = verify(&dir, &path, "touches.xlsx");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(text.matches("confirmed:").count(), 3, "{text}");
+    let csv = std::fs::read_to_string(dir.join("touches.csv")).unwrap();
+    let mut lines: Vec<&str> = csv.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(dir.join("reversed.csv"), lines.join("\n")).unwrap();
+    assert_eq!(verify(&dir, &path, "reversed.csv").0, Some(0));
+
+    // one cent more on u2's purchase: the input and the result differ
+    std::fs::write(dir.join("changed.csv"), csv.replace(",120.5", ",120.51")).unwrap();
+    let (code, text) = verify(&dir, &path, "changed.csv");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("refuted: attribution.linear"), "{text}");
+    assert!(text.contains("DIFF input"), "{text}");
+    assert!(text.contains("DIFF result"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -26,6 +26,9 @@ use crate::output::Output;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+mod journeys;
+pub use journeys::{certify_read, journeys_digest, verify_read};
+
 /// The omnikpi version written in certificates.
 pub const OMNIKPI_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -120,19 +123,46 @@ pub fn certificate_in_pack(
     result: &Value,
     pack: Option<&str>,
 ) -> Result<Value> {
-    let definition = definition(kpi_id)?;
-    let resolved = Params::resolve(definition, params)?;
-    let mut fields = Map::new();
-    fields.insert("kpi".into(), Value::from(kpi_id));
-    fields.insert("version".into(), Value::from(definition.version.as_str()));
-    fields.insert("params".into(), resolved.to_json());
-    fields.insert("input".into(), Value::from(digest(input)));
-    fields.insert("result".into(), Value::from(digest(result)));
-    fields.insert("pack".into(), pack.map_or(Value::Null, Value::from));
     let fx = input.get("fx").filter(|t| !t.is_null()).map(digest);
-    fields.insert("fx".into(), fx.map_or(Value::Null, Value::from));
-    fields.insert("omnikpi".into(), Value::from(OMNIKPI_VERSION));
-    Ok(sealed(fields))
+    let fields = Fields {
+        kpi_id,
+        params,
+        input: &digest(input),
+        result,
+        pack,
+        fx: fx.as_deref(),
+    };
+    Ok(sealed(fields.map()?))
+}
+
+/// What a certificate certifies, before its own digest seals them.
+struct Fields<'a> {
+    kpi_id: &'a str,
+    params: &'a Value,
+    /// The input's digest.
+    input: &'a str,
+    result: &'a Value,
+    pack: Option<&'a str>,
+    /// The FX table's digest.
+    fx: Option<&'a str>,
+}
+
+impl Fields<'_> {
+    /// The fields in the order a certificate writes them, parameters resolved.
+    fn map(&self) -> Result<Map<String, Value>> {
+        let definition = definition(self.kpi_id)?;
+        let resolved = Params::resolve(definition, self.params)?;
+        let mut fields = Map::new();
+        fields.insert("kpi".into(), Value::from(self.kpi_id));
+        fields.insert("version".into(), Value::from(definition.version.as_str()));
+        fields.insert("params".into(), resolved.to_json());
+        fields.insert("input".into(), Value::from(self.input));
+        fields.insert("result".into(), Value::from(digest(self.result)));
+        fields.insert("pack".into(), self.pack.map_or(Value::Null, Value::from));
+        fields.insert("fx".into(), self.fx.map_or(Value::Null, Value::from));
+        fields.insert("omnikpi".into(), Value::from(OMNIKPI_VERSION));
+        Ok(fields)
+    }
 }
 
 /// The fields with `certificate`, the digest of them all, first.
@@ -155,17 +185,33 @@ fn sealed(fields: Map<String, Value>) -> Value {
 /// certificate; the KPI's own errors when `input` cannot be computed.
 pub fn verify(certificate: &Value, input: &Value) -> Result<Value> {
     let fields = read(certificate)?;
-    let text = |name: &str| fields.get(name).and_then(Value::as_str).unwrap_or_default();
-    let kpi = text("kpi");
+    let kpi = text(&fields, "kpi");
     let params = fields.get("params").cloned().unwrap_or(Value::Null);
     let result = crate::evaluate(kpi, input, &params)?.to_json();
+    verdict(certificate, &fields, &digest(input), &result)
+}
+
+/// The text field `name` of a certificate's fields (empty when absent: [`read`] checked them).
+fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> &'a str {
+    fields.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// What [`verify`] says of a certificate whose input digests to `input` and whose KPI, run
+/// again, gave `result`.
+fn verdict(
+    certificate: &Value,
+    fields: &Map<String, Value>,
+    input: &str,
+    result: &Value,
+) -> Result<Value> {
+    let kpi = text(fields, "kpi");
     let current = definition(kpi)?;
     let own = digest(&Value::Object(fields.clone()));
     let checks = vec![
         check("certificate", certificate.get("certificate"), &own, true),
         check("version", fields.get("version"), &current.version, true),
-        check("input", fields.get("input"), &digest(input), true),
-        check("result", fields.get("result"), &digest(&result), true),
+        check("input", fields.get("input"), input, true),
+        check("result", fields.get("result"), &digest(result), true),
         check("omnikpi", fields.get("omnikpi"), OMNIKPI_VERSION, false),
     ];
     let confirmed = checks.iter().all(|c| {
@@ -222,6 +268,19 @@ fn read(certificate: &Value) -> Result<Map<String, Value>> {
             ));
         }
         fields.insert(name.to_owned(), value.clone());
+    }
+    match map.get("reading") {
+        None => {}
+        Some(reading @ Value::Object(_)) => {
+            fields.insert("reading".to_owned(), reading.clone());
+        }
+        Some(other) => {
+            return Err(crate::input::wrong_type(
+                "certificate.reading",
+                "an object",
+                other,
+            ))
+        }
     }
     Ok(fields)
 }

@@ -158,6 +158,22 @@ impl JourneyIds {
         self.ends.is_empty()
     }
 
+    /// The id of journey `j` as text, an integer id written in decimal, so a table read from
+    /// CSV, Parquet or SQL names the same journey alike.
+    ///
+    /// ```
+    /// use omnikpi::attribution::{JourneyIds, JourneyKey};
+    /// let ids = JourneyIds::from_keys([JourneyKey::Int(-7), JourneyKey::Text("u8")]);
+    /// assert_eq!(ids.text(0).as_deref(), Some("-7"));
+    /// assert_eq!(ids.text(1).as_deref(), Some("u8"));
+    /// ```
+    pub fn text(&self, j: usize) -> Option<std::borrow::Cow<'_, str>> {
+        match decode(self.at(u32::try_from(j).ok()?))? {
+            JourneyKey::Int(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+            JourneyKey::Text(t) => Some(std::borrow::Cow::Borrowed(t)),
+        }
+    }
+
     /// The bootstrap key of journey `j`: FNV-1a (64 bits) of its id's text, an integer id
     /// written in decimal (`42`, `-7`), so a table read from CSV, Parquet or JSON weighs the
     /// same journey alike.

@@ -90,20 +90,27 @@ impl Request {
         })
     }
 
+    /// The models over `batch`, one result per model in the order asked.
+    ///
+    /// # Errors
+    /// The models' own errors.
+    pub fn run(&self, batch: &JourneyBatch) -> Result<Vec<Attribution>> {
+        run_models(
+            &self.taxonomy,
+            &self.currency,
+            batch,
+            &self.specs,
+            self.lookback_seconds,
+        )
+    }
+
     /// The models over `batch`: one model's result as its KPI returns it (the output of
     /// `attribution.<model>`), or the list of results when `model` named a list.
     ///
     /// # Errors
     /// The models' own errors.
     pub fn attribute(&self, batch: &JourneyBatch) -> Result<Value> {
-        let results = run_models(
-            &self.taxonomy,
-            &self.currency,
-            batch,
-            &self.specs,
-            self.lookback_seconds,
-        )?;
-        self.output(&results)
+        self.output(&self.run(batch)?)
     }
 
     /// An empty accumulator of the request's models, for journeys that come in parts (each

@@ -382,6 +382,51 @@ impl Reading {
         Ok(out)
     }
 
+    /// The reading as [`Reading::from_json`] reads it, every key written (the defaults and
+    /// null for what was not declared): one form for one reading, however it was declared
+    /// (`last-touch` or `last_touch`, a role named or left at its default), as certificates
+    /// certify it.
+    ///
+    /// ```
+    /// use omnikpi::table::reading::Reading;
+    /// let declared = serde_json::json!({"outcome": "last-touch", "timezone": "UTC", "delimiter": "tab"});
+    /// let canonical = Reading::from_json(&declared).unwrap().to_json();
+    /// assert_eq!(canonical["outcome"], "last_touch");
+    /// assert_eq!(canonical["columns"]["journey_id"], "journey_id");
+    /// assert_eq!((canonical["timezone"].as_str(), canonical["decimal"].as_str()), (Some("UTC"), None));
+    /// assert_eq!(Reading::from_json(&canonical).unwrap(), Reading::from_json(&declared).unwrap());
+    /// ```
+    pub fn to_json(&self) -> Value {
+        let names = self.columns.names();
+        let columns: serde_json::Map<String, Value> = ROLES
+            .iter()
+            .zip(names)
+            .map(|(role, name)| ((*role).to_owned(), Value::from(name)))
+            .collect();
+        let unit = self.timestamp_unit.and_then(|unit| {
+            TimestampUnit::NAMES
+                .iter()
+                .find(|(_, u)| *u == unit)
+                .map(|(name, _)| *name)
+        });
+        let zone = self.timezone.map(|zone| match zone {
+            Zone::Named(tz) => tz.name().to_owned(),
+            Zone::Fixed(offset) => offset.to_string(),
+        });
+        serde_json::json!({
+            "columns": columns,
+            "outcome": match self.outcome {
+                OutcomeRows::EveryRow => "every_row",
+                OutcomeRows::LastTouch => "last_touch",
+            },
+            "timestamp_unit": unit,
+            "timezone": zone,
+            "money_from_float": self.money_from_float.then_some("round_half_even"),
+            "delimiter": self.csv.delimiter.map(|d| char::from(d).to_string()),
+            "decimal": self.csv.decimal_comma.map(|comma| if comma { "," } else { "." }),
+        })
+    }
+
     fn read_columns(&mut self, value: &Value, path: &str) -> Result<()> {
         let map = value.as_object().ok_or_else(|| {
             KpiError::at(ErrorCode::WrongType, path, "must map roles to column names")

@@ -1,0 +1,180 @@
+//! Certificates of attributions computed from a touch table (a CSV, Parquet or workbook file,
+//! DuckDB rows, an Arrow table): their `input` is the digest of the journeys the table was read
+//! into ([`journeys_digest`]), so neither the rows' order, nor the file's format, nor how the
+//! table was split between threads changes it, and the reading declared (columns, units,
+//! outcome placement, dialect) is certified beside the parameters.
+//!
+//! ```
+//! use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome, Request};
+//! use serde_json::json;
+//! let request = Request::from_json(&json!({"model": "linear", "currency": "EUR",
+//!     "channels": [{"channel": "web", "group": "online"}], "reading": {"outcome": "every_row"}})).unwrap();
+//! let mut rows = LongBuilder::new(&request.taxonomy);
+//! let sale = Outcome { conversions: 1, value_minor: 1250, ..Outcome::default() };
+//! rows.push(JourneyKey::Text("u1"), 10, "web", sale, 0).unwrap();
+//! let batch = rows.finish().unwrap();
+//! let results = request.run(&batch).unwrap();
+//! let certs = omnikpi::certificate::certify_read(&request, &batch, &results).unwrap();
+//! assert_eq!(certs[0]["reading"]["outcome"], "every_row");
+//! let check = omnikpi::certificate::verify_read(&certs[0], &batch, &request.taxonomy, &request.currency).unwrap();
+//! assert_eq!(check["confirmed"], true);
+//! ```
+
+use super::{canonical_json, read, sealed, text, verdict, Fields};
+use crate::attribution::{run_models, Attribution, JourneyBatch, Request};
+use crate::channel::Taxonomy;
+use crate::error::{KpiError, Result};
+use crate::money::Currency;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The digest of journeys read from a touch table: `sha256:` and the hex SHA-256 of lines, each
+/// ended by `\n`: first the canonical JSON of `{"channels": [{"channel", "direct", "group"}...],
+/// "currency"}`, then one line per journey, in the byte order of its id's text (an integer id
+/// in decimal), the canonical JSON of `{"conversion_timestamp", "conversions", "id", "touches":
+/// [{"channel", "lead", "timestamp"}...], "value_minor"}` (times in Unix seconds, the value in
+/// minor units of the currency).
+///
+/// # Errors
+/// `internal_error` for a batch without journey ids (every table reader gives them).
+pub fn journeys_digest(
+    batch: &JourneyBatch,
+    taxonomy: &Taxonomy,
+    currency: &Currency,
+) -> Result<String> {
+    let ids = batch
+        .ids
+        .as_ref()
+        .ok_or_else(|| KpiError::internal("journeys read from a table without their ids"))?;
+    let channels: Vec<Value> = taxonomy
+        .channels()
+        .iter()
+        .map(|c| json!({"channel": c.name, "direct": c.direct, "group": c.group.as_str()}))
+        .collect();
+    let names: Vec<String> = taxonomy
+        .channels()
+        .iter()
+        .map(|c| Value::from(c.name.as_str()).to_string())
+        .collect();
+    let mut hash = Sha256::new();
+    let head = json!({"channels": channels, "currency": currency.code()});
+    hash.update(canonical_json(&head).as_bytes());
+    hash.update(b"\n");
+    let mut order: Vec<(std::borrow::Cow<'_, str>, usize)> = (0..batch.len())
+        .map(|j| Ok((ids.text(j).ok_or_else(|| missing_id(j))?, j)))
+        .collect::<Result<_>>()?;
+    order.sort_unstable();
+    let mut line = String::new();
+    for (id, j) in &order {
+        line.clear();
+        journey_line(batch, *j, id, &names, &mut line);
+        hash.update(line.as_bytes());
+    }
+    let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("sha256:{hex}"))
+}
+
+fn missing_id(j: usize) -> KpiError {
+    KpiError::internal(&format!("journey {j} of a table has no id"))
+}
+
+/// Journey `j`'s line of [`journeys_digest`]: canonical JSON (keys in byte order) and `\n`.
+fn journey_line(batch: &JourneyBatch, j: usize, id: &str, names: &[String], out: &mut String) {
+    use std::fmt::Write;
+    let at = |v: &[i64]| v.get(j).copied().unwrap_or_default();
+    let conversions = batch.conversions.get(j).copied().unwrap_or_default();
+    let value = batch.value_minor.get(j).copied().unwrap_or_default();
+    let _ = write!(
+        out,
+        r#"{{"conversion_timestamp":{},"conversions":{conversions},"id":{},"touches":["#,
+        at(&batch.conversion_time),
+        Value::from(id),
+    );
+    for (n, t) in batch.touches(j).enumerate() {
+        let channel = batch.channel.get(t).map_or(0, |c| usize::from(*c));
+        let _ = write!(
+            out,
+            r#"{}{{"channel":{},"lead":{},"timestamp":{}}}"#,
+            if n > 0 { "," } else { "" },
+            names.get(channel).map_or("null", String::as_str),
+            batch.lead.get(t).copied().unwrap_or_default(),
+            batch.timestamp.get(t).copied().unwrap_or_default(),
+        );
+    }
+    let _ = writeln!(out, r#"],"value_minor":{value}}}"#);
+}
+
+/// The certificates of `results`, `request`'s models run over `batch` (one per model, in the
+/// request's order): the input is [`journeys_digest`], the parameters each model's with the
+/// request's `lookback_seconds`, and the request's reading ([`crate::table::reading::Reading::to_json`])
+/// is certified with them.
+///
+/// # Errors
+/// `internal_error` when there are not as many results as models; the parameter errors of the
+/// models.
+pub fn certify_read(
+    request: &Request,
+    batch: &JourneyBatch,
+    results: &[Attribution],
+) -> Result<Vec<Value>> {
+    if results.len() != request.specs.len() {
+        return Err(KpiError::internal("a result per model to certify"));
+    }
+    let input = journeys_digest(batch, &request.taxonomy, &request.currency)?;
+    request
+        .specs
+        .iter()
+        .zip(results)
+        .map(|((kpi_id, params), result)| {
+            let mut params = match params {
+                Value::Object(map) => map.clone(),
+                _ => serde_json::Map::new(),
+            };
+            if let Some(lookback) = request.lookback_seconds {
+                params.insert("lookback_seconds".into(), Value::from(lookback));
+            }
+            let fields = Fields {
+                kpi_id,
+                params: &Value::Object(params),
+                input: &input,
+                result: &result.to_json(),
+                pack: None,
+                fx: None,
+            };
+            let mut fields = fields.map()?;
+            fields.insert("reading".into(), request.reading.to_json());
+            Ok(sealed(fields))
+        })
+        .collect()
+}
+
+/// Recomputes the attribution a certificate of [`certify_read`] speaks of from `batch` (the
+/// table read again as the certificate's `reading` declares) and says whether it confirms it,
+/// as [`super::verify`] does.
+///
+/// # Errors
+/// `wrong_type` or `missing_field` at `certificate.<field>` for something that is not a
+/// certificate; the model's own errors.
+pub fn verify_read(
+    certificate: &Value,
+    batch: &JourneyBatch,
+    taxonomy: &Taxonomy,
+    currency: &Currency,
+) -> Result<Value> {
+    let fields = read(certificate)?;
+    let kpi = text(&fields, "kpi");
+    let mut params = fields
+        .get("params")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let lookback = params.remove("lookback_seconds").and_then(|v| v.as_i64());
+    let specs = [(kpi.to_owned(), Value::Object(params))];
+    let results = run_models(taxonomy, currency, batch, &specs, lookback)?;
+    let result = results
+        .first()
+        .map(Attribution::to_json)
+        .ok_or_else(|| KpiError::internal("a run of one model without its result"))?;
+    let input = journeys_digest(batch, taxonomy, currency)?;
+    verdict(certificate, &fields, &input, &result)
+}
