@@ -32,7 +32,8 @@ use arrow_array::types::Int64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
-use omnikpi::attribution::Request;
+use omnikpi::attribution::{Accumulator, JourneyBatch, Request};
+use omnikpi::certificate;
 use omnikpi::table::arrow::JourneyReader;
 use omnikpi::table::reading::{Conversions, ROLES};
 use omnikpi::{ErrorCode, KpiError};
@@ -226,12 +227,38 @@ impl GroupState for Touches {
             Some(request) => request.clone(),
             None => request(options)?,
         };
-        let (total, conversions) = accumulate_parts(self, &request)?;
-        let mut result = request.finish(&total)?;
+        let (total, conversions, journeys) = accumulate_parts(self, &request)?;
+        let results = total.finish()?;
+        let mut result = request.output(&results)?;
         if request.reading.money_from_float {
             counted(&mut result, conversions);
         }
+        if request.certify {
+            let parts: Vec<&JourneyBatch> = journeys.iter().collect();
+            let input = certificate::parts_digest(&parts, &request.taxonomy, &request.currency)?;
+            let certificates = certificate::certify_read(&request, &input, &results)?;
+            certified(&mut result, certificates);
+        }
         Ok(Some(result.to_string()))
+    }
+}
+
+/// Each model's certificate (`"certify": true`) on its result, as `certificate`.
+fn certified(result: &mut serde_json::Value, certificates: Vec<serde_json::Value>) {
+    match result {
+        serde_json::Value::Array(results) => {
+            for (r, c) in results.iter_mut().zip(certificates) {
+                if let Some(r) = r.as_object_mut() {
+                    r.insert("certificate".to_owned(), c);
+                }
+            }
+        }
+        serde_json::Value::Object(r) => {
+            if let Some(c) = certificates.into_iter().next() {
+                r.insert("certificate".to_owned(), c);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -257,12 +284,12 @@ fn counted(result: &mut serde_json::Value, conversions: Conversions) {
 }
 
 /// Every part accumulated on its own (the parts spread over the machine's threads) and the
-/// accumulators merged in part order, with what the reading converted; the first error in
-/// part order, if any.
+/// accumulators merged in part order, with what the reading converted and, when the request
+/// asks for certificates, the parts' journeys; the first error in part order, if any.
 fn accumulate_parts(
     touches: &Touches,
     request: &Request,
-) -> Result<(omnikpi::attribution::Accumulator, Conversions), KpiError> {
+) -> Result<(Accumulator, Conversions, Vec<JourneyBatch>), KpiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(PARTS);
@@ -297,22 +324,28 @@ fn accumulate_parts(
     done.sort_by_key(|(p, _)| *p);
     let mut total = request.accumulator()?;
     let mut conversions = Conversions::default();
+    let mut kept = Vec::new();
     for (_, part) in done {
-        if let Some((accumulator, read)) = part? {
-            total.merge(&accumulator)?;
-            conversions.add(read);
+        if let Some(part) = part? {
+            total.merge(&part.accumulator)?;
+            conversions.add(part.read);
+            kept.extend(part.journeys);
         }
     }
-    Ok((total, conversions))
+    Ok((total, conversions, kept))
 }
 
-/// Part `part`'s journeys (those read and its open rows) accumulated, with what the reading
-/// converted; `None` for a part without rows. The state is left as it is: DuckDB owns it.
-fn accumulate(
-    touches: &Touches,
-    request: &Request,
-    part: usize,
-) -> Result<Option<(omnikpi::attribution::Accumulator, Conversions)>, KpiError> {
+/// A part's journeys accumulated, what reading them converted, and the journeys themselves
+/// when the request asks for certificates.
+struct Part {
+    accumulator: Accumulator,
+    read: Conversions,
+    journeys: Option<JourneyBatch>,
+}
+
+/// Part `part`'s journeys (those read and its open rows) accumulated; `None` for a part without
+/// rows. The state is left as it is: DuckDB owns it.
+fn accumulate(touches: &Touches, request: &Request, part: usize) -> Result<Option<Part>, KpiError> {
     let read = touches.read.get(part).map_or(&[][..], Vec::as_slice);
     // the largest reader is copied, the others absorbed row by row
     let largest = (0..read.len()).max_by_key(|r| read.get(*r).map_or(0, |r| r.rows()));
@@ -332,7 +365,11 @@ fn accumulate(
     let (journeys, read) = reader.finish()?;
     let mut accumulator = request.accumulator()?;
     accumulator.update(&journeys)?;
-    Ok(Some((accumulator, read)))
+    Ok(Some(Part {
+        accumulator,
+        read,
+        journeys: request.certify.then_some(journeys),
+    }))
 }
 
 /// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`), the

@@ -218,6 +218,37 @@ def test_random_tables_agree_with_the_cli(seed: int, tmp_path: Path) -> None:
         == expected
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_certificate_from_sql_is_the_clis_whatever_the_threads_and_is_verified(seed: int, tmp_path: Path) -> None:
+    """"certify": true puts each model's certificate on its result: the journeys as read, not
+    the rows, are certified, so SQL's parts and threads, the rows' order and the CLI's CSV all
+    give the same certificate, and the CLI confirms SQL's from the file."""
+    path = tmp_path / "touches.csv"
+    random_touches(seed, path)
+    models = ["linear", "markov"]
+    cli(path, models, "--timestamp-unit", "s", "--certificate", str(tmp_path / "cli.json"))
+    expected = json.loads((tmp_path / "cli.json").read_text())
+    for threads in (1, 3):
+        con = connect(threads)
+        load(con, path)
+        opts = options(con, models, reading={"timestamp_unit": "s"}, certify=True)
+        got = attribute(con, "(FROM touches ORDER BY random())", opts, "journey_id, timestamp, channel, conversions, value")
+        assert [r["certificate"] for r in got] == expected
+    (tmp_path / "sql.json").write_text(json.dumps([r["certificate"] for r in got]))
+    verify = subprocess.run([str(CLI), "verify", str(tmp_path / "sql.json"), "--journeys", str(path),
+                             "--channels", str(RETAIL / "channels.csv"), "--currency", "EUR"],
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0 and verify.stdout.count("confirmed:") == 2, verify.stdout + verify.stderr
+    lines = path.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[2] = "app" if cells[2] == "web" else "web"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")  # one touch on another channel
+    verify = subprocess.run([str(CLI), "verify", str(tmp_path / "sql.json"), "--journeys", str(path),
+                             "--channels", str(RETAIL / "channels.csv"), "--currency", "EUR"],
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 1 and "DIFF input" in verify.stdout, verify.stdout + verify.stderr
+
 def test_the_duckdb_command_line_loads_the_extension() -> None:
     duckdb_cli = ROOT / ".venv" / "bin" / "duckdb"
     sql = (f"LOAD '{EXTENSION}'; SELECT omnikpi_attribute({ARGS}, '{options(connect(4), 'linear')}') "

@@ -415,14 +415,11 @@ fn error_codes() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// What the attribution functions share: the taxonomy, the currency and the models with their
-/// parameters (`params` maps a model's short name to its parameters).
+/// What the attribution functions share: the core's request (the taxonomy, the currency, the
+/// models with their parameters, the lookback and the reading), from their keyword arguments
+/// (`params` maps a model's short name to its parameters).
 struct Models {
-    taxonomy: omnikpi::channel::Taxonomy,
-    currency: omnikpi::money::Currency,
-    specs: Vec<(String, Value)>,
-    lookback_seconds: Option<i64>,
-    reading: Reading,
+    request: omnikpi::attribution::Request,
 }
 
 impl Models {
@@ -455,50 +452,64 @@ impl Models {
                 Ok((id.to_owned(), own.cloned().unwrap_or(Value::Null)))
             })
             .collect::<PyResult<_>>()?;
-        Ok(Self {
+        let request = omnikpi::attribution::Request::new(
             taxonomy,
             currency,
             specs,
             lookback_seconds,
             reading,
-        })
-    }
-
-    fn accumulator(&self) -> Result<omnikpi::attribution::Accumulator, KpiError> {
-        omnikpi::attribution::Accumulator::for_specs(
-            &self.taxonomy,
-            &self.currency,
-            &self.specs,
-            self.lookback_seconds,
-        )
+        );
+        Ok(Self { request })
     }
 
     /// The journeys of a long-format table, read batch by batch without the GIL, added to a new
-    /// accumulator on every core.
+    /// accumulator on every core, with their digest when `certify`.
     /// `rows`: the table's row count when the caller knows it (sizes the journeys once).
     fn accumulate(
         &self,
         py: Python<'_>,
         table: &Bound<'_, PyAny>,
         rows: Option<usize>,
-    ) -> PyResult<(omnikpi::attribution::Accumulator, Conversions)> {
+        certify: bool,
+    ) -> PyResult<Accumulated> {
         let reader = arrow_reader(py, table, "table")?;
+        let request = &self.request;
         py.detach(|| -> Result<_, KpiError> {
             let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
             let (batch, conversions) = omnikpi::table::arrow::journeys(
                 batches,
                 rows,
-                &self.reading,
-                &self.taxonomy,
-                &self.currency,
+                &request.reading,
+                &request.taxonomy,
+                &request.currency,
             )?;
-            let mut acc = self.accumulator()?;
+            let mut accumulator = request.accumulator()?;
             let threads = std::thread::available_parallelism().map_or(1, usize::from);
-            acc.update_parallel(&batch, threads)?;
-            Ok((acc, conversions))
+            accumulator.update_parallel(&batch, threads)?;
+            let input = match certify {
+                true => Some(omnikpi::certificate::journeys_digest(
+                    &batch,
+                    &request.taxonomy,
+                    &request.currency,
+                )?),
+                false => None,
+            };
+            Ok(Accumulated {
+                accumulator,
+                conversions,
+                input,
+            })
         })
         .map_err(|e| to_py_err(py, &e))
     }
+}
+
+/// A table's journeys accumulated, what reading it converted, and the digest of the journeys
+/// when certificates were asked for.
+struct Accumulated {
+    accumulator: omnikpi::attribution::Accumulator,
+    conversions: Conversions,
+    input: Option<String>,
 }
 
 fn unreadable(name: &str, e: &dyn std::fmt::Display) -> KpiError {
@@ -553,10 +564,10 @@ fn outputs<'py>(py: Python<'py>, results: &[Attribution]) -> PyResult<Bound<'py,
 /// Attribution of the journeys in an Arrow-speaking table (long format: one row per touch), for
 /// several models in one pass, read as `reading` declares (the core's `Reading::from_json`:
 /// columns, outcome rows, timestamp unit, time zone, float money); `params` maps a model's short
-/// name to its parameters. Returns the results and `(amounts rounded, of them moved by more
-/// than 1e-9)`.
+/// name to its parameters. Returns the results, `(amounts rounded, of them moved by more than
+/// 1e-9)`, and each model's certificate when `certify` (the core's `certify_read`), else None.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None, certify=false))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors the keyword arguments of the Python function"
@@ -571,7 +582,8 @@ fn attribute_table<'py>(
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
     rows: Option<usize>,
-) -> PyResult<(Bound<'py, PyAny>, (u64, u64))> {
+    certify: bool,
+) -> PyResult<(Bound<'py, PyAny>, (u64, u64), Bound<'py, PyAny>)> {
     let context = Models::new(
         py,
         &models,
@@ -581,10 +593,21 @@ fn attribute_table<'py>(
         lookback_seconds,
         reading,
     )?;
-    let (acc, conversions) = context.accumulate(py, table, rows)?;
-    let results = acc.finish().map_err(|e| to_py_err(py, &e))?;
-    let counted = (conversions.money_rounded, conversions.money_changed);
-    Ok((outputs(py, &results)?, counted))
+    let read = context.accumulate(py, table, rows, certify)?;
+    let results = read.accumulator.finish().map_err(|e| to_py_err(py, &e))?;
+    let certificates = match &read.input {
+        Some(input) => {
+            let certs = omnikpi::certificate::certify_read(&context.request, input, &results)
+                .map_err(|e| to_py_err(py, &e))?;
+            json_to_python(py, &Value::Array(certs))?
+        }
+        None => py.None().into_bound(py),
+    };
+    let counted = (
+        read.conversions.money_rounded,
+        read.conversions.money_changed,
+    );
+    Ok((outputs(py, &results)?, counted, certificates))
 }
 
 /// The partial attribution state (JSON text) of the journeys in one part of a long-format
@@ -614,7 +637,10 @@ fn attribution_state(
         lookback_seconds,
         reading,
     )?;
-    let state = context.accumulate(py, table, None)?.0.to_json();
+    let state = context
+        .accumulate(py, table, None, false)?
+        .accumulator
+        .to_json();
     Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
 }
 
@@ -641,10 +667,10 @@ fn attribution_finish<'py>(
         None,
     )?;
     let results = (|| -> Result<Vec<Attribution>, KpiError> {
-        let mut merged = context.accumulator()?;
+        let mut merged = context.request.accumulator()?;
         for (i, text) in states.iter().enumerate() {
             let state = omnikpi::parse_json(text, &format!("states[{i}]"))?;
-            let mut part = context.accumulator()?;
+            let mut part = context.request.accumulator()?;
             part.load_json(&state)?;
             merged.merge(&part)?;
         }

@@ -165,6 +165,43 @@ def test_cli_csv_parquet_and_python_agree_on_a_ga4_export(tmp_path: Path) -> Non
     assert [r["channels"] for r in from_csv] == [json.loads(json.dumps(python[m].to_dict()["channels"], default=str)) for m in MODELS]
 
 
+
+def test_a_table_certificate_is_the_clis_and_verified_by_it(tmp_path: Path) -> None:
+    js = journeys(8)
+    table = ga4(js)
+    pq.write_table(table, tmp_path / "ga4.parquet")
+    (tmp_path / "channels.csv").write_text("channel,group,direct\n" + "".join(f"{c['channel']},{c['group']},false\n" for c in CHANNELS))
+    python = omnikpi.attribute(MODELS, table, channels=CHANNELS, currency="EUR", certify=True, **GA4)
+    certs = [python[m].certificate for m in MODELS]
+    assert [c["kpi"] for c in certs] == [f"attribution.{m}" for m in MODELS]
+    assert certs[0]["reading"]["outcome"] == "last_touch" and certs[0]["reading"]["timestamp_unit"] == "us"
+    # the rows' order is not the input: the journeys as read are
+    reshuffled = table.take(pa.array(random.Random(11).sample(range(table.num_rows), table.num_rows)))
+    again = omnikpi.attribute(MODELS, reshuffled, channels=CHANNELS, currency="EUR", certify=True, **GA4)
+    assert [again[m].certificate for m in MODELS] == certs
+    # the same journeys read from another shape: same input, another reading, another certificate
+    plain = omnikpi.attribute(MODELS, every_row(js), channels=CHANNELS, currency="EUR", timestamp_unit="s", certify=True)
+    assert plain["linear"].certificate["input"] == certs[2]["input"]
+    assert plain["linear"].certificate["certificate"] != certs[2]["certificate"]
+    assert omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", **GA4).certificate is None
+    # the CLI writes the same certificates for the Parquet file, and confirms Python's from it
+    flags = ["--column", "journey_id=user_pseudo_id", "--column", "timestamp=event_timestamp", "--column", "channel=source",
+             "--column", "conversions=purchase", "--column", "value=revenue", "--outcome", "last-touch",
+             "--timestamp-unit", "us", "--money-from-float", "round-half-even"]
+    common = ["--channels", str(tmp_path / "channels.csv"), "--currency", "EUR"]
+    proc = subprocess.run([str(CLI), "attribute", str(tmp_path / "ga4.parquet"), *common, "--model", ",".join(MODELS),
+                           "--certificate", str(tmp_path / "cli.json"), *flags], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "cli.json").read_text()) == json.loads(json.dumps(certs))
+    (tmp_path / "python.json").write_text(json.dumps(certs))
+    proc = subprocess.run([str(CLI), "verify", str(tmp_path / "python.json"), "--journeys", str(tmp_path / "ga4.parquet"), *common],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.count("confirmed:") == len(MODELS), proc.stdout + proc.stderr
+    # a list of journeys is certified over the KPI's input, which verify() recomputes
+    data = [{"touches": [{"channel": "web", "timestamp": 0}], "conversions": 1, "value": "9.00"}]
+    listed = omnikpi.attribute("linear", data, channels=CHANNELS, currency="EUR", certify=True)
+    assert omnikpi.verify(listed.certificate, {"channels": CHANNELS, "currency": "EUR", "journeys": data})["confirmed"]
+
 NODE_TABLE = r"""
 const omnikpi = require(process.argv[2]);
 const cases = JSON.parse(require("node:fs").readFileSync(process.argv[3], "utf8"));

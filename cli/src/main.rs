@@ -593,7 +593,12 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             }
             let results = request.run(&batch)?;
             if let Some(path) = certificate {
-                let certificates = omnikpi::certificate::certify_read(&request, &batch, &results)?;
+                let input = omnikpi::certificate::journeys_digest(
+                    &batch,
+                    &request.taxonomy,
+                    &request.currency,
+                )?;
+                let certificates = omnikpi::certificate::certify_read(&request, &input, &results)?;
                 write_file(&path, &pretty(&Value::Array(certificates)))?;
             }
             let comparison = omnikpi::attribution::Comparison::from_results(

@@ -184,7 +184,10 @@ fn verify(dir: &Path, certificate: &Path, file: &str) -> (Option<i32>, String) {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code(), text + &String::from_utf8_lossy(&out.stderr))
+    (
+        out.status.code(),
+        text + &String::from_utf8_lossy(&out.stderr),
+    )
 }
 
 #[test]
@@ -194,7 +197,10 @@ fn a_table_attribution_is_certified_whatever_the_file_and_verified_from_it() {
         let path = dir.join(format!("{file}.certificate.json"));
         run(&dir, file, &["--certificate", path.to_str().unwrap()]);
         let text = std::fs::read_to_string(&path).unwrap();
-        (path, serde_json::from_str::<serde_json::Value>(&text).unwrap())
+        (
+            path,
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        )
     };
     let (path, certs) = certified("touches.csv");
     assert_eq!(certs.as_array().unwrap().len(), 3); // first_touch, linear, markov

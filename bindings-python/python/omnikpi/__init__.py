@@ -388,11 +388,13 @@ def report(path: Union[str, "os.PathLike[str]"]) -> Report:
 
 
 def attribution_results(
-    model: Union[str, Sequence[str]], short: Sequence[str], results: Sequence[Mapping[str, Any]]
+    model: Union[str, Sequence[str]], short: Sequence[str], results: Sequence[Mapping[str, Any]],
+    certificates: Optional[Sequence[Mapping[str, Any]]] = None,
 ) -> Union[Attribution, ModelComparison]:
     """One model's :class:`Attribution`, or a :class:`ModelComparison` when ``model`` named
-    several (shared with :mod:`omnikpi.spark`)."""
-    typed = [typed_result(_omnikpi.attribution_model(m)[0], r) for m, r in zip(short, results)]
+    several (shared with :mod:`omnikpi.spark`), each with its certificate when given."""
+    certs: Sequence[Optional[Mapping[str, Any]]] = certificates or [None] * len(short)
+    typed = [typed_result(_omnikpi.attribution_model(m)[0], r, c) for m, r, c in zip(short, results, certs)]
     if isinstance(model, str):
         return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
     return ModelComparison(dict(zip(short, typed)))  # type: ignore[arg-type]
@@ -414,14 +416,16 @@ def attribute(
     model: str, journeys: Any, *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
     timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
-    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None, **params: Any,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None,
+    certify: bool = False, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
     model: Union[list[str], tuple[str, ...]], journeys: Any, *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
     timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
-    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None, **params: Any,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None,
+    certify: bool = False, **params: Any,
 ) -> ModelComparison: ...
 def attribute(
     model: Union[str, list[str], tuple[str, ...]],
@@ -436,6 +440,7 @@ def attribute(
     money_from_float: Optional[str] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     progress: Progress = None,
+    certify: bool = False,
     **params: Any,
 ) -> Union[Attribution, ModelComparison]:
     """Multi-touch attribution (KPIs ``attribution.<model>``).
@@ -465,7 +470,11 @@ def attribute(
     ``params`` go to a single model; ``model_params`` maps model names to parameters when there
     are several. Attributed conversions (6 places) and values (minor unit) sum exactly to the
     totals. ``progress`` (tables only): ``True`` for a tqdm bar, or a callable
-    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`.
+    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`. ``certify=True`` gives each
+    result its ``certificate``: for a table, of the journeys as read (sorted by id, so the rows'
+    order and the file's format do not change it) and of the reading declared, the one the
+    CLI's ``attribute --certificate`` writes for the same table; for a list, of the KPI's input
+    (:func:`verify` checks it).
 
     >>> tax = [{"channel": "web", "group": "online"}, {"channel": "store", "group": "offline"}]
     >>> j = [{"touches": [{"channel": "web", "timestamp": 0}, {"channel": "store", "timestamp": 60}],
@@ -482,9 +491,9 @@ def attribute(
     if hasattr(journeys, "__arrow_c_stream__"):
         reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
         table = as_chunks(journeys)
-        results, (rounded, changed) = _omnikpi.attribute_table(
+        results, (rounded, changed), certificates = _omnikpi.attribute_table(
             short, tracked(table, progress), taxonomy, currency, reading, without_lookback(per_model), lookback,
-            row_count(table),
+            row_count(table), certify,
         )
         if changed:
             warnings.warn(FloatMoneyWarning(
@@ -496,12 +505,15 @@ def attribute(
         if any(o is not None for o in (columns, outcome, timestamp_unit, timezone, money_from_float)):
             raise TypeError("columns, outcome, timestamp_unit, timezone and money_from_float declare how a "
                             "table is read; a list of journeys has the KPI's own shape")
-        results = [
-            _omnikpi.evaluate(_omnikpi.attribution_model(m)[0], {"channels": taxonomy, "currency": currency, "journeys": journeys},
-                              per_model.get(m) or None)
-            for m in short
-        ]
-    return attribution_results(model, short, results)
+        data = {"channels": taxonomy, "currency": currency, "journeys": journeys}
+        kpis = [_omnikpi.attribution_model(m)[0] for m in short]
+        if certify:
+            results, certificates = map(list, zip(*(_omnikpi.certify(k, data, per_model.get(m) or None)
+                                                     for k, m in zip(kpis, short))))
+        else:
+            results = [_omnikpi.evaluate(k, data, per_model.get(m) or None) for k, m in zip(kpis, short)]
+            certificates = None
+    return attribution_results(model, short, results, certificates)
 
 
 def model_specs(

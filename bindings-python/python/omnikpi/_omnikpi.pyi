@@ -46,7 +46,8 @@ def attribute_table(
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
     rows: Optional[int] = None,
-) -> tuple[list[dict[str, Any]], tuple[int, int]]: ...
+    certify: bool = False,
+) -> tuple[list[dict[str, Any]], tuple[int, int], Optional[list[dict[str, Any]]]]: ...
 def records_from_table(table: Any, name: str) -> list[dict[str, Any]]: ...
 def attribution_state(
     models: list[str],

@@ -33,9 +33,10 @@ def version(kpi_id: str) -> str:
     return _VERSIONS[kpi_id]
 
 
-def typed_result(kpi_id: str, data: Mapping[str, Any]) -> Result:
-    """Plain result data of ``kpi_id`` in its result class, with the catalogue's version."""
-    return result_for(kpi_id, version(kpi_id), data)
+def typed_result(kpi_id: str, data: Mapping[str, Any], certificate: Optional[Mapping[str, Any]] = None) -> Result:
+    """Plain result data of ``kpi_id`` in its result class, with the catalogue's version (and
+    its certificate when given)."""
+    return result_for(kpi_id, version(kpi_id), data, certificate)
 
 
 def call(

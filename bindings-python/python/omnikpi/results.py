@@ -365,16 +365,19 @@ def with_bounds(rows: Rows, bounds: Rows) -> Rows:
     )
 
 
-def result_for(kpi: str, version: str, data: Mapping[str, Any]) -> Result:
+def result_for(
+    kpi: str, version: str, data: Mapping[str, Any], certificate: Optional[Mapping[str, Any]] = None
+) -> Result:
     """The result object of KPI ``kpi``: its class (generated in :mod:`omnikpi.kpis`), or
-    :class:`Result` for summaries that lack the class's fields (report sections)."""
+    :class:`Result` for summaries that lack the class's fields (report sections); with its
+    ``certificate`` when given."""
     from .kpis import RESULT_CLASSES  # the generated classes build on this module
 
     cls = RESULT_CLASSES.get(kpi, Result)
     fields = [name for name, value in vars(cls).items() if isinstance(value, Field)]
     if not all(name in data for name in fields):  # a summary of the KPI (a report section)
         cls = Result
-    return cls(kpi, version, data)
+    return cls(kpi, version, data, certificate)
 
 
 def _rows_at(record: Record, path: list[str], outer: dict[str, Any], keep: tuple[str, ...]) -> list[Record]:

@@ -22,7 +22,7 @@ use crate::table::reading::Reading;
 use serde_json::{Map, Value};
 
 /// The keys of the options object.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "model",
     "channels",
     "currency",
@@ -30,6 +30,7 @@ const KEYS: [&str; 7] = [
     "model_params",
     "lookback_seconds",
     "reading",
+    "certify",
 ];
 
 /// What to attribute, over which channels and in which currency, read how.
@@ -45,6 +46,8 @@ pub struct Request {
     pub lookback_seconds: Option<i64>,
     /// How the touch table is read.
     pub reading: Reading,
+    /// Whether each result is to carry its certificate (`"certify": true`; SQL's way to ask).
+    pub certify: bool,
     /// Whether `model` named a list (the result is then a list too).
     several: bool,
 }
@@ -52,8 +55,10 @@ pub struct Request {
 impl Request {
     /// Reads `{"model": "markov" | ["linear", "markov"], "channels": [...], "currency": "EUR",
     /// "params": {...}, "model_params": {"markov": {...}}, "lookback_seconds": 604800,
-    /// "reading": {...}}`: `params` go to a single model, `model_params` map short names to
-    /// parameters when there are several, `reading` is [`Reading::from_json`]'s object.
+    /// "reading": {...}, "certify": true}`: `params` go to a single model, `model_params` map
+    /// short names to parameters when there are several, `reading` is [`Reading::from_json`]'s
+    /// object, `certify` asks for each result's certificate
+    /// ([`crate::certificate::certify_read`]).
     ///
     /// # Errors
     /// `missing_field` for `model`, `channels` or `currency`; `unknown_parameter` for another
@@ -80,14 +85,45 @@ impl Request {
             })?),
         };
         let specs = specs(&models, several, map)?;
+        let certify = match map.get("certify") {
+            None | Some(Value::Null) => false,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                KpiError::at(
+                    ErrorCode::WrongType,
+                    "options.certify",
+                    "must be true or false",
+                )
+            })?,
+        };
         Ok(Self {
             taxonomy,
             currency,
             specs,
             lookback_seconds,
             reading,
+            certify,
             several,
         })
+    }
+
+    /// A request of several models (the result is a list) from its parts, for a front end
+    /// that reads its arguments itself (Python's keyword arguments).
+    pub fn new(
+        taxonomy: Taxonomy,
+        currency: Currency,
+        specs: Vec<(String, Value)>,
+        lookback_seconds: Option<i64>,
+        reading: Reading,
+    ) -> Self {
+        Self {
+            taxonomy,
+            currency,
+            specs,
+            lookback_seconds,
+            reading,
+            certify: false,
+            several: true,
+        }
     }
 
     /// The models over `batch`, one result per model in the order asked.
@@ -138,7 +174,10 @@ impl Request {
 
     /// The models' results as the request asked: one result, or the list when `model` named a
     /// list.
-    fn output(&self, results: &[Attribution]) -> Result<Value> {
+    ///
+    /// # Errors
+    /// `internal_error` for a single model without its result.
+    pub fn output(&self, results: &[Attribution]) -> Result<Value> {
         if self.several {
             return Ok(Value::Array(
                 results.iter().map(Attribution::to_json).collect(),

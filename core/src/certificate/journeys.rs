@@ -14,7 +14,8 @@
 //! rows.push(JourneyKey::Text("u1"), 10, "web", sale, 0).unwrap();
 //! let batch = rows.finish().unwrap();
 //! let results = request.run(&batch).unwrap();
-//! let certs = omnikpi::certificate::certify_read(&request, &batch, &results).unwrap();
+//! let input = omnikpi::certificate::journeys_digest(&batch, &request.taxonomy, &request.currency).unwrap();
+//! let certs = omnikpi::certificate::certify_read(&request, &input, &results).unwrap();
 //! assert_eq!(certs[0]["reading"]["outcome"], "every_row");
 //! let check = omnikpi::certificate::verify_read(&certs[0], &batch, &request.taxonomy, &request.currency).unwrap();
 //! assert_eq!(check["confirmed"], true);
@@ -42,10 +43,19 @@ pub fn journeys_digest(
     taxonomy: &Taxonomy,
     currency: &Currency,
 ) -> Result<String> {
-    let ids = batch
-        .ids
-        .as_ref()
-        .ok_or_else(|| KpiError::internal("journeys read from a table without their ids"))?;
+    parts_digest(&[batch], taxonomy, currency)
+}
+
+/// [`journeys_digest`] of the journeys of several batches, parts of one table whose journeys
+/// are each in one part (SQL reads a table in parts): the digest of one batch holding them all.
+///
+/// # Errors
+/// As [`journeys_digest`].
+pub fn parts_digest(
+    parts: &[&JourneyBatch],
+    taxonomy: &Taxonomy,
+    currency: &Currency,
+) -> Result<String> {
     let channels: Vec<Value> = taxonomy
         .channels()
         .iter()
@@ -60,15 +70,24 @@ pub fn journeys_digest(
     let head = json!({"channels": channels, "currency": currency.code()});
     hash.update(canonical_json(&head).as_bytes());
     hash.update(b"\n");
-    let mut order: Vec<(std::borrow::Cow<'_, str>, usize)> = (0..batch.len())
-        .map(|j| Ok((ids.text(j).ok_or_else(|| missing_id(j))?, j)))
-        .collect::<Result<_>>()?;
+    let mut order: Vec<(std::borrow::Cow<'_, str>, usize, usize)> = Vec::new();
+    for (p, batch) in parts.iter().enumerate() {
+        let ids = batch
+            .ids
+            .as_ref()
+            .ok_or_else(|| KpiError::internal("journeys read from a table without their ids"))?;
+        for j in 0..batch.len() {
+            order.push((ids.text(j).ok_or_else(|| missing_id(j))?, p, j));
+        }
+    }
     order.sort_unstable();
     let mut line = String::new();
-    for (id, j) in &order {
-        line.clear();
-        journey_line(batch, *j, id, &names, &mut line);
-        hash.update(line.as_bytes());
+    for (id, p, j) in &order {
+        if let Some(batch) = parts.get(*p) {
+            line.clear();
+            journey_line(batch, *j, id, &names, &mut line);
+            hash.update(line.as_bytes());
+        }
     }
     let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("sha256:{hex}"))
@@ -104,23 +123,18 @@ fn journey_line(batch: &JourneyBatch, j: usize, id: &str, names: &[String], out:
     let _ = writeln!(out, r#"],"value_minor":{value}}}"#);
 }
 
-/// The certificates of `results`, `request`'s models run over `batch` (one per model, in the
-/// request's order): the input is [`journeys_digest`], the parameters each model's with the
+/// The certificates of `results`, `request`'s models run over journeys whose
+/// [`journeys_digest`] is `input` (one per model, in the request's order): the parameters each model's with the
 /// request's `lookback_seconds`, and the request's reading ([`crate::table::reading::Reading::to_json`])
 /// is certified with them.
 ///
 /// # Errors
 /// `internal_error` when there are not as many results as models; the parameter errors of the
 /// models.
-pub fn certify_read(
-    request: &Request,
-    batch: &JourneyBatch,
-    results: &[Attribution],
-) -> Result<Vec<Value>> {
+pub fn certify_read(request: &Request, input: &str, results: &[Attribution]) -> Result<Vec<Value>> {
     if results.len() != request.specs.len() {
         return Err(KpiError::internal("a result per model to certify"));
     }
-    let input = journeys_digest(batch, &request.taxonomy, &request.currency)?;
     request
         .specs
         .iter()
@@ -136,7 +150,7 @@ pub fn certify_read(
             let fields = Fields {
                 kpi_id,
                 params: &Value::Object(params),
-                input: &input,
+                input,
                 result: &result.to_json(),
                 pack: None,
                 fx: None,
