@@ -32,7 +32,7 @@ use arrow_array::types::Int64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
-use omnikpi::attribution::{Accumulator, JourneyBatch, Request};
+use omnikpi::attribution::{Accumulator, Attribution, JourneyBatch, Request};
 use omnikpi::certificate;
 use omnikpi::table::arrow::JourneyReader;
 use omnikpi::table::reading::{Conversions, ROLES};
@@ -161,6 +161,13 @@ fn request(options: &str) -> Result<Request, KpiError> {
             "is not read in SQL: the columns are the function's arguments",
         ));
     }
+    if !request.by.is_empty() {
+        return Err(KpiError::at(
+            ErrorCode::UnknownParameter,
+            "options.by",
+            "is SQL's GROUP BY here: group the touches by the dimension columns",
+        ));
+    }
     Ok(request)
 }
 
@@ -234,9 +241,10 @@ impl GroupState for Touches {
             counted(&mut result, conversions);
         }
         if request.certify {
-            let parts: Vec<&JourneyBatch> = journeys.iter().collect();
+            let parts: Vec<_> = journeys.iter().map(|j| (None, j)).collect();
             let input = certificate::parts_digest(&parts, &request.taxonomy, &request.currency)?;
-            let certificates = certificate::certify_read(&request, &input, &results)?;
+            let json: Vec<_> = results.iter().map(Attribution::to_json).collect();
+            let certificates = certificate::certify_read(&request, &input, &json)?;
             certified(&mut result, certificates);
         }
         Ok(Some(result.to_string()))

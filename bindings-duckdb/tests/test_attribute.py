@@ -182,7 +182,9 @@ def test_options_are_checked_like_every_other_front_end_checks_them() -> None:
     load(con, RETAIL / "journeys.csv")
     for bad, code, path in [({"modle": "linear"}, "unknown_parameter", "options.modle"),
                             ({"model": "lineer"}, "unknown_kpi", None),
-                            ({"reading": {"columns": {"channel": "c"}}}, "unknown_parameter", "options.reading.columns")]:
+                            ({"reading": {"columns": {"channel": "c"}}}, "unknown_parameter", "options.reading.columns"),
+                            ({"by": ["brand"]}, "unknown_parameter", "options.by"),
+                            ({"certify": "yes"}, "wrong_type", "options.certify")]:
         opts = {**json.loads(options(con, "linear")), **bad}
         with pytest.raises(duckdb.Error, match=rf"omnikpi: error \[{code}\]" + (f" at {path}" if path else "")):
             attribute(con, "touches", json.dumps(opts))

@@ -449,6 +449,14 @@ impl Models {
                 let id = omnikpi::attribution::model_id(m).map_err(|e| to_py_err(py, &e))?;
                 let short = omnikpi::attribution::short_name(id);
                 let own = params.get(short).or_else(|| params.get(m.as_str()));
+                if own.is_some_and(|p| p.get("by").is_some()) {
+                    let e = KpiError::at(
+                        omnikpi::ErrorCode::InvalidParameter,
+                        &format!("params.{short}.by"),
+                        "is the table's: give `by` once, for every model",
+                    );
+                    return Err(to_py_err(py, &e));
+                }
                 Ok((id.to_owned(), own.cloned().unwrap_or(Value::Null)))
             })
             .collect::<PyResult<_>>()?;
@@ -463,22 +471,19 @@ impl Models {
     }
 
     /// The journeys of a long-format table, read batch by batch without the GIL, added to a new
-    /// accumulator on every core, with their digest when `certify`.
-    /// `rows`: the table's row count when the caller knows it (sizes the journeys once).
+    /// accumulator on every core (a Spark partition's state).
     fn accumulate(
         &self,
         py: Python<'_>,
         table: &Bound<'_, PyAny>,
-        rows: Option<usize>,
-        certify: bool,
-    ) -> PyResult<Accumulated> {
+    ) -> PyResult<omnikpi::attribution::Accumulator> {
         let reader = arrow_reader(py, table, "table")?;
         let request = &self.request;
         py.detach(|| -> Result<_, KpiError> {
             let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
-            let (batch, conversions) = omnikpi::table::arrow::journeys(
+            let (batch, _) = omnikpi::table::arrow::journeys(
                 batches,
-                rows,
+                None,
                 &request.reading,
                 &request.taxonomy,
                 &request.currency,
@@ -486,30 +491,43 @@ impl Models {
             let mut accumulator = request.accumulator()?;
             let threads = std::thread::available_parallelism().map_or(1, usize::from);
             accumulator.update_parallel(&batch, threads)?;
-            let input = match certify {
-                true => Some(omnikpi::certificate::journeys_digest(
-                    &batch,
-                    &request.taxonomy,
-                    &request.currency,
-                )?),
-                false => None,
-            };
-            Ok(Accumulated {
-                accumulator,
-                conversions,
-                input,
-            })
+            Ok(accumulator)
         })
         .map_err(|e| to_py_err(py, &e))
     }
-}
 
-/// A table's journeys accumulated, what reading it converted, and the digest of the journeys
-/// when certificates were asked for.
-struct Accumulated {
-    accumulator: omnikpi::attribution::Accumulator,
-    conversions: Conversions,
-    input: Option<String>,
+    /// Every model's result over a long-format table read batch by batch without the GIL (cut
+    /// by the request's `by`), what the reading converted, and the certificates when `certify`.
+    /// `rows`: the table's row count when the caller knows it (sizes the journeys once).
+    fn results(
+        &self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+        rows: Option<usize>,
+        certify: bool,
+    ) -> PyResult<(Vec<omnikpi::Output>, Conversions, Option<Vec<Value>>)> {
+        let reader = arrow_reader(py, table, "table")?;
+        let request = &self.request;
+        py.detach(|| -> Result<_, KpiError> {
+            let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
+            let (read, conversions) = omnikpi::table::arrow::read(batches, rows, request)?;
+            let results = request.results(&read)?;
+            let certificates = match certify {
+                true => {
+                    let input = omnikpi::certificate::read_digest(
+                        &read,
+                        &request.taxonomy,
+                        &request.currency,
+                    )?;
+                    let json: Vec<Value> = results.iter().map(omnikpi::Output::to_json).collect();
+                    Some(omnikpi::certificate::certify_read(request, &input, &json)?)
+                }
+                false => None,
+            };
+            Ok((results, conversions, certificates))
+        })
+        .map_err(|e| to_py_err(py, &e))
+    }
 }
 
 fn unreadable(name: &str, e: &dyn std::fmt::Display) -> KpiError {
@@ -552,22 +570,27 @@ fn read_records(
     Ok(rows)
 }
 
-fn outputs<'py>(py: Python<'py>, results: &[Attribution]) -> PyResult<Bound<'py, PyAny>> {
+fn outputs<'py>(py: Python<'py>, results: &[omnikpi::Output]) -> PyResult<Bound<'py, PyAny>> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     let list = PyList::empty(py);
     for r in results {
-        list.append(to_python(py, &r.to_output(), &decimal)?)?;
+        list.append(to_python(py, r, &decimal)?)?;
     }
     Ok(list.into_any())
 }
 
+/// What `attribute_table` returns: the results, `(amounts rounded, of them moved by more than
+/// 1e-9)`, and the certificates or None.
+type Attributed<'py> = (Bound<'py, PyAny>, (u64, u64), Bound<'py, PyAny>);
+
 /// Attribution of the journeys in an Arrow-speaking table (long format: one row per touch), for
 /// several models in one pass, read as `reading` declares (the core's `Reading::from_json`:
 /// columns, outcome rows, timestamp unit, time zone, float money); `params` maps a model's short
-/// name to its parameters. Returns the results, `(amounts rounded, of them moved by more than
-/// 1e-9)`, and each model's certificate when `certify` (the core's `certify_read`), else None.
+/// name to its parameters; `by` names the table's dimension columns to cut each result by.
+/// Returns the results, `(amounts rounded, of them moved by more than 1e-9)`, and each model's
+/// certificate when `certify` (the core's `certify_read`), else None.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None, certify=false))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None, certify=false, by=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors the keyword arguments of the Python function"
@@ -583,8 +606,9 @@ fn attribute_table<'py>(
     lookback_seconds: Option<i64>,
     rows: Option<usize>,
     certify: bool,
-) -> PyResult<(Bound<'py, PyAny>, (u64, u64), Bound<'py, PyAny>)> {
-    let context = Models::new(
+    by: Option<Vec<String>>,
+) -> PyResult<Attributed<'py>> {
+    let mut context = Models::new(
         py,
         &models,
         channels,
@@ -593,20 +617,13 @@ fn attribute_table<'py>(
         lookback_seconds,
         reading,
     )?;
-    let read = context.accumulate(py, table, rows, certify)?;
-    let results = read.accumulator.finish().map_err(|e| to_py_err(py, &e))?;
-    let certificates = match &read.input {
-        Some(input) => {
-            let certs = omnikpi::certificate::certify_read(&context.request, input, &results)
-                .map_err(|e| to_py_err(py, &e))?;
-            json_to_python(py, &Value::Array(certs))?
-        }
+    context.request = context.request.with_by(by.unwrap_or_default());
+    let (results, conversions, certificates) = context.results(py, table, rows, certify)?;
+    let certificates = match certificates {
+        Some(certs) => json_to_python(py, &Value::Array(certs))?,
         None => py.None().into_bound(py),
     };
-    let counted = (
-        read.conversions.money_rounded,
-        read.conversions.money_changed,
-    );
+    let counted = (conversions.money_rounded, conversions.money_changed);
     Ok((outputs(py, &results)?, counted, certificates))
 }
 
@@ -637,10 +654,7 @@ fn attribution_state(
         lookback_seconds,
         reading,
     )?;
-    let state = context
-        .accumulate(py, table, None, false)?
-        .accumulator
-        .to_json();
+    let state = context.accumulate(py, table)?.to_json();
     Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
 }
 
@@ -677,6 +691,7 @@ fn attribution_finish<'py>(
         merged.finish()
     })()
     .map_err(|e| to_py_err(py, &e))?;
+    let results: Vec<omnikpi::Output> = results.iter().map(Attribution::to_output).collect();
     outputs(py, &results)
 }
 

@@ -202,6 +202,59 @@ def test_a_table_certificate_is_the_clis_and_verified_by_it(tmp_path: Path) -> N
     listed = omnikpi.attribute("linear", data, channels=CHANNELS, currency="EUR", certify=True)
     assert omnikpi.verify(listed.certificate, {"channels": CHANNELS, "currency": "EUR", "journeys": data})["confirmed"]
 
+
+def test_a_table_cut_by_its_dimensions_equals_its_journeys_cut_by_theirs(tmp_path: Path) -> None:
+    js = journeys(9)
+    brand = {j["id"]: "AB"[k % 2] for k, j in enumerate(js)}
+    country = {j["id"]: ["FR", "GB", "CH"][k % 3] for k, j in enumerate(js)}
+    table = every_row(js)
+    ids = table["journey_id"].to_pylist()
+    table = table.append_column("brand", pa.array([brand[i] for i in ids])).append_column(
+        "country", pa.array([country[i] for i in ids], pa.dictionary(pa.int8(), pa.string())))
+    models = ["linear", "markov"]
+    got = omnikpi.attribute(models, table, channels=CHANNELS, currency="EUR", timestamp_unit="s", by=["brand", "country"])
+    listed = [{"journey_id": j["id"], "touches": [{"channel": c, "timestamp": t} for c, t in j["touches"]],
+               "conversions": j["conversions"], "value": j["value"], "brand": brand[j["id"]], "country": country[j["id"]]}
+              for j in js]
+    want = omnikpi.attribute(models, listed, channels=CHANNELS, currency="EUR", by=["brand", "country"])
+    for m in models:
+        assert got[m].to_dict() == want[m].to_dict()
+        assert len(got[m].to_dict()["segments"]) == 6
+        assert got[m].to_dict()["segments"][0]["key"] == {"brand": "A", "country": "CH"}
+    # the CLI cuts the same file alike
+    pq.write_table(table, tmp_path / "touches.parquet")
+    (tmp_path / "channels.csv").write_text("channel,group\n" + "".join(f"{c['channel']},{c['group']}\n" for c in CHANNELS))
+    proc = subprocess.run([str(CLI), "attribute", str(tmp_path / "touches.parquet"), "--channels", str(tmp_path / "channels.csv"),
+                           "--currency", "EUR", "--model", "linear,markov", "--timestamp-unit", "s", "--by", "brand,country",
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [json.loads(json.dumps(got[m].to_dict(), default=str)) for m in models]
+    # a journey whose rows disagree is refused at the row, never split
+    rows = table.to_pylist()
+    first = rows[0]["journey_id"]
+    last = max(i for i, r in enumerate(rows) if r["journey_id"] == first)
+    if last == 0:
+        rows.append({**rows[0], "timestamp": rows[0]["timestamp"] + 1})
+        last = len(rows) - 1
+    rows[last] = {**rows[last], "brand": "Z"}
+    bad = pa.Table.from_pylist(rows, schema=table.schema)
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.attribute("linear", bad, channels=CHANNELS, currency="EUR", timestamp_unit="s", by=["brand"])
+    assert (e.value.code, e.value.path) == ("invalid_dataset", f"table.brand[{last}]"), str(e.value)
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", timestamp_unit="s", by=["store"])
+    assert (e.value.code, e.value.path) == ("missing_field", "table.store")
+    # certified with its cut: the segments' keys are part of the input, `by` of the parameters
+    cert = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", timestamp_unit="s", by=["brand"],
+                             certify=True).certificate
+    plain = omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", timestamp_unit="s", certify=True).certificate
+    assert cert["params"]["by"] == ["brand"] and cert["input"] != plain["input"]
+    (tmp_path / "cert.json").write_text(json.dumps(cert))
+    verify = subprocess.run([str(CLI), "verify", str(tmp_path / "cert.json"), "--journeys", str(tmp_path / "touches.parquet"),
+                             "--channels", str(tmp_path / "channels.csv"), "--currency", "EUR"],
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0 and "confirmed: attribution.linear" in verify.stdout, verify.stdout + verify.stderr
+
 NODE_TABLE = r"""
 const omnikpi = require(process.argv[2]);
 const cases = JSON.parse(require("node:fs").readFileSync(process.argv[3], "utf8"));

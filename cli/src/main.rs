@@ -186,6 +186,12 @@ enum Command {
         /// Print every model's full result as JSON instead of the side-by-side tables.
         #[arg(long)]
         json: bool,
+        /// Cut every model's result by these columns of the table (comma-separated, such as
+        /// brand,country): the journeys of each combination of their values are a segment, the
+        /// result holds `by` and `segments`, and its own fields are the consolidated total. A
+        /// journey's values are the same on each of its rows.
+        #[arg(long, value_delimiter = ',')]
+        by: Vec<String>,
         /// Also write each model's certificate (a JSON list: parameters, the reading declared,
         /// SHA-256 of the journeys as read and of the result) to this file; `omnikpi verify
         /// CERT --journeys FILE --channels CSV --currency CODE` checks it.
@@ -391,19 +397,14 @@ fn verification(cert: &Value, evidence: &Evidence) -> Result<Value, KpiError> {
             currency,
             sheet,
         } => {
-            let reading = cert.get("reading").cloned().unwrap_or(Value::Null);
-            let kpi = cert.get("kpi").cloned().unwrap_or(Value::Null);
-            let request = attribution_request(
-                channels,
-                currency,
-                serde_json::json!({"model": kpi, "reading": reading}),
-            )?;
+            let request =
+                omnikpi::certificate::request_of(cert, &taxonomy_json(channels)?, currency)?;
             let source = TableSource {
                 path: journeys,
                 sheet: sheet.as_deref(),
             };
-            let (batch, _) = table_journeys(&source, &request)?;
-            omnikpi::certificate::verify_read(cert, &batch, &request.taxonomy, &request.currency)
+            let (read, _) = table_journeys(&source, &request)?;
+            omnikpi::certificate::verify_read(cert, &request, &read)
         }
     }
 }
@@ -529,6 +530,7 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             confidence,
             seed,
             json,
+            by,
             certificate,
         } => {
             let reading = reading_options(
@@ -576,13 +578,14 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     "model_params": model_params,
                     "lookback_seconds": lookback_seconds,
                     "reading": reading,
+                    "by": (!by.is_empty()).then_some(&by),
                 }),
             )?;
             let source = TableSource {
                 path: &journeys,
                 sheet: sheet.as_deref(),
             };
-            let (batch, conversions) = table_journeys(&source, &request)?;
+            let (read, conversions) = table_journeys(&source, &request)?;
             if conversions.money_rounded > 0 {
                 eprintln!(
                     "omnikpi: note: money-from-float rounded {} amounts at {} places; {} moved by more than 1e-9",
@@ -591,31 +594,30 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     conversions.money_changed
                 );
             }
-            let results = request.run(&batch)?;
+            let results = request.results(&read)?;
+            let as_json: Vec<Value> = results.iter().map(omnikpi::Output::to_json).collect();
             if let Some(path) = certificate {
-                let input = omnikpi::certificate::journeys_digest(
-                    &batch,
-                    &request.taxonomy,
-                    &request.currency,
-                )?;
-                let certificates = omnikpi::certificate::certify_read(&request, &input, &results)?;
+                let input =
+                    omnikpi::certificate::read_digest(&read, &request.taxonomy, &request.currency)?;
+                let certificates = omnikpi::certificate::certify_read(&request, &input, &as_json)?;
                 write_file(&path, &pretty(&Value::Array(certificates)))?;
             }
-            let comparison = omnikpi::attribution::Comparison::from_results(
-                results,
-                request.currency.code(),
-                batch.len(),
-            )?;
-            if json {
-                Ok(pretty(&Value::Array(
-                    comparison
-                        .results
-                        .iter()
-                        .map(omnikpi::attribution::Attribution::to_json)
-                        .collect(),
-                )))
-            } else {
-                Ok(table::render_result(&comparison.table.to_json(), 0))
+            match (&read, json) {
+                (_, true) => Ok(pretty(&Value::Array(as_json))),
+                (omnikpi::attribution::Read::Whole(batch), false) => {
+                    let comparison = omnikpi::attribution::Comparison::from_results(
+                        request.run(batch)?,
+                        request.currency.code(),
+                        batch.len(),
+                    )?;
+                    Ok(table::render_result(&comparison.table.to_json(), 0))
+                }
+                (omnikpi::attribution::Read::Segments(_), false) => Ok(shorts
+                    .iter()
+                    .zip(&as_json)
+                    .map(|(short, result)| format!("{short}\n{}", table::render_result(result, 2)))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")),
             }
         }
         Command::Handbook { out, lang, pack } => {
@@ -709,17 +711,24 @@ fn attribution_request(
     currency: &str,
     mut options: Value,
 ) -> Result<omnikpi::attribution::Request, KpiError> {
-    let name = file_name(channels);
-    let taxonomy = omnikpi::table::channels_from_csv(&read_text(channels)?, &name)?;
-    let rows = omnikpi::table::CsvRows::one_per_row("channels", &name, taxonomy.len());
-    omnikpi::channel::Taxonomy::from_json(&Value::Array(taxonomy.clone()))
-        .map_err(|e| rows.locate(e))?;
+    let taxonomy = taxonomy_json(channels)?;
     omnikpi::money::Currency::lookup(currency, None, "currency")?;
     if let Some(map) = options.as_object_mut() {
-        map.insert("channels".to_owned(), Value::Array(taxonomy));
+        map.insert("channels".to_owned(), taxonomy);
         map.insert("currency".to_owned(), Value::from(currency));
     }
     omnikpi::attribution::Request::from_json(&options)
+}
+
+/// The channels of a channels CSV as the core's taxonomy reads them, a channel declared
+/// wrongly named at its file's row.
+fn taxonomy_json(channels: &Path) -> Result<Value, KpiError> {
+    let name = file_name(channels);
+    let taxonomy = omnikpi::table::channels_from_csv(&read_text(channels)?, &name)?;
+    let rows = omnikpi::table::CsvRows::one_per_row("channels", &name, taxonomy.len());
+    let taxonomy = Value::Array(taxonomy);
+    omnikpi::channel::Taxonomy::from_json(&taxonomy).map_err(|e| rows.locate(e))?;
+    Ok(taxonomy)
 }
 
 /// A path's file name (the path itself when it has none), as errors name files.
@@ -737,20 +746,21 @@ struct TableSource<'a> {
 }
 
 /// Journeys in long format from a CSV, Parquet or workbook file (by extension), read batch by
-/// batch into the core's builder by the one Arrow reader, as `reading` declares. Errors in a
-/// CSV file or a sheet name the file's row and column, and how the file was read.
+/// batch into the core's builder by the one Arrow reader, as `request` declares (cut by its
+/// `by`). Errors in a CSV file or a sheet name the file's row and column, and how the file was
+/// read.
 fn table_journeys(
     source: &TableSource,
     request: &omnikpi::attribution::Request,
 ) -> Result<
     (
-        omnikpi::attribution::JourneyBatch,
+        omnikpi::attribution::Read,
         omnikpi::table::reading::Conversions,
     ),
     KpiError,
 > {
     use omnikpi::table::arrow::{csv_batches, in_file};
-    let (reading, taxonomy, currency) = (&request.reading, &request.taxonomy, &request.currency);
+    let reading = &request.reading;
     let path = source.path;
     let bad = |e: &dyn std::fmt::Display| {
         KpiError::new(
@@ -772,12 +782,16 @@ fn table_journeys(
             .and_then(|b| {
                 // only the columns of the reading's roles are decoded
                 let roles = reading.columns.names();
+                let dimensions: Vec<&str> = request.by.iter().map(String::as_str).collect();
                 let used = b
                     .schema()
                     .fields()
                     .iter()
                     .enumerate()
-                    .filter(|(_, f)| roles.contains(&f.name().as_str()))
+                    .filter(|(_, f)| {
+                        let name = f.name().as_str();
+                        roles.contains(&name) || dimensions.contains(&name)
+                    })
                     .map(|(i, _)| i);
                 let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), used);
                 rows = usize::try_from(b.metadata().file_metadata().num_rows()).ok();
@@ -807,7 +821,9 @@ fn table_journeys(
         None => e,
     };
     read_ahead(batches, |batches| {
-        omnikpi::table::arrow::journeys(batches, rows, reading, taxonomy, currency)
+        let mut request = request.clone();
+        request.reading = reading.clone();
+        omnikpi::table::arrow::read(batches, rows, &request)
     })
     .map_err(locate)
 }

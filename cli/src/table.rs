@@ -129,6 +129,12 @@ pub fn render_result(result: &Value, indent: usize) -> String {
                 cell(field(value, "rejected"))
             )),
             Value::Object(_) if key == "overall" && by_key.is_some() => {}
+            Value::Array(items) if key == "segments" && fields.contains_key("by") => {
+                out.extend(items.iter().map(|s| render_segment(s, indent)));
+            }
+            Value::Array(items) if !items.is_empty() && items.iter().all(is_scalar) => {
+                out.push(format!("{pad}{key}: {}", cell(value)));
+            }
             Value::Array(items) => {
                 let total = if Some(key) == by_key.as_ref() {
                     overall
@@ -160,6 +166,24 @@ pub fn render_result(result: &Value, indent: usize) -> String {
         }
     }
     out.join("\n")
+}
+
+/// One entry of a result's `segments` (`by`): `segment brand=A, country=FR:` and its fields.
+fn render_segment(segment: &Value, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let key: Vec<String> = field(segment, "key")
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| format!("{name}={}", cell(value)))
+        .collect();
+    let mut own = segment.as_object().cloned().unwrap_or_default();
+    own.remove("key");
+    format!(
+        "{pad}segment {}:\n{}",
+        key.join(", "),
+        render_result(&Value::Object(own), indent + 2)
+    )
 }
 
 /// Renders a whole `omnikpi report` document.

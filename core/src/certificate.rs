@@ -27,7 +27,9 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 mod journeys;
-pub use journeys::{certify_read, journeys_digest, parts_digest, verify_read};
+pub use journeys::{
+    certify_read, journeys_digest, parts_digest, read_digest, request_of, verify_read,
+};
 
 /// The omnikpi version written in certificates.
 pub const OMNIKPI_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -393,7 +393,7 @@ def attribution_results(
 ) -> Union[Attribution, ModelComparison]:
     """One model's :class:`Attribution`, or a :class:`ModelComparison` when ``model`` named
     several (shared with :mod:`omnikpi.spark`), each with its certificate when given."""
-    certs: Sequence[Optional[Mapping[str, Any]]] = certificates or [None] * len(short)
+    certs: Sequence[Optional[Mapping[str, Any]]] = list(certificates) if certificates else [None] * len(short)
     typed = [typed_result(_omnikpi.attribution_model(m)[0], r, c) for m, r, c in zip(short, results, certs)]
     if isinstance(model, str):
         return typed[0]  # type: ignore[return-value]  # result_for gives Attribution for attribution ids
@@ -417,7 +417,7 @@ def attribute(
     columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
     timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None,
-    certify: bool = False, **params: Any,
+    certify: bool = False, by: Optional[Sequence[str]] = None, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
@@ -425,7 +425,7 @@ def attribute(
     columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
     timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, progress: Progress = None,
-    certify: bool = False, **params: Any,
+    certify: bool = False, by: Optional[Sequence[str]] = None, **params: Any,
 ) -> ModelComparison: ...
 def attribute(
     model: Union[str, list[str], tuple[str, ...]],
@@ -441,6 +441,7 @@ def attribute(
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     progress: Progress = None,
     certify: bool = False,
+    by: Optional[Sequence[str]] = None,
     **params: Any,
 ) -> Union[Attribution, ModelComparison]:
     """Multi-touch attribution (KPIs ``attribution.<model>``).
@@ -470,7 +471,11 @@ def attribute(
     ``params`` go to a single model; ``model_params`` maps model names to parameters when there
     are several. Attributed conversions (6 places) and values (minor unit) sum exactly to the
     totals. ``progress`` (tables only): ``True`` for a tqdm bar, or a callable
-    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`. ``certify=True`` gives each
+    ``(rows_read, total_rows)``, see :mod:`omnikpi.progress`. ``by=["brand", "country"]`` cuts
+    every model's result by these dimensions (columns of a table, fields of each journey in a
+    list; a journey's values are the same on each of its rows): the result's ``segments`` hold
+    one result per combination of values, with its ``key``, and its own fields are their
+    consolidated total, the same from a table as from the list of its journeys. ``certify=True`` gives each
     result its ``certificate``: for a table, of the journeys as read (sorted by id, so the rows'
     order and the file's format do not change it) and of the reading declared, the one the
     CLI's ``attribute --certificate`` writes for the same table; for a list, of the KPI's input
@@ -493,7 +498,7 @@ def attribute(
         table = as_chunks(journeys)
         results, (rounded, changed), certificates = _omnikpi.attribute_table(
             short, tracked(table, progress), taxonomy, currency, reading, without_lookback(per_model), lookback,
-            row_count(table), certify,
+            row_count(table), certify, list(by) if by is not None else None,
         )
         if changed:
             warnings.warn(FloatMoneyWarning(
@@ -507,6 +512,8 @@ def attribute(
                             "table is read; a list of journeys has the KPI's own shape")
         data = {"channels": taxonomy, "currency": currency, "journeys": journeys}
         kpis = [_omnikpi.attribution_model(m)[0] for m in short]
+        if by is not None:
+            per_model = {m: {**per_model.get(m, {}), "by": list(by)} for m in short}
         if certify:
             results, certificates = map(list, zip(*(_omnikpi.certify(k, data, per_model.get(m) or None)
                                                      for k, m in zip(kpis, short))))

@@ -47,6 +47,7 @@ def attribute_table(
     lookback_seconds: Optional[int] = None,
     rows: Optional[int] = None,
     certify: bool = False,
+    by: Optional[list[str]] = None,
 ) -> tuple[list[dict[str, Any]], tuple[int, int], Optional[list[dict[str, Any]]]]: ...
 def records_from_table(table: Any, name: str) -> list[dict[str, Any]]: ...
 def attribution_state(

@@ -76,7 +76,7 @@ impl JourneyIds {
     }
 
     /// The ids of the runs `keep` names, in order.
-    pub(super) fn kept(&self, keep: impl Fn(usize) -> bool) -> JourneyIds {
+    pub(crate) fn kept(&self, keep: impl Fn(usize) -> bool) -> JourneyIds {
         let mut ids = JourneyIds::default();
         for r in (0u32..).take(self.ends.len()) {
             if keep(r as usize) {

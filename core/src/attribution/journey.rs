@@ -85,6 +85,47 @@ impl JourneyBatch {
         Ok(range)
     }
 
+    /// The journeys `keep` says to keep, in order, with their touches and ids: a segment of
+    /// the batch.
+    ///
+    /// ```
+    /// use omnikpi::attribution::{JourneyKey, LongBuilder, Outcome};
+    /// use omnikpi::channel::Taxonomy;
+    /// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+    /// let mut rows = LongBuilder::new(&tax);
+    /// for (id, t) in [("a", 1), ("a", 2), ("b", 3), ("c", 4)] {
+    ///     rows.push(JourneyKey::Text(id), t, "web", Outcome::default(), 0).unwrap();
+    /// }
+    /// let batch = rows.finish().unwrap();
+    /// let some = batch.select(|j| j != 1);
+    /// assert_eq!((some.offsets.clone(), some.timestamp.clone()), (vec![0, 2, 3], vec![1, 2, 4]));
+    /// assert_eq!(some.ids.unwrap().text(1).as_deref(), Some("c"));
+    /// ```
+    pub fn select(&self, keep: impl Fn(usize) -> bool) -> JourneyBatch {
+        let mut out = JourneyBatch {
+            offsets: vec![0],
+            ..JourneyBatch::default()
+        };
+        for j in (0..self.len()).filter(|j| keep(*j)) {
+            let touches = self.touches(j);
+            let slice = |v: &[u16]| v.get(touches.clone()).unwrap_or_default().to_vec();
+            out.channel.extend(slice(&self.channel));
+            out.timestamp
+                .extend_from_slice(self.timestamp.get(touches.clone()).unwrap_or_default());
+            out.lead
+                .extend_from_slice(self.lead.get(touches.clone()).unwrap_or_default());
+            out.offsets.push(out.channel.len());
+            out.conversions
+                .push(self.conversions.get(j).copied().unwrap_or_default());
+            out.value_minor
+                .push(self.value_minor.get(j).copied().unwrap_or_default());
+            out.conversion_time
+                .push(self.conversion_time.get(j).copied().unwrap_or_default());
+        }
+        out.ids = self.ids.as_ref().map(|ids| ids.kept(&keep));
+        out
+    }
+
     /// The touch range of journey `j`.
     pub fn touches(&self, j: usize) -> std::ops::Range<usize> {
         let start = self.offsets.get(j).copied().unwrap_or(0);

@@ -18,11 +18,38 @@ use super::{model_id, run_models, short_name, Accumulator, Attribution, JourneyB
 use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::Currency;
+use crate::output::Output;
+use crate::segment::{assemble, in_segment};
 use crate::table::reading::Reading;
 use serde_json::{Map, Value};
 
+/// The journeys read from a table: all of them, or cut into segments by the request's `by`
+/// (each with its combination of values, in their order).
+#[derive(Debug, Clone)]
+pub enum Read {
+    /// Every journey.
+    Whole(JourneyBatch),
+    /// The journeys of each combination of the dimensions' values.
+    Segments(Vec<(Vec<String>, JourneyBatch)>),
+}
+
+impl Read {
+    /// How many journeys were read.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Whole(batch) => batch.len(),
+            Self::Segments(segments) => segments.iter().map(|(_, b)| b.len()).sum(),
+        }
+    }
+
+    /// Whether no journey was read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The keys of the options object.
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "model",
     "channels",
     "currency",
@@ -31,6 +58,7 @@ const KEYS: [&str; 8] = [
     "lookback_seconds",
     "reading",
     "certify",
+    "by",
 ];
 
 /// What to attribute, over which channels and in which currency, read how.
@@ -48,6 +76,9 @@ pub struct Request {
     pub reading: Reading,
     /// Whether each result is to carry its certificate (`"certify": true`; SQL's way to ask).
     pub certify: bool,
+    /// The table's dimension columns each result is cut by (the KPIs' parameter `by`): the
+    /// journeys of each combination of values are a segment.
+    pub by: Vec<String>,
     /// Whether `model` named a list (the result is then a list too).
     several: bool,
 }
@@ -95,6 +126,7 @@ impl Request {
                 )
             })?,
         };
+        let by = dimensions(map.get("by"))?;
         Ok(Self {
             taxonomy,
             currency,
@@ -102,6 +134,7 @@ impl Request {
             lookback_seconds,
             reading,
             certify,
+            by,
             several,
         })
     }
@@ -122,8 +155,77 @@ impl Request {
             lookback_seconds,
             reading,
             certify: false,
+            by: Vec::new(),
             several: true,
         }
+    }
+
+    /// The request cut by the table's dimension columns `by`.
+    pub fn with_by(mut self, by: Vec<String>) -> Self {
+        self.by = by;
+        self
+    }
+
+    /// Every model's result over `read`, as its KPI gives it: over all the journeys, or, cut
+    /// by `by`, the consolidated total with `by` and one entry per segment (`segments`), as
+    /// the records of a KPI's input are cut.
+    ///
+    /// # Errors
+    /// The models' own errors, a segment's naming it.
+    pub fn results(&self, read: &Read) -> Result<Vec<Output>> {
+        let segments = match read {
+            Read::Whole(batch) => {
+                return Ok(self
+                    .run(batch)?
+                    .iter()
+                    .map(Attribution::to_output)
+                    .collect())
+            }
+            Read::Segments(segments) => segments,
+        };
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut whole = self.accumulator()?;
+        let mut cut = Vec::with_capacity(segments.len());
+        for (key, batch) in segments {
+            let mut part = self.accumulator()?;
+            part.update_parallel(batch, threads)
+                .map_err(|e| in_segment(e, &self.by, key))?;
+            whole.merge(&part)?;
+            let results = part.finish().map_err(|e| in_segment(e, &self.by, key))?;
+            cut.push((key, results));
+        }
+        let whole = whole.finish()?;
+        self.specs
+            .iter()
+            .zip(&whole)
+            .enumerate()
+            .map(|(m, ((id, _), total))| {
+                let segments = cut
+                    .iter()
+                    .filter_map(|(key, results)| {
+                        results.get(m).map(|r| ((*key).clone(), r.to_output()))
+                    })
+                    .collect();
+                let entry = crate::registry::find(id)?;
+                let definition = crate::catalog::definition(id)?;
+                assemble(entry, definition, total.to_output(), segments, &self.by)
+            })
+            .collect()
+    }
+
+    /// Results of [`Request::results`] as the request asked: one result's JSON, or the list
+    /// when `model` named a list.
+    ///
+    /// # Errors
+    /// `internal_error` for a single model without its result.
+    pub fn json(&self, results: &[Output]) -> Result<Value> {
+        if self.several {
+            return Ok(Value::Array(results.iter().map(Output::to_json).collect()));
+        }
+        results
+            .first()
+            .map(Output::to_json)
+            .ok_or_else(|| KpiError::internal("a run of one model without its result"))
     }
 
     /// The models over `batch`, one result per model in the order asked.
@@ -187,6 +289,23 @@ impl Request {
             .first()
             .map(Attribution::to_json)
             .ok_or_else(|| KpiError::internal("a run of one model without its result"))
+    }
+}
+
+/// The names of `by`: absent, null or a list of texts.
+fn dimensions(by: Option<&Value>) -> Result<Vec<String>> {
+    match by {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(names)) => names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| text(n, &format!("by[{i}]")).map(str::to_owned))
+            .collect(),
+        Some(_) => Err(KpiError::at(
+            ErrorCode::WrongType,
+            "options.by",
+            "must be a list of column names",
+        )),
     }
 }
 

@@ -13,16 +13,19 @@
 //! let sale = Outcome { conversions: 1, value_minor: 1250, ..Outcome::default() };
 //! rows.push(JourneyKey::Text("u1"), 10, "web", sale, 0).unwrap();
 //! let batch = rows.finish().unwrap();
-//! let results = request.run(&batch).unwrap();
-//! let input = omnikpi::certificate::journeys_digest(&batch, &request.taxonomy, &request.currency).unwrap();
+//! let read = omnikpi::attribution::Read::Whole(batch);
+//! let results: Vec<_> = request.results(&read).unwrap().iter().map(|r| r.to_json()).collect();
+//! let input = omnikpi::certificate::read_digest(&read, &request.taxonomy, &request.currency).unwrap();
 //! let certs = omnikpi::certificate::certify_read(&request, &input, &results).unwrap();
 //! assert_eq!(certs[0]["reading"]["outcome"], "every_row");
-//! let check = omnikpi::certificate::verify_read(&certs[0], &batch, &request.taxonomy, &request.currency).unwrap();
+//! let channels = json!([{"channel": "web", "group": "online"}]);
+//! let again = omnikpi::certificate::request_of(&certs[0], &channels, "EUR").unwrap();
+//! let check = omnikpi::certificate::verify_read(&certs[0], &again, &read).unwrap();
 //! assert_eq!(check["confirmed"], true);
 //! ```
 
 use super::{canonical_json, read, sealed, text, verdict, Fields};
-use crate::attribution::{run_models, Attribution, JourneyBatch, Request};
+use crate::attribution::{JourneyBatch, Read, Request};
 use crate::channel::Taxonomy;
 use crate::error::{KpiError, Result};
 use crate::money::Currency;
@@ -43,16 +46,18 @@ pub fn journeys_digest(
     taxonomy: &Taxonomy,
     currency: &Currency,
 ) -> Result<String> {
-    parts_digest(&[batch], taxonomy, currency)
+    parts_digest(&[(None, batch)], taxonomy, currency)
 }
 
 /// [`journeys_digest`] of the journeys of several batches, parts of one table whose journeys
-/// are each in one part (SQL reads a table in parts): the digest of one batch holding them all.
+/// are each in one part (SQL reads a table in parts; `by` cuts it into segments): the digest
+/// of one batch holding them all. A part with a key (a segment's values of the dimensions)
+/// adds `"key": [values...]` to each of its journeys' lines.
 ///
 /// # Errors
 /// As [`journeys_digest`].
 pub fn parts_digest(
-    parts: &[&JourneyBatch],
+    parts: &[(Option<&[String]>, &JourneyBatch)],
     taxonomy: &Taxonomy,
     currency: &Currency,
 ) -> Result<String> {
@@ -71,7 +76,7 @@ pub fn parts_digest(
     hash.update(canonical_json(&head).as_bytes());
     hash.update(b"\n");
     let mut order: Vec<(std::borrow::Cow<'_, str>, usize, usize)> = Vec::new();
-    for (p, batch) in parts.iter().enumerate() {
+    for (p, (_, batch)) in parts.iter().enumerate() {
         let ids = batch
             .ids
             .as_ref()
@@ -83,9 +88,10 @@ pub fn parts_digest(
     order.sort_unstable();
     let mut line = String::new();
     for (id, p, j) in &order {
-        if let Some(batch) = parts.get(*p) {
+        if let Some((key, batch)) = parts.get(*p) {
             line.clear();
-            journey_line(batch, *j, id, &names, &mut line);
+            let key = key.map(|k| Value::from(k.to_vec()).to_string());
+            journey_line(batch, *j, id, key.as_deref(), &names, &mut line);
             hash.update(line.as_bytes());
         }
     }
@@ -93,22 +99,51 @@ pub fn parts_digest(
     Ok(format!("sha256:{hex}"))
 }
 
+/// [`parts_digest`] of the journeys `read` holds: one part, or a part per segment with its key.
+///
+/// # Errors
+/// As [`journeys_digest`].
+pub fn read_digest(read: &Read, taxonomy: &Taxonomy, currency: &Currency) -> Result<String> {
+    match read {
+        Read::Whole(batch) => journeys_digest(batch, taxonomy, currency),
+        Read::Segments(segments) => {
+            let parts: Vec<(Option<&[String]>, &JourneyBatch)> = segments
+                .iter()
+                .map(|(key, batch)| (Some(key.as_slice()), batch))
+                .collect();
+            parts_digest(&parts, taxonomy, currency)
+        }
+    }
+}
+
 fn missing_id(j: usize) -> KpiError {
     KpiError::internal(&format!("journey {j} of a table has no id"))
 }
 
-/// Journey `j`'s line of [`journeys_digest`]: canonical JSON (keys in byte order) and `\n`.
-fn journey_line(batch: &JourneyBatch, j: usize, id: &str, names: &[String], out: &mut String) {
+/// Journey `j`'s line of [`journeys_digest`]: canonical JSON (keys in byte order) and `\n`;
+/// `key` is its segment's values as JSON, when the table was cut.
+fn journey_line(
+    batch: &JourneyBatch,
+    j: usize,
+    id: &str,
+    key: Option<&str>,
+    names: &[String],
+    out: &mut String,
+) {
     use std::fmt::Write;
     let at = |v: &[i64]| v.get(j).copied().unwrap_or_default();
     let conversions = batch.conversions.get(j).copied().unwrap_or_default();
     let value = batch.value_minor.get(j).copied().unwrap_or_default();
     let _ = write!(
         out,
-        r#"{{"conversion_timestamp":{},"conversions":{conversions},"id":{},"touches":["#,
+        r#"{{"conversion_timestamp":{},"conversions":{conversions},"id":{}"#,
         at(&batch.conversion_time),
         Value::from(id),
     );
+    if let Some(key) = key {
+        let _ = write!(out, r#","key":{key}"#);
+    }
+    out.push_str(r#","touches":["#);
     for (n, t) in batch.touches(j).enumerate() {
         let channel = batch.channel.get(t).map_or(0, |c| usize::from(*c));
         let _ = write!(
@@ -123,15 +158,16 @@ fn journey_line(batch: &JourneyBatch, j: usize, id: &str, names: &[String], out:
     let _ = writeln!(out, r#"],"value_minor":{value}}}"#);
 }
 
-/// The certificates of `results`, `request`'s models run over journeys whose
-/// [`journeys_digest`] is `input` (one per model, in the request's order): the parameters each model's with the
+/// The certificates of `results` (each model's result as JSON), `request`'s models run over
+/// journeys whose [`journeys_digest`] is `input` (one per model, in the request's order): the
+/// parameters, with the request's `by`, each model's with the
 /// request's `lookback_seconds`, and the request's reading ([`crate::table::reading::Reading::to_json`])
 /// is certified with them.
 ///
 /// # Errors
 /// `internal_error` when there are not as many results as models; the parameter errors of the
 /// models.
-pub fn certify_read(request: &Request, input: &str, results: &[Attribution]) -> Result<Vec<Value>> {
+pub fn certify_read(request: &Request, input: &str, results: &[Value]) -> Result<Vec<Value>> {
     if results.len() != request.specs.len() {
         return Err(KpiError::internal("a result per model to certify"));
     }
@@ -147,11 +183,14 @@ pub fn certify_read(request: &Request, input: &str, results: &[Attribution]) -> 
             if let Some(lookback) = request.lookback_seconds {
                 params.insert("lookback_seconds".into(), Value::from(lookback));
             }
+            if !request.by.is_empty() {
+                params.insert("by".into(), Value::from(request.by.clone()));
+            }
             let fields = Fields {
                 kpi_id,
                 params: &Value::Object(params),
                 input,
-                result: &result.to_json(),
+                result,
                 pack: None,
                 fx: None,
             };
@@ -162,33 +201,47 @@ pub fn certify_read(request: &Request, input: &str, results: &[Attribution]) -> 
         .collect()
 }
 
-/// Recomputes the attribution a certificate of [`certify_read`] speaks of from `batch` (the
-/// table read again as the certificate's `reading` declares) and says whether it confirms it,
-/// as [`super::verify`] does.
+/// The request a certificate of [`certify_read`] was computed under: its model, parameters,
+/// lookback, `by` and reading, over the taxonomy `channels` (a channels list) in `currency`, to
+/// read the table again with.
 ///
 /// # Errors
 /// `wrong_type` or `missing_field` at `certificate.<field>` for something that is not a
-/// certificate; the model's own errors.
-pub fn verify_read(
-    certificate: &Value,
-    batch: &JourneyBatch,
-    taxonomy: &Taxonomy,
-    currency: &Currency,
-) -> Result<Value> {
+/// certificate; the request's own errors.
+pub fn request_of(certificate: &Value, channels: &Value, currency: &str) -> Result<Request> {
     let fields = read(certificate)?;
-    let kpi = text(&fields, "kpi");
     let mut params = fields
         .get("params")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let lookback = params.remove("lookback_seconds").and_then(|v| v.as_i64());
-    let specs = [(kpi.to_owned(), Value::Object(params))];
-    let results = run_models(taxonomy, currency, batch, &specs, lookback)?;
-    let result = results
+    let lookback = params.remove("lookback_seconds").unwrap_or(Value::Null);
+    let by = params.remove("by").unwrap_or(Value::Null);
+    Request::from_json(&json!({
+        "model": text(&fields, "kpi"),
+        "channels": channels,
+        "currency": currency,
+        "params": params,
+        "lookback_seconds": lookback,
+        "by": by,
+        "reading": fields.get("reading").cloned().unwrap_or(Value::Null),
+    }))
+}
+
+/// Recomputes the attribution a certificate of [`certify_read`] speaks of from `read` (the
+/// table read again under [`request_of`]'s request) and says whether it confirms it, as
+/// [`super::verify`] does.
+///
+/// # Errors
+/// `wrong_type` or `missing_field` at `certificate.<field>` for something that is not a
+/// certificate; the model's own errors.
+pub fn verify_read(certificate: &Value, request: &Request, read: &Read) -> Result<Value> {
+    let fields = super::read(certificate)?;
+    let result = request
+        .results(read)?
         .first()
-        .map(Attribution::to_json)
+        .map(crate::output::Output::to_json)
         .ok_or_else(|| KpiError::internal("a run of one model without its result"))?;
-    let input = journeys_digest(batch, taxonomy, currency)?;
+    let input = read_digest(read, &request.taxonomy, &request.currency)?;
     verdict(certificate, &fields, &input, &result)
 }

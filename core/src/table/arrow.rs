@@ -692,6 +692,39 @@ pub fn journeys(
     reader.finish()
 }
 
+/// Every batch of a long-format touch table read as `request` declares ([`journeys`]), the
+/// journeys cut by the request's `by` when it names dimension columns
+/// ([`super::dimensions::Dimensions`], read in the same pass).
+///
+/// # Errors
+/// As [`journeys`], and the errors of the dimensions.
+pub fn read(
+    batches: impl IntoIterator<Item = Result<RecordBatch, KpiError>>,
+    rows: Option<usize>,
+    request: &crate::attribution::Request,
+) -> Result<(crate::attribution::Read, Conversions), KpiError> {
+    use super::dimensions::Dimensions;
+    let mut reader = JourneyReader::new(&request.reading, &request.taxonomy, &request.currency);
+    if let Some(rows) = rows {
+        reader.builder.expect_rows(rows);
+    }
+    let mut dimensions =
+        (!request.by.is_empty()).then(|| Dimensions::new(&request.by, &request.reading));
+    for batch in batches {
+        let batch = batch?;
+        reader.push(&batch)?;
+        if let Some(dimensions) = &mut dimensions {
+            dimensions.push(&batch)?;
+        }
+    }
+    let (journeys, conversions) = reader.finish()?;
+    let read = match dimensions {
+        Some(dimensions) => crate::attribution::Read::Segments(dimensions.segments(&journeys)?),
+        None => crate::attribution::Read::Whole(journeys),
+    };
+    Ok((read, conversions))
+}
+
 /// A long-format touch table read into journeys a batch at a time, as [`journeys`] reads it
 /// whole. Readers of parts of one table (on several threads, say) [`JourneyReader::absorb`] one
 /// another and give what one reader of the whole table gives: what a reader keeps is the

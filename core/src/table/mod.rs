@@ -14,6 +14,8 @@
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod csv;
+#[cfg(feature = "arrow")]
+pub mod dimensions;
 pub mod reading;
 pub mod records;
 pub mod rows;
