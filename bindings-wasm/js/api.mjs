@@ -233,7 +233,11 @@ export function createApi(raw, files) {
    * read — columns? ({role: column name}, roles journey_id, timestamp, channel, conversions,
    * value, conversion_timestamp), outcome? ("every_row" or "last_touch"), timestampUnit? ("s",
    * "ms", "us", "ns": integer timestamps are refused without it), timezone? (of naive text
-   * timestamps), moneyFromFloat? ("round_half_even": float money is refused without it) }.
+   * timestamps), moneyFromFloat? ("round_half_even": float money is refused without it), by?
+   * (dimension columns, such as ["brand", "country"]: every result gains `by` and `segments`,
+   * one per combination of values, its own fields their consolidated total), certify? (each
+   * result gets its `certificate`, non-enumerable, the one the CLI's `attribute --certificate`
+   * writes for the same table) }.
    * The core reads the table exactly as the CLI and Python read theirs. When rounding float
    * money moved amounts by more than 1e-9, a warning says how many (Node: process warning
    * `FloatMoneyWarning`; browsers: console.warn).
@@ -243,18 +247,24 @@ export function createApi(raw, files) {
       throw new OmniKpiError("`options` must be an object with channels and currency", "wrong_type", "options");
     }
     const { channels, currency, lookbackSeconds, timestampUnit, moneyFromFloat, ...rest } = options;
-    const { columns, outcome, timezone, ...unknown } = rest;
+    const { columns, outcome, timezone, by, certify, ...unknown } = rest;
     const extra = Object.keys(unknown);
     if (extra.length > 0) {
-      throw new OmniKpiError(`\`options.${extra[0]}\` is not an option (channels, currency, lookbackSeconds, columns, outcome, timestampUnit, timezone, moneyFromFloat)`,
+      throw new OmniKpiError(`\`options.${extra[0]}\` is not an option (channels, currency, lookbackSeconds, columns, outcome, timestampUnit, timezone, moneyFromFloat, by, certify)`,
         "unknown_parameter", `options.${extra[0]}`);
+    }
+    if (certify !== undefined && typeof certify !== "boolean") {
+      throw new OmniKpiError("`options.certify` must be true or false", "wrong_type", "options.certify");
     }
     if (typeof currency !== "string") {
       throw new OmniKpiError("`options.currency` must be a currency code such as \"EUR\"", "wrong_type", "options.currency");
     }
     const { specs, results: byModel } = modelSpecs(models, params);
     const reading = { columns, outcome, timestamp_unit: timestampUnit, timezone, money_from_float: moneyFromFloat };
-    const out = unwrap(raw.attributeTable(specs, table, channels, currency, reading, lookbackSeconds ?? undefined));
+    const out = unwrap(raw.attributeTable(specs, table, channels, currency, reading, lookbackSeconds ?? undefined, by ?? null, certify === true));
+    (out.certificates ?? []).forEach((certificate, i) => {
+      Object.defineProperty(out.results[i], "certificate", { value: certificate, enumerable: false });
+    });
     if (out.money_changed > 0) {
       const message = `moneyFromFloat: ${out.money_changed} of ${out.money_rounded} amounts rounded moved by more than 1e-9 when rounded to ${currency}'s minor unit`;
       if (typeof globalThis.process?.emitWarning === "function") {

@@ -35,6 +35,8 @@ export declare function evaluate(kpiId: string, input: unknown, params?: Record<
 export interface Certificate {
   certificate: string; kpi: string; version: string; params: Record<string, unknown>;
   input: string; result: string; pack: string | null; fx: string | null; omnikpi: string;
+  /** How a touch table was read (an attribution of a table): columns, outcome, units, dialect. */
+  reading?: Record<string, unknown>;
 }
 /** A typed function's result: its fields, and its certificate as a non-enumerable property. */
 export type Certified<T> = T & { readonly certificate: Certificate };
@@ -180,12 +182,16 @@ export interface TouchTableOptions {
   timezone?: string;
   /** Round float money at the currency's minor unit, half to even; float money is refused without it. */
   moneyFromFloat?: "round_half_even" | "round-half-even";
+  /** Dimension columns (a journey's values, the same on each of its rows): each result gains `by` and `segments`, its own fields their consolidated total. */
+  by?: string[];
+  /** Give each result its `certificate` (non-enumerable): the journeys as read, sorted by id, with the reading, as the CLI's `attribute --certificate` writes it. */
+  certify?: boolean;
 }
-export declare function attributeTable(model: AttributionModel, table: TouchTable, options: TouchTableOptions, params?: AttributionParams): AttributionResult;
+export declare function attributeTable(model: AttributionModel, table: TouchTable, options: TouchTableOptions, params?: AttributionParams): AttributionResult & { readonly certificate?: Certificate };
 /** Several models in one pass: one result per model given, keyed by its name (a typo does not compile). */
 export declare function attributeTable<M extends AttributionModel>(
   models: readonly M[], table: TouchTable, options: TouchTableOptions, params?: Partial<Record<M, AttributionParams>>,
-): Record<M, AttributionResult>;
+): Record<M, AttributionResult & { readonly certificate?: Certificate }>;
 
 // ----------------------------------------------------------------------------- incentives
 

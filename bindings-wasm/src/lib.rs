@@ -510,9 +510,15 @@ pub fn attribute_columns(
 /// object of columns (arrays or typed arrays), or a CSV file's text, read as `reading` declares (`{columns, outcome,
 /// timestamp_unit, timezone, money_from_float}`, the core's `Reading`, as the CLI's flags and
 /// Python's keyword arguments build it). `channels` is the taxonomy's rows or a channels CSV's
-/// text (`channel,group[,direct]`, read by the core as the CLI reads `--channels`). Returns
-/// `{results, money_rounded, money_changed}`.
+/// text (`channel,group[,direct]`, read by the core as the CLI reads `--channels`); `by` names
+/// dimension columns to cut every result by; `certify` asks for each model's certificate (the
+/// core's `certify_read`, as the CLI's `attribute --certificate` writes it). Returns
+/// `{results, money_rounded, money_changed, certificates?}`.
 #[wasm_bindgen(js_name = attributeTable)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "mirrors the options of the JS function, each read by the core"
+)]
 pub fn attribute_table(
     specs: JsValue,
     table: JsValue,
@@ -520,6 +526,8 @@ pub fn attribute_table(
     currency: &str,
     reading: JsValue,
     lookback_seconds: Option<f64>,
+    by: JsValue,
+    certify: bool,
 ) -> String {
     envelope((|| {
         let specs = model_specs(host_value(specs, "models")?)?;
@@ -534,29 +542,57 @@ pub fn attribute_table(
         let lookback = lookback_seconds
             .map(|l| whole(l, || "lookbackSeconds".into()))
             .transpose()?;
-        let (batch, conversions) = match table.as_string() {
-            // a CSV file's text: the core's CSV reader, as the CLI reads a `.csv`
-            Some(text) => omnikpi::table::rows::csv_text_journeys(
-                &text,
-                "table.csv",
-                &reading,
-                &taxonomy,
-                &currency,
-            )?,
-            None => omnikpi::table::rows::journeys(
-                &host_value(table, "table")?,
-                &reading,
-                &taxonomy,
-                &currency,
-            )?,
+        let by = match host_value(by, "options.by")? {
+            Value::Null => Vec::new(),
+            Value::Array(names) => names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    n.as_str().map(str::to_owned).ok_or_else(|| {
+                        omnikpi::KpiError::at(
+                            omnikpi::ErrorCode::WrongType,
+                            &format!("options.by[{i}]"),
+                            "must be a column name",
+                        )
+                    })
+                })
+                .collect::<omnikpi::Result<_>>()?,
+            _ => {
+                return Err(omnikpi::KpiError::at(
+                    omnikpi::ErrorCode::WrongType,
+                    "options.by",
+                    "must be a list of column names",
+                ))
+            }
         };
-        let results =
-            omnikpi::attribution::run_models(&taxonomy, &currency, &batch, &specs, lookback)?;
-        Ok(json!({
-            "results": results.iter().map(omnikpi::attribution::Attribution::to_json).collect::<Vec<_>>(),
+        let request =
+            omnikpi::attribution::Request::new(taxonomy, currency, specs, lookback, reading)
+                .with_by(by);
+        let table = match table.as_string() {
+            Some(text) => Value::String(text),
+            None => host_value(table, "table")?,
+        };
+        // a CSV file's text: the core's CSV reader, as the CLI reads a `.csv`
+        let (read, conversions) = omnikpi::table::rows::read(&table, "table.csv", &request)?;
+        let results: Vec<Value> = request
+            .results(&read)?
+            .iter()
+            .map(omnikpi::Output::to_json)
+            .collect();
+        let mut out = json!({
+            "results": results,
             "money_rounded": conversions.money_rounded,
             "money_changed": conversions.money_changed,
-        }))
+        });
+        if certify {
+            let input =
+                omnikpi::certificate::read_digest(&read, &request.taxonomy, &request.currency)?;
+            let certificates = omnikpi::certificate::certify_read(&request, &input, &results)?;
+            if let Some(fields) = out.as_object_mut() {
+                fields.insert("certificates".to_owned(), Value::Array(certificates));
+            }
+        }
+        Ok(out)
     })())
 }
 

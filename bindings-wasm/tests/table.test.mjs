@@ -214,3 +214,34 @@ test("channels may be a channels CSV's text, read by the core as the CLI reads -
   assert.throws(() => omnikpi.attributeTable("linear", text, { channels: "name,group\nweb,online\n", currency: "EUR" }),
     (e) => e instanceof omnikpi.OmniKpiError && /channel/.test(e.message));
 });
+
+test("by and certify: a table cut by its columns and certified as the CLI cuts and certifies its file", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "omnikpi-by-"));
+  const branded = rows.map((r) => ({ ...r, brand: Number(r.journey_id.slice(-1)) % 2 === 0 ? "even" : "odd" }));
+  const keys = Object.keys(branded[0]);
+  const text = [keys.join(","), ...branded.map((r) => keys.map((k) => r[k]).join(","))].join("\n") + "\n";
+  writeFileSync(join(dir, "journeys.csv"), text);
+  const two = ["linear", "markov"];
+  const cli = JSON.parse(execFileSync(join(root, "target", "release", "omnikpi"),
+    ["attribute", join(dir, "journeys.csv"), "--channels", join(retail, "channels.csv"), "--currency", "EUR", "--json",
+      "--model", two.join(","), "--by", "brand", "--certificate", join(dir, "cert.json")],
+    { encoding: "utf8", maxBuffer: 1 << 26 }));
+  const certificates = JSON.parse(readFileSync(join(dir, "cert.json"), "utf8"));
+  for (const table of [branded, text]) {
+    const got = omnikpi.attributeTable(two, table, { channels, currency: "EUR", by: ["brand"], certify: true });
+    two.forEach((m, i) => {
+      assert.deepStrictEqual(got[m], cli[i]);
+      assert.deepStrictEqual(got[m].certificate, certificates[i]);
+    });
+    assert.deepStrictEqual(got.linear.segments.map((s) => s.key), [{ brand: "even" }, { brand: "odd" }]);
+  }
+  // without certify, no certificate; a journey whose rows disagree is refused at the row
+  assert.equal(omnikpi.attributeTable("linear", branded, { channels, currency: "EUR", by: ["brand"] }).certificate, undefined);
+  const split = branded.map((r, i) => (i === 1 ? { ...r, brand: "other" } : r));
+  assert.throws(() => omnikpi.attributeTable("linear", split, { channels, currency: "EUR", by: ["brand"] }),
+    (e) => e.code === "invalid_dataset" && e.path === "table.brand[1]");
+  assert.throws(() => omnikpi.attributeTable("linear", branded, { channels, currency: "EUR", by: "brand" }),
+    (e) => e.code === "wrong_type" && e.path === "options.by");
+});

@@ -4,6 +4,7 @@
 //! records of a KPI's input are cut by `by`.
 //!
 //! ```
+//! # #[cfg(feature = "arrow")] {
 //! use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 //! use omnikpi::channel::Taxonomy;
 //! use omnikpi::money::Currency;
@@ -28,13 +29,15 @@
 //! let segments = brands.segments(&journeys.finish().unwrap().0).unwrap();
 //! assert_eq!(segments[0].0, vec!["A"]);
 //! assert_eq!(segments[1].1.conversions, vec![1]); // u1, brand B
+//! # }
 //! ```
 
 use super::reading::Reading;
 use crate::attribution::JourneyBatch;
 use crate::error::{ErrorCode, KpiError, Result};
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
+#[cfg(feature = "arrow")]
+use arrow_array::{cast::AsArray, Array, RecordBatch};
+#[cfg(feature = "arrow")]
 use arrow_schema::DataType;
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,6 +51,8 @@ pub struct Dimensions {
     numbers: HashMap<Vec<String>, u32>,
     /// Each journey's combination, and the row it was first read on.
     journeys: HashMap<String, (u32, usize)>,
+    /// The rows of the batches read ([`Dimensions::push`]), to number the next.
+    #[cfg(feature = "arrow")]
     rows: usize,
 }
 
@@ -60,8 +65,29 @@ impl Dimensions {
             keys: Vec::new(),
             numbers: HashMap::new(),
             journeys: HashMap::new(),
+            #[cfg(feature = "arrow")]
             rows: 0,
         }
+    }
+
+    /// The dimension names.
+    pub fn names(&self) -> &[String] {
+        &self.by
+    }
+
+    /// The column holding the journey ids.
+    pub fn id_column(&self) -> &str {
+        &self.id_column
+    }
+
+    /// Reads one row's values (`key`, in the order of the names) for journey `id`; `row` is
+    /// its number in the table, for errors.
+    ///
+    /// # Errors
+    /// `invalid_dataset` at `table.<name>[row]` when the journey's earlier rows had other values.
+    pub fn push_row(&mut self, id: &str, key: Vec<String>, row: usize) -> Result<()> {
+        let number = self.number(key);
+        self.journey(id, number, row)
     }
 
     /// Reads the dimensions of `batch`'s rows, numbered after the rows read before.
@@ -70,6 +96,7 @@ impl Dimensions {
     /// `missing_field` at `table.<name>` for a dimension the table lacks, or at
     /// `table.<name>[row]` for an empty cell; `wrong_type` for a dimension neither text nor
     /// integers; `invalid_dataset` at `table.<name>[row]` for a journey whose rows disagree.
+    #[cfg(feature = "arrow")]
     pub fn push(&mut self, batch: &RecordBatch) -> Result<()> {
         let ids = text_column(batch, &self.id_column)?;
         let columns = self
@@ -175,6 +202,7 @@ impl Dimensions {
 }
 
 /// Column `name` of `batch` as text (integers in decimal).
+#[cfg(feature = "arrow")]
 fn text_column(batch: &RecordBatch, name: &str) -> Result<arrow_array::StringArray> {
     let column = batch.column_by_name(name).ok_or_else(|| {
         KpiError::at(

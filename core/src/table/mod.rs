@@ -14,7 +14,6 @@
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod csv;
-#[cfg(feature = "arrow")]
 pub mod dimensions;
 pub mod reading;
 pub mod records;

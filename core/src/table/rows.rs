@@ -405,44 +405,149 @@ pub fn csv_text_journeys(
     taxonomy: &crate::channel::Taxonomy,
     currency: &crate::money::Currency,
 ) -> Result<(JourneyBatch, Conversions)> {
-    let body = text.trim_start_matches('\u{feff}');
-    let mut resolved = reading.clone();
-    resolved.csv = reading.csv.detect_text(body);
-    let how = format!("read as CSV: {}", resolved.csv);
-    let bad = |e: &dyn std::fmt::Display| {
-        KpiError::new(
-            ErrorCode::InvalidDataset,
-            Some(name.to_owned()),
-            format!("`{name}` cannot be read as CSV ({}): {e}", resolved.csv),
-        )
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(resolved.csv.delimiter.unwrap_or(b','))
-        .from_reader(body.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(&e))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let mut columns: Vec<Vec<Value>> = vec![Vec::new(); header.len()];
-    for record in reader.records() {
-        let record = record.map_err(|e| bad(&e))?;
-        for (i, column) in columns.iter_mut().enumerate() {
-            column.push(match record.get(i).unwrap_or_default() {
-                "" => Value::Null,
-                cell => Value::String(cell.to_owned()),
-            });
+    let csv = CsvText::read(text, name, reading)?;
+    journeys(&csv.table, &csv.reading, taxonomy, currency).map_err(|e| csv.locate(e))
+}
+
+/// A CSV file's text as a table of columns (every cell text, empty cells null), with the
+/// reading its header resolved (the dialect detected) and how it was read.
+struct CsvText {
+    table: Value,
+    reading: Reading,
+    name: String,
+    how: String,
+}
+
+impl CsvText {
+    fn read(text: &str, name: &str, reading: &Reading) -> Result<Self> {
+        let body = text.trim_start_matches('\u{feff}');
+        let mut resolved = reading.clone();
+        resolved.csv = reading.csv.detect_text(body);
+        let how = format!("read as CSV: {}", resolved.csv);
+        let bad = |e: &dyn std::fmt::Display| {
+            KpiError::new(
+                ErrorCode::InvalidDataset,
+                Some(name.to_owned()),
+                format!("`{name}` cannot be read as CSV ({}): {e}", resolved.csv),
+            )
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(resolved.csv.delimiter.unwrap_or(b','))
+            .from_reader(body.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| bad(&e))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let mut columns: Vec<Vec<Value>> = vec![Vec::new(); header.len()];
+        for record in reader.records() {
+            let record = record.map_err(|e| bad(&e))?;
+            for (i, column) in columns.iter_mut().enumerate() {
+                column.push(match record.get(i).unwrap_or_default() {
+                    "" => Value::Null,
+                    cell => Value::String(cell.to_owned()),
+                });
+            }
         }
+        let table = Value::Object(
+            header
+                .into_iter()
+                .zip(columns)
+                .map(|(h, c)| (h, Value::Array(c)))
+                .collect(),
+        );
+        Ok(Self {
+            table,
+            reading: resolved,
+            name: name.to_owned(),
+            how,
+        })
     }
-    let table = Value::Object(
-        header
-            .into_iter()
-            .zip(columns)
-            .map(|(h, c)| (h, Value::Array(c)))
-            .collect(),
-    );
-    journeys(&table, &resolved, taxonomy, currency).map_err(|e| super::csv::in_file(e, name, &how))
+
+    /// `e` at the file's row and column, saying how the file was read.
+    fn locate(&self, e: KpiError) -> KpiError {
+        super::csv::in_file(e, &self.name, &self.how)
+    }
+}
+
+/// Every row of `table` (a list of row objects, an object of columns, or a CSV file's text,
+/// named `name` in errors) read as `request` declares, the journeys cut by the request's `by`
+/// when it names dimension columns ([`super::dimensions::Dimensions`]): what the Arrow reader's
+/// [`super::arrow::read`] gives for the same table.
+///
+/// # Errors
+/// As [`journeys`] and [`csv_text_journeys`]; `missing_field` at `table.<name>` or
+/// `table.<name>[row]`, `wrong_type` for a dimension cell neither text nor an integer, and
+/// `invalid_dataset` for a journey whose rows disagree on a dimension.
+pub fn read(
+    table: &Value,
+    name: &str,
+    request: &crate::attribution::Request,
+) -> Result<(crate::attribution::Read, Conversions)> {
+    let (taxonomy, currency) = (&request.taxonomy, &request.currency);
+    let Value::String(text) = table else {
+        return cut(table, &request.reading, request, || {
+            journeys(table, &request.reading, taxonomy, currency)
+        });
+    };
+    let csv = CsvText::read(text, name, &request.reading)?;
+    cut(&csv.table, &csv.reading, request, || {
+        journeys(&csv.table, &csv.reading, taxonomy, currency)
+    })
+    .map_err(|e| csv.locate(e))
+}
+
+/// The journeys `read` gives, cut by the dimensions of `request.by` read from `table`.
+fn cut(
+    table: &Value,
+    reading: &Reading,
+    request: &crate::attribution::Request,
+    read: impl FnOnce() -> Result<(JourneyBatch, Conversions)>,
+) -> Result<(crate::attribution::Read, Conversions)> {
+    let (journeys, conversions) = read()?;
+    if request.by.is_empty() {
+        return Ok((crate::attribution::Read::Whole(journeys), conversions));
+    }
+    let mut dimensions = super::dimensions::Dimensions::new(&request.by, reading);
+    let mut wanted: Vec<&str> = request.by.iter().map(String::as_str).collect();
+    wanted.push(dimensions.id_column());
+    let id_column = dimensions.id_column().to_owned();
+    let names = dimensions.names().to_vec();
+    let cells = Table::read(table, &wanted)?;
+    let ids = cells.column(&id_column, true)?.unwrap_or_default();
+    let columns = names
+        .iter()
+        .map(|n| Ok(cells.column(n, true)?.unwrap_or_default()))
+        .collect::<Result<Vec<_>>>()?;
+    for (row, id) in ids.iter().enumerate() {
+        let id = dimension_text(id, &id_column, row)?;
+        let key = names
+            .iter()
+            .zip(&columns)
+            .map(|(name, column)| {
+                dimension_text(column.get(row).copied().unwrap_or(&NULL), name, row)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        dimensions.push_row(&id, key, row)?;
+    }
+    let segments = dimensions.segments(&journeys)?;
+    Ok((crate::attribution::Read::Segments(segments), conversions))
+}
+
+/// A dimension's (or journey id's) cell as text: text as it is, an integer in decimal.
+fn dimension_text(cell: &Value, name: &str, row: usize) -> Result<String> {
+    let path = || format!("table.{name}[{row}]");
+    match cell {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+        Value::Null => Err(KpiError::at(
+            ErrorCode::MissingField,
+            &path(),
+            "is empty: every row of a journey carries its dimensions",
+        )),
+        other => Err(wrong_type(&path(), "text or an integer", other)),
+    }
 }
 
 #[cfg(test)]
