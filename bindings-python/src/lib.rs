@@ -3,7 +3,6 @@
 //! results back with decimals as `decimal.Decimal`. Errors become `omnikpi.OmniKpiError`
 //! subclasses carrying `.code` and `.path`.
 
-use omnikpi::attribution::Attribution;
 use omnikpi::host::{CivilTime, HostNode, HostValue, MapKey};
 use omnikpi::table::reading::{Conversions, Reading};
 use omnikpi::{KpiError, Output};
@@ -470,28 +469,15 @@ impl Models {
         Ok(Self { request })
     }
 
-    /// The journeys of a long-format table, read batch by batch without the GIL, added to a new
-    /// accumulator on every core (a Spark partition's state).
-    fn accumulate(
-        &self,
-        py: Python<'_>,
-        table: &Bound<'_, PyAny>,
-    ) -> PyResult<omnikpi::attribution::Accumulator> {
+    /// The partial state (JSON) of a long-format table's journeys, read batch by batch without
+    /// the GIL and cut by the request's `by`: a Spark partition's state.
+    fn accumulate(&self, py: Python<'_>, table: &Bound<'_, PyAny>) -> PyResult<Value> {
         let reader = arrow_reader(py, table, "table")?;
         let request = &self.request;
         py.detach(|| -> Result<_, KpiError> {
             let batches = reader.map(|b| b.map_err(|e| unreadable("table", &e)));
-            let (batch, _) = omnikpi::table::arrow::journeys(
-                batches,
-                None,
-                &request.reading,
-                &request.taxonomy,
-                &request.currency,
-            )?;
-            let mut accumulator = request.accumulator()?;
-            let threads = std::thread::available_parallelism().map_or(1, usize::from);
-            accumulator.update_parallel(&batch, threads)?;
-            Ok(accumulator)
+            let (read, _) = omnikpi::table::arrow::read(batches, None, request)?;
+            request.accumulate(&read)?.to_json(request)
         })
         .map_err(|e| to_py_err(py, &e))
     }
@@ -630,7 +616,7 @@ fn attribute_table<'py>(
 /// The partial attribution state (JSON text) of the journeys in one part of a long-format
 /// table, every touch of a journey in the same part: what a Spark partition sends to the driver.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, by=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors attribute_table, whose state it returns"
@@ -644,8 +630,9 @@ fn attribution_state(
     reading: Option<&Bound<'_, PyAny>>,
     params: Option<&Bound<'_, PyAny>>,
     lookback_seconds: Option<i64>,
+    by: Option<Vec<String>>,
 ) -> PyResult<String> {
-    let context = Models::new(
+    let mut context = Models::new(
         py,
         &models,
         channels,
@@ -654,14 +641,20 @@ fn attribution_state(
         lookback_seconds,
         reading,
     )?;
-    let state = context.accumulate(py, table)?.to_json();
-    Ok(state.map_err(|e| to_py_err(py, &e))?.to_string())
+    context.request = context.request.with_by(by.unwrap_or_default());
+    let state = context.accumulate(py, table)?;
+    Ok(state.to_string())
 }
 
-/// Merges partial attribution states (from [`attribution_state`], same models and parameters)
-/// and finishes the results, one per model: equal to `attribute_table` on all the parts.
+/// Merges partial attribution states (from [`attribution_state`], same models, parameters and
+/// `by`), segment by segment, and finishes the results, one per model: equal to
+/// `attribute_table` on all the parts.
 #[pyfunction]
-#[pyo3(signature = (models, states, channels, currency, params=None, lookback_seconds=None))]
+#[pyo3(signature = (models, states, channels, currency, params=None, lookback_seconds=None, by=None))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "mirrors attribution_state, whose states it merges"
+)]
 fn attribution_finish<'py>(
     py: Python<'py>,
     models: Vec<String>,
@@ -670,8 +663,9 @@ fn attribution_finish<'py>(
     currency: &str,
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
+    by: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let context = Models::new(
+    let mut context = Models::new(
         py,
         &models,
         channels,
@@ -680,18 +674,17 @@ fn attribution_finish<'py>(
         lookback_seconds,
         None,
     )?;
-    let results = (|| -> Result<Vec<Attribution>, KpiError> {
-        let mut merged = context.request.accumulator()?;
+    context.request = context.request.with_by(by.unwrap_or_default());
+    let request = &context.request;
+    let results = (|| -> Result<Vec<omnikpi::Output>, KpiError> {
+        let mut merged = omnikpi::attribution::Parts::default();
         for (i, text) in states.iter().enumerate() {
             let state = omnikpi::parse_json(text, &format!("states[{i}]"))?;
-            let mut part = context.request.accumulator()?;
-            part.load_json(&state)?;
-            merged.merge(&part)?;
+            merged.merge(&request.parts_from_json(&state)?)?;
         }
-        merged.finish()
+        request.finish_parts(&merged)
     })()
     .map_err(|e| to_py_err(py, &e))?;
-    let results: Vec<omnikpi::Output> = results.iter().map(Attribution::to_output).collect();
     outputs(py, &results)
 }
 

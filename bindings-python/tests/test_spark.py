@@ -77,6 +77,18 @@ def test_attribution_equals_single_machine(spark: SparkSession, single_machine: 
     assert len(collected[0]) == partitions  # one state per partition (946 journeys fill them all)
 
 
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_attribution_by_brand_merges_per_segment(spark: SparkSession, partitions: int) -> None:
+    table = journeys()
+    ids = table["journey_id"].to_pylist()
+    table = table.append_column("brand", pa.array(["AB"[int(i[-1]) % 2] for i in ids]))
+    expected = omnikpi.attribute(["linear", "markov"], table, channels=CHANNELS, currency="EUR", by=["brand"])
+    df = spark.createDataFrame(table)
+    got = omnikpi.spark.attribute(["linear", "markov"], df, channels=CHANNELS, currency="EUR", by=["brand"],
+                                  num_partitions=partitions)
+    assert got.to_dict() == expected.to_dict()
+    assert [s["key"] for s in got["markov"].to_dict()["segments"]] == [{"brand": "A"}, {"brand": "B"}]
+
 def test_attribution_from_a_shuffled_frame_with_renamed_columns(spark: SparkSession, single_machine: dict[str, Any]) -> None:
     table = journeys()
     order = list(range(table.num_rows))

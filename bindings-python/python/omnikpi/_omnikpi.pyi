@@ -58,6 +58,7 @@ def attribution_state(
     reading: Optional[Mapping[str, Any]] = None,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
+    by: Optional[list[str]] = None,
 ) -> str: ...
 def attribution_finish(
     models: list[str],
@@ -66,6 +67,7 @@ def attribution_finish(
     currency: str,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
+    by: Optional[list[str]] = None,
 ) -> list[dict[str, Any]]: ...
 def partial_state_table(
     kpi: str,

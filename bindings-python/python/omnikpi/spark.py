@@ -139,14 +139,16 @@ def attribute(
     model: str, df: "DataFrame", *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
     timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
-    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, num_partitions: Optional[int] = None, **params: Any,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, num_partitions: Optional[int] = None,
+    by: Optional[Sequence[str]] = None, **params: Any,
 ) -> Attribution: ...
 @overload
 def attribute(
     model: Union[list[str], tuple[str, ...]], df: "DataFrame", *, channels: Records[Channel], currency: str,
     columns: Optional[Mapping[str, str]] = None, outcome: Optional[str] = None,
     timestamp_unit: Optional[str] = None, timezone: Optional[str] = None, money_from_float: Optional[str] = None,
-    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, num_partitions: Optional[int] = None, **params: Any,
+    model_params: Optional[Mapping[str, Mapping[str, Any]]] = None, num_partitions: Optional[int] = None,
+    by: Optional[Sequence[str]] = None, **params: Any,
 ) -> ModelComparison: ...
 def attribute(
     model: Union[str, list[str], tuple[str, ...]],
@@ -161,6 +163,7 @@ def attribute(
     money_from_float: Optional[str] = None,
     model_params: Optional[Mapping[str, Mapping[str, Any]]] = None,
     num_partitions: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
     **params: Any,
 ) -> Union[Attribution, ModelComparison]:
     """:func:`omnikpi.attribute` on a PySpark DataFrame of touches in long format (one row per
@@ -168,14 +171,17 @@ def attribute(
     ``timestamp_unit``, ``timezone`` and ``money_from_float`` as in :func:`omnikpi.attribute`).
 
     The DataFrame is repartitioned by journey (into ``num_partitions``, or Spark's shuffle
-    setting); each partition's journeys become one accumulator state; the driver merges them
-    and finishes every model. Equal to :func:`omnikpi.attribute` on the collected table.
+    setting); each partition's journeys become one accumulator state (one per segment with
+    ``by``, dimension columns); the driver merges them, segment by segment, and finishes every
+    model. Equal to :func:`omnikpi.attribute` on the collected table.
     """
     from . import DEFAULT_COLUMNS, attribution_results, column_names, model_specs, reading_of, without_lookback
 
     short, per_model, lookback = model_specs(model, model_params, params)
     names = column_names(columns)
-    keep = _require(df, dict(zip(DEFAULT_COLUMNS, names)), optional=("value", "conversion_timestamp"))
+    dimensions = list(by or ())
+    keep = _require(df, {**dict(zip(DEFAULT_COLUMNS, names)), **{d: d for d in dimensions}},
+                    optional=("value", "conversion_timestamp"))
     journey = names[0]
     frame = df.select(*keep)
     frame = frame.repartition(num_partitions, journey) if num_partitions else frame.repartition(journey)
@@ -184,10 +190,11 @@ def attribute(
     reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
 
     def state(reader: Any, partition: int) -> str:
-        return _omnikpi.attribution_state(short, reader, channel_list, currency, reading, model_only, lookback)
+        return _omnikpi.attribution_state(short, reader, channel_list, currency, reading, model_only, lookback,
+                                          dimensions or None)
 
     states = _collect(frame, state)
-    results = _omnikpi.attribution_finish(short, states, channel_list, currency, model_only, lookback)
+    results = _omnikpi.attribution_finish(short, states, channel_list, currency, model_only, lookback, dimensions or None)
     return attribution_results(model, short, results)
 
 

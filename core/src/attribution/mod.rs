@@ -34,7 +34,7 @@ pub use journey::{JourneyBatch, Touch};
 pub use long::{JourneyKey, LongBuilder, Outcome, OutcomeRows};
 pub use model::{model_id, model_ids, short_name, Model};
 pub(crate) use order::evaluate as evaluate_markov_order;
-pub use request::{Read, Request};
+pub use request::{Parts, Read, Request};
 pub use result::{Attribution, ChannelCredit, ChannelInterval, Intervals, JourneyCounts};
 
 use crate::catalog::Params;

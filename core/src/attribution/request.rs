@@ -33,6 +33,50 @@ pub enum Read {
     Segments(Vec<(Vec<String>, JourneyBatch)>),
 }
 
+/// Accumulated journeys of a table, per segment (the key of every journey's values of `by`;
+/// one empty key for a table not cut): a partial state that merges with other parts' of the
+/// same table.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    segments: std::collections::BTreeMap<Vec<String>, Accumulator>,
+}
+
+impl Parts {
+    /// Adds `other`'s journeys, segment by segment.
+    ///
+    /// # Errors
+    /// As [`Accumulator::merge`].
+    pub fn merge(&mut self, other: &Parts) -> Result<()> {
+        for (key, accumulator) in &other.segments {
+            match self.segments.get_mut(key) {
+                Some(mine) => mine.merge(accumulator)?,
+                None => {
+                    self.segments.insert(key.clone(), accumulator.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The parts as JSON: `{"by": [...], "segments": [[key, accumulator state], ...]}`.
+    ///
+    /// # Errors
+    /// As [`Accumulator::to_json`].
+    pub fn to_json(&self, request: &Request) -> Result<Value> {
+        let segments = self
+            .segments
+            .iter()
+            .map(|(key, accumulator)| {
+                Ok(Value::Array(vec![
+                    Value::from(key.clone()),
+                    accumulator.to_json()?,
+                ]))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(serde_json::json!({"by": request.by, "segments": segments}))
+    }
+}
+
 impl Read {
     /// How many journeys were read.
     pub fn len(&self) -> usize {
@@ -173,28 +217,101 @@ impl Request {
     /// # Errors
     /// The models' own errors, a segment's naming it.
     pub fn results(&self, read: &Read) -> Result<Vec<Output>> {
-        let segments = match read {
-            Read::Whole(batch) => {
-                return Ok(self
-                    .run(batch)?
-                    .iter()
-                    .map(Attribution::to_output)
-                    .collect())
-            }
-            Read::Segments(segments) => segments,
-        };
+        if let Read::Whole(batch) = read {
+            return Ok(self
+                .run(batch)?
+                .iter()
+                .map(Attribution::to_output)
+                .collect());
+        }
+        self.finish_parts(&self.accumulate(read)?)
+    }
+
+    /// The partial state of `read`: an accumulator per segment (one for the whole when the
+    /// table is not cut), to merge with other parts' ([`Parts::merge`]) and finish
+    /// ([`Request::finish_parts`]): what a Spark partition sends to the driver.
+    ///
+    /// # Errors
+    /// The models' own errors, a segment's naming it.
+    pub fn accumulate(&self, read: &Read) -> Result<Parts> {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let mut whole = self.accumulator()?;
-        let mut cut = Vec::with_capacity(segments.len());
+        let mut parts = Parts::default();
+        let segments: Vec<(&[String], &JourneyBatch)> = match read {
+            Read::Whole(batch) => vec![(&[], batch)],
+            Read::Segments(segments) => segments
+                .iter()
+                .map(|(key, batch)| (key.as_slice(), batch))
+                .collect(),
+        };
         for (key, batch) in segments {
-            let mut part = self.accumulator()?;
-            part.update_parallel(batch, threads)
+            let mut accumulator = self.accumulator()?;
+            accumulator
+                .update_parallel(batch, threads)
                 .map_err(|e| in_segment(e, &self.by, key))?;
-            whole.merge(&part)?;
-            let results = part.finish().map_err(|e| in_segment(e, &self.by, key))?;
-            cut.push((key, results));
+            parts.segments.insert(key.to_vec(), accumulator);
+        }
+        Ok(parts)
+    }
+
+    /// Parts written by [`Parts::to_json`] under this request, read back.
+    ///
+    /// # Errors
+    /// `invalid_parameter` at `state` for a state of other models, parameters or dimensions.
+    pub fn parts_from_json(&self, state: &Value) -> Result<Parts> {
+        let refused = |detail: &str| {
+            KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("state".to_owned()),
+                detail,
+            )
+        };
+        if state.get("by") != Some(&Value::from(self.by.clone())) {
+            return Err(refused("is the state of a table cut by other dimensions"));
+        }
+        let mut parts = Parts::default();
+        for pair in state
+            .get("segments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(key), Some(saved)) = (pair.get(0), pair.get(1)) else {
+                return Err(refused("holds a segment that is not [key, state]"));
+            };
+            let key: Vec<String> = key
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .ok_or_else(|| refused("holds a segment key that is not a list of texts"))?;
+            let mut accumulator = self.accumulator()?;
+            accumulator.load_json(saved)?;
+            parts.segments.insert(key, accumulator);
+        }
+        Ok(parts)
+    }
+
+    /// Every model's result over merged parts, as [`Request::results`] gives it.
+    ///
+    /// # Errors
+    /// The models' own errors, a segment's naming it.
+    pub fn finish_parts(&self, parts: &Parts) -> Result<Vec<Output>> {
+        let mut whole = self.accumulator()?;
+        let mut cut = Vec::with_capacity(parts.segments.len());
+        for (key, accumulator) in &parts.segments {
+            whole.merge(accumulator)?;
+            if !self.by.is_empty() {
+                let results = accumulator
+                    .finish()
+                    .map_err(|e| in_segment(e, &self.by, key))?;
+                cut.push((key, results));
+            }
         }
         let whole = whole.finish()?;
+        if self.by.is_empty() {
+            return Ok(whole.iter().map(Attribution::to_output).collect());
+        }
         self.specs
             .iter()
             .zip(&whole)
