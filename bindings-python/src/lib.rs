@@ -572,11 +572,12 @@ type Attributed<'py> = (Bound<'py, PyAny>, (u64, u64), Bound<'py, PyAny>);
 /// Attribution of the journeys in an Arrow-speaking table (long format: one row per touch), for
 /// several models in one pass, read as `reading` declares (the core's `Reading::from_json`:
 /// columns, outcome rows, timestamp unit, time zone, float money); `params` maps a model's short
-/// name to its parameters; `by` names the table's dimension columns to cut each result by.
+/// name to its parameters; `cut` (`{"by", "period", "time_zone"}`) names the table's dimension
+/// columns to cut each result by, and the grain of a derived `period`.
 /// Returns the results, `(amounts rounded, of them moved by more than 1e-9)`, and each model's
 /// certificate when `certify` (the core's `certify_read`), else None.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None, certify=false, by=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, rows=None, certify=false, cut=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors the keyword arguments of the Python function"
@@ -592,7 +593,7 @@ fn attribute_table<'py>(
     lookback_seconds: Option<i64>,
     rows: Option<usize>,
     certify: bool,
-    by: Option<Vec<String>>,
+    cut: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Attributed<'py>> {
     let mut context = Models::new(
         py,
@@ -603,7 +604,11 @@ fn attribute_table<'py>(
         lookback_seconds,
         reading,
     )?;
-    context.request = context.request.with_by(by.unwrap_or_default());
+    let cut = match cut {
+        Some(cut) => PyHost::new(py)?.convert(cut, "cut")?,
+        None => Value::Null,
+    };
+    context.request = context.request.cut(&cut).map_err(|e| to_py_err(py, &e))?;
     let (results, conversions, certificates) = context.results(py, table, rows, certify)?;
     let certificates = match certificates {
         Some(certs) => json_to_python(py, &Value::Array(certs))?,
@@ -616,7 +621,7 @@ fn attribute_table<'py>(
 /// The partial attribution state (JSON text) of the journeys in one part of a long-format
 /// table, every touch of a journey in the same part: what a Spark partition sends to the driver.
 #[pyfunction]
-#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, by=None))]
+#[pyo3(signature = (models, table, channels, currency, reading=None, params=None, lookback_seconds=None, cut=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors attribute_table, whose state it returns"
@@ -630,7 +635,7 @@ fn attribution_state(
     reading: Option<&Bound<'_, PyAny>>,
     params: Option<&Bound<'_, PyAny>>,
     lookback_seconds: Option<i64>,
-    by: Option<Vec<String>>,
+    cut: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
     let mut context = Models::new(
         py,
@@ -641,7 +646,11 @@ fn attribution_state(
         lookback_seconds,
         reading,
     )?;
-    context.request = context.request.with_by(by.unwrap_or_default());
+    let cut = match cut {
+        Some(cut) => PyHost::new(py)?.convert(cut, "cut")?,
+        None => Value::Null,
+    };
+    context.request = context.request.cut(&cut).map_err(|e| to_py_err(py, &e))?;
     let state = context.accumulate(py, table)?;
     Ok(state.to_string())
 }
@@ -650,7 +659,7 @@ fn attribution_state(
 /// `by`), segment by segment, and finishes the results, one per model: equal to
 /// `attribute_table` on all the parts.
 #[pyfunction]
-#[pyo3(signature = (models, states, channels, currency, params=None, lookback_seconds=None, by=None))]
+#[pyo3(signature = (models, states, channels, currency, params=None, lookback_seconds=None, cut=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "mirrors attribution_state, whose states it merges"
@@ -663,7 +672,7 @@ fn attribution_finish<'py>(
     currency: &str,
     params: Option<&Bound<'py, PyAny>>,
     lookback_seconds: Option<i64>,
-    by: Option<Vec<String>>,
+    cut: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut context = Models::new(
         py,
@@ -674,7 +683,11 @@ fn attribution_finish<'py>(
         lookback_seconds,
         None,
     )?;
-    context.request = context.request.with_by(by.unwrap_or_default());
+    let cut = match cut {
+        Some(cut) => PyHost::new(py)?.convert(cut, "cut")?,
+        None => Value::Null,
+    };
+    context.request = context.request.cut(&cut).map_err(|e| to_py_err(py, &e))?;
     let request = &context.request;
     let results = (|| -> Result<Vec<omnikpi::Output>, KpiError> {
         let mut merged = omnikpi::attribution::Parts::default();

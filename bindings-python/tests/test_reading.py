@@ -255,6 +255,39 @@ def test_a_table_cut_by_its_dimensions_equals_its_journeys_cut_by_theirs(tmp_pat
                             capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0 and "confirmed: attribution.linear" in verify.stdout, verify.stdout + verify.stderr
 
+
+def test_period_in_by_is_derived_from_a_tables_journeys_as_from_a_list(tmp_path: Path) -> None:
+    js = journeys(10)  # September to December 2026: months in Paris, daylight saving change included
+    brand = {j["id"]: "AB"[k % 2] for k, j in enumerate(js)}
+    table = every_row(js)
+    table = table.append_column("brand", pa.array([brand[i] for i in table["journey_id"].to_pylist()]))
+    cut = dict(by=["brand", "period"], period="month", time_zone="Europe/Paris")
+    got = omnikpi.attribute(["linear", "markov"], table, channels=CHANNELS, currency="EUR", timestamp_unit="s", **cut)
+    listed = [{"journey_id": j["id"], "touches": [{"channel": c, "timestamp": t} for c, t in j["touches"]],
+               "conversions": j["conversions"], "value": j["value"], "brand": brand[j["id"]]} for j in js]
+    want = omnikpi.attribute(["linear", "markov"], listed, channels=CHANNELS, currency="EUR", **cut)
+    assert got.to_dict() == want.to_dict()
+    keys = [s["key"] for s in got["linear"].to_dict()["segments"]]
+    assert {k["period"] for k in keys} >= {"2026-09", "2026-10"} and all(set(k) == {"brand", "period"} for k in keys)
+    # the CLI derives the same periods from the same file, and its certificate names the grain
+    pq.write_table(table, tmp_path / "touches.parquet")
+    (tmp_path / "channels.csv").write_text("channel,group\n" + "".join(f"{c['channel']},{c['group']}\n" for c in CHANNELS))
+    common = ["--channels", str(tmp_path / "channels.csv"), "--currency", "EUR"]
+    proc = subprocess.run([str(CLI), "attribute", str(tmp_path / "touches.parquet"), *common, "--model", "linear,markov",
+                           "--timestamp-unit", "s", "--by", "brand,period", "--period", "month", "--time-zone", "Europe/Paris",
+                           "--json", "--certificate", str(tmp_path / "cert.json")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [json.loads(json.dumps(got[m].to_dict(), default=str)) for m in ["linear", "markov"]]
+    cert = json.loads((tmp_path / "cert.json").read_text())[0]
+    assert (cert["params"]["period"], cert["params"]["time_zone"]) == ("month", "Europe/Paris")
+    verify = subprocess.run([str(CLI), "verify", str(tmp_path / "cert.json"), "--journeys", str(tmp_path / "touches.parquet"),
+                             *common], capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    # without a grain, `period` is a column the table must have
+    with pytest.raises(omnikpi.OmniKpiError) as e:
+        omnikpi.attribute("linear", table, channels=CHANNELS, currency="EUR", timestamp_unit="s", by=["period"])
+    assert (e.value.code, e.value.path) == ("missing_field", "table.period")
+
 NODE_TABLE = r"""
 const omnikpi = require(process.argv[2]);
 const cases = JSON.parse(require("node:fs").readFileSync(process.argv[3], "utf8"));

@@ -235,7 +235,9 @@ export function createApi(raw, files) {
    * "ms", "us", "ns": integer timestamps are refused without it), timezone? (of naive text
    * timestamps), moneyFromFloat? ("round_half_even": float money is refused without it), by?
    * (dimension columns, such as ["brand", "country"]: every result gains `by` and `segments`,
-   * one per combination of values, its own fields their consolidated total), certify? (each
+   * one per combination of values, its own fields their consolidated total; with period? (day,
+   * iso_week, month, quarter) and timeZone?, `period` in `by` is derived from each journey's
+   * conversion time), certify? (each
    * result gets its `certificate`, non-enumerable, the one the CLI's `attribute --certificate`
    * writes for the same table) }.
    * The core reads the table exactly as the CLI and Python read theirs. When rounding float
@@ -247,10 +249,10 @@ export function createApi(raw, files) {
       throw new OmniKpiError("`options` must be an object with channels and currency", "wrong_type", "options");
     }
     const { channels, currency, lookbackSeconds, timestampUnit, moneyFromFloat, ...rest } = options;
-    const { columns, outcome, timezone, by, certify, ...unknown } = rest;
+    const { columns, outcome, timezone, by, period, timeZone, certify, ...unknown } = rest;
     const extra = Object.keys(unknown);
     if (extra.length > 0) {
-      throw new OmniKpiError(`\`options.${extra[0]}\` is not an option (channels, currency, lookbackSeconds, columns, outcome, timestampUnit, timezone, moneyFromFloat, by, certify)`,
+      throw new OmniKpiError(`\`options.${extra[0]}\` is not an option (channels, currency, lookbackSeconds, columns, outcome, timestampUnit, timezone, moneyFromFloat, by, period, timeZone, certify)`,
         "unknown_parameter", `options.${extra[0]}`);
     }
     if (certify !== undefined && typeof certify !== "boolean") {
@@ -261,7 +263,8 @@ export function createApi(raw, files) {
     }
     const { specs, results: byModel } = modelSpecs(models, params);
     const reading = { columns, outcome, timestamp_unit: timestampUnit, timezone, money_from_float: moneyFromFloat };
-    const out = unwrap(raw.attributeTable(specs, table, channels, currency, reading, lookbackSeconds ?? undefined, by ?? null, certify === true));
+    const out = unwrap(raw.attributeTable(specs, table, channels, currency, reading, lookbackSeconds ?? undefined,
+      by === undefined ? null : { by, period, time_zone: timeZone }, certify === true));
     (out.certificates ?? []).forEach((certificate, i) => {
       Object.defineProperty(out.results[i], "certificate", { value: certificate, enumerable: false });
     });

@@ -184,6 +184,10 @@ export interface TouchTableOptions {
   moneyFromFloat?: "round_half_even" | "round-half-even";
   /** Dimension columns (a journey's values, the same on each of its rows): each result gains `by` and `segments`, its own fields their consolidated total. */
   by?: string[];
+  /** With `period` in `by`: the grain it is derived in from each journey's conversion time (otherwise `period` is a column). */
+  period?: "day" | "iso_week" | "month" | "quarter";
+  /** The IANA time zone of the derived periods (UTC by default). */
+  timeZone?: string;
   /** Give each result its `certificate` (non-enumerable): the journeys as read, sorted by id, with the reading, as the CLI's `attribute --certificate` writes it. */
   certify?: boolean;
 }

@@ -510,8 +510,9 @@ pub fn attribute_columns(
 /// object of columns (arrays or typed arrays), or a CSV file's text, read as `reading` declares (`{columns, outcome,
 /// timestamp_unit, timezone, money_from_float}`, the core's `Reading`, as the CLI's flags and
 /// Python's keyword arguments build it). `channels` is the taxonomy's rows or a channels CSV's
-/// text (`channel,group[,direct]`, read by the core as the CLI reads `--channels`); `by` names
-/// dimension columns to cut every result by; `certify` asks for each model's certificate (the
+/// text (`channel,group[,direct]`, read by the core as the CLI reads `--channels`); `cut`
+/// (`{by, period, time_zone}`) names dimension columns to cut every result by and the grain of
+/// a derived `period`; `certify` asks for each model's certificate (the
 /// core's `certify_read`, as the CLI's `attribute --certificate` writes it). Returns
 /// `{results, money_rounded, money_changed, certificates?}`.
 #[wasm_bindgen(js_name = attributeTable)]
@@ -526,7 +527,7 @@ pub fn attribute_table(
     currency: &str,
     reading: JsValue,
     lookback_seconds: Option<f64>,
-    by: JsValue,
+    cut: JsValue,
     certify: bool,
 ) -> String {
     envelope((|| {
@@ -542,32 +543,9 @@ pub fn attribute_table(
         let lookback = lookback_seconds
             .map(|l| whole(l, || "lookbackSeconds".into()))
             .transpose()?;
-        let by = match host_value(by, "options.by")? {
-            Value::Null => Vec::new(),
-            Value::Array(names) => names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    n.as_str().map(str::to_owned).ok_or_else(|| {
-                        omnikpi::KpiError::at(
-                            omnikpi::ErrorCode::WrongType,
-                            &format!("options.by[{i}]"),
-                            "must be a column name",
-                        )
-                    })
-                })
-                .collect::<omnikpi::Result<_>>()?,
-            _ => {
-                return Err(omnikpi::KpiError::at(
-                    omnikpi::ErrorCode::WrongType,
-                    "options.by",
-                    "must be a list of column names",
-                ))
-            }
-        };
         let request =
             omnikpi::attribution::Request::new(taxonomy, currency, specs, lookback, reading)
-                .with_by(by);
+                .cut(&host_value(cut, "options")?)?;
         let table = match table.as_string() {
             Some(text) => Value::String(text),
             None => host_value(table, "table")?,

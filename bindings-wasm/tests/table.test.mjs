@@ -245,3 +245,18 @@ test("by and certify: a table cut by its columns and certified as the CLI cuts a
   assert.throws(() => omnikpi.attributeTable("linear", branded, { channels, currency: "EUR", by: "brand" }),
     (e) => e.code === "wrong_type" && e.path === "options.by");
 });
+
+test("period in by is derived from each journey's conversion time, as the CLI derives it", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "omnikpi-period-"));
+  const text = readFileSync(join(retail, "journeys.csv"), "utf8");
+  writeFileSync(join(dir, "journeys.csv"), text);
+  const cli = JSON.parse(execFileSync(join(root, "target", "release", "omnikpi"),
+    ["attribute", join(dir, "journeys.csv"), "--channels", join(retail, "channels.csv"), "--currency", "EUR", "--json",
+      "--model", "linear", "--by", "period", "--period", "iso_week", "--time-zone", "Europe/Paris"],
+    { encoding: "utf8", maxBuffer: 1 << 26 }));
+  const got = omnikpi.attributeTable("linear", rows, { channels, currency: "EUR", by: ["period"], period: "iso_week", timeZone: "Europe/Paris" });
+  assert.deepStrictEqual(got, cli[0]);
+  assert.ok(got.segments.length > 1 && got.segments.every((s) => /^\d{4}-W\d{2}$/.test(s.key.period)));
+});

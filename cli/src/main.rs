@@ -192,6 +192,13 @@ enum Command {
         /// journey's values are the same on each of its rows.
         #[arg(long, value_delimiter = ',')]
         by: Vec<String>,
+        /// With `period` in --by: the grain it is derived in from each journey's conversion
+        /// time (day, iso_week, month, quarter); without, `period` is a column of the table.
+        #[arg(long, requires = "by")]
+        period: Option<String>,
+        /// The IANA time zone of derived periods (default UTC).
+        #[arg(long, requires = "period")]
+        time_zone: Option<String>,
         /// Also write each model's certificate (a JSON list: parameters, the reading declared,
         /// SHA-256 of the journeys as read and of the result) to this file; `omnikpi verify
         /// CERT --journeys FILE --channels CSV --currency CODE` checks it.
@@ -531,6 +538,8 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             seed,
             json,
             by,
+            period,
+            time_zone,
             certificate,
         } => {
             let reading = reading_options(
@@ -579,6 +588,8 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     "lookback_seconds": lookback_seconds,
                     "reading": reading,
                     "by": (!by.is_empty()).then_some(&by),
+                    "period": period,
+                    "time_zone": time_zone,
                 }),
             )?;
             let source = TableSource {

@@ -370,23 +370,40 @@ impl Split {
 /// # Errors
 /// `invalid_parameter` at `params.time_zone` for a name that is not an IANA time zone.
 fn periods(params: &Params, by: &[String]) -> Result<Option<Periods>> {
-    let grain = params.text("period");
+    derived_periods(
+        params.text("period"),
+        params.text("time_zone"),
+        by,
+        "params",
+    )
+}
+
+/// The periods of `period` in `by` for the grain `grain` (none when empty) in `zone`, the
+/// parameters read at `path` (`params`, or a table request's `options`).
+///
+/// # Errors
+/// `invalid_parameter` at `<path>.time_zone` for a name that is not an IANA time zone.
+pub(crate) fn derived_periods(
+    grain: &str,
+    zone: &str,
+    by: &[String],
+    path: &str,
+) -> Result<Option<Periods>> {
     if grain.is_empty() || !by.iter().any(|b| b == PERIOD) {
         return Ok(None);
     }
-    let zone = params.text("time_zone");
     if zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(KpiError::at(
             ErrorCode::InvalidParameter,
-            "params.time_zone",
+            &format!("{path}.time_zone"),
             format!("is not an IANA time zone (such as Europe/Paris): `{zone}`"),
         ));
     }
-    Periods::new(grain, Some(zone), "params").map(Some)
+    Periods::new(grain, Some(zone), path).map(Some)
 }
 
 /// The dimension derived from time when the parameter `period` gives a grain.
-const PERIOD: &str = "period";
+pub(crate) const PERIOD: &str = "period";
 
 /// Where the records of one list keep their time, and the periods it falls in.
 struct Clock<'a> {

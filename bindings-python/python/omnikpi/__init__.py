@@ -498,7 +498,7 @@ def attribute(
         table = as_chunks(journeys)
         results, (rounded, changed), certificates = _omnikpi.attribute_table(
             short, tracked(table, progress), taxonomy, currency, reading, without_lookback(per_model), lookback,
-            row_count(table), certify, list(by) if by is not None else None,
+            row_count(table), certify, table_cut(by, per_model),
         )
         if changed:
             warnings.warn(FloatMoneyWarning(
@@ -539,17 +539,38 @@ def model_specs(
     # Keyword parameters go to the single model; with several models only the lookback window,
     # common to all, may be given that way.
     lookback = params.get("lookback_seconds")
+    common = {k: v for k, v in params.items() if k in COMMON_PARAMS and v is not None}
     for m in short if not isinstance(model, str) else short[:1]:
-        extra = params if isinstance(model, str) else {"lookback_seconds": lookback} if lookback else {}
+        extra = params if isinstance(model, str) else common
         per_model[m] = {**per_model.get(m, {}), **extra}
-    if not isinstance(model, str) and set(params) - {"lookback_seconds"}:
+    if not isinstance(model, str) and set(params) - set(COMMON_PARAMS):
         raise TypeError("with several models, give their parameters as model_params={name: {...}}")
     return short, per_model, lookback
 
 
+COMMON_PARAMS = ("lookback_seconds", "period", "time_zone")
+"""Parameters of every model at once: the lookback window, and the grain and time zone of a
+derived ``period`` in ``by``."""
+
+
 def without_lookback(per_model: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Model parameters without ``lookback_seconds``, which the table path takes once for all."""
-    return {m: {k: v for k, v in p.items() if k != "lookback_seconds"} for m, p in per_model.items()}
+    """Model parameters without ``lookback_seconds``, ``period`` and ``time_zone``, which the
+    table path takes once for all (:func:`table_cut`)."""
+    return {m: {k: v for k, v in p.items() if k not in COMMON_PARAMS} for m, p in per_model.items()}
+
+
+def table_cut(by: Optional[Sequence[str]], per_model: Mapping[str, Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+    """How the table path cuts a table: ``by``, and the ``period`` grain and ``time_zone`` the
+    models were given, one for all of them."""
+    if by is None:
+        return None
+    cut: dict[str, Any] = {"by": list(by)}
+    for name, params in per_model.items():
+        for key in ("period", "time_zone"):
+            if params.get(key) is not None and cut.setdefault(key, params[key]) != params[key]:
+                raise InputError(f"`{key}` differs between models; a table is cut once for all of them",
+                                 "invalid_parameter", f"model_params.{name}.{key}")
+    return cut
 
 
 def column_roles(defaults: Mapping[str, str], columns: Optional[Mapping[str, str]]) -> dict[str, str]:

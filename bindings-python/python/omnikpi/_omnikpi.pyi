@@ -47,7 +47,7 @@ def attribute_table(
     lookback_seconds: Optional[int] = None,
     rows: Optional[int] = None,
     certify: bool = False,
-    by: Optional[list[str]] = None,
+    cut: Optional[Mapping[str, Any]] = None,
 ) -> tuple[list[dict[str, Any]], tuple[int, int], Optional[list[dict[str, Any]]]]: ...
 def records_from_table(table: Any, name: str) -> list[dict[str, Any]]: ...
 def attribution_state(
@@ -58,7 +58,7 @@ def attribution_state(
     reading: Optional[Mapping[str, Any]] = None,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
-    by: Optional[list[str]] = None,
+    cut: Optional[Mapping[str, Any]] = None,
 ) -> str: ...
 def attribution_finish(
     models: list[str],
@@ -67,7 +67,7 @@ def attribution_finish(
     currency: str,
     params: Optional[Mapping[str, Any]] = None,
     lookback_seconds: Optional[int] = None,
-    by: Optional[list[str]] = None,
+    cut: Optional[Mapping[str, Any]] = None,
 ) -> list[dict[str, Any]]: ...
 def partial_state_table(
     kpi: str,

@@ -175,7 +175,7 @@ def attribute(
     ``by``, dimension columns); the driver merges them, segment by segment, and finishes every
     model. Equal to :func:`omnikpi.attribute` on the collected table.
     """
-    from . import DEFAULT_COLUMNS, attribution_results, column_names, model_specs, reading_of, without_lookback
+    from . import DEFAULT_COLUMNS, attribution_results, column_names, model_specs, reading_of, table_cut, without_lookback
 
     short, per_model, lookback = model_specs(model, model_params, params)
     names = column_names(columns)
@@ -190,11 +190,11 @@ def attribute(
     reading = reading_of(columns, outcome, timestamp_unit, timezone, money_from_float)
 
     def state(reader: Any, partition: int) -> str:
-        return _omnikpi.attribution_state(short, reader, channel_list, currency, reading, model_only, lookback,
-                                          dimensions or None)
+        return _omnikpi.attribution_state(short, reader, channel_list, currency, reading, model_only, lookback, cut)
 
+    cut = table_cut(by, per_model)
     states = _collect(frame, state)
-    results = _omnikpi.attribution_finish(short, states, channel_list, currency, model_only, lookback, dimensions or None)
+    results = _omnikpi.attribution_finish(short, states, channel_list, currency, model_only, lookback, cut)
     return attribution_results(model, short, results)
 
 

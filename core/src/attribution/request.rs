@@ -19,7 +19,7 @@ use crate::channel::Taxonomy;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::money::Currency;
 use crate::output::Output;
-use crate::segment::{assemble, in_segment};
+use crate::segment::{assemble, derived_periods, in_segment};
 use crate::table::reading::Reading;
 use serde_json::{Map, Value};
 
@@ -93,7 +93,7 @@ impl Read {
 }
 
 /// The keys of the options object.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 11] = [
     "model",
     "channels",
     "currency",
@@ -103,6 +103,8 @@ const KEYS: [&str; 9] = [
     "reading",
     "certify",
     "by",
+    "period",
+    "time_zone",
 ];
 
 /// What to attribute, over which channels and in which currency, read how.
@@ -123,6 +125,9 @@ pub struct Request {
     /// The table's dimension columns each result is cut by (the KPIs' parameter `by`): the
     /// journeys of each combination of values are a segment.
     pub by: Vec<String>,
+    /// With `period` in `by` and a grain (`period`, `time_zone`), the periods each journey's
+    /// conversion time falls in, derived as the records' are; `None`: `period` is a column.
+    pub periods: Option<crate::incentive::Periods>,
     /// Whether `model` named a list (the result is then a list too).
     several: bool,
 }
@@ -170,7 +175,7 @@ impl Request {
                 )
             })?,
         };
-        let by = dimensions(map.get("by"))?;
+        let (by, periods) = cut_of(map)?;
         Ok(Self {
             taxonomy,
             currency,
@@ -179,6 +184,7 @@ impl Request {
             reading,
             certify,
             by,
+            periods,
             several,
         })
     }
@@ -200,14 +206,26 @@ impl Request {
             reading,
             certify: false,
             by: Vec::new(),
+            periods: None,
             several: true,
         }
     }
 
-    /// The request cut by the table's dimension columns `by`.
-    pub fn with_by(mut self, by: Vec<String>) -> Self {
+    /// The request cut as `cut` says: `{"by": [...], "period": grain, "time_zone": zone}`, each
+    /// optional, read as the options of [`Request::from_json`] read them (null: not cut).
+    ///
+    /// # Errors
+    /// `wrong_type` for `by` not a list of texts; `invalid_parameter` at `options.time_zone` or
+    /// `options.period` for a zone or grain that does not exist.
+    pub fn cut(mut self, cut: &Value) -> Result<Self> {
+        let (by, periods) = match cut {
+            Value::Null => (Vec::new(), None),
+            Value::Object(map) => cut_of(map)?,
+            other => return Err(crate::input::wrong_type("options.by", "an object", other)),
+        };
         self.by = by;
-        self
+        self.periods = periods;
+        Ok(self)
     }
 
     /// Every model's result over `read`, as its KPI gives it: over all the journeys, or, cut
@@ -407,6 +425,18 @@ impl Request {
             .map(Attribution::to_json)
             .ok_or_else(|| KpiError::internal("a run of one model without its result"))
     }
+}
+
+/// The dimensions (`by`) and derived periods (`period`, `time_zone`) of an options object.
+fn cut_of(map: &Map<String, Value>) -> Result<(Vec<String>, Option<crate::incentive::Periods>)> {
+    let by = dimensions(map.get("by"))?;
+    let option = |key: &str| map.get(key).and_then(Value::as_str).unwrap_or_default();
+    let zone = match option("time_zone") {
+        "" => "UTC",
+        zone => zone,
+    };
+    let periods = derived_periods(option("period"), zone, &by, "options")?;
+    Ok((by, periods))
 }
 
 /// The names of `by`: absent, null or a list of texts.

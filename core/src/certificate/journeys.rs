@@ -186,6 +186,10 @@ pub fn certify_read(request: &Request, input: &str, results: &[Value]) -> Result
             if !request.by.is_empty() {
                 params.insert("by".into(), Value::from(request.by.clone()));
             }
+            if let Some(periods) = &request.periods {
+                params.insert("period".into(), Value::from(periods.grain.name()));
+                params.insert("time_zone".into(), Value::from(periods.time_zone.name()));
+            }
             let fields = Fields {
                 kpi_id,
                 params: &Value::Object(params),
@@ -217,6 +221,8 @@ pub fn request_of(certificate: &Value, channels: &Value, currency: &str) -> Resu
         .unwrap_or_default();
     let lookback = params.remove("lookback_seconds").unwrap_or(Value::Null);
     let by = params.remove("by").unwrap_or(Value::Null);
+    let period = params.remove("period").unwrap_or(Value::Null);
+    let time_zone = params.remove("time_zone").unwrap_or(Value::Null);
     Request::from_json(&json!({
         "model": text(&fields, "kpi"),
         "channels": channels,
@@ -224,6 +230,8 @@ pub fn request_of(certificate: &Value, channels: &Value, currency: &str) -> Resu
         "params": params,
         "lookback_seconds": lookback,
         "by": by,
+        "period": period,
+        "time_zone": time_zone,
         "reading": fields.get("reading").cloned().unwrap_or(Value::Null),
     }))
 }

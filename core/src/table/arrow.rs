@@ -708,8 +708,8 @@ pub fn read(
     if let Some(rows) = rows {
         reader.builder.expect_rows(rows);
     }
-    let mut dimensions =
-        (!request.by.is_empty()).then(|| Dimensions::new(&request.by, &request.reading));
+    let mut dimensions = (!request.by.is_empty())
+        .then(|| Dimensions::new(&request.by, &request.reading, request.periods.as_ref()));
     for batch in batches {
         let batch = batch?;
         reader.push(&batch)?;

@@ -23,7 +23,7 @@
 //! ]).unwrap();
 //! let reading = Reading::from_json(&serde_json::json!({"timestamp_unit": "s"})).unwrap();
 //! let mut journeys = JourneyReader::new(&reading, &tax, &eur);
-//! let mut brands = Dimensions::new(&["brand".to_owned()], &reading);
+//! let mut brands = Dimensions::new(&["brand".to_owned()], &reading, None);
 //! journeys.push(&table).unwrap();
 //! brands.push(&table).unwrap();
 //! let segments = brands.segments(&journeys.finish().unwrap().0).unwrap();
@@ -44,7 +44,11 @@ use std::collections::{BTreeMap, HashMap};
 /// The dimension values of each journey of a touch table, read a batch at a time.
 #[derive(Debug, Clone)]
 pub struct Dimensions {
-    by: Vec<String>,
+    /// The dimensions read from columns: `by`, without `period` when it is derived.
+    columns: Vec<String>,
+    /// Where `period` is in `by` and its periods, when it is derived from each journey's
+    /// conversion time rather than read.
+    derived: Option<(usize, crate::incentive::Periods)>,
     id_column: String,
     /// Each combination of values met, by its number.
     keys: Vec<Vec<String>>,
@@ -57,10 +61,26 @@ pub struct Dimensions {
 }
 
 impl Dimensions {
-    /// The dimensions `by` of a table read as `reading` declares (its journey id column).
-    pub fn new(by: &[String], reading: &Reading) -> Self {
+    /// The dimensions `by` of a table read as `reading` declares (its journey id column);
+    /// with `periods`, `period` among them is derived from each journey's conversion time.
+    pub fn new(
+        by: &[String],
+        reading: &Reading,
+        periods: Option<&crate::incentive::Periods>,
+    ) -> Self {
+        let derived = periods.and_then(|p| {
+            let at = by.iter().position(|b| b == crate::segment::PERIOD)?;
+            Some((at, p.clone()))
+        });
+        let columns = by
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| derived.as_ref().map(|(at, _)| at) != Some(i))
+            .map(|(_, b)| b.clone())
+            .collect();
         Self {
-            by: by.to_vec(),
+            columns,
+            derived,
             id_column: reading.columns.journey_id.clone(),
             keys: Vec::new(),
             numbers: HashMap::new(),
@@ -70,9 +90,10 @@ impl Dimensions {
         }
     }
 
-    /// The dimension names.
+    /// The dimensions read from columns, in the order of `by` (`period` left out when it is
+    /// derived): the values [`Dimensions::push_row`] takes.
     pub fn names(&self) -> &[String] {
-        &self.by
+        &self.columns
     }
 
     /// The column holding the journey ids.
@@ -100,7 +121,7 @@ impl Dimensions {
     pub fn push(&mut self, batch: &RecordBatch) -> Result<()> {
         let ids = text_column(batch, &self.id_column)?;
         let columns = self
-            .by
+            .columns
             .iter()
             .map(|name| text_column(batch, name))
             .collect::<Result<Vec<_>>>()?;
@@ -109,7 +130,7 @@ impl Dimensions {
             let row = self.rows.saturating_add(r);
             let id = if ids.is_valid(r) { ids.value(r) } else { "" };
             let mut key = Vec::with_capacity(columns.len());
-            for (name, column) in self.by.iter().zip(&columns) {
+            for (name, column) in self.columns.iter().zip(&columns) {
                 if !column.is_valid(r) {
                     return Err(KpiError::at(
                         ErrorCode::MissingField,
@@ -153,7 +174,7 @@ impl Dimensions {
                 let earlier = self.keys.get(*first as usize).cloned().unwrap_or_default();
                 let here = self.keys.get(number as usize).cloned().unwrap_or_default();
                 let at = self
-                    .by
+                    .columns
                     .iter()
                     .zip(earlier.iter().zip(&here))
                     .find(|(_, (a, b))| a != b)
@@ -171,32 +192,37 @@ impl Dimensions {
         }
     }
 
-    /// `journeys` cut by their combinations of values, in the order of the combinations.
+    /// `journeys` cut by their combinations of values, in the order of the combinations
+    /// (`period`, when derived, the label of each journey's conversion time).
     ///
     /// # Errors
-    /// `internal_error` for journeys without ids or not read here.
+    /// `internal_error` for journeys without ids or not read here; `invalid_timestamp` for a
+    /// conversion time out of the calendar.
     pub fn segments(&self, journeys: &JourneyBatch) -> Result<Vec<(Vec<String>, JourneyBatch)>> {
         let ids = journeys
             .ids
             .as_ref()
             .ok_or_else(|| KpiError::internal("journeys of a table without their ids"))?;
-        let numbers = (0..journeys.len())
-            .map(|j| {
-                ids.text(j)
-                    .and_then(|id| self.journeys.get(id.as_ref()))
-                    .map(|(n, _)| *n)
-                    .ok_or_else(|| KpiError::internal("a journey without its dimensions"))
-            })
-            .collect::<Result<Vec<u32>>>()?;
-        let ordered: BTreeMap<&Vec<String>, u32> =
-            (0u32..).zip(&self.keys).map(|(n, k)| (k, n)).collect();
-        Ok(ordered
+        let mut groups: BTreeMap<Vec<String>, u32> = BTreeMap::new();
+        let mut group_of = Vec::with_capacity(journeys.len());
+        for j in 0..journeys.len() {
+            let mut key = ids
+                .text(j)
+                .and_then(|id| self.journeys.get(id.as_ref()))
+                .and_then(|(n, _)| self.keys.get(*n as usize))
+                .cloned()
+                .ok_or_else(|| KpiError::internal("a journey without its dimensions"))?;
+            if let Some((at, periods)) = &self.derived {
+                let time = journeys.conversion_time.get(j).copied().unwrap_or_default();
+                let path = format!("journeys[{j}].conversion_timestamp");
+                key.insert((*at).min(key.len()), periods.label(time, &path)?);
+            }
+            let next = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+            group_of.push(*groups.entry(key).or_insert(next));
+        }
+        Ok(groups
             .into_iter()
-            .map(|(key, n)| {
-                let segment = journeys.select(|j| numbers.get(j) == Some(&n));
-                (key.clone(), segment)
-            })
-            .filter(|(_, segment)| !segment.is_empty())
+            .map(|(key, g)| (key, journeys.select(|j| group_of.get(j) == Some(&g))))
             .collect())
     }
 }

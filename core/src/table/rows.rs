@@ -509,7 +509,8 @@ fn cut(
     if request.by.is_empty() {
         return Ok((crate::attribution::Read::Whole(journeys), conversions));
     }
-    let mut dimensions = super::dimensions::Dimensions::new(&request.by, reading);
+    let mut dimensions =
+        super::dimensions::Dimensions::new(&request.by, reading, request.periods.as_ref());
     let mut wanted: Vec<&str> = request.by.iter().map(String::as_str).collect();
     wanted.push(dimensions.id_column());
     let id_column = dimensions.id_column().to_owned();
