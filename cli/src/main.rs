@@ -605,25 +605,38 @@ fn run_command(command: Command) -> Result<String, KpiError> {
                     conversions.money_changed
                 );
             }
-            let results = request.results(&read)?;
-            let as_json: Vec<Value> = results.iter().map(omnikpi::Output::to_json).collect();
+            // a table not cut is attributed once, for the JSON and the side-by-side tables
+            let (as_json, comparison) = match &read {
+                omnikpi::attribution::Read::Whole(batch) => {
+                    let results = request.run(batch)?;
+                    let as_json: Vec<Value> = results
+                        .iter()
+                        .map(omnikpi::attribution::Attribution::to_json)
+                        .collect();
+                    let comparison = omnikpi::attribution::Comparison::from_results(
+                        results,
+                        request.currency.code(),
+                        batch.len(),
+                    )?;
+                    (as_json, Some(comparison))
+                }
+                omnikpi::attribution::Read::Segments(_) => {
+                    let results = request.results(&read)?;
+                    (results.iter().map(omnikpi::Output::to_json).collect(), None)
+                }
+            };
             if let Some(path) = certificate {
                 let input =
                     omnikpi::certificate::read_digest(&read, &request.taxonomy, &request.currency)?;
                 let certificates = omnikpi::certificate::certify_read(&request, &input, &as_json)?;
                 write_file(&path, &pretty(&Value::Array(certificates)))?;
             }
-            match (&read, json) {
+            match (comparison, json) {
                 (_, true) => Ok(pretty(&Value::Array(as_json))),
-                (omnikpi::attribution::Read::Whole(batch), false) => {
-                    let comparison = omnikpi::attribution::Comparison::from_results(
-                        request.run(batch)?,
-                        request.currency.code(),
-                        batch.len(),
-                    )?;
+                (Some(comparison), false) => {
                     Ok(table::render_result(&comparison.table.to_json(), 0))
                 }
-                (omnikpi::attribution::Read::Segments(_), false) => Ok(shorts
+                (None, false) => Ok(shorts
                     .iter()
                     .zip(&as_json)
                     .map(|(short, result)| format!("{short}\n{}", table::render_result(result, 2)))

@@ -135,10 +135,11 @@ pub struct Request {
 impl Request {
     /// Reads `{"model": "markov" | ["linear", "markov"], "channels": [...], "currency": "EUR",
     /// "params": {...}, "model_params": {"markov": {...}}, "lookback_seconds": 604800,
-    /// "reading": {...}, "certify": true}`: `params` go to a single model, `model_params` map
-    /// short names to parameters when there are several, `reading` is [`Reading::from_json`]'s
-    /// object, `certify` asks for each result's certificate
-    /// ([`crate::certificate::certify_read`]).
+    /// "reading": {...}, "certify": true, "by": ["brand"], "period": "month", "time_zone":
+    /// "Europe/Paris"}`: `params` go to a single model, `model_params` map short names to
+    /// parameters when there are several, `reading` is [`Reading::from_json`]'s object,
+    /// `certify` asks for each result's certificate ([`crate::certificate::certify_read`]),
+    /// `by`, `period` and `time_zone` cut the table ([`Request::cut`]).
     ///
     /// # Errors
     /// `missing_field` for `model`, `channels` or `currency`; `unknown_parameter` for another
