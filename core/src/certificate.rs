@@ -91,6 +91,11 @@ fn write_canonical(value: &Value, out: &mut String) {
 /// ```
 pub fn digest(value: &Value) -> String {
     let hash = Sha256::digest(canonical_json(value).as_bytes());
+    sha256_text(&hash)
+}
+
+/// `sha256:` and the hex of a SHA-256 hash, as every digest is written.
+fn sha256_text(hash: &[u8]) -> String {
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }

@@ -24,7 +24,7 @@
 //! assert_eq!(check["confirmed"], true);
 //! ```
 
-use super::{canonical_json, read, sealed, text, verdict, Fields};
+use super::{canonical_json, read, sealed, sha256_text, text, verdict, Fields};
 use crate::attribution::{JourneyBatch, Read, Request};
 use crate::channel::Taxonomy;
 use crate::error::{KpiError, Result};
@@ -95,8 +95,7 @@ pub fn parts_digest(
             hash.update(line.as_bytes());
         }
     }
-    let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("sha256:{hex}"))
+    Ok(sha256_text(&hash.finalize()))
 }
 
 /// [`parts_digest`] of the journeys `read` holds: one part, or a part per segment with its key.
@@ -159,10 +158,9 @@ fn journey_line(
 }
 
 /// The certificates of `results` (each model's result as JSON), `request`'s models run over
-/// journeys whose [`journeys_digest`] is `input` (one per model, in the request's order): the
-/// parameters, with the request's `by`, each model's with the
-/// request's `lookback_seconds`, and the request's reading ([`crate::table::reading::Reading::to_json`])
-/// is certified with them.
+/// journeys whose [`journeys_digest`] is `input`, one per model in the request's order. Each
+/// certifies the model's parameters with the request's `lookback_seconds`, `by`, `period` and
+/// `time_zone`, and the request's reading ([`crate::table::reading::Reading::to_json`]).
 ///
 /// # Errors
 /// `internal_error` when there are not as many results as models; the parameter errors of the

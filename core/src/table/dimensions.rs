@@ -132,11 +132,7 @@ impl Dimensions {
             let mut key = Vec::with_capacity(columns.len());
             for (name, column) in self.columns.iter().zip(&columns) {
                 if !column.is_valid(r) {
-                    return Err(KpiError::at(
-                        ErrorCode::MissingField,
-                        &format!("table.{name}[{row}]"),
-                        "is empty: every row of a journey carries its dimensions",
-                    ));
+                    return Err(empty(name, row));
                 }
                 key.push(column.value(r).to_owned());
             }
@@ -225,6 +221,15 @@ impl Dimensions {
             .map(|(key, g)| (key, journeys.select(|j| group_of.get(j) == Some(&g))))
             .collect())
     }
+}
+
+/// `missing_field` at `table.<name>[row]`: an empty dimension cell, whatever the table.
+pub(crate) fn empty(name: &str, row: usize) -> KpiError {
+    KpiError::at(
+        ErrorCode::MissingField,
+        &format!("table.{name}[{row}]"),
+        "is empty: every row of a journey carries its dimensions",
+    )
 }
 
 /// Column `name` of `batch` as text (integers in decimal).

@@ -542,11 +542,7 @@ fn dimension_text(cell: &Value, name: &str, row: usize) -> Result<String> {
     match cell {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
-        Value::Null => Err(KpiError::at(
-            ErrorCode::MissingField,
-            &path(),
-            "is empty: every row of a journey carries its dimensions",
-        )),
+        Value::Null => Err(super::dimensions::empty(name, row)),
         other => Err(wrong_type(&path(), "text or an integer", other)),
     }
 }
