@@ -11,25 +11,24 @@
 //! FROM touches;
 //! ```
 //!
-//! Each thread copies the rows it reads once, from DuckDB's vectors into Arrow builders, one per
-//! column and part, the part chosen by a hash of the journey id (the state); every
-//! [`SEAL_ROWS`] rows a part's builders are sealed into a record batch and read at once by the
-//! core's Arrow reader into the part's journeys ([`JourneyReader`]), so a state holds the
-//! builder's columns (a channel id and a time per touch, an id and outcome per journey), not
-//! the rows. DuckDB's combine shares the source's readers (and reads its open rows into a
-//! reader of their own); at the end each part absorbs its readers into one, on the parts'
-//! threads, its journeys are accumulated, and the parts' accumulators (attribution's partial
-//! state) are merged in order. The reader orders each journey's touches
-//! by time and channel name whatever the order of the rows, and merging is exact: the result
-//! does not depend on the thread count or on the order rows arrive in.
+//! Each chunk DuckDB hands over is copied once, column by column, into an Arrow batch (the
+//! values into one buffer each), which the core's Arrow reader reads straight into the
+//! state's parts: each row into the part of its journey (a hash of its id,
+//! [`omnikpi::attribution::JourneyKey::part`]), each part a [`JourneyReader`] that keeps the
+//! builder's columns (a channel id and a time per touch, an id and outcome per journey), not the
+//! rows. DuckDB's combine shares the source's readers (a copy would be made serially, under
+//! DuckDB's lock); at the end each part absorbs its readers into one, on the parts' threads,
+//! its journeys are accumulated, and the parts' accumulators (attribution's partial state) are
+//! merged in order. The reader orders each journey's touches by time and channel name whatever
+//! the order of the rows, and merging is exact: the result does not depend on the thread count
+//! or on the order rows arrive in.
 //! `options` is the core's `attribution::Request` object; it must be the same on every row of
 //! a group.
 
-use crate::column::{arrow_column, Parts};
+use crate::column::arrow_column;
 use crate::group::{self, Constant, GroupState};
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::{Accumulator, Attribution, JourneyBatch, Request};
@@ -41,7 +40,6 @@ use quack_rs::aggregate::{AggregateFunctionSetBuilder, AggregateState, FfiState}
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::error::ExtensionError;
 use quack_rs::types::{NullHandling, TypeId};
-use std::ops::Range;
 use std::sync::Arc;
 
 /// The SQL name.
@@ -53,101 +51,45 @@ pub(crate) const NAME: &str = "omnikpi_attribute";
 /// threads, and no result depends on it.
 const PARTS: usize = 16;
 
-/// Rows a part gathers in its builders before they are sealed into a record batch: the core
-/// reads a batch's columns at a time, so batches are kept large.
-const SEAL_ROWS: usize = 65_536;
-
 /// The touches of one group, as read so far, and the options they came with.
 #[derive(Default)]
 struct Touches {
     options: Constant,
-    /// The options read, at the first batch a part seals.
+    /// The options read, at the group's first rows.
     request: Option<Request>,
-    /// Each argument column's builders, one per part (made at the first chunk).
-    open: Vec<Parts>,
-    /// Each part's journeys: those read from the batches it sealed, then those of the states
-    /// combined into it, shared (the combine's source is only borrowed, and a copy would be
-    /// made serially, under DuckDB's lock): they are absorbed at the end, part by part, on
-    /// the parts' threads.
+    /// The rows this state read: the next batch's first row is numbered so in errors.
+    rows: usize,
+    /// Each part's journeys: those this state read, then those of the states combined into
+    /// it, shared (the combine's source is only borrowed, and a copy would be made serially,
+    /// under DuckDB's lock): they are absorbed at the end, part by part, on the parts' threads.
     read: Vec<Vec<Arc<JourneyReader>>>,
 }
 
 impl AggregateState for Touches {}
 
 impl Touches {
-    /// Keeps `rows` of `chunk` (rows of this group, the first `columns` its touch columns), row
-    /// `r` in part `part_of[r]`, read with `options`; a part with [`SEAL_ROWS`] rows gathered
-    /// is read into its journeys.
-    fn add(
-        &mut self,
-        chunk: &DataChunk,
-        columns: usize,
-        rows: Range<usize>,
-        part_of: &[u8],
-        options: &str,
-    ) -> Result<(), KpiError> {
+    /// Reads `batch` (rows of this group, its columns named by their roles), read with
+    /// `options`, into the parts.
+    fn add(&mut self, batch: &RecordBatch, options: &str) -> Result<(), KpiError> {
         self.options.agree(options, "options")?;
-        if self.open.is_empty() {
-            self.open = ROLES
-                .iter()
-                .take(columns)
-                .enumerate()
-                .map(|(c, role)| Parts::new(chunk, c, PARTS, &format!("table.{role}")))
-                .collect::<Result<_, _>>()?;
-        }
-        for (c, parts) in self.open.iter_mut().enumerate() {
-            parts.append(chunk, c, part_of, rows.clone())?;
-        }
-        for part in 0..PARTS {
-            if self.open.first().map_or(0, |c| c.len(part)) >= SEAL_ROWS {
-                let columns = self.open.iter_mut().map(|c| c.finish(part)).collect();
-                let batch = touch_batch(columns)?;
-                self.reader(part)?.push_named(&batch)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The group's options, read once (at the first batch a part seals or combines).
-    fn parsed(&mut self) -> Result<&Request, KpiError> {
-        if self.request.is_none() {
-            let options = self.options.get().ok_or_else(|| {
-                KpiError::new(ErrorCode::InternalError, None, "touches without options")
-            })?;
-            self.request = Some(request(options)?);
-        }
-        self.request
-            .as_ref()
-            .ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "options"))
-    }
-
-    /// Part `part`'s reader, made (with the options read) at its first batch.
-    fn reader(&mut self, part: usize) -> Result<&mut JourneyReader, KpiError> {
-        self.parsed()?;
+        let request = match &self.request {
+            Some(request) => request,
+            None => self.request.insert(request(options)?),
+        };
         self.read.resize_with(PARTS, Vec::new);
-        match (&self.request, self.read.get_mut(part)) {
-            (Some(request), Some(readers)) => {
-                if readers.is_empty() {
-                    readers.push(Arc::new(reader(request)));
-                }
-                // a reader shared with a combine's source is copied before it changes
-                readers
-                    .first_mut()
-                    .map(Arc::make_mut)
-                    .ok_or_else(|| KpiError::new(ErrorCode::InternalError, None, "part"))
+        let mut parts = Vec::with_capacity(PARTS);
+        for readers in &mut self.read {
+            if readers.is_empty() {
+                readers.push(Arc::new(reader(request)));
             }
-            _ => Err(KpiError::new(ErrorCode::InternalError, None, "part")),
+            // a reader shared with a combine's source is copied before it changes
+            parts.extend(readers.first_mut().map(Arc::make_mut));
         }
-    }
-
-    /// Part `part`'s rows not yet sealed, as a batch (the builders left as they are); `None`
-    /// when there are none.
-    fn open_batch(&self, part: usize) -> Result<Option<RecordBatch>, KpiError> {
-        if self.open.first().map_or(0, |c| c.len(part)) == 0 {
-            return Ok(None);
-        }
-        let columns = self.open.iter().map(|c| c.finish_cloned(part)).collect();
-        touch_batch(columns).map(Some)
+        let first_row = self.rows;
+        JourneyReader::push_parts(&mut parts, batch, first_row)
+            .map_err(|e| with_journey(e, batch, first_row))?;
+        self.rows = self.rows.saturating_add(batch.num_rows());
+        Ok(())
     }
 }
 
@@ -176,22 +118,16 @@ fn reader(request: &Request) -> JourneyReader {
     JourneyReader::new(&request.reading, &request.taxonomy, &request.currency)
 }
 
-/// A reader that names a bad row's journey.
-trait PushNamed {
-    /// Reads `batch`; an error at a row of it names the row's journey ([`with_journey`]).
-    fn push_named(&mut self, batch: &RecordBatch) -> Result<(), KpiError>;
-}
-
-impl PushNamed for JourneyReader {
-    fn push_named(&mut self, batch: &RecordBatch) -> Result<(), KpiError> {
-        let first = self.rows();
-        self.push(batch).map_err(|e| with_journey(e, batch, first))
-    }
-}
-
-/// Touch columns (in [`ROLES`] order) as one record batch, named by their roles.
-fn touch_batch(columns: Vec<ArrayRef>) -> Result<RecordBatch, KpiError> {
-    RecordBatch::try_from_iter(ROLES.iter().copied().zip(columns)).map_err(|e| {
+/// The first `columns` argument columns of `chunk` (the touch columns, in [`ROLES`] order) as
+/// one record batch, named by their roles.
+fn touch_batch(chunk: &DataChunk, columns: usize) -> Result<RecordBatch, KpiError> {
+    let arrays = ROLES
+        .iter()
+        .take(columns)
+        .enumerate()
+        .map(|(c, role)| Ok((*role, arrow_column(chunk, c, chunk.size(), role)?)))
+        .collect::<Result<Vec<_>, KpiError>>()?;
+    RecordBatch::try_from_iter(arrays).map_err(|e| {
         KpiError::new(
             ErrorCode::InternalError,
             None,
@@ -207,20 +143,8 @@ impl GroupState for Touches {
         };
         self.options.agree(options, "options")?;
         self.read.resize_with(PARTS, Vec::new);
-        for part in 0..PARTS {
-            // the source's journeys are shared, its open rows read into a reader of their own
-            let open = match other.open_batch(part)? {
-                Some(batch) => {
-                    let mut open = reader(self.parsed()?);
-                    open.push_named(&batch)?;
-                    Some(Arc::new(open))
-                }
-                None => None,
-            };
-            if let Some(mine) = self.read.get_mut(part) {
-                mine.extend(other.read.get(part).into_iter().flatten().cloned());
-                mine.extend(open);
-            }
+        for (mine, theirs) in self.read.iter_mut().zip(&other.read) {
+            mine.extend(theirs.iter().cloned());
         }
         Ok(())
     }
@@ -351,7 +275,7 @@ struct Part {
     journeys: Option<JourneyBatch>,
 }
 
-/// Part `part`'s journeys (those read and its open rows) accumulated; `None` for a part without
+/// Part `part`'s journeys accumulated; `None` for a part without
 /// rows. The state is left as it is: DuckDB owns it.
 fn accumulate(touches: &Touches, request: &Request, part: usize) -> Result<Option<Part>, KpiError> {
     let read = touches.read.get(part).map_or(&[][..], Vec::as_slice);
@@ -363,9 +287,6 @@ fn accumulate(touches: &Touches, request: &Request, part: usize) -> Result<Optio
     };
     for (_, other) in read.iter().enumerate().filter(|(r, _)| Some(*r) != largest) {
         reader.absorb(other)?;
-    }
-    if let Some(batch) = touches.open_batch(part)? {
-        reader.push_named(&batch)?;
     }
     if reader.rows() == 0 {
         return Ok(None);
@@ -409,46 +330,6 @@ fn with_journey(e: KpiError, batch: &RecordBatch, first: usize) -> KpiError {
     }
 }
 
-/// Each row's part (below [`PARTS`]) by a hash of its journey id (column 0 of the chunk): every
-/// row of a journey lands in the same part, whatever chunk it comes in. Ids the core cannot
-/// read go to part 0, where its reader reports them.
-fn parts_of_chunk(chunk: &DataChunk) -> Result<Vec<u8>, KpiError> {
-    let ids = arrow_column(chunk, 0, chunk.size(), ROLES.first().copied().unwrap_or(""))?;
-    Ok(parts_of_rows(&ids)
-        .into_iter()
-        .map(|p| u8::try_from(p).unwrap_or(0))
-        .collect())
-}
-
-/// Each row's part, from its journey id: integers by value, anything else by its text.
-fn parts_of_rows(ids: &ArrayRef) -> Vec<usize> {
-    let part = |hash: u64| usize::try_from(hash % PARTS as u64).unwrap_or(0);
-    if ids.data_type().is_integer() {
-        if let Ok(ints) = arrow_cast::cast(ids, &DataType::Int64) {
-            let ints = ints.as_primitive::<Int64Type>();
-            return (0..ints.len())
-                .map(|r| part(fnv1a(&ints.value(r).to_le_bytes())))
-                .collect();
-        }
-    }
-    match arrow_cast::cast(ids, &DataType::Utf8) {
-        Ok(text) => {
-            let text = text.as_string::<i32>();
-            (0..text.len())
-                .map(|r| part(fnv1a(text.value(r).as_bytes())))
-                .collect()
-        }
-        Err(_) => vec![0; ids.len()],
-    }
-}
-
-/// 64-bit FNV-1a.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 /// Registers the three overloads: without value, with value, with value and conversion time.
 pub(crate) fn register(con: duckdb_connection) -> Result<(), ExtensionError> {
     let set = AggregateFunctionSetBuilder::new(NAME).overloads(4..=6, |columns, builder| {
@@ -479,11 +360,11 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
         let options = chunk.reader(columns);
         let state_of = |row: usize| *states.add(row);
         let option_of = |row: usize| options.is_valid(row).then(|| options.read_blob(row));
-        parts_of_chunk(&chunk).and_then(|part_of| {
+        touch_batch(&chunk, columns).and_then(|batch| {
             for (state, rows) in group::runs(chunk.size(), &state_of) {
                 let text = group::run_text(rows.clone(), &option_of, "options")?;
                 if let Some(touches) = FfiState::<Touches>::with_state_mut(state) {
-                    touches.add(&chunk, columns, rows, &part_of, text)?;
+                    touches.add(&batch.slice(rows.start, rows.len()), text)?;
                 }
             }
             Ok(())
@@ -495,39 +376,3 @@ quack_rs::aggregate_update_callback!(update, |info, input, states| {
 });
 
 group::combine_and_finalize!(Touches);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow_array::{Int64Array, StringArray};
-    use std::sync::Arc;
-
-    #[test]
-    fn every_row_of_a_journey_lands_in_one_part_whatever_the_chunk() {
-        let ids: Vec<i64> = (0..500).map(|i| i % 37).collect();
-        let parts = parts_of_rows(&(Arc::new(Int64Array::from(ids.clone())) as ArrayRef));
-        assert_eq!(parts.len(), 500);
-        assert!(parts.iter().all(|p| *p < PARTS));
-        assert!(
-            parts
-                .iter()
-                .collect::<std::collections::BTreeSet<_>>()
-                .len()
-                > 8,
-            "37 ids spread over the parts"
-        );
-        // the same id alone in another chunk goes to the same part, each time
-        for id in [0, 5, 36] {
-            let alone = parts_of_rows(&(Arc::new(Int64Array::from(vec![id])) as ArrayRef));
-            let row = ids.iter().position(|i| *i == id).unwrap();
-            assert_eq!(alone, vec![parts[row]]);
-            assert!(ids
-                .iter()
-                .zip(&parts)
-                .all(|(i, p)| *i != id || *p == parts[row]));
-        }
-        let text =
-            parts_of_rows(&(Arc::new(StringArray::from(vec!["u1", "u2", "u1"])) as ArrayRef));
-        assert_eq!(text[0], text[2], "u1's two rows together");
-    }
-}

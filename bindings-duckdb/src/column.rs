@@ -15,19 +15,18 @@
 //! | TIMESTAMPTZ | Timestamp(us, UTC) |
 //! | DATE | Date32 |
 
-use arrow_array::builder::{
-    ArrayBuilder, BooleanBuilder, Decimal128Builder, PrimitiveBuilder, StringBuilder,
-};
+use arrow_array::builder::{Decimal128Builder, StringBuilder};
 use arrow_array::types::{
-    Date32Type, Float64Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType, UInt64Type,
+    Date32Type, Decimal128Type, Float64Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt64Type,
 };
-use arrow_array::{ArrayRef, ArrowPrimitiveType, RecordBatch};
+use arrow_array::{ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, RecordBatch};
+use arrow_buffer::{BooleanBuffer, NullBuffer};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::data_chunk::DataChunk;
 use quack_rs::types::{LogicalType, TypeId};
 use quack_rs::vector::VectorReader;
-use std::ops::Range;
+use std::sync::Arc;
 
 /// Column `column` of `chunk` (its first `rows` rows) as an Arrow array; `name` is the
 /// argument's role, for the error.
@@ -47,92 +46,6 @@ pub(crate) fn arrow_column(
     let reader = unsafe { chunk.reader(column) };
     let path = format!("table.{name}");
     vector_array(&reader, &logical_type(chunk, column), rows, &path)
-}
-
-/// One argument column gathered into parts: an Arrow builder per part, of the Arrow type that
-/// holds the column's DuckDB type exactly (the table above). Each chunk's cells are appended
-/// to the builder of their row's part, copied once from DuckDB's vector.
-pub(crate) struct Parts {
-    kind: Kind,
-    source: Source,
-    builders: Vec<Box<dyn ArrayBuilder>>,
-    path: String,
-}
-
-impl Parts {
-    /// `parts` empty builders for argument column `column` of `chunk`; `path` names the
-    /// column in errors.
-    ///
-    /// # Errors
-    /// `wrong_type` at `path` for a type without an exact Arrow counterpart here.
-    pub(crate) fn new(
-        chunk: &DataChunk,
-        column: usize,
-        parts: usize,
-        path: &str,
-    ) -> Result<Self, KpiError> {
-        let logical = logical_type(chunk, column);
-        let kind = Kind::of(&logical, path)?;
-        Ok(Self {
-            kind,
-            source: Source::of(&logical),
-            builders: (0..parts).map(|_| kind.builder(0)).collect(),
-            path: path.to_owned(),
-        })
-    }
-
-    /// Appends the cells of `rows` of column `column` of `chunk`, row `r` to part
-    /// `part_of[r]`.
-    ///
-    /// # Errors
-    /// `internal_error` when the chunk's column is not of the type the builders were made for.
-    pub(crate) fn append(
-        &mut self,
-        chunk: &DataChunk,
-        column: usize,
-        part_of: &[u8],
-        rows: Range<usize>,
-    ) -> Result<(), KpiError> {
-        // SAFETY: `column` is one of the chunk's argument columns (the aggregate's signature
-        // fixes their number), flattened by DuckDB before `update`; `part_of` has one entry per
-        // row of the chunk, and `rows` are rows of the chunk.
-        #[allow(unsafe_code)]
-        let reader = unsafe { chunk.reader(column) };
-        let rows = rows.start..rows.end.min(part_of.len());
-        append(
-            &mut self.builders,
-            &reader,
-            &self.source,
-            Cells { part_of, rows },
-            &self.path,
-        )
-    }
-
-    /// Part `part`'s cells so far as an array; the part's builder starts empty again, with
-    /// room for as many cells (a part that filled a batch fills the next).
-    pub(crate) fn finish(&mut self, part: usize) -> ArrayRef {
-        let kind = self.kind;
-        match self.builders.get_mut(part) {
-            Some(b) => {
-                let fresh = kind.builder(b.len());
-                std::mem::replace(b, fresh).finish()
-            }
-            None => arrow_array::new_empty_array(&arrow_schema::DataType::Null),
-        }
-    }
-
-    /// Part `part`'s cells so far as an array, the builder left as it is.
-    pub(crate) fn finish_cloned(&self, part: usize) -> ArrayRef {
-        match self.builders.get(part) {
-            Some(b) => b.finish_cloned(),
-            None => arrow_array::new_empty_array(&arrow_schema::DataType::Null),
-        }
-    }
-
-    /// The number of cells part `part` holds.
-    pub(crate) fn len(&self, part: usize) -> usize {
-        self.builders.get(part).map_or(0, |b| b.len())
-    }
 }
 
 /// The Arrow counterpart of a DuckDB type (the table above).
@@ -191,34 +104,6 @@ impl Kind {
             other => return Err(unsupported(path, other.sql_name())),
         };
         Ok(kind)
-    }
-
-    /// An empty builder with room for `capacity` cells.
-    fn builder(self, capacity: usize) -> Box<dyn ArrayBuilder> {
-        fn primitive<T: ArrowPrimitiveType>(capacity: usize) -> Box<dyn ArrayBuilder> {
-            Box::new(PrimitiveBuilder::<T>::with_capacity(capacity))
-        }
-        match self {
-            Self::Boolean => Box::new(BooleanBuilder::with_capacity(capacity)),
-            Self::Int64 => primitive::<Int64Type>(capacity),
-            Self::UInt64 => primitive::<UInt64Type>(capacity),
-            Self::Float64 => primitive::<Float64Type>(capacity),
-            Self::Decimal(width, scale) => Box::new(
-                // `of` checked the width and scale; the type is a Decimal128, as the builder's
-                Decimal128Builder::with_capacity(capacity)
-                    .with_data_type(arrow_schema::DataType::Decimal128(width, scale)),
-            ),
-            Self::Utf8 => Box::new(StringBuilder::with_capacity(capacity, capacity * 8)),
-            Self::TimestampS => primitive::<TimestampSecondType>(capacity),
-            Self::TimestampMs => primitive::<TimestampMillisecondType>(capacity),
-            Self::TimestampUs => primitive::<TimestampMicrosecondType>(capacity),
-            Self::TimestampUtc => Box::new(
-                PrimitiveBuilder::<TimestampMicrosecondType>::with_capacity(capacity)
-                    .with_timezone("UTC"),
-            ),
-            Self::TimestampNs => primitive::<TimestampNanosecondType>(capacity),
-            Self::Date => primitive::<Date32Type>(capacity),
-        }
     }
 }
 
@@ -318,166 +203,113 @@ pub(crate) fn struct_batch(
     }
 }
 
-/// The first `rows` values of a flat vector of type `logical` as an Arrow array.
+/// The first `rows` values of a flat vector of type `logical` as an Arrow array, copied once:
+/// the values into one buffer, the validity into one bitmap.
 fn vector_array(
     reader: &VectorReader,
     logical: &LogicalType,
     rows: usize,
     path: &str,
 ) -> Result<ArrayRef, KpiError> {
-    let mut one = [Kind::of(logical, path)?.builder(rows)];
+    let kind = Kind::of(logical, path)?;
     let source = Source::of(logical);
-    let part_of = vec![0; rows];
-    let cells = Cells {
-        part_of: &part_of,
-        rows: 0..rows,
-    };
-    append(&mut one, reader, &source, cells, path)?;
-    let [mut b] = one;
-    Ok(b.finish())
-}
-
-/// The rows of a chunk to append, and the part of each row of the chunk.
-#[derive(Clone)]
-struct Cells<'a> {
-    part_of: &'a [u8],
-    rows: Range<usize>,
-}
-
-impl Cells<'_> {
-    /// Each row with its part.
-    fn each(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.rows
-            .clone()
-            .filter_map(|row| Some((row, usize::from(*self.part_of.get(row)?))))
-    }
-}
-
-/// Each valid cell of `cells.rows` of `reader` (a flat vector read as `source` says) into the
-/// builder of its part, nulls as nulls.
-fn append(
-    builders: &mut [Box<dyn ArrayBuilder>],
-    reader: &VectorReader,
-    source: &Source,
-    cells: Cells<'_>,
-    path: &str,
-) -> Result<(), KpiError> {
+    let cells = Cells::of(reader, rows);
     let r = reader;
-    // SAFETY: every read below is of a row of the chunk, valid, with the
-    // reader matching the vector's declared type (the arms follow `builder`'s).
+    // SAFETY: every read below is of a valid row of the chunk (`Cells::values` reads valid rows
+    // only), with the reader matching the vector's declared type (the arms follow `Kind::of`).
     #[allow(unsafe_code)]
     unsafe {
-        match source.type_id {
+        let array: ArrayRef = match source.type_id {
             TypeId::Boolean => {
-                let mut typed = typed::<BooleanBuilder>(builders, path)?;
-                for (row, part) in cells.each() {
-                    if let Some(b) = typed.get_mut(part) {
-                        b.append_option(r.is_valid(row).then(|| r.read_bool(row)));
-                    }
-                }
-                Ok(())
+                let values =
+                    BooleanBuffer::collect_bool(rows, |i| cells.valid(i) && r.read_bool(i));
+                Arc::new(BooleanArray::new(values, cells.nulls))
             }
-            TypeId::TinyInt => {
-                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_i8(i)))
-            }
-            TypeId::SmallInt => {
-                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_i16(i)))
-            }
-            TypeId::Integer => {
-                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_i32(i)))
-            }
-            TypeId::BigInt => primitives::<Int64Type>(builders, r, cells, path, |i| r.read_i64(i)),
-            TypeId::UTinyInt => {
-                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_u8(i)))
-            }
-            TypeId::USmallInt => {
-                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_u16(i)))
-            }
-            TypeId::UInteger => {
-                primitives::<Int64Type>(builders, r, cells, path, |i| i64::from(r.read_u32(i)))
-            }
-            TypeId::UBigInt => {
-                primitives::<UInt64Type>(builders, r, cells, path, |i| r.read_u64(i))
-            }
-            TypeId::Float => {
-                primitives::<Float64Type>(builders, r, cells, path, |i| f64::from(r.read_f32(i)))
-            }
-            TypeId::Double => {
-                primitives::<Float64Type>(builders, r, cells, path, |i| r.read_f64(i))
-            }
-            TypeId::Decimal => decimal(builders, r, source.storage, cells, path),
-            TypeId::Varchar => texts(builders, r, cells, path, |i| r.read_str(i)),
-            TypeId::Enum => enumeration(builders, r, source, cells, path),
-            TypeId::TimestampS => {
-                primitives::<TimestampSecondType>(builders, r, cells, path, |i| {
-                    r.read_timestamp_s(i)
-                })
-            }
+            TypeId::TinyInt => cells.primitive::<Int64Type>(|i| i64::from(r.read_i8(i))),
+            TypeId::SmallInt => cells.primitive::<Int64Type>(|i| i64::from(r.read_i16(i))),
+            TypeId::Integer => cells.primitive::<Int64Type>(|i| i64::from(r.read_i32(i))),
+            TypeId::BigInt => cells.primitive::<Int64Type>(|i| r.read_i64(i)),
+            TypeId::UTinyInt => cells.primitive::<Int64Type>(|i| i64::from(r.read_u8(i))),
+            TypeId::USmallInt => cells.primitive::<Int64Type>(|i| i64::from(r.read_u16(i))),
+            TypeId::UInteger => cells.primitive::<Int64Type>(|i| i64::from(r.read_u32(i))),
+            TypeId::UBigInt => cells.primitive::<UInt64Type>(|i| r.read_u64(i)),
+            TypeId::Float => cells.primitive::<Float64Type>(|i| f64::from(r.read_f32(i))),
+            TypeId::Double => cells.primitive::<Float64Type>(|i| r.read_f64(i)),
+            TypeId::Decimal => decimal(&cells, r, kind, source.storage, path)?,
+            TypeId::Varchar => cells.texts(|i| r.read_str(i)),
+            TypeId::Enum => enumeration(&cells, r, &source, path)?,
+            TypeId::TimestampS => cells.primitive::<TimestampSecondType>(|i| r.read_timestamp_s(i)),
             TypeId::TimestampMs => {
-                primitives::<TimestampMillisecondType>(builders, r, cells, path, |i| {
-                    r.read_timestamp_ms(i)
-                })
+                cells.primitive::<TimestampMillisecondType>(|i| r.read_timestamp_ms(i))
             }
-            TypeId::Timestamp => {
-                primitives::<TimestampMicrosecondType>(builders, r, cells, path, |i| r.read_i64(i))
-            }
-            TypeId::TimestampTz => {
-                primitives::<TimestampMicrosecondType>(builders, r, cells, path, |i| {
-                    r.read_timestamp_tz(i)
-                })
-            }
+            TypeId::Timestamp => cells.primitive::<TimestampMicrosecondType>(|i| r.read_i64(i)),
+            TypeId::TimestampTz => Arc::new(
+                cells
+                    .values::<TimestampMicrosecondType>(|i| r.read_timestamp_tz(i))
+                    .with_timezone("UTC"),
+            ),
             TypeId::TimestampNs => {
-                primitives::<TimestampNanosecondType>(builders, r, cells, path, |i| {
-                    r.read_timestamp_ns(i)
-                })
+                cells.primitive::<TimestampNanosecondType>(|i| r.read_timestamp_ns(i))
             }
-            TypeId::Date => primitives::<Date32Type>(builders, r, cells, path, |i| r.read_i32(i)),
-            other => Err(unsupported(path, other.sql_name())),
-        }
+            TypeId::Date => cells.primitive::<Date32Type>(|i| r.read_i32(i)),
+            other => return Err(unsupported(path, other.sql_name())),
+        };
+        Ok(array)
     }
 }
 
-/// The builders as builders of type `B`.
-///
-/// # Errors
-/// `internal_error` when one is of another type (a column changed type between chunks).
-fn typed<'a, B: ArrayBuilder>(
-    builders: &'a mut [Box<dyn ArrayBuilder>],
-    path: &str,
-) -> Result<Vec<&'a mut B>, KpiError> {
-    builders
-        .iter_mut()
-        .map(|b| {
-            b.as_any_mut().downcast_mut::<B>().ok_or_else(|| {
-                KpiError::at(
-                    ErrorCode::InternalError,
-                    path,
-                    "changed type from one chunk to the next",
-                )
+/// The rows of a flat vector and which of them are valid.
+struct Cells {
+    rows: usize,
+    /// `None` when every row is valid.
+    nulls: Option<NullBuffer>,
+}
+
+impl Cells {
+    /// The first `rows` rows of `reader`'s vector.
+    fn of(reader: &VectorReader, rows: usize) -> Self {
+        // SAFETY: rows below the vector's length.
+        #[allow(unsafe_code)]
+        let valid = BooleanBuffer::collect_bool(rows, |i| unsafe { reader.is_valid(i) });
+        let nulls = Some(NullBuffer::new(valid)).filter(|n| n.null_count() > 0);
+        Self { rows, nulls }
+    }
+
+    /// Whether row `row` holds a value.
+    fn valid(&self, row: usize) -> bool {
+        self.nulls.as_ref().is_none_or(|n| n.is_valid(row))
+    }
+
+    /// Each row's value (`read` runs on valid rows only; a null row holds the default).
+    fn values<T: ArrowPrimitiveType>(
+        &self,
+        read: impl Fn(usize) -> T::Native,
+    ) -> PrimitiveArray<T> {
+        let values: Vec<T::Native> = (0..self.rows)
+            .map(|i| {
+                if self.valid(i) {
+                    read(i)
+                } else {
+                    T::Native::default()
+                }
             })
-        })
-        .collect()
-}
-
-/// Each cell of a vector into its part's builder of `T`, `read` giving a valid row's value (the
-/// caller's reads match the vector's type).
-fn primitives<T: ArrowPrimitiveType>(
-    builders: &mut [Box<dyn ArrayBuilder>],
-    reader: &VectorReader,
-    cells: Cells<'_>,
-    path: &str,
-    read: impl Fn(usize) -> T::Native,
-) -> Result<(), KpiError> {
-    let mut typed = typed::<PrimitiveBuilder<T>>(builders, path)?;
-    for (row, part) in cells.each() {
-        if let Some(b) = typed.get_mut(part) {
-            // SAFETY: row < the vector's length; `read` runs only on valid rows.
-            #[allow(unsafe_code)]
-            let valid = unsafe { reader.is_valid(row) };
-            b.append_option(valid.then(|| read(row)));
-        }
+            .collect();
+        PrimitiveArray::new(values.into(), self.nulls.clone())
     }
-    Ok(())
+
+    /// [`Cells::values`] as an array.
+    fn primitive<T: ArrowPrimitiveType>(&self, read: impl Fn(usize) -> T::Native) -> ArrayRef {
+        Arc::new(self.values::<T>(read))
+    }
+
+    /// Each row's text (`read` runs on valid rows only).
+    fn texts<'s>(&self, read: impl Fn(usize) -> &'s str) -> ArrayRef {
+        let mut texts = StringBuilder::with_capacity(self.rows, self.rows * 8);
+        for i in 0..self.rows {
+            texts.append_option(self.valid(i).then(|| read(i)));
+        }
+        Arc::new(texts.finish())
+    }
 }
 
 fn unsupported(path: &str, type_name: &str) -> KpiError {
@@ -490,51 +322,42 @@ fn unsupported(path: &str, type_name: &str) -> KpiError {
 
 /// A DECIMAL vector, stored as 16-, 32-, 64- or 128-bit integers by its width.
 fn decimal(
-    builders: &mut [Box<dyn ArrayBuilder>],
+    cells: &Cells,
     reader: &VectorReader,
+    kind: Kind,
     storage: Option<TypeId>,
-    cells: Cells<'_>,
     path: &str,
-) -> Result<(), KpiError> {
+) -> Result<ArrayRef, KpiError> {
+    let r = reader;
     // SAFETY: `storage` is the internal type of the DECIMAL column `reader` reads, the type
-    // read below; rows < the chunk's size, checked for validity before each read.
+    // read below; `Cells::values` reads valid rows only.
     #[allow(unsafe_code)]
-    unsafe {
-        let r = reader;
+    let values = unsafe {
         match storage {
-            Some(TypeId::SmallInt) => {
-                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
-                    i128::from(r.read_i16(i))
-                })
-            }
-            Some(TypeId::Integer) => {
-                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
-                    i128::from(r.read_i32(i))
-                })
-            }
-            Some(TypeId::BigInt) => {
-                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
-                    i128::from(r.read_i64(i))
-                })
-            }
-            Some(TypeId::HugeInt) => {
-                primitives::<arrow_array::types::Decimal128Type>(builders, r, cells, path, |i| {
-                    r.read_i128(i)
-                })
-            }
-            other => Err(unsupported(path, other.map_or("DECIMAL", |t| t.sql_name()))),
+            Some(TypeId::SmallInt) => cells.values::<Decimal128Type>(|i| i128::from(r.read_i16(i))),
+            Some(TypeId::Integer) => cells.values::<Decimal128Type>(|i| i128::from(r.read_i32(i))),
+            Some(TypeId::BigInt) => cells.values::<Decimal128Type>(|i| i128::from(r.read_i64(i))),
+            Some(TypeId::HugeInt) => cells.values::<Decimal128Type>(|i| r.read_i128(i)),
+            other => return Err(unsupported(path, other.map_or("DECIMAL", |t| t.sql_name()))),
         }
-    }
+    };
+    let Kind::Decimal(width, scale) = kind else {
+        return Err(unsupported(path, "DECIMAL"));
+    };
+    // `Kind::of` checked the width and scale
+    let values = values
+        .with_precision_and_scale(width, scale)
+        .map_err(|e| unsupported(path, &format!("DECIMAL({width}, {scale}) ({e})")))?;
+    Ok(Arc::new(values))
 }
 
 /// An ENUM vector as the text of its members.
 fn enumeration(
-    builders: &mut [Box<dyn ArrayBuilder>],
+    cells: &Cells,
     reader: &VectorReader,
     source: &Source,
-    cells: Cells<'_>,
     path: &str,
-) -> Result<(), KpiError> {
+) -> Result<ArrayRef, KpiError> {
     // SAFETY: `source` describes the ENUM column `reader` reads: its storage is the type read
     // below; a member index beyond the members reads as "" (DuckDB writes none).
     #[allow(unsafe_code)]
@@ -546,28 +369,6 @@ fn enumeration(
             Some(TypeId::UInteger) => Box::new(|r| reader.read_u32(r) as usize),
             other => return Err(unsupported(path, other.map_or("ENUM", |t| t.sql_name()))),
         };
-        texts(builders, reader, cells, path, |i| {
-            members.get(index(i)).map_or("", String::as_str)
-        })
+        Ok(cells.texts(|i| members.get(index(i)).map_or("", String::as_str)))
     }
-}
-
-/// Each cell of a text vector into its part's builder, `read` giving a valid row's text.
-fn texts<'s>(
-    builders: &mut [Box<dyn ArrayBuilder>],
-    reader: &VectorReader,
-    cells: Cells<'_>,
-    path: &str,
-    read: impl Fn(usize) -> &'s str,
-) -> Result<(), KpiError> {
-    // SAFETY: rows of the chunk, checked for validity before `read`.
-    #[allow(unsafe_code)]
-    let text = |row: usize| unsafe { reader.is_valid(row) }.then(|| read(row));
-    let mut typed = typed::<StringBuilder>(builders, path)?;
-    for (row, part) in cells.each() {
-        if let Some(b) = typed.get_mut(part) {
-            b.append_option(text(row));
-        }
-    }
-    Ok(())
 }

@@ -18,6 +18,33 @@ pub enum JourneyKey<'a> {
     Text(&'a str),
 }
 
+impl JourneyKey<'_> {
+    /// The part (below `parts`) this journey belongs to when a table is read in parts: a hash
+    /// of the id (FNV-1a of an integer's little-endian bytes, or of the text's bytes), so every
+    /// row of a journey lands in one part whichever batch or thread reads it.
+    ///
+    /// ```
+    /// use omnikpi::attribution::JourneyKey;
+    /// assert_eq!(JourneyKey::Text("u1").part(1), 0);
+    /// assert_eq!(JourneyKey::Int(7).part(16), JourneyKey::Int(7).part(16));
+    /// assert!(JourneyKey::Text("u1").part(16) < 16);
+    /// ```
+    pub fn part(&self, parts: usize) -> usize {
+        if parts <= 1 {
+            return 0;
+        }
+        let hash = match self {
+            Self::Int(i) => super::order::fnv1a(&i.to_le_bytes()),
+            Self::Text(t) => super::order::fnv1a(t.as_bytes()),
+        };
+        u64::try_from(parts)
+            .ok()
+            .and_then(|p| hash.checked_rem(p))
+            .and_then(|p| usize::try_from(p).ok())
+            .unwrap_or(0)
+    }
+}
+
 /// How often runs repeat an earlier id, on a sample of ids chosen by their hash (FNV-1a, so
 /// the sample and the moment it decides do not depend on the process).
 #[derive(Debug, Clone, Default)]

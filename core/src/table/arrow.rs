@@ -414,22 +414,45 @@ pub fn add_batch(
     first_row: usize,
     conversions: &mut Conversions,
 ) -> Result<(), KpiError> {
+    let mut rows = [0];
+    let read = Read {
+        reading,
+        currency,
+        first_row,
+    };
+    add_parts(&mut [builder], &mut rows, batch, &read, conversions)
+}
+
+/// How a batch is read: the reading, the currency, and the number of its first row.
+struct Read<'a> {
+    reading: &'a Reading,
+    currency: &'a crate::money::Currency,
+    first_row: usize,
+}
+
+/// [`add_batch`] into `parts`, each row into the part of its journey ([`JourneyKey::part`]),
+/// `rows[p]` counting the rows part `p` received.
+fn add_parts(
+    parts: &mut [&mut LongBuilder],
+    rows: &mut [usize],
+    batch: &RecordBatch,
+    read: &Read<'_>,
+    conversions: &mut Conversions,
+) -> Result<(), KpiError> {
     // a whole table in one batch (as polars hands it over) is read in slices, so the cells
     // converted at a time stay few
-    builder.reserve(batch.num_rows());
+    let share = batch.num_rows().checked_div(parts.len()).unwrap_or(0);
+    parts.iter_mut().for_each(|b| b.reserve(share));
     let mut offset = 0;
     while offset < batch.num_rows() {
-        let rows = SLICE_ROWS.min(batch.num_rows().saturating_sub(offset));
-        let slice = batch.slice(offset, rows);
-        add_slice(
-            builder,
-            &slice,
-            reading,
-            currency,
-            first_row.saturating_add(offset),
-            conversions,
-        )?;
-        offset = offset.saturating_add(rows);
+        let length = SLICE_ROWS.min(batch.num_rows().saturating_sub(offset));
+        let slice = batch.slice(offset, length);
+        let read = Read {
+            first_row: read.first_row.saturating_add(offset),
+            ..*read
+        };
+        add_slice(parts, rows, &slice, &read, conversions)?;
+        offset = offset.saturating_add(length);
     }
     Ok(())
 }
@@ -454,15 +477,22 @@ pub(crate) fn renumbered(e: KpiError, first_row: usize) -> KpiError {
     KpiError::new(e.code(), Some(place), message)
 }
 
-/// [`add_batch`] on one slice of a batch.
+/// [`add_parts`] on one slice of a batch.
 fn add_slice(
-    builder: &mut LongBuilder,
+    parts: &mut [&mut LongBuilder],
+    rows: &mut [usize],
     batch: &RecordBatch,
-    reading: &Reading,
-    currency: &crate::money::Currency,
-    first_row: usize,
+    read: &Read<'_>,
     conversions: &mut Conversions,
 ) -> Result<(), KpiError> {
+    let Read {
+        reading,
+        currency,
+        first_row,
+    } = *read;
+    let Some(first) = parts.first() else {
+        return Err(KpiError::internal("a batch read into no part"));
+    };
     let names = &reading.columns;
     let path = |name: &str| format!("table.{name}");
     let required = |name: &str| {
@@ -478,7 +508,7 @@ fn add_slice(
         reading,
     )
     .map_err(|e| renumbered(e, first_row))?;
-    let channels = Channels::read(&required(&names.channel)?, &path(&names.channel), builder)?;
+    let channels = Channels::read(&required(&names.channel)?, &path(&names.channel), first)?;
     let counts = counts(&required(&names.conversions)?, &path(&names.conversions))
         .map_err(|e| renumbered(e, first_row))?;
     let values = money(
@@ -508,7 +538,7 @@ fn add_slice(
         first_row,
         rows: batch.num_rows(),
     };
-    slice.push(builder, currency, |e| renumbered(e, first_row))
+    slice.push(parts, rows, currency, |e| renumbered(e, first_row))
 }
 
 /// The journey id and channel columns of an Arrow slice.
@@ -790,16 +820,74 @@ impl JourneyReader {
     /// # Errors
     /// As [`add_batch`].
     pub fn push(&mut self, batch: &RecordBatch) -> Result<(), KpiError> {
-        add_batch(
-            &mut self.builder,
-            batch,
-            &self.reading,
-            &self.currency,
-            self.rows,
-            &mut self.conversions,
-        )?;
-        self.rows = self.rows.saturating_add(batch.num_rows());
-        Ok(())
+        let first_row = self.rows;
+        Self::push_parts(&mut [self], batch, first_row)
+    }
+
+    /// Reads `batch` into `parts` (readers of one reading and currency), each row into the part
+    /// of its journey ([`JourneyKey::part`]), the batch's rows numbered from `first_row`: a
+    /// table read on several threads, each journey whole in one part. What the reading
+    /// converts is counted in the first part.
+    ///
+    /// ```
+    /// use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    /// use omnikpi::channel::Taxonomy;
+    /// use omnikpi::money::Currency;
+    /// use omnikpi::table::arrow::JourneyReader;
+    /// use omnikpi::table::reading::Reading;
+    /// use std::sync::Arc;
+    /// let tax = Taxonomy::from_json(&serde_json::json!([{"channel": "web", "group": "online"}])).unwrap();
+    /// let eur = Currency::lookup("EUR", None, "currency").unwrap();
+    /// let reading = Reading::from_json(&serde_json::json!({"timestamp_unit": "s"})).unwrap();
+    /// let batch = RecordBatch::try_from_iter([
+    ///     ("journey_id", Arc::new(StringArray::from(vec!["u1", "u2", "u1"])) as ArrayRef),
+    ///     ("timestamp", Arc::new(Int64Array::from(vec![10, 20, 30])) as ArrayRef),
+    ///     ("channel", Arc::new(StringArray::from(vec!["web"; 3])) as ArrayRef),
+    ///     ("conversions", Arc::new(Int64Array::from(vec![0, 1, 1])) as ArrayRef),
+    /// ]).unwrap();
+    /// let (mut a, mut b) = (JourneyReader::new(&reading, &tax, &eur), JourneyReader::new(&reading, &tax, &eur));
+    /// JourneyReader::push_parts(&mut [&mut a, &mut b], &batch, 0).unwrap();
+    /// assert_eq!(a.rows() + b.rows(), 3);
+    /// let touches = |r: JourneyReader| r.finish().unwrap().0.channels.len();
+    /// assert!([touches(a), touches(b)].contains(&2)); // u1's two rows in one part
+    /// ```
+    ///
+    /// # Errors
+    /// As [`add_batch`]; `internal_error` for parts of different readings or currencies.
+    pub fn push_parts(
+        parts: &mut [&mut JourneyReader],
+        batch: &RecordBatch,
+        first_row: usize,
+    ) -> Result<(), KpiError> {
+        let Some((first, others)) = parts.split_first_mut() else {
+            return Err(KpiError::internal("a batch read into no part"));
+        };
+        if others
+            .iter()
+            .any(|p| p.reading != first.reading || p.currency != first.currency)
+        {
+            return Err(KpiError::internal(
+                "parts of one table with different readings or currencies",
+            ));
+        }
+        let (reading, currency) = (first.reading.clone(), first.currency.clone());
+        let mut conversions = Conversions::default();
+        let mut rows = vec![0; parts.len()];
+        let mut builders: Vec<&mut LongBuilder> =
+            parts.iter_mut().map(|p| &mut p.builder).collect();
+        let read = Read {
+            reading: &reading,
+            currency: &currency,
+            first_row,
+        };
+        let outcome = add_parts(&mut builders, &mut rows, batch, &read, &mut conversions);
+        for (part, read) in parts.iter_mut().zip(rows) {
+            part.rows = part.rows.saturating_add(read);
+        }
+        if let Some(first) = parts.first_mut() {
+            first.conversions.add(conversions);
+        }
+        outcome
     }
 
     /// Adds what `other` read after this reader's rows ([`LongBuilder::absorb`]), and counts

@@ -371,7 +371,7 @@ pub fn journeys(
             first_row: first,
             rows: end.saturating_sub(first),
         };
-        slice.push(&mut builder, currency, |e| e)?;
+        slice.push(&mut [&mut builder], &mut [0], currency, |e| e)?;
         first = end;
     }
     Ok((builder.finish()?, conversions))

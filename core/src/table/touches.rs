@@ -168,14 +168,17 @@ pub(crate) struct Slice<'a, I> {
 }
 
 impl<I: Identities> Slice<'_, I> {
-    /// Pushes the slice's rows into `builder`, in row order.
+    /// Pushes the slice's rows, in row order, into `parts`: all of them into a single builder,
+    /// or each row into the part of its journey ([`JourneyKey::part`]); `rows[p]` counts the
+    /// rows part `p` received.
     ///
     /// # Errors
     /// `missing_field` for a null id, timestamp or channel; the id's, the amount's and the
     /// builder's errors.
     pub(crate) fn push(
         &self,
-        builder: &mut LongBuilder,
+        parts: &mut [&mut LongBuilder],
+        rows: &mut [usize],
         currency: &crate::money::Currency,
         renumbered: impl Fn(KpiError) -> KpiError,
     ) -> Result<()> {
@@ -211,6 +214,11 @@ impl<I: Identities> Slice<'_, I> {
                 })?,
                 conversion_time: self.conversion_times.get(row).copied().flatten(),
             };
+            let part = journey.part(parts.len());
+            let (Some(builder), Some(count)) = (parts.get_mut(part), rows.get_mut(part)) else {
+                return Err(KpiError::internal("a row without a part to read it into"));
+            };
+            *count = count.saturating_add(1);
             match channel {
                 Ok(id) => builder.push_id(journey, timestamp, id, outcome, table_row)?,
                 Err(name) => builder.push(journey, timestamp, name, outcome, table_row)?,
