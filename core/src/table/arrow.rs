@@ -831,6 +831,7 @@ impl JourneyReader {
     ///
     /// ```
     /// use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    /// use omnikpi::attribution::JourneyKey;
     /// use omnikpi::channel::Taxonomy;
     /// use omnikpi::money::Currency;
     /// use omnikpi::table::arrow::JourneyReader;
@@ -843,13 +844,14 @@ impl JourneyReader {
     ///     ("journey_id", Arc::new(StringArray::from(vec!["u1", "u2", "u1"])) as ArrayRef),
     ///     ("timestamp", Arc::new(Int64Array::from(vec![10, 20, 30])) as ArrayRef),
     ///     ("channel", Arc::new(StringArray::from(vec!["web"; 3])) as ArrayRef),
-    ///     ("conversions", Arc::new(Int64Array::from(vec![0, 1, 1])) as ArrayRef),
+    ///     ("conversions", Arc::new(Int64Array::from(vec![1, 1, 1])) as ArrayRef),
     /// ]).unwrap();
     /// let (mut a, mut b) = (JourneyReader::new(&reading, &tax, &eur), JourneyReader::new(&reading, &tax, &eur));
     /// JourneyReader::push_parts(&mut [&mut a, &mut b], &batch, 0).unwrap();
     /// assert_eq!(a.rows() + b.rows(), 3);
-    /// let touches = |r: JourneyReader| r.finish().unwrap().0.channels.len();
-    /// assert!([touches(a), touches(b)].contains(&2)); // u1's two rows in one part
+    /// let parts = [a, b].map(|r| r.finish().unwrap().0);
+    /// let u1 = &parts[JourneyKey::Text("u1").part(2)];
+    /// assert!(u1.offsets.windows(2).any(|w| w[1] - w[0] == 2)); // u1's two rows in its part
     /// ```
     ///
     /// # Errors
