@@ -25,7 +25,7 @@
 //! `options` is the core's `attribution::Request` object; it must be the same on every row of
 //! a group.
 
-use crate::column::arrow_column;
+use crate::column::{arrow_column, few_texts};
 use crate::group::{self, Constant, GroupState};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
@@ -63,6 +63,9 @@ struct Touches {
     /// it, shared (the combine's source is only borrowed, and a copy would be made serially,
     /// under DuckDB's lock): they are absorbed at the end, part by part, on the parts' threads.
     read: Vec<Vec<Arc<JourneyReader>>>,
+    /// The result, once the readers were given up to it (DuckDB finalizes a state once; a
+    /// second call gives the same result).
+    done: Option<Result<Option<String>, KpiError>>,
 }
 
 impl AggregateState for Touches {}
@@ -71,6 +74,7 @@ impl Touches {
     /// Reads `batch` (rows of this group, its columns named by their roles), read with
     /// `options`, into the parts.
     fn add(&mut self, batch: &RecordBatch, options: &str) -> Result<(), KpiError> {
+        self.open()?;
         self.options.agree(options, "options")?;
         let request = match &self.request {
             Some(request) => request,
@@ -90,6 +94,45 @@ impl Touches {
             .map_err(|e| with_journey(e, batch, first_row))?;
         self.rows = self.rows.saturating_add(batch.num_rows());
         Ok(())
+    }
+
+    /// Checks that the state still takes rows (its result was not made).
+    fn open(&self) -> Result<(), KpiError> {
+        match self.done {
+            Some(_) => Err(KpiError::new(
+                ErrorCode::InternalError,
+                None,
+                "rows for a group whose result was made",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The attribution of the group's touches as JSON text, its readers given up to it;
+    /// `None` for a group without rows.
+    fn finish(&mut self) -> Result<Option<String>, KpiError> {
+        let Some(options) = self.options.get() else {
+            return Ok(None);
+        };
+        let request = match self.request.take() {
+            Some(request) => request,
+            None => request(options)?,
+        };
+        let read = std::mem::take(&mut self.read);
+        let (total, conversions, journeys) = accumulate_parts(read, &request)?;
+        let results = total.finish()?;
+        let mut result = request.output(&results)?;
+        if request.reading.money_from_float {
+            counted(&mut result, conversions);
+        }
+        if request.certify {
+            let parts: Vec<_> = journeys.iter().map(|j| (None, j)).collect();
+            let input = certificate::parts_digest(&parts, &request.taxonomy, &request.currency)?;
+            let json: Vec<_> = results.iter().map(Attribution::to_json).collect();
+            let certificates = certificate::certify_read(&request, &input, &json)?;
+            certified(&mut result, certificates);
+        }
+        Ok(Some(result.to_string()))
     }
 }
 
@@ -125,7 +168,13 @@ fn touch_batch(chunk: &DataChunk, columns: usize) -> Result<RecordBatch, KpiErro
         .iter()
         .take(columns)
         .enumerate()
-        .map(|(c, role)| Ok((*role, arrow_column(chunk, c, chunk.size(), role)?)))
+        .map(|(c, role)| {
+            let array = match *role {
+                "channel" => few_texts(chunk, c, chunk.size(), role)?,
+                _ => arrow_column(chunk, c, chunk.size(), role)?,
+            };
+            Ok((*role, array))
+        })
         .collect::<Result<Vec<_>, KpiError>>()?;
     RecordBatch::try_from_iter(arrays).map_err(|e| {
         KpiError::new(
@@ -138,6 +187,7 @@ fn touch_batch(chunk: &DataChunk, columns: usize) -> Result<RecordBatch, KpiErro
 
 impl GroupState for Touches {
     fn merge_from(&mut self, other: &Self) -> Result<(), KpiError> {
+        self.open()?;
         let Some(options) = other.options.get() else {
             return Ok(());
         };
@@ -150,28 +200,17 @@ impl GroupState for Touches {
     }
 
     /// The attribution of the group's touches as JSON text; `None` for a group without rows.
-    fn result(&self) -> Result<Option<String>, KpiError> {
-        let Some(options) = self.options.get() else {
-            return Ok(None);
-        };
-        let request = match &self.request {
-            Some(request) => request.clone(),
-            None => request(options)?,
-        };
-        let (total, conversions, journeys) = accumulate_parts(self, &request)?;
-        let results = total.finish()?;
-        let mut result = request.output(&results)?;
-        if request.reading.money_from_float {
-            counted(&mut result, conversions);
+    fn result(&mut self) -> Result<Option<String>, KpiError> {
+        if self.done.is_none() {
+            self.done = Some(self.finish());
         }
-        if request.certify {
-            let parts: Vec<_> = journeys.iter().map(|j| (None, j)).collect();
-            let input = certificate::parts_digest(&parts, &request.taxonomy, &request.currency)?;
-            let json: Vec<_> = results.iter().map(Attribution::to_json).collect();
-            let certificates = certificate::certify_read(&request, &input, &json)?;
-            certified(&mut result, certificates);
-        }
-        Ok(Some(result.to_string()))
+        self.done.clone().unwrap_or_else(|| {
+            Err(KpiError::new(
+                ErrorCode::InternalError,
+                None,
+                "a result not made",
+            ))
+        })
     }
 }
 
@@ -219,19 +258,26 @@ fn counted(result: &mut serde_json::Value, conversions: Conversions) {
 /// accumulators merged in part order, with what the reading converted and, when the request
 /// asks for certificates, the parts' journeys; the first error in part order, if any.
 fn accumulate_parts(
-    touches: &Touches,
+    read: Vec<Vec<Arc<JourneyReader>>>,
     request: &Request,
 ) -> Result<(Accumulator, Conversions, Vec<JourneyBatch>), KpiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(PARTS);
+    let mut work: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+    for (part, readers) in read.into_iter().enumerate() {
+        if let Some(worker) = work.get_mut(part % threads) {
+            worker.push((part, readers));
+        }
+    }
     let mut done: Vec<(usize, Result<_, KpiError>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
+        let workers: Vec<_> = work
+            .into_iter()
+            .map(|parts| {
                 scope.spawn(move || {
-                    (t..PARTS)
-                        .step_by(threads)
-                        .map(|p| (p, accumulate(touches, request, p)))
+                    parts
+                        .into_iter()
+                        .map(|(p, readers)| (p, accumulate(readers, request)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -275,17 +321,19 @@ struct Part {
     journeys: Option<JourneyBatch>,
 }
 
-/// Part `part`'s journeys accumulated; `None` for a part without
-/// rows. The state is left as it is: DuckDB owns it.
-fn accumulate(touches: &Touches, request: &Request, part: usize) -> Result<Option<Part>, KpiError> {
-    let read = touches.read.get(part).map_or(&[][..], Vec::as_slice);
-    // the largest reader is copied, the others absorbed row by row
+/// A part's journeys (its readers) accumulated; `None` for a part without rows. The largest
+/// reader is taken (copied only while a combine's source still shares it), the others
+/// absorbed row by row.
+fn accumulate(
+    mut read: Vec<Arc<JourneyReader>>,
+    request: &Request,
+) -> Result<Option<Part>, KpiError> {
     let largest = (0..read.len()).max_by_key(|r| read.get(*r).map_or(0, |r| r.rows()));
-    let mut reader = match largest.and_then(|r| read.get(r)) {
-        Some(read) => JourneyReader::clone(read),
+    let mut reader = match largest.filter(|r| *r < read.len()) {
+        Some(r) => Arc::unwrap_or_clone(read.swap_remove(r)),
         None => reader(request),
     };
-    for (_, other) in read.iter().enumerate().filter(|(r, _)| Some(*r) != largest) {
+    for other in &read {
         reader.absorb(other)?;
     }
     if reader.rows() == 0 {

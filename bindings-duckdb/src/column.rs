@@ -17,10 +17,12 @@
 
 use arrow_array::builder::{Decimal128Builder, StringBuilder};
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float64Type, Int64Type, TimestampMicrosecondType,
+    Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt64Type,
 };
-use arrow_array::{ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, RecordBatch};
+use arrow_array::{
+    ArrayRef, ArrowPrimitiveType, BooleanArray, DictionaryArray, PrimitiveArray, RecordBatch,
+};
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use omnikpi::{ErrorCode, KpiError};
 use quack_rs::data_chunk::DataChunk;
@@ -46,6 +48,61 @@ pub(crate) fn arrow_column(
     let reader = unsafe { chunk.reader(column) };
     let path = format!("table.{name}");
     vector_array(&reader, &logical_type(chunk, column), rows, &path)
+}
+
+/// Distinct strings a chunk's column may hold for [`few_texts`] to give it as a dictionary.
+const FEW: usize = 64;
+
+/// Column `column` of `chunk` as [`arrow_column`] gives it, but a VARCHAR column of few
+/// distinct values (a channel) as a dictionary array: rows whose DuckDB strings are the same
+/// 16 bytes (an inline text, or a pointer into DuckDB's own dictionary) share one value, so
+/// the core looks each channel up once per chunk, not once per row. The same texts, in
+/// another Arrow encoding: nothing is interpreted here.
+///
+/// # Errors
+/// As [`arrow_column`].
+pub(crate) fn few_texts(
+    chunk: &DataChunk,
+    column: usize,
+    rows: usize,
+    name: &str,
+) -> Result<ArrayRef, KpiError> {
+    if type_id(chunk, column) != TypeId::Varchar {
+        return arrow_column(chunk, column, rows, name);
+    }
+    // SAFETY: `column` is a flat VARCHAR argument column of the chunk: its data is `rows`
+    // 16-byte `duckdb_string_t` cells, read unaligned; texts are read from valid rows only.
+    #[allow(unsafe_code)]
+    unsafe {
+        let reader = chunk.reader(column);
+        let cells = Cells::of(&reader, rows);
+        let raw = libduckdb_sys::duckdb_vector_get_data(chunk.vector(column)).cast::<u128>();
+        let mut seen: Vec<u128> = Vec::new();
+        let mut values = StringBuilder::new();
+        let mut keys = Vec::with_capacity(rows);
+        for row in 0..rows {
+            if !cells.valid(row) {
+                keys.push(0);
+                continue;
+            }
+            let cell = raw.add(row).read_unaligned();
+            let key = match seen.iter().position(|s| *s == cell) {
+                Some(key) => key,
+                None if seen.len() < FEW => {
+                    seen.push(cell);
+                    values.append_value(reader.read_str(row));
+                    seen.len() - 1
+                }
+                None => return arrow_column(chunk, column, rows, name),
+            };
+            keys.push(i32::try_from(key).unwrap_or(0));
+        }
+        let keys = PrimitiveArray::<Int32Type>::new(keys.into(), cells.nulls);
+        let dictionary = DictionaryArray::try_new(keys, Arc::new(values.finish()));
+        dictionary.map(|d| Arc::new(d) as ArrayRef).map_err(|e| {
+            KpiError::new(ErrorCode::InternalError, None, format!("a dictionary: {e}"))
+        })
+    }
 }
 
 /// The Arrow counterpart of a DuckDB type (the table above).

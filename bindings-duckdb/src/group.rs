@@ -89,8 +89,9 @@ pub(crate) fn runs(
 pub(crate) trait GroupState: quack_rs::aggregate::AggregateState {
     /// Adds `other`'s rows (a combine source, only borrowed: DuckDB may still read it).
     fn merge_from(&mut self, other: &Self) -> Result<(), KpiError>;
-    /// The group's result; `None` for a group without rows (SQL NULL).
-    fn result(&self) -> Result<Option<String>, KpiError>;
+    /// The group's result; `None` for a group without rows (SQL NULL). DuckDB finalizes a
+    /// state once it has every row: the state may give its rows up to the result.
+    fn result(&mut self) -> Result<Option<String>, KpiError>;
 }
 
 /// DuckDB's combine: each of `count` source states into its target.
@@ -138,7 +139,7 @@ pub(crate) unsafe fn finalize<T: GroupState>(
     for i in 0..count {
         // SAFETY: i < count; row offset + i is within the result vector.
         unsafe {
-            match FfiState::<T>::with_state(*source.add(i)).map_or(Ok(None), T::result)? {
+            match FfiState::<T>::with_state_mut(*source.add(i)).map_or(Ok(None), T::result)? {
                 Some(json) => writer.write_varchar(offset + i, &json),
                 None => writer.set_null(offset + i),
             }

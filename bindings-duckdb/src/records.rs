@@ -55,7 +55,7 @@ impl GroupState for Records {
     }
 
     /// The KPI's result on the group's records as JSON text; `None` for a group without rows.
-    fn result(&self) -> Result<Option<String>, KpiError> {
+    fn result(&mut self) -> Result<Option<String>, KpiError> {
         let (Some(kpi), Some(options)) = (self.kpi.get(), self.options.get()) else {
             return Ok(None);
         };

@@ -56,10 +56,9 @@ def test_every_model_agrees_with_the_cli_whatever_the_threads_and_the_row_order(
 
 @pytest.mark.parametrize("threads", [1, 3])
 def test_over_a_million_rows_are_all_read(threads: int, tmp_path: Path) -> None:
-    """1.3M rows: with one thread more than 16 x 65,536 in one state, so every part of the state
-    reads sealed batches and keeps some rows open; with three, states whose parts read batches are
-    combined (their journeys shared, absorbed at the end) and a journey's rows meet from several
-    states. Shuffled, they still give what the CLI gives for the file."""
+    """1.3M rows: with one thread, one state reads every chunk into its 16 parts; with three, states
+    are combined (their parts' readers shared, absorbed at the end) and a journey's rows meet from
+    several states. Shuffled, they still give what the CLI gives for the file."""
     con = connect(threads)
     path = tmp_path / "big.parquet"
     con.execute(f"""COPY (SELECT 'j' || (i // 3) AS journey_id,
@@ -188,6 +187,40 @@ def test_options_are_checked_like_every_other_front_end_checks_them() -> None:
         opts = {**json.loads(options(con, "linear")), **bad}
         with pytest.raises(duckdb.Error, match=rf"omnikpi: error \[{code}\]" + (f" at {path}" if path else "")):
             attribute(con, "touches", json.dumps(opts))
+
+
+@pytest.mark.parametrize("source", ["table", "parquet"])
+def test_many_long_and_null_channel_names_read_as_the_cli_reads_them(source: str, tmp_path: Path) -> None:
+    """A chunk's channel column goes to the core as a dictionary of its distinct DuckDB strings:
+    names longer than the 12 bytes DuckDB keeps inline (pointers, repeated when Parquet's dictionary
+    holds them), more distinct strings than a dictionary takes (then plain text), NULL channels."""
+    names = [f"c{i}" for i in range(40)] + [f"a_channel_named_at_length_{i:03d}" for i in range(60)]
+    (tmp_path / "channels.csv").write_text("channel,group\n" + "".join(f"{n},online\n" for n in names))
+    rng = random.Random(7)
+    lines = ["journey_id,timestamp,channel,conversions,value"]
+    for j in range(3000):
+        conversions = rng.choice([0, 1])
+        lines += [f"j{j},{1_760_000_000 + 60 * t},{rng.choice(names[:3] + names[-3:] if j % 2 else names)},"
+                  f"{conversions},{'12.34' if conversions else '0.00'}" for t in range(rng.randint(1, 5))]
+    path = tmp_path / "touches.csv"
+    path.write_text("\n".join(lines) + "\n")
+    models = ["first_touch", "linear", "markov"]
+    out = subprocess.run([str(CLI), "attribute", str(path), "--channels", str(tmp_path / "channels.csv"),
+                          "--currency", "EUR", "--model", ",".join(models), "--timestamp-unit", "s", "--json"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    con = connect(2)
+    load(con, path)
+    table = "touches"
+    if source == "parquet":
+        con.execute(f"COPY touches TO '{tmp_path / 'touches.parquet'}' (FORMAT parquet)")
+        table = f"read_parquet('{tmp_path / 'touches.parquet'}')"
+    opts = json.dumps({"model": models, "currency": "EUR", "reading": {"timestamp_unit": "s"},
+                       "channels": [{"channel": n, "group": "online"} for n in names]})
+    args = "journey_id, timestamp, channel, conversions, value"
+    assert attribute(con, table, opts, args) == json.loads(out)
+    null = "journey_id, timestamp, CASE WHEN journey_id = 'j17' THEN NULL ELSE channel END, conversions, value"
+    with pytest.raises(duckdb.Error, match=r"\[missing_field\] at table\.channel\[\d+\]: .*\(journey `j17`\)"):
+        attribute(con, table, opts, null)
 
 
 def random_touches(seed: int, path: Path) -> None:

@@ -20,8 +20,8 @@ pub enum JourneyKey<'a> {
 
 impl JourneyKey<'_> {
     /// The part (below `parts`) this journey belongs to when a table is read in parts: a hash
-    /// of the id (FNV-1a of an integer's little-endian bytes, or of the text's bytes), so every
-    /// row of a journey lands in one part whichever batch or thread reads it.
+    /// of the id (an integer times a large odd constant, its high half; FNV-1a of a text's
+    /// bytes), so every row of a journey lands in one part whichever batch or thread reads it.
     ///
     /// ```
     /// use omnikpi::attribution::JourneyKey;
@@ -34,7 +34,9 @@ impl JourneyKey<'_> {
             return 0;
         }
         let hash = match self {
-            Self::Int(i) => super::order::fnv1a(&i.to_le_bytes()),
+            Self::Int(i) => {
+                u64::from_le_bytes(i.to_le_bytes()).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32
+            }
             Self::Text(t) => super::order::fnv1a(t.as_bytes()),
         };
         u64::try_from(parts)

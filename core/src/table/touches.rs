@@ -183,6 +183,8 @@ impl<I: Identities> Slice<'_, I> {
         renumbered: impl Fn(KpiError) -> KpiError,
     ) -> Result<()> {
         let names = self.names;
+        // a journey's rows mostly come together: its part is hashed once per run of rows
+        let mut previous: Option<(JourneyKey<'_>, usize)> = None;
         for row in 0..self.rows {
             let table_row = self.first_row.saturating_add(row);
             let missing = |name: &str| {
@@ -214,7 +216,12 @@ impl<I: Identities> Slice<'_, I> {
                 })?,
                 conversion_time: self.conversion_times.get(row).copied().flatten(),
             };
-            let part = journey.part(parts.len());
+            let part = match previous {
+                _ if parts.len() == 1 => 0,
+                Some((key, part)) if key == journey => part,
+                _ => journey.part(parts.len()),
+            };
+            previous = Some((journey, part));
             let (Some(builder), Some(count)) = (parts.get_mut(part), rows.get_mut(part)) else {
                 return Err(KpiError::internal("a row without a part to read it into"));
             };
