@@ -15,7 +15,7 @@
 //! | TIMESTAMPTZ | Timestamp(us, UTC) |
 //! | DATE | Date32 |
 
-use arrow_array::builder::{Decimal128Builder, StringBuilder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::types::{
     Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt64Type,
@@ -105,98 +105,51 @@ pub(crate) fn few_texts(
     }
 }
 
-/// The Arrow counterpart of a DuckDB type (the table above).
-#[derive(Clone, Copy)]
-enum Kind {
-    Boolean,
-    Int64,
-    UInt64,
-    Float64,
-    Decimal(u8, i8),
-    Utf8,
-    TimestampS,
-    TimestampMs,
-    TimestampUs,
-    TimestampUtc,
-    TimestampNs,
-    Date,
-}
-
-impl Kind {
-    /// The counterpart of `logical`.
-    ///
-    /// # Errors
-    /// `wrong_type` at `path` for a type without an exact Arrow counterpart here.
-    fn of(logical: &LogicalType, path: &str) -> Result<Self, KpiError> {
-        // SAFETY: `logical` is a live type handle; the DECIMAL width and scale are read from a
-        // DECIMAL type only.
-        #[allow(unsafe_code)]
-        let kind = match unsafe { logical.get_type_id() } {
-            TypeId::Boolean => Self::Boolean,
-            TypeId::TinyInt
-            | TypeId::SmallInt
-            | TypeId::Integer
-            | TypeId::BigInt
-            | TypeId::UTinyInt
-            | TypeId::USmallInt
-            | TypeId::UInteger => Self::Int64,
-            TypeId::UBigInt => Self::UInt64,
-            TypeId::Float | TypeId::Double => Self::Float64,
-            TypeId::Decimal => {
-                let (width, scale) = unsafe { (logical.decimal_width(), logical.decimal_scale()) };
-                let scale = i8::try_from(scale).map_err(|_| unsupported(path, "DECIMAL"))?;
-                // checks the width and scale once, so that `builder` cannot fail
-                Decimal128Builder::new()
-                    .with_precision_and_scale(width, scale)
-                    .map_err(|e| unsupported(path, &format!("DECIMAL({width}, {scale}) ({e})")))?;
-                Self::Decimal(width, scale)
-            }
-            TypeId::Varchar | TypeId::Enum => Self::Utf8,
-            TypeId::TimestampS => Self::TimestampS,
-            TypeId::TimestampMs => Self::TimestampMs,
-            TypeId::Timestamp => Self::TimestampUs,
-            TypeId::TimestampTz => Self::TimestampUtc,
-            TypeId::TimestampNs => Self::TimestampNs,
-            TypeId::Date => Self::Date,
-            other => return Err(unsupported(path, other.sql_name())),
-        };
-        Ok(kind)
-    }
-}
-
-/// How a DuckDB vector's cells are read, taken from its type once (not for every chunk): the
-/// type, the storage of a DECIMAL or ENUM, and an ENUM's members.
-#[derive(Clone)]
+/// How a DuckDB vector's cells are read, taken from its type at each chunk: the type, the
+/// storage of a DECIMAL or ENUM, a DECIMAL's width and scale, and an ENUM's members.
 struct Source {
     type_id: TypeId,
     /// The integer type a DECIMAL or an ENUM is stored as.
     storage: Option<TypeId>,
+    /// A DECIMAL's width and scale.
+    decimal: Option<(u8, i8)>,
     /// An ENUM's members, by index.
     members: Vec<String>,
 }
 
 impl Source {
     /// How vectors of type `logical` are read.
-    fn of(logical: &LogicalType) -> Self {
-        // SAFETY: `logical` is a live type handle; the storage and members are read from a
-        // DECIMAL or ENUM type only, member indexes below the dictionary's size.
+    ///
+    /// # Errors
+    /// `wrong_type` at `path` for a DECIMAL whose scale Arrow cannot hold.
+    fn of(logical: &LogicalType, path: &str) -> Result<Self, KpiError> {
+        // SAFETY: `logical` is a live type handle; the storage, width, scale and members are
+        // read from a DECIMAL or ENUM type only, member indexes below the dictionary's size.
         #[allow(unsafe_code)]
         unsafe {
             let type_id = logical.get_type_id();
-            let (storage, members) = match type_id {
-                TypeId::Decimal => (Some(logical.decimal_internal_type()), Vec::new()),
+            let mut source = Self {
+                type_id,
+                storage: None,
+                decimal: None,
+                members: Vec::new(),
+            };
+            match type_id {
+                TypeId::Decimal => {
+                    let scale = i8::try_from(logical.decimal_scale())
+                        .map_err(|_| unsupported(path, "DECIMAL"))?;
+                    source.storage = Some(logical.decimal_internal_type());
+                    source.decimal = Some((logical.decimal_width(), scale));
+                }
                 TypeId::Enum => {
                     let size = u64::from(logical.enum_dictionary_size());
                     let members = (0..size).map(|i| logical.enum_dictionary_value(i));
-                    (Some(logical.enum_internal_type()), members.collect())
+                    source.storage = Some(logical.enum_internal_type());
+                    source.members = members.collect();
                 }
-                _ => (None, Vec::new()),
-            };
-            Self {
-                type_id,
-                storage,
-                members,
+                _ => {}
             }
+            Ok(source)
         }
     }
 }
@@ -268,12 +221,11 @@ fn vector_array(
     rows: usize,
     path: &str,
 ) -> Result<ArrayRef, KpiError> {
-    let kind = Kind::of(logical, path)?;
-    let source = Source::of(logical);
+    let source = Source::of(logical, path)?;
     let cells = Cells::of(reader, rows);
     let r = reader;
     // SAFETY: every read below is of a valid row of the chunk (`Cells::values` reads valid rows
-    // only), with the reader matching the vector's declared type (the arms follow `Kind::of`).
+    // only), with the reader matching the vector's declared type.
     #[allow(unsafe_code)]
     unsafe {
         let array: ArrayRef = match source.type_id {
@@ -292,7 +244,7 @@ fn vector_array(
             TypeId::UBigInt => cells.primitive::<UInt64Type>(|i| r.read_u64(i)),
             TypeId::Float => cells.primitive::<Float64Type>(|i| f64::from(r.read_f32(i))),
             TypeId::Double => cells.primitive::<Float64Type>(|i| r.read_f64(i)),
-            TypeId::Decimal => decimal(&cells, r, kind, source.storage, path)?,
+            TypeId::Decimal => decimal(&cells, r, &source, path)?,
             TypeId::Varchar => cells.texts(|i| r.read_str(i)),
             TypeId::Enum => enumeration(&cells, r, &source, path)?,
             TypeId::TimestampS => cells.primitive::<TimestampSecondType>(|i| r.read_timestamp_s(i)),
@@ -381,8 +333,7 @@ fn unsupported(path: &str, type_name: &str) -> KpiError {
 fn decimal(
     cells: &Cells,
     reader: &VectorReader,
-    kind: Kind,
-    storage: Option<TypeId>,
+    source: &Source,
     path: &str,
 ) -> Result<ArrayRef, KpiError> {
     let r = reader;
@@ -390,7 +341,7 @@ fn decimal(
     // read below; `Cells::values` reads valid rows only.
     #[allow(unsafe_code)]
     let values = unsafe {
-        match storage {
+        match source.storage {
             Some(TypeId::SmallInt) => cells.values::<Decimal128Type>(|i| i128::from(r.read_i16(i))),
             Some(TypeId::Integer) => cells.values::<Decimal128Type>(|i| i128::from(r.read_i32(i))),
             Some(TypeId::BigInt) => cells.values::<Decimal128Type>(|i| i128::from(r.read_i64(i))),
@@ -398,10 +349,9 @@ fn decimal(
             other => return Err(unsupported(path, other.map_or("DECIMAL", |t| t.sql_name()))),
         }
     };
-    let Kind::Decimal(width, scale) = kind else {
+    let Some((width, scale)) = source.decimal else {
         return Err(unsupported(path, "DECIMAL"));
     };
-    // `Kind::of` checked the width and scale
     let values = values
         .with_precision_and_scale(width, scale)
         .map_err(|e| unsupported(path, &format!("DECIMAL({width}, {scale}) ({e})")))?;

@@ -872,14 +872,21 @@ impl JourneyReader {
                 "parts of one table with different readings or currencies",
             ));
         }
-        let (reading, currency) = (first.reading.clone(), first.currency.clone());
         let mut conversions = Conversions::default();
-        let mut rows = vec![0; parts.len()];
-        let mut builders: Vec<&mut LongBuilder> =
-            parts.iter_mut().map(|p| &mut p.builder).collect();
+        let mut rows = vec![0; others.len().saturating_add(1)];
+        // the first part's reading and currency, borrowed beside the builders
+        let JourneyReader {
+            builder,
+            reading,
+            currency,
+            ..
+        } = &mut **first;
+        let mut builders: Vec<&mut LongBuilder> = Vec::with_capacity(rows.len());
+        builders.push(builder);
+        builders.extend(others.iter_mut().map(|p| &mut p.builder));
         let read = Read {
-            reading: &reading,
-            currency: &currency,
+            reading,
+            currency,
             first_row,
         };
         let outcome = add_parts(&mut builders, &mut rows, batch, &read, &mut conversions);
