@@ -284,7 +284,7 @@ export interface ConversionRateResult {
     rate: DecimalString | null;
     reason: string | null;
   };
-  /** The same per channel, in order of first appearance. */
+  /** The same per channel, in order of first appearance; for rows without an order (partial states merged without order: SQL), in order of channel name (byte order). */
   by_channel: {
     channel: string;
     conversions: number;

@@ -265,6 +265,18 @@ impl RateState {
         })
     }
 
+    /// Puts the channels in name order (byte order), the order of a state merged from parts
+    /// without order between them.
+    fn sort_by_channel(&mut self) {
+        self.channels.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.index = self
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(slot, c)| (c.0.clone(), slot))
+            .collect();
+    }
+
     /// The state as JSON, to ship between processes or machines.
     ///
     /// # Errors
@@ -345,6 +357,17 @@ impl Partial for RateKpi {
             merged.merge(&RateState::from_json(s)?)?;
         }
         Ok(rate_output(&merged.finish(params.text("denominator"))?))
+    }
+
+    /// Sums per channel, channels in name order: a channel's totals do not depend on the split,
+    /// and name order replaces the order of first appearance, which rows without order lack.
+    fn merge_unordered(&self, states: &[Value]) -> Result<Option<Value>> {
+        let mut merged = RateState::default();
+        for s in states {
+            merged.merge(&RateState::from_json(s)?)?;
+        }
+        merged.sort_by_channel();
+        merged.to_json().map(Some)
     }
 }
 

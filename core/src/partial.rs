@@ -3,7 +3,8 @@
 //! is exact, so the result equals the single pass over all the input, whatever the split.
 //!
 //! - `conversion.rate`: any split of the rows, states merged in the order of the parts
-//!   ([`crate::conversion::RateState`]; order only decides the order of channels).
+//!   ([`crate::conversion::RateState`]; order only decides the order of channels). Parts
+//!   without order between them (SQL) merge with [`merge_unordered`], channels in name order.
 //! - `conversion.funnel`: a split by entity, every event of an entity in one part
 //!   ([`crate::conversion::FunnelState`]).
 //! - `attribution.*`: a split by journey ([`crate::attribution::Accumulator`], several models at
@@ -123,6 +124,74 @@ pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output>
 
 /// A segment's key and state, as a state written with `by` holds them.
 type Keyed<'s> = Vec<(Vec<String>, &'s Value)>;
+
+/// Whether the states of `kpi_id` merge without order ([`merge_unordered`]): the KPI's parts
+/// may be any split of its rows, gathered in any order (`conversion.rate`; not
+/// `conversion.funnel`, whose parts must hold whole entities).
+///
+/// ```
+/// assert!(omnikpi::partial::merges_unordered("conversion.rate"));
+/// assert!(!omnikpi::partial::merges_unordered("conversion.funnel"));
+/// ```
+pub fn merges_unordered(kpi_id: &str) -> bool {
+    registry::find(kpi_id)
+        .ok()
+        .and_then(|entry| entry.partial())
+        .is_some_and(|partial| matches!(partial.merge_unordered(&[]), Ok(Some(_))))
+}
+
+/// Merges the states of parts that have no order between them (the rows of a SQL table,
+/// gathered by threads) into one state, which [`combine`] finishes. A list that would follow
+/// the rows' order follows names instead (`conversion.rate`'s channels in byte order), so
+/// neither the split nor the order of the states changes the result. With `by`, the segments'
+/// states merge per segment. Merging no states gives the empty state.
+///
+/// ```
+/// use serde_json::json;
+/// let rows = |c: &str| json!({"rows": [{"channel": c, "opportunities": 4, "conversions": 1}]});
+/// let state = |c: &str| omnikpi::partial::state("conversion.rate", &rows(c), &json!({}), 0).unwrap();
+/// let merge = |states: &[serde_json::Value]| {
+///     omnikpi::partial::merge_unordered("conversion.rate", states, &json!({})).unwrap()
+/// };
+/// let (web, store) = (state("web"), state("store"));
+/// let one = merge(&[web.clone(), store.clone()]);
+/// assert_eq!(one, merge(&[store, web]));
+/// let out = omnikpi::partial::combine("conversion.rate", &[one], &json!({})).unwrap().to_json();
+/// assert_eq!(out["by_channel"][0]["channel"], "store");
+/// ```
+///
+/// # Errors
+/// `invalid_parameter` for a KPI whose states do not merge without order, `wrong_type` for a
+/// malformed state, `value_out_of_range` when a total no longer fits.
+pub fn merge_unordered(kpi_id: &str, states: &[Value], params: &Value) -> Result<Value> {
+    let (partial, _, by) = partial_of(kpi_id, params)?;
+    let merge = |states: &[Value]| {
+        partial.merge_unordered(states)?.ok_or_else(|| {
+            KpiError::new(
+                ErrorCode::InvalidParameter,
+                Some("kpi".to_owned()),
+                format!("the states of `{kpi_id}` merge only in the order of their parts"),
+            )
+        })
+    };
+    if by.is_empty() {
+        return merge(states);
+    }
+    let mut wholes = Vec::with_capacity(states.len());
+    let mut keyed: BTreeMap<Vec<String>, Vec<Value>> = BTreeMap::new();
+    for (i, state) in states.iter().enumerate() {
+        let (whole, segments) = segmented(state, &by, &format!("states[{i}]"))?;
+        wholes.push(whole.clone());
+        for (key, state) in segments {
+            keyed.entry(key).or_default().push(state.clone());
+        }
+    }
+    let mut segments = Vec::with_capacity(keyed.len());
+    for (key, states) in keyed {
+        segments.push(json!([key, merge(&states)?]));
+    }
+    Ok(json!({"by": by, "whole": merge(&wholes)?, "segments": segments}))
+}
 
 /// The whole state and the keyed segment states of a state written with `by`.
 fn segmented<'s>(state: &'s Value, by: &[String], path: &str) -> Result<(&'s Value, Keyed<'s>)> {

@@ -84,6 +84,16 @@ pub trait Partial: Sync {
     /// # Errors
     /// `empty_input` without states, `wrong_type` for a malformed state.
     fn combine(&self, states: &[Value], params: &Params) -> Result<Output>;
+
+    /// Merges the states of parts with no order between them (rows of a SQL table, gathered by
+    /// threads) into one state that depends neither on the split nor on the order of the states;
+    /// `None` for a KPI whose parts must be split another way (by entity).
+    ///
+    /// # Errors
+    /// `wrong_type` for a malformed state, `value_out_of_range` when a total no longer fits.
+    fn merge_unordered(&self, _states: &[Value]) -> Result<Option<Value>> {
+        Ok(None)
+    }
 }
 
 /// A KPI whose implementation is one function of its input and parameters.

@@ -65,6 +65,40 @@ proptest! {
     }
 
     #[test]
+    fn rate_states_merged_without_order_give_the_rows_in_channel_order(
+        rows in prop::collection::vec(rate_row(), 1..60),
+        points in prop::collection::vec(0usize..60, 0..6),
+        seed in any::<u64>(),
+        by_brand in any::<bool>(),
+    ) {
+        let rows: Vec<Value> = rows.into_iter().enumerate().map(|(i, mut r)| {
+            if by_brand {
+                r["brand"] = json!(["b", "a"][i % 2]);
+            }
+            r
+        }).collect();
+        let params = if by_brand { json!({"by": ["brand"]}) } else { json!({}) };
+        let mut sorted = rows.clone();
+        sorted.sort_by(|a, b| a["channel"].as_str().cmp(&b["channel"].as_str()));
+        let whole = evaluate("conversion.rate", &json!({"rows": sorted}), &params).unwrap().to_json();
+        let mut states: Vec<Value> = cut(&rows, points).iter().map(|part| {
+            partial::state("conversion.rate", &json!({"rows": part}), &params, 0).unwrap()
+        }).collect();
+        // any order of the parts, merged two by two as threads would
+        let mut order = seed;
+        while states.len() > 1 {
+            order = order.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let i = (order >> 33) as usize % states.len();
+            let a = states.swap_remove(i);
+            let b = states.swap_remove(0);
+            states.push(partial::merge_unordered("conversion.rate", &[a, b], &params).unwrap());
+        }
+        let merged = partial::merge_unordered("conversion.rate", &states, &params).unwrap();
+        let result = partial::combine("conversion.rate", &[merged], &params).unwrap().to_json();
+        prop_assert_eq!(result, whole);
+    }
+
+    #[test]
     fn funnel_states_of_entity_groups_merge_to_the_single_pass(
         events in prop::collection::vec(event(), 0..80),
         groups in 1usize..5,
@@ -92,6 +126,23 @@ fn a_bad_row_names_its_place_in_the_whole_input() {
     let err = partial::state("conversion.rate", &rows, &json!({}), 40).unwrap_err();
     assert_eq!(err.code(), ErrorCode::ConversionsExceedOpportunities);
     assert_eq!(err.path(), Some("input.rows[40].conversions"));
+}
+
+#[test]
+fn only_states_of_any_split_merge_without_order() {
+    assert_eq!(
+        partial::merge_unordered("conversion.rate", &[], &json!({})).unwrap()["channels"],
+        json!([])
+    );
+    let e = partial::merge_unordered("conversion.funnel", &[], &json!({})).unwrap_err();
+    assert_eq!(
+        (e.code(), e.path()),
+        (ErrorCode::InvalidParameter, Some("kpi"))
+    );
+    assert!(!partial::merges_unordered("basket.average") && !partial::merges_unordered("nope"));
+    let e = partial::merge_unordered("conversion.rate", &[json!({"kpi": "x"})], &json!({}))
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WrongType);
 }
 
 #[test]

@@ -22,7 +22,7 @@
 //! ```
 
 use super::reading::Reading;
-use crate::error::Result;
+use crate::error::{KpiError, Result};
 use serde_json::Value;
 
 /// What the columns of a record table hold, by name; a column named in none is text.
@@ -372,4 +372,39 @@ mod batches {
                 .collect())
         }
     }
+}
+
+/// `error` as a KPI raised it on the list `table` of records that came as rows without a
+/// position (an SQL aggregate's rows): a path `input.{table}[i]…` becomes `record…`, in the
+/// message too, and the message ends with the record, `text_of(i)` (its JSON text), since `i`
+/// names no row the user could find. Other errors are returned as they are.
+///
+/// ```
+/// use omnikpi::{ErrorCode, KpiError};
+/// use omnikpi::table::records::at_record;
+/// let e = KpiError::at(ErrorCode::WrongType, "input.rows[3].conversions", "must be a count");
+/// let e = at_record(e, "rows", |i| (i == 3).then(|| r#"{"conversions":"x"}"#.to_owned()));
+/// assert_eq!(e.path(), Some("record.conversions"));
+/// assert!(e.message().ends_with(r#"(record {"conversions":"x"})"#));
+/// ```
+pub fn at_record(
+    error: KpiError,
+    table: &str,
+    text_of: impl Fn(usize) -> Option<String>,
+) -> KpiError {
+    let list = format!("input.{table}[");
+    let placed = error.path().and_then(|path| {
+        let rest = path.strip_prefix(&list)?;
+        let (index, rest) = rest.split_once(']')?;
+        Some((index.parse::<usize>().ok()?, rest.to_owned()))
+    });
+    let Some((index, rest)) = placed else {
+        return error;
+    };
+    let old = format!("{list}{index}]");
+    let mut message = error.message().replace(&old, "record");
+    if let Some(text) = text_of(index) {
+        message = format!("{message} (record {text})");
+    }
+    KpiError::new(error.code(), Some(format!("record{rest}")), message)
 }
