@@ -27,9 +27,7 @@
 
 use crate::column::{arrow_column, few_texts};
 use crate::group::{self, Constant, GroupState};
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::RecordBatch;
 use libduckdb_sys::duckdb_connection;
 use omnikpi::attribution::{Accumulator, Attribution, JourneyBatch, Request};
 use omnikpi::certificate;
@@ -90,8 +88,7 @@ impl Touches {
             parts.extend(readers.first_mut().map(Arc::make_mut));
         }
         let first_row = self.rows;
-        JourneyReader::push_parts(&mut parts, batch, first_row)
-            .map_err(|e| with_journey(e, batch, first_row))?;
+        JourneyReader::push_parts(&mut parts, batch, first_row)?;
         self.rows = self.rows.saturating_add(batch.num_rows());
         Ok(())
     }
@@ -347,35 +344,6 @@ fn accumulate(
         read,
         journeys: request.certify.then_some(journeys),
     }))
-}
-
-/// `e` naming the journey of the row its path names (`table[12]`, `table.channel[12]`), the
-/// rows of `batch` numbered from `first`: a SQL table's rows have no numbers of their own, the
-/// journey id says which rows are meant. An error that names its journey already (the core's
-/// outcome checks do) is left as it is.
-fn with_journey(e: KpiError, batch: &RecordBatch, first: usize) -> KpiError {
-    if e.message().contains("(journey `") {
-        return e;
-    }
-    let row = e
-        .path()
-        .and_then(|p| p.split_once('[')?.1.split_once(']'))
-        .and_then(|(n, _)| n.parse::<usize>().ok())
-        .and_then(|n| n.checked_sub(first))
-        .filter(|r| *r < batch.num_rows());
-    let id = row.and_then(|r| {
-        let ids = arrow_cast::cast(batch.column(0), &DataType::Utf8).ok()?;
-        let ids = ids.as_string::<i32>();
-        ids.is_valid(r).then(|| ids.value(r).to_owned())
-    });
-    match id {
-        Some(id) => KpiError::new(
-            e.code(),
-            e.path().map(str::to_owned),
-            format!("{} (journey `{id}`)", e.message()),
-        ),
-        None => e,
-    }
 }
 
 /// Registers the three overloads: without value, with value, with value and conversion time.

@@ -19,6 +19,20 @@ pub enum JourneyKey<'a> {
 }
 
 impl JourneyKey<'_> {
+    /// How an error about one of the journey's rows names it: `` (journey `u1`)``.
+    ///
+    /// ```
+    /// use omnikpi::attribution::JourneyKey;
+    /// assert_eq!(JourneyKey::Int(7).note(), " (journey `7`)");
+    /// assert_eq!(JourneyKey::Text("u1").note(), " (journey `u1`)");
+    /// ```
+    pub fn note(&self) -> String {
+        match self {
+            JourneyKey::Int(i) => format!(" (journey `{i}`)"),
+            JourneyKey::Text(t) => format!(" (journey `{t}`)"),
+        }
+    }
+
     /// The part (below `parts`) this journey belongs to when a table is read in parts: a hash
     /// of the id (an integer times a large odd constant, its high half; FNV-1a of a text's
     /// bytes), so every row of a journey lands in one part whichever batch or thread reads it.
@@ -594,10 +608,11 @@ impl LongBuilder {
     /// time only (equal where several carry it, so row order cannot choose). `time` is the
     /// row's timestamp; `row` the table row an error names.
     fn check_outcome(&mut self, j: usize, outcome: Outcome, time: i64, row: usize) -> Result<()> {
-        let journey = || match u32::try_from(j).ok().and_then(|j| decode(self.ids.at(j))) {
-            Some(JourneyKey::Int(i)) => format!(" (journey `{i}`)"),
-            Some(JourneyKey::Text(t)) => format!(" (journey `{t}`)"),
-            None => String::new(),
+        let journey = || {
+            u32::try_from(j)
+                .ok()
+                .and_then(|j| decode(self.ids.at(j)))
+                .map_or_else(String::new, |key| key.note())
         };
         let differs = |first: usize| {
             KpiError::at(

@@ -7,8 +7,8 @@ pub use super::csv::in_file;
 pub use super::reading::Columns;
 use super::reading::{Conversions, Reading};
 use super::touches::{
-    count_from_integer, count_from_text, float_decimal, undeclared_float, Identities, Money, Slice,
-    SLICE_ROWS,
+    self, count_from_integer, count_from_text, float_decimal, undeclared_float, Identities, Money,
+    Slice, SLICE_ROWS,
 };
 use crate::attribution::{JourneyKey, LongBuilder};
 use crate::error::{ErrorCode, KpiError};
@@ -500,17 +500,28 @@ fn add_slice(
             .map(|c| c.unwrap_or_else(|| arrow_array::new_null_array(&DataType::Null, 0)))
     };
     let journey_path = path(&names.journey_id);
-    // cells are numbered within the slice, errors within the table
+    // cells are numbered within the slice, errors within the table, naming the row's journey
     let keys = Keys::read(&required(&names.journey_id)?, &journey_path)?;
     let times = seconds(
         &required(&names.timestamp)?,
         &path(&names.timestamp),
         reading,
     )
-    .map_err(|e| renumbered(e, first_row))?;
+    .map_err(|e| {
+        let journey = |row| keys.at(row, &journey_path).ok().flatten();
+        touches::named(renumbered(e, first_row), journey, first_row)
+    })?;
     let channels = Channels::read(&required(&names.channel)?, &path(&names.channel), first)?;
-    let counts = counts(&required(&names.conversions)?, &path(&names.conversions))
-        .map_err(|e| renumbered(e, first_row))?;
+    let ids = ArrowIds {
+        keys,
+        channels,
+        journey_path,
+    };
+    let renumbered = |e: KpiError| renumbered(e, first_row);
+    let journey = |row| ids.journey(row).ok().flatten();
+    let named = |e: KpiError| touches::named(renumbered(e), journey, first_row);
+    let counts =
+        counts(&required(&names.conversions)?, &path(&names.conversions)).map_err(named)?;
     let values = money(
         column(batch, &names.value, false)?.as_ref(),
         &path(&names.value),
@@ -518,18 +529,13 @@ fn add_slice(
         currency,
         conversions,
     )
-    .map_err(|e| renumbered(e, first_row))?;
+    .map_err(named)?;
     let conversion_times = match column(batch, &names.conversion_timestamp, false)? {
-        Some(c) => seconds(&c, &path(&names.conversion_timestamp), reading)
-            .map_err(|e| renumbered(e, first_row))?,
+        Some(c) => seconds(&c, &path(&names.conversion_timestamp), reading).map_err(named)?,
         None => vec![None; batch.num_rows()],
     };
     let slice = Slice {
-        ids: ArrowIds {
-            keys,
-            channels,
-            journey_path,
-        },
+        ids: &ids,
         times,
         counts,
         values,
@@ -538,7 +544,7 @@ fn add_slice(
         first_row,
         rows: batch.num_rows(),
     };
-    slice.push(parts, rows, currency, |e| renumbered(e, first_row))
+    slice.push(parts, rows, currency, renumbered)
 }
 
 /// The journey id and channel columns of an Arrow slice.
@@ -990,6 +996,12 @@ mod tests {
             "{}",
             e.message()
         );
+        // and the journey of that row, which a table without row numbers (SQL) can find
+        assert!(
+            e.message().ends_with(" (journey `u66000`)"),
+            "{}",
+            e.message()
+        );
         // the second batch of a table
         let e = read(vec![table(10, 99, 0), table(10, 3, -10)])
             .err()
@@ -998,6 +1010,7 @@ mod tests {
             (e.code(), e.path()),
             (ErrorCode::NegativeAmount, Some("table.value[13]"))
         );
+        assert!(e.message().ends_with(" (journey `u3`)"), "{}", e.message());
     }
 
     #[test]

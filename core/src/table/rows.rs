@@ -25,8 +25,8 @@
 
 use super::reading::{Conversions, Reading};
 use super::touches::{
-    count_from_integer, count_from_text, float_decimal, undeclared_float, Identities, Money, Slice,
-    SLICE_ROWS,
+    self, count_from_integer, count_from_text, float_decimal, undeclared_float, Identities, Money,
+    Slice, SLICE_ROWS,
 };
 use crate::attribution::{JourneyBatch, JourneyKey};
 use crate::error::{ErrorCode, KpiError, Result};
@@ -341,13 +341,23 @@ pub fn journeys(
     let mut first = 0;
     while first < table.rows {
         let end = first.saturating_add(SLICE_ROWS).min(table.rows);
-        // the order of every table reader: timestamps, channels' type, counts, money
-        let times = seconds(window(times, first, end), &names.timestamp, first, reading)?;
         let channels = window(channels, first, end);
-        names_only(channels, &names.channel, first)?;
+        let ids = ValueIds {
+            ids: window(ids, first, end),
+            channels,
+            journey: &names.journey_id,
+            first,
+            integers,
+        };
+        let named = |e| touches::named(e, |row| ids.journey(row).ok().flatten(), first);
+        // the order of every table reader: timestamps, channels' type, counts, money
+        let times =
+            seconds(window(times, first, end), &names.timestamp, first, reading).map_err(named)?;
+        names_only(channels, &names.channel, first).map_err(named)?;
         let slice = Slice {
             times,
-            counts: counts(window(counts_column, first, end), &names.conversions, first)?,
+            counts: counts(window(counts_column, first, end), &names.conversions, first)
+                .map_err(named)?,
             values: money(
                 values.map(|c| window(c, first, end)),
                 &names.value,
@@ -355,18 +365,15 @@ pub fn journeys(
                 reading,
                 currency,
                 &mut conversions,
-            )?,
+            )
+            .map_err(named)?,
             conversion_times: match conversion_times.map(|c| window(c, first, end)) {
-                Some(c) => seconds(c, &names.conversion_timestamp, first, reading)?,
+                Some(c) => {
+                    seconds(c, &names.conversion_timestamp, first, reading).map_err(named)?
+                }
                 None => Vec::new(),
             },
-            ids: ValueIds {
-                ids: window(ids, first, end),
-                channels,
-                journey: &names.journey_id,
-                first,
-                integers,
-            },
+            ids: &ids,
             names,
             first_row: first,
             rows: end.saturating_sub(first),

@@ -154,6 +154,16 @@ pub(crate) trait Identities {
     fn channel(&self, row: usize) -> Option<std::result::Result<u16, &str>>;
 }
 
+impl<I: Identities> Identities for &I {
+    fn journey(&self, row: usize) -> Result<Option<JourneyKey<'_>>> {
+        (**self).journey(row)
+    }
+
+    fn channel(&self, row: usize) -> Option<std::result::Result<u16, &str>> {
+        (**self).channel(row)
+    }
+}
+
 /// The decoded columns of one slice (cells indexed from the slice's first row).
 pub(crate) struct Slice<'a, I> {
     pub ids: I,
@@ -176,6 +186,24 @@ impl<I: Identities> Slice<'_, I> {
     /// `missing_field` for a null id, timestamp or channel; the id's, the amount's and the
     /// builder's errors.
     pub(crate) fn push(
+        &self,
+        parts: &mut [&mut LongBuilder],
+        rows: &mut [usize],
+        currency: &crate::money::Currency,
+        renumbered: impl Fn(KpiError) -> KpiError,
+    ) -> Result<()> {
+        self.push_rows(parts, rows, currency, renumbered)
+            .map_err(|e| {
+                named(
+                    e,
+                    |row| self.ids.journey(row).ok().flatten(),
+                    self.first_row,
+                )
+            })
+    }
+
+    /// [`Slice::push`] before errors name their journey.
+    fn push_rows(
         &self,
         parts: &mut [&mut LongBuilder],
         rows: &mut [usize],
@@ -232,5 +260,32 @@ impl<I: Identities> Slice<'_, I> {
             }
         }
         Ok(())
+    }
+}
+
+/// `e`, raised at a row of a table (a path `table.<column>[n]…` or `table[n]…`, `n` counted in
+/// the table), naming that row's journey (`journey(n - first_row)`, the slice's rows counted from
+/// `first_row`) when it does not name one yet: a table without row numbers (SQL) finds its rows
+/// by journey. An error at no row, or at a row without a journey id, is returned as it is.
+pub(crate) fn named<'k>(
+    e: KpiError,
+    journey: impl Fn(usize) -> Option<JourneyKey<'k>>,
+    first_row: usize,
+) -> KpiError {
+    if e.message().contains("(journey `") {
+        return e;
+    }
+    let row = e
+        .path()
+        .and_then(|p| p.strip_prefix("table"))
+        .and_then(|p| p.split_once('[')?.1.split_once(']'))
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+        .and_then(|n| n.checked_sub(first_row));
+    match row.and_then(journey) {
+        Some(key) => {
+            let message = format!("{}{}", e.message(), key.note());
+            KpiError::new(e.code(), e.path().map(str::to_owned), message)
+        }
+        None => e,
     }
 }
