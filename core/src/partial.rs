@@ -101,15 +101,7 @@ pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output>
     if by.is_empty() {
         return partial.combine(states, &params);
     }
-    let mut wholes = Vec::with_capacity(states.len());
-    let mut keyed: BTreeMap<Vec<String>, Vec<Value>> = BTreeMap::new();
-    for (i, state) in states.iter().enumerate() {
-        let (whole, segments) = segmented(state, &by, &format!("states[{i}]"))?;
-        wholes.push(whole.clone());
-        for (key, state) in segments {
-            keyed.entry(key).or_default().push(state.clone());
-        }
-    }
+    let (wholes, keyed) = regrouped(states, &by)?;
     let whole = partial.combine(&wholes, &params)?;
     let mut results = Vec::with_capacity(keyed.len());
     for (key, states) in keyed {
@@ -121,6 +113,27 @@ pub fn combine(kpi_id: &str, states: &[Value], params: &Value) -> Result<Output>
     let entry = crate::registry::find(kpi_id)?;
     segment::assemble(entry, crate::definition(kpi_id)?, whole, results, &by)
 }
+
+/// The whole states of states written with `by`, and each segment's states, in the order of the
+/// states that hold it.
+///
+/// # Errors
+/// `wrong_type` at `states[i]` for a state not written with `by`.
+fn regrouped(states: &[Value], by: &[String]) -> Result<(Vec<Value>, Regrouped)> {
+    let mut wholes = Vec::with_capacity(states.len());
+    let mut keyed = Regrouped::new();
+    for (i, state) in states.iter().enumerate() {
+        let (whole, segments) = segmented(state, by, &format!("states[{i}]"))?;
+        wholes.push(whole.clone());
+        for (key, state) in segments {
+            keyed.entry(key).or_default().push(state.clone());
+        }
+    }
+    Ok((wholes, keyed))
+}
+
+/// Each segment's states, by key.
+type Regrouped = BTreeMap<Vec<String>, Vec<Value>>;
 
 /// A segment's key and state, as a state written with `by` holds them.
 type Keyed<'s> = Vec<(Vec<String>, &'s Value)>;
@@ -177,15 +190,7 @@ pub fn merge_unordered(kpi_id: &str, states: &[Value], params: &Value) -> Result
     if by.is_empty() {
         return merge(states);
     }
-    let mut wholes = Vec::with_capacity(states.len());
-    let mut keyed: BTreeMap<Vec<String>, Vec<Value>> = BTreeMap::new();
-    for (i, state) in states.iter().enumerate() {
-        let (whole, segments) = segmented(state, &by, &format!("states[{i}]"))?;
-        wholes.push(whole.clone());
-        for (key, state) in segments {
-            keyed.entry(key).or_default().push(state.clone());
-        }
-    }
+    let (wholes, keyed) = regrouped(states, &by)?;
     let mut segments = Vec::with_capacity(keyed.len());
     for (key, states) in keyed {
         segments.push(json!([key, merge(&states)?]));
