@@ -103,19 +103,23 @@ impl Records {
         let input = Value::Object(input);
         let state = omnikpi::partial::state(kpi, &input, params, 0)
             .map_err(|e| at_record(e, table, |i| input.get(table)?.get(i).map(Value::to_string)))?;
-        self.merge_state(state, params)
+        merge_into(&mut self.state, kpi, state, params)
     }
+}
 
-    /// Merges `state` into the group's.
-    fn merge_state(&mut self, state: Value, params: &Value) -> Result<(), KpiError> {
-        let kpi = self.kpi.get().unwrap_or_default();
-        let states = match self.state.take() {
-            Some(mine) => vec![mine, state],
-            None => vec![state],
-        };
-        self.state = Some(omnikpi::partial::merge_unordered(kpi, &states, params)?);
-        Ok(())
-    }
+/// Merges `state` of `kpi` into a group's merged state.
+fn merge_into(
+    merged: &mut Option<Value>,
+    kpi: &str,
+    state: Value,
+    params: &Value,
+) -> Result<(), KpiError> {
+    let states = match merged.take() {
+        Some(mine) => vec![mine, state],
+        None => vec![state],
+    };
+    *merged = Some(omnikpi::partial::merge_unordered(kpi, &states, params)?);
+    Ok(())
 }
 
 impl GroupState for Records {
@@ -128,7 +132,7 @@ impl GroupState for Records {
         self.pending.extend(other.pending.iter().cloned());
         if let Some(state) = &other.state {
             let options = omnikpi::parse_json(options, "options")?;
-            self.merge_state(state.clone(), parts(&options)?.2)?;
+            merge_into(&mut self.state, kpi, state.clone(), parts(&options)?.2)?;
         }
         if self.pending.len() >= PENDING {
             self.reduce()?;

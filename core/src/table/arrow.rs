@@ -463,13 +463,7 @@ pub(crate) fn renumbered(e: KpiError, first_row: usize) -> KpiError {
     let Some(path) = e.path() else {
         return e;
     };
-    let Some((column, rest)) = path.split_once('[') else {
-        return e;
-    };
-    let Some((row, after)) = rest.split_once(']') else {
-        return e;
-    };
-    let Ok(row) = row.parse::<usize>() else {
+    let Some((column, row, after)) = touches::cell(path) else {
         return e;
     };
     let place = format!("{column}[{}]{after}", row.saturating_add(first_row));

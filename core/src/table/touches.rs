@@ -277,10 +277,8 @@ pub(crate) fn named<'k>(
     }
     let row = e
         .path()
-        .and_then(|p| p.strip_prefix("table"))
-        .and_then(|p| p.split_once('[')?.1.split_once(']'))
-        .and_then(|(n, _)| n.parse::<usize>().ok())
-        .and_then(|n| n.checked_sub(first_row));
+        .and_then(|p| cell(p.strip_prefix("table")?))
+        .and_then(|(_, n, _)| n.checked_sub(first_row));
     match row.and_then(journey) {
         Some(key) => {
             let message = format!("{}{}", e.message(), key.note());
@@ -288,4 +286,12 @@ pub(crate) fn named<'k>(
         }
         None => e,
     }
+}
+
+/// A path at a row or cell split at its first index: what precedes `[n]`, `n`, and what
+/// follows (`table.value[3].x` gives `table.value`, 3, `.x`); `None` without an index.
+pub(crate) fn cell(path: &str) -> Option<(&str, usize, &str)> {
+    let (before, rest) = path.split_once('[')?;
+    let (row, after) = rest.split_once(']')?;
+    Some((before, row.parse().ok()?, after))
 }
