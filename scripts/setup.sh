@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing and builds everything (idempotent; quick when already done):
-# - the Python virtualenv .venv with maturin, pytest, jsonschema, mypy, the optional companions
+# - the Python virtualenv .venv with maturin (with ziglang and auditwheel for scripts/dist.sh), pytest, jsonschema, mypy, the optional companions
 #   (pyarrow, pandas, polars, duckdb, matplotlib, tqdm, pyspark), nbclient, the DuckDB command
 #   line (duckdb-cli, .venv/bin/duckdb), and the omnikpi package;
 # - a Java runtime (17 or later) for Spark's local mode: Debian's openjdk-17-jre-headless;
@@ -22,10 +22,10 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   python3 -m venv .venv
 fi
-PY_TOOLS="maturin pytest jsonschema mypy pyarrow pandas polars duckdb hypothesis matplotlib tqdm pyspark nbclient nbformat ipykernel"
+PY_TOOLS="maturin ziglang auditwheel pytest jsonschema mypy pyarrow pandas polars duckdb hypothesis matplotlib tqdm pyspark nbclient nbformat ipykernel"
 if ! .venv/bin/python -c "import ${PY_TOOLS// /, }" 2>/dev/null || [ ! -x .venv/bin/duckdb ]; then
   say "installing Python build and test tools"
-  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest jsonschema mypy pyarrow pandas polars duckdb duckdb-cli \
+  .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" ziglang auditwheel pytest jsonschema mypy pyarrow pandas polars duckdb duckdb-cli \
     hypothesis matplotlib tqdm "pyspark>=4,<5" nbclient nbformat ipykernel
 fi
 
@@ -61,8 +61,9 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -x tests/browser/node_modules/.bin/tsc ]; then
-  say "installing playwright-core and typescript (npm)"
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -x tests/browser/node_modules/.bin/tsc ] \
+  || [ ! -x tests/browser/node_modules/.bin/deno ] || [ ! -x tests/browser/node_modules/.bin/bun ]; then
+  say "installing playwright-core, typescript, deno and bun (npm)"
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi
 

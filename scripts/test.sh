@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: Rust (unit, doc, conformance), formatting and lints,
 # Python (pytest, doctests, mypy), SQL (the DuckDB extension, pytest), Node (node --test), the
+# release files installed outside the repository (scripts/dist.sh, tests/dist), the
 # browser and npm-package tests, the CLI and SQL vectors and the cross-language comparison, the
 # README quickstarts, and a bounded fuzzing run (FUZZ_SECONDS per target, default 20). Fails if
 # any suite runs no test.
@@ -44,7 +45,12 @@ node --test bindings-wasm/tests/ 2>&1 | tee "$log/node.txt" | grep -E '^# (tests
 grep -q '^# fail 0$' "$log/node.txt" || { grep -B2 -A20 'not ok' "$log/node.txt" | head -60; exit 1; }
 count node "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/node.txt")"
 
-suite "browser and package: handbook and dashboard in headless Chromium, npm pack, tsc"
+suite "dist: the release files (scripts/dist.sh) installed outside the repository"
+bash scripts/dist.sh
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/dist 2>&1 | tee "$log/dist.txt"
+count dist "$(grep -o '[0-9]* passed' "$log/dist.txt" | tail -1 | awk '{print $1}')"
+
+suite "browser and package: handbook and dashboard in headless Chromium, the npm tarball under Node, Deno and Bun, tsc"
 node --test tests/browser/ 2>&1 | tee "$log/browser.txt" | grep -E '^# (tests|pass|fail)'
 grep -q '^# fail 0$' "$log/browser.txt" || { grep -A20 'not ok' "$log/browser.txt" | head -60; exit 1; }
 count browser "$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/browser.txt")"

@@ -424,7 +424,7 @@ pub fn localized_catalog(lang: &str) -> Result<Value> {
 /// `invalid_parameter` for a malformed language tag.
 pub fn error_list(lang: &str) -> Result<Value> {
     check_language(lang)?;
-    let raw = serde_json::from_str(include_str!("../../spec/errors.json")).unwrap_or(Value::Null);
+    let raw = serde_json::from_str(include_str!("../spec/errors.json")).unwrap_or(Value::Null);
     Ok(localize(&raw, lang))
 }
 

@@ -29,7 +29,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// The shared text: the `fx` input and output.
-const SHARED: &str = include_str!("../../spec/fx.json");
+const SHARED: &str = include_str!("../spec/fx.json");
 
 /// Adds the `fx` input and output to a definition that declares `fx`.
 pub(crate) fn extend_definition(document: &mut Value) {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-const CURRENCY_TABLE: &str = include_str!("../../spec/currencies.json");
+const CURRENCY_TABLE: &str = include_str!("../spec/currencies.json");
 
 /// A currency with the number of decimal places its amounts may carry.
 ///

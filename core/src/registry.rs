@@ -143,7 +143,7 @@ macro_rules! entry {
     ($id:literal, $kpi:expr) => {
         Entry {
             id: $id,
-            spec: include_str!(concat!("../../spec/kpis/", $id, ".json")),
+            spec: include_str!(concat!("../spec/kpis/", $id, ".json")),
             kpi: &$kpi,
         }
     };

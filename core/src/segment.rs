@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// The shared text: the parameter `by`, the outputs `by` and `segments`, the rules of totals.
-const SHARED: &str = include_str!("../../spec/segments.json");
+const SHARED: &str = include_str!("../spec/segments.json");
 
 /// Adds the parameters `by`, `period` and `time_zone` and the outputs `by` and `segments` to a
 /// definition that declares `segments`; other definitions are left as they are.

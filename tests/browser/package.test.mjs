@@ -1,6 +1,7 @@
-// The npm package as users get it: `npm pack` of bindings-wasm/pkg, installed from the tarball
-// into an empty project; the README's JavaScript example runs from it (ESM), `require` works
-// (CommonJS), and the TypeScript usage examples type-check with `tsc --noEmit --strict` and run.
+// The npm package as users get it: the tarball scripts/dist.sh writes (`npm pack` of
+// bindings-wasm/pkg), installed into an empty project; the README's JavaScript examples run from it
+// under Node (ESM), Deno and Bun, `require` works (CommonJS), and the TypeScript usage examples
+// type-check with `tsc --noEmit --strict` and run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -11,25 +12,39 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
-const pkg = join(root, "bindings-wasm", "pkg");
+const version = JSON.parse(readFileSync(join(root, "bindings-wasm", "package.json"), "utf8")).version;
+const tarball = join(root, "dist", `omnikpi-${version}.tgz`);
 const tsc = join(here, "node_modules", "typescript", "bin", "tsc");
 const node = (args, cwd) => execFileSync(process.execPath, args, { cwd, encoding: "utf8", stdio: "pipe" });
 
 let project = null;
-/** An empty project with the packed tarball installed (once for the file). */
+/** An empty project with the release tarball installed (once for the file). */
 function installed() {
   if (project) return project;
+  assert.ok(existsSync(tarball), `${tarball} is missing: run bash scripts/dist.sh (scripts/test.sh does)`);
   const dir = mkdtempSync(join(tmpdir(), "omnikpi-pack-"));
-  const tarball = execFileSync("npm", ["pack", pkg, "--pack-destination", dir, "--silent"], { cwd: dir, encoding: "utf8" }).trim().split("\n").pop();
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, tarball)], { cwd: dir, stdio: "pipe" });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], { cwd: dir, stdio: "pipe" });
   project = { dir, tarball };
   return project;
 }
 
+/** The README's JavaScript blocks, written into the project with a console.assert that throws. */
+function readmeExamples(dir) {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2);
+  const strict = 'console.assert = (ok, ...m) => { if (!ok) throw new Error("assertion failed " + m.join(" ")); };\n';
+  return blocks.map((code, i) => {
+    const file = join(dir, `readme${i}.mjs`);
+    writeFileSync(file, strict + code);
+    return file;
+  });
+}
+
 test("the tarball holds the entry points and not the build leftovers", () => {
-  const { dir, tarball } = installed();
-  const files = execFileSync("tar", ["-tzf", join(dir, tarball)], { encoding: "utf8" }).split("\n").map((f) => f.replace(/^package\//, ""));
+  const { tarball } = installed();
+  const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").map((f) => f.replace(/^package\//, ""));
   for (const f of ["package.json", "node.mjs", "node.cjs", "web.mjs", "api.mjs", "api.cjs", "index.d.ts", "index.d.cts",
     "node/omnikpi_wasm_bg.wasm", "web/omnikpi_wasm.js", "README.md"]) {
     assert.ok(files.includes(f), `missing ${f}`);
@@ -41,17 +56,32 @@ test("the tarball holds the entry points and not the build leftovers", () => {
 
 test("the README examples run from the installed tarball", () => {
   const { dir } = installed();
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.ok(blocks.length >= 2);
-  const strict = 'console.assert = (ok, ...m) => { if (!ok) throw new Error("assertion failed " + m.join(" ")); };\n';
-  blocks.forEach((code, i) => {
-    writeFileSync(join(dir, `readme${i}.mjs`), strict + code);
-    // "omnikpi" resolves from the file's folder (the installed tarball); the README's paths
-    // are relative to the repository, as a reader runs them
-    node([join(dir, `readme${i}.mjs`)], root);
-  });
+  // "omnikpi" resolves from the file's folder (the installed tarball); the README's paths
+  // are relative to the repository, as a reader runs them
+  for (const file of readmeExamples(dir)) node([file], root);
 });
+
+// Deno and Bun from npm (tests/browser's devDependencies): both take the package's Node entry
+// ("node" export condition), the same wasm file, and must give the README's numbers.
+const runtimes = {
+  deno: (file) => [join(here, "node_modules", ".bin", "deno"), ["run", "--allow-read", "--allow-env", file]],
+  bun: (file) => [join(here, "node_modules", ".bin", "bun"), [file]],
+};
+for (const [name, command] of Object.entries(runtimes)) {
+  test(`the README examples run under ${name} from the installed tarball`, () => {
+    const { dir } = installed();
+    for (const file of readmeExamples(dir)) {
+      const [bin, args] = command(file);
+      assert.ok(existsSync(bin), `${bin} is installed by scripts/setup.sh (npm ci in tests/browser)`);
+      execFileSync(bin, args, { cwd: root, encoding: "utf8", stdio: "pipe" });
+    }
+    // and a failing assertion fails the run, so the examples above were checked
+    const bad = join(dir, `${name}-bad.mjs`);
+    writeFileSync(bad, 'import { conversionRate } from "omnikpi";\nif (conversionRate({ rows: [{ channel: "web", opportunities: 8, conversions: 1 }] }).overall.rate !== "0.125000") throw new Error("wrong");\nthrow new Error("reached");\n');
+    const [bin, args] = command(bad);
+    assert.throws(() => execFileSync(bin, args, { cwd: root, encoding: "utf8", stdio: "pipe" }), (e) => /reached/.test(e.stderr));
+  });
+}
 
 test("require() gets the CommonJS entry with the same numbers", () => {
   const { dir } = installed();
