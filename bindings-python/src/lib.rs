@@ -768,6 +768,35 @@ fn records_from_table<'py>(
     json_to_python(py, &Value::Array(rows))
 }
 
+/// A result's table (a list of dicts of `Decimal`, `int`, `str`...) as an Arrow table, typed by
+/// the core's one rule for host rows (`omnikpi::pack::export::from_host_rows`: decimals as exact
+/// `decimal128(38, scale)`, counts `int64`, nested values as JSON text), with `metadata` on its
+/// schema. What a result's `__arrow_c_stream__` hands to pyarrow, polars and DuckDB.
+#[pyfunction]
+fn result_table(
+    py: Python<'_>,
+    name: &str,
+    rows: &Bound<'_, PyAny>,
+    metadata: std::collections::HashMap<String, String>,
+) -> PyResult<pyo3_arrow::PyTable> {
+    let host = PyHost::new(py)?;
+    let node = PyNode {
+        obj: rows.clone(),
+        host: &host,
+    };
+    let table = omnikpi::pack::export::from_host_rows(name, &node, "rows")
+        .map_err(|e| to_py_err(py, &e))?;
+    let batch = omnikpi::pack::export::record_batch(&table).map_err(|e| to_py_err(py, &e))?;
+    let schema = std::sync::Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
+    let batch = batch.with_schema(schema.clone()).map_err(|e| {
+        to_py_err(
+            py,
+            &KpiError::at(omnikpi::ErrorCode::InternalError, "rows", e),
+        )
+    })?;
+    pyo3_arrow::PyTable::try_new(vec![batch], schema)
+}
+
 /// The native part of the `omnikpi` package.
 #[pymodule]
 fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -791,6 +820,7 @@ fn _omnikpi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(attribution_finish, m)?)?;
     m.add_function(wrap_pyfunction!(combine_states, m)?)?;
     m.add_function(wrap_pyfunction!(partial_state_table, m)?)?;
+    m.add_function(wrap_pyfunction!(result_table, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

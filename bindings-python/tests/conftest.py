@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from omnikpi.results import Fields, ModelComparison
+
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "spec" / "vectors"
 
@@ -24,7 +26,7 @@ def canonical(value: Any) -> Any:
     """A result with every Decimal as its fixed-point string (the vectors' notation)."""
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, Mapping):  # dicts and the frozen result objects
+    if isinstance(value, (Mapping, Fields, ModelComparison)):  # dicts and the frozen result objects
         return {k: canonical(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]

@@ -274,6 +274,71 @@ def test_results_are_arrow_streams_with_exact_decimals() -> None:
     assert sum(v for _, v in rows) == linear.totals.value
 
 
+def test_polars_takes_a_result_as_the_arrow_stream_it_is() -> None:
+    """A result is not a Mapping (polars would read one as columns): pl.DataFrame(r) reads the
+    stream, the same frame as r.to_polars(), decimals as pl.Decimal; fields still read as keys."""
+    from collections.abc import Mapping
+
+    linear = omnikpi.attribute("linear", journeys(), channels=CHANNELS, currency="EUR")
+    both = omnikpi.attribute(["linear", "markov"], journeys(), channels=CHANNELS, currency="EUR")
+    rate = omnikpi.conversion_rate([{"channel": "web", "opportunities": 8, "conversions": 1},
+                                    {"channel": "app", "opportunities": 0, "conversions": 0}])
+    for result in (linear, both, rate):
+        assert not isinstance(result, Mapping)
+        frame = pl.DataFrame(result)
+        assert frame.equals(result.to_polars())
+    assert pl.DataFrame(both).columns == ["model", "channel", "conversions", "value", "share"]
+    assert pl.DataFrame(both)["value"].dtype == pl.Decimal(38, 2)
+    assert pl.DataFrame(rate)["reason"].to_list() == [None, "zero_denominator"]
+    # mapping behaviour kept where users rely on it
+    assert dict(rate)["overall"] == rate.overall and set(rate.keys()) >= {"overall", "by_channel"}
+    assert "overall" in rate and rate.get("nope") is None and {**rate}["overall"] == rate["overall"]
+    assert list(both) == ["linear", "markov"] and dict(both.items())["markov"] == both["markov"]
+    assert isinstance(rate.by_channel[0], Mapping)  # rows stay mappings
+    assert pickle.loads(pickle.dumps(rate)) == rate
+
+
+def test_result_streams_are_built_without_pyarrow() -> None:
+    """The stream is built in Rust: with pyarrow blocked, polars and DuckDB still read a result."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "import duckdb, polars as pl, omnikpi\n"
+        "r = omnikpi.money_allocate('10.00', {'web': 1, 'store': 2}, currency='EUR')\n"
+        "f = pl.DataFrame(r)\n"
+        "assert f['amount'].to_list() == [__import__('decimal').Decimal('3.33'), __import__('decimal').Decimal('6.67')], f\n"
+        "assert duckdb.sql('SELECT sum(amount) FROM r').fetchall() == [(__import__('decimal').Decimal('10.00'),)]\n"
+        "try:\n    r.to_arrow()\nexcept ImportError as e:\n    print(e)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "to_arrow() needs pyarrow" in proc.stdout
+
+
+def test_result_tables_are_typed_by_the_host_values_they_hold() -> None:
+    """The core's one rule for result rows: decimals at the column's largest scale (integers
+    among them too), integers int64 (beyond 64 bits decimal), nulls only text, nested JSON text,
+    a missing field null."""
+    from omnikpi.results import Record, arrow_stream
+
+    rows = (Record({"a": Decimal("1.5"), "b": 1, "c": None, "d": {"x": [1, 2]}, "e": 2**70, "f": True}),
+            Record({"a": 2, "b": 2, "c": None, "d": "plain", "e": 1}),
+            Record({"a": Decimal("0.125"), "b": None, "c": None, "e": None, "f": False}))
+    table = pa.table(arrow_stream(rows, {"k": "v"}, "t"))
+    assert [str(t) for t in table.schema.types] == ["decimal128(38, 3)", "int64", "string", "string",
+                                                    "decimal128(38, 0)", "bool"]
+    assert table.column("a").to_pylist() == [Decimal("1.500"), Decimal("2.000"), Decimal("0.125")]
+    assert table.column("d").to_pylist() == ['{"x":[1,2]}', "plain", None]
+    assert table.column("e").to_pylist() == [Decimal(2**70), Decimal(1), None]
+    assert table.column("f").to_pylist() == [True, None, False]
+    assert table.schema.metadata == {b"k": b"v"}
+    with pytest.raises(omnikpi.InputError) as e:
+        arrow_stream((Record({"a": Decimal("NaN")}),))
+    assert (e.value.code, e.value.path) == ("invalid_decimal", "rows[0].a")
+
+
 def test_to_pandas_gives_floats_for_plotting_only_when_asked() -> None:
     import matplotlib
 

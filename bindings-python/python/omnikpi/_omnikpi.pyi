@@ -1,4 +1,4 @@
-from typing import Any, Mapping, Optional, final
+from typing import Any, Mapping, Optional, Protocol, final
 
 __version__: str
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "attribute_table",
     "reading_columns",
     "records_from_table",
+    "result_table",
     "attribution_state",
     "attribution_finish",
     "partial_state_table",
@@ -76,6 +77,12 @@ def partial_state_table(
     context: Mapping[str, Any],
     params: Optional[Mapping[str, Any]] = None,
 ) -> str: ...
+class ArrowStream(Protocol):
+    """What `result_table` returns (pyo3-arrow's Table): any Arrow PyCapsule stream consumer reads it."""
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+
+def result_table(name: str, rows: list[dict[str, Any]], metadata: Mapping[str, str]) -> ArrowStream: ...
 def combine_states(kpi: str, states: list[str], params: Optional[Mapping[str, Any]] = None) -> dict[str, Any]: ...
 
 @final

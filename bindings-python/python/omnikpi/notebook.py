@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .results import ModelComparison, Record, Rows, Tabular
+    from .results import Fields, ModelComparison, Record, Rows, Tabular
 
 MAX_ROWS = 30
 """Rows shown per table; the others are counted below it."""
@@ -33,7 +33,7 @@ def _cell(value: Any) -> str:
     return f"<td>{html.escape(str(value))}</td>"
 
 
-def _scalars(record: "Record", prefix: str = "") -> list[tuple[str, Any]]:
+def _scalars(record: "Fields", prefix: str = "") -> list[tuple[str, Any]]:
     """The single values of a record, nested records flattened as ``a.b``; tables left out."""
     from .results import Record
 
@@ -79,7 +79,7 @@ def pivot_html(comparison: "ModelComparison", measure: str) -> str:
 
 def result_html(result: "Tabular") -> str:
     """The HTML a notebook shows for ``result``."""
-    from .results import ModelComparison, Record, Report, Result
+    from .results import Fields, ModelComparison, Report, Result
 
     title = f"<strong>{type(result).__name__}</strong>"
     if isinstance(result, Result):
@@ -91,7 +91,7 @@ def result_html(result: "Tabular") -> str:
     elif isinstance(result, ModelComparison):
         parts.extend(pivot_html(result, measure) for measure in ("value", "conversions", "share"))
     else:
-        if isinstance(result, Record):
+        if isinstance(result, Fields):
             scalars = _scalars(result)
             if scalars:
                 rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>{_cell(v)}</tr>" for k, v in scalars)

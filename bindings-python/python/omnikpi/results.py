@@ -28,9 +28,11 @@ AttributeError: ConversionRate is frozen: build a new result instead of changing
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterator, Mapping, Optional, TypeVar, overload
+from typing import (TYPE_CHECKING, Any, ClassVar, Generic, ItemsView, Iterator, KeysView, Mapping, Optional, TypeVar,
+                    ValuesView, overload)
 
 if TYPE_CHECKING:  # optional dependencies, imported when a conversion is asked for
+    from ._omnikpi import ArrowStream
     from .kpis import Attribution  # generated from this module's classes
     import pandas
     import polars
@@ -43,7 +45,7 @@ _FROZEN = "{} is frozen: build a new result instead of changing this one"
 
 
 def _freeze(value: Any) -> Any:
-    if isinstance(value, Record):
+    if isinstance(value, Fields):
         return value
     if isinstance(value, Mapping):
         return Record(value)
@@ -53,7 +55,7 @@ def _freeze(value: Any) -> Any:
 
 
 def _thaw(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    if isinstance(value, (Mapping, Fields)):
         return {k: _thaw(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_thaw(v) for v in value]
@@ -67,20 +69,21 @@ def _brief(value: Any) -> str:
     return repr(value)
 
 
-class Record(Mapping[str, Any]):
-    """A read-only record: fields as attributes and as keys, nested lists as tuples.
+class Fields:
+    """Read-only fields as attributes and as keys, nested lists as tuples: what every result and
+    every row offers. A result is *not* a ``Mapping``, so table libraries that take any mapping
+    as columns (``pl.DataFrame(r)``) read it as the Arrow stream it also is; ``dict(r)``,
+    ``r.keys()``, ``r.items()``, ``r["field"]`` and ``r == {...}`` work as on a dict.
 
-    >>> r = Record({"channel": "web", "share": Decimal("0.5"), "tags": ["a"]})
-    >>> r.channel, r["share"], r.tags
-    ('web', Decimal('0.5'), ('a',))
-    >>> r == {"channel": "web", "share": Decimal("0.5"), "tags": ["a"]}
-    True
+    >>> f = Fields({"channel": "web", "share": Decimal("0.5"), "tags": ["a"]})
+    >>> f.channel, f["share"], f.tags, dict(f) == {"channel": "web", "share": Decimal("0.5"), "tags": ("a",)}
+    ('web', Decimal('0.5'), ('a',), True)
     """
 
     __slots__ = ("_data",)
     _data: dict[str, Any]
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: "Mapping[str, Any] | Fields") -> None:
         object.__setattr__(self, "_data", {str(k): _freeze(v) for k, v in data.items()})
 
     def __getitem__(self, key: str) -> Any:
@@ -91,6 +94,25 @@ class Record(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def keys(self) -> KeysView[str]:
+        """The field names, in the result's order."""
+        return self._data.keys()
+
+    def values(self) -> ValuesView[Any]:
+        """The field values."""
+        return self._data.values()
+
+    def items(self) -> ItemsView[str, Any]:
+        """``(name, value)`` of every field."""
+        return self._data.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Field ``key``, or ``default`` when the result has no such field."""
+        return self._data.get(key, default)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -109,7 +131,7 @@ class Record(Mapping[str, Any]):
         raise AttributeError(_FROZEN.format(type(self).__name__))
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
+        if isinstance(other, (Mapping, Fields)):
             return bool(_thaw(self) == _thaw(other))
         return NotImplemented
 
@@ -119,11 +141,24 @@ class Record(Mapping[str, Any]):
         return f"{type(self).__name__}({', '.join(f'{k}={_brief(v)}' for k, v in self._data.items())})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Record, (self.to_dict(),))
+        return (type(self), (self.to_dict(),))
 
     def to_dict(self) -> dict[str, Any]:
         """The plain data: dicts and lists, as :func:`omnikpi.evaluate` returns it."""
         return _thaw(self)  # type: ignore[no-any-return]
+
+
+class Record(Fields, Mapping[str, Any]):
+    """A read-only row of a result's table (a ``Mapping``): fields as attributes and as keys.
+
+    >>> r = Record({"channel": "web", "share": Decimal("0.5"), "tags": ["a"]})
+    >>> r.channel, r["share"], r.tags
+    ('web', Decimal('0.5'), ('a',))
+    >>> r == {"channel": "web", "share": Decimal("0.5"), "tags": ["a"]}
+    True
+    """
+
+    __slots__ = ()
 
 
 class Field(Generic[T]):
@@ -135,8 +170,8 @@ class Field(Generic[T]):
     @overload
     def __get__(self, obj: None, owner: Optional[type] = None) -> "Field[T]": ...
     @overload
-    def __get__(self, obj: Record, owner: Optional[type] = None) -> T: ...
-    def __get__(self, obj: Optional[Record], owner: Optional[type] = None) -> Any:
+    def __get__(self, obj: Fields, owner: Optional[type] = None) -> T: ...
+    def __get__(self, obj: Optional[Fields], owner: Optional[type] = None) -> Any:
         if obj is None:
             return self
         try:
@@ -153,33 +188,21 @@ def _missing(package: str, what: str) -> ImportError:
     return ImportError(f"{what} needs {package}, an optional dependency of omnikpi: pip install {package}")
 
 
-def _arrow_column(pa: Any, values: list[Any]) -> Any:
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, Decimal) for v in present):
-        scale = max(max(-int(v.as_tuple().exponent), 0) for v in present)
-        return pa.array(values, type=pa.decimal128(38, scale))
-    if present and all(isinstance(v, str) for v in present):
-        return pa.array(values, type=pa.string())
-    return pa.array(values)
+def arrow_stream(rows: Rows, metadata: Optional[Mapping[str, str]] = None, name: str = "") -> "ArrowStream":
+    """The records as an Arrow table built in Rust (any ``__arrow_c_stream__`` consumer reads it:
+    pyarrow, polars, DuckDB), typed by the core's rule for host rows: ``Decimal`` fields become
+    ``decimal128(38, s)`` with the largest scale of the column (exact), texts ``string``, counts
+    ``int64``, nested records and lists JSON text. No optional dependency is needed.
 
-
-def arrow_table(rows: Rows, metadata: Optional[Mapping[str, str]] = None) -> "pyarrow.Table":
-    """The records as a pyarrow table: ``Decimal`` fields become ``decimal128(38, s)`` with the
-    largest scale of the column (exact), texts ``string``, counts ``int64``, nested records structs.
-
-    >>> arrow_table((Record({"party": "web", "amount": Decimal("4.46")}),)).schema
+    >>> import pyarrow as pa
+    >>> pa.table(arrow_stream((Record({"party": "web", "amount": Decimal("4.46"), "n": 1}),))).schema
     party: string
     amount: decimal128(38, 2)
+    n: int64
     """
-    try:
-        import pyarrow as pa
-    except ImportError:
-        raise _missing("pyarrow", "to_arrow()") from None
-    names: list[str] = []
-    for row in rows:
-        names.extend(k for k in row if k not in names)
-    columns = [_arrow_column(pa, [_thaw(row.get(n)) for row in rows]) for n in names]
-    return pa.Table.from_arrays(columns, names=names, metadata=dict(metadata or {}))
+    from . import _omnikpi
+
+    return _omnikpi.result_table(name, [_thaw(row) for row in rows], dict(metadata or {}))
 
 
 def pandas_frame(table: "pyarrow.Table", floats: bool = False) -> "pandas.DataFrame":
@@ -204,15 +227,13 @@ def pandas_frame(table: "pyarrow.Table", floats: bool = False) -> "pandas.DataFr
     return table.to_pandas(types_mapper=ints.get)
 
 
-def polars_frame(table: "pyarrow.Table") -> "polars.DataFrame":
-    """An Arrow table as polars (decimals as ``pl.Decimal``, exact)."""
+def polars_frame(stream: "ArrowStream") -> "polars.DataFrame":
+    """An Arrow stream as polars (decimals as ``pl.Decimal``, exact; pyarrow is not needed)."""
     try:
         import polars as pl
     except ImportError:
         raise _missing("polars", "to_polars()") from None
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)  # from_arrow gives a Series only for an Array input
-    return frame
+    return pl.DataFrame(stream)
 
 
 class Tabular:
@@ -239,15 +260,23 @@ class Tabular:
     def _name(self, name: Optional[str]) -> str:
         return name if name is not None else next(iter(self.tables()), "")
 
+    def _stream(self, table: Optional[str] = None) -> "ArrowStream":
+        name = self._name(table)
+        return arrow_stream(self.table(table), self._metadata(name), name)
+
     def to_arrow(self, table: Optional[str] = None) -> "pyarrow.Table":
         """Table ``table`` (the main one by default) as a ``pyarrow.Table``, decimals exact.
 
         The schema metadata records the KPI, its version and the table's name."""
-        return arrow_table(self.table(table), self._metadata(self._name(table)))
+        try:
+            import pyarrow as pa
+        except ImportError:
+            raise _missing("pyarrow", "to_arrow()") from None
+        return pa.table(self._stream(table))
 
     def to_polars(self, table: Optional[str] = None) -> "polars.DataFrame":
         """Table ``table`` as a polars DataFrame (decimals as ``pl.Decimal``)."""
-        return polars_frame(self.to_arrow(table))
+        return polars_frame(self._stream(table))
 
     def to_pandas(self, table: Optional[str] = None, *, floats: bool = False) -> "pandas.DataFrame":
         """Table ``table`` as a pandas DataFrame (decimals as ``Decimal`` objects, counts ``Int64``).
@@ -257,9 +286,10 @@ class Tabular:
         return pandas_frame(self.to_arrow(table), floats)
 
     def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object:
-        """The main table as an Arrow stream (decimals as exact ``decimal128``): ``pa.table(r)``,
-        ``pl.DataFrame(r)`` and ``duckdb.sql("FROM r")`` read it as :meth:`to_arrow` gives it."""
-        return self.to_arrow().__arrow_c_stream__(requested_schema)
+        """The main table as an Arrow stream built in Rust (decimals as exact ``decimal128``):
+        ``pa.table(r)``, ``pl.DataFrame(r)`` and ``duckdb.sql("FROM r")`` read it as
+        :meth:`to_arrow` gives it, without pyarrow."""
+        return self._stream().__arrow_c_stream__(requested_schema)
 
     def _repr_html_(self) -> str:
         from .notebook import result_html
@@ -276,7 +306,7 @@ class Tabular:
         return plot(self, ax, **options)
 
 
-class Result(Tabular, Record):
+class Result(Tabular, Fields):
     """The result of one KPI: its fields, plus ``kpi`` and ``version`` of the definition used."""
 
     __slots__ = ("_kpi", "_version", "_certificate")
@@ -334,7 +364,7 @@ class Result(Tabular, Record):
     def tables(self) -> dict[str, Rows]:
         found: dict[str, Rows] = {}
 
-        def walk(prefix: str, record: Record) -> None:
+        def walk(prefix: str, record: Fields) -> None:
             for key, value in record.items():
                 if isinstance(value, tuple) and value and all(isinstance(v, Record) for v in value):
                     found[prefix + key] = value
@@ -380,20 +410,21 @@ def result_for(
     return cls(kpi, version, data, certificate)
 
 
-def _rows_at(record: Record, path: list[str], outer: dict[str, Any], keep: tuple[str, ...]) -> list[Record]:
+def _rows_at(record: Fields, path: list[str], outer: dict[str, Any], keep: tuple[str, ...]) -> list[Record]:
     value = record.get(path[0], ())
     if len(path) == 1:
         return [Record({**outer, **row}) for row in value]
     return [r for row in value for r in _rows_at(row, path[1:], {**outer, **{k: row[k] for k in keep if k in row}}, keep)]
 
 
-def _flatten_rows(result: Record, rows: str, keep: tuple[str, ...]) -> Rows:
+def _flatten_rows(result: Fields, rows: str, keep: tuple[str, ...]) -> Rows:
     """The rows at dotted path ``rows``, each with the ``keep`` fields of its outer rows first."""
     return tuple(_rows_at(result, rows.split("."), {}, keep))
 
 
-class ModelComparison(Tabular, Mapping[str, "Attribution"]):
-    """Several attribution models computed in one pass: ``{model: Attribution}`` in the order asked.
+class ModelComparison(Tabular):
+    """Several attribution models computed in one pass: ``{model: Attribution}`` in the order asked
+    (keys, ``items()``, ``cmp["linear"]``), and an Arrow stream of its table (``pl.DataFrame(cmp)``).
 
     Its table has one row per model and channel (``model``, ``channel``, ``conversions``,
     ``value``, ``share``, and the interval bounds of a model run with ``intervals=True``);
@@ -414,6 +445,34 @@ class ModelComparison(Tabular, Mapping[str, "Attribution"]):
 
     def __len__(self) -> int:
         return len(self._models)
+
+    def __contains__(self, model: object) -> bool:
+        return model in self._models
+
+    def keys(self) -> KeysView[str]:
+        """The models, in the order asked."""
+        return self._models.keys()
+
+    def values(self) -> ValuesView[Attribution]:
+        """Each model's result."""
+        return self._models.values()
+
+    def items(self) -> ItemsView[str, Attribution]:
+        """``(model, result)`` of every model."""
+        return self._models.items()
+
+    def get(self, model: str, default: Optional[Attribution] = None) -> Optional[Attribution]:
+        """Model ``model``'s result, or ``default``."""
+        return self._models.get(model, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ModelComparison):
+            return self._models == other._models
+        if isinstance(other, Mapping):
+            return self._models == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(_FROZEN.format(type(self).__name__))
@@ -445,7 +504,7 @@ class ModelComparison(Tabular, Mapping[str, "Attribution"]):
         return meta
 
 
-class Report(Tabular, Record):
+class Report(Tabular, Fields):
     """Every KPI of a dataset folder (:func:`omnikpi.report`): ``dataset`` and ``sections``, each
     with ``kpi``, ``version``, ``title`` and its ``result`` (a :class:`Result`)."""
 

@@ -19,7 +19,8 @@
 //! assert_eq!(omnikpi::pack::export::csv(&tables[0]).lines().nth(2), Some("segment,A,web,1,10.00,10.00,"));
 //! ```
 
-use crate::error::Result;
+use crate::error::{ErrorCode, KpiError, Result};
+use crate::host::{HostNode, HostValue, MapKey};
 use crate::result_table::{ColumnKind, ResultTable};
 use serde_json::Value;
 
@@ -203,6 +204,138 @@ fn kind_of(rows: &[Vec<Value>], from: usize) -> ColumnKind {
     ColumnKind::Decimal { scale }
 }
 
+/// A table a front end holds as a list of records (a result's rows as the host language keeps
+/// them: Python dicts of `Decimal`, `int`, `str`...) as an export table, so every front end gives
+/// result tables to table engines by one typing rule. Columns come in order of first appearance;
+/// a column is typed by the host values it holds (nulls aside): host decimals (with integers
+/// among them) `Decimal` at the largest scale, integers `Integer` (`Decimal` at scale 0 beyond
+/// the 64-bit range), booleans `Boolean`, text `Text`, a column of nulls only `Text`; anything
+/// else (nested records and lists, floats, a mix of kinds) `Json`, each cell converted by the
+/// host rules. A record without a field has null there.
+///
+/// ```
+/// use omnikpi::host::{HostNode, HostValue, MapKey};
+/// use omnikpi::result_table::ColumnKind;
+/// // a host value in miniature: what a binding hands over
+/// #[derive(Clone)]
+/// enum V { Int(i128), Dec(&'static str), Text(&'static str), Row(Vec<(&'static str, V)>), Rows(Vec<V>) }
+/// impl HostNode for V {
+///     fn classify(&self) -> HostValue<Self> {
+///         match self {
+///             V::Int(i) => HostValue::Integer(Some(*i)),
+///             V::Dec(d) => HostValue::Decimal((*d).to_owned()),
+///             V::Text(t) => HostValue::Text((*t).to_owned()),
+///             V::Row(f) => HostValue::Map(f.iter().map(|(k, v)| (MapKey::Text((*k).to_owned()), v.clone())).collect()),
+///             V::Rows(r) => HostValue::List(r.clone()),
+///         }
+///     }
+/// }
+/// let rows = V::Rows(vec![
+///     V::Row(vec![("party", V::Text("web")), ("amount", V::Dec("4.46")), ("n", V::Int(1))]),
+///     V::Row(vec![("party", V::Text("store")), ("amount", V::Int(3)), ("n", V::Int(2))]),
+/// ]);
+/// let table = omnikpi::pack::export::from_host_rows("parts", &rows, "rows").unwrap();
+/// assert_eq!(table.columns, ["party", "amount", "n"]);
+/// assert_eq!(table.kinds, [ColumnKind::Text, ColumnKind::Decimal { scale: 2 }, ColumnKind::Integer]);
+/// ```
+///
+/// # Errors
+/// `wrong_type` at `root` when the value is not a list, at `root[i]` for a row that is not a
+/// record or a key that is not text; the host conversion's errors for a nested cell.
+pub fn from_host_rows<N: HostNode>(name: &str, rows: &N, root: &str) -> Result<ExportTable> {
+    let HostValue::List(items) = rows.classify() else {
+        return Err(KpiError::at(
+            ErrorCode::WrongType,
+            root,
+            "must be a list of records",
+        ));
+    };
+    let mut columns: Vec<String> = Vec::new();
+    let mut kinds: Vec<Option<ColumnKind>> = Vec::new();
+    let mut cells: Vec<Vec<(usize, Value)>> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{root}[{i}]");
+        let HostValue::Map(fields) = item.classify() else {
+            return Err(KpiError::at(ErrorCode::WrongType, &at, "must be a record"));
+        };
+        let mut row = Vec::with_capacity(fields.len());
+        for (key, node) in &fields {
+            let MapKey::Text(key) = key else {
+                return Err(KpiError::at(
+                    ErrorCode::WrongType,
+                    &at,
+                    "has a key that is not text",
+                ));
+            };
+            let c = columns.iter().position(|n| n == key).unwrap_or_else(|| {
+                columns.push(key.clone());
+                kinds.push(None);
+                columns.len().saturating_sub(1)
+            });
+            let (kind, value) = host_cell(node, &format!("{at}.{key}"))?;
+            if let (Some(kind), Some(slot)) = (kind, kinds.get_mut(c)) {
+                *slot = Some(slot.map_or(kind, |k| widened(k, kind)));
+            }
+            row.push((c, value));
+        }
+        cells.push(row);
+    }
+    let kinds: Vec<ColumnKind> = kinds
+        .into_iter()
+        .map(|k| k.unwrap_or(ColumnKind::Text))
+        .collect();
+    let rows = cells
+        .into_iter()
+        .map(|row| {
+            let mut full = vec![Value::Null; columns.len()];
+            for (c, value) in row {
+                if let Some(slot) = full.get_mut(c) {
+                    *slot = value;
+                }
+            }
+            full
+        })
+        .collect();
+    Ok(ExportTable {
+        name: name.to_owned(),
+        columns,
+        kinds,
+        rows,
+    })
+}
+
+/// One host cell: the kind it asks of its column (none for a null) and its value.
+fn host_cell<N: HostNode>(node: &N, path: &str) -> Result<(Option<ColumnKind>, Value)> {
+    Ok(match node.classify() {
+        HostValue::Null => (None, Value::Null),
+        HostValue::Bool(b) => (Some(ColumnKind::Boolean), Value::Bool(b)),
+        HostValue::Integer(Some(n)) => match i64::try_from(n) {
+            Ok(small) => (Some(ColumnKind::Integer), Value::from(small)),
+            Err(_) => (
+                Some(ColumnKind::Decimal { scale: 0 }),
+                Value::String(n.to_string()),
+            ),
+        },
+        HostValue::Text(t) => (Some(ColumnKind::Text), Value::String(t)),
+        HostValue::Decimal(text) => {
+            let scale = crate::decimal::parse_decimal(&text, path)?.scale();
+            (Some(ColumnKind::Decimal { scale }), Value::String(text))
+        }
+        _ => (Some(ColumnKind::Json), crate::host::convert(node, path)?),
+    })
+}
+
+/// The kind of a column holding cells of kinds `a` and `b`.
+fn widened(a: ColumnKind, b: ColumnKind) -> ColumnKind {
+    use ColumnKind::{Decimal, Integer};
+    match (a, b) {
+        (Decimal { scale: x }, Decimal { scale: y }) => Decimal { scale: x.max(y) },
+        (Decimal { scale }, Integer) | (Integer, Decimal { scale }) => Decimal { scale },
+        (a, b) if a == b => a,
+        _ => ColumnKind::Json,
+    }
+}
+
 /// A cell as text: strings as they are, numbers and booleans as JSON writes them, null empty.
 pub fn cell_text(value: &Value) -> String {
     match value {
@@ -283,6 +416,8 @@ pub fn record_batch(table: &ExportTable) -> Result<arrow_array::RecordBatch> {
         fields.push(Field::new(name, data_type, true));
         arrays.push(array);
     }
-    arrow_array::RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+    // the row count given, so a table without columns (an empty list) is a batch too
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(table.rows.len()));
+    arrow_array::RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &options)
         .map_err(|e| internal(e.to_string()))
 }
