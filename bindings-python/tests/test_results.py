@@ -108,7 +108,7 @@ def test_model_comparison_table_is_long_format(comparison: omnikpi.ModelComparis
     assert table.columns == ["model", "channel", "conversions", "value", "share"]
     assert table.height == 3 * 8
     per_model = table.group_by("model").agg(pl.col("value").sum()).sort("model")
-    totals = {m: comparison[m].totals.value for m in comparison}
+    totals = {m: comparison[m].totals.value for m in comparison.keys()}
     assert dict(zip(per_model["model"], per_model["value"])) == totals
 
 
@@ -150,7 +150,7 @@ def test_plots_draw_the_exact_values(comparison: omnikpi.ModelComparison, split:
     assert [b.get_width() for b in ax.patches] == [float(c.value) for c in linear.channels]
     assert [t.get_text() for t in ax.get_yticklabels()] == [c.channel for c in linear.channels]
     ax = comparison.plot(measure="value")
-    assert len(ax.patches) == 3 * 8 and [t.get_text() for t in ax.get_legend().get_texts()] == list(comparison)
+    assert len(ax.patches) == 3 * 8 and [t.get_text() for t in ax.get_legend().get_texts()] == list(comparison.keys())
     ax = split.plot()
     stacked: dict[str, float] = {}
     for bar in ax.patches:
@@ -293,7 +293,12 @@ def test_polars_takes_a_result_as_the_arrow_stream_it_is() -> None:
     # mapping behaviour kept where users rely on it
     assert dict(rate)["overall"] == rate.overall and set(rate.keys()) >= {"overall", "by_channel"}
     assert "overall" in rate and rate.get("nope") is None and {**rate}["overall"] == rate["overall"]
-    assert list(both) == ["linear", "markov"] and dict(both.items())["markov"] == both["markov"]
+    assert list(both.keys()) == ["linear", "markov"] and dict(both.items())["markov"] == both["markov"]
+    # iterating a result is refused, so pandas cannot quietly make a column of names from it
+    for result in (linear, both, rate):
+        with pytest.raises(TypeError, match="not iterable.*to_pandas"):
+            pd.DataFrame(result)
+    assert list(rate.by_channel[0]) == ["channel", "conversions", "opportunities", "rate", "reason"]
     assert isinstance(rate.by_channel[0], Mapping)  # rows stay mappings
     assert pickle.loads(pickle.dumps(rate)) == rate
 

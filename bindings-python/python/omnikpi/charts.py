@@ -146,7 +146,7 @@ def _error_bars(rows: Rows, measure: str, values: list[float]) -> Optional[list[
 
 
 def _comparison(result: ModelComparison, axes: "Axes", measure: str, title: Optional[str]) -> "Axes":
-    models = list(result)
+    models = list(result.keys())
     channels = [c["channel"] for c in result[models[0]]["channels"]] if models else []
     height = 0.8 / max(len(models), 1)
     import matplotlib

@@ -69,7 +69,7 @@ def pivot_html(comparison: "ModelComparison", measure: str) -> str:
     """One measure of a model comparison: a row per channel, a column per model."""
     from .results import Record
 
-    models = list(comparison)
+    models = list(comparison.keys())
     rows: dict[str, dict[str, Any]] = {}
     for model in models:
         for c in comparison[model]["channels"]:

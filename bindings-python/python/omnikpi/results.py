@@ -90,7 +90,7 @@ class Fields:
         return self._data[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+        raise _not_iterable(self)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -159,6 +159,17 @@ class Record(Fields, Mapping[str, Any]):
     """
 
     __slots__ = ()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+
+def _not_iterable(result: object) -> TypeError:
+    """Iterating a result is refused: ``pd.DataFrame(r)`` would otherwise quietly make a column of
+    its field (or model) names."""
+    name = type(result).__name__
+    return TypeError(f"a {name} is not iterable: its fields are r.keys() and r.items(); its table is "
+                     "r.to_pandas(), r.to_polars() or pa.table(r) (pd.DataFrame(r) cannot read it)")
 
 
 class Field(Generic[T]):
@@ -424,7 +435,9 @@ def _flatten_rows(result: Fields, rows: str, keep: tuple[str, ...]) -> Rows:
 
 class ModelComparison(Tabular):
     """Several attribution models computed in one pass: ``{model: Attribution}`` in the order asked
-    (keys, ``items()``, ``cmp["linear"]``), and an Arrow stream of its table (``pl.DataFrame(cmp)``).
+    (``keys()``, ``items()``, ``cmp["linear"]``), and an Arrow stream of its table
+    (``pl.DataFrame(cmp)``); iterating it is refused, so ``pd.DataFrame(cmp)`` fails instead of
+    listing model names.
 
     Its table has one row per model and channel (``model``, ``channel``, ``conversions``,
     ``value``, ``share``, and the interval bounds of a model run with ``intervals=True``);
@@ -441,7 +454,7 @@ class ModelComparison(Tabular):
         return self._models[model]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._models)
+        raise _not_iterable(self)
 
     def __len__(self) -> int:
         return len(self._models)
