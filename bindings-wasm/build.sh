@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into bindings-wasm/pkg: the wasm module with its JS glue for Node
-# (wasm-bindgen --target nodejs) and for browsers (--target web), plus the hand-written API layer.
+# (wasm-bindgen --target nodejs) and for browsers (--target web), plus the hand-written API layer
+# and its CommonJS bundle (esbuild).
 # Uses rustup's wasm32 target when installed; otherwise Debian's rustc-web with -Zbuild-std
 # (see shared/notes/toolchains.md). Requires wasm-bindgen-cli of the pinned version on PATH.
 set -euo pipefail
@@ -31,14 +32,17 @@ cmp -s "$pkg/node/omnikpi_wasm_bg.wasm" "$pkg/web/omnikpi_wasm_bg.wasm"
 rm "$pkg/web/omnikpi_wasm_bg.wasm"
 # The nodejs glue is CommonJS: mark its folder so Node does not read it as ESM.
 echo '{"type": "commonjs"}' > "$pkg/node/package.json"
-cp "$here"/js/*.mjs "$here"/js/*.cjs "$here"/js/*.d.ts "$here"/js/*.d.cts "$here/package.json" "$here/README.md" "$pkg/"
-# CommonJS twins, generated so there is one source: the API layer without its `export`
-# keywords plus a module.exports line, and the same declarations for `require` resolution.
-{
-  echo "// Generated from api.mjs by build.sh: do not edit."
-  echo '"use strict";'
-  sed -e 's/^export //' "$here/js/api.mjs"
-  echo "module.exports = { OmniKpiError, KPI_FUNCTIONS, createApi };"
-} > "$pkg/api.cjs"
+cp "$here"/js/*.mjs "$here"/js/*.d.ts "$here"/js/*.d.cts "$here/package.json" "$here/README.md" "$pkg/"
+# The CommonJS entry is bundled from the ESM one by esbuild (bindings-wasm's devDependency,
+# installed by scripts/setup.sh), so there is one source: node.mjs with api.mjs inlined, the wasm
+# glue required at run time, import.meta.url given as the file's own URL.
+esbuild="$here/node_modules/.bin/esbuild"
+[ -x "$esbuild" ] || { echo "esbuild is missing: run (cd bindings-wasm && npm ci) or scripts/setup.sh" >&2; exit 1; }
+"$esbuild" "$here/js/node.mjs" --bundle --format=cjs --platform=node --target=node18 --log-level=warning \
+  --external:./node/omnikpi_wasm.js --define:import.meta.url=import_meta_url \
+  --banner:js='// Generated from node.mjs and api.mjs by esbuild (bindings-wasm/build.sh): do not edit.
+"use strict"; const import_meta_url = require("node:url").pathToFileURL(__filename).href;' \
+  --outfile="$pkg/node.cjs"
+# the declarations of `require` resolution: the same file under the .d.cts name TypeScript looks for
 cp "$here/js/index.d.ts" "$pkg/index.d.cts"
 echo "built $pkg ($(du -k "$pkg/node/omnikpi_wasm_bg.wasm" | cut -f1) KiB wasm)"

@@ -6,7 +6,7 @@
 # - a Java runtime (17 or later) for Spark's local mode: Debian's openjdk-17-jre-headless;
 # - the wasm toolchain: rustup's wasm32 target when present, otherwise Debian's rustc-web with
 #   the std sources (shared/notes/toolchains.md), plus wasm-bindgen-cli at the pinned version;
-# - Debian's chromium and playwright-core for the browser tests;
+# - Debian's chromium and playwright-core for the browser tests; esbuild (bindings-wasm's devDependency);
 # - the CLI (release), the DuckDB extension (target/duckdb/omnikpi.duckdb_extension), the Python
 #   extension, and the npm package in bindings-wasm/pkg.
 set -euo pipefail
@@ -65,6 +65,10 @@ if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -x tests/browser/n
   || [ ! -x tests/browser/node_modules/.bin/deno ] || [ ! -x tests/browser/node_modules/.bin/bun ]; then
   say "installing playwright-core, typescript, deno and bun (npm)"
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
+if [ ! -x bindings-wasm/node_modules/.bin/esbuild ]; then
+  say "installing esbuild (npm; bundles the npm package's CommonJS entry)"
+  (cd bindings-wasm && npm ci --no-audit --no-fund --silent)
 fi
 
 if ! command -v cargo-fuzz >/dev/null; then

@@ -2,10 +2,13 @@
 // decimals are strings, counts are numbers. The KPI types and functions between the
 // `surfaces` markers are generated from spec/kpis by `omnikpi surfaces`; the rest is written here.
 
-/** A decimal as a fixed-point string, e.g. "12.30". Never a JS number for money. */
+/** A decimal as a fixed-point string, e.g. "12.30": how every result gives decimals and money. */
 export type DecimalString = string;
-/** Unix seconds, or an RFC 3339 string such as "2026-03-01T10:15:00Z". */
-export type Timestamp = number | string;
+/** A decimal as an input: a fixed-point string ("12.30"), or a whole number (`30`, `30n`), read
+ *  exactly. A JS number with a fraction is refused (`wrong_type`): floats never touch money. */
+export type DecimalInput = DecimalString | number | bigint;
+/** Unix seconds, an RFC 3339 string such as "2026-03-01T10:15:00Z", or a `Date`. */
+export type Timestamp = number | string | Date;
 
 export declare class OmniKpiError extends Error {
   readonly name: "OmniKpiError";
@@ -556,7 +559,7 @@ export interface ConversionLiftResult {
 /** A row of `orders`. */
 export interface BasketAverageOrdersRow {
   channel: string;
-  amount: DecimalString;
+  amount: DecimalInput;
   currency?: string;
 }
 export interface BasketAverageInput {
@@ -625,7 +628,7 @@ export interface MultichannelUpliftChannelsRow {
 export interface MultichannelUpliftOrdersRow {
   customer: string;
   channel: string;
-  amount: DecimalString;
+  amount: DecimalInput;
   currency?: string;
 }
 export interface MultichannelUpliftInput {
@@ -680,7 +683,7 @@ export interface MultichannelUpliftResult {
 export interface AttachRatePickupsRow {
   pickup_id: string;
   store: string;
-  extra_amount: DecimalString;
+  extra_amount: DecimalInput;
   currency?: string;
 }
 export interface AttachRateInput {
@@ -746,15 +749,15 @@ export interface AttachRateResult {
 /** A row of `parties`. */
 export interface AllocationPartiesRow {
   party: string;
-  weight: DecimalString;
+  weight: DecimalInput;
 }
 export interface AllocationInput {
   /** Amount to split; negative for a refund or clawback. */
-  amount: DecimalString;
+  amount: DecimalInput;
   /** ISO 4217 code of every amount; an order may repeat it, and must then match. */
   currency: string;
   /** Parties in declared order: a list of {party, weight}, or an object whose keys are the parties and values their weights, in its order. */
-  parties: AllocationPartiesRow[] | Record<string, DecimalString>;
+  parties: AllocationPartiesRow[] | Record<string, DecimalInput>;
 }
 export interface AllocationParams {
   /** Overrides the ISO 4217 minor units of the currency (for internal units such as loyalty points). */
@@ -799,7 +802,7 @@ export interface AttributionJourneysRow {
   journey_id?: string;
   touches: AttributionJourneysTouchesRow[];
   conversions: number | bigint;
-  value?: DecimalString;
+  value?: DecimalInput;
   currency?: string;
   conversion_timestamp?: Timestamp;
 }
@@ -825,7 +828,7 @@ export interface AttributionParams {
   /** Bootstrap replicates with intervals (each one re-runs the model on re-weighted journeys). */
   replicates?: number | bigint | null;
   /** Confidence level of the intervals: the bounds are the replicates of rank k and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). */
-  confidence?: DecimalString | null;
+  confidence?: DecimalInput | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the KPI runs on each segment's records (so Markov and Shapley on conversion rates fit one model per segment), and the result's own fields are the consolidation of the segments: per channel, the additive measures (conversions, value, cost) are the sums of the segments' (each segment rounded as a result of its own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals and rows are those of all records; what only a model reports (removal effects, positions, intervals) stays in each segment. A channel's figure can therefore differ from an unsegmented run's in the last decimal place (by at most half a unit per segment): rounded figures cannot in general add up both across channels and across segments to an independently rounded whole. */
@@ -837,11 +840,11 @@ export interface AttributionParams {
   /** Half-life; default 7 days. */
   half_life_seconds?: number | bigint | null;
   /** Weight of the first touch. */
-  first_weight?: DecimalString | null;
+  first_weight?: DecimalInput | null;
   /** Weight of the last touch; with first_weight at most 1. */
-  last_weight?: DecimalString | null;
+  last_weight?: DecimalInput | null;
   /** Weight of the lead-creation touch. */
-  lead_weight?: DecimalString | null;
+  lead_weight?: DecimalInput | null;
   /** Markov order k. */
   order?: number | bigint | null;
   /** Collapse consecutive repeats of a channel before building states. */
@@ -953,7 +956,7 @@ export interface MarkovOrderJourneysRow {
   journey_id: string;
   touches: MarkovOrderJourneysTouchesRow[];
   conversions: number | bigint;
-  value?: DecimalString;
+  value?: DecimalInput;
   currency?: string;
   conversion_timestamp?: Timestamp;
 }
@@ -1033,7 +1036,7 @@ export interface ContributionShareJourneysRow {
   journey_id?: string;
   touches: ContributionShareJourneysTouchesRow[];
   conversions: number | bigint;
-  value?: DecimalString;
+  value?: DecimalInput;
   currency?: string;
   conversion_timestamp?: Timestamp;
 }
@@ -1055,7 +1058,7 @@ export interface ContributionShareParams {
   /** Bootstrap replicates with intervals (each one re-runs the model on re-weighted journeys). */
   replicates?: number | bigint | null;
   /** Confidence level of the intervals: the bounds are the replicates of rank k and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). */
-  confidence?: DecimalString | null;
+  confidence?: DecimalInput | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `journeys`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the KPI runs on each segment's records (so Markov and Shapley on conversion rates fit one model per segment), and the result's own fields are the consolidation of the segments: per channel, the additive measures (conversions, value, cost) are the sums of the segments' (each segment rounded as a result of its own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals and rows are those of all records; what only a model reports (removal effects, positions, intervals) stays in each segment. A channel's figure can therefore differ from an unsegmented run's in the last decimal place (by at most half a unit per segment): rounded figures cannot in general add up both across channels and across segments to an independently rounded whole. */
@@ -1124,14 +1127,14 @@ export interface ContributionRoasJourneysRow {
   journey_id?: string;
   touches: ContributionRoasJourneysTouchesRow[];
   conversions: number | bigint;
-  value?: DecimalString;
+  value?: DecimalInput;
   currency?: string;
   conversion_timestamp?: Timestamp;
 }
 /** A row of `costs`. */
 export interface ContributionRoasCostsRow {
   channel: string;
-  cost: DecimalString;
+  cost: DecimalInput;
 }
 export interface ContributionRoasInput {
   /** The channel taxonomy: one entry per channel; `direct` marks direct channels. */
@@ -1153,7 +1156,7 @@ export interface ContributionRoasParams {
   /** Bootstrap replicates with intervals (each one re-runs the model on re-weighted journeys). */
   replicates?: number | bigint | null;
   /** Confidence level of the intervals: the bounds are the replicates of rank k and R + 1 - k, k = max(1, ceil(R (1 - level) / 2)). */
-  confidence?: DecimalString | null;
+  confidence?: DecimalInput | null;
   /** Seed of the replicate weights: the same seed, journeys and ids give the same intervals, whatever the order or the partitioning of the journeys. */
   seed?: number | bigint | null;
   /** Dimension names (brand, country, store...): fields carried by each record of `journeys`, `costs`. The KPI is computed for each combination of their values present in the data (`segments`) and for the whole; absent or empty: no segments. With `by`, the KPI runs on each segment's records (so Markov and Shapley on conversion rates fit one model per segment), and the result's own fields are the consolidation of the segments: per channel, the additive measures (conversions, value, cost) are the sums of the segments' (each segment rounded as a result of its own), so they add up exactly; ratios (share, ROAS, CPA) are recomputed from those sums; journeys, totals and rows are those of all records; what only a model reports (removal effects, positions, intervals) stays in each segment. A channel's figure can therefore differ from an unsegmented run's in the last decimal place (by at most half a unit per segment): rounded figures cannot in general add up both across channels and across segments to an independently rounded whole. Costs carry the dimensions of `by` too: a segment's costs are its own, and a channel may have one cost per segment (the whole adds them up; within a segment a channel's cost is still given once). Costs have no time: with a `period` grain, each cost carries `period`, the label of its period (`2026-03`). */
@@ -1222,8 +1225,8 @@ export interface ContributionRoasResult {
 /** A row of `channels`. */
 export interface ContributionGrowthChannelsRow {
   channel: string;
-  previous: DecimalString;
-  current: DecimalString;
+  previous: DecimalInput;
+  current: DecimalInput;
 }
 export interface ContributionGrowthInput {
   /** ISO 4217 code of every amount. */
@@ -1292,8 +1295,8 @@ export interface IncentiveSplitSalesRow {
   zone?: string;
   country?: string;
   staff?: string;
-  amount: DecimalString;
-  extra_amount?: DecimalString;
+  amount: DecimalInput;
+  extra_amount?: DecimalInput;
   currency?: string;
   refund_of?: string;
 }
@@ -1384,8 +1387,8 @@ export interface PayoutCheckSalesRow {
   zone?: string;
   country?: string;
   staff?: string;
-  amount: DecimalString;
-  extra_amount?: DecimalString;
+  amount: DecimalInput;
+  extra_amount?: DecimalInput;
   currency?: string;
   refund_of?: string;
 }
@@ -1402,7 +1405,7 @@ export interface PayoutCheckPayoutsRow {
   party: string;
   rule: string;
   kind?: string;
-  amount: DecimalString;
+  amount: DecimalInput;
   currency?: string;
   explanation?: string;
 }
@@ -1480,8 +1483,8 @@ export interface IncentiveDiffSalesRow {
   zone?: string;
   country?: string;
   staff?: string;
-  amount: DecimalString;
-  extra_amount?: DecimalString;
+  amount: DecimalInput;
+  extra_amount?: DecimalInput;
   currency?: string;
   refund_of?: string;
 }
@@ -1562,8 +1565,8 @@ export interface IncentiveCloseSalesRow {
   zone?: string;
   country?: string;
   staff?: string;
-  amount: DecimalString;
-  extra_amount?: DecimalString;
+  amount: DecimalInput;
+  extra_amount?: DecimalInput;
   currency?: string;
   refund_of?: string;
 }
@@ -1650,8 +1653,8 @@ export interface IncentiveStatementsSalesRow {
   zone?: string;
   country?: string;
   staff?: string;
-  amount: DecimalString;
-  extra_amount?: DecimalString;
+  amount: DecimalInput;
+  extra_amount?: DecimalInput;
   currency?: string;
   refund_of?: string;
 }

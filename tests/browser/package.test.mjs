@@ -45,7 +45,7 @@ function readmeExamples(dir) {
 test("the tarball holds the entry points and not the build leftovers", () => {
   const { tarball } = installed();
   const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").map((f) => f.replace(/^package\//, ""));
-  for (const f of ["package.json", "node.mjs", "node.cjs", "web.mjs", "api.mjs", "api.cjs", "index.d.ts", "index.d.cts",
+  for (const f of ["package.json", "node.mjs", "node.cjs", "web.mjs", "api.mjs", "index.d.ts", "index.d.cts",
     "node/omnikpi_wasm_bg.wasm", "web/omnikpi_wasm.js", "README.md"]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
@@ -138,6 +138,14 @@ test("the TypeScript usage examples type-check strictly and run", () => {
     ["web-ok.ts", 'import { init, conversionRate } from "omnikpi";\nawait init();\nconversionRate({ rows: [] });\nexport {};\n', [...bundler, "--customConditions", "browser"], null],
     ["web-report.ts", 'import { report } from "omnikpi";\nreport("x");\nexport {};\n', [...bundler, "--customConditions", "browser"], /TS(2305|2724).*report/],
     ["bundler-ok.ts", 'import { init } from "omnikpi";\nawait init();\nexport {};\n', bundler, null],
+    // every value the runtime accepts type-checks: whole numbers and bigints as decimals, Dates
+    // as timestamps; a model name that does not exist does not
+    ["accepted.mts", 'import { moneyAllocate, splitIncentives, attributeTable } from "omnikpi";\n'
+      + 'moneyAllocate({ amount: 2, currency: "EUR", parties: [{ party: "a", weight: 1 }, { party: "b", weight: 2n }] });\n'
+      + 'splitIncentives({ policy: { format: "omnikpi.incentive_policy/1", id: "p", version: "1", currency: "EUR", parties: [], rules: [] },\n'
+      + '  sales: [{ sale_id: "1", timestamp: new Date(0), period: "2026-10", origin_channel: "web", amount: "1.00" }] });\n'
+      + 'attributeTable(["linear", "markov"], "", { channels: [], currency: "EUR" });\n', node16, null],
+    ["model-typo.mts", 'import { attributeTable } from "omnikpi";\nattributeTable(["linaer"], "", { channels: [], currency: "EUR" });\n', node16, /TS2769[\s\S]*"linaer"/],
   ];
   for (const [file, code, flags, error] of checks) {
     writeFileSync(join(dir, "ts", file), code);

@@ -42,7 +42,7 @@ fn scalar_input(kind: &str) -> &'static str {
     match kind {
         "string" => "string",
         "count" | "integer" => "number | bigint",
-        "decimal" | "money" => "DecimalString",
+        "decimal" | "money" => "DecimalInput",
         "timestamp" => "Timestamp",
         "boolean" => "boolean",
         "policy" => "IncentivePolicy | IncentivePolicy[]",
@@ -225,7 +225,7 @@ fn parameter_type(param: &Value) -> String {
     match text(param, "type") {
         "integer" => "number | bigint",
         "boolean" => "boolean",
-        "decimal" => "DecimalString",
+        "decimal" => "DecimalInput",
         "strings" => "readonly string[]",
         _ => "string",
     }
