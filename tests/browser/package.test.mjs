@@ -1,14 +1,15 @@
 // The npm package as users get it: the tarball scripts/dist.sh writes (`npm pack` of
 // bindings-wasm/pkg), installed into an empty project; the README's JavaScript examples run from it
-// under Node (ESM), Deno and Bun, `require` works (CommonJS), and the TypeScript usage examples
-// type-check with `tsc --noEmit --strict` and run.
+// under Node (ESM), Deno and Bun, a bundle esbuild makes of it runs in Chromium, `require` works
+// (CommonJS), and the TypeScript usage examples type-check with `tsc --noEmit --strict` and run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { join, dirname, extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -82,6 +83,43 @@ for (const [name, command] of Object.entries(runtimes)) {
     assert.throws(() => execFileSync(bin, args, { cwd: root, encoding: "utf8", stdio: "pipe" }), (e) => /reached/.test(e.stderr));
   });
 }
+
+test("a bundle made by esbuild from the installed tarball runs in Chromium", async () => {
+  // a bundler takes the browser entry (web.mjs); esbuild leaves `new URL(asset, import.meta.url)`
+  // to the user, who copies the one wasm file beside the bundle as the package README says
+  // (Vite and webpack copy it themselves)
+  const { dir } = installed();
+  const app = mkdtempSync(join(dir, "bundled-"));
+  writeFileSync(join(app, "app.mjs"), 'import { init, conversionRate } from "omnikpi";\nawait init();\n'
+    + 'document.body.dataset.rate = conversionRate({ rows: [{ channel: "web", opportunities: 8, conversions: 1 }] }).overall.rate;\n');
+  const esbuild = join(root, "bindings-wasm", "node_modules", ".bin", "esbuild");
+  execFileSync(esbuild, [join(app, "app.mjs"), "--bundle", "--format=esm", "--platform=browser", `--outdir=${join(app, "out")}`,
+    "--log-level=warning"], { cwd: dir, stdio: "pipe" });
+  const bundle = readFileSync(join(app, "out", "app.js"), "utf8");
+  assert.ok(bundle.includes("omnikpi_wasm_bg.wasm") && !bundle.includes("node:fs"), "the browser entry was bundled");
+  mkdirSync(join(app, "out", "node"));
+  cpSync(join(dir, "node_modules", "omnikpi", "node", "omnikpi_wasm_bg.wasm"), join(app, "out", "node", "omnikpi_wasm_bg.wasm"));
+  writeFileSync(join(app, "out", "index.html"), '<!doctype html><body><script type="module" src="app.js"></script></body>');
+  const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.route("http://bundle.test/**", (route) => {
+      const path = join(app, "out", new URL(route.request().url()).pathname);
+      return existsSync(path) ? route.fulfill({ path, contentType: types[extname(path)] }) : route.fulfill({ status: 404 });
+    });
+    await page.goto("http://bundle.test/index.html");
+    await page.waitForFunction(() => document.body.dataset.rate, null, { timeout: 30000 }).catch(() => {});
+    assert.equal(await page.evaluate(() => document.body.dataset.rate), "0.125000", errors.join("\n"));
+  } finally {
+    await browser.close();
+  }
+});
 
 test("require() gets the CommonJS entry with the same numbers", () => {
   const { dir } = installed();
