@@ -6,7 +6,7 @@
 #       checks the tag it carries is the one its symbols allow
 #   omnikpi-<v>.tar.gz                  the Python sdist (the core and its spec inside; needs Rust)
 #   omnikpi-<v>.tgz                     the npm package: one wasm for browsers, bundlers, Node, Deno, Bun
-#   omnikpi-cli-<v>-x86_64-linux.tar.gz the command line
+#   omnikpi-cli-<v>-x86_64-linux.tar.gz the command line (glibc 2.17 or later, as the wheel)
 #   omnikpi-duckdb-<v>-linux_amd64.tar.gz     the DuckDB extension, omnikpi.duckdb_extension (DuckDB
 #       names an extension after its file, so the file keeps its name inside the archive)
 #   SHA256SUMS
@@ -41,13 +41,24 @@ bash bindings-wasm/build.sh >/dev/null
 npm pack "$root/bindings-wasm/pkg" --pack-destination "$dist" --silent >/dev/null
 [ -f "$dist/omnikpi-$version.tgz" ] || { echo "npm pack wrote no omnikpi-$version.tgz" >&2; exit 1; }
 
-say "command line and DuckDB extension"
-cargo build -q --release -p omnikpi-cli -p omnikpi-duckdb
-tar -czf "$dist/omnikpi-cli-$version-x86_64-linux.tar.gz" -C target/release omnikpi
+say "command line and DuckDB extension (linked through zig against glibc 2.17, like the wheel)"
+# maturin's zig wrapper as cargo's linker and C compiler, for the host's own target triple
+triple=x86_64-unknown-linux-gnu
 stage=$(mktemp -d)
-.venv/bin/python scripts/duckdb_extension.py target/release/libomnikpi_duckdb.so "$stage/omnikpi.duckdb_extension" >/dev/null
+trap 'rm -rf "$stage"' EXIT
+# (at a fixed path: cargo rebuilds when its linker's path changes)
+zigcc="$root/target/zig/zigcc"
+mkdir -p "$(dirname "$zigcc")"
+printf '#!/bin/sh\nexec "%s" zig cc -- -target x86_64-linux-gnu.2.17 "$@"\n' "$root/.venv/bin/maturin" > "$zigcc"
+chmod +x "$zigcc"
+PATH="$root/.venv/bin:$PATH" CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$zigcc" CC_x86_64_unknown_linux_gnu="$zigcc" \
+  cargo build -q --release -p omnikpi-cli -p omnikpi-duckdb --target "$triple"
+built="target/$triple/release"
+strip -o "$stage/omnikpi" "$built/omnikpi"
+tar -czf "$dist/omnikpi-cli-$version-x86_64-linux.tar.gz" -C "$stage" omnikpi
+strip -o "$stage/libomnikpi_duckdb.so" "$built/libomnikpi_duckdb.so"
+.venv/bin/python scripts/duckdb_extension.py "$stage/libomnikpi_duckdb.so" "$stage/omnikpi.duckdb_extension" >/dev/null
 tar -czf "$dist/omnikpi-duckdb-$version-linux_amd64.tar.gz" -C "$stage" omnikpi.duckdb_extension
-rm -rf "$stage"
 
 (cd "$dist" && sha256sum -- * > SHA256SUMS)
 say "built $dist:"

@@ -120,12 +120,21 @@ def test_the_readme_python_examples_run_from_the_fresh_venv(venv: Path) -> None:
     assert run_in(venv, "import omnikpi\nassert omnikpi.conversion_rate([]).overall.conversions == 1\n", ROOT).returncode == 1
 
 
+def glibc_floor(binary: Path) -> tuple[int, ...]:
+    """The newest glibc symbol version `binary` needs."""
+    dynamic = subprocess.run(["objdump", "-T", str(binary)], capture_output=True, text=True, check=True).stdout
+    versions = {tuple(int(p) for p in v.split(".")) for v in re.findall(r"GLIBC_([0-9.]+)", dynamic)}
+    assert versions, dynamic[:500]
+    return max(versions)
+
+
 def test_the_cli_archive_runs_the_readme_report(tmp_path: Path) -> None:
     with tarfile.open(artifact(f"omnikpi-cli-{VERSION}-x86_64-linux.tar.gz")) as t:
         assert t.getnames() == ["omnikpi"]
         t.extractall(tmp_path, filter="data")
     cli = tmp_path / "omnikpi"
     assert os.access(cli, os.X_OK)
+    assert glibc_floor(cli) <= (2, 17), "the CLI runs wherever the manylinux2014 wheel installs"
     out = subprocess.run([str(cli), "report", str(ROOT / "examples" / "retail")], capture_output=True, text=True,
                          check=True, timeout=120).stdout
     assert "== Journey conversion by first-touch channel" in out
@@ -140,6 +149,7 @@ def test_the_duckdb_extension_archive_loads(tmp_path: Path) -> None:
     with tarfile.open(artifact(f"omnikpi-duckdb-{VERSION}-linux_amd64.tar.gz")) as t:
         assert t.getnames() == ["omnikpi.duckdb_extension"]
         t.extractall(tmp_path, filter="data")
+    assert glibc_floor(tmp_path / "omnikpi.duckdb_extension") <= (2, 17)
     con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
     con.load_extension(str(tmp_path / "omnikpi.duckdb_extension"))
     row = con.execute("SELECT omnikpi_evaluate('conversion.rate', "
