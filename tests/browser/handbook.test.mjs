@@ -5,18 +5,14 @@ import assert from "node:assert/strict";
 import { mkdirSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const handbook = join(root, "docs", "handbook");
 const shots = join(root, "target", "handbook");
 
 async function withBrowser(fn) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch(["--disable-quic", "--disable-component-update", "--disable-sync"]);
   try {
     return await fn(await browser.newPage());
   } finally {

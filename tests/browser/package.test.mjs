@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, dirname, extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -101,10 +101,7 @@ test("a bundle made by esbuild from the installed tarball runs in Chromium", asy
   cpSync(join(dir, "node_modules", "omnikpi", "node", "omnikpi_wasm_bg.wasm"), join(app, "out", "node", "omnikpi_wasm_bg.wasm"));
   writeFileSync(join(app, "out", "index.html"), '<!doctype html><body><script type="module" src="app.js"></script></body>');
   const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     const errors = [];
