@@ -62,10 +62,23 @@ impl PyPack {
         json_to_python(py, &out)
     }
 
-    /// The report on the files given as `{name: text}`.
-    fn report(&self, py: Python<'_>, files: BTreeMap<String, String>) -> PyResult<PackReport> {
+    /// The report on the files given as `{name: text}`, on the rows `filter` keeps
+    /// (`{"dimensions": {name: [values]}, "from", "to"}`, read by core; `None` keeps all).
+    #[pyo3(signature = (files, filter=None))]
+    fn report(
+        &self,
+        py: Python<'_>,
+        files: BTreeMap<String, String>,
+        filter: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PackReport> {
+        let filter = match filter {
+            Some(f) => PyHost::new(py)?.convert(f, "filter")?,
+            None => Value::Null,
+        };
+        let filter =
+            omnikpi::pack::Filter::from_json(&filter, &self.pack).map_err(|e| to_py_err(py, &e))?;
         let report = py
-            .detach(|| self.pack.typed_report(&files))
+            .detach(|| self.pack.typed_report(&files, &filter))
             .map_err(|e| to_py_err(py, &e))?;
         Ok(PackReport {
             value: report.json,

@@ -79,6 +79,7 @@ export function createApi(raw, files) {
       comparison(key) { return find(this.comparisons, key, "comparison"); }
       html(lang) { return unwrap(raw.packHtml(plain(this), String(lang ?? this.pack.languages[0]))); }
       csvTables() { return unwrap(raw.packCsv(plain(this))); }
+      tables() { return unwrap(raw.packTables(plain(this))); }
     }
     const plain = (report) => ({ pack: report.pack, sections: report.sections, comparisons: report.comparisons });
     const find = (items, key, what) => {
@@ -100,8 +101,11 @@ export function createApi(raw, files) {
       static fromFile(path) {
         return new this(host("Pack.fromFile").readText(path));
       }
-      report(data) {
-        return new PackReport(unwrap(raw.packReport(this.document, this.#texts(data, "report(folder)"))));
+      /** Every KPI of the pack on `data` (a folder under Node, or `{file name: text}`); with
+       * `{filter: {dimensions: {brand: ["lumen"]}, from: "2026-10-01", to: "2026-10-31"}}` on
+       * the rows it keeps (days in the pack's time zone; a KPI it cannot apply to is left out). */
+      report(data, { filter } = {}) {
+        return new PackReport(unwrap(raw.packReport(this.document, this.#texts(data, "report(folder)"), filter)));
       }
       /** Recomputes the section a certificate of this pack's report speaks of:
        * `{confirmed, kpi, section, checks}` (the checks of `verify` and `pack`). */
@@ -165,6 +169,12 @@ export function createApi(raw, files) {
       return typeof out === "string" ? unwrap(out) : out.value;
     },
     datasetFiles: () => JSON.parse(raw.datasetFiles()),
+    /** An exact decimal string as a reader of `lang` writes it: `displayAmount("-1234.5", "fr")`
+     * is `-1 234,5` (narrow no-break spaces), `"en"` gives `-1,234.5`. */
+    displayAmount: (amount, lang) => {
+      if (typeof amount !== "string") throw new OmniKpiError("`amount` must be a decimal string such as \"1234.50\"", "wrong_type", "amount");
+      return raw.displayAmount(amount, String(lang));
+    },
     Pack: packClass(),
     /** The report of a dataset given as `{fileName: text}` (see examples/retail). */
     reportFiles: (files) => unwrap(raw.report(files)),

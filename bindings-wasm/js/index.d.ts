@@ -66,6 +66,8 @@ export declare function catalog(options: { lang: string }): LocalizedDefinition[
 export declare function reportFiles(files: Record<string, string>): Report;
 /** The file names a dataset folder may hold (`reportFiles` reads the ones present). */
 export declare function datasetFiles(): string[];
+/** An exact decimal string as a reader of `lang` writes it: `-1,234.50` (en), `-1 234,50` (fr). */
+export declare function displayAmount(amount: string, lang: string): string;
 /** Every error code with its family: `[code, family]`. */
 export declare function errorCodes(): [string, string][];
 /**
@@ -105,6 +107,15 @@ export declare class PackReport {
   html(lang?: string): string;
   /** Every flat table as `[name, csvText]`, the bytes `omnikpi report --out` writes. */
   csvTables(): [string, string][];
+  /** The same tables as values: each cell as the CSV writes it, each column's kind. */
+  tables(): { name: string; columns: string[]; kinds: ("text" | "integer" | "boolean" | "decimal" | "json")[]; rows: string[][] }[];
+}
+/** The rows a pack's report keeps: each listed dimension's values, and the days from `from` to
+ * `to` (YYYY-MM-DD in the pack's time zone, both included); a journey whole, by its latest touch. */
+export interface PackFilter {
+  dimensions?: Record<string, string[]>;
+  from?: string | null;
+  to?: string | null;
 }
 /** A KPI pack (spec/schema/pack.schema.json), read and checked whole: an object or JSON text. */
 export declare class Pack {
@@ -117,8 +128,9 @@ export declare class Pack {
   readonly fingerprint: string;
   /** Node only: the pack in a JSON file. */
   static fromFile(path: string): Pack;
-  /** The report on `{fileName: text}`, or (Node only) on a folder holding the pack's files. */
-  report(files: Record<string, string> | string): PackReport;
+  /** The report on `{fileName: text}`, or (Node only) on a folder holding the pack's files;
+   * with `filter`, on the rows it keeps (a KPI it cannot apply to is left out with a note). */
+  report(files: Record<string, string> | string, options?: { filter?: PackFilter }): PackReport;
   /** Recomputes the section a certificate of this pack's report speaks of, from the files. */
   verify(certificate: Certificate, files: Record<string, string> | string): {
     confirmed: boolean; kpi: string; section: string;

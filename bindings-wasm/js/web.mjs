@@ -39,6 +39,7 @@ export class Pack {
 }
 export const datasetFiles = () => ready().datasetFiles();
 export const errorCodes = () => ready().errorCodes();
+export const displayAmount = (...a) => ready().displayAmount(...a);
 export const parseJson = (...a) => ready().parseJson(...a);
 export const attribute = (...a) => ready().attribute(...a);
 export const attributeColumns = (...a) => ready().attributeColumns(...a);

@@ -291,6 +291,13 @@ pub fn catalog() -> String {
 
 /// Every KPI definition with its texts in `lang` (fallback: base language, then English);
 /// returns the envelope.
+/// An exact decimal (`-1234.50`) as a reader of `lang` writes it (`-1,234.50` in English,
+/// `-1 234,50` in French): core's one rule, no JS number in between.
+#[wasm_bindgen(js_name = displayAmount)]
+pub fn display_amount(amount: &str, lang: &str) -> String {
+    omnikpi::incentive::statement::display_amount(amount, lang)
+}
+
 /// The KPI id and short name of an attribution model named either way (`linear` or
 /// `attribution.linear`): core's one rule; returns the envelope of `{id, short}`.
 #[wasm_bindgen(js_name = attributionModel)]
@@ -322,10 +329,15 @@ pub fn pack_read(pack: JsValue) -> String {
     ))
 }
 
-/// A pack's report on its files given as `{file name: text}`; returns the envelope.
+/// A pack's report on its files given as `{file name: text}`, on the rows `filter` keeps
+/// (`{dimensions, from, to}`, read by core; null or undefined keeps all); returns the envelope.
 #[wasm_bindgen(js_name = packReport)]
-pub fn pack_report(pack: JsValue, files: JsValue) -> String {
-    envelope((|| read_pack(pack)?.report(&file_texts(files)?))())
+pub fn pack_report(pack: JsValue, files: JsValue, filter: JsValue) -> String {
+    envelope((|| {
+        let pack = read_pack(pack)?;
+        let filter = omnikpi::pack::Filter::from_json(&host_value(filter, "filter")?, &pack)?;
+        pack.report_filtered(&file_texts(files)?, &filter)
+    })())
 }
 
 /// Recomputes the section a certificate of a pack's report speaks of from the files; returns
@@ -356,6 +368,40 @@ pub fn pack_csv(report: JsValue) -> String {
         Ok(tables
             .iter()
             .map(|t| json!([t.name, omnikpi::pack::export::csv(t)]))
+            .collect())
+    })())
+}
+
+/// A pack report's flat tables (the ones `packCsv` writes) as `[{name, columns, kinds, rows}]`:
+/// each cell as the CSV writes it (empty for null), each column's kind `text`, `integer`,
+/// `boolean`, `decimal` or `json`; returns the envelope.
+#[wasm_bindgen(js_name = packTables)]
+pub fn pack_tables(report: JsValue) -> String {
+    use omnikpi::result_table::ColumnKind;
+    envelope((|| {
+        let report = host_value(report, "report")?;
+        let tables = omnikpi::pack::export::tables(&report)?;
+        Ok(tables
+            .iter()
+            .map(|t| {
+                let kinds: Vec<&str> = t
+                    .kinds
+                    .iter()
+                    .map(|k| match k {
+                        ColumnKind::Text => "text",
+                        ColumnKind::Integer => "integer",
+                        ColumnKind::Boolean => "boolean",
+                        ColumnKind::Decimal { .. } => "decimal",
+                        ColumnKind::Json => "json",
+                    })
+                    .collect();
+                let rows: Vec<Vec<String>> = t
+                    .rows
+                    .iter()
+                    .map(|r| r.iter().map(omnikpi::pack::export::cell_text).collect())
+                    .collect();
+                json!({"name": t.name, "columns": t.columns, "kinds": kinds, "rows": rows})
+            })
             .collect())
     })())
 }

@@ -253,6 +253,16 @@ enum Command {
         /// The formats of the tables written with `--out`: csv, parquet, xlsx.
         #[arg(long, value_delimiter = ',', default_value = "csv", requires = "out")]
         format: Vec<String>,
+        /// Keep the rows of these values of a dimension only: `brand=lumen` or
+        /// `country=FR,BE` (repeat for several dimensions).
+        #[arg(long = "where", value_name = "DIMENSION=VALUES", requires = "pack")]
+        filters: Vec<String>,
+        /// Keep the rows of this day and later (YYYY-MM-DD, in the pack's time zone).
+        #[arg(long, requires = "pack")]
+        from: Option<String>,
+        /// Keep the rows of this day and earlier (YYYY-MM-DD, in the pack's time zone).
+        #[arg(long, requires = "pack")]
+        to: Option<String>,
     },
 }
 
@@ -679,8 +689,12 @@ fn run_command(command: Command) -> Result<String, KpiError> {
             lang,
             out,
             format,
+            filters,
+            from,
+            to,
         } => {
-            let report = report::compute(&pack, &dir)?;
+            let filter = report::filter(&filters, from, to)?;
+            let report = report::compute(&pack, &dir, &filter)?;
             let lang = report::language(&report, lang.as_deref());
             match (out, json) {
                 (Some(out), _) => report::write_all(&report, &out, &lang, &format),

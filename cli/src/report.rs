@@ -15,13 +15,43 @@ use std::path::Path;
 /// The formats `--format` accepts for the tables written to `--out`.
 pub const FORMATS: [&str; 3] = ["csv", "parquet", "xlsx"];
 
-/// The pack's report on the files of `dir`.
+/// The pack's report on the files of `dir`, filtered by `filter` (the host form of
+/// [`omnikpi::pack::Filter`], checked by core).
 ///
 /// # Errors
-/// The pack's and the data's errors, located in their files.
-pub fn compute(pack_path: &Path, dir: &Path) -> Result<Value, KpiError> {
+/// The pack's and the data's errors, located in their files; the filter's.
+pub fn compute(pack_path: &Path, dir: &Path, filter: &Value) -> Result<Value, KpiError> {
     let (pack, files) = read(pack_path, dir)?;
-    pack.report(&files)
+    let filter = omnikpi::pack::Filter::from_json(filter, &pack)?;
+    pack.report_filtered(&files, &filter)
+}
+
+/// The filter of `--where DIMENSION=VALUES` (repeatable), `--from` and `--to`, as core reads it.
+///
+/// # Errors
+/// `invalid_parameter` at `--where` for a value without `=`.
+pub fn filter(
+    wheres: &[String],
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Value, KpiError> {
+    let mut dimensions = serde_json::Map::new();
+    for clause in wheres {
+        let (name, values) = clause.split_once('=').ok_or_else(|| {
+            KpiError::at(
+                ErrorCode::InvalidParameter,
+                "--where",
+                format!("`{clause}` must be DIMENSION=VALUE[,VALUE...]"),
+            )
+        })?;
+        let list = dimensions
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = list {
+            list.extend(values.split(',').map(Value::from));
+        }
+    }
+    Ok(serde_json::json!({"dimensions": dimensions, "from": from, "to": to}))
 }
 
 /// The pack at `pack_path` and the files of `dir` it names (those present).

@@ -550,6 +550,9 @@ fn tables_are_read_as_declared_and_errors_name_file_row_and_column() {
          "unknown_channel", "touches.csv:row 2:channel"),
         (ORDERS, "user,timestamp,channel,conversions,value,brand\nu2,1790841600000,web,1,1.00,B\nu1,1790841600000,web,x,1.00,A\n",
          "wrong_type", "touches.csv:row 3:conversions"),
+        // a later journey's row, in the second brand's rows: named by its own row
+        (ORDERS, "user,timestamp,channel,conversions,value,brand\nu2,1790841600000,web,1,1.00,B\nu1,1790841600000,tv,1,1.00,A\n",
+         "unknown_channel", "touches.csv:row 3:channel"),
     ];
     for (orders, touches, code, path) in cases {
         assert_eq!(
@@ -669,5 +672,203 @@ fn float_money_a_table_declares_is_rounded_counted_and_reported() {
     assert_eq!(
         (e.code().as_str(), e.path()),
         ("invalid_money_scale", Some("touches.csv:row 2:value"))
+    );
+}
+
+fn filtered(filter: &Value) -> Value {
+    let pack = Pack::from_json(&group_pack()).unwrap();
+    let filter = omnikpi::pack::Filter::from_json(filter, &pack).unwrap();
+    pack.report_filtered(&group_files(&pack), &filter).unwrap()
+}
+
+/// The day of a millisecond timestamp in Paris, as the pack's time zone has it.
+fn paris_day(ms: &str) -> String {
+    let ms: i64 = ms.parse().unwrap();
+    chrono::DateTime::from_timestamp(ms.div_euclid(1000), 0)
+        .unwrap()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[test]
+fn a_filter_keeps_the_rows_of_its_dimension_values_and_days() {
+    let (from, to) = ("2026-10-01", "2026-10-31");
+    let report = filtered(
+        &json!({"dimensions": {"brand": ["lumen"], "country": ["FR", "GB"]}, "from": from, "to": to}),
+    );
+    assert_eq!(
+        report["pack"]["filter"]["dimensions"]["country"],
+        json!(["FR", "GB"])
+    );
+    // orders: each row by its own brand, country and day, counted here from the file
+    let kept: Vec<Decimal> = orders_in_eur()
+        .into_iter()
+        .filter(|(o, _)| o["brand"] == "lumen" && ["FR", "GB"].contains(&o["country"].as_str()))
+        .filter(|(o, _)| (from..=to).contains(&paris_day(&o["ordered_at"]).as_str()))
+        .map(|(_, a)| a)
+        .collect();
+    let basket = &section(&report, "average_basket")["result"];
+    assert_eq!(basket["overall"]["orders"], kept.len());
+    assert_eq!(
+        dec(&basket["overall"]["revenue"]),
+        kept.iter().sum::<Decimal>()
+    );
+    let whole = group_report();
+    let all = &section(&whole, "average_basket")["result"];
+    assert!(basket["overall"]["orders"].as_u64() < all["overall"]["orders"].as_u64());
+    // journeys: whole, by the brand and country their rows carry and the day of their latest touch
+    let mut journeys: BTreeMap<String, (String, String, i64, u32)> = BTreeMap::new();
+    for row in csv_rows("touches.csv", b',') {
+        let j = journeys.entry(row["user_pseudo_id"].clone()).or_default();
+        j.0.clone_from(&row["brand"]);
+        j.1.clone_from(&row["country"]);
+        j.2 = j.2.max(row["event_ts"].parse().unwrap());
+        j.3 += u32::from(row["purchase"] == "1");
+    }
+    let expected: u32 = journeys
+        .values()
+        .filter(|(b, c, _, _)| b == "lumen" && ["FR", "GB"].contains(&c.as_str()))
+        .filter(|(_, _, t, _)| (from..=to).contains(&paris_day(&t.to_string()).as_str()))
+        .map(|j| j.3)
+        .sum();
+    let linear = &section(&report, "attribution_linear")["result"];
+    assert_eq!(
+        dec(&linear["totals"]["conversions"]),
+        Decimal::from(expected)
+    );
+    let segments: Vec<&Value> = linear["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["key"])
+        .collect();
+    assert_eq!(
+        segments,
+        [
+            &json!({"brand": "lumen", "country": "FR"}),
+            &json!({"brand": "lumen", "country": "GB"})
+        ]
+    );
+    // the comparison views are filtered as the sections are
+    let view = report["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == "basket_brand_country")
+        .unwrap();
+    assert_eq!(view["rows"]["keys"], json!(["lumen"]));
+    assert_eq!(view["columns"]["keys"], json!(["FR", "GB"]));
+    assert_eq!(view["total"], basket["overall"]["average"]);
+}
+
+#[test]
+fn a_kpi_the_filter_cannot_apply_to_is_left_out_never_shown_unfiltered() {
+    // traffic.csv has brand and country but no time: computed under a brand filter...
+    let report = filtered(&json!({"dimensions": {"brand": ["nord"]}}));
+    let conversion = &section(&report, "conversion")["result"];
+    let visits: u64 = csv_rows("traffic.csv", b',')
+        .iter()
+        .filter(|r| r["brand"] == "nord")
+        .map(|r| r["visits"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(conversion["overall"]["opportunities"], visits);
+    // ...and left out under a range of days
+    let report = filtered(&json!({"from": "2026-10-01"}));
+    let left = section(&report, "conversion");
+    assert!(left.get("result").is_none());
+    assert_eq!(left["unfiltered"], "`traffic.csv` has no time of its rows");
+    assert_eq!(
+        left["note"]["en"],
+        "Left out: the filter does not apply (`traffic.csv` has no time of its rows)."
+    );
+    // the sessions have no department; the orders have every dimension
+    let report = filtered(&json!({"dimensions": {"department": ["lighting"]}}));
+    assert_eq!(
+        section(&report, "checkout_funnel")["unfiltered"],
+        "`sessions.csv` has no column `department`"
+    );
+    assert!(section(&report, "basket_by_department")
+        .get("result")
+        .is_some());
+}
+
+#[test]
+fn an_empty_filter_is_the_unfiltered_report_and_a_wrong_one_is_refused() {
+    assert_eq!(filtered(&json!({})), group_report());
+    assert_eq!(
+        filtered(&json!({"dimensions": {}, "from": null})),
+        group_report()
+    );
+    assert!(group_report()["pack"].get("filter").is_none());
+    let pack = Pack::from_json(&group_pack()).unwrap();
+    let cases = [
+        (
+            json!({"dimensions": {"colour": ["red"]}}),
+            "filter.dimensions.colour",
+        ),
+        (
+            json!({"dimensions": {"brand": "lumen"}}),
+            "filter.dimensions.brand",
+        ),
+        (
+            json!({"dimensions": {"brand": []}}),
+            "filter.dimensions.brand",
+        ),
+        (
+            json!({"dimensions": {"brand": [1]}}),
+            "filter.dimensions.brand",
+        ),
+        (json!({"from": "2026-10-1"}), "filter.from"),
+        (json!({"to": 20261001}), "filter.to"),
+        (
+            json!({"from": "2026-11-01", "to": "2026-10-31"}),
+            "filter.from",
+        ),
+        (json!({"brand": ["lumen"]}), "filter.brand"),
+        (json!(["brand"]), "filter"),
+    ];
+    for (filter, path) in cases {
+        let e = omnikpi::pack::Filter::from_json(&filter, &pack).unwrap_err();
+        assert_eq!(
+            (e.code().as_str(), e.path()),
+            ("invalid_parameter", Some(path)),
+            "{filter}"
+        );
+    }
+}
+
+#[test]
+fn errors_under_a_filter_name_the_rows_of_the_file() {
+    let pack = Pack::from_json(&small_pack()).unwrap();
+    let filter =
+        omnikpi::pack::Filter::from_json(&json!({"dimensions": {"brand": ["B"]}}), &pack).unwrap();
+    let report = |orders: &str, touches: &str| {
+        let files = [("orders.csv", orders), ("touches.csv", touches)]
+            .into_iter()
+            .map(|(n, t)| (n.to_owned(), t.to_owned()))
+            .collect();
+        pack.report_filtered(&files, &filter)
+            .map_err(|e| e.path().unwrap_or_default().to_owned())
+    };
+    let report_b = report(ORDERS, TOUCHES).unwrap();
+    assert_eq!(
+        report_b["sections"][0]["result"]["overall"]["revenue"],
+        "20.00"
+    );
+    assert_eq!(
+        report_b["sections"][1]["result"]["totals"]["value"],
+        "12.50"
+    );
+    // the third order is the filter's second row, and is named by its own row
+    let orders = "channel,net,brand\nweb,10.00,A\nstore,20.00,B\nweb,-1.00,B\n";
+    assert_eq!(
+        report(orders, TOUCHES),
+        Err("orders.csv:row 4:net".to_owned())
+    );
+    let touches = "user,timestamp,channel,conversions,value,brand\nu1,1790841600000,web,1,1.00,A\nu2,1790841600000,tv,1,1.00,B\n";
+    assert_eq!(
+        report(ORDERS, touches),
+        Err("touches.csv:row 3:channel".to_owned())
     );
 }

@@ -252,6 +252,10 @@ def pack() -> dict:
              "rows": "brand", "columns": "department",
              "label": label("Average basket, brand by department (EUR)",
                             "Panier moyen, enseigne par rayon (EUR)")},
+            {"key": "revenue_by_month", "kpi": "attribution_linear", "value": "totals.value",
+             "rows": "period", "columns": "brand",
+             "label": label("Attributed revenue by month and brand (linear, EUR)",
+                            "Chiffre d'affaires attribué par mois et enseigne (linéaire, EUR)")},
         ],
     }
 

@@ -76,10 +76,19 @@ class Pack:
         """The pack as written."""
         return dict(self._pack.document())
 
-    def report(self, data: Union[PathLike, Mapping[str, str]]) -> "PackReport":
+    def report(
+        self, data: Union[PathLike, Mapping[str, str]], filter: Optional[Mapping[str, Any]] = None
+    ) -> "PackReport":
         """Every KPI of the pack on ``data``: a folder holding the pack's files, or
-        ``{file name: text}``. A KPI whose files are absent is left out with a note."""
-        return PackReport(self._pack.report(self._files(data)))
+        ``{file name: text}``. A KPI whose files are absent is left out with a note.
+
+        ``filter`` keeps some rows only: ``{"dimensions": {"brand": ["lumen"]}, "from":
+        "2026-10-01", "to": "2026-10-31"}`` (days in the pack's time zone, both included; a
+        journey whole, by its latest touch). A KPI it cannot apply to is left out with a note.
+
+        >>> pack.report("examples/group", filter={"dimensions": {"country": ["FR"]}})  # doctest: +SKIP
+        """
+        return PackReport(self._pack.report(self._files(data), filter))
 
     def verify(self, certificate: Mapping[str, Any], data: Union[PathLike, Mapping[str, str]]) -> dict[str, Any]:
         """Recomputes the section a certificate of this pack's report speaks of from ``data``

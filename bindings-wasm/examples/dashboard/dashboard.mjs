@@ -1,19 +1,22 @@
-// The dashboard: loads the wasm module, computes the retail sample's report in the browser and
-// renders conversion, attribution per model (a bar chart with each channel's confidence
-// interval), contribution and incentive payouts. Files dropped on the page replace the sample's:
-// one named as a dataset file (orders.csv, sales.csv, ...) replaces that file, any other CSV the
-// journeys. Every panel is then computed again from the merged files, by the core's readers (the
-// report on the files' texts, `attributeTable` on the journeys' text, exactly as the CLI reads
-// them), and says which files it shows.
-// Every number shown is a value omnikpi returned, untouched; `data-testid` attributes let the
-// end-to-end test read them back.
-import { init, reportFiles, datasetFiles, attributeTable } from "../../pkg/web.mjs";
+// The dashboard of a KPI pack (examples/group: Groupe Lumen's brands, countries and
+// departments). The pack says which KPIs, labels, dimensions, languages and tables there are;
+// the core in wasm, in a Web Worker (worker.mjs), reads the tables by the pack's declarations and
+// computes the report, so the page never freezes and a dropped file gives the CLI's numbers or
+// the CLI's error. This page only lays out what the core returned:
+// - filters by each dimension of the pack and by a range of days, applied by the core
+//   (`pack.report(files, {filter})`, the CLI's `--where`, `--from`, `--to`);
+// - a chart comparing the pack's attribution models channel by channel;
+// - comparison views, as grids, and as a time series when their rows are periods;
+// - every section's table, the cells the CLI's `report --pack --out` writes;
+// - numbers written for the chosen language of the pack by the core's one rule (`displayAmount`).
+// Every number shown is a value omnikpi returned: `data-value` holds it as the CLI writes it,
+// the text its display; `data-testid` attributes let the end-to-end test read them back.
+import { init, displayAmount } from "../../pkg/web.mjs";
 
-const DATA = new URL("../../../examples/retail/", import.meta.url);
-const MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based",
-  "w_shaped", "markov", "shapley", "shapley.ordered", "shapley.rate"];
+const DATA = new URL("../../../examples/group/", import.meta.url);
 const $ = (selector) => document.querySelector(selector);
 const status = (text, state) => { $("#status").textContent = text; $("#status").dataset.state = state; };
+const NUMERIC = new Set(["decimal", "integer"]);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -22,137 +25,224 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A table of `rows` (objects) under `columns` ([key, header, numeric]); `total` adds a last row. */
-function table(columns, rows, testid, total) {
-  const head = el("tr", {}, ...columns.map(([, h, n]) => el("th", n ? { class: "n" } : {}, h)));
-  const line = (row, key) => el("tr", key === "total" ? { class: "total" } : {}, ...columns.map(([k, , n], i) =>
-    el("td", { ...(n ? { class: "n" } : {}), "data-testid": `${testid}:${key}:${k}` }, String(row[k] ?? (i === 0 && key === "total" ? "total" : "–")))));
-  return el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows.map((r) => line(r, r[columns[0][0]])),
-    ...(total ? [line(total, "total")] : [])));
+/** The page's state: the pack, the sample's files, the dropped ones, the filter and the language. */
+const state = { pack: null, sample: {}, dropped: {}, filter: {}, lang: "en", computed: null, values: {} };
+const label = (labels) => labels?.[state.lang] ?? labels?.[state.pack.languages[0]] ?? "";
+const shown = (value) => (value === "" || value === null || value === undefined ? "–" : displayAmount(String(value), state.lang));
+
+/** A number cell: its value as omnikpi wrote it in `data-value`, its display as the text. */
+function numberCell(value, testid) {
+  return el("td", { class: "n", "data-testid": testid, "data-value": value ?? "" }, shown(value));
 }
 
-function kpi(label, value, testid) {
-  return el("div", { class: "kpi" }, label, el("b", { "data-testid": testid }, value ?? "–"));
+// --- the worker ------------------------------------------------------------------------------
+
+const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+let asked = 0;
+const waiting = new Map();
+worker.onmessage = ({ data }) => {
+  const done = waiting.get(data.id);
+  waiting.delete(data.id);
+  if (data.error) done?.reject(Object.assign(new Error(data.error.message), data.error));
+  else done?.resolve(data);
+};
+/** Posts a request to the worker; resolves with its answer, rejects with the core's error. */
+function ask(message) {
+  asked += 1;
+  const id = asked;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, ...message });
+  });
 }
 
-/** Horizontal bars of decimal strings, each with its interval as a whisker (`low`, `high`);
- * lengths are for the eye only, the labels are exact. */
-function bars(items) {
-  const width = 420, row = 22, left = 110;
-  const max = Math.max(...items.map((i) => Number(i.high ?? i.value)), 1);
-  const x = (v) => left + Math.max(1, (Number(v) / max) * width * 0.75);
+// --- panels ----------------------------------------------------------------------------------
+
+/** Horizontal grouped bars: one group per channel, one bar per model; lengths are for the eye
+ * only, the labels are exact. */
+function modelChart(models) {
+  const channels = [...new Set(models.flatMap((m) => m.result.channels.map((c) => c.channel)))];
+  const values = models.flatMap((m) => m.result.channels.map((c) => Number(c.value)));
+  const max = Math.max(...values, 1), width = 360, bar = 12, left = 130, colors = ["#4f46e5", "#f59e0b", "#10b981", "#ef4444"];
+  const height = channels.length * (models.length * bar + 10) + 24;
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("width", width + 90);
-  svg.setAttribute("height", items.length * row + 4);
-  items.forEach((item, i) => {
-    const y = i * row + 2, end = x(item.value), mid = y + (row - 6) / 2;
-    const whisker = item.low === undefined ? "" :
-      `<line data-testid="whisker:${item.label}" x1="${x(item.low)}" x2="${x(item.high)}" y1="${mid}" y2="${mid}" stroke="#111827" stroke-width="1.5"></line>` +
-      `<line x1="${x(item.low)}" x2="${x(item.low)}" y1="${y + 3}" y2="${y + row - 9}" stroke="#111827"></line>` +
-      `<line x1="${x(item.high)}" x2="${x(item.high)}" y1="${y + 3}" y2="${y + row - 9}" stroke="#111827"></line>`;
-    svg.insertAdjacentHTML("beforeend",
-      `<text x="0" y="${y + 14}">${item.label}</text><rect x="${left}" y="${y}" width="${end - left}" height="${row - 6}" fill="#4f46e5"></rect>` +
-      whisker + `<text x="${x(item.high ?? item.value) + 6}" y="${y + 14}">${item.value}</text>`);
+  svg.setAttribute("width", left + width + 110);
+  svg.setAttribute("height", height);
+  svg.setAttribute("data-testid", "model-chart");
+  let y = 0;
+  for (const channel of channels) {
+    svg.insertAdjacentHTML("beforeend", `<text x="0" y="${y + bar + 2}">${escape(label(state.pack.channels[channel]) || channel)}</text>`);
+    models.forEach((m, i) => {
+      const value = m.result.channels.find((c) => c.channel === channel)?.value ?? "0";
+      const w = Math.max(1, (Number(value) / max) * width);
+      svg.insertAdjacentHTML("beforeend",
+        `<rect x="${left}" y="${y}" width="${w}" height="${bar - 2}" fill="${colors[i % colors.length]}"></rect>` +
+        `<text data-testid="model-chart:${m.key}:${channel}" data-value="${value}" x="${left + w + 4}" y="${y + bar - 2}">${escape(shown(value))}</text>`);
+      y += bar;
+    });
+    y += 10;
+  }
+  const legend = models.map((m, i) => `<tspan fill="${colors[i % colors.length]}">■ ${escape(label(m.label))}</tspan>`).join("  ");
+  svg.insertAdjacentHTML("beforeend", `<text x="0" y="${height - 6}">${legend}</text>`);
+  return svg;
+}
+
+const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+/** A line per column of a view whose rows are periods. */
+function series(view) {
+  const periods = view.rows.keys, width = 420, height = 160, left = 70, top = 10;
+  const all = view.cells.flat().filter((v) => v !== null).map(Number);
+  const max = Math.max(...all, 1);
+  const x = (i) => left + (periods.length < 2 ? 0 : (i / (periods.length - 1)) * width);
+  const y = (v) => top + height - (Number(v) / max) * height;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("width", left + width + 120);
+  svg.setAttribute("height", height + 40);
+  svg.setAttribute("data-testid", `series:${view.key}`);
+  const colors = ["#4f46e5", "#f59e0b", "#10b981", "#ef4444"];
+  periods.forEach((p, i) => svg.insertAdjacentHTML("beforeend", `<text x="${x(i) - 20}" y="${top + height + 18}">${escape(p)}</text>`));
+  view.columns.keys.forEach((column, c) => {
+    const points = view.cells.map((row, i) => (row[c] === null ? null : `${x(i)},${y(row[c])}`)).filter(Boolean);
+    svg.insertAdjacentHTML("beforeend", `<polyline data-testid="series:${view.key}:${column}" fill="none" stroke="${colors[c % colors.length]}" stroke-width="2" points="${points.join(" ")}"></polyline>`);
+    const last = view.cells.length - 1;
+    if (view.cells[last]?.[c] !== null && view.cells[last]?.[c] !== undefined) {
+      svg.insertAdjacentHTML("beforeend", `<text x="${x(last) + 6}" y="${y(view.cells[last][c]) + 4}" fill="${colors[c % colors.length]}">${escape(column)}</text>`);
+    }
   });
   return svg;
 }
 
-let attribution = null; // { model: result } under every model, intervals beside the channels
-
-function renderAttribution() {
-  const model = $("#model").value;
-  const result = attribution[model];
-  const bounds = new Map((result.intervals?.channels ?? []).map((b) => [b.channel, b]));
-  const rows = result.channels.map((c) => ({ ...c, value_low: bounds.get(c.channel)?.value_low, value_high: bounds.get(c.channel)?.value_high }));
-  $("#chart").replaceChildren(bars(rows.map((r) => ({ label: r.channel, value: r.value, low: r.value_low, high: r.value_high }))));
-  const level = result.intervals ? `${Number(result.intervals.confidence) * 100}%` : "";
-  $("#attribution-table").replaceChildren(table(
-    [["channel", "Channel"], ["conversions", "Conversions", true], ["value", `Value (${result.currency})`, true],
-      ["value_low", `${level} low`, true], ["value_high", `${level} high`, true]],
-    rows, `attribution:${model}`, { conversions: result.totals.conversions, value: result.totals.value }));
-  $("#interval-note").textContent = result.intervals
-    ? `Whiskers: ${level} intervals of each channel's value, ${result.intervals.replicates} bootstrap replicates over journeys (seed ${result.intervals.seed}).`
-    : "";
+/** A comparison view as a grid (rows down, columns across, the total below). */
+function grid(view) {
+  const head = el("tr", {}, el("th", {}, `${label(view.rows.label)} \\ ${label(view.columns.label)}`), ...view.columns.keys.map((c) => el("th", { class: "n" }, c)));
+  const rows = view.rows.keys.map((r, i) => el("tr", {}, el("th", {}, r),
+    ...view.columns.keys.map((c, j) => numberCell(view.cells[i][j], `view:${view.key}:${r}:${c}`))));
+  const total = el("tr", { class: "total" }, el("td", { colspan: view.columns.keys.length }, label({ en: "All", fr: "Ensemble" })),
+    numberCell(view.total, `view:${view.key}:total`));
+  return el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows, total));
 }
 
-/**
- * Every model on a journeys CSV's text, with intervals: the journeys and the channels CSV are
- * read by the core as the CLI reads them, in the dataset's currency.
- */
-function attributeCsv(text, dataset) {
-  const withIntervals = Object.fromEntries(MODELS.map((m) => [m, { intervals: true }]));
-  return attributeTable(MODELS, text, dataset, withIntervals);
+/** A section's flat table, as the CLI exports it. */
+function sectionTable(table) {
+  const head = el("tr", {}, ...table.columns.map((c, i) => el("th", NUMERIC.has(table.kinds[i]) ? { class: "n" } : {}, c)));
+  const rows = table.rows.map((row, r) => el("tr", row[0] === "total" ? { class: "total" } : {}, ...row.map((cell, c) => {
+    const testid = `table:${table.name}:${r}:${table.columns[c]}`;
+    return NUMERIC.has(table.kinds[c]) ? numberCell(cell, testid) : el("td", { "data-testid": testid, "data-value": cell }, cell);
+  })));
+  return el("div", { class: "scroll" }, el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
 }
 
-/** Empties a panel down to its title. */
-const cleared = (selector) => { const panel = $(selector); panel.replaceChildren(panel.querySelector("h2")); return panel; };
-
-function render(report) {
-  const section = (kpi) => report.sections.find((s) => s.kpi === kpi)?.result;
-  const rate = section("conversion.rate"), ropo = section("conversion.cross_channel"), basket = section("basket.average");
-  cleared("#conversion").append(
-    el("div", { class: "kpis" },
-      kpi("Journey conversion", rate.overall.rate, "conversion.rate:overall"),
-      kpi("Store sales after an online touch (ROPO)", ropo.online_to_offline.rate, "ropo:rate"),
-      kpi(`Average basket (${basket.currency})`, basket.overall.average, "basket:overall")),
-    table([["channel", "First-touch channel"], ["opportunities", "Journeys", true], ["conversions", "Converted", true], ["rate", "Rate", true]],
-      rate.by_channel, "conversion.rate", rate.overall));
-  const share = section("contribution.share");
-  cleared("#contribution").append(el("p", {}, `Share of attributed value under the ${share.model} model.`),
-    table([["channel", "Channel"], ["value", `Value (${share.currency})`, true], ["share", "Share", true]],
-      share.channels, "contribution.share", { value: share.total_value }));
-  const payouts = section("incentives.split");
-  cleared("#payouts").append(el("p", {}, "Payable over both months, after tiers, caps, floors and the growth bonus."),
-    table([["party", "Party"], ["payable", `Payable (${payouts.currency})`, true]], payouts.by_party, "payouts", payouts.overall));
+function render() {
+  const { report, tables } = state.computed;
+  document.title = `omnikpi dashboard: ${label(report.pack.name)}`;
+  $("#title").textContent = label(report.pack.name);
+  const panels = [];
+  const models = report.sections.filter((s) => s.result && s.kpi.startsWith("attribution."));
+  if (models.length > 0) {
+    panels.push(el("section", { id: "models" }, el("h2", {}, label({ en: "Attribution models compared", fr: "Modèles d'attribution comparés" })),
+      el("p", { class: "note" }, `${label({ en: "Value by channel", fr: "Valeur par canal" })} (${report.pack.currency})`), modelChart(models)));
+  }
+  for (const view of report.comparisons) {
+    const body = view.cells ? [view.rows.dimension === "period" ? series(view) : "", grid(view)] : [el("p", { class: "note", "data-testid": `note:${view.key}` }, label(view.note))];
+    panels.push(el("section", { "data-view": view.key }, el("h2", {}, label(view.label)), ...body));
+  }
+  for (const section of report.sections) {
+    const table = tables.find((t) => t.name === section.key);
+    const body = table ? sectionTable(table) : el("p", { class: "note", "data-testid": `note:${section.key}` }, label(section.note));
+    panels.push(el("section", { "data-section": section.key, class: "wide" }, el("h2", {}, label(section.label)), body));
+  }
+  $("#panels").replaceChildren(...panels);
 }
 
-/** Every panel from `files` ({name: text}): the report on the dataset's files, then attribution of journeys.csv. */
-function compute(files) {
-  const report = reportFiles(Object.fromEntries(datasetFiles().filter((n) => n in files).map((n) => [n, files[n]])));
-  // the dataset's currency, as the report read it
-  const currency = report.sections.find((s) => s.kpi === "contribution.share").result.currency;
-  return { report, attribution: attributeCsv(files["journeys.csv"], { channels: files["channels.csv"], currency }) };
+// --- filters, files and language ------------------------------------------------------------
+
+/** Each dimension's values in a report, as its sections' segments carry them. */
+function dimensionValues(report) {
+  const values = Object.fromEntries(report.pack.dimensions.map((d) => [d.name, new Set()]));
+  for (const s of report.sections) for (const seg of s.result?.segments ?? []) {
+    for (const [k, v] of Object.entries(seg.key)) values[k]?.add(v);
+  }
+  return values;
 }
 
-/** The dropped files in place of the sample's: a dataset file's name replaces that file, any other the journeys. */
-async function replacing(sample, dropped) {
-  const named = new Set(datasetFiles());
-  const files = { ...sample };
-  for (const file of dropped) files[named.has(file.name) ? file.name : "journeys.csv"] = await file.text();
-  return files;
+/** The filter bar: each dimension's values (as the unfiltered report has them), the days. */
+function filterBar() {
+  const { dimensions = {}, from = null, to = null } = state.filter;
+  const selects = state.computed.report.pack.dimensions.map((d) => el("label", {}, label(d.label), " ",
+    el("select", { multiple: "", "data-dimension": d.name, "data-testid": `filter:${d.name}`, size: 3 },
+      ...[...(state.values[d.name] ?? [])].sort().map((v) =>
+        el("option", dimensions[d.name]?.includes(v) ? { value: v, selected: "" } : { value: v }, v)))));
+  $("#filters").replaceChildren(...selects,
+    el("label", {}, label({ en: "From", fr: "Du" }), " ", el("input", { type: "date", id: "from", "data-testid": "filter:from", value: from ?? "" })),
+    el("label", {}, label({ en: "To", fr: "Au" }), " ", el("input", { type: "date", id: "to", "data-testid": "filter:to", value: to ?? "" })),
+    el("button", { id: "apply", type: "button" }, label({ en: "Apply", fr: "Appliquer" })),
+    el("button", { id: "reset", type: "button" }, label({ en: "Reset", fr: "Tout" })));
+  $("#apply").onclick = () => { state.filter = readFilter(); compute().catch(fail); };
+  $("#reset").onclick = () => { state.filter = {}; filterBar(); compute().catch(fail); };
+}
+
+/** The filter the bar shows, as the core reads it (a dimension with nothing selected: all). */
+function readFilter() {
+  const dimensions = {};
+  for (const select of document.querySelectorAll("#filters select[data-dimension]")) {
+    const chosen = [...select.selectedOptions].map((o) => o.value);
+    if (chosen.length > 0) dimensions[select.dataset.dimension] = chosen;
+  }
+  return { dimensions, from: $("#from").value || null, to: $("#to").value || null };
+}
+
+const fail = (e) => {
+  status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error");
+  $("#panels").replaceChildren(el("p", { class: "note" }, label({ en: "No figures: omnikpi refused the data (above).", fr: "Aucun chiffre : omnikpi a refusé les données (ci-dessus)." })));
+};
+
+async function compute() {
+  const names = Object.keys(state.dropped);
+  status(names.length ? `Computing with ${names.join(", ")}…` : "Computing…", "loading");
+  const started = performance.now();
+  const files = { ...state.sample, ...state.dropped };
+  state.computed = await ask({ pack: state.pack.document, files, filter: state.filter });
+  if (!state.computed.report.pack.filter) state.values = dimensionValues(state.computed.report);
+  state.pack.channels = state.computed.report.pack.channels;
+  render();
+  const filtered = state.computed.report.pack.filter ? ", filtered" : "";
+  $("#source").textContent = names.length
+    ? `Source: ${names.join(", ")}, the rest from the group sample${filtered}.`
+    : `Source: the group sample${filtered}.`;
+  status(`Done in ${Math.round(performance.now() - started)} ms.`, "done");
+}
+
+/** Dropped files: each must be one the pack reads, by its name. */
+function drop(files) {
+  const unknown = files.filter((f) => !state.pack.files.includes(f.name));
+  if (unknown.length > 0) {
+    fail({ code: "invalid_dataset", message: `${unknown.map((f) => f.name).join(", ")}: not a file of the pack (it reads ${state.pack.files.join(", ")})` });
+    return;
+  }
+  for (const f of files) state.dropped[f.name] = f;
+  compute().catch(fail);
 }
 
 async function main() {
   await init();
-  const sample = {};
-  await Promise.all([...datasetFiles(), "journeys.csv"].map(async (name) => {
+  const document_ = await (await fetch(new URL("pack.json", DATA))).json();
+  const { files } = await ask({ pack: document_ });
+  state.pack = { document: document_, files, languages: document_.languages, channels: {} };
+  await Promise.all(files.map(async (name) => {
     const res = await fetch(new URL(name, DATA));
-    if (res.ok) sample[name] = await res.text();
-    else if (name === "journeys.csv") throw new Error(`journeys.csv: ${res.status} ${res.statusText}`);
+    if (res.ok) state.sample[name] = await res.text();
   }));
-  const show = ({ report, attribution: byModel }, source) => {
-    attribution = byModel;
-    render(report);
-    renderAttribution();
-    $("#source").textContent = source;
-  };
-  $("#model").replaceChildren(...MODELS.map((m) => el("option", m === "linear" ? { value: m, selected: "" } : { value: m }, m)));
-  $("#model").onchange = renderAttribution;
-  show(compute(sample), "Source: the retail sample.");
-  const run = async (dropped) => {
-    const names = dropped.map((f) => f.name).join(", ");
-    status(`Computing ${names}…`, "loading");
-    const computed = compute(await replacing(sample, dropped));
-    show(computed, `Source: ${names} (${computed.attribution[MODELS[0]].rows.read} journeys), the rest from the retail sample.`);
-    status("Done.", "done");
-  };
-  const fail = (e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error");
-  $("#journeys-file").onchange = (e) => e.target.files.length && run([...e.target.files]).catch(fail);
-  const drop = $("#drop");
-  drop.ondragover = (e) => { e.preventDefault(); drop.classList.add("over"); };
-  drop.ondragleave = () => drop.classList.remove("over");
-  drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove("over"); if (e.dataTransfer.files.length) run([...e.dataTransfer.files]).catch(fail); };
-  status("Done.", "done");
+  state.lang = document_.languages[0];
+  $("#lang").replaceChildren(...document_.languages.map((l) => el("option", { value: l }, l)));
+  $("#lang").onchange = () => { state.lang = $("#lang").value; filterBar(); render(); };
+  await compute();
+  filterBar();
+  $("#files").onchange = (e) => e.target.files.length && drop([...e.target.files]);
+  const zone = $("#drop");
+  zone.ondragover = (e) => { e.preventDefault(); zone.classList.add("over"); };
+  zone.ondragleave = () => zone.classList.remove("over");
+  zone.ondrop = (e) => { e.preventDefault(); zone.classList.remove("over"); if (e.dataTransfer.files.length) drop([...e.dataTransfer.files]); };
 }
 
-main().catch((e) => status(`Error: ${e.code ? `[${e.code}] ` : ""}${e.message}`, "error"));
+main().catch(fail);

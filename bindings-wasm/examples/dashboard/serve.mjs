@@ -1,5 +1,6 @@
 // A tiny static server for the dashboard, on 127.0.0.1. It serves the dashboard's files only: the
-// page (this folder), the built package (bindings-wasm/pkg) and the sample data (examples/retail).
+// page (this folder), the built package (bindings-wasm/pkg) and the sample pack with its data
+// (examples/group).
 // Anything else in the repository (.git, .venv, target, sources) is "not found", whatever the
 // path's spelling (`..`, encoded dots, symbolic links).
 //   node bindings-wasm/examples/dashboard/serve.mjs [port]   (0 or nothing: a free port)
@@ -11,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 /** The folders served, relative to the repository (URL paths are the same). */
-export const SERVED = ["bindings-wasm/examples/dashboard/", "bindings-wasm/pkg/", "examples/retail/"];
+export const SERVED = ["bindings-wasm/examples/dashboard/", "bindings-wasm/pkg/", "examples/group/"];
 const types = {
   ".html": "text/html; charset=utf-8", ".mjs": "text/javascript", ".js": "text/javascript",
   ".wasm": "application/wasm", ".json": "application/json", ".csv": "text/csv; charset=utf-8",

@@ -5,7 +5,7 @@
 use super::declaration::{with_dimensions, Comparison, Labels, PackKpi};
 use super::report::lookup_output;
 use super::source;
-use super::Pack;
+use super::{Filter, Pack};
 use crate::error::Result;
 use crate::Output;
 use serde_json::{json, Value};
@@ -21,6 +21,7 @@ pub(super) fn view(
     view: &Comparison,
     kpi: &PackKpi,
     files: &BTreeMap<String, String>,
+    filter: &Filter,
 ) -> Result<(Value, Values)> {
     let by = vec![view.rows.clone(), view.columns.clone()];
     let locked = kpi.params.as_object().cloned().unwrap_or_default();
@@ -30,7 +31,7 @@ pub(super) fn view(
         ..kpi.clone()
     };
     // the records carry the view's two dimensions (not the section's)
-    let built = source::build(pack, &crossed, files)?;
+    let built = source::build(pack, &crossed, files, filter)?;
     let result =
         crate::evaluate(kpi.kpi, &built.input, &crossed.params).map_err(|e| built.locate(e))?;
     let segments = match result.get("segments") {

@@ -25,11 +25,13 @@
 mod comparison;
 mod declaration;
 pub mod export;
+mod filter;
 pub mod html;
 mod report;
 mod source;
 
 pub use declaration::{Comparison, Dimension, InputSource, Labels, PackKpi, TableSource};
+pub use filter::Filter;
 pub use report::TypedReport;
 
 use crate::error::{ErrorCode, KpiError, Result};
@@ -116,16 +118,33 @@ impl Pack {
     /// # Errors
     /// The errors of the tables' readers and of the KPIs, located in the files.
     pub fn report(&self, files: &BTreeMap<String, String>) -> Result<Value> {
-        report::report(self, files).map(|r| r.json)
+        self.report_filtered(files, &Filter::default())
     }
 
-    /// [`Pack::report`], with the computed values also typed ([`TypedReport`]): what front ends
+    /// [`Pack::report`] on the rows `filter` keeps ([`Filter`]): the header states the filter;
+    /// a KPI whose tables it cannot apply to is left out with a note.
+    ///
+    /// # Errors
+    /// As [`Pack::report`]; `invalid_dataset` when a row's time cannot be read for the filter.
+    pub fn report_filtered(
+        &self,
+        files: &BTreeMap<String, String>,
+        filter: &Filter,
+    ) -> Result<Value> {
+        report::report(self, files, filter).map(|r| r.json)
+    }
+
+    /// [`Pack::report_filtered`], with the computed values also typed ([`TypedReport`]): what front ends
     /// with a decimal type of their own (Python) hand their users.
     ///
     /// # Errors
     /// As [`Pack::report`].
-    pub fn typed_report(&self, files: &BTreeMap<String, String>) -> Result<TypedReport> {
-        report::report(self, files)
+    pub fn typed_report(
+        &self,
+        files: &BTreeMap<String, String>,
+        filter: &Filter,
+    ) -> Result<TypedReport> {
+        report::report(self, files, filter)
     }
 
     /// Recomputes the section a certificate from this pack's report speaks of, from the

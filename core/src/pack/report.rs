@@ -3,7 +3,7 @@
 
 use super::declaration::{Labels, PackKpi};
 use super::source::{self, Built};
-use super::{comparison, Pack};
+use super::{comparison, Filter, Pack};
 use crate::error::Result;
 use crate::Output;
 use serde_json::{json, Value};
@@ -22,7 +22,11 @@ pub struct TypedReport {
     pub comparisons: BTreeMap<String, (Vec<Vec<Output>>, Output)>,
 }
 
-pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<TypedReport> {
+pub(super) fn report(
+    pack: &Pack,
+    files: &BTreeMap<String, String>,
+    filter: &Filter,
+) -> Result<TypedReport> {
     let fingerprint = pack.fingerprint();
     let mut computed: Vec<&str> = Vec::new();
     let mut results = BTreeMap::new();
@@ -33,7 +37,11 @@ pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<Ty
             sections.push(left_out(pack, kpi, &missing));
             continue;
         }
-        let input = source::build(pack, kpi, files)?;
+        if let Some(reason) = source::unfilterable(pack, kpi, files, filter)? {
+            sections.push(not_filterable(pack, kpi, &reason));
+            continue;
+        }
+        let input = source::build(pack, kpi, files, filter)?;
         let (json, result) = section(kpi, &input, &fingerprint)?;
         sections.push(json);
         results.insert(kpi.key.clone(), result);
@@ -45,7 +53,7 @@ pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<Ty
         let kpi = pack.kpis.iter().find(|k| k.key == view.section);
         match kpi.filter(|k| computed.contains(&k.key.as_str())) {
             Some(kpi) => {
-                let (json, values) = comparison::view(pack, view, kpi, files)?;
+                let (json, values) = comparison::view(pack, view, kpi, files, filter)?;
                 views.push(json);
                 comparisons.insert(view.key.clone(), values);
             }
@@ -55,8 +63,12 @@ pub(super) fn report(pack: &Pack, files: &BTreeMap<String, String>) -> Result<Ty
             ),
         }
     }
+    let mut header = header(pack, &fingerprint);
+    if let (false, Some(map)) = (filter.is_empty(), header.as_object_mut()) {
+        map.insert("filter".into(), filter.to_json());
+    }
     let json = json!({
-        "pack": header(pack, &fingerprint),
+        "pack": header,
         "sections": sections,
         "comparisons": views,
     });
@@ -137,6 +149,33 @@ fn left_out(pack: &Pack, kpi: &PackKpi, missing: &[String]) -> Value {
     })
 }
 
+/// A section the filter cannot apply to, left out rather than shown unfiltered.
+fn not_filterable(pack: &Pack, kpi: &PackKpi, reason: &str) -> Value {
+    let version = crate::definition(kpi.kpi)
+        .map(|d| d.version.clone())
+        .unwrap_or_default();
+    let note: Labels = pack
+        .languages
+        .iter()
+        .map(|lang| {
+            let text = match lang.as_str() {
+                "fr" => format!("Omis : le filtre ne s'applique pas ({reason})."),
+                _ => format!("Left out: the filter does not apply ({reason})."),
+            };
+            (lang.clone(), text)
+        })
+        .collect();
+    json!({
+        "key": kpi.key,
+        "kpi": kpi.kpi,
+        "version": version,
+        "range": kpi.range,
+        "label": kpi.label,
+        "unfiltered": reason,
+        "note": note,
+    })
+}
+
 /// "Left out: the data has no orders.csv", in each of the pack's languages (English where
 /// omnikpi has no translation).
 fn note(pack: &Pack, missing: &[String]) -> Labels {
@@ -198,7 +237,7 @@ pub(super) fn verify(
             format!("the data has no `{file}`, which `{}` reads", kpi.key),
         ));
     }
-    let built = source::build(pack, kpi, files)?;
+    let built = source::build(pack, kpi, files, &Filter::default())?;
     let mut out =
         crate::certificate::verify(certificate, &built.input).map_err(|e| built.locate(e))?;
     let fingerprint = pack.fingerprint();

@@ -4,7 +4,7 @@
 //! tables' one reader, the taxonomy, currency and FX table from the pack.
 
 use super::declaration::{provided, InputSource, PackKpi, TableSource};
-use super::Pack;
+use super::{Filter, Pack};
 use crate::catalog::definition;
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::table::reading::Reading;
@@ -92,8 +92,13 @@ fn takes_fx(kpi: &PackKpi) -> bool {
     definition(kpi.kpi).is_ok_and(|d| d.document.get("fx").is_some())
 }
 
-/// The KPI's input, every table read.
-pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>) -> Result<Built> {
+/// The KPI's input, every table read and filtered.
+pub(super) fn build(
+    pack: &Pack,
+    kpi: &PackKpi,
+    files: &BTreeMap<String, String>,
+    filter: &Filter,
+) -> Result<Built> {
     let definition = definition(kpi.kpi)?;
     let declared = definition
         .document
@@ -112,12 +117,17 @@ pub(super) fn build(pack: &Pack, kpi: &PackKpi, files: &BTreeMap<String, String>
                 let text = file(files, &table.file)?;
                 let mut wanted = Wanted::of(spec, kpi);
                 wanted.period = fx_periods(pack, definition, name, table)?;
+                let source = Source {
+                    pack,
+                    table,
+                    filter,
+                };
                 if wanted.journeys {
-                    let (journeys, converted) = journeys(pack, table, text, &wanted)?;
+                    let (journeys, converted) = journeys(&source, text, &wanted)?;
                     conversions.add(converted);
                     journeys
                 } else {
-                    let (records, rows) = records(table, text, &wanted, name)?;
+                    let (records, rows) = records(&source, text, &wanted, name)?;
                     places.push((rows, table.columns.clone()));
                     records
                 }
@@ -238,6 +248,145 @@ fn parse(table: &TableSource, text: &str) -> Result<(Table, Reading)> {
     Ok((parsed, reading))
 }
 
+/// A table of the pack being read for a KPI, and the report's filter.
+struct Source<'a> {
+    pack: &'a Pack,
+    table: &'a TableSource,
+    filter: &'a Filter,
+}
+
+impl Source<'_> {
+    /// The rows (indices after the header) the filter keeps, in order: every row when it is
+    /// empty. With `journey` (the id column) a journey's rows are kept or dropped together, by
+    /// the first value of each dimension its rows carry and the day of its latest row.
+    fn kept_rows(
+        &self,
+        parsed: &Table,
+        reading: &Reading,
+        journey: Option<usize>,
+    ) -> Result<Vec<usize>> {
+        if self.filter.is_empty() {
+            return Ok((0..parsed.rows.len()).collect());
+        }
+        let (table, filter) = (self.table, self.filter);
+        let find = |column: &str, what: &str| {
+            parsed
+                .header
+                .iter()
+                .position(|h| h == column)
+                .ok_or_else(|| no_column(table, column, what))
+        };
+        let dimensions = filter
+            .dimensions
+            .keys()
+            .map(|d| {
+                find(
+                    column_of(table, d),
+                    &format!("the filtered dimension `{d}`"),
+                )
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let time = match filter.by_day() {
+            true => {
+                let column = time_column(table, &parsed.header)
+                    .ok_or_else(|| no_column(table, "timestamp", "the time filtered by day"))?;
+                Some((find(column, "the time filtered by day")?, column))
+            }
+            false => None,
+        };
+        let days = crate::incentive::Periods::new("day", self.pack.time_zone.as_deref(), "pack")?;
+        // each unit's (a row's, or a journey's) dimension values and latest time
+        let mut units: BTreeMap<String, (Vec<Option<String>>, Option<i64>)> = BTreeMap::new();
+        let unit = |r: usize, row: &[String]| match journey {
+            Some(c) => cell(row, c).unwrap_or_default().to_owned(),
+            None => r.to_string(),
+        };
+        for (r, row) in parsed.rows.iter().enumerate() {
+            let (values, latest) = units
+                .entry(unit(r, row))
+                .or_insert_with(|| (vec![None; dimensions.len()], None));
+            for (slot, &c) in values.iter_mut().zip(&dimensions) {
+                if slot.is_none() {
+                    *slot = cell(row, c).map(str::to_owned);
+                }
+            }
+            if let Some((c, column)) = time {
+                let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+                let seconds = match cell(row, c) {
+                    Some(text) => reading.seconds_from_text(text, &place)?,
+                    None if journey.is_some() => continue, // refused by the journeys' reader
+                    None => {
+                        return Err(KpiError::new(
+                            ErrorCode::MissingField,
+                            Some(place.clone()),
+                            format!("`{place}` is empty, and the report is filtered by day"),
+                        ))
+                    }
+                };
+                *latest = Some(latest.map_or(seconds, |l| l.max(seconds)));
+            }
+        }
+        let mut kept_units = BTreeMap::new();
+        for (key, (values, latest)) in &units {
+            let day = latest.map(|t| days.label(t, &table.file)).transpose()?;
+            let values: Vec<Option<&str>> = values.iter().map(Option::as_deref).collect();
+            kept_units.insert(key.as_str(), filter.keeps(&values, day.as_deref()));
+        }
+        let kept = parsed.rows.iter().enumerate().filter(|(r, row)| {
+            let key = unit(*r, row);
+            kept_units.get(key.as_str()).copied().unwrap_or(false)
+        });
+        Ok(kept.map(|(r, _)| r).collect())
+    }
+}
+
+/// A row's cell in column `c`, `None` when it is empty.
+fn cell(row: &[String], c: usize) -> Option<&str> {
+    row.get(c).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// The column of a table's rows' time: its declared `time`, or the column of its `timestamp`
+/// field when the header has it.
+fn time_column<'a>(table: &'a TableSource, header: &[String]) -> Option<&'a str> {
+    let column = table
+        .time
+        .as_deref()
+        .unwrap_or_else(|| column_of(table, "timestamp"));
+    header.iter().any(|h| h == column).then_some(column)
+}
+
+/// Why a KPI cannot be computed under the filter (a table it reads has no column of a filtered
+/// dimension, or no time when days are filtered), or `None` when it can.
+pub(super) fn unfilterable(
+    pack: &Pack,
+    kpi: &PackKpi,
+    files: &BTreeMap<String, String>,
+    filter: &Filter,
+) -> Result<Option<String>> {
+    if filter.is_empty() {
+        return Ok(None);
+    }
+    for source in kpi.inputs.values() {
+        let InputSource::Table(name) = source else {
+            continue;
+        };
+        let table = pack_table(pack, name)?;
+        let text = file(files, &table.file)?;
+        let first = text.split_inclusive('\n').next().unwrap_or_default();
+        let (parsed, _) = parse(table, first)?;
+        for dimension in filter.dimensions.keys() {
+            let column = column_of(table, dimension);
+            if !parsed.header.iter().any(|h| h == column) {
+                return Ok(Some(format!("`{}` has no column `{column}`", table.file)));
+            }
+        }
+        if filter.by_day() && time_column(table, &parsed.header).is_none() {
+            return Ok(Some(format!("`{}` has no time of its rows", table.file)));
+        }
+    }
+    Ok(None)
+}
+
 fn column_of<'a>(table: &'a TableSource, field: &'a str) -> &'a str {
     table.columns.get(field).map_or(field, String::as_str)
 }
@@ -251,13 +400,10 @@ fn no_column(table: &TableSource, column: &str, what: &str) -> KpiError {
 }
 
 /// One record per row; each cell by its field's type; an empty cell leaves the field out.
-fn records(
-    table: &TableSource,
-    text: &str,
-    wanted: &Wanted,
-    list: &str,
-) -> Result<(Value, CsvRows)> {
+fn records(source: &Source, text: &str, wanted: &Wanted, list: &str) -> Result<(Value, CsvRows)> {
+    let table = source.table;
     let (parsed, reading) = parse(table, text)?;
+    let kept = source.kept_rows(&parsed, &reading, None)?;
     let mut columns: Vec<(usize, &str, &str)> = Vec::new();
     for (field, kind, optional) in &wanted.fields {
         let column = column_of(table, field);
@@ -296,8 +442,11 @@ fn records(
         _ => None,
     };
     let how = format!("read as CSV: {}", reading.csv);
-    let mut out = Vec::with_capacity(parsed.rows.len());
-    for (r, row) in parsed.rows.iter().enumerate() {
+    let mut out = Vec::with_capacity(kept.len());
+    for &r in &kept {
+        let Some(row) = parsed.rows.get(r) else {
+            continue;
+        };
         let mut record = Map::new();
         if let Some((i, column, periods)) = time {
             let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
@@ -325,8 +474,11 @@ fn records(
         }
         out.push(Value::Object(record));
     }
-    let rows = CsvRows::one_per_row(list, &table.file, out.len());
-    Ok((Value::Array(out), rows))
+    let lines = kept.iter().map(|r| r.saturating_add(2)).collect();
+    Ok((
+        Value::Array(out),
+        CsvRows::at_lines(list, &table.file, lines),
+    ))
 }
 
 fn with_dialect(e: KpiError, how: &str) -> KpiError {
@@ -358,11 +510,11 @@ fn cell_value(cell: &str, kind: &str, reading: &Reading, place: &str) -> Result<
 /// ([`crate::table::rows::journeys`]) per combination of the dimensions and the currency, each
 /// journey carrying them. A journey whose rows disagree on a dimension is an error at the row.
 fn journeys(
-    pack: &Pack,
-    table: &TableSource,
+    source: &Source,
     text: &str,
     wanted: &Wanted,
 ) -> Result<(Value, crate::table::reading::Conversions)> {
+    let (pack, table) = (source.pack, source.table);
     let (parsed, mut reading) = parse(table, text)?;
     for role in crate::table::reading::ROLES {
         if let Some(column) = table.columns.get(role) {
@@ -386,7 +538,8 @@ fn journeys(
         .iter()
         .position(|h| *h == reading.columns.journey_id)
         .ok_or_else(|| no_column(table, &reading.columns.journey_id, "the journey id"))?;
-    let parts = partition(&parsed, table, &keyed, &key_columns, id_column)?;
+    let kept = source.kept_rows(&parsed, &reading, Some(id_column))?;
+    let parts = partition(&parsed, &kept, table, &keyed, &key_columns, id_column)?;
     let taxonomy = crate::channel::Taxonomy::from_json(&Value::Array(pack.channels.clone()))?;
     let mut out = Vec::new();
     let mut conversions = crate::table::reading::Conversions::default();
@@ -420,6 +573,7 @@ type Key = Vec<Option<String>>;
 /// rows of one journey that carry different values are an error at the row.
 fn partition(
     parsed: &Table,
+    kept: &[usize],
     table: &TableSource,
     keyed: &[String],
     key_columns: &[Option<usize>],
@@ -428,7 +582,11 @@ fn partition(
     let id = |row: &Vec<String>| row.get(id_column).map_or("", String::as_str).to_owned();
     // each journey's first row and key
     let mut journeys: BTreeMap<String, (usize, Key)> = BTreeMap::new();
-    for (r, row) in parsed.rows.iter().enumerate() {
+    let rows = || {
+        kept.iter()
+            .filter_map(|&r| parsed.rows.get(r).map(|row| (r, row)))
+    };
+    for (r, row) in rows() {
         let (_, key) = journeys
             .entry(id(row))
             .or_insert_with(|| (r, vec![None; key_columns.len()]));
@@ -460,7 +618,7 @@ fn partition(
         }
     }
     let mut parts: Vec<(Key, Vec<usize>)> = Vec::new();
-    for (r, row) in parsed.rows.iter().enumerate() {
+    for (r, row) in rows() {
         let key = journeys
             .get(&id(row))
             .map(|(_, key)| key.clone())
@@ -502,17 +660,20 @@ fn column_table(parsed: &Table, rows: &[usize]) -> Value {
     Value::Object(out)
 }
 
-/// An error at a row of a partition, at that row of the whole table.
+/// An error at a row of a partition, at that row of the whole table: the index in
+/// `table.<column>[i]` or `table[i].<column>`.
 fn renumber(e: KpiError, rows: &[usize]) -> KpiError {
     let Some(path) = e.path() else { return e };
-    let Some((head, rest)) = path.rsplit_once('[') else {
+    let Some((head, rest)) = path.split_once('[') else {
         return e;
     };
-    let Some(index) = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok()) else {
+    let Some((index, tail)) = rest.split_once(']') else {
         return e;
     };
-    let Some(row) = rows.get(index) else { return e };
-    let moved = format!("{head}[{row}]");
+    let Some(row) = index.parse::<usize>().ok().and_then(|i| rows.get(i)) else {
+        return e;
+    };
+    let moved = format!("{head}[{row}]{tail}");
     let message = e.message().replacen(path, &moved, 1);
     KpiError::new(e.code(), Some(moved), message)
 }

@@ -82,6 +82,16 @@ impl CsvRows {
         }
     }
 
+    /// Records `list` of the input from the given lines of `file` (the header is line 1): the
+    /// rows a filter kept.
+    pub fn at_lines(list: &str, file: &str, lines: Vec<usize>) -> Self {
+        Self {
+            list: list.to_owned(),
+            file: file.to_owned(),
+            rows: lines,
+        }
+    }
+
     /// The error located in the file when its path is inside this list; unchanged otherwise.
     pub fn locate(&self, e: KpiError) -> KpiError {
         let Some(place) = e.path().and_then(|p| self.place(p)) else {

@@ -1,0 +1,32 @@
+// The dashboard's computation, off the page's thread: the page posts the pack, the data's files
+// (texts, or dropped `File`s, read here) and the filter; the core in wasm reads every table by
+// the pack's declarations and computes the report, and this worker posts back the report and
+// its flat tables (cells as the CLI's CSV writes them), or the core's error as it is.
+//   {id, pack}                   -> {id, files}             the files the pack reads
+//   {id, pack, files, filter}    -> {id, report, tables}    the report on the rows the filter keeps
+import { init, Pack } from "../../pkg/web.mjs";
+
+const ready = init();
+
+/** `{name: text}` from `{name: text or File}`. */
+async function texts(files) {
+  const out = {};
+  for (const [name, file] of Object.entries(files)) out[name] = typeof file === "string" ? file : await file.text();
+  return out;
+}
+
+self.onmessage = async ({ data: { id, pack, files, filter } }) => {
+  try {
+    await ready;
+    const read = new Pack(pack);
+    if (files === undefined) {
+      self.postMessage({ id, files: read.files });
+      return;
+    }
+    const report = read.report(await texts(files), { filter });
+    const plain = { pack: report.pack, sections: report.sections, comparisons: report.comparisons };
+    self.postMessage({ id, report: plain, tables: report.tables() });
+  } catch (e) {
+    self.postMessage({ id, error: { code: e.code ?? "internal_error", message: e.message, path: e.path ?? null } });
+  }
+};
