@@ -54,11 +54,16 @@ impl<'py> PyHost<'py> {
 
     /// Converts a Python value into the core's input, by the core's host rules.
     pub(crate) fn convert(&self, obj: &Bound<'py, PyAny>, root: &str) -> PyResult<Value> {
-        let node = PyNode {
+        omnikpi::host::convert(&self.node(obj), root).map_err(|e| to_py_err(obj.py(), &e))
+    }
+
+    /// A Python value as the core's host walker sees it, for the core functions that walk host
+    /// values themselves ([`omnikpi::pack::export::from_host_rows`]).
+    fn node<'a>(&'a self, obj: &Bound<'py, PyAny>) -> PyNode<'a, 'py> {
+        PyNode {
             obj: obj.clone(),
             host: self,
-        };
-        omnikpi::host::convert(&node, root).map_err(|e| to_py_err(obj.py(), &e))
+        }
     }
 }
 
@@ -780,11 +785,7 @@ fn result_table(
     metadata: std::collections::HashMap<String, String>,
 ) -> PyResult<pyo3_arrow::PyTable> {
     let host = PyHost::new(py)?;
-    let node = PyNode {
-        obj: rows.clone(),
-        host: &host,
-    };
-    let table = omnikpi::pack::export::from_host_rows(name, &node, "rows")
+    let table = omnikpi::pack::export::from_host_rows(name, &host.node(rows), "rows")
         .map_err(|e| to_py_err(py, &e))?;
     let batch = omnikpi::pack::export::record_batch(&table).map_err(|e| to_py_err(py, &e))?;
     let schema = std::sync::Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));

@@ -127,3 +127,28 @@ def test_report_values_are_decimals_that_read_as_the_json() -> None:
         cells = [c for row in view["cells"] for c in row if c is not None]
         assert cells and all(isinstance(c, Decimal) for c in cells), view["key"]
         assert isinstance(view["total"], Decimal)
+
+
+FILTER_ARGS = ("--where", "brand=lumen", "--where", "country=FR,GB", "--from", "2026-10-01", "--to", "2026-10-31")
+
+
+def test_a_filtered_report_equals_the_clis() -> None:
+    pack = omnikpi.Pack(PACK)
+    report = pack.report(GROUP, filter={"dimensions": {"brand": ["lumen"], "country": ["FR", "GB"]},
+                                        "from": "2026-10-01", "to": "2026-10-31"})
+    assert report.to_dict() == json.loads(cli_report("--json", *FILTER_ARGS))
+    assert report["pack"]["filter"]["to"] == "2026-10-31"
+    assert report.section("conversion")["unfiltered"] == "`traffic.csv` has no time of its rows"
+    whole = pack.report(GROUP)
+    assert report.section("average_basket")["result"]["overall"]["orders"] < whole.section("average_basket")["result"]["overall"]["orders"]
+
+
+@pytest.mark.parametrize(("bad", "path"), [
+    ({"dimensions": {"colour": ["red"]}}, "filter.dimensions.colour"),
+    ({"from": "1 Oct 2026"}, "filter.from"),
+    ({"brand": ["lumen"]}, "filter.brand"),
+])
+def test_a_wrong_filter_is_refused_with_its_field(bad: dict[str, object], path: str) -> None:
+    with pytest.raises(omnikpi.OmniKpiError) as raised:
+        omnikpi.Pack(PACK).report(GROUP, filter=bad)
+    assert (raised.value.code, raised.value.path) == ("invalid_parameter", path)

@@ -77,3 +77,31 @@ test("a section's certificate is verified from the pack and the data, in Node as
   writeFileSync(join(out, "fx_rates.csv"), files["fx_rates.csv"]);
   assert.throws(() => execFileSync(cli, ["verify", file, "--pack", packFile, out], { stdio: "pipe" }), (e) => e.status === 1);
 });
+
+test("a filtered report equals the CLI's with --where, --from and --to; a wrong filter names its field", () => {
+  const args = ["--where", "brand=nord", "--from", "2026-09-15", "--to", "2026-10-15"];
+  const fromCli = JSON.parse(execFileSync(cli, ["report", "--pack", packFile, group, "--json", ...args], { encoding: "utf8" }));
+  const pack = Pack.fromFile(packFile);
+  const report = pack.report(group, { filter: { dimensions: { brand: ["nord"] }, from: "2026-09-15", to: "2026-10-15" } });
+  assert.deepStrictEqual(plain(report), fromCli);
+  assert.deepStrictEqual(report.pack.filter, { dimensions: { brand: ["nord"] }, from: "2026-09-15", to: "2026-10-15" });
+  assert.deepStrictEqual(plain(pack.report(group, { filter: null })), plain(pack.report(group)));
+  // the flat tables are the CSV files' cells
+  const tables = report.tables();
+  const basket = tables.find((t) => t.name === "average_basket");
+  const csv = report.csvTables().find(([name]) => name === "average_basket")[1].trimEnd().split("\n");
+  assert.equal(basket.rows.length, csv.length - 1);
+  assert.equal(basket.rows.map((r) => r.join(",")).join("\n"), csv.slice(1).join("\n"));
+  assert.equal(basket.kinds[basket.columns.indexOf("revenue")], "decimal");
+  assert.throws(() => pack.report(group, { filter: { dimensions: { colour: ["red"] } } }),
+    (e) => e instanceof OmniKpiError && e.code === "invalid_parameter" && e.path === "filter.dimensions.colour");
+  assert.throws(() => pack.report(group, { filter: { to: "2026-10-1" } }), (e) => e.path === "filter.to");
+});
+
+test("displayAmount writes an exact decimal as a reader of the language does", async () => {
+  const { displayAmount } = await import("../pkg/node.mjs");
+  assert.equal(displayAmount("-1234567.50", "fr"), "-1\u202f234\u202f567,50");
+  assert.equal(displayAmount("-1234567.50", "en"), "-1,234,567.50");
+  assert.equal(displayAmount("12345678901234567890.125", "en"), "12,345,678,901,234,567,890.125");
+  assert.throws(() => displayAmount(1234.5, "en"), (e) => e instanceof OmniKpiError && e.code === "wrong_type");
+});

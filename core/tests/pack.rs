@@ -229,7 +229,11 @@ fn absent_tables_leave_their_kpis_out_with_a_note() {
         .iter()
         .find(|v| v["key"] == "web_revenue_brand_country")
         .unwrap();
-    assert!(view.get("cells").is_none() && view.get("note").is_some());
+    assert!(view.get("cells").is_none());
+    assert_eq!(
+        view["note"]["en"],
+        "Left out with the section `attribution_linear`."
+    );
     assert!(section(&report, "average_basket").get("result").is_some());
 }
 

@@ -181,6 +181,11 @@ test("the TypeScript usage examples type-check strictly and run", () => {
       + '  sales: [{ sale_id: "1", timestamp: new Date(0), period: "2026-10", origin_channel: "web", amount: "1.00" }] });\n'
       + 'attributeTable(["linear", "markov"], "", { channels: [], currency: "EUR" });\n', node16, null],
     ["model-typo.mts", 'import { attributeTable } from "omnikpi";\nattributeTable(["linaer"], "", { channels: [], currency: "EUR" });\n', node16, /TS2769[\s\S]*"linaer"/],
+    // a pack's report with a filter, its tables, and numbers written for a language
+    ["pack-filter.ts", 'import { init, Pack, displayAmount } from "omnikpi";\nawait init();\n'
+      + 'const r = new Pack("{}").report({ "orders.csv": "" }, { filter: { dimensions: { brand: ["lumen"] }, from: "2026-10-01", to: null } });\n'
+      + 'const t: string = r.tables()[0].rows[0][0];\nconst shown: string = displayAmount(t, "fr");\nexport {};\n', [...bundler, "--customConditions", "browser"], null],
+    ["pack-filter-typo.mts", 'import { Pack } from "omnikpi";\nPack.fromFile("p.json").report("d", { filter: { dimension: { brand: ["x"] } } });\n', node16, /TS2353[\s\S]*dimension/],
   ];
   for (const [file, code, flags, error] of checks) {
     writeFileSync(join(dir, "ts", file), code);

@@ -25,8 +25,9 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** The page's state: the pack, the sample's files, the dropped ones, the filter and the language. */
-const state = { pack: null, sample: {}, dropped: {}, filter: {}, lang: "en", computed: null, values: {} };
+/** The page's state: the pack, the sample's files, the dropped ones (and the dropped pack's
+ * name), the filter, the language, the last report and each dimension's values. */
+const state = { pack: null, sample: {}, dropped: {}, source: [], filter: {}, lang: "en", computed: null, values: {} };
 const label = (labels) => labels?.[state.lang] ?? labels?.[state.pack.languages[0]] ?? "";
 const shown = (value) => (value === "" || value === null || value === undefined ? "–" : displayAmount(String(value), state.lang));
 
@@ -105,6 +106,11 @@ function series(view) {
   view.columns.keys.forEach((column, c) => {
     const points = view.cells.map((row, i) => (row[c] === null ? null : `${x(i)},${y(row[c])}`)).filter(Boolean);
     svg.insertAdjacentHTML("beforeend", `<polyline data-testid="series:${view.key}:${column}" fill="none" stroke="${colors[c % colors.length]}" stroke-width="2" points="${points.join(" ")}"></polyline>`);
+    // a dot on each period, so a single period shows too
+    for (const point of points) {
+      const [cx, cy] = point.split(",");
+      svg.insertAdjacentHTML("beforeend", `<circle cx="${cx}" cy="${cy}" r="3" fill="${colors[c % colors.length]}"></circle>`);
+    }
     const last = view.cells.length - 1;
     if (view.cells[last]?.[c] !== null && view.cells[last]?.[c] !== undefined) {
       svg.insertAdjacentHTML("beforeend", `<text x="${x(last) + 6}" y="${y(view.cells[last][c]) + 4}" fill="${colors[c % colors.length]}">${escape(column)}</text>`);
@@ -198,7 +204,7 @@ const fail = (e) => {
 };
 
 async function compute() {
-  const names = Object.keys(state.dropped);
+  const names = [...state.source, ...Object.keys(state.dropped)];
   status(names.length ? `Computing with ${names.join(", ")}…` : "Computing…", "loading");
   const started = performance.now();
   const files = { ...state.sample, ...state.dropped };
@@ -207,42 +213,61 @@ async function compute() {
   state.pack.channels = state.computed.report.pack.channels;
   render();
   const filtered = state.computed.report.pack.filter ? ", filtered" : "";
+  const rest = Object.keys(state.sample).length > 0 ? ", the rest from the group sample" : "";
   $("#source").textContent = names.length
-    ? `Source: ${names.join(", ")}, the rest from the group sample${filtered}.`
+    ? `Source: ${names.join(", ")}${rest}${filtered}.`
     : `Source: the group sample${filtered}.`;
   status(`Done in ${Math.round(performance.now() - started)} ms.`, "done");
 }
 
-/** Dropped files: each must be one the pack reads, by its name. */
-function drop(files) {
-  const unknown = files.filter((f) => !state.pack.files.includes(f.name));
+/** Dropped files: a pack (`.json`, read by the core) replaces the pack and every file, then each
+ * other file must be one the pack reads, by its name, and replaces the sample's. */
+async function drop(files) {
+  status(`Reading ${files.map((f) => f.name).join(", ")}…`, "loading");
+  const packs = files.filter((f) => f.name.toLowerCase().endsWith(".json"));
+  if (packs.length > 1) {
+    fail({ code: "invalid_pack", message: `${packs.map((f) => f.name).join(", ")}: drop one pack at a time` });
+    return;
+  }
+  if (packs.length === 1) {
+    await open(await packs[0].text(), {});
+    state.source = [packs[0].name];
+  }
+  const data = files.filter((f) => !packs.includes(f));
+  const unknown = data.filter((f) => !state.pack.files.includes(f.name));
   if (unknown.length > 0) {
     fail({ code: "invalid_dataset", message: `${unknown.map((f) => f.name).join(", ")}: not a file of the pack (it reads ${state.pack.files.join(", ")})` });
     return;
   }
-  for (const f of files) state.dropped[f.name] = f;
-  compute().catch(fail);
+  for (const f of data) state.dropped[f.name] = f;
+  await compute();
+  filterBar();
+}
+
+/** Reads a pack (object or JSON text, by the core) with its files (`{name: text}`): the page's pack from now on. */
+async function open(pack, sample) {
+  const { files, document: read } = await ask({ pack });
+  state.pack = { document: read, files, languages: read.languages, channels: {} };
+  Object.assign(state, { sample, dropped: {}, filter: {}, values: {}, source: [] });
+  if (!read.languages.includes(state.lang)) state.lang = read.languages[0];
+  $("#lang").replaceChildren(...read.languages.map((l) => el("option", l === state.lang ? { value: l, selected: "" } : { value: l }, l)));
 }
 
 async function main() {
   await init();
-  const document_ = await (await fetch(new URL("pack.json", DATA))).json();
-  const { files } = await ask({ pack: document_ });
-  state.pack = { document: document_, files, languages: document_.languages, channels: {} };
-  await Promise.all(files.map(async (name) => {
+  await open(await (await fetch(new URL("pack.json", DATA))).text(), {});
+  await Promise.all(state.pack.files.map(async (name) => {
     const res = await fetch(new URL(name, DATA));
     if (res.ok) state.sample[name] = await res.text();
   }));
-  state.lang = document_.languages[0];
-  $("#lang").replaceChildren(...document_.languages.map((l) => el("option", { value: l }, l)));
   $("#lang").onchange = () => { state.lang = $("#lang").value; filterBar(); render(); };
   await compute();
   filterBar();
-  $("#files").onchange = (e) => e.target.files.length && drop([...e.target.files]);
+  $("#files").onchange = (e) => e.target.files.length && drop([...e.target.files]).catch(fail);
   const zone = $("#drop");
   zone.ondragover = (e) => { e.preventDefault(); zone.classList.add("over"); };
   zone.ondragleave = () => zone.classList.remove("over");
-  zone.ondrop = (e) => { e.preventDefault(); zone.classList.remove("over"); if (e.dataTransfer.files.length) drop([...e.dataTransfer.files]); };
+  zone.ondrop = (e) => { e.preventDefault(); zone.classList.remove("over"); if (e.dataTransfer.files.length) drop([...e.dataTransfer.files]).catch(fail); };
 }
 
 main().catch(fail);

@@ -2,7 +2,7 @@
 // (texts, or dropped `File`s, read here) and the filter; the core in wasm reads every table by
 // the pack's declarations and computes the report, and this worker posts back the report and
 // its flat tables (cells as the CLI's CSV writes them), or the core's error as it is.
-//   {id, pack}                   -> {id, files}             the files the pack reads
+//   {id, pack}                   -> {id, files, document}   the pack read (object or JSON text), its files
 //   {id, pack, files, filter}    -> {id, report, tables}    the report on the rows the filter keeps
 import { init, Pack } from "../../pkg/web.mjs";
 
@@ -20,7 +20,7 @@ self.onmessage = async ({ data: { id, pack, files, filter } }) => {
     await ready;
     const read = new Pack(pack);
     if (files === undefined) {
-      self.postMessage({ id, files: read.files });
+      self.postMessage({ id, files: read.files, document: read.document });
       return;
     }
     const report = read.report(await texts(files), { filter });

@@ -311,10 +311,18 @@ fn host_cell<N: HostNode>(node: &N, path: &str) -> Result<(Option<ColumnKind>, V
         HostValue::Bool(b) => (Some(ColumnKind::Boolean), Value::Bool(b)),
         HostValue::Integer(Some(n)) => match i64::try_from(n) {
             Ok(small) => (Some(ColumnKind::Integer), Value::from(small)),
-            Err(_) => (
+            // Arrow's decimal128 holds it; the export's decimals are rust_decimal's 96 bits
+            Err(_) if rust_decimal::Decimal::try_from_i128_with_scale(n, 0).is_ok() => (
                 Some(ColumnKind::Decimal { scale: 0 }),
                 Value::String(n.to_string()),
             ),
+            Err(_) => {
+                return Err(KpiError::at(
+                    ErrorCode::ValueOutOfRange,
+                    path,
+                    format!("`{n}` is beyond the 96 bits of an exported decimal"),
+                ))
+            }
         },
         HostValue::Text(t) => (Some(ColumnKind::Text), Value::String(t)),
         HostValue::Decimal(text) => {

@@ -59,7 +59,7 @@ pub(super) fn report(
             }
             None => views.push(
                 json!({"key": view.key, "label": view.label, "kpi": view.section,
-                                      "note": note(pack, &[format!("`{}`", view.section)])}),
+                                      "note": left_with(pack, &view.section)}),
             ),
         }
     }
@@ -186,6 +186,21 @@ fn note(pack: &Pack, missing: &[String]) -> Labels {
             let text = match lang.as_str() {
                 "fr" => format!("Omis : les données n'ont pas {list}."),
                 _ => format!("Left out: the data has no {list}."),
+            };
+            (lang.clone(), text)
+        })
+        .collect()
+}
+
+/// "Left out with the section `conversion`", in each of the pack's languages: a view whose
+/// section was left out (its files absent, or the filter not applying to them).
+fn left_with(pack: &Pack, section: &str) -> Labels {
+    pack.languages
+        .iter()
+        .map(|lang| {
+            let text = match lang.as_str() {
+                "fr" => format!("Omis avec l'indicateur `{section}`."),
+                _ => format!("Left out with the section `{section}`."),
             };
             (lang.clone(), text)
         })
