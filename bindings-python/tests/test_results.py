@@ -343,7 +343,7 @@ def test_result_tables_are_typed_by_the_host_values_they_hold() -> None:
         arrow_stream((Record({"a": Decimal("NaN")}),))
     assert (e.value.code, e.value.path) == ("invalid_decimal", "rows[0].a")
     # beyond the 96 bits of an exported decimal: refused at the cell, never an internal error
-    with pytest.raises(omnikpi.InputError) as e:
+    with pytest.raises(omnikpi.OmniKpiError) as e:
         arrow_stream((Record({"a": 1}), Record({"a": 2**100})))
     assert (e.value.code, e.value.path) == ("value_out_of_range", "rows[1].a")
 

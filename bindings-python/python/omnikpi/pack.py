@@ -84,9 +84,8 @@ class Pack:
 
         ``filter`` keeps some rows only: ``{"dimensions": {"brand": ["lumen"]}, "from":
         "2026-10-01", "to": "2026-10-31"}`` (days in the pack's time zone, both included; a
-        journey whole, by its latest touch). A KPI it cannot apply to is left out with a note.
-
-        >>> pack.report("examples/group", filter={"dimensions": {"country": ["FR"]}})  # doctest: +SKIP
+        journey whole, by its latest touch). A KPI it cannot apply to is left out with a note;
+        the report's ``pack.filter`` states the filter. The README's pack example uses one.
         """
         return PackReport(self._pack.report(self._files(data), filter))
 
