@@ -91,7 +91,7 @@ def test_one_model_gives_the_kpis_own_result_and_parameters_reach_it() -> None:
     load(con, RETAIL / "journeys.csv")
     expected = cli(RETAIL / "journeys.csv", ["markov"], "--params", json.dumps({"markov": {"order": 2}}))
     got = attribute(con, "touches", options(con, "markov", params={"order": 2}))
-    assert [got] == expected and got["model"] == "attribution.markov"
+    assert [got] == expected and got["model"] == "markov"
 
 
 def test_group_by_gives_each_group_what_the_cli_gives_for_its_rows(tmp_path: Path) -> None:

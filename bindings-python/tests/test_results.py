@@ -64,7 +64,7 @@ def test_results_are_frozen_all_the_way_down(comparison: omnikpi.ModelComparison
 
 def test_repr_names_the_kpi_and_summarises_tables(comparison: omnikpi.ModelComparison) -> None:
     text = repr(comparison["markov"])
-    assert text.startswith("Attribution(kpi='attribution.markov', model='attribution.markov', currency='EUR', channels=<8 rows>")
+    assert text.startswith("Attribution(kpi='attribution.markov', model='markov', currency='EUR', channels=<8 rows>")
     assert "transition_matrix=<" in text
     assert repr(comparison) == "ModelComparison(models=['linear', 'markov', 'first_touch'], channels=8)"
 

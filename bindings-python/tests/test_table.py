@@ -158,7 +158,7 @@ def test_integer_ids_and_seconds_and_model_params() -> None:
     by_channel = {c["channel"]: c["value"] for c in got["time_decay"]["channels"]}
     # weights 2^-1 (web, 60 s before the last touch) and 1 (store): 30.00 and 60.00
     assert (by_channel["web"], by_channel["store"]) == (Decimal("30.00"), Decimal("60.00"))
-    assert got["linear"]["journeys"] == {"read": 2, "converting": 1, "unattributed": 0}
+    assert got["linear"]["journeys"] == {"read": 2, "converting": 1, "not_converting": 1, "unattributed": 0}
 
 
 def test_float_value_column_is_refused() -> None:

@@ -869,7 +869,7 @@ export interface AttributionParams {
   max_channels?: number | bigint | null;
 }
 export interface AttributionResult {
-  /** The model's KPI id, such as `attribution.linear`. */
+  /** The model's short name, such as `linear` (the name a comparison keys it by; the KPI id is `attribution.` and the name). */
   model: string;
   /** ISO 4217 code of every amount. */
   currency: string;
@@ -885,10 +885,11 @@ export interface AttributionResult {
     conversions: DecimalString;
     value: DecimalString;
   };
-  /** Journeys read, converting, and unattributed (no touch left in the window). */
+  /** Journeys read, converting, not converting (no conversion: read and used, earning no credit under a rule-based model), and unattributed (converting, no touch left in the window). */
   journeys: {
     read: number;
     converting: number;
+    not_converting: number;
     unattributed: number;
   };
   /** With intervals: the method (`poisson_bootstrap`), replicates, confidence and seed, and per channel of `channels` (same order) the lower and upper bounds of conversions (6 places), value (minor unit) and share (6 places; null when some replicate has no conversion). Absent without intervals. */
@@ -907,7 +908,7 @@ export interface AttributionResult {
       share_high: DecimalString | null;
     }[];
   };
-  /** Journeys read, used by the model, rejected (non-converting journeys for rule-based models). */
+  /** Journeys read, used by the model (every journey read, converting or not) and rejected (none: a malformed journey is an error). */
   rows: {
     read: number;
     used: number;
@@ -1758,33 +1759,33 @@ export declare function basketMultichannelUplift(input: MultichannelUpliftInput,
 export declare function pickupAttachRate(input: AttachRateInput, params?: AttachRateParams): Certified<AttachRateResult>;
 /** Money allocation (KPI `money.allocate` 1.1.0): Splits an amount between parties by weights, in minor units, so the parts sum exactly to the amount. */
 export declare function moneyAllocate(input: AllocationInput, params?: AllocationParams): Certified<AllocationResult>;
-/** First touch (KPI `attribution.first_touch` 2.2.0): 100% of each journey's conversions and value to its first touch. */
+/** First touch (KPI `attribution.first_touch` 3.0.0): 100% of each journey's conversions and value to its first touch. */
 export declare function attributionFirstTouch(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Last touch (KPI `attribution.last_touch` 2.2.0): 100% of each journey's conversions and value to its last touch. */
+/** Last touch (KPI `attribution.last_touch` 3.0.0): 100% of each journey's conversions and value to its last touch. */
 export declare function attributionLastTouch(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Last non-direct touch (KPI `attribution.last_non_direct` 2.2.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
+/** Last non-direct touch (KPI `attribution.last_non_direct` 3.0.0): 100% to the last touch of a channel not marked direct; a journey of direct touches only credits its last touch. */
 export declare function attributionLastNonDirect(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Linear (KPI `attribution.linear` 2.2.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
+/** Linear (KPI `attribution.linear` 3.0.0): Equal credit to every touch; a channel repeated in a journey accumulates its touches' shares. */
 export declare function attributionLinear(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Time decay (KPI `attribution.time_decay` 2.2.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
+/** Time decay (KPI `attribution.time_decay` 3.0.0): Credit halves for every half-life between a touch and the conversion (Adobe's and Google's time decay). */
 export declare function attributionTimeDecay(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Position-based (U-shaped) (KPI `attribution.position_based` 2.2.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
+/** Position-based (U-shaped) (KPI `attribution.position_based` 3.0.0): Fixed weights to the first and last touches (40/40 by default), the rest shared by the middle touches. */
 export declare function attributionPositionBased(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** W-shaped (KPI `attribution.w_shaped` 2.2.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
+/** W-shaped (KPI `attribution.w_shaped` 3.0.0): Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by the other touches. */
 export declare function attributionWShaped(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Markov removal effect (KPI `attribution.markov` 2.3.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
+/** Markov removal effect (KPI `attribution.markov` 3.0.0): Credit in proportion to each channel's removal effect in an absorbing Markov chain of the journeys (non-converting journeys included), solved exactly. */
 export declare function attributionMarkov(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
 /** Markov order selection (KPI `attribution.markov_order` 1.1.0): Which order of Markov chain describes the journeys best: for orders 1 to max_order, the chain's log-likelihood of journeys it did not see (k-fold cross-validation, folds by a hash of the journey id), and the order it recommends. */
 export declare function attributionMarkovOrder(input: MarkovOrderInput, params?: MarkovOrderParams): Certified<MarkovOrderResult>;
-/** Shapley value (Zhao) (KPI `attribution.shapley` 2.2.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
+/** Shapley value (Zhao) (KPI `attribution.shapley` 3.0.0): Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which gives each journey's conversions to its distinct channels in equal parts; any number of channels. */
 export declare function attributionShapley(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 2.2.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
+/** Ordered Shapley value (Zhao) (KPI `attribution.shapley.ordered` 3.0.0): Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over the positions where it occurs; channel totals equal the simplified Shapley value, and the result adds credit per position. */
 export declare function attributionShapleyOrdered(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 2.2.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
+/** Shapley value of conversion rates (KPI `attribution.shapley.rate` 3.0.0): For each converting channel set, the Shapley value of v(S) = conversion rate of journeys whose channel set is exactly S, over the subsets of that set, applied to its conversions (exact enumeration up to max_channels). */
 export declare function attributionShapleyRate(input: AttributionInput, params?: AttributionParams): Certified<AttributionResult>;
-/** Channel contribution (share of attributed value) (KPI `contribution.share` 2.2.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
+/** Channel contribution (share of attributed value) (KPI `contribution.share` 3.0.0): Each channel's share of the attributed conversion value under a chosen attribution model. */
 export declare function contributionShare(input: ContributionShareInput, params?: ContributionShareParams): Certified<ContributionShareResult>;
-/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 2.2.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
+/** Return on ad spend and cost per acquisition (KPI `contribution.roas` 3.0.0): Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per channel and overall, under a chosen attribution model. */
 export declare function contributionRoas(input: ContributionRoasInput, params?: ContributionRoasParams): Certified<ContributionRoasResult>;
 /** Growth decomposition by channel (KPI `contribution.growth` 1.1.0): How much each channel contributed to the change of the total between two periods, so a store at -1% beside online at +10% reads as the net gain it is. */
 export declare function contributionGrowth(input: ContributionGrowthInput, params?: ContributionGrowthParams): Certified<ContributionGrowthResult>;

@@ -61,7 +61,7 @@ test("BigInt64Array timestamps and values work like Float64Array", () => {
 
 test("single model with parameters", () => {
   const r = omnikpi.attributeColumns("markov", columns(), { order: 2 });
-  assert.equal(r.model, "attribution.markov");
+  assert.equal(r.model, "markov");
   assert.equal(r.order, 2);
 });
 

@@ -1210,7 +1210,7 @@ def attribution_first_touch(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """First touch (KPI ``attribution.first_touch`` 2.2.0).
+    """First touch (KPI ``attribution.first_touch`` 3.0.0).
 
     100% of each journey's conversions and value to its first touch.
 
@@ -1291,7 +1291,7 @@ def attribution_last_touch(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Last touch (KPI ``attribution.last_touch`` 2.2.0).
+    """Last touch (KPI ``attribution.last_touch`` 3.0.0).
 
     100% of each journey's conversions and value to its last touch.
 
@@ -1372,7 +1372,7 @@ def attribution_last_non_direct(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Last non-direct touch (KPI ``attribution.last_non_direct`` 2.2.0).
+    """Last non-direct touch (KPI ``attribution.last_non_direct`` 3.0.0).
 
     100% to the last touch of a channel not marked direct; a journey of direct touches only
     credits its last touch.
@@ -1454,7 +1454,7 @@ def attribution_linear(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Linear (KPI ``attribution.linear`` 2.2.0).
+    """Linear (KPI ``attribution.linear`` 3.0.0).
 
     Equal credit to every touch; a channel repeated in a journey accumulates its touches'
     shares.
@@ -1537,7 +1537,7 @@ def attribution_time_decay(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Time decay (KPI ``attribution.time_decay`` 2.2.0).
+    """Time decay (KPI ``attribution.time_decay`` 3.0.0).
 
     Credit halves for every half-life between a touch and the conversion (Adobe's and Google's
     time decay).
@@ -1623,7 +1623,7 @@ def attribution_position_based(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Position-based (U-shaped) (KPI ``attribution.position_based`` 2.2.0).
+    """Position-based (U-shaped) (KPI ``attribution.position_based`` 3.0.0).
 
     Fixed weights to the first and last touches (40/40 by default), the rest shared by the
     middle touches.
@@ -1711,7 +1711,7 @@ def attribution_w_shaped(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """W-shaped (KPI ``attribution.w_shaped`` 2.2.0).
+    """W-shaped (KPI ``attribution.w_shaped`` 3.0.0).
 
     Fixed weights to the first, lead-creation and last touches (30/30/30), the rest shared by
     the other touches.
@@ -1802,7 +1802,7 @@ def attribution_markov(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Markov removal effect (KPI ``attribution.markov`` 2.3.0).
+    """Markov removal effect (KPI ``attribution.markov`` 3.0.0).
 
     Credit in proportion to each channel's removal effect in an absorbing Markov chain of the
     journeys (non-converting journeys included), solved exactly.
@@ -1965,7 +1965,7 @@ def attribution_shapley(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Shapley value (Zhao) (KPI ``attribution.shapley`` 2.2.0).
+    """Shapley value (Zhao) (KPI ``attribution.shapley`` 3.0.0).
 
     Exact Shapley value of v(S) = conversions of journeys whose channel set is within S, which
     gives each journey's conversions to its distinct channels in equal parts; any number of
@@ -2049,7 +2049,7 @@ def attribution_shapley_ordered(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 2.2.0).
+    """Ordered Shapley value (Zhao) (KPI ``attribution.shapley.ordered`` 3.0.0).
 
     Zhao's ordered Shapley value: each distinct channel's equal share of a journey is split over
     the positions where it occurs; channel totals equal the simplified Shapley value, and the
@@ -2134,7 +2134,7 @@ def attribution_shapley_rate(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> Attribution:
-    """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 2.2.0).
+    """Shapley value of conversion rates (KPI ``attribution.shapley.rate`` 3.0.0).
 
     For each converting channel set, the Shapley value of v(S) = conversion rate of journeys
     whose channel set is exactly S, over the subsets of that set, applied to its conversions
@@ -2218,7 +2218,7 @@ def contribution_share(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> ContributionShare:
-    """Channel contribution (share of attributed value) (KPI ``contribution.share`` 2.2.0).
+    """Channel contribution (share of attributed value) (KPI ``contribution.share`` 3.0.0).
 
     Each channel's share of the attributed conversion value under a chosen attribution model.
 
@@ -2288,7 +2288,7 @@ def contribution_roas(
     period: Optional[Literal["day", "iso_week", "month", "quarter"]] = None,
     time_zone: Optional[str] = None,
 ) -> ContributionRoas:
-    """Return on ad spend and cost per acquisition (KPI ``contribution.roas`` 2.2.0).
+    """Return on ad spend and cost per acquisition (KPI ``contribution.roas`` 3.0.0).
 
     Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), per
     channel and overall, under a chosen attribution model.

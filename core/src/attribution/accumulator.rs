@@ -688,10 +688,9 @@ impl Accumulator {
             }
             _ => None,
         };
-        let used = match state {
-            ModelState::Credit(_) | ModelState::Positions(_) => self.converting,
-            _ => self.journeys,
-        };
+        // every journey read is used: a non-converting one earns no credit under a rule-based
+        // model (counted in `journeys.not_converting`), it is not rejected
+        let used = self.journeys;
         Ok(Attribution {
             model: model.id(),
             currency: self.currency.code().to_owned(),

@@ -139,7 +139,11 @@ impl Attribution {
             })
             .collect();
         let mut fields = vec![
-            ("model".to_owned(), Output::from(self.model)),
+            // the model's short name, as users name it (`linear`), as comparisons key it
+            (
+                "model".to_owned(),
+                Output::from(super::short_name(self.model)),
+            ),
             ("currency".to_owned(), Output::from(self.currency.as_str())),
             ("channels".to_owned(), Output::List(channels)),
             (
@@ -154,6 +158,13 @@ impl Attribution {
                 Output::record([
                     ("read", self.journeys.read.into()),
                     ("converting", self.journeys.converting.into()),
+                    (
+                        "not_converting",
+                        self.journeys
+                            .read
+                            .saturating_sub(self.journeys.converting)
+                            .into(),
+                    ),
                     ("unattributed", self.journeys.unattributed.into()),
                 ]),
             ),
