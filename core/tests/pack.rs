@@ -498,12 +498,21 @@ fn a_pack_is_checked_before_any_data_is_read() {
 }
 
 fn small_report(orders: &str, touches: &str) -> Result<Value, (String, String)> {
+    small_report_filtered(orders, touches, &Value::Null)
+}
+
+fn small_report_filtered(
+    orders: &str,
+    touches: &str,
+    filter: &Value,
+) -> Result<Value, (String, String)> {
     let pack = Pack::from_json(&small_pack()).unwrap();
+    let filter = omnikpi::pack::Filter::from_json(filter, &pack).unwrap();
     let files = [("orders.csv", orders), ("touches.csv", touches)]
         .into_iter()
         .map(|(n, t)| (n.to_owned(), t.to_owned()))
         .collect();
-    pack.report(&files).map_err(|e| {
+    pack.report_filtered(&files, &filter).map_err(|e| {
         (
             e.code().as_str().to_owned(),
             e.path().unwrap_or_default().to_owned(),
@@ -844,16 +853,9 @@ fn an_empty_filter_is_the_unfiltered_report_and_a_wrong_one_is_refused() {
 
 #[test]
 fn errors_under_a_filter_name_the_rows_of_the_file() {
-    let pack = Pack::from_json(&small_pack()).unwrap();
-    let filter =
-        omnikpi::pack::Filter::from_json(&json!({"dimensions": {"brand": ["B"]}}), &pack).unwrap();
+    let only_b = json!({"dimensions": {"brand": ["B"]}});
     let report = |orders: &str, touches: &str| {
-        let files = [("orders.csv", orders), ("touches.csv", touches)]
-            .into_iter()
-            .map(|(n, t)| (n.to_owned(), t.to_owned()))
-            .collect();
-        pack.report_filtered(&files, &filter)
-            .map_err(|e| e.path().unwrap_or_default().to_owned())
+        small_report_filtered(orders, touches, &only_b).map_err(|(_, path)| path)
     };
     let report_b = report(ORDERS, TOUCHES).unwrap();
     assert_eq!(

@@ -135,76 +135,61 @@ fn section(kpi: &PackKpi, built: &Built, fingerprint: &str) -> Result<(Value, Ou
 }
 
 fn left_out(pack: &Pack, kpi: &PackKpi, missing: &[String]) -> Value {
-    let version = crate::definition(kpi.kpi)
-        .map(|d| d.version.clone())
-        .unwrap_or_default();
-    json!({
-        "key": kpi.key,
-        "kpi": kpi.kpi,
-        "version": version,
-        "range": kpi.range,
-        "label": kpi.label,
-        "missing": missing,
-        "note": note(pack, missing),
-    })
+    left_section(kpi, ("missing", Value::from(missing)), note(pack, missing))
 }
 
 /// A section the filter cannot apply to, left out rather than shown unfiltered.
 fn not_filterable(pack: &Pack, kpi: &PackKpi, reason: &str) -> Value {
+    let note = in_languages(pack, |lang| match lang {
+        "fr" => format!("Omis : le filtre ne s'applique pas ({reason})."),
+        _ => format!("Left out: the filter does not apply ({reason})."),
+    });
+    left_section(kpi, ("unfiltered", Value::from(reason)), note)
+}
+
+/// A section left out: the KPI's key, id, version, range and label, why (`why`) and its note.
+fn left_section(kpi: &PackKpi, why: (&str, Value), note: Labels) -> Value {
     let version = crate::definition(kpi.kpi)
         .map(|d| d.version.clone())
         .unwrap_or_default();
-    let note: Labels = pack
-        .languages
-        .iter()
-        .map(|lang| {
-            let text = match lang.as_str() {
-                "fr" => format!("Omis : le filtre ne s'applique pas ({reason})."),
-                _ => format!("Left out: the filter does not apply ({reason})."),
-            };
-            (lang.clone(), text)
-        })
-        .collect();
-    json!({
+    let mut section = json!({
         "key": kpi.key,
         "kpi": kpi.kpi,
         "version": version,
         "range": kpi.range,
         "label": kpi.label,
-        "unfiltered": reason,
-        "note": note,
-    })
+    });
+    if let Some(map) = section.as_object_mut() {
+        map.insert(why.0.to_owned(), why.1);
+        map.insert("note".to_owned(), json!(note));
+    }
+    section
 }
 
-/// "Left out: the data has no orders.csv", in each of the pack's languages (English where
-/// omnikpi has no translation).
-fn note(pack: &Pack, missing: &[String]) -> Labels {
-    let list = missing.join(", ");
+/// A text in each of the pack's languages (English where omnikpi has no translation).
+fn in_languages(pack: &Pack, text: impl Fn(&str) -> String) -> Labels {
     pack.languages
         .iter()
-        .map(|lang| {
-            let text = match lang.as_str() {
-                "fr" => format!("Omis : les données n'ont pas {list}."),
-                _ => format!("Left out: the data has no {list}."),
-            };
-            (lang.clone(), text)
-        })
+        .map(|lang| (lang.clone(), text(lang)))
         .collect()
+}
+
+/// "Left out: the data has no orders.csv", in each of the pack's languages.
+fn note(pack: &Pack, missing: &[String]) -> Labels {
+    let list = missing.join(", ");
+    in_languages(pack, |lang| match lang {
+        "fr" => format!("Omis : les données n'ont pas {list}."),
+        _ => format!("Left out: the data has no {list}."),
+    })
 }
 
 /// "Left out with the section `conversion`", in each of the pack's languages: a view whose
 /// section was left out (its files absent, or the filter not applying to them).
 fn left_with(pack: &Pack, section: &str) -> Labels {
-    pack.languages
-        .iter()
-        .map(|lang| {
-            let text = match lang.as_str() {
-                "fr" => format!("Omis avec l'indicateur `{section}`."),
-                _ => format!("Left out with the section `{section}`."),
-            };
-            (lang.clone(), text)
-        })
-        .collect()
+    in_languages(pack, |lang| match lang {
+        "fr" => format!("Omis avec l'indicateur `{section}`."),
+        _ => format!("Left out with the section `{section}`."),
+    })
 }
 
 /// The value of a typed result at `path` (`overall.average`, `channels[channel=web].value`).
