@@ -51,6 +51,25 @@ fn section<'a>(report: &'a Value, key: &str) -> &'a Value {
         .unwrap()
 }
 
+fn view<'a>(report: &'a Value, key: &str) -> &'a Value {
+    report["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == key)
+        .unwrap()
+}
+
+/// Each segment's key of a result, in order.
+fn segment_keys(result: &Value) -> Vec<&Value> {
+    result["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["key"])
+        .collect()
+}
+
 fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap()).unwrap()
 }
@@ -119,12 +138,7 @@ fn the_basket_is_the_orders_in_eur_by_brand_and_country() {
     assert_eq!(dec(&basket["overall"]["revenue"]), whole);
     assert_eq!(basket["overall"]["orders"], orders.len());
     assert!(basket["fx"]["converted"].as_u64().unwrap() > 0);
-    let view = report["comparisons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["key"] == "basket_brand_country")
-        .unwrap();
+    let view = view(&report, "basket_brand_country");
     let rows: Vec<&str> = view["rows"]["keys"]
         .as_array()
         .unwrap()
@@ -158,12 +172,7 @@ fn the_basket_is_the_orders_in_eur_by_brand_and_country() {
 #[test]
 fn conversion_cells_are_each_combinations_own_rate() {
     let report = group_report();
-    let view = report["comparisons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["key"] == "conversion_brand_country")
-        .unwrap();
+    let view = view(&report, "conversion_brand_country");
     let traffic = csv_rows("traffic.csv", b',');
     for (r, brand) in ["lumen", "nord"].iter().enumerate() {
         for (c, country) in ["CH", "FR", "GB"].iter().enumerate() {
@@ -223,12 +232,7 @@ fn absent_tables_leave_their_kpis_out_with_a_note() {
     files.remove("touches.csv");
     let report = pack.report(&files).unwrap();
     assert!(section(&report, "attribution_markov").get("note").is_some());
-    let view = report["comparisons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["key"] == "web_revenue_brand_country")
-        .unwrap();
+    let view = view(&report, "web_revenue_brand_country");
     assert!(view.get("cells").is_none());
     assert_eq!(
         view["note"]["en"],
@@ -533,12 +537,7 @@ fn tables_are_read_as_declared_and_errors_name_file_row_and_column() {
     );
     let linear = &report["sections"][1]["result"];
     assert_eq!(linear["totals"]["value"], "42.50");
-    let keys: Vec<&Value> = linear["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| &s["key"])
-        .collect();
+    let keys: Vec<&Value> = segment_keys(linear);
     assert_eq!(
         keys,
         [
@@ -750,12 +749,7 @@ fn a_filter_keeps_the_rows_of_its_dimension_values_and_days() {
         dec(&linear["totals"]["conversions"]),
         Decimal::from(expected)
     );
-    let segments: Vec<&Value> = linear["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| &s["key"])
-        .collect();
+    let segments: Vec<&Value> = segment_keys(linear);
     assert_eq!(
         segments,
         [
@@ -764,12 +758,7 @@ fn a_filter_keeps_the_rows_of_its_dimension_values_and_days() {
         ]
     );
     // the comparison views are filtered as the sections are
-    let view = report["comparisons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["key"] == "basket_brand_country")
-        .unwrap();
+    let view = view(&report, "basket_brand_country");
     assert_eq!(view["rows"]["keys"], json!(["lumen"]));
     assert_eq!(view["columns"]["keys"], json!(["FR", "GB"]));
     assert_eq!(view["total"], basket["overall"]["average"]);

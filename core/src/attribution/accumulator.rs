@@ -688,9 +688,6 @@ impl Accumulator {
             }
             _ => None,
         };
-        // every journey read is used: a non-converting one earns no credit under a rule-based
-        // model (counted in `journeys.not_converting`), it is not rejected
-        let used = self.journeys;
         Ok(Attribution {
             model: model.id(),
             currency: self.currency.code().to_owned(),
@@ -704,13 +701,12 @@ impl Accumulator {
             },
             details,
             intervals,
+            // every journey read is used: a non-converting one earns no credit under a
+            // rule-based model (counted in `journeys.not_converting`), it is not rejected
             rows: RowCounts {
                 read: self.journeys,
-                used,
-                rejected: self
-                    .journeys
-                    .checked_sub(used)
-                    .ok_or_else(|| KpiError::internal("more journeys used than read"))?,
+                used: self.journeys,
+                rejected: 0,
             },
         })
     }

@@ -10,7 +10,7 @@ use crate::error::{ErrorCode, KpiError, Result};
 use crate::table::reading::Reading;
 use crate::table::{csv_boolean, CsvRows, Table};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A KPI's input built from the files, and how to place an error of the KPI in them.
 pub(super) struct Built {
@@ -295,47 +295,59 @@ impl Source<'_> {
             false => None,
         };
         let days = crate::incentive::Periods::new("day", self.pack.time_zone.as_deref(), "pack")?;
-        // each unit's (a row's, or a journey's) dimension values and latest time
-        let mut units: BTreeMap<String, (Vec<Option<String>>, Option<i64>)> = BTreeMap::new();
-        let unit = |r: usize, row: &[String]| match journey {
-            Some(c) => cell(row, c).unwrap_or_default().to_owned(),
-            None => r.to_string(),
-        };
+        // each unit's (a row's, or a journey's) dimension values and latest time, and each
+        // row's unit
+        let mut units: Vec<(Vec<Option<&str>>, Option<i64>)> = Vec::new();
+        let mut journeys: HashMap<&str, usize> = HashMap::new();
+        let mut unit_of = Vec::with_capacity(parsed.rows.len());
         for (r, row) in parsed.rows.iter().enumerate() {
-            let (values, latest) = units
-                .entry(unit(r, row))
-                .or_insert_with(|| (vec![None; dimensions.len()], None));
+            let fresh = units.len();
+            let u = match journey {
+                Some(c) => *journeys
+                    .entry(cell(row, c).unwrap_or_default())
+                    .or_insert(fresh),
+                None => fresh,
+            };
+            if u == fresh {
+                units.push((vec![None; dimensions.len()], None));
+            }
+            unit_of.push(u);
+            let Some((values, latest)) = units.get_mut(u) else {
+                continue;
+            };
             for (slot, &c) in values.iter_mut().zip(&dimensions) {
                 if slot.is_none() {
-                    *slot = cell(row, c).map(str::to_owned);
+                    *slot = cell(row, c);
                 }
             }
             if let Some((c, column)) = time {
-                let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+                let place = || format!("{}:row {}:{column}", table.file, r.saturating_add(2));
                 let seconds = match cell(row, c) {
-                    Some(text) => reading.seconds_from_text(text, &place)?,
+                    Some(text) => reading.seconds_from_text(text, &place())?,
                     None if journey.is_some() => continue, // refused by the journeys' reader
                     None => {
+                        let place = place();
                         return Err(KpiError::new(
                             ErrorCode::MissingField,
                             Some(place.clone()),
                             format!("`{place}` is empty, and the report is filtered by day"),
-                        ))
+                        ));
                     }
                 };
                 *latest = Some(latest.map_or(seconds, |l| l.max(seconds)));
             }
         }
-        let mut kept_units = BTreeMap::new();
-        for (key, (values, latest)) in &units {
-            let day = latest.map(|t| days.label(t, &table.file)).transpose()?;
-            let values: Vec<Option<&str>> = values.iter().map(Option::as_deref).collect();
-            kept_units.insert(key.as_str(), filter.keeps(&values, day.as_deref()));
-        }
-        let kept = parsed.rows.iter().enumerate().filter(|(r, row)| {
-            let key = unit(*r, row);
-            kept_units.get(key.as_str()).copied().unwrap_or(false)
-        });
+        let kept_units = units
+            .iter()
+            .map(|(values, latest)| {
+                let day = latest.map(|t| days.label(t, &table.file)).transpose()?;
+                Ok(filter.keeps(values, day.as_deref()))
+            })
+            .collect::<Result<Vec<bool>>>()?;
+        let kept = unit_of
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| kept_units.get(**u).copied().unwrap_or(false));
         Ok(kept.map(|(r, _)| r).collect())
     }
 }
