@@ -23,8 +23,10 @@ pub struct Dimension {
 /// differ from omnikpi's fields, and how its cells are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSource {
-    /// The file's name among the data's files (`orders.csv`).
+    /// The file's name among the data's files (`orders.csv`, `export.xlsx`).
     pub file: String,
+    /// The sheet of a workbook the table is, when not the first.
+    pub sheet: Option<String>,
     /// omnikpi's field or role (or a dimension's name) → the table's column.
     pub columns: BTreeMap<String, String>,
     /// The reading options of every table ([`crate::table::reading::Reading::from_json`]),
@@ -33,6 +35,17 @@ pub struct TableSource {
     /// The column of each row's time, for records whose KPI reads no time of its own (an
     /// order's date picks its period-average FX rate).
     pub time: Option<String>,
+}
+
+impl TableSource {
+    /// The table's name among the texts a pack reports on: its file's (`orders.csv`), and its
+    /// sheet's when declared (`export.xlsx:Orders`). Errors in its cells name it.
+    pub fn entry(&self) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{}:{sheet}", self.file),
+            None => self.file.clone(),
+        }
+    }
 }
 
 /// Where a KPI input comes from.
@@ -99,7 +112,7 @@ const PACK_KEYS: &[&str] = &[
     "comparisons",
 ];
 const KPI_KEYS: &[&str] = &["key", "kpi", "version", "label", "by", "params", "inputs"];
-const TABLE_KEYS: &[&str] = &["file", "columns", "reading", "time"];
+const TABLE_KEYS: &[&str] = &["file", "sheet", "columns", "reading", "time"];
 const COMPARISON_KEYS: &[&str] = &["key", "label", "kpi", "value", "rows", "columns"];
 const PERIODS: &[&str] = &["day", "iso_week", "month", "quarter"];
 
@@ -298,6 +311,31 @@ fn dimensions(items: &[Value], languages: &[String]) -> Result<Vec<Dimension>> {
     Ok(out)
 }
 
+/// A sheet is only of a workbook, and a workbook has no CSV dialect.
+fn workbook_reading(
+    file: &str,
+    sheet: Option<&str>,
+    reading: &crate::table::reading::Reading,
+    path: &str,
+) -> Result<()> {
+    let workbook = crate::table::xlsx::is_workbook(file);
+    if sheet.is_some() && !workbook {
+        return Err(invalid(
+            &format!("{path}.sheet"),
+            format!(
+                "`{file}` is not a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods): it has no sheets"
+            ),
+        ));
+    }
+    if workbook && reading.csv != crate::table::reading::Dialect::default() {
+        return Err(invalid(
+            &format!("{path}.reading"),
+            format!("`{file}` is a workbook: its cells have no CSV delimiter or decimal sign"),
+        ));
+    }
+    Ok(())
+}
+
 fn tables(value: Option<&Value>) -> Result<BTreeMap<String, TableSource>> {
     let Some(value) = value else {
         return Ok(BTreeMap::new());
@@ -329,10 +367,14 @@ fn tables(value: Option<&Value>) -> Result<BTreeMap<String, TableSource>> {
                 "columns are mapped in the table's own `columns`",
             ));
         }
-        crate::table::reading::Reading::from_json(&reading)
+        let declared = crate::table::reading::Reading::from_json(&reading)
             .map_err(|e| rehomed(&e, &format!("{path}.{}", e.path().unwrap_or("reading"))))?;
+        let file = text(fields, "file", &path)?.to_owned();
+        let sheet = opt_text(fields, "sheet", &path)?;
+        workbook_reading(&file, sheet.as_deref(), &declared, &path)?;
         let source = TableSource {
-            file: text(fields, "file", &path)?.to_owned(),
+            file,
+            sheet,
             columns,
             reading,
             time: opt_text(fields, "time", &path)?,

@@ -23,6 +23,7 @@
 //! ```
 
 mod comparison;
+mod data_file;
 mod declaration;
 pub mod export;
 mod filter;
@@ -30,6 +31,7 @@ pub mod html;
 mod report;
 mod source;
 
+pub use data_file::DataFile;
 pub use declaration::{Comparison, Dimension, InputSource, Labels, PackKpi, TableSource};
 pub use filter::Filter;
 pub use report::TypedReport;

@@ -7,7 +7,8 @@ use super::declaration::{provided, InputSource, PackKpi, TableSource};
 use super::{Filter, Pack};
 use crate::catalog::definition;
 use crate::error::{ErrorCode, KpiError, Result};
-use crate::table::reading::Reading;
+use crate::table::reading::{Conversions, Dialect, Reading};
+use crate::table::xlsx::is_workbook;
 use crate::table::{csv_boolean, CsvRows, Table};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -76,7 +77,7 @@ pub(super) fn missing_files(
     let mut out: Vec<String> = tables
         .into_iter()
         .filter_map(|t| pack.tables.get(t))
-        .map(|t| t.file.clone())
+        .map(TableSource::entry)
         .filter(|f| !files.contains_key(f))
         .collect();
     out.sort();
@@ -114,7 +115,7 @@ pub(super) fn build(
             (Some(InputSource::Value(v)), _) => v.clone(),
             (Some(InputSource::Table(t)), _) => {
                 let table = pack_table(pack, t)?;
-                let text = file(files, &table.file)?;
+                let text = file(files, &table.entry())?;
                 let mut wanted = Wanted::of(spec, kpi);
                 wanted.period = fx_periods(pack, definition, name, table)?;
                 let source = Source {
@@ -127,7 +128,8 @@ pub(super) fn build(
                     conversions.add(converted);
                     journeys
                 } else {
-                    let (records, rows) = records(&source, text, &wanted, name)?;
+                    let (records, rows, converted) = records(&source, text, &wanted, name)?;
+                    conversions.add(converted);
                     places.push((rows, table.columns.clone()));
                     records
                 }
@@ -239,12 +241,21 @@ fn fx_periods(
     Ok(Some(periods))
 }
 
-/// The table's text parsed in its dialect, with the reading it declares.
+/// The table's text parsed in its dialect, with the reading it declares: a CSV file's declared
+/// or detected, a workbook's sheet the one it was written in ([`crate::table::xlsx::sheet_csv`]).
 fn parse(table: &TableSource, text: &str) -> Result<(Table, Reading)> {
     let mut reading = Reading::from_json(&table.reading)?;
     let body = text.trim_start_matches('\u{feff}');
-    reading.csv = reading.csv.detect(body.lines().next().unwrap_or_default());
-    let parsed = Table::parse_delimited(&table.file, body, reading.csv.delimiter.unwrap_or(b','))?;
+    reading.csv = if is_workbook(&table.file) {
+        Dialect {
+            delimiter: Some(b','),
+            decimal_comma: Some(false),
+        }
+    } else {
+        reading.csv.detect(body.lines().next().unwrap_or_default())
+    };
+    let parsed =
+        Table::parse_delimited(&table.entry(), body, reading.csv.delimiter.unwrap_or(b','))?;
     Ok((parsed, reading))
 }
 
@@ -321,7 +332,7 @@ impl Source<'_> {
                 }
             }
             if let Some((c, column)) = time {
-                let place = || format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+                let place = || format!("{}:row {}:{column}", table.entry(), r.saturating_add(2));
                 let seconds = match cell(row, c) {
                     Some(text) => reading.seconds_from_text(text, &place())?,
                     None if journey.is_some() => continue, // refused by the journeys' reader
@@ -340,7 +351,7 @@ impl Source<'_> {
         let kept_units = units
             .iter()
             .map(|(values, latest)| {
-                let day = latest.map(|t| days.label(t, &table.file)).transpose()?;
+                let day = latest.map(|t| days.label(t, &table.entry())).transpose()?;
                 Ok(filter.keeps(values, day.as_deref()))
             })
             .collect::<Result<Vec<bool>>>()?;
@@ -383,17 +394,20 @@ pub(super) fn unfilterable(
             continue;
         };
         let table = pack_table(pack, name)?;
-        let text = file(files, &table.file)?;
+        let text = file(files, &table.entry())?;
         let first = text.split_inclusive('\n').next().unwrap_or_default();
         let (parsed, _) = parse(table, first)?;
         for dimension in filter.dimensions.keys() {
             let column = column_of(table, dimension);
             if !parsed.header.iter().any(|h| h == column) {
-                return Ok(Some(format!("`{}` has no column `{column}`", table.file)));
+                return Ok(Some(format!(
+                    "`{}` has no column `{column}`",
+                    table.entry()
+                )));
             }
         }
         if filter.by_day() && time_column(table, &parsed.header).is_none() {
-            return Ok(Some(format!("`{}` has no time of its rows", table.file)));
+            return Ok(Some(format!("`{}` has no time of its rows", table.entry())));
         }
     }
     Ok(None)
@@ -406,14 +420,22 @@ fn column_of<'a>(table: &'a TableSource, field: &'a str) -> &'a str {
 fn no_column(table: &TableSource, column: &str, what: &str) -> KpiError {
     KpiError::new(
         ErrorCode::InvalidDataset,
-        Some(format!("{}:header", table.file)),
-        format!("`{}` has no column `{column}` ({what})", table.file),
+        Some(format!("{}:header", table.entry())),
+        format!("`{}` has no column `{column}` ({what})", table.entry()),
     )
 }
 
-/// One record per row; each cell by its field's type; an empty cell leaves the field out.
-fn records(source: &Source, text: &str, wanted: &Wanted, list: &str) -> Result<(Value, CsvRows)> {
+/// One record per row; each cell by its field's type; an empty cell leaves the field out. Float
+/// money, when the table declares `money_from_float`, is rounded at its currency's minor unit
+/// (the row's `currency`, or the pack's) and counted.
+fn records(
+    source: &Source,
+    text: &str,
+    wanted: &Wanted,
+    list: &str,
+) -> Result<(Value, CsvRows, Conversions)> {
     let table = source.table;
+    let entry = table.entry();
     let (parsed, reading) = parse(table, text)?;
     let kept = source.kept_rows(&parsed, &reading, None)?;
     let mut columns: Vec<(usize, &str, &str)> = Vec::new();
@@ -453,7 +475,17 @@ fn records(source: &Source, text: &str, wanted: &Wanted, list: &str) -> Result<(
         }
         _ => None,
     };
-    let how = format!("read as CSV: {}", reading.csv);
+    let how = how(table, &reading);
+    let mut money = FloatMoney {
+        reading: &reading,
+        workbook: is_workbook(&table.file),
+        pack_currency: &source.pack.currency,
+        currency_column: columns
+            .iter()
+            .find(|(_, field, _)| *field == "currency")
+            .map(|(i, _, _)| *i),
+        conversions: Conversions::default(),
+    };
     let mut out = Vec::with_capacity(kept.len());
     for &r in &kept {
         let Some(row) = parsed.rows.get(r) else {
@@ -461,7 +493,7 @@ fn records(source: &Source, text: &str, wanted: &Wanted, list: &str) -> Result<(
         };
         let mut record = Map::new();
         if let Some((i, column, periods)) = time {
-            let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+            let place = format!("{entry}:row {}:{column}", r.saturating_add(2));
             let cell = row.get(i).map_or("", String::as_str);
             let label = reading
                 .seconds_from_text(cell, &place)
@@ -475,13 +507,15 @@ fn records(source: &Source, text: &str, wanted: &Wanted, list: &str) -> Result<(
                 continue;
             }
             let place = format!(
-                "{}:row {}:{}",
-                table.file,
+                "{entry}:row {}:{}",
                 r.saturating_add(2),
                 column_of(table, field)
             );
-            let value =
-                cell_value(cell, kind, &reading, &place).map_err(|e| with_dialect(e, &how))?;
+            let value = match *kind {
+                "money" => money.read(cell, row, &place),
+                _ => cell_value(cell, kind, &reading, &place),
+            }
+            .map_err(|e| with_dialect(e, &how))?;
             record.insert((*field).to_owned(), value);
         }
         out.push(Value::Object(record));
@@ -489,8 +523,69 @@ fn records(source: &Source, text: &str, wanted: &Wanted, list: &str) -> Result<(
     let lines = kept.iter().map(|r| r.saturating_add(2)).collect();
     Ok((
         Value::Array(out),
-        CsvRows::at_lines(list, &table.file, lines),
+        CsvRows::at_lines(list, &entry, lines),
+        money.conversions,
     ))
+}
+
+/// Money cells of a record table: exact decimals, rounded half to even at the row's currency's
+/// minor unit when the table declares `money_from_float`, and counted.
+struct FloatMoney<'a> {
+    reading: &'a Reading,
+    /// The table is a sheet: an amount with more places than its currency's is a float.
+    workbook: bool,
+    pack_currency: &'a str,
+    currency_column: Option<usize>,
+    conversions: Conversions,
+}
+
+impl FloatMoney<'_> {
+    fn read(&mut self, cell: &str, row: &[String], place: &str) -> Result<Value> {
+        let mut amount = [Some(self.reading.decimal_from_text(cell, place)?)];
+        if self.reading.money_from_float || self.workbook {
+            let code = self
+                .currency_column
+                .and_then(|c| row.get(c))
+                .map_or(self.pack_currency, String::as_str);
+            // an unknown code is refused with its place by the KPI; the pack's unit meanwhile
+            let minor = crate::money::Currency::lookup(code, None, place)
+                .or_else(|_| crate::money::Currency::lookup(self.pack_currency, None, place))?
+                .minor_units();
+            if !self.reading.money_from_float {
+                if let [Some(d)] = amount {
+                    if d.scale() > minor {
+                        return Err(float_in_sheet(place, &d.to_string(), code, minor));
+                    }
+                }
+            }
+            crate::table::touches::round_money(&mut amount, minor, &mut self.conversions);
+        }
+        let [value] = amount;
+        Ok(value.map_or(Value::Null, |d| Value::from(d.to_string())))
+    }
+}
+
+/// An amount of a sheet with more places than its currency's: a float, not declared as money.
+fn float_in_sheet(place: &str, amount: &str, currency: &str, minor: u32) -> KpiError {
+    KpiError::at(
+        ErrorCode::InvalidMoneyScale,
+        place,
+        format!("has more decimal places than {currency} allows ({minor}): `{amount}`; {FLOAT_IN_SHEET}"),
+    )
+}
+
+/// What to do about float money in a sheet.
+const FLOAT_IN_SHEET: &str = "a number in a sheet is a float, read as its exact value: to \
+    round float money at the currency's minor unit, declare it in the table's reading \
+    (\"money_from_float\": \"round_half_even\"), and the report counts what was rounded";
+
+/// How a table was read, for its errors: the CSV dialect, or the workbook's sheet.
+fn how(table: &TableSource, reading: &Reading) -> String {
+    match (is_workbook(&table.file), &table.sheet) {
+        (false, _) => format!("read as CSV: {}", reading.csv),
+        (true, Some(sheet)) => format!("read from the sheet `{sheet}` of a workbook"),
+        (true, None) => "read from the first sheet of a workbook".to_owned(),
+    }
 }
 
 fn with_dialect(e: KpiError, how: &str) -> KpiError {
@@ -533,7 +628,7 @@ fn journeys(
             reading.columns.set(role, column);
         }
     }
-    let how = format!("read as CSV: {}", reading.csv);
+    let how = how(table, &reading);
     let keyed = [wanted.dimensions.clone(), vec!["currency".to_owned()]].concat();
     let mut key_columns = Vec::new();
     for name in &keyed {
@@ -561,11 +656,18 @@ fn journeys(
             .and_then(Option::as_deref)
             .unwrap_or(&pack.currency);
         let currency =
-            crate::money::Currency::lookup(code, None, &format!("{}:currency", table.file))?;
+            crate::money::Currency::lookup(code, None, &format!("{}:currency", table.entry()))?;
         let cells = column_table(&parsed, &rows);
         let (batch, converted) =
-            crate::table::rows::journeys(&cells, &reading, &taxonomy, &currency)
-                .map_err(|e| crate::table::csv::in_file(renumber(e, &rows), &table.file, &how))?;
+            crate::table::rows::journeys(&cells, &reading, &taxonomy, &currency).map_err(|e| {
+                let e = crate::table::csv::in_file(renumber(e, &rows), &table.entry(), &how);
+                match e.code() {
+                    ErrorCode::InvalidMoneyScale if is_workbook(&table.file) => {
+                        with_dialect(e, FLOAT_IN_SHEET)
+                    }
+                    _ => e,
+                }
+            })?;
         let mut extra = Map::new();
         for (name, value) in keyed.iter().zip(&key) {
             if let Some(v) = value {
@@ -648,7 +750,7 @@ fn partition(
 fn at_row(table: &TableSource, r: usize, name: &str, code: ErrorCode, what: &str) -> KpiError {
     let place = format!(
         "{}:row {}:{}",
-        table.file,
+        table.entry(),
         r.saturating_add(2),
         column_of(table, name)
     );
@@ -742,7 +844,7 @@ fn fx_input(pack: &Pack, fx: &Value, files: &BTreeMap<String, String>) -> Result
         .and_then(|t| t.as_str().map(str::to_owned))
         .unwrap_or_default();
     let table = pack_table(pack, &name)?;
-    let (parsed, reading) = parse(table, file(files, &table.file)?)?;
+    let (parsed, reading) = parse(table, file(files, &table.entry())?)?;
     let mut rates = Vec::new();
     let fields = ["currency", "rate", "valid_from", "period"];
     for (r, row) in parsed.rows.iter().enumerate() {
@@ -756,7 +858,7 @@ fn fx_input(pack: &Pack, fx: &Value, files: &BTreeMap<String, String>) -> Result
             if cell.is_empty() {
                 continue;
             }
-            let place = format!("{}:row {}:{column}", table.file, r.saturating_add(2));
+            let place = format!("{}:row {}:{column}", table.entry(), r.saturating_add(2));
             let value = if field == "rate" {
                 Value::from(reading.decimal_from_text(cell, &place)?.to_string())
             } else {
@@ -770,7 +872,7 @@ fn fx_input(pack: &Pack, fx: &Value, files: &BTreeMap<String, String>) -> Result
     if let (None, Some(zone)) = (out.get("time_zone"), &pack.time_zone) {
         out.insert("time_zone".into(), Value::from(zone.as_str()));
     }
-    let rows = CsvRows::one_per_row("fx.rates", &table.file, rates.len());
+    let rows = CsvRows::one_per_row("fx.rates", &table.entry(), rates.len());
     out.insert("rates".into(), Value::Array(rates));
     Ok((Value::Object(out), (rows, table.columns.clone())))
 }

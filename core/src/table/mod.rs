@@ -18,9 +18,8 @@ pub mod dimensions;
 pub mod reading;
 pub mod records;
 pub mod rows;
-mod touches;
+pub(crate) mod touches;
 mod unit;
-#[cfg(feature = "arrow")]
 pub mod xlsx;
 
 pub(crate) use self::csv::Table;

@@ -1,16 +1,101 @@
-//! Excel workbooks (XLSX, XLS, ODS through calamine) as an Arrow record batch, so a sheet is read
-//! by the same rules as any table ([`super::arrow::add_batch`]). Each column's type follows its
-//! cells: integers (whole numbers, as Excel stores ids and counts), floats (money in a sheet is
-//! a float: refused unless `money_from_float` is declared), booleans, dates and times (naive:
-//! written as `YYYY-MM-DD HH:MM:SS` text, read in the declared time zone), or text when mixed.
-//! Core does no I/O: the caller hands the file's bytes.
+//! Excel workbooks (XLSX, XLS, ODS through calamine, the `xlsx` feature). A sheet is read by
+//! the same rules as any table: as an Arrow record batch ([`sheet_batch`], with `arrow`, read
+//! by [`super::arrow::add_batch`]) or as CSV text in the dialect a KPI pack reads its workbooks
+//! in ([`sheet_csv`]). Each cell keeps its kind: integers (whole numbers, as Excel stores ids
+//! and counts), floats (money in a sheet is a float: refused unless `money_from_float` is
+//! declared), booleans, dates and times (naive: written as `YYYY-MM-DD HH:MM:SS` text, read in
+//! the declared time zone), text. Core does no I/O: the caller hands the file's bytes.
 
+#[cfg(feature = "arrow")]
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+#[cfg(feature = "arrow")]
 use arrow_schema::{Field, Schema};
+#[cfg(feature = "xlsx")]
 use calamine::{Data, Reader};
+#[cfg(feature = "arrow")]
 use std::sync::Arc;
 
+#[cfg(feature = "xlsx")]
 use crate::error::{ErrorCode, KpiError, Result};
+
+/// A sheet of a workbook: its name, its header (the first row) and its cells.
+#[cfg(feature = "xlsx")]
+struct Sheet {
+    name: String,
+    header: Vec<String>,
+    range: calamine::Range<Data>,
+}
+
+#[cfg(feature = "xlsx")]
+impl Sheet {
+    /// `sheet` of the workbook `bytes` (the first when `None`), with a header in every column
+    /// and no error cell.
+    fn open(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Self> {
+        let bad = |place: String, detail: String| {
+            KpiError::new(ErrorCode::InvalidDataset, Some(place), detail)
+        };
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+            .map_err(|e| bad(file.to_owned(), format!("`{file}` is not a workbook: {e}")))?;
+        let names = book.sheet_names();
+        let chosen = match sheet {
+            Some(s) => s.to_owned(),
+            None => names.first().cloned().unwrap_or_default(),
+        };
+        let range = book.worksheet_range(&chosen).map_err(|e| {
+            bad(
+                file.to_owned(),
+                format!(
+                    "`{file}` has no sheet `{chosen}` (sheets: {}): {e}",
+                    names.join(", ")
+                ),
+            )
+        })?;
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .ok_or_else(|| {
+                bad(
+                    file.to_owned(),
+                    format!("sheet `{chosen}` of `{file}` is empty"),
+                )
+            })?
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        if let Some(c) = header.iter().position(String::is_empty) {
+            return Err(bad(
+                format!("{file}:{chosen}:row 1"),
+                format!(
+                    "column {} of sheet `{chosen}` has no header",
+                    c.saturating_add(1)
+                ),
+            ));
+        }
+        for (r, row) in range.rows().enumerate().skip(1) {
+            if let Some((c, cell)) = row
+                .iter()
+                .enumerate()
+                .find(|(_, d)| matches!(d, Data::Error(_)))
+            {
+                let title = header.get(c).map_or("", String::as_str);
+                return Err(bad(
+                    format!("{file}:{chosen}:row {}:{title}", r.saturating_add(1)),
+                    format!("sheet `{chosen}` holds an error cell ({cell})"),
+                ));
+            }
+        }
+        Ok(Self {
+            name: chosen,
+            header,
+            range,
+        })
+    }
+
+    /// The rows after the header.
+    fn body(&self) -> impl Iterator<Item = &[Data]> {
+        self.range.rows().skip(1)
+    }
+}
 
 /// The first row of `sheet` (the first sheet when `None`) as the header, the other rows as one
 /// record batch.
@@ -18,6 +103,7 @@ use crate::error::{ErrorCode, KpiError, Result};
 /// # Errors
 /// `invalid_dataset` naming the file (and sheet, row and column for an error cell, such as
 /// `#DIV/0!`): not a workbook, no such sheet, an empty sheet, a duplicate or empty header.
+#[cfg(feature = "arrow")]
 pub fn sheet_batch(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<RecordBatch> {
     sheet_named(bytes, name, sheet).map(|(_, batch)| batch)
 }
@@ -27,78 +113,92 @@ pub fn sheet_batch(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<Reco
 ///
 /// # Errors
 /// As [`sheet_batch`].
+#[cfg(feature = "arrow")]
 pub fn sheet_named(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<(String, RecordBatch)> {
-    let bad = |place: String, detail: String| {
-        KpiError::new(ErrorCode::InvalidDataset, Some(place), detail)
-    };
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| bad(name.to_owned(), format!("`{name}` is not a workbook: {e}")))?;
-    let names = book.sheet_names();
-    let chosen = match sheet {
-        Some(s) => s.to_owned(),
-        None => names.first().cloned().unwrap_or_default(),
-    };
-    let range = book.worksheet_range(&chosen).map_err(|e| {
-        bad(
-            name.to_owned(),
-            format!(
-                "`{name}` has no sheet `{chosen}` (sheets: {}): {e}",
-                names.join(", ")
-            ),
-        )
-    })?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .ok_or_else(|| {
-            bad(
-                name.to_owned(),
-                format!("sheet `{chosen}` of `{name}` is empty"),
-            )
-        })?
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let body: Vec<&[Data]> = rows.collect();
-    let mut fields = Vec::with_capacity(header.len());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(header.len());
-    for (c, title) in header.iter().enumerate() {
-        if title.is_empty() {
-            return Err(bad(
-                format!("{name}:{chosen}:row 1"),
-                format!(
-                    "column {} of sheet `{chosen}` has no header",
-                    c.saturating_add(1)
-                ),
-            ));
-        }
+    let sheet = Sheet::open(bytes, name, sheet)?;
+    let body: Vec<&[Data]> = sheet.body().collect();
+    let mut fields = Vec::with_capacity(sheet.header.len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(sheet.header.len());
+    for (c, title) in sheet.header.iter().enumerate() {
         let cells: Vec<&Data> = body
             .iter()
             .map(|r| r.get(c).unwrap_or(&Data::Empty))
             .collect();
-        if let Some(row) = cells.iter().position(|d| matches!(d, Data::Error(_))) {
-            return Err(bad(
-                format!("{name}:{chosen}:row {}:{title}", row.saturating_add(2)),
-                format!(
-                    "sheet `{chosen}` holds an error cell ({})",
-                    cells.get(row).map_or(String::new(), |d| d.to_string())
-                ),
-            ));
-        }
         let array = column(&cells);
         fields.push(Field::new(title, array.data_type().clone(), true));
         columns.push(array);
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| {
-        bad(
-            name.to_owned(),
-            format!("sheet `{chosen}` of `{name}`: {e}"),
+        KpiError::new(
+            ErrorCode::InvalidDataset,
+            Some(name.to_owned()),
+            format!("sheet `{}` of `{name}`: {e}", sheet.name),
         )
     })?;
-    Ok((chosen, batch))
+    Ok((sheet.name, batch))
+}
+
+/// `sheet` of a workbook (the first when `None`) as CSV text, delimited by `,` with a decimal
+/// point (the dialect a KPI pack reads its workbooks in), so that its cells are read by the
+/// rules of the pack's tables. Whole numbers are written as integers; other numbers as their
+/// float's exact value (money then reads as more places than the currency has, refused unless
+/// the table declares `money_from_float`, which rounds it and counts it); dates and times as
+/// naive `YYYY-MM-DD HH:MM:SS`; booleans as `true`/`false`. Row `n` of the text is row `n` of
+/// the table, its header row 1.
+///
+/// ```
+/// let e = omnikpi::table::xlsx::sheet_csv(b"order_id,amount", "orders.xlsx", None).unwrap_err();
+/// assert_eq!((e.code().as_str(), e.path()), ("invalid_dataset", Some("orders.xlsx")));
+/// ```
+///
+/// # Errors
+/// As [`sheet_batch`]; `invalid_decimal` at the cell for a number beyond 28 digits.
+#[cfg(feature = "xlsx")]
+pub fn sheet_csv(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<String> {
+    let sheet = Sheet::open(bytes, name, sheet)?;
+    let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
+    let written = |e: csv::Error| KpiError::new(ErrorCode::InternalError, None, e.to_string());
+    out.write_record(&sheet.header).map_err(written)?;
+    let width = sheet.header.len();
+    for (r, row) in sheet.body().enumerate() {
+        let mut record = Vec::with_capacity(width);
+        for (c, cell) in row.iter().take(width).enumerate() {
+            let place = || {
+                let title = sheet.header.get(c).map_or("", String::as_str);
+                format!("{name}:{}:row {}:{title}", sheet.name, r.saturating_add(2))
+            };
+            record.push(cell_text(cell, place)?);
+        }
+        record.resize(width, String::new());
+        out.write_record(&record).map_err(written)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| written(e.into_error().into()))?;
+    String::from_utf8(bytes)
+        .map_err(|e| KpiError::new(ErrorCode::InternalError, None, e.to_string()))
+}
+
+/// A cell as CSV text (see [`sheet_csv`]).
+#[cfg(feature = "xlsx")]
+fn cell_text(cell: &Data, place: impl FnOnce() -> String) -> Result<String> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::Int(n) => n.to_string(),
+        // whole: Display writes every digit (1e20 as 100000000000000000000), -0 as 0
+        Data::Float(x) if x.fract() == 0.0 => format!("{}", x + 0.0),
+        Data::Float(x) => crate::table::touches::float_decimal(*x, place)?.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(t) => t.as_datetime().map_or_else(
+            || t.to_string(),
+            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        ),
+        other => other.to_string(),
+    })
 }
 
 /// One column by the kinds of its cells (empty cells are nulls).
+#[cfg(feature = "arrow")]
 fn column(cells: &[&Data]) -> ArrayRef {
     let filled = || cells.iter().filter(|d| !matches!(d, Data::Empty));
     let whole = |x: f64| x.fract() == 0.0 && x.abs() < 9.0e15;
@@ -161,7 +261,7 @@ pub fn is_workbook(name: &str) -> bool {
         .any(|e| lower.ends_with(e))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "arrow"))]
 mod tests {
     use super::*;
     use arrow_schema::DataType;
