@@ -1,12 +1,13 @@
 //! KPI packs for Python: `omnikpi.Pack` hands the core the pack (a mapping, converted by the host
-//! rules, or JSON text) and the data's files as text; the core reads, computes, exports and
-//! renders ([`omnikpi::pack`]).
+//! rules, or JSON text) and the data's files as `str` or `bytes`; the core reads them
+//! ([`Pack::texts`]: CSV as UTF-8, workbooks' sheets), computes, exports and renders
+//! ([`omnikpi::pack`]).
 
 use crate::{json_to_python, to_py_err, to_python, PyHost};
-use omnikpi::pack::{export, html, Pack};
+use omnikpi::pack::{export, html, DataFile, Pack};
 use omnikpi::Output;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBytes, PyString};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -53,24 +54,26 @@ impl PyPack {
         &self,
         py: Python<'py>,
         certificate: &Bound<'py, PyAny>,
-        files: BTreeMap<String, String>,
+        files: BTreeMap<String, Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let certificate = PyHost::new(py)?.convert(certificate, "certificate")?;
+        let files = self.texts(py, files)?;
         let out = py
             .detach(|| self.pack.verify(&certificate, &files))
             .map_err(|e| to_py_err(py, &e))?;
         json_to_python(py, &out)
     }
 
-    /// The report on the files given as `{name: text}`, on the rows `filter` keeps
+    /// The report on the files given as `{name: str or bytes}`, on the rows `filter` keeps
     /// (`{"dimensions": {name: [values]}, "from", "to"}`, read by core; `None` keeps all).
     #[pyo3(signature = (files, filter=None))]
     fn report(
         &self,
         py: Python<'_>,
-        files: BTreeMap<String, String>,
+        files: BTreeMap<String, Bound<'_, PyAny>>,
         filter: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PackReport> {
+        let files = self.texts(py, files)?;
         let filter = match filter {
             Some(f) => PyHost::new(py)?.convert(f, "filter")?,
             None => Value::Null,
@@ -86,6 +89,33 @@ impl PyPack {
             comparisons: report.comparisons,
         })
     }
+}
+
+impl PyPack {
+    /// The texts the core reports on, from `{name: str or bytes}` ([`Pack::texts`]).
+    fn texts(
+        &self,
+        py: Python<'_>,
+        files: BTreeMap<String, Bound<'_, PyAny>>,
+    ) -> PyResult<BTreeMap<String, String>> {
+        let files = files
+            .into_iter()
+            .map(|(name, file)| Ok((name.clone(), data_file(py, &name, &file)?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.pack.texts(files).map_err(|e| to_py_err(py, &e))
+    }
+}
+
+/// A file as Python holds it: `str` is its text, `bytes` what was read from disk.
+fn data_file(py: Python<'_>, name: &str, file: &Bound<'_, PyAny>) -> PyResult<DataFile> {
+    if let Ok(text) = file.cast::<PyString>() {
+        return Ok(DataFile::Text(text.to_cow()?.into_owned()));
+    }
+    if let Ok(bytes) = file.cast::<PyBytes>() {
+        return Ok(DataFile::Bytes(bytes.as_bytes().to_vec()));
+    }
+    let found = file.get_type().name()?.to_string();
+    Err(to_py_err(py, &DataFile::refused(name, &found)))
 }
 
 /// A pack's report, held by the core for its exports.

@@ -152,3 +152,37 @@ def test_a_wrong_filter_is_refused_with_its_field(bad: dict[str, object], path: 
     with pytest.raises(omnikpi.OmniKpiError) as raised:
         omnikpi.Pack(PACK).report(GROUP, filter=bad)
     assert (raised.value.code, raised.value.path) == ("invalid_parameter", path)
+
+
+WORKBOOK_PACK = GROUP / "pack-workbook.json"
+FROM_THE_WORKBOOK = ("average_basket", "basket_by_department", "attribution_linear", "attribution_markov")
+
+
+def test_a_workbook_pack_equals_the_clis_and_the_csv_numbers() -> None:
+    """The orders and touches from the sheets of `group.xlsx` (float money, Excel dates): the
+    CLI's report from a folder or from bytes, and the CSV files' numbers, the rounding counted."""
+    pack = omnikpi.Pack(WORKBOOK_PACK)
+    report = pack.report(GROUP)
+    cli = subprocess.run([CLI, "report", "--pack", str(WORKBOOK_PACK), str(GROUP), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    assert report.to_dict() == json.loads(cli)
+    files: dict[str, str | bytes] = {f: (GROUP / f).read_bytes() for f in pack.files if (GROUP / f).exists()}
+    files["traffic.csv"] = (GROUP / "traffic.csv").read_text(encoding="utf-8")
+    assert pack.report(files).to_dict() == report.to_dict()
+    csv = omnikpi.Pack(PACK).report(GROUP)
+    for key in FROM_THE_WORKBOOK:
+        assert report.section(key)["result"] == csv.section(key)["result"], key
+        assert report.section(key)["reading"]["money_rounded"] > 100, key
+
+
+def test_a_workbook_given_wrongly_is_refused_with_the_file() -> None:
+    pack = omnikpi.Pack(WORKBOOK_PACK)
+    with pytest.raises(omnikpi.DatasetError) as e:
+        pack.report({"group.xlsx": "order_no,customer\n"})
+    assert (e.value.code, e.value.path) == ("invalid_dataset", "group.xlsx")
+    with pytest.raises(omnikpi.DatasetError) as e:
+        pack.report({"orders.csv": b"order_no\n", "group.xlsx": b"not a zip"})
+    assert (e.value.code, e.value.path) == ("invalid_dataset", "group.xlsx")
+    with pytest.raises(omnikpi.OmniKpiError) as raised:
+        pack.report({"group.xlsx": 3})  # type: ignore[dict-item]
+    assert (raised.value.code, raised.value.path) == ("wrong_type", "files.group.xlsx")

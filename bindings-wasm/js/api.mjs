@@ -57,14 +57,15 @@ export const KPI_FUNCTIONS = {
 // surfaces:end
 
 /**
- * Builds the API over a loaded wasm module (`raw`); `files`, in Node, reads text files
- * (`{ readText(path), readFolder(dir, names) }`) for `Pack.fromFile` and reports on a folder.
+ * Builds the API over a loaded wasm module (`raw`); `files`, in Node, reads files
+ * (`{ readText(path), readFolder(dir, names) }`, the folder's files as bytes) for `Pack.fromFile` and reports on a folder.
  */
 export function createApi(raw, files) {
   /**
    * A KPI pack (spec/schema/pack.schema.json), read and checked whole by the core: `new
-   * Pack(packObjectOrJsonText)`. `pack.report({fileName: text})` computes every KPI of the pack on
-   * the organization's files (a KPI whose files are absent is left out with a note) and returns a
+   * Pack(packObjectOrJsonText)`. `pack.report({fileName: textOrBytes})` computes every KPI of the
+   * pack on the organization's files (a string is a file's text, a `Uint8Array` or `ArrayBuffer`
+   * its bytes: how a workbook is given; the core reads both) (a KPI whose files are absent is left out with a note) and returns a
    * `PackReport`: `{pack, sections, comparisons}` with `section(key)`, `comparison(key)`,
    * `html(lang)` (a self-contained page) and `csvTables()` (`[[name, csvText]]`, the bytes the CLI
    * writes). In Node, `Pack.fromFile(path)` reads a pack file and `report(folder)` reads the
@@ -88,7 +89,7 @@ export function createApi(raw, files) {
       return found;
     };
     const host = (what) => {
-      if (!files) throw new OmniKpiError(`${what} reads files, which only Node can: pass the texts instead`, "wrong_type", what);
+      if (!files) throw new OmniKpiError(`${what} reads files, which only Node can: pass the files' texts or bytes instead`, "wrong_type", what);
       return files;
     };
     return class Pack {
@@ -101,7 +102,7 @@ export function createApi(raw, files) {
       static fromFile(path) {
         return new this(host("Pack.fromFile").readText(path));
       }
-      /** Every KPI of the pack on `data` (a folder under Node, or `{file name: text}`); with
+      /** Every KPI of the pack on `data` (a folder under Node, or `{file name: text or bytes}`); with
        * `{filter: {dimensions: {brand: ["lumen"]}, from: "2026-10-01", to: "2026-10-31"}}` on
        * the rows it keeps (days in the pack's time zone; a KPI it cannot apply to is left out). */
       report(data, { filter } = {}) {

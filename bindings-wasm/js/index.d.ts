@@ -117,6 +117,11 @@ export interface PackFilter {
   from?: string | null;
   to?: string | null;
 }
+/** The files a pack reports on, by name: a string is a file's text; bytes (a `Uint8Array`, a
+ * Node `Buffer`, an `ArrayBuffer`) are read by the core as every front end does: CSV as UTF-8,
+ * a workbook's sheets (`.xlsx`, only as bytes). */
+export type PackFiles = Record<string, string | Uint8Array | ArrayBuffer>;
+
 /** A KPI pack (spec/schema/pack.schema.json), read and checked whole: an object or JSON text. */
 export declare class Pack {
   constructor(pack: Record<string, unknown> | string);
@@ -128,11 +133,11 @@ export declare class Pack {
   readonly fingerprint: string;
   /** Node only: the pack in a JSON file. */
   static fromFile(path: string): Pack;
-  /** The report on `{fileName: text}`, or (Node only) on a folder holding the pack's files;
-   * with `filter`, on the rows it keeps (a KPI it cannot apply to is left out with a note). */
-  report(files: Record<string, string> | string, options?: { filter?: PackFilter }): PackReport;
+  /** The report on `{fileName: text or bytes}`, or (Node only) on a folder holding the pack's
+   * files; with `filter`, on the rows it keeps (a KPI it cannot apply to is left out with a note). */
+  report(files: PackFiles | string, options?: { filter?: PackFilter }): PackReport;
   /** Recomputes the section a certificate of this pack's report speaks of, from the files. */
-  verify(certificate: Certificate, files: Record<string, string> | string): {
+  verify(certificate: Certificate, files: PackFiles | string): {
     confirmed: boolean; kpi: string; section: string;
     checks: { check: "certificate" | "version" | "input" | "result" | "omnikpi" | "pack"; ok: boolean; certified: unknown; found: string }[];
   };

@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { createApi } from "./api.mjs";
 
 const require = createRequire(import.meta.url);
-/** Text files for `Pack.fromFile` and `pack.report(folder)`: absent files are left out. */
+/** Files for `Pack.fromFile` (its text) and `pack.report(folder)` (each file's bytes, read by
+ * the core: CSV as UTF-8, workbooks' sheets): absent files are left out. */
 const files = {
   readText: (path) => readFileSync(path, "utf8"),
   readFolder: (dir, names) =>
-    Object.fromEntries(names.filter((n) => existsSync(join(dir, n))).map((n) => [n, readFileSync(join(dir, n), "utf8")])),
+    Object.fromEntries(names.filter((n) => existsSync(join(dir, n))).map((n) => [n, readFileSync(join(dir, n))])),
 };
 const api = createApi(require("./node/omnikpi_wasm.js"), files);
 

@@ -329,14 +329,15 @@ pub fn pack_read(pack: JsValue) -> String {
     ))
 }
 
-/// A pack's report on its files given as `{file name: text}`, on the rows `filter` keeps
+/// A pack's report on its files given as `{file name: string | Uint8Array | ArrayBuffer}` (a
+/// workbook's bytes; CSV as text or UTF-8 bytes; read by the core, [`omnikpi::pack::Pack::texts`]), on the rows `filter` keeps
 /// (`{dimensions, from, to}`, read by core; null or undefined keeps all); returns the envelope.
 #[wasm_bindgen(js_name = packReport)]
 pub fn pack_report(pack: JsValue, files: JsValue, filter: JsValue) -> String {
     envelope((|| {
         let pack = read_pack(pack)?;
         let filter = omnikpi::pack::Filter::from_json(&host_value(filter, "filter")?, &pack)?;
-        pack.report_filtered(&file_texts(files)?, &filter)
+        pack.report_filtered(&pack_texts(&pack, files)?, &filter)
     })())
 }
 
@@ -346,7 +347,8 @@ pub fn pack_report(pack: JsValue, files: JsValue, filter: JsValue) -> String {
 pub fn pack_verify(pack: JsValue, certificate: JsValue, files: JsValue) -> String {
     envelope((|| {
         let certificate = host_value(certificate, "certificate")?;
-        read_pack(pack)?.verify(&certificate, &file_texts(files)?)
+        let pack = read_pack(pack)?;
+        pack.verify(&certificate, &pack_texts(&pack, files)?)
     })())
 }
 
@@ -404,6 +406,39 @@ pub fn pack_tables(report: JsValue) -> String {
             })
             .collect())
     })())
+}
+
+/// The texts a pack reports on, from `{file name: string | Uint8Array | ArrayBuffer}`
+/// ([`omnikpi::pack::Pack::texts`]): a string is the file's text, bytes what was read or dropped.
+fn pack_texts(
+    pack: &omnikpi::pack::Pack,
+    files: JsValue,
+) -> omnikpi::Result<BTreeMap<String, String>> {
+    use omnikpi::pack::DataFile;
+    let object = files
+        .dyn_ref::<Object>()
+        .filter(|_| !files.is_function() && !Array::is_array(&files))
+        .ok_or_else(|| {
+            let what = "must map file names to texts or bytes";
+            omnikpi::KpiError::at(omnikpi::ErrorCode::WrongType, "files", what)
+        })?;
+    let mut list = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let entry = Array::from(&entry);
+        let name = entry.get(0).as_string().unwrap_or_default();
+        let file = entry.get(1);
+        let file = if let Some(text) = file.as_string() {
+            DataFile::Text(text)
+        } else if let Some(bytes) = file.dyn_ref::<Uint8Array>() {
+            DataFile::Bytes(bytes.to_vec())
+        } else if let Some(buffer) = file.dyn_ref::<js_sys::ArrayBuffer>() {
+            DataFile::Bytes(Uint8Array::new(buffer).to_vec())
+        } else {
+            return Err(DataFile::refused(&name, &JsNode::kind(&file)));
+        };
+        list.push((name, file));
+    }
+    pack.texts(list)
 }
 
 /// `{file name: text}` from JS values.

@@ -98,6 +98,28 @@ test("a filtered report equals the CLI's with --where, --from and --to; a wrong 
   assert.throws(() => pack.report(group, { filter: { to: "2026-10-1" } }), (e) => e.path === "filter.to");
 });
 
+test("a workbook pack equals the CLI's from a folder, Buffers, Uint8Arrays or ArrayBuffers; wrong files name themselves", () => {
+  const workbookPack = join(group, "pack-workbook.json");
+  const fromCli = JSON.parse(execFileSync(cli, ["report", "--pack", workbookPack, group, "--json"], { encoding: "utf8" }));
+  const pack = Pack.fromFile(workbookPack);
+  assert.deepStrictEqual(plain(pack.report(group)), fromCli);
+  const book = readFileSync(join(group, "group.xlsx"));
+  const files = Object.fromEntries(pack.files.filter((f) => f.endsWith(".csv")).flatMap((f) => {
+    try { return [[f, readFileSync(join(group, f), "utf8")]]; } catch { return []; }
+  }));
+  for (const bytes of [book, new Uint8Array(book), book.buffer.slice(book.byteOffset, book.byteOffset + book.length)]) {
+    assert.deepStrictEqual(plain(pack.report({ ...files, "group.xlsx": bytes })), fromCli);
+  }
+  const csv = Pack.fromFile(packFile).report(group);
+  for (const key of ["average_basket", "attribution_linear"]) {
+    assert.deepStrictEqual(pack.report(group).section(key).result, csv.section(key).result, key);
+  }
+  assert.ok(fromCli.sections.find((s) => s.key === "average_basket").reading.money_rounded > 100);
+  assert.throws(() => pack.report({ "group.xlsx": "order_no\n" }), (e) => e.code === "invalid_dataset" && e.path === "group.xlsx");
+  assert.throws(() => pack.report({ "group.xlsx": 3 }), (e) => e instanceof OmniKpiError && e.code === "wrong_type" && e.path === "files.group.xlsx");
+  assert.throws(() => pack.report([book]), (e) => e.code === "wrong_type" && e.path === "files");
+});
+
 test("displayAmount writes an exact decimal as a reader of the language does", async () => {
   const { displayAmount } = await import("../pkg/node.mjs");
   assert.equal(displayAmount("-1234567.50", "fr"), "-1\u202f234\u202f567,50");

@@ -2,12 +2,22 @@
 //! CSV files, float money rounded only when declared and then counted, errors at the sheet's
 //! row and column.
 #![cfg(feature = "xlsx")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test loudly"
+)]
 
 use omnikpi::pack::{DataFile, Filter, Pack};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::Workbook;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+#[path = "common/group_workbook.rs"]
+mod group_workbook;
 
 fn group_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/group")
@@ -18,107 +28,35 @@ fn group_pack() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// A CSV file of the group sample as a header and rows of cells.
-fn csv_table(name: &str, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(group_dir().join(name)).unwrap();
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, rows)
-}
-
-/// How a column is written in the sheet.
-#[derive(Clone, Copy)]
-enum Cell {
-    Text,
-    /// A number (decimal commas read as points).
-    Number,
-    /// Unix milliseconds written as an Excel date and time (naive, in UTC).
-    Time,
-}
-
-/// The group's orders and touches as the sheets `Orders` and `Touches` of one workbook, money
-/// as floats, the touches' times as Excel dates.
+/// The group's orders and touches as the sheets `Orders` and `Touches` of one workbook
+/// (`examples/group/group.xlsx`).
 fn group_workbook() -> Vec<u8> {
-    let mut book = Workbook::new();
-    let sheets: [(&str, &str, u8, &[(&str, Cell)]); 2] = [
-        (
-            "Orders",
-            "orders.csv",
-            b';',
-            &[("net_amount", Cell::Number), ("ordered_at", Cell::Number)],
-        ),
-        (
-            "Touches",
-            "touches.csv",
-            b',',
-            &[
-                ("event_ts", Cell::Time),
-                ("revenue", Cell::Number),
-                ("purchase", Cell::Number),
-            ],
-        ),
-    ];
-    let time = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    for (title, file, delimiter, kinds) in sheets {
-        let (header, rows) = csv_table(file, delimiter);
-        let sheet = book.add_worksheet();
-        sheet.set_name(title).unwrap();
-        let kind = |c: usize| {
-            kinds
-                .iter()
-                .find(|(name, _)| *name == header[c])
-                .map_or(Cell::Text, |(_, k)| *k)
-        };
-        for (c, name) in header.iter().enumerate() {
-            sheet.write_string(0, c as u16, name).unwrap();
-        }
-        for (r, row) in rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).unwrap();
-            for (c, cell) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-                let col = c as u16;
-                match kind(c) {
-                    Cell::Text => sheet.write_string(r, col, cell),
-                    Cell::Number => {
-                        sheet.write_number(r, col, cell.replace(',', ".").parse::<f64>().unwrap())
-                    }
-                    Cell::Time => {
-                        let ms: i64 = cell.parse().unwrap();
-                        assert_eq!(ms % 1000, 0, "the sample's touches are at whole seconds");
-                        let at = ExcelDateTime::from_timestamp(ms / 1000).unwrap();
-                        sheet.write_datetime_with_format(r, col, &at, &time)
-                    }
-                }
-                .unwrap();
-            }
+    group_workbook::build(&group_dir()).unwrap()
+}
+
+/// `examples/group/pack-workbook.json`: the group pack with its orders and touches read from
+/// `group.xlsx`; without `money_from_float`, the float money is not declared.
+fn workbook_pack(money_from_float: bool) -> Pack {
+    let text = std::fs::read_to_string(group_dir().join("pack-workbook.json")).unwrap();
+    let mut pack: Value = serde_json::from_str(&text).unwrap();
+    for table in ["orders", "touches"] {
+        let reading = &mut pack["tables"][table]["reading"];
+        assert_eq!(reading["money_from_float"], "round_half_even");
+        if !money_from_float {
+            reading["money_from_float"] = Value::Null;
         }
     }
-    book.save_to_buffer().unwrap()
+    Pack::from_json(&pack).unwrap()
 }
 
-/// The group pack with its orders and touches read from `group.xlsx`.
-fn workbook_pack(money_from_float: bool) -> Pack {
-    let mut pack = group_pack();
-    let tables = &mut pack["tables"];
-    let rounding = money_from_float.then_some("round_half_even");
-    tables["orders"]["file"] = json!("group.xlsx");
-    tables["orders"]["sheet"] = json!("Orders");
-    tables["orders"]["reading"] = json!({"timestamp_unit": "ms", "money_from_float": rounding});
-    tables["touches"]["file"] = json!("group.xlsx");
-    tables["touches"]["sheet"] = json!("Touches");
-    tables["touches"]["reading"] =
-        json!({"outcome": "last_touch", "timezone": "UTC", "money_from_float": rounding});
-    Pack::from_json(&pack).unwrap()
+#[test]
+fn the_committed_workbook_is_the_one_made_from_the_csv_files() {
+    let committed = std::fs::read(group_dir().join("group.xlsx")).unwrap();
+    assert!(
+        committed == group_workbook(),
+        "examples/group/group.xlsx has drifted from the CSV files: run \
+         `cargo run -p omnikpi --features xlsx --example group_workbook`"
+    );
 }
 
 /// The pack's files: the workbook's bytes, the other tables' CSV bytes.
@@ -224,8 +162,9 @@ fn float_money_not_declared_is_refused_at_the_sheets_cell() {
         .and_then(|r| r.parse().ok())
         .unwrap_or_else(|| panic!("{path}"));
     // the row holds the float of an amount with cents, read as its exact value
-    let (_, orders) = csv_table("orders.csv", b';');
-    let amount = &orders[row - 2][7];
+    let orders = std::fs::read_to_string(group_dir().join("orders.csv")).unwrap();
+    let line = orders.lines().nth(row - 1).unwrap();
+    let amount = line.split(';').nth(7).unwrap();
     assert!(!amount.ends_with(",00"), "{amount}");
     let exact = rust_decimal::Decimal::from_f64_retain(amount.replace(',', ".").parse().unwrap());
     assert!(

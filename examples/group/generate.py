@@ -15,7 +15,11 @@ as its systems export them, not as omnikpi would like them:
 - `traffic.csv`: visits and orders per channel, brand, country and month;
 - `pickups.csv`: click-and-collect pickups and what customers bought on top, in local currency;
 - `fx_rates.csv`: the group treasury's monthly average rates to EUR;
-- `pack.json`: the group's KPI pack (labels in English and French).
+- `pack.json`: the group's KPI pack (labels in English and French);
+- `pack-workbook.json`: the same pack reading the orders and touches from the sheets `Orders`
+  and `Touches` of `group.xlsx`, as the same systems export them to Excel (money as floats,
+  touch times as Excel dates in UTC); `cargo run -p omnikpi --features xlsx --example
+  group_workbook` writes the workbook from the CSV files.
 
 Run: python3 examples/group/generate.py   (rewrites the files next to this script)
 """
@@ -260,13 +264,29 @@ def pack() -> dict:
     }
 
 
+def workbook_pack() -> dict:
+    """The group's pack reading the orders and touches from the sheets of `group.xlsx`: no CSV
+    dialect, float money rounded to the currency's minor unit (declared, counted in the report)."""
+    workbook = pack()
+    workbook["name"] = label("Groupe Lumen: retail KPIs (from the Excel workbook)",
+                             "Groupe Lumen : indicateurs commerce (depuis le classeur Excel)")
+    tables = workbook["tables"]
+    tables["orders"] |= {"file": "group.xlsx", "sheet": "Orders",
+                         "reading": {"timestamp_unit": "ms", "money_from_float": "round_half_even"}}
+    tables["touches"] |= {"file": "group.xlsx", "sheet": "Touches",
+                          "reading": {"outcome": "last_touch", "timezone": "UTC",
+                                      "money_from_float": "round_half_even"}}
+    return workbook
+
+
 def main() -> None:
     for name, rows in generate().items():
         delimiter = ";" if name == "orders.csv" else ","
         with open(HERE / name, "w", newline="", encoding="utf-8") as f:
             csv.writer(f, delimiter=delimiter, lineterminator="\n").writerows(rows)
-    (HERE / "pack.json").write_text(json.dumps(pack(), indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8")
+    for name, document in [("pack.json", pack()), ("pack-workbook.json", workbook_pack())]:
+        (HERE / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
 
 
 if __name__ == "__main__":

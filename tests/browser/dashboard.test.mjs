@@ -4,8 +4,8 @@
 // files the CLI writes, each comparison view and the model chart against its report.json, each
 // note; every number's display against the core's `displayAmount` in the chosen language. Then
 // the filters (against `--where`, `--from`, `--to`), and dropped files: a clean one, the
-// last-touch touch table, an Excel-dialect file, and broken ones (the CLI's error, same code,
-// same cell). Screenshots land in target/dashboard/.
+// last-touch touch table, an Excel-dialect file, a pack reading an Excel workbook's sheets, and
+// broken ones (the CLI's error, same code, same cell). Screenshots land in target/dashboard/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -283,6 +283,31 @@ test("a dropped pack, with its files, replaces the sample's pack and data", asyn
   const refused = await page.locator("#status").textContent();
   assert.match(refused, /\[unknown_currency\] `pack\.currency` is not an ISO 4217 currency: `EURO`/);
   assert.match(cliError(folder, join(folder, "pack.json")), /\[unknown_currency\] at pack\.currency/);
+});
+
+test("a dropped workbook pack reads its sheets in wasm by the core's reader, as the CLI does", async () => {
+  // the group's pack reading orders and touches from the sheets of group.xlsx (float money, Excel dates)
+  const workbookPack = join(group, "pack-workbook.json");
+  const files = ["pack-workbook.json", "group.xlsx", "fx_rates.csv", "pickups.csv", "sessions.csv", "traffic.csv"];
+  await open();
+  await page.setInputFiles("#files", files.map((f) => join(group, f)));
+  await page.waitForFunction(() => document.querySelector("#status").dataset.state !== "loading", null, { timeout: 60000 });
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "done", await page.locator("#status").textContent());
+  assert.equal(await page.locator("#source").textContent(), `Source: ${files.join(", ")}.`);
+  const cli = cliReport(group, [], workbookPack);
+  assert.ok(cli.report.sections.find((s) => s.key === "average_basket").reading.money_rounded > 100);
+  const csv = cliReport(group);
+  for (const key of ["average_basket", "attribution_linear"]) assert.deepEqual(cli.tables[key], csv.tables[key], key);
+  await assertPanelsEqualCli(cli);
+  await screenshot("dashboard-workbook");
+  // bytes that are not a workbook: the CLI's error, at the file
+  const folder = mkdtempSync(join(tmpdir(), "omnikpi-dash-book-"));
+  cpSync(group, folder, { recursive: true });
+  writeFileSync(join(folder, "group.xlsx"), "order_no,net_amount\n");
+  await page.setInputFiles("#files", join(folder, "group.xlsx"));
+  await page.waitForSelector("#status[data-state=error]");
+  assert.match(await page.locator("#status").textContent(), /\[invalid_dataset\] .*group\.xlsx/);
+  assert.match(cliError(folder, workbookPack), /\[invalid_dataset\] at group\.xlsx/);
 });
 
 test("broken files give the CLI's error, with the same code at the same cell, and no figures", async () => {

@@ -77,10 +77,11 @@ class Pack:
         return dict(self._pack.document())
 
     def report(
-        self, data: Union[PathLike, Mapping[str, str]], filter: Optional[Mapping[str, Any]] = None
+        self, data: Union[PathLike, Mapping[str, Union[str, bytes]]], filter: Optional[Mapping[str, Any]] = None
     ) -> "PackReport":
         """Every KPI of the pack on ``data``: a folder holding the pack's files, or
-        ``{file name: text}``. A KPI whose files are absent is left out with a note.
+        ``{file name: str or bytes}`` (a workbook's bytes, CSV as text or UTF-8 bytes; the core
+        reads them as every front end does). A KPI whose files are absent is left out with a note.
 
         ``filter`` keeps some rows only: ``{"dimensions": {"brand": ["lumen"]}, "from":
         "2026-10-01", "to": "2026-10-31"}`` (days in the pack's time zone, both included; a
@@ -89,17 +90,19 @@ class Pack:
         """
         return PackReport(self._pack.report(self._files(data), filter))
 
-    def verify(self, certificate: Mapping[str, Any], data: Union[PathLike, Mapping[str, str]]) -> dict[str, Any]:
+    def verify(
+        self, certificate: Mapping[str, Any], data: Union[PathLike, Mapping[str, Union[str, bytes]]]
+    ) -> dict[str, Any]:
         """Recomputes the section a certificate of this pack's report speaks of from ``data``
         and says whether it confirms it: ``{"confirmed", "kpi", "section", "checks"}``, the
         checks of :func:`omnikpi.verify` and ``pack`` (this pack's fingerprint)."""
         return dict(self._pack.verify(certificate, self._files(data)))
 
-    def _files(self, data: Union[PathLike, Mapping[str, str]]) -> dict[str, str]:
+    def _files(self, data: Union[PathLike, Mapping[str, Union[str, bytes]]]) -> dict[str, Union[str, bytes]]:
         if isinstance(data, Mapping):
             return dict(data)
         folder = Path(data)
-        return {n: (folder / n).read_text(encoding="utf-8") for n in self.files if (folder / n).exists()}
+        return {n: (folder / n).read_bytes() for n in self.files if (folder / n).exists()}
 
     def __repr__(self) -> str:
         document = self._pack.document()

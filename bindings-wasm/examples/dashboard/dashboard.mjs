@@ -244,7 +244,7 @@ async function drop(files) {
   filterBar();
 }
 
-/** Reads a pack (object or JSON text, by the core) with its files (`{name: text}`): the page's pack from now on. */
+/** Reads a pack (object or JSON text, by the core) with its files (`{name: bytes}`): the page's pack from now on. */
 async function open(pack, sample) {
   const { files, document: read } = await ask({ pack });
   state.pack = { document: read, files, languages: read.languages, channels: {} };
@@ -258,7 +258,7 @@ async function main() {
   await open(await (await fetch(new URL("pack.json", DATA))).text(), {});
   await Promise.all(state.pack.files.map(async (name) => {
     const res = await fetch(new URL(name, DATA));
-    if (res.ok) state.sample[name] = await res.text();
+    if (res.ok) state.sample[name] = new Uint8Array(await res.arrayBuffer());
   }));
   $("#lang").onchange = () => { state.lang = $("#lang").value; filterBar(); render(); };
   await compute();

@@ -17,6 +17,23 @@ pub enum DataFile {
     Bytes(Vec<u8>),
 }
 
+impl DataFile {
+    /// The error a front end gives for a file it holds as neither text nor bytes (`found`: the
+    /// host's name of its type), at `files.<name>`: one message in every front end.
+    ///
+    /// ```
+    /// let e = omnikpi::pack::DataFile::refused("orders.csv", "int");
+    /// assert_eq!((e.code().as_str(), e.path()), ("wrong_type", Some("files.orders.csv")));
+    /// ```
+    pub fn refused(name: &str, found: &str) -> KpiError {
+        KpiError::at(
+            ErrorCode::WrongType,
+            &format!("files.{name}"),
+            format!("must be the file's text or its bytes, not {found}"),
+        )
+    }
+}
+
 impl Pack {
     /// The texts [`Pack::report`] reads, from the files a front end holds (`{file name: file}`):
     /// a CSV file's text, its bytes read as UTF-8; for a workbook, the sheet of each table that

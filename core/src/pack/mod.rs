@@ -100,7 +100,7 @@ impl Pack {
     }
 
     /// The files the pack reads (each table's `file`), sorted: what a front end reads from the
-    /// data's folder to hand to [`Pack::report`]; a file it lacks leaves its KPIs out.
+    /// data's folder to hand to [`Pack::texts`]; a file it lacks leaves its KPIs out.
     pub fn files(&self) -> Vec<&str> {
         let mut files: Vec<&str> = self.tables.values().map(|t| t.file.as_str()).collect();
         files.sort_unstable();
