@@ -289,3 +289,25 @@ fn a_sheet_is_only_of_a_workbook_and_a_workbook_has_no_dialect() {
         )
     );
 }
+
+#[test]
+fn a_sheets_dates_are_days_and_its_times_keep_their_fraction() {
+    use rust_xlsxwriter::{ExcelDateTime, Format};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let time = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000");
+    sheet.write_string(0, 0, "valid_from").unwrap();
+    sheet.write_string(0, 1, "at").unwrap();
+    let first = ExcelDateTime::from_ymd(2026, 9, 1).unwrap();
+    sheet
+        .write_datetime_with_format(1, 0, &first, &day)
+        .unwrap();
+    let noon = ExcelDateTime::parse_from_str("2026-10-03T12:00:00.5").unwrap();
+    sheet
+        .write_datetime_with_format(1, 1, &noon, &time)
+        .unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let text = omnikpi::table::xlsx::sheet_csv(&bytes, "rates.xlsx", None).unwrap();
+    assert_eq!(text, "valid_from,at\n2026-09-01,2026-10-03 12:00:00.500\n");
+}

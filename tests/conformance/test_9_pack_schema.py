@@ -21,6 +21,7 @@ from conftest import CLI, ROOT
 SCHEMA = json.loads((ROOT / "spec" / "schema" / "pack.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 PACK = json.loads((ROOT / "examples" / "group" / "pack.json").read_text(encoding="utf-8"))
+WORKBOOK_PACK = json.loads((ROOT / "examples" / "group" / "pack-workbook.json").read_text(encoding="utf-8"))
 DELETE = object()
 
 # (path, new value or DELETE, whether the engine alone refuses it: a rule beyond the schema)
@@ -41,6 +42,9 @@ MUTATIONS: list[tuple[tuple[Any, ...], Any, bool]] = [
     (("tables", "orders", "columns", "amount"), "", False), (("tables", "orders", "reading", "timestamp_unit"), "h", False),
     (("tables", "orders", "reading", "delimiter"), ":", False), (("tables", "orders", "reading", "columns"), {}, False),
     (("tables", "orders", "time"), DELETE, True),  # period-average FX rates need each order's time
+    (("tables", "orders", "sheet"), "Orders", True),  # a sheet of a CSV file
+    (("tables", "orders", "sheet"), 3, False), (("tables", "orders", "sheet"), "", False),
+    (("tables", "orders", "file"), "orders.xlsx", True),  # a workbook with the CSV dialect the example declares
     (("kpis", 0, "key"), DELETE, False), (("kpis", 0, "kpi"), "conversion.median", True), (("kpis", 0, "version"), "^9", True),
     (("kpis", 0, "version"), "", False), (("kpis", 0, "by"), ["brand", "brand"], False), (("kpis", 0, "by"), ["region"], True),
     (("kpis", 0, "params"), {"by": ["brand"]}, False), (("kpis", 0, "params"), {"window": 1}, True),
@@ -72,9 +76,10 @@ def engine(pack: dict[str, Any], tmp: Path) -> tuple[int, str]:
     return proc.returncode, proc.stderr
 
 
-def test_the_example_pack_is_valid_for_both(tmp_path: Path) -> None:
-    assert not list(VALIDATOR.iter_errors(PACK))
-    assert engine(PACK, tmp_path) == (0, "")
+@pytest.mark.parametrize("pack", [PACK, WORKBOOK_PACK], ids=["pack.json", "pack-workbook.json"])
+def test_the_example_packs_are_valid_for_both(pack: dict[str, Any], tmp_path: Path) -> None:
+    assert not list(VALIDATOR.iter_errors(pack))
+    assert engine(pack, tmp_path) == (0, "")
 
 
 @pytest.mark.parametrize("path,value,beyond", MUTATIONS, ids=lambda v: repr(v)[:40])

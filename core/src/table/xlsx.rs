@@ -3,8 +3,8 @@
 //! by [`super::arrow::add_batch`]) or as CSV text in the dialect a KPI pack reads its workbooks
 //! in ([`sheet_csv`]). Each cell keeps its kind: integers (whole numbers, as Excel stores ids
 //! and counts), floats (money in a sheet is a float: refused unless `money_from_float` is
-//! declared), booleans, dates and times (naive: written as `YYYY-MM-DD HH:MM:SS` text, read in
-//! the declared time zone), text. Core does no I/O: the caller hands the file's bytes.
+//! declared), booleans, dates and times (naive: written as `YYYY-MM-DD HH:MM:SS` text, a date
+//! alone at midnight, read in the declared time zone), text. Core does no I/O: the caller hands the file's bytes.
 
 #[cfg(feature = "arrow")]
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -143,7 +143,7 @@ pub fn sheet_named(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<(Str
 /// rules of the pack's tables. Whole numbers are written as integers; other numbers as their
 /// float's exact value (money then reads as more places than the currency has, refused unless
 /// the table declares `money_from_float`, which rounds it and counts it); dates and times as
-/// naive `YYYY-MM-DD HH:MM:SS`; booleans as `true`/`false`. Row `n` of the text is row `n` of
+/// naive `YYYY-MM-DD HH:MM:SS` (a date alone at midnight); booleans as `true`/`false`. Row `n` of the text is row `n` of
 /// the table, its header row 1.
 ///
 /// ```
@@ -189,12 +189,21 @@ fn cell_text(cell: &Data, place: impl FnOnce() -> String) -> Result<String> {
         Data::Float(x) if x.fract() == 0.0 => format!("{}", x + 0.0),
         Data::Float(x) => crate::table::touches::float_decimal(*x, place)?.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(t) => t.as_datetime().map_or_else(
-            || t.to_string(),
-            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
-        ),
+        Data::DateTime(t) => date_time_text(t),
         other => other.to_string(),
     })
+}
+
+/// A date and time cell as naive text: `YYYY-MM-DD` at midnight (a date typed in a sheet: what
+/// a table of days such as FX `valid_from` reads), else `YYYY-MM-DD HH:MM:SS` and its fraction
+/// of a second, if any. Both read back as the same instant.
+#[cfg(feature = "xlsx")]
+fn date_time_text(t: &calamine::ExcelDateTime) -> String {
+    match t.as_datetime() {
+        Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S%.f").to_string(),
+        None => t.to_string(),
+    }
 }
 
 /// One column by the kinds of its cells (empty cells are nulls).
@@ -243,10 +252,7 @@ fn column(cells: &[&Data]) -> ArrayRef {
             .iter()
             .map(|d| match d {
                 Data::Empty => None,
-                Data::DateTime(t) => Some(t.as_datetime().map_or_else(
-                    || t.to_string(),
-                    |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
-                )),
+                Data::DateTime(t) => Some(date_time_text(t)),
                 other => Some(other.to_string()),
             })
             .collect::<StringArray>(),
