@@ -12,17 +12,11 @@ use omnikpi::pack::{export, Pack};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::str::FromStr;
 
-fn group_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/group")
-}
-
-fn group_pack() -> Value {
-    let text = std::fs::read_to_string(group_dir().join("pack.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+#[path = "common/group.rs"]
+mod group;
+use group::{group_dir, group_pack, section};
 
 fn group_files(pack: &Pack) -> BTreeMap<String, String> {
     pack.files()
@@ -40,15 +34,6 @@ fn group_files(pack: &Pack) -> BTreeMap<String, String> {
 fn group_report() -> Value {
     let pack = Pack::from_json(&group_pack()).unwrap();
     pack.report(&group_files(&pack)).unwrap()
-}
-
-fn section<'a>(report: &'a Value, key: &str) -> &'a Value {
-    report["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["key"] == key)
-        .unwrap()
 }
 
 fn view<'a>(report: &'a Value, key: &str) -> &'a Value {

@@ -14,19 +14,13 @@ use omnikpi::pack::{DataFile, Filter, Pack};
 use rust_xlsxwriter::Workbook;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+#[path = "common/group.rs"]
+mod group;
+use group::{group_dir, group_pack, section};
 
 #[path = "common/group_workbook.rs"]
 mod group_workbook;
-
-fn group_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/group")
-}
-
-fn group_pack() -> Value {
-    let text = std::fs::read_to_string(group_dir().join("pack.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 /// The group's orders and touches as the sheets `Orders` and `Touches` of one workbook
 /// (`examples/group/group.xlsx`).
@@ -78,15 +72,6 @@ fn csv_report(filter: &Filter) -> Value {
         Some((f.to_owned(), DataFile::Text(text)))
     });
     pack.report_filtered(&pack.texts(files).unwrap(), filter)
-        .unwrap()
-}
-
-fn section<'a>(report: &'a Value, key: &str) -> &'a Value {
-    report["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["key"] == key)
         .unwrap()
 }
 
