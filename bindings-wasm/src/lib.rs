@@ -330,8 +330,9 @@ pub fn pack_read(pack: JsValue) -> String {
 }
 
 /// A pack's report on its files given as `{file name: string | Uint8Array | ArrayBuffer}` (a
-/// workbook's bytes; CSV as text or UTF-8 bytes; read by the core, [`omnikpi::pack::Pack::texts`]), on the rows `filter` keeps
-/// (`{dimensions, from, to}`, read by core; null or undefined keeps all); returns the envelope.
+/// workbook's bytes; CSV as text or UTF-8 bytes; read by the core,
+/// [`omnikpi::pack::Pack::texts`]), on the rows `filter` keeps (`{dimensions, from, to}`, read
+/// by core; null or undefined keeps all); returns the envelope.
 #[wasm_bindgen(js_name = packReport)]
 pub fn pack_report(pack: JsValue, files: JsValue, filter: JsValue) -> String {
     envelope((|| {

@@ -143,8 +143,8 @@ pub fn sheet_named(bytes: &[u8], name: &str, sheet: Option<&str>) -> Result<(Str
 /// rules of the pack's tables. Whole numbers are written as integers; other numbers as their
 /// float's exact value (money then reads as more places than the currency has, refused unless
 /// the table declares `money_from_float`, which rounds it and counts it); dates and times as
-/// naive `YYYY-MM-DD HH:MM:SS` (a date alone at midnight); booleans as `true`/`false`. Row `n` of the text is row `n` of
-/// the table, its header row 1.
+/// naive `YYYY-MM-DD HH:MM:SS` (a date alone at midnight); booleans as `true`/`false`. Row `n`
+/// of the text is row `n` of the table, its header row 1.
 ///
 /// ```
 /// let e = omnikpi::table::xlsx::sheet_csv(b"order_id,amount", "orders.xlsx", None).unwrap_err();
