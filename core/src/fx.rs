@@ -111,7 +111,11 @@ impl Table {
         let rates = match rate_at {
             "fixed" => RateAt::Fixed(fixed_rates(&rows)?),
             "date" => RateAt::Date(periods("day")?, dated_rates(&rows)?),
-            _ => RateAt::Period(periods(&grain)?, period_rates(&rows)?),
+            _ => {
+                let periods = periods(&grain)?;
+                let rates = period_rates(&periods, &rows)?;
+                RateAt::Period(periods, rates)
+            }
         };
         Ok(Self {
             id,
@@ -156,7 +160,7 @@ impl Table {
         match &self.rates {
             RateAt::Fixed(rates) => rates.get(code).copied().ok_or_else(|| missing("")),
             RateAt::Date(days, rates) => {
-                let day = when.label(days, path)?;
+                let day = when.label(days)?;
                 rates
                     .get(code)
                     .and_then(|dated| dated.iter().rev().find(|(from, _)| *from <= day))
@@ -164,7 +168,7 @@ impl Table {
                     .ok_or_else(|| missing(&format!(" in force on {day}")))
             }
             RateAt::Period(periods, rates) => {
-                let period = when.label(periods, path)?;
+                let period = when.label(periods)?;
                 rates
                     .get(&(code.to_owned(), period.clone()))
                     .copied()
@@ -231,11 +235,14 @@ fn dated_rates(rows: &[(String, &Value)]) -> Result<BTreeMap<String, Vec<(String
     Ok(rates)
 }
 
-fn period_rates(rows: &[(String, &Value)]) -> Result<BTreeMap<(String, String), Decimal>> {
+fn period_rates(
+    periods: &Periods,
+    rows: &[(String, &Value)],
+) -> Result<BTreeMap<(String, String), Decimal>> {
     let mut rates = BTreeMap::new();
     for (path, row) in rows {
         let (r, code, rate) = rate_row(row, path, &["currency", "rate", "period"])?;
-        let period = r.text("period")?;
+        let period = period_label(periods, r.text("period")?, &r.field_path("period"))?;
         if rates.insert((code.clone(), period.clone()), rate).is_some() {
             return Err(duplicate(path, &format!("the {code} rate of {period}")));
         }
@@ -243,22 +250,41 @@ fn period_rates(rows: &[(String, &Value)]) -> Result<BTreeMap<(String, String), 
     Ok(rates)
 }
 
+/// `label` when it is a period of `periods`' grain as omnikpi spells it (2026-03 for a month),
+/// else `invalid_timestamp` at `path`: a day such as 2026-03-01 is not taken for its month.
+fn period_label(periods: &Periods, label: String, path: &str) -> Result<String> {
+    if periods.is_label(&label) {
+        return Ok(label);
+    }
+    Err(KpiError::at(
+        ErrorCode::InvalidTimestamp,
+        path,
+        format!(
+            "is not a period label of the grain {} (such as 2026-03 for a month): `{label}`",
+            periods.grain.name()
+        ),
+    ))
+}
+
 /// A record's time, found by the paths its definition declares, or its `period` field.
 struct When<'a> {
     fields: &'a Map<String, Value>,
     paths: &'a [String],
+    /// The record's path, under which its time or `period` is named in errors.
+    record: &'a str,
 }
 
 impl When<'_> {
     /// The record's period (or day) label under `periods`: from its time, else its `period`
     /// field (for a table of period averages).
-    fn label(&self, periods: &Periods, path: &str) -> Result<String> {
+    fn label(&self, periods: &Periods) -> Result<String> {
+        let path = self.record;
         if let Some(label) = crate::segment::record_period(self.fields, self.paths, path, periods) {
             return label;
         }
         match self.fields.get("period") {
             Some(Value::String(p)) if periods.grain != crate::incentive::Grain::Day => {
-                Ok(p.clone())
+                period_label(periods, p.clone(), &format!("{path}.period"))
             }
             _ => Err(KpiError::at(
                 ErrorCode::MissingField,
@@ -404,7 +430,11 @@ fn convert_record(
             Some(value) => read_decimal(value, &at)?,
         };
         source.amount(amount, &at)?;
-        let when = When { fields, paths };
+        let when = When {
+            fields,
+            paths,
+            record: &path,
+        };
         converted.push((*name, table.convert(amount, &code, &when, reporting, &at)?));
     }
     for (name, amount) in converted {

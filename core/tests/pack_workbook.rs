@@ -296,3 +296,41 @@ fn a_sheets_dates_are_days_and_its_times_keep_their_fraction() {
     let text = omnikpi::table::xlsx::sheet_csv(&bytes, "rates.xlsx", None).unwrap();
     assert_eq!(text, "valid_from,at\n2026-09-01,2026-10-03 12:00:00.500\n");
 }
+
+#[test]
+fn fx_periods_excel_typed_as_dates_are_refused_not_taken_for_months() {
+    use rust_xlsxwriter::{ExcelDateTime, Format};
+    let mut document = group_pack();
+    document["tables"]["fx_rates"]["file"] = json!("fx.xlsx");
+    let pack = Pack::from_json(&document).unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let day = Format::new().set_num_format("yyyy-mm");
+    for (column, name) in (0..).zip(["currency", "period", "rate"]) {
+        sheet.write_string(0, column, name).unwrap();
+    }
+    sheet.write_string(1, 0, "GBP").unwrap();
+    // shown as 2026-09, stored as the day 2026-09-01: what Excel makes of a typed month; the
+    // table declares no sheet, so its first is read and errors name the file
+    let september = ExcelDateTime::from_ymd(2026, 9, 1).unwrap();
+    sheet
+        .write_datetime_with_format(1, 1, &september, &day)
+        .unwrap();
+    sheet.write_number(1, 2, 1.1712).unwrap();
+    let book = book.save_to_buffer().unwrap();
+    let files = pack.files().into_iter().filter_map(|f| {
+        let bytes = match f {
+            "fx.xlsx" => book.clone(),
+            csv => std::fs::read(group_dir().join(csv)).ok()?,
+        };
+        Some((f.to_owned(), DataFile::Bytes(bytes)))
+    });
+    let e = pack.report(&pack.texts(files).unwrap()).unwrap_err();
+    assert_eq!(
+        (e.code().as_str(), e.path()),
+        ("invalid_timestamp", Some("fx.xlsx:row 2:period")),
+        "{}",
+        e.message()
+    );
+    assert!(e.message().contains("`2026-09-01`"), "{}", e.message());
+}

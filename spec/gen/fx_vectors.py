@@ -114,6 +114,16 @@ def records_case(kpi: str, definition: dict, base: dict) -> list[dict]:
             {**r, "period": p, "rate": str(Decimal(r["rate"]) + d)}
             for r in FIXED["rates"] for p, d in [("2026-03", Decimal(0)), ("2026-04", Decimal("0.0100"))]]}
         cases.append(case(kpi, definition, "period-average rates chosen by each record's period label", input_))
+        # a day is not taken for its month, in a record or in the table
+        i = next(i for i, r in enumerate(input_[name]) if r.get("currency") not in (None, "EUR"))
+        day = copy.deepcopy(input_)
+        day[name][i]["period"] = "2026-03-01"
+        cases.append({"name": "a record's period that is a day, not a month", "input": day,
+                      "error": {"code": "invalid_timestamp", "path": f"input.{name}[{i}].period"}})
+        day_rate = copy.deepcopy(input_)
+        day_rate["fx"]["rates"][1]["period"] = "2026-04-01"
+        cases.append({"name": "a rate's period that is a day, not a month", "input": day_rate,
+                      "error": {"code": "invalid_timestamp", "path": "input.fx.rates[1].period"}})
     return cases
 
 
@@ -163,6 +173,9 @@ def dated(kpi: str, definition: dict) -> list[dict]:
     return [made, made_p,
             {"name": "a date before the first rate", "input": {**early, "fx": table},
              "error": {"code": "missing_fx_rate", "path": "input.journeys[2].value"}},
+            {"name": "a quarter's rate in a table of months", "input": {**base, "fx": {**monthly, "rates": [
+                monthly["rates"][0], {**monthly["rates"][1], "period": "2026-Q2"}]}},
+             "error": {"code": "invalid_timestamp", "path": "input.fx.rates[1].period"}},
             case(kpi, definition, "with by: each segment converted", {**base, "journeys": [dict(j, brand=b) for j, b in zip(base["journeys"], "ABA")], "fx": table},
                  {"by": ["brand"]})]
 
