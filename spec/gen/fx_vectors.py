@@ -120,6 +120,10 @@ def records_case(kpi: str, definition: dict, base: dict) -> list[dict]:
         day[name][i]["period"] = "2026-03-01"
         cases.append({"name": "a record's period that is a day, not a month", "input": day,
                       "error": {"code": "invalid_timestamp", "path": f"input.{name}[{i}].period"}})
+        unlabelled = copy.deepcopy(input_)
+        del unlabelled[name][i]["period"]
+        cases.append({"name": "a converted record without its period", "input": unlabelled,
+                      "error": {"code": "missing_field", "path": f"input.{name}[{i}].period"}})
         day_rate = copy.deepcopy(input_)
         day_rate["fx"]["rates"][1]["period"] = "2026-04-01"
         cases.append({"name": "a rate's period that is a day, not a month", "input": day_rate,
