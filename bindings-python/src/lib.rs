@@ -391,13 +391,19 @@ fn catalog<'py>(py: Python<'py>, lang: Option<&Bound<'py, PyAny>>) -> PyResult<B
     json_to_python(py, &localized)
 }
 
-/// The report of a dataset, from its files given as `{file name: text}`.
+/// The report of a dataset, from its files given as `{file name: str or bytes}` (bytes read as
+/// UTF-8 by the core, [`omnikpi::dataset::texts`]).
 #[pyfunction]
 fn report_files<'py>(
     py: Python<'py>,
-    files: BTreeMap<String, String>,
+    files: BTreeMap<String, Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let files = files
+        .into_iter()
+        .map(|(name, file)| Ok((name.clone(), pack::data_file(py, &name, &file)?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    let files = omnikpi::dataset::texts(files).map_err(|e| to_py_err(py, &e))?;
     let out = py
         .detach(|| omnikpi::dataset::report(&files))
         .map_err(|e| to_py_err(py, &e))?;

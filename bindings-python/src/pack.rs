@@ -107,7 +107,7 @@ impl PyPack {
 }
 
 /// A file as Python holds it: `str` is its text, `bytes` what was read from disk.
-fn data_file(py: Python<'_>, name: &str, file: &Bound<'_, PyAny>) -> PyResult<DataFile> {
+pub(crate) fn data_file(py: Python<'_>, name: &str, file: &Bound<'_, PyAny>) -> PyResult<DataFile> {
     if let Ok(text) = file.cast::<PyString>() {
         return Ok(DataFile::Text(text.to_cow()?.into_owned()));
     }

@@ -63,7 +63,9 @@ export interface LocalizedDefinition {
 }
 export declare function catalog(): Definition[];
 export declare function catalog(options: { lang: string }): LocalizedDefinition[];
-export declare function reportFiles(files: Record<string, string>): Report;
+/** The report of a dataset's files (`dataset.json` and its CSV tables), each its text or its
+ * bytes; bytes must be UTF-8, as for `omnikpi report <dir>`. */
+export declare function reportFiles(files: Record<string, string | Uint8Array | ArrayBuffer>): Report;
 /** The file names a dataset folder may hold (`reportFiles` reads the ones present). */
 export declare function datasetFiles(): string[];
 /** An exact decimal string as a reader of `lang` writes it: `-1,234.50` (en), `-1 234,50` (fr). */

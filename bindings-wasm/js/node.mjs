@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { createApi } from "./api.mjs";
 
 const require = createRequire(import.meta.url);
-/** Files for `Pack.fromFile` (its text) and `pack.report(folder)` (each file's bytes, read by
- * the core: CSV as UTF-8, workbooks' sheets): absent files are left out. */
+/** Files for `Pack.fromFile` (its text), and for `pack.report(folder)` and `report(dir)` (each
+ * file's bytes, read by the core: CSV as UTF-8, workbooks' sheets): absent files are left out. */
 const files = {
   readText: (path) => readFileSync(path, "utf8"),
   readFolder: (dir, names) =>
@@ -53,12 +53,8 @@ export const {
 // surfaces:end
 
 
-/** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does. */
+/** Computes every KPI on a dataset folder, as `omnikpi report <dir>` does: each file's bytes,
+ * read by the core (CSV as UTF-8). */
 export function report(dir) {
-  const files = {};
-  for (const name of datasetFiles()) {
-    const path = join(dir, name);
-    if (existsSync(path)) files[name] = readFileSync(path, "utf8");
-  }
-  return reportFiles(files);
+  return reportFiles(files.readFolder(dir, datasetFiles()));
 }

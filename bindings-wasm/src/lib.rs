@@ -338,7 +338,7 @@ pub fn pack_report(pack: JsValue, files: JsValue, filter: JsValue) -> String {
     envelope((|| {
         let pack = read_pack(pack)?;
         let filter = omnikpi::pack::Filter::from_json(&host_value(filter, "filter")?, &pack)?;
-        pack.report_filtered(&pack_texts(&pack, files)?, &filter)
+        pack.report_filtered(&pack_texts(&pack, &files)?, &filter)
     })())
 }
 
@@ -349,7 +349,7 @@ pub fn pack_verify(pack: JsValue, certificate: JsValue, files: JsValue) -> Strin
     envelope((|| {
         let certificate = host_value(certificate, "certificate")?;
         let pack = read_pack(pack)?;
-        pack.verify(&certificate, &pack_texts(&pack, files)?)
+        pack.verify(&certificate, &pack_texts(&pack, &files)?)
     })())
 }
 
@@ -409,16 +409,14 @@ pub fn pack_tables(report: JsValue) -> String {
     })())
 }
 
-/// The texts a pack reports on, from `{file name: string | Uint8Array | ArrayBuffer}`
-/// ([`omnikpi::pack::Pack::texts`]): a string is the file's text, bytes what was read or dropped.
-fn pack_texts(
-    pack: &omnikpi::pack::Pack,
-    files: JsValue,
-) -> omnikpi::Result<BTreeMap<String, String>> {
+/// The files a front end holds, from `{file name: string | Uint8Array | ArrayBuffer}`: a string
+/// is the file's text, bytes what was read or dropped. The core makes them texts
+/// ([`omnikpi::pack::Pack::texts`], [`omnikpi::dataset::texts`]).
+fn data_files(files: &JsValue) -> omnikpi::Result<Vec<(String, omnikpi::pack::DataFile)>> {
     use omnikpi::pack::DataFile;
     let object = files
         .dyn_ref::<Object>()
-        .filter(|_| !files.is_function() && !Array::is_array(&files))
+        .filter(|_| !files.is_function() && !Array::is_array(files))
         .ok_or_else(|| {
             let what = "must map file names to texts or bytes";
             omnikpi::KpiError::at(omnikpi::ErrorCode::WrongType, "files", what)
@@ -439,36 +437,23 @@ fn pack_texts(
         };
         list.push((name, file));
     }
-    pack.texts(list)
+    Ok(list)
 }
 
-/// `{file name: text}` from JS values.
-fn file_texts(files: JsValue) -> omnikpi::Result<BTreeMap<String, String>> {
-    let files = host_value(files, "files")?;
-    let map = files.as_object().ok_or_else(|| {
-        omnikpi::KpiError::at(
-            omnikpi::ErrorCode::WrongType,
-            "files",
-            "must map file names to texts",
-        )
-    })?;
-    map.iter()
-        .map(|(name, text)| match text.as_str() {
-            Some(text) => Ok((name.clone(), text.to_owned())),
-            None => Err(omnikpi::KpiError::at(
-                omnikpi::ErrorCode::WrongType,
-                &format!("files.{name}"),
-                "must be the file's text",
-            )),
-        })
-        .collect()
+/// The texts a pack reports on, from the files a front end holds ([`data_files`]).
+fn pack_texts(
+    pack: &omnikpi::pack::Pack,
+    files: &JsValue,
+) -> omnikpi::Result<BTreeMap<String, String>> {
+    pack.texts(data_files(files)?)
 }
 
-/// The report of a dataset given as an object `{file name: text}`; returns the envelope.
+/// The report of a dataset given as an object `{file name: text or bytes}`; returns the
+/// envelope.
 #[wasm_bindgen]
 pub fn report(files: JsValue) -> String {
     envelope((|| {
-        let files = file_texts(files)?;
+        let files = omnikpi::dataset::texts(data_files(&files)?)?;
         Ok(omnikpi::dataset::report(&files)?.to_json())
     })())
 }

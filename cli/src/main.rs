@@ -285,13 +285,19 @@ pub(crate) fn read_text(path: &Path) -> Result<String, KpiError> {
     std::fs::read_to_string(path).map_err(|e| io_error(path, &e))
 }
 
-/// Reads the dataset files of `dir` (every name in [`omnikpi::dataset::FILES`]).
+/// Reads the dataset files of `dir` (every name in [`omnikpi::dataset::FILES`]) as bytes, made
+/// text by the core's rule ([`omnikpi::dataset::texts`]).
 fn read_dataset(dir: &Path) -> Result<BTreeMap<String, String>, KpiError> {
-    omnikpi::dataset::FILES
+    let files = omnikpi::dataset::FILES
         .iter()
         .filter(|name| dir.join(name).exists())
-        .map(|name| Ok(((*name).to_owned(), read_text(&dir.join(name))?)))
-        .collect()
+        .map(|name| {
+            let path = dir.join(name);
+            let bytes = std::fs::read(&path).map_err(|e| io_error(&path, &e))?;
+            Ok(((*name).to_owned(), omnikpi::pack::DataFile::Bytes(bytes)))
+        })
+        .collect::<Result<Vec<_>, KpiError>>()?;
+    omnikpi::dataset::texts(files)
 }
 
 fn run(cli: Cli) -> Result<(String, bool), KpiError> {

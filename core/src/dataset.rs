@@ -1,6 +1,7 @@
 //! A dataset folder (CSV tables plus a `dataset.json` manifest) turned into the inputs of every
-//! KPI, and the report that computes them all. Parsing only: the caller reads the files, so the
-//! CLI, Python and JavaScript compute the report from the same bytes with the same code.
+//! KPI, and the report that computes them all. Parsing only: the caller reads the files and hands
+//! their bytes (or texts) to [`texts`], so the CLI, Python and JavaScript compute the report from
+//! the same bytes with the same code, and refuse the same files.
 //!
 //! Tables (first line is the header; extra columns are ignored):
 //! - `channels.csv`: `channel,group,direct`
@@ -19,6 +20,7 @@
 
 use crate::error::{ErrorCode, KpiError, Result};
 use crate::output::Output;
+use crate::pack::DataFile;
 use crate::table::{channels_from_csv, Table};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -648,6 +650,31 @@ impl Dataset {
             ("result", comparison.table),
         ]))
     }
+}
+
+/// The texts [`report`] reads, from the files a front end holds (`{file name: text or bytes}`),
+/// by the one rule of [`DataFile::into_text`]: bytes must be UTF-8. Files not in [`FILES`] are
+/// left out.
+///
+/// ```
+/// use omnikpi::pack::DataFile;
+/// let files = [("sales.csv".to_owned(), DataFile::Bytes(b"sale_id\n\xe9\n".to_vec()))];
+/// let e = omnikpi::dataset::texts(files).unwrap_err();
+/// assert_eq!((e.code().as_str(), e.path()), ("invalid_dataset", Some("sales.csv:row 2")));
+/// let notes = [("notes.txt".to_owned(), DataFile::Text(String::new()))];
+/// assert!(omnikpi::dataset::texts(notes).unwrap().is_empty());
+/// ```
+///
+/// # Errors
+/// `invalid_dataset` at `name:row N` for bytes that are not UTF-8.
+pub fn texts(
+    files: impl IntoIterator<Item = (String, DataFile)>,
+) -> Result<BTreeMap<String, String>> {
+    files
+        .into_iter()
+        .filter(|(name, _)| FILES.contains(&name.as_str()))
+        .map(|(name, file)| Ok((name.clone(), file.into_text(&name)?)))
+        .collect()
 }
 
 /// Parses a dataset's files and computes its report in one call.

@@ -382,7 +382,7 @@ def report(path: Union[str, "os.PathLike[str]"]) -> Report:
     for name in _omnikpi.dataset_files():
         full = os.path.join(path, name)
         if os.path.exists(full):
-            with open(full, encoding="utf-8") as fh:
+            with open(full, "rb") as fh:  # bytes: the core reads them as UTF-8
                 files[name] = fh.read()
     return Report(_omnikpi.report_files(files))
 

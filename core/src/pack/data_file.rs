@@ -32,6 +32,25 @@ impl DataFile {
             format!("must be the file's text or its bytes, not {found}"),
         )
     }
+
+    /// The file `name` as text: its text as given, or its bytes read as UTF-8 (a byte order
+    /// mark is kept for the CSV reader, which allows it).
+    ///
+    /// ```
+    /// use omnikpi::pack::DataFile;
+    /// assert_eq!(DataFile::Bytes(b"a\nb".to_vec()).into_text("t.csv").unwrap(), "a\nb");
+    /// let e = DataFile::Bytes(b"a\n\xe9\n".to_vec()).into_text("t.csv").unwrap_err();
+    /// assert_eq!((e.code().as_str(), e.path()), ("invalid_dataset", Some("t.csv:row 2")));
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_dataset` at `name:row N`, the row of the first byte that is not UTF-8.
+    pub fn into_text(self, name: &str) -> Result<String> {
+        match self {
+            Self::Text(text) => Ok(text),
+            Self::Bytes(bytes) => utf8(bytes, name),
+        }
+    }
 }
 
 impl Pack {
@@ -81,10 +100,7 @@ impl Pack {
                     texts.insert(table.entry(), sheet_text(&bytes, &name, table)?);
                 }
             } else {
-                let text = match file {
-                    DataFile::Text(text) => text,
-                    DataFile::Bytes(bytes) => utf8(bytes, &name)?,
-                };
+                let text = file.into_text(&name)?;
                 texts.insert(name, text);
             }
         }
