@@ -106,10 +106,14 @@ impl PyPack {
     }
 }
 
-/// A file as Python holds it: `str` is its text, `bytes` what was read from disk.
+/// A file as Python holds it: `str` is its text (refused with a lone surrogate), `bytes` what
+/// was read from disk.
 pub(crate) fn data_file(py: Python<'_>, name: &str, file: &Bound<'_, PyAny>) -> PyResult<DataFile> {
     if let Ok(text) = file.cast::<PyString>() {
-        return Ok(DataFile::Text(text.to_cow()?.into_owned()));
+        let text = text
+            .to_cow()
+            .map_err(|_| to_py_err(py, &DataFile::invalid_text(name)))?;
+        return Ok(DataFile::Text(text.into_owned()));
     }
     if let Ok(bytes) = file.cast::<PyBytes>() {
         return Ok(DataFile::Bytes(bytes.as_bytes().to_vec()));

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import omnikpi
+from omnikpi import _omnikpi
 from conftest import ROOT
 
 GROUP = ROOT / "examples" / "group"
@@ -186,3 +187,18 @@ def test_a_workbook_given_wrongly_is_refused_with_the_file() -> None:
     with pytest.raises(omnikpi.OmniKpiError) as raised:
         pack.report({"group.xlsx": 3})  # type: ignore[dict-item]
     assert (raised.value.code, raised.value.path) == ("wrong_type", "files.group.xlsx")
+
+
+def test_a_files_text_with_a_lone_surrogate_is_refused_at_the_file_never_replaced() -> None:
+    traffic = (GROUP / "traffic.csv").read_text(encoding="utf-8")
+    broken = traffic.replace("\n", "\n\ud800", 1)
+    with pytest.raises(omnikpi.OmniKpiError) as raised:
+        omnikpi.Pack(PACK).report({"traffic.csv": broken})
+    assert (raised.value.code, raised.value.path) == ("wrong_type", "files.traffic.csv")
+    retail = GROUP.parent / "retail"
+    files = {n: (retail / n).read_text(encoding="utf-8") for n in _omnikpi.dataset_files() if (retail / n).exists()}
+    assert len(_omnikpi.report_files(files)["sections"]) > 5
+    files["sales.csv"] = files["sales.csv"].replace(",lighting,", ",light\udc00ing,")
+    with pytest.raises(omnikpi.OmniKpiError) as raised:
+        _omnikpi.report_files(files)
+    assert (raised.value.code, raised.value.path) == ("wrong_type", "files.sales.csv")

@@ -410,7 +410,8 @@ pub fn pack_tables(report: JsValue) -> String {
 }
 
 /// The files a front end holds, from `{file name: string | Uint8Array | ArrayBuffer}`: a string
-/// is the file's text, bytes what was read or dropped. The core makes them texts
+/// is the file's text (refused with a lone surrogate, never replaced), bytes what was read or
+/// dropped. The core makes them texts
 /// ([`omnikpi::pack::Pack::texts`], [`omnikpi::dataset::texts`]).
 fn data_files(files: &JsValue) -> omnikpi::Result<Vec<(String, omnikpi::pack::DataFile)>> {
     use omnikpi::pack::DataFile;
@@ -426,8 +427,8 @@ fn data_files(files: &JsValue) -> omnikpi::Result<Vec<(String, omnikpi::pack::Da
         let entry = Array::from(&entry);
         let name = entry.get(0).as_string().unwrap_or_default();
         let file = entry.get(1);
-        let file = if let Some(text) = file.as_string() {
-            DataFile::Text(text)
+        let file = if file.is_string() {
+            DataFile::Text(JsNode::text(&file).ok_or_else(|| DataFile::invalid_text(&name))?)
         } else if let Some(bytes) = file.dyn_ref::<Uint8Array>() {
             DataFile::Bytes(bytes.to_vec())
         } else if let Some(buffer) = file.dyn_ref::<js_sys::ArrayBuffer>() {

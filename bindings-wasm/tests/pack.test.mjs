@@ -120,6 +120,23 @@ test("a workbook pack equals the CLI's from a folder, Buffers, Uint8Arrays or Ar
   assert.throws(() => pack.report([book]), (e) => e.code === "wrong_type" && e.path === "files");
 });
 
+test("a file's text with a lone surrogate is refused at the file, never replaced (packs and datasets)", async () => {
+  const { reportFiles, datasetFiles } = await import("../pkg/node.mjs");
+  const pack = Pack.fromFile(packFile);
+  const traffic = readFileSync(join(group, "traffic.csv"), "utf8");
+  assert.ok(traffic.split("\n").length > 2);
+  const broken = traffic.replace("\n", "\n\ud800");
+  assert.throws(() => pack.report({ "traffic.csv": broken }),
+    (e) => e instanceof OmniKpiError && e.code === "wrong_type" && e.path === "files.traffic.csv");
+  const retail = join(root, "examples", "retail");
+  const files = Object.fromEntries(datasetFiles().flatMap((f) => {
+    try { return [[f, readFileSync(join(retail, f), "utf8")]]; } catch { return []; }
+  }));
+  assert.equal(reportFiles(files).sections.length > 5, true);
+  assert.throws(() => reportFiles({ ...files, "sales.csv": files["sales.csv"].replace(",lighting,", ",light\udc00ing,") }),
+    (e) => e instanceof OmniKpiError && e.code === "wrong_type" && e.path === "files.sales.csv");
+});
+
 test("displayAmount writes an exact decimal as a reader of the language does", async () => {
   const { displayAmount } = await import("../pkg/node.mjs");
   assert.equal(displayAmount("-1234567.50", "fr"), "-1\u202f234\u202f567,50");

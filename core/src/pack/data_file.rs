@@ -33,6 +33,22 @@ impl DataFile {
         )
     }
 
+    /// The error a front end gives for a file handed as text that is not valid Unicode (a host
+    /// string with a lone surrogate), at `files.<name>`, rather than replacing what it cannot
+    /// read.
+    ///
+    /// ```
+    /// let e = omnikpi::pack::DataFile::invalid_text("orders.csv");
+    /// assert_eq!((e.code().as_str(), e.path()), ("wrong_type", Some("files.orders.csv")));
+    /// ```
+    pub fn invalid_text(name: &str) -> KpiError {
+        KpiError::at(
+            ErrorCode::WrongType,
+            &format!("files.{name}"),
+            "is not valid Unicode text (a lone surrogate)",
+        )
+    }
+
     /// The file `name` as text: its text as given, or its bytes read as UTF-8 (a byte order
     /// mark is kept for the CSV reader, which allows it).
     ///
