@@ -242,28 +242,12 @@ fn period_rates(
     let mut rates = BTreeMap::new();
     for (path, row) in rows {
         let (r, code, rate) = rate_row(row, path, &["currency", "rate", "period"])?;
-        let period = period_label(periods, r.text("period")?, &r.field_path("period"))?;
+        let period = periods.checked_label(&r.text("period")?, &r.field_path("period"))?;
         if rates.insert((code.clone(), period.clone()), rate).is_some() {
             return Err(duplicate(path, &format!("the {code} rate of {period}")));
         }
     }
     Ok(rates)
-}
-
-/// `label` when it is a period of `periods`' grain as omnikpi spells it (2026-03 for a month),
-/// else `invalid_timestamp` at `path`: a day such as 2026-03-01 is not taken for its month.
-fn period_label(periods: &Periods, label: String, path: &str) -> Result<String> {
-    if periods.is_label(&label) {
-        return Ok(label);
-    }
-    Err(KpiError::at(
-        ErrorCode::InvalidTimestamp,
-        path,
-        format!(
-            "is not a period label of the grain {} (such as 2026-03 for a month): `{label}`",
-            periods.grain.name()
-        ),
-    ))
 }
 
 /// A record's time, found by the paths its definition declares, or its `period` field.
@@ -284,7 +268,7 @@ impl When<'_> {
         }
         match self.fields.get("period") {
             Some(Value::String(p)) if periods.grain != crate::incentive::Grain::Day => {
-                period_label(periods, p.clone(), &format!("{path}.period"))
+                periods.checked_label(p, &format!("{path}.period"))
             }
             _ => Err(KpiError::at(
                 ErrorCode::MissingField,

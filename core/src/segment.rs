@@ -454,14 +454,8 @@ impl<'a> Clock<'a> {
     /// The label a record without time gives in its `period` field.
     fn given(&self, fields: &Map<String, Value>, path: &str) -> Result<String> {
         let at = format!("{path}.{PERIOD}");
-        let grain = self.periods.grain.name();
         match fields.get(PERIOD) {
-            Some(Value::String(label)) if self.periods.is_label(label) => Ok(label.clone()),
-            Some(Value::String(label)) => Err(KpiError::at(
-                ErrorCode::InvalidTimestamp,
-                &at,
-                format!("is not a period label of the grain {grain} (such as 2026-03 for a month): `{label}`"),
-            )),
+            Some(Value::String(label)) => self.periods.checked_label(label, &at),
             None | Some(Value::Null) => Err(KpiError::at(
                 ErrorCode::MissingField,
                 &at,

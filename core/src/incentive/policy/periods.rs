@@ -98,6 +98,33 @@ impl Periods {
         canonical.as_deref() == Some(text)
     }
 
+    /// `label` when [`Periods::is_label`] holds: a given period label, checked.
+    ///
+    /// ```
+    /// use omnikpi::incentive::Periods;
+    /// let months = Periods::new("month", None, "p").unwrap();
+    /// assert_eq!(months.checked_label("2026-03", "x").unwrap(), "2026-03");
+    /// let e = months.checked_label("2026-03-01", "x.period").unwrap_err();
+    /// assert_eq!((e.code().as_str(), e.path()), ("invalid_timestamp", Some("x.period")));
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_timestamp` at `path` for any other text: a day such as 2026-03-01 is not taken
+    /// for its month.
+    pub fn checked_label(&self, label: &str, path: &str) -> Result<String> {
+        if self.is_label(label) {
+            return Ok(label.to_owned());
+        }
+        Err(KpiError::at(
+            ErrorCode::InvalidTimestamp,
+            path,
+            format!(
+                "is not a period label of the grain {} (such as 2026-03 for a month): `{label}`",
+                self.grain.name()
+            ),
+        ))
+    }
+
     /// The label of the period `timestamp` (Unix seconds) falls in.
     ///
     /// # Errors
