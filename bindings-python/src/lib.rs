@@ -399,11 +399,8 @@ fn report_files<'py>(
     files: BTreeMap<String, Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let decimal = py.import("decimal")?.getattr("Decimal")?;
-    let files = files
-        .into_iter()
-        .map(|(name, file)| Ok((name.clone(), pack::data_file(py, &name, &file)?)))
-        .collect::<PyResult<Vec<_>>>()?;
-    let files = omnikpi::dataset::texts(files).map_err(|e| to_py_err(py, &e))?;
+    let files =
+        omnikpi::dataset::texts(pack::data_files(py, files)?).map_err(|e| to_py_err(py, &e))?;
     let out = py
         .detach(|| omnikpi::dataset::report(&files))
         .map_err(|e| to_py_err(py, &e))?;

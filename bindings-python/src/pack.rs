@@ -98,17 +98,26 @@ impl PyPack {
         py: Python<'_>,
         files: BTreeMap<String, Bound<'_, PyAny>>,
     ) -> PyResult<BTreeMap<String, String>> {
-        let files = files
-            .into_iter()
-            .map(|(name, file)| Ok((name.clone(), data_file(py, &name, &file)?)))
-            .collect::<PyResult<Vec<_>>>()?;
+        let files = data_files(py, files)?;
         self.pack.texts(files).map_err(|e| to_py_err(py, &e))
     }
 }
 
+/// The files Python holds, `{name: str or bytes}`, for the core to make texts of
+/// ([`Pack::texts`], [`omnikpi::dataset::texts`]).
+pub(crate) fn data_files(
+    py: Python<'_>,
+    files: BTreeMap<String, Bound<'_, PyAny>>,
+) -> PyResult<Vec<(String, DataFile)>> {
+    files
+        .into_iter()
+        .map(|(name, file)| Ok((name.clone(), data_file(py, &name, &file)?)))
+        .collect()
+}
+
 /// A file as Python holds it: `str` is its text (refused with a lone surrogate), `bytes` what
 /// was read from disk.
-pub(crate) fn data_file(py: Python<'_>, name: &str, file: &Bound<'_, PyAny>) -> PyResult<DataFile> {
+fn data_file(py: Python<'_>, name: &str, file: &Bound<'_, PyAny>) -> PyResult<DataFile> {
     if let Ok(text) = file.cast::<PyString>() {
         let text = text
             .to_cow()

@@ -288,16 +288,24 @@ pub(crate) fn read_text(path: &Path) -> Result<String, KpiError> {
 /// Reads the dataset files of `dir` (every name in [`omnikpi::dataset::FILES`]) as bytes, made
 /// text by the core's rule ([`omnikpi::dataset::texts`]).
 fn read_dataset(dir: &Path) -> Result<BTreeMap<String, String>, KpiError> {
-    let files = omnikpi::dataset::FILES
-        .iter()
-        .filter(|name| dir.join(name).exists())
-        .map(|name| {
-            let path = dir.join(name);
+    omnikpi::dataset::texts(read_folder(dir, omnikpi::dataset::FILES)?)
+}
+
+/// The bytes of each of `names` that `dir` holds, for the core to read: the one folder reader
+/// of dataset and pack reports.
+pub(crate) fn read_folder<'a>(
+    dir: &Path,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<(String, omnikpi::pack::DataFile)>, KpiError> {
+    let mut files = Vec::new();
+    for name in names {
+        let path = dir.join(name);
+        if path.exists() {
             let bytes = std::fs::read(&path).map_err(|e| io_error(&path, &e))?;
-            Ok(((*name).to_owned(), omnikpi::pack::DataFile::Bytes(bytes)))
-        })
-        .collect::<Result<Vec<_>, KpiError>>()?;
-    omnikpi::dataset::texts(files)
+            files.push((name.to_owned(), omnikpi::pack::DataFile::Bytes(bytes)));
+        }
+    }
+    Ok(files)
 }
 
 fn run(cli: Cli) -> Result<(String, bool), KpiError> {

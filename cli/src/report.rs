@@ -6,7 +6,7 @@
 use crate::table::render;
 use omnikpi::pack::export::{self, cell_text, ExportTable};
 use omnikpi::pack::html::label;
-use omnikpi::pack::{DataFile, Pack};
+use omnikpi::pack::Pack;
 use omnikpi::{ErrorCode, KpiError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -61,15 +61,7 @@ pub fn filter(
 pub fn read(pack_path: &Path, dir: &Path) -> Result<(Pack, BTreeMap<String, String>), KpiError> {
     let pack =
         Pack::from_json_text(&crate::read_text(pack_path)?).map_err(|e| in_pack(e, pack_path))?;
-    let mut files = Vec::new();
-    for name in pack.files() {
-        let path = dir.join(name);
-        if path.exists() {
-            let bytes = std::fs::read(&path).map_err(|e| crate::io_error(&path, &e))?;
-            files.push((name.to_owned(), DataFile::Bytes(bytes)));
-        }
-    }
-    let texts = pack.texts(files)?;
+    let texts = pack.texts(crate::read_folder(dir, pack.files())?)?;
     Ok((pack, texts))
 }
 

@@ -39,6 +39,7 @@ from .errors import (
 )
 from .kpi_types import ArrowTable, Channel, DecimalLike, Records, Timestamp
 from .pack import Pack, PackReport
+from .pack import folder_files as _folder_files
 from .progress import Progress, tracked
 from .results import ModelComparison, Record, Report, Result
 
@@ -378,13 +379,7 @@ def report(path: Union[str, "os.PathLike[str]"]) -> Report:
     ``result``), the same numbers as ``omnikpi report <dir>`` on the command line; in a notebook
     it shows every section as tables.
     """
-    files = {}
-    for name in _omnikpi.dataset_files():
-        full = os.path.join(path, name)
-        if os.path.exists(full):
-            with open(full, "rb") as fh:  # bytes: the core reads them as UTF-8
-                files[name] = fh.read()
-    return Report(_omnikpi.report_files(files))
+    return Report(_omnikpi.report_files(_folder_files(path, _omnikpi.dataset_files())))
 
 
 def attribution_results(

@@ -39,6 +39,14 @@ FORMATS = ("csv", "parquet")
 """The table formats :meth:`PackReport.write` writes (XLSX: ``omnikpi report --out --format xlsx``)."""
 
 
+
+def folder_files(folder: PathLike, names: Sequence[str]) -> dict[str, bytes]:
+    """The bytes of each of ``names`` that ``folder`` holds, for the core to read (CSV as UTF-8,
+    workbooks' sheets): the one folder reader of packs and dataset reports."""
+    paths = {n: os.path.join(folder, n) for n in names}
+    # os.path.exists, not Path.exists: a name too long for the system is absent, not an OSError
+    return {n: Path(p).read_bytes() for n, p in paths.items() if os.path.exists(p)}
+
 class Pack:
     """A KPI pack, read and checked whole by the core (errors: :class:`omnikpi.DatasetError`
     with code ``invalid_pack`` and the field's path).
@@ -98,11 +106,10 @@ class Pack:
         checks of :func:`omnikpi.verify` and ``pack`` (this pack's fingerprint)."""
         return dict(self._pack.verify(certificate, self._files(data)))
 
-    def _files(self, data: Union[PathLike, Mapping[str, Union[str, bytes]]]) -> dict[str, Union[str, bytes]]:
+    def _files(self, data: Union[PathLike, Mapping[str, Union[str, bytes]]]) -> Mapping[str, Union[str, bytes]]:
         if isinstance(data, Mapping):
-            return dict(data)
-        folder = Path(data)
-        return {n: (folder / n).read_bytes() for n in self.files if (folder / n).exists()}
+            return dict(data)  # the core takes a dict
+        return folder_files(data, self.files)
 
     def __repr__(self) -> str:
         document = self._pack.document()
